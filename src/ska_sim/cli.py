@@ -1,0 +1,133 @@
+"""The ``ska-sim`` command line: parse, call the library, print or write. No model logic here.
+
+Bad input (scenario files, ``--set`` options, command options) prints one line per problem
+on stderr and exits with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+
+import click
+
+from .scenario import ScenarioError, load_scenario
+
+
+def _fail(problems: list[str]) -> None:
+    for p in problems:
+        click.echo(f"error: {p}", err=True)
+    sys.exit(2)
+
+
+def handles_bad_input(f):
+    """Turn ScenarioError into one line per problem and exit status 2."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except ScenarioError as exc:
+            _fail([str(p) for p in exc.problems])
+
+    return wrapper
+
+
+class Progress:
+    """A progress bar on stderr, shown once a run has taken more than a second."""
+
+    def __init__(self, label: str, enabled: bool = True, after_s: float = 1.0):
+        self.label, self.enabled, self.after_s = label, enabled, after_s
+        self.t0 = time.monotonic()
+        self.bar = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None and time.monotonic() - self.t0 > self.after_s and done < total:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_eta=True)
+            self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(done - self.shown)
+            self.shown = done
+            if done >= total:
+                self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+set_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY.PATH=VALUE",
+    help="Override a scenario value, e.g. --set staffing.scale=1.1 or --set call_types.pensions.resolved=0.8 "
+    "(repeatable; validated like the file).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ska-sim")
+def main() -> None:
+    """ska-sim: simulate a call centre's staffing plan and check it against its targets.
+
+    Start with `ska-sim run scenarios/baseline.toml`.
+    """
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@set_option
+def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+    """Check scenario FILES without running them (every problem, one line each)."""
+    problems: list[str] = []
+    for f in files:
+        try:
+            s = load_scenario(f, overrides)
+            click.echo(f"{f}: ok ({s.name}; {s.calendar.days} days, {len(s.call_types)} call types)")
+        except ScenarioError as exc:
+            problems += [str(p) for p in exc.problems]
+    if problems:
+        _fail(problems)
+
+
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@set_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write CSV tables, manifest.json and a PNG here.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes running replications in parallel (results do not depend on it).")
+@handles_bad_input
+def run(scenario_file, replications, seed, overrides, out_dir, fmt, workers) -> None:
+    """Simulate SCENARIO and report its KPIs against the targets, beside Erlang C."""
+    from .output import write_result
+    from .report.text import result_text
+    from .runner import simulate
+
+    scenario = load_scenario(scenario_file, overrides)
+    progress = Progress("replications")
+    try:
+        result = simulate(scenario, replications=replications, seed=seed, workers=workers, progress=progress)
+    finally:
+        progress.close()
+    if out_dir:
+        write_result(result, out_dir)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(result_text(result))
+        if out_dir:
+            click.echo(f"Tables, plot and manifest written to {out_dir}/")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

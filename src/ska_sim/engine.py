@@ -1,0 +1,404 @@
+"""The SimPy model of one replication: callers, the queue, agents, abandonment, redials,
+repeat calls and staffing changes.
+
+How SimPy is used (decided once, here; see benchmarks/ for the measurement):
+
+- No process per caller and no ``simpy.Resource``: every happening is a plain ``Timeout``
+  event with a callback (an arrival, a caller's patience running out, a call ending, an
+  interval boundary). ``Resource.capacity`` cannot change, and staffing changes every
+  interval, so agents are an explicit pool of counts: ``staffed`` agents are on duty,
+  ``busy`` of them on a call, ``target`` is the interval's staffing.
+- The queue is FIFO with lazy deletion: a caller who hangs up is marked and skipped when
+  an agent next takes from the queue.
+- An agent going off duty (staffing drops at a boundary) finishes the current call first;
+  idle agents leave at once. At closing time idle agents leave; with
+  ``queued_at_close = "serve"`` busy agents keep taking queued calls until the queue is
+  empty, with ``"drop"`` the queued calls are cut off (unanswered at close).
+- Randomness (DESIGN.md): a replication's SeedSequence spawns one Generator per purpose.
+  A day's first calls and all their attributes (type, handle time, patience, whether the
+  issue is resolved, whether the caller would redial or call again) are drawn in bulk when
+  the day opens, from the arrivals, handling, patience and resolution streams, so two
+  scenarios that differ only in staffing see exactly the same first callers. Redials and
+  repeat calls draw their attributes when they are created, from follow-up streams.
+- A redial or repeat call whose time falls outside opening hours moves to the next open
+  day, placed at the same fraction of that day's hours as it fell in the closed gap (not
+  all at the stroke of opening). Follow-ups falling after the last simulated day are not
+  simulated.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from simpy import Environment
+from simpy.events import Timeout
+
+from .arrivals import arrival_times, day_factors
+from .distributions import ZERO, Duration, Stream, UniformStream
+from .kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REDIAL, REPEAT, REPEAT_CONTACT, Collector, ReplicationCounts
+from .scenario import Scenario
+from .timeline import DAY_S, Timeline, build_timeline
+
+PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls")
+
+
+@dataclass(frozen=True)
+class CallTypeModel:
+    talk: Duration
+    after_call_work: Duration
+    identity_probability: float
+    identity_extra: Duration
+    resolved: float
+
+    def handle_times(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Agent time per call: talk + identity check (when needed) + after-call work (s)."""
+        h = self.talk.sample(rng, size) + self.after_call_work.sample(rng, size)
+        if self.identity_probability > 0:
+            needs = rng.random(size) < self.identity_probability
+            h += np.where(needs, self.identity_extra.sample(rng, size), 0.0)
+        return h
+
+
+@dataclass(frozen=True)
+class Model:
+    """Everything one replication needs, built once from a scenario (picklable)."""
+
+    timeline: Timeline
+    shares: np.ndarray
+    types: tuple[CallTypeModel, ...]
+    patience: Duration | None
+    redial_probability: float
+    redial_delay: Duration
+    repeat_probability: float
+    repeat_delay: Duration
+    day_cv: float
+    threshold_s: float
+    drop_at_close: bool
+
+    @classmethod
+    def from_scenario(cls, s: Scenario) -> Model:
+        types = []
+        for ct in s.call_types:
+            idc = ct.identity_check
+            types.append(
+                CallTypeModel(
+                    talk=ct.talk.build(),
+                    after_call_work=ct.after_call_work.build() if ct.after_call_work else ZERO,
+                    identity_probability=idc.probability if idc else 0.0,
+                    identity_extra=idc.extra.build() if idc else ZERO,
+                    resolved=ct.resolved,
+                )
+            )
+        shares = np.array([ct.share for ct in s.call_types])
+        return cls(
+            timeline=build_timeline(s),
+            shares=shares / shares.sum(),
+            types=tuple(types),
+            patience=s.patience_dist(),
+            redial_probability=s.redial.probability,
+            redial_delay=s.redial.delay.build(),
+            repeat_probability=s.repeat.probability,
+            repeat_delay=s.repeat.delay.build(),
+            day_cv=s.arrivals.day_cv,
+            threshold_s=s.targets.service_level.threshold_s,
+            drop_at_close=s.simulation.queued_at_close == "drop",
+        )
+
+
+class Call:
+    """One call offered to the queue. Attributes are drawn when the call is created."""
+
+    __slots__ = ("t", "cell", "type", "handle", "patience", "resolved", "repeats", "redials", "first", "waiting")
+
+    def __init__(self, type_, handle, patience, resolved, repeats, redials, first):
+        self.type = type_
+        self.handle = handle  # agent time if answered (s)
+        self.patience = patience  # how long the caller waits before hanging up (s)
+        self.resolved = resolved  # the issue is resolved if this call is answered
+        self.repeats = repeats  # calls again if answered but unresolved
+        self.redials = redials  # redials if abandoned or cut off at close
+        self.first = first  # no earlier contact of this issue has been answered
+        self.waiting = False
+        self.t = 0.0
+        self.cell = 0
+
+
+class _FollowUps:
+    """Attribute streams for redials and repeat calls (one per call type where needed)."""
+
+    def __init__(self, model: Model, rng: np.random.Generator):
+        self.handle = [_HandleStream(ct, rng) for ct in model.types]
+        self.patience = Stream(model.patience, rng) if model.patience else None
+        self.u = UniformStream(rng)
+
+    def make(self, m: Model, type_: int, first: bool) -> Call:
+        u = self.u
+        resolved = u.next() < m.types[type_].resolved
+        repeats = u.next() < m.repeat_probability
+        redials = u.next() < m.redial_probability
+        patience = self.patience.next() if self.patience else math.inf
+        return Call(type_, self.handle[type_].next(), patience, resolved, repeats, redials, first)
+
+
+class _HandleStream:
+    __slots__ = ("_ct", "_rng", "_buf", "_i")
+
+    def __init__(self, ct: CallTypeModel, rng: np.random.Generator):
+        self._ct, self._rng, self._buf, self._i = ct, rng, [], 0
+
+    def next(self) -> float:
+        if self._i >= len(self._buf):
+            self._buf, self._i = self._ct.handle_times(self._rng, 256).tolist(), 0
+        self._i += 1
+        return self._buf[self._i - 1]
+
+
+class Replication:
+    """One replication of the model. ``run()`` returns its :class:`ReplicationCounts`."""
+
+    def __init__(self, model: Model, seed: np.random.SeedSequence):
+        self.m = model
+        tl = model.timeline
+        self.tl = tl
+        streams = dict(zip(PURPOSES, (np.random.default_rng(s) for s in seed.spawn(len(PURPOSES)))))
+        self.rng = streams
+        self.env = Environment()
+        self.col = Collector(tl, len(model.types), model.threshold_s)
+        self.follow = _FollowUps(model, streams["followup_calls"])
+        self.redial_delay = Stream(model.redial_delay, streams["followup_delay"])
+        self.repeat_delay = Stream(model.repeat_delay, streams["followup_delay"])
+        self.day_factor = day_factors(streams["arrivals"], tl.n_days, model.day_cv)
+        self.n_types = len(model.types)
+        self.slot_to_iv = self.col.slot_to_iv.tolist()
+        self.iv_s = float(tl.interval_s)
+        # open days in time order, for moving follow-ups into opening hours
+        open_days = np.flatnonzero(tl.open_s >= 0)
+        self.open_days = open_days
+        self.open_abs = (open_days * DAY_S + tl.open_s[open_days]).astype(float).tolist()
+        self.close_abs = (open_days * DAY_S + tl.close_s[open_days]).astype(float).tolist()
+        # the pool of agents
+        self.staffed = 0
+        self.busy = 0
+        self.target = 0
+        self.is_open = False
+        self.queue: deque[Call] = deque()
+        self.n_waiting = 0
+        self._duty_t = 0.0
+
+    # ------------------------------------------------------------------ scheduling
+    def _at(self, delay: float, callback, value=None) -> None:
+        ev = Timeout(self.env, delay, value)
+        ev.callbacks.append(callback)
+
+    def run(self) -> ReplicationCounts:
+        tl = self.tl
+        # interval boundaries and closings, as one chain of events in time order
+        marks: list[tuple[float, int, int]] = []  # (time, kind 0=open interval/1=close, index)
+        for iv in range(len(tl.iv_day)):
+            marks.append((float(tl.iv_start_s[iv]), 0, iv))
+        for d in self.open_days:
+            marks.append((float(d * DAY_S + tl.close_s[d]), 1, int(d)))
+        marks.sort()
+        self._marks = marks
+        self._mark_i = 0
+        if marks:
+            self._at(marks[0][0], self._on_mark)
+        self.env.run()
+        self._account_duty(self.env.now)
+        return self.col.result()
+
+    def _on_mark(self, _ev) -> None:
+        t, kind, idx = self._marks[self._mark_i]
+        self._mark_i += 1
+        if kind == 0:
+            self._interval_starts(idx)
+        else:
+            self._line_closes()
+        if self._mark_i < len(self._marks):
+            self._at(self._marks[self._mark_i][0] - self.env.now, self._on_mark)
+        # the buffers are folded once a day, at closing time, to keep memory flat
+        if kind == 1:
+            self.col.flush()
+
+    def _account_duty(self, now: float) -> None:
+        self.col.add_on_duty(self._duty_t, now, self.staffed)
+        self._duty_t = now
+
+    # ------------------------------------------------------------------ staffing
+    def _interval_starts(self, iv: int) -> None:
+        now = self.env.now
+        self._account_duty(now)
+        tl = self.tl
+        if not self.is_open:
+            self.is_open = True
+            self._open_day(int(tl.iv_day[iv]), iv)
+        target = int(tl.iv_agents[iv])
+        self.target = target
+        if self.staffed < target:
+            added = target - self.staffed
+            self.staffed = target
+            while added and self.n_waiting:
+                self._take_next()
+                added -= 1
+        elif self.staffed > target:
+            idle = self.staffed - self.busy
+            self.staffed -= min(idle, self.staffed - target)
+
+    def _line_closes(self) -> None:
+        now = self.env.now
+        self._account_duty(now)
+        self.is_open = False
+        self.target = 0
+        if self.m.drop_at_close:
+            for call in self.queue:
+                if call.waiting:
+                    call.waiting = False
+                    self.col.dropped.append(call.cell)
+                    if call.redials:
+                        self._follow_up(call, now + self.redial_delay.next(), REDIAL)
+            self.queue.clear()
+            self.n_waiting = 0
+        self.staffed = self.busy  # idle agents go home; busy ones finish (and, in serve mode, clear the queue)
+
+    # ------------------------------------------------------------------ arrivals
+    def _open_day(self, day: int, first_iv: int) -> None:
+        """Draw the day's first calls and all their attributes, then start their arrivals."""
+        tl, m, rng = self.tl, self.m, self.rng
+        sl = tl.day_intervals(day)
+        expected = tl.iv_expected[sl] * self.day_factor[day]
+        times = arrival_times(rng["arrivals"], tl.iv_start_s[sl], expected, tl.interval_s)
+        n = len(times)
+        types = rng["arrivals"].choice(self.n_types, size=n, p=m.shares) if self.n_types > 1 else np.zeros(n, int)
+        handle = np.empty(n)
+        resolved_p = np.empty(n)
+        for k, ct in enumerate(m.types):
+            idx = np.flatnonzero(types == k)
+            handle[idx] = ct.handle_times(rng["handling"], len(idx))
+            resolved_p[idx] = ct.resolved
+        patience = m.patience.sample(rng["patience"], n) if m.patience else np.full(n, math.inf)
+        u = rng["resolution"].random((n, 3))
+        self._day = (
+            times.tolist(),
+            types.tolist(),
+            handle.tolist(),
+            patience.tolist(),
+            (u[:, 0] < resolved_p).tolist(),
+            (u[:, 1] < m.repeat_probability).tolist(),
+            (u[:, 2] < m.redial_probability).tolist(),
+        )
+        self._day_i = 0
+        if n:
+            self._at(times[0] - self.env.now, self._on_first_call)
+
+    def _on_first_call(self, _ev) -> None:
+        times, types, handle, patience, resolved, repeats, redials = self._day
+        i = self._day_i
+        self._day_i = i + 1
+        self._arrive(Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True), FIRST)
+        if i + 1 < len(times):
+            self._at(times[i + 1] - self.env.now, self._on_first_call)
+
+    def _on_follow_up(self, ev) -> None:
+        call, kind = ev._value
+        self._arrive(call, kind)
+
+    def _follow_up(self, call: Call, t: float, kind: int) -> None:
+        """Create the redial or repeat call of ``call``'s issue, arriving at ``t`` (moved into opening hours)."""
+        t = self._into_opening_hours(t)
+        if t is None:
+            return
+        first = call.first if kind == REDIAL else False
+        nxt = self.follow.make(self.m, call.type, first)
+        self._at(t - self.env.now, self._on_follow_up, (nxt, kind))
+
+    def _into_opening_hours(self, t: float) -> float | None:
+        opens, closes = self.open_abs, self.close_abs
+        i = bisect.bisect_right(opens, t) - 1
+        if i >= 0 and t < closes[i]:
+            return t
+        if i + 1 >= len(opens):
+            return None
+        gap_start = closes[i] if i >= 0 else 0.0
+        frac = (t - gap_start) / (opens[i + 1] - gap_start)
+        return opens[i + 1] + frac * (closes[i + 1] - opens[i + 1])
+
+    # ------------------------------------------------------------------ the queue
+    def _arrive(self, call: Call, kind: int) -> None:
+        # NOTE: hot path, kept flat for speed
+        now = self.env.now
+        call.t = now
+        iv = self.slot_to_iv[int(now // self.iv_s)]
+        cell = iv * self.n_types + call.type
+        call.cell = cell
+        self.col.offered.append(cell * 3 + kind)
+        if self.staffed > self.busy and self.is_open:
+            self._start(call, now)
+        else:
+            call.waiting = True
+            self.queue.append(call)
+            self.n_waiting += 1
+            if call.patience != math.inf:
+                self._at(call.patience, self._on_patience, call)
+
+    def _on_patience(self, ev) -> None:
+        call = ev._value
+        if not call.waiting:
+            return
+        call.waiting = False
+        self.n_waiting -= 1
+        self.col.abandoned.append(call.cell)
+        if call.redials:
+            self._follow_up(call, self.env.now + self.redial_delay.next(), REDIAL)
+
+    def _take_next(self) -> None:
+        queue = self.queue
+        while queue:
+            call = queue.popleft()
+            if call.waiting:
+                call.waiting = False
+                self.n_waiting -= 1
+                self._start(call, self.env.now)
+                return
+        self.n_waiting = 0
+
+    def _start(self, call: Call, now: float) -> None:
+        self.busy += 1
+        col = self.col
+        if call.first:
+            flag = FIRST_RESOLVED if call.resolved else FIRST_UNRESOLVED
+        else:
+            flag = REPEAT_CONTACT
+        col.answered.append(call.cell * 3 + flag)
+        col.waits.append(now - call.t)
+        self._at(call.handle, self._on_call_ends, call)
+
+    def _on_call_ends(self, ev) -> None:
+        call = ev._value
+        now = self.env.now
+        self.busy -= 1
+        self.col.svc_start.append(now - call.handle)
+        self.col.svc_end.append(now)
+        if not call.resolved and call.repeats:
+            self._follow_up(call, now + self.repeat_delay.next(), REPEAT)
+        if self.is_open:
+            if self.staffed > self.target:
+                self._agent_leaves(now)
+            elif self.n_waiting:
+                self._take_next()
+        elif self.n_waiting and not self.m.drop_at_close:
+            self._take_next()
+        else:
+            self._agent_leaves(now)
+
+    def _agent_leaves(self, now: float) -> None:
+        self._account_duty(now)
+        self.staffed -= 1
+
+
+def simulate_replication(model: Model, seed: np.random.SeedSequence) -> ReplicationCounts:
+    """Run one replication of ``model`` with its own SeedSequence."""
+    return Replication(model, seed).run()

@@ -1,0 +1,393 @@
+"""KPI definitions (DOMAIN.md, used exactly), per-interval accumulators and target checks.
+
+The engine appends each call's outcome to a :class:`Collector` (plain Python lists, cheap in
+the hot loop); :meth:`Collector.flush` reduces them into per-interval numpy arrays, so memory
+does not grow with the number of calls. :func:`level_counts` sums intervals into days, times
+of day, call types or the whole window; :func:`kpis` turns counts into KPIs; :func:`summarise`
+gives the mean and 95% Student-t interval across replications.
+
+Definitions (an interval's KPIs belong to the interval in which the call *arrived*):
+
+- offered = answered + abandoned + unanswered at close
+- service level = answered with wait <= T / offered
+- answer rate = answered / offered; abandon rate = abandoned / offered
+- ASA = mean wait of answered calls (s); wait percentiles are of answered calls
+- FCR = issues resolved at their first answered contact / issues whose first answered
+  contact fell in the group
+- repeat-contact share = answered calls that are not their issue's first answered contact
+  / answered calls
+- redial share = offered calls that are redials after abandoning / offered calls
+- occupancy = agent time busy (talk + identity check + after-call work) / agent time on duty
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .timeline import DAY_S, Timeline
+
+# Counters kept per (interval, call type).
+COUNT_FIELDS = (
+    "offered",
+    "offered_first",
+    "offered_redial",
+    "offered_repeat",
+    "answered",
+    "answered_within_t",
+    "abandoned",
+    "unanswered_at_close",
+    "wait_sum_s",
+    "first_contacts",
+    "resolved_first",
+    "repeat_contacts",
+)
+# Kinds of offered call (the last digit of an offered code).
+FIRST, REDIAL, REPEAT = 0, 1, 2
+# Answered flags (the last digit of an answered code).
+REPEAT_CONTACT, FIRST_UNRESOLVED, FIRST_RESOLVED = 0, 1, 2
+
+# Wait histogram: bin 0 holds waits of exactly 0 s; then 1 s bins to 2 min, 5 s to 10 min,
+# 30 s to 1 h, 5 min to 4 h, and one overflow bin. Percentiles interpolate within a bin.
+WAIT_EDGES_S = np.concatenate(
+    [np.arange(0, 120, 1), np.arange(120, 600, 5), np.arange(600, 3600, 30), np.arange(3600, 14400, 300), [14400]]
+).astype(float)
+N_WAIT_BINS = len(WAIT_EDGES_S) + 1
+QUANTILES = (0.50, 0.90, 0.95)
+
+# KPIs, in the order tables show them, with their units.
+KPI_UNITS = {
+    "offered": "calls",
+    "answered": "calls",
+    "abandoned": "calls",
+    "unanswered_at_close": "calls",
+    "service_level": "share",
+    "answer_rate": "share",
+    "abandon_rate": "share",
+    "asa_s": "s",
+    "wait_p50_s": "s",
+    "wait_p90_s": "s",
+    "wait_p95_s": "s",
+    "fcr": "share",
+    "repeat_contact_share": "share",
+    "redial_share": "share",
+    "occupancy": "share",
+}
+KPI_NAMES = tuple(KPI_UNITS)
+COUNT_KPIS = tuple(k for k, u in KPI_UNITS.items() if u == "calls")
+
+
+def wait_bins(waits: np.ndarray) -> np.ndarray:
+    b = np.searchsorted(WAIT_EDGES_S, waits, side="right")
+    return np.where(waits <= 0, 0, b)
+
+
+def quantiles_from_hist(hist: np.ndarray, qs: tuple[float, ...] = QUANTILES) -> np.ndarray:
+    """Quantiles of waits from histograms (rows = groups). Returns (groups, len(qs)); NaN if empty."""
+    hist = np.atleast_2d(hist).astype(float)
+    total = hist.sum(axis=1)
+    cum = np.cumsum(hist, axis=1)
+    lo = np.concatenate([[0.0], WAIT_EDGES_S])  # lower edge of each bin (bin 0: exactly 0)
+    hi = np.concatenate([[0.0], WAIT_EDGES_S[1:], [WAIT_EDGES_S[-1]], [WAIT_EDGES_S[-1]]])
+    out = np.full((hist.shape[0], len(qs)), np.nan)
+    for j, q in enumerate(qs):
+        target = q * total
+        b = np.argmax(cum >= target[:, None] - 1e-9, axis=1)
+        before = np.where(b > 0, cum[np.arange(len(b)), b - 1], 0.0)
+        inside = hist[np.arange(len(b)), b]
+        frac = np.divide(target - before, inside, out=np.zeros_like(target), where=inside > 0)
+        out[:, j] = np.where(total > 0, lo[b] + (hi[b] - lo[b]) * np.clip(frac, 0, 1), np.nan)
+    return out
+
+
+class Collector:
+    """Outcomes of one replication's calls, reduced to per-interval arrays by :meth:`flush`.
+
+    The engine appends integer codes: offered ``(iv * n_types + type) * 3 + kind``;
+    answered ``(iv * n_types + type) * 3 + flag`` with its wait; abandoned and unanswered at
+    close ``iv * n_types + type``; and each service's (start, end) for busy time.
+    """
+
+    def __init__(self, timeline: Timeline, n_types: int, threshold_s: float):
+        self.tl, self.n_types, self.threshold_s = timeline, n_types, threshold_s
+        n_iv = len(timeline.iv_day)
+        self.n_iv = n_iv
+        self.slot_to_iv = np.full(timeline.n_days * timeline.slots_per_day, -1, dtype=np.int64)
+        self.slot_to_iv[timeline.iv_day * timeline.slots_per_day + timeline.iv_slot] = np.arange(n_iv)
+        self.counts = {f: np.zeros((n_iv, n_types)) for f in COUNT_FIELDS}
+        self.hist = np.zeros((n_iv, N_WAIT_BINS), dtype=np.int64)
+        self.type_hist = np.zeros((n_types, N_WAIT_BINS), dtype=np.int64)
+        n_slots = timeline.n_days * timeline.slots_per_day + timeline.slots_per_day  # one spare day
+        self.busy_s = np.zeros(n_slots)
+        self.on_duty_s = np.zeros(n_slots)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.offered: list[int] = []
+        self.answered: list[int] = []
+        self.waits: list[float] = []
+        self.abandoned: list[int] = []
+        self.dropped: list[int] = []
+        self.svc_start: list[float] = []
+        self.svc_end: list[float] = []
+
+    # ----------------------------------------------------------------- reduction
+    def flush(self) -> None:
+        """Fold the buffered outcomes into the per-interval arrays and empty the buffers."""
+        nt, n_iv, c = self.n_types, self.n_iv, self.counts
+        size = n_iv * nt
+        if self.offered:
+            codes = np.asarray(self.offered, dtype=np.int64)
+            cell, kind = np.divmod(codes, 3)
+            c["offered"] += np.bincount(cell, minlength=size).reshape(n_iv, nt)
+            for name, k in (("offered_first", FIRST), ("offered_redial", REDIAL), ("offered_repeat", REPEAT)):
+                c[name] += np.bincount(cell[kind == k], minlength=size).reshape(n_iv, nt)
+        if self.answered:
+            codes = np.asarray(self.answered, dtype=np.int64)
+            waits = np.asarray(self.waits)
+            cell, flag = np.divmod(codes, 3)
+            c["answered"] += np.bincount(cell, minlength=size).reshape(n_iv, nt)
+            c["answered_within_t"] += np.bincount(cell[waits <= self.threshold_s], minlength=size).reshape(n_iv, nt)
+            c["wait_sum_s"] += np.bincount(cell, weights=waits, minlength=size).reshape(n_iv, nt)
+            first = flag > REPEAT_CONTACT
+            c["first_contacts"] += np.bincount(cell[first], minlength=size).reshape(n_iv, nt)
+            c["resolved_first"] += np.bincount(cell[flag == FIRST_RESOLVED], minlength=size).reshape(n_iv, nt)
+            c["repeat_contacts"] += np.bincount(cell[~first], minlength=size).reshape(n_iv, nt)
+            bins = wait_bins(waits)
+            iv, typ = np.divmod(cell, nt)
+            self.hist += np.bincount(iv * N_WAIT_BINS + bins, minlength=n_iv * N_WAIT_BINS).reshape(n_iv, N_WAIT_BINS)
+            m = self.tl.measured[self.tl.iv_day[iv]]
+            self.type_hist += np.bincount(
+                typ[m] * N_WAIT_BINS + bins[m], minlength=nt * N_WAIT_BINS
+            ).reshape(nt, N_WAIT_BINS)
+        for name, buf in (("abandoned", self.abandoned), ("unanswered_at_close", self.dropped)):
+            if buf:
+                c[name] += np.bincount(np.asarray(buf, dtype=np.int64), minlength=size).reshape(n_iv, nt)
+        if self.svc_start:
+            self._add_busy(np.asarray(self.svc_start), np.asarray(self.svc_end))
+        self._reset()
+
+    def _add_busy(self, start: np.ndarray, end: np.ndarray) -> None:
+        iv = float(self.tl.interval_s)
+        n = len(self.busy_s)
+        js = np.minimum((start // iv).astype(np.int64), n - 1)
+        je = np.minimum((end // iv).astype(np.int64), n - 1)
+        same = js == je
+        self.busy_s += np.bincount(js[same], weights=end[same] - start[same], minlength=n)
+        cross = ~same
+        if cross.any():
+            s, e, a, b = start[cross], end[cross], js[cross], je[cross]
+            self.busy_s += np.bincount(a, weights=(a + 1) * iv - s, minlength=n)
+            self.busy_s += np.bincount(b, weights=e - b * iv, minlength=n)
+            for lo, hi in zip(a + 1, b):  # whole slots covered by long calls (rare)
+                self.busy_s[lo:hi] += iv
+
+    def add_on_duty(self, t0: float, t1: float, agents: int) -> None:
+        """Add ``agents`` agents on duty over [t0, t1) (split across clock slots)."""
+        if agents <= 0 or t1 <= t0:
+            return
+        iv = self.tl.interval_s
+        t = t0
+        while t < t1:
+            j = min(int(t // iv), len(self.on_duty_s) - 1)
+            nxt = min(t1, (j + 1) * iv) if j < len(self.on_duty_s) - 1 else t1
+            self.on_duty_s[j] += agents * (nxt - t)
+            t = nxt
+
+    # ----------------------------------------------------------------- results
+    def result(self) -> ReplicationCounts:
+        """The measured window's counts at interval level, plus everything needed for other levels."""
+        self.flush()
+        tl = self.tl
+        m = tl.iv_measured()
+        spd = tl.slots_per_day
+        n_slots_all = tl.n_days * spd
+        day_busy = self.busy_s[:n_slots_all].reshape(tl.n_days, spd).sum(axis=1)
+        day_duty = self.on_duty_s[:n_slots_all].reshape(tl.n_days, spd).sum(axis=1)
+        # work after the last day's midnight (a queue cleared very late) belongs to the last day
+        day_busy[-1] += self.busy_s[n_slots_all:].sum()
+        day_duty[-1] += self.on_duty_s[n_slots_all:].sum()
+        slot = tl.iv_day * spd + tl.iv_slot
+        return ReplicationCounts(
+            counts={k: v[m] for k, v in self.counts.items()},
+            hist=self.hist[m],
+            type_hist=self.type_hist,
+            iv_busy_s=self.busy_s[slot][m],
+            iv_on_duty_s=self.on_duty_s[slot][m],
+            day_busy_s=day_busy[tl.measured],
+            day_on_duty_s=day_duty[tl.measured],
+        )
+
+
+@dataclass
+class ReplicationCounts:
+    """What one replication returns: counts per measured interval and call type."""
+
+    counts: dict[str, np.ndarray]  # field -> (intervals, call types)
+    hist: np.ndarray  # (intervals, wait bins), all call types
+    type_hist: np.ndarray  # (call types, wait bins), measured window
+    iv_busy_s: np.ndarray  # (intervals,)
+    iv_on_duty_s: np.ndarray  # (intervals,)
+    day_busy_s: np.ndarray  # (measured days,), including work after closing
+    day_on_duty_s: np.ndarray
+
+
+# --------------------------------------------------------------------------- levels
+LEVELS = ("interval", "day", "time_of_day", "call_type", "window")
+
+
+def level_counts(rc: ReplicationCounts, level: str, groups: np.ndarray | None = None, n_groups: int = 0):
+    """Counts and wait quantiles summed to a level.
+
+    ``groups`` maps each measured interval to its group (days, times of day); not needed for
+    'interval', 'call_type' and 'window'. Returns (counts: field -> (groups,), quantiles (groups, 3),
+    busy_s (groups,), on_duty_s (groups,)).
+    """
+    c = rc.counts
+    if level == "interval":
+        counts = {k: v.sum(axis=1) for k, v in c.items()}
+        return counts, quantiles_from_hist(rc.hist), rc.iv_busy_s, rc.iv_on_duty_s
+    if level == "call_type":
+        counts = {k: v.sum(axis=0) for k, v in c.items()}
+        nan = np.full(rc.type_hist.shape[0], np.nan)
+        return counts, quantiles_from_hist(rc.type_hist), nan, nan
+    if level == "window":
+        counts = {k: np.atleast_1d(v.sum()) for k, v in c.items()}
+        hist = rc.hist.sum(axis=0, keepdims=True)
+        return counts, quantiles_from_hist(hist), np.atleast_1d(rc.day_busy_s.sum()), np.atleast_1d(rc.day_on_duty_s.sum())
+    assert groups is not None
+
+    def group(a: np.ndarray) -> np.ndarray:
+        if a.ndim == 1:
+            return np.bincount(groups, weights=a, minlength=n_groups)
+        return np.stack([np.bincount(groups, weights=a[:, j], minlength=n_groups) for j in range(a.shape[1])], axis=1)
+
+    counts = {k: group(v.sum(axis=1)) for k, v in c.items()}
+    q = quantiles_from_hist(group(rc.hist))
+    if level == "day":
+        return counts, q, rc.day_busy_s, rc.day_on_duty_s
+    return counts, q, group(rc.iv_busy_s), group(rc.iv_on_duty_s)
+
+
+def kpis(counts: dict[str, np.ndarray], quantiles: np.ndarray, busy_s: np.ndarray, on_duty_s: np.ndarray) -> dict[str, np.ndarray]:
+    """KPIs from counts (DOMAIN.md definitions). Ratios with a zero denominator are NaN."""
+
+    def ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a, b = np.asarray(a, float), np.asarray(b, float)
+        return np.divide(a, b, out=np.full(a.shape, np.nan), where=b > 0)
+
+    off = counts["offered"]
+    return {
+        "offered": off,
+        "answered": counts["answered"],
+        "abandoned": counts["abandoned"],
+        "unanswered_at_close": counts["unanswered_at_close"],
+        "service_level": ratio(counts["answered_within_t"], off),
+        "answer_rate": ratio(counts["answered"], off),
+        "abandon_rate": ratio(counts["abandoned"], off),
+        "asa_s": ratio(counts["wait_sum_s"], counts["answered"]),
+        "wait_p50_s": quantiles[:, 0],
+        "wait_p90_s": quantiles[:, 1],
+        "wait_p95_s": quantiles[:, 2],
+        "fcr": ratio(counts["resolved_first"], counts["first_contacts"]),
+        "repeat_contact_share": ratio(counts["repeat_contacts"], counts["answered"]),
+        "redial_share": ratio(counts["offered_redial"], off),
+        "occupancy": ratio(busy_s, on_duty_s),
+    }
+
+
+# --------------------------------------------------------------------------- across replications
+def t_quantile(n: int) -> float:
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, n - 1)) if n > 1 else math.nan
+
+
+def summarise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and 95% Student-t confidence interval over axis 0 (replications), NaN-aware."""
+    values = np.asarray(values, dtype=float)
+    n = np.sum(~np.isnan(values), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, np.nansum(values, axis=0) / np.maximum(n, 1), np.nan)
+        dev = np.where(np.isnan(values), 0.0, values - mean)
+        sd = np.sqrt(np.sum(dev**2, axis=0) / np.maximum(n - 1, 1))
+        from scipy.stats import t
+
+        tq = np.where(n > 1, t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+        half = tq * sd / np.sqrt(np.maximum(n, 1))
+    return mean, mean - half, mean + half
+
+
+# --------------------------------------------------------------------------- targets
+@dataclass(frozen=True)
+class Target:
+    """One target: the KPI, its bound(s) and how to read it."""
+
+    kpi: str
+    low: float | None = None  # the KPI must be >= low
+    high: float | None = None  # the KPI must be <= high
+
+    def describe(self) -> str:
+        def fmt(x: float) -> str:
+            return f"{x:.0%}" if KPI_UNITS[self.kpi] == "share" else f"{x:g} s"
+
+        if self.low is not None and self.high is not None:
+            return f"{fmt(self.low)}-{fmt(self.high)}"
+        return f">= {fmt(self.low)}" if self.low is not None else f"<= {fmt(self.high)}"
+
+    def met(self, values: np.ndarray) -> np.ndarray:
+        v = np.asarray(values, float)
+        ok = ~np.isnan(v)
+        if self.low is not None:
+            ok &= v >= self.low - 1e-12
+        if self.high is not None:
+            ok &= v <= self.high + 1e-12
+        return ok
+
+    def status(self, mean: float, ci_low: float, ci_high: float) -> str:
+        """PASS if the whole interval meets the target, FAIL if none of it does, else UNCERTAIN.
+
+        With one replication (no interval) the mean decides.
+        """
+        if math.isnan(mean):
+            return "UNCERTAIN"
+        if math.isnan(ci_low) or math.isnan(ci_high):
+            ci_low = ci_high = mean
+        inside = bool(self.met(np.array([ci_low]))[0] and self.met(np.array([ci_high]))[0])
+        if inside:
+            return "PASS"
+        lo_ok = self.low is None or ci_high >= self.low
+        hi_ok = self.high is None or ci_low <= self.high
+        return "UNCERTAIN" if (lo_ok and hi_ok) else "FAIL"
+
+
+def targets_of(scenario) -> list[Target]:
+    t = scenario.targets
+    out = [Target("service_level", low=t.service_level.share)]
+    if t.answer_rate is not None:
+        out.append(Target("answer_rate", low=t.answer_rate))
+    if t.fcr is not None:
+        out.append(Target("fcr", low=t.fcr.min, high=t.fcr.max if t.fcr.max < 1 else None))
+    if t.abandon_rate_max is not None:
+        out.append(Target("abandon_rate", high=t.abandon_rate_max))
+    if t.asa_max_s is not None:
+        out.append(Target("asa_s", high=t.asa_max_s))
+    return out
+
+
+__all__ = [
+    "COUNT_FIELDS",
+    "KPI_NAMES",
+    "KPI_UNITS",
+    "Collector",
+    "ReplicationCounts",
+    "Target",
+    "kpis",
+    "level_counts",
+    "quantiles_from_hist",
+    "summarise",
+    "targets_of",
+    "DAY_S",
+]

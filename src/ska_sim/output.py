@@ -1,0 +1,83 @@
+"""Writing result folders: every file is written atomically (a temporary file in the same
+folder, then renamed), so an interrupted run never leaves a half-written file."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from . import __version__
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def write_with(path: str | Path, writer: Callable[[Path], None]) -> None:
+    """Let ``writer`` write a temporary file (a DataFrame's to_csv, a figure's savefig), then rename it."""
+    with atomic_path(path) as tmp:
+        writer(tmp)
+
+
+def manifest(scenario, seed: int, replications: int, **extra: Any) -> dict[str, Any]:
+    """What reproduces a result: the scenario as loaded, its hash, the seed, the version."""
+    return {
+        "ska_sim_version": __version__,
+        "scenario_name": scenario.name,
+        "scenario_sha256": scenario.digest(),
+        "seed": seed,
+        "replications": replications,
+        **extra,
+        "scenario": scenario.to_dict(),
+    }
+
+
+def write_result(result, out_dir: str | Path, plots: bool = True) -> list[Path]:
+    """summary.csv, targets.csv, intervals.csv, times_of_day.csv, days.csv, call_types.csv,
+    manifest.json and service_level.png in ``out_dir``. Returns the paths written."""
+    out = Path(out_dir)
+    written = []
+    tables = {
+        "summary.csv": result.summary,
+        "targets.csv": result.targets,
+        "intervals.csv": result.intervals,
+        "times_of_day.csv": result.times_of_day,
+        "days.csv": result.days,
+        "call_types.csv": result.call_types,
+    }
+    for name, df in tables.items():
+        write_with(out / name, lambda p, df=df: df.to_csv(p, index=False, float_format="%.6g"))
+        written.append(out / name)
+    if plots:
+        from .report.plots import service_level_by_interval
+
+        write_with(out / "service_level.png", lambda p: service_level_by_interval(result, p))
+        written.append(out / "service_level.png")
+    write_json(out / "manifest.json", manifest(result.scenario, result.seed, result.replications))
+    written.append(out / "manifest.json")
+    return written

@@ -1,0 +1,1 @@
+"""Presentation: text tables, plots (matplotlib) and reports. Nothing here computes a KPI."""

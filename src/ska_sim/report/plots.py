@@ -1,0 +1,41 @@
+"""Plots of a simulation result (PNG)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .style import BLUE, GREY, ORANGE, TARGET, pyplot
+
+
+def service_level_by_interval(result, path: str | Path) -> None:
+    """Offered calls and service level per interval against the target (two panels)."""
+    plt = pyplot()
+    iv = result.intervals
+    x = np.arange(len(iv))
+    target = result.scenario.targets.service_level
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True, height_ratios=[1, 1.3])
+    top.bar(x, iv["offered"], color=BLUE, width=0.85, label="offered calls (mean)")
+    top.plot(x, iv["agents"], color=ORANGE, drawstyle="steps-mid", label="agents on the phones")
+    top.set_ylabel("calls / agents per interval")
+    top.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2)
+    bottom.fill_between(x, iv["service_level_ci_low"], iv["service_level_ci_high"], color=BLUE, alpha=0.25,
+                        label="95% interval", step="mid")
+    bottom.plot(x, iv["service_level"], color=BLUE, drawstyle="steps-mid", label="service level (simulated)")
+    bottom.plot(x, iv["erlang_c_service_level"], color=GREY, drawstyle="steps-mid", linewidth=1,
+                label="Erlang C")
+    bottom.axhline(target.share, **TARGET, label=f"target {target.share:.0%} within {target.threshold_s:g} s")
+    bottom.set_ylim(0, 1.02)
+    bottom.set_ylabel(f"answered within {target.threshold_s:g} s / offered")
+    bottom.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    starts = np.flatnonzero(iv["date"].ne(iv["date"].shift()).to_numpy())
+    bottom.set_xticks(starts, [f"{iv['weekday'][i]} {iv['date'][i][5:]}" for i in starts])
+    for ax in (top, bottom):
+        for s in starts[1:]:
+            ax.axvline(s - 0.5, color="#cccccc", linewidth=0.8)
+    bottom.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4)
+    fig.suptitle(result.scenario.name)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)

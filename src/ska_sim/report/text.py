@@ -1,0 +1,131 @@
+"""Plain-text tables for the terminal: KPIs against targets, and the time-of-day view
+beside Erlang C. Reads a result's DataFrames; computes nothing."""
+
+from __future__ import annotations
+
+import math
+
+LABELS = {
+    "service_level": "service level",
+    "answer_rate": "answer rate",
+    "abandon_rate": "abandon rate",
+    "asa_s": "ASA (mean wait, answered)",
+    "wait_p50_s": "wait p50 (answered)",
+    "wait_p90_s": "wait p90 (answered)",
+    "wait_p95_s": "wait p95 (answered)",
+    "fcr": "FCR (first-contact resolution)",
+    "repeat_contact_share": "repeat-contact share",
+    "redial_share": "redial share",
+    "occupancy": "occupancy",
+    "offered": "offered calls",
+    "answered": "answered calls",
+    "abandoned": "abandoned calls",
+    "unanswered_at_close": "unanswered at close",
+}
+ORDER = (
+    "service_level",
+    "answer_rate",
+    "abandon_rate",
+    "asa_s",
+    "wait_p50_s",
+    "wait_p90_s",
+    "wait_p95_s",
+    "fcr",
+    "repeat_contact_share",
+    "redial_share",
+    "occupancy",
+    "offered",
+    "answered",
+    "abandoned",
+    "unanswered_at_close",
+)
+
+
+def fmt(value: float, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "s":
+        return f"{value:.1f} s"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
+
+
+def kpi_table(result) -> str:
+    s = result.scenario
+    sl = s.targets.service_level
+    cal = s.calendar
+    first, last = result.days["date"].iloc[0], result.days["date"].iloc[-1]
+    lines = [
+        s.name,
+        f"{len(result.days)} open days measured, {first} to {last} ({cal.warmup_days} warm-up days before)"
+        f" | {result.replications} replications | seed {result.seed} | 95% intervals",
+        "",
+    ]
+    targets = result.targets.set_index("kpi")
+    rows = [("KPI", "mean", "95% interval", "target", "status", "days met")]
+    summary = result.summary.set_index("kpi")
+    for k in ORDER:
+        r = summary.loc[k]
+        label = LABELS[k] + (f" ({sl.threshold_s:g} s)" if k == "service_level" else "")
+        if k in ("offered", "answered", "abandoned", "unanswered_at_close"):
+            label += f", {len(result.days)} days"
+        interval = f"[{fmt(r.ci_low, r.unit)}, {fmt(r.ci_high, r.unit)}]"
+        if k in targets.index:
+            t = targets.loc[k]
+            rows.append((label, fmt(r["mean"], r.unit), interval, t.target, t.status, f"{t.days_met_share:.0%}"))
+        else:
+            rows.append((label, fmt(r["mean"], r.unit), interval, "", "", ""))
+    lines += _columns(rows, align="lrrllr")
+    return "\n".join(lines)
+
+
+def time_of_day_table(result) -> str:
+    tod = result.times_of_day
+    sl = result.scenario.targets.service_level
+    rows = [("time", "agents", "offered", f"service level ({sl.threshold_s:g} s)", "95% interval", "Erlang C", "",
+             "abandon", "occupancy")]
+    for r in tod.itertuples():
+        rows.append(
+            (
+                r.time,
+                f"{r.agents:.1f}",
+                f"{r.offered:.1f}",
+                fmt(r.service_level, "share"),
+                f"[{fmt(r.service_level_ci_low, 'share')}, {fmt(r.service_level_ci_high, 'share')}]",
+                fmt(r.erlang_c_service_level, "share"),
+                "*" if r.erlang_c_differs else "",
+                fmt(r.abandon_rate, "share"),
+                fmt(r.occupancy, "share"),
+            )
+        )
+    e = result.erlang
+    lines = [f"By time of day (mean over the {len(result.days)} measured days; offered = calls per interval)"]
+    lines += _columns(rows, align="lrrrrrlrr")
+    window_sim = result.summary.set_index("kpi").loc["service_level"]
+    lines.append("")
+    lines.append(
+        f"Erlang C cross-check (AHT {e['aht_s']:.0f} s, each interval's simulated offered load and agents): "
+        f"{fmt(e['service_level'], 'share')} over the window, simulated {fmt(window_sim['mean'], 'share')}; "
+        f"{e['differing_intervals']} of {e['intervals']} intervals differ by more than the 95% interval (*), "
+        f"{e['unstable_intervals']} are unstable under Erlang C (load >= agents)."
+    )
+    if e["differing_intervals"]:
+        lines.append("What Erlang C leaves out here:")
+        lines += [f"  - {x}" for x in e["explanations"]]
+    return "\n".join(lines)
+
+
+def result_text(result) -> str:
+    return kpi_table(result) + "\n\n" + time_of_day_table(result) + "\n"
+
+
+def _columns(rows: list[tuple], align: str) -> list[str]:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for j, r in enumerate(rows):
+        cells = [str(c).rjust(w) if a == "r" else str(c).ljust(w) for c, w, a in zip(r, widths, align)]
+        out.append("  ".join(cells).rstrip())
+        if j == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return out

@@ -1,0 +1,579 @@
+"""Scenario files: the pydantic models, TOML loading, ``--set`` overrides and every input check.
+
+A scenario is read from TOML, overridden key by key (``--set calendar.days=10``), and
+validated in one pass. Every problem found is reported at once, each naming the file (or
+the ``--set`` option it came from), the key path and what is wrong, e.g.::
+
+    baseline.toml: call_types[2].talk.cv: must be >= 0 (got -0.5)
+
+Problems raise :class:`ScenarioError`, the only exception bad input produces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .distributions import FAMILIES, ZERO, Duration
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+SHARE_TOLERANCE = 1e-6
+
+
+# --------------------------------------------------------------------------- errors
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where it came from, which key, what is wrong."""
+
+    source: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        return f"{where}{self.path}: {self.message}" if self.path else f"{where}{self.message}"
+
+
+class ScenarioError(ValueError):
+    """Bad input: carries every problem found, one line each."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+# --------------------------------------------------------------------------- models
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+Probability = Field(ge=0.0, le=1.0)
+
+
+class DurationSpec(_Model):
+    """A duration: a named family with mean and cv, or an empirical list of values (seconds)."""
+
+    dist: str
+    mean_s: float | None = Field(None, ge=0.0)
+    cv: float | None = Field(None, ge=0.0)
+    values_s: list[float] | None = None
+
+    @field_validator("dist")
+    @classmethod
+    def _known_family(cls, v: str) -> str:
+        if v not in FAMILIES:
+            raise ValueError(f"unknown distribution family {v!r} (one of: {', '.join(FAMILIES)})")
+        return v
+
+    @field_validator("values_s")
+    @classmethod
+    def _values(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None:
+            if not v:
+                raise ValueError("needs at least one value")
+            if min(v) < 0:
+                raise ValueError(f"durations must be >= 0 (got {min(v)})")
+        return v
+
+    @model_validator(mode="after")
+    def _complete(self) -> DurationSpec:
+        if self.dist == "empirical":
+            if self.values_s is None:
+                raise ValueError("empirical needs values_s = [...]")
+            if self.mean_s is not None or self.cv is not None:
+                raise ValueError("empirical takes values_s only, not mean_s or cv")
+            return self
+        if self.values_s is not None:
+            raise ValueError(f"values_s is for dist = 'empirical', not {self.dist!r}")
+        if self.mean_s is None:
+            raise ValueError(f"{self.dist} needs mean_s")
+        if self.dist == "exponential" and self.cv is not None and abs(self.cv - 1.0) > 1e-9:
+            raise ValueError(f"exponential has cv 1 (got {self.cv}); use gamma or lognormal for another cv")
+        if self.dist == "deterministic" and self.cv not in (None, 0.0):
+            raise ValueError(f"deterministic has cv 0 (got {self.cv})")
+        if self.dist in ("lognormal", "gamma", "weibull") and self.cv is None:
+            raise ValueError(f"{self.dist} needs cv (coefficient of variation)")
+        if self.dist == "weibull" and self.cv is not None and not (0 < self.cv <= 10):
+            if self.cv != 0:
+                raise ValueError(f"weibull cv must be in (0, 10] (got {self.cv})")
+        return self
+
+    def build(self) -> Duration:
+        if self.dist == "empirical":
+            return Duration("empirical", 0.0, 0.0, tuple(self.values_s or ()))
+        cv = {"exponential": 1.0, "deterministic": 0.0}.get(self.dist, self.cv)
+        return Duration(self.dist, float(self.mean_s or 0.0), float(cv or 0.0))
+
+
+class Meta(_Model):
+    name: str = "scenario"
+    description: str = ""
+
+
+def _parse_clock(text: str) -> int:
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if not m or int(m.group(2)) >= 60:
+        raise ValueError(f"time must be HH:MM (got {text!r})")
+    s = int(m.group(1)) * 3600 + int(m.group(2)) * 60
+    if s > 86400:
+        raise ValueError(f"time must be within 00:00-24:00 (got {text!r})")
+    return s
+
+
+class Hours(_Model):
+    """Opening hours of one day as [open, close], "HH:MM" within 00:00-24:00."""
+
+    open_s: int
+    close_s: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, v: Any) -> Any:
+        if isinstance(v, (list, tuple)):
+            if len(v) != 2 or not all(isinstance(x, str) for x in v):
+                raise ValueError(f'must be ["HH:MM", "HH:MM"] (got {v!r})')
+            o, c = _parse_clock(v[0]), _parse_clock(v[1])
+            if c <= o:
+                raise ValueError(f"closing time {v[1]} is not after opening time {v[0]}")
+            return {"open_s": o, "close_s": c}
+        return v
+
+    def label(self) -> list[str]:
+        return [_clock(self.open_s), _clock(self.close_s)]
+
+
+def _clock(s: float) -> str:
+    s = int(round(s))
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
+
+
+class Calendar(_Model):
+    start: dt.date
+    days: int = Field(ge=1, le=3660)
+    warmup_days: int = Field(0, ge=0, le=366)
+    interval_min: Literal[15, 30, 60] = 30
+    hours: dict[Weekday, Hours]
+    date_hours: dict[dt.date, Hours] = {}
+    closed: list[dt.date] = []
+
+    @property
+    def interval_s(self) -> int:
+        return self.interval_min * 60
+
+
+VectorKey = Literal["default", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class Arrivals(_Model):
+    daily_calls: float = Field(gt=0.0)
+    weekday_factor: dict[Weekday, float] = {}
+    day_cv: float = Field(0.0, ge=0.0)
+    volume_scale: float = Field(1.0, gt=0.0)
+    profile: dict[VectorKey, list[float]]
+    date_factor: dict[dt.date, float] = {}
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _list_is_default(cls, v: Any) -> Any:
+        return {"default": v} if isinstance(v, list) else v
+
+    @field_validator("weekday_factor", "date_factor")
+    @classmethod
+    def _non_negative(cls, v: dict) -> dict:
+        bad = {k: x for k, x in v.items() if x < 0 or not math.isfinite(x)}
+        if bad:
+            raise ValueError(f"factors must be >= 0 (got {bad})")
+        return v
+
+    @field_validator("profile")
+    @classmethod
+    def _shares(cls, v: dict[str, list[float]]) -> dict[str, list[float]]:
+        for key, shares in v.items():
+            if any(x < 0 for x in shares):
+                raise ValueError(f"{key}: shares must be >= 0")
+            if abs(sum(shares) - 1.0) > SHARE_TOLERANCE:
+                raise ValueError(f"{key}: shares must sum to 1 (got {sum(shares):.6f})")
+        return v
+
+
+class IdentityCheck(_Model):
+    probability: float = Probability
+    extra: DurationSpec
+
+
+class CallType(_Model):
+    name: str = Field(min_length=1)
+    share: float = Field(gt=0.0, le=1.0)
+    talk: DurationSpec
+    after_call_work: DurationSpec | None = None
+    resolved: float = Probability
+    identity_check: IdentityCheck | None = None
+
+    def mean_handle_s(self) -> float:
+        """Expected agent time of one answered call: talk + identity check + after-call work."""
+        acw = self.after_call_work.build().mean if self.after_call_work else 0.0
+        idc = self.identity_check.probability * self.identity_check.extra.build().mean if self.identity_check else 0.0
+        return self.talk.build().mean + acw + idc
+
+
+class Redial(_Model):
+    probability: float = Field(0.0, ge=0.0, le=1.0)
+    delay: DurationSpec = DurationSpec(dist="exponential", mean_s=600)
+
+
+class Repeat(_Model):
+    probability: float = Field(0.0, ge=0.0, le=1.0)
+    delay: DurationSpec = DurationSpec(dist="lognormal", mean_s=129600, cv=1.5)
+
+
+class Staffing(_Model):
+    scale: float = Field(1.0, ge=0.0)
+    agents: dict[VectorKey, list[int]]
+    dates: dict[dt.date, list[int]] = {}
+
+    @field_validator("agents", "dates")
+    @classmethod
+    def _non_negative(cls, v: dict) -> dict:
+        for key, agents in v.items():
+            if any(a < 0 for a in agents):
+                raise ValueError(f"{key}: agents must be >= 0 (got {min(agents)})")
+        return v
+
+
+class ServiceLevelTarget(_Model):
+    threshold_s: float = Field(20.0, ge=0.0)
+    share: float = Field(0.80, ge=0.0, le=1.0)
+
+
+class FcrTarget(_Model):
+    min: float = Field(0.70, ge=0.0, le=1.0)
+    max: float = Field(1.0, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FcrTarget:
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        return self
+
+
+class Targets(_Model):
+    service_level: ServiceLevelTarget = ServiceLevelTarget()
+    answer_rate: float | None = Field(0.90, ge=0.0, le=1.0)
+    fcr: FcrTarget | None = None
+    abandon_rate_max: float | None = Field(None, ge=0.0, le=1.0)
+    asa_max_s: float | None = Field(None, ge=0.0)
+
+
+class Simulation(_Model):
+    replications: int = Field(20, ge=1, le=100_000)
+    seed: int = Field(2026, ge=0)
+    queued_at_close: Literal["serve", "drop"] = "serve"
+
+
+class Scenario(_Model):
+    """A validated scenario. Build it with :func:`load_scenario` or :func:`scenario_from_dict`."""
+
+    scenario: Meta = Meta()
+    calendar: Calendar
+    arrivals: Arrivals
+    call_types: list[CallType] = Field(min_length=1)
+    patience: DurationSpec | None = None
+    redial: Redial = Redial()
+    repeat: Repeat = Repeat()
+    staffing: Staffing
+    targets: Targets = Targets()
+    simulation: Simulation = Simulation()
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def mean_handle_s(self) -> float:
+        """Mean agent time per answered call over the call-type mix (seconds)."""
+        return sum(ct.share * ct.mean_handle_s() for ct in self.call_types)
+
+    def patience_dist(self) -> Duration | None:
+        return self.patience.build() if self.patience else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as loaded, in TOML's shapes (hours as ["HH:MM", "HH:MM"])."""
+        d = self.model_dump(mode="json", exclude_none=True)
+        cal = d["calendar"]
+        cal["hours"] = {k: h.label() for k, h in self.calendar.hours.items()}
+        cal["date_hours"] = {str(k): h.label() for k, h in self.calendar.date_hours.items()}
+        return d
+
+    def digest(self) -> str:
+        """sha256 of the scenario as loaded (canonical JSON): same digest, same model."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- cross-field checks
+def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
+    """Checks that span several keys. Returns (key path, message) pairs."""
+    out: list[tuple[str, str]] = []
+    cal, iv = s.calendar, s.calendar.interval_s
+    shares = sum(ct.share for ct in s.call_types)
+    if abs(shares - 1.0) > SHARE_TOLERANCE:
+        out.append(("call_types", f"shares must sum to 1 (got {shares:.6f})"))
+    names = [ct.name for ct in s.call_types]
+    for n in sorted({n for n in names if names.count(n) > 1}):
+        out.append(("call_types", f"name {n!r} is used more than once"))
+
+    def intervals(h: Hours, where: str) -> int | None:
+        if h.open_s % iv or h.close_s % iv:
+            out.append((where, f"opening hours {h.label()} do not fall on {cal.interval_min}-minute interval boundaries"))
+            return None
+        return (h.close_s - h.open_s) // iv
+
+    def vector(table: dict[str, list], day: str) -> tuple[str, list] | None:
+        if day in table:
+            return day, table[day]
+        if "default" in table:
+            return "default", table["default"]
+        return None
+
+    for day, h in cal.hours.items():
+        n = intervals(h, f"calendar.hours.{day}")
+        if n is None:
+            continue
+        for block, table in (("arrivals.profile", s.arrivals.profile), ("staffing.agents", s.staffing.agents)):
+            found = vector(table, day)
+            if found is None:
+                out.append((block, f"no vector for {day} (open {'-'.join(h.label())}) and no default"))
+            elif len(found[1]) != n:
+                what = "shares" if block == "arrivals.profile" else "agents"
+                out.append(
+                    (
+                        f"{block}.{found[0]}",
+                        f"has {len(found[1])} {what} but {day} opens {'-'.join(h.label())}, "
+                        f"{n} intervals of {cal.interval_min} min",
+                    )
+                )
+    for day, h in cal.date_hours.items():
+        n = intervals(h, f"calendar.date_hours.{day}")
+        if n is None:
+            continue
+        wd = WEEKDAYS[day.weekday()]
+        base = cal.hours.get(wd)
+        if base is None or h.open_s < base.open_s or h.close_s > base.close_s:
+            usual = "-".join(base.label()) if base else "closed"
+            out.append(
+                (
+                    f"calendar.date_hours.{day}",
+                    f"{'-'.join(h.label())} must lie within {wd}'s usual hours ({usual}): "
+                    "the profile and staffing of those hours are used",
+                )
+            )
+            continue
+        agents = s.staffing.dates.get(day)
+        if agents is not None and len(agents) != n:
+            out.append((f"staffing.dates.{day}", f"has {len(agents)} agents but {day} opens {n} intervals"))
+    for day, agents in s.staffing.dates.items():
+        if day in cal.date_hours:
+            continue
+        h = cal.hours.get(WEEKDAYS[day.weekday()])
+        if h is None:
+            out.append((f"staffing.dates.{day}", f"{day} is not an open day (no hours for {WEEKDAYS[day.weekday()]})"))
+        elif h.open_s % iv == 0 and h.close_s % iv == 0 and len(agents) != (h.close_s - h.open_s) // iv:
+            n = (h.close_s - h.open_s) // iv
+            out.append((f"staffing.dates.{day}", f"has {len(agents)} agents but {day} opens {n} intervals"))
+    fcr = s.targets.fcr
+    if s.repeat.probability > 0 and s.repeat.delay.mean_s == 0:
+        out.append(("repeat.delay.mean_s", "must be > 0 when repeat.probability > 0"))
+    if fcr is not None and fcr.min > fcr.max:  # pragma: no cover - caught by FcrTarget
+        out.append(("targets.fcr", "min above max"))
+    return out
+
+
+# --------------------------------------------------------------------------- overrides
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def split_key(path: str) -> list[str | int]:
+    """``call_types[0].talk.cv`` or ``call_types.0.talk.cv`` -> ['call_types', 0, 'talk', 'cv']."""
+    parts: list[str | int] = []
+    for m in _PART.finditer(path):
+        name, index = m.groups()
+        if index is not None:
+            parts.append(int(index))
+        elif name.isdigit():
+            parts.append(int(name))
+        else:
+            parts.append(name)
+    return parts
+
+
+def parse_value(text: str) -> Any:
+    """A ``--set`` value read as a TOML value (number, bool, date, list, table); else a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_override(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``path`` in the raw scenario dict. List items can be named by index or by ``name``."""
+    parts = split_key(path)
+    if not parts:
+        raise KeyError("empty key")
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        node = _child(node, part, parts[: i + 1], create=True)
+    last = parts[-1]
+    if isinstance(node, list):
+        idx = _index(node, last, parts)
+        node[idx] = value
+    elif isinstance(node, dict):
+        node[str(last)] = value
+    else:
+        raise KeyError(f"{_fmt(parts[:-1])} is a value, not a table")
+
+
+def _index(node: list, part: str | int, parts: list) -> int:
+    if isinstance(part, int):
+        if part >= len(node):
+            raise KeyError(f"{_fmt(parts)}: index {part} out of range (the list has {len(node)} items)")
+        return part
+    for i, item in enumerate(node):
+        if isinstance(item, dict) and item.get("name") == part:
+            return i
+    raise KeyError(f"{_fmt(parts)}: no item named {part!r}")
+
+
+def _child(node: Any, part: str | int, parts: list, create: bool) -> Any:
+    if isinstance(node, list):
+        return node[_index(node, part, parts)]
+    if isinstance(node, dict):
+        key = str(part)
+        if key not in node:
+            if not create:
+                raise KeyError(_fmt(parts))
+            node[key] = {}
+        return node[key]
+    raise KeyError(f"{_fmt(parts[:-1])} is a value, not a table")
+
+
+def _fmt(parts: list[str | int] | tuple) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out
+
+
+def parse_set_option(text: str) -> tuple[str, Any]:
+    """``key.path=value`` -> (key path, parsed value); raises ScenarioError naming the option."""
+    if "=" not in text or not text.split("=", 1)[0].strip():
+        raise ScenarioError([Problem("--set", text, "must be key.path=value")])
+    key, raw = text.split("=", 1)
+    return key.strip(), parse_value(raw.strip())
+
+
+# --------------------------------------------------------------------------- loading
+def read_toml(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(p), "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(p), "", f"cannot read: {exc}")]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem(str(p), "", f"malformed TOML: {exc}")]) from None
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read a scenario TOML file, apply ``key.path=value`` overrides and validate it all.
+
+    Raises :class:`ScenarioError` with every problem found.
+    """
+    data = read_toml(path)
+    return scenario_from_dict(data, source=str(path), overrides=overrides)
+
+
+def scenario_from_dict(
+    data: dict[str, Any], source: str = "<scenario>", overrides: list[str] | tuple[str, ...] = ()
+) -> Scenario:
+    """Validate a raw scenario dict (as TOML gives it), with optional ``key.path=value`` overrides."""
+    data = json.loads(json.dumps(data, default=_json_default))  # deep copy; dates become strings
+    problems: list[Problem] = []
+    set_paths: list[tuple[list, str]] = []
+    for text in overrides:
+        try:
+            key, value = parse_set_option(text)
+            apply_override(data, key, _jsonable(value))
+            set_paths.append((split_key(key), text))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+        except KeyError as exc:
+            problems.append(Problem("--set", text, f"no such key: {exc.args[0]}"))
+    if problems:
+        raise ScenarioError(problems)
+
+    def origin(loc: list) -> str:
+        for parts, text in set_paths:
+            if loc[: len(parts)] == parts:
+                return f"--set {text}"
+        return source
+
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = [p for p in err["loc"] if p != "[key]"]
+            loc = _strip_union_tags(loc)
+            problems.append(Problem(origin(loc), _fmt(loc), _message(err)))
+        raise ScenarioError(problems) from None
+    for path, message in _cross_checks(scenario):
+        problems.append(Problem(origin(split_key(path)), path, message))
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _strip_union_tags(loc: list) -> list:
+    # pydantic puts the union member tried into the location (e.g. 'list[float]'): drop it
+    return [p for p in loc if not (isinstance(p, str) and ("[" in p or p in ("float", "int", "str", "DurationSpec")))]
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind, msg = err["type"], err["msg"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "missing (required)"
+    msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    msg = msg.replace("Input should be", "must be")
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than", "literal_error") or kind.endswith(
+        "_type"
+    ) or kind.endswith("_parsing"):
+        if not isinstance(value, (dict, list)):
+            msg += f" (got {value!r})"
+    return msg
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (dt.date, dt.datetime, dt.time)):
+        return o.isoformat()
+    raise TypeError(type(o))
+
+
+def _jsonable(v: Any) -> Any:
+    return json.loads(json.dumps(v, default=_json_default))

@@ -1,0 +1,99 @@
+"""The simulated days: which days are open, their opening hours, and per open interval the
+expected first calls and the agents on the phones.
+
+Time is seconds since midnight of the first simulated day (the first warm-up day).
+Intervals are calendar-aligned: clock slot k of a day covers [k * interval_s, (k+1) * interval_s).
+A date with its own hours (``calendar.date_hours``) keeps its weekday's profile shares and
+staffing at the same clock times, unless ``staffing.dates`` gives that date's agents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .scenario import WEEKDAYS, Scenario
+
+DAY_S = 86400
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Arrays describing every simulated day and open interval, in time order."""
+
+    interval_s: int
+    dates: tuple[dt.date, ...]  # every simulated day, warm-up days first
+    measured: np.ndarray  # bool per day: inside the measured window
+    open_s: np.ndarray  # per day: opening time (s since the day's midnight); -1 when closed
+    close_s: np.ndarray  # per day: closing time; -1 when closed
+    iv_day: np.ndarray  # per open interval: index of its day
+    iv_slot: np.ndarray  # per open interval: clock slot within the day
+    iv_start_s: np.ndarray  # per open interval: start time (s since the first simulated day)
+    iv_expected: np.ndarray  # per open interval: expected first calls (before the day factor)
+    iv_agents: np.ndarray  # per open interval: agents on the phones (after staffing.scale)
+
+    @property
+    def n_days(self) -> int:
+        return len(self.dates)
+
+    @property
+    def slots_per_day(self) -> int:
+        return DAY_S // self.interval_s
+
+    @property
+    def horizon_s(self) -> float:
+        return self.n_days * DAY_S
+
+    def iv_measured(self) -> np.ndarray:
+        return self.measured[self.iv_day]
+
+    def day_intervals(self, day: int) -> slice:
+        idx = np.flatnonzero(self.iv_day == day)
+        return slice(int(idx[0]), int(idx[-1]) + 1) if len(idx) else slice(0, 0)
+
+
+def build_timeline(s: Scenario) -> Timeline:
+    cal, arr, staff = s.calendar, s.arrivals, s.staffing
+    iv = cal.interval_s
+    first = cal.start - dt.timedelta(days=cal.warmup_days)
+    n_days = cal.warmup_days + cal.days
+    dates = tuple(first + dt.timedelta(days=i) for i in range(n_days))
+    closed = set(cal.closed)
+    open_s = np.full(n_days, -1, dtype=np.int64)
+    close_s = np.full(n_days, -1, dtype=np.int64)
+    days, slots, expected, agents = [], [], [], []
+    for d, date in enumerate(dates):
+        wd = WEEKDAYS[date.weekday()]
+        usual = cal.hours.get(wd)
+        hours = cal.date_hours.get(date, usual)
+        if hours is None or usual is None or date in closed:
+            continue
+        open_s[d], close_s[d] = hours.open_s, hours.close_s
+        profile = arr.profile.get(wd, arr.profile.get("default"))
+        base_agents = staff.agents.get(wd, staff.agents.get("default"))
+        volume = arr.daily_calls * arr.weekday_factor.get(wd, 1.0) * arr.date_factor.get(date, 1.0) * arr.volume_scale
+        own_agents = staff.dates.get(date)
+        usual_first = usual.open_s // iv
+        for k, slot in enumerate(range(hours.open_s // iv, hours.close_s // iv)):
+            days.append(d)
+            slots.append(slot)
+            expected.append(volume * profile[slot - usual_first])
+            a = own_agents[k] if own_agents is not None else base_agents[slot - usual_first]
+            agents.append(math.floor(a * staff.scale + 0.5))
+    iv_day = np.asarray(days, dtype=np.int64)
+    iv_slot = np.asarray(slots, dtype=np.int64)
+    return Timeline(
+        interval_s=iv,
+        dates=dates,
+        measured=np.arange(n_days) >= cal.warmup_days,
+        open_s=open_s,
+        close_s=close_s,
+        iv_day=iv_day,
+        iv_slot=iv_slot,
+        iv_start_s=(iv_day * DAY_S + iv_slot * iv).astype(float),
+        iv_expected=np.asarray(expected, dtype=float),
+        iv_agents=np.asarray(agents, dtype=np.int64),
+    )
