@@ -13,7 +13,8 @@ How SimPy is used (decided once, here; see benchmarks/ for the measurement):
 - An agent going off duty (staffing drops at a boundary) finishes the current call first;
   idle agents leave at once. At closing time idle agents leave; with
   ``queued_at_close = "serve"`` busy agents keep taking queued calls until the queue is
-  empty, with ``"drop"`` the queued calls are cut off (unanswered at close).
+  empty, with ``"drop"`` the queued calls are cut off (unanswered at close). When no
+  agent is on duty at closing, queued calls are unanswered at close in either mode.
 - Randomness (DESIGN.md): a replication's SeedSequence spawns one Generator per purpose.
   A day's first calls and all their attributes (type, handle time, patience, whether the
   issue is resolved, whether the caller would redial or call again) are drawn in bulk when
@@ -43,6 +44,7 @@ from .kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REDIAL, REPEAT, REPEAT
 from .scenario import Scenario
 from .timeline import DAY_S, Timeline, build_timeline
 
+_CLOSE, _INTERVAL = 0, 1
 PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls")
 
 
@@ -197,11 +199,12 @@ class Replication:
     def run(self) -> ReplicationCounts:
         tl = self.tl
         # interval boundaries and closings, as one chain of events in time order
-        marks: list[tuple[float, int, int]] = []  # (time, kind 0=open interval/1=close, index)
+        # (time, kind, index); a closing sorts before an opening at the same instant
+        marks: list[tuple[float, int, int]] = []
         for iv in range(len(tl.iv_day)):
-            marks.append((float(tl.iv_start_s[iv]), 0, iv))
+            marks.append((float(tl.iv_start_s[iv]), _INTERVAL, iv))
         for d in self.open_days:
-            marks.append((float(d * DAY_S + tl.close_s[d]), 1, int(d)))
+            marks.append((float(d * DAY_S + tl.close_s[d]), _CLOSE, int(d)))
         marks.sort()
         self._marks = marks
         self._mark_i = 0
@@ -214,14 +217,14 @@ class Replication:
     def _on_mark(self, _ev) -> None:
         t, kind, idx = self._marks[self._mark_i]
         self._mark_i += 1
-        if kind == 0:
+        if kind == _INTERVAL:
             self._interval_starts(idx)
         else:
             self._line_closes()
         if self._mark_i < len(self._marks):
             self._at(self._marks[self._mark_i][0] - self.env.now, self._on_mark)
         # the buffers are folded once a day, at closing time, to keep memory flat
-        if kind == 1:
+        if kind == _CLOSE:
             self.col.flush()
 
     def _account_duty(self, now: float) -> None:
@@ -253,7 +256,7 @@ class Replication:
         self._account_duty(now)
         self.is_open = False
         self.target = 0
-        if self.m.drop_at_close:
+        if self.m.drop_at_close or self.busy == 0:  # nobody left to clear the queue
             for call in self.queue:
                 if call.waiting:
                     call.waiting = False
