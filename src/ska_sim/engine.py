@@ -12,9 +12,10 @@ How SimPy is used (decided once, here; see benchmarks/ for the measurement):
   an agent next takes from the queue.
 - An agent going off duty (staffing drops at a boundary) finishes the current call first;
   idle agents leave at once. At closing time idle agents leave; with
-  ``queued_at_close = "serve"`` busy agents keep taking queued calls until the queue is
-  empty, with ``"drop"`` the queued calls are cut off (unanswered at close). When no
-  agent is on duty at closing, queued calls are unanswered at close in either mode.
+  ``queued_at_close = "serve"`` the closing crew (busy agents of the last interval's
+  staffing, not those already past their shift) keeps taking queued calls until the queue
+  is empty; with ``"drop"`` the queued calls are cut off (unanswered at close). When no
+  crew agent is busy at closing, queued calls are unanswered at close in either mode.
 - Randomness (DESIGN.md): a replication's SeedSequence spawns one Generator per purpose.
   A day's first calls and all their attributes (type, handle time, patience, whether the
   issue is resolved, whether the caller would redial or call again) are drawn in bulk when
@@ -252,11 +253,14 @@ class Replication:
             self.staffed -= min(idle, self.staffed - target)
 
     def _line_closes(self) -> None:
+        """Closing time. The closing crew (agents on duty in the last interval) keeps the target
+        of that interval; agents finishing a call after their shift ended are not part of it."""
         now = self.env.now
         self._account_duty(now)
         self.is_open = False
-        self.target = 0
-        if self.m.drop_at_close or self.busy == 0:  # nobody left to clear the queue
+        off_duty_busy = max(0, self.staffed - self.target)
+        crew_busy = self.busy - off_duty_busy
+        if self.m.drop_at_close or crew_busy <= 0:  # nobody left to clear the queue
             for call in self.queue:
                 if call.waiting:
                     call.waiting = False
@@ -265,7 +269,7 @@ class Replication:
                         self._follow_up(call, now + self.redial_delay.next(), REDIAL)
             self.queue.clear()
             self.n_waiting = 0
-        self.staffed = self.busy  # idle agents go home; busy ones finish (and, in serve mode, clear the queue)
+        self.staffed = self.busy  # idle agents go home; busy ones finish (the crew, in serve mode, clears the queue)
 
     # ------------------------------------------------------------------ arrivals
     def _open_day(self, day: int, first_iv: int) -> None:
@@ -387,14 +391,11 @@ class Replication:
         self.col.svc_end.append(now)
         if not call.resolved and call.repeats:
             self._follow_up(call, now + self.repeat_delay.next(), REPEAT)
-        if self.is_open:
-            if self.staffed > self.target:
-                self._agent_leaves(now)
-            elif self.n_waiting:
-                self._take_next()
-        elif self.n_waiting and not self.m.drop_at_close:
+        if self.staffed > self.target:  # off duty: finishes this call, takes no other
+            self._agent_leaves(now)
+        elif self.n_waiting:
             self._take_next()
-        else:
+        elif not self.is_open:  # the closing crew goes home once the queue is empty
             self._agent_leaves(now)
 
     def _agent_leaves(self, now: float) -> None:
