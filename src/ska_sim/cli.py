@@ -129,5 +129,84 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, workers) -> 
             click.echo(f"Tables, plot and manifest written to {out_dir}/")
 
 
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("--shifts", "shifts_file", type=click.Path(dir_okay=False), help="Shifts file (TOML): also find a shift plan.")
+@click.option("--method", type=click.Choice(["erlang", "simulation"]), default="erlang", show_default=True,
+              help="erlang: Erlang C/A per interval; simulation: iterate with the simulator from the Erlang plan.")
+@click.option("--scope", type=click.Choice(["interval", "day", "window"]), default="interval", show_default=True,
+              help="Where the targets must hold: every interval, each day as a whole, or the whole window.")
+@click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications per simulation.")
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@set_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write CSV tables, a coverage plot and manifest.json here.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes for replications.")
+@handles_bad_input
+def staff(scenario_file, shifts_file, method, scope, replications, seed, overrides, out_dir, fmt, workers) -> None:
+    """How many agents SCENARIO needs per interval, in paid FTE, and in which shifts."""
+    from .output import write_staffing
+    from .report.text import staffing_text
+    from .shifts import load_shifts
+    from .staffing import plan_staffing
+
+    scenario = load_scenario(scenario_file, overrides)
+    shifts = load_shifts(shifts_file) if shifts_file else None
+    progress = Progress("simulation iterations")
+    quiet = fmt == "json" or not sys.stderr.isatty()
+    try:
+        result = plan_staffing(scenario, method, scope, shifts, replications, seed, workers, progress,
+                               say=None if quiet else (lambda m: click.echo(f"... {m}", err=True)))
+    finally:
+        progress.close()
+    if out_dir:
+        write_staffing(result, out_dir)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(staffing_text(result))
+        if out_dir:
+            click.echo(f"Tables, coverage plot and manifest written to {out_dir}/")
+
+
+def _interval_seconds(text: str) -> float:
+    """'30min', '15min', '1h', '90s' or plain seconds -> seconds."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(h|hr|hour|hours|min|m|minutes|s|sec|seconds)?\s*", text)
+    if not m:
+        raise click.BadParameter(f"{text!r}: use e.g. 30min, 15min, 1h or seconds", param_hint="--interval")
+    value, unit = float(m.group(1)), (m.group(2) or "s")
+    seconds = value * {"h": 3600, "hr": 3600, "hour": 3600, "hours": 3600, "min": 60, "m": 60, "minutes": 60}.get(unit, 1)
+    if seconds <= 0:
+        raise click.BadParameter(f"{text!r}: must be longer than 0", param_hint="--interval")
+    return seconds
+
+
+@main.command()
+@click.option("--calls", type=click.FloatRange(min=0), required=True, help="Calls offered per interval.")
+@click.option("--interval", "interval", default="30min", show_default=True, help="Interval length: 30min, 15min, 1h or seconds.")
+@click.option("--aht", type=click.FloatRange(min=0, min_open=True), required=True, help="Mean handle time, seconds.")
+@click.option("--agents", type=click.IntRange(min=0), help="Agents on the phones (without it: find the requirement).")
+@click.option("--threshold", type=click.FloatRange(min=0), default=20, show_default=True, help="Service-level threshold T, seconds.")
+@click.option("--target", type=click.FloatRange(0, 1), default=0.8, show_default=True, help="Service-level target (share within T).")
+@click.option("--patience", type=click.FloatRange(min=0, min_open=True), help="Mean patience, seconds: switches to Erlang A.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def erlang(calls, interval, aht, agents, threshold, target, patience, fmt) -> None:
+    """Erlang C (or A, with --patience) table around the staffing requirement."""
+    from .report.text import erlang_table
+    from .erlang import erlang_rows
+
+    interval_s = _interval_seconds(interval)
+    try:
+        table = erlang_rows(calls, interval_s, aht, threshold, target, patience, agents)
+    except ValueError as exc:
+        _fail([str(exc)])
+    if fmt == "json":
+        click.echo(json.dumps(table, indent=2))
+    else:
+        click.echo(erlang_table(table, calls, interval_s, aht, threshold, target, patience))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -30,7 +30,6 @@ How SimPy is used (decided once, here; see benchmarks/ for the measurement):
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -176,13 +175,10 @@ class Replication:
         self.repeat_delay = Stream(model.repeat_delay, streams["followup_delay"])
         self.day_factor = day_factors(streams["arrivals"], tl.n_days, model.day_cv)
         self.n_types = len(model.types)
-        self.slot_to_iv = self.col.slot_to_iv.tolist()
+        self.slot_to_iv = tl.interval_at().tolist()
         self.iv_s = float(tl.interval_s)
-        # open days in time order, for moving follow-ups into opening hours
-        open_days = np.flatnonzero(tl.open_s >= 0)
-        self.open_days = open_days
-        self.open_abs = (open_days * DAY_S + tl.open_s[open_days]).astype(float).tolist()
-        self.close_abs = (open_days * DAY_S + tl.close_s[open_days]).astype(float).tolist()
+        self.open_days = np.flatnonzero(tl.open_s >= 0)
+        self._into_opening_hours = tl.opening_hours().into  # where follow-ups land
         # the pool of agents
         self.staffed = 0
         self.busy = 0
@@ -321,17 +317,6 @@ class Replication:
         first = call.first if kind == REDIAL else False
         nxt = self.follow.make(self.m, call.type, first)
         self._at(t - self.env.now, self._on_follow_up, (nxt, kind))
-
-    def _into_opening_hours(self, t: float) -> float | None:
-        opens, closes = self.open_abs, self.close_abs
-        i = bisect.bisect_right(opens, t) - 1
-        if i >= 0 and t < closes[i]:
-            return t
-        if i + 1 >= len(opens):
-            return None
-        gap_start = closes[i] if i >= 0 else 0.0
-        frac = (t - gap_start) / (opens[i + 1] - gap_start)
-        return opens[i + 1] + frac * (closes[i + 1] - opens[i + 1])
 
     # ------------------------------------------------------------------ the queue
     def _arrive(self, call: Call, kind: int) -> None:

@@ -2,7 +2,7 @@
 
 No simulation here. Everything is stable for thousands of agents: Erlang B by its
 recursion (no factorials), Erlang A from the birth-death chain in log space, waiting-time
-probabilities by uniformisation (sums of positive terms only).
+probabilities from the regularised incomplete beta function.
 
 Notation: ``agents`` c, arrival rate lambda (calls/s), mean handle time ``aht_s`` (1/mu),
 offered load A = lambda * aht_s in Erlangs, mean patience ``patience_s`` (1/theta).
@@ -13,8 +13,9 @@ offered load A = lambda * aht_s in Erlangs, mean patience ``patience_s`` (1/thet
   min(n, c) mu + max(n - c, 0) theta. A caller who finds j others waiting is answered with
   probability c mu / (c mu + (j+1) theta), and answered within T with that probability times
   P(S_{j+1} <= T), S_m a sum of exponentials with rates c mu + k theta, k = 1..m (a tagged
-  caller's wait, discounted by its own patience; Zeltyn & Mandelbaum 2005 give the same
-  quantities with incomplete gamma functions). Service level follows SKA's definition:
+  caller's wait, discounted by its own patience): an order statistic of exponentials, so an
+  incomplete beta function (Zeltyn & Mandelbaum 2005 give the same quantities with
+  incomplete gamma functions). Service level follows SKA's definition:
   answered within T / offered, so abandoned calls count against it.
 """
 
@@ -102,34 +103,19 @@ def _stationary(agents: int, lam: float, mu: float, theta: float) -> np.ndarray:
     return p
 
 
-def _sum_exp_cdf(rates: np.ndarray, t: float) -> np.ndarray:
-    """P(S_m <= t) for m = 1..len(rates), S_m = sum of independent Exp(rates[0..m-1]).
+def _sum_exp_cdf(first_rate: float, theta: float, m: int, t: float) -> np.ndarray:
+    """P(S_j <= t) for j = 1..m, S_j a sum of independent Exp(first_rate + k theta), k = 1..j.
 
-    Uniformisation: a pure-death chain m -> m-1 at rate rates[m-1], run with a Poisson
-    clock at the largest rate; only non-negative terms are added.
+    S_j is the j-th order statistic of j + first_rate/theta exponentials of rate theta
+    (Renyi's representation), so P(S_j <= t) = I_p(j, first_rate/theta + 1) with
+    p = 1 - exp(-theta t): the regularised incomplete beta function, for real arguments too.
     """
-    m = len(rates)
-    if m == 0:
-        return np.zeros(0)
+    from scipy.special import betainc
+
+    j = np.arange(1, m + 1)
     if t <= 0:
         return np.zeros(m)
-    big = float(rates.max())
-    lt = big * t
-    from scipy.stats import poisson
-
-    n_terms = int(lt + 12 * math.sqrt(lt) + 30)
-    weights = poisson.pmf(np.arange(n_terms + 1), lt)
-    step = rates / big  # probability of moving down one state in a uniformised step
-    v = np.zeros(m + 1)  # v[k]: absorbed within n steps starting from k (v[0] = 1)
-    v[0] = 1.0
-    out = weights[0] * v[1:]
-    for n in range(1, n_terms + 1):
-        v[1:] = step * v[:-1] + (1 - step) * v[1:]
-        out = out + weights[n] * v[1:]
-        if v[1:].min() > 1 - 1e-15:
-            out = out + weights[n + 1 :].sum() * v[1:]
-            break
-    return np.minimum(out, 1.0)
+    return betainc(j, first_rate / theta + 1.0, -math.expm1(-theta * t))
 
 
 def erlang_a_result(
@@ -149,7 +135,7 @@ def erlang_a_result(
     j1 = np.arange(1, len(pq) + 1)
     served = c * mu / (c * mu + j1 * theta)
     rates = c * mu + j1 * theta
-    within = _sum_exp_cdf(rates, threshold_s)
+    within = _sum_exp_cdf(c * mu, theta, len(pq), threshold_s)
     mean_wait_if_served = np.cumsum(1.0 / rates)
     p_wait = float(pq.sum())
     p_answer = float(p[:c].sum() + (pq * served).sum())
@@ -225,3 +211,52 @@ def required_agents(
         else:
             lo = mid
     return hi
+
+
+# --------------------------------------------------------------------------- calculator table
+def erlang_rows(
+    calls: float,
+    interval_s: float,
+    aht_s: float,
+    threshold_s: float = 20.0,
+    target: float = 0.8,
+    patience_s: float | None = None,
+    agents: int | None = None,
+    spread: int = 4,
+) -> dict:
+    """The classic Erlang table: agents from ``spread`` below to ``spread`` above the requirement
+    (or around ``agents`` when given). Rows where Erlang C is unstable have ``stable: False``
+    and no service level, ASA or occupancy."""
+    if interval_s <= 0 or aht_s <= 0:
+        raise ValueError("interval and AHT must be > 0")
+    rate = calls / interval_s
+    required = required_agents(rate, aht_s, Requirement(threshold_s, service_level=target), patience_s)
+    centre = required if agents is None else agents
+    lo = max(0 if patience_s else 1, centre - spread)
+    rows = []
+    for c in range(lo, max(centre, required) + spread + 1):
+        r = erlang_result(c, rate, aht_s, threshold_s, patience_s)
+        row = {
+            "agents": c,
+            "p_wait": r.p_wait,
+            "service_level": r.service_level,
+            "asa_s": r.asa_s,
+            "abandon_rate": r.abandon_rate,
+            "occupancy": r.occupancy,
+            "stable": r.stable,
+            "required": c == required,
+        }
+        rows.append({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()})
+    return {
+        "model": "erlang_a" if patience_s else "erlang_c",
+        "calls": calls,
+        "interval_s": interval_s,
+        "aht_s": aht_s,
+        "load_erlang": rate * aht_s,
+        "threshold_s": threshold_s,
+        "target": target,
+        "patience_s": patience_s,
+        "required_agents": required,
+        "agents": agents,
+        "rows": rows,
+    }

@@ -114,8 +114,6 @@ class Collector:
         self.tl, self.n_types, self.threshold_s = timeline, n_types, threshold_s
         n_iv = len(timeline.iv_day)
         self.n_iv = n_iv
-        self.slot_to_iv = np.full(timeline.n_days * timeline.slots_per_day, -1, dtype=np.int64)
-        self.slot_to_iv[timeline.iv_day * timeline.slots_per_day + timeline.iv_slot] = np.arange(n_iv)
         self.counts = {f: np.zeros((n_iv, n_types)) for f in COUNT_FIELDS}
         self.hist = np.zeros((n_iv, N_WAIT_BINS), dtype=np.int64)
         self.type_hist = np.zeros((n_types, N_WAIT_BINS), dtype=np.int64)

@@ -81,3 +81,35 @@ def write_result(result, out_dir: str | Path, plots: bool = True) -> list[Path]:
     write_json(out / "manifest.json", manifest(result.scenario, result.seed, result.replications))
     written.append(out / "manifest.json")
     return written
+
+
+def write_staffing(st, out_dir: str | Path) -> list[Path]:
+    """requirements.csv, scopes.csv, shift_plan.csv and coverage.csv (with shifts), the plan's
+    simulated plan_summary.csv / plan_targets.csv / plan_intervals.csv, coverage.png, manifest.json."""
+    out = Path(out_dir)
+    tables = {
+        "requirements.csv": st.requirements,
+        "scopes.csv": st.scopes,
+        "plan_summary.csv": st.plan_result.summary,
+        "plan_targets.csv": st.plan_result.targets,
+        "plan_intervals.csv": st.plan_result.intervals,
+    }
+    if st.shift_plan is not None:
+        tables["shift_plan.csv"] = st.shift_plan
+        tables["coverage.csv"] = st.coverage
+    written = []
+    for name, df in tables.items():
+        write_with(out / name, lambda p, df=df: df.to_csv(p, index=False, float_format="%.6g"))
+        written.append(out / name)
+    if st.coverage is not None:
+        from .report.plots import coverage_plot
+
+        write_with(out / "coverage.png", lambda p: coverage_plot(st, p))
+        written.append(out / "coverage.png")
+    write_json(
+        out / "manifest.json",
+        manifest(st.scenario, st.plan_result.seed, st.plan_result.replications, method=st.method, scope=st.scope,
+                 fte=st.fte),
+    )
+    written.append(out / "manifest.json")
+    return written

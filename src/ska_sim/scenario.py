@@ -19,6 +19,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -238,6 +239,7 @@ class Repeat(_Model):
 
 class Staffing(_Model):
     scale: float = Field(1.0, ge=0.0)
+    max_occupancy: float | None = Field(None, gt=0.0, le=1.0)  # planning cap for requirements
     agents: dict[VectorKey, list[int]]
     dates: dict[dt.date, list[int]] = {}
 
@@ -248,6 +250,39 @@ class Staffing(_Model):
             if any(a < 0 for a in agents):
                 raise ValueError(f"{key}: agents must be >= 0 (got {min(agents)})")
         return v
+
+
+SHRINKAGE_IN_SHIFT = ("breaks", "qa_sessions", "one_to_ones", "training", "back_office", "other")
+
+
+class ShrinkageShares(_Model):
+    """Shares of paid time not on the phones. In-shift items reduce the agents on the phones
+    of those at work; absence (sickness, leave) reduces those at work of those paid."""
+
+    breaks: float | None = Field(None, ge=0.0, lt=1.0)
+    qa_sessions: float | None = Field(None, ge=0.0, lt=1.0)
+    one_to_ones: float | None = Field(None, ge=0.0, lt=1.0)
+    training: float | None = Field(None, ge=0.0, lt=1.0)
+    back_office: float | None = Field(None, ge=0.0, lt=1.0)
+    other: float | None = Field(None, ge=0.0, lt=1.0)
+    absence: float | None = Field(None, ge=0.0, lt=1.0)
+
+
+class Shrinkage(ShrinkageShares):
+    fte_hours_per_week: float = Field(40.0, gt=0.0, le=168.0)
+    weekday: dict[Weekday, ShrinkageShares] = {}
+
+    def shares(self, weekday: str) -> tuple[float, float]:
+        """(in-shift share, absence share) for a weekday: its own values over the defaults."""
+        own = self.weekday.get(weekday)
+
+        def get(name: str) -> float:
+            v = getattr(own, name) if own is not None else None
+            if v is None:
+                v = getattr(self, name)
+            return v or 0.0
+
+        return sum(get(n) for n in SHRINKAGE_IN_SHIFT), get("absence")
 
 
 class ServiceLevelTarget(_Model):
@@ -291,6 +326,7 @@ class Scenario(_Model):
     redial: Redial = Redial()
     repeat: Repeat = Repeat()
     staffing: Staffing
+    shrinkage: Shrinkage = Shrinkage()
     targets: Targets = Targets()
     simulation: Simulation = Simulation()
 
@@ -389,6 +425,12 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
         elif h.open_s % iv == 0 and h.close_s % iv == 0 and len(agents) != (h.close_s - h.open_s) // iv:
             n = (h.close_s - h.open_s) // iv
             out.append((f"staffing.dates.{day}", f"has {len(agents)} agents but {day} opens {n} intervals"))
+    for day in WEEKDAYS:
+        in_shift, absence = s.shrinkage.shares(day)
+        if in_shift >= 1.0 or absence >= 1.0:
+            where = f"shrinkage.weekday.{day}" if day in s.shrinkage.weekday else "shrinkage"
+            out.append((where, f"shares leave nobody on the phones on {day} (in-shift {in_shift:.2f}, absence {absence:.2f})"))
+            break
     fcr = s.targets.fcr
     if s.repeat.probability > 0 and s.repeat.delay.mean_s == 0:
         out.append(("repeat.delay.mean_s", "must be > 0 when repeat.probability > 0"))
@@ -532,19 +574,27 @@ def scenario_from_dict(
                 return f"--set {text}"
         return source
 
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        for err in exc.errors():
-            loc = [p for p in err["loc"] if p != "[key]"]
-            loc = _strip_union_tags(loc)
-            problems.append(Problem(origin(loc), _fmt(loc), _message(err)))
-        raise ScenarioError(problems) from None
+    scenario = validate_model(Scenario, data, origin)
     for path, message in _cross_checks(scenario):
         problems.append(Problem(origin(split_key(path)), path, message))
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def validate_model(model: type[BaseModel], data: Any, origin: Callable[[list], str] | str):
+    """Validate ``data`` as ``model``; every problem becomes a Problem naming its source and key path."""
+    if isinstance(origin, str):
+        source = origin
+        origin = lambda loc: source  # noqa: E731
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = _strip_union_tags([p for p in err["loc"] if p != "[key]"])
+            problems.append(Problem(origin(loc), _fmt(loc), _message(err)))
+        raise ScenarioError(problems) from None
 
 
 def _strip_union_tags(loc: list) -> list:

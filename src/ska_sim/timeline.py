@@ -50,6 +50,19 @@ class Timeline:
     def iv_measured(self) -> np.ndarray:
         return self.measured[self.iv_day]
 
+    def opening_hours(self) -> OpeningHours:
+        open_days = np.flatnonzero(self.open_s >= 0)
+        return OpeningHours(
+            (open_days * DAY_S + self.open_s[open_days]).astype(float).tolist(),
+            (open_days * DAY_S + self.close_s[open_days]).astype(float).tolist(),
+        )
+
+    def interval_at(self) -> np.ndarray:
+        """Index of the open interval for each clock slot since the start (-1 where closed)."""
+        out = np.full(self.n_days * self.slots_per_day, -1, dtype=np.int64)
+        out[self.iv_day * self.slots_per_day + self.iv_slot] = np.arange(len(self.iv_day))
+        return out
+
     def day_intervals(self, day: int) -> slice:
         idx = np.flatnonzero(self.iv_day == day)
         return slice(int(idx[0]), int(idx[-1]) + 1) if len(idx) else slice(0, 0)
@@ -97,3 +110,30 @@ def build_timeline(s: Scenario) -> Timeline:
         iv_expected=np.asarray(expected, dtype=float),
         iv_agents=np.asarray(agents, dtype=np.int64),
     )
+
+
+class OpeningHours:
+    """Moves a time into opening hours: the rule for redials and repeat calls.
+
+    A time inside opening hours stays. A time in a closed gap (night, weekend, holiday) moves
+    to the next open day, at the same fraction of that day's hours as it fell in the gap, so
+    follow-ups do not all arrive at the stroke of opening. After the last open day: None.
+    """
+
+    __slots__ = ("opens", "closes")
+
+    def __init__(self, opens: list[float], closes: list[float]):
+        self.opens, self.closes = opens, closes
+
+    def into(self, t: float) -> float | None:
+        import bisect
+
+        opens, closes = self.opens, self.closes
+        i = bisect.bisect_right(opens, t) - 1
+        if i >= 0 and t < closes[i]:
+            return t
+        if i + 1 >= len(opens):
+            return None
+        gap_start = closes[i] if i >= 0 else 0.0
+        frac = (t - gap_start) / (opens[i + 1] - gap_start)
+        return opens[i + 1] + frac * (closes[i + 1] - opens[i + 1])

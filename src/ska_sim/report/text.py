@@ -129,3 +129,90 @@ def _columns(rows: list[tuple], align: str) -> list[str]:
         if j == 0:
             out.append("  ".join("-" * w for w in widths))
     return out
+
+
+def erlang_table(table: dict, calls, interval_s, aht_s, threshold_s, target, patience_s) -> str:
+    model = "Erlang A (M/M/c+M)" if patience_s else "Erlang C (M/M/c)"
+    head = (
+        f"{model}: {calls:g} calls per {interval_s / 60:g} min, AHT {aht_s:g} s"
+        + (f", mean patience {patience_s:g} s" if patience_s else "")
+        + f" -> offered load {table['load_erlang']:.2f} Erlang"
+    )
+    lines = [head, f"Target: {target:.0%} of calls answered within {threshold_s:g} s", ""]
+    rows = [("agents", "P(wait)", f"service level ({threshold_s:g} s)", "ASA", "abandon", "occupancy", "")]
+    for r in table["rows"]:
+        if not r["stable"]:
+            rows.append((str(r["agents"]), "1", "unstable", "-", "-", "-", "load >= agents: the queue grows without bound"))
+            continue
+        mark = "<- required" if r["required"] else ("<- given" if r["agents"] == table["agents"] else "")
+        rows.append(
+            (
+                str(r["agents"]),
+                f"{r['p_wait']:.3f}",
+                fmt(r["service_level"], "share"),
+                fmt(r["asa_s"], "s"),
+                fmt(r["abandon_rate"], "share"),
+                fmt(r["occupancy"], "share"),
+                mark,
+            )
+        )
+    lines += _columns(rows, align="rrrrrrl")
+    lines.append("")
+    lines.append(f"Required: {table['required_agents']} agents on the phones (before shrinkage).")
+    return "\n".join(lines)
+
+
+def staffing_text(st) -> str:
+    """The `ska-sim staff` report: requirement matrix, scopes, FTE, shift plan, plan KPIs."""
+    req = st.requirements
+    s = st.scenario
+    col = "agents_simulation" if st.method == "simulation" else f"agents_erlang_{st.scope}"
+    lines = [
+        f"Staffing plan: {s.name}",
+        f"method {st.method}, target scope {st.scope}; agents on the phones per interval "
+        f"(Erlang {'A' if s.patience is not None else 'C'} on the offered load incl. redials and repeat calls)",
+        "",
+    ]
+    matrix = req.pivot_table(index="time", columns="date", values=col, aggfunc="first")
+    head = ["time"] + [f"{pd_weekday(d)} {d[5:]}" for d in matrix.columns]
+    rows = [tuple(head)]
+    for t, r in matrix.iterrows():
+        rows.append((t, *["" if v != v else f"{v:.0f}" for v in r]))
+    hours = req.groupby("date")[col].sum() * (s.calendar.interval_s / 3600)
+    rows.append(("agent-h", *[f"{hours[d]:.1f}" for d in matrix.columns]))
+    lines += _columns(rows, align="l" + "r" * (len(head) - 1))
+    lines.append("")
+    lines.append("Agent-hours on the phones over the measured days, by target scope:")
+    srows = [("method", "scope", "agent-hours", "saving vs interval", "iterations", "converged")]
+    for r in st.scopes.itertuples():
+        srows.append((r.method, r.scope, f"{r.agent_hours:.1f}", f"{r.saving_vs_interval_hours:.1f} h ({r.saving_vs_interval_share:.1%})",
+                      str(r.iterations), "yes" if r.converged else "NO"))
+    lines += _columns(srows, align="llrrrl")
+    f = st.fte
+    lines += [
+        "",
+        f"Shrinkage: {f['phone_hours']:.0f} h on the phones -> {f['hours_at_work']:.0f} h at work (in-shift shrinkage) "
+        f"-> {f['paid_hours']:.0f} paid hours (absence); total shrinkage {f['shrinkage_total']:.1%}; "
+        f"{f['fte']:.1f} FTE of {f['fte_hours_per_week']:g} h/week",
+    ]
+    if st.shift_plan is not None:
+        lines += ["", "Shift plan (people per shift and start, measured days):"]
+        sp = st.shift_plan
+        prow = [("date", "shift", "start", "end", "people", "paid h", "unpaid breaks (people x start)")]
+        for r in sp.itertuples():
+            prow.append((r.date, r.shift, r.start, r.end, str(r.people), f"{r.paid_hours:.1f}", r.unpaid_breaks))
+        lines += _columns(prow, align="llllrrl")
+        cov = st.coverage
+        lines.append(
+            f"Paid hours at work in these shifts: {sp['paid_hours'].sum():.1f}; every interval covered "
+            f"(surplus at work: mean {cov['surplus_at_work'].mean():.2f}, max {cov['surplus_at_work'].max():.2f} agents)."
+        )
+    pr = st.plan_result
+    lines += ["", f"The plan{' (shift plan)' if st.shift_plan is not None else ''}, simulated:", kpi_table(pr)]
+    return "\n".join(lines) + "\n"
+
+
+def pd_weekday(date: str) -> str:
+    import datetime as dt
+
+    return ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[dt.date.fromisoformat(date).weekday()]

@@ -1,0 +1,553 @@
+"""Staffing requirements per interval, and shrinkage from agents on the phones to paid agents.
+
+Two methods:
+
+- **erlang**: Erlang C per interval (Erlang A when the scenario has patience, with exponential
+  patience of the same mean) on the offered load *the scenario implies*: first calls plus
+  the redials and repeat calls that the staffing itself causes. That load is a fixed point
+  (more agents, fewer abandons, fewer redials), solved by iteration.
+- **simulation**: the iterative staffing algorithm in the spirit of Feldman, Mandelbaum,
+  Massey & Whitt (2008): simulate the plan, measure every interval, add agents where the
+  target is missed (by the Erlang step for the load the simulation measured), take agents
+  away where the simulation shows slack, and repeat until every interval meets the target
+  or the iteration cap is reached; the report says which.
+
+Scope: the target must hold in every interval, for each day as a whole, or over the whole
+window. SKA measures over the day and the month, and a day-scope plan is cheaper: wider
+scopes move agents to where they buy the most answered-in-time calls (greedy marginal
+allocation, which is optimal when each interval's gain per extra agent decreases).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .engine import Model
+from .erlang import Requirement, erlang_result
+from .scenario import WEEKDAYS, Scenario, _clock
+from .timeline import Timeline
+
+SCOPES = ("interval", "day", "window")
+TRIM_MARGIN = 0.08  # an interval this far above the service-level target may give up an agent
+METHODS = ("erlang", "simulation")
+
+
+def requirement_of(s: Scenario) -> Requirement:
+    t = s.targets
+    return Requirement(
+        threshold_s=t.service_level.threshold_s,
+        service_level=t.service_level.share,
+        answer_rate=t.answer_rate if s.patience is not None else None,
+        asa_max_s=t.asa_max_s,
+        occupancy_max=s.staffing.max_occupancy,
+    )
+
+
+# --------------------------------------------------------------------------- offered load
+def _follow_up_kernel(tl: Timeline, delay, samples: int = 256, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where follow-ups of a call in interval k land: (source, destination, weight) triples.
+
+    A call's time is spread uniformly over its interval; the delay is sampled (fixed seed);
+    landing times move into opening hours by the engine's rule; beyond the horizon they vanish.
+    """
+    rng = np.random.default_rng(seed)
+    delays = delay.sample(rng, samples)
+    offsets = rng.random(samples) * tl.interval_s
+    hours = tl.opening_hours()
+    at = tl.interval_at()
+    src, dst = [], []
+    for k, start in enumerate(tl.iv_start_s):
+        for t in start + offsets + delays:
+            moved = hours.into(float(t))
+            if moved is None:
+                continue
+            j = at[min(int(moved // tl.interval_s), len(at) - 1)]
+            if j >= 0:
+                src.append(k)
+                dst.append(j)
+    w = np.full(len(src), 1.0 / samples)
+    return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), w
+
+
+@dataclass
+class IntervalMetrics:
+    """Erlang performance of every interval at given agents."""
+
+    service_level: np.ndarray
+    abandon_rate: np.ndarray
+    asa_s: np.ndarray
+    occupancy: np.ndarray
+
+
+class LoadModel:
+    """Offered load per interval and call type for a staffing vector (the fixed point)."""
+
+    def __init__(self, s: Scenario, model: Model | None = None):
+        self.s = s
+        self.model = model or Model.from_scenario(s)
+        tl = self.model.timeline
+        self.tl = tl
+        self.first = tl.iv_expected[:, None] * self.model.shares[None, :]  # (intervals, types)
+        self.type_aht = np.array([ct.mean_handle_s() for ct in s.call_types])
+        self.resolved = np.array([ct.resolved for ct in s.call_types])
+        self.patience_s = s.patience_dist().mean if s.patience is not None else None
+        self.req = requirement_of(s)
+        self.redial_k = _follow_up_kernel(tl, self.model.redial_delay) if s.redial.probability > 0 else None
+        self.repeat_k = _follow_up_kernel(tl, self.model.repeat_delay) if s.repeat.probability > 0 else None
+
+    def metrics(self, offered: np.ndarray, agents: np.ndarray) -> IntervalMetrics:
+        calls = offered.sum(axis=1)
+        aht = self.aht(offered)
+        out = [erlang_result(int(c), n / self.tl.interval_s, a, self.req.threshold_s, self.patience_s)
+               for c, n, a in zip(agents, calls, aht)]
+        return IntervalMetrics(
+            np.array([r.service_level if r.stable else 0.0 for r in out]),
+            np.array([r.abandon_rate for r in out]),
+            np.array([r.asa_s for r in out]),
+            np.array([r.occupancy for r in out]),
+        )
+
+    def aht(self, offered: np.ndarray) -> np.ndarray:
+        calls = offered.sum(axis=1)
+        return np.divide(offered @ self.type_aht, calls, out=np.full(len(calls), float(self.s.mean_handle_s())),
+                         where=calls > 0)
+
+    def follow_ups(self, offered: np.ndarray, abandon: np.ndarray) -> np.ndarray:
+        """Redials and repeat calls caused by ``offered`` calls (intervals, types)."""
+        out = np.zeros_like(offered)
+        for kernel, flow in (
+            (self.redial_k, offered * abandon[:, None] * self.s.redial.probability),
+            (self.repeat_k, offered * (1 - abandon[:, None]) * (1 - self.resolved[None, :]) * self.s.repeat.probability),
+        ):
+            if kernel is None:
+                continue
+            src, dst, w = kernel
+            for t in range(offered.shape[1]):
+                out[:, t] += np.bincount(dst, weights=flow[src, t] * w, minlength=len(offered))
+        return out
+
+
+# --------------------------------------------------------------------------- Erlang requirement
+@dataclass
+class Plan:
+    """Agents on the phones per open interval (all simulated days) and how they were found."""
+
+    agents: np.ndarray
+    offered: np.ndarray  # expected offered calls per interval (first + follow-ups)
+    service_level: np.ndarray  # predicted (Erlang) or measured (simulation), per interval
+    method: str
+    scope: str
+    iterations: int = 0
+    converged: bool = True
+    history: list[dict] = field(default_factory=list)
+
+
+def _interval_requirement(lm: LoadModel, offered: np.ndarray, hint: np.ndarray | None) -> np.ndarray:
+    calls = offered.sum(axis=1)
+    aht = lm.aht(offered)
+    out = np.zeros(len(calls), dtype=np.int64)
+    for k, (n, a) in enumerate(zip(calls, aht)):
+        out[k] = _required(lm, n, a, None if hint is None else int(hint[k]))
+    return out
+
+
+def _required(lm: LoadModel, calls: float, aht: float, hint: int | None) -> int:
+    rate = calls / lm.tl.interval_s
+    if rate <= 0:
+        return 0
+
+    def ok(c: int) -> bool:
+        return lm.req.met_by(erlang_result(c, rate, aht, lm.req.threshold_s, lm.patience_s))
+
+    c = hint if hint is not None else max(0, int(rate * aht) - 1)
+    if ok(c):
+        while c > 0 and ok(c - 1):
+            c -= 1
+        return c
+    while not ok(c):
+        c += 1
+    return c
+
+
+def _trim_to_scope(lm: LoadModel, offered: np.ndarray, groups: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Fewest agents so that each group of intervals (a day, or the window) meets the targets
+    as a whole. Starts from the interval-scope requirement (which meets them everywhere) and
+    takes away, one at a time, the agent whose absence costs the fewest calls answered in
+    time, while the group still meets every target and every interval its occupancy cap."""
+    calls = offered.sum(axis=1)
+    aht = lm.aht(offered)
+    rate = calls / lm.tl.interval_s
+    thr, pat, req = lm.req.threshold_s, lm.patience_s, lm.req
+    agents = base.copy()
+    cache: dict[tuple[int, int], tuple[float, float, float, bool]] = {}
+
+    def perf(k: int, c: int) -> tuple[float, float, float, bool]:
+        """(answered within T, answered, waiting time of answered calls, within occupancy cap)."""
+        key = (k, c)
+        if key not in cache:
+            if calls[k] <= 0:
+                cache[key] = (0.0, 0.0, 0.0, True)
+            else:
+                r = erlang_result(c, rate[k], aht[k], thr, pat)
+                if not r.stable or c <= 0:
+                    cache[key] = (0.0, 0.0, math.inf, False)
+                else:
+                    answered = (1 - r.abandon_rate) * calls[k]
+                    cap = req.occupancy_max is None or r.occupancy <= req.occupancy_max + 1e-12
+                    cache[key] = (r.service_level * calls[k], answered, r.asa_s * answered, cap)
+        return cache[key]
+
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        total = calls[idx].sum()
+        if total <= 0:
+            agents[idx] = 0
+            continue
+        sums = np.sum([perf(k, agents[k])[:3] for k in idx], axis=0)
+
+        def meets(within: float, answered: float, wait: float) -> bool:
+            ok = req.service_level is None or within / total >= req.service_level - 1e-12
+            if req.answer_rate is not None:
+                ok &= answered / total >= req.answer_rate - 1e-12
+            if req.asa_max_s is not None:
+                ok &= answered <= 0 or wait / answered <= req.asa_max_s + 1e-12
+            return bool(ok)
+
+        while True:
+            best, best_loss, best_sums = None, math.inf, None
+            for k in idx:
+                if agents[k] <= 0 or calls[k] <= 0:
+                    continue
+                now, less = perf(k, agents[k]), perf(k, agents[k] - 1)
+                if not less[3]:
+                    continue
+                trial = sums - np.array(now[:3]) + np.array(less[:3])
+                loss = now[0] - less[0]
+                if loss < best_loss and meets(*trial):
+                    best, best_loss, best_sums = k, loss, trial
+            if best is None:
+                break
+            agents[best] -= 1
+            sums = best_sums
+    return agents
+
+
+def erlang_plan(s: Scenario, scope: str = "interval", max_iter: int = 50, lm: LoadModel | None = None) -> Plan:
+    """Agents per interval by Erlang C/A on the fixed-point offered load (first calls, redials, repeats).
+
+    The load and the agents are iterated together until neither changes. Integer staffing
+    can make them cycle (an extra agent, fewer redials, one agent fewer, more redials...):
+    a cycle is settled by taking, per interval, the most agents of the cycle.
+    """
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}")
+    lm = lm or LoadModel(s)
+    tl = lm.tl
+    offered = lm.first.copy()
+    agents: np.ndarray | None = None
+    seen: list[np.ndarray] = []
+    history = []
+    converged = False
+    it = 0
+    for it in range(1, max_iter + 1):
+        base = _interval_requirement(lm, offered, agents)
+        if scope == "interval":
+            new_agents = base
+        else:
+            groups = tl.iv_day if scope == "day" else np.zeros(len(base), dtype=np.int64)
+            new_agents = _trim_to_scope(lm, offered, groups, base)
+        offered, change = _settle_load(lm, offered, new_agents)
+        history.append({"iteration": it, "agent_hours": float(new_agents.sum() * tl.interval_s / 3600),
+                        "max_change_calls": change})
+        if agents is not None and np.array_equal(agents, new_agents):
+            agents, converged = new_agents, True
+            break
+        cycle = [a for a in seen if np.array_equal(a, new_agents)]
+        seen.append(new_agents)
+        agents = new_agents
+        if cycle:
+            start = next(i for i, a in enumerate(seen) if np.array_equal(a, new_agents))
+            agents = np.max(np.stack(seen[start:]), axis=0)
+            offered, _ = _settle_load(lm, offered, agents)
+            converged = True
+            break
+    m = lm.metrics(offered, agents)
+    return Plan(agents, offered.sum(axis=1), m.service_level, "erlang", scope, it, converged, history)
+
+
+def _settle_load(lm: LoadModel, offered: np.ndarray, agents: np.ndarray, tol: float = 1e-3, cap: int = 200):
+    """Iterate offered = first + follow-ups(offered) at fixed agents until it stops changing."""
+    change = math.inf
+    for _ in range(cap):
+        m = lm.metrics(offered, agents)
+        new = lm.first + lm.follow_ups(offered, m.abandon_rate)
+        change = float(np.abs(new - offered).max()) if len(offered) else 0.0
+        offered = new
+        if change < tol:
+            break
+    return offered, change
+
+
+# --------------------------------------------------------------------------- simulation (ISA)
+def with_agents(s: Scenario, tl: Timeline, agents: np.ndarray) -> Scenario:
+    """The scenario with the given agents per open interval (as per-date staffing, scale 1)."""
+    dates = {}
+    for d in np.unique(tl.iv_day):
+        dates[tl.dates[d]] = [int(a) for a in agents[tl.iv_day == d]]
+    staffing = s.staffing.model_copy(update={"dates": dates, "scale": 1.0})
+    return s.model_copy(update={"staffing": staffing})
+
+
+def simulation_plan(
+    s: Scenario,
+    scope: str = "interval",
+    replications: int = 10,
+    seed: int | None = None,
+    max_iter: int = 30,
+    workers: int = 1,
+    progress=None,
+    start: Plan | None = None,
+) -> Plan:
+    """Iterative staffing by simulation, starting from the Erlang plan."""
+    from .runner import simulate
+
+    lm = LoadModel(s)
+    tl = lm.tl
+    start = start or erlang_plan(s, scope, lm=lm)
+    agents = start.agents.copy()
+    seed = s.simulation.seed if seed is None else seed
+    target = s.targets.service_level.share
+    measured = np.flatnonzero(tl.iv_measured())
+    history = []
+    tried_down: set[int] = set()  # intervals that already gave up an agent once
+    converged, just_trimmed = False, False
+    best_ok: np.ndarray | None = None  # the last plan that met every target in the simulation
+    sl_iv = np.full(len(agents), np.nan)
+    it = 0
+    for it in range(1, max_iter + 1):
+        r = simulate(with_agents(s, tl, agents), replications=replications, seed=seed, workers=workers)
+        sl_iv = np.full(len(agents), np.nan)
+        sl_iv[measured] = r.intervals["service_level"].to_numpy()
+        failing = [u for u in _units(r, tl, scope, measured) if not u.ok]
+        history.append({"iteration": it, "agent_hours": float(agents.sum() * tl.interval_s / 3600),
+                        "units_failing": len(failing), "window_service_level": r.kpi("service_level")})
+        if progress:
+            progress(it, max_iter)
+        if failing and just_trimmed and best_ok is not None:
+            for u in failing:  # the trim went too far there: give those agents back
+                agents[u.intervals] = np.maximum(agents[u.intervals], best_ok[u.intervals])
+            just_trimmed = False
+            continue
+        just_trimmed = False
+        if failing:
+            offered = r.intervals["offered"].to_numpy()
+            aht = r.intervals["aht_s"].to_numpy()
+            for u in failing:
+                if scope == "interval":
+                    (k,) = u.intervals
+                    j = int(np.searchsorted(measured, k))
+                    agents[k] = max(agents[k] + 1, _required(lm, float(offered[j]), float(aht[j]), int(agents[k])))
+                else:  # one more agent in the worst third of the unit's intervals
+                    worst = u.intervals[np.argsort(sl_iv[u.intervals])][: max(1, len(u.intervals) // 3)]
+                    agents[worst] += 1
+            continue
+        best_ok = agents.copy()
+        slack = [k for k in measured if k not in tried_down and agents[k] > 0 and sl_iv[k] >= target + TRIM_MARGIN]
+        if not slack:
+            converged = True
+            break
+        for k in slack:  # take one agent away where the simulation shows slack, once per interval
+            agents[k] -= 1
+            tried_down.add(k)
+        just_trimmed = True
+    if not converged and best_ok is not None:
+        agents = best_ok
+    return Plan(agents, start.offered, sl_iv, "simulation", scope, it, converged, history)
+
+
+@dataclass
+class _Unit:
+    intervals: np.ndarray
+    ok: bool
+
+
+def _units(r, tl: Timeline, scope: str, measured: np.ndarray) -> list[_Unit]:
+    from .kpi import targets_of
+
+    targets = [t for t in targets_of(r.scenario) if t.kpi in ("service_level", "answer_rate", "abandon_rate", "asa_s")]
+    if scope == "interval":
+        table, groups = r.intervals, [np.array([k]) for k in measured]
+    elif scope == "day":
+        table = r.days
+        groups = [measured[tl.iv_day[measured] == d] for d in np.unique(tl.iv_day[measured])]
+    else:
+        table = r.summary.set_index("kpi")["mean"].to_frame().T
+        groups = [measured]
+    units = []
+    for i, idx in enumerate(groups):
+        ok = all(bool(t.met(np.array([table[t.kpi].iloc[i]]))[0]) or np.isnan(table[t.kpi].iloc[i]) for t in targets)
+        units.append(_Unit(idx, ok))
+    return units
+
+
+# --------------------------------------------------------------------------- shrinkage, tables
+def shrinkage_table(s: Scenario, tl: Timeline, agents: np.ndarray) -> pd.DataFrame:
+    """Agents on the phones -> agents at work (in-shift shrinkage) -> paid agents (absence), per interval."""
+    weekdays = [WEEKDAYS[tl.dates[d].weekday()] for d in tl.iv_day]
+    in_shift = np.array([s.shrinkage.shares(w)[0] for w in weekdays])
+    absence = np.array([s.shrinkage.shares(w)[1] for w in weekdays])
+    at_work = agents / (1 - in_shift)
+    paid = at_work / (1 - absence)
+    return pd.DataFrame(
+        {
+            "date": [tl.dates[d].isoformat() for d in tl.iv_day],
+            "weekday": weekdays,
+            "time": [_clock(x * tl.interval_s) for x in tl.iv_slot],
+            "agents_on_phones": agents,
+            "in_shift_shrinkage": in_shift,
+            "agents_at_work": at_work,
+            "absence": absence,
+            "agents_paid": paid,
+        }
+    )
+
+
+def fte(s: Scenario, table: pd.DataFrame, interval_s: int, days: int) -> dict[str, float]:
+    """Hours per measured window and full-time equivalents per week."""
+    h = interval_s / 3600
+    weeks = max(days / 7, 1e-9)
+    phones = float(table["agents_on_phones"].sum() * h)
+    work = float(table["agents_at_work"].sum() * h)
+    paid = float(table["agents_paid"].sum() * h)
+    per_week = s.shrinkage.fte_hours_per_week
+    return {
+        "phone_hours": phones,
+        "hours_at_work": work,
+        "paid_hours": paid,
+        "fte": paid / weeks / per_week,
+        "fte_hours_per_week": per_week,
+        "shrinkage_total": 1 - phones / paid if paid > 0 else 0.0,
+    }
+
+
+# --------------------------------------------------------------------------- the whole pipeline
+@dataclass
+class StaffingResult:
+    """What `ska-sim staff` reports (DataFrames with units in column names)."""
+
+    scenario: Scenario
+    method: str
+    scope: str
+    requirements: pd.DataFrame  # per measured interval
+    scopes: pd.DataFrame  # Erlang agent-hours per scope, and the saving against interval scope
+    fte: dict
+    plans: dict[str, Plan]
+    shift_plan: pd.DataFrame | None
+    coverage: pd.DataFrame | None
+    plan_result: object  # SimulationResult of the final plan (the shift plan when shifts are given)
+
+    def to_json(self) -> dict:
+        from .results import _num, _records
+
+        return {
+            "scenario": self.scenario.name,
+            "method": self.method,
+            "scope": self.scope,
+            "requirements": _records(self.requirements),
+            "scopes": _records(self.scopes),
+            "fte": {k: _num(v) for k, v in self.fte.items()},
+            "shift_plan": _records(self.shift_plan) if self.shift_plan is not None else None,
+            "coverage": _records(self.coverage) if self.coverage is not None else None,
+            "plan": self.plan_result.to_json(),
+        }
+
+
+def plan_staffing(
+    s: Scenario,
+    method: str = "erlang",
+    scope: str = "interval",
+    shifts=None,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    progress=None,
+    say=None,
+) -> StaffingResult:
+    """Requirements (Erlang, and simulation if asked), shrinkage to FTE, optional shift plan,
+    and a simulation of the final plan against the targets (the loop closed)."""
+    from .runner import simulate
+
+    say = say or (lambda msg: None)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
+    lm = LoadModel(s)
+    tl = lm.tl
+    plans: dict[str, Plan] = {}
+    for sc in SCOPES:
+        say(f"Erlang requirement, {sc} scope")
+        plans[f"erlang_{sc}"] = erlang_plan(s, sc, lm=lm)
+    chosen = plans[f"erlang_{scope}"]
+    if method == "simulation":
+        say(f"iterative staffing by simulation, {scope} scope")
+        chosen = simulation_plan(s, scope, replications=replications or min(s.simulation.replications, 10), seed=seed,
+                                 workers=workers, progress=progress, start=chosen)
+        plans[f"simulation_{scope}"] = chosen
+    m = tl.iv_measured()
+    h = tl.interval_s / 3600
+    base_hours = float(plans["erlang_interval"].agents[m].sum() * h)
+    scopes = pd.DataFrame(
+        [
+            {
+                "method": key.split("_")[0],
+                "scope": key.split("_", 1)[1],
+                "agent_hours": float(p.agents[m].sum() * h),
+                "saving_vs_interval_hours": base_hours - float(p.agents[m].sum() * h),
+                "saving_vs_interval_share": (base_hours - float(p.agents[m].sum() * h)) / base_hours if base_hours else 0.0,
+                "iterations": p.iterations,
+                "converged": p.converged,
+            }
+            for key, p in plans.items()
+        ]
+    )
+    shrink = shrinkage_table(s, tl, chosen.agents)
+    req = shrink[m].reset_index(drop=True)
+    req.insert(3, "offered_expected", chosen.offered[m])
+    for sc in SCOPES:
+        req[f"agents_erlang_{sc}"] = plans[f"erlang_{sc}"].agents[m]
+    req["erlang_service_level"] = plans[f"erlang_{scope}"].service_level[m]
+    if method == "simulation":
+        req["agents_simulation"] = chosen.agents[m]
+        req["simulated_service_level"] = chosen.service_level[m]
+    fte_info = fte(s, req, tl.interval_s, int(len(np.unique(tl.iv_day[m]))))
+
+    shift_plan = coverage_df = None
+    final_agents = chosen.agents
+    if shifts is not None:
+        from .shifts import plan_table, schedule
+
+        say("shift plan (integer program)")
+        at_work = np.ceil(shrink["agents_at_work"].to_numpy() - 1e-9)
+        day_plans = schedule(shifts, tl, at_work)
+        covered = np.concatenate([p.covered for p in day_plans])
+        in_shift = shrink["in_shift_shrinkage"].to_numpy()
+        final_agents = np.floor(covered * (1 - in_shift) + 1e-9).astype(np.int64)
+        measured_dates = {d.isoformat() for d, ok in zip(tl.dates, tl.measured) if ok}
+        shift_plan = plan_table(shifts, day_plans)
+        shift_plan = shift_plan[shift_plan["date"].isin(measured_dates)].reset_index(drop=True)
+        coverage_df = pd.DataFrame(
+            {
+                "date": req["date"],
+                "time": req["time"],
+                "required_at_work": at_work[m],
+                "scheduled_at_work": covered[m],
+                "agents_on_phones": final_agents[m],
+                "surplus_at_work": covered[m] - at_work[m],
+            }
+        )
+    say("simulating the plan")
+    plan_result = simulate(with_agents(s, tl, final_agents), replications=replications, seed=seed, workers=workers)
+    return StaffingResult(s, method, scope, req, scopes, fte_info, plans, shift_plan, coverage_df, plan_result)
