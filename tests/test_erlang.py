@@ -53,7 +53,6 @@ def test_erlang_a_matches_pyworkforce_published_example():
     r = erlang_a_result(13, 100 / 1800, 180, 300, 20)
     assert int(r.service_level * 1000) == 858
     assert int(r.occupancy * 1000) == 750
-    assert round(r.abandon_rate, 2) == 0.02 or round(r.abandon_rate, 2) == 0.03
     assert abs(r.abandon_rate - 0.025) < 1e-3
     assert abs(r.p_wait - 0.226) < 1e-3
     assert abs(r.abandon_rate * 300 / 60 - 0.125) < 1e-3

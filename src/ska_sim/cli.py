@@ -85,10 +85,18 @@ def main() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @set_option
 def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
-    """Check scenario FILES without running them (every problem, one line each)."""
+    """Check scenario (or shifts) FILES without running them (every problem, one line each)."""
+    from .scenario import read_toml
+    from .shifts import load_shifts
+
     problems: list[str] = []
     for f in files:
         try:
+            data = read_toml(f)
+            if "shifts" in data and "calendar" not in data:
+                sh = load_shifts(f)
+                click.echo(f"{f}: ok (shifts file; {len(sh.shifts)} shift types)")
+                continue
             s = load_scenario(f, overrides)
             click.echo(f"{f}: ok ({s.name}; {s.calendar.days} days, {len(s.call_types)} call types)")
         except ScenarioError as exc:

@@ -37,12 +37,17 @@ from .scenario import WEEKDAYS, Scenario, _clock
 SHARE_KPIS = tuple(k for k, u in KPI_UNITS.items() if u == "share")
 
 
+def _clip(name: str, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every KPI is >= 0 and a share <= 1: its interval is clipped to those bounds."""
+    top = 1.0 if KPI_UNITS[name] == "share" else np.inf
+    return np.clip(lo, 0.0, top), np.clip(hi, 0.0, top)
+
+
 def _kpi_columns(level: dict[str, np.ndarray], names=KPI_NAMES) -> dict[str, np.ndarray]:
     cols: dict[str, np.ndarray] = {}
     for name in names:
         mean, lo, hi = summarise(level[name])
-        if KPI_UNITS[name] == "share":  # an interval for a share stays within [0, 1]
-            lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+        lo, hi = _clip(name, lo, hi)
         cols[name], cols[f"{name}_ci_low"], cols[f"{name}_ci_high"] = mean, lo, hi
     return cols
 
@@ -122,8 +127,7 @@ class SimulationResult:
         rows = []
         for name in KPI_NAMES:
             mean, lo, hi = summarise(w[name])
-            if KPI_UNITS[name] == "share":
-                lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+            lo, hi = _clip(name, lo, hi)
             rows.append({"kpi": name, "unit": KPI_UNITS[name], "mean": mean[0], "ci_low": lo[0], "ci_high": hi[0]})
         summary = pd.DataFrame(rows)
 

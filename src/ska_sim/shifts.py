@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from .scenario import WEEKDAYS, Problem, ScenarioError, Weekday, _clock, _Model, _parse_clock, read_toml, validate_model
 from .timeline import DAY_S, Timeline
@@ -80,6 +80,11 @@ class ShiftType(_Model):
 class ShiftsFile(_Model):
     name: str = "shifts"
     shifts: list[ShiftType] = Field(min_length=1)
+    _source: str = PrivateAttr("shifts")  # the file it came from, for messages
+
+    @property
+    def source(self) -> str:
+        return self._source
 
     @model_validator(mode="after")
     def _unique(self) -> ShiftsFile:
@@ -92,7 +97,9 @@ class ShiftsFile(_Model):
 
 def load_shifts(path: str | Path) -> ShiftsFile:
     """Read and validate a shifts file; raises ScenarioError naming the file and key."""
-    return validate_model(ShiftsFile, read_toml(path), str(path))
+    shifts = validate_model(ShiftsFile, read_toml(path), str(path))
+    shifts._source = str(path)
+    return shifts
 
 
 # --------------------------------------------------------------------------- columns
@@ -218,9 +225,10 @@ def _ranges(starts: np.ndarray, interval_s: int) -> str:
     return ", ".join(f"{_clock(r[0])}-{_clock(r[-1] + interval_s)}" for r in out)
 
 
-def schedule(shifts: ShiftsFile, tl: Timeline, required_at_work: np.ndarray, source: str = "shifts") -> list[DayPlan]:
+def schedule(shifts: ShiftsFile, tl: Timeline, required_at_work: np.ndarray) -> list[DayPlan]:
     """Solve every open day of the timeline; ``required_at_work`` is per open interval."""
     plans, problems = [], []
+    source = shifts.source
     for d in np.unique(tl.iv_day):
         idx = np.flatnonzero(tl.iv_day == d)
         date = tl.dates[d]
