@@ -30,13 +30,15 @@ How SimPy is used (decided once, here; see benchmarks/ for the measurement):
 
 from __future__ import annotations
 
+import gc
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 from simpy import Environment
-from simpy.events import Timeout
+from simpy.events import NORMAL, Event
 
 from .arrivals import arrival_times, day_factors
 from .distributions import ZERO, Duration, Stream, UniformStream
@@ -111,10 +113,24 @@ class Model:
         )
 
 
+class _Tick(Event):
+    """An event that is already triggered when it is created: what a SimPy ``Timeout`` is,
+    without its checks. Scheduled with the public ``Environment.schedule``.
+
+    NOTE: inlined for speed: this is most of the engine's events (see benchmarks/).
+    """
+
+    def __init__(self, env: Environment, callback, value):
+        self.env = env
+        self.callbacks = [callback]
+        self._value = value
+        self._ok = True
+
+
 class Call:
     """One call offered to the queue. Attributes are drawn when the call is created."""
 
-    __slots__ = ("t", "cell", "type", "handle", "patience", "resolved", "repeats", "redials", "first", "waiting")
+    __slots__ = ("t", "cell", "type", "handle", "patience", "resolved", "repeats", "redials", "first", "flag", "waiting")
 
     def __init__(self, type_, handle, patience, resolved, repeats, redials, first):
         self.type = type_
@@ -124,9 +140,9 @@ class Call:
         self.repeats = repeats  # calls again if answered but unresolved
         self.redials = redials  # redials if abandoned or cut off at close
         self.first = first  # no earlier contact of this issue has been answered
-        self.waiting = False
-        self.t = 0.0
-        self.cell = 0
+        # the answered record's flag: first contact resolved / unresolved, or a repeat contact
+        self.flag = (FIRST_RESOLVED if resolved else FIRST_UNRESOLVED) if first else REPEAT_CONTACT
+        # t (arrival time), cell (interval x type) and waiting are set when the call arrives
 
 
 class _FollowUps:
@@ -169,7 +185,9 @@ class Replication:
         streams = dict(zip(PURPOSES, (np.random.default_rng(s) for s in seed.spawn(len(PURPOSES)))))
         self.rng = streams
         self.env = Environment()
+        self._schedule = self.env.schedule
         self.col = Collector(tl, len(model.types), model.threshold_s)
+        self._bind_collector()
         self.follow = _FollowUps(model, streams["followup_calls"])
         self.redial_delay = Stream(model.redial_delay, streams["followup_delay"])
         self.repeat_delay = Stream(model.repeat_delay, streams["followup_delay"])
@@ -188,10 +206,18 @@ class Replication:
         self.n_waiting = 0
         self._duty_t = 0.0
 
+    def _bind_collector(self) -> None:
+        """Bound ``append`` methods of the collector's buffers (they are replaced at each flush)."""
+        col = self.col
+        self._offered = col.offered.append
+        self._answered = col.answered.append
+        self._waits = col.waits.append
+        self._svc_start = col.svc_start.append
+        self._svc_end = col.svc_end.append
+
     # ------------------------------------------------------------------ scheduling
     def _at(self, delay: float, callback, value=None) -> None:
-        ev = Timeout(self.env, delay, value)
-        ev.callbacks.append(callback)
+        self._schedule(_Tick(self.env, callback, value), NORMAL, delay)
 
     def run(self) -> ReplicationCounts:
         tl = self.tl
@@ -207,7 +233,16 @@ class Replication:
         self._mark_i = 0
         if marks:
             self._at(marks[0][0], self._on_mark)
-        self.env.run()
+        # NOTE: the cyclic garbage collector is paused while the model runs: calls and events
+        # form no reference cycles (they are freed by reference counting), and the collector's
+        # passes over hundreds of thousands of live calls cost a quarter of the run time.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run()
+        finally:
+            if paused:
+                gc.enable()
         self._account_duty(self.env.now)
         return self.col.result()
 
@@ -223,6 +258,7 @@ class Replication:
         # the buffers are folded once a day, at closing time, to keep memory flat
         if kind == _CLOSE:
             self.col.flush()
+            self._bind_collector()
 
     def _account_duty(self, now: float) -> None:
         self.col.add_on_duty(self._duty_t, now, self.staffed)
@@ -284,26 +320,31 @@ class Replication:
             resolved_p[idx] = ct.resolved
         patience = m.patience.sample(rng["patience"], n) if m.patience else np.full(n, math.inf)
         u = rng["resolution"].random((n, 3))
-        self._day = (
-            times.tolist(),
-            types.tolist(),
-            handle.tolist(),
-            patience.tolist(),
-            (u[:, 0] < resolved_p).tolist(),
-            (u[:, 1] < m.repeat_probability).tolist(),
-            (u[:, 2] < m.redial_probability).tolist(),
+        self._calls = list(
+            map(
+                Call,
+                types.tolist(),
+                handle.tolist(),
+                patience.tolist(),
+                (u[:, 0] < resolved_p).tolist(),
+                (u[:, 1] < m.repeat_probability).tolist(),
+                (u[:, 2] < m.redial_probability).tolist(),
+                itertools.repeat(True, n),
+            )
         )
+        self._times = times.tolist()
         self._day_i = 0
         if n:
             self._at(times[0] - self.env.now, self._on_first_call)
 
     def _on_first_call(self, _ev) -> None:
-        times, types, handle, patience, resolved, repeats, redials = self._day
-        i = self._day_i
-        self._day_i = i + 1
-        self._arrive(Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True), FIRST)
-        if i + 1 < len(times):
-            self._at(times[i + 1] - self.env.now, self._on_first_call)
+        i = self._day_i + 1
+        self._day_i = i
+        times = self._times
+        if i < len(times):
+            env = self.env
+            self._schedule(_Tick(env, self._on_first_call, None), NORMAL, times[i] - env.now)
+        self._arrive(self._calls[i - 1], FIRST)
 
     def _on_follow_up(self, ev) -> None:
         call, kind = ev._value
@@ -323,10 +364,9 @@ class Replication:
         # NOTE: hot path, kept flat for speed
         now = self.env.now
         call.t = now
-        iv = self.slot_to_iv[int(now // self.iv_s)]
-        cell = iv * self.n_types + call.type
+        cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_types + call.type
         call.cell = cell
-        self.col.offered.append(cell * 3 + kind)
+        self._offered(cell * 3 + kind)
         if self.staffed > self.busy and self.is_open:
             self._start(call, now)
         else:
@@ -334,7 +374,7 @@ class Replication:
             self.queue.append(call)
             self.n_waiting += 1
             if call.patience != math.inf:
-                self._at(call.patience, self._on_patience, call)
+                self._schedule(_Tick(self.env, self._on_patience, call), NORMAL, call.patience)
 
     def _on_patience(self, ev) -> None:
         call = ev._value
@@ -358,23 +398,19 @@ class Replication:
         self.n_waiting = 0
 
     def _start(self, call: Call, now: float) -> None:
+        # NOTE: hot path: the answered record, and the call's end as one event
         self.busy += 1
-        col = self.col
-        if call.first:
-            flag = FIRST_RESOLVED if call.resolved else FIRST_UNRESOLVED
-        else:
-            flag = REPEAT_CONTACT
-        col.answered.append(call.cell * 3 + flag)
-        col.waits.append(now - call.t)
-        self._at(call.handle, self._on_call_ends, call)
+        self._answered(call.cell * 3 + call.flag)
+        self._waits(now - call.t)
+        self._schedule(_Tick(self.env, self._on_call_ends, call), NORMAL, call.handle)
 
     def _on_call_ends(self, ev) -> None:
         call = ev._value
         now = self.env.now
         self.busy -= 1
-        self.col.svc_start.append(now - call.handle)
-        self.col.svc_end.append(now)
-        if not call.resolved and call.repeats:
+        self._svc_start(now - call.handle)
+        self._svc_end(now)
+        if call.repeats and not call.resolved:
             self._follow_up(call, now + self.repeat_delay.next(), REPEAT)
         if self.staffed > self.target:  # off duty: finishes this call, takes no other
             self._agent_leaves(now)
