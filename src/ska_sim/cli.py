@@ -72,6 +72,22 @@ set_option = click.option(
 )
 
 
+def executor_options(f):
+    """--workers and --scheduler, turned into an ``executor`` argument."""
+
+    @click.option("--workers", type=click.IntRange(min=1), default=None,
+                  help="Local processes running replications [default: the machine's cores]. Results do not depend on it.")
+    @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None, envvar="SKA_SIM_DASK_SCHEDULER",
+                  help="Run replications on this Dask cluster instead (or set SKA_SIM_DASK_SCHEDULER).")
+    @functools.wraps(f)
+    def wrapper(*args, workers=None, scheduler=None, **kwargs):
+        from .runner import Executor
+
+        return f(*args, executor=Executor(workers, scheduler), **kwargs)
+
+    return wrapper
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ska-sim")
 def main() -> None:
@@ -112,10 +128,9 @@ def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
 @set_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write CSV tables, manifest.json and a PNG here.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes running replications in parallel (results do not depend on it).")
+@executor_options
 @handles_bad_input
-def run(scenario_file, replications, seed, overrides, out_dir, fmt, workers) -> None:
+def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor) -> None:
     """Simulate SCENARIO and report its KPIs against the targets, beside Erlang C."""
     from .output import write_result
     from .report.text import result_text
@@ -124,7 +139,7 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, workers) -> 
     scenario = load_scenario(scenario_file, overrides)
     progress = Progress("replications")
     try:
-        result = simulate(scenario, replications=replications, seed=seed, workers=workers, progress=progress)
+        result = simulate(scenario, replications=replications, seed=seed, progress=progress, executor=executor)
     finally:
         progress.close()
     if out_dir:
@@ -149,9 +164,9 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, workers) -> 
 @set_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write CSV tables, a coverage plot and manifest.json here.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes for replications.")
+@executor_options
 @handles_bad_input
-def staff(scenario_file, shifts_file, method, scope, replications, seed, overrides, out_dir, fmt, workers) -> None:
+def staff(scenario_file, shifts_file, method, scope, replications, seed, overrides, out_dir, fmt, executor) -> None:
     """How many agents SCENARIO needs per interval, in paid FTE, and in which shifts."""
     from .output import write_staffing
     from .report.text import staffing_text
@@ -163,8 +178,8 @@ def staff(scenario_file, shifts_file, method, scope, replications, seed, overrid
     progress = Progress("simulation iterations")
     quiet = fmt == "json" or not sys.stderr.isatty()
     try:
-        result = plan_staffing(scenario, method, scope, shifts, replications, seed, workers, progress,
-                               say=None if quiet else (lambda m: click.echo(f"... {m}", err=True)))
+        result = plan_staffing(scenario, method, scope, shifts, replications, seed, progress=progress,
+                               say=None if quiet else (lambda m: click.echo(f"... {m}", err=True)), executor=executor)
     finally:
         progress.close()
     if out_dir:

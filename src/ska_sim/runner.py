@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,13 +59,81 @@ def replication_kpis(model: Model, groups: Groups, seed: int, index: int) -> dic
     return out
 
 
-def _run_chunk(args) -> list:
-    model, groups, seed, indices = args
-    return [replication_kpis(model, groups, seed, i) for i in indices]
+def _run_one(args) -> dict:
+    model, groups, seed, index = args
+    return replication_kpis(model, groups, seed, index)
 
 
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
+
+
+class Executor:
+    """Runs replications: in this process, in local worker processes, or on a Dask cluster.
+
+    Results come back in replication order whatever the order they finish in, so they do not
+    depend on the executor or the number of workers.
+    """
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+        self.workers = default_workers() if workers is None else max(1, int(workers))
+        self.scheduler = scheduler or os.environ.get("SKA_SIM_DASK_SCHEDULER") or None
+
+    def describe(self) -> str:
+        if self.scheduler:
+            return f"Dask cluster at {self.scheduler}"
+        return f"{self.workers} local process{'es' if self.workers > 1 else ''}"
+
+    def map(self, model: Model, groups: Groups, seed: int, indices: list[int], progress: Progress | None = None) -> list:
+        if self.scheduler:
+            return self._dask(model, groups, seed, indices, progress)
+        if self.workers <= 1 or len(indices) <= 1:
+            out = []
+            for n, i in enumerate(indices, 1):
+                out.append(replication_kpis(model, groups, seed, i))
+                if progress:
+                    progress(n, len(indices))
+            return out
+        return self._processes(model, groups, seed, indices, progress)
+
+    def _processes(self, model, groups, seed, indices, progress) -> list:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        results: dict[int, dict] = {}
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(indices)))
+        try:
+            futures = {pool.submit(_run_one, (model, groups, seed, i)): i for i in indices}
+            for f in as_completed(futures):
+                results[futures[f]] = f.result()
+                if progress:
+                    progress(len(results), len(indices))
+        except BaseException:
+            # Ctrl-C or a failure: stop the workers now, leave nothing running
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+            raise
+        pool.shutdown()
+        return [results[i] for i in indices]
+
+    def _dask(self, model, groups, seed, indices, progress) -> list:
+        try:
+            from distributed import Client, as_completed
+        except ImportError as exc:  # pragma: no cover - distributed is a dependency of the dask extra
+            raise RuntimeError("a Dask scheduler needs the 'distributed' package: pip install 'ska-sim[dask]'") from exc
+        with Client(self.scheduler) as client:
+            model_f, groups_f = client.scatter([model, groups], broadcast=True)
+            futures = [client.submit(replication_kpis, model_f, groups_f, seed, i, pure=False) for i in indices]
+            done = 0
+            try:
+                for _ in as_completed(futures):
+                    done += 1
+                    if progress:
+                        progress(done, len(indices))
+                return client.gather(futures)
+            except BaseException:
+                client.cancel(futures)
+                raise
 
 
 def run_replications(
@@ -75,25 +142,11 @@ def run_replications(
     seed: int,
     workers: int = 1,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> list[dict[str, dict[str, np.ndarray]]]:
-    """KPIs of replications 0..n-1, in index order, on ``workers`` local processes."""
-    groups = Groups.of(model)
-    results: list = []
-    if workers <= 1 or replications == 1:
-        for i in range(replications):
-            results.append(replication_kpis(model, groups, seed, i))
-            if progress:
-                progress(i + 1, replications)
-        return results
-    chunks = [list(range(i, min(i + 1, replications))) for i in range(0, replications)]
-    with ProcessPoolExecutor(max_workers=min(workers, replications)) as pool:
-        done = 0
-        for part in pool.map(_run_chunk, ((model, groups, seed, c) for c in chunks)):
-            results.extend(part)
-            done += len(part)
-            if progress:
-                progress(done, replications)
-    return results
+    """KPIs of replications 0..n-1, in index order."""
+    executor = executor or Executor(workers)
+    return executor.map(model, Groups.of(model), seed, list(range(replications)), progress)
 
 
 def stack(results: list[dict[str, dict[str, np.ndarray]]]) -> Iterator[tuple[str, str, np.ndarray]]:
@@ -109,15 +162,17 @@ def simulate(
     seed: int | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ):
     """Simulate ``scenario``; returns a :class:`ska_sim.results.SimulationResult`.
 
-    ``replications`` and ``seed`` default to the scenario's ``[simulation]`` block.
+    ``replications`` and ``seed`` default to the scenario's ``[simulation]`` block;
+    ``executor`` (or ``workers`` local processes) runs the replications.
     """
     from .results import SimulationResult
 
     reps = replications or scenario.simulation.replications
     seed = scenario.simulation.seed if seed is None else seed
     model = Model.from_scenario(scenario)
-    results = run_replications(model, reps, seed, workers=workers, progress=progress)
+    results = run_replications(model, reps, seed, workers=workers, progress=progress, executor=executor)
     return SimulationResult.build(scenario, model, Groups.of(model), results, seed)

@@ -311,6 +311,7 @@ def simulation_plan(
     workers: int = 1,
     progress=None,
     start: Plan | None = None,
+    executor=None,
 ) -> Plan:
     """Iterative staffing by simulation, starting from the Erlang plan."""
     from .runner import simulate
@@ -329,7 +330,8 @@ def simulation_plan(
     sl_iv = np.full(len(agents), np.nan)
     it = 0
     for it in range(1, max_iter + 1):
-        r = simulate(with_agents(s, tl, agents), replications=replications, seed=seed, workers=workers)
+        r = simulate(with_agents(s, tl, agents), replications=replications, seed=seed, workers=workers,
+                     executor=executor)
         sl_iv = np.full(len(agents), np.nan)
         sl_iv[measured] = r.intervals["service_level"].to_numpy()
         failing = [u for u in _units(r, tl, scope, measured) if not u.ok]
@@ -476,6 +478,7 @@ def plan_staffing(
     workers: int = 1,
     progress=None,
     say=None,
+    executor=None,
 ) -> StaffingResult:
     """Requirements (Erlang, and simulation if asked), shrinkage to FTE, optional shift plan,
     and a simulation of the final plan against the targets (the loop closed)."""
@@ -494,7 +497,7 @@ def plan_staffing(
     if method == "simulation":
         say(f"iterative staffing by simulation, {scope} scope")
         chosen = simulation_plan(s, scope, replications=replications or min(s.simulation.replications, 10), seed=seed,
-                                 workers=workers, progress=progress, start=chosen)
+                                 workers=workers, progress=progress, start=chosen, executor=executor)
         plans[f"simulation_{scope}"] = chosen
     m = tl.iv_measured()
     h = tl.interval_s / 3600
@@ -549,5 +552,6 @@ def plan_staffing(
             }
         )
     say("simulating the plan")
-    plan_result = simulate(with_agents(s, tl, final_agents), replications=replications, seed=seed, workers=workers)
+    plan_result = simulate(with_agents(s, tl, final_agents), replications=replications, seed=seed, workers=workers,
+                           executor=executor)
     return StaffingResult(s, method, scope, req, scopes, fte_info, plans, shift_plan, coverage_df, plan_result)
