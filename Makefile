@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: setup run test clean
+.PHONY: setup run test bench clean
 
 $(BIN)/ska-sim: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,3 +21,10 @@ test: setup           ## set up and run the whole test suite
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis
+
+$(VENV)/.bench: $(BIN)/ska-sim
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(VENV)/.bench
+
+bench: $(VENV)/.bench   ## speed and memory benchmarks (not part of make test): writes benchmarks/results.md
+	$(BIN)/python benchmarks/run.py

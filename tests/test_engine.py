@@ -138,3 +138,16 @@ def test_deterministic_service_and_ample_agents_answer_everyone_at_once():
     assert r.kpi("wait_p95_s") == 0.0
     # occupancy = load / agents = 30 x 120 / 3600 / 50
     assert abs(r.kpi("occupancy") - 0.02) < 0.002
+
+
+def test_a_window_with_weekends_and_holidays_reports_open_days_only():
+    d = mmc_dict(agents=5, calls_per_hour=20, days=9, warmup_days=2, replications=2)
+    d["calendar"]["hours"] = {w: ["09:00", "12:00"] for w in ("mon", "tue", "wed", "thu", "fri")}
+    d["calendar"]["closed"] = ["2026-03-04"]
+    d["arrivals"]["profile"] = [0.3, 0.4, 0.3]
+    d["staffing"]["agents"] = {"default": [5, 5, 5]}
+    r = simulate(scenario_from_dict(d))
+    # 2026-03-02..10: nine days, of which Sat, Sun and the closed Wednesday are not open
+    assert list(r.days["date"]) == ["2026-03-02", "2026-03-03", "2026-03-05", "2026-03-06", "2026-03-09", "2026-03-10"]
+    assert (r.days["occupancy"] > 0).all()
+    assert len(r.intervals) == 6 * 3

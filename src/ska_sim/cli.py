@@ -192,6 +192,114 @@ def staff(scenario_file, shifts_file, method, scope, replications, seed, overrid
             click.echo(f"Tables, coverage plot and manifest written to {out_dir}/")
 
 
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("tokens", nargs=-1, required=True, type=click.UNPROCESSED, metavar="A.toml [--set K=V] B.toml ...")
+@click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications (default: the first scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed, shared by all (default: the first scenario's).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write comparison.csv, each scenario's tables and manifest.json here.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@executor_options
+@handles_bad_input
+def compare(tokens, replications, seed, out_dir, fmt, executor) -> None:
+    """Run scenarios with common random numbers; KPIs side by side with paired differences.
+
+    A --set after a file applies to that file only (so one file can appear twice with
+    different overrides); a --set before the first file applies to all.
+    """
+    from .output import write_comparison
+    from .report.text import compare_text
+    from .whatif import compare as run_compare
+    from .whatif import parse_variants
+
+    variants, common = parse_variants(list(tokens))
+    if not variants:
+        _fail(["compare needs at least one scenario file"])
+    problems, loaded = [], []
+    for v in variants:
+        try:
+            loaded.append((v.label, v.load(common)))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    progress = Progress("scenarios")
+    try:
+        cmp = run_compare(loaded, replications, seed, executor=executor, progress=progress)
+    finally:
+        progress.close()
+    if out_dir:
+        write_comparison(cmp, out_dir)
+    click.echo(json.dumps(cmp.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else compare_text(cmp))
+
+
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("--vary", "vary", multiple=True, required=True, metavar="KEY=START:STOP:STEP",
+              help="A numeric scenario key and its values (STOP included), e.g. staffing.scale=0.8:1.3:0.05. Repeatable: a grid.")
+@click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications per point.")
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed, shared by every point.")
+@set_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write sweep.csv, a plot per KPI and manifest.json here.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@executor_options
+@handles_bad_input
+def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, executor) -> None:
+    """Vary scenario keys over a range: KPIs with intervals, and where every target is met."""
+    from .output import write_sweep
+    from .report.text import sweep_text
+    from .whatif import parse_vary
+    from .whatif import sweep as run_sweep
+
+    problems, grid = [], []
+    for v in vary:
+        try:
+            grid.append(parse_vary(v))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    progress = Progress("points")
+    try:
+        sw = run_sweep(scenario_file, grid, overrides, replications, seed, executor=executor, progress=progress)
+    finally:
+        progress.close()
+    if out_dir:
+        write_sweep(sw, out_dir)
+    click.echo(json.dumps(sw.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else sweep_text(sw))
+
+
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("--agents", "agent_range", default="-2..+4", show_default=True, metavar="FROM..TO",
+              help="Agents to add or remove for every open hour.")
+@click.option("--spread", type=click.Choice(["proportional", "best"]), default="proportional", show_default=True,
+              help="proportional: like the current staffing; best: where Erlang says they buy the most.")
+@click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications per step.")
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed, shared by every step.")
+@set_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write marginal.csv and manifest.json here.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@executor_options
+@handles_bad_input
+def marginal(scenario_file, agent_range, spread, replications, seed, overrides, out_dir, fmt, executor) -> None:
+    """What each agent more or fewer buys: service level, callers answered and lost, waiting hours."""
+    from .output import write_marginal
+    from .report.text import marginal_text
+    from .whatif import marginal as run_marginal
+    from .whatif import parse_agent_range
+
+    steps = parse_agent_range(agent_range)
+    scenario = load_scenario(scenario_file, overrides)
+    progress = Progress("steps")
+    try:
+        mg = run_marginal(scenario, steps, spread, replications, seed, executor=executor, progress=progress)
+    finally:
+        progress.close()
+    if out_dir:
+        write_marginal(mg, scenario, out_dir)
+    click.echo(json.dumps(mg.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else marginal_text(mg, scenario))
+
+
 def _interval_seconds(text: str) -> float:
     """'30min', '15min', '1h', '90s' or plain seconds -> seconds."""
     import re

@@ -297,6 +297,7 @@ class Replication:
                 if call.waiting:
                     call.waiting = False
                     self.col.dropped.append(call.cell)
+                    self.col.drop_waits.append(now - call.t)
                     if call.redials:
                         self._follow_up(call, now + self.redial_delay.next(), REDIAL)
             self.queue.clear()
@@ -335,20 +336,33 @@ class Replication:
         self._times = times.tolist()
         self._day_i = 0
         if n:
-            self._at(times[0] - self.env.now, self._on_first_call)
+            self._at(self._times[0] - self.env.now, self._on_first_call)
 
     def _on_first_call(self, _ev) -> None:
-        i = self._day_i + 1
+        """A first call arrives; so do the next ones that come before anything else happens.
+
+        NOTE: inlined for speed. Between this arrival and the next scheduled event nothing
+        changes, so later first calls arriving before ``env.peek()`` are handled here at their
+        own times, without an event each; the first one after it gets an event.
+        """
+        env, calls, times = self.env, self._calls, self._times
+        i, n = self._day_i, len(times)
+        arrive, peek = self._arrive, env.peek
+        now = env.now
+        while True:
+            arrive(calls[i], FIRST, now)
+            i += 1
+            if i >= n:
+                break
+            now = times[i]
+            if now >= peek():
+                self._schedule(_Tick(env, self._on_first_call, None), NORMAL, now - env.now)
+                break
         self._day_i = i
-        times = self._times
-        if i < len(times):
-            env = self.env
-            self._schedule(_Tick(env, self._on_first_call, None), NORMAL, times[i] - env.now)
-        self._arrive(self._calls[i - 1], FIRST)
 
     def _on_follow_up(self, ev) -> None:
         call, kind = ev._value
-        self._arrive(call, kind)
+        self._arrive(call, kind, self.env.now)
 
     def _follow_up(self, call: Call, t: float, kind: int) -> None:
         """Create the redial or repeat call of ``call``'s issue, arriving at ``t`` (moved into opening hours)."""
@@ -360,9 +374,9 @@ class Replication:
         self._at(t - self.env.now, self._on_follow_up, (nxt, kind))
 
     # ------------------------------------------------------------------ the queue
-    def _arrive(self, call: Call, kind: int) -> None:
-        # NOTE: hot path, kept flat for speed
-        now = self.env.now
+    def _arrive(self, call: Call, kind: int, now: float) -> None:
+        # NOTE: hot path, kept flat for speed. ``now`` may be ahead of env.now (see _on_first_call):
+        # events are scheduled at absolute times.
         call.t = now
         cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_types + call.type
         call.cell = cell
@@ -374,7 +388,8 @@ class Replication:
             self.queue.append(call)
             self.n_waiting += 1
             if call.patience != math.inf:
-                self._schedule(_Tick(self.env, self._on_patience, call), NORMAL, call.patience)
+                env = self.env
+                self._schedule(_Tick(env, self._on_patience, call), NORMAL, now + call.patience - env.now)
 
     def _on_patience(self, ev) -> None:
         call = ev._value
@@ -382,9 +397,11 @@ class Replication:
             return
         call.waiting = False
         self.n_waiting -= 1
+        now = self.env.now
         self.col.abandoned.append(call.cell)
+        self.col.abandon_waits.append(now - call.t)
         if call.redials:
-            self._follow_up(call, self.env.now + self.redial_delay.next(), REDIAL)
+            self._follow_up(call, now + self.redial_delay.next(), REDIAL)
 
     def _take_next(self) -> None:
         queue = self.queue
@@ -402,7 +419,8 @@ class Replication:
         self.busy += 1
         self._answered(call.cell * 3 + call.flag)
         self._waits(now - call.t)
-        self._schedule(_Tick(self.env, self._on_call_ends, call), NORMAL, call.handle)
+        env = self.env
+        self._schedule(_Tick(env, self._on_call_ends, call), NORMAL, now + call.handle - env.now)
 
     def _on_call_ends(self, ev) -> None:
         call = ev._value

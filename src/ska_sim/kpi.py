@@ -18,6 +18,8 @@ Definitions (an interval's KPIs belong to the interval in which the call *arrive
   / answered calls
 - redial share = offered calls that are redials after abandoning / offered calls
 - occupancy = agent time busy (talk + identity check + after-call work) / agent time on duty
+- waiting hours = time all offered callers spent in the queue (answered, hung up or cut off
+  at close), in hours; redials and repeat calls are counts of offered calls
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ COUNT_FIELDS = (
     "abandoned",
     "unanswered_at_close",
     "wait_sum_s",
+    "wait_total_s",
     "first_contacts",
     "resolved_first",
     "repeat_contacts",
@@ -74,9 +77,12 @@ KPI_UNITS = {
     "repeat_contact_share": "share",
     "redial_share": "share",
     "occupancy": "share",
+    "waiting_hours": "h",
+    "redials": "calls",
+    "repeat_calls": "calls",
 }
 KPI_NAMES = tuple(KPI_UNITS)
-COUNT_KPIS = tuple(k for k, u in KPI_UNITS.items() if u == "calls")
+COUNT_KPIS = tuple(k for k, u in KPI_UNITS.items() if u in ("calls", "h"))  # sums over a group
 
 
 def wait_bins(waits: np.ndarray) -> np.ndarray:
@@ -127,7 +133,9 @@ class Collector:
         self.answered: list[int] = []
         self.waits: list[float] = []
         self.abandoned: list[int] = []
+        self.abandon_waits: list[float] = []
         self.dropped: list[int] = []
+        self.drop_waits: list[float] = []
         self.svc_start: list[float] = []
         self.svc_end: list[float] = []
 
@@ -149,6 +157,7 @@ class Collector:
             c["answered"] += np.bincount(cell, minlength=size).reshape(n_iv, nt)
             c["answered_within_t"] += np.bincount(cell[waits <= self.threshold_s], minlength=size).reshape(n_iv, nt)
             c["wait_sum_s"] += np.bincount(cell, weights=waits, minlength=size).reshape(n_iv, nt)
+            c["wait_total_s"] += np.bincount(cell, weights=waits, minlength=size).reshape(n_iv, nt)
             first = flag > REPEAT_CONTACT
             c["first_contacts"] += np.bincount(cell[first], minlength=size).reshape(n_iv, nt)
             c["resolved_first"] += np.bincount(cell[flag == FIRST_RESOLVED], minlength=size).reshape(n_iv, nt)
@@ -160,9 +169,14 @@ class Collector:
             self.type_hist += np.bincount(
                 typ[m] * N_WAIT_BINS + bins[m], minlength=nt * N_WAIT_BINS
             ).reshape(nt, N_WAIT_BINS)
-        for name, buf in (("abandoned", self.abandoned), ("unanswered_at_close", self.dropped)):
+        for name, buf, waits in (
+            ("abandoned", self.abandoned, self.abandon_waits),
+            ("unanswered_at_close", self.dropped, self.drop_waits),
+        ):
             if buf:
-                c[name] += np.bincount(np.asarray(buf, dtype=np.int64), minlength=size).reshape(n_iv, nt)
+                cells = np.asarray(buf, dtype=np.int64)
+                c[name] += np.bincount(cells, minlength=size).reshape(n_iv, nt)
+                c["wait_total_s"] += np.bincount(cells, weights=waits, minlength=size).reshape(n_iv, nt)
         if self.svc_start:
             self._add_busy(np.asarray(self.svc_start), np.asarray(self.svc_end))
         self._reset()
@@ -208,14 +222,15 @@ class Collector:
         day_busy[-1] += self.busy_s[n_slots_all:].sum()
         day_duty[-1] += self.on_duty_s[n_slots_all:].sum()
         slot = tl.iv_day * spd + tl.iv_slot
+        open_days = np.unique(tl.iv_day[m])  # measured open days, in order (as runner.Groups)
         return ReplicationCounts(
             counts={k: v[m] for k, v in self.counts.items()},
             hist=self.hist[m],
             type_hist=self.type_hist,
             iv_busy_s=self.busy_s[slot][m],
             iv_on_duty_s=self.on_duty_s[slot][m],
-            day_busy_s=day_busy[tl.measured],
-            day_on_duty_s=day_duty[tl.measured],
+            day_busy_s=day_busy[open_days],
+            day_on_duty_s=day_duty[open_days],
         )
 
 
@@ -228,7 +243,7 @@ class ReplicationCounts:
     type_hist: np.ndarray  # (call types, wait bins), measured window
     iv_busy_s: np.ndarray  # (intervals,)
     iv_on_duty_s: np.ndarray  # (intervals,)
-    day_busy_s: np.ndarray  # (measured days,), including work after closing
+    day_busy_s: np.ndarray  # (measured open days,), including work after closing
     day_on_duty_s: np.ndarray
 
 
@@ -293,6 +308,9 @@ def kpis(counts: dict[str, np.ndarray], quantiles: np.ndarray, busy_s: np.ndarra
         "repeat_contact_share": ratio(counts["repeat_contacts"], counts["answered"]),
         "redial_share": ratio(counts["offered_redial"], off),
         "occupancy": ratio(busy_s, on_duty_s),
+        "waiting_hours": counts["wait_total_s"] / 3600.0,
+        "redials": counts["offered_redial"],
+        "repeat_calls": counts["offered_repeat"],
     }
 
 

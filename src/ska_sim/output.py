@@ -113,3 +113,53 @@ def write_staffing(st, out_dir: str | Path) -> list[Path]:
     )
     written.append(out / "manifest.json")
     return written
+
+
+def _tables(out: Path, tables: dict) -> list[Path]:
+    written = []
+    for name, df in tables.items():
+        write_with(out / name, lambda p, df=df: df.to_csv(p, index=False, float_format="%.6g"))
+        written.append(out / name)
+    return written
+
+
+def write_comparison(cmp, out_dir: str | Path) -> list[Path]:
+    """comparison.csv, then summary/targets/intervals of each scenario as N-*.csv, manifest.json."""
+    out = Path(out_dir)
+    tables = {"comparison.csv": cmp.table}
+    for i, r in enumerate(cmp.results):
+        tables[f"{i}-summary.csv"] = r.summary
+        tables[f"{i}-targets.csv"] = r.targets
+        tables[f"{i}-intervals.csv"] = r.intervals
+    written = _tables(out, tables)
+    first = cmp.results[0]
+    write_json(out / "manifest.json", {
+        "ska_sim_version": __version__,
+        "seed": first.seed,
+        "replications": first.replications,
+        "scenarios": [manifest(r.scenario, r.seed, r.replications, label=label) for label, r in zip(cmp.labels, cmp.results)],
+    })
+    return written + [out / "manifest.json"]
+
+
+def write_sweep(sw, out_dir: str | Path) -> list[Path]:
+    """sweep.csv, sweep-KPI.png for the main KPIs, manifest.json."""
+    from .report.plots import SWEEP_KPIS, sweep_plot
+
+    out = Path(out_dir)
+    written = _tables(out, {"sweep.csv": sw.table})
+    for kpi in SWEEP_KPIS:
+        write_with(out / f"sweep-{kpi}.png", lambda p, kpi=kpi: sweep_plot(sw, kpi, p))
+        written.append(out / f"sweep-{kpi}.png")
+    first = sw.results[0]
+    write_json(out / "manifest.json", manifest(first.scenario, first.seed, first.replications, vary=sw.keys,
+                                               points=len(sw.results), meets_every_target=sw.bounds))
+    return written + [out / "manifest.json"]
+
+
+def write_marginal(mg, scenario, out_dir: str | Path) -> list[Path]:
+    out = Path(out_dir)
+    written = _tables(out, {"marginal.csv": mg.table})
+    r0 = mg.results[0]
+    write_json(out / "manifest.json", manifest(scenario, r0.seed, r0.replications, spread=mg.mode))
+    return written + [out / "manifest.json"]

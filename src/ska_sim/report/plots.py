@@ -61,3 +61,43 @@ def coverage_plot(staffing, path) -> None:
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
+
+
+SWEEP_KPIS = ("service_level", "answer_rate", "abandon_rate", "asa_s", "occupancy")
+AXIS = {
+    "service_level": "service level (answered within T / offered)",
+    "answer_rate": "answer rate (answered / offered)",
+    "abandon_rate": "abandon rate (hung up / offered)",
+    "asa_s": "ASA, mean wait of answered calls (s)",
+    "occupancy": "occupancy (busy / on duty)",
+}
+
+
+def sweep_plot(sw, kpi: str, path) -> None:
+    """One KPI against the first varied key (a line per value of a second key), 95% bands, targets."""
+    from ..kpi import targets_of
+    from .style import CYCLE
+
+    plt = pyplot()
+    t = sw.table
+    x_key = sw.keys[0]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    groups = [((), t)] if len(sw.keys) == 1 else list(t.groupby(sw.keys[1:]))
+    for i, (g, part) in enumerate(groups):
+        colour = CYCLE[i % len(CYCLE)]
+        label = "simulated" if not g else ", ".join(f"{k}={v:g}" for k, v in zip(sw.keys[1:], np.atleast_1d(g)))
+        ax.fill_between(part[x_key], part[f"{kpi}_ci_low"], part[f"{kpi}_ci_high"], color=colour, alpha=0.2)
+        ax.plot(part[x_key], part[kpi], marker="o", color=colour, label=label)
+    for target in targets_of(sw.results[0].scenario):
+        if target.kpi == kpi:
+            for bound in (target.low, target.high):
+                if bound is not None:
+                    ax.axhline(bound, **TARGET, label=f"target {target.describe()}")
+    ax.set_xlabel(x_key)
+    ax.set_ylabel(AXIS[kpi])
+    if kpi != "asa_s":
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.legend(loc="best")
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)

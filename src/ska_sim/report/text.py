@@ -21,6 +21,9 @@ LABELS = {
     "answered": "answered calls",
     "abandoned": "abandoned calls",
     "unanswered_at_close": "unanswered at close",
+    "waiting_hours": "caller waiting hours",
+    "redials": "redials",
+    "repeat_calls": "repeat calls",
 }
 ORDER = (
     "service_level",
@@ -38,6 +41,9 @@ ORDER = (
     "answered",
     "abandoned",
     "unanswered_at_close",
+    "redials",
+    "repeat_calls",
+    "waiting_hours",
 )
 
 
@@ -48,6 +54,8 @@ def fmt(value: float, unit: str) -> str:
         return f"{value:.1%}"
     if unit == "s":
         return f"{value:.1f} s"
+    if unit == "h":
+        return f"{value:,.1f} h"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
 
 
@@ -68,7 +76,7 @@ def kpi_table(result) -> str:
     for k in ORDER:
         r = summary.loc[k]
         label = LABELS[k] + (f" ({sl.threshold_s:g} s)" if k == "service_level" else "")
-        if k in ("offered", "answered", "abandoned", "unanswered_at_close"):
+        if r.unit in ("calls", "h"):
             label += f", {len(result.days)} days"
         interval = f"[{fmt(r.ci_low, r.unit)}, {fmt(r.ci_high, r.unit)}]"
         if k in targets.index:
@@ -216,3 +224,106 @@ def pd_weekday(date: str) -> str:
     import datetime as dt
 
     return ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[dt.date.fromisoformat(date).weekday()]
+
+
+def _diff(value: float, unit: str) -> str:
+    if value is None or value != value:
+        return "-"
+    if unit == "share":
+        return f"{value * 100:+.1f} pts"
+    if unit == "s":
+        return f"{value:+.1f} s"
+    if unit == "h":
+        return f"{value:+,.1f} h"
+    return f"{value:+,.0f}" if abs(value) >= 100 else f"{value:+.1f}"
+
+
+def compare_text(cmp) -> str:
+    t = cmp.table
+    lines = [
+        f"Comparison with common random numbers: {cmp.results[0].replications} replications, seed {cmp.results[0].seed}; "
+        "differences to the first scenario with paired 95% intervals (* = significant)",
+        "",
+    ]
+    for i, label in enumerate(cmp.labels):
+        lines.append(f"  [{i}] {label}")
+    lines.append("")
+    head = ["KPI"] + [f"[{i}]" for i in range(len(cmp.labels))]
+    head += [f"[{i}] - [0]" for i in range(1, len(cmp.labels))]
+    rows = [tuple(head)]
+    for r in t.to_dict(orient="records"):
+        if r["kpi"] not in ORDER:
+            continue
+        cells = [LABELS[r["kpi"]]]
+        cells += [fmt(r[f"{i}:mean"], r["unit"]) for i in range(len(cmp.labels))]
+        for i in range(1, len(cmp.labels)):
+            star = " *" if r[f"{i}:significant"] else ""
+            cells.append(f"{_diff(r[f'{i}:diff'], r['unit'])} [{_diff(r[f'{i}:diff_ci_low'], r['unit'])}, "
+                         f"{_diff(r[f'{i}:diff_ci_high'], r['unit'])}]{star}")
+        rows.append(tuple(cells))
+    lines += _columns(rows, align="l" + "r" * (len(head) - 1))
+    lines += ["", "Targets:"]
+    for label, res in zip(cmp.labels, cmp.results):
+        verdicts = ", ".join(f"{LABELS[x.kpi]} {x.status}" for x in res.targets.itertuples())
+        lines.append(f"  {label}: {verdicts}")
+    return "\n".join(lines) + "\n"
+
+
+def sweep_text(sw) -> str:
+    t = sw.table
+    rows = [tuple(sw.keys) + ("service level", "answer rate", "abandon rate", "ASA", "occupancy", "all targets")]
+    for r in t.to_dict(orient="records"):
+        rows.append(
+            tuple(f"{r[k]:g}" for k in sw.keys)
+            + (
+                f"{fmt(r['service_level'], 'share')} [{fmt(r['service_level_ci_low'], 'share')}, {fmt(r['service_level_ci_high'], 'share')}]",
+                fmt(r["answer_rate"], "share"),
+                fmt(r["abandon_rate"], "share"),
+                fmt(r["asa_s"], "s"),
+                fmt(r["occupancy"], "share"),
+                "PASS" if r["targets_pass"] else ("met (mean)" if r["targets_met"] else "no"),
+            )
+        )
+    lines = [f"Sweep over {', '.join(sw.keys)} (common random numbers; 95% intervals)", ""]
+    lines += _columns(rows, align="r" * len(sw.keys) + "rrrrrl")
+    for key, b in sw.bounds.items():
+        lines.append("")
+        if b["smallest_meeting"] is None:
+            lines.append(f"No value of {key} in the sweep meets every target.")
+        else:
+            lines.append(
+                f"{key}: every target is met (by the mean) from {b['smallest_meeting']:g} to {b['largest_meeting']:g}"
+                + (f"; passed with the whole 95% interval from {b['smallest_passing']:g} to {b['largest_passing']:g}."
+                   if b["smallest_passing"] is not None else "; no value passes with its whole 95% interval.")
+            )
+    return "\n".join(lines) + "\n"
+
+
+def marginal_text(mg, scenario) -> str:
+    t = mg.table
+    how = "in proportion to the current staffing" if mg.mode == "proportional" else "in the intervals where they help most"
+    lines = [
+        f"Marginal value of agents: {scenario.name}",
+        f"k agents more (or fewer) on the phones for every open hour, spread {how}; changes against k = 0 with "
+        "paired 95% intervals; per day = per open day.",
+        "",
+    ]
+    rows = [("agents", "paid agent-h/week", "service level", "answer rate", "answered/day", "hung up/day",
+             "repeat calls/day", "waiting h/day", "waiting h/week")]
+    for r in t.to_dict(orient="records"):
+        k = r["agents_change"]
+        rows.append(
+            (
+                f"{k:+d}" if k else "now",
+                f"{r['paid_agent_hours_per_week']:,.0f}",
+                f"{fmt(r['service_level'], 'share')} ({_diff(r['service_level_change'], 'share')})",
+                f"{fmt(r['answer_rate'], 'share')} ({_diff(r['answer_rate_change'], 'share')})",
+                f"{r['answered_per_day']:,.0f} ({_diff(r['answered_per_day_change'], 'calls')})",
+                f"{r['abandoned_per_day']:,.1f} ({_diff(r['abandoned_per_day_change'], 'calls')})",
+                f"{r['repeat_calls_per_day']:,.1f} ({_diff(r['repeat_calls_per_day_change'], 'calls')})",
+                f"{r['waiting_hours_per_day']:,.1f} ({_diff(r['waiting_hours_per_day_change'], 'h')})",
+                f"{r['waiting_hours_per_week']:,.1f}",
+            )
+        )
+    lines += _columns(rows, align="rrrrrrrrr")
+    return "\n".join(lines) + "\n"
