@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: setup run test bench clean
+.PHONY: setup browser run test bench clean
 
 $(BIN)/ska-sim: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,7 +11,13 @@ $(BIN)/ska-sim: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(BIN)/ska-sim
 
-setup: $(BIN)/ska-sim
+setup: $(BIN)/ska-sim browser
+
+# The report test opens the HTML report in a real browser: Debian's chromium, installed if missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  (echo "installing chromium (Debian package) for the report's browser test" && \
+	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 run: setup            ## set up and simulate the SKA baseline week
 	$(BIN)/ska-sim run scenarios/baseline.toml --out runs/baseline

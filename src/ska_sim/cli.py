@@ -300,6 +300,47 @@ def marginal(scenario_file, agent_range, spread, replications, seed, overrides, 
     click.echo(json.dumps(mg.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else marginal_text(mg, scenario))
 
 
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
+@click.option("--compare", "others", multiple=True, type=click.Path(dir_okay=False), help="Another scenario to show side by side (repeatable).")
+@click.option("--agents", "agent_range", default="-2..+2", show_default=True, metavar="FROM..TO",
+              help="Steps of the marginal-value table.")
+@click.option("--spread", type=click.Choice(["proportional", "best"]), default="proportional", show_default=True)
+@click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@set_option
+@executor_options
+@handles_bad_input
+def report(scenario_file, output, others, agent_range, spread, replications, seed, overrides, executor) -> None:
+    """A self-contained HTML report of SCENARIO for a manager: verdicts, tables, plots, assumptions."""
+    from .output import write_text
+    from .report.html import build_report
+    from .runner import simulate
+    from .whatif import Variant, compare, marginal, parse_agent_range
+
+    steps = parse_agent_range(agent_range)
+    scenario = load_scenario(scenario_file, overrides)
+    variants = [(Variant(scenario_file, tuple(overrides)).label, scenario)]
+    problems = []
+    for o in others:
+        try:
+            variants.append((Variant(o).label, load_scenario(o, overrides)))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    progress = Progress("report")
+    try:
+        result = simulate(scenario, replications=replications, seed=seed, executor=executor)
+        mg = marginal(scenario, steps, spread, replications, seed, executor=executor)
+        cmp = compare(variants, replications, seed, executor=executor) if others else None
+    finally:
+        progress.close()
+    write_text(output, build_report(result, mg, cmp))
+    click.echo(f"Report written to {output}")
+
+
 def _interval_seconds(text: str) -> float:
     """'30min', '15min', '1h', '90s' or plain seconds -> seconds."""
     import re

@@ -1,0 +1,296 @@
+"""The HTML report: one self-contained file a manager can read, print and attach to a request.
+
+No network requests: plots are PNGs embedded as data URIs, the style sheet is inline, there
+is no script. Every text that comes from a scenario file is escaped. Numbers shown carry
+their raw value in ``data-value`` so that tests can check them against the CSV tables.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import math
+
+import numpy as np
+
+from .. import __version__
+from ..kpi import KPI_UNITS
+from ..scenario import WEEKDAYS
+from .text import LABELS, ORDER, _diff, fmt
+
+CSS = """
+:root { --ink: #1d1d1f; --muted: #5f6368; --line: #d9d9de; --pass: #006d4f; --fail: #a33a00; --unc: #7a5c00; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: var(--ink);
+       max-width: 1040px; margin: 2rem auto; padding: 0 1.25rem; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.2rem; margin-top: 2.2rem; border-bottom: 1px solid var(--line); }
+.sub { color: var(--muted); margin-top: 0; }
+table { border-collapse: collapse; width: 100%; margin: .6rem 0; font-variant-numeric: tabular-nums; }
+th, td { padding: .3rem .5rem; border-bottom: 1px solid var(--line); text-align: right; vertical-align: top; }
+th:first-child, td:first-child { text-align: left; }
+th { background: #f4f4f6; font-weight: 600; }
+.verdicts { list-style: none; padding: 0; }
+.verdicts li { margin: .5rem 0; padding: .6rem .8rem; border-left: 5px solid var(--line); background: #fafafa; }
+.PASS { border-color: var(--pass) !important; } .FAIL { border-color: var(--fail) !important; }
+.UNCERTAIN { border-color: var(--unc) !important; }
+.tag { font-weight: 700; } .tag.PASS { color: var(--pass); } .tag.FAIL { color: var(--fail); } .tag.UNCERTAIN { color: var(--unc); }
+img { max-width: 100%; height: auto; display: block; margin: .5rem 0; }
+.note { color: var(--muted); font-size: .9rem; }
+footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1px solid var(--line); padding-top: .6rem; }
+code { font-size: .85em; }
+@media print {
+  body { max-width: none; margin: 0; font-size: 11pt; }
+  h2 { break-after: avoid; } table, img, .verdicts li { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+@page { size: A4; margin: 16mm; }
+"""
+
+WORDS = {
+    "service_level": "calls answered within {T:g} s, of all calls offered",
+    "answer_rate": "calls answered, of all calls offered",
+    "fcr": "issues resolved at the first answered contact",
+    "abandon_rate": "callers who hung up while waiting",
+    "asa_s": "average wait of answered calls",
+}
+
+
+def e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def num(value, unit: str, kpi: str = "", stat: str = "") -> str:
+    """A formatted number with its raw value for machines."""
+    raw = "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{float(value):.10g}"
+    attrs = f' data-value="{raw}"'
+    if kpi:
+        attrs += f' data-kpi="{e(kpi)}"'
+    if stat:
+        attrs += f' data-stat="{e(stat)}"'
+    return f"<span{attrs}>{e(fmt(value, unit))}</span>"
+
+
+def png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def img(src: str, alt: str) -> str:
+    return f'<img src="{src}" alt="{e(alt)}">'
+
+
+# --------------------------------------------------------------------------- sections
+def verdicts(result) -> str:
+    s = result.scenario
+    T = s.targets.service_level.threshold_s
+    items = []
+    for t in result.targets.itertuples():
+        unit = KPI_UNITS[t.kpi]
+        what = WORDS.get(t.kpi, LABELS.get(t.kpi, t.kpi)).format(T=T)
+        reading = {
+            "PASS": "met: the whole 95% interval meets the target",
+            "FAIL": "not met: the whole 95% interval misses the target",
+            "UNCERTAIN": "uncertain: the 95% interval straddles the target (more replications may settle it)",
+        }[t.status]
+        items.append(
+            f'<li class="{t.status}"><span class="tag {t.status}">{t.status}</span> '
+            f"<b>{e(LABELS.get(t.kpi, t.kpi))}</b>: {num(t.mean, unit, t.kpi, 'mean')} of {e(what)} "
+            f"(95% interval {num(t.ci_low, unit)} to {num(t.ci_high, unit)}). Target {e(t.target)}: {e(reading)}. "
+            f"The target was met on {t.days_met_share:.0%} of simulated days.</li>"
+        )
+    return '<ul class="verdicts">' + "".join(items) + "</ul>"
+
+
+def kpi_table(result) -> str:
+    summary = result.summary.set_index("kpi")
+    targets = result.targets.set_index("kpi")
+    rows = []
+    for k in ORDER:
+        r = summary.loc[k]
+        target = f"{e(targets.loc[k, 'target'])} {e(targets.loc[k, 'status'])}" if k in targets.index else ""
+        rows.append(
+            f"<tr><td>{e(LABELS[k])}</td><td>{num(r['mean'], r.unit, k, 'mean')}</td>"
+            f"<td>{num(r.ci_low, r.unit, k, 'ci_low')} to {num(r.ci_high, r.unit, k, 'ci_high')}</td><td>{target}</td></tr>"
+        )
+    days = len(result.days)
+    return (
+        "<table><thead><tr><th>KPI</th><th>mean</th><th>95% interval</th><th>target</th></tr></thead><tbody>"
+        + "".join(rows)
+        + f'</tbody></table><p class="note">Counts and hours are totals over the {days} measured open days, '
+        "per replication.</p>"
+    )
+
+
+def heatmap(result) -> str:
+    """Service level by weekday (rows) and time of day (columns), mean over days."""
+    from .style import pyplot
+
+    plt = pyplot()
+    iv = result.intervals
+    times = sorted(iv["time"].unique())
+    days = [d for d in WEEKDAYS if d in set(iv["weekday"])]
+    grid = np.full((len(days), len(times)), np.nan)
+    for i, d in enumerate(days):
+        for j, t in enumerate(times):
+            sel = iv[(iv["weekday"] == d) & (iv["time"] == t)]
+            if len(sel) and sel["offered"].sum() > 0:
+                grid[i, j] = (sel["service_level"] * sel["offered"]).sum() / sel["offered"].sum()
+    target = result.scenario.targets.service_level.share
+    fig, ax = plt.subplots(figsize=(10, 0.5 * len(days) + 1.6))
+    im = ax.imshow(grid, aspect="auto", cmap="cividis", vmin=0, vmax=1)
+    for i in range(len(days)):
+        for j in range(len(times)):
+            v = grid[i, j]
+            if not np.isnan(v):
+                ax.text(j, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=8,
+                        color="white" if v < 0.55 else "black", fontweight="bold" if v < target else "normal")
+    ax.set_xticks(range(len(times)), times, rotation=60)
+    ax.set_yticks(range(len(days)), days)
+    ax.grid(False)
+    cb = fig.colorbar(im, ax=ax, fraction=0.03)
+    cb.ax.axhline(target, color="red", linewidth=1.5)
+    cb.set_label("service level")
+    ax.set_title(f"Service level (%) by weekday and time; bold = below the {target:.0%} target", loc="left", fontsize=10)
+    fig.tight_layout()
+    return png(fig)
+
+
+def interval_plot(result) -> str:
+    from .plots import service_level_by_interval
+
+    buf = io.BytesIO()
+    service_level_by_interval(result, buf)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def marginal_table(mg) -> str:
+    head = ("agents", "paid agent-hours / week", "service level", "answer rate", "answered / day", "hung up / day",
+            "repeat calls / day", "waiting hours / day", "waiting hours / week")
+    rows = []
+    for r in mg.table.to_dict(orient="records"):
+        k = r["agents_change"]
+        rows.append(
+            "<tr>"
+            f"<td>{'now' if k == 0 else f'{k:+d}'}</td><td>{r['paid_agent_hours_per_week']:,.0f}</td>"
+            f"<td>{num(r['service_level'], 'share')} ({e(_diff(r['service_level_change'], 'share'))})</td>"
+            f"<td>{num(r['answer_rate'], 'share')} ({e(_diff(r['answer_rate_change'], 'share'))})</td>"
+            f"<td>{r['answered_per_day']:,.0f} ({e(_diff(r['answered_per_day_change'], 'calls'))})</td>"
+            f"<td>{r['abandoned_per_day']:,.1f} ({e(_diff(r['abandoned_per_day_change'], 'calls'))})</td>"
+            f"<td>{r['repeat_calls_per_day']:,.1f} ({e(_diff(r['repeat_calls_per_day_change'], 'calls'))})</td>"
+            f"<td>{r['waiting_hours_per_day']:,.1f}</td><td>{r['waiting_hours_per_week']:,.1f}</td>"
+            "</tr>"
+        )
+    how = "in proportion to today's staffing" if mg.mode == "proportional" else "where they help most"
+    return (
+        f"<p>Each row adds (or removes) agents on the phones for every open hour, spread {e(how)}, and simulates "
+        "the same callers again (common random numbers); changes against today are in brackets.</p>"
+        "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table>"
+    )
+
+
+def comparison_table(cmp) -> str:
+    head = "".join(f"<th>[{i}] {e(lbl)}</th>" for i, lbl in enumerate(cmp.labels))
+    head += "".join(f"<th>[{i}] &minus; [0] (95%)</th>" for i in range(1, len(cmp.labels)))
+    rows = []
+    for r in cmp.table.to_dict(orient="records"):
+        if r["kpi"] not in ORDER:
+            continue
+        cells = "".join(f"<td>{num(r[f'{i}:mean'], r['unit'])}</td>" for i in range(len(cmp.labels)))
+        for i in range(1, len(cmp.labels)):
+            star = " *" if r[f"{i}:significant"] else ""
+            cells += (f"<td>{e(_diff(r[f'{i}:diff'], r['unit']))} [{e(_diff(r[f'{i}:diff_ci_low'], r['unit']))}, "
+                      f"{e(_diff(r[f'{i}:diff_ci_high'], r['unit']))}]{star}</td>")
+        rows.append(f"<tr><td>{e(LABELS[r['kpi']])}</td>{cells}</tr>")
+    return (
+        "<p>All scenarios saw the same callers (common random numbers). * marks a difference whose paired 95% "
+        "interval excludes zero.</p><table><thead><tr><th>KPI</th>" + head + "</tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table>"
+    )
+
+
+def assumptions(s) -> str:
+    cal, arr = s.calendar, s.arrivals
+    items = [
+        ("Measured window", f"{cal.start} for {cal.days} days, after {cal.warmup_days} warm-up days; "
+                            f"{cal.interval_min}-minute intervals"),
+        ("Opening hours", "; ".join(f"{d} {'-'.join(h.label())}" for d, h in cal.hours.items())),
+        ("Dates with own hours", "; ".join(f"{d} {'-'.join(h.label())}" for d, h in cal.date_hours.items()) or "none"),
+        ("Closed dates", ", ".join(str(d) for d in cal.closed) or "none"),
+        ("First calls per open day", f"{arr.daily_calls:g} x weekday factor "
+                                     f"({', '.join(f'{k} {v:g}' for k, v in arr.weekday_factor.items()) or 'none'}) "
+                                     f"x volume scale {arr.volume_scale:g}; day-to-day cv {arr.day_cv:g}"),
+        ("Special days", "; ".join(f"{d} x{f:g}" for d, f in arr.date_factor.items()) or "none"),
+        ("Patience", _dur(s.patience) if s.patience else "callers never hang up"),
+        ("Redials", f"{s.redial.probability:.0%} of callers who hang up call again after {_dur(s.redial.delay)}"),
+        ("Repeat calls", f"{s.repeat.probability:.0%} of unresolved issues come back after {_dur(s.repeat.delay)}"),
+        ("Staffing", f"agents on the phones per interval (scale {s.staffing.scale:g}): "
+                     + "; ".join(f"{k}: {', '.join(str(a) for a in v)}" for k, v in s.staffing.agents.items())),
+        ("Calls still queued at closing", "answered by the agents on duty" if s.simulation.queued_at_close == "serve"
+         else "cut off (unanswered at close)"),
+    ]
+    dl = "".join(f"<tr><td>{e(k)}</td><td style='text-align:left'>{e(v)}</td></tr>" for k, v in items)
+    types = "".join(
+        f"<tr><td>{e(ct.name)}</td><td>{ct.share:.0%}</td><td>{e(_dur(ct.talk))}</td>"
+        f"<td>{e(_dur(ct.after_call_work) if ct.after_call_work else 'none')}</td>"
+        f"<td>{e(f'{ct.identity_check.probability:.0%}, ' + _dur(ct.identity_check.extra) if ct.identity_check else 'none')}</td>"
+        f"<td>{ct.resolved:.0%}</td></tr>"
+        for ct in s.call_types
+    )
+    return (
+        f"<table><tbody>{dl}</tbody></table>"
+        "<table><thead><tr><th>call type</th><th>share</th><th>talk</th><th>after-call work</th><th>identity check</th>"
+        f"<th>resolved when answered</th></tr></thead><tbody>{types}</tbody></table>"
+    )
+
+
+def _dur(d) -> str:
+    if d.dist == "empirical":
+        return f"empirical ({len(d.values_s)} values)"
+    cv = "" if d.dist in ("exponential", "deterministic") else f", cv {d.cv:g}"
+    mean = d.mean_s
+    shown = f"{mean / 3600:.1f} h" if mean >= 7200 else (f"{mean / 60:.1f} min" if mean >= 120 else f"{mean:g} s")
+    return f"{d.dist} mean {shown}{cv}"
+
+
+# --------------------------------------------------------------------------- the page
+def build_report(result, marginal=None, comparison=None) -> str:
+    s = result.scenario
+    first, last = result.days["date"].iloc[0], result.days["date"].iloc[-1]
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{e(s.name)}: staffing report</title><style>{CSS}</style></head><body>",
+        f"<h1>{e(s.name)}</h1>",
+        f"<p class='sub'>{e(s.scenario.description)}</p>" if s.scenario.description else "",
+        f"<p class='sub'>Simulated {e(first)} to {e(last)} ({len(result.days)} open days), "
+        f"{result.replications} replications, 95% intervals. Report made {dt.date.today().isoformat()}.</p>",
+        "<h2>Verdict</h2>",
+        verdicts(result),
+        "<h2>Key figures</h2>",
+        kpi_table(result),
+        "<h2>Service level by weekday and time of day</h2>",
+        img(heatmap(result), "Heatmap of service level by weekday and time of day"),
+        "<h2>Offered calls, staffing and service level by interval</h2>",
+        img(interval_plot(result), "Offered calls and agents per interval; service level with its 95% band, Erlang C and the target"),
+    ]
+    if marginal is not None:
+        parts += ["<h2>What more (or fewer) agents buy</h2>", marginal_table(marginal)]
+    if comparison is not None:
+        parts += ["<h2>Scenarios side by side</h2>", comparison_table(comparison)]
+    parts += [
+        "<h2>Assumptions</h2>",
+        "<p>The scenario's parameters as simulated. Numbers marked ASSUMED in the scenario file should be replaced "
+        "with the centre's own data.</p>",
+        assumptions(s),
+        f"<footer>ska-sim {e(__version__)} &middot; seed {result.seed} &middot; {result.replications} replications "
+        f"&middot; scenario sha256 <code>{e(s.digest())}</code>. The same scenario and seed give the same numbers."
+        "</footer></body></html>",
+    ]
+    return "\n".join(p for p in parts if p)
