@@ -31,7 +31,7 @@ How SimPy is used (decided once, here; see benchmarks/ for the measurement):
 from __future__ import annotations
 
 import gc
-import itertools
+import heapq
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -199,7 +199,8 @@ class Replication:
         self._into_opening_hours = tl.opening_hours().into  # where follow-ups land
         # the pool of agents
         self.staffed = 0
-        self.busy = 0
+        self.busy_ends: list[float] = []  # when each busy agent's call ends (a heap)
+        self._dispatch_at = math.inf  # the pending dispatch event's time
         self.target = 0
         self.is_open = False
         self.queue: deque[Call] = deque()
@@ -243,6 +244,7 @@ class Replication:
         finally:
             if paused:
                 gc.enable()
+        self._retire(math.inf)  # agents still on calls after the last event finish and go home
         self._account_duty(self.env.now)
         return self.col.result()
 
@@ -260,13 +262,10 @@ class Replication:
             self.col.flush()
             self._bind_collector()
 
-    def _account_duty(self, now: float) -> None:
-        self.col.add_on_duty(self._duty_t, now, self.staffed)
-        self._duty_t = now
-
     # ------------------------------------------------------------------ staffing
     def _interval_starts(self, iv: int) -> None:
         now = self.env.now
+        self._retire(now)
         self._account_duty(now)
         tl = self.tl
         if not self.is_open:
@@ -275,23 +274,21 @@ class Replication:
         target = int(tl.iv_agents[iv])
         self.target = target
         if self.staffed < target:
-            added = target - self.staffed
             self.staffed = target
-            while added and self.n_waiting:
-                self._take_next()
-                added -= 1
+            self._serve_queue(now)
         elif self.staffed > target:
-            idle = self.staffed - self.busy
+            idle = self.staffed - len(self.busy_ends)
             self.staffed -= min(idle, self.staffed - target)
 
     def _line_closes(self) -> None:
         """Closing time. The closing crew (agents on duty in the last interval) keeps the target
         of that interval; agents finishing a call after their shift ended are not part of it."""
         now = self.env.now
+        self._retire(now)
         self._account_duty(now)
         self.is_open = False
-        off_duty_busy = max(0, self.staffed - self.target)
-        crew_busy = self.busy - off_duty_busy
+        busy = len(self.busy_ends)
+        crew_busy = busy - max(0, self.staffed - self.target)
         if self.m.drop_at_close or crew_busy <= 0:  # nobody left to clear the queue
             for call in self.queue:
                 if call.waiting:
@@ -302,7 +299,7 @@ class Replication:
                         self._follow_up(call, now + self.redial_delay.next(), REDIAL)
             self.queue.clear()
             self.n_waiting = 0
-        self.staffed = self.busy  # idle agents go home; busy ones finish (the crew, in serve mode, clears the queue)
+        self.staffed = busy  # idle agents go home; busy ones finish (the crew, in serve mode, clears the queue)
 
     # ------------------------------------------------------------------ arrivals
     def _open_day(self, day: int, first_iv: int) -> None:
@@ -321,17 +318,16 @@ class Replication:
             resolved_p[idx] = ct.resolved
         patience = m.patience.sample(rng["patience"], n) if m.patience else np.full(n, math.inf)
         u = rng["resolution"].random((n, 3))
-        self._calls = list(
-            map(
-                Call,
-                types.tolist(),
-                handle.tolist(),
-                patience.tolist(),
-                (u[:, 0] < resolved_p).tolist(),
-                (u[:, 1] < m.repeat_probability).tolist(),
-                (u[:, 2] < m.redial_probability).tolist(),
-                itertools.repeat(True, n),
-            )
+        resolved = u[:, 0] < resolved_p
+        # the day's first calls as parallel lists: a Call object is made only for those who wait
+        self._day = (
+            types.tolist(),
+            handle.tolist(),
+            patience.tolist(),
+            resolved.tolist(),
+            (u[:, 1] < m.repeat_probability).tolist(),
+            (u[:, 2] < m.redial_probability).tolist(),
+            np.where(resolved, FIRST_RESOLVED, FIRST_UNRESOLVED).tolist(),
         )
         self._times = times.tolist()
         self._day_i = 0
@@ -341,16 +337,46 @@ class Replication:
     def _on_first_call(self, _ev) -> None:
         """A first call arrives; so do the next ones that come before anything else happens.
 
-        NOTE: inlined for speed. Between this arrival and the next scheduled event nothing
-        changes, so later first calls arriving before ``env.peek()`` are handled here at their
-        own times, without an event each; the first one after it gets an event.
+        Between this arrival and the next scheduled event nothing changes, so later first
+        calls arriving before ``env.peek()`` are handled here at their own times, without an
+        event each; the first one after it gets an event.
         """
-        env, calls, times = self.env, self._calls, self._times
+        # NOTE: inlined for speed: the loop repeats _arrive and _start for first calls, with
+        # everything they touch in local variables. Keep the three in step.
+        env, times = self.env, self._times
+        types, handle, patience, resolved, repeats, redials, flags = self._day
         i, n = self._day_i, len(times)
-        arrive, peek = self._arrive, env.peek
+        peek, ends, queue = env.peek, self.busy_ends, self.queue
+        slot_to_iv, iv_s, n_types = self.slot_to_iv, self.iv_s, self.n_types
+        offered, answered, waits = self._offered, self._answered, self._waits
+        svc_start, svc_end, push = self._svc_start, self._svc_end, heapq.heappush
         now = env.now
         while True:
-            arrive(calls[i], FIRST, now)
+            if ends and ends[0] <= now:
+                self._retire(now)
+            cell = slot_to_iv[int(now // iv_s)] * n_types + types[i]
+            offered(cell * 3)  # FIRST
+            if self.staffed > len(ends) and self.is_open:
+                end = now + handle[i]
+                push(ends, end)
+                answered(cell * 3 + flags[i])
+                waits(0.0)
+                svc_start(now)
+                svc_end(end)
+                if repeats[i] and not resolved[i]:
+                    call = Call(types[i], handle[i], patience[i], False, True, redials[i], True)
+                    self._follow_up(call, end + self.repeat_delay.next(), REPEAT)
+            else:
+                call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
+                call.t = now
+                call.cell = cell
+                call.waiting = True
+                queue.append(call)
+                self.n_waiting += 1
+                if call.patience != math.inf:
+                    self._schedule(_Tick(env, self._on_patience, call), NORMAL, now + call.patience - env.now)
+                if self.n_waiting == 1:
+                    self._ensure_dispatch()
             i += 1
             if i >= n:
                 break
@@ -377,19 +403,24 @@ class Replication:
     def _arrive(self, call: Call, kind: int, now: float) -> None:
         # NOTE: hot path, kept flat for speed. ``now`` may be ahead of env.now (see _on_first_call):
         # events are scheduled at absolute times.
+        ends = self.busy_ends
+        if ends and ends[0] <= now:
+            self._retire(now)
         call.t = now
         cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_types + call.type
         call.cell = cell
         self._offered(cell * 3 + kind)
-        if self.staffed > self.busy and self.is_open:
+        if self.staffed > len(ends) and self.is_open:
             self._start(call, now)
         else:
             call.waiting = True
             self.queue.append(call)
             self.n_waiting += 1
+            env = self.env
             if call.patience != math.inf:
-                env = self.env
                 self._schedule(_Tick(env, self._on_patience, call), NORMAL, now + call.patience - env.now)
+            if self.n_waiting == 1:
+                self._ensure_dispatch()
 
     def _on_patience(self, ev) -> None:
         call = ev._value
@@ -403,43 +434,67 @@ class Replication:
         if call.redials:
             self._follow_up(call, now + self.redial_delay.next(), REDIAL)
 
-    def _take_next(self) -> None:
+    def _start(self, call: Call, now: float) -> None:
+        # NOTE: hot path. The agent is busy until ``end``: a time in a heap, not an event
+        # (see _retire); the call's busy time and its repeat call are known now.
+        end = now + call.handle
+        heapq.heappush(self.busy_ends, end)
+        self._answered(call.cell * 3 + call.flag)
+        self._waits(now - call.t)
+        self._svc_start(now)
+        self._svc_end(end)
+        if call.repeats and not call.resolved:
+            self._follow_up(call, end + self.repeat_delay.next(), REPEAT)
+
+    def _retire(self, now: float) -> None:
+        """Agents whose call ended by ``now`` become free, in the order their calls ended.
+
+        An agent past the end of its shift (more agents than the interval's staffing) goes
+        home at that moment; after closing, so does a crew agent with nobody left in the queue.
+        Every handler calls this first, so staffing and opening hours are those in force when
+        each call ended.
+        """
+        ends = self.busy_ends
+        while ends and ends[0] <= now:
+            end = heapq.heappop(ends)
+            if self.staffed > self.target or (not self.is_open and not self.n_waiting):
+                self._account_duty(end)
+                self.staffed -= 1
+
+    def _serve_queue(self, now: float) -> None:
+        """Free agents take queued callers, first come first served."""
         queue = self.queue
-        while queue:
+        while self.n_waiting and self.staffed > len(self.busy_ends) and queue:
             call = queue.popleft()
             if call.waiting:
                 call.waiting = False
                 self.n_waiting -= 1
-                self._start(call, self.env.now)
-                return
-        self.n_waiting = 0
+                self._start(call, now)
+        if not self.n_waiting:
+            queue.clear()
+        else:
+            self._ensure_dispatch()
 
-    def _start(self, call: Call, now: float) -> None:
-        # NOTE: hot path: the answered record, and the call's end as one event
-        self.busy += 1
-        self._answered(call.cell * 3 + call.flag)
-        self._waits(now - call.t)
-        env = self.env
-        self._schedule(_Tick(env, self._on_call_ends, call), NORMAL, now + call.handle - env.now)
+    def _ensure_dispatch(self) -> None:
+        """While callers wait, an event stands at the next moment an agent becomes free."""
+        ends = self.busy_ends
+        if ends and ends[0] < self._dispatch_at:
+            self._dispatch_at = ends[0]
+            env = self.env
+            self._schedule(_Tick(env, self._on_dispatch, ends[0]), NORMAL, ends[0] - env.now)
 
-    def _on_call_ends(self, ev) -> None:
-        call = ev._value
+    def _on_dispatch(self, ev) -> None:
+        if ev._value != self._dispatch_at:  # superseded by an earlier one
+            return
+        self._dispatch_at = math.inf
         now = self.env.now
-        self.busy -= 1
-        self._svc_start(now - call.handle)
-        self._svc_end(now)
-        if call.repeats and not call.resolved:
-            self._follow_up(call, now + self.repeat_delay.next(), REPEAT)
-        if self.staffed > self.target:  # off duty: finishes this call, takes no other
-            self._agent_leaves(now)
-        elif self.n_waiting:
-            self._take_next()
-        elif not self.is_open:  # the closing crew goes home once the queue is empty
-            self._agent_leaves(now)
+        self._retire(now)
+        if self.n_waiting:
+            self._serve_queue(now)
 
-    def _agent_leaves(self, now: float) -> None:
-        self._account_duty(now)
-        self.staffed -= 1
+    def _account_duty(self, now: float) -> None:
+        self.col.add_on_duty(self._duty_t, now, self.staffed)
+        self._duty_t = now
 
 
 def simulate_replication(model: Model, seed: np.random.SeedSequence) -> ReplicationCounts:
