@@ -35,6 +35,16 @@ def handles_bad_input(f):
     return wrapper
 
 
+def emit(doc, fmt: str, text, out_dir: str | None = None, what: str = "Tables") -> None:
+    """Print a result as JSON (its ``to_json()``) or as text, and say where files went."""
+    if fmt == "json":
+        click.echo(json.dumps(doc.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(text())
+        if out_dir:
+            click.echo(f"{what} written to {out_dir}/")
+
+
 class Progress:
     """A progress bar on stderr, shown once a run has taken more than a second."""
 
@@ -144,12 +154,7 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor) ->
         progress.close()
     if out_dir:
         write_result(result, out_dir)
-    if fmt == "json":
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(result_text(result))
-        if out_dir:
-            click.echo(f"Tables, plot and manifest written to {out_dir}/")
+    emit(result, fmt, lambda: result_text(result), out_dir, "Tables, plot and manifest")
 
 
 @main.command()
@@ -184,12 +189,7 @@ def staff(scenario_file, shifts_file, method, scope, replications, seed, overrid
         progress.close()
     if out_dir:
         write_staffing(result, out_dir)
-    if fmt == "json":
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(staffing_text(result))
-        if out_dir:
-            click.echo(f"Tables, coverage plot and manifest written to {out_dir}/")
+    emit(result, fmt, lambda: staffing_text(result), out_dir, "Tables, coverage plot and manifest")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -229,7 +229,7 @@ def compare(tokens, replications, seed, out_dir, fmt, executor) -> None:
         progress.close()
     if out_dir:
         write_comparison(cmp, out_dir)
-    click.echo(json.dumps(cmp.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else compare_text(cmp))
+    emit(cmp, fmt, lambda: compare_text(cmp), out_dir)
 
 
 @main.command()
@@ -265,7 +265,7 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
         progress.close()
     if out_dir:
         write_sweep(sw, out_dir)
-    click.echo(json.dumps(sw.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else sweep_text(sw))
+    emit(sw, fmt, lambda: sweep_text(sw), out_dir, "Table and plots")
 
 
 @main.command()
@@ -297,7 +297,7 @@ def marginal(scenario_file, agent_range, spread, replications, seed, overrides, 
         progress.close()
     if out_dir:
         write_marginal(mg, scenario, out_dir)
-    click.echo(json.dumps(mg.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else marginal_text(mg, scenario))
+    emit(mg, fmt, lambda: marginal_text(mg, scenario), out_dir)
 
 
 @main.command()

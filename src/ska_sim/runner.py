@@ -64,6 +64,13 @@ def _run_one(args) -> dict:
     return replication_kpis(model, groups, seed, index)
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them (no traceback from each)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -100,7 +107,7 @@ class Executor:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         results: dict[int, dict] = {}
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(indices)))
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(indices)), initializer=_ignore_sigint)
         try:
             futures = {pool.submit(_run_one, (model, groups, seed, i)): i for i in indices}
             for f in as_completed(futures):
@@ -109,9 +116,12 @@ class Executor:
                     progress(len(results), len(indices))
         except BaseException:
             # Ctrl-C or a failure: stop the workers now, leave nothing running
+            workers = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
-            for proc in list(getattr(pool, "_processes", {}).values()):
+            for proc in workers:
                 proc.terminate()
+            for proc in workers:
+                proc.join(timeout=5)
             raise
         pool.shutdown()
         return [results[i] for i in indices]

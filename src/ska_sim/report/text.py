@@ -47,16 +47,18 @@ ORDER = (
 )
 
 
-def fmt(value: float, unit: str) -> str:
+def fmt(value: float, unit: str, signed: bool = False) -> str:
+    """A number for people: shares as percentages (differences of shares in points), units shown."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
+    sign = "+" if signed else ""
     if unit == "share":
-        return f"{value:.1%}"
+        return f"{value * 100:+.1f} pts" if signed else f"{value:.1%}"
     if unit == "s":
-        return f"{value:.1f} s"
+        return f"{value:{sign}.1f} s"
     if unit == "h":
-        return f"{value:,.1f} h"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
+        return f"{value:{sign},.1f} h"
+    return f"{value:{sign},.0f}" if abs(value) >= 100 else f"{value:{sign}.1f}"
 
 
 def kpi_table(result) -> str:
@@ -223,19 +225,13 @@ def staffing_text(st) -> str:
 def pd_weekday(date: str) -> str:
     import datetime as dt
 
-    return ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[dt.date.fromisoformat(date).weekday()]
+    from ..scenario import WEEKDAYS
+
+    return WEEKDAYS[dt.date.fromisoformat(date).weekday()]
 
 
 def _diff(value: float, unit: str) -> str:
-    if value is None or value != value:
-        return "-"
-    if unit == "share":
-        return f"{value * 100:+.1f} pts"
-    if unit == "s":
-        return f"{value:+.1f} s"
-    if unit == "h":
-        return f"{value:+,.1f} h"
-    return f"{value:+,.0f}" if abs(value) >= 100 else f"{value:+.1f}"
+    return fmt(value, unit, signed=True)
 
 
 def compare_text(cmp) -> str:
