@@ -8,11 +8,25 @@ Python API for notebooks::
     result.summary          # KPIs over the measured window, with 95% intervals
     result.targets          # PASS / FAIL / UNCERTAIN per target
     result.intervals        # per interval, beside Erlang C
+
+The names are imported on first use, so that `ska-sim --help` starts fast.
 """
 
 __version__ = "0.1.0"
 
-from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict  # noqa: E402
-from .runner import simulate  # noqa: E402
+_API = {
+    "Scenario": "scenario",
+    "ScenarioError": "scenario",
+    "load_scenario": "scenario",
+    "scenario_from_dict": "scenario",
+    "simulate": "runner",
+}
+__all__ = [*_API, "__version__"]
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "simulate", "__version__"]
+
+def __getattr__(name: str):
+    if name in _API:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_API[name]}", __name__), name)
+    raise AttributeError(f"module 'ska_sim' has no attribute {name!r}")

@@ -13,7 +13,22 @@ import time
 
 import click
 
-from .scenario import ScenarioError, load_scenario
+
+
+class _Lazy:
+    """The scenario module, imported on first use (pydantic and numpy are slow to import)."""
+
+    def __getattr__(self, name):
+        from . import scenario
+
+        return getattr(scenario, name)
+
+
+_scenario = _Lazy()
+
+
+def load_scenario(*args, **kwargs):
+    return _scenario.load_scenario(*args, **kwargs)
 
 
 def _fail(problems: list[str]) -> None:
@@ -29,7 +44,7 @@ def handles_bad_input(f):
     def wrapper(*args, **kwargs):
         try:
             return f(*args, **kwargs)
-        except ScenarioError as exc:
+        except _scenario.ScenarioError as exc:
             _fail([str(p) for p in exc.problems])
 
     return wrapper
@@ -125,7 +140,7 @@ def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
                 continue
             s = load_scenario(f, overrides)
             click.echo(f"{f}: ok ({s.name}; {s.calendar.days} days, {len(s.call_types)} call types)")
-        except ScenarioError as exc:
+        except _scenario.ScenarioError as exc:
             problems += [str(p) for p in exc.problems]
     if problems:
         _fail(problems)
@@ -218,10 +233,10 @@ def compare(tokens, replications, seed, out_dir, fmt, executor) -> None:
     for v in variants:
         try:
             loaded.append((v.label, v.load(common)))
-        except ScenarioError as exc:
+        except _scenario.ScenarioError as exc:
             problems += exc.problems
     if problems:
-        raise ScenarioError(problems)
+        raise _scenario.ScenarioError(problems)
     progress = Progress("scenarios")
     try:
         cmp = run_compare(loaded, replications, seed, executor=executor, progress=progress)
@@ -254,10 +269,10 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
     for v in vary:
         try:
             grid.append(parse_vary(v))
-        except ScenarioError as exc:
+        except _scenario.ScenarioError as exc:
             problems += exc.problems
     if problems:
-        raise ScenarioError(problems)
+        raise _scenario.ScenarioError(problems)
     progress = Progress("points")
     try:
         sw = run_sweep(scenario_file, grid, overrides, replications, seed, executor=executor, progress=progress)
@@ -326,10 +341,10 @@ def report(scenario_file, output, others, agent_range, spread, replications, see
     for o in others:
         try:
             variants.append((Variant(o).label, load_scenario(o, overrides)))
-        except ScenarioError as exc:
+        except _scenario.ScenarioError as exc:
             problems += exc.problems
     if problems:
-        raise ScenarioError(problems)
+        raise _scenario.ScenarioError(problems)
     progress = Progress("report")
     try:
         result = simulate(scenario, replications=replications, seed=seed, executor=executor)
