@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +65,24 @@ def _run_one(args) -> dict:
     return replication_kpis(model, groups, seed, index)
 
 
+@contextmanager
+def _ctrl_c_noted():
+    """While waiting for workers, Ctrl-C is noted (the yielded list gets an item) rather than
+    raised wherever the main thread happens to be."""
+    import signal
+    import threading
+
+    noted: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: noted.append(1))
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the main process, which stops them (no traceback from each)."""
     import signal
@@ -104,16 +123,22 @@ class Executor:
         return self._processes(model, groups, seed, indices, progress)
 
     def _processes(self, model, groups, seed, indices, progress) -> list:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
         results: dict[int, dict] = {}
         pool = ProcessPoolExecutor(max_workers=min(self.workers, len(indices)), initializer=_ignore_sigint)
         try:
             futures = {pool.submit(_run_one, (model, groups, seed, i)): i for i in indices}
-            for f in as_completed(futures):
-                results[futures[f]] = f.result()
-                if progress:
-                    progress(len(results), len(indices))
+            pending = set(futures)
+            with _ctrl_c_noted() as interrupted:
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        results[futures[f]] = f.result()
+                    if done and progress:
+                        progress(len(results), len(indices))
+                    if interrupted:  # raised here, between waits, never inside the executor's machinery
+                        raise KeyboardInterrupt
         except BaseException:
             # Ctrl-C or a failure: stop the workers now, leave nothing running
             workers = list((getattr(pool, "_processes", None) or {}).values())
