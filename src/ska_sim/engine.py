@@ -207,7 +207,6 @@ class Replication:
         # the pool of agents
         self.staffed = 0
         self.busy_ends: list[float] = []  # when each busy agent's call ends (a heap)
-        self._dispatch_at = math.inf  # the pending dispatch event's time
         self.target = 0
         self.is_open = False
         self.queue: deque[Call] = deque()
@@ -251,7 +250,7 @@ class Replication:
         finally:
             if paused:
                 gc.enable()
-        self._retire(math.inf)  # agents still on calls after the last event finish and go home
+        self._replay(math.inf)  # the last calls, after the last event: the crew clears the queue and goes home
         self._account_duty(self.env.now)
         return self.col.result()
 
@@ -272,7 +271,7 @@ class Replication:
     # ------------------------------------------------------------------ staffing
     def _interval_starts(self, iv: int) -> None:
         now = self.env.now
-        self._retire(now)
+        self._replay(now)
         self._account_duty(now)
         tl = self.tl
         if not self.is_open:
@@ -291,7 +290,7 @@ class Replication:
         """Closing time. The closing crew (agents on duty in the last interval) keeps the target
         of that interval; agents finishing a call after their shift ended are not part of it."""
         now = self.env.now
-        self._retire(now)
+        self._replay(now)
         self._account_duty(now)
         self.is_open = False
         busy = len(self.busy_ends)
@@ -300,6 +299,10 @@ class Replication:
             for call in self.queue:
                 if call.waiting:
                     call.waiting = False
+                    if call.t + call.patience < now:  # hung up before closing (see _next_waiting)
+                        self.col.abandoned.append(call.cell)
+                        self.col.abandon_waits.append(call.patience)
+                        continue
                     self.col.dropped.append(call.cell)
                     self.col.drop_waits.append(now - call.t)
                     if call.redials:
@@ -361,7 +364,7 @@ class Replication:
         is_open = self.is_open  # nothing between two arrivals of this loop opens or closes the line
         while True:
             if ends and ends[0] <= now:
-                self._retire(now)
+                self._replay(now)
             cell = slot_to_iv[int(now // iv_s)] * n_types + types[i]
             offered(cell * 3)  # FIRST
             if is_open and self.staffed > len(ends):
@@ -381,10 +384,8 @@ class Replication:
                 call.waiting = True
                 queue.append(call)
                 self.n_waiting += 1
-                if call.patience != math.inf:
+                if call.redials and call.patience != math.inf:
                     self._schedule(_Tick(env, self._on_patience, call), NORMAL, now + call.patience - env.now)
-                if self.n_waiting == 1:
-                    self._ensure_dispatch()
             i += 1
             if i >= n:
                 break
@@ -403,6 +404,9 @@ class Replication:
         t = self._into_opening_hours(t)
         if t is None:
             return
+        # A repeat call is created when its call is answered, which _replay may notice a
+        # little after the fact; a repeat delay shorter than that (seconds) starts now.
+        t = max(t, self.env.now)
         first = call.first if kind == REDIAL else False
         nxt = self.follow.make(self.m, call.type, first)
         self._at(t - self.env.now, self._on_follow_up, (nxt, kind))
@@ -413,7 +417,7 @@ class Replication:
         # events are scheduled at absolute times.
         ends = self.busy_ends
         if ends and ends[0] <= now:
-            self._retire(now)
+            self._replay(now)
         call.t = now
         cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_types + call.type
         call.cell = cell
@@ -424,19 +428,21 @@ class Replication:
             call.waiting = True
             self.queue.append(call)
             self.n_waiting += 1
-            env = self.env
-            if call.patience != math.inf:
+            if call.redials and call.patience != math.inf:
+                env = self.env
                 self._schedule(_Tick(env, self._on_patience, call), NORMAL, now + call.patience - env.now)
-            if self.n_waiting == 1:
-                self._ensure_dispatch()
 
     def _on_patience(self, ev) -> None:
+        """A caller who would redial hangs up (callers who would not are noticed lazily)."""
         call = ev._value
+        now = self.env.now
+        ends = self.busy_ends
+        if ends and ends[0] <= now:
+            self._replay(now)
         if not call.waiting:
             return
         call.waiting = False
         self.n_waiting -= 1
-        now = self.env.now
         self.col.abandoned.append(call.cell)
         self.col.abandon_waits.append(now - call.t)
         if call.redials:
@@ -444,7 +450,7 @@ class Replication:
 
     def _start(self, call: Call, now: float) -> None:
         # NOTE: hot path. The agent is busy until ``end``: a time in a heap, not an event
-        # (see _retire); the call's busy time and its repeat call are known now.
+        # (see _replay); the call's busy time and its repeat call are known now.
         end = now + call.handle
         heapq.heappush(self.busy_ends, end)
         self._answered(call.cell * 3 + call.flag)
@@ -454,51 +460,60 @@ class Replication:
         if call.repeats and not call.resolved:
             self._follow_up(call, end + self.repeat_delay.next(), REPEAT)
 
-    def _retire(self, now: float) -> None:
-        """Agents whose call ended by ``now`` become free, in the order their calls ended.
+    def _replay(self, now: float) -> None:
+        """Everything that happened to agents up to ``now``, in time order.
 
-        An agent past the end of its shift (more agents than the interval's staffing) goes
-        home at that moment; after closing, so does a crew agent with nobody left in the queue.
-        Every handler calls this first, so staffing and opening hours are those in force when
-        each call ended.
+        A call's end is not an event: at every event (an arrival, a boundary, a closing, a
+        redialling caller's patience) the agents whose calls ended by then are taken in the
+        order their calls ended. At each end the agent goes home if past its shift (more
+        agents than the interval's staffing), else takes the next caller still waiting at
+        that moment (who is answered at that moment), else, after closing, goes home, else
+        waits idle. Nothing else changes between two events, so this is the same as an
+        event per call end, without the events.
         """
         ends = self.busy_ends
+        pop = heapq.heappop
         while ends and ends[0] <= now:
-            end = heapq.heappop(ends)
-            if self.staffed > self.target or (not self.is_open and not self.n_waiting):
+            end = pop(ends)
+            if self.staffed > self.target:
+                self._account_duty(end)
+                self.staffed -= 1
+                continue
+            call = self._next_waiting(end) if self.n_waiting else None
+            if call is not None:
+                self._start(call, end)
+            elif not self.is_open:  # the closing crew goes home once nobody waits
                 self._account_duty(end)
                 self.staffed -= 1
 
-    def _serve_queue(self, now: float) -> None:
-        """Free agents take queued callers, first come first served."""
+    def _next_waiting(self, at: float) -> Call | None:
+        """The first caller still waiting at ``at`` (FIFO, lazy deletion).
+
+        Callers who would not redial get no patience event: one whose patience ran out
+        before ``at`` hung up then, and is counted here. (Callers who would redial have an
+        event, so they are gone from the queue by now.)
+        """
         queue = self.queue
-        while self.n_waiting and self.staffed > len(self.busy_ends) and queue:
+        while queue:
             call = queue.popleft()
-            if call.waiting:
-                call.waiting = False
-                self.n_waiting -= 1
-                self._start(call, now)
-        if not self.n_waiting:
-            queue.clear()
-        else:
-            self._ensure_dispatch()
+            if not call.waiting:
+                continue
+            call.waiting = False
+            self.n_waiting -= 1
+            if call.t + call.patience < at:
+                self.col.abandoned.append(call.cell)
+                self.col.abandon_waits.append(call.patience)
+                continue
+            return call
+        return None
 
-    def _ensure_dispatch(self) -> None:
-        """While callers wait, an event stands at the next moment an agent becomes free."""
-        ends = self.busy_ends
-        if ends and ends[0] < self._dispatch_at:
-            self._dispatch_at = ends[0]
-            env = self.env
-            self._schedule(_Tick(env, self._on_dispatch, ends[0]), NORMAL, ends[0] - env.now)
-
-    def _on_dispatch(self, ev) -> None:
-        if ev._value != self._dispatch_at:  # superseded by an earlier one
-            return
-        self._dispatch_at = math.inf
-        now = self.env.now
-        self._retire(now)
-        if self.n_waiting:
-            self._serve_queue(now)
+    def _serve_queue(self, now: float) -> None:
+        """Idle agents (new at a boundary) take waiting callers, first come first served."""
+        while self.n_waiting and self.staffed > len(self.busy_ends):
+            call = self._next_waiting(now)
+            if call is None:
+                break
+            self._start(call, now)
 
     def _account_duty(self, now: float) -> None:
         self.col.add_on_duty(self._duty_t, now, self.staffed)

@@ -141,42 +141,56 @@ class Collector:
 
     # ----------------------------------------------------------------- reduction
     def flush(self) -> None:
-        """Fold the buffered outcomes into the per-interval arrays and empty the buffers."""
-        nt, n_iv, c = self.n_types, self.n_iv, self.counts
-        size = n_iv * nt
+        """Fold the buffered outcomes into the per-interval arrays and empty the buffers.
+
+        Only the span of cells the buffers touch is updated (a day's worth), so a flush costs
+        the same on day 1 and on day 300.
+        """
+        nt, c = self.n_types, self.counts
+        flat = {k: v.reshape(-1) for k, v in c.items()}
+
+        def add(name: str, cells: np.ndarray, weights: np.ndarray | None = None) -> None:
+            if len(cells) == 0:
+                return
+            lo = int(cells.min())
+            counts = np.bincount(cells - lo, weights=weights)
+            flat[name][lo : lo + len(counts)] += counts
+
         if self.offered:
-            codes = np.asarray(self.offered, dtype=np.int64)
-            cell, kind = np.divmod(codes, 3)
-            c["offered"] += np.bincount(cell, minlength=size).reshape(n_iv, nt)
+            cell, kind = np.divmod(np.asarray(self.offered, dtype=np.int64), 3)
+            add("offered", cell)
             for name, k in (("offered_first", FIRST), ("offered_redial", REDIAL), ("offered_repeat", REPEAT)):
-                c[name] += np.bincount(cell[kind == k], minlength=size).reshape(n_iv, nt)
+                add(name, cell[kind == k])
         if self.answered:
-            codes = np.asarray(self.answered, dtype=np.int64)
+            cell, flag = np.divmod(np.asarray(self.answered, dtype=np.int64), 3)
             waits = np.asarray(self.waits)
-            cell, flag = np.divmod(codes, 3)
-            c["answered"] += np.bincount(cell, minlength=size).reshape(n_iv, nt)
-            c["answered_within_t"] += np.bincount(cell[waits <= self.threshold_s], minlength=size).reshape(n_iv, nt)
-            c["wait_sum_s"] += np.bincount(cell, weights=waits, minlength=size).reshape(n_iv, nt)
-            c["wait_total_s"] += np.bincount(cell, weights=waits, minlength=size).reshape(n_iv, nt)
+            add("answered", cell)
+            add("answered_within_t", cell[waits <= self.threshold_s])
+            add("wait_sum_s", cell, waits)
+            add("wait_total_s", cell, waits)
             first = flag > REPEAT_CONTACT
-            c["first_contacts"] += np.bincount(cell[first], minlength=size).reshape(n_iv, nt)
-            c["resolved_first"] += np.bincount(cell[flag == FIRST_RESOLVED], minlength=size).reshape(n_iv, nt)
-            c["repeat_contacts"] += np.bincount(cell[~first], minlength=size).reshape(n_iv, nt)
+            add("first_contacts", cell[first])
+            add("resolved_first", cell[flag == FIRST_RESOLVED])
+            add("repeat_contacts", cell[~first])
             bins = wait_bins(waits)
             iv, typ = np.divmod(cell, nt)
-            self.hist += np.bincount(iv * N_WAIT_BINS + bins, minlength=n_iv * N_WAIT_BINS).reshape(n_iv, N_WAIT_BINS)
+            hist = self.hist.reshape(-1)
+            key = iv * N_WAIT_BINS + bins
+            lo = int(key.min())
+            counts = np.bincount(key - lo)
+            hist[lo : lo + len(counts)] += counts
             m = self.tl.measured[self.tl.iv_day[iv]]
-            self.type_hist += np.bincount(
-                typ[m] * N_WAIT_BINS + bins[m], minlength=nt * N_WAIT_BINS
-            ).reshape(nt, N_WAIT_BINS)
+            self.type_hist += np.bincount(typ[m] * N_WAIT_BINS + bins[m], minlength=nt * N_WAIT_BINS).reshape(
+                nt, N_WAIT_BINS
+            )
         for name, buf, waits in (
             ("abandoned", self.abandoned, self.abandon_waits),
             ("unanswered_at_close", self.dropped, self.drop_waits),
         ):
             if buf:
                 cells = np.asarray(buf, dtype=np.int64)
-                c[name] += np.bincount(cells, minlength=size).reshape(n_iv, nt)
-                c["wait_total_s"] += np.bincount(cells, weights=waits, minlength=size).reshape(n_iv, nt)
+                add(name, cells)
+                add("wait_total_s", cells, np.asarray(waits, dtype=float))
         if self.svc_start:
             self._add_busy(np.asarray(self.svc_start), np.asarray(self.svc_end))
         self._reset()
@@ -186,15 +200,22 @@ class Collector:
         n = len(self.busy_s)
         js = np.minimum((start // iv).astype(np.int64), n - 1)
         je = np.minimum((end // iv).astype(np.int64), n - 1)
+        lo = int(js.min())
+        busy = self.busy_s[lo:]  # a view: the span this batch touches starts here
+
+        def add(slots: np.ndarray, seconds: np.ndarray) -> None:
+            counts = np.bincount(slots - lo, weights=seconds)
+            busy[: len(counts)] += counts
+
         same = js == je
-        self.busy_s += np.bincount(js[same], weights=end[same] - start[same], minlength=n)
+        add(js[same], end[same] - start[same])
         cross = ~same
         if cross.any():
             s, e, a, b = start[cross], end[cross], js[cross], je[cross]
-            self.busy_s += np.bincount(a, weights=(a + 1) * iv - s, minlength=n)
-            self.busy_s += np.bincount(b, weights=e - b * iv, minlength=n)
-            for lo, hi in zip(a + 1, b):  # whole slots covered by long calls (rare)
-                self.busy_s[lo:hi] += iv
+            add(a, (a + 1) * iv - s)
+            add(b, e - b * iv)
+            for first, last in zip(a + 1, b):  # whole slots covered by long calls (rare)
+                self.busy_s[first:last] += iv
 
     def add_on_duty(self, t0: float, t1: float, agents: int) -> None:
         """Add ``agents`` agents on duty over [t0, t1) (split across clock slots)."""
