@@ -9,12 +9,19 @@ How SimPy is used (decided once, here; see benchmarks/ for the measurement):
   cannot change its capacity, and staffing changes every interval, so agents are an
   explicit pool: ``staffed`` agents are on duty, ``target`` is the interval's staffing, and
   each busy agent is the time its call ends, in a heap (``busy_ends``).
-- A call's end is not an event. Agents whose calls have ended are *retired* from the heap
-  at the next thing that happens (in the order their calls ended, so an agent past its
-  shift still goes home at the right moment). Only while callers wait is there an event,
-  a *dispatch*, at the next moment an agent becomes free. First calls that arrive before
-  the next scheduled event are handled in one loop, without an event each. Together this
-  takes the engine from about 2.3 SimPy events per call to about 1 (benchmarks/).
+- A call's end is not an event. At every event, the agents whose calls have ended by then
+  are *replayed* in the order their calls ended (``_replay``): each goes home if past its
+  shift, else takes the next caller still waiting at that moment, else waits idle. Nothing
+  else changes between two events, so this is exactly an event per call end, without the
+  events (the tests compare the engine with a call-by-call reference implementation).
+- Arrivals (the day's first calls, drawn in bulk when the day opens, and redials and repeat
+  calls, kept in a heap) are handled by one *arrivals* event that takes every arrival due
+  before the next other scheduled event, then schedules itself for the next one.
+- A caller who would not redial needs no patience event: the replay counts them as having
+  hung up when an agent reaches them after their patience ran out (or at closing). Callers
+  who would redial keep a patience event, so that the redial is scheduled when they hang up.
+- Together this takes the engine from about 2.3 SimPy events per call (one per arrival,
+  call end and patience) to about 0.2-0.4 (benchmarks/).
 - The queue is FIFO with lazy deletion: a caller who hangs up is marked and skipped when
   an agent next takes from the queue.
 - An agent going off duty (staffing drops at a boundary) finishes the current call first;
@@ -48,12 +55,13 @@ from simpy import Environment
 from simpy.events import NORMAL, Event
 
 from .arrivals import arrival_times, day_factors
-from .distributions import ZERO, Duration, Stream, UniformStream
+from .distributions import ZERO, Duration, Stream
 from .kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REDIAL, REPEAT, REPEAT_CONTACT, Collector, ReplicationCounts
 from .scenario import Scenario
 from .timeline import DAY_S, Timeline, build_timeline
 
 _CLOSE, _INTERVAL = 0, 1
+FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the KPI arrays
 PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls")
 
 
@@ -153,33 +161,35 @@ class Call:
 
 
 class _FollowUps:
-    """Attribute streams for redials and repeat calls (one per call type where needed)."""
+    """Attributes of redials and repeat calls, drawn in batches per call type from their stream."""
 
-    def __init__(self, model: Model, rng: np.random.Generator):
-        self.handle = [_HandleStream(ct, rng) for ct in model.types]
-        self.patience = Stream(model.patience, rng) if model.patience else None
-        self.u = UniformStream(rng)
+    def __init__(self, model: Model, rng: np.random.Generator, batch: int = 256):
+        self.m, self.rng, self.batch = model, rng, batch
+        self.bufs: list[list[tuple]] = [[] for _ in model.types]
 
-    def make(self, m: Model, type_: int, first: bool) -> Call:
-        u = self.u
-        resolved = u.next() < m.types[type_].resolved
-        repeats = u.next() < m.repeat_probability
-        redials = u.next() < m.redial_probability
-        patience = self.patience.next() if self.patience else math.inf
-        return Call(type_, self.handle[type_].next(), patience, resolved, repeats, redials, first)
+    def _refill(self, k: int) -> list[tuple]:
+        m, rng, n = self.m, self.rng, self.batch
+        ct = m.types[k]
+        handle = ct.handle_times(rng, n)
+        patience = m.patience.sample(rng, n) if m.patience else np.full(n, math.inf)
+        u = rng.random((n, 3))
+        rows = list(
+            zip(
+                handle.tolist(),
+                patience.tolist(),
+                (u[:, 0] < ct.resolved).tolist(),
+                (u[:, 1] < m.repeat_probability).tolist(),
+                (u[:, 2] < m.redial_probability).tolist(),
+            )
+        )
+        rows.reverse()  # pop() from the end hands them out in the order drawn
+        self.bufs[k] = rows
+        return rows
 
-
-class _HandleStream:
-    __slots__ = ("_ct", "_rng", "_buf", "_i")
-
-    def __init__(self, ct: CallTypeModel, rng: np.random.Generator):
-        self._ct, self._rng, self._buf, self._i = ct, rng, [], 0
-
-    def next(self) -> float:
-        if self._i >= len(self._buf):
-            self._buf, self._i = self._ct.handle_times(self._rng, 256).tolist(), 0
-        self._i += 1
-        return self._buf[self._i - 1]
+    def make(self, type_: int, first: bool) -> Call:
+        buf = self.bufs[type_] or self._refill(type_)
+        handle, patience, resolved, repeats, redials = buf.pop()
+        return Call(type_, handle, patience, resolved, repeats, redials, first)
 
 
 class Replication:
@@ -209,6 +219,13 @@ class Replication:
         self.busy_ends: list[float] = []  # when each busy agent's call ends (a heap)
         self.target = 0
         self.is_open = False
+        # arrivals not yet due: the day's first calls (self._times, self._day) and follow-ups
+        self._times: list[float] = []
+        self._day_i = 0
+        self._follow_heap: list[tuple] = []  # (time, sequence, call, kind)
+        self._follow_seq = 0
+        self._driver_at = math.inf  # when the pending arrivals event fires
+        self._in_driver = False
         self.queue: deque[Call] = deque()
         self.n_waiting = 0
         self._duty_t = 0.0
@@ -263,8 +280,9 @@ class Replication:
             self._line_closes()
         if self._mark_i < len(self._marks):
             self._at(self._marks[self._mark_i][0] - self.env.now, self._on_mark)
-        # the buffers are folded once a day, at closing time, to keep memory flat
-        if kind == _CLOSE:
+        # the buffers are folded at a closing time once they hold FLUSH_CALLS answered calls:
+        # memory stays flat, and small days do not pay a fold each
+        if kind == _CLOSE and len(self.col.answered) >= FLUSH_CALLS:
             self.col.flush()
             self._bind_collector()
 
@@ -342,62 +360,84 @@ class Replication:
         self._times = times.tolist()
         self._day_i = 0
         if n:
-            self._at(self._times[0] - self.env.now, self._on_first_call)
+            self._arrivals_at(self._times[0])
 
-    def _on_first_call(self, _ev) -> None:
-        """A first call arrives; so do the next ones that come before anything else happens.
+    def _arrivals_at(self, t: float) -> None:
+        """Make sure the arrivals event fires by ``t`` (an earlier one supersedes a later)."""
+        if t < self._driver_at and not self._in_driver:
+            self._driver_at = t
+            env = self.env
+            self._schedule(_Tick(env, self._on_arrivals, t), NORMAL, t - env.now)
 
-        Between this arrival and the next scheduled event nothing changes, so later first
-        calls arriving before ``env.peek()`` are handled here at their own times, without an
-        event each; the first one after it gets an event.
+    def _on_arrivals(self, ev) -> None:
+        """Calls arrive: the day's first calls and redials and repeat calls, in time order.
+
+        Between this arrival and the next scheduled event nothing else changes, so every
+        arrival before ``env.peek()`` is handled here at its own time, without an event
+        each; one event is scheduled for the first arrival after that.
         """
-        # NOTE: inlined for speed: the loop repeats _arrive and _start for first calls, with
+        if ev._value != self._driver_at:  # superseded by an earlier arrivals event
+            return
+        self._driver_at = math.inf
+        self._in_driver = True
+        # NOTE: inlined for speed: the first-call branch repeats _arrive and _start with
         # everything they touch in local variables. Keep the three in step.
         env, times = self.env, self._times
         types, handle, patience, resolved, repeats, redials, flags = self._day
         i, n = self._day_i, len(times)
+        follow = self._follow_heap
         peek, ends, queue = env.peek, self.busy_ends, self.queue
         slot_to_iv, iv_s, n_types = self.slot_to_iv, self.iv_s, self.n_types
         offered, answered, waits = self._offered, self._answered, self._waits
-        svc_start, svc_end, push = self._svc_start, self._svc_end, heapq.heappush
+        svc_start, svc_end, push, pop = self._svc_start, self._svc_end, heapq.heappush, heapq.heappop
         now = env.now
         is_open = self.is_open  # nothing between two arrivals of this loop opens or closes the line
+        inf = math.inf
         while True:
-            if ends and ends[0] <= now:
-                self._replay(now)
-            cell = slot_to_iv[int(now // iv_s)] * n_types + types[i]
-            offered(cell * 3)  # FIRST
-            if is_open and self.staffed > len(ends):
-                end = now + handle[i]
-                push(ends, end)
-                answered(cell * 3 + flags[i])
-                waits(0.0)
-                svc_start(now)
-                svc_end(end)
-                if repeats[i] and not resolved[i]:
-                    call = Call(types[i], handle[i], patience[i], False, True, redials[i], True)
-                    self._follow_up(call, end + self.repeat_delay.next(), REPEAT)
-            else:
-                call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
-                call.t = now
-                call.cell = cell
-                call.waiting = True
-                queue.append(call)
-                self.n_waiting += 1
-                if call.redials and call.patience != math.inf:
-                    self._schedule(_Tick(env, self._on_patience, call), NORMAL, now + call.patience - env.now)
-            i += 1
-            if i >= n:
+            if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
+                # a first call
+                if ends and ends[0] <= now:
+                    self._replay(now)
+                cell = slot_to_iv[int(now // iv_s)] * n_types + types[i]
+                offered(cell * 3)  # FIRST
+                if is_open and self.staffed > len(ends):
+                    end = now + handle[i]
+                    push(ends, end)
+                    answered(cell * 3 + flags[i])
+                    waits(0.0)
+                    svc_start(now)
+                    svc_end(end)
+                    if repeats[i] and not resolved[i]:
+                        call = Call(types[i], handle[i], patience[i], False, True, redials[i], True)
+                        self._follow_up(call, end + self.repeat_delay.next(), REPEAT)
+                else:
+                    call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
+                    call.t = now
+                    call.cell = cell
+                    call.waiting = True
+                    queue.append(call)
+                    self.n_waiting += 1
+                    if call.redials and call.patience != inf:
+                        self._schedule(_Tick(env, self._on_patience, call), NORMAL, now + call.patience - env.now)
+                i += 1
+            elif follow and follow[0][0] <= now:  # a redial or a repeat call
+                _, _, call, kind = pop(follow)
+                self._arrive(call, kind, now)
+            else:  # pragma: no cover - nothing is due (cannot happen: this event fires for an arrival)
                 break
-            now = times[i]
-            if now >= peek():
-                self._schedule(_Tick(env, self._on_first_call, None), NORMAL, now - env.now)
+            nxt = times[i] if i < n else inf
+            if follow and follow[0][0] < nxt:
+                nxt = follow[0][0]
+            if nxt == inf:
                 break
+            if nxt >= peek():
+                self._in_driver = False
+                self._day_i = i
+                self._arrivals_at(nxt)
+                return
+            now = nxt
         self._day_i = i
-
-    def _on_follow_up(self, ev) -> None:
-        call, kind = ev._value
-        self._arrive(call, kind, self.env.now)
+        self._in_driver = False
 
     def _follow_up(self, call: Call, t: float, kind: int) -> None:
         """Create the redial or repeat call of ``call``'s issue, arriving at ``t`` (moved into opening hours)."""
@@ -408,12 +448,13 @@ class Replication:
         # little after the fact; a repeat delay shorter than that (seconds) starts now.
         t = max(t, self.env.now)
         first = call.first if kind == REDIAL else False
-        nxt = self.follow.make(self.m, call.type, first)
-        self._at(t - self.env.now, self._on_follow_up, (nxt, kind))
+        self._follow_seq += 1
+        heapq.heappush(self._follow_heap, (t, self._follow_seq, self.follow.make(call.type, first), kind))
+        self._arrivals_at(t)
 
     # ------------------------------------------------------------------ the queue
     def _arrive(self, call: Call, kind: int, now: float) -> None:
-        # NOTE: hot path, kept flat for speed. ``now`` may be ahead of env.now (see _on_first_call):
+        # NOTE: hot path, kept flat for speed. ``now`` may be ahead of env.now (see _on_arrivals):
         # events are scheduled at absolute times.
         ends = self.busy_ends
         if ends and ends[0] <= now:
