@@ -5,7 +5,7 @@ How SimPy is used (decided once, here; see benchmarks/ for the measurement):
 
 - No process per caller and no ``simpy.Resource``: the SimPy events are plain triggered
   events with a callback, scheduled with ``Environment.schedule`` (interval boundaries and
-  closings, arrivals, a waiting caller's patience running out, a dispatch). ``Resource``
+  closings, arrivals, a waiting caller's patience running out). ``Resource``
   cannot change its capacity, and staffing changes every interval, so agents are an
   explicit pool: ``staffed`` agents are on duty, ``target`` is the interval's staffing, and
   each busy agent is the time its call ends, in a heap (``busy_ends``).
@@ -35,7 +35,8 @@ How SimPy is used (decided once, here; see benchmarks/ for the measurement):
   issue is resolved, whether the caller would redial or call again) are drawn in bulk when
   the day opens, from the arrivals, handling, patience and resolution streams, so two
   scenarios that differ only in staffing see exactly the same first callers. Redials and
-  repeat calls draw their attributes when they are created, from follow-up streams.
+  repeat calls draw their attributes when they are created, from follow-up streams (in
+  batches per call type). A repeat call is created when its call is answered.
 - A redial or repeat call whose time falls outside opening hours moves to the next open
   day, placed at the same fraction of that day's hours as it fell in the closed gap (not
   all at the stroke of opening). Follow-ups falling after the last simulated day are not
