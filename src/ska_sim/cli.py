@@ -87,6 +87,16 @@ class Progress:
             self.bar = None
 
 
+def replications_option(what: str = "Replications (default: the scenario's)."):
+    return click.option("--replications", "-r", type=click.IntRange(min=1), help=what)
+
+
+def seed_option(what: str = "Root seed (default: the scenario's)."):
+    return click.option("--seed", type=click.IntRange(min=0), help=what)
+
+
+format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+
 set_option = click.option(
     "--set",
     "overrides",
@@ -148,11 +158,11 @@ def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications (default: the scenario's).")
-@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@replications_option("Replications (default: the scenario's).")
+@seed_option("Root seed (default: the scenario's).")
 @set_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write CSV tables, manifest.json and a PNG here.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option
 @executor_options
 @handles_bad_input
 def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor) -> None:
@@ -179,11 +189,11 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor) ->
               help="erlang: Erlang C/A per interval; simulation: iterate with the simulator from the Erlang plan.")
 @click.option("--scope", type=click.Choice(["interval", "day", "window"]), default="interval", show_default=True,
               help="Where the targets must hold: every interval, each day as a whole, or the whole window.")
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications per simulation.")
-@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@replications_option("Replications per simulation.")
+@seed_option("Root seed (default: the scenario's).")
 @set_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write CSV tables, a coverage plot and manifest.json here.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option
 @executor_options
 @handles_bad_input
 def staff(scenario_file, shifts_file, method, scope, replications, seed, overrides, out_dir, fmt, executor) -> None:
@@ -209,10 +219,10 @@ def staff(scenario_file, shifts_file, method, scope, replications, seed, overrid
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("tokens", nargs=-1, required=True, type=click.UNPROCESSED, metavar="A.toml [--set K=V] B.toml ...")
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications (default: the first scenario's).")
-@click.option("--seed", type=click.IntRange(min=0), help="Root seed, shared by all (default: the first scenario's).")
+@replications_option("Replications (default: the first scenario's).")
+@seed_option("Root seed, shared by all (default: the first scenario's).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write comparison.csv, each scenario's tables and manifest.json here.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option
 @executor_options
 @handles_bad_input
 def compare(tokens, replications, seed, out_dir, fmt, executor) -> None:
@@ -251,11 +261,11 @@ def compare(tokens, replications, seed, out_dir, fmt, executor) -> None:
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--vary", "vary", multiple=True, required=True, metavar="KEY=START:STOP:STEP",
               help="A numeric scenario key and its values (STOP included), e.g. staffing.scale=0.8:1.3:0.05. Repeatable: a grid.")
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications per point.")
-@click.option("--seed", type=click.IntRange(min=0), help="Root seed, shared by every point.")
+@replications_option("Replications per point.")
+@seed_option("Root seed, shared by every point.")
 @set_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write sweep.csv, a plot per KPI and manifest.json here.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option
 @executor_options
 @handles_bad_input
 def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, executor) -> None:
@@ -289,11 +299,11 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
               help="Agents to add or remove for every open hour.")
 @click.option("--spread", type=click.Choice(["proportional", "best"]), default="proportional", show_default=True,
               help="proportional: like the current staffing; best: where Erlang says they buy the most.")
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications per step.")
-@click.option("--seed", type=click.IntRange(min=0), help="Root seed, shared by every step.")
+@replications_option("Replications per step.")
+@seed_option("Root seed, shared by every step.")
 @set_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write marginal.csv and manifest.json here.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option
 @executor_options
 @handles_bad_input
 def marginal(scenario_file, agent_range, spread, replications, seed, overrides, out_dir, fmt, executor) -> None:
@@ -322,8 +332,8 @@ def marginal(scenario_file, agent_range, spread, replications, seed, overrides, 
 @click.option("--agents", "agent_range", default="-2..+2", show_default=True, metavar="FROM..TO",
               help="Steps of the marginal-value table.")
 @click.option("--spread", type=click.Choice(["proportional", "best"]), default="proportional", show_default=True)
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications (default: the scenario's).")
-@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@replications_option("Replications (default: the scenario's).")
+@seed_option("Root seed (default: the scenario's).")
 @set_option
 @executor_options
 @handles_bad_input
@@ -378,7 +388,7 @@ def _interval_seconds(text: str) -> float:
 @click.option("--threshold", type=click.FloatRange(min=0), default=20, show_default=True, help="Service-level threshold T, seconds.")
 @click.option("--target", type=click.FloatRange(0, 1), default=0.8, show_default=True, help="Service-level target (share within T).")
 @click.option("--patience", type=click.FloatRange(min=0, min_open=True), help="Mean patience, seconds: switches to Erlang A.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option
 def erlang(calls, interval, aht, agents, threshold, target, patience, fmt) -> None:
     """Erlang C (or A, with --patience) table around the staffing requirement."""
     from .report.text import erlang_table
