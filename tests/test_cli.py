@@ -42,6 +42,9 @@ def test_run_json_has_the_documented_shape():
     assert len(doc["intervals"]) == 6  # 2 days x 3 hourly intervals
     iv = doc["intervals"][0]
     assert {"date", "time", "agents", "service_level", "erlang_c_service_level", "erlang_c_differs"} <= set(iv)
+    # minimal.toml has (exponential) patience: Erlang A sits beside Erlang C, and is never below it
+    assert iv["erlang_a_service_level"] >= iv["erlang_c_service_level"] - 1e-12
+    assert 0 < doc["erlang_c"]["erlang_a_abandon_rate"] < 1
 
 
 def test_run_table_shows_targets_and_erlang():

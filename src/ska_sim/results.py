@@ -6,9 +6,11 @@ Columns (every KPI column ``k`` has ``k_ci_low`` and ``k_ci_high``: the 95% Stud
 interval over replications; counts are calls per group per replication):
 
 - ``intervals``: ``date``, ``weekday``, ``time`` (interval start, HH:MM), ``agents``,
-  KPIs, ``aht_s``, ``load_erlang``, ``erlang_c_service_level``, ``erlang_c_differs``
+  KPIs, ``aht_s``, ``load_erlang``, ``erlang_c_service_level``, ``erlang_c_differs``, and
+  when the scenario has patience ``erlang_a_service_level`` and ``erlang_a_abandon_rate``
+  (Erlang A with exponential patience of the scenario's mean patience)
 - ``times_of_day``: ``time``, ``agents`` (mean over days), KPIs, ``erlang_c_service_level``
-  (offered-weighted over the days), ``erlang_c_differs``
+  (offered-weighted over the days), ``erlang_c_differs``, ``erlang_a_service_level``
 - ``days``: ``date``, ``weekday``, ``agent_hours``, KPIs
 - ``call_types``: ``call_type``, KPIs (no occupancy)
 - ``summary``: ``kpi``, ``unit``, ``mean``, ``ci_low``, ``ci_high`` over the measured window
@@ -29,7 +31,7 @@ import pandas as pd
 
 from . import __version__
 from .engine import Model
-from .erlang import erlang_c_result
+from .erlang import erlang_a_result, erlang_c_result
 from .kpi import KPI_NAMES, KPI_UNITS, summarise, targets_of
 from .runner import Groups, stack
 from .scenario import WEEKDAYS, Scenario, _clock
@@ -100,6 +102,14 @@ class SimulationResult:
             for a, off in zip(iv["agents"], iv["offered"])
         ]
         iv["erlang_c_differs"] = _differs(iv)
+        patience = scenario.patience_dist()
+        if patience is not None and patience.mean > 0:
+            a = [
+                erlang_a_result(int(ag), off / tl.interval_s, aht, patience.mean, threshold)
+                for ag, off in zip(iv["agents"], iv["offered"])
+            ]
+            iv["erlang_a_service_level"] = [r.service_level for r in a]
+            iv["erlang_a_abandon_rate"] = [r.abandon_rate for r in a]
 
         tod = pd.DataFrame(
             {
@@ -111,6 +121,8 @@ class SimulationResult:
         )
         tod["erlang_c_service_level"] = _weighted(iv, groups.time_of_day, len(groups.slots))
         tod["erlang_c_differs"] = _differs(tod)
+        if "erlang_a_service_level" in iv:
+            tod["erlang_a_service_level"] = _weighted(iv, groups.time_of_day, len(groups.slots), "erlang_a_service_level")
 
         day_dates = [tl.dates[d] for d in groups.day_index]
         days = pd.DataFrame(
@@ -160,6 +172,11 @@ class SimulationResult:
             "intervals": len(iv),
             "explanations": explain_differences(scenario, summary, aht),
         }
+        if "erlang_a_service_level" in iv:
+            w = offered.sum()
+            erlang["erlang_a_service_level"] = float((offered * iv["erlang_a_service_level"]).sum() / w) if w else math.nan
+            erlang["erlang_a_abandon_rate"] = float((offered * iv["erlang_a_abandon_rate"]).sum() / w) if w else math.nan
+            erlang["patience_mean_s"] = float(scenario.patience_dist().mean)
         return cls(scenario, seed, len(results), summary, targets, iv, tod, days, types, per_rep, erlang)
 
     # ------------------------------------------------------------------ views
@@ -194,9 +211,9 @@ def _differs(df: pd.DataFrame) -> np.ndarray:
     return ((e0 < lo) | (e0 > hi)) & ~np.isnan(lo)
 
 
-def _weighted(iv: pd.DataFrame, groups: np.ndarray, n: int) -> np.ndarray:
+def _weighted(iv: pd.DataFrame, groups: np.ndarray, n: int, column: str = "erlang_c_service_level") -> np.ndarray:
     off = iv["offered"].to_numpy()
-    e = np.nan_to_num(iv["erlang_c_service_level"].to_numpy(), nan=0.0)
+    e = np.nan_to_num(iv[column].to_numpy(), nan=0.0)
     num = np.bincount(groups, weights=off * e, minlength=n)
     den = np.bincount(groups, weights=off, minlength=n)
     return np.divide(num, den, out=np.full(n, np.nan), where=den > 0)

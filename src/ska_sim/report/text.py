@@ -93,25 +93,27 @@ def kpi_table(result) -> str:
 def time_of_day_table(result) -> str:
     tod = result.times_of_day
     sl = result.scenario.targets.service_level
+    has_a = "erlang_a_service_level" in tod
     rows = [("time", "agents", "offered", f"service level ({sl.threshold_s:g} s)", "95% interval", "Erlang C", "",
-             "abandon", "occupancy")]
-    for r in tod.itertuples():
+             "Erlang A" if has_a else "", "abandon", "occupancy")]
+    for r in tod.to_dict(orient="records"):
         rows.append(
             (
-                r.time,
-                f"{r.agents:.1f}",
-                f"{r.offered:.1f}",
-                fmt(r.service_level, "share"),
-                f"[{fmt(r.service_level_ci_low, 'share')}, {fmt(r.service_level_ci_high, 'share')}]",
-                fmt(r.erlang_c_service_level, "share"),
-                "*" if r.erlang_c_differs else "",
-                fmt(r.abandon_rate, "share"),
-                fmt(r.occupancy, "share"),
+                r["time"],
+                f"{r['agents']:.1f}",
+                f"{r['offered']:.1f}",
+                fmt(r["service_level"], "share"),
+                f"[{fmt(r['service_level_ci_low'], 'share')}, {fmt(r['service_level_ci_high'], 'share')}]",
+                fmt(r["erlang_c_service_level"], "share"),
+                "*" if r["erlang_c_differs"] else "",
+                fmt(r["erlang_a_service_level"], "share") if has_a else "",
+                fmt(r["abandon_rate"], "share"),
+                fmt(r["occupancy"], "share"),
             )
         )
     e = result.erlang
     lines = [f"By time of day (mean over the {len(result.days)} measured days; offered = calls per interval)"]
-    lines += _columns(rows, align="lrrrrrlrr")
+    lines += _columns(rows, align="lrrrrrlrrr")
     window_sim = result.summary.set_index("kpi").loc["service_level"]
     lines.append("")
     lines.append(
@@ -120,6 +122,13 @@ def time_of_day_table(result) -> str:
         f"{e['differing_intervals']} of {e['intervals']} intervals differ by more than the 95% interval (*), "
         f"{e['unstable_intervals']} are unstable under Erlang C (load >= agents)."
     )
+    if "erlang_a_service_level" in e:
+        lines.append(
+            f"Erlang A, with exponential patience of mean {e['patience_mean_s']:.0f} s, gives "
+            f"{fmt(e['erlang_a_service_level'], 'share')} and an abandon rate of {fmt(e['erlang_a_abandon_rate'], 'share')} "
+            f"(simulated {fmt(result.summary.set_index('kpi').loc['abandon_rate', 'mean'], 'share')}): "
+            "what remains between it and the simulation is the other mechanisms below."
+        )
     if e["differing_intervals"]:
         lines.append("What Erlang C leaves out here:")
         lines += [f"  - {x}" for x in e["explanations"]]
