@@ -355,10 +355,10 @@ def report(scenario_file, output, others, agent_range, spread, replications, see
             problems += exc.problems
     if problems:
         raise _scenario.ScenarioError(problems)
-    progress = Progress("report")
+    progress = Progress("marginal-value steps")
     try:
         result = simulate(scenario, replications=replications, seed=seed, executor=executor)
-        mg = marginal(scenario, steps, spread, replications, seed, executor=executor)
+        mg = marginal(scenario, steps, spread, replications, seed, executor=executor, progress=progress)
         cmp = compare(variants, replications, seed, executor=executor) if others else None
     finally:
         progress.close()
