@@ -117,22 +117,3 @@ class Stream:
             i = 0
         self._i = i + 1
         return self._buf[i]
-
-
-class UniformStream:
-    """Uniform(0, 1) draws one at a time, from numpy batches."""
-
-    __slots__ = ("_rng", "_batch", "_buf", "_i")
-
-    def __init__(self, rng: np.random.Generator, batch: int = 1024):
-        self._rng, self._batch = rng, batch
-        self._buf: list[float] = []
-        self._i = 0
-
-    def next(self) -> float:
-        i = self._i
-        if i >= len(self._buf):
-            self._buf = self._rng.random(self._batch).tolist()
-            i = 0
-        self._i = i + 1
-        return self._buf[i]
