@@ -79,11 +79,6 @@ def erlang_c_result(agents: int, rate_per_s: float, aht_s: float, threshold_s: f
     return ErlangResult("erlang_c", int(agents), load, pw, sl, pw / drain, 0.0, load / agents)
 
 
-def erlang_c_service_level(agents: int, load: float, aht_s: float, threshold_s: float) -> float:
-    """P(wait <= T) under Erlang C for a load in Erlangs; NaN when load >= agents."""
-    return erlang_c_result(agents, load / aht_s, aht_s, threshold_s).service_level
-
-
 # --------------------------------------------------------------------------- Erlang A
 def _stationary(agents: int, lam: float, mu: float, theta: float) -> np.ndarray:
     """p_n, n = 0..N, of the M/M/c+M chain, truncated where the tail is below 1e-16."""

@@ -336,12 +336,6 @@ def kpis(counts: dict[str, np.ndarray], quantiles: np.ndarray, busy_s: np.ndarra
 
 
 # --------------------------------------------------------------------------- across replications
-def t_quantile(n: int) -> float:
-    from scipy.stats import t
-
-    return float(t.ppf(0.975, n - 1)) if n > 1 else math.nan
-
-
 def summarise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean and 95% Student-t confidence interval over axis 0 (replications), NaN-aware."""
     values = np.asarray(values, dtype=float)

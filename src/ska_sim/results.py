@@ -36,9 +36,6 @@ from .kpi import KPI_NAMES, KPI_UNITS, summarise, targets_of
 from .runner import Groups, stack
 from .scenario import WEEKDAYS, Scenario, _clock
 
-SHARE_KPIS = tuple(k for k, u in KPI_UNITS.items() if u == "share")
-
-
 def _clip(name: str, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every KPI is >= 0 and a share <= 1: its interval is clipped to those bounds."""
     top = 1.0 if KPI_UNITS[name] == "share" else np.inf

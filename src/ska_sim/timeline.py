@@ -43,10 +43,6 @@ class Timeline:
     def slots_per_day(self) -> int:
         return DAY_S // self.interval_s
 
-    @property
-    def horizon_s(self) -> float:
-        return self.n_days * DAY_S
-
     def iv_measured(self) -> np.ndarray:
         return self.measured[self.iv_day]
 
