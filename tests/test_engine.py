@@ -151,3 +151,27 @@ def test_a_window_with_weekends_and_holidays_reports_open_days_only():
     assert list(r.days["date"]) == ["2026-03-02", "2026-03-03", "2026-03-05", "2026-03-06", "2026-03-09", "2026-03-10"]
     assert (r.days["occupancy"] > 0).all()
     assert len(r.intervals) == 6 * 3
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    agents=st.lists(st.integers(0, 5), min_size=4, max_size=4),
+    calls=st.integers(5, 300),
+    patience=st.one_of(st.none(), st.floats(5, 900)),
+    redial=st.floats(0, 1),
+    repeat=st.floats(0, 1),
+    drop=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
+def test_calls_are_conserved_and_agents_never_busier_than_on_duty(agents, calls, patience, redial, repeat, drop, seed):
+    s = office_day(agents, calls=calls, patience=patience, redial=redial, repeat=repeat, drop=drop, days=3)
+    model = Model.from_scenario(s)
+    from ska_sim.engine import Replication
+
+    rep = Replication(model, np.random.SeedSequence(seed))
+    rc = rep.run()
+    c = {k: v.sum(axis=1) for k, v in rc.counts.items()}
+    np.testing.assert_array_equal(c["offered"], c["answered"] + c["abandoned"] + c["unanswered_at_close"])
+    np.testing.assert_array_equal(c["offered"], c["offered_first"] + c["offered_redial"] + c["offered_repeat"])
+    assert (rc.iv_busy_s <= rc.iv_on_duty_s + 1e-6).all()
+    assert rep.staffed == 0 and not rep.busy_ends  # everybody went home at the end
