@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import mmc, mmc_dict
+from helpers import mmc_dict
 from ska_sim import scenario_from_dict, simulate
 from ska_sim.engine import Model
 from ska_sim.runner import Groups, replication_kpis

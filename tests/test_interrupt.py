@@ -25,7 +25,7 @@ def test_ctrl_c_stops_workers_and_writes_nothing(tmp_path):
         _, err = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-        raise AssertionError("the run did not stop within 30 s of Ctrl-C")
+        raise AssertionError("the run did not stop within 30 s of Ctrl-C") from None
     assert proc.returncode != 0
     assert "Traceback" not in err
     assert not out.exists() or not any(out.iterdir())

@@ -95,6 +95,15 @@ def seed_option(what: str = "Root seed (default: the scenario's)."):
     return click.option("--seed", type=click.IntRange(min=0), help=what)
 
 
+def agents_option(default: str, what: str):
+    return click.option("--agents", "agent_range", default=default, show_default=True, metavar="FROM..TO", help=what)
+
+
+spread_option = click.option(
+    "--spread", type=click.Choice(["proportional", "best"]), default="proportional", show_default=True,
+    help="proportional: like the current staffing; best: where Erlang says they buy the most.",
+)
+
 format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 
 set_option = click.option(
@@ -295,10 +304,8 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
-@click.option("--agents", "agent_range", default="-2..+4", show_default=True, metavar="FROM..TO",
-              help="Agents to add or remove for every open hour.")
-@click.option("--spread", type=click.Choice(["proportional", "best"]), default="proportional", show_default=True,
-              help="proportional: like the current staffing; best: where Erlang says they buy the most.")
+@agents_option("-2..+4", "Agents to add or remove for every open hour.")
+@spread_option
 @replications_option("Replications per step.")
 @seed_option("Root seed, shared by every step.")
 @set_option
@@ -329,9 +336,8 @@ def marginal(scenario_file, agent_range, spread, replications, seed, overrides, 
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
 @click.option("--compare", "others", multiple=True, type=click.Path(dir_okay=False), help="Another scenario to show side by side (repeatable).")
-@click.option("--agents", "agent_range", default="-2..+2", show_default=True, metavar="FROM..TO",
-              help="Steps of the marginal-value table.")
-@click.option("--spread", type=click.Choice(["proportional", "best"]), default="proportional", show_default=True)
+@agents_option("-2..+2", "Steps of the marginal-value table.")
+@spread_option
 @replications_option("Replications (default: the scenario's).")
 @seed_option("Root seed (default: the scenario's).")
 @set_option

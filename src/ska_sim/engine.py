@@ -57,7 +57,7 @@ from simpy.events import NORMAL, Event
 
 from .arrivals import arrival_times, day_factors
 from .distributions import ZERO, Duration, Stream
-from .kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REDIAL, REPEAT, REPEAT_CONTACT, Collector, ReplicationCounts
+from .kpi import FIRST_RESOLVED, FIRST_UNRESOLVED, REDIAL, REPEAT, REPEAT_CONTACT, Collector, ReplicationCounts
 from .scenario import Scenario
 from .timeline import DAY_S, Timeline, build_timeline
 

@@ -209,7 +209,7 @@ def _trim_to_scope(lm: LoadModel, offered: np.ndarray, groups: np.ndarray, base:
             continue
         sums = np.sum([perf(k, agents[k])[:3] for k in idx], axis=0)
 
-        def meets(within: float, answered: float, wait: float) -> bool:
+        def meets(within: float, answered: float, wait: float, total: float = total) -> bool:
             ok = req.service_level is None or within / total >= req.service_level - 1e-12
             if req.answer_rate is not None:
                 ok &= answered / total >= req.answer_rate - 1e-12

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .kpi import KPI_NAMES, KPI_UNITS, summarise, targets_of
-from .scenario import Problem, Scenario, ScenarioError, WEEKDAYS, load_scenario, parse_value, split_key
+from .scenario import Problem, Scenario, ScenarioError, WEEKDAYS, load_scenario, parse_value
 
 # --------------------------------------------------------------------------- compare
 @dataclass
@@ -65,7 +65,7 @@ class Comparison:
     table: pd.DataFrame  # kpi, unit, then per variant mean/ci, and differences to the first
 
     def to_json(self) -> dict:
-        from .results import _num, _records
+        from .results import _records
 
         return {
             "scenarios": self.labels,
@@ -103,7 +103,7 @@ def comparison_table(labels: list[str], results: list) -> pd.DataFrame:
     base = results[0].per_replication
     for kpi in KPI_NAMES:
         row = {"kpi": kpi, "unit": KPI_UNITS[kpi]}
-        for i, (label, r) in enumerate(zip(labels, results)):
+        for i, r in enumerate(results):
             s = r.summary.set_index("kpi").loc[kpi]
             row[f"{i}:mean"], row[f"{i}:ci_low"], row[f"{i}:ci_high"] = s["mean"], s["ci_low"], s["ci_high"]
             if i:
