@@ -344,9 +344,9 @@ def summarise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mean = np.where(n > 0, np.nansum(values, axis=0) / np.maximum(n, 1), np.nan)
         dev = np.where(np.isnan(values), 0.0, values - mean)
         sd = np.sqrt(np.sum(dev**2, axis=0) / np.maximum(n - 1, 1))
-        from scipy.stats import t
+        from scipy.special import stdtrit  # the t quantile, without importing scipy.stats (~0.6 s)
 
-        tq = np.where(n > 1, t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+        tq = np.where(n > 1, stdtrit(np.maximum(n - 1, 1), 0.975), np.nan)
         half = tq * sd / np.sqrt(np.maximum(n, 1))
     return mean, mean - half, mean + half
 
