@@ -61,9 +61,12 @@ def emit(doc, fmt: str, text, out_dir: str | None = None, what: str = "Tables") 
 
 
 class Progress:
-    """A progress bar on stderr, shown once a run has taken more than a second."""
+    """A progress bar on stderr, shown once a run has taken more than a second, and only when
+    stderr is a terminal (in a log or a pipe a bar is noise: click would print its bare label)."""
 
-    def __init__(self, label: str, enabled: bool = True, after_s: float = 1.0):
+    def __init__(self, label: str, enabled: bool | None = None, after_s: float = 1.0):
+        if enabled is None:
+            enabled = self.is_terminal(sys.stderr)
         self.label, self.enabled, self.after_s = label, enabled, after_s
         self.t0 = time.monotonic()
         self.bar = None
@@ -85,6 +88,13 @@ class Progress:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+    @staticmethod
+    def is_terminal(stream) -> bool:
+        try:
+            return stream.isatty()
+        except (AttributeError, ValueError):  # no isatty, or a closed stream
+            return False
 
 
 def replications_option(what: str = "Replications (default: the scenario's)."):
@@ -122,17 +132,44 @@ def executor_options(f):
     @click.option("--workers", type=click.IntRange(min=1), default=None,
                   help="Local processes running replications [default: the machine's cores]. Results do not depend on it.")
     @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None, envvar="SKA_SIM_DASK_SCHEDULER",
-                  help="Run replications on this Dask cluster instead (or set SKA_SIM_DASK_SCHEDULER).")
+                  help="Run replications on this Dask cluster instead (or set SKA_SIM_DASK_SCHEDULER). "
+                       "Checked before anything runs; the connection is given 5 s.")
     @functools.wraps(f)
     def wrapper(*args, workers=None, scheduler=None, **kwargs):
-        from .runner import Executor
+        from click.core import ParameterSource
 
-        return f(*args, executor=Executor(workers, scheduler), **kwargs)
+        from .runner import SCHEDULER_ENV, Executor
+
+        ctx = click.get_current_context()
+        source = SCHEDULER_ENV if ctx.get_parameter_source("scheduler") is ParameterSource.ENVIRONMENT else "--scheduler"
+        try:  # a bad address fails here, before the scenario is read or simulated
+            executor = Executor(workers, scheduler, source)
+        except _scenario.ScenarioError as exc:
+            _fail([str(p) for p in exc.problems])
+        return f(*args, executor=executor, **kwargs)
 
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """Ctrl-C and SIGTERM stop a command cleanly (workers stopped, no traceback, no half-written
+    file) with exit status 130 and 143, as a shell reports a process killed by SIGINT / SIGTERM."""
+
+    def invoke(self, ctx):
+        from .interrupts import Terminated, sigterm_raises
+
+        try:
+            with sigterm_raises():
+                return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted (Ctrl-C): stopped", err=True)
+            ctx.exit(130)
+        except Terminated:
+            click.echo("\nterminated (SIGTERM): stopped", err=True)
+            ctx.exit(143)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ska-sim")
 def main() -> None:
     """ska-sim: simulate a call centre's staffing plan and check it against its targets.

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import Model, simulate_replication
+from .interrupts import Terminated, exception_for, handlers
 from .kpi import COUNT_KPIS, kpis, level_counts
-from .scenario import Scenario
+from .scenario import Problem, Scenario, ScenarioError
 
 Progress = Callable[[int, int], None]  # (replications done, total)
 
@@ -66,28 +67,54 @@ def _run_one(args) -> dict:
 
 
 @contextmanager
-def _ctrl_c_noted():
-    """While waiting for workers, Ctrl-C is noted (the yielded list gets an item) rather than
-    raised wherever the main thread happens to be."""
-    import signal
-    import threading
-
+def _signals_noted():
+    """While waiting for workers, Ctrl-C (SIGINT) and SIGTERM are noted (the yielded list gets
+    the signal's number) rather than raised wherever the main thread happens to be."""
     noted: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
+    with handlers(lambda signum, _frame: noted.append(signum)):
         yield noted
-        return
-    previous = signal.signal(signal.SIGINT, lambda *_: noted.append(1))
-    try:
-        yield noted
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which stops them (no traceback from each)."""
+def _worker_signals() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them (no traceback from each), and
+    die quietly on SIGTERM (the main process's handler, inherited through fork, is undone)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+SCHEDULER_ENV = "SKA_SIM_DASK_SCHEDULER"
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+CONNECT_TIMEOUT_S = 5.0  # how long to try to reach a Dask scheduler before giving up
+
+
+def check_scheduler(address: str, source: str = "--scheduler") -> str:
+    """A Dask scheduler address, ``tcp://HOST:PORT`` (``HOST:PORT`` means tcp); anything else
+    is a :class:`ScenarioError` naming ``source`` (the option or environment variable)."""
+    from urllib.parse import urlsplit
+
+    text = address.strip()
+    url = text if "://" in text else f"tcp://{text}"
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # not a number from 0 to 65535
+        port = -1
+    why = None
+    if not parts.hostname:
+        why = "no HOST"
+    elif port == -1:
+        why = "the port is not a number from 1 to 65535"
+    elif parts.scheme not in SCHEDULER_SCHEMES:
+        why = f"'{parts.scheme}://' is not a protocol Dask speaks ({', '.join(SCHEDULER_SCHEMES)})"
+    elif not port:
+        why = "no port (a Dask scheduler listens on 8786 unless told otherwise)"
+    elif parts.path.strip("/") or parts.query or parts.fragment or parts.username or parts.password:
+        why = "only HOST:PORT may follow the protocol"
+    if why:
+        raise ScenarioError([Problem(source, "", f"'{address}' is not a Dask scheduler address: {why}; use tcp://HOST:PORT")])
+    return url
 
 
 def default_workers() -> int:
@@ -101,9 +128,14 @@ class Executor:
     depend on the executor or the number of workers.
     """
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, source: str | None = None):
+        """``scheduler`` (else the environment variable SKA_SIM_DASK_SCHEDULER) is checked here,
+        before anything runs; ``source`` names where it came from in error messages."""
         self.workers = default_workers() if workers is None else max(1, int(workers))
-        self.scheduler = scheduler or os.environ.get("SKA_SIM_DASK_SCHEDULER") or None
+        if scheduler is None and os.environ.get(SCHEDULER_ENV, "").strip():
+            scheduler, source = os.environ[SCHEDULER_ENV], SCHEDULER_ENV
+        self.source = source or "--scheduler"
+        self.scheduler = None if scheduler is None else check_scheduler(scheduler, self.source)
 
     def describe(self) -> str:
         if self.scheduler:
@@ -126,37 +158,45 @@ class Executor:
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
         results: dict[int, dict] = {}
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(indices)), initializer=_ignore_sigint)
-        try:
-            futures = {pool.submit(_run_one, (model, groups, seed, i)): i for i in indices}
-            pending = set(futures)
-            with _ctrl_c_noted() as interrupted:
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(indices)), initializer=_worker_signals)
+        with _signals_noted() as signals:  # from the first worker started to the last one stopped
+            try:
+                futures = {pool.submit(_run_one, (model, groups, seed, i)): i for i in indices}
+                pending = set(futures)
                 while pending:
                     done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    if signals:  # raised here, between waits, never inside the executor's machinery
+                        raise exception_for(signals[0])
                     for f in done:
                         results[futures[f]] = f.result()
                     if done and progress:
                         progress(len(results), len(indices))
-                    if interrupted:  # raised here, between waits, never inside the executor's machinery
-                        raise KeyboardInterrupt
-        except BaseException:
-            # Ctrl-C or a failure: stop the workers now, leave nothing running
-            workers = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in workers:
-                proc.terminate()
-            for proc in workers:
-                proc.join(timeout=5)
-            raise
+            except BaseException as exc:
+                # Ctrl-C, SIGTERM or a failure: stop the workers now, leave nothing running
+                workers = list((getattr(pool, "_processes", None) or {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                for proc in workers:
+                    proc.terminate()
+                for proc in workers:
+                    proc.join(timeout=5)
+                if signals and not isinstance(exc, (KeyboardInterrupt, Terminated)):
+                    # a signal sent to the whole process group also killed the workers: report the signal
+                    raise exception_for(signals[0]) from None
+                raise
         pool.shutdown()
         return [results[i] for i in indices]
 
     def _dask(self, model, groups, seed, indices, progress) -> list:
         try:
             from distributed import Client, as_completed
-        except ImportError as exc:  # pragma: no cover - distributed is a dependency of the dask extra
-            raise RuntimeError("a Dask scheduler needs the 'distributed' package: pip install 'ska-sim[dask]'") from exc
-        with Client(self.scheduler) as client:
+        except ImportError:  # pragma: no cover - distributed is a dependency of the dask extra
+            raise ScenarioError([Problem(self.source, "", "a Dask scheduler needs the 'distributed' package: pip install 'ska-sim[dask]'")]) from None
+        try:
+            client = Client(self.scheduler, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError):  # distributed raises OSError("Timed out trying to connect ...")
+            raise ScenarioError([Problem(self.source, "", f"could not reach the Dask scheduler at {self.scheduler} "
+                                                          f"within {CONNECT_TIMEOUT_S:g} s")]) from None
+        with client:
             model_f, groups_f = client.scatter([model, groups], broadcast=True)
             futures = [client.submit(replication_kpis, model_f, groups_f, seed, i, pure=False) for i in indices]
             done = 0
