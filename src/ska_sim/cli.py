@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sys
 import time
 
 import click
+
+from .limits import MAX_AGENTS_PER_INTERVAL, MAX_ERLANG_CALLS, MAX_ERLANG_LOAD
 
 
 
@@ -28,7 +31,30 @@ _scenario = _Lazy()
 
 
 def load_scenario(*args, **kwargs):
-    return _scenario.load_scenario(*args, **kwargs)
+    """The scenario, validated; values that look like typing mistakes are warned about on stderr."""
+    s = _scenario.load_scenario(*args, **kwargs)
+    for w in _scenario.scenario_warnings(s):
+        click.echo(f"warning: {w}", err=True)
+    return s
+
+
+def check_out(out_dir: str | None, command: str, option: str = "--out") -> None:
+    """Before simulating: the output folder can be written (else exit 2), and a warning when it
+    holds another command's output. Nothing to do without ``--out``."""
+    if out_dir:
+        from .output import check_writable_dir, reuse_warning
+
+        check_writable_dir(out_dir, option)
+        w = reuse_warning(out_dir, command)
+        if w:
+            click.echo(f"warning: {w}", err=True)
+
+
+def check_out_file(path: str, option: str = "-o") -> None:
+    """Before simulating: the output file can be written (else exit 2)."""
+    from .output import check_writable_file
+
+    check_writable_file(path, option)
 
 
 def _fail(problems: list[str]) -> None:
@@ -98,7 +124,9 @@ class Progress:
 
 
 def replications_option(what: str = "Replications (default: the scenario's)."):
-    return click.option("--replications", "-r", type=click.IntRange(min=1), help=what)
+    from .limits import MAX_REPLICATIONS
+
+    return click.option("--replications", "-r", type=click.IntRange(min=1, max=MAX_REPLICATIONS), help=what)
 
 
 def seed_option(what: str = "Root seed (default: the scenario's)."):
@@ -218,13 +246,14 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor) ->
     from .runner import simulate
 
     scenario = load_scenario(scenario_file, overrides)
+    check_out(out_dir, "run")
     progress = Progress("replications")
     try:
         result = simulate(scenario, replications=replications, seed=seed, progress=progress, executor=executor)
     finally:
         progress.close()
     if out_dir:
-        write_result(result, out_dir)
+        write_result(result, out_dir, source=scenario_file, overrides=overrides)
     emit(result, fmt, lambda: result_text(result), out_dir, "Tables, plot and manifest")
 
 
@@ -250,6 +279,7 @@ def staff(scenario_file, shifts_file, method, scope, replications, seed, overrid
     from .staffing import plan_staffing
 
     scenario = load_scenario(scenario_file, overrides)
+    check_out(out_dir, "staff")
     shifts = load_shifts(shifts_file) if shifts_file else None
     progress = Progress("simulation iterations")
     quiet = fmt == "json" or not sys.stderr.isatty()
@@ -293,6 +323,7 @@ def compare(tokens, replications, seed, out_dir, fmt, executor) -> None:
             problems += exc.problems
     if problems:
         raise _scenario.ScenarioError(problems)
+    check_out(out_dir, "compare")
     progress = Progress("scenarios")
     try:
         cmp = run_compare(loaded, replications, seed, executor=executor, progress=progress)
@@ -329,6 +360,7 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
             problems += exc.problems
     if problems:
         raise _scenario.ScenarioError(problems)
+    check_out(out_dir, "sweep")
     progress = Progress("points")
     try:
         sw = run_sweep(scenario_file, grid, overrides, replications, seed, executor=executor, progress=progress)
@@ -359,6 +391,7 @@ def marginal(scenario_file, agent_range, spread, replications, seed, overrides, 
 
     steps = parse_agent_range(agent_range)
     scenario = load_scenario(scenario_file, overrides)
+    check_out(out_dir, "marginal")
     progress = Progress("steps")
     try:
         mg = run_marginal(scenario, steps, spread, replications, seed, executor=executor, progress=progress)
@@ -389,6 +422,7 @@ def report(scenario_file, output, others, agent_range, spread, replications, see
 
     steps = parse_agent_range(agent_range)
     scenario = load_scenario(scenario_file, overrides)
+    check_out_file(output, "-o")
     variants = [(Variant(scenario_file, tuple(overrides)).label, scenario)]
     problems = []
     for o in others:
@@ -410,27 +444,49 @@ def report(scenario_file, output, others, agent_range, spread, replications, see
 
 
 def _interval_seconds(text: str) -> float:
-    """'30min', '15min', '1h', '90s' or plain seconds -> seconds."""
+    """'30min', '15min', '1h', '90s' or plain seconds (60 or more) -> seconds.
+
+    A bare number under 60 is refused: ``--interval 30`` is far more likely to mean 30 minutes
+    than 30 seconds, so it needs its unit (30min or 30s). Intervals run from 1 s to 24 h."""
     import re
 
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(h|hr|hour|hours|min|m|minutes|s|sec|seconds)?\s*", text)
+    from .limits import ERLANG_INTERVAL_S
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(h|hr|hour|hours|min|m|minutes|s|sec|seconds)?\s*", text)
     if not m:
         raise click.BadParameter(f"{text!r}: use e.g. 30min, 15min, 1h or seconds", param_hint="--interval")
-    value, unit = float(m.group(1)), (m.group(2) or "s")
-    seconds = value * {"h": 3600, "hr": 3600, "hour": 3600, "hours": 3600, "min": 60, "m": 60, "minutes": 60}.get(unit, 1)
-    if seconds <= 0:
-        raise click.BadParameter(f"{text!r}: must be longer than 0", param_hint="--interval")
+    value, unit = float(m.group(1)), m.group(2)
+    if unit is None and value < 60:
+        raise click.BadParameter(f"{text!r}: a bare number is seconds; under 60 give the unit: {m.group(1)}min "
+                                 f"(minutes) or {m.group(1)}s (seconds)", param_hint="--interval")
+    seconds = value * {"h": 3600, "hr": 3600, "hour": 3600, "hours": 3600, "min": 60, "m": 60, "minutes": 60}.get(unit or "s", 1)
+    lo, hi = ERLANG_INTERVAL_S
+    if not lo <= seconds <= hi:
+        raise click.BadParameter(f"{text!r}: must be from {lo:g} s to {hi / 3600:g} h (got {seconds:g} s)",
+                                 param_hint="--interval")
     return seconds
 
 
+class _FiniteRange(click.FloatRange):
+    """A FloatRange that also refuses nan and inf (click's ranges let nan through)."""
+
+    def convert(self, value, param, ctx):
+        rv = super().convert(value, param, ctx)
+        if not math.isfinite(rv):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return rv
+
+
 @main.command()
-@click.option("--calls", type=click.FloatRange(min=0), required=True, help="Calls offered per interval.")
-@click.option("--interval", "interval", default="30min", show_default=True, help="Interval length: 30min, 15min, 1h or seconds.")
-@click.option("--aht", type=click.FloatRange(min=0, min_open=True), required=True, help="Mean handle time, seconds.")
-@click.option("--agents", type=click.IntRange(min=0), help="Agents on the phones (without it: find the requirement).")
-@click.option("--threshold", type=click.FloatRange(min=0), default=20, show_default=True, help="Service-level threshold T, seconds.")
-@click.option("--target", type=click.FloatRange(0, 1), default=0.8, show_default=True, help="Service-level target (share within T).")
-@click.option("--patience", type=click.FloatRange(min=0, min_open=True), help="Mean patience, seconds: switches to Erlang A.")
+@click.option("--calls", type=_FiniteRange(min=0, max=MAX_ERLANG_CALLS), required=True,
+              help=f"Calls offered per interval (at most {MAX_ERLANG_CALLS:,}).")
+@click.option("--interval", "interval", default="30min", show_default=True,
+              help="Interval length: 30min, 15min, 1h, 90s, or seconds (a bare number under 60 needs its unit).")
+@click.option("--aht", type=_FiniteRange(min=0, min_open=True), required=True, help="Mean handle time, seconds.")
+@click.option("--agents", type=click.IntRange(min=0, max=MAX_AGENTS_PER_INTERVAL), help="Agents on the phones (without it: find the requirement).")
+@click.option("--threshold", type=_FiniteRange(min=0), default=20, show_default=True, help="Service-level threshold T, seconds.")
+@click.option("--target", type=_FiniteRange(0, 1), default=0.8, show_default=True, help="Service-level target (share within T).")
+@click.option("--patience", type=_FiniteRange(min=0, min_open=True), help="Mean patience, seconds: switches to Erlang A.")
 @format_option
 def erlang(calls, interval, aht, agents, threshold, target, patience, fmt) -> None:
     """Erlang C (or A, with --patience) table around the staffing requirement."""
@@ -438,12 +494,16 @@ def erlang(calls, interval, aht, agents, threshold, target, patience, fmt) -> No
     from .erlang import erlang_rows
 
     interval_s = _interval_seconds(interval)
+    load = calls * aht / interval_s
+    if load > MAX_ERLANG_LOAD:
+        _fail([f"--calls {calls:g} x --aht {aht:g} s / --interval {interval_s:g} s = {load:,.0f} Erlang: at most "
+               f"{MAX_ERLANG_LOAD:,} (README, Limits)"])
     try:
         table = erlang_rows(calls, interval_s, aht, threshold, target, patience, agents)
     except ValueError as exc:
         _fail([str(exc)])
     if fmt == "json":
-        click.echo(json.dumps(table, indent=2))
+        click.echo(json.dumps(table, indent=2, allow_nan=False))
     else:
         click.echo(erlang_table(table, calls, interval_s, aht, threshold, target, patience))
 

@@ -1,5 +1,11 @@
 """Writing result folders: every file is written atomically (a temporary file in the same
-folder, then renamed), so an interrupted run never leaves a half-written file."""
+folder, then renamed), so an interrupted run never leaves a half-written file.
+
+Before a command simulates, :func:`check_writable_dir` / :func:`check_writable_file` check
+that its output can be written (bad paths are bad input: exit 2 before any work), and
+:func:`reuse_warning` notices an ``--out`` folder holding another command's files. Every
+table goes through :func:`write_csv`, which neutralises text cells a spreadsheet would run
+as a formula."""
 
 from __future__ import annotations
 
@@ -47,10 +53,19 @@ def write_with(path: str | Path, writer: Callable[[Path], None]) -> None:
         writer(tmp)
 
 
-def manifest(scenario, seed: int, replications: int, **extra: Any) -> dict[str, Any]:
-    """What reproduces a result: the scenario as loaded, its hash, the seed, the version."""
+def manifest(scenario, seed: int, replications: int, *, command: str | None = None, source: str | None = None,
+             overrides: list[str] | tuple[str, ...] | None = None, **extra: Any) -> dict[str, Any]:
+    """What reproduces a result: the command, the scenario file and every ``--set`` applied
+    (when given), the scenario as loaded, its hash, the seed, the version."""
+    head: dict[str, Any] = {"ska_sim_version": __version__}
+    if command is not None:
+        head["command"] = command
+    if source is not None:
+        head["source"] = str(source)
+    if overrides is not None or source is not None:
+        head["overrides"] = list(overrides or ())
     return {
-        "ska_sim_version": __version__,
+        **head,
         "scenario_name": scenario.name,
         "scenario_sha256": scenario.digest(),
         "seed": seed,
@@ -60,7 +75,148 @@ def manifest(scenario, seed: int, replications: int, **extra: Any) -> dict[str, 
     }
 
 
-def write_result(result, out_dir: str | Path, plots: bool = True) -> list[Path]:
+# --------------------------------------------------------------------------- tables
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (``=1+1``, ``@SUM(...)``, ``-2+3``)
+    gets a leading single quote (OWASP CSV injection); numbers, and text that is a plain
+    number (``-2``), stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def csv_safe_frame(df):
+    """``df`` with every text cell and column name passed through :func:`csv_safe` (a copy
+    only when something changes)."""
+    import pandas as pd
+
+    text_cols = [c for c in df.columns if pd.api.types.is_object_dtype(df[c]) or pd.api.types.is_string_dtype(df[c])]
+    names = [csv_safe(c) for c in df.columns]
+    changed = {c: df[c].map(csv_safe) for c in text_cols}
+    changed = {c: v for c, v in changed.items() if not v.equals(df[c])}
+    if not changed and names == list(df.columns):
+        return df
+    out = df.copy()
+    for c, v in changed.items():
+        out[c] = v
+    out.columns = names
+    return out
+
+
+def write_csv(path: str | Path, df) -> None:
+    """The one way tables are written: formula-safe text, 6 significant digits, no index."""
+    write_with(path, lambda p: csv_safe_frame(df).to_csv(p, index=False, float_format="%.6g"))
+
+
+# --------------------------------------------------------------------------- output paths
+def _bad_path(option: str, path: str | Path, reason: str):
+    from .scenario import Problem, ScenarioError
+
+    return ScenarioError([Problem(option, str(path), reason)])
+
+
+def _nearest_existing(p: Path) -> Path:
+    p = Path(os.path.abspath(p))
+    while not (p.exists() or p.is_symlink()) and p != p.parent:
+        p = p.parent
+    return p
+
+
+def _probe(folder: Path) -> str | None:
+    """Create and remove a temporary file in ``folder``: None if that works, else why not."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".ska-sim-probe-", dir=folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(fd)
+    os.unlink(tmp)
+    return None
+
+
+def _kind(p: Path) -> str:
+    import stat
+
+    mode = os.stat(p).st_mode
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a file"
+
+
+def _check_parent(p: Path, option: str, shown: str | Path, what: str) -> None:
+    """The folder ``p`` will be written in (created if missing): its nearest existing ancestor
+    must be a folder in which files can be created. Creates nothing that stays."""
+    base = _nearest_existing(p)
+    if not base.is_dir():
+        raise _bad_path(option, shown, f"cannot create {what}: {base} is {_kind(base)}, not a folder")
+    why = _probe(base)
+    if why is not None:
+        raise _bad_path(option, shown, f"cannot write {what} in {base} ({why})")
+
+
+def check_writable_dir(path: str | Path, option: str = "--out") -> None:
+    """Raise ScenarioError (exit 2) unless ``path`` is, or can be created as, a folder files
+    can be written in. Checked before simulating; leaves nothing behind."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise _bad_path(option, path, f"is {_kind(p)}, not a folder")
+    _check_parent(p, option, path, "files")
+
+
+def check_writable_file(path: str | Path, option: str = "-o") -> None:
+    """Raise ScenarioError (exit 2) unless ``path`` can be written as a regular file (it is
+    written beside and renamed over, so its folder must be writable too)."""
+    p = Path(path)
+    if p.exists():
+        if p.is_dir():
+            raise _bad_path(option, path, "is a folder, not a file")
+        if not p.is_file():
+            raise _bad_path(option, path, f"is {_kind(p)}, not a regular file")
+    _check_parent(p.parent, option, path, "the file")
+
+
+# which command's output a folder holds, for folders written before manifests named it
+_MARKERS = {"summary.csv": "run", "requirements.csv": "staff", "comparison.csv": "compare", "sweep.csv": "sweep",
+            "marginal.csv": "marginal"}
+
+
+def previous_command(out_dir: str | Path) -> str | None:
+    """The command whose output ``out_dir`` holds (its manifest's ``command``), or None."""
+    p = Path(out_dir)
+    if not p.is_dir():
+        return None
+    try:
+        cmd = json.loads((p / "manifest.json").read_text(encoding="utf-8")).get("command")
+        if isinstance(cmd, str):
+            return cmd
+    except (OSError, ValueError, AttributeError):
+        pass
+    for name, cmd in _MARKERS.items():
+        if (p / name).exists():
+            return cmd
+    return None
+
+
+def reuse_warning(out_dir: str | Path, command: str) -> str | None:
+    """A warning when ``out_dir`` already holds another command's output (files are added beside)."""
+    prev = previous_command(out_dir)
+    if prev is None or prev == command:
+        return None
+    return (f"{out_dir} already holds output of `ska-sim {prev}`; files of this {command} are added beside "
+            "them and manifest.json is replaced")
+
+
+def write_result(result, out_dir: str | Path, plots: bool = True, *, source: str | None = None,
+                 overrides: list[str] | tuple[str, ...] | None = None, command: str = "run") -> list[Path]:
     """summary.csv, targets.csv, intervals.csv, times_of_day.csv, days.csv, call_types.csv,
     manifest.json and service_level.png in ``out_dir``. Returns the paths written."""
     out = Path(out_dir)
@@ -74,19 +230,21 @@ def write_result(result, out_dir: str | Path, plots: bool = True) -> list[Path]:
         "call_types.csv": result.call_types,
     }
     for name, df in tables.items():
-        write_with(out / name, lambda p, df=df: df.to_csv(p, index=False, float_format="%.6g"))
+        write_csv(out / name, df)
         written.append(out / name)
     if plots:
         from .report.plots import service_level_by_interval
 
         write_with(out / "service_level.png", lambda p: service_level_by_interval(result, p))
         written.append(out / "service_level.png")
-    write_json(out / "manifest.json", manifest(result.scenario, result.seed, result.replications))
+    write_json(out / "manifest.json", manifest(result.scenario, result.seed, result.replications, command=command,
+                                               source=source, overrides=overrides))
     written.append(out / "manifest.json")
     return written
 
 
-def write_staffing(st, out_dir: str | Path) -> list[Path]:
+def write_staffing(st, out_dir: str | Path, *, source: str | None = None,
+                   overrides: list[str] | tuple[str, ...] | None = None) -> list[Path]:
     """requirements.csv, scopes.csv, shift_plan.csv and coverage.csv (with shifts), the plan's
     simulated plan_summary.csv / plan_targets.csv / plan_intervals.csv, coverage.png, manifest.json."""
     out = Path(out_dir)
@@ -102,7 +260,7 @@ def write_staffing(st, out_dir: str | Path) -> list[Path]:
         tables["coverage.csv"] = st.coverage
     written = []
     for name, df in tables.items():
-        write_with(out / name, lambda p, df=df: df.to_csv(p, index=False, float_format="%.6g"))
+        write_csv(out / name, df)
         written.append(out / name)
     if st.coverage is not None:
         from .report.plots import coverage_plot
@@ -111,8 +269,8 @@ def write_staffing(st, out_dir: str | Path) -> list[Path]:
         written.append(out / "coverage.png")
     write_json(
         out / "manifest.json",
-        manifest(st.scenario, st.plan_result.seed, st.plan_result.replications, method=st.method, scope=st.scope,
-                 fte=st.fte),
+        manifest(st.scenario, st.plan_result.seed, st.plan_result.replications, command="staff", source=source,
+                 overrides=overrides, method=st.method, scope=st.scope, fte=st.fte),
     )
     written.append(out / "manifest.json")
     return written
@@ -121,13 +279,14 @@ def write_staffing(st, out_dir: str | Path) -> list[Path]:
 def _tables(out: Path, tables: dict) -> list[Path]:
     written = []
     for name, df in tables.items():
-        write_with(out / name, lambda p, df=df: df.to_csv(p, index=False, float_format="%.6g"))
+        write_csv(out / name, df)
         written.append(out / name)
     return written
 
 
-def write_comparison(cmp, out_dir: str | Path) -> list[Path]:
-    """comparison.csv, then summary/targets/intervals of each scenario as N-*.csv, manifest.json."""
+def write_comparison(cmp, out_dir: str | Path, *, sources: list[tuple[str, list[str]]] | None = None) -> list[Path]:
+    """comparison.csv, then summary/targets/intervals of each scenario as N-*.csv, manifest.json.
+    ``sources``: per scenario, (file, every --set applied to it, the common ones first)."""
     out = Path(out_dir)
     tables = {"comparison.csv": cmp.table}
     for i, r in enumerate(cmp.results):
@@ -138,15 +297,23 @@ def write_comparison(cmp, out_dir: str | Path) -> list[Path]:
     first = cmp.results[0]
     write_json(out / "manifest.json", {
         "ska_sim_version": __version__,
+        "command": "compare",
         "seed": first.seed,
         "replications": first.replications,
-        "scenarios": [manifest(r.scenario, r.seed, r.replications, label=label) for label, r in zip(cmp.labels, cmp.results)],
+        "scenarios": [
+            manifest(r.scenario, r.seed, r.replications, label=label,
+                     **(dict(source=sources[i][0], overrides=sources[i][1]) if sources else {}))
+            for i, (label, r) in enumerate(zip(cmp.labels, cmp.results))
+        ],
     })
     return written + [out / "manifest.json"]
 
 
-def write_sweep(sw, out_dir: str | Path) -> list[Path]:
-    """sweep.csv, sweep-KPI.png for the main KPIs, manifest.json."""
+def write_sweep(sw, out_dir: str | Path, *, base_scenario=None, source: str | None = None,
+                overrides: list[str] | tuple[str, ...] | None = None) -> list[Path]:
+    """sweep.csv, sweep-KPI.png for the main KPIs, manifest.json. The manifest holds
+    ``base_scenario`` (the file with the common --set, before any --vary value) when given;
+    without it, the first grid point's scenario, said so in ``scenario_is``."""
     from .report.plots import SWEEP_KPIS, sweep_plot
 
     out = Path(out_dir)
@@ -155,14 +322,21 @@ def write_sweep(sw, out_dir: str | Path) -> list[Path]:
         write_with(out / f"sweep-{kpi}.png", lambda p, kpi=kpi: sweep_plot(sw, kpi, p))
         written.append(out / f"sweep-{kpi}.png")
     first = sw.results[0]
-    write_json(out / "manifest.json", manifest(first.scenario, first.seed, first.replications, vary=sw.keys,
-                                               points=len(sw.results), meets_every_target=sw.bounds))
+    base = base_scenario if base_scenario is not None else first.scenario
+    is_what = "base (before --vary)" if base_scenario is not None else "first grid point"
+    values = {k: [x.item() if hasattr(x, "item") else x for x in sw.table[k]] for k in sw.keys}  # per point
+    write_json(out / "manifest.json", manifest(base, first.seed, first.replications, command="sweep", source=source,
+                                               overrides=overrides, scenario_is=is_what, vary=sw.keys,
+                                               vary_values=values, points=len(sw.results),
+                                               meets_every_target=sw.bounds))
     return written + [out / "manifest.json"]
 
 
-def write_marginal(mg, scenario, out_dir: str | Path) -> list[Path]:
+def write_marginal(mg, scenario, out_dir: str | Path, *, source: str | None = None,
+                   overrides: list[str] | tuple[str, ...] | None = None) -> list[Path]:
     out = Path(out_dir)
     written = _tables(out, {"marginal.csv": mg.table})
     r0 = mg.results[0]
-    write_json(out / "manifest.json", manifest(scenario, r0.seed, r0.replications, spread=mg.mode))
+    write_json(out / "manifest.json", manifest(scenario, r0.seed, r0.replications, command="marginal", source=source,
+                                               overrides=overrides, spread=mg.mode))
     return written + [out / "manifest.json"]

@@ -25,6 +25,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .distributions import FAMILIES, Duration
+from .limits import (  # noqa: F401  (re-exported: the documented limits)
+    MAX_AGENTS_PER_INTERVAL,
+    MAX_CALLS_PER_DAY,
+    MAX_REPLICATIONS,
+    MAX_SCENARIO_BYTES,
+    SUSPICIOUS_SCALE,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -55,7 +62,9 @@ class ScenarioError(ValueError):
 
 # --------------------------------------------------------------------------- models
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # allow_inf_nan=False: every float of every block must be finite (inf / nan are refused
+    # with "must be a finite number"), one rule instead of a check per field
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 Probability = Field(ge=0.0, le=1.0)
@@ -191,9 +200,9 @@ class Arrivals(_Model):
     @field_validator("weekday_factor", "date_factor")
     @classmethod
     def _non_negative(cls, v: dict) -> dict:
-        bad = {k: x for k, x in v.items() if x < 0 or not math.isfinite(x)}
-        if bad:
-            raise ValueError(f"factors must be >= 0 (got {bad})")
+        bad = [f"{k} = {x:g}" for k, x in v.items() if x < 0 or not math.isfinite(x)]
+        if bad:  # keys printed as written (ISO dates), never as a Python repr
+            raise ValueError(f"factors must be >= 0 (got {', '.join(bad)})")
         return v
 
     @field_validator("profile")
@@ -310,7 +319,7 @@ class Targets(_Model):
 
 
 class Simulation(_Model):
-    replications: int = Field(20, ge=1, le=100_000)
+    replications: int = Field(20, ge=1, le=MAX_REPLICATIONS)
     seed: int = Field(2026, ge=0)
     queued_at_close: Literal["serve", "drop"] = "serve"
 
@@ -436,6 +445,65 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
         out.append(("repeat.delay.mean_s", "must be > 0 when repeat.probability > 0"))
     if fcr is not None and fcr.min > fcr.max:  # pragma: no cover - caught by FcrTarget
         out.append(("targets.fcr", "min above max"))
+    out += _window_and_size_checks(s)
+    return out
+
+
+def _open_hours(s: Scenario, date: dt.date) -> Hours | None:
+    """The opening hours of a date, None when it is closed (as the timeline builds it)."""
+    usual = s.calendar.hours.get(WEEKDAYS[date.weekday()])
+    if usual is None or date in set(s.calendar.closed):
+        return None
+    return s.calendar.date_hours.get(date, usual)
+
+
+def _window_and_size_checks(s: Scenario) -> list[tuple[str, str]]:
+    """A measured window with an open day; calls per day and agents per interval within the limits."""
+    out: list[tuple[str, str]] = []
+    cal, arr = s.calendar, s.arrivals
+    first = cal.start - dt.timedelta(days=cal.warmup_days)
+    dates = [first + dt.timedelta(days=i) for i in range(cal.warmup_days + cal.days)]
+    closed = set(cal.closed)
+    open_dates = [d for d in dates if d not in closed and cal.hours.get(WEEKDAYS[d.weekday()]) is not None]
+    last = cal.start + dt.timedelta(days=cal.days - 1)
+    if not [d for d in open_dates if d >= cal.start]:
+        span = cal.start.isoformat() if cal.days == 1 else f"{cal.start.isoformat()} to {last.isoformat()}"
+        out.append(("calendar", f"no open day falls in the measured window {span} ({cal.days} day"
+                                f"{'s' if cal.days != 1 else ''}: every date is closed or its weekday has no hours); "
+                                "there is nothing to measure"))
+    busiest, busiest_day = 0.0, None
+    for d in open_dates:
+        calls = arr.daily_calls * arr.weekday_factor.get(WEEKDAYS[d.weekday()], 1.0) * arr.date_factor.get(d, 1.0)
+        if calls * arr.volume_scale > busiest:
+            busiest, busiest_day = calls * arr.volume_scale, d
+    if busiest > MAX_CALLS_PER_DAY:
+        out.append(("arrivals", f"{busiest:.4g} first calls expected on {busiest_day.isoformat()} (daily_calls x "
+                                f"factors x volume_scale); at most {MAX_CALLS_PER_DAY:,} per day are simulated "
+                                "(README, Limits)"))
+    vectors = list(s.staffing.agents.values()) + list(s.staffing.dates.values())
+    most = max((max(v) for v in vectors if v), default=0)
+    scaled = math.floor(most * s.staffing.scale + 0.5)
+    if scaled > MAX_AGENTS_PER_INTERVAL:
+        out.append(("staffing", f"{scaled:,} agents in an interval ({most:,} x scale {s.staffing.scale:g}); at most "
+                                f"{MAX_AGENTS_PER_INTERVAL:,} per interval are simulated (README, Limits)"))
+    return out
+
+
+def scenario_warnings(s: Scenario) -> list[str]:
+    """Values that are allowed but look like typing mistakes (``volume_scale = 115`` for 1.15).
+    One line each; the command line prints them on stderr as ``warning: ...``."""
+    out = []
+
+    def check(path: str, value: float) -> None:
+        if value > SUSPICIOUS_SCALE:
+            out.append(f"{path} = {value:g} multiplies by {value:g}: did you mean {value / 100:g}?")
+
+    check("arrivals.volume_scale", s.arrivals.volume_scale)
+    check("staffing.scale", s.staffing.scale)
+    for wd, x in s.arrivals.weekday_factor.items():
+        check(f"arrivals.weekday_factor.{wd}", x)
+    for d, x in s.arrivals.date_factor.items():
+        check(f"arrivals.date_factor.{d.isoformat()}", x)
     return out
 
 
@@ -507,6 +575,26 @@ def _child(node: Any, part: str | int, parts: list, create: bool) -> Any:
     raise KeyError(f"{_fmt(parts[:-1])} is a value, not a table")
 
 
+def _resolved(data: Any, parts: list[str | int]) -> list[str | int]:
+    """Key parts with list items named by ``name`` replaced by their index, as validation
+    errors locate them (``call_types.pensions.cv`` -> ['call_types', 2, 'cv'])."""
+    out: list[str | int] = []
+    node = data
+    for part in parts:
+        if isinstance(node, list):
+            try:
+                part = _index(node, part, parts)
+            except KeyError:
+                return out + list(parts[len(out):])
+            node = node[part]
+        elif isinstance(node, dict):
+            node = node.get(str(part))
+        else:
+            node = None
+        out.append(part)
+    return out
+
+
 def _fmt(parts: list[str | int] | tuple) -> str:
     out = ""
     for p in parts:
@@ -527,13 +615,22 @@ def parse_set_option(text: str) -> tuple[str, Any]:
 
 # --------------------------------------------------------------------------- loading
 def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file: at most MAX_SCENARIO_BYTES (an endless ``/dev/zero`` is refused after
+    that much), UTF-8 with or without a byte-order mark."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, "rb") as f:
+            raw = f.read(MAX_SCENARIO_BYTES + 1)
+        if len(raw) > MAX_SCENARIO_BYTES:
+            raise ScenarioError([Problem(str(p), "", f"larger than {MAX_SCENARIO_BYTES / 1e6:g} MB, the limit for a "
+                                                        "scenario file (README, Limits)")])
+        text = raw.decode("utf-8-sig")  # a UTF-8 byte-order mark (Windows editors) is dropped
     except FileNotFoundError:
         raise ScenarioError([Problem(str(p), "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(p), "", f"cannot read: {exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(str(p), "", f"cannot read: not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(str(p), "", f"cannot read: {exc.strerror or exc}")]) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -560,7 +657,7 @@ def scenario_from_dict(
         try:
             key, value = parse_set_option(text)
             apply_override(data, key, _jsonable(value))
-            set_paths.append((split_key(key), text))
+            set_paths.append((_resolved(data, split_key(key)), text))
         except ScenarioError as exc:
             problems.extend(exc.problems)
         except KeyError as exc:
@@ -569,8 +666,10 @@ def scenario_from_dict(
         raise ScenarioError(problems)
 
     def origin(loc: list) -> str:
+        # a problem inside what a --set wrote, or about a block (or unknown key) that a --set
+        # wrote into (--set foo.bar=1 -> loc ['foo']), is the --set's, not the file's
         for parts, text in set_paths:
-            if loc[: len(parts)] == parts:
+            if loc[: len(parts)] == parts or (loc and parts[: len(loc)] == loc):
                 return f"--set {text}"
         return source
 
@@ -611,12 +710,21 @@ def _message(err: dict[str, Any]) -> str:
         return "missing (required)"
     msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     msg = msg.replace("Input should be", "must be")
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than", "literal_error") or kind.endswith(
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than", "literal_error",
+                "finite_number") or kind.endswith(
         "_type"
     ) or kind.endswith("_parsing"):
         if not isinstance(value, (dict, list)):
-            msg += f" (got {value!r})"
+            msg += f" (got {_shown(value)})"
     return msg
+
+
+def _shown(value: Any) -> str:
+    """A value as the user wrote it: numbers as Python prints them (inf, nan), dates ISO (never
+    ``datetime.date(...)``), text quoted."""
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    return repr(value)
 
 
 def _json_default(o: Any) -> Any:
