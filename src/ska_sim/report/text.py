@@ -91,6 +91,8 @@ def kpi_table(result) -> str:
 
 
 def time_of_day_table(result) -> str:
+    from ..results import DIFFERS_MIN_REPLICATIONS
+
     tod = result.times_of_day
     sl = result.scenario.targets.service_level
     has_a = "erlang_a_service_level" in tod
@@ -119,8 +121,13 @@ def time_of_day_table(result) -> str:
     lines.append(
         f"Erlang C cross-check (AHT {e['aht_s']:.0f} s, each interval's simulated offered load and agents): "
         f"{fmt(e['service_level'], 'share')} over the window, simulated {fmt(window_sim['mean'], 'share')}; "
-        f"{e['differing_intervals']} of {e['intervals']} intervals differ by more than the 95% interval (*), "
-        f"{e['unstable_intervals']} are unstable under Erlang C (load >= agents)."
+        + (
+            f"{e['differing_intervals']} of {e['intervals']} intervals differ at the {e['differs_level']:.0%} level (*; "
+            f"about {e['expected_by_chance']:.0f} would by chance even if Erlang C held exactly), "
+            if e.get("tested_intervals")
+            else f"intervals not tested for a difference (fewer than {DIFFERS_MIN_REPLICATIONS} replications), "
+        )
+        + f"{e['unstable_intervals']} are unstable under Erlang C (load >= agents)."
     )
     if "erlang_a_service_level" in e:
         lines.append(
@@ -129,9 +136,11 @@ def time_of_day_table(result) -> str:
             f"(simulated {fmt(result.summary.set_index('kpi').loc['abandon_rate', 'mean'], 'share')}): "
             "what remains between it and the simulation is the other mechanisms below."
         )
-    if e["differing_intervals"]:
+    if e["differing_intervals"] and e["explanations"]:
         lines.append("What Erlang C leaves out here:")
         lines += [f"  - {x}" for x in e["explanations"]]
+    elif e["differing_intervals"]:
+        lines.append("The scenario has none of the mechanisms Erlang C leaves out: flagged intervals are expected by chance.")
     return "\n".join(lines)
 
 
