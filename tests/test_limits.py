@@ -282,7 +282,7 @@ def test_reusing_an_out_folder_of_another_command_warns(tmp_path):
     assert again.exit_code == 0 and "warning" not in again.stderr
     res = invoke(["marginal", MINIMAL_PATH, "--agents", "0..1", *FAST, "--out", out])
     assert res.exit_code == 0, res.output
-    assert f"warning: {out} already holds output of `ska-sim run`; files of this marginal are added beside" in res.stderr
+    assert f"warning: {out} already holds output of `ska-sim run`; the files of this `ska-sim marginal` are added beside" in res.stderr
     assert (out / "summary.csv").exists() and (out / "marginal.csv").exists()
     assert json.loads((out / "manifest.json").read_text())["command"] == "marginal"
 

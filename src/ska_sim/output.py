@@ -211,7 +211,7 @@ def reuse_warning(out_dir: str | Path, command: str) -> str | None:
     prev = previous_command(out_dir)
     if prev is None or prev == command:
         return None
-    return (f"{out_dir} already holds output of `ska-sim {prev}`; files of this {command} are added beside "
+    return (f"{out_dir} already holds output of `ska-sim {prev}`; the files of this `ska-sim {command}` are added beside "
             "them and manifest.json is replaced")
 
 
