@@ -25,6 +25,7 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from scipy.special import betainc
 
 
 @dataclass(frozen=True)
@@ -80,37 +81,155 @@ def erlang_c_result(agents: int, rate_per_s: float, aht_s: float, threshold_s: f
 
 
 # --------------------------------------------------------------------------- Erlang A
-def _stationary(agents: int, lam: float, mu: float, theta: float) -> np.ndarray:
-    """p_n, n = 0..N, of the M/M/c+M chain, truncated where the tail is below 1e-16."""
-    c = int(agents)
-    load = lam / mu
-    n = np.arange(c + 1)
-    logp_low = n * math.log(load) - np.array([math.lgamma(k + 1) for k in n]) if load > 0 else np.where(n == 0, 0.0, -np.inf)
-    # waiting part: p_{c+j} = p_c * prod_{k=1..j} lam / (c mu + k theta)
-    excess = max(0.0, (lam - c * mu) / theta)
-    jmax = int(excess + 12 * math.sqrt(lam / theta + 1) + 50)
-    k = np.arange(1, jmax + 1)
-    logp_high = logp_low[-1] + np.cumsum(math.log(lam) - np.log(c * mu + k * theta)) if lam > 0 else np.full(jmax, -np.inf)
-    logp = np.concatenate([logp_low, logp_high])
-    logp -= logp.max()
-    p = np.exp(logp)
-    p /= p.sum()
-    return p
+_NEGLIGIBLE_LOG = 45.0  # terms e^-45 (3e-20) below the largest are left out of the low-state sum
 
 
-def _sum_exp_cdf(first_rate: float, theta: float, m: int, t: float) -> np.ndarray:
-    """P(S_j <= t) for j = 1..m, S_j a sum of independent Exp(first_rate + k theta), k = 1..j.
+def _bucket_rows(widths: np.ndarray) -> list[np.ndarray]:
+    """Rows grouped by the power of two of their array width, so that a few wide rows do not
+    pad every other row to their width."""
+    if len(widths) and widths.max() <= max(64, 2 * widths.min()):
+        return [np.arange(len(widths))]
+    key = np.floor(np.log2(np.maximum(widths, 1))).astype(np.int64)
+    return [np.flatnonzero(key == k) for k in np.unique(key)]
 
-    S_j is the j-th order statistic of j + first_rate/theta exponentials of rate theta
-    (Renyi's representation), so P(S_j <= t) = I_p(j, first_rate/theta + 1) with
-    p = 1 - exp(-theta t): the regularised incomplete beta function, for real arguments too.
+
+def _log_low(c: np.ndarray, load: np.ndarray) -> np.ndarray:
+    """log(sum_{n<c} p_n / p_c) = log(1/B(c, A) - 1) per row (-inf where c = 0), B = Erlang B.
+
+    p_{c-i} / p_c = t_i = prod_{k<i} (c - k) / A; the logs of the factors are summed as
+    log1p((c - k - A) / A), exact to rounding for thousands of agents (no factorials, no
+    cancellation). The t_i peak at i = c - A and fall like a normal density of variance A, so
+    the sum stops 10 sqrt(A) + 40 terms after the peak, where they are below 1e-20 of it.
+    Arrays are (terms, rows); sums run down the terms in order (cumsum), so that a row's value
+    does not depend on the other rows.
     """
-    from scipy.special import betainc
+    out = np.full(len(c), -np.inf)
+    m = np.minimum(c, np.ceil(np.maximum(c - load, 0.0) + 10.0 * np.sqrt(load) + 40.0)).astype(np.int64)
+    for rows in _bucket_rows(m):
+        rows = rows[m[rows] > 0]
+        if not len(rows):
+            continue
+        cr, ar, mr = c[rows], load[rows], m[rows]
+        k = np.arange(int(mr.max()))[:, None]
+        valid = k < mr
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(valid, np.log1p((cr - k - ar) / ar), 0.0)
+        logt = np.where(valid, np.cumsum(terms, axis=0), -np.inf)
+        top = logt.max(axis=0)
+        out[rows] = top + np.log(np.cumsum(np.exp(logt - top), axis=0)[-1])
+    return out
 
-    j = np.arange(1, m + 1)
-    if t <= 0:
-        return np.zeros(m)
-    return betainc(j, first_rate / theta + 1.0, -math.expm1(-theta * t))
+
+def _erlang_a_rows(c: np.ndarray, lam: np.ndarray, mu: np.ndarray, theta: float, t: float,
+                   service: bool) -> dict[str, np.ndarray]:
+    """Erlang A for rows with lam > 0: the M/M/c+M chain relative to p_c, in log space.
+
+    Waiting states p_{c+j} / p_c = q_j = prod_{k=1..j} lam / (c mu + k theta), j = 0..jmax with
+    jmax = excess + 10 sqrt(lam / theta + 1) + 10: the q_j peak at excess = (lam - c mu)^+ / theta
+    and fall at least like a normal density of variance lam / theta beyond it, so the states left
+    out are below e^-50 of the peak. Low states enter only through their sum (``_log_low``).
+    A caller who finds j waiting is answered with probability c mu / (c mu + (j+1) theta), and
+    within T with that times P(S_{j+1} <= T) = I_x(j+1, b), b = c mu / theta + 1,
+    x = 1 - exp(-theta T): the upper tail P(N >= j+1) of a negative binomial N (b, x), whose
+    probabilities follow one from the next by the ratio (b + i - 1) x / i, so that all j of a
+    row cost one cumulative sum and one incomplete beta function (for N > jmax).
+    Arrays are (j, rows); sums run down j in order, so a row's values do not depend on the others.
+    """
+    n = len(c)
+    load = lam / mu
+    cmu = c * mu
+    log_low = _log_low(c, load)
+    jmax = (np.maximum(0.0, (lam - cmu) / theta) + 10.0 * np.sqrt(lam / theta + 1.0) + 10.0).astype(np.int64)
+    res = {k: np.empty(n) for k in ("p_wait", "p_answer", "service_level", "asa_s", "abandon_rate")}
+    x = -math.expm1(-theta * t) if t > 0 else 0.0
+
+    def total(a: np.ndarray) -> np.ndarray:
+        return np.cumsum(a, axis=0)[-1]
+
+    for rows in _bucket_rows(jmax + 1):
+        lr, cm, jm = lam[rows], cmu[rows], jmax[rows]
+        j = np.arange(int(jm.max()) + 1)[:, None]
+        valid = j <= jm
+        steps = np.where(valid[1:], np.log1p(((cm - lr) + j[1:] * theta) / lr), 0.0)
+        logq = np.where(valid, np.concatenate([np.zeros((1, len(rows))), -np.cumsum(steps, axis=0)]), -np.inf)
+        low = log_low[rows]
+        top = np.maximum(low, logq.max(axis=0))
+        w_low = np.exp(low - top)
+        wq = np.exp(logq - top)  # 0 in the padding
+        rates = cm + (j + 1) * theta
+        served = wq * (cm / rates)  # weight of the answered among the waiting
+        z = w_low + total(wq)
+        answered = w_low + total(served)
+        res["p_wait"][rows] = total(wq) / z
+        res["p_answer"][rows] = answered / z
+        res["abandon_rate"][rows] = total(wq * ((j + 1) * theta / rates)) / z
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_wait = total(served * np.cumsum(1.0 / rates, axis=0))
+            res["asa_s"][rows] = np.where(answered > 0, mean_wait / answered, np.nan)
+        if not service:
+            res["service_level"][rows] = np.nan
+        elif x <= 0:
+            res["service_level"][rows] = w_low / z
+        else:
+            b = cm / theta + 1.0
+            i = j[1:]
+            logf0 = -(cm + theta) * t  # log P(N = 0) = b log(1 - x)
+            logf = np.concatenate([logf0[None, :], logf0 + np.cumsum(np.log((b + i - 1) / i) + math.log(x), axis=0)])
+            f = np.where(valid, np.exp(logf), 0.0)
+            # P(N >= j + 1) = sum_{l = j+1..jmax} P(N = l) + P(N > jmax): positive terms summed
+            # from the far end (accurate when small), and one incomplete beta function per row
+            beyond = np.cumsum(f[::-1], axis=0)[::-1]
+            within = np.concatenate([beyond[1:], np.zeros((1, len(rows)))]) + betainc(jm + 1.0, b, x)
+            res["service_level"][rows] = (w_low + total(served * within)) / z
+    with np.errstate(invalid="ignore", divide="ignore"):
+        res["occupancy"] = np.where(c > 0, load * res["p_answer"] / np.maximum(c, 1), np.nan)
+    return res
+
+
+def _erlang_c_rows(c: np.ndarray, lam: np.ndarray, aht: np.ndarray, t: float) -> dict[str, np.ndarray]:
+    """Erlang C for stable rows (0 < load < c), Erlang B from ``_log_low``: 1/B = 1 + sum_{n<c} p_n/p_c."""
+    load = lam * aht
+    b = np.exp(-np.logaddexp(0.0, _log_low(c, load)))
+    pw = c * b / (c - load * (1.0 - b))
+    drain = c / aht - lam
+    return {"p_wait": pw, "service_level": 1.0 - pw * np.exp(-drain * t), "asa_s": pw / drain,
+            "abandon_rate": np.zeros(len(c)), "occupancy": load / c}
+
+
+def erlang_arrays(agents, rate_per_s, aht_s, threshold_s: float = 20.0, patience_s: float | None = None,
+                  service: bool = True) -> dict[str, np.ndarray]:
+    """Erlang C (``patience_s`` None or infinite) or Erlang A for many (agents, rate, AHT) rows at
+    once, the arguments broadcast together: arrays ``p_wait``, ``service_level``, ``asa_s``,
+    ``abandon_rate``, ``occupancy``, ``stable``, the same quantities as ``erlang_result``.
+    ``service=False`` leaves the service level out (NaN), a third of the work. A row's values do
+    not depend on the other rows."""
+    c, lam, aht = (a.ravel() for a in np.broadcast_arrays(np.asarray(agents, dtype=np.int64),
+                                                         np.asarray(rate_per_s, dtype=float),
+                                                         np.asarray(aht_s, dtype=float)))
+    n = len(c)
+    out = {"p_wait": np.zeros(n), "service_level": np.ones(n), "asa_s": np.zeros(n),
+           "abandon_rate": np.zeros(n), "occupancy": np.zeros(n), "stable": np.ones(n, dtype=bool)}
+    erlang_a = patience_s is not None and math.isfinite(patience_s)
+    if erlang_a and (patience_s <= 0 or (aht <= 0).any()):
+        raise ValueError("patience_s and aht_s must be > 0")
+    busy = lam * aht > 0 if not erlang_a else lam > 0
+    if erlang_a:
+        rows = np.flatnonzero(busy)
+        part = _erlang_a_rows(c[rows], lam[rows], 1.0 / aht[rows], 1.0 / patience_s, threshold_s, service)
+    else:
+        unstable = busy & (lam * aht >= c)
+        for k, v in (("p_wait", 1.0), ("service_level", np.nan), ("asa_s", np.nan), ("occupancy", np.nan)):
+            out[k][unstable] = v
+        out["stable"][unstable] = False
+        rows = np.flatnonzero(busy & ~unstable)
+        part = _erlang_c_rows(c[rows], lam[rows], aht[rows], threshold_s)
+        if not service:
+            part["service_level"] = np.full(len(rows), np.nan)
+    for k in ("p_wait", "service_level", "asa_s", "abandon_rate", "occupancy"):
+        out[k][rows] = part[k]
+    if not service:
+        out["service_level"][~busy] = np.nan
+    return out
 
 
 def erlang_a_result(
@@ -121,24 +240,12 @@ def erlang_a_result(
         return erlang_c_result(agents, rate_per_s, aht_s, threshold_s)
     if patience_s <= 0 or aht_s <= 0:
         raise ValueError("patience_s and aht_s must be > 0")
-    c, lam, mu, theta = int(agents), rate_per_s, 1.0 / aht_s, 1.0 / patience_s
-    load = lam * aht_s
-    if lam <= 0:
+    c, load = int(agents), rate_per_s * aht_s
+    if rate_per_s <= 0:
         return ErlangResult("erlang_a", c, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
-    p = _stationary(c, lam, mu, theta)
-    pq = p[c:]  # a caller finds j = 0, 1, ... others waiting
-    j1 = np.arange(1, len(pq) + 1)
-    served = c * mu / (c * mu + j1 * theta)
-    rates = c * mu + j1 * theta
-    within = _sum_exp_cdf(c * mu, theta, len(pq), threshold_s)
-    mean_wait_if_served = np.cumsum(1.0 / rates)
-    p_wait = float(pq.sum())
-    p_answer = float(p[:c].sum() + (pq * served).sum())
-    sl = float(p[:c].sum() + (pq * served * within).sum())
-    asa = float((pq * served * mean_wait_if_served).sum() / p_answer) if p_answer > 0 else math.nan
-    abandon = 1.0 - p_answer
-    occupancy = load * p_answer / c if c > 0 else math.nan
-    return ErlangResult("erlang_a", c, load, p_wait, sl, asa, abandon, occupancy)
+    r = erlang_arrays(c, rate_per_s, aht_s, threshold_s, patience_s)
+    return ErlangResult("erlang_a", c, load, float(r["p_wait"][0]), float(r["service_level"][0]),
+                        float(r["asa_s"][0]), float(r["abandon_rate"][0]), float(r["occupancy"][0]))
 
 
 def erlang_result(
@@ -174,6 +281,20 @@ class Requirement:
         if self.occupancy_max is not None:
             ok &= r.occupancy <= self.occupancy_max + 1e-12
         return bool(ok)
+
+    def met(self, r: dict[str, np.ndarray]) -> np.ndarray:
+        """``met_by`` for every row of an ``erlang_arrays`` result (the same comparisons)."""
+        ok = r["stable"].copy()
+        with np.errstate(invalid="ignore"):
+            if self.service_level is not None:
+                ok &= r["service_level"] >= self.service_level - 1e-12
+            if self.answer_rate is not None:
+                ok &= (1 - r["abandon_rate"]) >= self.answer_rate - 1e-12
+            if self.asa_max_s is not None:
+                ok &= r["asa_s"] <= self.asa_max_s + 1e-12
+            if self.occupancy_max is not None:
+                ok &= r["occupancy"] <= self.occupancy_max + 1e-12
+        return ok
 
 
 def required_agents(
