@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: setup browser run test bench clean
+.PHONY: setup browser run test bench figures clean
 
 $(BIN)/ska-sim: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,18 +11,19 @@ $(BIN)/ska-sim: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(BIN)/ska-sim
 
-setup: $(BIN)/ska-sim browser
+setup: $(BIN)/ska-sim
 
-# The report test opens the HTML report in a real browser: Debian's chromium, installed if missing.
+# Only the report's browser test needs a browser: Debian's chromium, installed by `make test` if missing
+# (not by `make run`, which only simulates).
 browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  (echo "installing chromium (Debian package) for the report's browser test" && \
 	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-run: setup            ## set up and simulate the SKA baseline week
+run: setup            ## set up and simulate the SKA baseline week (no browser needed)
 	$(BIN)/ska-sim run scenarios/baseline.toml --out runs/baseline
 
-test: setup           ## set up and run the whole test suite
+test: setup browser   ## set up and run the whole test suite (installs chromium for the report's browser test)
 	$(BIN)/python -m pytest -q
 
 clean:
@@ -34,3 +35,6 @@ $(VENV)/.bench: $(BIN)/ska-sim
 
 bench: $(VENV)/.bench   ## speed and memory benchmarks (not part of make test): writes benchmarks/results.md
 	$(BIN)/python benchmarks/run.py
+
+figures: $(BIN)/ska-sim   ## regenerate the baseline figures the README quotes (benchmarks/readme_figures.py)
+	$(BIN)/python benchmarks/readme_figures.py --write

@@ -101,9 +101,12 @@ def test_shrinkage_turns_phone_agents_into_paid_agents():
     table = shrinkage_table(s, tl, agents)
     assert table["agents_at_work"].iloc[0] == pytest.approx(10 / 0.8)
     assert table["agents_paid"].iloc[0] == pytest.approx(10 / 0.8 / 0.9)
-    f = fte(s, table, tl.interval_s, days=7)
-    assert f["paid_hours"] == pytest.approx(len(agents) * 0.5 * 10 / 0.72)
-    assert f["fte"] == pytest.approx(f["paid_hours"] / 40)
+    measured = table[tl.iv_measured()]
+    f = fte(s, measured, tl.interval_s)
+    assert f["paid_hours"] == pytest.approx(len(measured) * 0.5 * 10 / 0.72)
+    # the measured window is Mon 2 - Wed 4 March 2026: 3 working days, a norm of 3 x 8 = 24 h
+    assert f["working_time_norm_hours"] == pytest.approx(24)
+    assert f["fte"] == pytest.approx(f["paid_hours"] / 24)
     assert f["shrinkage_total"] == pytest.approx(1 - 0.72)
 
 

@@ -47,7 +47,7 @@ def test_compare_command_with_per_file_overrides(tmp_path):
                                     "--workers", "1", "--format", "json", "--out", str(out)])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    assert doc["scenarios"] == ["minimal.toml", "minimal.toml --set staffing.scale=1.5"]
+    assert doc["scenarios"] == ["minimal (minimal.toml)", "minimal (minimal.toml) --set staffing.scale=1.5"]
     sl = next(r for r in doc["kpis"] if r["kpi"] == "service_level")
     assert sl["1:diff"] > 0 and sl["1:significant"]
     off = next(r for r in doc["kpis"] if r["kpi"] == "offered")

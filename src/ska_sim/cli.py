@@ -32,7 +32,11 @@ _scenario = _Lazy()
 
 def load_scenario(*args, **kwargs):
     """The scenario, validated; values that look like typing mistakes are warned about on stderr."""
-    s = _scenario.load_scenario(*args, **kwargs)
+    return warn_about(_scenario.load_scenario(*args, **kwargs))
+
+
+def warn_about(s):
+    """Print the scenario's warnings (values that look like typing mistakes) on stderr."""
     for w in _scenario.scenario_warnings(s):
         click.echo(f"warning: {w}", err=True)
     return s
@@ -79,7 +83,7 @@ def handles_bad_input(f):
 def emit(doc, fmt: str, text, out_dir: str | None = None, what: str = "Tables") -> None:
     """Print a result as JSON (its ``to_json()``) or as text, and say where files went."""
     if fmt == "json":
-        click.echo(json.dumps(doc.to_json(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(doc.to_json(), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         click.echo(text())
         if out_dir:
@@ -289,7 +293,7 @@ def staff(scenario_file, shifts_file, method, scope, replications, seed, overrid
     finally:
         progress.close()
     if out_dir:
-        write_staffing(result, out_dir)
+        write_staffing(result, out_dir, source=scenario_file, overrides=overrides)
     emit(result, fmt, lambda: staffing_text(result), out_dir, "Tables, coverage plot and manifest")
 
 
@@ -298,14 +302,18 @@ def staff(scenario_file, shifts_file, method, scope, replications, seed, overrid
 @replications_option("Replications (default: the first scenario's).")
 @seed_option("Root seed, shared by all (default: the first scenario's).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write comparison.csv, each scenario's tables and manifest.json here.")
+@click.option("--allow-different-calendars", "allow_calendars", is_flag=True,
+              help="Compare scenarios whose measured windows differ (start, days, interval, open days): "
+                   "counts and hours then become rates per open day.")
 @format_option
 @executor_options
 @handles_bad_input
-def compare(tokens, replications, seed, out_dir, fmt, executor) -> None:
+def compare(tokens, replications, seed, out_dir, allow_calendars, fmt, executor) -> None:
     """Run scenarios with common random numbers; KPIs side by side with paired differences.
 
     A --set after a file applies to that file only (so one file can appear twice with
-    different overrides); a --set before the first file applies to all.
+    different overrides); a --set before the first file applies to all. Scenarios must
+    measure the same calendar window unless --allow-different-calendars is given.
     """
     from .output import write_comparison
     from .report.text import compare_text
@@ -318,7 +326,8 @@ def compare(tokens, replications, seed, out_dir, fmt, executor) -> None:
     problems, loaded = [], []
     for v in variants:
         try:
-            loaded.append((v.label, v.load(common)))
+            s = warn_about(v.load(common))
+            loaded.append((v.label_for(s, common), s))
         except _scenario.ScenarioError as exc:
             problems += exc.problems
     if problems:
@@ -326,11 +335,12 @@ def compare(tokens, replications, seed, out_dir, fmt, executor) -> None:
     check_out(out_dir, "compare")
     progress = Progress("scenarios")
     try:
-        cmp = run_compare(loaded, replications, seed, executor=executor, progress=progress)
+        cmp = run_compare(loaded, replications, seed, executor=executor, progress=progress,
+                          allow_different_calendars=allow_calendars)
     finally:
         progress.close()
     if out_dir:
-        write_comparison(cmp, out_dir)
+        write_comparison(cmp, out_dir, sources=[(v.path, [*common, *v.overrides]) for v in variants])
     emit(cmp, fmt, lambda: compare_text(cmp), out_dir)
 
 
@@ -360,6 +370,7 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
             problems += exc.problems
     if problems:
         raise _scenario.ScenarioError(problems)
+    base = load_scenario(scenario_file, overrides)  # the file with the common --set, before any --vary value
     check_out(out_dir, "sweep")
     progress = Progress("points")
     try:
@@ -367,13 +378,15 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
     finally:
         progress.close()
     if out_dir:
-        write_sweep(sw, out_dir)
+        write_sweep(sw, out_dir, base_scenario=base, source=scenario_file, overrides=overrides)
     emit(sw, fmt, lambda: sweep_text(sw), out_dir, "Table and plots")
 
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
-@agents_option("-2..+4", "Agents to add or remove for every open hour.")
+@agents_option("-2..+4", "Agents on the phones to add or remove for every open hour.")
+@click.option("--fte", "fte_range", default=None, metavar="FROM..TO",
+              help="Instead of --agents: full-time equivalents of paid time to add or remove, e.g. -1..+3.")
 @spread_option
 @replications_option("Replications per step.")
 @seed_option("Root seed, shared by every step.")
@@ -382,56 +395,66 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
 @format_option
 @executor_options
 @handles_bad_input
-def marginal(scenario_file, agent_range, spread, replications, seed, overrides, out_dir, fmt, executor) -> None:
-    """What each agent more or fewer buys: service level, callers answered and lost, waiting hours."""
+def marginal(scenario_file, agent_range, fte_range, spread, replications, seed, overrides, out_dir, fmt, executor) -> None:
+    """What each agent (or FTE) more or fewer buys: service level, callers answered and lost, waiting hours, cost."""
+    from click.core import ParameterSource
+
     from .output import write_marginal
     from .report.text import marginal_text
     from .whatif import marginal as run_marginal
     from .whatif import parse_agent_range
 
-    steps = parse_agent_range(agent_range)
+    if fte_range is not None and click.get_current_context().get_parameter_source("agent_range") is not ParameterSource.DEFAULT:
+        _fail(["--agents and --fte: give one of them (steps in agents on the phones, or in FTE)"])
+    unit = "fte" if fte_range is not None else "agents"
+    steps = parse_agent_range(fte_range, "--fte") if fte_range is not None else parse_agent_range(agent_range)
     scenario = load_scenario(scenario_file, overrides)
     check_out(out_dir, "marginal")
     progress = Progress("steps")
     try:
-        mg = run_marginal(scenario, steps, spread, replications, seed, executor=executor, progress=progress)
+        mg = run_marginal(scenario, steps, spread, replications, seed, executor=executor, progress=progress, unit=unit)
     finally:
         progress.close()
     if out_dir:
-        write_marginal(mg, scenario, out_dir)
+        write_marginal(mg, scenario, out_dir, source=scenario_file, overrides=overrides)
     emit(mg, fmt, lambda: marginal_text(mg, scenario), out_dir)
 
 
-@main.command()
-@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("tokens", nargs=-1, required=True, type=click.UNPROCESSED,
+                metavar="SCENARIO [--set K=V]... [--compare OTHER.toml [--set K=V]...]...")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
-@click.option("--compare", "others", multiple=True, type=click.Path(dir_okay=False), help="Another scenario to show side by side (repeatable).")
 @agents_option("-2..+2", "Steps of the marginal-value table.")
 @spread_option
 @replications_option("Replications (default: the scenario's).")
 @seed_option("Root seed (default: the scenario's).")
-@set_option
 @executor_options
 @handles_bad_input
-def report(scenario_file, output, others, agent_range, spread, replications, seed, overrides, executor) -> None:
-    """A self-contained HTML report of SCENARIO for a manager: verdicts, tables, plots, assumptions."""
+def report(tokens, output, agent_range, spread, replications, seed, executor) -> None:
+    """A self-contained HTML report of SCENARIO for a manager: verdicts, tables, plots, assumptions.
+
+    --compare OTHER.toml shows another scenario side by side (repeatable). Each --set K=V
+    applies to the file it follows: after SCENARIO to SCENARIO only, after --compare OTHER
+    to OTHER only; a --set before SCENARIO applies to every file.
+    """
     from .output import write_text
     from .report.html import build_report
     from .runner import simulate
-    from .whatif import Variant, compare, marginal, parse_agent_range
+    from .whatif import compare, marginal, parse_agent_range, parse_report_tokens
 
+    main_variant, others, common = parse_report_tokens(list(tokens))
     steps = parse_agent_range(agent_range)
-    scenario = load_scenario(scenario_file, overrides)
-    check_out_file(output, "-o")
-    variants = [(Variant(scenario_file, tuple(overrides)).label, scenario)]
-    problems = []
-    for o in others:
+    problems, variants = [], []
+    for v in (main_variant, *others):
         try:
-            variants.append((Variant(o).label, load_scenario(o, overrides)))
+            s = warn_about(v.load(common))
+            variants.append((v.label_for(s, common), s))
         except _scenario.ScenarioError as exc:
             problems += exc.problems
     if problems:
         raise _scenario.ScenarioError(problems)
+    scenario = variants[0][1]
+    check_out_file(output, "-o")
     progress = Progress("marginal-value steps")
     try:
         result = simulate(scenario, replications=replications, seed=seed, executor=executor)
@@ -439,7 +462,7 @@ def report(scenario_file, output, others, agent_range, spread, replications, see
         cmp = compare(variants, replications, seed, executor=executor) if others else None
     finally:
         progress.close()
-    write_text(output, build_report(result, mg, cmp))
+    write_text(output, build_report(result, mg, cmp, label=variants[0][0]))
     click.echo(f"Report written to {output}")
 
 

@@ -352,21 +352,34 @@ def summarise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 # --------------------------------------------------------------------------- targets
+# Which way is good for each KPI a target can be set on (README, "KPIs").
+KPI_BETTER = {"service_level": "higher", "answer_rate": "higher", "fcr": "higher", "abandon_rate": "lower",
+              "asa_s": "lower"}
+
+
 @dataclass(frozen=True)
 class Target:
-    """One target: the KPI, its bound(s) and how to read it."""
+    """One target: the KPI, its bound and how to read it.
+
+    ``low`` / ``high`` are requirements (the KPI must be >= low, <= high). ``benchmark_high``
+    is the top of a benchmark band on a KPI where more is better (FCR 70-75%): above it is
+    better than the benchmark, reported in words, never a failure.
+    """
 
     kpi: str
     low: float | None = None  # the KPI must be >= low
     high: float | None = None  # the KPI must be <= high
+    benchmark_high: float | None = None  # top of a benchmark band; above it is better, not a miss
+
+    def _fmt(self, x: float) -> str:
+        return f"{x:.0%}" if KPI_UNITS[self.kpi] == "share" else f"{x:g} s"
 
     def describe(self) -> str:
-        def fmt(x: float) -> str:
-            return f"{x:.0%}" if KPI_UNITS[self.kpi] == "share" else f"{x:g} s"
-
+        if self.benchmark_high is not None and self.low is not None:
+            return f"{self._fmt(self.low)}-{self._fmt(self.benchmark_high)} benchmark (above is better)"
         if self.low is not None and self.high is not None:
-            return f"{fmt(self.low)}-{fmt(self.high)}"
-        return f">= {fmt(self.low)}" if self.low is not None else f"<= {fmt(self.high)}"
+            return f"{self._fmt(self.low)}-{self._fmt(self.high)}"
+        return f">= {self._fmt(self.low)}" if self.low is not None else f"<= {self._fmt(self.high)}"
 
     def met(self, values: np.ndarray) -> np.ndarray:
         v = np.asarray(values, float)
@@ -393,6 +406,16 @@ class Target:
         hi_ok = self.high is None or ci_low <= self.high
         return "UNCERTAIN" if (lo_ok and hi_ok) else "FAIL"
 
+    def reading(self, mean: float) -> str:
+        """Where the mean lies against a benchmark band, in words ('' for plain targets)."""
+        if self.benchmark_high is None or math.isnan(mean):
+            return ""
+        if mean > self.benchmark_high + 1e-12:
+            return "above benchmark"
+        if self.low is not None and mean < self.low - 1e-12:
+            return "below benchmark"
+        return "within benchmark"
+
 
 def targets_of(scenario) -> list[Target]:
     t = scenario.targets
@@ -400,7 +423,8 @@ def targets_of(scenario) -> list[Target]:
     if t.answer_rate is not None:
         out.append(Target("answer_rate", low=t.answer_rate))
     if t.fcr is not None:
-        out.append(Target("fcr", low=t.fcr.min, high=t.fcr.max if t.fcr.max < 1 else None))
+        # FCR 70-75% is a benchmark band (SKA): below it is a miss, above it better than the benchmark
+        out.append(Target("fcr", low=t.fcr.min, benchmark_high=t.fcr.max if t.fcr.max < 1 else None))
     if t.abandon_rate_max is not None:
         out.append(Target("abandon_rate", high=t.abandon_rate_max))
     if t.asa_max_s is not None:
@@ -412,6 +436,7 @@ __all__ = [
     "COUNT_FIELDS",
     "KPI_NAMES",
     "KPI_UNITS",
+    "KPI_BETTER",
     "Collector",
     "ReplicationCounts",
     "Target",

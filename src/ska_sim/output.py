@@ -254,6 +254,7 @@ def write_staffing(st, out_dir: str | Path, *, source: str | None = None,
         "plan_summary.csv": st.plan_result.summary,
         "plan_targets.csv": st.plan_result.targets,
         "plan_intervals.csv": st.plan_result.intervals,
+        **({"plans.csv": st.comparison} if st.comparison is not None else {}),
     }
     if st.shift_plan is not None:
         tables["shift_plan.csv"] = st.shift_plan

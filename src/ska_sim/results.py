@@ -15,8 +15,11 @@ interval over replications; counts are calls per group per replication):
 - ``call_types``: ``call_type``, KPIs (no occupancy)
 - ``summary``: ``kpi``, ``unit``, ``mean``, ``ci_low``, ``ci_high`` over the measured window
 - ``targets``: ``kpi``, ``target``, ``mean``, ``ci_low``, ``ci_high``, ``status``
-  (PASS/FAIL/UNCERTAIN), ``days_met_share`` (share of simulated days, all replications,
-  on which the day as a whole met the target)
+  (PASS/FAIL/UNCERTAIN), ``reading`` (for a benchmark band such as FCR 70-75%: "below
+  benchmark", "within benchmark" or "above benchmark", which is better than the benchmark and
+  a PASS), ``days_met_share`` (share of simulated days, all replications, on which the day as
+  a whole met the target), ``replications_met_share`` (share of replications whose whole
+  window met it: the chance of meeting the target over the window, e.g. this week)
 - ``per_replication``: ``replication`` and the window KPIs of each replication
 
 ``erlang_c_differs`` is a two-sided test at the 5% level (``DIFFERS_LEVEL``) of "Erlang C
@@ -174,7 +177,9 @@ class SimulationResult:
                     "ci_low": s["ci_low"],
                     "ci_high": s["ci_high"],
                     "status": t.status(s["mean"], s["ci_low"], s["ci_high"]),
+                    "reading": t.reading(s["mean"]),
                     "days_met_share": float(t.met(day_values).mean()) if day_values.size else math.nan,
+                    "replications_met_share": float(t.met(levels["window"][t.kpi][:, 0]).mean()),
                 }
             )
         targets = pd.DataFrame(trows)

@@ -279,6 +279,7 @@ class ShrinkageShares(_Model):
 
 class Shrinkage(ShrinkageShares):
     fte_hours_per_week: float = Field(40.0, gt=0.0, le=168.0)
+    fte_per_head: float = Field(1.0, gt=0.0, le=1.0)  # average contract of one person, in FTE (heads = FTE / this)
     weekday: dict[Weekday, ShrinkageShares] = {}
 
     def shares(self, weekday: str) -> tuple[float, float]:

@@ -20,6 +20,7 @@ allocation, which is optimal when each interval's gain per extra agent decreases
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
@@ -418,20 +419,70 @@ def shrinkage_table(s: Scenario, tl: Timeline, agents: np.ndarray) -> pd.DataFra
     )
 
 
-def fte(s: Scenario, table: pd.DataFrame, interval_s: int, days: int) -> dict[str, float]:
-    """Hours per measured window and full-time equivalents per week."""
+def working_days(s: Scenario) -> list:
+    """The working days of the measured window: Monday to Friday, less the closed dates
+    (``calendar.closed`` lists public holidays). Weekends count as no working day even when
+    the line is open then: the working-time norm of a full-time advisor is per calendar week."""
+    cal = s.calendar
+    closed = set(cal.closed)
+    days = (cal.start + dt.timedelta(days=i) for i in range(cal.days))
+    return [d for d in days if d.weekday() < 5 and d not in closed]
+
+
+def working_time_norm_h(s: Scenario) -> float:
+    """Paid hours of one full-time equivalent over the measured window: ``fte_hours_per_week``
+    / 5 per working day (40 h in an ordinary Monday-Friday week; 80 h in two)."""
+    return len(working_days(s)) * s.shrinkage.fte_hours_per_week / 5
+
+
+def fte_of(s: Scenario, paid_hours: float) -> float:
+    """Full-time equivalents of ``paid_hours`` paid over the measured window: paid hours / the
+    window's working-time norm. The one definition every command uses; NaN without a working day."""
+    norm = working_time_norm_h(s)
+    return paid_hours / norm if norm > 0 else math.nan
+
+
+def heads_of(s: Scenario, fte_value: float) -> float:
+    """People needed for ``fte_value`` FTE at ``shrinkage.fte_per_head`` FTE per person, rounded up."""
+    if not math.isfinite(fte_value):
+        return math.nan
+    return float(math.ceil(fte_value / s.shrinkage.fte_per_head - 1e-9))
+
+
+def paid_hours_of(s: Scenario, tl: Timeline, agents: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Paid hours of agents on the phones per interval: / (1 - in-shift shrinkage) / (1 - absence)."""
+    table = shrinkage_table(s, tl, agents)
+    paid = table["agents_paid"].to_numpy()
+    if mask is not None:
+        paid = paid[mask]
+    return float(paid.sum() * tl.interval_s / 3600)
+
+
+def fte(s: Scenario, table: pd.DataFrame, interval_s: int) -> dict[str, float]:
+    """The shrinkage chain of a plan over the measured window: hours on the phones -> hours at
+    work -> paid hours -> FTE (paid hours / the window's working-time norm) -> heads.
+
+    ``table`` is a :func:`shrinkage_table` of the measured intervals. Check by hand: one
+    Monday-Friday week, FTE = paid hours / 40.
+    """
     h = interval_s / 3600
-    weeks = max(days / 7, 1e-9)
     phones = float(table["agents_on_phones"].sum() * h)
     work = float(table["agents_at_work"].sum() * h)
     paid = float(table["agents_paid"].sum() * h)
-    per_week = s.shrinkage.fte_hours_per_week
+    norm = working_time_norm_h(s)
+    weeks = norm / s.shrinkage.fte_hours_per_week
+    value = fte_of(s, paid)
     return {
         "phone_hours": phones,
         "hours_at_work": work,
         "paid_hours": paid,
-        "fte": paid / weeks / per_week,
-        "fte_hours_per_week": per_week,
+        "working_days": float(len(working_days(s))),
+        "working_time_norm_hours": norm,
+        "paid_hours_per_week": paid / weeks if weeks > 0 else math.nan,
+        "fte": value,
+        "fte_hours_per_week": s.shrinkage.fte_hours_per_week,
+        "heads": heads_of(s, value),
+        "fte_per_head": s.shrinkage.fte_per_head,
         "shrinkage_total": 1 - phones / paid if paid > 0 else 0.0,
     }
 
@@ -445,12 +496,18 @@ class StaffingResult:
     method: str
     scope: str
     requirements: pd.DataFrame  # per measured interval
-    scopes: pd.DataFrame  # Erlang agent-hours per scope, and the saving against interval scope
+    scopes: pd.DataFrame  # agent-hours per method and scope, and the change against the Erlang interval plan
     fte: dict
     plans: dict[str, Plan]
     shift_plan: pd.DataFrame | None
     coverage: pd.DataFrame | None
     plan_result: object  # SimulationResult of the final plan (the shift plan when shifts are given)
+    comparison: pd.DataFrame | None = None  # today's plan beside each recommendation, simulated (PLAN_COLUMNS)
+    recommended: str = ""  # the row of ``comparison`` that is the recommendation
+
+    def verdict(self) -> str:
+        """The recommended plan's verdict in simulation, in plain words ('' when it meets every target)."""
+        return plan_verdict(self)
 
     def to_json(self) -> dict:
         from .results import _num, _records
@@ -464,8 +521,62 @@ class StaffingResult:
             "fte": {k: _num(v) for k, v in self.fte.items()},
             "shift_plan": _records(self.shift_plan) if self.shift_plan is not None else None,
             "coverage": _records(self.coverage) if self.coverage is not None else None,
+            "plans": _records(self.comparison) if self.comparison is not None else None,
+            "recommended": self.recommended,
+            "verdict": self.verdict(),
             "plan": self.plan_result.to_json(),
         }
+
+
+PLAN_TARGET_KPIS = ("service_level", "answer_rate", "abandon_rate", "asa_s", "fcr")
+
+
+def plan_row(s: Scenario, name: str, phone_hours: float, paid_hours: float, result) -> dict:
+    """One plan, simulated: its hours, FTE and heads, and per target the mean, interval,
+    status, share of days met and share of replications (the window) met."""
+    value = fte_of(s, paid_hours)
+    row = {"plan": name, "phone_hours": phone_hours, "paid_hours": paid_hours, "fte": value,
+           "heads": heads_of(s, value)}
+    statuses = []
+    for t in result.targets.itertuples():
+        row[t.kpi] = t.mean
+        row[f"{t.kpi}_ci_low"], row[f"{t.kpi}_ci_high"] = t.ci_low, t.ci_high
+        row[f"{t.kpi}_status"] = t.status
+        row[f"{t.kpi}_days_met_share"] = t.days_met_share
+        row[f"{t.kpi}_replications_met_share"] = t.replications_met_share
+        statuses.append(t.status)
+    row["verdict"] = "FAIL" if "FAIL" in statuses else ("UNCERTAIN" if "UNCERTAIN" in statuses else "PASS")
+    return row
+
+
+def plan_verdict(st: StaffingResult) -> str:
+    """Plain words when the recommended plan fails or is uncertain in simulation."""
+    if st.comparison is None or not st.recommended:
+        return ""
+    row = st.comparison.set_index("plan").loc[st.recommended]
+    if row["verdict"] == "PASS":
+        return ""
+    from .kpi import KPI_UNITS
+
+    misses = []
+    for kpi in PLAN_TARGET_KPIS:
+        status = row.get(f"{kpi}_status")
+        if isinstance(status, str) and status != "PASS":
+            unit = KPI_UNITS[kpi]
+            shown = (lambda x: f"{x:.1%}") if unit == "share" else (lambda x: f"{x:.1f} s")
+            misses.append(
+                f"{kpi.replace('_', ' ')} {status} at {shown(row[kpi])} [{shown(row[f'{kpi}_ci_low'])}, "
+                f"{shown(row[f'{kpi}_ci_high'])}], met on {row[f'{kpi}_days_met_share']:.0%} of days and over the "
+                f"window in {row[f'{kpi}_replications_met_share']:.0%} of replications"
+            )
+    word = "FAILS" if row["verdict"] == "FAIL" else "is UNCERTAIN against"
+    advice = ("Erlang per interval is optimistic here (queues carry over between intervals, patience and handle "
+              "times are not exponential): use --method simulation for a plan checked by the simulator."
+              if st.method == "erlang" else
+              "The simulation method did not settle on a plan that meets every target: try more replications (-r) "
+              "or another --scope.")
+    return f"WARNING: the recommended plan ({st.recommended}) {word} its targets in simulation: " + "; ".join(misses) + \
+        f". {advice}"
 
 
 def plan_staffing(
@@ -508,8 +619,9 @@ def plan_staffing(
                 "method": key.split("_")[0],
                 "scope": key.split("_", 1)[1],
                 "agent_hours": float(p.agents[m].sum() * h),
-                "saving_vs_interval_hours": base_hours - float(p.agents[m].sum() * h),
-                "saving_vs_interval_share": (base_hours - float(p.agents[m].sum() * h)) / base_hours if base_hours else 0.0,
+                "change_vs_erlang_interval_hours": float(p.agents[m].sum() * h) - base_hours,
+                "change_vs_erlang_interval_share": (float(p.agents[m].sum() * h) - base_hours) / base_hours
+                if base_hours else 0.0,
                 "iterations": p.iterations,
                 "converged": p.converged,
             }
@@ -525,7 +637,7 @@ def plan_staffing(
     if method == "simulation":
         req["agents_simulation"] = chosen.agents[m]
         req["simulated_service_level"] = chosen.service_level[m]
-    fte_info = fte(s, req, tl.interval_s, int(len(np.unique(tl.iv_day[m]))))
+    fte_info = fte(s, req, tl.interval_s)
 
     shift_plan = coverage_df = None
     final_agents = chosen.agents
@@ -551,7 +663,32 @@ def plan_staffing(
                 "surplus_at_work": covered[m] - at_work[m],
             }
         )
-    say("simulating the plan")
-    plan_result = simulate(with_agents(s, tl, final_agents), replications=replications, seed=seed, workers=workers,
-                           executor=executor)
-    return StaffingResult(s, method, scope, req, scopes, fte_info, plans, shift_plan, coverage_df, plan_result)
+    # every plan simulated on the same callers, today's beside the recommendations (the loop closed)
+    def run(agents: np.ndarray | None):
+        scen = s if agents is None else with_agents(s, tl, agents)
+        return simulate(scen, replications=replications, seed=seed, workers=workers, executor=executor)
+
+    rows = []
+    say("simulating today's plan")
+    rows.append(plan_row(s, "today", float(tl.iv_agents[m].sum() * h), paid_hours_of(s, tl, tl.iv_agents, m),
+                         run(None)))
+    plan_result = None
+    recommended = ""
+    for key, p in plans.items():
+        name = key.replace("_", " ")
+        say(f"simulating the {name} plan")
+        r = run(p.agents)
+        rows.append(plan_row(s, name, float(p.agents[m].sum() * h), paid_hours_of(s, tl, p.agents, m), r))
+        if p is chosen:
+            plan_result, recommended = r, name
+    if shift_plan is not None:
+        say("simulating the shift plan")
+        plan_result = run(final_agents)
+        absence = {d.isoformat(): s.shrinkage.shares(WEEKDAYS[d.weekday()])[1] for d in tl.dates}
+        paid = float(sum(ph / (1 - absence[d]) for d, ph in zip(shift_plan["date"], shift_plan["paid_hours"])))
+        recommended = "shift plan"
+        rows.append(plan_row(s, recommended, float(final_agents[m].sum() * h), paid, plan_result))
+    comparison = pd.DataFrame(rows)
+    comparison.insert(1, "recommended", comparison["plan"] == recommended)
+    return StaffingResult(s, method, scope, req, scopes, fte_info, plans, shift_plan, coverage_df, plan_result,
+                          comparison, recommended)

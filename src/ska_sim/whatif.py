@@ -8,6 +8,7 @@ two independent intervals; a difference is significant when its interval exclude
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from dataclasses import dataclass
@@ -29,11 +30,23 @@ class Variant:
 
     @property
     def label(self) -> str:
-        name = Path(self.path).name
-        return " ".join([name, *[f"--set {o}" for o in self.overrides]])
+        """The file and its overrides (before the scenario is loaded)."""
+        return " ".join([Path(self.path).name, *[f"--set {o}" for o in self.overrides]])
+
+    def label_for(self, scenario: Scenario, common: tuple[str, ...] = ()) -> str:
+        """What was run: the scenario's name, its file in brackets, and every --set applied to it."""
+        sets = [f"--set {o}" for o in (*common, *self.overrides)]
+        return " ".join([f"{scenario.name} ({Path(self.path).name})", *sets])
 
     def load(self, common: tuple[str, ...] = ()) -> Scenario:
         return load_scenario(self.path, tuple(common) + tuple(self.overrides))
+
+
+def _set_value(tok: str, it) -> str:
+    value = tok.split("=", 1)[1] if tok.startswith("--set=") else next(it, None)
+    if value is None:
+        raise ScenarioError([Problem("--set", "", "needs KEY.PATH=VALUE")])
+    return value
 
 
 def parse_variants(tokens: list[str]) -> tuple[list[Variant], tuple[str, ...]]:
@@ -44,9 +57,7 @@ def parse_variants(tokens: list[str]) -> tuple[list[Variant], tuple[str, ...]]:
     it = iter(tokens)
     for tok in it:
         if tok == "--set" or tok.startswith("--set="):
-            value = tok.split("=", 1)[1] if tok.startswith("--set=") else next(it, None)
-            if value is None:
-                raise ScenarioError([Problem("--set", "", "needs KEY.PATH=VALUE")])
+            value = _set_value(tok, it)
             if variants:
                 variants[-1].overrides += (value,)
             else:
@@ -58,11 +69,48 @@ def parse_variants(tokens: list[str]) -> tuple[list[Variant], tuple[str, ...]]:
     return variants, tuple(common)
 
 
+def parse_report_tokens(tokens: list[str]) -> tuple[Variant, list[Variant], tuple[str, ...]]:
+    """``A.toml --set k=v --compare B.toml --set k=w`` -> (A with its --set, [B with its --set], common).
+
+    Each --set binds to the file it follows (the scenario, or the --compare file before it);
+    a --set before the scenario file applies to every file.
+    """
+    main: Variant | None = None
+    others: list[Variant] = []
+    common: list[str] = []
+    it = iter(tokens)
+    for tok in it:
+        if tok == "--set" or tok.startswith("--set="):
+            value = _set_value(tok, it)
+            target = others[-1] if others else main
+            if target is None:
+                common.append(value)
+            else:
+                target.overrides += (value,)
+        elif tok == "--compare" or tok.startswith("--compare="):
+            path = tok.split("=", 1)[1] if tok.startswith("--compare=") else next(it, None)
+            if not path:
+                raise ScenarioError([Problem("--compare", "", "needs a scenario file")])
+            if main is None:
+                raise ScenarioError([Problem("--compare", path, "comes after the scenario file")])
+            others.append(Variant(path))
+        elif tok.startswith("-"):
+            raise ScenarioError([Problem(tok, "", "unknown option here")])
+        elif main is None:
+            main = Variant(tok)
+        else:
+            raise ScenarioError([Problem(tok, "", "one scenario file; compare others with --compare FILE")])
+    if main is None:
+        raise ScenarioError([Problem("report", "", "needs a scenario file")])
+    return main, others, tuple(common)
+
+
 @dataclass
 class Comparison:
     labels: list[str]
     results: list  # SimulationResult per variant
     table: pd.DataFrame  # kpi, unit, then per variant mean/ci, and differences to the first
+    per_day: bool = False  # counts and hours as rates per open day (scenarios with different calendars)
 
     def to_json(self) -> dict:
         from .results import _records
@@ -71,6 +119,7 @@ class Comparison:
             "scenarios": self.labels,
             "seed": self.results[0].seed,
             "replications": self.results[0].replications,
+            "per_open_day": self.per_day,
             "kpis": _records(self.table),
             "targets": {label: _records(r.targets) for label, r in zip(self.labels, self.results)},
         }
@@ -83,11 +132,57 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float
     return float(mean[0]), float(lo[0]), float(hi[0])
 
 
+def measured_window(s: Scenario) -> dict:
+    """What a scenario's totals are totals of: the measured dates, the interval length, and the
+    opening hours of every measured open day."""
+    cal = s.calendar
+    closed = set(cal.closed)
+    open_days = []
+    for i in range(cal.days):
+        d = cal.start + dt.timedelta(days=i)
+        hours = cal.date_hours.get(d, cal.hours.get(WEEKDAYS[d.weekday()]))
+        if hours is not None and d not in closed and WEEKDAYS[d.weekday()] in cal.hours:
+            open_days.append((d.isoformat(), *hours.label()))
+    return {"start": cal.start.isoformat(), "days": cal.days, "interval_min": cal.interval_min, "open_days": open_days}
+
+
+def window_differences(a: Scenario, b: Scenario) -> list[str]:
+    """How the measured windows of two scenarios differ, in words (empty when they are the same)."""
+    wa, wb = measured_window(a), measured_window(b)
+    out = []
+    if wa["start"] != wb["start"]:
+        out.append(f"start {wb['start']} vs {wa['start']}")
+    if wa["days"] != wb["days"]:
+        out.append(f"{wb['days']} days vs {wa['days']}")
+    if wa["interval_min"] != wb["interval_min"]:
+        out.append(f"{wb['interval_min']}-minute intervals vs {wa['interval_min']}")
+    if not out and wa["open_days"] != wb["open_days"]:
+        out.append(f"{len(wb['open_days'])} open days vs {len(wa['open_days'])}, or other opening hours")
+    return out
+
+
 def compare(scenarios: list[tuple[str, Scenario]], replications: int | None = None, seed: int | None = None,
-            executor=None, progress=None) -> Comparison:
+            executor=None, progress=None, allow_different_calendars: bool = False) -> Comparison:
+    """Simulate every scenario with the same seed and compare them with the first.
+
+    Totals of different windows are not comparable: scenarios whose measured windows differ
+    (start, days, interval, open days or hours) are refused with a ScenarioError unless
+    ``allow_different_calendars``; then counts and hours are compared per open day.
+    """
     from .runner import simulate
 
     first = scenarios[0][1]
+    problems = []
+    for i, (label, s) in enumerate(scenarios[1:], 1):
+        diff = window_differences(first, s)
+        if diff:
+            problems.append(Problem(
+                "compare", "calendar",
+                f"[{i}] {label} measures another window than [0] ({'; '.join(diff)}): totals would compare "
+                "different windows. Pass --allow-different-calendars to compare rates per open day"))
+    if problems and not allow_different_calendars:
+        raise ScenarioError(problems)
+    per_day = bool(problems)
     reps = replications or first.simulation.replications
     seed = first.simulation.seed if seed is None else seed
     results = []
@@ -95,19 +190,32 @@ def compare(scenarios: list[tuple[str, Scenario]], replications: int | None = No
         results.append(simulate(s, replications=reps, seed=seed, executor=executor))
         if progress:
             progress(k + 1, len(scenarios))
-    return Comparison([lbl for lbl, _ in scenarios], results, comparison_table([lbl for lbl, _ in scenarios], results))
+    labels = [lbl for lbl, _ in scenarios]
+    return Comparison(labels, results, comparison_table(labels, results, per_day), per_day)
 
 
-def comparison_table(labels: list[str], results: list) -> pd.DataFrame:
+def comparison_table(labels: list[str], results: list, per_day: bool = False) -> pd.DataFrame:
+    """Per KPI: each scenario's mean and interval, and its paired difference to the first.
+    ``per_day``: counts and hours divided by each scenario's measured open days."""
     rows = []
-    base = results[0].per_replication
+
+    def values(r, kpi: str) -> np.ndarray:
+        v = r.per_replication[kpi].to_numpy(dtype=float)
+        return v / max(len(r.days), 1) if per_day and KPI_UNITS[kpi] != "share" and KPI_UNITS[kpi] != "s" else v
+
     for kpi in KPI_NAMES:
-        row = {"kpi": kpi, "unit": KPI_UNITS[kpi]}
+        rate = per_day and KPI_UNITS[kpi] not in ("share", "s")
+        row = {"kpi": kpi, "unit": f"{KPI_UNITS[kpi]} per open day" if rate else KPI_UNITS[kpi]}
+        base = values(results[0], kpi)
         for i, r in enumerate(results):
-            s = r.summary.set_index("kpi").loc[kpi]
-            row[f"{i}:mean"], row[f"{i}:ci_low"], row[f"{i}:ci_high"] = s["mean"], s["ci_low"], s["ci_high"]
+            if rate:
+                mean, lo, hi = (float(x[0]) for x in summarise(values(r, kpi)[:, None]))
+            else:
+                s = r.summary.set_index("kpi").loc[kpi]
+                mean, lo, hi = s["mean"], s["ci_low"], s["ci_high"]
+            row[f"{i}:mean"], row[f"{i}:ci_low"], row[f"{i}:ci_high"] = mean, lo, hi
             if i:
-                m, lo, hi = paired_difference(base[kpi].to_numpy(), r.per_replication[kpi].to_numpy())
+                m, lo, hi = paired_difference(base, values(r, kpi))
                 row[f"{i}:diff"], row[f"{i}:diff_ci_low"], row[f"{i}:diff_ci_high"] = m, lo, hi
                 row[f"{i}:significant"] = bool(not (math.isnan(lo) or lo <= 0 <= hi)) if m == m else False
         rows.append(row)
@@ -196,21 +304,23 @@ def _num(x):
 
 
 # --------------------------------------------------------------------------- marginal value
-def parse_agent_range(text: str) -> list[int]:
+def parse_agent_range(text: str, option: str = "--agents") -> list[int]:
     """``-2..+4`` (or ``-2:4``) -> [-2, -1, 0, 1, 2, 3, 4]; 0 is always included."""
     import re
 
     m = re.fullmatch(r"\s*([+-]?\d+)\s*(?:\.\.|:)\s*([+-]?\d+)\s*", text)
     if not m or int(m.group(1)) > int(m.group(2)):
-        raise ScenarioError([Problem("--agents", text, "must be FROM..TO, e.g. -2..+4")])
+        raise ScenarioError([Problem(option, text, "must be FROM..TO, e.g. -2..+4")])
     lo, hi = int(m.group(1)), int(m.group(2))
     if hi - lo > 40:
-        raise ScenarioError([Problem("--agents", text, "at most 40 steps")])
+        raise ScenarioError([Problem(option, text, "at most 40 steps")])
     return sorted(set(range(lo, hi + 1)) | {0})
 
 
-def spread_agents(agents: np.ndarray, iv_day: np.ndarray, k: int, mode: str, gains=None) -> np.ndarray:
-    """k more (or fewer) agents for the whole day, as agent-intervals: k x intervals per day.
+def spread_agents(agents: np.ndarray, iv_day: np.ndarray, k: int, mode: str, gains=None,
+                  per_day: dict[int, int] | None = None) -> np.ndarray:
+    """k more (or fewer) agents for the whole day, as agent-intervals: k x intervals per day
+    (or ``per_day[day]`` agent-intervals on each day, when given).
 
     ``proportional``: in proportion to the current staffing (largest remainders);
     ``best``: one agent-interval at a time where ``gains(interval, agents)`` is largest
@@ -219,7 +329,7 @@ def spread_agents(agents: np.ndarray, iv_day: np.ndarray, k: int, mode: str, gai
     out = agents.astype(np.int64).copy()
     for d in np.unique(iv_day):
         idx = np.flatnonzero(iv_day == d)
-        total = k * len(idx)
+        total = int(per_day.get(int(d), 0)) if per_day is not None else k * len(idx)
         if total == 0:
             continue
         if mode == "proportional":
@@ -245,28 +355,62 @@ def spread_agents(agents: np.ndarray, iv_day: np.ndarray, k: int, mode: str, gai
     return out
 
 
+def fte_agent_intervals(s: Scenario, tl, k: float) -> dict[int, int]:
+    """Agent-intervals on the phones, per simulated day, that ``k`` FTE more (or fewer) buy.
+
+    k FTE are k x the window's working-time norm in paid hours, spread evenly over the open
+    intervals of the measured days (the same rate on warm-up days); each day's paid hours
+    become hours on the phones through that weekday's shrinkage, rounded to whole
+    agent-intervals.
+    """
+    from .staffing import working_time_norm_h
+
+    m = tl.iv_measured()
+    n_measured = int(m.sum())
+    if n_measured == 0:
+        return {}
+    paid_per_interval_h = k * working_time_norm_h(s) / n_measured
+    out = {}
+    for d in np.unique(tl.iv_day):
+        in_shift, absence = s.shrinkage.shares(WEEKDAYS[tl.dates[d].weekday()])
+        n = int((tl.iv_day == d).sum())
+        phone_h = paid_per_interval_h * n * (1 - in_shift) * (1 - absence)
+        out[int(d)] = int(round(phone_h / (tl.interval_s / 3600)))
+    return out
+
+
 @dataclass
 class Marginal:
     table: pd.DataFrame
-    results: dict  # k -> SimulationResult
+    results: dict  # step -> SimulationResult
     mode: str
+    unit: str = "agents"  # the steps are agents on the phones per open interval, or "fte"
 
     def to_json(self) -> dict:
         from .results import _records
 
-        return {"mode": self.mode, "rows": _records(self.table)}
+        return {"mode": self.mode, "unit": self.unit, "rows": _records(self.table)}
 
 
 MARGINAL_KPIS = ("service_level", "answer_rate", "answered", "abandoned", "repeat_calls", "waiting_hours")
 
 
 def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replications: int | None = None,
-             seed: int | None = None, executor=None, progress=None) -> Marginal:
-    """What adding or removing k agents (for whole days) changes, with paired intervals."""
+             seed: int | None = None, executor=None, progress=None, unit: str = "agents") -> Marginal:
+    """What adding or removing k agents (for whole days), or k FTE, changes, with paired intervals.
+
+    ``unit="agents"``: k agents on the phones in every open interval; ``unit="fte"``: k full-time
+    equivalents of paid time (see :func:`fte_agent_intervals`). Every row states what the step
+    costs in phone hours, paid hours, FTE and heads (one definition: :func:`ska_sim.staffing.fte_of`),
+    and each KPI's change against today with its paired 95% interval (common random numbers).
+    Per week means per working week: the window's totals / (working days / 5).
+    """
     from .engine import Model
     from .runner import simulate
-    from .staffing import LoadModel, with_agents
+    from .staffing import LoadModel, fte_of, heads_of, paid_hours_of, with_agents, working_time_norm_h
 
+    if unit not in ("agents", "fte"):
+        raise ValueError("unit must be agents or fte")
     model = Model.from_scenario(s)
     tl = model.timeline
     base_agents = tl.iv_agents
@@ -288,33 +432,55 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
         raise ValueError("mode must be proportional or best")
     m = tl.iv_measured()
     n_days = len(np.unique(tl.iv_day[m]))
-    weeks = max(n_days / 5, 1e-9)  # a working week of five open days
-    in_shift = np.array([s.shrinkage.shares(WEEKDAYS[tl.dates[d].weekday()]) for d in tl.iv_day])
-    paid_factor = 1 / ((1 - in_shift[:, 0]) * (1 - in_shift[:, 1]))
+    weeks = working_time_norm_h(s) / s.shrinkage.fte_hours_per_week  # working weeks in the window
+
+    def plan(k: int) -> np.ndarray:
+        per_day = fte_agent_intervals(s, tl, k) if unit == "fte" else None
+        return spread_agents(base_agents, tl.iv_day, k, mode, gains, per_day=per_day)
+
+    plans = {k: plan(k) for k in steps}
     results = {}
-    rows = []
     for n, k in enumerate(steps, 1):
-        agents = spread_agents(base_agents, tl.iv_day, k, mode, gains)
-        r = simulate(with_agents(s, tl, agents), replications=replications, seed=seed, executor=executor)
-        results[k] = r
+        results[k] = simulate(with_agents(s, tl, plans[k]), replications=replications, seed=seed, executor=executor)
         if progress:
             progress(n, len(steps))
     base = results[0].per_replication
+    paid0 = paid_hours_of(s, tl, plans[0], m)
+    fte0 = fte_of(s, paid0)
+    rows = []
     for k in steps:
         r = results[k]
-        agents = spread_agents(base_agents, tl.iv_day, k, mode, gains)
-        hours = float((agents[m] * paid_factor[m]).sum() * tl.interval_s / 3600)
-        row = {"agents_change": k, "paid_agent_hours_per_week": hours / weeks,
-               "phone_agent_hours_per_week": float(agents[m].sum() * tl.interval_s / 3600) / weeks}
+        agents = plans[k]
+        paid = paid_hours_of(s, tl, agents, m)
+        phone = float(agents[m].sum() * tl.interval_s / 3600)
+        value = fte_of(s, paid)
+        row = {
+            "step": k,
+            "step_unit": unit,
+            "agents_change": k if unit == "agents" else float((agents[m] - plans[0][m]).sum() / max(int(m.sum()), 1)),
+            "phone_agent_hours_per_week": _per(phone, weeks),
+            "paid_agent_hours_per_week": _per(paid, weeks),
+            "paid_hours_change_per_week": _per(paid - paid0, weeks),
+            "fte": value,
+            "fte_change": value - fte0,
+            "heads": heads_of(s, value),
+            "heads_change": heads_of(s, value) - heads_of(s, fte0),
+        }
         for kpi in MARGINAL_KPIS:
             per_rep = r.per_replication[kpi].to_numpy()
-            scale = 1.0 if KPI_UNITS[kpi] == "share" else 1.0 / n_days  # counts and hours per day
-            row[kpi if KPI_UNITS[kpi] == "share" else f"{kpi}_per_day"] = float(per_rep.mean() * scale)
+            share = KPI_UNITS[kpi] == "share"
+            scale = 1.0 if share else 1.0 / n_days  # counts and hours per open day
+            name = kpi if share else f"{kpi}_per_day"
+            row[name] = float(per_rep.mean() * scale)
             d, lo, hi = paired_difference(base[kpi].to_numpy(), per_rep)
-            name = kpi if KPI_UNITS[kpi] == "share" else f"{kpi}_per_day"
             row[f"{name}_change"], row[f"{name}_change_ci_low"], row[f"{name}_change_ci_high"] = d * scale, lo * scale, hi * scale
-        row["waiting_hours_per_week"] = row["waiting_hours_per_day"] * 5
-        row["abandoned_per_week"] = row["abandoned_per_day"] * 5
-        row["answered_per_week"] = row["answered_per_day"] * 5
+            if not share:
+                total = float(per_rep.mean())
+                row[f"{kpi}_per_week"] = _per(total, weeks)
+                row[f"{kpi}_per_week_change"] = _per(d, weeks)
         rows.append(row)
-    return Marginal(pd.DataFrame(rows), results, mode)
+    return Marginal(pd.DataFrame(rows), results, mode, unit)
+
+
+def _per(value: float, weeks: float) -> float:
+    return value / weeks if weeks > 0 else math.nan

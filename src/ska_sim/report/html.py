@@ -42,7 +42,8 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1
 code { font-size: .85em; }
 @media print {
   body { max-width: none; margin: 0; font-size: 11pt; }
-  h2 { break-after: avoid; } table, img, .verdicts li { break-inside: avoid; }
+  h2 { break-after: avoid; page-break-after: avoid; } table, img, .verdicts li { break-inside: avoid; }
+  .keep { break-inside: avoid; page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
 }
 @page { size: A4; margin: 16mm; }
@@ -98,11 +99,18 @@ def verdicts(result) -> str:
             "FAIL": "not met: the whole 95% interval misses the target",
             "UNCERTAIN": "uncertain: the 95% interval straddles the target (more replications may settle it)",
         }[t.status]
+        band = {
+            "above benchmark": "above the benchmark band, which is better than the benchmark (a pass, not a miss)",
+            "within benchmark": "within the benchmark band",
+            "below benchmark": "below the benchmark band",
+        }.get(getattr(t, "reading", "") or "", "")
+        reading = f"{reading}; {band}" if band else reading
         items.append(
             f'<li class="{t.status}"><span class="tag {t.status}">{t.status}</span> '
             f"<b>{e(LABELS.get(t.kpi, t.kpi))}</b>: {num(t.mean, unit, t.kpi, 'mean')} of {e(what)} "
             f"(95% interval {num(t.ci_low, unit)} to {num(t.ci_high, unit)}). Target {e(t.target)}: {e(reading)}. "
-            f"The target was met on {t.days_met_share:.0%} of simulated days.</li>"
+            f"The target was met on {t.days_met_share:.0%} of simulated days, and over the whole window in "
+            f"{t.replications_met_share:.0%} of the replications (the chance of meeting it over this window).</li>"
         )
     return '<ul class="verdicts">' + "".join(items) + "</ul>"
 
@@ -170,26 +178,43 @@ def interval_plot(result) -> str:
 
 
 def marginal_table(mg) -> str:
-    head = ("agents", "paid agent-hours / week", "service level", "answer rate", "answered / day", "hung up / day",
-            "repeat calls / day", "waiting hours / day", "waiting hours / week")
+    from .text import step_label
+
+    head = ("step", "paid agent-hours / week", "FTE", "heads", "service level (change, 95%)",
+            "answer rate (change, 95%)", "answered / day", "hung up / day (change, 95%)", "repeat calls / day",
+            "waiting hours / week")
     rows = []
     for r in mg.table.to_dict(orient="records"):
-        k = r["agents_change"]
+        k = r["step"]
+        now = k == 0
+
+        def ci(name: str, unit: str) -> str:
+            if now:
+                return ""
+            return (f" ({e(_diff(r[name + '_change'], unit))} [{e(_diff(r[name + '_change_ci_low'], unit))}, "
+                    f"{e(_diff(r[name + '_change_ci_high'], unit))}])")
+
+        paid = "" if now else f" ({r['paid_hours_change_per_week']:+,.0f})"
+        fte = "" if now else f" ({r['fte_change']:+.2f})"
+        heads = "" if now else f" ({r['heads_change']:+.0f})"
         rows.append(
             "<tr>"
-            f"<td>{'now' if k == 0 else f'{k:+d}'}</td><td>{r['paid_agent_hours_per_week']:,.0f}</td>"
-            f"<td>{num(r['service_level'], 'share')} ({e(_diff(r['service_level_change'], 'share'))})</td>"
-            f"<td>{num(r['answer_rate'], 'share')} ({e(_diff(r['answer_rate_change'], 'share'))})</td>"
-            f"<td>{r['answered_per_day']:,.0f} ({e(_diff(r['answered_per_day_change'], 'calls'))})</td>"
-            f"<td>{r['abandoned_per_day']:,.1f} ({e(_diff(r['abandoned_per_day_change'], 'calls'))})</td>"
-            f"<td>{r['repeat_calls_per_day']:,.1f} ({e(_diff(r['repeat_calls_per_day_change'], 'calls'))})</td>"
-            f"<td>{r['waiting_hours_per_day']:,.1f}</td><td>{r['waiting_hours_per_week']:,.1f}</td>"
+            f"<td>{e(step_label(k, mg.unit))}</td>"
+            f"<td>{r['paid_agent_hours_per_week']:,.0f}{paid}</td><td>{r['fte']:.1f}{fte}</td><td>{r['heads']:.0f}{heads}</td>"
+            f"<td>{num(r['service_level'], 'share')}{ci('service_level', 'share')}</td>"
+            f"<td>{num(r['answer_rate'], 'share')}{ci('answer_rate', 'share')}</td>"
+            f"<td>{r['answered_per_day']:,.0f}{ci('answered_per_day', 'calls')}</td>"
+            f"<td>{r['abandoned_per_day']:,.1f}{ci('abandoned_per_day', 'calls')}</td>"
+            f"<td>{r['repeat_calls_per_day']:,.1f}</td><td>{r['waiting_hours_per_week']:,.1f}</td>"
             "</tr>"
         )
     how = "in proportion to today's staffing" if mg.mode == "proportional" else "where they help most"
+    what = ("adds (or removes) full-time equivalents of paid time, on the phones after shrinkage"
+            if mg.unit == "fte" else "adds (or removes) agents on the phones for every open hour")
     return (
-        f"<p>Each row adds (or removes) agents on the phones for every open hour, spread {e(how)}, and simulates "
-        "the same callers again (common random numbers); changes against today are in brackets.</p>"
+        f"<p>Each row {e(what)}, spread {e(how)}, and simulates the same callers again (common random numbers); "
+        "changes against today are in brackets with their paired 95% intervals. FTE = paid hours / the working-time "
+        "norm; heads are whole people.</p>"
         "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
         + "".join(rows) + "</tbody></table>"
     )
@@ -207,7 +232,8 @@ def comparison_table(cmp) -> str:
             star = " *" if r[f"{i}:significant"] else ""
             cells += (f"<td>{e(_diff(r[f'{i}:diff'], r['unit']))} [{e(_diff(r[f'{i}:diff_ci_low'], r['unit']))}, "
                       f"{e(_diff(r[f'{i}:diff_ci_high'], r['unit']))}]{star}</td>")
-        rows.append(f"<tr><td>{e(LABELS[r['kpi']])}</td>{cells}</tr>")
+        name = LABELS[r["kpi"]] + (" per open day" if r["unit"].endswith("per open day") else "")
+        rows.append(f"<tr><td>{e(name)}</td>{cells}</tr>")
     return (
         "<p>All scenarios saw the same callers (common random numbers). * marks a difference whose paired 95% "
         "interval excludes zero.</p><table><thead><tr><th>KPI</th>" + head + "</tr></thead><tbody>"
@@ -260,7 +286,14 @@ def _dur(d) -> str:
 
 
 # --------------------------------------------------------------------------- the page
-def build_report(result, marginal=None, comparison=None) -> str:
+def keep(title: str, first: str, rest: str = "") -> str:
+    """A section: its heading is kept on the same printed page as its first block
+    (``break-inside: avoid`` on the pair), so no heading is left orphaned at a page end."""
+    return f'<section><div class="keep"><h2>{e(title)}</h2>{first}</div>{rest}</section>'
+
+
+def build_report(result, marginal=None, comparison=None, label: str | None = None) -> str:
+    """The HTML page. ``label`` says what was run (scenario name, file, --set options)."""
     s = result.scenario
     first, last = result.days["date"].iloc[0], result.days["date"].iloc[-1]
     parts = [
@@ -269,26 +302,25 @@ def build_report(result, marginal=None, comparison=None) -> str:
         f"<title>{e(s.name)}: staffing report</title><style>{CSS}</style></head><body>",
         f"<h1>{e(s.name)}</h1>",
         f"<p class='sub'>{e(s.scenario.description)}</p>" if s.scenario.description else "",
+        f"<p class='sub'>Run: <code>{e(label)}</code></p>" if label else "",
         f"<p class='sub'>Simulated {e(first)} to {e(last)} ({len(result.days)} open days), "
         f"{result.replications} replications, 95% intervals. Report made {dt.date.today().isoformat()}.</p>",
-        "<h2>Verdict</h2>",
-        verdicts(result),
-        "<h2>Key figures</h2>",
-        kpi_table(result),
-        "<h2>Service level by weekday and time of day</h2>",
-        img(heatmap(result), "Heatmap of service level by weekday and time of day"),
-        "<h2>Offered calls, staffing and service level by interval</h2>",
-        img(interval_plot(result), "Offered calls and agents per interval; service level with its 95% band, Erlang C and the target"),
+        keep("Verdict", verdicts(result)),
+        keep("Key figures", kpi_table(result)),
+        keep("Service level by weekday and time of day",
+             img(heatmap(result), "Heatmap of service level by weekday and time of day")),
+        keep("Offered calls, staffing and service level by interval",
+             img(interval_plot(result),
+                 "Offered calls and agents per interval; service level with its 95% band, Erlang C and the target")),
     ]
     if marginal is not None:
-        parts += ["<h2>What more (or fewer) agents buy</h2>", marginal_table(marginal)]
+        parts.append(keep("What more (or fewer) agents buy", marginal_table(marginal)))
     if comparison is not None:
-        parts += ["<h2>Scenarios side by side</h2>", comparison_table(comparison)]
+        parts.append(keep("Scenarios side by side", comparison_table(comparison)))
     parts += [
-        "<h2>Assumptions</h2>",
-        "<p>The scenario's parameters as simulated. Numbers marked ASSUMED in the scenario file should be replaced "
-        "with the centre's own data.</p>",
-        assumptions(s),
+        keep("Assumptions",
+             "<p>The scenario's parameters as simulated. Numbers marked ASSUMED in the scenario file should be replaced "
+             "with the centre's own data.</p>", assumptions(s)),
         f"<footer>ska-sim {e(__version__)} &middot; seed {result.seed} &middot; {result.replications} replications "
         f"&middot; scenario sha256 <code>{e(s.digest())}</code>. The same scenario and seed give the same numbers."
         "</footer></body></html>",

@@ -41,12 +41,13 @@ def service_level_by_interval(result, path: str | Path) -> None:
     plt.close(fig)
 
 
-def coverage_plot(staffing, path) -> None:
-    """Agents at work: required vs scheduled by the shift plan, per interval of the measured days."""
+def coverage_figure(staffing):
+    """Agents at work: required vs scheduled by the shift plan, per interval of the measured days.
+    The title sits above the legend (constrained layout), never on it."""
     plt = pyplot()
     cov = staffing.coverage
     x = np.arange(len(cov))
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig, ax = plt.subplots(figsize=(10, 4.4), layout="constrained")
     ax.step(x, cov["required_at_work"], where="mid", color=ORANGE, label="required at work")
     ax.step(x, cov["scheduled_at_work"], where="mid", color=BLUE, label="scheduled by the shift plan")
     ax.step(x, cov["agents_on_phones"], where="mid", color=GREY, linewidth=1, label="of whom on the phones")
@@ -56,9 +57,14 @@ def coverage_plot(staffing, path) -> None:
         ax.axvline(s - 0.5, color="#cccccc", linewidth=0.8)
     ax.set_ylabel("agents per interval")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3)
-    ax.set_title(f"{staffing.scenario.name}: coverage of the shift plan", loc="right", fontsize=10)
-    fig.tight_layout()
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncols=3)
+    fig.suptitle(f"{staffing.scenario.name}: coverage of the shift plan", fontsize=10)
+    return fig
+
+
+def coverage_plot(staffing, path) -> None:
+    plt = pyplot()
+    fig = coverage_figure(staffing)
     fig.savefig(path, format="png")
     plt.close(fig)
 

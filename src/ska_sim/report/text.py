@@ -73,7 +73,7 @@ def kpi_table(result) -> str:
         "",
     ]
     targets = result.targets.set_index("kpi")
-    rows = [("KPI", "mean", "95% interval", "target", "status", "days met")]
+    rows = [("KPI", "mean", "95% interval", "target", "status", "days met", "window met")]
     summary = result.summary.set_index("kpi")
     for k in ORDER:
         r = summary.loc[k]
@@ -83,11 +83,20 @@ def kpi_table(result) -> str:
         interval = f"[{fmt(r.ci_low, r.unit)}, {fmt(r.ci_high, r.unit)}]"
         if k in targets.index:
             t = targets.loc[k]
-            rows.append((label, fmt(r["mean"], r.unit), interval, t.target, t.status, f"{t.days_met_share:.0%}"))
+            rows.append((label, fmt(r["mean"], r.unit), interval, t.target, status_words(t), f"{t.days_met_share:.0%}",
+                         f"{t.replications_met_share:.0%}"))
         else:
-            rows.append((label, fmt(r["mean"], r.unit), interval, "", "", ""))
-    lines += _columns(rows, align="lrrllr")
+            rows.append((label, fmt(r["mean"], r.unit), interval, "", "", "", ""))
+    lines += _columns(rows, align="lrrllrr")
+    lines.append("days met: share of simulated days on which the day as a whole met the target; window met: share of "
+                 "replications whose whole window met it (the chance of meeting it over this window).")
     return "\n".join(lines)
+
+
+def status_words(t) -> str:
+    """PASS / FAIL / UNCERTAIN, with the reading of a benchmark band ('PASS, above benchmark')."""
+    reading = getattr(t, "reading", "")
+    return f"{t.status}, {reading}" if isinstance(reading, str) and reading else t.status
 
 
 def time_of_day_table(result) -> str:
@@ -191,14 +200,20 @@ def erlang_table(table: dict, calls, interval_s, aht_s, threshold_s, target, pat
 
 
 def staffing_text(st) -> str:
-    """The `ska-sim staff` report: requirement matrix, scopes, FTE, shift plan, plan KPIs."""
+    """The `ska-sim staff` report: requirement matrix, scopes, FTE, shift plan, the plans simulated."""
     req = st.requirements
     s = st.scenario
+    erlang = f"Erlang {'A' if s.patience is not None else 'C'}"
     col = "agents_simulation" if st.method == "simulation" else f"agents_erlang_{st.scope}"
+    if st.method == "simulation":
+        p = st.plans[f"simulation_{st.scope}"]
+        how = (f"found by simulation: the {erlang} plan simulated and adjusted over {p.iterations} iterations "
+               f"({'converged' if p.converged else 'NOT converged'})")
+    else:
+        how = f"by {erlang} on the offered load incl. redials and repeat calls"
     lines = [
         f"Staffing plan: {s.name}",
-        f"method {st.method}, target scope {st.scope}; agents on the phones per interval "
-        f"(Erlang {'A' if s.patience is not None else 'C'} on the offered load incl. redials and repeat calls)",
+        f"method {st.method}, target scope {st.scope}; agents on the phones per interval {how}",
         "",
     ]
     matrix = req.pivot_table(index="time", columns="date", values=col, aggfunc="first")
@@ -210,18 +225,24 @@ def staffing_text(st) -> str:
     rows.append(("agent-h", *[f"{hours[d]:.1f}" for d in matrix.columns]))
     lines += _columns(rows, align="l" + "r" * (len(head) - 1))
     lines.append("")
-    lines.append("Agent-hours on the phones over the measured days, by target scope:")
-    srows = [("method", "scope", "agent-hours", "saving vs interval", "iterations", "converged")]
+    lines.append("Agent-hours on the phones over the measured days, by method and target scope:")
+    srows = [("method", "scope", "agent-hours", "vs Erlang interval plan", "iterations", "converged")]
     for r in st.scopes.itertuples():
-        srows.append((r.method, r.scope, f"{r.agent_hours:.1f}", f"{r.saving_vs_interval_hours:.1f} h ({r.saving_vs_interval_share:.1%})",
+        srows.append((r.method, r.scope, f"{r.agent_hours:.1f}",
+                      f"{r.change_vs_erlang_interval_hours:+.1f} h ({r.change_vs_erlang_interval_share:+.1%})",
                       str(r.iterations), "yes" if r.converged else "NO"))
     lines += _columns(srows, align="llrrrl")
     f = st.fte
+    fte = "-" if f["fte"] != f["fte"] else f"{f['fte']:.1f}"
+    heads = "-" if f["heads"] != f["heads"] else f"{f['heads']:.0f}"
     lines += [
         "",
-        f"Shrinkage: {f['phone_hours']:.0f} h on the phones -> {f['hours_at_work']:.0f} h at work (in-shift shrinkage) "
-        f"-> {f['paid_hours']:.0f} paid hours (absence); total shrinkage {f['shrinkage_total']:.1%}; "
-        f"{f['fte']:.1f} FTE of {f['fte_hours_per_week']:g} h/week",
+        f"Shrinkage chain of the recommended plan: {f['phone_hours']:.0f} h on the phones -> {f['hours_at_work']:.0f} h "
+        f"at work (in-shift shrinkage) -> {f['paid_hours']:.0f} paid hours (absence; total shrinkage "
+        f"{f['shrinkage_total']:.1%}) -> {fte} FTE (paid hours / {f['working_time_norm_hours']:g} h, the working-time "
+        f"norm of {f['working_days']:.0f} working days at {f['fte_hours_per_week']:g} h a week) -> "
+        f"{heads} heads "
+        f"at {f['fte_per_head']:g} FTE per person",
     ]
     if st.shift_plan is not None:
         lines += ["", "Shift plan (people per shift and start, measured days):"]
@@ -235,9 +256,36 @@ def staffing_text(st) -> str:
             f"Paid hours at work in these shifts: {sp['paid_hours'].sum():.1f}; every interval covered "
             f"(surplus at work: mean {cov['surplus_at_work'].mean():.2f}, max {cov['surplus_at_work'].max():.2f} agents)."
         )
+    if st.comparison is not None:
+        lines += ["", "Today's plan beside the recommendations, each simulated on the same callers "
+                      f"({st.plan_result.replications} replications; days met / window met: share of days, and of "
+                      "replications' whole windows, meeting the target):"]
+        lines += plans_table(st.comparison)
+    verdict = st.verdict()
+    if verdict:
+        lines += ["", verdict]
     pr = st.plan_result
-    lines += ["", f"The plan{' (shift plan)' if st.shift_plan is not None else ''}, simulated:", kpi_table(pr)]
+    lines += ["", f"The recommended plan{' (shift plan)' if st.shift_plan is not None else ''}, simulated:", kpi_table(pr)]
     return "\n".join(lines) + "\n"
+
+
+def plans_table(comparison) -> list[str]:
+    kpis = [k for k in ("service_level", "answer_rate", "fcr", "abandon_rate", "asa_s") if f"{k}_status" in comparison]
+    head = ["plan", "phone h", "paid h", "FTE", "heads"]
+    for k in kpis:
+        head += [LABELS[k].split(" (")[0], "days met", "window met"]
+    head.append("verdict")
+    rows = [tuple(head)]
+    for r in comparison.to_dict(orient="records"):
+        cells = [r["plan"] + (" (recommended)" if r.get("recommended") else ""), f"{r['phone_hours']:.1f}", f"{r['paid_hours']:.0f}", "-" if r["fte"] != r["fte"] else f"{r['fte']:.1f}",
+                 "-" if r["heads"] != r["heads"] else f"{r['heads']:.0f}"]
+        for k in kpis:
+            unit = "share" if k != "asa_s" else "s"
+            cells += [f"{fmt(r[k], unit)} {r[f'{k}_status']}", f"{r[f'{k}_days_met_share']:.0%}",
+                      f"{r[f'{k}_replications_met_share']:.0%}"]
+        cells.append(r["verdict"])
+        rows.append(tuple(cells))
+    return _columns(rows, align="lrrrr" + "rrr" * len(kpis) + "l")
 
 
 def pd_weekday(date: str) -> str:
@@ -261,6 +309,8 @@ def compare_text(cmp) -> str:
     ]
     for i, label in enumerate(cmp.labels):
         lines.append(f"  [{i}] {label}")
+    if getattr(cmp, "per_day", False):
+        lines.append("  The scenarios measure different calendar windows: counts and hours are rates per open day.")
     lines.append("")
     head = ["KPI"] + [f"[{i}]" for i in range(len(cmp.labels))]
     head += [f"[{i}] - [0]" for i in range(1, len(cmp.labels))]
@@ -268,7 +318,7 @@ def compare_text(cmp) -> str:
     for r in t.to_dict(orient="records"):
         if r["kpi"] not in ORDER:
             continue
-        cells = [LABELS[r["kpi"]]]
+        cells = [LABELS[r["kpi"]] + (" per open day" if r["unit"].endswith("per open day") else "")]
         cells += [fmt(r[f"{i}:mean"], r["unit"]) for i in range(len(cmp.labels))]
         for i in range(1, len(cmp.labels)):
             star = " *" if r[f"{i}:significant"] else ""
@@ -313,31 +363,57 @@ def sweep_text(sw) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _ci(value: float, lo: float, hi: float, unit: str) -> str:
+    """A change with its paired 95% interval: '+3.1 pts [+2.4, +3.8]'."""
+    def bare(x: float) -> str:
+        return _diff(x, unit).removesuffix(" pts").removesuffix(" h").removesuffix(" s")
+
+    return f"{_diff(value, unit)} [{bare(lo)}, {bare(hi)}]"
+
+
+def step_label(k, unit: str) -> str:
+    if k == 0:
+        return "now"
+    return f"{k:+d} FTE" if unit == "fte" else f"{k:+d}"
+
+
 def marginal_text(mg, scenario) -> str:
     t = mg.table
     how = "in proportion to the current staffing" if mg.mode == "proportional" else "in the intervals where they help most"
+    what = ("k full-time equivalents more (or fewer) of paid time, on the phones after shrinkage"
+            if mg.unit == "fte" else "k agents more (or fewer) on the phones for every open hour")
     lines = [
         f"Marginal value of agents: {scenario.name}",
-        f"k agents more (or fewer) on the phones for every open hour, spread {how}; changes against k = 0 with "
-        "paired 95% intervals; per day = per open day.",
+        f"{what}, spread {how}. Changes against now with paired 95% intervals [low, high] (common random numbers); "
+        "per day = per open day; per week = per working week; FTE = paid hours / the working-time norm "
+        f"({scenario.shrinkage.fte_hours_per_week:g} h a week); heads at {scenario.shrinkage.fte_per_head:g} FTE per person.",
         "",
     ]
-    rows = [("agents", "paid agent-h/week", "service level", "answer rate", "answered/day", "hung up/day",
-             "repeat calls/day", "waiting h/day", "waiting h/week")]
+    rows = [("step", "agents/interval", "paid h/week", "FTE", "heads", "service level", "answer rate",
+             "answered/day", "hung up/day", "repeat calls/day", "waiting h/week")]
     for r in t.to_dict(orient="records"):
-        k = r["agents_change"]
+        k = r["step"]
+        now = k == 0
         rows.append(
             (
-                f"{k:+d}" if k else "now",
-                f"{r['paid_agent_hours_per_week']:,.0f}",
-                f"{fmt(r['service_level'], 'share')} ({_diff(r['service_level_change'], 'share')})",
-                f"{fmt(r['answer_rate'], 'share')} ({_diff(r['answer_rate_change'], 'share')})",
-                f"{r['answered_per_day']:,.0f} ({_diff(r['answered_per_day_change'], 'calls')})",
-                f"{r['abandoned_per_day']:,.1f} ({_diff(r['abandoned_per_day_change'], 'calls')})",
-                f"{r['repeat_calls_per_day']:,.1f} ({_diff(r['repeat_calls_per_day_change'], 'calls')})",
-                f"{r['waiting_hours_per_day']:,.1f} ({_diff(r['waiting_hours_per_day_change'], 'h')})",
-                f"{r['waiting_hours_per_week']:,.1f}",
+                step_label(k, mg.unit),
+                "" if now else f"{r['agents_change']:+.2f}",
+                f"{r['paid_agent_hours_per_week']:,.0f}" + ("" if now else f" ({r['paid_hours_change_per_week']:+,.0f})"),
+                f"{r['fte']:.1f}" + ("" if now else f" ({r['fte_change']:+.2f})"),
+                f"{r['heads']:.0f}" + ("" if now else f" ({r['heads_change']:+.0f})"),
+                fmt(r["service_level"], "share") + ("" if now else " " + _ci(
+                    r["service_level_change"], r["service_level_change_ci_low"], r["service_level_change_ci_high"], "share")),
+                fmt(r["answer_rate"], "share") + ("" if now else " " + _ci(
+                    r["answer_rate_change"], r["answer_rate_change_ci_low"], r["answer_rate_change_ci_high"], "share")),
+                f"{r['answered_per_day']:,.0f}" + ("" if now else " " + _ci(
+                    r["answered_per_day_change"], r["answered_per_day_change_ci_low"], r["answered_per_day_change_ci_high"],
+                    "calls")),
+                f"{r['abandoned_per_day']:,.1f}" + ("" if now else " " + _ci(
+                    r["abandoned_per_day_change"], r["abandoned_per_day_change_ci_low"],
+                    r["abandoned_per_day_change_ci_high"], "calls")),
+                f"{r['repeat_calls_per_day']:,.1f}" + ("" if now else f" ({_diff(r['repeat_calls_per_day_change'], 'calls')})"),
+                f"{r['waiting_hours_per_week']:,.1f}" + ("" if now else f" ({_diff(r['waiting_hours_per_week_change'], 'h')})"),
             )
         )
-    lines += _columns(rows, align="rrrrrrrrr")
+    lines += _columns(rows, align="rrrrrrrrrrr")
     return "\n".join(lines) + "\n"
