@@ -25,7 +25,7 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.special import betainc
+from scipy.special import betainc, gammainc, gammaincc, gammaln
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,48 @@ def _bucket_rows(widths: np.ndarray) -> list[np.ndarray]:
     return [np.flatnonzero(key == k) for k in np.unique(key)]
 
 
+def _stirlerr(n: np.ndarray) -> np.ndarray:
+    """log Gamma(n + 1) - [(n + 1/2) log n - n + log(2 pi) / 2], n > 0: Stirling's series from 16 on."""
+    n = n.astype(float)
+    out = np.empty(len(n))
+    small = n < 16
+    ns = n[small]
+    out[small] = gammaln(ns + 1) - (ns + 0.5) * np.log(ns) + ns - 0.5 * math.log(2 * math.pi)
+    nb = n[~small]
+    n2 = nb * nb
+    out[~small] = (1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - 1 / (1188 * n2)) / n2) / n2) / n2) / nb
+    return out
+
+
+def _log1p_minus(d: np.ndarray) -> np.ndarray:
+    """(1 + d) log(1 + d) - d without cancellation for small d: below |d| = 0.5 by Loader's
+    series (2000) in v = d / (2 + d), d v + 2 (1 + d) sum_{k>=1} v^(2k+1) / (2k+1)."""
+    out = (1 + d) * np.log1p(d) - d
+    small = np.abs(d) < 0.5
+    ds = d[small]
+    v = ds / (2 + ds)
+    w = v * v
+    acc = np.full(len(ds), 1.0 / 27)
+    for k in range(12, 0, -1):  # |v| < 0.2: 13 terms leave less than 1e-19 of the sum
+        acc = acc * w + 1.0 / (2 * k + 1)
+    out[small] = ds * v + 2 * (1 + ds) * v * w * acc
+    return out
+
+
+def _log_low_closed(c: np.ndarray, load: np.ndarray) -> np.ndarray:
+    """``_log_low`` in closed form for c >= 1 and c >= A - 3 sqrt(A):
+    1/B = e^A Q(c + 1, A) c! / A^c (Q the regularised upper incomplete gamma function), with
+    A + log c! - c log A = A [(1 + d) log(1 + d) - d] + log(2 pi c) / 2 + stirlerr(c), d = c/A - 1,
+    computed without the cancellation of the three large terms."""
+    if not len(c):
+        return np.zeros(0)
+    cf = c.astype(float)
+    log_inv_b = (np.log(gammaincc(cf + 1, load)) + load * _log1p_minus((cf - load) / load)
+                 + 0.5 * np.log(2 * math.pi * cf) + _stirlerr(c))
+    with np.errstate(divide="ignore"):
+        return log_inv_b + np.log(-np.expm1(-log_inv_b))  # log(1/B - 1)
+
+
 def _log_low(c: np.ndarray, load: np.ndarray) -> np.ndarray:
     """log(sum_{n<c} p_n / p_c) = log(1/B(c, A) - 1) per row (-inf where c = 0), B = Erlang B.
 
@@ -104,7 +146,10 @@ def _log_low(c: np.ndarray, load: np.ndarray) -> np.ndarray:
     does not depend on the other rows.
     """
     out = np.full(len(c), -np.inf)
+    closed = (c >= 1) & (c >= load - 3.0 * np.sqrt(load))
+    out[closed] = _log_low_closed(c[closed], load[closed])
     m = np.minimum(c, np.ceil(np.maximum(c - load, 0.0) + 10.0 * np.sqrt(load) + 40.0)).astype(np.int64)
+    m[closed] = 0
     for rows in _bucket_rows(m):
         rows = rows[m[rows] > 0]
         if not len(rows):
@@ -118,6 +163,33 @@ def _log_low(c: np.ndarray, load: np.ndarray) -> np.ndarray:
         top = logt.max(axis=0)
         out[rows] = top + np.log(np.cumsum(np.exp(logt - top), axis=0)[-1])
     return out
+
+
+def _abandon_closed(near: np.ndarray, c: np.ndarray, lam: np.ndarray, cmu: np.ndarray, theta: float,
+                    log_low: np.ndarray, res: dict[str, np.ndarray]) -> None:
+    """Erlang A's waiting probability and abandonment in closed form, for the rows ``near``.
+
+    With b = c mu / theta and y = lam / theta, sum_j q_j = W = Gamma(b + 1) y^-b e^y P(b, y)
+    (P the regularised lower incomplete gamma function; the log of the first three factors as
+    y [(1 + e) log(1 + e) - e] + log(2 pi b) / 2 + stirlerr(b), e = b / y - 1, without
+    cancellation), and from (b + j) q_j = y q_{j-1} the abandoning callers' weight
+    sum_j q_j (j + 1) / (b + j + 1) = W - (b / y) (W - 1). Used by the fixed point, which needs
+    abandonment only: the rows near balance are those whose sums are long."""
+    rows = np.flatnonzero(near)
+    if not len(rows):
+        return
+    b, y = cmu[rows] / theta, lam[rows] / theta
+    log_w = (y * _log1p_minus((b - y) / y) + 0.5 * np.log(2 * math.pi * b) + _stirlerr(b)
+             + np.log(gammainc(b, y)))
+    low = log_low[rows]
+    top = np.maximum(low, log_w)
+    w, w_low = np.exp(log_w - top), np.exp(low - top)
+    z = w + w_low
+    ab = (w - (b / y) * (w - np.exp(-top))) / z
+    res["p_wait"][rows] = w / z
+    res["abandon_rate"][rows] = ab
+    res["p_answer"][rows] = 1.0 - ab
+    res["service_level"][rows] = res["asa_s"][rows] = np.nan
 
 
 def _erlang_a_rows(c: np.ndarray, lam: np.ndarray, mu: np.ndarray, theta: float, t: float,
@@ -142,20 +214,30 @@ def _erlang_a_rows(c: np.ndarray, lam: np.ndarray, mu: np.ndarray, theta: float,
     jmax = (np.maximum(0.0, (lam - cmu) / theta) + 10.0 * np.sqrt(lam / theta + 1.0) + 10.0).astype(np.int64)
     res = {k: np.empty(n) for k in ("p_wait", "p_answer", "service_level", "asa_s", "abandon_rate")}
     x = -math.expm1(-theta * t) if t > 0 else 0.0
+    if not service:  # abandonment in closed form near balance (c mu / lam in 0.5..2), the sums elsewhere
+        ratio = cmu / lam
+        near = (c >= 1) & (ratio > 0.5) & (ratio < 2.0)
+        _abandon_closed(near, c, lam, cmu, theta, log_low, res)
+        jmax[near] = -1
 
     def total(a: np.ndarray) -> np.ndarray:
         return np.cumsum(a, axis=0)[-1]
 
     for rows in _bucket_rows(jmax + 1):
+        rows = rows[jmax[rows] >= 0]
+        if not len(rows):
+            continue
         lr, cm, jm = lam[rows], cmu[rows], jmax[rows]
         j = np.arange(int(jm.max()) + 1)[:, None]
         valid = j <= jm
-        steps = np.where(valid[1:], np.log1p(((cm - lr) + j[1:] * theta) / lr), 0.0)
-        logq = np.where(valid, np.concatenate([np.zeros((1, len(rows))), -np.cumsum(steps, axis=0)]), -np.inf)
+        logq = np.empty((len(j), len(rows)))
+        logq[0] = 0.0
+        np.cumsum(np.log1p(((cm - lr) + j[1:] * theta) / lr), axis=0, out=logq[1:])
+        np.negative(logq[1:], out=logq[1:])
         low = log_low[rows]
-        top = np.maximum(low, logq.max(axis=0))
+        top = np.maximum(low, logq.max(axis=0))  # the peak lies within jmax: padding cannot raise it
         w_low = np.exp(low - top)
-        wq = np.exp(logq - top)  # 0 in the padding
+        wq = np.where(valid, np.exp(logq - top), 0.0)
         rates = cm + (j + 1) * theta
         served = wq * (cm / rates)  # weight of the answered among the waiting
         z = w_low + total(wq)
@@ -163,12 +245,13 @@ def _erlang_a_rows(c: np.ndarray, lam: np.ndarray, mu: np.ndarray, theta: float,
         res["p_wait"][rows] = total(wq) / z
         res["p_answer"][rows] = answered / z
         res["abandon_rate"][rows] = total(wq * ((j + 1) * theta / rates)) / z
+        if not service:
+            res["service_level"][rows] = res["asa_s"][rows] = np.nan
+            continue
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_wait = total(served * np.cumsum(1.0 / rates, axis=0))
             res["asa_s"][rows] = np.where(answered > 0, mean_wait / answered, np.nan)
-        if not service:
-            res["service_level"][rows] = np.nan
-        elif x <= 0:
+        if x <= 0:
             res["service_level"][rows] = w_low / z
         else:
             b = cm / theta + 1.0
@@ -201,8 +284,8 @@ def erlang_arrays(agents, rate_per_s, aht_s, threshold_s: float = 20.0, patience
     """Erlang C (``patience_s`` None or infinite) or Erlang A for many (agents, rate, AHT) rows at
     once, the arguments broadcast together: arrays ``p_wait``, ``service_level``, ``asa_s``,
     ``abandon_rate``, ``occupancy``, ``stable``, the same quantities as ``erlang_result``.
-    ``service=False`` leaves the service level out (NaN), a third of the work. A row's values do
-    not depend on the other rows."""
+    ``service=False`` leaves the service level and ASA out (NaN) under Erlang A, half the work.
+    A row's values do not depend on the other rows."""
     c, lam, aht = (a.ravel() for a in np.broadcast_arrays(np.asarray(agents, dtype=np.int64),
                                                          np.asarray(rate_per_s, dtype=float),
                                                          np.asarray(aht_s, dtype=float)))

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .engine import Model
-from .erlang import Requirement, erlang_result
+from .erlang import Requirement, erlang_arrays
 from .scenario import WEEKDAYS, Scenario, _clock
 from .timeline import Timeline
 
@@ -74,6 +74,9 @@ def _follow_up_kernel(tl: Timeline, delay, samples: int = 256, seed: int = 0) ->
     return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), w
 
 
+_ERLANG_FIELDS = ("p_wait", "service_level", "asa_s", "abandon_rate", "occupancy", "stable")
+
+
 @dataclass
 class IntervalMetrics:
     """Erlang performance of every interval at given agents."""
@@ -99,18 +102,44 @@ class LoadModel:
         self.req = requirement_of(s)
         self.redial_k = _follow_up_kernel(tl, self.model.redial_delay) if s.redial.probability > 0 else None
         self.repeat_k = _follow_up_kernel(tl, self.model.repeat_delay) if s.repeat.probability > 0 else None
+        # Erlang values by (agents, rate, AHT, threshold, patience); cleared when it grows too big
+        self._erlang_cache: dict[tuple, tuple] = {}
 
-    def metrics(self, offered: np.ndarray, agents: np.ndarray) -> IntervalMetrics:
-        calls = offered.sum(axis=1)
-        aht = self.aht(offered)
-        out = [erlang_result(int(c), n / self.tl.interval_s, a, self.req.threshold_s, self.patience_s)
-               for c, n, a in zip(agents, calls, aht)]
-        return IntervalMetrics(
-            np.array([r.service_level if r.stable else 0.0 for r in out]),
-            np.array([r.abandon_rate for r in out]),
-            np.array([r.asa_s for r in out]),
-            np.array([r.occupancy for r in out]),
-        )
+    ERLANG_CACHE_MAX = 200_000
+
+    def erlang(self, agents, calls, aht, service: bool = True) -> dict[str, np.ndarray]:
+        """Erlang C/A (``erlang_arrays``) of intervals with ``agents``, ``calls`` per interval and
+        ``aht`` (arrays), one vectorised evaluation for the rows not seen before.
+        ``service=False`` (no service level, for the fixed point, whose loads are new every
+        time) skips the cache."""
+        agents = np.asarray(agents, dtype=np.int64)
+        rate = np.asarray(calls, dtype=float) / self.tl.interval_s
+        aht = np.asarray(aht, dtype=float)
+        thr, pat = self.req.threshold_s, self.patience_s
+        if not service:
+            return erlang_arrays(agents, rate, aht, thr, pat, service=False)
+        keys = [(c, r, a, thr, pat) for c, r, a in zip(agents.tolist(), rate.tolist(), aht.tolist())]
+        cache = self._erlang_cache
+        rows = [cache.get(k) for k in keys]
+        todo = [i for i, v in enumerate(rows) if v is None]
+        if todo:
+            new = erlang_arrays(agents[todo], rate[todo], aht[todo], thr, pat)
+            if len(cache) > self.ERLANG_CACHE_MAX:
+                cache.clear()
+            cols = zip(*(new[f].tolist() for f in _ERLANG_FIELDS))
+            for i, v in zip(todo, cols):
+                rows[i] = cache[keys[i]] = v
+        arr = np.array(rows, dtype=float).reshape(len(keys), len(_ERLANG_FIELDS))
+        out = {f: arr[:, j] for j, f in enumerate(_ERLANG_FIELDS)}
+        out["stable"] = out["stable"] > 0
+        return out
+
+    def metrics(self, offered: np.ndarray, agents: np.ndarray, service: bool = True) -> IntervalMetrics:
+        """Erlang performance per interval; ``service=False`` computes abandonment and occupancy
+        only (service level and ASA NaN under Erlang A)."""
+        r = self.erlang(agents, offered.sum(axis=1), self.aht(offered), service)
+        sl = np.where(r["stable"], r["service_level"], 0.0)
+        return IntervalMetrics(sl, r["abandon_rate"], r["asa_s"], r["occupancy"])
 
     def aht(self, offered: np.ndarray) -> np.ndarray:
         calls = offered.sum(axis=1)
@@ -148,60 +177,99 @@ class Plan:
 
 
 def _interval_requirement(lm: LoadModel, offered: np.ndarray, hint: np.ndarray | None) -> np.ndarray:
-    calls = offered.sum(axis=1)
-    aht = lm.aht(offered)
-    out = np.zeros(len(calls), dtype=np.int64)
-    for k, (n, a) in enumerate(zip(calls, aht)):
-        out[k] = _required(lm, n, a, None if hint is None else int(hint[k]))
-    return out
+    return _search(lm, offered.sum(axis=1), lm.aht(offered), hint)
 
 
 def _required(lm: LoadModel, calls: float, aht: float, hint: int | None) -> int:
-    rate = calls / lm.tl.interval_s
-    if rate <= 0:
-        return 0
+    return int(_search(lm, np.array([calls], dtype=float), np.array([aht], dtype=float),
+                       None if hint is None else np.array([hint]))[0])
 
-    def ok(c: int) -> bool:
-        return lm.req.met_by(erlang_result(c, rate, aht, lm.req.threshold_s, lm.patience_s))
 
-    c = hint if hint is not None else max(0, int(rate * aht) - 1)
-    if ok(c):
-        while c > 0 and ok(c - 1):
-            c -= 1
-        return c
-    while not ok(c):
-        c += 1
-    return c
+def _search(lm: LoadModel, calls: np.ndarray, aht: np.ndarray, hint: np.ndarray | None,
+            max_agents: int = 100_000) -> np.ndarray:
+    """The fewest agents meeting the requirement in each interval, all intervals at once.
+
+    Each criterion is monotone in agents, so the answer is where "met" starts: from the hint
+    (or the load) gallop (1, 2, 4, ... agents) until the answer is bracketed, then bisect.
+    One vectorised Erlang evaluation per round for every interval still searching; with the
+    previous iteration's plan as hint most intervals finish in two rounds.
+    """
+    out = np.zeros(len(calls), dtype=np.int64)
+    rows = np.flatnonzero(calls / lm.tl.interval_s > 0)
+    if not len(rows):
+        return out
+    calls, aht = calls[rows], aht[rows]
+    load = calls / lm.tl.interval_s * aht
+    if hint is None:
+        start = (load + 0.5 * np.sqrt(load)).astype(np.int64)
+    else:
+        start = np.asarray(hint, dtype=np.int64)[rows]
+    test = np.maximum(start, 0)
+    n = len(rows)
+    lo = np.full(n, -1, dtype=np.int64)  # most agents known to fail (-1: none)
+    hi = np.full(n, -1, dtype=np.int64)  # fewest agents known to meet (-1: not found yet)
+    step = np.ones(n, dtype=np.int64)
+    phase = np.zeros(n, dtype=np.int8)  # 0 first test, 1 gallop up, 2 gallop down, 3 bisect
+    act = np.arange(n)
+    while len(act):
+        c = test[act]
+        ok = lm.req.met(lm.erlang(c, calls[act], aht[act]))
+        ph = phase[act]
+        hi[act] = np.where(ok, c, hi[act])
+        lo[act] = np.where(ok, lo[act], c)
+        phase[act] = np.select([ph == 0, (ph == 1) & ok, (ph == 2) & ~ok], [np.where(ok, 2, 1), 3, 3], ph)
+        step[act] = np.where(((ph == 1) & ~ok) | ((ph == 2) & ok), step[act] * 2, step[act])
+        act = act[(hi[act] < 0) | (hi[act] - lo[act] > 1)]
+        ph, lo_a, hi_a, st = phase[act], lo[act], hi[act], step[act]
+        test[act] = np.select([ph == 1, ph == 2], [lo_a + st, np.maximum(lo_a + 1, hi_a - st)], (lo_a + hi_a) // 2)
+        if len(act) and test[act].max() > max(max_agents, 10 * load.max()):
+            raise ValueError(f"no staffing up to {int(test[act].max())} agents meets the requirement")
+    out[rows] = hi
+    return out
 
 
 def _trim_to_scope(lm: LoadModel, offered: np.ndarray, groups: np.ndarray, base: np.ndarray) -> np.ndarray:
     """Fewest agents so that each group of intervals (a day, or the window) meets the targets
     as a whole. Starts from the interval-scope requirement (which meets them everywhere) and
     takes away, one at a time, the agent whose absence costs the fewest calls answered in
-    time, while the group still meets every target and every interval its occupancy cap."""
+    time, while the group still meets every target and every interval its occupancy cap.
+
+    Every interval's candidate removal is scored at once (arrays over the group's intervals);
+    ties go to the earliest interval. Erlang values come in batches: all intervals at their
+    level and three below up front, then more levels of an interval that goes further."""
     calls = offered.sum(axis=1)
     aht = lm.aht(offered)
-    rate = calls / lm.tl.interval_s
-    thr, pat, req = lm.req.threshold_s, lm.patience_s, lm.req
+    req = lm.req
     agents = base.copy()
     cache: dict[tuple[int, int], tuple[float, float, float, bool]] = {}
 
+    def fill(ks: list[int], cs: list[int]) -> None:
+        todo = [(k, c) for k, c in zip(ks, cs) if (k, c) not in cache]
+        for k, c in todo:
+            if calls[k] <= 0:
+                cache[(k, c)] = (0.0, 0.0, 0.0, True)
+        todo = [(k, c) for k, c in todo if calls[k] > 0]
+        if not todo:
+            return
+        kk = np.array([k for k, _ in todo])
+        r = lm.erlang([c for _, c in todo], calls[kk], aht[kk])
+        for i, (k, c) in enumerate(todo):
+            if not r["stable"][i] or c <= 0:
+                cache[(k, c)] = (0.0, 0.0, math.inf, False)
+            else:
+                answered = (1 - r["abandon_rate"][i]) * calls[k]
+                cap = req.occupancy_max is None or r["occupancy"][i] <= req.occupancy_max + 1e-12
+                cache[(k, c)] = (r["service_level"][i] * calls[k], answered, r["asa_s"][i] * answered, cap)
+
     def perf(k: int, c: int) -> tuple[float, float, float, bool]:
         """(answered within T, answered, waiting time of answered calls, within occupancy cap)."""
-        key = (k, c)
-        if key not in cache:
-            if calls[k] <= 0:
-                cache[key] = (0.0, 0.0, 0.0, True)
-            else:
-                r = erlang_result(c, rate[k], aht[k], thr, pat)
-                if not r.stable or c <= 0:
-                    cache[key] = (0.0, 0.0, math.inf, False)
-                else:
-                    answered = (1 - r.abandon_rate) * calls[k]
-                    cap = req.occupancy_max is None or r.occupancy <= req.occupancy_max + 1e-12
-                    cache[key] = (r.service_level * calls[k], answered, r.asa_s * answered, cap)
-        return cache[key]
+        if (k, c) not in cache:
+            fill([k] * 8, [c - d for d in range(8) if c - d >= 0])
+        return cache[(k, c)]
 
+    # most intervals give up at most a few agents: their levels down to 3 below, in one batch
+    pairs = [(k, int(agents[k]) - d) for k in range(len(agents)) for d in range(4) if agents[k] - d >= 0]
+    fill([k for k, _ in pairs], [c for _, c in pairs])
     for g in np.unique(groups):
         idx = np.flatnonzero(groups == g)
         total = calls[idx].sum()
@@ -209,31 +277,37 @@ def _trim_to_scope(lm: LoadModel, offered: np.ndarray, groups: np.ndarray, base:
             agents[idx] = 0
             continue
         sums = np.sum([perf(k, agents[k])[:3] for k in idx], axis=0)
+        now = np.array([perf(k, agents[k])[:3] for k in idx], dtype=float).reshape(len(idx), 3)
+        less = np.zeros((len(idx), 3))
+        can = np.zeros(len(idx), dtype=bool)  # an agent can go: it has one, calls, and the cap holds without it
+        for i, k in enumerate(idx):
+            if agents[k] > 0 and calls[k] > 0:
+                p = perf(k, agents[k] - 1)
+                less[i], can[i] = p[:3], p[3]
 
-        def meets(within: float, answered: float, wait: float, total: float = total) -> bool:
-            ok = req.service_level is None or within / total >= req.service_level - 1e-12
-            if req.answer_rate is not None:
-                ok &= answered / total >= req.answer_rate - 1e-12
-            if req.asa_max_s is not None:
-                ok &= answered <= 0 or wait / answered <= req.asa_max_s + 1e-12
-            return bool(ok)
-
-        while True:
-            best, best_loss, best_sums = None, math.inf, None
-            for k in idx:
-                if agents[k] <= 0 or calls[k] <= 0:
-                    continue
-                now, less = perf(k, agents[k]), perf(k, agents[k] - 1)
-                if not less[3]:
-                    continue
-                trial = sums - np.array(now[:3]) + np.array(less[:3])
-                loss = now[0] - less[0]
-                if loss < best_loss and meets(*trial):
-                    best, best_loss, best_sums = k, loss, trial
-            if best is None:
+        while can.any():
+            trial = sums - now + less
+            loss = now[:, 0] - less[:, 0]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ok = can & (loss < math.inf)
+                if req.service_level is not None:
+                    ok &= trial[:, 0] / total >= req.service_level - 1e-12
+                if req.answer_rate is not None:
+                    ok &= trial[:, 1] / total >= req.answer_rate - 1e-12
+                if req.asa_max_s is not None:
+                    ok &= (trial[:, 1] <= 0) | (trial[:, 2] / trial[:, 1] <= req.asa_max_s + 1e-12)
+            if not ok.any():
                 break
-            agents[best] -= 1
-            sums = best_sums
+            i = int(np.argmin(np.where(ok, loss, math.inf)))
+            k = idx[i]
+            agents[k] -= 1
+            sums = trial[i]
+            now[i] = less[i]
+            if agents[k] > 0:
+                p = perf(k, agents[k] - 1)
+                less[i], can[i] = p[:3], p[3]
+            else:
+                can[i] = False
     return agents
 
 
@@ -254,8 +328,10 @@ def erlang_plan(s: Scenario, scope: str = "interval", max_iter: int = 50, lm: Lo
     history = []
     converged = False
     it = 0
+    base = None
     for it in range(1, max_iter + 1):
-        base = _interval_requirement(lm, offered, agents)
+        # the last interval-scope requirement is the closest start for the search
+        base = _interval_requirement(lm, offered, base)
         if scope == "interval":
             new_agents = base
         else:
@@ -284,7 +360,7 @@ def _settle_load(lm: LoadModel, offered: np.ndarray, agents: np.ndarray, tol: fl
     """Iterate offered = first + follow-ups(offered) at fixed agents until it stops changing."""
     change = math.inf
     for _ in range(cap):
-        m = lm.metrics(offered, agents)
+        m = lm.metrics(offered, agents, service=False)
         new = lm.first + lm.follow_ups(offered, m.abandon_rate)
         change = float(np.abs(new - offered).max()) if len(offered) else 0.0
         offered = new
