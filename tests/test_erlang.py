@@ -204,3 +204,136 @@ def test_erlang_bad_options_exit_2():
         res = CliRunner().invoke(main, ["erlang", *args])
         assert res.exit_code == 2, args
         assert "Traceback" not in res.output
+
+
+# --- the fast path against the straightforward one (issue 12.15) --------------------------------
+def reference_erlang_a(c: int, lam: float, aht: float, patience: float, t: float) -> tuple[float, ...]:
+    """Erlang A as ska-sim computed it before issue 12.15: the whole birth-death chain from p_0,
+    normalised, and the tagged caller's wait by the incomplete beta function, term by term.
+    (p_wait, service level, ASA, abandon rate, occupancy)."""
+    from scipy.special import betainc
+
+    mu, theta = 1 / aht, 1 / patience
+    load = lam / mu
+    n = np.arange(c + 1)
+    logp = n * math.log(load) - np.array([math.lgamma(k + 1) for k in n])
+    jmax = int(max(0.0, (lam - c * mu) / theta) + 12 * math.sqrt(lam / theta + 1) + 50)
+    k = np.arange(1, jmax + 1)
+    logp = np.concatenate([logp, logp[-1] + np.cumsum(math.log(lam) - np.log(c * mu + k * theta))])
+    p = np.exp(logp - logp.max())
+    p /= p.sum()
+    pq = p[c:]
+    j1 = np.arange(1, len(pq) + 1)
+    rates = c * mu + j1 * theta
+    served = c * mu / rates
+    within = betainc(j1, c * mu / theta + 1.0, -math.expm1(-theta * t)) if t > 0 else np.zeros(len(pq))
+    p_answer = p[:c].sum() + (pq * served).sum()
+    sl = p[:c].sum() + (pq * served * within).sum()
+    asa = (pq * served * np.cumsum(1.0 / rates)).sum() / p_answer
+    return pq.sum(), sl, asa, 1 - p_answer, load * p_answer / c
+
+
+def _cases(n: int, seed: int, max_load: float = 5000.0):
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        load = float(np.exp(rng.uniform(math.log(0.3), math.log(max_load))))
+        c = int(max(1, load + rng.normal(0.3, 2.0) * math.sqrt(load)))
+        yield c, load, float(rng.uniform(60, 900)), float(np.exp(rng.uniform(math.log(15), math.log(3000)))), \
+            float(rng.choice([0.0, 10.0, 20.0, 60.0, 180.0]))
+
+
+def test_fast_erlang_a_equals_the_straightforward_chain_up_to_5000_agents():
+    for c, load, aht, patience, t in _cases(150, seed=11):
+        r = erlang_a_result(c, load / aht, aht, patience, t)
+        ref = reference_erlang_a(c, load / aht, aht, patience, t)
+        got = (r.p_wait, r.service_level, r.asa_s, r.abandon_rate, r.occupancy)
+        for name, a, b in zip(("p_wait", "service_level", "asa_s", "abandon_rate", "occupancy"), got, ref):
+            # the reference itself is good to ~1e-11 at thousands of agents, and to ~1e-16 absolute
+            assert a == pytest.approx(b, rel=1e-9, abs=1e-14), (name, c, load, aht, patience, t)
+
+
+def exact_p_wait(c: int, lam: float, mu: float, theta: float) -> float:
+    mpmath.mp.dps = 50
+    p = [mpmath.mpf(1)]
+    for n in range(1, c + 4000):
+        p.append(p[-1] * lam / (min(n, c) * mu + max(n - c, 0) * theta))
+    return float(mpmath.fsum(p[c:]) / mpmath.fsum(p))
+
+
+@pytest.mark.parametrize("c, load, aht, patience", [(4646, 4595.660677332694, 202.9731865629892, 331.439232081033),
+                                                     (5000, 4950.0, 445.0, 240.0)])
+def test_erlang_a_is_exact_to_1e_12_for_thousands_of_agents(c, load, aht, patience):
+    # factorials through lgamma lose ~5e-12 here (the code before issue 12.15 gave 0.25455232991358695
+    # against 0.25455232991228294 in the first case); log1p sums and Stirling's series do not
+    r = erlang_a_result(c, load / aht, aht, patience, 20)
+    assert r.p_wait == pytest.approx(exact_p_wait(c, load / aht, 1 / aht, 1 / patience), rel=1e-12)
+    abandon, sl = exact_erlang_a(c, load / aht, 1 / aht, 1 / patience, 20)
+    assert r.abandon_rate == pytest.approx(abandon, rel=1e-9)
+    assert r.service_level == pytest.approx(sl, rel=1e-9)
+
+
+def test_vectorised_rows_equal_one_row_at_a_time_and_erlang_c():
+    from ska_sim.erlang import erlang_arrays, erlang_result
+
+    cases = list(_cases(40, seed=5, max_load=800.0))
+    c = np.array([x[0] for x in cases])
+    rate = np.array([x[1] / x[2] for x in cases])
+    aht = np.array([x[2] for x in cases])
+    for patience in (240.0, None):
+        many = erlang_arrays(c, rate, aht, 20.0, patience)
+        abandon_only = erlang_arrays(c, rate, aht, 20.0, patience, service=False)
+        req = Requirement(20, service_level=0.8, answer_rate=0.9, asa_max_s=30, occupancy_max=0.9)
+        met = req.met(many)
+        for i in range(len(c)):
+            one = erlang_result(int(c[i]), rate[i], aht[i], 20.0, patience)
+            assert bool(many["stable"][i]) == one.stable
+            assert met[i] == req.met_by(one)
+            if not one.stable:
+                continue
+            exact = patience is not None  # Erlang A rows do not depend on the other rows
+            for f in ("p_wait", "service_level", "asa_s", "abandon_rate", "occupancy"):
+                if exact:
+                    assert many[f][i] == getattr(one, f), f
+                else:  # Erlang C: Erlang B from log sums here, by recursion in erlang_c_result
+                    assert many[f][i] == pytest.approx(getattr(one, f), rel=1e-12, abs=1e-15), f
+            assert abandon_only["abandon_rate"][i] == pytest.approx(one.abandon_rate, rel=1e-9, abs=1e-16)
+
+
+def _staff_ref():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "staff_ref.py"
+    spec = importlib.util.spec_from_file_location("staff_ref", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("patience", [True, False])
+def test_staffing_plans_equal_the_code_before_the_speed_up(patience):
+    # the fast search (gallop + bisection over all intervals, cached and vectorised Erlang) must
+    # give the same agents as stepping one agent at a time from a hint, in every scope
+    from pathlib import Path
+
+    from ska_sim import load_scenario, scenario_from_dict
+    from ska_sim.staffing import LoadModel, erlang_plan
+
+    from helpers import mmc_dict
+
+    ref = _staff_ref()
+    if patience:
+        s = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml",
+                          ["calendar.days=2", "calendar.warmup_days=1"])
+    else:  # Erlang C, a profile that moves, no patience
+        d = mmc_dict(calls_per_hour=300, aht_s=240, days=2, warmup_days=0)
+        d["arrivals"]["profile"] = (np.linspace(1, 3, 24) / np.linspace(1, 3, 24).sum()).tolist()
+        d["targets"]["asa_max_s"] = 25
+        s = scenario_from_dict(d)
+    lm, rl = LoadModel(s), ref.RefLoadModel(s)
+    for scope in ("interval", "day", "window"):
+        new, old = erlang_plan(s, scope, lm=lm), ref.ref_erlang_plan(s, scope, lm=rl)
+        assert np.array_equal(new.agents, old.agents), scope
+        assert new.iterations == old.iterations
+        np.testing.assert_allclose(new.offered, old.offered, rtol=1e-10)
+        np.testing.assert_allclose(new.service_level, old.service_level, rtol=1e-9, atol=1e-12)
