@@ -121,15 +121,15 @@ def _log1p_minus(d: np.ndarray) -> np.ndarray:
     return out
 
 
-def _log_low_closed(c: np.ndarray, load: np.ndarray) -> np.ndarray:
-    """``_log_low`` in closed form for c >= 1 and c >= A - 3 sqrt(A):
+def _log_low_closed(c: np.ndarray, load: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``_log_low`` in closed form for c >= 1, given q = Q(c + 1, A):
     1/B = e^A Q(c + 1, A) c! / A^c (Q the regularised upper incomplete gamma function), with
     A + log c! - c log A = A [(1 + d) log(1 + d) - d] + log(2 pi c) / 2 + stirlerr(c), d = c/A - 1,
     computed without the cancellation of the three large terms."""
     if not len(c):
         return np.zeros(0)
     cf = c.astype(float)
-    log_inv_b = (np.log(gammaincc(cf + 1, load)) + load * _log1p_minus((cf - load) / load)
+    log_inv_b = (np.log(q) + load * _log1p_minus((cf - load) / load)
                  + 0.5 * np.log(2 * math.pi * cf) + _stirlerr(c))
     with np.errstate(divide="ignore"):
         return log_inv_b + np.log(-np.expm1(-log_inv_b))  # log(1/B - 1)
@@ -146,8 +146,10 @@ def _log_low(c: np.ndarray, load: np.ndarray) -> np.ndarray:
     does not depend on the other rows.
     """
     out = np.full(len(c), -np.inf)
-    closed = (c >= 1) & (c >= load - 3.0 * np.sqrt(load))
-    out[closed] = _log_low_closed(c[closed], load[closed])
+    q = np.zeros(len(c))
+    q[c >= 1] = gammaincc(c[c >= 1] + 1.0, load[c >= 1])
+    closed = q > 1e-280  # far below the load Q underflows: the sum, whose terms then fall fast
+    out[closed] = _log_low_closed(c[closed], load[closed], q[closed])
     m = np.minimum(c, np.ceil(np.maximum(c - load, 0.0) + 10.0 * np.sqrt(load) + 40.0)).astype(np.int64)
     m[closed] = 0
     for rows in _bucket_rows(m):
@@ -174,7 +176,8 @@ def _abandon_closed(near: np.ndarray, c: np.ndarray, lam: np.ndarray, cmu: np.nd
     y [(1 + e) log(1 + e) - e] + log(2 pi b) / 2 + stirlerr(b), e = b / y - 1, without
     cancellation), and from (b + j) q_j = y q_{j-1} the abandoning callers' weight
     sum_j q_j (j + 1) / (b + j + 1) = W - (b / y) (W - 1). Used by the fixed point, which needs
-    abandonment only: the rows near balance are those whose sums are long."""
+    abandonment only. The cancellation in W - (b / y) (W - 1) grows with b / y: the rows with
+    c mu > 2 lam (short sums) keep the sums."""
     rows = np.flatnonzero(near)
     if not len(rows):
         return
@@ -214,9 +217,8 @@ def _erlang_a_rows(c: np.ndarray, lam: np.ndarray, mu: np.ndarray, theta: float,
     jmax = (np.maximum(0.0, (lam - cmu) / theta) + 10.0 * np.sqrt(lam / theta + 1.0) + 10.0).astype(np.int64)
     res = {k: np.empty(n) for k in ("p_wait", "p_answer", "service_level", "asa_s", "abandon_rate")}
     x = -math.expm1(-theta * t) if t > 0 else 0.0
-    if not service:  # abandonment in closed form near balance (c mu / lam in 0.5..2), the sums elsewhere
-        ratio = cmu / lam
-        near = (c >= 1) & (ratio > 0.5) & (ratio < 2.0)
+    if not service:  # abandonment in closed form unless overstaffed (c mu > 2 lam: short sums)
+        near = (c >= 1) & (cmu < 2.0 * lam)
         _abandon_closed(near, c, lam, cmu, theta, log_low, res)
         jmax[near] = -1
 

@@ -177,6 +177,8 @@ class Plan:
 
 
 def _interval_requirement(lm: LoadModel, offered: np.ndarray, hint: np.ndarray | None) -> np.ndarray:
+    """Fewest agents per interval, the search starting from ``hint`` (a guess: any start gives
+    the same answer, a close one fewer Erlang evaluations)."""
     return _search(lm, offered.sum(axis=1), lm.aht(offered), hint)
 
 
@@ -328,10 +330,11 @@ def erlang_plan(s: Scenario, scope: str = "interval", max_iter: int = 50, lm: Lo
     history = []
     converged = False
     it = 0
-    base = None
+    past: list[tuple[np.ndarray, np.ndarray]] = []  # (interval-scope requirement, load in Erlangs)
     for it in range(1, max_iter + 1):
-        # the last interval-scope requirement is the closest start for the search
-        base = _interval_requirement(lm, offered, base)
+        load = offered.sum(axis=1) / tl.interval_s * lm.aht(offered)
+        base = _interval_requirement(lm, offered, _predict(past, load))
+        past = (past + [(base, load)])[-2:]
         if scope == "interval":
             new_agents = base
         else:
@@ -354,6 +357,20 @@ def erlang_plan(s: Scenario, scope: str = "interval", max_iter: int = 50, lm: Lo
             break
     m = lm.metrics(offered, agents)
     return Plan(agents, offered.sum(axis=1), m.service_level, "erlang", scope, it, converged, history)
+
+
+def _predict(past: list[tuple[np.ndarray, np.ndarray]], load: np.ndarray) -> np.ndarray | None:
+    """A start for the requirement search at ``load``: the last requirement moved along the
+    slope of the last two (requirement against load, 1 agent per Erlang when unknown)."""
+    if not past:
+        return None
+    req, at = past[-1]
+    slope = np.ones(len(load))
+    if len(past) == 2:
+        d_req, d_load = req - past[0][0], at - past[0][1]
+        ok = np.abs(d_load) > 1e-9
+        slope[ok] = np.clip(d_req[ok] / d_load[ok], 0.5, 2.0)
+    return np.maximum(0, req + np.rint(slope * (load - at)).astype(np.int64))
 
 
 def _settle_load(lm: LoadModel, offered: np.ndarray, agents: np.ndarray, tol: float = 1e-3, cap: int = 200):
