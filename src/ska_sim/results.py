@@ -47,7 +47,7 @@ import pandas as pd
 
 from . import __version__
 from .engine import Model
-from .erlang import erlang_a_result, erlang_b, erlang_c_result
+from .erlang import erlang_arrays, erlang_b, erlang_c_result
 from .kpi import KPI_NAMES, KPI_UNITS, summarise, targets_of
 from .runner import Groups, stack
 from .scenario import WEEKDAYS, Scenario, _clock
@@ -121,12 +121,10 @@ class SimulationResult:
         iv["erlang_c_differs"] = _differs(*test, keys=keys)
         patience = scenario.patience_dist()
         if patience is not None and patience.mean > 0:
-            a = [
-                erlang_a_result(int(ag), off / tl.interval_s, aht, patience.mean, threshold)
-                for ag, off in zip(iv["agents"], iv["offered"])
-            ]
-            iv["erlang_a_service_level"] = [r.service_level for r in a]
-            iv["erlang_a_abandon_rate"] = [r.abandon_rate for r in a]
+            a = erlang_arrays(iv["agents"].to_numpy(), iv["offered"].to_numpy() / tl.interval_s, aht, threshold,
+                              patience.mean)  # all intervals at once, the values of erlang_a_result
+            iv["erlang_a_service_level"] = a["service_level"]
+            iv["erlang_a_abandon_rate"] = a["abandon_rate"]
 
         tod = pd.DataFrame(
             {
