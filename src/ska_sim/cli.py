@@ -458,7 +458,8 @@ def report(tokens, output, agent_range, spread, replications, seed, executor) ->
     progress = Progress("marginal-value steps")
     try:
         result = simulate(scenario, replications=replications, seed=seed, executor=executor)
-        mg = marginal(scenario, steps, spread, replications, seed, executor=executor, progress=progress)
+        mg = None if scenario.groups else marginal(scenario, steps, spread, replications, seed, executor=executor,
+                                                    progress=progress)
         cmp = compare(variants, replications, seed, executor=executor) if others else None
     finally:
         progress.close()

@@ -217,8 +217,25 @@ class Arrivals(_Model):
 
 
 class IdentityCheck(_Model):
+    """At least 3 control questions before special-category data is disclosed (DOMAIN.md).
+
+    ``fails``: probability that the check fails when it is needed; the call is answered but
+    the issue is not resolved by phone: the caller is sent to written channels
+    (``written_request``: the share who then write, KPI ``written_requests``) and calls again
+    only with ``repeat_probability`` (default 0)."""
+
     probability: float = Probability
     extra: DurationSpec
+    fails: float = Field(0.0, ge=0.0, le=1.0)
+    written_request: float = Field(1.0, ge=0.0, le=1.0)
+    repeat_probability: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class Language(_Model):
+    """A language calls come in: its default share of calls and its talk-time multiplier."""
+
+    share: float = Field(ge=0.0, le=1.0)
+    talk_factor: float = Field(1.0, gt=0.0, le=10.0)
 
 
 class CallType(_Model):
@@ -228,6 +245,7 @@ class CallType(_Model):
     after_call_work: DurationSpec | None = None
     resolved: float = Probability
     identity_check: IdentityCheck | None = None
+    language_shares: dict[str, float] | None = None  # this type's own language mix (else [languages] shares)
 
     def mean_handle_s(self) -> float:
         """Expected agent time of one answered call: talk + identity check + after-call work."""
@@ -246,19 +264,63 @@ class Repeat(_Model):
     delay: DurationSpec = DurationSpec(dist="lognormal", mean_s=129600, cv=1.5)
 
 
+def _agents_non_negative(v: dict | None) -> dict | None:
+    for key, agents in (v or {}).items():
+        if any(a < 0 for a in agents):
+            raise ValueError(f"{key}: agents must be >= 0 (got {min(agents)})")
+    return v
+
+
 class Staffing(_Model):
     scale: float = Field(1.0, ge=0.0)
     max_occupancy: float | None = Field(None, gt=0.0, le=1.0)  # planning cap for requirements
+    agents: dict[VectorKey, list[int]] | None = None  # required unless [[groups]] give the agents
+    dates: dict[dt.date, list[int]] = {}
+
+    @field_validator("agents", "dates")
+    @classmethod
+    def _non_negative(cls, v: dict | None) -> dict | None:
+        return _agents_non_negative(v)
+
+
+class Group(_Model):
+    """An agent group: who they are (skills), how many per interval, how they work."""
+
+    name: str = Field(min_length=1)
+    languages: list[str] | Literal["all"] = "all"
+    call_types: list[str] | Literal["all"] = "all"
+    handle_factor: float = Field(1.0, gt=0.0, le=10.0)  # multiplies the handle time of calls it answers
+    resolution_factor: float = Field(1.0, ge=0.0, le=10.0)  # multiplies `resolved` (capped at 1)
+    overflow_after_s: float = Field(0.0, ge=0.0)  # wait before it takes calls it is not first in line for
+    priority: dict[str, int] = {}  # per call type name (or "default"): higher is taken first
     agents: dict[VectorKey, list[int]]
     dates: dict[dt.date, list[int]] = {}
 
     @field_validator("agents", "dates")
     @classmethod
     def _non_negative(cls, v: dict) -> dict:
-        for key, agents in v.items():
-            if any(a < 0 for a in agents):
-                raise ValueError(f"{key}: agents must be >= 0 (got {min(agents)})")
-        return v
+        return _agents_non_negative(v)
+
+    def serves(self, call_type: str, language: str | None) -> bool:
+        types_ok = self.call_types == "all" or call_type in self.call_types
+        langs_ok = self.languages == "all" or language is None or language in self.languages
+        return types_ok and langs_ok
+
+    def priority_of(self, call_type: str) -> int:
+        return self.priority.get(call_type, self.priority.get("default", 0))
+
+
+class Routing(_Model):
+    """How calls find agents (README, "Routing")."""
+
+    policy: Literal["group_order", "random", "longest_idle"] = "group_order"
+    order: dict[str, list[str]] = {}  # per call type name: its groups in order (default: file order)
+
+
+class Lines(_Model):
+    """Phone lines: calls in queue + calls in talk at most ``count``; more get a busy tone."""
+
+    count: int = Field(ge=1, le=MAX_AGENTS_PER_INTERVAL * 10)
 
 
 SHRINKAGE_IN_SHIFT = ("breaks", "qa_sessions", "one_to_ones", "training", "back_office", "other")
@@ -335,10 +397,31 @@ class Scenario(_Model):
     patience: DurationSpec | None = None
     redial: Redial = Redial()
     repeat: Repeat = Repeat()
-    staffing: Staffing
+    staffing: Staffing = Staffing()
     shrinkage: Shrinkage = Shrinkage()
     targets: Targets = Targets()
     simulation: Simulation = Simulation()
+    languages: dict[str, Language] = {}
+    groups: list[Group] = []
+    routing: Routing = Routing()
+    lines: Lines | None = None
+
+    def group_order(self, call_type: str) -> list[Group]:
+        """The groups a call type's calls may go to, in routing order (file order by default)."""
+        names = self.routing.order.get(call_type)
+        by_name = {g.name: g for g in self.groups}
+        return [by_name[n] for n in names if n in by_name] if names is not None else list(self.groups)
+
+    def language_shares(self, ct: CallType) -> dict[str, float]:
+        """A call type's language mix ({} without [languages])."""
+        if not self.languages:
+            return {}
+        return dict(ct.language_shares) if ct.language_shares is not None else {k: v.share for k, v in self.languages.items()}
+
+    def uses_groups(self) -> bool:
+        """True when the general engine path is needed: groups, languages, lines or identity failures."""
+        fails = any(ct.identity_check is not None and ct.identity_check.fails > 0 for ct in self.call_types)
+        return bool(self.groups or self.languages or self.lines is not None or fails)
 
     @property
     def name(self) -> str:
@@ -354,6 +437,16 @@ class Scenario(_Model):
     def to_dict(self) -> dict[str, Any]:
         """The scenario as loaded, in TOML's shapes (hours as ["HH:MM", "HH:MM"])."""
         d = self.model_dump(mode="json", exclude_none=True)
+        # keys of newer mechanisms are left out while unused, so an older scenario keeps its digest
+        for key, unused in (("languages", {}), ("groups", []), ("routing", Routing().model_dump(mode="json"))):
+            if d.get(key) == unused:
+                d.pop(key)
+        idc_defaults = {"fails": 0.0, "written_request": 1.0, "repeat_probability": 0.0}
+        for ct in d["call_types"]:
+            idc = ct.get("identity_check")
+            if idc and all(idc.get(k) == v for k, v in idc_defaults.items()):
+                for k in idc_defaults:
+                    idc.pop(k)
         cal = d["calendar"]
         cal["hours"] = {k: h.label() for k, h in self.calendar.hours.items()}
         cal["date_hours"] = {str(k): h.label() for k, h in self.calendar.date_hours.items()}
@@ -390,11 +483,13 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
             return "default", table["default"]
         return None
 
+    staffing_tables = _staffing_tables(s, out)
     for day, h in cal.hours.items():
         n = intervals(h, f"calendar.hours.{day}")
         if n is None:
             continue
-        for block, table in (("arrivals.profile", s.arrivals.profile), ("staffing.agents", s.staffing.agents)):
+        tables = [("arrivals.profile", s.arrivals.profile)] + [(block, agents) for block, agents, _ in staffing_tables]
+        for block, table in tables:
             found = vector(table, day)
             if found is None:
                 out.append((block, f"no vector for {day} (open {'-'.join(h.label())}) and no default"))
@@ -423,18 +518,23 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
                 )
             )
             continue
-        agents = s.staffing.dates.get(day)
-        if agents is not None and len(agents) != n:
-            out.append((f"staffing.dates.{day}", f"has {len(agents)} agents but {day} opens {n} intervals"))
-    for day, agents in s.staffing.dates.items():
-        if day in cal.date_hours:
-            continue
-        h = cal.hours.get(WEEKDAYS[day.weekday()])
-        if h is None:
-            out.append((f"staffing.dates.{day}", f"{day} is not an open day (no hours for {WEEKDAYS[day.weekday()]})"))
-        elif h.open_s % iv == 0 and h.close_s % iv == 0 and len(agents) != (h.close_s - h.open_s) // iv:
-            n = (h.close_s - h.open_s) // iv
-            out.append((f"staffing.dates.{day}", f"has {len(agents)} agents but {day} opens {n} intervals"))
+        for block, _, dates in staffing_tables:
+            where = block.removesuffix(".agents") + ".dates"
+            agents = dates.get(day)
+            if agents is not None and len(agents) != n:
+                out.append((f"{where}.{day}", f"has {len(agents)} agents but {day} opens {n} intervals"))
+    for block, _, dates in staffing_tables:
+        where = block.removesuffix(".agents") + ".dates"
+        for day, agents in dates.items():
+            if day in cal.date_hours:
+                continue
+            h = cal.hours.get(WEEKDAYS[day.weekday()])
+            if h is None:
+                out.append((f"{where}.{day}", f"{day} is not an open day (no hours for {WEEKDAYS[day.weekday()]})"))
+            elif h.open_s % iv == 0 and h.close_s % iv == 0 and len(agents) != (h.close_s - h.open_s) // iv:
+                n = (h.close_s - h.open_s) // iv
+                out.append((f"{where}.{day}", f"has {len(agents)} agents but {day} opens {n} intervals"))
+    out += _skills_checks(s)
     for day in WEEKDAYS:
         in_shift, absence = s.shrinkage.shares(day)
         if in_shift >= 1.0 or absence >= 1.0:
@@ -447,6 +547,84 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
     if fcr is not None and fcr.min > fcr.max:  # pragma: no cover - caught by FcrTarget
         out.append(("targets.fcr", "min above max"))
     out += _window_and_size_checks(s)
+    return out
+
+
+def _staffing_tables(s: Scenario, out: list) -> list[tuple[str, dict, dict]]:
+    """(key path, agents per weekday, agents per date) of [staffing] or of each group.
+    With [[groups]] the agents are the groups'; giving staffing.agents too is a problem."""
+    if s.groups:
+        if s.staffing.agents is not None:
+            out.append(("staffing.agents", "give the agents per group in [[groups]] or in [staffing.agents], not both"))
+        if s.staffing.dates:
+            out.append(("staffing.dates", "with [[groups]], give a date's agents per group (groups[i].dates)"))
+        return [(f"groups[{i}].agents", g.agents, g.dates) for i, g in enumerate(s.groups)]
+    if s.staffing.agents is None:
+        out.append(("staffing.agents", "missing (required): agents on the phones per interval, or [[groups]]"))
+        return []
+    return [("staffing.agents", s.staffing.agents, s.staffing.dates)]
+
+
+def _skills_checks(s: Scenario) -> list[tuple[str, str]]:
+    """Languages, groups and routing name only what exists, and every call finds a group."""
+    out: list[tuple[str, str]] = []
+    langs = set(s.languages)
+    types = [ct.name for ct in s.call_types]
+    if s.languages:
+        total = sum(lang.share for lang in s.languages.values())
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            out.append(("languages", f"shares must sum to 1 (got {total:.6f})"))
+    for i, ct in enumerate(s.call_types):
+        if ct.language_shares is None:
+            continue
+        where = f"call_types[{i}].language_shares"
+        if not s.languages:
+            out.append((where, "needs [languages] (the languages, their shares and talk factors)"))
+            continue
+        unknown = sorted(set(ct.language_shares) - langs)
+        if unknown:
+            out.append((where, f"unknown language(s) {', '.join(unknown)} (languages: {', '.join(sorted(langs))})"))
+        bad = {k: v for k, v in ct.language_shares.items() if not (0.0 <= v <= 1.0)}
+        if bad:
+            out.append((where, f"shares must be in [0, 1] (got {bad})"))
+        if abs(sum(ct.language_shares.values()) - 1.0) > SHARE_TOLERANCE:
+            out.append((where, f"shares must sum to 1 (got {sum(ct.language_shares.values()):.6f})"))
+    gnames = [g.name for g in s.groups]
+    for n in sorted({n for n in gnames if gnames.count(n) > 1}):
+        out.append(("groups", f"name {n!r} is used more than once"))
+    for i, g in enumerate(s.groups):
+        if g.languages != "all":
+            unknown = sorted(set(g.languages) - langs)
+            if unknown:
+                out.append((f"groups[{i}].languages", f"unknown language(s) {', '.join(unknown)}"
+                            + (f" (languages: {', '.join(sorted(langs))})" if langs else " (no [languages] given)")))
+        if g.call_types != "all":
+            unknown = sorted(set(g.call_types) - set(types))
+            if unknown:
+                out.append((f"groups[{i}].call_types", f"unknown call type(s) {', '.join(unknown)}"))
+        unknown = sorted(set(g.priority) - set(types) - {"default"})
+        if unknown:
+            out.append((f"groups[{i}].priority", f"unknown call type(s) {', '.join(unknown)} (or 'default')"))
+    if s.routing.order and not s.groups:
+        out.append(("routing.order", "needs [[groups]] to route to"))
+    for k, names in s.routing.order.items():
+        if k not in types:
+            out.append((f"routing.order.{k}", f"unknown call type {k!r}"))
+        unknown = [n for n in names if n not in gnames]
+        if unknown and s.groups:
+            out.append((f"routing.order.{k}", f"unknown group(s) {', '.join(unknown)}"))
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            out.append((f"routing.order.{k}", f"group(s) listed twice: {', '.join(dup)}"))
+    if s.groups and not out:
+        for ct in s.call_types:
+            shares = s.language_shares(ct) or {None: 1.0}
+            order = s.group_order(ct.name)
+            for lang, share in shares.items():
+                if share > 0 and not any(g.serves(ct.name, lang) for g in order):
+                    what = f"{ct.name!r} calls" + (f" in {lang}" if lang else "")
+                    where = f"routing.order.{ct.name}" if ct.name in s.routing.order else "groups"
+                    out.append((where, f"no group serves {what}: give a group these skills or route them"))
     return out
 
 
@@ -481,7 +659,7 @@ def _window_and_size_checks(s: Scenario) -> list[tuple[str, str]]:
         out.append(("arrivals", f"{busiest:.4g} first calls expected on {busiest_day.isoformat()} (daily_calls x "
                                 f"factors x volume_scale); at most {MAX_CALLS_PER_DAY:,} per day are simulated "
                                 "(README, Limits)"))
-    vectors = list(s.staffing.agents.values()) + list(s.staffing.dates.values())
+    vectors = [v for _, agents, dates in _staffing_tables(s, []) for v in (*agents.values(), *dates.values())]
     most = max((max(v) for v in vectors if v), default=0)
     scaled = math.floor(most * s.staffing.scale + 0.5)
     if scaled > MAX_AGENTS_PER_INTERVAL:

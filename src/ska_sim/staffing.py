@@ -512,6 +512,16 @@ def shrinkage_table(s: Scenario, tl: Timeline, agents: np.ndarray) -> pd.DataFra
     )
 
 
+def refuse_groups(s: Scenario, command: str) -> None:
+    """Staffing plans and the marginal value of agents still plan one pool of agents: with
+    [[groups]] they would change a total the engine does not use, so they refuse instead."""
+    if s.groups:
+        from .scenario import Problem, ScenarioError
+
+        raise ScenarioError([Problem(command, "groups", f"`{command}` does not plan per agent group yet: it plans one "
+                                     "pool of agents (use compare or sweep, e.g. --set groups[0].agents.default=[...])")])
+
+
 def working_days(s: Scenario) -> list:
     """The working days of the measured window: Monday to Friday, less the closed dates
     (``calendar.closed`` lists public holidays). Weekends count as no working day even when
@@ -689,6 +699,7 @@ def plan_staffing(
     from .runner import simulate
 
     say = say or (lambda msg: None)
+    refuse_groups(s, "staff")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     lm = LoadModel(s)

@@ -33,7 +33,8 @@ class Timeline:
     iv_slot: np.ndarray  # per open interval: clock slot within the day
     iv_start_s: np.ndarray  # per open interval: start time (s since the first simulated day)
     iv_expected: np.ndarray  # per open interval: expected first calls (before the day factor)
-    iv_agents: np.ndarray  # per open interval: agents on the phones (after staffing.scale)
+    iv_agents: np.ndarray  # per open interval: agents on the phones (after staffing.scale; with groups their sum)
+    iv_group_agents: np.ndarray | None = None  # (open intervals, groups): agents of each group, or None
 
     @property
     def n_days(self) -> int:
@@ -73,7 +74,7 @@ def build_timeline(s: Scenario) -> Timeline:
     closed = set(cal.closed)
     open_s = np.full(n_days, -1, dtype=np.int64)
     close_s = np.full(n_days, -1, dtype=np.int64)
-    days, slots, expected, agents = [], [], [], []
+    days, slots, expected, agents, group_agents = [], [], [], [], []
     for d, date in enumerate(dates):
         wd = WEEKDAYS[date.weekday()]
         usual = cal.hours.get(wd)
@@ -82,16 +83,19 @@ def build_timeline(s: Scenario) -> Timeline:
             continue
         open_s[d], close_s[d] = hours.open_s, hours.close_s
         profile = arr.profile.get(wd, arr.profile.get("default"))
-        base_agents = staff.agents.get(wd, staff.agents.get("default"))
+        # (weekday vector, date vector) of [staffing], or of each group
+        tables = [(staff.agents, staff.dates)] if not s.groups else [(g.agents, g.dates) for g in s.groups]
+        vectors = [(a.get(wd, a.get("default")), dates.get(date)) for a, dates in tables]
         volume = arr.daily_calls * arr.weekday_factor.get(wd, 1.0) * arr.date_factor.get(date, 1.0) * arr.volume_scale
-        own_agents = staff.dates.get(date)
         usual_first = usual.open_s // iv
         for k, slot in enumerate(range(hours.open_s // iv, hours.close_s // iv)):
             days.append(d)
             slots.append(slot)
             expected.append(volume * profile[slot - usual_first])
-            a = own_agents[k] if own_agents is not None else base_agents[slot - usual_first]
-            agents.append(math.floor(a * staff.scale + 0.5))
+            per = [math.floor((own[k] if own is not None else base[slot - usual_first]) * staff.scale + 0.5)
+                   for base, own in vectors]
+            agents.append(sum(per))
+            group_agents.append(per)
     iv_day = np.asarray(days, dtype=np.int64)
     iv_slot = np.asarray(slots, dtype=np.int64)
     return Timeline(
@@ -105,6 +109,7 @@ def build_timeline(s: Scenario) -> Timeline:
         iv_start_s=(iv_day * DAY_S + iv_slot * iv).astype(float),
         iv_expected=np.asarray(expected, dtype=float),
         iv_agents=np.asarray(agents, dtype=np.int64),
+        iv_group_agents=np.asarray(group_agents, dtype=np.int64).reshape(len(agents), len(s.groups)) if s.groups else None,
     )
 
 

@@ -407,8 +407,9 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
     """
     from .engine import Model
     from .runner import simulate
-    from .staffing import LoadModel, fte_of, heads_of, paid_hours_of, with_agents, working_time_norm_h
+    from .staffing import LoadModel, fte_of, heads_of, paid_hours_of, refuse_groups, with_agents, working_time_norm_h
 
+    refuse_groups(s, "marginal")
     if unit not in ("agents", "fte"):
         raise ValueError("unit must be agents or fte")
     model = Model.from_scenario(s)
