@@ -57,13 +57,16 @@ from simpy.events import NORMAL, Event
 
 from .arrivals import arrival_times, day_factors
 from .distributions import ZERO, Duration, Stream
-from .kpi import FIRST_RESOLVED, FIRST_UNRESOLVED, REDIAL, REPEAT, REPEAT_CONTACT, Collector, ReplicationCounts
+from .kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REDIAL, REPEAT, REPEAT_CONTACT, Collector, ReplicationCounts
+from .routing import RoutingModel, build_routing, free_group, next_call, single_group
 from .scenario import Scenario
 from .timeline import DAY_S, Timeline, build_timeline
 
 _CLOSE, _INTERVAL = 0, 1
 FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the KPI arrays
-PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls")
+# New purposes are appended, never inserted: the streams of the others stay as they were.
+PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls",
+            "language", "routing", "identity")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,18 @@ class CallTypeModel:
             h += np.where(needs, self.identity_extra.sample(rng, size), 0.0)
         return h
 
+    def handle_parts(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(talk, after-call work, identity check or 0, check needed) with exactly the draws of
+        :meth:`handle_times`, so (talk + acw) + check is the same handle time (general path)."""
+        talk = self.talk.sample(rng, size)
+        acw = self.after_call_work.sample(rng, size)
+        if self.identity_probability > 0:
+            needs = rng.random(size) < self.identity_probability
+            extra = np.where(needs, self.identity_extra.sample(rng, size), 0.0)
+        else:
+            needs, extra = np.zeros(size, bool), np.zeros(size)
+        return talk, acw, extra, needs
+
 
 @dataclass(frozen=True)
 class Model:
@@ -98,6 +113,19 @@ class Model:
     day_cv: float
     threshold_s: float
     drop_at_close: bool
+    # issue 8 (general path, GroupReplication); the defaults are today's model
+    languages: tuple[str, ...] = ()  # names, [languages] order; () = one unnamed language
+    lang_cum: np.ndarray | None = None  # (types, languages): cumulative language shares per type
+    talk_factor: tuple[float, ...] = (1.0,)  # per language
+    routing: RoutingModel | None = None  # set when the scenario uses groups/languages/lines/identity failures
+    lines: int | None = None  # phone lines (calls waiting + calls in talk), None = unlimited
+    idc_fails: tuple[float, ...] = ()  # per type: P(identity check fails | needed)
+    idc_written: tuple[float, ...] = ()  # per type: P(written request | failed)
+    idc_repeat: tuple[float, ...] = ()  # per type: P(calls again | failed)
+
+    @property
+    def n_langs(self) -> int:
+        return max(1, len(self.languages))
 
     @classmethod
     def from_scenario(cls, s: Scenario) -> Model:
@@ -114,6 +142,9 @@ class Model:
                 )
             )
         shares = np.array([ct.share for ct in s.call_types])
+        general = {}
+        if s.uses_groups():
+            general = _general_fields(s)
         return cls(
             timeline=build_timeline(s),
             shares=shares / shares.sum(),
@@ -126,7 +157,36 @@ class Model:
             day_cv=s.arrivals.day_cv,
             threshold_s=s.targets.service_level.threshold_s,
             drop_at_close=s.simulation.queued_at_close == "drop",
+            **general,
         )
+
+
+def _general_fields(s: Scenario) -> dict:
+    """The Model fields of the general path (issue 8) from a scenario that uses them."""
+    tl = build_timeline(s)
+    langs = tuple(s.languages)
+    n_langs = max(1, len(langs))
+    cum = None
+    if langs:
+        cum = np.zeros((len(s.call_types), n_langs))
+        for k, ct in enumerate(s.call_types):
+            mix = s.language_shares(ct)
+            p = np.array([max(0.0, mix.get(name, 0.0)) for name in langs])
+            c = np.cumsum(p / p.sum())
+            c[int(np.flatnonzero(p > 0)[-1]):] = np.inf  # the last language with a share takes the rest
+            cum[k] = c
+    agents = tl.iv_group_agents if s.groups else tl.iv_agents
+    idcs = [ct.identity_check for ct in s.call_types]
+    return {
+        "languages": langs,
+        "lang_cum": cum,
+        "talk_factor": tuple(float(s.languages[n].talk_factor) for n in langs) or (1.0,),
+        "routing": build_routing(s, n_langs, agents),
+        "lines": s.lines.count if s.lines is not None else None,
+        "idc_fails": tuple(float(i.fails) if i else 0.0 for i in idcs),
+        "idc_written": tuple(float(i.written_request) if i else 0.0 for i in idcs),
+        "idc_repeat": tuple(float(i.repeat_probability) if i else 0.0 for i in idcs),
+    }
 
 
 class _Tick(Event):
@@ -194,7 +254,15 @@ class _FollowUps:
 
 
 class Replication:
-    """One replication of the model. ``run()`` returns its :class:`ReplicationCounts`."""
+    """One replication of the model. ``run()`` returns its :class:`ReplicationCounts`.
+
+    ``Replication(model, seed)`` of a model with routing (issue 8) is a :class:`GroupReplication`.
+    """
+
+    def __new__(cls, model: Model, seed: np.random.SeedSequence):
+        if cls is Replication and model.routing is not None:
+            cls = GroupReplication
+        return object.__new__(cls)
 
     def __init__(self, model: Model, seed: np.random.SeedSequence):
         self.m = model
@@ -562,6 +630,410 @@ class Replication:
         self._duty_t = now
 
 
+# --------------------------------------------------------------------------- the general path (issue 8)
+def general_model(model: Model) -> Model:
+    """``model`` (without routing) for the general path: one group that serves everything."""
+    import dataclasses
+
+    zeros = (0.0,) * len(model.types)
+    routing = single_group(len(model.types), model.n_langs, model.timeline.iv_agents)
+    return dataclasses.replace(model, routing=routing, idc_fails=zeros, idc_written=zeros, idc_repeat=zeros)
+
+
+class GCall:
+    """A call on the general path: its cell (type x language) and what routing needs."""
+
+    __slots__ = ("t", "cell", "col", "type", "lang", "handle", "hold", "patience", "res_u", "repeats", "redials",
+                 "first", "idc_fail", "written", "waiting", "seq", "step")
+
+    def __init__(self, m: Model, k, lang, talk, acw, extra, needs, patience, u_res, u_rep, u_red, id_u, first):
+        self.type, self.lang, self.first = k, lang, first
+        self.col = k * m.n_langs + lang
+        tt = talk * m.talk_factor[lang]
+        self.handle = (tt + acw) + extra  # agent time before the group's handle factor (s)
+        self.hold = tt + extra  # time on a phone line once answered: talk + identity check, not ACW
+        self.patience = patience
+        self.res_u = u_res  # resolved if u_res < min(1, resolved x the group's resolution factor)
+        self.redials = u_red < m.redial_probability
+        self.idc_fail = bool(needs) and id_u is not None and id_u[0] < m.idc_fails[k]
+        if self.idc_fail:  # answered, not resolved by phone: a written request, a repeat call only if asked
+            self.written = id_u[1] < m.idc_written[k]
+            self.repeats = id_u[2] < m.idc_repeat[k]
+        else:
+            self.written = False
+            self.repeats = u_rep < m.repeat_probability
+        self.waiting = False
+        self.step = 0  # next overflow step
+
+
+class _GFollowUps:
+    """Attributes of redials and repeat calls on the general path: the same draws from the
+    follow-up stream as :class:`_FollowUps` (so one group with every skill is today's model),
+    identity failures from the identity stream; type and language are the issue's."""
+
+    def __init__(self, model: Model, rng: np.random.Generator, rng_id: np.random.Generator, batch: int = 256):
+        self.m, self.rng, self.rng_id, self.batch = model, rng, rng_id, batch
+        self.bufs: list[list[tuple]] = [[] for _ in model.types]
+
+    def _refill(self, k: int) -> list[tuple]:
+        m, rng, n = self.m, self.rng, self.batch
+        talk, acw, extra, needs = m.types[k].handle_parts(rng, n)
+        patience = m.patience.sample(rng, n) if m.patience else np.full(n, math.inf)
+        u = rng.random((n, 3))
+        ids = self.rng_id.random((n, 3)).tolist() if m.idc_fails[k] > 0 else [None] * n
+        rows = list(zip(talk.tolist(), acw.tolist(), extra.tolist(), needs.tolist(), patience.tolist(),
+                        u[:, 0].tolist(), u[:, 1].tolist(), u[:, 2].tolist(), ids))
+        rows.reverse()
+        self.bufs[k] = rows
+        return rows
+
+    def make(self, k: int, lang: int, first: bool) -> GCall:
+        buf = self.bufs[k] or self._refill(k)
+        return GCall(self.m, k, lang, *buf.pop(), first)
+
+
+class _Uniform:
+    """U(0,1) draws one at a time from a generator, in batches."""
+
+    def __init__(self, rng: np.random.Generator, batch: int = 1024):
+        self.rng, self.batch, self.buf = rng, batch, []
+
+    def __call__(self) -> float:
+        if not self.buf:
+            self.buf = self.rng.random(self.batch).tolist()
+            self.buf.reverse()
+        return self.buf.pop()
+
+
+class GroupReplication(Replication):
+    """One replication on the general path: agent groups with skills, languages, routing with
+    overflow and priorities (routing.py), phone lines and identity-check failures.
+
+    The event loop is :class:`Replication`'s (interval marks, the arrivals event, replay of call
+    ends, patience), with these differences:
+
+    - agents are a pool per group (``g_staffed``, ``g_target``, ``g_busy`` and ``idle[g]``, the
+      times its free agents became idle); a busy agent is ``(end, n, group)`` in one heap, so
+      call ends of all groups are replayed in time order;
+    - waiting calls wait in one FIFO per cell (type x language); routing.next_call picks;
+    - every waiting caller with a finite patience has a patience event (the line count must
+      know who still waits); abandonment counts exactly as on today's path;
+    - overflow timers: a waiting call gets an event at arrival + each later group's delay;
+    - lines: calls waiting + calls holding a line (answered, until talk + identity check end)
+      at most ``lines``; an arrival finding them all taken is blocked (busy tone) and redials
+      like an abandoned caller;
+    - closing: a waiting call is cut off unless a group eligible for it has a closing-crew
+      agent busy (``serve``); when the last agent of a group goes home after closing, calls no
+      remaining agent may take are cut off then.
+    """
+
+    def __init__(self, model: Model, seed: np.random.SeedSequence):
+        if model.routing is None:  # today's model on the general code: one group with every skill
+            model = general_model(model)
+        super().__init__(model, seed)
+        r = model.routing
+        self.r = r
+        self.n_langs = model.n_langs
+        self.n_cells = self.n_types * self.n_langs
+        self.col = Collector(self.tl, self.n_types, model.threshold_s, self.n_langs, r.n_groups)
+        self._bind_collector()
+        self.follow = _GFollowUps(model, self.rng["followup_calls"], self.rng["identity"])
+        self.uniform = _Uniform(self.rng["routing"])
+        G = r.n_groups
+        self.G = G
+        self.agents_iv = r.agents.tolist()
+        self.g_staffed = [0] * G
+        self.g_target = [0] * G
+        self.g_busy = [0] * G
+        self.idle: list[deque[float]] = [deque() for _ in range(G)]
+        self.queues: list[deque[GCall]] = [deque() for _ in range(self.n_cells)]
+        self.ends: list[tuple[float, int, int]] = []
+        self._end_seq = 0
+        self._seq = 0
+        self.line_ends: list[float] = []
+        self.lines = model.lines
+        self.resolved_p = [ct.resolved for ct in model.types]
+
+    def _bind_collector(self) -> None:
+        super()._bind_collector()
+        self._group = self.col.group.append
+
+    # ------------------------------------------------------------------ staffing
+    def _interval_starts(self, iv: int) -> None:
+        now = self.env.now
+        self._replay(now)
+        self._account_duty(now)
+        if not self.is_open:
+            self.is_open = True
+            self._open_day(int(self.tl.iv_day[iv]), iv)
+        gained = []
+        for g, target in enumerate(self.agents_iv[iv]):
+            self.g_target[g] = target
+            staffed = self.g_staffed[g]
+            if staffed < target:
+                self.idle[g].extend([now] * (target - staffed))
+                self.g_staffed[g] = target
+                gained.append(g)
+            elif staffed > target:  # idle agents leave at once (those idle longest first)
+                leave = min(len(self.idle[g]), staffed - target)
+                for _ in range(leave):
+                    self.idle[g].popleft()
+                self.g_staffed[g] -= leave
+        for g in gained:
+            self._serve_group(g, now)
+
+    def _serve_group(self, g: int, now: float) -> None:
+        idle, cells, queues = self.idle[g], self.r.group_cells[g], self.queues
+        while idle and self.n_waiting:
+            call = next_call(cells, queues, now)
+            if call is None:
+                break
+            call.waiting = False
+            self.n_waiting -= 1
+            idle.popleft()
+            self._start(call, g, now)
+
+    def _waiting_calls(self) -> list[GCall]:
+        return sorted((c for q in self.queues for c in q if c.waiting), key=lambda c: c.seq)
+
+    def _line_closes(self) -> None:
+        now = self.env.now
+        self._replay(now)
+        self._account_duty(now)
+        self.is_open = False
+        if self.n_waiting:
+            crew = [self.g_busy[g] - max(0, self.g_staffed[g] - self.g_target[g]) for g in range(self.G)]
+            eligible, drop = self.r.eligible, self.m.drop_at_close
+            for call in self._waiting_calls():  # in arrival order (the order of their redial draws)
+                if drop or not any(crew[g] > 0 for g in eligible[call.col]):
+                    self._cut_off(call, now)
+        for g in range(self.G):  # idle agents go home; busy ones finish (the crew clears the queue)
+            self.g_staffed[g] = self.g_busy[g]
+            self.idle[g].clear()
+
+    def _cut_off(self, call: GCall, now: float) -> None:
+        call.waiting = False
+        self.n_waiting -= 1
+        self.col.dropped.append(call.cell)
+        self.col.drop_waits.append(now - call.t)
+        if call.redials:
+            self._follow_up(call, now + self.redial_delay.next(), REDIAL)
+
+    def _orphans(self, now: float) -> None:
+        """After closing: calls no agent still at work may take are cut off now."""
+        staffed, eligible = self.g_staffed, self.r.eligible
+        for call in self._waiting_calls():
+            if not any(staffed[g] > 0 for g in eligible[call.col]):
+                self._cut_off(call, now)
+
+    def _account_duty(self, now: float) -> None:
+        add, t0 = self.col.add_on_duty, self._duty_t
+        for g, staffed in enumerate(self.g_staffed):
+            add(t0, now, staffed, g)
+        self._duty_t = now
+
+    # ------------------------------------------------------------------ arrivals
+    def _open_day(self, day: int, first_iv: int) -> None:
+        """The day's first calls: the same draws as :meth:`Replication._open_day`, then their
+        languages (stream "language") and identity-check outcomes (stream "identity")."""
+        tl, m, rng = self.tl, self.m, self.rng
+        sl = tl.day_intervals(day)
+        expected = tl.iv_expected[sl] * self.day_factor[day]
+        times = arrival_times(rng["arrivals"], tl.iv_start_s[sl], expected, tl.interval_s)
+        n = len(times)
+        types = rng["arrivals"].choice(self.n_types, size=n, p=m.shares) if self.n_types > 1 else np.zeros(n, int)
+        talk, acw, extra = np.empty(n), np.empty(n), np.empty(n)
+        needs = np.zeros(n, bool)
+        for k, ct in enumerate(m.types):
+            idx = np.flatnonzero(types == k)
+            talk[idx], acw[idx], extra[idx], needs[idx] = ct.handle_parts(rng["handling"], len(idx))
+        patience = m.patience.sample(rng["patience"], n) if m.patience else np.full(n, math.inf)
+        u = rng["resolution"].random((n, 3))
+        if self.n_langs > 1:
+            lang = (rng["language"].random(n)[:, None] >= m.lang_cum[types]).sum(axis=1)
+        else:
+            lang = np.zeros(n, np.int64)
+        ids = rng["identity"].random((n, 3)).tolist() if any(f > 0 for f in m.idc_fails) else [None] * n
+        self._day = list(zip(types.tolist(), lang.tolist(), talk.tolist(), acw.tolist(), extra.tolist(),
+                             needs.tolist(), patience.tolist(), u[:, 0].tolist(), u[:, 1].tolist(),
+                             u[:, 2].tolist(), ids))
+        self._times = times.tolist()
+        self._day_i = 0
+        if n:
+            self._arrivals_at(self._times[0])
+
+    def _on_arrivals(self, ev) -> None:
+        """Calls arrive in time order until the next other event (as Replication._on_arrivals)."""
+        if ev._value != self._driver_at:
+            return
+        self._driver_at = math.inf
+        self._in_driver = True
+        env, times, day, m = self.env, self._times, self._day, self.m
+        i, n = self._day_i, len(times)
+        follow, peek, inf = self._follow_heap, env.peek, math.inf
+        now = env.now
+        while True:
+            if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
+                self._arrive(GCall(m, *day[i], True), FIRST, now)
+                i += 1
+            elif follow and follow[0][0] <= now:
+                _, _, call, kind = heapq.heappop(follow)
+                self._arrive(call, kind, now)
+            else:  # pragma: no cover - nothing is due
+                break
+            nxt = times[i] if i < n else inf
+            if follow and follow[0][0] < nxt:
+                nxt = follow[0][0]
+            if nxt == inf:
+                break
+            if nxt >= peek():
+                self._in_driver = False
+                self._day_i = i
+                self._arrivals_at(nxt)
+                return
+            now = nxt
+        self._day_i = i
+        self._in_driver = False
+
+    def _follow_up(self, call: GCall, t: float, kind: int) -> None:
+        t = self._into_opening_hours(t)
+        if t is None:
+            return
+        t = max(t, self.env.now)
+        first = call.first if kind == REDIAL else False
+        self._follow_seq += 1
+        heapq.heappush(self._follow_heap, (t, self._follow_seq, self.follow.make(call.type, call.lang, first), kind))
+        self._arrivals_at(t)
+
+    # ------------------------------------------------------------------ the queues
+    def _arrive(self, call: GCall, kind: int, now: float) -> None:
+        ends = self.ends
+        if ends and ends[0][0] <= now:
+            self._replay(now)
+        call.t = now
+        cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_cells + call.col
+        call.cell = cell
+        self._offered(cell * 3 + kind)
+        if self.lines is not None:
+            held = self.line_ends
+            while held and held[0] <= now:
+                heapq.heappop(held)
+            if self.n_waiting + len(held) >= self.lines:  # busy tone
+                self.col.blocked.append(cell)
+                if call.redials:
+                    self._follow_up(call, now + self.redial_delay.next(), REDIAL)
+                return
+        if self.is_open:
+            g = free_group(self.r.arrival_groups[call.col], self.idle, self.r.policy, self.uniform)
+            if g >= 0:
+                self.idle[g].popleft()
+                self._start(call, g, now)
+                return
+        call.waiting = True
+        self._seq += 1
+        call.seq = self._seq
+        self.queues[call.col].append(call)
+        self.n_waiting += 1
+        env = self.env
+        if call.patience != math.inf:
+            self._schedule(_Tick(env, self._on_patience, call), NORMAL, now + call.patience - env.now)
+        steps = self.r.overflow_steps[call.col]
+        if steps:
+            self._schedule(_Tick(env, self._on_overflow, call), NORMAL, now + steps[0][0] - env.now)
+
+    def _on_patience(self, ev) -> None:
+        call = ev._value
+        now = self.env.now
+        ends = self.ends
+        if ends and ends[0][0] <= now:
+            self._replay(now)
+        if not call.waiting:
+            return
+        call.waiting = False
+        self.n_waiting -= 1
+        self.col.abandoned.append(call.cell)
+        # the wait as today's path records it: redialling callers at their event, others at their patience
+        self.col.abandon_waits.append(now - call.t if call.redials else call.patience)
+        if call.redials:
+            self._follow_up(call, now + self.redial_delay.next(), REDIAL)
+
+    def _on_overflow(self, ev) -> None:
+        """A waiting call has waited the delay of groups further down its order: they may take it."""
+        call = ev._value
+        now = self.env.now
+        ends = self.ends
+        if ends and ends[0][0] <= now:
+            self._replay(now)
+        if not call.waiting:
+            return
+        steps = self.r.overflow_steps[call.col]
+        g = free_group(steps[call.step][1], self.idle, self.r.policy, self.uniform)
+        if g >= 0:
+            call.waiting = False
+            self.n_waiting -= 1
+            self.idle[g].popleft()
+            self._start(call, g, now)
+            return
+        call.step += 1
+        if call.step < len(steps):
+            env = self.env
+            self._schedule(_Tick(env, self._on_overflow, call), NORMAL, call.t + steps[call.step][0] - env.now)
+
+    def _start(self, call: GCall, g: int, now: float) -> None:
+        """Group g's agent answers ``call`` at ``now``: handle and resolution by the group."""
+        r = self.r
+        end = now + call.handle * r.handle_factor[g]
+        self._end_seq += 1
+        heapq.heappush(self.ends, (end, self._end_seq, g))
+        self.g_busy[g] += 1
+        resolved = not call.idc_fail and call.res_u < min(1.0, self.resolved_p[call.type] * r.resolution_factor[g])
+        flag = (FIRST_RESOLVED if resolved else FIRST_UNRESOLVED) if call.first else REPEAT_CONTACT
+        self._answered(call.cell * 3 + flag)
+        self._waits(now - call.t)
+        self._svc_start(now)
+        self._svc_end(end)
+        self._group(g)
+        if self.lines is not None:
+            heapq.heappush(self.line_ends, now + call.hold * r.handle_factor[g])
+        if call.written:
+            self.col.written.append(call.cell)
+        if call.repeats and not resolved:
+            self._follow_up(call, end + self.repeat_delay.next(), REPEAT)
+
+    def _replay(self, now: float) -> None:
+        """Call ends of every group up to ``now``, in time order (as Replication._replay): the
+        agent goes home if past the shift, else takes the call routing.next_call gives, else
+        (after closing) goes home, else waits idle."""
+        ends, pop = self.ends, heapq.heappop
+        staffed, target, busy, cells = self.g_staffed, self.g_target, self.g_busy, self.r.group_cells
+        while ends and ends[0][0] <= now:
+            end, _, g = pop(ends)
+            busy[g] -= 1
+            if staffed[g] > target[g]:
+                self._account_duty(end)
+                staffed[g] -= 1
+                continue
+            call = next_call(cells[g], self.queues, end) if self.n_waiting else None
+            if call is not None:
+                call.waiting = False
+                self.n_waiting -= 1
+                self._start(call, g, end)
+            elif not self.is_open:
+                self._account_duty(end)
+                staffed[g] -= 1
+                if staffed[g] == 0 and self.n_waiting:
+                    self._orphans(end)
+            else:
+                self.idle[g].append(end)
+
+    def _serve_queue(self, now: float) -> None:  # pragma: no cover - _interval_starts serves per group
+        for g in range(self.G):
+            self._serve_group(g, now)
+
+
 def simulate_replication(model: Model, seed: np.random.SeedSequence) -> ReplicationCounts:
-    """Run one replication of ``model`` with its own SeedSequence."""
+    """Run one replication of ``model`` with its own SeedSequence (the general path when the
+    model has routing, see :class:`GroupReplication`)."""
+    if model.routing is not None:
+        return GroupReplication(model, seed).run()
     return Replication(model, seed).run()

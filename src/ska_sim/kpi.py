@@ -8,7 +8,7 @@ gives the mean and 95% Student-t interval across replications.
 
 Definitions (an interval's KPIs belong to the interval in which the call *arrived*):
 
-- offered = answered + abandoned + unanswered at close
+- offered = answered + abandoned + unanswered at close + blocked (busy tone, phone lines)
 - service level = answered with wait <= T / offered
 - answer rate = answered / offered; abandon rate = abandoned / offered
 - ASA = mean wait of answered calls (s); wait percentiles are of answered calls
@@ -46,7 +46,12 @@ COUNT_FIELDS = (
     "first_contacts",
     "resolved_first",
     "repeat_contacts",
+    "blocked",  # busy tone: all phone lines taken (issue 8); offered, not answered
+    "written_requests",  # failed identity checks that become a written request (issue 8)
 )
+# Counters kept per (interval, agent group) on the general path (calls a group answered,
+# in the interval the call arrived).
+GROUP_FIELDS = ("answered", "answered_within_t", "wait_sum_s")
 # Kinds of offered call (the last digit of an offered code).
 FIRST, REDIAL, REPEAT = 0, 1, 2
 # Answered flags (the last digit of an answered code).
@@ -82,7 +87,19 @@ KPI_UNITS = {
     "repeat_calls": "calls",
 }
 KPI_NAMES = tuple(KPI_UNITS)
-COUNT_KPIS = tuple(k for k, u in KPI_UNITS.items() if u in ("calls", "h"))  # sums over a group
+# KPIs of issue 8's mechanisms: returned by kpis() at every level, not (yet) in KPI_NAMES, so
+# the tables of a scenario without them keep their columns.
+EXTRA_KPI_UNITS = {"blocked": "calls", "written_requests": "calls"}
+COUNT_KPIS = tuple(k for k, u in {**KPI_UNITS, **EXTRA_KPI_UNITS}.items() if u in ("calls", "h"))  # sums over a group
+# KPIs per agent group ("group" and "group_interval" levels): of the calls the group answered.
+GROUP_KPI_UNITS = {
+    "answered": "calls",
+    "service_level": "share",  # answered within T / answered by the group
+    "asa_s": "s",
+    "occupancy": "share",
+    "agent_hours": "h",  # on duty
+    "busy_hours": "h",
+}
 
 
 def wait_bins(waits: np.ndarray) -> np.ndarray:
@@ -111,21 +128,32 @@ def quantiles_from_hist(hist: np.ndarray, qs: tuple[float, ...] = QUANTILES) -> 
 class Collector:
     """Outcomes of one replication's calls, reduced to per-interval arrays by :meth:`flush`.
 
-    The engine appends integer codes: offered ``(iv * n_types + type) * 3 + kind``;
-    answered ``(iv * n_types + type) * 3 + flag`` with its wait; abandoned and unanswered at
-    close ``iv * n_types + type``; and each service's (start, end) for busy time.
+    A cell is ``iv * n_cells + type * n_langs + lang`` (``n_cells = n_types * n_langs``; with
+    one language, ``iv * n_types + type``). The engine appends integer codes: offered
+    ``cell * 3 + kind``; answered ``cell * 3 + flag`` with its wait; abandoned, unanswered at
+    close, blocked and written requests ``cell``; and each service's (start, end) for busy
+    time. On the general path (``n_groups > 0``) each answered call also appends the index of
+    the group that answered it to ``group`` (aligned with ``answered`` and ``svc_start``), and
+    time on duty is added per group.
     """
 
-    def __init__(self, timeline: Timeline, n_types: int, threshold_s: float):
-        self.tl, self.n_types, self.threshold_s = timeline, n_types, threshold_s
+    def __init__(self, timeline: Timeline, n_types: int, threshold_s: float, n_langs: int = 1, n_groups: int = 0):
+        self.tl, self.threshold_s = timeline, threshold_s
+        self.n_types, self.n_langs, self.n_groups = n_types, n_langs, n_groups
+        n_cells = n_types * n_langs
+        self.n_cells = n_cells
         n_iv = len(timeline.iv_day)
         self.n_iv = n_iv
-        self.counts = {f: np.zeros((n_iv, n_types)) for f in COUNT_FIELDS}
+        self.counts = {f: np.zeros((n_iv, n_cells)) for f in COUNT_FIELDS}
         self.hist = np.zeros((n_iv, N_WAIT_BINS), dtype=np.int64)
         self.type_hist = np.zeros((n_types, N_WAIT_BINS), dtype=np.int64)
+        self.lang_hist = np.zeros((n_langs, N_WAIT_BINS), dtype=np.int64)
         n_slots = timeline.n_days * timeline.slots_per_day + timeline.slots_per_day  # one spare day
         self.busy_s = np.zeros(n_slots)
         self.on_duty_s = np.zeros(n_slots)
+        self.group_counts = {f: np.zeros((n_iv, n_groups)) for f in GROUP_FIELDS}
+        self.group_busy_s = np.zeros((n_groups, n_slots))
+        self.group_on_duty_s = np.zeros((n_groups, n_slots))
         self._reset()
 
     def _reset(self) -> None:
@@ -138,6 +166,9 @@ class Collector:
         self.drop_waits: list[float] = []
         self.svc_start: list[float] = []
         self.svc_end: list[float] = []
+        self.blocked: list[int] = []
+        self.written: list[int] = []
+        self.group: list[int] = []
 
     # ----------------------------------------------------------------- reduction
     def flush(self) -> None:
@@ -146,7 +177,7 @@ class Collector:
         Only the span of cells the buffers touch is updated (a day's worth), so a flush costs
         the same on day 1 and on day 300.
         """
-        nt, c = self.n_types, self.counts
+        nt, c = self.n_cells, self.counts
         flat = {k: v.reshape(-1) for k, v in c.items()}
 
         def add(name: str, cells: np.ndarray, weights: np.ndarray | None = None) -> None:
@@ -180,9 +211,18 @@ class Collector:
             counts = np.bincount(key - lo)
             hist[lo : lo + len(counts)] += counts
             m = self.tl.measured[self.tl.iv_day[iv]]
-            self.type_hist += np.bincount(typ[m] * N_WAIT_BINS + bins[m], minlength=nt * N_WAIT_BINS).reshape(
-                nt, N_WAIT_BINS
+            typ, lang = np.divmod(typ, self.n_langs)
+            n_t = self.n_types
+            self.type_hist += np.bincount(typ[m] * N_WAIT_BINS + bins[m], minlength=n_t * N_WAIT_BINS).reshape(
+                n_t, N_WAIT_BINS
             )
+            if self.n_langs > 1:
+                n_l = self.n_langs
+                self.lang_hist += np.bincount(lang[m] * N_WAIT_BINS + bins[m], minlength=n_l * N_WAIT_BINS).reshape(
+                    n_l, N_WAIT_BINS
+                )
+            if self.group:
+                self._add_groups(iv, np.asarray(self.group, dtype=np.int64), waits)
         for name, buf, waits in (
             ("abandoned", self.abandoned, self.abandon_waits),
             ("unanswered_at_close", self.dropped, self.drop_waits),
@@ -191,17 +231,36 @@ class Collector:
                 cells = np.asarray(buf, dtype=np.int64)
                 add(name, cells)
                 add("wait_total_s", cells, np.asarray(waits, dtype=float))
+        for name, buf in (("blocked", self.blocked), ("written_requests", self.written)):
+            if buf:
+                add(name, np.asarray(buf, dtype=np.int64))
         if self.svc_start:
-            self._add_busy(np.asarray(self.svc_start), np.asarray(self.svc_end))
+            start, end = np.asarray(self.svc_start), np.asarray(self.svc_end)
+            self._add_busy(start, end, self.busy_s)
+            if self.group:
+                g = np.asarray(self.group, dtype=np.int64)
+                for k in range(self.n_groups):
+                    sel = g == k
+                    if sel.any():
+                        self._add_busy(start[sel], end[sel], self.group_busy_s[k])
         self._reset()
 
-    def _add_busy(self, start: np.ndarray, end: np.ndarray) -> None:
+    def _add_groups(self, iv: np.ndarray, g: np.ndarray, waits: np.ndarray) -> None:
+        """Answered calls per (interval of arrival, answering group)."""
+        size = self.n_iv * self.n_groups
+        key = iv * self.n_groups + g
+        gc = self.group_counts
+        gc["answered"].reshape(-1)[:] += np.bincount(key, minlength=size)
+        gc["answered_within_t"].reshape(-1)[:] += np.bincount(key[waits <= self.threshold_s], minlength=size)
+        gc["wait_sum_s"].reshape(-1)[:] += np.bincount(key, weights=waits, minlength=size)
+
+    def _add_busy(self, start: np.ndarray, end: np.ndarray, target: np.ndarray) -> None:
         iv = float(self.tl.interval_s)
-        n = len(self.busy_s)
+        n = len(target)
         js = np.minimum((start // iv).astype(np.int64), n - 1)
         je = np.minimum((end // iv).astype(np.int64), n - 1)
         lo = int(js.min())
-        busy = self.busy_s[lo:]  # a view: the span this batch touches starts here
+        busy = target[lo:]  # a view: the span this batch touches starts here
 
         def add(slots: np.ndarray, seconds: np.ndarray) -> None:
             counts = np.bincount(slots - lo, weights=seconds)
@@ -215,18 +274,23 @@ class Collector:
             add(a, (a + 1) * iv - s)
             add(b, e - b * iv)
             for first, last in zip(a + 1, b):  # whole slots covered by long calls (rare)
-                self.busy_s[first:last] += iv
+                target[first:last] += iv
 
-    def add_on_duty(self, t0: float, t1: float, agents: int) -> None:
-        """Add ``agents`` agents on duty over [t0, t1) (split across clock slots)."""
+    def add_on_duty(self, t0: float, t1: float, agents: int, group: int | None = None) -> None:
+        """Add ``agents`` agents on duty over [t0, t1) (split across clock slots); with
+        ``group``, to that group's time on duty as well."""
         if agents <= 0 or t1 <= t0:
             return
         iv = self.tl.interval_s
+        duty = self.on_duty_s
+        own = self.group_on_duty_s[group] if group is not None else None
         t = t0
         while t < t1:
-            j = min(int(t // iv), len(self.on_duty_s) - 1)
-            nxt = min(t1, (j + 1) * iv) if j < len(self.on_duty_s) - 1 else t1
-            self.on_duty_s[j] += agents * (nxt - t)
+            j = min(int(t // iv), len(duty) - 1)
+            nxt = min(t1, (j + 1) * iv) if j < len(duty) - 1 else t1
+            duty[j] += agents * (nxt - t)
+            if own is not None:
+                own[j] += agents * (nxt - t)
             t = nxt
 
     # ----------------------------------------------------------------- results
@@ -244,6 +308,20 @@ class Collector:
         day_duty[-1] += self.on_duty_s[n_slots_all:].sum()
         slot = tl.iv_day * spd + tl.iv_slot
         open_days = np.unique(tl.iv_day[m])  # measured open days, in order (as runner.Groups)
+        groups = None
+        if self.n_groups:
+            def window(a: np.ndarray) -> np.ndarray:  # per group: measured open days + work after the last midnight
+                days = a[:, :n_slots_all].reshape(self.n_groups, tl.n_days, spd).sum(axis=2)
+                days[:, -1] += a[:, n_slots_all:].sum(axis=1)
+                return days[:, open_days].sum(axis=1)
+
+            groups = GroupCounts(
+                counts={k: v[m] for k, v in self.group_counts.items()},
+                iv_busy_s=self.group_busy_s[:, slot][:, m].T,
+                iv_on_duty_s=self.group_on_duty_s[:, slot][:, m].T,
+                busy_s=window(self.group_busy_s),
+                on_duty_s=window(self.group_on_duty_s),
+            )
         return ReplicationCounts(
             counts={k: v[m] for k, v in self.counts.items()},
             hist=self.hist[m],
@@ -252,24 +330,49 @@ class Collector:
             iv_on_duty_s=self.on_duty_s[slot][m],
             day_busy_s=day_busy[open_days],
             day_on_duty_s=day_duty[open_days],
+            n_langs=self.n_langs,
+            lang_hist=self.lang_hist if self.n_langs > 1 else self.type_hist.sum(axis=0, keepdims=True),
+            groups=groups,
         )
 
 
 @dataclass
-class ReplicationCounts:
-    """What one replication returns: counts per measured interval and call type."""
+class GroupCounts:
+    """Per agent group (general path): calls it answered (in their interval of arrival), its busy
+    time and its time on duty (in the clock interval they happened)."""
 
-    counts: dict[str, np.ndarray]  # field -> (intervals, call types)
+    counts: dict[str, np.ndarray]  # GROUP_FIELDS -> (intervals, groups)
+    iv_busy_s: np.ndarray  # (intervals, groups)
+    iv_on_duty_s: np.ndarray  # (intervals, groups)
+    busy_s: np.ndarray  # (groups,) measured window, including work after closing
+    on_duty_s: np.ndarray  # (groups,)
+
+
+@dataclass
+class ReplicationCounts:
+    """What one replication returns: counts per measured interval and cell (call type x language:
+    column ``type * n_langs + lang``; with one language, the call type)."""
+
+    counts: dict[str, np.ndarray]  # field -> (intervals, cells)
     hist: np.ndarray  # (intervals, wait bins), all call types
     type_hist: np.ndarray  # (call types, wait bins), measured window
     iv_busy_s: np.ndarray  # (intervals,)
     iv_on_duty_s: np.ndarray  # (intervals,)
     day_busy_s: np.ndarray  # (measured open days,), including work after closing
     day_on_duty_s: np.ndarray
+    n_langs: int = 1
+    lang_hist: np.ndarray | None = None  # (languages, wait bins), measured window
+    groups: GroupCounts | None = None  # general path only
+
+    def by_type_lang(self, field: str) -> np.ndarray:
+        """A count as (intervals, call types, languages)."""
+        v = self.counts[field]
+        return v.reshape(v.shape[0], -1, self.n_langs)
 
 
 # --------------------------------------------------------------------------- levels
-LEVELS = ("interval", "day", "time_of_day", "call_type", "window")
+LEVELS = ("interval", "day", "time_of_day", "call_type", "window", "language")
+GROUP_LEVELS = ("group", "group_interval")  # group_interval: row = interval * n_groups + group
 
 
 def level_counts(rc: ReplicationCounts, level: str, groups: np.ndarray | None = None, n_groups: int = 0):
@@ -284,9 +387,23 @@ def level_counts(rc: ReplicationCounts, level: str, groups: np.ndarray | None = 
         counts = {k: v.sum(axis=1) for k, v in c.items()}
         return counts, quantiles_from_hist(rc.hist), rc.iv_busy_s, rc.iv_on_duty_s
     if level == "call_type":
-        counts = {k: v.sum(axis=0) for k, v in c.items()}
+        if rc.n_langs == 1:
+            counts = {k: v.sum(axis=0) for k, v in c.items()}
+        else:
+            counts = {k: rc.by_type_lang(k).sum(axis=(0, 2)) for k in c}
         nan = np.full(rc.type_hist.shape[0], np.nan)
         return counts, quantiles_from_hist(rc.type_hist), nan, nan
+    if level == "language":
+        counts = {k: rc.by_type_lang(k).sum(axis=(0, 1)) for k in c}
+        nan = np.full(rc.n_langs, np.nan)
+        return counts, quantiles_from_hist(rc.lang_hist), nan, nan
+    if level in GROUP_LEVELS:
+        gr = rc.groups
+        assert gr is not None, "group levels need a replication of the general path"
+        if level == "group":
+            return {k: v.sum(axis=0) for k, v in gr.counts.items()}, None, gr.busy_s, gr.on_duty_s
+        flat = {k: v.reshape(-1) for k, v in gr.counts.items()}
+        return flat, None, gr.iv_busy_s.reshape(-1), gr.iv_on_duty_s.reshape(-1)
     if level == "window":
         counts = {k: np.atleast_1d(v.sum()) for k, v in c.items()}
         hist = rc.hist.sum(axis=0, keepdims=True)
@@ -332,6 +449,25 @@ def kpis(counts: dict[str, np.ndarray], quantiles: np.ndarray, busy_s: np.ndarra
         "waiting_hours": counts["wait_total_s"] / 3600.0,
         "redials": counts["offered_redial"],
         "repeat_calls": counts["offered_repeat"],
+        "blocked": counts["blocked"],
+        "written_requests": counts["written_requests"],
+    }
+
+
+def group_kpis(counts: dict[str, np.ndarray], _quantiles, busy_s: np.ndarray, on_duty_s: np.ndarray) -> dict[str, np.ndarray]:
+    """KPIs per agent group (GROUP_KPI_UNITS) from ``level_counts(rc, "group")`` (or "group_interval")."""
+
+    def ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a, b = np.asarray(a, float), np.asarray(b, float)
+        return np.divide(a, b, out=np.full(a.shape, np.nan), where=b > 0)
+
+    return {
+        "answered": counts["answered"],
+        "service_level": ratio(counts["answered_within_t"], counts["answered"]),
+        "asa_s": ratio(counts["wait_sum_s"], counts["answered"]),
+        "occupancy": ratio(busy_s, on_duty_s),
+        "agent_hours": np.asarray(on_duty_s, float) / 3600.0,
+        "busy_hours": np.asarray(busy_s, float) / 3600.0,
     }
 
 
@@ -438,7 +574,11 @@ __all__ = [
     "KPI_UNITS",
     "KPI_BETTER",
     "Collector",
+    "EXTRA_KPI_UNITS",
+    "GROUP_KPI_UNITS",
+    "GroupCounts",
     "ReplicationCounts",
+    "group_kpis",
     "Target",
     "kpis",
     "level_counts",

@@ -5,7 +5,8 @@ Seeds: replication i runs with ``SeedSequence(seed, spawn_key=(i,))``, the i-th 
 results are identical whatever the number of workers or the order they finish in.
 
 Each replication is reduced to KPIs per level (interval, day, time of day, call type,
-window) where it ran; only those small arrays travel back, so memory does not grow with
+window; language when the scenario has [languages]; group and group_interval when it has
+[[groups]]) where it ran; only those small arrays travel back, so memory does not grow with
 the number of calls.
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from .engine import Model, simulate_replication
 from .interrupts import Terminated, exception_for, handlers
-from .kpi import COUNT_KPIS, kpis, level_counts
+from .kpi import COUNT_KPIS, group_kpis, kpis, level_counts
 from .scenario import Problem, Scenario, ScenarioError
 
 Progress = Callable[[int, int], None]  # (replications done, total)
@@ -58,6 +59,11 @@ def replication_kpis(model: Model, groups: Groups, seed: int, index: int) -> dic
     for name in COUNT_KPIS:  # calls per interval, averaged over the days that have it
         tod[name] = tod[name] / per_day
     out["time_of_day"] = tod
+    if model.languages:  # KPIs per language, as per call type
+        out["language"] = kpis(*level_counts(rc, "language"))
+    if model.routing is not None and model.routing.named:  # per agent group (kpi.GROUP_KPI_UNITS)
+        out["group"] = group_kpis(*level_counts(rc, "group"))
+        out["group_interval"] = group_kpis(*level_counts(rc, "group_interval"))  # row = interval * groups + group
     return out
 
 
