@@ -8,9 +8,14 @@ that is scanned whenever an agent looks for work. Only the *drawing* of random i
 follows the engine (same SeedSequence purposes, same order), so that the two see the same
 callers and can be compared count by count.
 
-Scope: routing policy ``group_order``; ``queued_at_close = "drop"`` (the closing crew rule of
-"serve" is not modelled); no redials and no repeat calls (the follow-up streams are not
-drawn: a scenario with follow-ups is refused).
+Closing (routing.py rule 6): with ``queued_at_close = "drop"`` the queue is cut off; with
+``"serve"`` a waiting call is cut off unless a group that may already take it (its overflow
+delay has passed) has a closing-crew agent busy (busy agents not past their shift), and
+whenever a group's last agent goes home after closing, the calls that no group still at
+work may take then are cut off.
+
+Scope: routing policy ``group_order``; no redials and no repeat calls (the follow-up
+streams are not drawn: a scenario with follow-ups is refused).
 """
 
 from __future__ import annotations
@@ -48,8 +53,6 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
     """
     if s.redial.probability > 0 or s.repeat.probability > 0:
         raise ValueError("the reference models no redials and no repeat calls")
-    if s.simulation.queued_at_close != "drop":
-        raise ValueError("the reference models queued_at_close = 'drop' only")
     if s.routing.policy != "group_order":
         raise ValueError("the reference models routing policy group_order only")
     tl = build_timeline(s)
@@ -122,6 +125,14 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
         push(now + talk, TALK_END, c)
         push(now + talk + c.acw * grp.handle_factor, CALL_END, g)
 
+    drop = s.simulation.queued_at_close == "drop"
+
+    def cut_off(c):
+        c.waiting = False
+        waiting.remove(c)
+        out["unanswered_at_close"][c.iv, cell(c)] += 1
+        in_line[0] -= 1
+
     def may_take(g, c, now):
         if g not in c.order:
             return False
@@ -177,11 +188,10 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                     staffed[g] -= min(idle, staffed[g] - target[g])
         elif kind == CLOSE:
             is_open = False
-            for c in list(waiting):  # drop: the queue is cut off
-                c.waiting = False
-                out["unanswered_at_close"][c.iv, cell(c)] += 1
-                in_line[0] -= 1
-            waiting.clear()
+            crew = [busy[g] - max(0, staffed[g] - target[g]) for g in range(n_g)]
+            for c in list(waiting):
+                if drop or not any(crew[g] > 0 and may_take(g, c, now) for g in c.order):
+                    cut_off(c)
             for g in range(n_g):
                 staffed[g] = busy[g]  # idle agents go home
         elif kind == ARRIVAL:
@@ -213,9 +223,15 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
             if staffed[g] > target[g]:
                 staffed[g] -= 1  # past their shift: goes home
             elif agent_free(g, now):
-                pass
+                continue
             elif not is_open:
                 staffed[g] -= 1
+            else:
+                continue
+            if not is_open and staffed[g] == 0:  # a group's last agent went home after closing
+                for c in list(waiting):
+                    if not any(staffed[h] > 0 and may_take(h, c, now) for h in c.order):
+                        cut_off(c)
         elif kind == PATIENCE:
             c = p
             if c.waiting:

@@ -98,7 +98,18 @@ SCENARIOS = {
     "constant staffing": lambda: skills_scenario(),
     "changing staffing, closing": lambda: changing_staffing(skills_scenario()),
     "no lines, no factors, overflow at once": lambda: _no_lines(),
+    "serve the queue at closing": lambda: _serve_at_close(),
 }
+
+
+def _serve_at_close() -> dict:
+    """Changing staffing with the closing crew serving the queue; a group ends the day with no
+    agents (its busy agents are past their shift at closing)."""
+    d = changing_staffing(skills_scenario())
+    d["simulation"]["queued_at_close"] = "serve"
+    d["arrivals"]["profile"] = [0.06, 0.09, 0.12, 0.13, 0.1, 0.08, 0.1, 0.1, 0.1, 0.12]
+    d["groups"][1]["agents"]["default"][-1] = 0
+    return d
 
 
 def _no_lines() -> dict:
@@ -284,3 +295,29 @@ def test_overflow_at_once_into_an_idle_group_is_one_pooled_group():
     theory = erlang_c_result(7, 72 / 3600, 300, 20).service_level
     assert_inside([sl(rc) for rc in split], theory, "service level, M/M/7", max_half=0.06)
     assert all(rc.groups.counts["answered"][:, 1].sum() > 100 for rc in split)
+
+
+def test_closing_crew_and_overflow_delays_equal_the_reference():
+    # 2 h a day, a first group that ends the day with no agents (busy ones past their shift at
+    # closing) and a second group that may take its calls only after 900 s: at closing the
+    # queue is kept only for calls a busy crew group may already take (routing.py rule 6)
+    d = mmc_dict(agents=1, days=4, warmup_days=0)
+    d["calendar"]["hours"] = {k: ["08:00", "10:00"] for k in ALL_DAY}
+    d["arrivals"] = {"daily_calls": 12, "profile": [0.5, 0.5]}
+    d["call_types"] = [{"name": "a", "share": 0.7, "talk": {"dist": "exponential", "mean_s": 2400}, "resolved": 1.0},
+                       {"name": "b", "share": 0.3, "talk": {"dist": "exponential", "mean_s": 600}, "resolved": 1.0}]
+    del d["staffing"]
+    d["groups"] = [{"name": "g1", "agents": {"default": [1, 1]}, "overflow_after_s": 900},
+                   {"name": "g2", "call_types": ["a"], "agents": {"default": [3, 0]}}]
+    d["routing"] = {"order": {"a": ["g2", "g1"], "b": ["g1"]}}
+    d["lines"] = {"count": 50}
+    s = scenario_from_dict(d)
+    model = Model.from_scenario(s)
+    cut = 0
+    for q in seeds(40, base=5):
+        rc = simulate_replication(model, q)
+        ref = reference(s, np.random.SeedSequence(q.entropy, spawn_key=q.spawn_key), PURPOSES, draw_day)["cells"]
+        for f in REF_FIELDS:
+            np.testing.assert_array_equal(rc.counts[f], ref[f], err_msg=f"{q.spawn_key}: {f}")
+        cut += ref["unanswered_at_close"].sum()
+    assert cut > 20
