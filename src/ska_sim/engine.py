@@ -58,7 +58,7 @@ from simpy.events import NORMAL, Event
 from .arrivals import arrival_times, day_factors
 from .distributions import ZERO, Duration, Stream
 from .kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REDIAL, REPEAT, REPEAT_CONTACT, Collector, ReplicationCounts
-from .routing import RoutingModel, build_routing, free_group, next_call, single_group
+from .routing import RoutingModel, build_routing, free_group, may_take, next_call, single_group
 from .scenario import Scenario
 from .timeline import DAY_S, Timeline, build_timeline
 
@@ -459,7 +459,9 @@ class Replication:
         slot_to_iv, iv_s, n_types = self.slot_to_iv, self.iv_s, self.n_types
         offered, answered, waits = self._offered, self._answered, self._waits
         svc_start, svc_end, push, pop = self._svc_start, self._svc_end, heapq.heappush, heapq.heappop
-        now = env.now
+        # the arrival's own time: env.now (now0 + (t - now0)) can fall one ulp short of it, and
+        # then no arrival would be due and the rest of the day's arrivals would be lost
+        now = max(env.now, ev._value)
         is_open = self.is_open  # nothing between two arrivals of this loop opens or closes the line
         inf = math.inf
         while True:
@@ -753,6 +755,8 @@ class GroupReplication(Replication):
         self.line_ends: list[float] = []
         self.lines = model.lines
         self.resolved_p = [ct.resolved for ct in model.types]
+        tl = self.tl
+        self._last_close = max((float(d * DAY_S + tl.close_s[d]) for d in self.open_days), default=0.0)
 
     def _bind_collector(self) -> None:
         super()._bind_collector()
@@ -805,7 +809,7 @@ class GroupReplication(Replication):
             crew = [self.g_busy[g] - max(0, self.g_staffed[g] - self.g_target[g]) for g in range(self.G)]
             eligible, drop = self.r.eligible, self.m.drop_at_close
             for call in self._waiting_calls():  # in arrival order (the order of their redial draws)
-                if drop or not any(crew[g] > 0 for g in eligible[call.col]):
+                if drop or not may_take(eligible[call.col], call.t, now, crew):
                     self._cut_off(call, now)
         for g in range(self.G):  # idle agents go home; busy ones finish (the crew clears the queue)
             self.g_staffed[g] = self.g_busy[g]
@@ -823,7 +827,7 @@ class GroupReplication(Replication):
         """After closing: calls no agent still at work may take are cut off now."""
         staffed, eligible = self.g_staffed, self.r.eligible
         for call in self._waiting_calls():
-            if not any(staffed[g] > 0 for g in eligible[call.col]):
+            if not may_take(eligible[call.col], call.t, now, staffed):
                 self._cut_off(call, now)
 
     def _account_duty(self, now: float) -> None:
@@ -871,7 +875,7 @@ class GroupReplication(Replication):
         env, times, day, m = self.env, self._times, self._day, self.m
         i, n = self._day_i, len(times)
         follow, peek, inf = self._follow_heap, env.peek, math.inf
-        now = env.now
+        now = max(env.now, ev._value)  # the arrival's own time (see Replication._on_arrivals)
         while True:
             if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
                 self._arrive(GCall(m, *day[i], True), FIRST, now)
@@ -938,7 +942,7 @@ class GroupReplication(Replication):
         if call.patience != math.inf:
             self._schedule(_Tick(env, self._on_patience, call), NORMAL, now + call.patience - env.now)
         steps = self.r.overflow_steps[call.col]
-        if steps:
+        if steps and now + steps[0][0] < self._last_close:
             self._schedule(_Tick(env, self._on_overflow, call), NORMAL, now + steps[0][0] - env.now)
 
     def _on_patience(self, ev) -> None:
@@ -975,7 +979,7 @@ class GroupReplication(Replication):
             self._start(call, g, now)
             return
         call.step += 1
-        if call.step < len(steps):
+        if call.step < len(steps) and call.t + steps[call.step][0] < self._last_close:
             env = self.env
             self._schedule(_Tick(env, self._on_overflow, call), NORMAL, call.t + steps[call.step][0] - env.now)
 
