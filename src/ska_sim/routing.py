@@ -23,11 +23,16 @@ The rules (issue 8; README "Routing" draws them):
 4. **Overflow timers.** When a waiting call has waited a group's delay (an event at arrival +
    delay), the groups whose delay that is are tried as in 3 (they were not allowed before; the
    groups allowed earlier have no free agent, else they would have taken it).
+   After the last closing no agent is idle, so no timer is set beyond it.
 5. **An agent who becomes free** (a call ends, or the agent comes on duty) takes, among the
    waiting calls its group may take now (rule 2), the one with the highest priority for its
    group (``priority`` per call type, ``default`` else 0), ties by longest wait (earliest
    arrival). With none, the agent waits idle (after closing: goes home).
-6. **Follow-ups.** Redials and repeat calls keep their issue's type and language, so their
+6. **Closing.** With ``queued_at_close = "serve"`` a waiting call is kept at closing while a
+   group that may already take it (rule 2) has a closing-crew agent busy; otherwise (and
+   always with ``"drop"``) it is cut off (unanswered at close). Each time a group's last agent
+   goes home after closing, calls that no group still at work may take now are cut off.
+7. **Follow-ups.** Redials and repeat calls keep their issue's type and language, so their
    cell, order and delays.
 
 With one group that serves everything, rules 3 and 5 are today's single queue: an arriving
@@ -56,7 +61,7 @@ class RoutingModel:
     arrival_groups: tuple[tuple[int, ...], ...]  # per cell: groups with delay 0, in order
     overflow_steps: tuple[tuple[tuple[float, tuple[int, ...]], ...], ...]  # per cell: (delay_s, groups), delay > 0, ascending
     group_cells: tuple[tuple[tuple[int, float, int], ...], ...]  # per group: (cell, delay_s, priority)
-    eligible: tuple[tuple[int, ...], ...]  # per cell: every eligible group, in order
+    eligible: tuple[tuple[tuple[int, float], ...], ...]  # per cell: every eligible (group, delay_s), in order
 
     @property
     def n_groups(self) -> int:
@@ -76,7 +81,7 @@ def single_group(n_types: int, n_langs: int, agents: np.ndarray, policy: str = "
         arrival_groups=((0,),) * cells,
         overflow_steps=((),) * cells,
         group_cells=(tuple((c, 0.0, 0) for c in range(cells)),),
-        eligible=((0,),) * cells,
+        eligible=(((0, 0.0),),) * cells,
     )
 
 
@@ -103,7 +108,7 @@ def build_routing(s, n_langs: int, agents: np.ndarray) -> RoutingModel:
             cell = k * n_langs + li
             el = [g for g in orders[k] if groups[g].serves(s.call_types[k].name, lang)]
             delays = [0.0 if j == 0 else ov[g] for j, g in enumerate(el)]
-            eligible.append(tuple(el))
+            eligible.append(tuple(zip(el, delays)))
             arrival.append(tuple(g for g, d in zip(el, delays) if d <= 0))
             by_delay: dict[float, list[int]] = {}
             for g, d in zip(el, delays):
@@ -123,6 +128,12 @@ def build_routing(s, n_langs: int, agents: np.ndarray) -> RoutingModel:
         group_cells=tuple(tuple(c) for c in group_cells),
         eligible=tuple(eligible),
     )
+
+
+def may_take(eligible: tuple[tuple[int, float], ...], arrived_s: float, now: float, agents: list) -> bool:
+    """Whether a group that may take a call that arrived at ``arrived_s`` at ``now`` (rule 2)
+    has ``agents[g] > 0`` (closing rules)."""
+    return any(agents[g] > 0 and arrived_s + d <= now for g, d in eligible)
 
 
 def free_group(groups: tuple[int, ...], idle: list, policy: str, uniform) -> int:
