@@ -228,6 +228,8 @@ def write_result(result, out_dir: str | Path, plots: bool = True, *, source: str
         "times_of_day.csv": result.times_of_day,
         "days.csv": result.days,
         "call_types.csv": result.call_types,
+        **{f"{name}.csv": df for name, df in (("languages", result.languages), ("groups", result.groups),
+                                              ("group_intervals", result.group_intervals)) if df is not None},
     }
     for name, df in tables.items():
         write_csv(out / name, df)

@@ -13,6 +13,13 @@ interval over replications; counts are calls per group per replication):
   (offered-weighted over the days), ``erlang_c_differs``, ``erlang_a_service_level``
 - ``days``: ``date``, ``weekday``, ``agent_hours``, KPIs
 - ``call_types``: ``call_type``, KPIs (no occupancy)
+- ``languages`` (with ``[languages]``): ``language``, KPIs (no occupancy)
+- ``groups`` (with ``[[groups]]``): ``group``, ``answered`` (calls it answered), ``service_level``
+  (of those, answered within T / answered), ``asa_s``, ``occupancy``, ``agent_hours`` (on
+  duty), ``busy_hours``; ``group_intervals``: the same per measured interval and group, with
+  ``date``, ``weekday``, ``time``, ``agents``
+- with phone lines, ``blocked`` (busy tone); with identity failures, ``written_requests``: as
+  KPIs in every table
 - ``summary``: ``kpi``, ``unit``, ``mean``, ``ci_low``, ``ci_high`` over the measured window
 - ``targets``: ``kpi``, ``target``, ``mean``, ``ci_low``, ``ci_high``, ``status``
   (PASS/FAIL/UNCERTAIN), ``reading`` (for a benchmark band such as FCR 70-75%: "below
@@ -48,13 +55,27 @@ import pandas as pd
 from . import __version__
 from .engine import Model
 from .erlang import erlang_arrays, erlang_b, erlang_c_result
-from .kpi import KPI_NAMES, KPI_UNITS, summarise, targets_of
+from .kpi import EXTRA_KPI_UNITS, GROUP_KPI_UNITS, KPI_NAMES, KPI_UNITS, summarise, targets_of
 from .runner import Groups, stack
 from .scenario import WEEKDAYS, Scenario, _clock
 
+def _unit(name: str) -> str:
+    return KPI_UNITS.get(name) or EXTRA_KPI_UNITS.get(name) or GROUP_KPI_UNITS[name]
+
+
+def extra_kpis(s: Scenario) -> tuple[str, ...]:
+    """KPIs of issue 8's mechanisms that the scenario uses (tables keep today's columns without them)."""
+    out = []
+    if s.lines is not None:
+        out.append("blocked")
+    if any(ct.identity_check is not None and ct.identity_check.fails > 0 for ct in s.call_types):
+        out.append("written_requests")
+    return tuple(out)
+
+
 def _clip(name: str, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every KPI is >= 0 and a share <= 1: its interval is clipped to those bounds."""
-    top = 1.0 if KPI_UNITS[name] == "share" else np.inf
+    top = 1.0 if _unit(name) == "share" else np.inf
     return np.clip(lo, 0.0, top), np.clip(hi, 0.0, top)
 
 
@@ -82,6 +103,9 @@ class SimulationResult:
     call_types: pd.DataFrame
     per_replication: pd.DataFrame
     erlang: dict[str, Any] = field(default_factory=dict)
+    languages: pd.DataFrame | None = None  # KPIs per language (scenarios with [languages])
+    groups: pd.DataFrame | None = None  # per agent group (scenarios with [[groups]])
+    group_intervals: pd.DataFrame | None = None  # per measured interval and agent group
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -91,6 +115,7 @@ class SimulationResult:
             levels.setdefault(level, {})[name] = arr
         tl = model.timeline
         m = tl.iv_measured()
+        names = KPI_NAMES + extra_kpis(scenario)
         dates = [tl.dates[d] for d in tl.iv_day[m]]
         agents = tl.iv_agents[m]
         iv = pd.DataFrame(
@@ -99,11 +124,11 @@ class SimulationResult:
                 "weekday": [WEEKDAYS[d.weekday()] for d in dates],
                 "time": [_clock(s * tl.interval_s) for s in tl.iv_slot[m]],
                 "agents": agents,
-                **_kpi_columns(levels["interval"]),
+                **_kpi_columns(levels["interval"], names),
             }
         )
         # Erlang C for each interval's simulated offered load and its agents
-        types = pd.DataFrame({"call_type": [ct.name for ct in scenario.call_types], **_kpi_columns(levels["call_type"])})
+        types = pd.DataFrame({"call_type": [ct.name for ct in scenario.call_types], **_kpi_columns(levels["call_type"], names)})
         type_aht = np.array([ct.mean_handle_s() for ct in scenario.call_types])
         offered_by_type = types["offered"].to_numpy()
         aht = float((offered_by_type * type_aht).sum() / offered_by_type.sum()) if offered_by_type.sum() > 0 else scenario.mean_handle_s()
@@ -131,7 +156,7 @@ class SimulationResult:
                 "time": [_clock(s * tl.interval_s) for s in groups.slots],
                 "agents": np.bincount(groups.time_of_day, weights=agents, minlength=len(groups.slots))
                 / np.bincount(groups.time_of_day, minlength=len(groups.slots)),
-                **_kpi_columns(levels["time_of_day"]),
+                **_kpi_columns(levels["time_of_day"], names),
             }
         )
         tod["erlang_c_service_level"] = _weighted(iv, groups.time_of_day, len(groups.slots))
@@ -150,17 +175,17 @@ class SimulationResult:
                 "date": [d.isoformat() for d in day_dates],
                 "weekday": [WEEKDAYS[d.weekday()] for d in day_dates],
                 "agent_hours": np.bincount(groups.day, weights=agents, minlength=groups.n_days) * tl.interval_s / 3600,
-                **_kpi_columns(levels["day"]),
+                **_kpi_columns(levels["day"], names),
             }
         )
         types = types.drop(columns=[c for c in types.columns if c.startswith("occupancy")])
 
         w = levels["window"]
         rows = []
-        for name in KPI_NAMES:
+        for name in names:
             mean, lo, hi = summarise(w[name])
             lo, hi = _clip(name, lo, hi)
-            rows.append({"kpi": name, "unit": KPI_UNITS[name], "mean": mean[0], "ci_low": lo[0], "ci_high": hi[0]})
+            rows.append({"kpi": name, "unit": _unit(name), "mean": mean[0], "ci_low": lo[0], "ci_high": hi[0]})
         summary = pd.DataFrame(rows)
 
         trows = []
@@ -181,7 +206,27 @@ class SimulationResult:
                 }
             )
         targets = pd.DataFrame(trows)
-        per_rep = pd.DataFrame({"replication": np.arange(len(results)), **{k: w[k][:, 0] for k in KPI_NAMES}})
+        per_rep = pd.DataFrame({"replication": np.arange(len(results)), **{k: w[k][:, 0] for k in names}})
+        languages = groups_table = group_intervals = None
+        if "language" in levels:  # KPIs per language, as per call type (no occupancy)
+            languages = pd.DataFrame({"language": list(model.languages), **_kpi_columns(levels["language"], names)})
+            languages = languages.drop(columns=[c for c in languages.columns if c.startswith("occupancy")])
+        if "group" in levels:  # per agent group: the calls it answered, its hours and occupancy
+            gnames = list(model.routing.group_names)
+            groups_table = pd.DataFrame({"group": gnames, **_kpi_columns(levels["group"], tuple(GROUP_KPI_UNITS))})
+            n_g = len(gnames)
+            gi = _kpi_columns(levels["group_interval"], tuple(GROUP_KPI_UNITS))
+            measured_rows = np.flatnonzero(np.repeat(m, n_g))  # rows are interval * groups + group, all intervals
+            if len(gi["answered"]) == len(m) * n_g:
+                gi = {k: v[measured_rows] for k, v in gi.items()}
+            group_intervals = pd.DataFrame({
+                "date": np.repeat(iv["date"].to_numpy(), n_g),
+                "weekday": np.repeat(iv["weekday"].to_numpy(), n_g),
+                "time": np.repeat(iv["time"].to_numpy(), n_g),
+                "group": gnames * len(iv),
+                "agents": tl.iv_group_agents[m].reshape(-1) if tl.iv_group_agents is not None else np.nan,
+                **gi,
+            })
 
         offered = iv["offered"].to_numpy()
         tested = int((offered > 0).sum()) if len(results) >= DIFFERS_MIN_REPLICATIONS else 0
@@ -204,7 +249,8 @@ class SimulationResult:
             erlang["erlang_a_service_level"] = float((offered * iv["erlang_a_service_level"]).sum() / w) if w else math.nan
             erlang["erlang_a_abandon_rate"] = float((offered * iv["erlang_a_abandon_rate"]).sum() / w) if w else math.nan
             erlang["patience_mean_s"] = float(scenario.patience_dist().mean)
-        return cls(scenario, seed, len(results), summary, targets, iv, tod, days, types, per_rep, erlang)
+        return cls(scenario, seed, len(results), summary, targets, iv, tod, days, types, per_rep, erlang, languages,
+                   groups_table, group_intervals)
 
     # ------------------------------------------------------------------ views
     def kpi(self, name: str) -> float:
@@ -228,6 +274,9 @@ class SimulationResult:
             "intervals": _records(self.intervals),
             "days": _records(self.days),
             "call_types": _records(self.call_types),
+            **({"languages": _records(self.languages)} if self.languages is not None else {}),
+            **({"groups": _records(self.groups)} if self.groups is not None else {}),
+            **({"group_intervals": _records(self.group_intervals)} if self.group_intervals is not None else {}),
         }
 
 
@@ -427,6 +476,11 @@ def explain_differences(s: Scenario, summary: pd.DataFrame, aht_s: float, tl=Non
         out.append(f"daily volume varies beyond Poisson (cv {s.arrivals.day_cv:g}); Erlang C sees only the mean load")
     if s.redial.probability > 0 or s.repeat.probability > 0:
         out.append("redials and repeat calls are in the offered load, but they cluster after busy periods")
+    if len(s.groups) > 1:
+        out.append(f"agent groups: Erlang C pools all agents, but skills split them into {len(s.groups)} groups "
+                   "(smaller pools answer fewer calls in time at the same load)")
+    if s.lines is not None:
+        out.append(f"phone lines: at most {s.lines.count} calls in queue and talk; callers beyond get a busy tone")
     return out
 
 

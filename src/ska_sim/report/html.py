@@ -120,6 +120,8 @@ def kpi_table(result) -> str:
     targets = result.targets.set_index("kpi")
     rows = []
     for k in ORDER:
+        if k not in summary.index:  # KPIs of mechanisms the scenario does not use
+            continue
         r = summary.loc[k]
         target = f"{e(targets.loc[k, 'target'])} {e(targets.loc[k, 'status'])}" if k in targets.index else ""
         rows.append(
@@ -256,8 +258,7 @@ def assumptions(s) -> str:
         ("Patience", _dur(s.patience) if s.patience else "callers never hang up"),
         ("Redials", f"{s.redial.probability:.0%} of callers who hang up call again after {_dur(s.redial.delay)}"),
         ("Repeat calls", f"{s.repeat.probability:.0%} of unresolved issues come back after {_dur(s.repeat.delay)}"),
-        ("Staffing", f"agents on the phones per interval (scale {s.staffing.scale:g}): "
-                     + "; ".join(f"{k}: {', '.join(str(a) for a in v)}" for k, v in s.staffing.agents.items())),
+        *_staffing_items(s),
         ("Calls still queued at closing", "answered by the agents on duty" if s.simulation.queued_at_close == "serve"
          else "cut off (unanswered at close)"),
     ]
@@ -276,6 +277,31 @@ def assumptions(s) -> str:
     )
 
 
+def _staffing_items(s) -> list[tuple[str, str]]:
+    """The staffing, per group when the scenario has groups, with skills and routing."""
+    def vectors(agents: dict) -> str:
+        return "; ".join(f"{k}: {', '.join(str(a) for a in v)}" for k, v in agents.items())
+
+    if not s.groups:
+        return [("Staffing", f"agents on the phones per interval (scale {s.staffing.scale:g}): {vectors(s.staffing.agents)}")]
+    items = []
+    for g in s.groups:
+        skills = (f"languages {'all' if g.languages == 'all' else ', '.join(g.languages)}; call types "
+                  f"{'all' if g.call_types == 'all' else ', '.join(g.call_types)}")
+        extra = "".join([f"; handle x{g.handle_factor:g}" if g.handle_factor != 1 else "",
+                         f"; resolution x{g.resolution_factor:g}" if g.resolution_factor != 1 else "",
+                         f"; takes overflow after {g.overflow_after_s:g} s" if g.overflow_after_s else ""])
+        items.append((f"Group {g.name}", f"{skills}{extra}; agents per interval (scale {s.staffing.scale:g}): "
+                                        f"{vectors(g.agents)}"))
+    order = "; ".join(f"{k}: {' > '.join(v)}" for k, v in s.routing.order.items()) or "groups in file order"
+    items.append(("Routing", f"policy {s.routing.policy}; order {order}"))
+    if s.languages:
+        items.append(("Languages", "; ".join(f"{k} {v.share:.0%} (talk x{v.talk_factor:g})" for k, v in s.languages.items())))
+    if s.lines is not None:
+        items.append(("Phone lines", f"{s.lines.count} (calls waiting + in talk); more get a busy tone"))
+    return items
+
+
 def _dur(d) -> str:
     if d.dist == "empirical":
         return f"empirical ({len(d.values_s)} values)"
@@ -286,6 +312,41 @@ def _dur(d) -> str:
 
 
 # --------------------------------------------------------------------------- the page
+def breakdown_table(df, key: str) -> str:
+    """KPIs per language (or call type), with the service level's 95% interval."""
+    head = (key.replace("_", " "), "offered", "service level", "95% interval", "answer rate", "abandon rate", "ASA", "FCR")
+    rows = "".join(
+        f"<tr><td>{e(r[key])}</td><td>{num(r['offered'], 'calls')}</td>"
+        f"<td>{num(r['service_level'], 'share', f'{key}:{r[key]}:service_level', 'mean')}</td>"
+        f"<td>{num(r['service_level_ci_low'], 'share')} to {num(r['service_level_ci_high'], 'share')}</td>"
+        f"<td>{num(r['answer_rate'], 'share')}</td><td>{num(r['abandon_rate'], 'share')}</td>"
+        f"<td>{num(r['asa_s'], 's')}</td><td>{num(r['fcr'], 'share')}</td></tr>"
+        for r in df.to_dict(orient="records")
+    )
+    return ("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>" + rows
+            + "</tbody></table><p class='note'>Counts are totals over the measured days, per replication.</p>")
+
+
+def groups_html(result) -> str:
+    T = result.scenario.targets.service_level.threshold_s
+    head = ("group", "agent-hours", "occupancy", "95% interval", "calls answered", f"of which within {T:g} s", "ASA")
+    rows = []
+    for r in result.groups.to_dict(orient="records"):
+        name = r["group"]
+        rows.append(
+            f"<tr><td>{e(name)}</td><td>{num(r['agent_hours'], 'h')}</td>"
+            f"<td>{num(r['occupancy'], 'share', f'group:{name}:occupancy', 'mean')}</td>"
+            f"<td>{num(r['occupancy_ci_low'], 'share')} to {num(r['occupancy_ci_high'], 'share')}</td>"
+            f"<td>{num(r['answered'], 'calls')}</td><td>{num(r['service_level'], 'share')}</td>"
+            f"<td>{num(r['asa_s'], 's')}</td></tr>"
+        )
+    rows = "".join(rows)
+    return ("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>" + rows
+            + "</tbody></table><p class='note'>Calls a group answered, in the interval they arrived; "
+            f"'within {T:g} s' is of the calls that group answered (the line's service level counts every "
+            "call offered).</p>")
+
+
 def keep(title: str, first: str, rest: str = "") -> str:
     """A section: its heading is kept on the same printed page as its first block
     (``break-inside: avoid`` on the pair), so no heading is left orphaned at a page end."""
@@ -313,8 +374,16 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
              img(interval_plot(result),
                  "Offered calls and agents per interval; service level with its 95% band, Erlang C and the target")),
     ]
+    if getattr(result, "languages", None) is not None:
+        parts.append(keep("By language", breakdown_table(result.languages, "language")))
+    if getattr(result, "groups", None) is not None:
+        parts.append(keep("By agent group", groups_html(result)))
     if marginal is not None:
         parts.append(keep("What more (or fewer) agents buy", marginal_table(marginal)))
+    elif s.groups:
+        parts.append(keep("What more (or fewer) agents buy",
+                          "<p class='note'>Not computed: the marginal value of agents is not planned per agent group "
+                          "yet. Compare plans with <code>ska-sim compare</code> instead.</p>"))
     if comparison is not None:
         parts.append(keep("Scenarios side by side", comparison_table(comparison)))
     parts += [

@@ -24,6 +24,8 @@ LABELS = {
     "waiting_hours": "caller waiting hours",
     "redials": "redials",
     "repeat_calls": "repeat calls",
+    "blocked": "blocked (busy tone)",
+    "written_requests": "written requests (identity failed)",
 }
 ORDER = (
     "service_level",
@@ -44,6 +46,8 @@ ORDER = (
     "redials",
     "repeat_calls",
     "waiting_hours",
+    "blocked",
+    "written_requests",
 )
 
 
@@ -76,6 +80,8 @@ def kpi_table(result) -> str:
     rows = [("KPI", "mean", "95% interval", "target", "status", "days met", "window met")]
     summary = result.summary.set_index("kpi")
     for k in ORDER:
+        if k not in summary.index:  # KPIs of mechanisms the scenario does not use
+            continue
         r = summary.loc[k]
         label = LABELS[k] + (f" ({sl.threshold_s:g} s)" if k == "service_level" else "")
         if r.unit in ("calls", "h"):
@@ -154,7 +160,37 @@ def time_of_day_table(result) -> str:
 
 
 def result_text(result) -> str:
-    return kpi_table(result) + "\n\n" + time_of_day_table(result) + "\n"
+    parts = [kpi_table(result)]
+    if getattr(result, "languages", None) is not None:
+        parts.append(breakdown_table(result.languages, "language", "By language (calls offered in each language)"))
+    if getattr(result, "groups", None) is not None:
+        parts.append(groups_table(result))
+    parts.append(time_of_day_table(result))
+    return "\n\n".join(parts) + "\n"
+
+
+def breakdown_table(df, key: str, title: str) -> str:
+    """KPIs per call type or language, with the service level's interval."""
+    rows = [(key.replace("_", " "), "offered", "service level", "95% interval", "answer rate", "abandon rate", "ASA", "FCR")]
+    for r in df.to_dict(orient="records"):
+        rows.append((str(r[key]), fmt(r["offered"], "calls"), fmt(r["service_level"], "share"),
+                     f"[{fmt(r['service_level_ci_low'], 'share')}, {fmt(r['service_level_ci_high'], 'share')}]",
+                     fmt(r["answer_rate"], "share"), fmt(r["abandon_rate"], "share"), fmt(r["asa_s"], "s"),
+                     fmt(r["fcr"], "share")))
+    return "\n".join([title] + _columns(rows, align="lrrrrrrr"))
+
+
+def groups_table(result) -> str:
+    """Per agent group: its hours, occupancy and the calls it answered."""
+    T = result.scenario.targets.service_level.threshold_s
+    rows = [("group", "agent-hours", "occupancy", "95% interval", "calls answered", f"of which within {T:g} s", "ASA")]
+    for r in result.groups.to_dict(orient="records"):
+        rows.append((r["group"], fmt(r["agent_hours"], "h"), fmt(r["occupancy"], "share"),
+                     f"[{fmt(r['occupancy_ci_low'], 'share')}, {fmt(r['occupancy_ci_high'], 'share')}]",
+                     fmt(r["answered"], "calls"), fmt(r["service_level"], "share"), fmt(r["asa_s"], "s")))
+    head = (f"By agent group ({len(result.days)} days; calls a group answered, counted in the interval they arrived; "
+            "'within' is of the calls it answered)")
+    return "\n".join([head] + _columns(rows, align="lrrrrrr"))
 
 
 def _columns(rows: list[tuple], align: str) -> list[str]:
