@@ -225,7 +225,11 @@ def _search(lm: LoadModel, calls: np.ndarray, aht: np.ndarray, hint: np.ndarray 
         ph, lo_a, hi_a, st = phase[act], lo[act], hi[act], step[act]
         test[act] = np.select([ph == 1, ph == 2], [lo_a + st, np.maximum(lo_a + 1, hi_a - st)], (lo_a + hi_a) // 2)
         if len(act) and test[act].max() > max(max_agents, 10 * load.max()):
-            raise ValueError(f"no staffing up to {int(test[act].max())} agents meets the requirement")
+            from .scenario import Problem, ScenarioError
+
+            raise ScenarioError([Problem("targets", "", f"no staffing up to {int(test[act].max()):,} agents meets the "
+                                         "targets in some interval (a service-level or answer-rate target of 100%, or "
+                                         "an ASA cap of 0 s, cannot be met): loosen the target")])
     out[rows] = hi
     return out
 
