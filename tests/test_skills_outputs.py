@@ -58,7 +58,7 @@ def test_outputs_reach_terminal_csv_json_and_report(tmp_path):
     assert "By agent group" in html and "By language" in html and "Group et_general" in html
     assert "not planned per agent group yet" in html
     bad = CliRunner().invoke(main, ["marginal", str(path), "-r", "2"])
-    assert bad.exit_code == 2 and "does not plan per agent group yet" in bad.output
+    assert bad.exit_code == 2 and "give --group NAME" in bad.output
 
 
 def test_a_scenario_without_groups_has_no_group_tables(tmp_path):

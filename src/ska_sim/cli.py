@@ -391,28 +391,37 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
 @replications_option("Replications per step.")
 @seed_option("Root seed, shared by every step.")
 @set_option
+@click.option("--group", "group", default=None, metavar="NAME",
+              help="With [[groups]]: the agent group whose agents change (required then), e.g. ru_general.")
+@click.option("--hours", "hours", default=None, metavar="HH:MM-HH:MM",
+              help="Change the agents in these clock hours only, e.g. 10:00-14:00.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write marginal.csv and manifest.json here.")
 @format_option
 @executor_options
 @handles_bad_input
-def marginal(scenario_file, agent_range, fte_range, spread, replications, seed, overrides, out_dir, fmt, executor) -> None:
+def marginal(scenario_file, agent_range, fte_range, spread, replications, seed, group, hours, overrides, out_dir, fmt,
+             executor) -> None:
     """What each agent (or FTE) more or fewer buys: service level, callers answered and lost, waiting hours, cost."""
     from click.core import ParameterSource
 
     from .output import write_marginal
     from .report.text import marginal_text
     from .whatif import marginal as run_marginal
-    from .whatif import parse_agent_range
+    from .whatif import marginal_target, parse_agent_range, parse_hours
 
     if fte_range is not None and click.get_current_context().get_parameter_source("agent_range") is not ParameterSource.DEFAULT:
         _fail(["--agents and --fte: give one of them (steps in agents on the phones, or in FTE)"])
     unit = "fte" if fte_range is not None else "agents"
     steps = parse_agent_range(fte_range, "--fte") if fte_range is not None else parse_agent_range(agent_range)
     scenario = load_scenario(scenario_file, overrides)
+    marginal_target(scenario, group)  # a bad --group or --hours: exit 2 before anything runs
+    if hours is not None:
+        parse_hours(hours)
     check_out(out_dir, "marginal")
     progress = Progress("steps")
     try:
-        mg = run_marginal(scenario, steps, spread, replications, seed, executor=executor, progress=progress, unit=unit)
+        mg = run_marginal(scenario, steps, spread, replications, seed, executor=executor, progress=progress, unit=unit,
+                          group=group, hours=hours)
     finally:
         progress.close()
     if out_dir:

@@ -392,7 +392,20 @@ def _settle_load(lm: LoadModel, offered: np.ndarray, agents: np.ndarray, tol: fl
 
 # --------------------------------------------------------------------------- simulation (ISA)
 def with_agents(s: Scenario, tl: Timeline, agents: np.ndarray) -> Scenario:
-    """The scenario with the given agents per open interval (as per-date staffing, scale 1)."""
+    """The scenario with the given agents per open interval (as per-date staffing, scale 1).
+
+    With [[groups]], ``agents`` is (open intervals, groups): each group's column becomes that
+    group's ``dates`` vectors (every simulated open day), ``staffing.scale`` 1."""
+    agents = np.asarray(agents)
+    if s.groups:
+        if agents.ndim != 2 or agents.shape[1] != len(s.groups):
+            raise ValueError(f"with [[groups]] the plan is (intervals, {len(s.groups)} groups), not {agents.shape}")
+        groups = []
+        for g, grp in enumerate(s.groups):
+            own = {tl.dates[d]: [int(a) for a in agents[tl.iv_day == d, g]] for d in np.unique(tl.iv_day)}
+            groups.append(grp.model_copy(update={"dates": own}))
+        staffing = s.staffing.model_copy(update={"scale": 1.0})
+        return s.model_copy(update={"groups": groups, "staffing": staffing})
     dates = {}
     for d in np.unique(tl.iv_day):
         dates[tl.dates[d]] = [int(a) for a in agents[tl.iv_day == d]]
@@ -516,16 +529,6 @@ def shrinkage_table(s: Scenario, tl: Timeline, agents: np.ndarray) -> pd.DataFra
     )
 
 
-def refuse_groups(s: Scenario, command: str) -> None:
-    """Staffing plans and the marginal value of agents still plan one pool of agents: with
-    [[groups]] they would change a total the engine does not use, so they refuse instead."""
-    if s.groups:
-        from .scenario import Problem, ScenarioError
-
-        raise ScenarioError([Problem(command, "groups", f"`{command}` does not plan per agent group yet: it plans one "
-                                     "pool of agents (use compare or sweep, e.g. --set groups[0].agents.default=[...])")])
-
-
 def working_days(s: Scenario) -> list:
     """The working days of the measured window: Monday to Friday, less the closed dates
     (``calendar.closed`` lists public holidays). Weekends count as no working day even when
@@ -611,6 +614,7 @@ class StaffingResult:
     plan_result: object  # SimulationResult of the final plan (the shift plan when shifts are given)
     comparison: pd.DataFrame | None = None  # today's plan beside each recommendation, simulated (PLAN_COLUMNS)
     recommended: str = ""  # the row of ``comparison`` that is the recommendation
+    group_fte: pd.DataFrame | None = None  # with [[groups]]: plan, group (and "total"), hours, FTE, heads
 
     def verdict(self) -> str:
         """The recommended plan's verdict in simulation, in plain words ('' when it meets every target)."""
@@ -631,6 +635,7 @@ class StaffingResult:
             "plans": _records(self.comparison) if self.comparison is not None else None,
             "recommended": self.recommended,
             "verdict": self.verdict(),
+            **({"groups": _records(self.group_fte)} if self.group_fte is not None else {}),
             "plan": self.plan_result.to_json(),
         }
 
@@ -703,9 +708,12 @@ def plan_staffing(
     from .runner import simulate
 
     say = say or (lambda msg: None)
-    refuse_groups(s, "staff")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
+    if s.groups:  # plans per agent group (staffing_groups)
+        from .staffing_groups import plan_staffing_groups
+
+        return plan_staffing_groups(s, method, scope, shifts, replications, seed, workers, progress, say, executor)
     lm = LoadModel(s)
     tl = lm.tl
     plans: dict[str, Plan] = {}

@@ -355,17 +355,18 @@ def spread_agents(agents: np.ndarray, iv_day: np.ndarray, k: int, mode: str, gai
     return out
 
 
-def fte_agent_intervals(s: Scenario, tl, k: float) -> dict[int, int]:
+def fte_agent_intervals(s: Scenario, tl, k: float, mask: np.ndarray | None = None) -> dict[int, int]:
     """Agent-intervals on the phones, per simulated day, that ``k`` FTE more (or fewer) buy.
 
     k FTE are k x the window's working-time norm in paid hours, spread evenly over the open
     intervals of the measured days (the same rate on warm-up days); each day's paid hours
     become hours on the phones through that weekday's shrinkage, rounded to whole
-    agent-intervals.
+    agent-intervals. ``mask`` (per open interval): spread over those intervals only (``--hours``).
     """
     from .staffing import working_time_norm_h
 
-    m = tl.iv_measured()
+    mask = np.ones(len(tl.iv_day), dtype=bool) if mask is None else mask
+    m = tl.iv_measured() & mask
     n_measured = int(m.sum())
     if n_measured == 0:
         return {}
@@ -373,7 +374,7 @@ def fte_agent_intervals(s: Scenario, tl, k: float) -> dict[int, int]:
     out = {}
     for d in np.unique(tl.iv_day):
         in_shift, absence = s.shrinkage.shares(WEEKDAYS[tl.dates[d].weekday()])
-        n = int((tl.iv_day == d).sum())
+        n = int(((tl.iv_day == d) & mask).sum())
         phone_h = paid_per_interval_h * n * (1 - in_shift) * (1 - absence)
         out[int(d)] = int(round(phone_h / (tl.interval_s / 3600)))
     return out
@@ -385,18 +386,54 @@ class Marginal:
     results: dict  # step -> SimulationResult
     mode: str
     unit: str = "agents"  # the steps are agents on the phones per open interval, or "fte"
+    group: str | None = None  # with [[groups]]: the group whose agents change
+    hours: str | None = None  # "HH:MM-HH:MM": the steps change these clock hours only
 
     def to_json(self) -> dict:
         from .results import _records
 
-        return {"mode": self.mode, "unit": self.unit, "rows": _records(self.table)}
+        return {"mode": self.mode, "unit": self.unit, "group": self.group, "hours": self.hours,
+                "rows": _records(self.table)}
+
+
+def parse_hours(text: str, option: str = "--hours") -> tuple[int, int]:
+    """``10:00-14:00`` -> (36000, 50400), seconds since midnight; start before end."""
+    from .scenario import _parse_clock
+
+    parts = text.split("-")
+    try:
+        if len(parts) != 2:
+            raise ValueError("must be HH:MM-HH:MM, e.g. 10:00-14:00")
+        lo, hi = _parse_clock(parts[0].strip()), _parse_clock(parts[1].strip())
+    except ValueError as e:
+        raise ScenarioError([Problem(option, text, str(e))]) from None
+    if lo >= hi:
+        raise ScenarioError([Problem(option, text, "the start must be before the end")])
+    return lo, hi
+
+
+def marginal_target(s: Scenario, group: str | None) -> int | None:
+    """The index of the group ``marginal --group`` changes (None: the one pool); bad names exit 2."""
+    names = [g.name for g in s.groups]
+    if not s.groups:
+        if group is not None:
+            raise ScenarioError([Problem("--group", group, "the scenario has no [[groups]]: leave --group out")])
+        return None
+    if group is None:
+        raise ScenarioError([Problem("--group", "", "the scenario has agent groups: give --group NAME, one of "
+                                     + ", ".join(names))])
+    if group not in names:
+        raise ScenarioError([Problem("--group", group, "no agent group of that name; the scenario's groups: "
+                                     + ", ".join(names))])
+    return names.index(group)
 
 
 MARGINAL_KPIS = ("service_level", "answer_rate", "answered", "abandoned", "repeat_calls", "waiting_hours")
 
 
 def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replications: int | None = None,
-             seed: int | None = None, executor=None, progress=None, unit: str = "agents") -> Marginal:
+             seed: int | None = None, executor=None, progress=None, unit: str = "agents", group: str | None = None,
+             hours: str | None = None) -> Marginal:
     """What adding or removing k agents (for whole days), or k FTE, changes, with paired intervals.
 
     ``unit="agents"``: k agents on the phones in every open interval; ``unit="fte"``: k full-time
@@ -404,30 +441,53 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
     costs in phone hours, paid hours, FTE and heads (one definition: :func:`ska_sim.staffing.fte_of`),
     and each KPI's change against today with its paired 95% interval (common random numbers).
     Per week means per working week: the window's totals / (working days / 5).
+
+    With [[groups]], ``group`` names the group whose agents change (the others keep theirs);
+    ``hours`` ("HH:MM-HH:MM") limits the steps to the open intervals starting in those clock
+    hours (k agents more in each of them; k FTE spread over them). FTE and heads are of the
+    whole plan, so their change is the step's.
     """
     from .engine import Model
     from .runner import simulate
-    from .staffing import LoadModel, fte_of, heads_of, paid_hours_of, refuse_groups, with_agents, working_time_norm_h
+    from .staffing import LoadModel, fte_of, heads_of, paid_hours_of, with_agents, working_time_norm_h
 
-    refuse_groups(s, "marginal")
+    gcol = marginal_target(s, group)
     if unit not in ("agents", "fte"):
         raise ValueError("unit must be agents or fte")
     model = Model.from_scenario(s)
     tl = model.timeline
-    base_agents = tl.iv_agents
+    full = tl.iv_group_agents if gcol is not None else None
+    base_agents = full[:, gcol] if gcol is not None else tl.iv_agents
+    sel = np.ones(len(tl.iv_day), dtype=bool)
+    if hours is not None:
+        lo, hi = parse_hours(hours)
+        start = tl.iv_slot * tl.interval_s
+        sel = (start >= lo) & (start < hi)
+        if not (sel & tl.iv_measured()).any():
+            raise ScenarioError([Problem("--hours", hours, "no open interval of the measured days starts in these hours")])
+    at = np.flatnonzero(sel)
     gains = None
     if mode == "best":
         lm = LoadModel(s, model)
-        offered = lm.first.sum(axis=1)
-        aht = lm.aht(lm.first)
+        src = lm
+        if gcol is not None:  # the group's own calls (Erlang on separated groups)
+            from .staffing_groups import group_load_models
+
+            src = group_load_models(s, lm)[gcol]
+        offered = src.first.sum(axis=1)
+        aht = src.aht(src.first)
         from .erlang import erlang_result
 
         cache: dict = {}
 
-        def gains(i: int, c: int) -> float:
+        def gains(j: int, c: int) -> float:
+            i = int(at[j])  # j indexes the selected intervals
             if (i, c) not in cache:
-                r = erlang_result(int(c), offered[i] / tl.interval_s, aht[i], lm.req.threshold_s, lm.patience_s)
-                cache[(i, c)] = (r.service_level if r.stable else 0.0) * offered[i]
+                if offered[i] <= 0:
+                    cache[(i, c)] = 0.0
+                else:
+                    r = erlang_result(int(c), offered[i] / tl.interval_s, aht[i], lm.req.threshold_s, lm.patience_s)
+                    cache[(i, c)] = (r.service_level if r.stable else 0.0) * offered[i]
             return cache[(i, c)]
     elif mode != "proportional":
         raise ValueError("mode must be proportional or best")
@@ -436,8 +496,17 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
     weeks = working_time_norm_h(s) / s.shrinkage.fte_hours_per_week  # working weeks in the window
 
     def plan(k: int) -> np.ndarray:
-        per_day = fte_agent_intervals(s, tl, k) if unit == "fte" else None
-        return spread_agents(base_agents, tl.iv_day, k, mode, gains, per_day=per_day)
+        per_day = fte_agent_intervals(s, tl, k, sel) if unit == "fte" else None
+        col = base_agents.astype(np.int64).copy()
+        col[sel] = spread_agents(base_agents[sel], tl.iv_day[sel], k, mode, gains, per_day=per_day)
+        if gcol is None:
+            return col
+        out = full.astype(np.int64).copy()
+        out[:, gcol] = col
+        return out
+
+    def summed(a: np.ndarray) -> np.ndarray:  # agents on the phones per interval, all groups
+        return a.sum(axis=1) if a.ndim == 2 else a
 
     plans = {k: plan(k) for k in steps}
     results = {}
@@ -446,19 +515,20 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
         if progress:
             progress(n, len(steps))
     base = results[0].per_replication
-    paid0 = paid_hours_of(s, tl, plans[0], m)
+    paid0 = paid_hours_of(s, tl, summed(plans[0]), m)
     fte0 = fte_of(s, paid0)
     rows = []
     for k in steps:
         r = results[k]
-        agents = plans[k]
+        agents = summed(plans[k])
         paid = paid_hours_of(s, tl, agents, m)
         phone = float(agents[m].sum() * tl.interval_s / 3600)
         value = fte_of(s, paid)
         row = {
             "step": k,
             "step_unit": unit,
-            "agents_change": k if unit == "agents" else float((agents[m] - plans[0][m]).sum() / max(int(m.sum()), 1)),
+            "agents_change": k if unit == "agents" else
+            float((agents[m & sel] - summed(plans[0])[m & sel]).sum() / max(int((m & sel).sum()), 1)),
             "phone_agent_hours_per_week": _per(phone, weeks),
             "paid_agent_hours_per_week": _per(paid, weeks),
             "paid_hours_change_per_week": _per(paid - paid0, weeks),
@@ -479,8 +549,11 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
                 total = float(per_rep.mean())
                 row[f"{kpi}_per_week"] = _per(total, weeks)
                 row[f"{kpi}_per_week_change"] = _per(d, weeks)
+        if gcol is not None:
+            row["group"] = group
+            row["group_agent_hours_per_week"] = _per(float(plans[k][m, gcol].sum() * tl.interval_s / 3600), weeks)
         rows.append(row)
-    return Marginal(pd.DataFrame(rows), results, mode, unit)
+    return Marginal(pd.DataFrame(rows), results, mode, unit, group, hours)
 
 
 def _per(value: float, weeks: float) -> float:

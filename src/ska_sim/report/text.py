@@ -247,20 +247,35 @@ def staffing_text(st) -> str:
                f"({'converged' if p.converged else 'NOT converged'})")
     else:
         how = f"by {erlang} on the offered load incl. redials and repeat calls"
+    if "group" in req:
+        how = how.replace(f"by {erlang}", f"by {erlang} on separated groups (each call type x language to its first "
+                                             "eligible group)")
     lines = [
         f"Staffing plan: {s.name}",
         f"method {st.method}, target scope {st.scope}; agents on the phones per interval {how}",
         "",
     ]
-    matrix = req.pivot_table(index="time", columns="date", values=col, aggfunc="first")
-    head = ["time"] + [f"{pd_weekday(d)} {d[5:]}" for d in matrix.columns]
-    rows = [tuple(head)]
-    for t, r in matrix.iterrows():
-        rows.append((t, *["" if v != v else f"{v:.0f}" for v in r]))
-    hours = req.groupby("date")[col].sum() * (s.calendar.interval_s / 3600)
-    rows.append(("agent-h", *[f"{hours[d]:.1f}" for d in matrix.columns]))
-    lines += _columns(rows, align="l" + "r" * (len(head) - 1))
-    lines.append("")
+    for name, part in (req.groupby("group", sort=False) if "group" in req else [(None, req)]):
+        if name is not None:
+            lines.append(f"Group {name}:")
+        matrix = part.pivot_table(index="time", columns="date", values=col, aggfunc="first")
+        head = ["time"] + [f"{pd_weekday(d)} {d[5:]}" for d in matrix.columns]
+        rows = [tuple(head)]
+        for t, r in matrix.iterrows():
+            rows.append((t, *["" if v != v else f"{v:.0f}" for v in r]))
+        hours = part.groupby("date")[col].sum() * (s.calendar.interval_s / 3600)
+        rows.append(("agent-h", *[f"{hours[d]:.1f}" for d in matrix.columns]))
+        lines += _columns(rows, align="l" + "r" * (len(head) - 1))
+        lines.append("")
+    if st.group_fte is not None:
+        lines.append("Per group, over the measured days (FTE = paid hours / the working-time norm; heads rounded up "
+                     "per group, so the total is their sum):")
+        grows = [("plan", "group", "phone h", "paid h", "FTE", "heads")]
+        for r in st.group_fte.itertuples():
+            grows.append((r.plan, r.group, f"{r.phone_hours:.1f}", f"{r.paid_hours:.0f}",
+                          "-" if r.fte != r.fte else f"{r.fte:.1f}", "-" if r.heads != r.heads else f"{r.heads:.0f}"))
+        lines += _columns(grows, align="llrrrr")
+        lines.append("")
     lines.append("Agent-hours on the phones over the measured days, by method and target scope:")
     srows = [("method", "scope", "agent-hours", "vs Erlang interval plan", "iterations", "converged")]
     for r in st.scopes.itertuples():
@@ -418,6 +433,12 @@ def marginal_text(mg, scenario) -> str:
     how = "in proportion to the current staffing" if mg.mode == "proportional" else "in the intervals where they help most"
     what = ("k full-time equivalents more (or fewer) of paid time, on the phones after shrinkage"
             if mg.unit == "fte" else "k agents more (or fewer) on the phones for every open hour")
+    group, hours = getattr(mg, "group", None), getattr(mg, "hours", None)
+    if hours:
+        what = what.replace("for every open hour", f"in every open interval starting {hours}")
+        what += f" (in {hours} only)" if mg.unit == "fte" else ""
+    if group:
+        what += f", of agent group {group} only (the other groups keep their agents)"
     lines = [
         f"Marginal value of agents: {scenario.name}",
         f"{what}, spread {how}. Changes against now with paired 95% intervals [low, high] (common random numbers); "
