@@ -66,7 +66,7 @@ _CLOSE, _INTERVAL = 0, 1
 FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the KPI arrays
 # New purposes are appended, never inserted: the streams of the others stay as they were.
 PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls",
-            "language", "routing", "identity")
+            "language", "routing", "identity", "transfer", "callback")
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,22 @@ class Model:
     idc_fails: tuple[float, ...] = ()  # per type: P(identity check fails | needed)
     idc_written: tuple[float, ...] = ()  # per type: P(written request | failed)
     idc_repeat: tuple[float, ...] = ()  # per type: P(calls again | failed)
+    # transfers and callbacks (issue 8 phase B), per type; () = none
+    tr_share: tuple[float, ...] = ()  # share of answered calls transferred
+    tr_to: tuple[int, ...] = ()  # the group it goes to, -1 = out of the line
+    tr_talk: tuple[Duration, ...] = ()
+    tr_acw: tuple[Duration, ...] = ()
+    tr_resolved: tuple[float, ...] = ()
+    tr_prio: tuple[int, ...] = ()  # the receiving group's priority for the call type
+    cb_share: tuple[float, ...] = ()  # of unresolved answered calls: a promised callback
+    cb_group: int = -1  # the group that places callbacks, -1 = no [callbacks]
+    cb_delay: Duration = ZERO
+    cb_handle: Duration = ZERO
+    cb_due_within_s: float = 0.0
+    cb_priority: bool = True
+    cb_resolved: float = 0.0
+    vh_offer_after_s: float | None = None  # virtual hold: offered above this expected wait
+    vh_accept: float = 0.0
 
     @property
     def n_langs(self) -> int:
@@ -186,7 +202,40 @@ def _general_fields(s: Scenario) -> dict:
         "idc_fails": tuple(float(i.fails) if i else 0.0 for i in idcs),
         "idc_written": tuple(float(i.written_request) if i else 0.0 for i in idcs),
         "idc_repeat": tuple(float(i.repeat_probability) if i else 0.0 for i in idcs),
+        **_transfer_callback_fields(s),
     }
+
+
+def _transfer_callback_fields(s: Scenario) -> dict:
+    """The Model fields of transfers, callbacks and virtual hold (phase B); {} when unused."""
+    out: dict = {}
+    index = {g.name: i for i, g in enumerate(s.groups)}
+    if s.uses_transfers():
+        trs = [ct.transfer for ct in s.call_types]
+        out.update(
+            tr_share=tuple(float(t.share) if t else 0.0 for t in trs),
+            tr_to=tuple((-1 if t.to == "out" else index[t.to]) if t else -1 for t in trs),
+            tr_talk=tuple(t.talk.build() if t and t.talk else ZERO for t in trs),
+            tr_acw=tuple(t.after_call_work.build() if t and t.after_call_work else ZERO for t in trs),
+            tr_resolved=tuple(float(t.resolved) if t else 0.0 for t in trs),
+            tr_prio=tuple(s.groups[index[t.to]].priority_of(ct.name) if t and t.to != "out" else 0
+                          for t, ct in zip(trs, s.call_types)),
+        )
+    cb = s.callbacks
+    if cb is not None and s.uses_callbacks():
+        vh = cb.virtual_hold
+        out.update(
+            cb_share=tuple(float(ct.callback_share) for ct in s.call_types),
+            cb_group=index[cb.group],
+            cb_delay=cb.delay.build(),
+            cb_handle=cb.handle.build(),
+            cb_due_within_s=float(cb.due_within_s),
+            cb_priority=bool(cb.priority),
+            cb_resolved=float(cb.resolved),
+            vh_offer_after_s=float(vh.offer_after_s) if vh is not None and vh.accept > 0 else None,
+            vh_accept=float(vh.accept) if vh is not None else 0.0,
+        )
+    return out
 
 
 class _Tick(Event):
@@ -338,7 +387,11 @@ class Replication:
                 gc.enable()
         self._replay(math.inf)  # the last calls, after the last event: the crew clears the queue and goes home
         self._account_duty(self.env.now)
+        self._finish()
         return self.col.result()
+
+    def _finish(self) -> None:
+        """After the last event (the general path counts callbacks never made)."""
 
     def _on_mark(self, _ev) -> None:
         t, kind, idx = self._marks[self._mark_i]
@@ -707,6 +760,28 @@ class _Uniform:
         return self.buf.pop()
 
 
+class _Leg:
+    """A transferred caller waiting for (or talking with) the second agent: it waits in the
+    transfer queue of its call type (``col`` = n_cells + type), with what routing.next_call needs."""
+
+    __slots__ = ("call", "to", "t", "seq", "col", "waiting", "talk", "acw", "patience", "res_u")
+
+    def __init__(self, call: GCall, to: int, col: int, talk: float, acw: float, patience: float, res_u: float):
+        self.call, self.to, self.col = call, to, col
+        self.talk, self.acw, self.patience, self.res_u = talk, acw, patience, res_u
+        self.waiting = False
+
+
+class _Callback:
+    """A callback owed to the caller of ``call``: promised after an unresolved call (its own
+    handle time and resolution) or accepted instead of waiting (virtual hold: the call itself)."""
+
+    __slots__ = ("call", "due", "vh", "handle", "res_u")
+
+    def __init__(self, call: GCall, due: float, vh: bool, handle: float, res_u: float):
+        self.call, self.due, self.vh, self.handle, self.res_u = call, due, vh, handle, res_u
+
+
 class GroupReplication(Replication):
     """One replication on the general path: agent groups with skills, languages, routing with
     overflow and priorities (routing.py), phone lines and identity-check failures.
@@ -726,7 +801,18 @@ class GroupReplication(Replication):
       like an abandoned caller;
     - closing: a waiting call is cut off unless a group eligible for it has a closing-crew
       agent busy (``serve``); when the last agent of a group goes home after closing, calls no
-      remaining agent may take are cut off then.
+      remaining agent may take are cut off then;
+    - transfers (phase B): a transferred call's first agent answers it as usual (handle time,
+      wait, busy time), the caller is handed over at the end of talk + identity check (a SimPy
+      event), then waits in the call type's transfer queue (a routing cell of the receiving
+      group: its priority for the type, FIFO by handover) keeping the line, with a patience
+      drawn anew; the second agent's time counts as the group's work (busy time, its
+      answered calls and waits), not as an inbound answer;
+    - callbacks: a promised callback becomes due at a SimPy event; a free agent of the
+      callback group places it while the line is open, else it waits in the callback queue
+      (before the inbound calls with ``priority``, after them without); virtual hold: an
+      arriving caller who would wait, whose expected wait exceeds ``offer_after_s``, accepts
+      with ``accept`` and is called back when that expected wait has passed.
     """
 
     def __init__(self, model: Model, seed: np.random.SeedSequence):
@@ -757,6 +843,50 @@ class GroupReplication(Replication):
         self.resolved_p = [ct.resolved for ct in model.types]
         tl = self.tl
         self._last_close = max((float(d * DAY_S + tl.close_s[d]) for d in self.open_days), default=0.0)
+        self._phase_b(model)
+
+    def _phase_b(self, m: Model) -> None:
+        """Transfers, callbacks and virtual hold: their queues, routing cells and streams."""
+        nt, nc = self.n_types, self.n_cells
+        self.tr_on = tuple(bool(m.tr_share) and m.tr_share[k] > 0 for k in range(nt))
+        self.cb_on = tuple(bool(m.cb_share) and m.cb_share[k] > 0 for k in range(nt))
+        self.cb = m.cb_group
+        self.cb_queue: deque[_Callback] = deque()
+        self.cells = self.r.group_cells
+        self.eligible = self.r.eligible
+        if any(self.tr_on):
+            rng = self.rng["transfer"]
+            self.tr_u = _Uniform(rng)
+            self.tr_talk = [Stream(d, rng) for d in m.tr_talk]
+            self.tr_acw = [Stream(d, rng) for d in m.tr_acw]
+            self.tr_patience = Stream(m.patience, rng) if m.patience else None
+            cells = [list(c) for c in self.cells]
+            extra = []
+            for k in range(nt):
+                to = m.tr_to[k] if self.tr_on[k] else -1
+                if to >= 0:  # the transfer queue of type k: a cell of the receiving group
+                    cells[to].append((nc + k, 0.0, m.tr_prio[k]))
+                extra.append(((to, 0.0),) if to >= 0 else ())
+            self.cells = tuple(tuple(c) for c in cells)
+            self.eligible = self.eligible + tuple(extra)
+            self.queues += [deque() for _ in range(nt)]
+        if self.cb >= 0:
+            rng = self.rng["callback"]
+            self.cb_u = _Uniform(rng)
+            self.cb_delay = Stream(m.cb_delay, rng)
+            self.cb_handle = Stream(m.cb_handle, rng)
+        self.vh_after = m.vh_offer_after_s if self.cb >= 0 else None
+        if self.vh_after is not None:
+            # per cell: the queues its eligible groups take from, and the mean handle time there
+            hf = self.r.handle_factor
+            self.vh_queues, self.vh_mean = [], []
+            for c in range(nc):
+                el = [g for g, _ in self.eligible[c]]
+                self.vh_queues.append(tuple(sorted({q for g in el for q, _, _ in self.cells[g]})))
+                k, lang = divmod(c, self.n_langs)
+                ct = m.types[k]
+                h = ct.talk.mean * m.talk_factor[lang] + ct.after_call_work.mean + ct.identity_probability * ct.identity_extra.mean
+                self.vh_mean.append(h * sum(hf[g] for g in el) / len(el))
 
     def _bind_collector(self) -> None:
         super()._bind_collector()
@@ -787,7 +917,9 @@ class GroupReplication(Replication):
             self._serve_group(g, now)
 
     def _serve_group(self, g: int, now: float) -> None:
-        idle, cells, queues = self.idle[g], self.r.group_cells[g], self.queues
+        idle, cells, queues = self.idle[g], self.cells[g], self.queues
+        if g == self.cb and self.m.cb_priority:
+            self._serve_callbacks(now)
         while idle and self.n_waiting:
             call = next_call(cells, queues, now)
             if call is None:
@@ -796,6 +928,14 @@ class GroupReplication(Replication):
             self.n_waiting -= 1
             idle.popleft()
             self._start(call, g, now)
+        if g == self.cb:
+            self._serve_callbacks(now)
+
+    def _serve_callbacks(self, now: float) -> None:
+        idle, queue, g = self.idle[self.cb], self.cb_queue, self.cb
+        while idle and queue and self.is_open:
+            idle.popleft()
+            self._start_callback(queue.popleft(), g, now)
 
     def _waiting_calls(self) -> list[GCall]:
         return sorted((c for q in self.queues for c in q if c.waiting), key=lambda c: c.seq)
@@ -807,7 +947,7 @@ class GroupReplication(Replication):
         self.is_open = False
         if self.n_waiting:
             crew = [self.g_busy[g] - max(0, self.g_staffed[g] - self.g_target[g]) for g in range(self.G)]
-            eligible, drop = self.r.eligible, self.m.drop_at_close
+            eligible, drop = self.eligible, self.m.drop_at_close
             for call in self._waiting_calls():  # in arrival order (the order of their redial draws)
                 if drop or not may_take(eligible[call.col], call.t, now, crew):
                     self._cut_off(call, now)
@@ -818,6 +958,9 @@ class GroupReplication(Replication):
     def _cut_off(self, call: GCall, now: float) -> None:
         call.waiting = False
         self.n_waiting -= 1
+        if call.__class__ is _Leg:  # a transferred caller nobody will take: answered on the line, unresolved
+            self._leg_lost(call, now)
+            return
         self.col.dropped.append(call.cell)
         self.col.drop_waits.append(now - call.t)
         if call.redials:
@@ -825,7 +968,7 @@ class GroupReplication(Replication):
 
     def _orphans(self, now: float) -> None:
         """After closing: calls no agent still at work may take are cut off now."""
-        staffed, eligible = self.g_staffed, self.r.eligible
+        staffed, eligible = self.g_staffed, self.eligible
         for call in self._waiting_calls():
             if not may_take(eligible[call.col], call.t, now, staffed):
                 self._cut_off(call, now)
@@ -933,6 +1076,8 @@ class GroupReplication(Replication):
                 self.idle[g].popleft()
                 self._start(call, g, now)
                 return
+            if self.vh_after is not None and self._virtual_hold(call, now):
+                return
         call.waiting = True
         self._seq += 1
         call.seq = self._seq
@@ -985,12 +1130,18 @@ class GroupReplication(Replication):
 
     def _start(self, call: GCall, g: int, now: float) -> None:
         """Group g's agent answers ``call`` at ``now``: handle and resolution by the group."""
+        if call.__class__ is _Leg:
+            self._start_leg(call, g, now)
+            return
         r = self.r
         end = now + call.handle * r.handle_factor[g]
         self._end_seq += 1
         heapq.heappush(self.ends, (end, self._end_seq, g))
         self.g_busy[g] += 1
-        resolved = not call.idc_fail and call.res_u < min(1.0, self.resolved_p[call.type] * r.resolution_factor[g])
+        k = call.type
+        # a transferred call's resolution is the transfer's (the first leg does not count)
+        transfer = self.tr_on[k] and not call.idc_fail and self.tr_u() < self.m.tr_share[k]
+        resolved = not transfer and not call.idc_fail and call.res_u < min(1.0, self.resolved_p[k] * r.resolution_factor[g])
         flag = (FIRST_RESOLVED if resolved else FIRST_UNRESOLVED) if call.first else REPEAT_CONTACT
         self._answered(call.cell * 3 + flag)
         self._waits(now - call.t)
@@ -1001,15 +1152,194 @@ class GroupReplication(Replication):
             heapq.heappush(self.line_ends, now + call.hold * r.handle_factor[g])
         if call.written:
             self.col.written.append(call.cell)
-        if call.repeats and not resolved:
+        if transfer:
+            self._transfer(call, now + call.hold * r.handle_factor[g], end)
+        elif not resolved:
+            if self.cb_on[k] and not call.idc_fail and self.cb_u() < self.m.cb_share[k]:
+                self._promise(call, end)  # the callback is the second contact: no repeat call
+            elif call.repeats:
+                self._follow_up(call, end + self.repeat_delay.next(), REPEAT)
+
+    # ------------------------------------------------------------------ transfers (phase B)
+    def _transfer(self, call: GCall, handover: float, end: float) -> None:
+        """``call`` is transferred at ``handover`` (its first agent works on until ``end``)."""
+        m, k = self.m, call.type
+        self.col.transfers.append(call.cell)
+        to = m.tr_to[k]
+        if to < 0:  # out of the line: the other unit resolves the issue with its own probability
+            if self.tr_u() < m.tr_resolved[k]:
+                if call.first:
+                    self.col.transfer_resolved.append(call.cell)
+            elif call.repeats:
+                self._follow_up(call, end + self.repeat_delay.next(), REPEAT)
+            return
+        talk = self.tr_talk[k].next() * m.talk_factor[call.lang]
+        acw = self.tr_acw[k].next()
+        patience = self.tr_patience.next() if self.tr_patience is not None else math.inf
+        leg = _Leg(call, to, self.n_cells + k, talk, acw, patience, self.tr_u())
+        env = self.env
+        self._schedule(_Tick(env, self._on_handover, leg), NORMAL, handover - env.now)
+
+    def _on_handover(self, ev) -> None:
+        """The first agent hands the caller over: a free agent of the group takes the call, else it waits."""
+        leg = ev._value
+        now = self.env.now
+        ends = self.ends
+        if ends and ends[0][0] <= now:
+            self._replay(now)
+        leg.t = now
+        to = leg.to
+        if self.is_open and self.idle[to]:
+            self.idle[to].popleft()
+            self._start_leg(leg, to, now)
+            return
+        if not self.is_open and (self.m.drop_at_close or self.g_staffed[to] == 0):
+            self._leg_lost(leg, now)  # after closing, with nobody of that group left
+            return
+        leg.waiting = True
+        self._seq += 1
+        leg.seq = self._seq
+        self.queues[leg.col].append(leg)
+        self.n_waiting += 1
+        if leg.patience != math.inf:
+            env = self.env
+            self._schedule(_Tick(env, self._on_leg_patience, leg), NORMAL, now + leg.patience - env.now)
+
+    def _on_leg_patience(self, ev) -> None:
+        leg = ev._value
+        now = self.env.now
+        ends = self.ends
+        if ends and ends[0][0] <= now:
+            self._replay(now)
+        if not leg.waiting:
+            return
+        leg.waiting = False
+        self.n_waiting -= 1
+        self._leg_lost(leg, now)
+
+    def _leg_lost(self, leg: _Leg, now: float) -> None:
+        """The transferred caller hung up (or was cut off at closing): answered on the line, unresolved."""
+        call = leg.call
+        self.col.transfer_abandoned.append(call.cell)
+        if call.repeats:
+            self._follow_up(call, now + self.repeat_delay.next(), REPEAT)
+
+    def _start_leg(self, leg: _Leg, g: int, now: float) -> None:
+        """Group g's agent takes the transferred caller: the group's work, not an inbound answer."""
+        r, call = self.r, leg.call
+        hf = r.handle_factor[g]
+        talk_end = now + leg.talk * hf
+        end = talk_end + leg.acw * hf
+        self._end_seq += 1
+        heapq.heappush(self.ends, (end, self._end_seq, g))
+        self.g_busy[g] += 1
+        col = self.col
+        col.legs.append(call.cell)
+        col.leg_waits.append(now - leg.t)
+        col.leg_groups.append(g)
+        col.work_start.append(now)
+        col.work_end.append(end)
+        col.work_group.append(g)
+        if self.lines is not None:
+            heapq.heappush(self.line_ends, talk_end)
+        if leg.res_u < min(1.0, self.m.tr_resolved[call.type] * r.resolution_factor[g]):
+            if call.first:
+                col.transfer_resolved.append(call.cell)
+        elif self.cb_on[call.type] and self.cb_u() < self.m.cb_share[call.type]:
+            self._promise(call, end)
+        elif call.repeats:
             self._follow_up(call, end + self.repeat_delay.next(), REPEAT)
+
+    # ------------------------------------------------------------------ callbacks (phase B)
+    def _promise(self, call: GCall, end: float, due: float | None = None) -> None:
+        """A callback is owed to ``call``'s caller: promised ``delay`` after ``end`` (or, for a
+        virtual-hold caller, at ``due``). Due after the last closing: never made (late)."""
+        col = self.col
+        col.cb_promised.append(call.cell)
+        if due is None:
+            cb = _Callback(call, end + self.cb_delay.next(), False, self.cb_handle.next(), self.cb_u())
+        else:
+            cb = _Callback(call, due, True, call.handle, call.res_u)
+        if cb.due > self._last_close:
+            col.cb_late.append(call.cell)
+            return
+        env = self.env
+        self._schedule(_Tick(env, self._on_callback_due, cb), NORMAL, cb.due - env.now)
+
+    def _on_callback_due(self, ev) -> None:
+        cb = ev._value
+        now = self.env.now
+        ends = self.ends
+        if ends and ends[0][0] <= now:
+            self._replay(now)
+        g = self.cb
+        if self.is_open and self.idle[g] and not self.cb_queue:
+            self.idle[g].popleft()
+            self._start_callback(cb, g, now)
+        else:
+            self.cb_queue.append(cb)
+
+    def _start_callback(self, cb: _Callback, g: int, now: float) -> None:
+        """Group g's agent places the callback: agent time, outcome; never an inbound call."""
+        r, m, call, col = self.r, self.m, cb.call, self.col
+        handle = cb.handle * r.handle_factor[g]
+        end = now + handle
+        self._end_seq += 1
+        heapq.heappush(self.ends, (end, self._end_seq, g))
+        self.g_busy[g] += 1
+        col.work_start.append(now)
+        col.work_end.append(end)
+        col.work_group.append(g)
+        col.cb_made.append(call.cell)
+        col.cb_busy.append(handle)
+        if now - cb.due > m.cb_due_within_s:
+            col.cb_late.append(call.cell)
+        if cb.vh:  # the caller's own call, placed back: its handle time and resolution with this group
+            col.vh_made.append(call.cell)
+            resolved = not call.idc_fail and cb.res_u < min(1.0, self.resolved_p[call.type] * r.resolution_factor[g])
+            if call.written:
+                col.written.append(call.cell)
+        else:
+            resolved = cb.res_u < m.cb_resolved
+        if not resolved and call.repeats:
+            self._follow_up(call, end + self.repeat_delay.next(), REPEAT)
+
+    def _virtual_hold(self, call: GCall, now: float) -> bool:
+        """An arriving caller who would wait is offered a callback when the expected wait
+        (waiting calls the eligible groups may take + 1) x their mean handle time / their
+        agents on duty exceeds offer_after_s; True when they accept (offered, not waiting)."""
+        c = call.col
+        agents = 0
+        for g, _ in self.eligible[c]:
+            agents += self.g_staffed[g]
+        if agents:
+            queues = self.queues
+            ahead = 0
+            for q in self.vh_queues[c]:
+                for x in queues[q]:
+                    if x.waiting:
+                        ahead += 1
+            wait = (ahead + 1) * self.vh_mean[c] / agents
+        else:
+            wait = math.inf
+        if wait <= self.vh_after or self.cb_u() >= self.m.vh_accept:
+            return False
+        self.col.vh.append(call.cell)
+        self._promise(call, now, now + (wait if wait != math.inf else 0.0))
+        return True
+
+    def _finish(self) -> None:
+        for cb in self.cb_queue:  # callbacks still not made at the end of the simulated days are late
+            self.col.cb_late.append(cb.call.cell)
+        self.cb_queue.clear()
 
     def _replay(self, now: float) -> None:
         """Call ends of every group up to ``now``, in time order (as Replication._replay): the
         agent goes home if past the shift, else takes the call routing.next_call gives, else
         (after closing) goes home, else waits idle."""
         ends, pop = self.ends, heapq.heappop
-        staffed, target, busy, cells = self.g_staffed, self.g_target, self.g_busy, self.r.group_cells
+        staffed, target, busy, cells = self.g_staffed, self.g_target, self.g_busy, self.cells
+        cbg, cbq = self.cb, self.cb_queue
         while ends and ends[0][0] <= now:
             end, _, g = pop(ends)
             busy[g] -= 1
@@ -1017,11 +1347,16 @@ class GroupReplication(Replication):
                 self._account_duty(end)
                 staffed[g] -= 1
                 continue
+            if g == cbg and cbq and self.is_open and self.m.cb_priority:
+                self._start_callback(cbq.popleft(), g, end)
+                continue
             call = next_call(cells[g], self.queues, end) if self.n_waiting else None
             if call is not None:
                 call.waiting = False
                 self.n_waiting -= 1
                 self._start(call, g, end)
+            elif g == cbg and cbq and self.is_open:
+                self._start_callback(cbq.popleft(), g, end)
             elif not self.is_open:
                 self._account_duty(end)
                 staffed[g] -= 1

@@ -9,6 +9,7 @@ gives the mean and 95% Student-t interval across replications.
 Definitions (an interval's KPIs belong to the interval in which the call *arrived*):
 
 - offered = answered + abandoned + unanswered at close + blocked (busy tone, phone lines)
+  + virtual_hold_accepted (callers who took a callback instead of waiting)
 - service level = answered with wait <= T / offered
 - answer rate = answered / offered; abandon rate = abandoned / offered
 - ASA = mean wait of answered calls (s); wait percentiles are of answered calls
@@ -20,6 +21,17 @@ Definitions (an interval's KPIs belong to the interval in which the call *arrive
 - occupancy = agent time busy (talk + identity check + after-call work) / agent time on duty
 - waiting hours = time all offered callers spent in the queue (answered, hung up or cut off
   at close), in hours; redials and repeat calls are counts of offered calls
+- transfers (phase B): ``transfers`` = answered calls transferred (to a group or out);
+  ``transfer_abandoned`` = transferred callers who hung up waiting for the second agent (or
+  were cut off at closing): answered on the line, unresolved; ``transfer_wait_s`` = mean wait
+  of transferred callers for the second agent (of those reached). A transferred call resolved
+  by the transfer counts as resolved at first contact (FCR).
+- callbacks: ``callbacks_promised`` (after unresolved calls, and virtual-hold callers),
+  ``callbacks_made``, ``callbacks_late`` (started more than ``due_within_s`` after due, or
+  never made in the simulated days), ``callback_hours`` (agent time placing them);
+  ``virtual_hold_accepted``; ``served_incl_callbacks`` = (answered + callbacks made to
+  virtual-hold callers) / offered. Callbacks are never inbound offered or answered calls;
+  their agent time (and a transfer's second leg) counts in busy time and occupancy.
 """
 
 from __future__ import annotations
@@ -48,6 +60,17 @@ COUNT_FIELDS = (
     "repeat_contacts",
     "blocked",  # busy tone: all phone lines taken (issue 8); offered, not answered
     "written_requests",  # failed identity checks that become a written request (issue 8)
+    # phase B: transfers, callbacks, virtual hold (in the cell of the call's arrival)
+    "transfers",
+    "transfers_answered",  # transferred callers the second agent took
+    "transfer_wait_sum_s",  # their waits for the second agent
+    "transfer_abandoned",
+    "callbacks_promised",
+    "callbacks_made",
+    "callbacks_late",
+    "callback_busy_s",
+    "virtual_hold_accepted",
+    "vh_callbacks_made",  # callbacks made to virtual-hold callers
 )
 # Counters kept per (interval, agent group) on the general path (calls a group answered,
 # in the interval the call arrived).
@@ -89,7 +112,19 @@ KPI_UNITS = {
 KPI_NAMES = tuple(KPI_UNITS)
 # KPIs of issue 8's mechanisms: returned by kpis() at every level, not (yet) in KPI_NAMES, so
 # the tables of a scenario without them keep their columns.
-EXTRA_KPI_UNITS = {"blocked": "calls", "written_requests": "calls"}
+EXTRA_KPI_UNITS = {
+    "blocked": "calls",
+    "written_requests": "calls",
+    "transfers": "calls",
+    "transfer_abandoned": "calls",
+    "transfer_wait_s": "s",
+    "callbacks_promised": "calls",
+    "callbacks_made": "calls",
+    "callbacks_late": "calls",
+    "callback_hours": "h",
+    "virtual_hold_accepted": "calls",
+    "served_incl_callbacks": "share",
+}
 COUNT_KPIS = tuple(k for k, u in {**KPI_UNITS, **EXTRA_KPI_UNITS}.items() if u in ("calls", "h"))  # sums over a group
 # KPIs per agent group ("group" and "group_interval" levels): of the calls the group answered.
 GROUP_KPI_UNITS = {
@@ -169,6 +204,22 @@ class Collector:
         self.blocked: list[int] = []
         self.written: list[int] = []
         self.group: list[int] = []
+        # phase B: cells (of the call's arrival), and agent work that is not an inbound answer
+        self.transfers: list[int] = []
+        self.transfer_resolved: list[int] = []  # first contacts resolved by their transfer
+        self.transfer_abandoned: list[int] = []
+        self.legs: list[int] = []  # transferred callers taken by the second agent ...
+        self.leg_waits: list[float] = []  # ... their wait for it
+        self.leg_groups: list[int] = []  # ... and the group that took them
+        self.cb_promised: list[int] = []
+        self.cb_made: list[int] = []
+        self.cb_busy: list[float] = []  # agent time of each callback made (aligned with cb_made)
+        self.cb_late: list[int] = []
+        self.vh: list[int] = []
+        self.vh_made: list[int] = []
+        self.work_start: list[float] = []  # second legs of transfers and callbacks: busy time
+        self.work_end: list[float] = []
+        self.work_group: list[int] = []
 
     # ----------------------------------------------------------------- reduction
     def flush(self) -> None:
@@ -231,9 +282,30 @@ class Collector:
                 cells = np.asarray(buf, dtype=np.int64)
                 add(name, cells)
                 add("wait_total_s", cells, np.asarray(waits, dtype=float))
-        for name, buf in (("blocked", self.blocked), ("written_requests", self.written)):
+        for name, buf in (("blocked", self.blocked), ("written_requests", self.written),
+                          ("transfers", self.transfers), ("resolved_first", self.transfer_resolved),
+                          ("transfer_abandoned", self.transfer_abandoned), ("callbacks_promised", self.cb_promised),
+                          ("callbacks_late", self.cb_late), ("virtual_hold_accepted", self.vh),
+                          ("vh_callbacks_made", self.vh_made)):
             if buf:
                 add(name, np.asarray(buf, dtype=np.int64))
+        if self.cb_made:
+            cells = np.asarray(self.cb_made, dtype=np.int64)
+            add("callbacks_made", cells)
+            add("callback_busy_s", cells, np.asarray(self.cb_busy, dtype=float))
+        if self.legs:
+            cells, waits = np.asarray(self.legs, dtype=np.int64), np.asarray(self.leg_waits, dtype=float)
+            add("transfers_answered", cells)
+            add("transfer_wait_sum_s", cells, waits)
+            self._add_groups(cells // nt, np.asarray(self.leg_groups, dtype=np.int64), waits)
+        if self.work_start:
+            start, end = np.asarray(self.work_start), np.asarray(self.work_end)
+            self._add_busy(start, end, self.busy_s)
+            g = np.asarray(self.work_group, dtype=np.int64)
+            for k in range(self.n_groups):
+                sel = g == k
+                if sel.any():
+                    self._add_busy(start[sel], end[sel], self.group_busy_s[k])
         if self.svc_start:
             start, end = np.asarray(self.svc_start), np.asarray(self.svc_end)
             self._add_busy(start, end, self.busy_s)
@@ -451,6 +523,15 @@ def kpis(counts: dict[str, np.ndarray], quantiles: np.ndarray, busy_s: np.ndarra
         "repeat_calls": counts["offered_repeat"],
         "blocked": counts["blocked"],
         "written_requests": counts["written_requests"],
+        "transfers": counts["transfers"],
+        "transfer_abandoned": counts["transfer_abandoned"],
+        "transfer_wait_s": ratio(counts["transfer_wait_sum_s"], counts["transfers_answered"]),
+        "callbacks_promised": counts["callbacks_promised"],
+        "callbacks_made": counts["callbacks_made"],
+        "callbacks_late": counts["callbacks_late"],
+        "callback_hours": counts["callback_busy_s"] / 3600.0,
+        "virtual_hold_accepted": counts["virtual_hold_accepted"],
+        "served_incl_callbacks": ratio(counts["answered"] + counts["vh_callbacks_made"], off),
     }
 
 

@@ -18,8 +18,10 @@ interval over replications; counts are calls per group per replication):
   (of those, answered within T / answered), ``asa_s``, ``occupancy``, ``agent_hours`` (on
   duty), ``busy_hours``; ``group_intervals``: the same per measured interval and group, with
   ``date``, ``weekday``, ``time``, ``agents``
-- with phone lines, ``blocked`` (busy tone); with identity failures, ``written_requests``: as
-  KPIs in every table
+- with phone lines, ``blocked`` (busy tone); with identity failures, ``written_requests``;
+  with transfers ``transfers``, ``transfer_abandoned``, ``transfer_wait_s``; with callbacks
+  ``callbacks_promised``, ``callbacks_made``, ``callbacks_late``, ``callback_hours``; with
+  virtual hold ``virtual_hold_accepted``, ``served_incl_callbacks``: as KPIs in every table
 - ``summary``: ``kpi``, ``unit``, ``mean``, ``ci_low``, ``ci_high`` over the measured window
 - ``targets``: ``kpi``, ``target``, ``mean``, ``ci_low``, ``ci_high``, ``status``
   (PASS/FAIL/UNCERTAIN), ``reading`` (for a benchmark band such as FCR 70-75%: "below
@@ -70,6 +72,13 @@ def extra_kpis(s: Scenario) -> tuple[str, ...]:
         out.append("blocked")
     if any(ct.identity_check is not None and ct.identity_check.fails > 0 for ct in s.call_types):
         out.append("written_requests")
+    if s.uses_transfers():
+        out += ["transfers", "transfer_abandoned", "transfer_wait_s"]
+    if s.uses_callbacks():
+        out += ["callbacks_promised", "callbacks_made", "callbacks_late", "callback_hours"]
+        vh = s.callbacks.virtual_hold
+        if vh is not None and vh.accept > 0:
+            out += ["virtual_hold_accepted", "served_incl_callbacks"]
     return tuple(out)
 
 

@@ -238,6 +238,19 @@ class Language(_Model):
     talk_factor: float = Field(1.0, gt=0.0, le=10.0)
 
 
+class Transfer(_Model):
+    """A share of answered calls of a type is transferred after the talk (+ identity check):
+    to an agent group (the caller queues there and is served with this talk and after-call
+    work; ``resolved`` is the issue's resolution there) or ``to = "out"`` (another unit: the
+    issue is resolved with ``resolved``, no second leg on the line)."""
+
+    share: float = Probability
+    to: str = Field(min_length=1)
+    talk: DurationSpec | None = None  # required for a transfer to a group
+    after_call_work: DurationSpec | None = None
+    resolved: float = Probability
+
+
 class CallType(_Model):
     name: str = Field(min_length=1)
     share: float = Field(gt=0.0, le=1.0)
@@ -246,6 +259,8 @@ class CallType(_Model):
     resolved: float = Probability
     identity_check: IdentityCheck | None = None
     language_shares: dict[str, float] | None = None  # this type's own language mix (else [languages] shares)
+    transfer: Transfer | None = None
+    callback_share: float = Field(0.0, ge=0.0, le=1.0)  # of unresolved answered calls: a promised callback
 
     def mean_handle_s(self) -> float:
         """Expected agent time of one answered call: talk + identity check + after-call work."""
@@ -315,6 +330,26 @@ class Routing(_Model):
 
     policy: Literal["group_order", "random", "longest_idle"] = "group_order"
     order: dict[str, list[str]] = {}  # per call type name: its groups in order (default: file order)
+
+
+class VirtualHold(_Model):
+    """Offered when a caller's expected wait at arrival exceeds ``offer_after_s``; ``accept``
+    of them take a callback instead of waiting."""
+
+    offer_after_s: float = Field(ge=0.0)
+    accept: float = Probability
+
+
+class Callbacks(_Model):
+    """Promised callbacks (``call_types[].callback_share``) and virtual hold, placed by ``group``."""
+
+    group: str = Field(min_length=1)
+    delay: DurationSpec = DurationSpec(dist="lognormal", mean_s=14400, cv=0.5)
+    due_within_s: float = Field(28800.0, ge=0.0)
+    priority: bool = True  # due callbacks go before waiting inbound calls for the group
+    handle: DurationSpec = DurationSpec(dist="lognormal", mean_s=300, cv=0.8)
+    resolved: float = Field(0.8, ge=0.0, le=1.0)
+    virtual_hold: VirtualHold | None = None
 
 
 class Lines(_Model):
@@ -405,6 +440,7 @@ class Scenario(_Model):
     groups: list[Group] = []
     routing: Routing = Routing()
     lines: Lines | None = None
+    callbacks: Callbacks | None = None
 
     def group_order(self, call_type: str) -> list[Group]:
         """The groups a call type's calls may go to, in routing order (file order by default)."""
@@ -421,7 +457,17 @@ class Scenario(_Model):
     def uses_groups(self) -> bool:
         """True when the general engine path is needed: groups, languages, lines or identity failures."""
         fails = any(ct.identity_check is not None and ct.identity_check.fails > 0 for ct in self.call_types)
-        return bool(self.groups or self.languages or self.lines is not None or fails)
+        return bool(self.groups or self.languages or self.lines is not None or fails or self.uses_transfers()
+                    or self.uses_callbacks())
+
+    def uses_transfers(self) -> bool:
+        return any(ct.transfer is not None and ct.transfer.share > 0 for ct in self.call_types)
+
+    def uses_callbacks(self) -> bool:
+        """Promised callbacks or virtual hold can happen."""
+        cb = self.callbacks
+        return cb is not None and (any(ct.callback_share > 0 for ct in self.call_types)
+                                   or (cb.virtual_hold is not None and cb.virtual_hold.accept > 0))
 
     @property
     def name(self) -> str:
@@ -443,6 +489,8 @@ class Scenario(_Model):
                 d.pop(key)
         idc_defaults = {"fails": 0.0, "written_request": 1.0, "repeat_probability": 0.0}
         for ct in d["call_types"]:
+            if ct.get("callback_share") == 0.0:
+                ct.pop("callback_share")
             idc = ct.get("identity_check")
             if idc and all(idc.get(k) == v for k, v in idc_defaults.items()):
                 for k in idc_defaults:
@@ -616,6 +664,7 @@ def _skills_checks(s: Scenario) -> list[tuple[str, str]]:
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             out.append((f"routing.order.{k}", f"group(s) listed twice: {', '.join(dup)}"))
+    out += _transfer_callback_checks(s, gnames)
     if s.groups and not out:
         for ct in s.call_types:
             shares = s.language_shares(ct) or {None: 1.0}
@@ -625,6 +674,29 @@ def _skills_checks(s: Scenario) -> list[tuple[str, str]]:
                     what = f"{ct.name!r} calls" + (f" in {lang}" if lang else "")
                     where = f"routing.order.{ct.name}" if ct.name in s.routing.order else "groups"
                     out.append((where, f"no group serves {what}: give a group these skills or route them"))
+    return out
+
+
+def _transfer_callback_checks(s: Scenario, gnames: list[str]) -> list[tuple[str, str]]:
+    """Transfers go to a group that exists (or "out"); callbacks name a group that exists."""
+    out: list[tuple[str, str]] = []
+    known = f" (groups: {', '.join(gnames)}, or \"out\")" if gnames else " (no [[groups]] given: only \"out\")"
+    for i, ct in enumerate(s.call_types):
+        tr = ct.transfer
+        if tr is not None:
+            where = f"call_types[{i}].transfer"
+            if tr.to != "out" and tr.to not in gnames:
+                out.append((f"{where}.to", f"unknown group {tr.to!r}{known}"))
+            if tr.to != "out" and tr.talk is None:
+                out.append((f"{where}.talk", f"missing: the talk time with group {tr.to!r}"))
+            if tr.to == "out" and (tr.talk is not None or tr.after_call_work is not None):
+                out.append((where, "a transfer out of the line has no talk or after_call_work on the line"))
+        if ct.callback_share > 0 and s.callbacks is None:
+            out.append((f"call_types[{i}].callback_share", "needs [callbacks] (the group that places them, delay, handle)"))
+    cb = s.callbacks
+    if cb is not None and cb.group not in gnames:
+        what = f"unknown group {cb.group!r}" + (f" (groups: {', '.join(gnames)})" if gnames else " (no [[groups]] given)")
+        out.append(("callbacks.group", what))
     return out
 
 
