@@ -196,3 +196,52 @@ def test_staff_per_group_json_shape(tmp_path):
     shifts_file = str(Path(__file__).resolve().parents[1] / "scenarios" / "shifts-example.toml")
     shifts = CliRunner().invoke(main, ["staff", path, "--shifts", shifts_file, "-r", "2"])
     assert shifts.exit_code == 2 and "--shifts" in shifts.output and "Traceback" not in shifts.output
+
+
+def test_simulation_method_adds_agents_to_the_group_that_is_short():
+    """From a start where ru_only is far too short (3 agents for 3.6 Erlangs), the simulation
+    method gives ru_only the agents (the bottleneck by its carried load), not et_only."""
+    from ska_sim.staffing import Plan
+    from ska_sim.staffing_groups import simulation_group_plan
+
+    s = scenario_from_dict(two_groups())
+    start = erlang_group_plan(s, "interval")
+    short = start.agents.copy()
+    short[:, 1] = 3
+    plan = simulation_group_plan(s, "interval", replications=3, seed=11, workers=1,
+                                 start=Plan(short, start.offered, start.service_level, "erlang", "interval"))
+    m = build_timeline(s).iv_measured()
+    assert plan.converged
+    assert (plan.agents[m, 1] >= 5).all()  # Erlang C says 6; the simulation may find one fewer enough
+    assert (np.abs(plan.agents[m, 0] - start.agents[m, 0]) <= 1).all()
+
+
+def test_staff_simulation_method_per_group(tmp_path):
+    path = _write(tmp_path, two_groups())
+    res = CliRunner().invoke(main, ["staff", path, "--method", "simulation", "-r", "3", "--workers", "1",
+                                    "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["recommended"] == "simulation interval"
+    assert all("agents_simulation" in r and r["group"] in ("et_only", "ru_only") for r in doc["requirements"])
+    text = CliRunner().invoke(main, ["staff", path, "--method", "simulation", "-r", "3", "--workers", "1"]).output
+    assert "Group et_only:" in text and "Group ru_only:" in text and "on separated groups" in text
+
+
+def test_staff_and_marginal_write_group_files(tmp_path):
+    path = _write(tmp_path, two_groups())
+    out = tmp_path / "st"
+    res = CliRunner().invoke(main, ["staff", path, "-r", "2", "--workers", "1", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    import pandas as pd
+
+    req = pd.read_csv(out / "requirements.csv")
+    assert list(req["group"].unique()) == ["et_only", "ru_only"]
+    assert set(pd.read_csv(out / "groups.csv")["group"]) == {"et_only", "ru_only", "total"}
+    mo = tmp_path / "mg"
+    res = CliRunner().invoke(main, ["marginal", path, "--group", "ru_only", "--hours", "10:00-12:00", "--agents", "0..1",
+                                    "-r", "2", "--workers", "1", "--out", str(mo)])
+    assert res.exit_code == 0, res.output
+    man = json.loads((mo / "manifest.json").read_text())
+    assert man["group"] == "ru_only" and man["hours"] == "10:00-12:00"
+    assert "ru_only only" in res.output and "10:00-12:00" in res.output

@@ -247,7 +247,8 @@ def write_result(result, out_dir: str | Path, plots: bool = True, *, source: str
 
 def write_staffing(st, out_dir: str | Path, *, source: str | None = None,
                    overrides: list[str] | tuple[str, ...] | None = None) -> list[Path]:
-    """requirements.csv, scopes.csv, shift_plan.csv and coverage.csv (with shifts), the plan's
+    """requirements.csv (with [[groups]]: a row per interval and group, and groups.csv), scopes.csv,
+    shift_plan.csv and coverage.csv (with shifts), the plan's
     simulated plan_summary.csv / plan_targets.csv / plan_intervals.csv, coverage.png, manifest.json."""
     out = Path(out_dir)
     tables = {
@@ -257,6 +258,8 @@ def write_staffing(st, out_dir: str | Path, *, source: str | None = None,
         "plan_targets.csv": st.plan_result.targets,
         "plan_intervals.csv": st.plan_result.intervals,
         **({"plans.csv": st.comparison} if st.comparison is not None else {}),
+        # with [[groups]]: hours, FTE and heads per group of today's and the recommended plan
+        **({"groups.csv": st.group_fte} if getattr(st, "group_fte", None) is not None else {}),
     }
     if st.shift_plan is not None:
         tables["shift_plan.csv"] = st.shift_plan
@@ -341,5 +344,7 @@ def write_marginal(mg, scenario, out_dir: str | Path, *, source: str | None = No
     written = _tables(out, {"marginal.csv": mg.table})
     r0 = mg.results[0]
     write_json(out / "manifest.json", manifest(scenario, r0.seed, r0.replications, command="marginal", source=source,
-                                               overrides=overrides, spread=mg.mode))
+                                               overrides=overrides, spread=mg.mode,
+                                               **{k: v for k, v in (("group", getattr(mg, "group", None)),
+                                                                    ("hours", getattr(mg, "hours", None))) if v}))
     return written + [out / "manifest.json"]

@@ -13,11 +13,14 @@ groups (no cell reaches a second group) it is exact Erlang per group.
 
 **Then ``--method simulation``** adjusts per group with the simulator, which sees the overflow:
 simulate the per-group plan, find the units (intervals, days or the window) that miss a target
-(as for one pool), and in each of their intervals add one agent to the group whose calls fare
-worst there (the lowest service level of the calls it answered, ``results.group_intervals``,
-the languages it is first for that miss their service level first); where an interval shows
-slack, take one agent once from the group with the most slack; repeat until every unit meets
-the targets or the iteration cap.
+(as for one pool), and in each of their intervals add one agent to the group that is the
+bottleneck there: the lowest Erlang C service level at the load the group *carried* in the
+simulation (``results.group_intervals``: its calls answered and busy hours, overflowed calls
+included), preferring the groups first in line for a language that misses its service level
+(``results.languages``). (The service level of the calls a group answered is no guide: a group
+that takes overflowed calls answers them late however many agents it has.) Where an interval
+shows slack, take one agent (once per interval) from the group that keeps the highest Erlang service level
+without it; repeat until every unit meets the targets or the iteration cap.
 """
 
 from __future__ import annotations
@@ -127,16 +130,23 @@ def erlang_group_plan(s: Scenario, scope: str = "interval", lm: LoadModel | None
 
 
 # --------------------------------------------------------------------------- simulation per group
-def _group_sl(r, n_intervals: int, n_groups: int, measured: np.ndarray) -> np.ndarray:
-    """Service level of the calls each group answered, per interval (rows of every interval; NaN
-    where it answered none or outside the measured window)."""
+def _group_table(r, column: str, n_intervals: int, n_groups: int, measured: np.ndarray) -> np.ndarray:
+    """A ``group_intervals`` column as (every interval, groups); NaN outside the measured window."""
     out = np.full((n_intervals, n_groups), np.nan)
-    gi = r.group_intervals
-    if gi is None:
-        return out
-    sl = gi["service_level"].to_numpy(dtype=float).reshape(len(measured), n_groups)
-    ans = gi["answered"].to_numpy(dtype=float).reshape(len(measured), n_groups)
-    out[measured] = np.where(ans > 0, sl, np.nan)
+    if r.group_intervals is not None:
+        out[measured] = r.group_intervals[column].to_numpy(dtype=float).reshape(len(measured), n_groups)
+    return out
+
+
+def _carried_sl(lm: LoadModel, agents: np.ndarray, answered: np.ndarray, busy_h: np.ndarray) -> np.ndarray:
+    """Erlang C/A service level of each (interval, group) at ``agents`` for the calls the group
+    answered in the simulation and their mean handle time (busy time / answered); NaN without calls."""
+    out = np.full(agents.shape, np.nan)
+    ok = np.isfinite(answered) & (answered > 0) & np.isfinite(busy_h)
+    if ok.any():
+        aht = busy_h[ok] * 3600 / answered[ok]
+        e = lm.erlang(agents[ok], answered[ok], aht)
+        out[ok] = np.where(e["stable"], e["service_level"], 0.0)
     return out
 
 
@@ -160,7 +170,7 @@ def simulation_group_plan(s: Scenario, scope: str = "interval", replications: in
         if lang is not None:
             firsts.setdefault(lang, set()).add(g)
     history = []
-    tried_down: set[tuple[int, int]] = set()
+    tried_down: set[int] = set()  # intervals that already gave up an agent once
     converged, just_trimmed = False, False
     best_ok: np.ndarray | None = None
     sl_iv = np.full((n, G), np.nan)
@@ -168,7 +178,10 @@ def simulation_group_plan(s: Scenario, scope: str = "interval", replications: in
     for it in range(1, max_iter + 1):
         r = simulate(with_agents(s, tl, agents), replications=replications, seed=seed, workers=workers,
                      executor=executor)
-        sl_iv = _group_sl(r, n, G, measured)
+        answered = _group_table(r, "answered", n, G, measured)
+        busy_h = _group_table(r, "busy_hours", n, G, measured)
+        sl_iv = _group_table(r, "service_level", n, G, measured)  # of the calls each group answered
+        carried = _carried_sl(lm, agents, answered, busy_h)
         overall = np.full(n, np.nan)
         overall[measured] = r.intervals["service_level"].to_numpy()
         failing = [u for u in _units(r, tl, scope, measured) if not u.ok]
@@ -177,10 +190,16 @@ def simulation_group_plan(s: Scenario, scope: str = "interval", replications: in
         if progress:
             progress(it, max_iter)
         if failing and just_trimmed and best_ok is not None:
+            still = []  # the trim went too far there: give those agents back (else: add, below)
             for u in failing:
-                agents[u.intervals] = np.maximum(agents[u.intervals], best_ok[u.intervals])
-            just_trimmed = False
-            continue
+                back = np.maximum(agents[u.intervals], best_ok[u.intervals])
+                if np.array_equal(back, agents[u.intervals]):
+                    still.append(u)
+                agents[u.intervals] = back
+            failing = still
+            if not failing:
+                just_trimmed = False
+                continue
         just_trimmed = False
         if failing:
             lagging: set[int] = set()
@@ -192,29 +211,36 @@ def simulation_group_plan(s: Scenario, scope: str = "interval", replications: in
                 ivs = u.intervals if scope == "interval" else \
                     u.intervals[np.argsort(overall[u.intervals])][: max(1, len(u.intervals) // 3)]
                 for k in ivs:
-                    agents[k, _worst_group(sl_iv[k], agents[k], lagging, start.offered[k])] += 1
+                    agents[k, _worst_group(carried[k], lagging, start.offered[k])] += 1
             continue
         best_ok = agents.copy()
-        slack = [(k, int(np.nanargmax(sl_iv[k]))) for k in measured
-                 if overall[k] >= target + TRIM_MARGIN and not np.all(np.isnan(sl_iv[k]))]
-        slack = [(k, g) for k, g in slack if (k, g) not in tried_down and agents[k, g] > 0
-                 and sl_iv[k, g] >= target + TRIM_MARGIN]
+        fewer = _carried_sl(lm, np.maximum(agents - 1, 0), answered, busy_h)
+        slack = []
+        for k in measured:
+            if not overall[k] >= target + TRIM_MARGIN:
+                continue
+            if k in tried_down:  # an interval gives up an agent once (as for one pool)
+                continue
+            cand = [g for g in range(G) if agents[k, g] > 0
+                    and (fewer[k, g] >= target or np.isnan(fewer[k, g]) and start.offered[k, g] <= 0)]
+            if cand:
+                slack.append((k, max(cand, key=lambda g: -1.0 if np.isnan(fewer[k, g]) else fewer[k, g])))
         if not slack:
             converged = True
             break
         for k, g in slack:
             agents[k, g] -= 1
-            tried_down.add((k, g))
+            tried_down.add(k)
         just_trimmed = True
     if not converged and best_ok is not None:
         agents = best_ok
     return Plan(agents, start.offered, sl_iv, "simulation", scope, it, converged, history)
 
 
-def _worst_group(sl: np.ndarray, agents: np.ndarray, lagging: set[int], offered: np.ndarray) -> int:
+def _worst_group(sl: np.ndarray, lagging: set[int], offered: np.ndarray) -> int:
     """The group that gets an agent in an interval that misses its target: among the groups
-    first for a lagging language (else all groups with calls of their own), the one whose
-    answered calls had the lowest service level (a group that answered none but has calls: first)."""
+    first for a lagging language (else all groups with calls of their own), the one with the
+    lowest Erlang service level at its carried load (one that answered none but has calls: first)."""
     cand = [g for g in range(len(sl)) if g in lagging and offered[g] > 0] or \
         [g for g in range(len(sl)) if offered[g] > 0] or list(range(len(sl)))
     return min(cand, key=lambda g: (-1.0 if sl[g] != sl[g] else sl[g], -offered[g]))

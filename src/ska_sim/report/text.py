@@ -248,8 +248,10 @@ def staffing_text(st) -> str:
     else:
         how = f"by {erlang} on the offered load incl. redials and repeat calls"
     if "group" in req:
-        how = how.replace(f"by {erlang}", f"by {erlang} on separated groups (each call type x language to its first "
-                                             "eligible group)")
+        sep = "on separated groups (each call type x language to its first eligible group)"
+        how = how.replace(f"by {erlang}", f"by {erlang} {sep}") if st.method != "simulation" else \
+            how.replace(f"the {erlang} plan simulated and adjusted", f"the {erlang} plan {sep} simulated and adjusted "
+                                                                     "per group")
     lines = [
         f"Staffing plan: {s.name}",
         f"method {st.method}, target scope {st.scope}; agents on the phones per interval {how}",
