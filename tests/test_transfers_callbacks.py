@@ -282,3 +282,27 @@ def test_virtual_hold_never_offered_changes_nothing_and_always_accepted_leaves_n
     assert c["virtual_hold_accepted"].sum() > 500
     assert c["wait_total_s"].sum() == 0 and c["abandoned"].sum() == 0
     np.testing.assert_array_equal(c["answered_within_t"], c["answered"])
+
+
+# --------------------------------------------------------------------------- outputs
+def test_the_new_kpis_reach_the_summary_and_the_terminal_only_when_used():
+    from ska_sim import simulate
+    from ska_sim.report.text import kpi_table
+
+    d = vh_dict(lines=None)
+    d["calendar"]["days"], d["calendar"]["warmup_days"] = 1, 0
+    d["call_types"][0]["transfer"] = {"share": 0.2, "to": "out", "resolved": 0.5}
+    for ct in d["call_types"]:
+        ct["callback_share"] = 0.3
+    res = simulate(scenario_from_dict(d), replications=2, seed=3, workers=1)
+    s = res.summary.set_index("kpi")
+    new = ("transfers", "transfer_abandoned", "transfer_wait_s", "callbacks_promised", "callbacks_made",
+           "callbacks_late", "callback_hours", "virtual_hold_accepted", "served_incl_callbacks")
+    assert all(k in s.index for k in new)
+    assert s.loc["served_incl_callbacks", "unit"] == "share" and s.loc["callback_hours", "unit"] == "h"
+    assert s.loc["served_incl_callbacks", "mean"] >= s.loc["answer_rate", "mean"]
+    text = kpi_table(res)
+    assert "callbacks made" in text and "served, including callbacks" in text
+    plain = simulate(scenario_from_dict(baseline_dict(days=1)), replications=2, seed=3, workers=1)
+    assert not any(k in plain.summary["kpi"].tolist() for k in new)
+    assert "callbacks" not in kpi_table(plain)

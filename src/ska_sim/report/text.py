@@ -26,6 +26,15 @@ LABELS = {
     "repeat_calls": "repeat calls",
     "blocked": "blocked (busy tone)",
     "written_requests": "written requests (identity failed)",
+    "transfers": "transferred calls",
+    "transfer_abandoned": "hung up waiting for a transfer",
+    "transfer_wait_s": "transfer wait (mean, second agent)",
+    "callbacks_promised": "callbacks owed",
+    "callbacks_made": "callbacks made",
+    "callbacks_late": "callbacks late (or not made)",
+    "callback_hours": "agent hours on callbacks",
+    "virtual_hold_accepted": "took a callback instead of waiting",
+    "served_incl_callbacks": "served, including callbacks",
 }
 ORDER = (
     "service_level",
@@ -48,6 +57,15 @@ ORDER = (
     "waiting_hours",
     "blocked",
     "written_requests",
+    "transfers",
+    "transfer_abandoned",
+    "transfer_wait_s",
+    "callbacks_promised",
+    "callbacks_made",
+    "callbacks_late",
+    "callback_hours",
+    "virtual_hold_accepted",
+    "served_incl_callbacks",
 )
 
 
