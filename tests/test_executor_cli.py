@@ -138,3 +138,57 @@ def test_the_progress_bar_still_shows_on_a_terminal(monkeypatch):
         p(done, 3)
     p.close()
     assert "replications" in "".join(term.text)
+
+
+def _loopback_server(reply: bytes | None):
+    """A TCP server on loopback that accepts connections and answers ``reply`` (then closes),
+    or never answers (``reply=None``): not a Dask scheduler."""
+    import socket
+    import threading
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    stop = threading.Event()
+    held = []
+
+    def serve() -> None:
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            if reply is None:
+                held.append(conn)  # keep it open, say nothing
+            else:
+                try:
+                    conn.recv(65536)
+                    conn.sendall(reply)
+                finally:
+                    conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv, stop, held
+
+
+@pytest.mark.parametrize("reply", [None, b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n"],
+                         ids=["silent listener", "http server"])
+def test_something_that_is_not_a_dask_scheduler_fails_in_one_line(reply):
+    pytest.importorskip("distributed")
+    srv, stop, held = _loopback_server(reply)
+    address = f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+    try:
+        t0 = time.monotonic()
+        r = CliRunner().invoke(main, ["run", MINIMAL, "-r", "2", "--scheduler", address])
+        elapsed_s = time.monotonic() - t0
+    finally:
+        stop.set()
+        for c in held:
+            c.close()
+        srv.close()
+    assert r.exit_code == 2, (r.output, r.exception)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: --scheduler: ") and address in lines[0], lines
+    assert "Traceback" not in r.output
+    assert elapsed_s < 40  # the connection and its handshake get 2 x 5 s; generous for a busy machine

@@ -192,16 +192,43 @@ class Executor:
         pool.shutdown()
         return [results[i] for i in indices]
 
+    def _connect(self, Client):
+        """A client of the scheduler, or a one-line ScenarioError: nothing listening (refused or
+        no answer within CONNECT_TIMEOUT_S), or something listening that is not a Dask scheduler
+        (an HTTP server, the dashboard's port 8787, a port that never answers the handshake:
+        the whole connection, handshake included, gets 2 x CONNECT_TIMEOUT_S)."""
+        import threading
+
+        box: dict = {}
+
+        def connect() -> None:
+            try:
+                box["client"] = Client(self.scheduler, timeout=CONNECT_TIMEOUT_S)
+            except BaseException as exc:  # noqa: BLE001 - reported below as one line, never a traceback
+                box["error"] = exc
+
+        thread = threading.Thread(target=connect, name="ska-sim-dask-connect", daemon=True)
+        thread.start()
+        thread.join(2 * CONNECT_TIMEOUT_S)
+        where = f"the Dask scheduler at {self.scheduler}"
+        if thread.is_alive():  # something accepted the connection but does not speak Dask
+            raise ScenarioError([Problem(self.source, "", f"no answer from {where} within {2 * CONNECT_TIMEOUT_S:g} s: "
+                                         "something listens there but does not speak Dask (is it the dashboard "
+                                         "port 8787? the scheduler's is usually 8786)")])
+        exc = box.get("error")
+        if isinstance(exc, (OSError, TimeoutError)):  # distributed raises OSError("Timed out trying to connect ...")
+            raise ScenarioError([Problem(self.source, "", f"could not reach {where} within {CONNECT_TIMEOUT_S:g} s")])
+        if exc is not None:
+            raise ScenarioError([Problem(self.source, "", f"{self.scheduler} did not answer as a Dask scheduler does "
+                                         f"({type(exc).__name__}); check the address and port")])
+        return box["client"]
+
     def _dask(self, model, groups, seed, indices, progress) -> list:
         try:
             from distributed import Client, as_completed
         except ImportError:  # pragma: no cover - distributed is a dependency of the dask extra
             raise ScenarioError([Problem(self.source, "", "a Dask scheduler needs the 'distributed' package: pip install 'ska-sim[dask]'")]) from None
-        try:
-            client = Client(self.scheduler, timeout=CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError):  # distributed raises OSError("Timed out trying to connect ...")
-            raise ScenarioError([Problem(self.source, "", f"could not reach the Dask scheduler at {self.scheduler} "
-                                                          f"within {CONNECT_TIMEOUT_S:g} s")]) from None
+        client = self._connect(Client)
         with client:
             model_f, groups_f = client.scatter([model, groups], broadcast=True)
             futures = [client.submit(replication_kpis, model_f, groups_f, seed, i, pure=False) for i in indices]
