@@ -295,3 +295,19 @@ def _toml(d: dict) -> str:
             lines.append(f"[{name}.{k}]")
             lines += [f"{kk} = {value(vv)}" for kk, vv in v.items()]
     return "\n".join(lines) + "\n"
+
+
+def test_report_compare_of_different_windows_is_refused_before_simulating_unless_allowed(tmp_path, monkeypatch):
+    import ska_sim.runner as runner
+
+    calls = []
+    real = runner.simulate
+    monkeypatch.setattr(runner, "simulate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    args = ["report", MINIMAL, "--compare", MINIMAL, "--set", "calendar.days=3", "-o", str(tmp_path / "r.html"),
+            "--agents", "0..0", "-r", "2", "--workers", "1"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2 and "--allow-different-calendars" in res.output
+    assert calls == [] and not (tmp_path / "r.html").exists()
+    res = CliRunner().invoke(main, [*args, "--allow-different-calendars"])
+    assert res.exit_code == 0, res.output
+    assert "per open day" in (tmp_path / "r.html").read_text()

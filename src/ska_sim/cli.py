@@ -332,6 +332,9 @@ def compare(tokens, replications, seed, out_dir, allow_calendars, fmt, executor)
             problems += exc.problems
     if problems:
         raise _scenario.ScenarioError(problems)
+    from .whatif import check_windows
+
+    check_windows(loaded, allow_calendars)  # before anything is simulated
     check_out(out_dir, "compare")
     progress = Progress("scenarios")
     try:
@@ -437,9 +440,11 @@ def marginal(scenario_file, agent_range, fte_range, spread, replications, seed, 
 @spread_option
 @replications_option("Replications (default: the scenario's).")
 @seed_option("Root seed (default: the scenario's).")
+@click.option("--allow-different-calendars", "allow_calendars", is_flag=True,
+              help="Compare with scenarios whose measured windows differ: counts and hours as rates per open day.")
 @executor_options
 @handles_bad_input
-def report(tokens, output, agent_range, spread, replications, seed, executor) -> None:
+def report(tokens, output, agent_range, spread, replications, seed, allow_calendars, executor) -> None:
     """A self-contained HTML report of SCENARIO for a manager: verdicts, tables, plots, assumptions.
 
     --compare OTHER.toml shows another scenario side by side (repeatable). Each --set K=V
@@ -463,13 +468,18 @@ def report(tokens, output, agent_range, spread, replications, seed, executor) ->
     if problems:
         raise _scenario.ScenarioError(problems)
     scenario = variants[0][1]
+    if others:
+        from .whatif import check_windows
+
+        check_windows(variants, allow_calendars)  # before anything is simulated
     check_out_file(output, "-o")
     progress = Progress("marginal-value steps")
     try:
         result = simulate(scenario, replications=replications, seed=seed, executor=executor)
         mg = None if scenario.groups else marginal(scenario, steps, spread, replications, seed, executor=executor,
                                                     progress=progress)
-        cmp = compare(variants, replications, seed, executor=executor) if others else None
+        cmp = compare(variants, replications, seed, executor=executor,
+                      allow_different_calendars=allow_calendars) if others else None
     finally:
         progress.close()
     write_text(output, build_report(result, mg, cmp, label=variants[0][0]))

@@ -161,16 +161,9 @@ def window_differences(a: Scenario, b: Scenario) -> list[str]:
     return out
 
 
-def compare(scenarios: list[tuple[str, Scenario]], replications: int | None = None, seed: int | None = None,
-            executor=None, progress=None, allow_different_calendars: bool = False) -> Comparison:
-    """Simulate every scenario with the same seed and compare them with the first.
-
-    Totals of different windows are not comparable: scenarios whose measured windows differ
-    (start, days, interval, open days or hours) are refused with a ScenarioError unless
-    ``allow_different_calendars``; then counts and hours are compared per open day.
-    """
-    from .runner import simulate
-
+def check_windows(scenarios: list[tuple[str, Scenario]], allow_different_calendars: bool = False) -> bool:
+    """Whether the scenarios measure different windows (then compare per open day); a
+    ScenarioError when they do and that is not allowed. Call it before simulating anything."""
     first = scenarios[0][1]
     problems = []
     for i, (label, s) in enumerate(scenarios[1:], 1):
@@ -182,7 +175,21 @@ def compare(scenarios: list[tuple[str, Scenario]], replications: int | None = No
                 "different windows. Pass --allow-different-calendars to compare rates per open day"))
     if problems and not allow_different_calendars:
         raise ScenarioError(problems)
-    per_day = bool(problems)
+    return bool(problems)
+
+
+def compare(scenarios: list[tuple[str, Scenario]], replications: int | None = None, seed: int | None = None,
+            executor=None, progress=None, allow_different_calendars: bool = False) -> Comparison:
+    """Simulate every scenario with the same seed and compare them with the first.
+
+    Totals of different windows are not comparable: scenarios whose measured windows differ
+    (start, days, interval, open days or hours) are refused with a ScenarioError unless
+    ``allow_different_calendars``; then counts and hours are compared per open day.
+    """
+    from .runner import simulate
+
+    first = scenarios[0][1]
+    per_day = check_windows(scenarios, allow_different_calendars)
     reps = replications or first.simulation.replications
     seed = first.simulation.seed if seed is None else seed
     results = []
