@@ -190,6 +190,9 @@ def test_suspicious_scales_warn_but_run(tmp_path):
     s = load_scenario(MINIMAL_PATH, ["arrivals.volume_scale=115"])
     assert scenario_warnings(s) == ["arrivals.volume_scale = 115 multiplies by 115: did you mean 1.15?"]
     assert scenario_warnings(load_scenario(MINIMAL_PATH, ["arrivals.volume_scale=1.15"])) == []
+    # a scale of 30 is more likely "+30%" than "0.3"
+    assert scenario_warnings(load_scenario(MINIMAL_PATH, ["staffing.scale=30"])) == [
+        "staffing.scale = 30 multiplies by 30: did you mean 1.3 (+30%)?"]
     res = invoke(["validate", MINIMAL_PATH, "--set", "staffing.scale=110"])
     assert res.exit_code == 0
     assert "warning: staffing.scale = 110 multiplies by 110: did you mean 1.1?" in res.stderr

@@ -183,6 +183,11 @@ def executor_options(f):
     return wrapper
 
 
+def _fresh_line() -> str:
+    """A newline first on a terminal (the progress bar or ^C may be on the line), none in a log."""
+    return "\n" if Progress.is_terminal(sys.stderr) else ""
+
+
 class _Main(click.Group):
     """Ctrl-C and SIGTERM stop a command cleanly (workers stopped, no traceback, no half-written
     file) with exit status 130 and 143, as a shell reports a process killed by SIGINT / SIGTERM."""
@@ -194,10 +199,10 @@ class _Main(click.Group):
             with sigterm_raises():
                 return super().invoke(ctx)
         except KeyboardInterrupt:
-            click.echo("\ninterrupted (Ctrl-C): stopped", err=True)
+            click.echo(_fresh_line() + "interrupted (Ctrl-C): stopped", err=True)
             ctx.exit(130)
         except Terminated:
-            click.echo("\nterminated (SIGTERM): stopped", err=True)
+            click.echo(_fresh_line() + "terminated (SIGTERM): stopped", err=True)
             ctx.exit(143)
 
 

@@ -747,7 +747,8 @@ def scenario_warnings(s: Scenario) -> list[str]:
 
     def check(path: str, value: float) -> None:
         if value > SUSPICIOUS_SCALE:
-            out.append(f"{path} = {value:g} multiplies by {value:g}: did you mean {value / 100:g}?")
+            guess = f": did you mean {1 + value / 100:g} (+{value:g}%)?" if value < 100 else f": did you mean {value / 100:g}?"
+            out.append(f"{path} = {value:g} multiplies by {value:g}{guess}")
 
     check("arrivals.volume_scale", s.arrivals.volume_scale)
     check("staffing.scale", s.staffing.scale)
