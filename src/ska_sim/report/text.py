@@ -91,7 +91,8 @@ def kpi_table(result) -> str:
     lines = [
         s.name,
         f"{len(result.days)} open days measured, {first} to {last} ({cal.warmup_days} warm-up days before)"
-        f" | {result.replications} replications | seed {result.seed} | 95% intervals",
+        f" | {result.replications} replication{'s' if result.replications != 1 else ''} | seed {result.seed} | "
+        + ("95% intervals" if result.replications > 1 else "one replication: no intervals, the mean decides"),
         "",
     ]
     targets = result.targets.set_index("kpi")
