@@ -311,3 +311,10 @@ def test_report_compare_of_different_windows_is_refused_before_simulating_unless
     res = CliRunner().invoke(main, [*args, "--allow-different-calendars"])
     assert res.exit_code == 0, res.output
     assert "per open day" in (tmp_path / "r.html").read_text()
+
+
+def test_a_set_list_that_is_not_toml_is_named_as_such():
+    res = CliRunner().invoke(main, ["validate", MINIMAL, "--set", "calendar.closed=[2026-13-01]"])
+    assert res.exit_code == 2
+    assert "--set calendar.closed=[2026-13-01]: calendar.closed: not a valid TOML value" in res.output
+    assert "YYYY-MM-DD" in res.output and "must be a valid list" not in res.output

@@ -862,7 +862,15 @@ def parse_set_option(text: str) -> tuple[str, Any]:
     if "=" not in text or not text.split("=", 1)[0].strip():
         raise ScenarioError([Problem("--set", text, "must be key.path=value")])
     key, raw = text.split("=", 1)
-    return key.strip(), parse_value(raw.strip())
+    raw = raw.strip()
+    if raw[:1] in ("[", "{"):  # meant as a list or table: a TOML error is worth naming, not a string
+        try:
+            tomllib.loads(f"v = {raw}")
+        except tomllib.TOMLDecodeError as exc:
+            why = str(exc).split(" (at ")[0]
+            raise ScenarioError([Problem(f"--set {text}", key.strip(), f"not a valid TOML value ({why}): dates are "
+                                         "YYYY-MM-DD with a real month and day, text goes in quotes")]) from None
+    return key.strip(), parse_value(raw)
 
 
 # --------------------------------------------------------------------------- loading
