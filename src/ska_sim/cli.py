@@ -505,8 +505,9 @@ def _interval_seconds(text: str) -> float:
         raise click.BadParameter(f"{text!r}: use e.g. 30min, 15min, 1h or seconds", param_hint="--interval")
     value, unit = float(m.group(1)), m.group(2)
     if unit is None and value < 60:
-        raise click.BadParameter(f"{text!r}: a bare number is seconds; under 60 give the unit: {m.group(1)}min "
-                                 f"(minutes) or {m.group(1)}s (seconds)", param_hint="--interval")
+        hint = f"{m.group(1)}min (minutes) or {m.group(1)}s (seconds)" if value >= 1 else f"{m.group(1)}min (minutes)"
+        raise click.BadParameter(f"{text!r}: a bare number is seconds; under 60 give the unit: {hint}",
+                                 param_hint="--interval")
     seconds = value * {"h": 3600, "hr": 3600, "hour": 3600, "hours": 3600, "min": 60, "m": 60, "minutes": 60}.get(unit or "s", 1)
     lo, hi = ERLANG_INTERVAL_S
     if not lo <= seconds <= hi:
