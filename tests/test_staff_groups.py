@@ -69,13 +69,14 @@ def test_erlang_start_on_disjoint_groups_is_erlang_c_per_group_by_hand():
 
 
 def test_overflow_group_gets_no_load_in_the_start():
-    """A second group that is never first in line (it takes et calls after 60 s) gets 0 agents
-    from the separated start, and the first group takes all of the cell's load."""
+    """A second group that is never first in line (it takes et calls after 60 s) has no load of
+    its own in the separated start (it keeps today's agents), and the first group takes all of
+    the cell's load."""
     d = two_groups()
     d["groups"].append({"name": "backup", "languages": ["et"], "overflow_after_s": 60, "agents": {"default": [2] * 8}})
     s = scenario_from_dict(d)
     plan = erlang_group_plan(s, "interval")
-    assert (plan.agents[:, 2] == 0).all()
+    assert (plan.agents[:, 2] == 2).all() and (plan.offered[:, 2] == 0).all()
     np.testing.assert_array_equal(plan.agents[:, 0], erlang_c_by_hand(CALLS_PER_HOUR * ET / 3600, TALK_S * ET_HANDLE))
 
 
@@ -245,3 +246,16 @@ def test_staff_and_marginal_write_group_files(tmp_path):
     man = json.loads((mo / "manifest.json").read_text())
     assert man["group"] == "ru_only" and man["hours"] == "10:00-12:00"
     assert "ru_only only" in res.output and "10:00-12:00" in res.output
+
+
+def test_transfers_add_their_second_leg_to_the_receiving_group():
+    """30% of the calls (both languages) are transferred to eu_unit (no inbound calls of its
+    own), 600 s there: its start is Erlang C for 0.3 x the call rate at 600 s."""
+    d = two_groups()
+    d["call_types"][0]["transfer"] = {"share": 0.3, "to": "eu_unit", "talk": {"dist": "exponential", "mean_s": 600},
+                                      "resolved": 1.0}
+    d["groups"].append({"name": "eu_unit", "call_types": [], "agents": {"default": [1] * 8}})
+    s = scenario_from_dict(d)
+    plan = erlang_group_plan(s, "interval")
+    assert (plan.agents[:, 2] == erlang_c_by_hand(0.3 * CALLS_PER_HOUR / 3600, 600)).all()
+    np.testing.assert_allclose(plan.offered[:, 2], 0.3 * CALLS_PER_HOUR)

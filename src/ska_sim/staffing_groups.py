@@ -8,8 +8,12 @@ interval on the fixed-point load of its cells (first calls plus the redials and 
 its own staffing causes), with the handle time of its cells: (talk x the language's
 ``talk_factor`` + identity check + after-call work) x the group's ``handle_factor``; repeat
 calls from ``resolved`` x the group's ``resolution_factor`` (capped at 1) and identity
-failures. Overflow, phone lines and pooling between groups are not in this start: on disjoint
-groups (no cell reaches a second group) it is exact Erlang per group.
+failures. A transfer to a group (``call_types[].transfer``) adds its share of the type's calls
+to the receiving group, with the transfer's talk and after-call work (x that group's
+``handle_factor``). Overflow, phone lines, callbacks and pooling between groups are not in this
+start: on disjoint groups (no cell reaches a second group) it is exact Erlang per group. A group
+that is first in line for no call and receives no transfers (an overflow-only group, a callback
+team) has no load of its own here and keeps today's agents in every plan.
 
 **Then ``--method simulation``** adjusts per group with the simulator, which sees the overflow:
 simulate the per-group plan, find the units (intervals, days or the window) that miss a target
@@ -94,6 +98,18 @@ def group_load_models(s: Scenario, lm: LoadModel | None = None) -> list[LoadMode
             p_rep = s.repeat.probability
             rep_fail = (idc.repeat_probability / p_rep if idc and p_rep > 0 else 0.0)
             resolved.append(1.0 - ((1 - fails) * (1 - r) + fails * min(1.0, rep_fail)))
+        # transferred calls this group takes: their second leg (its repeats are the first leg's)
+        legs = []
+        for k, lang, share, _ in cells:
+            tr = getattr(s.call_types[k], "transfer", None)
+            if tr is None or tr.share <= 0 or tr.to != grp.name or tr.talk is None:
+                continue
+            legs.append(lm.first[:, k] * share * tr.share)  # of offered calls: an upper bound of the answered
+            acw = tr.after_call_work.build().mean if tr.after_call_work else 0.0
+            aht.append((tr.talk.build().mean + acw) * grp.handle_factor)
+            resolved.append(1.0)
+        if legs:
+            glm.first = np.column_stack([glm.first, *legs])
         glm.type_aht = np.array(aht, dtype=float)
         glm.resolved = np.array(resolved, dtype=float)
         out.append(glm)
@@ -120,10 +136,10 @@ def erlang_group_plan(s: Scenario, scope: str = "interval", lm: LoadModel | None
     glms = glms or group_load_models(s, lm)
     plans = []
     n = len(lm.first)
-    for glm in glms:
-        if glm.first.shape[1] == 0 or glm.first.sum() <= 0:  # first for no cell: no agents needed
-            z = np.zeros(n, dtype=np.int64)
-            plans.append(Plan(z, np.zeros(n), np.full(n, np.nan), "erlang", scope))
+    for g, glm in enumerate(glms):
+        if glm.first.shape[1] == 0 or glm.first.sum() <= 0:  # no load of its own: today's agents
+            today = lm.tl.iv_group_agents[:, g].astype(np.int64).copy()
+            plans.append(Plan(today, np.zeros(n), np.full(n, np.nan), "erlang", scope))
         else:
             plans.append(erlang_plan(s, scope, lm=glm))
     return _stack(plans, "erlang", scope)
@@ -142,7 +158,7 @@ def _carried_sl(lm: LoadModel, agents: np.ndarray, answered: np.ndarray, busy_h:
     """Erlang C/A service level of each (interval, group) at ``agents`` for the calls the group
     answered in the simulation and their mean handle time (busy time / answered); NaN without calls."""
     out = np.full(agents.shape, np.nan)
-    ok = np.isfinite(answered) & (answered > 0) & np.isfinite(busy_h)
+    ok = np.isfinite(answered) & (answered > 0) & np.isfinite(busy_h) & (busy_h > 0)
     if ok.any():
         aht = busy_h[ok] * 3600 / answered[ok]
         e = lm.erlang(agents[ok], answered[ok], aht)
@@ -166,7 +182,9 @@ def simulation_group_plan(s: Scenario, scope: str = "interval", replications: in
     measured = np.flatnonzero(tl.iv_measured())
     # the groups each language is first for (a language missing its service level gets help first)
     firsts: dict[str, set[int]] = {}
+    owners: set[int] = set()  # groups first in line for some inbound calls (not only transfers)
     for _, lang, _, g in cell_owners(s):
+        owners.add(g)
         if lang is not None:
             firsts.setdefault(lang, set()).add(g)
     history = []
@@ -211,7 +229,7 @@ def simulation_group_plan(s: Scenario, scope: str = "interval", replications: in
                 ivs = u.intervals if scope == "interval" else \
                     u.intervals[np.argsort(overall[u.intervals])][: max(1, len(u.intervals) // 3)]
                 for k in ivs:
-                    agents[k, _worst_group(carried[k], lagging, start.offered[k])] += 1
+                    agents[k, _worst_group(carried[k], lagging, owners, start.offered[k])] += 1
             continue
         best_ok = agents.copy()
         fewer = _carried_sl(lm, np.maximum(agents - 1, 0), answered, busy_h)
@@ -221,10 +239,10 @@ def simulation_group_plan(s: Scenario, scope: str = "interval", replications: in
                 continue
             if k in tried_down:  # an interval gives up an agent once (as for one pool)
                 continue
-            cand = [g for g in range(G) if agents[k, g] > 0
-                    and (fewer[k, g] >= target or np.isnan(fewer[k, g]) and start.offered[k, g] <= 0)]
+            # groups without load of their own (overflow-only, callback teams) keep their agents
+            cand = [g for g in range(G) if agents[k, g] > 0 and start.offered[k, g] > 0 and fewer[k, g] >= target]
             if cand:
-                slack.append((k, max(cand, key=lambda g: -1.0 if np.isnan(fewer[k, g]) else fewer[k, g])))
+                slack.append((k, max(cand, key=lambda g: fewer[k, g])))
         if not slack:
             converged = True
             break
@@ -237,12 +255,14 @@ def simulation_group_plan(s: Scenario, scope: str = "interval", replications: in
     return Plan(agents, start.offered, sl_iv, "simulation", scope, it, converged, history)
 
 
-def _worst_group(sl: np.ndarray, lagging: set[int], offered: np.ndarray) -> int:
-    """The group that gets an agent in an interval that misses its target: among the groups
-    first for a lagging language (else all groups with calls of their own), the one with the
-    lowest Erlang service level at its carried load (one that answered none but has calls: first)."""
-    cand = [g for g in range(len(sl)) if g in lagging and offered[g] > 0] or \
-        [g for g in range(len(sl)) if offered[g] > 0] or list(range(len(sl)))
+def _worst_group(sl: np.ndarray, lagging: set[int], owners: set[int], offered: np.ndarray) -> int:
+    """The group that gets an agent in an interval that misses its (inbound) target: among the
+    groups first for a lagging language (else all groups first in line for inbound calls), the
+    one with the lowest Erlang service level at its carried load (one that answered none but
+    has calls: first). Groups that only take transfers or place callbacks are not in the
+    inbound targets, so they get no agents here."""
+    cand = [g for g in range(len(sl)) if g in lagging and g in owners and offered[g] > 0] or \
+        [g for g in range(len(sl)) if g in owners and offered[g] > 0] or sorted(owners) or list(range(len(sl)))
     return min(cand, key=lambda g: (-1.0 if sl[g] != sl[g] else sl[g], -offered[g]))
 
 
