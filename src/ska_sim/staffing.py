@@ -74,6 +74,18 @@ def _follow_up_kernel(tl: Timeline, delay, samples: int = 256, seed: int = 0) ->
     return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), w
 
 
+def _kernel_matrix(kernel: tuple[np.ndarray, np.ndarray, np.ndarray], n: int):
+    """A kernel's (source, destination, weight) triples as an n x n sparse matrix M with
+    M[destination, source] the share of a source interval's calls landing there (triples of
+    the same pair summed), so that follow-ups = M @ flow."""
+    from scipy.sparse import csr_matrix
+
+    src, dst, w = kernel
+    m = csr_matrix((w, (dst, src)), shape=(n, n))
+    m.sum_duplicates()
+    return m
+
+
 _ERLANG_FIELDS = ("p_wait", "service_level", "asa_s", "abandon_rate", "occupancy", "stable")
 
 
@@ -102,6 +114,9 @@ class LoadModel:
         self.req = requirement_of(s)
         self.redial_k = _follow_up_kernel(tl, self.model.redial_delay) if s.redial.probability > 0 else None
         self.repeat_k = _follow_up_kernel(tl, self.model.repeat_delay) if s.repeat.probability > 0 else None
+        # the kernels as sparse (destination x source) matrices, built once: follow_ups is a product
+        self._redial_m, self._repeat_m = (None if k is None else _kernel_matrix(k, len(tl.iv_start_s))
+                                          for k in (self.redial_k, self.repeat_k))
         # Erlang values by (agents, rate, AHT, threshold, patience); cleared when it grows too big
         self._erlang_cache: dict[tuple, tuple] = {}
 
@@ -149,22 +164,20 @@ class LoadModel:
     def follow_ups(self, offered: np.ndarray, abandon: np.ndarray) -> np.ndarray:
         """Redials and repeat calls caused by ``offered`` calls (intervals, types)."""
         out = np.zeros_like(offered)
-        for kernel, flow in (
-            (self.redial_k, offered * abandon[:, None] * self.s.redial.probability),
-            (self.repeat_k, offered * (1 - abandon[:, None]) * (1 - self.resolved[None, :]) * self.s.repeat.probability),
-        ):
-            if kernel is None:
-                continue
-            src, dst, w = kernel
-            for t in range(offered.shape[1]):
-                out[:, t] += np.bincount(dst, weights=flow[src, t] * w, minlength=len(offered))
+        if self._redial_m is not None:
+            out += self._redial_m @ (offered * abandon[:, None] * self.s.redial.probability)
+        if self._repeat_m is not None:
+            out += self._repeat_m @ (offered * (1 - abandon[:, None]) * (1 - self.resolved[None, :])
+                                     * self.s.repeat.probability)
         return out
 
 
 # --------------------------------------------------------------------------- Erlang requirement
 @dataclass
 class Plan:
-    """Agents on the phones per open interval (all simulated days) and how they were found."""
+    """Agents on the phones per open interval (all simulated days) and how they were found.
+    With [[groups]] (``staffing_groups``) ``agents``, ``offered`` and ``service_level`` are
+    (intervals, groups)."""
 
     agents: np.ndarray
     offered: np.ndarray  # expected offered calls per interval (first + follow-ups)
@@ -323,6 +336,17 @@ def erlang_plan(s: Scenario, scope: str = "interval", max_iter: int = 50, lm: Lo
     The load and the agents are iterated together until neither changes. Integer staffing
     can make them cycle (an extra agent, fewer redials, one agent fewer, more redials...):
     a cycle is settled by taking, per interval, the most agents of the cycle.
+
+    On large centres the iteration swings (more agents, far fewer abandons and redials, far
+    fewer agents, ...) and barely contracts. When the agent-hours swing with alternating sign
+    and shrink by less than ``SWING_RATIO`` on two steps in a row (by more than
+    ``SWING_MIN_SHARE`` of the agent-hours), the load update is damped from then on: the next
+    load is the last one moved by ``alpha = 1 / (1 + r)`` towards the settled load, r the swing
+    ratio seen (the step that cancels a swing of that ratio). A damped run ends with a monotone
+    rule: the load is settled at the agents, and while the requirement at that load asks for
+    more agents somewhere, agents become the larger of the two (so the plan meets the targets
+    at its own load). Runs that never swing like that (the baseline, 30k calls a day) are
+    undamped and unchanged.
     """
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {SCOPES}")
@@ -335,20 +359,33 @@ def erlang_plan(s: Scenario, scope: str = "interval", max_iter: int = 50, lm: Lo
     converged = False
     it = 0
     past: list[tuple[np.ndarray, np.ndarray]] = []  # (interval-scope requirement, load in Erlangs)
-    for it in range(1, max_iter + 1):
+    groups = None if scope == "interval" else (tl.iv_day if scope == "day" else np.zeros(len(tl.iv_start_s), dtype=np.int64))
+
+    def requirement(offered: np.ndarray) -> np.ndarray:
+        nonlocal past
         load = offered.sum(axis=1) / tl.interval_s * lm.aht(offered)
         base = _interval_requirement(lm, offered, _predict(past, load))
         past = (past + [(base, load)])[-2:]
-        if scope == "interval":
-            new_agents = base
-        else:
-            groups = tl.iv_day if scope == "day" else np.zeros(len(base), dtype=np.int64)
-            new_agents = _trim_to_scope(lm, offered, groups, base)
-        offered, change = _settle_load(lm, offered, new_agents)
-        history.append({"iteration": it, "agent_hours": float(new_agents.sum() * tl.interval_s / 3600),
-                        "max_change_calls": change})
+        return base if groups is None else _trim_to_scope(lm, offered, groups, base)
+
+    alpha = None  # damping of the load update, once a slow swing is seen
+    for it in range(1, max_iter + 1):
+        new_agents = requirement(offered)
+        settled, change = _settle_load(lm, offered, new_agents)
+        entry = {"iteration": it, "agent_hours": float(new_agents.sum() * tl.interval_s / 3600),
+                 "max_change_calls": change}
+        if alpha is not None:
+            entry["damping"] = alpha
+        history.append(entry)
+        if alpha is None:
+            alpha = _swing_damping([h["agent_hours"] for h in history])
+        offered = settled if alpha is None else offered + alpha * (settled - offered)
         if agents is not None and np.array_equal(agents, new_agents):
             agents, converged = new_agents, True
+            break
+        if "damping" in entry and np.all(np.abs(new_agents - agents) <= np.maximum(1, SETTLED_SHARE * agents)):
+            # damped and only integer noise left (ties in the scope trim move a few agents about)
+            agents, converged = np.maximum(agents, new_agents), True
             break
         cycle = [a for a in seen if np.array_equal(a, new_agents)]
         seen.append(new_agents)
@@ -359,8 +396,39 @@ def erlang_plan(s: Scenario, scope: str = "interval", max_iter: int = 50, lm: Lo
             offered, _ = _settle_load(lm, offered, agents)
             converged = True
             break
+    if alpha is not None:  # damped: settle the load at the agents, then never fewer than it asks
+        for _ in range(max_iter):
+            offered, _ = _settle_load(lm, offered, agents)
+            need = requirement(offered)
+            history.append({"iteration": it, "agent_hours": float(agents.sum() * tl.interval_s / 3600),
+                            "max_change_calls": 0.0, "damping": alpha, "raised": int((need > agents).sum())})
+            if np.all(need <= agents):
+                break
+            agents = np.maximum(agents, need)
+        else:
+            converged = False
     m = lm.metrics(offered, agents)
     return Plan(agents, offered.sum(axis=1), m.service_level, "erlang", scope, it, converged, history)
+
+
+SWING_RATIO = 0.75  # agent-hours swings shrinking by less than this (two steps in a row) get damping
+SWING_MIN_SHARE = 0.01  # ... when the swing is more than this share of the agent-hours
+SETTLED_SHARE = 1e-3  # a damped run stops when no interval moves by more than this share of its agents (or 1)
+
+
+def _swing_damping(agent_hours: list[float]) -> float | None:
+    """The damping for the load update when the last three agent-hours steps alternate in sign
+    and each shrinks by less than SWING_RATIO (and exceeds SWING_MIN_SHARE of the agent-hours):
+    ``1 / (1 + r)``, r the last ratio (capped at 1). None otherwise."""
+    if len(agent_hours) < 4:
+        return None
+    d = np.diff(agent_hours[-4:])
+    if not (np.all(d[1:] * d[:-1] < 0) and np.all(np.abs(d[1:]) > SWING_MIN_SHARE * agent_hours[-1])):
+        return None
+    r = np.abs(d[1:]) / np.abs(d[:-1])
+    if np.all(r > SWING_RATIO):
+        return float(1 / (1 + min(r[-1], 1.0)))
+    return None
 
 
 def _predict(past: list[tuple[np.ndarray, np.ndarray]], load: np.ndarray) -> np.ndarray | None:
@@ -704,7 +772,8 @@ def plan_staffing(
     executor=None,
 ) -> StaffingResult:
     """Requirements (Erlang, and simulation if asked), shrinkage to FTE, optional shift plan,
-    and a simulation of the final plan against the targets (the loop closed)."""
+    and a simulation of the final plan against the targets (the loop closed). A scenario with
+    [[groups]] is planned per group (``staffing_groups.plan_staffing_groups``)."""
     from .runner import simulate
 
     say = say or (lambda msg: None)
