@@ -750,8 +750,10 @@ def plan_verdict(st: StaffingResult) -> str:
                 f"window in {row[f'{kpi}_replications_met_share']:.0%} of replications"
             )
     word = "FAILS" if row["verdict"] == "FAIL" else "is UNCERTAIN against"
+    groups = (", and on separated agent groups it leaves out overflow, lines and callbacks"
+              if st.scenario.groups else "")
     advice = ("Erlang per interval is optimistic here (queues carry over between intervals, patience and handle "
-              "times are not exponential): use --method simulation for a plan checked by the simulator."
+              f"times are not exponential{groups}): use --method simulation for a plan checked by the simulator."
               if st.method == "erlang" else
               "The simulation method did not settle on a plan that meets every target: try more replications (-r) "
               "or another --scope.")
