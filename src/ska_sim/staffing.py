@@ -751,7 +751,7 @@ def plan_verdict(st: StaffingResult) -> str:
             )
     word = "FAILS" if row["verdict"] == "FAIL" else "is UNCERTAIN against"
     groups = (", and on separated agent groups it leaves out overflow, lines and callbacks"
-              if st.scenario.groups else "")
+              if getattr(getattr(st, "scenario", None), "groups", None) else "")
     advice = ("Erlang per interval is optimistic here (queues carry over between intervals, patience and handle "
               f"times are not exponential{groups}): use --method simulation for a plan checked by the simulator."
               if st.method == "erlang" else
