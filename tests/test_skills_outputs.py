@@ -96,3 +96,22 @@ def _toml_groups(d: dict) -> str:
 
 def _inline(v: dict) -> str:
     return "{ " + ", ".join(f"{k} = {json.dumps(x)}" for k, x in v.items()) + " }"
+
+
+def test_targets_per_language_are_read_from_that_languages_calls():
+    d = skills_dict()
+    d["targets"] = {"service_level": {"threshold_s": 20, "share": 0.8},
+                    "languages": {"ru": {"service_level": 0.8, "answer_rate": 0.9}}}
+    r = simulate(scenario_from_dict(d), replications=3, seed=5, workers=1)
+    targets = r.targets.set_index("kpi")
+    ru = r.languages.set_index("language").loc["ru"]
+    assert targets.loc["service_level:ru", "mean"] == pytest.approx(ru["service_level"])
+    assert targets.loc["answer_rate:ru", "mean"] == pytest.approx(ru["answer_rate"])
+    assert targets.loc["service_level:ru", "target"] == ">= 80% (ru calls)"
+    assert targets.loc["service_level", "mean"] != pytest.approx(ru["service_level"])  # the line's is another figure
+    assert 0 <= targets.loc["service_level:ru", "replications_met_share"] <= 1
+    d["targets"]["languages"] = {"fi": {"service_level": 0.8}}
+    from ska_sim import ScenarioError
+
+    with pytest.raises(ScenarioError, match="targets.languages.fi: unknown language 'fi'"):
+        scenario_from_dict(d)

@@ -587,6 +587,12 @@ class Target:
     low: float | None = None  # the KPI must be >= low
     high: float | None = None  # the KPI must be <= high
     benchmark_high: float | None = None  # top of a benchmark band; above it is better, not a miss
+    language: str | None = None  # a target for one language's calls ([targets.languages])
+
+    @property
+    def key(self) -> str:
+        """The target's row in the targets table: the KPI, or ``kpi:language``."""
+        return self.kpi if self.language is None else f"{self.kpi}:{self.language}"
 
     def _fmt(self, x: float) -> str:
         return f"{x:.0%}" if KPI_UNITS[self.kpi] == "share" else f"{x:g} s"
@@ -596,7 +602,8 @@ class Target:
             return f"{self._fmt(self.low)}-{self._fmt(self.benchmark_high)} benchmark (above is better)"
         if self.low is not None and self.high is not None:
             return f"{self._fmt(self.low)}-{self._fmt(self.high)}"
-        return f">= {self._fmt(self.low)}" if self.low is not None else f"<= {self._fmt(self.high)}"
+        text = f">= {self._fmt(self.low)}" if self.low is not None else f"<= {self._fmt(self.high)}"
+        return text + (f" ({self.language} calls)" if self.language else "")
 
     def met(self, values: np.ndarray) -> np.ndarray:
         v = np.asarray(values, float)
@@ -634,8 +641,20 @@ class Target:
         return "within benchmark"
 
 
-def targets_of(scenario) -> list[Target]:
+def targets_of(scenario, languages: bool = False) -> list[Target]:
+    """The line's targets; with ``languages``, then the targets per language (``targets.languages``)."""
     t = scenario.targets
+    out = _line_targets(t)
+    if languages:
+        for lang, lt in t.languages.items():
+            if lt.service_level is not None:
+                out.append(Target("service_level", low=lt.service_level, language=lang))
+            if lt.answer_rate is not None:
+                out.append(Target("answer_rate", low=lt.answer_rate, language=lang))
+    return out
+
+
+def _line_targets(t) -> list[Target]:
     out = [Target("service_level", low=t.service_level.share)]
     if t.answer_rate is not None:
         out.append(Target("answer_rate", low=t.answer_rate))

@@ -198,12 +198,21 @@ class SimulationResult:
         summary = pd.DataFrame(rows)
 
         trows = []
-        for t in targets_of(scenario):
-            s = summary.set_index("kpi").loc[t.kpi]
-            day_values = levels["day"][t.kpi]
+        for t in targets_of(scenario, languages="language" in levels):
+            if t.language is not None:  # a language's target: its window values per replication
+                li = list(model.languages).index(t.language)
+                per_rep_values = levels["language"][t.kpi][:, li]
+                mean, lo, hi = summarise(per_rep_values[:, None])
+                lo, hi = _clip(t.kpi, lo, hi)
+                s = {"mean": mean[0], "ci_low": lo[0], "ci_high": hi[0]}
+                day_values = np.array([])  # no per-day figures per language
+            else:
+                s = summary.set_index("kpi").loc[t.kpi]
+                per_rep_values = levels["window"][t.kpi][:, 0]
+                day_values = levels["day"][t.kpi]
             trows.append(
                 {
-                    "kpi": t.kpi,
+                    "kpi": t.key,
                     "target": t.describe(),
                     "mean": s["mean"],
                     "ci_low": s["ci_low"],
@@ -211,7 +220,7 @@ class SimulationResult:
                     "status": t.status(s["mean"], s["ci_low"], s["ci_high"]),
                     "reading": t.reading(s["mean"]),
                     "days_met_share": float(t.met(day_values).mean()) if day_values.size else math.nan,
-                    "replications_met_share": float(t.met(levels["window"][t.kpi][:, 0]).mean()),
+                    "replications_met_share": float(t.met(per_rep_values).mean()),
                 }
             )
         targets = pd.DataFrame(trows)

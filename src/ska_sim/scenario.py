@@ -408,12 +408,20 @@ class FcrTarget(_Model):
         return self
 
 
+class LanguageTargets(_Model):
+    """Targets for the calls of one language (the line's threshold T applies)."""
+
+    service_level: float | None = Field(None, ge=0.0, le=1.0)  # share answered within T
+    answer_rate: float | None = Field(None, ge=0.0, le=1.0)
+
+
 class Targets(_Model):
     service_level: ServiceLevelTarget = ServiceLevelTarget()
     answer_rate: float | None = Field(0.90, ge=0.0, le=1.0)
     fcr: FcrTarget | None = None
     abandon_rate_max: float | None = Field(None, ge=0.0, le=1.0)
     asa_max_s: float | None = Field(None, ge=0.0)
+    languages: dict[str, LanguageTargets] = {}  # [targets.languages.ru] service_level = 0.8
 
 
 class Simulation(_Model):
@@ -487,6 +495,8 @@ class Scenario(_Model):
         for key, unused in (("languages", {}), ("groups", []), ("routing", Routing().model_dump(mode="json"))):
             if d.get(key) == unused:
                 d.pop(key)
+        if d.get("targets", {}).get("languages") == {}:
+            d["targets"].pop("languages")
         idc_defaults = {"fails": 0.0, "written_request": 1.0, "repeat_probability": 0.0}
         for ct in d["call_types"]:
             if ct.get("callback_share") == 0.0:
@@ -653,6 +663,10 @@ def _skills_checks(s: Scenario) -> list[tuple[str, str]]:
         unknown = sorted(set(g.priority) - set(types) - {"default"})
         if unknown:
             out.append((f"groups[{i}].priority", f"unknown call type(s) {', '.join(unknown)} (or 'default')"))
+    for lang in s.targets.languages:
+        if lang not in langs:
+            out.append((f"targets.languages.{lang}", f"unknown language {lang!r}"
+                        + (f" (languages: {', '.join(sorted(langs))})" if langs else " (no [languages] given)")))
     if s.routing.order and not s.groups:
         out.append(("routing.order", "needs [[groups]] to route to"))
     for k, names in s.routing.order.items():

@@ -92,8 +92,11 @@ def verdicts(result) -> str:
     T = s.targets.service_level.threshold_s
     items = []
     for t in result.targets.itertuples():
-        unit = KPI_UNITS[t.kpi]
-        what = WORDS.get(t.kpi, LABELS.get(t.kpi, t.kpi)).format(T=T)
+        kpi, _, lang = t.kpi.partition(":")  # "service_level:ru": a target for one language's calls
+        unit = KPI_UNITS[kpi]
+        what = WORDS.get(kpi, LABELS.get(kpi, kpi)).format(T=T)
+        if lang:
+            what = what.replace("calls", f"{lang} calls", 1)
         reading = {
             "PASS": "met: the whole 95% interval meets the target",
             "FAIL": "not met: the whole 95% interval misses the target",
@@ -107,10 +110,13 @@ def verdicts(result) -> str:
         reading = f"{reading}; {band}" if band else reading
         items.append(
             f'<li class="{t.status}"><span class="tag {t.status}">{t.status}</span> '
-            f"<b>{e(LABELS.get(t.kpi, t.kpi))}</b>: {num(t.mean, unit, t.kpi, 'mean')} of {e(what)} "
-            f"(95% interval {num(t.ci_low, unit)} to {num(t.ci_high, unit)}). Target {e(t.target)}: {e(reading)}. "
-            f"The target was met on {t.days_met_share:.0%} of simulated days, and over the whole window in "
-            f"{t.replications_met_share:.0%} of the replications (the chance of meeting it over this window).</li>"
+            f"<b>{e(LABELS.get(kpi, kpi) + (f' ({lang})' if lang else ''))}</b>: {num(t.mean, unit, t.kpi, 'mean')} "
+            f"of {e(what)} (95% interval {num(t.ci_low, unit)} to {num(t.ci_high, unit)}). Target {e(t.target)}: "
+            f"{e(reading)}. "
+            + (f"The target was met on {t.days_met_share:.0%} of simulated days, and over" if t.days_met_share == t.days_met_share
+               else "It was met over")
+            + f" the whole window in {t.replications_met_share:.0%} of the replications (the chance of meeting it "
+            "over this window).</li>"
         )
     return '<ul class="verdicts">' + "".join(items) + "</ul>"
 

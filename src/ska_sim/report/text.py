@@ -182,6 +182,15 @@ def result_text(result) -> str:
     parts = [kpi_table(result)]
     if getattr(result, "languages", None) is not None:
         parts.append(breakdown_table(result.languages, "language", "By language (calls offered in each language)"))
+        per_lang = result.targets[result.targets["kpi"].str.contains(":")]
+        if len(per_lang):
+            rows = [("target", "mean", "95% interval", "status", "window met")]
+            for r in per_lang.itertuples():
+                kpi, _, lang = r.kpi.partition(":")
+                rows.append((f"{LABELS[kpi]}, {lang}: {r.target}", fmt(r.mean, "share"),
+                             f"[{fmt(r.ci_low, 'share')}, {fmt(r.ci_high, 'share')}]", r.status,
+                             f"{r.replications_met_share:.0%}"))
+            parts.append("\n".join(["Targets per language"] + _columns(rows, align="lrrlr")))
     if getattr(result, "groups", None) is not None:
         parts.append(groups_table(result))
     parts.append(time_of_day_table(result))
