@@ -177,6 +177,36 @@ def heatmap(result) -> str:
     return png(fig)
 
 
+def group_heatmap(result) -> str:
+    """Occupancy by agent group (rows) and time of day (columns): busy / on-duty hours over the days."""
+    from .style import pyplot
+
+    plt = pyplot()
+    gi = result.group_intervals
+    groups = list(dict.fromkeys(gi["group"]))
+    times = sorted(gi["time"].unique())
+    busy = gi.pivot_table(index="group", columns="time", values="busy_hours", aggfunc="sum").reindex(index=groups, columns=times)
+    duty = gi.pivot_table(index="group", columns="time", values="agent_hours", aggfunc="sum").reindex(index=groups, columns=times)
+    grid = np.divide(busy.to_numpy(float), duty.to_numpy(float), out=np.full(busy.shape, np.nan),
+                     where=duty.to_numpy(float) > 0)
+    fig, ax = plt.subplots(figsize=(10, 0.5 * len(groups) + 1.6))
+    im = ax.imshow(grid, aspect="auto", cmap="cividis", vmin=0, vmax=1)
+    for i in range(len(groups)):
+        for j in range(len(times)):
+            v = grid[i, j]
+            if not np.isnan(v):
+                ax.text(j, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=8,
+                        color="white" if v < 0.55 else "black")
+    ax.set_xticks(range(len(times)), times, rotation=60)
+    ax.set_yticks(range(len(groups)), groups)
+    ax.grid(False)
+    cb = fig.colorbar(im, ax=ax, fraction=0.03)
+    cb.set_label("occupancy")
+    ax.set_title("Occupancy (%) by agent group and time of day, over the measured days", loc="left", fontsize=10)
+    fig.tight_layout()
+    return png(fig)
+
+
 def interval_plot(result) -> str:
     from .plots import service_level_by_interval
 
@@ -384,6 +414,8 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
         parts.append(keep("By language", breakdown_table(result.languages, "language")))
     if getattr(result, "groups", None) is not None:
         parts.append(keep("By agent group", groups_html(result)))
+        parts.append(keep("Occupancy by agent group and time of day",
+                          img(group_heatmap(result), "Heatmap of occupancy by agent group and time of day")))
     if marginal is not None:
         parts.append(keep("What more (or fewer) agents buy", marginal_table(marginal)))
     elif s.groups:
