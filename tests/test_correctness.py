@@ -318,3 +318,24 @@ def test_a_set_list_that_is_not_toml_is_named_as_such():
     assert res.exit_code == 2
     assert "--set calendar.closed=[2026-13-01]: calendar.closed: not a valid TOML value" in res.output
     assert "YYYY-MM-DD" in res.output and "must be a valid list" not in res.output
+
+
+def test_an_uncertain_plan_that_meets_its_targets_by_the_mean_asks_for_replications():
+    from types import SimpleNamespace
+
+    s = load_scenario(MINIMAL)  # service level >= 80%, answer rate >= 90%
+    row = {"plan": "simulation interval", "recommended": True, "verdict": "UNCERTAIN", "service_level": 0.869,
+           "service_level_ci_low": 0.799, "service_level_ci_high": 0.939, "service_level_status": "UNCERTAIN",
+           "service_level_days_met_share": 0.9, "service_level_replications_met_share": 1.0,
+           "answer_rate": 0.97, "answer_rate_ci_low": 0.95, "answer_rate_ci_high": 0.99, "answer_rate_status": "PASS",
+           "answer_rate_days_met_share": 1.0, "answer_rate_replications_met_share": 1.0}
+    st = SimpleNamespace(comparison=pd.DataFrame([row]), recommended="simulation interval", method="simulation",
+                         scenario=s, plan_result=SimpleNamespace(replications=3))
+    words = plan_verdict(st)
+    assert "By the mean it meets every target" in words and "run more replications" in words
+    assert "did not reach" not in words
+    # one replication: no interval, shown as "-", never "nan%"
+    st.comparison = pd.DataFrame([{**row, "service_level": 0.465, "service_level_status": "FAIL", "verdict": "FAIL",
+                                   "service_level_ci_low": float("nan"), "service_level_ci_high": float("nan")}])
+    words = plan_verdict(st)
+    assert "nan" not in words and "46.5% [-, -]" in words and "did not reach a plan whose mean meets" in words

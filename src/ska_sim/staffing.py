@@ -730,33 +730,56 @@ def plan_row(s: Scenario, name: str, phone_hours: float, paid_hours: float, resu
 
 
 def plan_verdict(st: StaffingResult) -> str:
-    """Plain words when the recommended plan fails or is uncertain in simulation."""
+    """Plain words when the recommended plan fails or is uncertain in simulation.
+
+    Every target that is not a PASS is named with its mean, interval, days met and chance over
+    the window. Whether the mean meets each target (the criterion the staffing searches use,
+    ISSUE-NOTES) decides the advice: a plan that meets them by the mean but is UNCERTAIN needs
+    more replications, not another method."""
     if st.comparison is None or not st.recommended:
         return ""
     row = st.comparison.set_index("plan").loc[st.recommended]
     if row["verdict"] == "PASS":
         return ""
-    from .kpi import KPI_UNITS
+    from .kpi import KPI_UNITS, targets_of
 
-    misses = []
-    for kpi in PLAN_TARGET_KPIS:
-        status = row.get(f"{kpi}_status")
-        if isinstance(status, str) and status != "PASS":
-            unit = KPI_UNITS[kpi]
-            shown = (lambda x: f"{x:.1%}") if unit == "share" else (lambda x: f"{x:.1f} s")
-            misses.append(
-                f"{kpi.replace('_', ' ')} {status} at {shown(row[kpi])} [{shown(row[f'{kpi}_ci_low'])}, "
-                f"{shown(row[f'{kpi}_ci_high'])}], met on {row[f'{kpi}_days_met_share']:.0%} of days and over the "
-                f"window in {row[f'{kpi}_replications_met_share']:.0%} of replications"
-            )
+    def shown(x, unit: str) -> str:
+        if x is None or x != x:
+            return "-"
+        return f"{x:.1%}" if unit == "share" else f"{x:.1f} s"
+
+    misses, mean_meets = [], True
+    scenario = getattr(st, "scenario", None)
+    targets = {t.key: t for t in targets_of(scenario, languages=True)} if scenario is not None else {}
+    for key in [k[: -len("_status")] for k in row.index if k.endswith("_status")]:
+        status = row[f"{key}_status"]
+        if not isinstance(status, str) or status == "PASS":
+            continue
+        kpi, _, lang = key.partition(":")
+        unit = KPI_UNITS[kpi]
+        if key in targets and not bool(targets[key].met(np.array([row[key]]))[0]):
+            mean_meets = False
+        days = row.get(f"{key}_days_met_share")
+        days_text = f"met on {days:.0%} of days and " if days is not None and days == days else ""
+        name = kpi.replace("_", " ") + (f" ({lang} calls)" if lang else "")
+        misses.append(
+            f"{name} {status} at {shown(row[key], unit)} [{shown(row[f'{key}_ci_low'], unit)}, "
+            f"{shown(row[f'{key}_ci_high'], unit)}], {days_text}over the window in "
+            f"{row[f'{key}_replications_met_share']:.0%} of replications"
+        )
     word = "FAILS" if row["verdict"] == "FAIL" else "is UNCERTAIN against"
     groups = (", and on separated agent groups it leaves out overflow, lines and callbacks"
-              if getattr(getattr(st, "scenario", None), "groups", None) else "")
-    advice = ("Erlang per interval is optimistic here (queues carry over between intervals, patience and handle "
-              f"times are not exponential{groups}): use --method simulation for a plan checked by the simulator."
-              if st.method == "erlang" else
-              "The simulation method did not settle on a plan that meets every target: try more replications (-r) "
-              "or another --scope.")
+              if getattr(scenario, "groups", None) else "")
+    reps = getattr(getattr(st, "plan_result", None), "replications", None)
+    if mean_meets and row["verdict"] == "UNCERTAIN":
+        advice = (f"By the mean it meets every target (the criterion the staffing search uses); at {reps} replications "
+                  "the interval still straddles a target: run more replications (-r) to narrow it.")
+    elif st.method == "erlang":
+        advice = ("Erlang per interval is optimistic here (queues carry over between intervals, patience and handle "
+                  f"times are not exponential{groups}): use --method simulation for a plan checked by the simulator.")
+    else:
+        advice = ("The simulation method did not reach a plan whose mean meets every target: try more replications "
+                  "(-r) or another --scope.")
     return f"WARNING: the recommended plan ({st.recommended}) {word} its targets in simulation: " + "; ".join(misses) + \
         f". {advice}"
 
