@@ -339,3 +339,18 @@ def test_an_uncertain_plan_that_meets_its_targets_by_the_mean_asks_for_replicati
                                    "service_level_ci_low": float("nan"), "service_level_ci_high": float("nan")}])
     words = plan_verdict(st)
     assert "nan" not in words and "46.5% [-, -]" in words and "did not reach a plan whose mean meets" in words
+
+
+def test_with_shifts_the_chain_is_the_shift_plans(tmp_path):
+    shifts = tmp_path / "day.toml"
+    shifts.write_text('[[shifts]]\nname = "day"\nstarts = ["09:00"]\nlength_h = 3\n'
+                      '[[shifts]]\nname = "short"\nstarts = ["09:00", "10:00", "11:00"]\nlength_h = 1\n')
+    res = CliRunner().invoke(main, ["staff", MINIMAL, "--shifts", str(shifts), "-r", "2", "--workers", "1",
+                                    "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    shift_row = next(p for p in doc["plans"] if p["plan"] == "shift plan")
+    assert shift_row["recommended"]
+    assert doc["fte"]["paid_hours"] == pytest.approx(shift_row["paid_hours"])
+    assert doc["fte"]["hours_at_work"] == pytest.approx(sum(r["paid_hours"] for r in doc["shift_plan"]))
+    assert doc["fte"]["fte"] == pytest.approx(shift_row["fte"])

@@ -644,9 +644,12 @@ def fte(s: Scenario, table: pd.DataFrame, interval_s: int) -> dict[str, float]:
     Monday-Friday week, FTE = paid hours / 40.
     """
     h = interval_s / 3600
-    phones = float(table["agents_on_phones"].sum() * h)
-    work = float(table["agents_at_work"].sum() * h)
-    paid = float(table["agents_paid"].sum() * h)
+    return chain(s, float(table["agents_on_phones"].sum() * h), float(table["agents_at_work"].sum() * h),
+                 float(table["agents_paid"].sum() * h))
+
+
+def chain(s: Scenario, phones: float, work: float, paid: float) -> dict[str, float]:
+    """The shrinkage chain from its hours: phone, at work, paid -> FTE and heads (see :func:`fte`)."""
     norm = working_time_norm_h(s)
     weeks = norm / s.shrinkage.fte_hours_per_week
     value = fte_of(s, paid)
@@ -873,6 +876,12 @@ def plan_staffing(
                 "surplus_at_work": covered[m] - at_work[m],
             }
         )
+        # the recommendation is now the shift plan: its chain is the shifts' paid hours at work
+        # (surplus and time outside opening hours included), then absence
+        absence = {d.isoformat(): s.shrinkage.shares(WEEKDAYS[d.weekday()])[1] for d in tl.dates}
+        work = float(shift_plan["paid_hours"].sum())
+        paid = float(sum(ph / (1 - absence[d]) for d, ph in zip(shift_plan["date"], shift_plan["paid_hours"])))
+        fte_info = chain(s, float(final_agents[m].sum() * h), work, paid)
     # every plan simulated on the same callers, today's beside the recommendations (the loop closed)
     def run(agents: np.ndarray | None):
         scen = s if agents is None else with_agents(s, tl, agents)
