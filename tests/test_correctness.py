@@ -96,6 +96,10 @@ def test_staff_and_marginal_use_the_same_fte(tmp_path):
     assert rows[1]["paid_hours_change_per_week"] == pytest.approx(50)
     assert rows[1]["fte_change"] == pytest.approx(1.25)
     assert rows[1]["heads_change"] == 1
+    # every change carries its paired interval, repeat calls and waiting hours too
+    for name in ("repeat_calls_per_day", "waiting_hours_per_week", "abandoned_per_day"):
+        lo, hi = rows[1][f"{name}_change_ci_low"], rows[1][f"{name}_change_ci_high"]
+        assert lo <= rows[1][f"{name}_change"] <= hi
 
 
 def test_marginal_in_fte_buys_what_it_says(tmp_path):

@@ -556,6 +556,8 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
                 total = float(per_rep.mean())
                 row[f"{kpi}_per_week"] = _per(total, weeks)
                 row[f"{kpi}_per_week_change"] = _per(d, weeks)
+                row[f"{kpi}_per_week_change_ci_low"] = _per(lo, weeks)
+                row[f"{kpi}_per_week_change_ci_high"] = _per(hi, weeks)
         if gcol is not None:
             row["group"] = group
             row["group_agent_hours_per_week"] = _per(float(plans[k][m, gcol].sum() * tl.interval_s / 3600), weeks)

@@ -498,8 +498,12 @@ def marginal_text(mg, scenario) -> str:
                 f"{r['abandoned_per_day']:,.1f}" + ("" if now else " " + _ci(
                     r["abandoned_per_day_change"], r["abandoned_per_day_change_ci_low"],
                     r["abandoned_per_day_change_ci_high"], "calls")),
-                f"{r['repeat_calls_per_day']:,.1f}" + ("" if now else f" ({_diff(r['repeat_calls_per_day_change'], 'calls')})"),
-                f"{r['waiting_hours_per_week']:,.1f}" + ("" if now else f" ({_diff(r['waiting_hours_per_week_change'], 'h')})"),
+                f"{r['repeat_calls_per_day']:,.1f}" + ("" if now else " " + _ci(
+                    r["repeat_calls_per_day_change"], r["repeat_calls_per_day_change_ci_low"],
+                    r["repeat_calls_per_day_change_ci_high"], "calls")),
+                f"{r['waiting_hours_per_week']:,.1f}" + ("" if now else " " + _ci(
+                    r["waiting_hours_per_week_change"], r["waiting_hours_per_week_change_ci_low"],
+                    r["waiting_hours_per_week_change_ci_high"], "h")),
             )
         )
     lines += _columns(rows, align="rrrrrrrrrrr")
