@@ -358,3 +358,17 @@ def test_with_shifts_the_chain_is_the_shift_plans(tmp_path):
     assert doc["fte"]["paid_hours"] == pytest.approx(shift_row["paid_hours"])
     assert doc["fte"]["hours_at_work"] == pytest.approx(sum(r["paid_hours"] for r in doc["shift_plan"]))
     assert doc["fte"]["fte"] == pytest.approx(shift_row["fte"])
+
+
+def test_staff_manifest_records_the_shifts_file(tmp_path):
+    import hashlib
+
+    shifts = tmp_path / "day.toml"
+    shifts.write_text('[[shifts]]\nname = "day"\nstarts = ["09:00"]\nlength_h = 3\n')
+    out = tmp_path / "plan"
+    res = CliRunner().invoke(main, ["staff", MINIMAL, "--shifts", str(shifts), "-r", "2", "--workers", "1",
+                                    "--set", "staffing.scale=1.0", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "manifest.json").read_text())
+    assert doc["shifts"] == {"path": str(shifts), "sha256": hashlib.sha256(shifts.read_bytes()).hexdigest()}
+    assert doc["source"] == MINIMAL and doc["overrides"] == ["staffing.scale=1.0"]

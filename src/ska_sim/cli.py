@@ -298,7 +298,7 @@ def staff(scenario_file, shifts_file, method, scope, replications, seed, overrid
     finally:
         progress.close()
     if out_dir:
-        write_staffing(result, out_dir, source=scenario_file, overrides=overrides)
+        write_staffing(result, out_dir, source=scenario_file, overrides=overrides, shifts_file=shifts_file)
     emit(result, fmt, lambda: staffing_text(result), out_dir, "Tables, coverage plot and manifest")
 
 

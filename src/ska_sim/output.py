@@ -245,8 +245,15 @@ def write_result(result, out_dir: str | Path, plots: bool = True, *, source: str
     return written
 
 
+def _file_record(path: str) -> dict:
+    """An input file as a manifest records it: its path and the sha256 of its bytes."""
+    import hashlib
+
+    return {"path": str(path), "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
+
+
 def write_staffing(st, out_dir: str | Path, *, source: str | None = None,
-                   overrides: list[str] | tuple[str, ...] | None = None) -> list[Path]:
+                   overrides: list[str] | tuple[str, ...] | None = None, shifts_file: str | None = None) -> list[Path]:
     """requirements.csv (with [[groups]]: a row per interval and group, and groups.csv), scopes.csv,
     shift_plan.csv and coverage.csv (with shifts), the plan's
     simulated plan_summary.csv / plan_targets.csv / plan_intervals.csv, coverage.png, manifest.json."""
@@ -276,7 +283,8 @@ def write_staffing(st, out_dir: str | Path, *, source: str | None = None,
     write_json(
         out / "manifest.json",
         manifest(st.scenario, st.plan_result.seed, st.plan_result.replications, command="staff", source=source,
-                 overrides=overrides, method=st.method, scope=st.scope, fte=st.fte),
+                 overrides=overrides, method=st.method, scope=st.scope, fte=st.fte,
+                 **({"shifts": _file_record(shifts_file)} if shifts_file else {})),
     )
     written.append(out / "manifest.json")
     return written
