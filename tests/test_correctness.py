@@ -372,3 +372,13 @@ def test_staff_manifest_records_the_shifts_file(tmp_path):
     doc = json.loads((out / "manifest.json").read_text())
     assert doc["shifts"] == {"path": str(shifts), "sha256": hashlib.sha256(shifts.read_bytes()).hexdigest()}
     assert doc["source"] == MINIMAL and doc["overrides"] == ["staffing.scale=1.0"]
+
+
+def test_a_shortened_working_day_shortens_the_norm():
+    # the week of 23 February 2026: Mon 23 shortened (§53), Tue 24 Independence Day (closed), Wed-Fri
+    # ordinary: 4 working days, 4 x 8 - 3 = 29 h (ISSUE-NOTES)
+    s = load_scenario("scenarios/baseline.toml", ["calendar.start=2026-02-23", "calendar.days=5"])
+    assert working_time_norm_h(s) == pytest.approx(29.0)
+    assert fte_of(s, 290.0) == pytest.approx(10.0)
+    # a shortened date outside the window, or on a closed day, changes nothing
+    assert working_time_norm_h(load_scenario("scenarios/baseline.toml")) == pytest.approx(40.0)

@@ -175,6 +175,10 @@ class Calendar(_Model):
     hours: dict[Weekday, Hours]
     date_hours: dict[dt.date, Hours] = {}
     closed: list[dt.date] = []
+    # working days shorter for the staff (EE: Employment Contracts Act §53, the working day before
+    # New Year, Independence Day, Victory Day and Christmas Eve): they shorten the FTE norm
+    shortened: list[dt.date] = []
+    shortened_by_h: float = Field(3.0, ge=0.0, le=24.0)
 
     @property
     def interval_s(self) -> int:
@@ -497,6 +501,10 @@ class Scenario(_Model):
                 d.pop(key)
         if d.get("targets", {}).get("languages") == {}:
             d["targets"].pop("languages")
+        if not d["calendar"].get("shortened"):
+            d["calendar"].pop("shortened", None)
+            if d["calendar"].get("shortened_by_h") == 3.0:
+                d["calendar"].pop("shortened_by_h")
         idc_defaults = {"fails": 0.0, "written_request": 1.0, "repeat_probability": 0.0}
         for ct in d["call_types"]:
             if ct.get("callback_share") == 0.0:

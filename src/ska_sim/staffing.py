@@ -609,8 +609,12 @@ def working_days(s: Scenario) -> list:
 
 def working_time_norm_h(s: Scenario) -> float:
     """Paid hours of one full-time equivalent over the measured window: ``fte_hours_per_week``
-    / 5 per working day (40 h in an ordinary Monday-Friday week; 80 h in two)."""
-    return len(working_days(s)) * s.shrinkage.fte_hours_per_week / 5
+    / 5 per working day (40 h in an ordinary Monday-Friday week; 80 h in two), less
+    ``calendar.shortened_by_h`` for each shortened working day (``calendar.shortened``; EE §53:
+    the week of 23 February 2026 has 4 working days and one shortened: 4 x 8 - 3 = 29 h)."""
+    days = working_days(s)
+    shortened = set(s.calendar.shortened) & set(days)
+    return len(days) * s.shrinkage.fte_hours_per_week / 5 - len(shortened) * s.calendar.shortened_by_h
 
 
 def fte_of(s: Scenario, paid_hours: float) -> float:
