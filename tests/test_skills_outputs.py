@@ -57,7 +57,7 @@ def test_outputs_reach_terminal_csv_json_and_report(tmp_path):
     html = rep.read_text()
     assert "By agent group" in html and "By language" in html and "Group et_general" in html
     assert 'alt="Heatmap of occupancy by agent group and time of day"' in html
-    assert "not planned per agent group yet" in html
+    assert "Not computed for a scenario with agent groups" in html and "--group NAME" in html
     bad = CliRunner().invoke(main, ["marginal", str(path), "-r", "2"])
     assert bad.exit_code == 2 and "give --group NAME" in bad.output
 

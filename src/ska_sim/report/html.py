@@ -420,8 +420,9 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
         parts.append(keep("What more (or fewer) agents buy", marginal_table(marginal)))
     elif s.groups:
         parts.append(keep("What more (or fewer) agents buy",
-                          "<p class='note'>Not computed: the marginal value of agents is not planned per agent group "
-                          "yet. Compare plans with <code>ska-sim compare</code> instead.</p>"))
+                          "<p class='note'>Not computed for a scenario with agent groups: what an agent more buys "
+                          "depends on the group. Run <code>ska-sim marginal SCENARIO --group NAME</code> (optionally "
+                          "<code>--hours 10:00-14:00</code>) for each group of interest.</p>"))
     if comparison is not None:
         parts.append(keep("Scenarios side by side", comparison_table(comparison)))
     parts += [
