@@ -116,3 +116,17 @@ def test_targets_per_language_are_read_from_that_languages_calls():
 
     with pytest.raises(ScenarioError, match="targets.languages.fi: unknown language 'fi'"):
         scenario_from_dict(d)
+
+
+def test_compare_pairs_the_new_kpis_and_names_language_targets(tmp_path):
+    d = skills_dict()
+    path = tmp_path / "skills.toml"
+    path.write_text(_toml_groups(d) + "[targets.languages.ru]\nservice_level = 0.8\n")
+    res = CliRunner().invoke(main, ["compare", str(path), str(path), "--set", "lines.count=8", "-r", "3",
+                                    "--workers", "1", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["kpi"]: r for r in json.loads(res.output)["kpis"]}
+    assert rows["blocked"]["1:diff"] > 0  # 8 lines for 7 agents block callers; 30 lines hardly do
+    text = CliRunner().invoke(main, ["compare", str(path), str(path), "-r", "2", "--workers", "1"])
+    assert text.exit_code == 0, text.output
+    assert "service level (ru calls)" in text.output and "blocked (busy tone)" in text.output

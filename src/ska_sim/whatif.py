@@ -205,14 +205,18 @@ def comparison_table(labels: list[str], results: list, per_day: bool = False) ->
     """Per KPI: each scenario's mean and interval, and its paired difference to the first.
     ``per_day``: counts and hours divided by each scenario's measured open days."""
     rows = []
+    # today's KPIs, then those of newer mechanisms (blocked, transfers, callbacks...) that every
+    # compared scenario reports; a KPI only some report cannot be paired
+    units = dict(zip(results[0].summary["kpi"], results[0].summary["unit"]))
+    names = [k for k in units if all(k in r.per_replication.columns for r in results)]
 
     def values(r, kpi: str) -> np.ndarray:
         v = r.per_replication[kpi].to_numpy(dtype=float)
-        return v / max(len(r.days), 1) if per_day and KPI_UNITS[kpi] != "share" and KPI_UNITS[kpi] != "s" else v
+        return v / max(len(r.days), 1) if per_day and units[kpi] not in ("share", "s") else v
 
-    for kpi in KPI_NAMES:
-        rate = per_day and KPI_UNITS[kpi] not in ("share", "s")
-        row = {"kpi": kpi, "unit": f"{KPI_UNITS[kpi]} per open day" if rate else KPI_UNITS[kpi]}
+    for kpi in names:
+        rate = per_day and units[kpi] not in ("share", "s")
+        row = {"kpi": kpi, "unit": f"{units[kpi]} per open day" if rate else units[kpi]}
         base = values(results[0], kpi)
         for i, r in enumerate(results):
             if rate:

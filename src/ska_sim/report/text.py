@@ -69,6 +69,12 @@ ORDER = (
 )
 
 
+def target_label(key: str) -> str:
+    """A target's row name for people: 'service level', or 'service level (ru calls)'."""
+    kpi, _, lang = key.partition(":")
+    return LABELS.get(kpi, kpi) + (f" ({lang} calls)" if lang else "")
+
+
 def fmt(value: float, unit: str, signed: bool = False) -> str:
     """A number for people: shares as percentages (differences of shares in points), units shown."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -409,7 +415,7 @@ def compare_text(cmp) -> str:
     lines += _columns(rows, align="l" + "r" * (len(head) - 1))
     lines += ["", "Targets:"]
     for label, res in zip(cmp.labels, cmp.results):
-        verdicts = ", ".join(f"{LABELS[x.kpi]} {x.status}" for x in res.targets.itertuples())
+        verdicts = ", ".join(f"{target_label(x.kpi)} {x.status}" for x in res.targets.itertuples())
         lines.append(f"  {label}: {verdicts}")
     return "\n".join(lines) + "\n"
 
