@@ -288,7 +288,9 @@ def sweep(path: str, vary: list[tuple[str, list]], overrides: tuple[str, ...] = 
         for kpi in KPI_NAMES:
             row[kpi], row[f"{kpi}_ci_low"], row[f"{kpi}_ci_high"] = summary.loc[kpi, ["mean", "ci_low", "ci_high"]]
         statuses = list(r.targets["status"])
-        row["targets_met"] = all(t.met(np.array([summary.loc[t.kpi, "mean"]]))[0] for t in targets_of(s))
+        means = r.targets.set_index("kpi")["mean"]  # every target, per language too (kpi:language rows)
+        row["targets_met"] = all(bool(t.met(np.array([means[t.key]]))[0])
+                                 for t in targets_of(s, languages=r.languages is not None))
         row["targets_pass"] = all(x == "PASS" for x in statuses)
         rows.append(row)
         if progress:
