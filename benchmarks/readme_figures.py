@@ -76,19 +76,54 @@ def figures() -> str:
     return "\n".join(lines)
 
 
+SKILLS_BEGIN, SKILLS_END = "<!-- skills:begin (benchmarks/readme_figures.py) -->", "<!-- skills:end -->"
+
+
+def skills() -> str:
+    """The skills scenario's output: KPIs per language and per group, as `ska-sim run` prints them."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from ska_sim import load_scenario, simulate
+    from ska_sim.report.text import breakdown_table, groups_table
+    from ska_sim.runner import Executor
+
+    s = load_scenario(ROOT / "scenarios" / "skills-languages.toml")
+    r = simulate(s, executor=Executor())
+    sl = r.targets.set_index("kpi")
+    lines = [
+        SKILLS_BEGIN,
+        f"`ska-sim run scenarios/skills-languages.toml` ({r.replications} replications, seed {r.seed}; regenerate "
+        f"with `make figures`): service level {sl.loc['service_level', 'mean']:.1%} "
+        f"({sl.loc['service_level', 'status']}) with {r.intervals['agents'].sum() * s.calendar.interval_s / 3600:.0f} "
+        "agent-hours, against the baseline's single pool above:",
+        "",
+        "```",
+        breakdown_table(r.languages, "language", "By language (calls offered in each language)"),
+        "",
+        groups_table(r),
+        "```",
+        SKILLS_END,
+    ]
+    return "\n".join(lines)
+
+
+def _replace(text: str, begin: str, end: str, block: str) -> str:
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"README.md has no block between {begin!r} and {end!r}")
+    return pattern.sub(lambda _: block, text)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help="replace the block in README.md")
     args = ap.parse_args()
-    block = figures()
+    block, skills_block = figures(), skills()
     print(block)
+    print(skills_block)
     if args.write:
         readme = ROOT / "README.md"
-        text = readme.read_text()
-        pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-        if not pattern.search(text):
-            raise SystemExit(f"README.md has no block between {BEGIN!r} and {END!r}")
-        readme.write_text(pattern.sub(lambda _: block, text))
+        text = _replace(readme.read_text(), BEGIN, END, block)
+        readme.write_text(_replace(text, SKILLS_BEGIN, SKILLS_END, skills_block))
         print("README.md updated", file=sys.stderr)
 
 
