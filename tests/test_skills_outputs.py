@@ -130,3 +130,18 @@ def test_compare_pairs_the_new_kpis_and_names_language_targets(tmp_path):
     text = CliRunner().invoke(main, ["compare", str(path), str(path), "-r", "2", "--workers", "1"])
     assert text.exit_code == 0, text.output
     assert "service level (ru calls)" in text.output and "blocked (busy tone)" in text.output
+
+
+def test_sweep_over_lines_shows_the_busy_tones():
+    from ska_sim.report.text import sweep_text
+    from ska_sim.whatif import sweep
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = f"{d}/skills.toml"
+        open(path, "w").write(_toml_groups(skills_dict()))
+        sw = sweep(path, [("lines.count", [7, 30])], replications=2, seed=3)
+    assert "blocked" in sw.table.columns
+    assert sw.table["blocked"].iloc[0] > sw.table["blocked"].iloc[1]
+    assert "blocked" in sweep_text(sw)

@@ -259,3 +259,21 @@ def test_transfers_add_their_second_leg_to_the_receiving_group():
     plan = erlang_group_plan(s, "interval")
     assert (plan.agents[:, 2] == erlang_c_by_hand(0.3 * CALLS_PER_HOUR / 3600, 600)).all()
     np.testing.assert_allclose(plan.offered[:, 2], 0.3 * CALLS_PER_HOUR)
+
+
+def test_marginal_of_a_group_shows_what_each_languages_callers_get():
+    from ska_sim import load_scenario
+    from ska_sim.whatif import marginal
+
+    s = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "skills-languages.toml")
+    mg = marginal(s, [0, 1], group="ru_general", hours="10:00-14:00", replications=3, seed=4, executor=None)
+    t = mg.table.set_index("step")
+    for lang in ("et", "ru", "en"):
+        assert t.loc[0, f"service_level:{lang}_change"] == 0
+        lo, hi = t.loc[1, f"service_level:{lang}_change_ci_low"], t.loc[1, f"service_level:{lang}_change_ci_high"]
+        assert lo <= t.loc[1, f"service_level:{lang}_change"] <= hi
+    # one more Russian speaker helps Russian callers more than English ones (who it cannot serve)
+    assert t.loc[1, "service_level:ru_change"] > t.loc[1, "service_level:en_change"]
+    from ska_sim.report.text import marginal_text
+
+    assert "By language" in marginal_text(mg, s) and "service level ru" in marginal_text(mg, s)

@@ -115,6 +115,7 @@ class SimulationResult:
     languages: pd.DataFrame | None = None  # KPIs per language (scenarios with [languages])
     groups: pd.DataFrame | None = None  # per agent group (scenarios with [[groups]])
     group_intervals: pd.DataFrame | None = None  # per measured interval and agent group
+    language_per_replication: dict | None = None  # language -> KPI -> per-replication window values
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -267,8 +268,12 @@ class SimulationResult:
             erlang["erlang_a_service_level"] = float((offered * iv["erlang_a_service_level"]).sum() / w) if w else math.nan
             erlang["erlang_a_abandon_rate"] = float((offered * iv["erlang_a_abandon_rate"]).sum() / w) if w else math.nan
             erlang["patience_mean_s"] = float(scenario.patience_dist().mean)
+        lang_reps = None
+        if "language" in levels:  # for paired comparisons per language (marginal --group)
+            lang_reps = {lang: {k: levels["language"][k][:, li] for k in ("service_level", "answer_rate", "asa_s")}
+                         for li, lang in enumerate(model.languages)}
         return cls(scenario, seed, len(results), summary, targets, iv, tod, days, types, per_rep, erlang, languages,
-                   groups_table, group_intervals)
+                   groups_table, group_intervals, lang_reps)
 
     # ------------------------------------------------------------------ views
     def kpi(self, name: str) -> float:

@@ -285,7 +285,7 @@ def sweep(path: str, vary: list[tuple[str, list]], overrides: tuple[str, ...] = 
         results.append(r)
         row = dict(zip(keys, p))
         summary = r.summary.set_index("kpi")
-        for kpi in KPI_NAMES:
+        for kpi in summary.index:  # today's KPIs and those of mechanisms the scenario uses (blocked, ...)
             row[kpi], row[f"{kpi}_ci_low"], row[f"{kpi}_ci_high"] = summary.loc[kpi, ["mean", "ci_low", "ci_high"]]
         statuses = list(r.targets["status"])
         means = r.targets.set_index("kpi")["mean"]  # every target, per language too (kpi:language rows)
@@ -564,6 +564,14 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
                 row[f"{kpi}_per_week_change"] = _per(d, weeks)
                 row[f"{kpi}_per_week_change_ci_low"] = _per(lo, weeks)
                 row[f"{kpi}_per_week_change_ci_high"] = _per(hi, weeks)
+        base_langs, langs = results[0].language_per_replication, r.language_per_replication
+        for lang in (langs or {}):  # what the step buys each language's callers (paired, as above)
+            for kpi in ("service_level", "answer_rate"):
+                per_rep = langs[lang][kpi]
+                d, lo, hi = paired_difference(base_langs[lang][kpi], per_rep)
+                key = f"{kpi}:{lang}"
+                row[key] = float(np.nanmean(per_rep))
+                row[f"{key}_change"], row[f"{key}_change_ci_low"], row[f"{key}_change_ci_high"] = d, lo, hi
         if gcol is not None:
             row["group"] = group
             row["group_agent_hours_per_week"] = _per(float(plans[k][m, gcol].sum() * tl.interval_s / 3600), weeks)

@@ -422,7 +422,9 @@ def compare_text(cmp) -> str:
 
 def sweep_text(sw) -> str:
     t = sw.table
-    rows = [tuple(sw.keys) + ("service level", "answer rate", "abandon rate", "ASA", "occupancy", "all targets")]
+    blocked = "blocked" in t.columns  # with phone lines: busy tones, the rest of what is not answered
+    rows = [tuple(sw.keys) + ("service level", "answer rate", "abandon rate") + (("blocked",) if blocked else ())
+            + ("ASA", "occupancy", "all targets")]
     for r in t.to_dict(orient="records"):
         rows.append(
             tuple(f"{r[k]:g}" for k in sw.keys)
@@ -430,13 +432,17 @@ def sweep_text(sw) -> str:
                 f"{fmt(r['service_level'], 'share')} [{fmt(r['service_level_ci_low'], 'share')}, {fmt(r['service_level_ci_high'], 'share')}]",
                 fmt(r["answer_rate"], "share"),
                 fmt(r["abandon_rate"], "share"),
+            )
+            + ((fmt(r["blocked"] / r["offered"] if r["offered"] else float("nan"), "share"),) if blocked else ())
+            + (
                 fmt(r["asa_s"], "s"),
                 fmt(r["occupancy"], "share"),
                 "PASS" if r["targets_pass"] else ("met (mean)" if r["targets_met"] else "no"),
             )
         )
-    lines = [f"Sweep over {', '.join(sw.keys)} (common random numbers; 95% intervals)", ""]
-    lines += _columns(rows, align="r" * len(sw.keys) + "rrrrrl")
+    lines = [f"Sweep over {', '.join(sw.keys)} (common random numbers; 95% intervals"
+             + ("; blocked = busy tones / offered" if blocked else "") + ")", ""]
+    lines += _columns(rows, align="r" * len(sw.keys) + "rrr" + ("r" if blocked else "") + "rrl")
     for key, b in sw.bounds.items():
         lines.append("")
         if b["smallest_meeting"] is None:
@@ -513,4 +519,19 @@ def marginal_text(mg, scenario) -> str:
             )
         )
     lines += _columns(rows, align="rrrrrrrrrrr")
+    langs = [c.split(":", 1)[1] for c in t.columns
+             if c.startswith("service_level:") and not c.endswith(("_change", "_change_ci_low", "_change_ci_high"))]
+    if langs:  # what the step buys each language's callers
+        lines += ["", "By language (service level and answer rate of each language's calls; changes with paired 95% "
+                      "intervals):"]
+        lrows = [("step", *[f"{kpi} {lang}" for lang in langs for kpi in ("service level", "answer rate")])]
+        for r in t.to_dict(orient="records"):
+            k, cells = r["step"], []
+            for lang in langs:
+                for kpi in ("service_level", "answer_rate"):
+                    key = f"{kpi}:{lang}"
+                    cells.append(fmt(r[key], "share") + ("" if k == 0 else " " + _ci(
+                        r[f"{key}_change"], r[f"{key}_change_ci_low"], r[f"{key}_change_ci_high"], "share")))
+            lrows.append((step_label(k, mg.unit), *cells))
+        lines += _columns(lrows, align="r" * len(lrows[0]))
     return "\n".join(lines) + "\n"
