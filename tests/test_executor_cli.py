@@ -60,7 +60,7 @@ def test_host_and_port_alone_mean_tcp():
 
 @pytest.mark.parametrize("via_env", [False, True], ids=["option", "environment"])
 def test_a_scheduler_that_is_not_there_fails_within_the_stated_timeout(monkeypatch, via_env):
-    pytest.importorskip("distributed")
+    import distributed  # noqa: F401  (a dev dependency: the test must run, not skip)
     address = "tcp://127.0.0.1:1"  # loopback, a port nothing listens on
     args = ["run", MINIMAL, "-r", "2"]
     if via_env:
@@ -175,7 +175,7 @@ def _loopback_server(reply: bytes | None):
 @pytest.mark.parametrize("reply", [None, b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n"],
                          ids=["silent listener", "http server"])
 def test_something_that_is_not_a_dask_scheduler_fails_in_one_line(reply):
-    pytest.importorskip("distributed")
+    import distributed  # noqa: F401  (a dev dependency: the test must run, not skip)
     srv, stop, held = _loopback_server(reply)
     address = f"tcp://127.0.0.1:{srv.getsockname()[1]}"
     try:
@@ -189,6 +189,6 @@ def test_something_that_is_not_a_dask_scheduler_fails_in_one_line(reply):
         srv.close()
     assert r.exit_code == 2, (r.output, r.exception)
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: --scheduler: ") and address in lines[0], lines
+    assert len(lines) == 1 and lines[0].startswith("error: --scheduler: ") and address in lines[0], lines
     assert "Traceback" not in r.output
     assert elapsed_s < 40  # the connection and its handshake get 2 x 5 s; generous for a busy machine

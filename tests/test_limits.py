@@ -130,16 +130,25 @@ def test_checks_create_nothing(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.skipif(not Path("/proc/self/mounts").exists(), reason="needs Linux mounts")
-def test_read_only_filesystem_is_refused_when_one_is_mounted():
-    """A read-only mount, where the machine has one (tests run as root: chmod would not stop
-    root, so no read-only folder is faked)."""
-    ro = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()
-          if "ro" in line.split()[3].split(",") and os.path.isdir(line.split()[1])]
-    if not ro:
-        pytest.skip("no read-only mount on this machine")
-    with pytest.raises(ScenarioError, match="cannot write files"):
-        check_writable_dir(Path(ro[0]) / "ska-sim-out")
+def test_read_only_filesystem_is_refused_before_simulating(tmp_path, monkeypatch):
+    """A read-only file system: tests run as root, where chmod would not stop a write, so the
+    operating system's answer on a read-only mount (EROFS, when the probe file is created) is
+    given to the check directly; the run must stop with exit 2 naming the folder and the reason."""
+    import errno
+    import tempfile
+
+    no_simulation(monkeypatch)
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    out = tmp_path / "out"
+    with pytest.raises(ScenarioError, match="cannot write files in .*Read-only file system"):
+        check_writable_dir(out)
+    res = invoke(["run", MINIMAL_PATH, *FAST, "--out", str(out)])
+    assert res.exit_code == 2 and "Read-only file system" in res.output and str(out) in res.output
+    assert "Traceback" not in res.output and not out.exists()
 
 
 # --------------------------------------------------------------------------- limits

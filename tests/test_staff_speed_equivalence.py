@@ -21,18 +21,14 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
 
 def _bincount_follow_ups(lm: LoadModel, offered: np.ndarray, abandon: np.ndarray) -> np.ndarray:
-    """The follow-ups as computed before the sparse kernels: one bincount per kernel and type."""
-    out = np.zeros_like(offered)
-    for kernel, flow in (
-        (lm.redial_k, offered * abandon[:, None] * lm.s.redial.probability),
-        (lm.repeat_k, offered * (1 - abandon[:, None]) * (1 - lm.resolved[None, :]) * lm.s.repeat.probability),
-    ):
-        if kernel is None:
-            continue
-        src, dst, w = kernel
-        for t in range(offered.shape[1]):
-            out[:, t] += np.bincount(dst, weights=flow[src, t] * w, minlength=len(offered))
-    return out
+    """The follow-ups as computed before the sparse kernels: the benchmark's copy of that code
+    (benchmarks/staff.py, the old path it times), so there is one reference, not two."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("staff_bench", BASELINE.parents[1] / "benchmarks" / "staff.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench.bincount_follow_ups(lm, offered, abandon)
 
 
 def test_sparse_follow_ups_equal_the_bincount_kernels():

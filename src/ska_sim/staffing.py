@@ -791,6 +791,30 @@ def plan_verdict(st: StaffingResult) -> str:
         f". {advice}"
 
 
+def scopes_table(plans: dict[str, Plan], tl: Timeline) -> pd.DataFrame:
+    """Agent-hours on the phones over the measured days per method and scope, and the change
+    against the Erlang interval plan (plans with one column per group are summed over groups)."""
+    m = tl.iv_measured()
+    h = tl.interval_s / 3600
+
+    def hours(p: Plan) -> float:
+        return float(p.agents[m].sum() * h)
+
+    base = hours(plans["erlang_interval"])
+    return pd.DataFrame([
+        {
+            "method": key.split("_")[0],
+            "scope": key.split("_", 1)[1],
+            "agent_hours": hours(p),
+            "change_vs_erlang_interval_hours": hours(p) - base,
+            "change_vs_erlang_interval_share": (hours(p) - base) / base if base else 0.0,
+            "iterations": p.iterations,
+            "converged": p.converged,
+        }
+        for key, p in plans.items()
+    ])
+
+
 def plan_staffing(
     s: Scenario,
     method: str = "erlang",
@@ -829,22 +853,7 @@ def plan_staffing(
         plans[f"simulation_{scope}"] = chosen
     m = tl.iv_measured()
     h = tl.interval_s / 3600
-    base_hours = float(plans["erlang_interval"].agents[m].sum() * h)
-    scopes = pd.DataFrame(
-        [
-            {
-                "method": key.split("_")[0],
-                "scope": key.split("_", 1)[1],
-                "agent_hours": float(p.agents[m].sum() * h),
-                "change_vs_erlang_interval_hours": float(p.agents[m].sum() * h) - base_hours,
-                "change_vs_erlang_interval_share": (float(p.agents[m].sum() * h) - base_hours) / base_hours
-                if base_hours else 0.0,
-                "iterations": p.iterations,
-                "converged": p.converged,
-            }
-            for key, p in plans.items()
-        ]
-    )
+    scopes = scopes_table(plans, tl)
     shrink = shrinkage_table(s, tl, chosen.agents)
     req = shrink[m].reset_index(drop=True)
     req.insert(3, "offered_expected", chosen.offered[m])

@@ -48,6 +48,7 @@ from .staffing import (
     heads_of,
     paid_hours_of,
     plan_row,
+    scopes_table,
     shrinkage_table,
     with_agents,
 )
@@ -309,20 +310,7 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
         plans[f"simulation_{scope}"] = chosen
     m = tl.iv_measured()
     h = tl.interval_s / 3600
-    base_hours = float(plans["erlang_interval"].agents[m].sum() * h)
-    scopes = pd.DataFrame([
-        {
-            "method": key.split("_")[0],
-            "scope": key.split("_", 1)[1],
-            "agent_hours": float(p.agents[m].sum() * h),
-            "change_vs_erlang_interval_hours": float(p.agents[m].sum() * h) - base_hours,
-            "change_vs_erlang_interval_share": (float(p.agents[m].sum() * h) - base_hours) / base_hours
-            if base_hours else 0.0,
-            "iterations": p.iterations,
-            "converged": p.converged,
-        }
-        for key, p in plans.items()
-    ])
+    scopes = scopes_table(plans, tl)
     names = [g.name for g in s.groups]
     G = len(names)
     parts = []

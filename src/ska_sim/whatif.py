@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .kpi import KPI_NAMES, KPI_UNITS, summarise, targets_of
+from .kpi import KPI_UNITS, summarise, targets_of
 from .scenario import Problem, Scenario, ScenarioError, WEEKDAYS, load_scenario, parse_value
 
 # --------------------------------------------------------------------------- compare
