@@ -7,6 +7,7 @@ on stderr and exits with status 2, without a traceback.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import math
 import sys
@@ -555,6 +556,12 @@ def erlang(calls, interval, aht, agents, threshold, target, patience, fmt) -> No
         click.echo(json.dumps(table, indent=2, allow_nan=False))
     else:
         click.echo(erlang_table(table, calls, interval_s, aht, threshold, target, patience))
+
+
+# Commands that live in modules of their own register themselves on ``main`` when imported
+# (keep their heavy imports inside the command functions: `ska-sim --help` stays fast).
+for _module in ("cli_calendar", "cli_hiring", "cli_fit", "cli_backtest", "cli_serve"):
+    importlib.import_module(f"{__package__}.{_module}")
 
 
 if __name__ == "__main__":  # pragma: no cover
