@@ -246,10 +246,13 @@ def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
 @seed_option("Root seed (default: the scenario's).")
 @set_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write CSV tables, manifest.json and a PNG here.")
+@click.option("--record-calls", "record_file", type=click.Path(dir_okay=False),
+              help="Also write the calls of the FIRST replication (replication 0, the same seed) as a call "
+                   "log: FILE.csv or FILE.parquet (README: Call logs).")
 @format_option
 @executor_options
 @handles_bad_input
-def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor) -> None:
+def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor, record_file=None) -> None:
     """Simulate SCENARIO and report its KPIs against the targets, beside Erlang C."""
     from .output import write_result
     from .report.text import result_text
@@ -257,6 +260,10 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor) ->
 
     scenario = load_scenario(scenario_file, overrides)
     check_out(out_dir, "run")
+    if record_file:
+        if not record_file.lower().endswith((".csv", ".parquet")):
+            _fail([f"--record-calls {record_file}: the file name must end in .csv or .parquet"])
+        check_out_file(record_file, "--record-calls")
     progress = Progress("replications")
     try:
         result = simulate(scenario, replications=replications, seed=seed, progress=progress, executor=executor)
@@ -264,7 +271,13 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor) ->
         progress.close()
     if out_dir:
         write_result(result, out_dir, source=scenario_file, overrides=overrides)
+    if record_file:  # replication 0 again, recording (the runs above do no per-call work)
+        from .calllog import record_calls, write_log
+
+        write_log(record_calls(scenario, result.seed, 0)[1], record_file)
     emit(result, fmt, lambda: result_text(result), out_dir, "Tables, plot and manifest")
+    if record_file and fmt != "json":
+        click.echo(f"Call log of replication 0 written to {record_file}")
 
 
 @main.command()

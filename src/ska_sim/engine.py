@@ -66,7 +66,7 @@ _CLOSE, _INTERVAL = 0, 1
 FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the KPI arrays
 # New purposes are appended, never inserted: the streams of the others stay as they were.
 PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls",
-            "language", "routing", "identity", "transfer", "callback")
+            "language", "routing", "identity", "transfer", "callback", "absence")
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,7 @@ class Model:
     cb_resolved: float = 0.0
     vh_offer_after_s: float | None = None  # virtual hold: offered above this expected wait
     vh_accept: float = 0.0
+    roster: object | None = None  # roster.RosterModel: people per interval and their absence draws (issue 9)
 
     @property
     def n_langs(self) -> int:
@@ -161,6 +162,10 @@ class Model:
         general = {}
         if s.uses_groups():
             general = _general_fields(s)
+        if s.roster is not None and s.roster._plan is not None:
+            from .roster import roster_model
+
+            general["roster"] = roster_model(s)
         return cls(
             timeline=build_timeline(s),
             shares=shares / shares.sum(),
@@ -327,6 +332,8 @@ class Replication:
         self.redial_delay = Stream(model.redial_delay, streams["followup_delay"])
         self.repeat_delay = Stream(model.repeat_delay, streams["followup_delay"])
         self.day_factor = day_factors(streams["arrivals"], tl.n_days, model.day_cv)
+        # agents on the phones per open interval: the timeline's, or a roster's people less this replication's absences
+        self.iv_agents = tl.iv_agents if model.roster is None else model.roster.agents(streams["absence"])
         self.n_types = len(model.types)
         self.slot_to_iv = tl.interval_at().tolist()
         self.iv_s = float(tl.interval_s)
@@ -417,7 +424,7 @@ class Replication:
         if not self.is_open:
             self.is_open = True
             self._open_day(int(tl.iv_day[iv]), iv)
-        target = int(tl.iv_agents[iv])
+        target = int(self.iv_agents[iv])
         self.target = target
         if self.staffed < target:
             self.staffed = target
@@ -829,7 +836,7 @@ class GroupReplication(Replication):
         self.uniform = _Uniform(self.rng["routing"])
         G = r.n_groups
         self.G = G
-        self.agents_iv = r.agents.tolist()
+        self.agents_iv = r.agents.tolist() if model.roster is None else self.iv_agents.reshape(-1, 1).tolist()
         self.g_staffed = [0] * G
         self.g_target = [0] * G
         self.g_busy = [0] * G
@@ -1376,3 +1383,295 @@ def simulate_replication(model: Model, seed: np.random.SeedSequence) -> Replicat
     if model.routing is not None:
         return GroupReplication(model, seed).run()
     return Replication(model, seed).run()
+
+
+# --------------------------------------------------------------------------- per-call records (issue 10)
+# ``run --record-calls``: the calls of one replication as a call log (calllog.py writes it).
+# The recorder is a pair of subclasses, so the replications above do no per-call work for it
+# (zero cost when not recording); the recording ones make the same draws in the same order
+# and so return the same counts (tests/test_calllog.py checks it on both paths).
+KIND_NAMES = ("first", "redial", "repeat", "callback")  # FIRST, REDIAL, REPEAT, then placed callbacks
+CALLBACK = 3
+OUTCOME_NAMES = ("", "answered", "abandoned", "blocked", "unanswered_at_close", "virtual_hold")
+_ANSWERED, _ABANDONED, _BLOCKED, _DROPPED, _VHOLD = 1, 2, 3, 4, 5
+
+
+class CallRecords:
+    """Column lists, one entry per call that reached the line, in arrival order (times in s
+    since the first simulated day; NaN where not applicable). ``caller`` is an integer: a new
+    one for each first call, inherited by its redials, repeat calls and callbacks."""
+
+    def __init__(self) -> None:
+        self.caller: list[int] = []
+        self.type: list[int] = []
+        self.lang: list[int] = []
+        self.kind: list[int] = []
+        self.arrival: list[float] = []
+        self.patience: list[float] = []
+        self.answer: list[float] = []
+        self.end: list[float] = []  # the caller leaves: talk end, hang-up, or arrival if blocked
+        self.acw: list[float] = []  # after-call work of answered calls (s)
+        self.group: list[int] = []  # the answering agent group, -1 when not answered
+        self.outcome: list[int] = []
+        self.n_callers = 0
+
+    def add(self, caller: int | None, type_: int, lang: int, kind: int, arrival: float, patience: float) -> int:
+        if caller is None:
+            self.n_callers += 1
+            caller = self.n_callers
+        nan = math.nan
+        self.caller.append(caller)
+        self.type.append(type_)
+        self.lang.append(lang)
+        self.kind.append(kind)
+        self.arrival.append(arrival)
+        self.patience.append(patience)
+        self.answer.append(nan)
+        self.end.append(nan)
+        self.acw.append(nan)
+        self.group.append(-1)
+        self.outcome.append(0)
+        return len(self.caller) - 1
+
+    def settle(self) -> None:
+        """After the run: a caller with no outcome yet hung up when their patience ran out
+        (today's path notices those lazily, see Replication._next_waiting)."""
+        for row, out in enumerate(self.outcome):
+            if out == 0:
+                t = self.arrival[row] + self.patience[row]
+                self.outcome[row] = _ABANDONED if t != math.inf else _DROPPED
+                self.end[row] = t if t != math.inf else self.arrival[row]
+
+
+class _Recorder:
+    """What both recording replications share: rows keyed by call object, caller inheritance."""
+
+    def _start_recording(self) -> None:
+        self.rec = CallRecords()
+        self._row: dict = {}  # call -> its row
+        self._inherit: dict = {}  # follow-up call not yet arrived -> its caller
+        self._parent_caller = None
+        make = self.follow.make
+
+        def made(*args):
+            call = make(*args)
+            self._inherit[call] = self._parent_caller
+            return call
+
+        self.follow.make = made
+
+    def _record_arrival(self, call, kind: int, now: float) -> int:
+        row = self.rec.add(self._inherit.pop(call, None), call.type, getattr(call, "lang", 0), kind, now, call.patience)
+        self._row[call] = row
+        return row
+
+    def _follow_up(self, call, t: float, kind: int) -> None:
+        self._parent_caller = self.rec.caller[self._row[call]]
+        super()._follow_up(call, t, kind)
+
+    def run(self) -> ReplicationCounts:
+        counts = super().run()
+        self.rec.settle()
+        return counts
+
+
+class _SplitFollowUps(_FollowUps):
+    """_FollowUps with the same draws (CallTypeModel.handle_parts), keeping each call's after-call work."""
+
+    def __init__(self, model: Model, rng: np.random.Generator, acw: dict):
+        super().__init__(model, rng)
+        self.acw_of = acw
+
+    def _refill(self, k: int) -> list[tuple]:
+        m, rng, n = self.m, self.rng, self.batch
+        ct = m.types[k]
+        talk, acw, extra, _ = ct.handle_parts(rng, n)
+        handle = (talk + acw) + extra
+        patience = m.patience.sample(rng, n) if m.patience else np.full(n, math.inf)
+        u = rng.random((n, 3))
+        rows = list(zip(handle.tolist(), patience.tolist(), (u[:, 0] < ct.resolved).tolist(),
+                        (u[:, 1] < m.repeat_probability).tolist(), (u[:, 2] < m.redial_probability).tolist(),
+                        acw.tolist()))
+        rows.reverse()
+        self.bufs[k] = rows
+        return rows
+
+    def make(self, type_: int, first: bool) -> Call:
+        buf = self.bufs[type_] or self._refill(type_)
+        handle, patience, resolved, repeats, redials, acw = buf.pop()
+        call = Call(type_, handle, patience, resolved, repeats, redials, first)
+        self.acw_of[call] = acw
+        return call
+
+
+class RecordingReplication(_Recorder, Replication):
+    """Replication that also records every call (today's path). Its arrivals take the plain
+    route (_arrive/_start) instead of the inlined first-call branch: the same outcomes."""
+
+    def __init__(self, model: Model, seed: np.random.SeedSequence):
+        super().__init__(model, seed)
+        self._acw: dict = {}
+        self.follow = _SplitFollowUps(model, self.rng["followup_calls"], self._acw)
+        self._start_recording()
+
+    def _open_day(self, day: int, first_iv: int) -> None:
+        """Replication._open_day with handle_parts (the same draws), keeping after-call work apart."""
+        tl, m, rng = self.tl, self.m, self.rng
+        sl = tl.day_intervals(day)
+        expected = tl.iv_expected[sl] * self.day_factor[day]
+        times = arrival_times(rng["arrivals"], tl.iv_start_s[sl], expected, tl.interval_s)
+        n = len(times)
+        types = rng["arrivals"].choice(self.n_types, size=n, p=m.shares) if self.n_types > 1 else np.zeros(n, int)
+        handle, acw, resolved_p = np.empty(n), np.empty(n), np.empty(n)
+        for k, ct in enumerate(m.types):
+            idx = np.flatnonzero(types == k)
+            talk, a, extra, _ = ct.handle_parts(rng["handling"], len(idx))
+            handle[idx] = (talk + a) + extra
+            acw[idx] = a
+            resolved_p[idx] = ct.resolved
+        patience = m.patience.sample(rng["patience"], n) if m.patience else np.full(n, math.inf)
+        u = rng["resolution"].random((n, 3))
+        resolved = u[:, 0] < resolved_p
+        self._day = (types.tolist(), handle.tolist(), patience.tolist(), resolved.tolist(),
+                     (u[:, 1] < m.repeat_probability).tolist(), (u[:, 2] < m.redial_probability).tolist(),
+                     acw.tolist())
+        self._times = times.tolist()
+        self._day_i = 0
+        if n:
+            self._arrivals_at(self._times[0])
+
+    def _on_arrivals(self, ev) -> None:
+        if ev._value != self._driver_at:
+            return
+        self._driver_at = math.inf
+        self._in_driver = True
+        env, times = self.env, self._times
+        types, handle, patience, resolved, repeats, redials, acw = self._day
+        i, n = self._day_i, len(times)
+        follow, peek, inf = self._follow_heap, env.peek, math.inf
+        now = max(env.now, ev._value)
+        while True:
+            if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
+                call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
+                self._acw[call] = acw[i]
+                self._arrive(call, FIRST, now)
+                i += 1
+            elif follow and follow[0][0] <= now:
+                _, _, call, kind = heapq.heappop(follow)
+                self._arrive(call, kind, now)
+            else:  # pragma: no cover - nothing is due
+                break
+            nxt = times[i] if i < n else inf
+            if follow and follow[0][0] < nxt:
+                nxt = follow[0][0]
+            if nxt == inf:
+                break
+            if nxt >= peek():
+                self._in_driver = False
+                self._day_i = i
+                self._arrivals_at(nxt)
+                return
+            now = nxt
+        self._day_i = i
+        self._in_driver = False
+
+    def _arrive(self, call: Call, kind: int, now: float) -> None:
+        self._record_arrival(call, kind, now)
+        super()._arrive(call, kind, now)
+
+    def _start(self, call: Call, now: float) -> None:
+        rec, row, acw = self.rec, self._row[call], self._acw.pop(call)
+        rec.answer[row] = now
+        rec.end[row] = now + call.handle - acw
+        rec.acw[row] = acw
+        rec.group[row] = 0
+        rec.outcome[row] = _ANSWERED
+        super()._start(call, now)
+
+    def _line_closes(self) -> None:
+        now = self.env.now
+        self._replay(now)  # what Replication._line_closes does first (a second replay is a no-op)
+        waiting = [c for c in self.queue if c.waiting]
+        super()._line_closes()
+        if waiting and not self.queue:  # the queue was cut off
+            rec = self.rec
+            for c in waiting:
+                if not c.t + c.patience < now:  # (those past their patience hung up before: settle())
+                    row = self._row[c]
+                    rec.outcome[row] = _DROPPED
+                    rec.end[row] = now
+
+    def _on_patience(self, ev) -> None:
+        call = ev._value
+        super()._on_patience(ev)
+        row = self._row[call]
+        if self.rec.outcome[row] == 0 and not call.waiting:
+            self.rec.outcome[row] = _ABANDONED
+            self.rec.end[row] = self.env.now
+
+
+class RecordingGroupReplication(_Recorder, GroupReplication):
+    """GroupReplication that also records every call (the general path)."""
+
+    def __init__(self, model: Model, seed: np.random.SeedSequence):
+        super().__init__(model, seed)
+        self._start_recording()
+
+    def _arrive(self, call: GCall, kind: int, now: float) -> None:
+        row = self._record_arrival(call, kind, now)
+        super()._arrive(call, kind, now)
+        rec = self.rec
+        if rec.outcome[row] == 0 and not call.waiting:  # neither answered, nor waiting, nor virtual hold
+            rec.outcome[row] = _BLOCKED
+            rec.end[row] = now
+
+    def _start(self, call: GCall, g: int, now: float) -> None:
+        if call.__class__ is not _Leg:
+            rec, row, hf = self.rec, self._row[call], self.r.handle_factor[g]
+            rec.answer[row] = now
+            rec.end[row] = now + call.hold * hf
+            rec.acw[row] = (call.handle - call.hold) * hf
+            rec.group[row] = g
+            rec.outcome[row] = _ANSWERED
+        super()._start(call, g, now)
+
+    def _on_patience(self, ev) -> None:
+        call = ev._value
+        super()._on_patience(ev)
+        row = self._row[call]
+        if self.rec.outcome[row] == 0 and not call.waiting:
+            self.rec.outcome[row] = _ABANDONED
+            self.rec.end[row] = self.env.now
+
+    def _cut_off(self, call: GCall, now: float) -> None:
+        if call.__class__ is not _Leg:
+            row = self._row[call]
+            self.rec.outcome[row] = _DROPPED
+            self.rec.end[row] = now
+        super()._cut_off(call, now)
+
+    def _virtual_hold(self, call: GCall, now: float) -> bool:
+        accepted = super()._virtual_hold(call, now)
+        if accepted:
+            row = self._row[call]
+            self.rec.outcome[row] = _VHOLD
+            self.rec.end[row] = now
+        return accepted
+
+    def _start_callback(self, cb: _Callback, g: int, now: float) -> None:
+        rec = self.rec
+        row = rec.add(rec.caller[self._row[cb.call]], cb.call.type, cb.call.lang, CALLBACK, now, math.inf)
+        rec.answer[row] = now
+        rec.end[row] = now + cb.handle * self.r.handle_factor[g]
+        rec.acw[row] = 0.0
+        rec.group[row] = g
+        rec.outcome[row] = _ANSWERED
+        super()._start_callback(cb, g, now)
+
+
+def record_replication(model: Model, seed: np.random.SeedSequence) -> tuple[ReplicationCounts, CallRecords]:
+    """Run one replication of ``model`` recording every call: (its counts, its records). The
+    counts are those :func:`simulate_replication` returns for the same seed."""
+    rep = (RecordingGroupReplication if model.routing is not None else RecordingReplication)(model, seed)
+    counts = rep.run()
+    return counts, rep.rec
