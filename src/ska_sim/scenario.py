@@ -428,6 +428,34 @@ class Targets(_Model):
     languages: dict[str, LanguageTargets] = {}  # [targets.languages.ru] service_level = 0.8
 
 
+class Hire(_Model):
+    """A cohort of new advisors: how many start on which date ([[workforce.hires]])."""
+
+    start: dt.date
+    count: int = Field(ge=0, le=MAX_AGENTS_PER_INTERVAL)
+    name: str = ""
+
+
+class RampStep(_Model):
+    """One month on the phones after training: multipliers of handle time and of ``resolved``."""
+
+    handle_factor: float = Field(1.0, gt=0.0, le=10.0)
+    resolution_factor: float = Field(1.0, ge=0.0, le=10.0)
+
+
+class Workforce(_Model):
+    """Heads over months (issue 9.5, README "Hiring, training and attrition"; workforce.py):
+    ``heads`` on the payroll at ``calendar.start`` (past their ramp-up), expected leavers
+    ``attrition_per_month`` x heads each month, hires with start dates, ``training_weeks``
+    off the phones (paid), then ``ramp_up`` per month on the phones (1 after the list)."""
+
+    heads: int = Field(ge=0, le=MAX_AGENTS_PER_INTERVAL)
+    attrition_per_month: float = Field(0.0, ge=0.0, lt=1.0)
+    training_weeks: float = Field(0.0, ge=0.0, le=104.0)
+    ramp_up: list[RampStep] = []
+    hires: list[Hire] = []
+
+
 class Simulation(_Model):
     replications: int = Field(20, ge=1, le=MAX_REPLICATIONS)
     seed: int = Field(2026, ge=0)
@@ -453,6 +481,7 @@ class Scenario(_Model):
     routing: Routing = Routing()
     lines: Lines | None = None
     callbacks: Callbacks | None = None
+    workforce: Workforce | None = None  # [workforce]: heads, hires, training, ramp-up (workforce.py)
 
     def group_order(self, call_type: str) -> list[Group]:
         """The groups a call type's calls may go to, in routing order (file order by default)."""
@@ -613,6 +642,10 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
     if fcr is not None and fcr.min > fcr.max:  # pragma: no cover - caught by FcrTarget
         out.append(("targets.fcr", "min above max"))
     out += _window_and_size_checks(s)
+    if s.workforce is not None:
+        from .workforce import workforce_checks
+
+        out += workforce_checks(s)
     return out
 
 
