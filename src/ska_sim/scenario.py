@@ -179,6 +179,30 @@ class Calendar(_Model):
     # New Year, Independence Day, Victory Day and Christmas Eve): they shorten the FTE norm
     shortened: list[dt.date] = []
     shortened_by_h: float = Field(3.0, ge=0.0, le=24.0)
+    # issue 9 (calendar.py): a country's public holidays close the line and its §53 shortened
+    # days are derived; the last Friday of a month closes at this time ("HH:MM"). Off by default.
+    country: str | None = None
+    last_friday_close: str | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        import holidays
+
+        known = holidays.list_supported_countries()
+        if v not in known:
+            raise ValueError(f"unknown country code {v!r}: an ISO 3166-1 alpha-2 code the holidays package knows "
+                             "(e.g. EE, FI, LV, LT)")
+        return v
+
+    @field_validator("last_friday_close")
+    @classmethod
+    def _clock_text(cls, v: str | None) -> str | None:
+        if v is not None:
+            _parse_clock(v)
+        return v
 
     @property
     def interval_s(self) -> int:
@@ -188,6 +212,46 @@ class Calendar(_Model):
 VectorKey = Literal["default", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
+class DemandEvent(_Model):
+    """A demand-event rule that expands into date factors ([[arrivals.events]], calendar.py).
+
+    ``monthly``: day ``day`` of every month; when the line is closed that day, ``if_closed``
+    moves it to the next (or previous) open day, spreading the extra volume over
+    ``spread_days`` open days (each gets 1 + (factor - 1) / spread_days). ``after_holiday``:
+    the first open day after a holiday (a date the calendar closes on an open weekday).
+    ``range``: the open days from ``start`` to ``end`` (or the first ``open_days`` of them).
+    ``valid_from`` / ``valid_to`` bound the rule's nominal dates."""
+
+    name: str = Field(min_length=1)
+    rule: Literal["monthly", "after_holiday", "range"]
+    factor: float = Field(ge=0.0, le=100.0)
+    day: int | None = Field(None, ge=1, le=31)
+    if_closed: Literal["next_open_day", "previous_open_day", "skip"] = "next_open_day"
+    spread_days: int = Field(1, ge=1, le=10)
+    start: dt.date | None = None
+    end: dt.date | None = None
+    open_days: int | None = Field(None, ge=1, le=366)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> DemandEvent:
+        if self.rule == "monthly" and self.day is None:
+            raise ValueError("a monthly rule needs day (the day of the month, 1-31)")
+        if self.rule != "monthly" and (self.day is not None or self.spread_days != 1 or self.if_closed != "next_open_day"):
+            raise ValueError(f"day, if_closed and spread_days are for rule = 'monthly', not {self.rule!r}")
+        if self.rule == "range":
+            if self.start is None or (self.end is None and self.open_days is None):
+                raise ValueError("a range rule needs start and end (or start and open_days)")
+            if self.end is not None and self.end < self.start:
+                raise ValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
+        elif self.start is not None or self.end is not None or self.open_days is not None:
+            raise ValueError(f"start, end and open_days are for rule = 'range', not {self.rule!r}")
+        if self.valid_from is not None and self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError(f"valid_to {self.valid_to.isoformat()} is before valid_from {self.valid_from.isoformat()}")
+        return self
+
+
 class Arrivals(_Model):
     daily_calls: float = Field(gt=0.0)
     weekday_factor: dict[Weekday, float] = {}
@@ -195,6 +259,7 @@ class Arrivals(_Model):
     volume_scale: float = Field(1.0, gt=0.0)
     profile: dict[VectorKey, list[float]]
     date_factor: dict[dt.date, float] = {}
+    events: list[DemandEvent] = []  # [[arrivals.events]] rules (calendar.py); date_factor wins on its dates
 
     @field_validator("profile", mode="before")
     @classmethod
@@ -396,6 +461,43 @@ class Shrinkage(ShrinkageShares):
         return sum(get(n) for n in SHRINKAGE_IN_SHIFT), get("absence")
 
 
+class Activities(_Model):
+    """Off-phone activities from the unit's rules ([activities], activities.py; DOMAIN.md):
+    monthly call review per advisor (``call_review_calls`` >= 3 listened to alone and with the
+    manager, + discussion), team listening sessions every ``team_session_every_months``
+    (``team_session_calls`` per team, each advisor attends), 1:1s, training days, back-office
+    hours. ``talk_s``: the mean talk time of a reviewed call (default: the call-type mix's)."""
+
+    team_size: int = Field(10, ge=1, le=1000)
+    talk_s: float | None = Field(None, gt=0.0)
+    call_review_calls: int = Field(0, ge=0, le=1000)
+    call_review_discussion_min: float = Field(0.0, ge=0.0)
+    team_session_calls: int = Field(0, ge=0, le=10000)
+    team_session_every_months: int = Field(3, ge=1, le=12)
+    team_session_discussion_min: float = Field(0.0, ge=0.0)
+    one_to_one_min_per_month: float = Field(0.0, ge=0.0)
+    training_days_per_year: float = Field(0.0, ge=0.0, le=260.0)
+    back_office_hours_per_week: float | None = Field(None, ge=0.0, le=168.0)
+    back_office_hours_per_month: float | None = Field(None, ge=0.0, le=744.0)
+    back_office_block_min: int = Field(60, ge=1, le=1440)
+
+    @model_validator(mode="after")
+    def _rules(self) -> Activities:
+        if 0 < self.call_review_calls < 3:
+            raise ValueError(f"call_review_calls: at least 3 calls a month (SKA's rule), or 0 for none "
+                             f"(got {self.call_review_calls})")
+        if self.back_office_hours_per_week is not None and self.back_office_hours_per_month is not None:
+            raise ValueError("give back_office_hours_per_week or back_office_hours_per_month, not both")
+        return self
+
+
+class Costs(_Model):
+    """What paid time costs ([costs]): euros per paid hour of an advisor (and of a manager)."""
+
+    eur_per_paid_hour: float = Field(gt=0.0, le=10000.0)
+    manager_eur_per_hour: float | None = Field(None, gt=0.0, le=10000.0)
+
+
 class ServiceLevelTarget(_Model):
     threshold_s: float = Field(20.0, ge=0.0)
     share: float = Field(0.80, ge=0.0, le=1.0)
@@ -481,6 +583,8 @@ class Scenario(_Model):
     routing: Routing = Routing()
     lines: Lines | None = None
     callbacks: Callbacks | None = None
+    activities: Activities | None = None  # [activities]: off-phone activities from rules (activities.py)
+    costs: Costs | None = None  # [costs]: euros per paid hour
     workforce: Workforce | None = None  # [workforce]: heads, hires, training, ramp-up (workforce.py)
 
     def group_order(self, call_type: str) -> list[Group]:
@@ -530,6 +634,8 @@ class Scenario(_Model):
                 d.pop(key)
         if d.get("targets", {}).get("languages") == {}:
             d["targets"].pop("languages")
+        if d["arrivals"].get("events") == []:
+            d["arrivals"].pop("events")
         if not d["calendar"].get("shortened"):
             d["calendar"].pop("shortened", None)
             if d["calendar"].get("shortened_by_h") == 3.0:
@@ -641,6 +747,9 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
         out.append(("repeat.delay.mean_s", "must be > 0 when repeat.probability > 0"))
     if fcr is not None and fcr.min > fcr.max:  # pragma: no cover - caught by FcrTarget
         out.append(("targets.fcr", "min above max"))
+    from .calendar import calendar_checks
+
+    out += calendar_checks(s)
     out += _window_and_size_checks(s)
     if s.workforce is not None:
         from .workforce import workforce_checks
@@ -769,8 +878,10 @@ def _window_and_size_checks(s: Scenario) -> list[tuple[str, str]]:
     cal, arr = s.calendar, s.arrivals
     first = cal.start - dt.timedelta(days=cal.warmup_days)
     dates = [first + dt.timedelta(days=i) for i in range(cal.warmup_days + cal.days)]
-    closed = set(cal.closed)
-    open_dates = [d for d in dates if d not in closed and cal.hours.get(WEEKDAYS[d.weekday()]) is not None]
+    from .calendar import WorkingCalendar  # closed dates, country holidays, event factors (calendar.py)
+
+    wc = WorkingCalendar(s)
+    open_dates = [d for d in dates if wc.is_open(d)]
     last = cal.start + dt.timedelta(days=cal.days - 1)
     if not [d for d in open_dates if d >= cal.start]:
         span = cal.start.isoformat() if cal.days == 1 else f"{cal.start.isoformat()} to {last.isoformat()}"
@@ -779,7 +890,7 @@ def _window_and_size_checks(s: Scenario) -> list[tuple[str, str]]:
                                 "there is nothing to measure"))
     busiest, busiest_day = 0.0, None
     for d in open_dates:
-        calls = arr.daily_calls * arr.weekday_factor.get(WEEKDAYS[d.weekday()], 1.0) * arr.date_factor.get(d, 1.0)
+        calls = arr.daily_calls * arr.weekday_factor.get(WEEKDAYS[d.weekday()], 1.0) * wc.factor(d)[0]
         if calls * arr.volume_scale > busiest:
             busiest, busiest_day = calls * arr.volume_scale, d
     if busiest > MAX_CALLS_PER_DAY:
