@@ -2,4 +2,67 @@
 
 from __future__ import annotations
 
-from .cli import main  # noqa: F401  (commands register on it)
+import click
+
+from .cli import _fail, check_out_file, handles_bad_input, load_scenario, main, set_option  # noqa: F401
+
+
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@set_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
+              help="Write the listing to this file instead of the terminal.")
+@click.option("--with-warmup", is_flag=True, help="List the warm-up days too.")
+@handles_bad_input
+def calendar(scenario_file, overrides, fmt, output, with_warmup) -> None:
+    """List each date of SCENARIO's measured window: open or closed, hours, working day,
+    shortened, volume factor and the rule(s) that set them."""
+    import json
+
+    from .calendar import calendar_table
+    from .staffing import working_time_norm_h
+
+    s = load_scenario(scenario_file, overrides)
+    if output:
+        check_out_file(output, "-o")
+    table = calendar_table(s, measured_only=not with_warmup)
+    if fmt == "csv":
+        text = table.to_csv(index=False)
+    elif fmt == "json":
+        text = json.dumps({"scenario": s.name, "country": s.calendar.country,
+                           "working_days": int(table["working_day"].sum()),
+                           "working_time_norm_hours": working_time_norm_h(s),
+                           "dates": table.to_dict(orient="records")}, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = calendar_text(s, table, working_time_norm_h(s))
+    if output:
+        from .output import write_text
+
+        write_text(output, text)
+        click.echo(f"Calendar written to {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+def calendar_text(s, table, norm_h: float) -> str:
+    from .report.text import _columns
+
+    cal = s.calendar
+    lines = [
+        f"Calendar: {s.name}" + (f" (country {cal.country}, the holidays package)" if cal.country else ""),
+        f"{len(table)} dates listed: {int(table['open'].sum())} open, {int(table['working_day'].sum())} working days "
+        f"({int((table['working_day'] & table['shortened']).sum())} shortened by {cal.shortened_by_h:g} h); "
+        f"the measured window's working-time norm is {norm_h:g} h per FTE. Volume factors multiply daily_calls x "
+        "weekday factor; "
+        "several rules on one date multiply; arrivals.date_factor replaces them on its dates.",
+        "",
+    ]
+    rows = [("date", "day", "hours", "working", "factor", "hours set by", "factor set by")]
+    for r in table.to_dict(orient="records"):
+        hours = f"{r['open_time']}-{r['close_time']}" if r["open"] else "closed"
+        working = ("yes, shortened" if r["shortened"] else "yes") if r["working_day"] else "no"
+        rows.append((r["date"], r["weekday"], hours, working, f"{r['volume_factor']:.3g}" if r["open"] else "",
+                     r["hours_rule"], r["factor_rules"]))
+    lines += _columns(rows, align="lllllll")
+    return "\n".join(lines) + "\n"

@@ -600,11 +600,11 @@ def shrinkage_table(s: Scenario, tl: Timeline, agents: np.ndarray) -> pd.DataFra
 def working_days(s: Scenario) -> list:
     """The working days of the measured window: Monday to Friday, less the closed dates
     (``calendar.closed`` lists public holidays). Weekends count as no working day even when
-    the line is open then: the working-time norm of a full-time advisor is per calendar week."""
-    cal = s.calendar
-    closed = set(cal.closed)
-    days = (cal.start + dt.timedelta(days=i) for i in range(cal.days))
-    return [d for d in days if d.weekday() < 5 and d not in closed]
+    the line is open then: the working-time norm of a full-time advisor is per calendar week.
+    With ``calendar.country`` its public holidays are no working days either (calendar.py)."""
+    from .calendar import working_days as calendar_working_days
+
+    return calendar_working_days(s)
 
 
 def working_time_norm_h(s: Scenario) -> float:
@@ -612,8 +612,10 @@ def working_time_norm_h(s: Scenario) -> float:
     / 5 per working day (40 h in an ordinary Monday-Friday week; 80 h in two), less
     ``calendar.shortened_by_h`` for each shortened working day (``calendar.shortened``; EE §53:
     the week of 23 February 2026 has 4 working days and one shortened: 4 x 8 - 3 = 29 h)."""
+    from .calendar import shortened_working_days
+
     days = working_days(s)
-    shortened = set(s.calendar.shortened) & set(days)
+    shortened = shortened_working_days(s)  # calendar.shortened, and the country's pre-holiday days
     return len(days) * s.shrinkage.fte_hours_per_week / 5 - len(shortened) * s.calendar.shortened_by_h
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scenario import WEEKDAYS, Scenario
+from .scenario import WEEKDAYS, Hours, Scenario
 
 DAY_S = 86400
 
@@ -71,22 +71,25 @@ def build_timeline(s: Scenario) -> Timeline:
     first = cal.start - dt.timedelta(days=cal.warmup_days)
     n_days = cal.warmup_days + cal.days
     dates = tuple(first + dt.timedelta(days=i) for i in range(n_days))
-    closed = set(cal.closed)
+    from .calendar import simulated_days
+
+    resolved = simulated_days(s)  # calendar.py: closed dates, own hours, country rules, volume factors
     open_s = np.full(n_days, -1, dtype=np.int64)
     close_s = np.full(n_days, -1, dtype=np.int64)
     days, slots, expected, agents, group_agents = [], [], [], [], []
     for d, date in enumerate(dates):
         wd = WEEKDAYS[date.weekday()]
         usual = cal.hours.get(wd)
-        hours = cal.date_hours.get(date, usual)
-        if hours is None or usual is None or date in closed:
+        day = resolved[d]
+        if not day.is_open or usual is None:
             continue
+        hours = Hours(open_s=day.open_s, close_s=day.close_s)
         open_s[d], close_s[d] = hours.open_s, hours.close_s
         profile = arr.profile.get(wd, arr.profile.get("default"))
         # (weekday vector, date vector) of [staffing], or of each group
         tables = [(staff.agents, staff.dates)] if not s.groups else [(g.agents, g.dates) for g in s.groups]
         vectors = [(a.get(wd, a.get("default")), dates.get(date)) for a, dates in tables]
-        volume = arr.daily_calls * arr.weekday_factor.get(wd, 1.0) * arr.date_factor.get(date, 1.0) * arr.volume_scale
+        volume = arr.daily_calls * arr.weekday_factor.get(wd, 1.0) * day.volume_factor * arr.volume_scale
         usual_first = usual.open_s // iv
         for k, slot in enumerate(range(hours.open_s // iv, hours.close_s // iv)):
             days.append(d)
