@@ -124,3 +124,93 @@ def test_callers_keep_their_id_across_redials_and_repeats():
     ans = log["outcome"] == "answered"
     assert (log.loc[ans, "answer"] <= log.loc[ans, "end"]).all()
     assert log.loc[ans, "wrap_up_s"].notna().all() and log.loc[~ans, "wrap_up_s"].isna().all()
+
+
+# --------------------------------------------------------------------------- reading
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    from ska_sim.calllog import record_calls, write_log
+
+    _, log = record_calls(scenario_from_dict(vh_dict()), 11)
+    d = tmp_path_factory.mktemp("log")
+    write_log(log, d / "calls.csv")
+    write_log(log, d / "calls.parquet")
+    return log, d
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_written_log_reads_back_the_same(written, suffix):
+    from ska_sim.calllog import hash_callers, read_log
+
+    log, d = written
+    got = read_log(d / f"calls.{suffix}")
+    f = got.frame
+    assert len(f) == len(log) and got.skipped.empty
+    np.testing.assert_array_equal(f["call_id"].to_numpy(), log["call_id"].to_numpy())
+    for c in ("arrival", "answer", "end", "abandon"):
+        pd.testing.assert_series_equal(f[c], log[c].dt.tz_convert("Europe/Tallinn"), check_names=False,
+                                       check_dtype=False)
+    np.testing.assert_allclose(f["wrap_up_s"].to_numpy(), log["wrap_up_s"].to_numpy())
+    assert (f["outcome"].to_numpy() == log["outcome"].to_numpy()).all()
+    assert "caller_id" not in f and f["caller"].dtype == np.uint64
+    np.testing.assert_array_equal(f["caller"].to_numpy(), hash_callers(log["caller_id"]))
+    # the same caller, the same hash; different callers, different hashes
+    assert f.groupby("caller").ngroups == log["caller_id"].nunique()
+
+
+def test_the_salt_is_per_process_and_never_the_plain_id():
+    import subprocess
+    import sys
+
+    code = "from ska_sim.calllog import hash_callers; print(int(hash_callers(['38001085718'])[0]))"
+    a, b = (subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+            for _ in range(2))
+    assert a != b  # another process, another salt: a hash cannot be looked up across runs
+
+
+def _csv(tmp_path, text: str, name: str = "log.csv"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+HEAD = "call_id,caller_id,arrival,answer,end\n"
+
+
+def test_naive_times_are_local_and_dst_changes_follow_one_rule(tmp_path):
+    from ska_sim.calllog import read_log
+
+    p = _csv(tmp_path, HEAD
+             + "1,A,2026-03-29T02:30:00,,2026-03-29T02:31:00\n"  # before the spring change: +02:00
+             + "2,B,2026-03-29T03:30:00,,2026-03-29T03:31:00\n"  # does not exist: read as +02:00 = 04:30+03:00
+             + "3,C,2026-10-25T03:30:00,,2026-10-25T03:31:00\n"  # twice: the first (+03:00)
+             + "4,D,2026-10-25T03:30:00+02:00,,2026-10-25T03:31:00+02:00\n"  # the second, given explicitly
+             + "5,E,2026-10-25 05:00:00Z,,2026-10-25 05:01:00Z\n"  # UTC -> 07:00+02:00
+             + "6,F,2026-07-01T12:00:00+0300,,2026-07-01T12:01:00+0300\n")
+    log = read_log(p)
+    utc = log.frame["arrival"].dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M").tolist()
+    assert utc == ["2026-03-29 00:30", "2026-03-29 01:30", "2026-10-25 00:30", "2026-10-25 01:30",
+                   "2026-10-25 05:00", "2026-07-01 09:00"]
+    local = log.frame["arrival"].dt.strftime("%H:%M%z").tolist()
+    assert local[1] == "04:30+0300" and local[2] == "03:30+0300" and local[3] == "03:30+0200"
+    assert any("2 ambiguous and 2 nonexistent" in n for n in log.notes)  # arrival and end
+    # another zone: naive times are its local times
+    ny = read_log(p, tz="America/New_York").frame["arrival"]
+    assert str(ny.dt.tz) == "America/New_York"
+    assert ny.iloc[0].strftime("%H:%M%z") == "02:30-0400"
+
+
+def test_columns_are_mapped_by_name(tmp_path):
+    from ska_sim.calllog import load_columns, read_log
+
+    p = _csv(tmp_path, "id;x\n", "ignored.csv")  # (unused)
+    p = _csv(tmp_path, "CallID,Phone,Start,Connected,Finished,Queue\n"
+             "10,38001085718,2026-03-02T09:00:00,2026-03-02T09:00:30,2026-03-02T09:05:00,pensions\n")
+    m = tmp_path / "mapping.toml"
+    m.write_text('[columns]\ncall_id = "CallID"\ncaller_id = "Phone"\narrival = "Start"\nanswer = "Connected"\n'
+                 'end = "Finished"\ncall_type = "Queue"\n', encoding="utf-8")
+    log = read_log(p, load_columns(m))
+    f = log.frame
+    assert f["call_id"].tolist() == [10] and f["call_type"].tolist() == ["pensions"]
+    assert (f["answer"] - f["arrival"]).dt.total_seconds().tolist() == [30.0]
+    assert f["abandon"].isna().all() and f["language"].tolist() == [""]

@@ -155,3 +155,300 @@ def write_log(frame: pd.DataFrame, path: str | Path) -> None:
         if c in out:
             out[c] = _iso(out[c])
     write_with(path, lambda tmp: out.to_csv(tmp, index=False, lineterminator="\n"))
+
+
+# --------------------------------------------------------------------------- reading
+REQUIRED = ("call_id", "caller_id", "arrival", "answer", "end")
+OPTIONAL = ("call_type", "language", "abandon", "wrap_up_s", "agent_group", "agent_id", "kind", "outcome")
+CANONICAL = REQUIRED + OPTIONAL
+MAX_ROWS_LISTED = 10
+# The salt of the caller-id hashes: drawn once per process, kept in memory only, never written
+# (a salted hash of a personal code could be brute-forced, ~10^8 codes, if the salt persisted).
+_SALT = secrets.token_urlsafe(12)  # 16 characters: the SipHash key of pandas' hash_array
+
+
+class LogError(Exception):
+    """Bad call-log input: every problem, each "FILE row N: column: what is wrong". Messages
+    name rows and columns, never a caller id (nor any other value of a row)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+@dataclass
+class CallLog:
+    """A call log as read: ``frame`` has the canonical columns (README "Call logs"); ``caller``
+    is a salted hash (uint64), the raw caller id is never kept. ``skipped``: the rows left out
+    with --skip-bad-rows (row number, reasons). ``notes``: what reading decided (DST rule,
+    derived columns)."""
+
+    frame: pd.DataFrame
+    skipped: pd.DataFrame
+    source: str
+    tz: str
+    notes: list[str] = field(default_factory=list)
+
+
+def hash_callers(values: Any) -> np.ndarray:
+    """Salted 64-bit hashes (SipHash keyed by this process's salt) of caller ids, vectorised."""
+    arr = pd.Series(values).astype("string").fillna("").to_numpy(dtype=object)
+    return pd.util.hash_array(arr, hash_key=_SALT, categorize=True)
+
+
+def load_columns(path: str | Path) -> dict[str, str]:
+    """A column mapping file (TOML): canonical name = "the file's column", at the top level or
+    under [columns]."""
+    import tomllib
+
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LogError([f"{path}: file not found"]) from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise LogError([f"{path}: not a readable TOML file ({exc.__class__.__name__})"]) from None
+    table = data.get("columns", data)
+    problems, out = [], {}
+    for key, value in table.items():
+        if key not in CANONICAL:
+            problems.append(f"{path}: {key}: not a call-log column (one of {', '.join(CANONICAL)})")
+        elif not isinstance(value, str) or not value:
+            problems.append(f"{path}: {key}: must be the file's column name (a string)")
+        else:
+            out[key] = value
+    if problems:
+        raise LogError(problems)
+    return out
+
+
+def _rows(src: str, mask: np.ndarray, column: str, what: str) -> str:
+    """One message for every row in ``mask`` (data rows numbered from 1, the header is not a row)."""
+    rows = np.flatnonzero(mask) + 1
+    shown = ", ".join(str(r) for r in rows[:MAX_ROWS_LISTED])
+    more = f" and {len(rows) - MAX_ROWS_LISTED} more" if len(rows) > MAX_ROWS_LISTED else ""
+    word = "row" if len(rows) == 1 else "rows"
+    return f"{src} {word} {shown}{more}: {column}: {what}"
+
+
+def _header(path: Path) -> list[str]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+        return next(csv.reader(f), [])
+
+
+def _read_table(path: Path, src: str, wanted: list[str]) -> pd.DataFrame:
+    """The wanted columns of a CSV (all as text) or Parquet file. Errors never quote a row."""
+    import re
+
+    import pyarrow as pa
+
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(path, columns=wanted)
+        except (pa.ArrowException, OSError) as exc:
+            raise LogError([f"{src}: not a readable Parquet file ({exc.__class__.__name__})"]) from None
+        return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow"),
+                                             pa.large_string(): pd.StringDtype("pyarrow")}.get)
+    import pyarrow.csv as pcsv
+
+    try:
+        table = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(encoding="utf8"),
+            convert_options=pcsv.ConvertOptions(include_columns=wanted, column_types={c: pa.string() for c in wanted},
+                                                strings_can_be_null=True, quoted_strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+        m = re.search(r"Row #(\d+)", str(exc))  # pyarrow quotes the row itself: only its number is kept
+        where = f" row {int(m.group(1)) - 1}" if m else ""
+        raise LogError([f"{src}{where}: not readable as CSV (wrong number of fields, bad quoting or encoding)"]) from None
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+
+
+def _b(x: pd.Series) -> np.ndarray:
+    """A (nullable) boolean Series as numpy bools, NA as False."""
+    return x.astype("boolean").fillna(False).to_numpy(bool)
+
+
+def _has_offset(s: pd.Series) -> np.ndarray:
+    """ISO 8601 texts that end in a UTC offset (Z, +02:00, +0200)."""
+    z = _b(s.str.endswith("Z")) | _b(s.str.endswith("z"))
+    ext = _b(s.str[-6].isin(["+", "-"])) & _b(s.str[-3] == ":") & ~_b(s.str[-8] == "-")
+    basic = _b(s.str[-5].isin(["+", "-"])) & _b(s.str[-4:].str.isdigit()) & _b(s.str[-8] == ":")
+    return z | ext | basic
+
+
+def _parse_times(s: pd.Series, tz: str) -> tuple[pd.Series, np.ndarray, int, int]:
+    """A column of timestamps -> tz-aware (in ``tz``), bad-value mask, (ambiguous, nonexistent) counts."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        out = s.dt.tz_convert(tz)
+        return out.dt.as_unit("ms") if hasattr(out.dt, "as_unit") else out, np.zeros(len(s), bool), 0, 0
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        loc, a, n = _localize(pd.DatetimeIndex(s), tz)
+        return pd.Series(loc, index=s.index).dt.as_unit("ms"), np.zeros(len(s), bool), a, n
+    text = s.astype("string").str.strip()
+    text = text.mask(text == "")
+    present = text.notna().to_numpy(bool)
+    aware = _has_offset(text)
+    out = pd.Series(pd.NaT, index=s.index, dtype=f"datetime64[ms, {tz}]")
+    n_amb = n_non = 0
+    if aware.any():
+        t = pd.to_datetime(text[aware], utc=True, format="ISO8601", errors="coerce")
+        out[aware] = t.dt.tz_convert(tz).dt.as_unit("ms")
+    naive = present & ~aware
+    if naive.any():
+        t = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
+        loc, n_amb, n_non = _localize(pd.DatetimeIndex(t), tz)
+        out[naive] = pd.Series(loc, index=t.index).dt.as_unit("ms")
+    bad = present & out.isna().to_numpy(bool)
+    return out, bad, n_amb, n_non
+
+
+def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = DEFAULT_TZ,
+             skip_bad_rows: bool = False) -> CallLog:
+    """Read a call log (CSV or Parquet) into canonical columns, checked; see the module docs.
+
+    ``columns`` maps canonical names to the file's (the rest keep their canonical names).
+    Timestamps with an offset are converted to ``tz``; naive ones are local times in ``tz``
+    (a time inside a DST transition takes the offset in force before it: see _localize).
+    Caller ids are hashed with this process's salt as they are read, and the raw column is
+    dropped. Bad rows raise LogError (every problem, with row numbers) unless
+    ``skip_bad_rows``, which leaves them out and lists them in ``CallLog.skipped``.
+    """
+    import zoneinfo
+
+    p = Path(path)
+    src = p.name
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise LogError([f"--tz {tz}: not a known time zone (e.g. Europe/Tallinn)"]) from None
+    if not p.is_file():
+        raise LogError([f"{src}: file not found" if not p.exists() else f"{src}: not a regular file"])
+    if p.suffix.lower() not in (".csv", ".parquet"):
+        raise LogError([f"{src}: a call log is .csv or .parquet"])
+    mapping = {k: k for k in CANONICAL}
+    mapping.update(columns or {})
+    if p.suffix.lower() == ".csv":
+        if p.stat().st_size == 0:
+            raise LogError([f"{src}: empty file (no header, no calls)"])
+        header = _header(p)
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            header = list(pq.read_schema(p).names)
+        except (pa.ArrowException, OSError) as exc:
+            raise LogError([f"{src}: not a readable Parquet file ({exc.__class__.__name__})"]) from None
+    present = {k: v for k, v in mapping.items() if v in header}
+    missing = [k for k in REQUIRED if k not in present]
+    if missing:
+        raise LogError([f"{src}: column {mapping[k]!r}" + (f" (for {k})" if mapping[k] != k else "") + " missing"
+                        for k in missing])
+    raw = _read_table(p, src, list(dict.fromkeys(present.values())))
+    n = len(raw)
+    if n == 0:
+        raise LogError([f"{src}: no calls (a header and no rows)"])
+    # the caller ids first: hashed, and the raw column gone before anything else happens
+    caller_col = present["caller_id"]
+    caller_raw = raw[caller_col]
+    no_caller = caller_raw.isna().to_numpy(bool) | (caller_raw.astype("string").str.strip() == "").fillna(True).to_numpy(bool)
+    caller = hash_callers(caller_raw)
+    del caller_raw
+    raw = raw.drop(columns=[caller_col])
+    problems: list[tuple[str, np.ndarray, str]] = []  # (column, bad rows, what)
+    notes: list[str] = []
+    if no_caller.any():
+        problems.append(("caller_id", no_caller, "empty"))
+    frame = pd.DataFrame(index=pd.RangeIndex(n))
+    # call ids: integers when they all are, else kept as text
+    cid = raw[present["call_id"]].astype("string").str.strip()
+    no_id = cid.isna().to_numpy(bool) | (cid == "").fillna(True).to_numpy(bool)
+    if no_id.any():
+        problems.append(("call_id", no_id, "empty"))
+    as_int = pd.to_numeric(cid, errors="coerce")
+    frame["call_id"] = as_int.astype("int64") if as_int.notna().all() and (as_int % 1 == 0).all() else cid
+    dup = cid.duplicated(keep=False).to_numpy(bool) & ~no_id
+    if dup.any():
+        problems.append(("call_id", dup, "the same call id on more than one row"))
+    frame["caller"] = caller
+    for name, default in (("call_type", "all"), ("language", "")):
+        frame[name] = (raw[present[name]].astype("string").fillna(default) if name in present
+                       else pd.Series(default, index=frame.index, dtype="string"))
+    n_amb = n_non = 0
+    for name in TIME_COLUMNS:
+        if name not in present:
+            continue
+        t, bad, a, b = _parse_times(raw[present[name]], tz)
+        n_amb, n_non = n_amb + a, n_non + b
+        frame[name] = t
+        if bad.any():
+            problems.append((name, bad, "not a timestamp (ISO 8601 expected, e.g. 2026-03-02T09:00:05+02:00)"))
+    if n_amb or n_non:
+        notes.append(f"{n_amb} ambiguous and {n_non} nonexistent local times (DST changes) read with the "
+                     "offset in force before the change")
+    for name in ("arrival", "end"):
+        empty = frame[name].isna().to_numpy(bool) & ~np.isin(np.arange(n), np.flatnonzero(_bad_of(problems, name)))
+        if empty.any():
+            problems.append((name, empty, "empty (every call has one)"))
+    arr, ans, end = frame["arrival"], frame["answer"], frame["end"]
+    for mask, column, what in (
+        ((end < arr).to_numpy(bool), "end", "before arrival"),
+        ((ans < arr).to_numpy(bool), "answer", "before arrival"),
+        ((ans > end).to_numpy(bool), "answer", "after end"),
+    ):
+        if mask.any():
+            problems.append((column, mask, what))
+    if "abandon" in present:
+        ab = frame["abandon"]
+        for mask, what in (((ab < arr).to_numpy(bool), "before arrival"), ((ab > end).to_numpy(bool), "after end")):
+            if mask.any():
+                problems.append(("abandon", mask, what))
+    else:  # the hang-up of an unanswered call is its end (blocked callers leave at arrival: no wait)
+        gone = ans.isna() & (end > arr)
+        if "outcome" in present:
+            gone &= raw[present["outcome"]].astype("string").isin(["abandoned"]).fillna(False) | raw[
+                present["outcome"]].isna()
+        frame["abandon"] = end.where(gone)
+        notes.append("no abandon column: an unanswered call that lasted is abandoned at its end")
+    if "wrap_up_s" in present:
+        w = pd.to_numeric(raw[present["wrap_up_s"]].astype("string").str.strip().replace("", pd.NA), errors="coerce")
+        given = raw[present["wrap_up_s"]].notna().to_numpy(bool) & (raw[present["wrap_up_s"]].astype("string").str.strip() != "").fillna(False).to_numpy(bool)
+        bad = given & (w.isna() | (w < 0)).to_numpy(bool)
+        if bad.any():
+            problems.append(("wrap_up_s", bad, "not a number of seconds >= 0"))
+        frame["wrap_up_s"] = w.astype(float).to_numpy()
+    else:
+        frame["wrap_up_s"] = np.nan
+    frame["agent_group"] = (raw[present["agent_group"]].astype("string").fillna("") if "agent_group" in present
+                            else pd.Series("", index=frame.index, dtype="string"))
+    for name in ("agent_id", "kind", "outcome"):
+        if name in present:
+            frame[name] = raw[present[name]].astype("string")
+    del raw
+    skipped = pd.DataFrame({"row": pd.Series(dtype=np.int64), "reason": pd.Series(dtype="string")})
+    if problems:
+        if not skip_bad_rows:
+            raise LogError([_rows(src, mask, col, what) for col, mask, what in problems])
+        reasons = pd.Series("", index=frame.index, dtype=object)
+        bad_any = np.zeros(n, bool)
+        for col, mask, what in problems:
+            bad_any |= mask
+            reasons[mask] = reasons[mask] + f"{col}: {what}; "
+        skipped = pd.DataFrame({"row": np.flatnonzero(bad_any) + 1,
+                                "reason": reasons[bad_any].str.rstrip("; ").to_numpy()})
+        frame = frame[~bad_any].reset_index(drop=True)
+        if frame.empty:
+            raise LogError([f"{src}: every row is bad ({len(skipped)} rows), nothing left to read"])
+        notes.append(f"{len(skipped)} bad rows skipped (--skip-bad-rows)")
+    return CallLog(frame=frame, skipped=skipped, source=src, tz=tz, notes=notes)
+
+
+def _bad_of(problems, column: str) -> np.ndarray:
+    masks = [m for c, m, _ in problems if c == column]
+    return np.logical_or.reduce(masks) if masks else np.zeros(0, bool)
