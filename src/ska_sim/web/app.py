@@ -1,0 +1,199 @@
+"""The planning page's ASGI app (Starlette): its own static files and a JSON API.
+
+Security on loopback still matters (ISSUE-NOTES): every request's Host header must name this
+server (DNS rebinding), an Origin header must be this server's (cross-site requests), every
+/api request carries the per-start token (header ``X-Ska-Token``; the page gets it from the
+address ``ska-sim serve`` prints), files are named, never given as paths. Errors are JSON
+with a 4xx status; anything unexpected is a 500 with one line (the traceback goes to the
+server's log, never to the browser) and the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import secrets
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..scenario import ScenarioError
+from .api import STEM_RE, BadRequest, Service, problems_json
+
+STATIC = Path(__file__).parent / "static"
+MAX_BODY = 1_000_000  # bytes of one request
+log = logging.getLogger("ska_sim.web")
+
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def _error(message: str, status: int, **extra) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+class Guard:
+    """ASGI middleware: Host, Origin and token checks, body size, security headers."""
+
+    def __init__(self, app, hosts: set[str], token: str):
+        self.app, self.hosts, self.token = app, {h.lower() for h in hosts}, token
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        host = headers.get("host", "").lower()
+        path = scope.get("path", "")
+        response = None
+        if host not in self.hosts:
+            response = _error(f"Host {host!r} is not this server (use the address ska-sim serve printed)", 421)
+        elif "origin" in headers and headers["origin"].lower() not in {f"http://{h}" for h in self.hosts}:
+            response = _error("cross-site request refused (Origin is not this server)", 403)
+        elif path.startswith(("/api/", "/exports/")) and not secrets.compare_digest(
+                headers.get("x-ska-token", "") or _query_token(scope), self.token):
+            response = _error("missing or wrong token: open the address ska-sim serve printed", 403)
+        elif int(headers.get("content-length", "0") or 0) > MAX_BODY:
+            response = _error(f"request larger than {MAX_BODY:,} bytes", 413)
+        if response is not None:
+            return await _with_headers(response)(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                extra = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                         (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY"),
+                         (b"cache-control", b"no-store")]
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
+
+        return await self.app(scope, receive, send_with_headers)
+
+
+def _query_token(scope) -> str:
+    from urllib.parse import parse_qs
+
+    q = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return (q.get("token") or [""])[0]
+
+
+def _with_headers(response: Response) -> Response:
+    response.headers["content-security-policy"] = CSP
+    response.headers["x-content-type-options"] = "nosniff"
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+async def _body(request: Request) -> dict:
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise BadRequest(f"request larger than {MAX_BODY:,} bytes", 413)
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise BadRequest("send JSON (Content-Type: application/json)", 415)
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"malformed JSON: {exc}", 400) from None
+    if not isinstance(data, dict):
+        raise BadRequest("the request body must be a JSON object", 400)
+    return data
+
+
+def create_app(workdir: str | Path, default: str | None = None, workers: int = 2, token: str | None = None,
+               hosts: set[str] | None = None, start_pool: bool = True) -> Starlette:
+    """The app for ``workdir``. ``hosts``: the Host headers accepted (``127.0.0.1:PORT`` ...);
+    ``token``: the per-start token (random when not given); ``workers=0`` runs replications in
+    the server process (tests)."""
+    service = Service(workdir, workers=workers, default=default)
+    token = token or secrets.token_urlsafe(24)
+
+    def api(handler, method="POST"):
+        async def endpoint(request: Request):
+            try:
+                data = await _body(request) if method == "POST" else dict(request.query_params)
+                return JSONResponse(await run_in_threadpool(handler, data))
+            except BadRequest as exc:
+                return _error(exc.message, exc.status, **exc.extra)
+            except ScenarioError as exc:
+                return _error("invalid plan", 422, problems=problems_json(exc.problems))
+            except Exception as exc:  # noqa: BLE001 - the server survives; the traceback goes to the log only
+                log.exception("request %s failed", request.url.path)
+                return _error(f"internal error ({type(exc).__name__}); the server keeps running", 500)
+
+        return Route(f"/api/{handler.__name__}", endpoint, methods=[method])
+
+    def scenarios(_):
+        return service.scenarios()
+
+    def scenario(q):
+        return service.describe(q.get("name"), q.get("week") or None)
+
+    def run(b):
+        return service.run(b.get("plan"))
+
+    def progress(q):
+        return service.progress(str(q.get("client", ""))[:64])
+
+    def fill(b):
+        return service.fill(b.get("plan"), b.get("method"), b.get("group"))
+
+    def add_best(b):
+        return service.add_best(b.get("plan"), b.get("k"), b.get("group"))
+
+    def preview(b):
+        doc = service.toml_of(b.get("plan"), b.get("name"))
+        return {k: doc[k] for k in ("name", "exists", "diff")}
+
+    def save(b):
+        return service.save(b.get("plan"), b.get("name"), b.get("overwrite") is True, b.get("duplicate") is True)
+
+    def compare(b):
+        return service.compare(b.get("plan"), b.get("other"))
+
+    def export(b):
+        return service.export(b.get("plan"))
+
+    async def index(request: Request):
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    async def exported(request: Request):
+        stem, file = request.path_params["stem"], request.path_params["file"]
+        ok = STEM_RE.fullmatch(stem) and ".." not in stem and (file == "report.html" or (
+            STEM_RE.fullmatch(file) and file.endswith((".csv", ".json")) and ".." not in file))
+        p = service.ws.root / "exports" / stem / file
+        if not ok or not p.is_file() or p.resolve().parent.parent.parent != service.ws.root:
+            return _error("no such exported file", 404)
+        return FileResponse(p)
+
+    async def not_found(request: Request, exc):
+        return _error(f"not found: {request.url.path}", getattr(exc, "status_code", 404))
+
+    routes = [
+        Route("/", index),
+        api(scenarios, "GET"), api(scenario, "GET"), api(progress, "GET"),
+        api(run), api(fill), api(add_best), api(preview), api(save), api(compare), api(export),
+        Route("/exports/{stem}/{file}", exported),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        if start_pool:  # the workers start with the server, not with the first edit
+            await run_in_threadpool(service.pool.start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(service.pool.shutdown)
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found})
+    app.state.service, app.state.token = service, token
+    hosts = hosts or {"127.0.0.1", "localhost"}
+    guarded = Guard(app, hosts, token)
+    guarded.state = app.state  # type: ignore[attr-defined]
+    return guarded
