@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: setup browser run test bench figures clean
+.PHONY: setup browser run serve test bench figures clean
 
 $(BIN)/ska-sim: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ browser:
 
 run: setup            ## set up and simulate the SKA baseline week (no browser needed)
 	$(BIN)/ska-sim run scenarios/baseline.toml --out runs/baseline
+
+serve: setup          ## the planning page on the SKA baseline: open the address it prints (with its token)
+	$(BIN)/ska-sim serve scenarios/baseline.toml --workdir scenarios
 
 test: setup browser   ## set up and run the whole test suite (installs chromium for the report's browser test)
 	$(BIN)/python -m pytest -q
