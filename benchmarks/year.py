@@ -1,0 +1,113 @@
+"""A 2026 year with a roster and absences, 30 replications (issue 9.9): `python benchmarks/year.py`.
+
+Not part of the test run. Times `ska_sim.runner.simulate` (model build, replications on local
+processes, the result tables) of scenarios/year-2026.toml over the whole year, and, in the same
+run on the same machine, the named baseline: scenarios/baseline.toml (one week, 7 warm-up days)
+with the same replications and workers; the ratio is year / (52 x baseline week). Writes
+benchmarks/year_results.md and prints it, with the CPU as read from /proc/cpuinfo now and the
+load average (other processes share the cores). `--profile` adds the top functions of one
+replication of the year (cProfile, cumulative time), to see where the time goes.
+
+Options: `-r` replications (30), `--workers` (the machine's cores), `--scenario` (year-2026).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "src"))
+
+TARGET_S = 60.0
+
+
+def timed_run(path: Path, replications: int, workers: int, overrides=()) -> tuple[float, object]:
+    from ska_sim import load_scenario
+    from ska_sim.runner import Executor, simulate
+
+    s = load_scenario(path, list(overrides))
+    t0 = time.perf_counter()
+    r = simulate(s, replications=replications, executor=Executor(workers))
+    return time.perf_counter() - t0, r
+
+
+def calls_of(r) -> float:
+    return float(r.summary.set_index("kpi").loc["offered", "mean"]) * r.replications
+
+
+def profile_one(path: Path, top: int = 25) -> str:
+    import cProfile
+    import io
+    import pstats
+
+    import numpy as np
+
+    from ska_sim import load_scenario
+    from ska_sim.engine import Model
+    from ska_sim.runner import Groups, replication_kpis
+
+    s = load_scenario(path)
+    pr = cProfile.Profile()
+    pr.enable()
+    m = Model.from_scenario(s)
+    replication_kpis(m, Groups.of(m), s.simulation.seed, 0)
+    pr.disable()
+    out = io.StringIO()
+    pstats.Stats(pr, stream=out).sort_stats("cumulative").print_stats(top)
+    del np
+    return out.getvalue()
+
+
+def main() -> None:
+    from run import machine  # the CPU model, read from /proc/cpuinfo now
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-r", "--replications", type=int, default=30)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "year-2026.toml"))
+    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--out", default=str(HERE / "year_results.md"))
+    a = ap.parse_args()
+
+    year_path, base_path = Path(a.scenario), ROOT / "scenarios" / "baseline.toml"
+    load0 = os.getloadavg()
+    week_s, week = timed_run(base_path, a.replications, a.workers)
+    year_s, year = timed_run(year_path, a.replications, a.workers)
+    load1 = os.getloadavg()
+    s = year.scenario
+    open_days = len(year.days)
+    ratio = year_s / (52 * week_s)
+    lines = [
+        f"# A year with roster and absences ({dt.date.today().isoformat()})",
+        "",
+        f"Machine: {machine()}; load average {load0[0]:.2f} before, {load1[0]:.2f} after "
+        "(other processes share the cores).",
+        "",
+        f"- **{year_path.name}**: {s.calendar.start} + {s.calendar.days} days ({open_days} open days measured, "
+        f"{s.calendar.warmup_days} warm-up), roster: {'yes' if s.roster is not None else 'no'}, absence probability "
+        f"{s.roster.absence_probability if s.roster is not None else 0:g}; {a.replications} replications on "
+        f"{a.workers} local processes: **{year_s:.1f} s** (target: within {TARGET_S:.0f} s: "
+        f"{'met' if year_s <= TARGET_S else 'NOT met'}); {calls_of(year) / year_s:,.0f} offered calls per second.",
+        f"- Named baseline, same run: scenarios/baseline.toml (one week, 7 warm-up days), {a.replications} replications: "
+        f"{week_s:.2f} s; 52 x that = {52 * week_s:.1f} s; **ratio year / (52 x baseline week) = {ratio:.2f}** "
+        f"({calls_of(week) / week_s:,.0f} offered calls per second).",
+        f"- Year KPIs (sanity): service level {year.kpi('service_level'):.1%}, answer rate {year.kpi('answer_rate'):.1%}, "
+        f"{year.kpi('offered'):,.0f} offered calls per replication.",
+    ]
+    if a.profile:
+        lines += ["", "## Where the time goes (one replication, cProfile, cumulative)", "", "```",
+                  profile_one(year_path).strip(), "```"]
+    text = "\n".join(lines) + "\n"
+    Path(a.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
