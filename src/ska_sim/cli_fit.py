@@ -2,4 +2,150 @@
 
 from __future__ import annotations
 
-from .cli import main  # noqa: F401  (commands register on it)
+import click
+
+from .cli import _fail, check_out_file, handles_bad_input, main
+
+# the call-log columns a mapping file may name (README "Call logs"); agent_id is optional
+MAPPABLE = ("call_id", "caller_id", "call_type", "language", "arrival", "answer", "end", "abandon", "wrap_up_s",
+            "agent_group", "agent_id", "kind", "outcome")
+
+
+def read_mapping(path: str) -> dict[str, str]:
+    """A column mapping file: ``[columns]`` (or top-level keys) log-format name = the file's column name."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        _fail([f"--columns {path}: no such file"])
+    except IsADirectoryError:
+        _fail([f"--columns {path}: is a folder, not a file"])
+    except tomllib.TOMLDecodeError as exc:
+        _fail([f"{path}: not valid TOML ({exc})"])
+    except OSError as exc:
+        _fail([f"--columns {path}: cannot be read ({exc.strerror})"])
+    table = data.get("columns", data)
+    prefix = "columns." if "columns" in data else ""
+    problems = []
+    if "columns" in data and len(data) > 1:
+        problems += [f"{path}: {k}: unknown key (the mapping goes in [columns])" for k in data if k != "columns"]
+    if not isinstance(table, dict):
+        problems.append(f"{path}: columns: must be a table of column = \"name in the file\"")
+        table = {}
+    for k, v in table.items():
+        if k not in MAPPABLE:
+            problems.append(f"{path}: {prefix}{k}: unknown column (one of: {', '.join(MAPPABLE)})")
+        elif not isinstance(v, str) or not v:
+            problems.append(f"{path}: {prefix}{k}: must be the column's name in the log, a non-empty string (got {v!r})")
+    if problems:
+        _fail(problems)
+    return dict(table)
+
+
+def _smooth(value: str) -> str:
+    if value in ("none", "pool"):
+        return value
+    try:
+        k = int(value)
+    except ValueError:
+        k = 0
+    if k < 1 or k % 2 == 0 or k > 15:
+        _fail([f"--smooth: must be none, pool, or an odd number of intervals 1..15 for a moving average (got {value!r})"])
+    return str(k)
+
+
+@main.command()
+@click.argument("log_file", metavar="LOG", type=click.Path(dir_okay=False))
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False),
+              help="The fitted scenario (TOML), with sample sizes and diagnostics as comments.")
+@click.option("--columns", "mapping_file", type=click.Path(dir_okay=False),
+              help="Mapping file (TOML): [columns] arrival = \"StartTime\", ... for a log with other column names.")
+@click.option("--tz", default="Europe/Tallinn", show_default=True, help="Time zone of timestamps without an offset.")
+@click.option("--interval", "interval_min", type=click.Choice(["15", "30", "60"]), default="30", show_default=True,
+              help="Planning interval (minutes) of the profile and staffing.")
+@click.option("--smooth", default="none", show_default=True, metavar="none|pool|K",
+              help="Profile smoothing: none; pool (one profile for weekdays with the same hours); K: moving average "
+                   "over K intervals (odd).")
+@click.option("--acw-s", type=click.FloatRange(min=0, max=86400), default=None,
+              help="After-call work per answered call (s) when the log has no wrap-up column (not estimated).")
+@click.option("--redial-window-min", type=click.FloatRange(min=0, min_open=True, max=1440), default=60.0,
+              show_default=True, help="A call within this many minutes of opening time after an unanswered call "
+                                      "of the same caller is a redial.")
+@click.option("--repeat-window-days", type=click.FloatRange(min=0, min_open=True, max=90), default=14.0,
+              show_default=True, help="A call within this many days after an answered call of the same caller is a "
+                                      "repeat call.")
+@click.option("--repeat-probability", type=click.FloatRange(min=0, min_open=True, max=1), default=1.0,
+              show_default=True, help="The fixed factor of (1 - resolved) x repeat.probability (only the product is "
+                                      "in a log); resolved is fitted given it.")
+@click.option("--staffing", "staffing_file", type=click.Path(dir_okay=False),
+              help="Agents on the phones per interval (calllog.agents_per_interval's format); else agent ids of the log.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False),
+              help="Also write the fit report (HTML, self-contained): Q-Q plots, Kaplan-Meier, profiles, volumes.")
+@click.option("--skip-bad-rows", is_flag=True, help="Skip rows with bad values (counted in the output) instead of failing.")
+@handles_bad_input
+def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redial_window_min, repeat_window_days,
+        repeat_probability, staffing_file, report_file, skip_bad_rows) -> None:
+    """Estimate a scenario from a call LOG (CSV or Parquet): volume, profile, handle times, patience,
+    redials, repeat calls and agents; write it to --out."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        _fail([f"--tz: unknown time zone {tz!r} (an IANA name such as Europe/Tallinn)"])
+    smooth = _smooth(smooth)
+    columns = read_mapping(mapping_file) if mapping_file else None
+    check_out_file(out_file, "--out")
+    if report_file:
+        if not report_file.lower().endswith((".html", ".htm")):
+            _fail([f"--report {report_file}: the file name must end in .html"])
+        check_out_file(report_file, "--report")
+
+    from . import calibrate, calllog
+    from .output import write_text
+    from .scenario import scenario_from_dict
+
+    try:
+        log = calllog.read_log(log_file, columns=columns, tz=tz, skip_bad_rows=skip_bad_rows)
+    except calllog.LogError as exc:
+        _fail(list(exc.problems))
+    agents, agents_source = None, None
+    frame = log.frame
+    if staffing_file or ("agent_id" in frame and frame["agent_id"].notna().any()):
+        try:
+            agents = calllog.agents_per_interval(log, int(interval_min), staffing_file=staffing_file)
+        except calllog.LogError as exc:
+            _fail(list(exc.problems))
+        agents_source = agents.attrs.get("source") or (f"the staffing file {staffing_file}" if staffing_file
+                                                       else "the distinct agent ids per interval (an undercount: "
+                                                            "idle agents take no calls)")
+    options = calibrate.FitOptions(tz=tz, interval_min=int(interval_min), smooth=smooth, acw_s=acw_s,
+                                   redial_window_min=redial_window_min, repeat_window_days=repeat_window_days,
+                                   repeat_probability=repeat_probability)
+    name = click.format_filename(log_file).rsplit("/", 1)[-1]
+    try:
+        result = calibrate.fit_log(frame, options, agents=agents, agents_source=agents_source, source=name)
+    except calibrate.FitError as exc:
+        _fail(exc.problems)
+    skipped = getattr(log, "skipped", None)
+    if skipped is not None and len(skipped):
+        result.header.append(f"{len(skipped):,} bad rows of {name} were skipped (--skip-bad-rows).")
+    text = calibrate.to_toml(result)
+    import tomllib
+
+    scenario_from_dict(tomllib.loads(text), out_file)  # the file written is a valid scenario
+    html = None
+    if report_file:
+        from .report.fit import build_fit_report
+
+        html = build_fit_report(result, name)
+    write_text(out_file, text)
+    if html is not None:
+        write_text(report_file, html)
+    for line in calibrate.fit_summary(result):
+        click.echo(line)
+    if skipped is not None and len(skipped):
+        click.echo(f"skipped {len(skipped):,} bad rows (--skip-bad-rows)")
+    click.echo(f"Scenario written to {out_file}" + (f", report to {report_file}" if report_file else ""))
