@@ -750,6 +750,10 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
     from .calendar import calendar_checks
 
     out += calendar_checks(s)
+    if s.activities is not None:
+        from .activities import activities_checks
+
+        out += activities_checks(s)
     out += _window_and_size_checks(s)
     if s.workforce is not None:
         from .workforce import workforce_checks

@@ -579,8 +579,12 @@ def _units(r, tl: Timeline, scope: str, measured: np.ndarray) -> list[_Unit]:
 def shrinkage_table(s: Scenario, tl: Timeline, agents: np.ndarray) -> pd.DataFrame:
     """Agents on the phones -> agents at work (in-shift shrinkage) -> paid agents (absence), per interval."""
     weekdays = [WEEKDAYS[tl.dates[d].weekday()] for d in tl.iv_day]
-    in_shift = np.array([s.shrinkage.shares(w)[0] for w in weekdays])
-    absence = np.array([s.shrinkage.shares(w)[1] for w in weekdays])
+    from .activities import activity_share, shrinkage_shares
+
+    share = activity_share(s) if s.activities is not None else None  # [activities] replace typed shares
+    per_day = {w: shrinkage_shares(s, w, share) for w in set(weekdays)}
+    in_shift = np.array([per_day[w][0] for w in weekdays])
+    absence = np.array([per_day[w][1] for w in weekdays])
     at_work = agents / (1 - in_shift)
     paid = at_work / (1 - absence)
     return pd.DataFrame(

@@ -376,6 +376,7 @@ def fte_agent_intervals(s: Scenario, tl, k: float, mask: np.ndarray | None = Non
     become hours on the phones through that weekday's shrinkage, rounded to whole
     agent-intervals. ``mask`` (per open interval): spread over those intervals only (``--hours``).
     """
+    from .activities import activity_share, shrinkage_shares
     from .staffing import working_time_norm_h
 
     mask = np.ones(len(tl.iv_day), dtype=bool) if mask is None else mask
@@ -385,8 +386,9 @@ def fte_agent_intervals(s: Scenario, tl, k: float, mask: np.ndarray | None = Non
         return {}
     paid_per_interval_h = k * working_time_norm_h(s) / n_measured
     out = {}
+    share = activity_share(s) if s.activities is not None else None
     for d in np.unique(tl.iv_day):
-        in_shift, absence = s.shrinkage.shares(WEEKDAYS[tl.dates[d].weekday()])
+        in_shift, absence = shrinkage_shares(s, WEEKDAYS[tl.dates[d].weekday()], share)  # [activities] included
         n = int(((tl.iv_day == d) & mask).sum())
         phone_h = paid_per_interval_h * n * (1 - in_shift) * (1 - absence)
         out[int(d)] = int(round(phone_h / (tl.interval_s / 3600)))

@@ -331,6 +331,13 @@ def staffing_text(st) -> str:
         f"{heads} heads "
         f"at {f['fte_per_head']:g} FTE per person",
     ]
+    from ..activities import activities_text
+    from ..costs import money_text
+
+    money = money_text(s, f["fte"], f["heads"])
+    lines += [money] if money else []
+    acts = activities_text(s)
+    lines += ["", *acts] if acts else []
     if st.shift_plan is not None:
         lines += ["", "Shift plan (people per shift and start, measured days):"]
         sp = st.shift_plan
