@@ -452,3 +452,128 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
 def _bad_of(problems, column: str) -> np.ndarray:
     masks = [m for c, m, _ in problems if c == column]
     return np.logical_or.reduce(masks) if masks else np.zeros(0, bool)
+
+
+# --------------------------------------------------------------------------- agents per interval
+def _local_slots(ts: pd.Series, interval_min: int) -> tuple[np.ndarray, np.ndarray]:
+    """(local date as datetime64[D], clock slot of the day) of tz-aware times."""
+    local = ts.dt.tz_localize(None).to_numpy().astype("datetime64[ms]")
+    day = local.astype("datetime64[D]")
+    sec = (local - day.astype("datetime64[ms]")) // np.timedelta64(1, "s")
+    return day, (sec // (interval_min * 60)).astype(np.int64)
+
+
+def read_staffing(path: str | Path, interval_min: int) -> pd.DataFrame:
+    """A staffing file: CSV with columns date (YYYY-MM-DD), interval (HH:MM, the local start of
+    the interval) and agents (on the phones, >= 0). Returns (date, slot, agents)."""
+    p = Path(path)
+    src = p.name
+    if not p.is_file():
+        raise LogError([f"{src}: file not found"])
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        raise LogError([f"{src}: not readable as CSV (date,interval,agents)"]) from None
+    missing = [c for c in ("date", "interval", "agents") if c not in df.columns]
+    if missing:
+        raise LogError([f"{src}: column {c!r} missing (a staffing file has date,interval,agents)" for c in missing])
+    if df.empty:
+        raise LogError([f"{src}: no rows"])
+    date = pd.to_datetime(df["date"].str.strip(), format="%Y-%m-%d", errors="coerce")
+    hm = df["interval"].str.strip().str.extract(r"^(\d{1,2}):(\d{2})$").astype(float)
+    minutes = hm[0] * 60 + hm[1]
+    agents = pd.to_numeric(df["agents"].str.strip(), errors="coerce")
+    problems = []
+    for mask, col, what in (
+        (date.isna().to_numpy(bool), "date", "not a date (YYYY-MM-DD)"),
+        ((minutes.isna() | (minutes >= 1440) | (minutes % interval_min != 0)).to_numpy(bool), "interval",
+         f"not the HH:MM start of a {interval_min}-minute interval"),
+        ((agents.isna() | (agents < 0)).to_numpy(bool), "agents", "not a number >= 0"),
+    ):
+        if mask.any():
+            problems.append(_rows(src, mask, col, what))
+    key = pd.Series(list(zip(df["date"], df["interval"])))
+    dup = key.duplicated(keep=False).to_numpy(bool)
+    if dup.any():
+        problems.append(_rows(src, dup, "date,interval", "the same interval on more than one row"))
+    if problems:
+        raise LogError(problems)
+    return pd.DataFrame({"date": date.to_numpy().astype("datetime64[D]"),
+                         "slot": (minutes // interval_min).astype(np.int64).to_numpy(),
+                         "agents": agents.to_numpy(float)})
+
+
+def agents_per_interval(log: CallLog, interval_min: int, staffing_file: str | Path | None = None) -> pd.DataFrame | None:
+    """Agents on the phones per (local date, interval): from ``staffing_file`` when given, else
+    the distinct agent ids busy with a call (answer to end + wrap-up) in the interval, when the
+    log has agent ids; None when neither. Distinct ids UNDERCOUNT: an idle agent takes no call
+    and is not seen. Columns: date, slot (clock interval of the day), interval_start (HH:MM),
+    agents; ``.attrs["source"]`` says which was used."""
+    if staffing_file is not None:
+        out = read_staffing(staffing_file, interval_min)
+        out.attrs["source"] = f"staffing file {Path(staffing_file).name}"
+    else:
+        f = log.frame
+        if "agent_id" not in f:
+            return None
+        ok = f["answer"].notna() & f["agent_id"].notna()
+        f = f[ok]
+        if f.empty:
+            return None
+        wrap = pd.to_timedelta(f["wrap_up_s"].fillna(0.0).to_numpy(), unit="s")
+        d0, s0 = _local_slots(f["answer"], interval_min)
+        d1, s1 = _local_slots(f["end"] + wrap, interval_min)
+        per_day = 1440 // interval_min
+        a = d0.astype(np.int64) * per_day + s0
+        b = np.maximum(d1.astype(np.int64) * per_day + s1, a)
+        span = (b - a + 1).astype(np.int64)
+        first = np.repeat(a, span)
+        step = np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span)
+        cell = first + step
+        agent = np.repeat(pd.factorize(f["agent_id"])[0], span)
+        pairs = pd.DataFrame({"cell": cell, "agent": agent}).drop_duplicates()
+        counts = pairs.groupby("cell").size()
+        day, slot = np.divmod(counts.index.to_numpy(), per_day)
+        out = pd.DataFrame({"date": day.astype("datetime64[D]"), "slot": slot, "agents": counts.to_numpy(float)})
+        out.attrs["source"] = "distinct agent ids per interval (undercounts: idle agents take no calls)"
+    m = out["slot"] * interval_min
+    out["interval_start"] = [f"{h:02d}:{mm:02d}" for h, mm in zip(m // 60, m % 60)]
+    out["date"] = pd.to_datetime(out["date"]).dt.date
+    return out[["date", "slot", "interval_start", "agents"]]
+
+
+# --------------------------------------------------------------------------- commands that read logs
+def private_errors(f):
+    """For commands that read a call log: LogError -> one line per problem, exit 2; any other
+    unexpected exception -> its type and where it happened (file, line, function, source line),
+    exit 1, but never its message or the values in play: those could quote a row of the log
+    (a caller id). Apply inside cli.handles_bad_input."""
+    import functools
+    import sys
+    import traceback
+
+    import click
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except LogError as exc:
+            for p in exc.problems:
+                click.echo(f"error: {p}", err=True)
+            sys.exit(2)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported without its message (privacy)
+            from .scenario import ScenarioError
+
+            if isinstance(exc, ScenarioError):
+                raise
+            frames = traceback.extract_tb(exc.__traceback__)
+            click.echo(f"internal error: {exc.__class__.__name__} (message withheld: it could quote the call log)",
+                       err=True)
+            for fr in frames[-6:]:
+                click.echo(f"  {Path(fr.filename).name}:{fr.lineno} in {fr.name}: {(fr.line or '').strip()}", err=True)
+            sys.exit(1)
+
+    return wrapper
