@@ -178,7 +178,8 @@ def backtest(data: dict, log, replications: int | None = None, seed: int | None 
                 lo, hi = np.nanquantile(v, BAND[0], axis=0), np.nanquantile(v, BAND[1], axis=0)
                 mean = np.nanmean(v, axis=0)
             ok = ~np.isnan(a) & ~np.isnan(lo) & ~np.isnan(hi)
-            inside = ok & (a >= lo - 1e-12) & (a <= hi + 1e-12)
+            tol = 1e-3 if k == "asa_s" else 1e-9  # a log's times are to the millisecond
+            inside = ok & (a >= lo - tol) & (a <= hi + tol)
             out[f"{k}_actual"], out[f"{k}_sim_mean"] = a, mean
             out[f"{k}_band_low"], out[f"{k}_band_high"] = lo, hi
             out[f"{k}_inside"] = np.where(ok, inside, np.nan)
