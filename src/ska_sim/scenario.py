@@ -22,7 +22,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from .distributions import FAMILIES, Duration
 from .limits import (  # noqa: F401  (re-exported: the documented limits)
@@ -558,6 +558,86 @@ class Workforce(_Model):
     hires: list[Hire] = []
 
 
+class RosterLeave(_Model):
+    """Planned leave of a roster line: ``people`` of the line (default: all) away in ``week``."""
+
+    week: int = Field(ge=1)  # week of the roster horizon, 1 = the week starting calendar.start
+    people: int | None = Field(None, ge=1)
+
+
+class RosterLine(_Model):
+    """A line of identical people in [roster] (README, "Weekly rosters")."""
+
+    name: str = Field(min_length=1)
+    count: int = Field(1, ge=1, le=2000)
+    shifts: list[str] | None = None  # shift names of the shifts file this line may work (default: all)
+    max_days_per_week: int = Field(5, ge=0, le=7)  # "5 on / 2 off": at most 5 days in each week of the horizon
+    min_days_per_week: int = Field(0, ge=0, le=7)  # at least (a contract's days; fewer in leave weeks, holidays)
+    max_consecutive_days: int = Field(5, ge=1, le=31)
+    weekends_off: bool = True  # fixed weekends off (Saturday and Sunday)
+    leave: list[RosterLeave] = []
+
+    @model_validator(mode="after")
+    def _days(self) -> RosterLine:
+        if self.min_days_per_week > self.max_days_per_week:
+            raise ValueError(f"min_days_per_week ({self.min_days_per_week}) is above max_days_per_week "
+                             f"({self.max_days_per_week})")
+        return self
+
+
+class Roster(_Model):
+    """[roster]: weekly rosters of people (roster.py). The rest rules of the Employment Contracts
+    Act are fixed, not keys: 11 h daily rest, 48 h weekly rest, a 30-min break over 6 h of work."""
+
+    shifts: str | None = None  # shifts file (shifts.py's format), relative to the scenario file
+    weeks: int = Field(1, ge=1, le=6)  # horizon from calendar.start: 1 = a week, 4 or 5 = a month
+    people: list[RosterLine] = []
+    leave: dict[str, list[int]] = {}  # person name (e.g. "full_time-03") -> weeks of planned leave
+    absence_probability: float = Field(0.0, ge=0.0, lt=1.0)  # a rostered person is absent on a worked day
+    file: str | None = None  # a saved roster.csv (relative to the scenario) that `run` simulates
+    _plan: Any = PrivateAttr(None)  # the roster to simulate (roster.RosterPlan), from `file` or `staff --roster`
+    _base_dir: str = PrivateAttr(".")  # the scenario file's folder: `file` and `shifts` are relative to it
+
+    def person_names(self) -> list[str]:
+        return [n for line in self.people for n in line_people(line)]
+
+
+def line_people(line: RosterLine) -> list[str]:
+    """The people of a roster line: its name, or name-01, name-02, ... when count > 1."""
+    return [line.name] if line.count == 1 else [f"{line.name}-{i:02d}" for i in range(1, line.count + 1)]
+
+
+def _roster_checks(s: Scenario) -> list[tuple[str, str]]:
+    r = s.roster
+    out: list[tuple[str, str]] = []
+    if r is None:
+        return out
+    if s.groups:
+        out.append(("roster", "rosters of [[groups]] are not supported yet: give the roster to a single pool"))
+    if not r.people and r.file is None:
+        out.append(("roster", "needs [[roster.people]] lines (or roster.file, a saved roster to simulate)"))
+    names = [line.name for line in r.people]
+    for n in sorted({n for n in names if names.count(n) > 1}):
+        out.append(("roster.people", f"name {n!r} is used more than once"))
+    for i, line in enumerate(r.people):
+        for j, lv in enumerate(line.leave):
+            if lv.week > r.weeks:
+                out.append((f"roster.people[{i}].leave[{j}].week", f"week {lv.week} is after the horizon "
+                                                                  f"(roster.weeks = {r.weeks})"))
+            if lv.people is not None and lv.people > line.count:
+                out.append((f"roster.people[{i}].leave[{j}].people", f"{lv.people} people but the line has "
+                                                                    f"count = {line.count}"))
+    known = set(r.person_names())
+    for person, weeks in r.leave.items():
+        if person not in known:
+            out.append((f"roster.leave.{person}", f"unknown person {person!r} (people are named after their line: "
+                                                   "name, or name-01, name-02, ... when count > 1)"))
+        for w in weeks:
+            if not 1 <= w <= r.weeks:
+                out.append((f"roster.leave.{person}", f"week {w} is outside the horizon 1..{r.weeks}"))
+    return out
+
+
 class Simulation(_Model):
     replications: int = Field(20, ge=1, le=MAX_REPLICATIONS)
     seed: int = Field(2026, ge=0)
@@ -586,6 +666,7 @@ class Scenario(_Model):
     activities: Activities | None = None  # [activities]: off-phone activities from rules (activities.py)
     costs: Costs | None = None  # [costs]: euros per paid hour
     workforce: Workforce | None = None  # [workforce]: heads, hires, training, ramp-up (workforce.py)
+    roster: Roster | None = None  # [roster]: weekly rosters of people (roster.py)
 
     def group_order(self, call_type: str) -> list[Group]:
         """The groups a call type's calls may go to, in routing order (file order by default)."""
@@ -755,6 +836,7 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
 
         out += activities_checks(s)
     out += _window_and_size_checks(s)
+    out += _roster_checks(s)
     if s.workforce is not None:
         from .workforce import workforce_checks
 
@@ -1073,7 +1155,13 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     Raises :class:`ScenarioError` with every problem found.
     """
     data = read_toml(path)
-    return scenario_from_dict(data, source=str(path), overrides=overrides)
+    scenario = scenario_from_dict(data, source=str(path), overrides=overrides)
+    if scenario.roster is not None:  # roster.file and roster.shifts are relative to the scenario file
+        from .roster import attach_file
+
+        scenario.roster._base_dir = str(Path(path).parent)
+        scenario = attach_file(scenario, str(path))
+    return scenario
 
 
 def scenario_from_dict(

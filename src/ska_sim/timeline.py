@@ -101,7 +101,7 @@ def build_timeline(s: Scenario) -> Timeline:
             group_agents.append(per)
     iv_day = np.asarray(days, dtype=np.int64)
     iv_slot = np.asarray(slots, dtype=np.int64)
-    return Timeline(
+    tl = Timeline(
         interval_s=iv,
         dates=dates,
         measured=np.arange(n_days) >= cal.warmup_days,
@@ -114,6 +114,11 @@ def build_timeline(s: Scenario) -> Timeline:
         iv_agents=np.asarray(agents, dtype=np.int64),
         iv_group_agents=np.asarray(group_agents, dtype=np.int64).reshape(len(agents), len(s.groups)) if s.groups else None,
     )
+    if s.roster is not None and s.roster._plan is not None:  # a roster's people set the agents of its days
+        from .roster import roster_timeline
+
+        tl = roster_timeline(s, tl)
+    return tl
 
 
 class OpeningHours:

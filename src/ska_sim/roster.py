@@ -1,0 +1,850 @@
+"""Weekly rosters: which person works which shift on which day, their breaks and off-phone
+activities, the rest rules of the Employment Contracts Act, and absence draws.
+
+The roster is an integer program (``scipy.optimize.milp``, HiGHS) over a horizon of
+``roster.weeks`` weeks from ``calendar.start``::
+
+    minimise   sum paid_h[o] * y[p,d,o]  +  BIG * (shortfall)
+    subject to y[p,d,o] in {0, 1}: person p works option o (a shift type and start) on day d
+               z[d,c] >= 0 integer: people on column c (option + unpaid-break position) on day d
+               sum_{c in o} z[d,c] = sum_p y[p,d,o]                    (breaks are a day's choice)
+               sum_c cover[k,c] z[d,c] + short[d,k] >= required[d,k]   (every open interval)
+               per person: one shift a day; days per week within [min, max]; at most N
+               consecutive days; fixed weekends off; leave weeks off; 11 h rest between
+               shifts; two consecutive days off in every week (48 h of weekly rest)
+               per day: worked hours >= required hours + the activity hours of those at work
+
+People of a line are identical except for their leave. A breaks' position is a count per
+day (any of that day's identical shifts may take it), so breaks cost no per-person variables.
+The weekly rest is enforced as two consecutive calendar days off inside each week of the
+horizon (a sufficient condition: shifts do not cross midnight, so two free days are at least
+48 h); :func:`rest_violations` checks the exact rules on any roster, solved or read from a file.
+
+Off-phone activities (activities.py's ``activity_needs``) are placed after the solve, block by
+block, where the requirement has the most slack (intervals outside opening hours first), as
+the integer program reserved the hours for them day by day. Shortfall is penalised, not
+forbidden: a roster whose people cannot cover the requirement is still shown, with its short
+intervals, and simulated.
+
+Simulation: per open interval, on-phone agents = floor(sum over people at work of the share of
+the interval they work, less breaks and activities, x (1 - the in-shift shrinkage not placed
+by the roster)). Each replication draws, from the engine's "absence" stream, whether each
+rostered person-day is lost to absence (``roster.absence_probability``); dates outside the
+roster keep the scenario's [staffing].
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .scenario import (
+    SHRINKAGE_IN_SHIFT,
+    WEEKDAYS,
+    Problem,
+    Scenario,
+    ScenarioError,
+    _clock,
+    _parse_clock,
+    line_people,
+)
+from .timeline import DAY_S, Timeline
+
+DAILY_REST_H = 11.0  # Employment Contracts Act §51: 11 consecutive hours of rest in every 24 h
+WEEKLY_REST_H = 48.0  # §52: 48 consecutive hours of rest in every 7 days
+BREAK_AFTER_H = 6.0  # §47: a break when the working time is longer than 6 h ...
+BREAK_MIN = 30.0  # ... of at least 30 minutes
+SHORT_PENALTY = 100.0  # paid hours one agent-interval of shortfall costs in the objective
+WEEKS_PER_MONTH = 52 / 12
+ACTIVITY_STEP_S = 15 * 60  # activity blocks start on the quarter hour
+
+
+# --------------------------------------------------------------------------- the roster
+@dataclass
+class RosterDay:
+    """One person on one date of the horizon."""
+
+    person: str
+    line: str
+    date: dt.date
+    status: str = "off"  # "work", "off" or "leave"
+    shift: str = ""
+    start_s: int = 0  # seconds since the date's midnight
+    end_s: int = 0
+    break_s: int | None = None  # unpaid break start
+    break_min: float = 0.0
+    paid_h: float = 0.0
+    activities: list[tuple[str, int, int]] = field(default_factory=list)  # (name, start_s, end_s)
+
+    @property
+    def work_h(self) -> float:
+        return (self.end_s - self.start_s) / 3600 - self.break_min / 60
+
+
+@dataclass
+class RosterPlan:
+    dates: list[dt.date]
+    people: list[str]
+    lines: dict[str, str]  # person -> line
+    days: list[RosterDay]  # people x dates, person-major
+    info: dict = field(default_factory=dict)  # solver: variables, time, status, gap, unplaced activities
+
+    def day(self, person: str, date: dt.date) -> RosterDay:
+        return self._index()[(person, date)]
+
+    def _index(self) -> dict:
+        if getattr(self, "_by", None) is None or len(self._by) != len(self.days):
+            self._by = {(d.person, d.date): d for d in self.days}
+        return self._by
+
+    def worked(self) -> list[RosterDay]:
+        return [d for d in self.days if d.status == "work"]
+
+
+# --------------------------------------------------------------------------- scenario helpers
+def attach(s: Scenario, plan: RosterPlan | None) -> Scenario:
+    """The scenario with ``plan`` as its roster (None: no roster plan, [staffing] as given)."""
+    r = s.roster.model_copy()
+    r._plan = plan
+    return s.model_copy(update={"roster": r})
+
+
+def detach(s: Scenario) -> Scenario:
+    return s if s.roster is None or s.roster._plan is None else attach(s, None)
+
+
+def resolve(s: Scenario, name: str) -> Path:
+    """A path of [roster] (file, shifts), relative to the scenario file's folder."""
+    p = Path(name)
+    return p if p.is_absolute() else Path(s.roster._base_dir) / p
+
+
+def attach_file(s: Scenario, source: str = "") -> Scenario:
+    """``roster.file``: read the saved roster and attach it (the rest rules are checked)."""
+    if s.roster is None or not s.roster.file:
+        return s
+    path = resolve(s, s.roster.file)
+    plan = read_roster_csv(path)
+    problems = [Problem(str(path), "", v) for v in rest_violations(plan)]
+    if problems:
+        raise ScenarioError(problems)
+    return attach(s, plan)
+
+
+def _share(s: Scenario, weekday: str, names) -> float:
+    own = s.shrinkage.weekday.get(weekday)
+    total = 0.0
+    for n in names:
+        v = getattr(own, n) if own is not None else None
+        if v is None:
+            v = getattr(s.shrinkage, n)
+        total += v or 0.0
+    return total
+
+
+def residual_share(s: Scenario, weekday: str, placed_activities: bool) -> float:
+    """In-shift shrinkage the roster does not place itself: every typed in-shift share, or,
+    when [activities] blocks are placed, only breaks and other (never both)."""
+    return _share(s, weekday, ("breaks", "other") if placed_activities else SHRINKAGE_IN_SHIFT)
+
+
+def activity_list(s: Scenario) -> list:
+    """activities.py's needs ([] without [activities] or before activities.py exists)."""
+    try:
+        from .activities import activity_needs
+    except ImportError:  # pragma: no cover - activities.py is another helper's
+        return []
+    return [a for a in activity_needs(s) if a.hours_per_advisor_month > 0]
+
+
+# --------------------------------------------------------------------------- rest rules
+def check_shifts(shifts, s: Scenario) -> list[Problem]:
+    """Shift types a roster line may use that break a rest rule, and lines that name unknown
+    shifts or whose pattern leaves no weekly rest."""
+    problems = []
+    src = shifts.source
+    used = set()
+    names = [st.name for st in shifts.shifts]
+    for i, line in enumerate(s.roster.people):
+        if line.shifts is not None:
+            unknown = [n for n in line.shifts if n not in names]
+            if unknown:
+                problems.append(Problem("[roster]", f"roster.people[{i}].shifts", f"unknown shift(s) {', '.join(unknown)} "
+                                        f"(shifts in {src}: {', '.join(names)})"))
+            used |= set(line.shifts)
+        else:
+            used |= set(names)
+        if line.min_days_per_week >= 6:
+            problems.append(Problem("[roster]", f"roster.people[{i}].min_days_per_week",
+                                    f"{line.name}: {line.min_days_per_week} days a week leave no 48 h weekly rest "
+                                    "(two consecutive days off in every week; Employment Contracts Act §52)"))
+    for st in shifts.shifts:
+        if st.name not in used:
+            continue
+        work = st.paid_h
+        brk = st.unpaid_break.length_min if st.unpaid_break else 0.0
+        if st.length_h > 24 - DAILY_REST_H:
+            problems.append(Problem(src, f"shifts.{st.name}.length_h", f"a {st.length_h:g} h shift leaves less than "
+                                    f"{DAILY_REST_H:g} h of rest in 24 h (Employment Contracts Act §51)"))
+        if work > BREAK_AFTER_H + 1e-9 and brk < BREAK_MIN:
+            what = f"a {brk:g}-min break" if brk else "no break"
+            problems.append(Problem(src, f"shifts.{st.name}.unpaid_break", f"{work:g} h of work with {what}: a break "
+                                    f"of at least {BREAK_MIN:g} min is due after {BREAK_AFTER_H:g} h "
+                                    "(Employment Contracts Act §47)"))
+        for start in st.starts:
+            if _parse_clock(start) + st.length_h * 3600 > DAY_S:
+                problems.append(Problem(src, f"shifts.{st.name}.starts", f"{start} + {st.length_h:g} h crosses "
+                                        "midnight: rosters of night shifts are not supported"))
+                break
+    return problems
+
+
+def rest_violations(plan: RosterPlan) -> list[str]:
+    """Every person's breaches of the rest rules (exact, from the shift times), one line each."""
+    out = []
+    weeks = [plan.dates[i:i + 7] for i in range(0, len(plan.dates), 7)]
+    origin = plan.dates[0] if plan.dates else dt.date.today()
+    for person in plan.people:
+        mine = sorted((d for d in plan.days if d.person == person and d.status == "work"), key=lambda d: d.date)
+        spans = []
+        for d in mine:
+            off = (d.date - origin).days * DAY_S
+            spans.append((off + d.start_s, off + d.end_s, d))
+            if d.work_h > BREAK_AFTER_H + 1e-9 and d.break_min < BREAK_MIN:
+                what = f"a {d.break_min:g}-min break" if d.break_min else "no break"
+                out.append(f"{person} on {d.date}: {d.work_h:g} h of work with {what}: a break of at least "
+                           f"{BREAK_MIN:g} min is due after {BREAK_AFTER_H:g} h (Employment Contracts Act §47)")
+            if (d.end_s - d.start_s) / 3600 > 24 - DAILY_REST_H:
+                out.append(f"{person} on {d.date}: a {(d.end_s - d.start_s) / 3600:g} h shift leaves less than "
+                           f"{DAILY_REST_H:g} h of rest in 24 h (Employment Contracts Act §51)")
+        for (_, e1, d1), (s2, _, d2) in zip(spans, spans[1:]):
+            gap = (s2 - e1) / 3600
+            if gap < DAILY_REST_H - 1e-9:
+                out.append(f"{person}: {gap:g} h of rest between {d1.date} {_clock(d1.end_s)} and {d2.date} "
+                           f"{_clock(d2.start_s)}: at least {DAILY_REST_H:g} h in every 24 h (Employment Contracts "
+                           "Act §51)")
+        for week in weeks:
+            if len(week) < 7:
+                continue  # a part week at the end of a horizon is not a 7-day period
+            lo = (week[0] - origin).days * DAY_S
+            hi = lo + 7 * DAY_S
+            edges = [lo] + [t for a, b, _ in spans if b > lo and a < hi for t in (max(a, lo), min(b, hi))] + [hi]
+            longest = max(edges[i + 1] - edges[i] for i in range(0, len(edges) - 1, 2)) / 3600
+            if longest < WEEKLY_REST_H - 1e-9:
+                out.append(f"{person}: the 7 days from {week[0]} have at most {longest:g} h of consecutive rest: at "
+                           f"least {WEEKLY_REST_H:g} h in every 7 days (Employment Contracts Act §52)")
+    return out
+
+
+# --------------------------------------------------------------------------- the integer program
+@dataclass(frozen=True)
+class _Option:
+    shift: int
+    start_s: int
+    end_s: int
+    paid_h: float
+    cols: tuple[int, ...]  # indices into the day's columns
+
+
+def horizon_dates(s: Scenario, weeks: int) -> list[dt.date]:
+    return [s.calendar.start + dt.timedelta(days=i) for i in range(7 * weeks)]
+
+
+def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray, weeks: int,
+                 needs: list | None = None, time_limit_s: float = 120.0) -> RosterPlan:
+    """The least-paid-hours roster of [roster]'s people covering ``required_at_work`` (per open
+    interval of ``tl``) on the horizon's dates. Raises ScenarioError when a rule cannot be met."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix
+
+    from .shifts import columns_for, coverage
+
+    r = s.roster
+    problems = check_shifts(shifts, s)
+    if problems:
+        raise ScenarioError(problems)
+    needs = needs or []
+    week_h = sum(a.hours_per_advisor_month for a in needs) / WEEKS_PER_MONTH
+    dates = horizon_dates(s, weeks)
+    H = len(dates)
+    day_of = {date: i for i, date in enumerate(tl.dates)}
+    iv_s = tl.interval_s
+    h = iv_s / 3600
+    names = [st.name for st in shifts.shifts]
+    # people, their line and leave
+    people, line_of, leave = [], [], []
+    for li, line in enumerate(r.people):
+        taken: dict[int, int] = {}
+        for k, person in enumerate(line_people(line)):
+            weeks_off = set(r.leave.get(person, []))
+            for lv in line.leave:
+                n = lv.people if lv.people is not None else line.count
+                if taken.get(lv.week, 0) < n and lv.week not in weeks_off:
+                    weeks_off.add(lv.week)
+                    taken[lv.week] = taken.get(lv.week, 0) + 1
+            people.append(person)
+            line_of.append(li)
+            leave.append(weeks_off)
+    P = len(people)
+    # per horizon day: open intervals, columns, options
+    day_ivs, day_cols, day_cov, day_opts = [], [], [], []
+    for date in dates:
+        d = day_of.get(date)
+        idx = np.flatnonzero(tl.iv_day == d) if d is not None else np.zeros(0, int)
+        day_ivs.append(idx)
+        if not len(idx):
+            day_cols.append([]), day_cov.append(np.zeros((0, 0))), day_opts.append([])
+            continue
+        cols = columns_for(shifts, WEEKDAYS[date.weekday()])
+        cov = coverage(cols, shifts, tl.iv_slot[idx] * iv_s, iv_s)
+        opts: dict[tuple[int, int], list[int]] = {}
+        for j, c in enumerate(cols):
+            opts.setdefault((c.shift, c.start_s), []).append(j)
+        day_cols.append(cols)
+        day_cov.append(cov)
+        day_opts.append([_Option(i, s0, int(s0 + shifts.shifts[i].length_h * 3600), shifts.shifts[i].paid_h, tuple(js))
+                         for (i, s0), js in opts.items()])
+    allowed = []
+    for line in r.people:
+        allowed.append(set(range(len(names))) if line.shifts is None else {names.index(n) for n in line.shifts})
+
+    # variables
+    cost, integ, ub = [], [], []
+
+    def var(c: float, integer: bool, upper: float) -> int:
+        cost.append(c), integ.append(1 if integer else 0), ub.append(upper)
+        return len(cost) - 1
+
+    y: dict[tuple[int, int, int], int] = {}
+    for p in range(P):
+        line = r.people[line_of[p]]
+        for di, date in enumerate(dates):
+            if (di // 7 + 1) in leave[p] or (line.weekends_off and date.weekday() >= 5):
+                continue
+            for oi, o in enumerate(day_opts[di]):
+                if o.shift in allowed[line_of[p]]:
+                    y[p, di, oi] = var(o.paid_h, True, 1)
+    z = {(di, j): var(0.0, True, np.inf) for di in range(H) for j in range(len(day_cols[di]))}
+    short = {(di, k): var(SHORT_PENALTY, False, np.inf) for di in range(H) for k in range(len(day_ivs[di]))}
+    a_short = {di: var(SHORT_PENALTY, False, np.inf) for di in range(H) if week_h > 0 and len(day_ivs[di])}
+    rest = {(p, t): var(0.0, True, 1) for p in range(P) for t in range(H - 1) if t // 7 == (t + 1) // 7}
+    n_var = len(cost)
+
+    rows, cols_, vals, lo, hi = [], [], [], [], []
+
+    def row(entries, lb: float, ubound: float) -> None:
+        i = len(lo)
+        for c, v in entries:
+            rows.append(i), cols_.append(c), vals.append(v)
+        lo.append(lb), hi.append(ubound)
+
+    by_pd: dict[tuple[int, int], list[int]] = {}
+    by_do: dict[tuple[int, int], list[int]] = {}
+    for (p, di, oi), v in y.items():
+        by_pd.setdefault((p, di), []).append(v)
+        by_do.setdefault((di, oi), []).append(v)
+    req_day = []
+    for di in range(H):
+        idx = day_ivs[di]
+        req = required_at_work[idx] if len(idx) else np.zeros(0)
+        req_day.append(req)
+        cov = day_cov[di]
+        for k in range(len(idx)):
+            ent = [(z[di, j], cov[k, j]) for j in range(cov.shape[1]) if cov[k, j] > 0] + [(short[di, k], 1.0)]
+            row(ent, float(req[k]), np.inf)
+        for oi, o in enumerate(day_opts[di]):
+            row([(z[di, j], 1.0) for j in o.cols] + [(v, -1.0) for v in by_do.get((di, oi), [])], 0.0, 0.0)
+        for si, st in enumerate(shifts.shifts):
+            js = [j for o in day_opts[di] if o.shift == si for j in o.cols]
+            if js and st.max_per_day is not None:
+                row([(z[di, j], 1.0) for j in js], 0.0, float(st.max_per_day))
+        if di in a_short:  # worked hours >= required hours + activity hours of those at work
+            ent = [(z[di, j], day_cols[di][j].paid_h) for j in range(len(day_cols[di]))] + [(a_short[di], 1.0)]
+            for (p, dd, oi), v in y.items():
+                if dd == di:
+                    ent.append((v, -week_h / max(1, r.people[line_of[p]].max_days_per_week)))
+            row(ent, float(req.sum() * h), np.inf)
+    for p in range(P):
+        line = r.people[line_of[p]]
+        work = [by_pd.get((p, di), []) for di in range(H)]
+        for di in range(H):
+            if len(work[di]) > 1:
+                row([(v, 1.0) for v in work[di]], 0.0, 1.0)
+        for w in range(weeks):
+            days = range(7 * w, 7 * w + 7)
+            avail = sum(1 for di in days if work[di])
+            ent = [(v, 1.0) for di in days for v in work[di]]
+            lb = 0.0 if (w + 1) in leave[p] else float(min(line.min_days_per_week, avail))
+            if ent:
+                row(ent, lb, float(line.max_days_per_week))
+            pairs = [rest[p, t] for t in range(7 * w, 7 * w + 6)]
+            row([(v, 1.0) for v in pairs], 1.0, np.inf)
+        for t in range(H - 1):
+            if (p, t) in rest:
+                for dd in (t, t + 1):
+                    row([(rest[p, t], 1.0)] + [(v, 1.0) for v in work[dd]], 0.0, 1.0)
+        n = line.max_consecutive_days
+        for t0 in range(0, H - n):
+            ent = [(v, 1.0) for di in range(t0, t0 + n + 1) for v in work[di]]
+            if len({di for di in range(t0, t0 + n + 1) if work[di]}) > n:
+                row(ent, 0.0, float(n))
+        for di in range(H - 1):  # 11 h of rest between the end of one shift and the next day's start
+            for oi, o in enumerate(day_opts[di]):
+                if (p, di, oi) not in y:
+                    continue
+                clash = [y[p, di + 1, oj] for oj, o2 in enumerate(day_opts[di + 1])
+                         if (p, di + 1, oj) in y and DAY_S - o.end_s + o2.start_s < DAILY_REST_H * 3600 - 1e-6]
+                if clash:
+                    row([(y[p, di, oi], 1.0)] + [(v, 1.0) for v in clash], 0.0, 1.0)
+    t0 = time.perf_counter()
+    a = coo_matrix((vals, (rows, cols_)), shape=(len(lo), n_var)).tocsr()
+    res = milp(np.array(cost), constraints=[LinearConstraint(a, np.array(lo), np.array(hi))],
+               integrality=np.array(integ), bounds=Bounds(np.zeros(n_var), np.array(ub, dtype=float)),
+               options={"time_limit": time_limit_s, "mip_rel_gap": 1e-4})
+    solve_s = time.perf_counter() - t0
+    if res.x is None:
+        raise ScenarioError(_infeasible(s, people, line_of, leave, weeks, res.message))
+    x = np.round(res.x).astype(int)
+    plan_days = []
+    for p, person in enumerate(people):
+        for di, date in enumerate(dates):
+            status = "leave" if (di // 7 + 1) in leave[p] else "off"
+            plan_days.append(RosterDay(person, r.people[line_of[p]].name, date, status))
+    index = {(d.person, d.date): d for d in plan_days}
+    for di, date in enumerate(dates):
+        for oi, o in enumerate(day_opts[di]):
+            workers = [people[p] for p in range(P) if (p, di, oi) in y and x[y[p, di, oi]] == 1]
+            slots = [j for j in o.cols for _ in range(x[z[di, j]])]
+            st = shifts.shifts[o.shift]
+            for person, j in zip(workers, slots + [o.cols[0]] * max(0, len(workers) - len(slots))):
+                c = day_cols[di][j]
+                d = index[person, date]
+                d.status, d.shift, d.start_s, d.end_s, d.paid_h = "work", st.name, o.start_s, o.end_s, st.paid_h
+                if c.break_s is not None:
+                    d.break_s, d.break_min = int(c.break_s), float(st.unpaid_break.length_min)
+    short_total = float(sum(res.x[v] for v in short.values()))
+    plan = RosterPlan(dates, people, {people[p]: r.people[line_of[p]].name for p in range(P)}, plan_days,
+                      {"people": P, "days": H, "variables": n_var, "binaries": len(y) + len(rest),
+                       "constraints": len(lo), "solve_s": solve_s, "status": res.message,
+                       "paid_hours": float(sum(d.paid_h for d in plan_days)),
+                       "mip_gap": float(getattr(res, "mip_gap", 0.0) or 0.0),
+                       "shortfall_agent_intervals": short_total})
+    if needs:
+        place_activities(plan, needs, tl, required_at_work, s)
+    return plan
+
+
+def _infeasible(s, people, line_of, leave, weeks, message) -> list[Problem]:
+    """Which person's rules cannot be met together (each person is checked alone)."""
+    out = []
+    seen = set()
+    for p, person in enumerate(people):
+        line = s.roster.people[line_of[p]]
+        key = (line_of[p], frozenset(leave[p]))
+        if key in seen:
+            continue
+        seen.add(key)
+        for w in range(1, weeks + 1):
+            if w in leave[p]:
+                continue
+            days = 5 if line.weekends_off else 7
+            if line.min_days_per_week > min(days, 5):
+                out.append(Problem("[roster]", f"roster.people[{line_of[p]}]",
+                                   f"{person}: min_days_per_week = {line.min_days_per_week} cannot be met in week {w} "
+                                   f"with {'weekends off and ' if line.weekends_off else ''}two consecutive days off "
+                                   "(48 h weekly rest, Employment Contracts Act §52)"))
+                break
+    if not out:
+        out.append(Problem("[roster]", "roster", f"no roster meets every rule ({message}): check min_days_per_week, "
+                                                 "max_consecutive_days and leave against the open days and shifts"))
+    return out
+
+
+# --------------------------------------------------------------------------- activities
+def place_activities(plan: RosterPlan, needs: list, tl: Timeline, required_at_work: np.ndarray, s: Scenario) -> None:
+    """Each person's activity blocks, week by week, where the requirement has the most slack."""
+    iv_s = tl.interval_s
+    day_of = {date: i for i, date in enumerate(tl.dates)}
+    slack: dict[dt.date, tuple[np.ndarray, np.ndarray]] = {}
+    for date in plan.dates:
+        d = day_of.get(date)
+        idx = np.flatnonzero(tl.iv_day == d) if d is not None else np.zeros(0, int)
+        slack[date] = (tl.iv_slot[idx] * iv_s, -np.asarray(required_at_work[idx], dtype=float))
+    for rd in plan.worked():
+        starts, sl = slack[rd.date]
+        sl += _on_phone_shares(rd, starts, iv_s)
+    unplaced = 0
+    by_person: dict[str, list[RosterDay]] = {}
+    for rd in plan.worked():
+        by_person.setdefault(rd.person, []).append(rd)
+    n_weeks = len(plan.dates) // 7
+    for a in needs:
+        per_week = a.hours_per_advisor_month / WEEKS_PER_MONTH * 60 / a.block_min
+        blocks = [math.floor((w + 1) * per_week + 0.5) - math.floor(w * per_week + 0.5) for w in range(n_weeks)]
+        for person, mine in by_person.items():
+            for w in range(n_weeks):
+                week_days = [rd for rd in mine if (rd.date - plan.dates[0]).days // 7 == w]
+                for _ in range(blocks[w]):
+                    if not _place_block(a, week_days, slack, iv_s):
+                        unplaced += 1
+    plan.info["activities_unplaced_blocks"] = unplaced
+
+
+def _busy(rd: RosterDay) -> list[tuple[int, int]]:
+    out = [(b, e) for _, b, e in rd.activities]
+    if rd.break_s is not None:
+        out.append((rd.break_s, int(rd.break_s + rd.break_min * 60)))
+    return out
+
+
+def _place_block(a, week_days: list[RosterDay], slack: dict, iv_s: int) -> bool:
+    length = int(a.block_min * 60)
+    best = None
+    for rd in week_days:
+        starts, sl = slack[rd.date]
+        busy = _busy(rd)
+        for t in range(rd.start_s, rd.end_s - length + 1, ACTIVITY_STEP_S):
+            if any(t < e and b < t + length for b, e in busy):
+                continue
+            share = np.clip(np.minimum(starts + iv_s, t + length) - np.maximum(starts, t), 0, None) / iv_s
+            hit = share > 0
+            score = float((sl[hit] - share[hit]).min()) if hit.any() else math.inf
+            if best is None or score > best[0]:
+                best = (score, rd, t, share)
+    if best is None:
+        return False
+    _, rd, t, share = best
+    rd.activities.append((a.name, t, t + length))
+    rd.activities.sort(key=lambda x: x[1])
+    slack[rd.date][1][:] -= share
+    return True
+
+
+# --------------------------------------------------------------------------- simulation
+def _on_phone_shares(rd: RosterDay, starts: np.ndarray, iv_s: int) -> np.ndarray:
+    """Share of each interval (starting at ``starts``, s since midnight) the person is at work,
+    not on a break and not in an activity."""
+    lo, hi = starts, starts + iv_s
+    work = np.clip(np.minimum(hi, rd.end_s) - np.maximum(lo, rd.start_s), 0, None).astype(float)
+    for b, e in _busy(rd):
+        work -= np.clip(np.minimum(hi, e) - np.maximum(lo, b), 0, None)
+    return work / iv_s
+
+
+@dataclass(frozen=True)
+class RosterModel:
+    """What a replication needs to turn a roster into agents on the phones (picklable)."""
+
+    pd_of: np.ndarray  # per entry: person-day
+    iv_of: np.ndarray  # per entry: open interval
+    share: np.ndarray  # per entry: the share of the interval on the phones
+    p_absent: np.ndarray  # per person-day: probability of absence
+    keep: np.ndarray  # per open interval: 1 - the in-shift shrinkage the roster does not place
+    rostered: np.ndarray  # per open interval: inside the roster's dates
+    base: np.ndarray  # per open interval: agents outside the roster ([staffing])
+
+    def capacity(self, present: np.ndarray) -> np.ndarray:
+        """Agents on the phones per open interval, before rounding down, for present person-days."""
+        w = self.share * present[self.pd_of]
+        return np.bincount(self.iv_of, weights=w, minlength=len(self.keep)) * self.keep
+
+    def agents_given(self, present: np.ndarray) -> np.ndarray:
+        on = np.floor(self.capacity(present) + 1e-9).astype(np.int64)
+        return np.where(self.rostered, on, self.base)
+
+    def agents(self, rng: np.random.Generator) -> np.ndarray:
+        """This replication's agents: each person-day is absent with its probability."""
+        present = rng.random(len(self.p_absent)) >= self.p_absent
+        return self.agents_given(present)
+
+
+def _build_model(s: Scenario, tl: Timeline) -> RosterModel:
+    plan: RosterPlan = s.roster._plan
+    placed = any(rd.activities for rd in plan.days) or bool(activity_list(s))
+    day_of = {date: i for i, date in enumerate(tl.dates)}
+    iv_s = tl.interval_s
+    pd_of, iv_of, share, p_abs = [], [], [], []
+    rostered = np.zeros(len(tl.iv_day), bool)
+    plan_dates = set(plan.dates)
+    for date in plan_dates:
+        d = day_of.get(date)
+        if d is not None:
+            rostered[tl.iv_day == d] = True
+    worked = plan.worked()
+    for n, rd in enumerate(worked):
+        d = day_of.get(rd.date)
+        p_abs.append(s.roster.absence_probability)
+        if d is None:
+            continue
+        idx = np.flatnonzero(tl.iv_day == d)
+        sh = _on_phone_shares(rd, tl.iv_slot[idx] * iv_s, iv_s)
+        keep = sh > 0
+        pd_of += [n] * int(keep.sum())
+        iv_of += idx[keep].tolist()
+        share += sh[keep].tolist()
+    wds = [WEEKDAYS[tl.dates[d].weekday()] for d in tl.iv_day]
+    keep = np.array([1 - residual_share(s, w, placed) for w in wds]) if len(wds) else np.zeros(0)
+    return RosterModel(np.asarray(pd_of, np.int64), np.asarray(iv_of, np.int64), np.asarray(share, float),
+                       np.asarray(p_abs, float), keep, rostered, tl.iv_agents.copy())
+
+
+def roster_timeline(s: Scenario, tl: Timeline) -> Timeline:
+    """The timeline with the roster's agents (everyone present) on its dates."""
+    rm = _build_model(s, tl)
+    return dataclasses.replace(tl, iv_agents=rm.agents_given(np.ones(len(rm.p_absent), bool)))
+
+
+def roster_model(s: Scenario) -> RosterModel:
+    from .timeline import build_timeline
+
+    return _build_model(s, build_timeline(s))
+
+
+# --------------------------------------------------------------------------- tables and files
+ROSTER_COLUMNS = ["person", "line", "date", "weekday", "status", "shift", "start", "end", "break", "activities",
+                  "paid_hours"]
+
+
+def roster_table(plan: RosterPlan) -> pd.DataFrame:
+    """One row per person and date: status (work / off / leave), shift start-end, unpaid break,
+    activities ("name HH:MM-HH:MM; ..."), paid hours."""
+    rows = []
+    for d in plan.days:
+        work = d.status == "work"
+        rows.append({
+            "person": d.person, "line": d.line, "date": d.date.isoformat(), "weekday": WEEKDAYS[d.date.weekday()],
+            "status": d.status, "shift": d.shift if work else "",
+            "start": _clock(d.start_s) if work else "", "end": _clock(d.end_s) if work else "",
+            "break": f"{_clock(d.break_s)}-{_clock(int(d.break_s + d.break_min * 60))}" if work and d.break_s is not None
+            else "",
+            "activities": "; ".join(f"{n} {_clock(b)}-{_clock(e)}" for n, b, e in d.activities),
+            "paid_hours": d.paid_h if work else 0.0,
+        })
+    return pd.DataFrame(rows, columns=ROSTER_COLUMNS)
+
+
+def _span(text: str, where: str, problems: list) -> tuple[int, int] | None:
+    try:
+        a, b = text.split("-")
+        lo, hi = _parse_clock(a.strip()), _parse_clock(b.strip())
+    except ValueError:
+        problems.append(f"{where}: {text!r} is not HH:MM-HH:MM")
+        return None
+    if hi <= lo:
+        problems.append(f"{where}: {text!r} ends before it starts")
+        return None
+    return lo, hi
+
+
+def read_roster_csv(path: str | Path) -> RosterPlan:
+    """A roster.csv (as :func:`roster_table` writes it); bad rows raise ScenarioError naming the row."""
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(path), "roster.file", "file not found")]) from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise ScenarioError([Problem(str(path), "roster.file", f"cannot read: {exc}")]) from None
+    missing = [c for c in ("person", "date", "status", "start", "end") if c not in df.columns]
+    if missing:
+        raise ScenarioError([Problem(str(path), "", f"missing column(s) {', '.join(missing)} (roster.csv has "
+                                                    f"{', '.join(ROSTER_COLUMNS)})")])
+    problems: list[str] = []
+    days = []
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        where = f"row {i}"
+        try:
+            date = dt.date.fromisoformat(row["date"].strip())
+        except ValueError:
+            problems.append(f"{where}: date: {row['date']!r} is not YYYY-MM-DD")
+            continue
+        status = row["status"].strip()
+        rd = RosterDay(row["person"].strip(), row.get("line", "").strip() or row["person"].strip(), date, status)
+        if status not in ("work", "off", "leave"):
+            problems.append(f"{where}: status: {status!r} must be work, off or leave")
+            continue
+        if status == "work":
+            span = _span(f"{row['start']}-{row['end']}", f"{where}: start-end", problems)
+            if span is None:
+                continue
+            rd.start_s, rd.end_s = span
+            rd.shift = row.get("shift", "").strip()
+            if row.get("break", "").strip():
+                b = _span(row["break"], f"{where}: break", problems)
+                if b is not None:
+                    rd.break_s, rd.break_min = b[0], (b[1] - b[0]) / 60
+            for part in filter(None, (x.strip() for x in row.get("activities", "").split(";"))):
+                name, _, when = part.rpartition(" ")
+                a = _span(when, f"{where}: activities", problems)
+                if a is not None:
+                    rd.activities.append((name or "activity", a[0], a[1]))
+            rd.paid_h = rd.work_h
+        days.append(rd)
+    if problems:
+        raise ScenarioError([Problem(str(path), "", p) for p in problems])
+    if not days:
+        raise ScenarioError([Problem(str(path), "", "no rows")])
+    people = list(dict.fromkeys(d.person for d in days))
+    first, last = min(d.date for d in days), max(d.date for d in days)
+    dates = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return RosterPlan(dates, people, {d.person: d.line for d in days}, days, {"source": str(path)})
+
+
+def coverage_table(plan: RosterPlan, tl: Timeline, required_at_work: np.ndarray, s: Scenario) -> pd.DataFrame:
+    """Per open interval of the roster's dates: required at work, rostered at work (less breaks
+    and activities), the agents on the phones that follow, and the surplus."""
+    model = _build_model(attach(s, plan), tl)
+    present = np.ones(len(model.p_absent), bool)
+    at_work = np.bincount(model.iv_of, weights=model.share, minlength=len(tl.iv_day))
+    phones = model.agents_given(present)
+    m = model.rostered
+    return pd.DataFrame({
+        "date": [tl.dates[d].isoformat() for d in tl.iv_day[m]],
+        "time": [_clock(x * tl.interval_s) for x in tl.iv_slot[m]],
+        "required_at_work": required_at_work[m],
+        "rostered_at_work": at_work[m],
+        "agents_on_phones": phones[m],
+        "surplus_at_work": at_work[m] - required_at_work[m],
+    })
+
+
+def week_tables(plan: RosterPlan) -> list[tuple[str, pd.DataFrame]]:
+    """Person x day per week of the horizon: 'HH:MM-HH:MM' for a shift (a '*' marks an activity),
+    'off' or 'leave'."""
+    out = []
+    for w in range(0, len(plan.dates), 7):
+        dates = plan.dates[w:w + 7]
+        body = {}
+        for person in plan.people:
+            cells = []
+            for date in dates:
+                d = plan.day(person, date)
+                cell = f"{_clock(d.start_s)}-{_clock(d.end_s)}" if d.status == "work" else d.status
+                cells.append(cell + ("*" if d.activities else ""))
+            body[person] = cells
+        df = pd.DataFrame.from_dict(body, orient="index",
+                                    columns=[f"{WEEKDAYS[x.weekday()]} {x.isoformat()[5:]}" for x in dates])
+        out.append((f"week {w // 7 + 1} ({dates[0]} to {dates[-1]})", df))
+    return out
+
+
+# --------------------------------------------------------------------------- `staff --roster`
+@dataclass
+class RosterResult:
+    staffing: object  # StaffingResult, its comparison with the roster row (the recommendation)
+    plan: RosterPlan
+    table: pd.DataFrame
+    coverage: pd.DataFrame
+    weeks: int
+
+    def to_json(self) -> dict:
+        from .results import _records
+
+        doc = self.staffing.to_json()
+        doc["roster"] = {"weeks": self.weeks, "solver": {k: v for k, v in self.plan.info.items()},
+                         "table": _records(self.table), "coverage": _records(self.coverage)}
+        return doc
+
+
+def shifts_of(s: Scenario, shifts_file: str | None):
+    """The shifts file: --shifts, else roster.shifts (relative to the scenario)."""
+    from .shifts import load_shifts
+
+    if shifts_file:
+        return load_shifts(shifts_file), shifts_file
+    if s.roster is not None and s.roster.shifts:
+        path = resolve(s, s.roster.shifts)
+        return load_shifts(path), str(path)
+    raise ScenarioError([Problem("--roster", "roster.shifts", "needs a shifts file: --shifts FILE or roster.shifts")])
+
+
+def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "erlang", scope: str = "interval",
+                replications: int | None = None, seed: int | None = None, workers: int = 1, progress=None,
+                say=None, executor=None) -> RosterResult:
+    """The requirement (as `staff` computes it) over the roster's horizon, the roster that covers
+    it at the least paid hours, and the roster simulated beside today's and the Erlang plans."""
+    from .runner import simulate
+    from .staffing import chain, plan_row, plan_staffing, with_agents
+    from .timeline import build_timeline
+
+    say = say or (lambda msg: None)
+    if s.roster is None or not s.roster.people:
+        raise ScenarioError([Problem("--roster", "roster.people", "the scenario has no [[roster.people]] lines")])
+    weeks = weeks or s.roster.weeks
+    s = detach(s)
+    s = s.model_copy(update={"calendar": s.calendar.model_copy(update={"days": 7 * weeks}),
+                             "roster": s.roster.model_copy(update={"weeks": weeks})})
+    st = plan_staffing(s, method, scope, None, replications, seed, workers, progress, say, executor)
+    tl = build_timeline(s)
+    chosen = st.plans[f"{method}_{scope}"].agents
+    needs = activity_list(s)
+    wds = [WEEKDAYS[tl.dates[d].weekday()] for d in tl.iv_day]
+    resid = np.array([residual_share(s, w, bool(needs)) for w in wds])
+    at_work = np.ceil(chosen / (1 - resid) - 1e-9)
+    say(f"roster (integer program): {sum(line.count for line in s.roster.people)} people, {weeks} week(s)")
+    plan = solve_roster(s, shifts, tl, at_work, weeks, needs)
+    bad = rest_violations(plan)
+    if bad:  # pragma: no cover - the program's rows prevent them; a check of the check
+        raise ScenarioError([Problem("roster", "", b) for b in bad])
+    rostered = attach(with_agents(s, tl, chosen), plan)
+    say("simulating the roster")
+    result = simulate(rostered, replications=replications, seed=seed, workers=workers, executor=executor)
+    rtl = build_timeline(rostered)
+    m = rtl.iv_measured()
+    h = tl.interval_s / 3600
+    measured = {d for d, ok in zip(tl.dates, tl.measured) if ok}
+    work = float(sum(d.paid_h for d in plan.worked() if d.date in measured))
+    if s.roster.absence_probability > 0:  # absence is drawn in the simulation: not again in the chain
+        paid = work
+    else:
+        paid = float(sum(d.paid_h / (1 - s.shrinkage.shares(WEEKDAYS[d.date.weekday()])[1])
+                         for d in plan.worked() if d.date in measured))
+    phones = float(rtl.iv_agents[m].sum() * h)
+    row = plan_row(s, "roster", phones, paid, result)
+    cmp = st.comparison.drop(columns="recommended")
+    cmp = pd.concat([cmp, pd.DataFrame([row])], ignore_index=True)
+    cmp.insert(1, "recommended", cmp["plan"] == "roster")
+    st.comparison, st.recommended, st.plan_result = cmp, "roster", result
+    st.fte = chain(s, phones, work, paid)
+    cov = coverage_table(plan, tl, at_work, s)
+    cov = cov[cov["date"].isin({d.isoformat() for d in measured})].reset_index(drop=True)
+    return RosterResult(st, plan, roster_table(plan), cov, weeks)
+
+
+def roster_text(rr: RosterResult) -> str:
+    from .report.text import staffing_text
+
+    plan = rr.plan
+    info = plan.info
+    lines = [staffing_text(rr.staffing), "", f"Roster: {info['people']} people over {rr.weeks} week(s), "
+             f"{info['paid_hours']:.1f} paid hours (integer program: {info['binaries']} binaries, "
+             f"{info['constraints']} constraints, {info['solve_s']:.1f} s, {info['status']})"]
+    for title, df in week_tables(plan):
+        lines += ["", title, df.to_string()]
+    lines.append("('*': off-phone activities in the shift; breaks and activities per person and day in roster.csv)")
+    short = rr.coverage[rr.coverage["surplus_at_work"] < -1e-9]
+    if len(short):
+        worst = short.sort_values("surplus_at_work").iloc[0]
+        lines.append(f"WARNING: the roster is short at work in {len(short)} interval(s) (worst {worst['date']} "
+                     f"{worst['time']}: {worst['rostered_at_work']:g} at work, {worst['required_at_work']:g} needed): "
+                     "more people or other shifts needed")
+    if info.get("activities_unplaced_blocks"):
+        lines.append(f"WARNING: {info['activities_unplaced_blocks']} activity block(s) found no room in their "
+                     "person's shifts")
+    return "\n".join(lines)
+
+
+def write_roster(rr: RosterResult, out_dir: str | Path) -> list[Path]:
+    from .output import write_csv
+
+    out = Path(out_dir)
+    write_csv(out / "roster.csv", rr.table)
+    write_csv(out / "roster_coverage.csv", rr.coverage)
+    return [out / "roster.csv", out / "roster_coverage.csv"]
