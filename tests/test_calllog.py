@@ -214,3 +214,106 @@ def test_columns_are_mapped_by_name(tmp_path):
     assert f["call_id"].tolist() == [10] and f["call_type"].tolist() == ["pensions"]
     assert (f["answer"] - f["arrival"]).dt.total_seconds().tolist() == [30.0]
     assert f["abandon"].isna().all() and f["language"].tolist() == [""]
+
+
+# --------------------------------------------------------------------------- bad input (issue 10.6)
+GOOD = "1,A,2026-03-02T09:00:00,2026-03-02T09:00:10,2026-03-02T09:05:00\n"
+GALLERY = {
+    # name: (file text, the message expected; rows named, no value quoted)
+    "missing column": ("call_id,caller_id,arrival,end\n1,A,2026-03-02T09:00:00,2026-03-02T09:05:00\n",
+                       ["log.csv: column 'answer' missing"]),
+    "unparseable timestamp": (HEAD + GOOD + "2,B,yesterday at nine,,2026-03-02T09:05:00\n",
+                              ["log.csv row 2: arrival: not a timestamp"]),
+    "end before arrival": (HEAD + GOOD + "2,B,2026-03-02T09:00:00,,2026-03-02T08:59:00\n",
+                           ["log.csv row 2: end: before arrival"]),
+    "answer after end": (HEAD + GOOD + "2,B,2026-03-02T09:00:00,2026-03-02T09:06:00,2026-03-02T09:05:00\n",
+                         ["log.csv row 2: answer: after end"]),
+    "duplicate call ids": (HEAD + GOOD + GOOD.replace(",A,", ",B,") + GOOD.replace("1,A", "2,C"),
+                           ["log.csv rows 1, 2: call_id: the same call id on more than one row"]),
+    "empty file": ("", ["log.csv: empty file (no header, no calls)"]),
+    "header only": (HEAD, ["log.csv: no calls (a header and no rows)"]),
+    "many bad rows": (HEAD + GOOD + "".join(f"{i},B,2026-03-02T09:00:00,,2026-03-02T08:00:00\n" for i in range(2, 16)),
+                      ["log.csv rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 4 more: end: before arrival"]),
+    "two problems, two messages": (HEAD + GOOD + "2,B,nine,,2026-03-02T09:05:00\n"
+                                   + "3,C,2026-03-02T09:00:00,,2026-03-02T08:00:00\n",
+                                   ["log.csv row 2: arrival: not a timestamp", "log.csv row 3: end: before arrival"]),
+}
+
+
+@pytest.mark.parametrize("name", list(GALLERY))
+def test_bad_input_gallery(tmp_path, name):
+    from ska_sim.calllog import LogError, read_log
+
+    text, expected = GALLERY[name]
+    p = _csv(tmp_path, text)
+    with pytest.raises(LogError) as exc:
+        read_log(p)
+    assert len(exc.value.problems) == len(expected), exc.value.problems
+    for got, want in zip(exc.value.problems, expected):
+        assert got.startswith(want), got
+
+
+@pytest.mark.parametrize("name", ["unparseable timestamp", "end before arrival", "duplicate call ids", "empty file",
+                                  "missing column"])
+def test_the_command_says_it_exits_2_and_writes_nothing(tmp_path, name):
+    from click.testing import CliRunner
+
+    from ska_sim.cli import main
+
+    text, expected = GALLERY[name]
+    p = _csv(tmp_path, text)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["backtest", "scenarios/baseline.toml", str(p), "-r", "1", "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    assert f"error: {expected[0]}" in res.output and "Traceback" not in res.output
+    assert not out.exists()
+
+
+def test_skip_bad_rows_leaves_them_out_and_counts_them(tmp_path):
+    from ska_sim.calllog import read_log
+
+    text, _ = GALLERY["two problems, two messages"]
+    log = read_log(_csv(tmp_path, text), skip_bad_rows=True)
+    assert len(log.frame) == 1 and log.skipped["row"].tolist() == [2, 3]
+    assert log.skipped["reason"].tolist() == [
+        "arrival: not a timestamp (ISO 8601 expected, e.g. 2026-03-02T09:00:05+02:00)", "end: before arrival"]
+    assert any("2 bad rows skipped" in n for n in log.notes)
+    # structural problems are never skipped
+    from ska_sim.calllog import LogError
+
+    with pytest.raises(LogError):
+        read_log(_csv(tmp_path, GALLERY["missing column"][0]), skip_bad_rows=True)
+
+
+def test_skipped_rows_are_counted_in_the_output_and_the_manifest(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from ska_sim.calllog import record_calls, write_log
+    from ska_sim.cli import main
+
+    _, log = record_calls(scenario_from_dict(baseline_dict(days=1)), 3)
+    p = tmp_path / "calls.csv"
+    write_log(log, p)
+    lines = p.read_text().splitlines()
+    lines[5] = lines[5].replace("2026-03-02T", "2026-13-02T", 1)  # row 5: a 13th month
+    p.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    args = ["backtest", "scenarios/baseline.toml", str(p), "-r", "1", "--workers", "1", "--out", str(out)]
+    bad = CliRunner().invoke(main, args)
+    assert bad.exit_code == 2 and "row 5: arrival: not a timestamp" in bad.output
+    res = CliRunner().invoke(main, args + ["--skip-bad-rows"])
+    assert res.exit_code == 0, res.output
+    assert "1 bad rows of calls.csv skipped" in res.output and "row 5: arrival" in res.output
+    assert json.loads((out / "manifest.json").read_text())["log_rows_skipped"] == 1
+
+
+def test_a_mapping_file_with_unknown_keys_is_refused(tmp_path):
+    from ska_sim.calllog import LogError, load_columns
+
+    m = tmp_path / "m.toml"
+    m.write_text('callerid = "Phone"\narrival = 3\n')
+    with pytest.raises(LogError) as exc:
+        load_columns(m)
+    assert len(exc.value.problems) == 2 and "callerid: not a call-log column" in exc.value.problems[0]
