@@ -58,3 +58,31 @@ def money_text(s: Scenario, fte_value: float, heads: float | None = None) -> str
         if m["manager_eur_per_month"] == m["manager_eur_per_month"]:
             text += f" ({m['manager_eur_per_month']:,.0f} EUR)"
     return text + "."
+
+
+def plan_people(s: Scenario) -> dict[str, float]:
+    """A scenario's own staffing plan as people and money: the shrinkage chain over the measured
+    window (staffing.fte: phones -> at work -> paid -> FTE -> heads) and, with [costs], euros."""
+    from .staffing import fte, shrinkage_table
+    from .timeline import build_timeline
+
+    tl = build_timeline(s)
+    f = fte(s, shrinkage_table(s, tl, tl.iv_agents)[tl.iv_measured()], tl.interval_s)
+    m = money_of(s, f["fte"], f["heads"])
+    return {**f, "eur_per_month": m["eur_per_month"], "eur_per_year": m["eur_per_year"]}
+
+
+def people_rows(scenarios: list[tuple[str, Scenario]]) -> tuple[list[str], list[list[str]]]:
+    """One row per (label, scenario): hours on the phones, at work, paid; FTE; heads; euros."""
+    people = [(label, plan_people(s)) for label, s in scenarios]
+    money = any(p["eur_per_month"] == p["eur_per_month"] for _, p in people)
+    head = ["scenario", "phone h", "at work h", "paid h", "FTE", "heads"] + (["EUR/month", "EUR/year"] if money else [])
+    rows = []
+    for label, p in people:
+        cells = [label, f"{p['phone_hours']:,.0f}", f"{p['hours_at_work']:,.0f}", f"{p['paid_hours']:,.0f}",
+                 "-" if p["fte"] != p["fte"] else f"{p['fte']:.1f}", "-" if p["heads"] != p["heads"] else f"{p['heads']:.0f}"]
+        if money:
+            cells += ["-" if p["eur_per_month"] != p["eur_per_month"] else f"{p['eur_per_month']:,.0f}",
+                      "-" if p["eur_per_year"] != p["eur_per_year"] else f"{p['eur_per_year']:,.0f}"]
+        rows.append(cells)
+    return head, rows

@@ -730,6 +730,11 @@ def plan_row(s: Scenario, name: str, phone_hours: float, paid_hours: float, resu
     value = fte_of(s, paid_hours)
     row = {"plan": name, "phone_hours": phone_hours, "paid_hours": paid_hours, "fte": value,
            "heads": heads_of(s, value)}
+    if s.costs is not None:  # [costs]: FTE x the month's / year's working-time norm x EUR per paid hour
+        from .costs import money_of
+
+        money = money_of(s, value)
+        row["eur_per_month"], row["eur_per_year"] = money["eur_per_month"], money["eur_per_year"]
     statuses = []
     for t in result.targets.itertuples():
         row[t.kpi] = t.mean

@@ -113,7 +113,8 @@ class Comparison:
     per_day: bool = False  # counts and hours as rates per open day (scenarios with different calendars)
 
     def to_json(self) -> dict:
-        from .results import _records
+        from .costs import plan_people
+        from .results import _num, _records
 
         return {
             "scenarios": self.labels,
@@ -122,6 +123,8 @@ class Comparison:
             "per_open_day": self.per_day,
             "kpis": _records(self.table),
             "targets": {label: _records(r.targets) for label, r in zip(self.labels, self.results)},
+            "people": {label: {k: _num(v) for k, v in plan_people(r.scenario).items()}
+                       for label, r in zip(self.labels, self.results)},  # each plan's chain, FTE, heads, EUR
         }
 
 
@@ -552,6 +555,7 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
             "heads": heads_of(s, value),
             "heads_change": heads_of(s, value) - heads_of(s, fte0),
         }
+        row.update(_request_columns(s, tl, agents, m, weeks, value, fte0, r))
         for kpi in MARGINAL_KPIS:
             per_rep = r.per_replication[kpi].to_numpy()
             share = KPI_UNITS[kpi] == "share"
@@ -583,3 +587,26 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
 
 def _per(value: float, weeks: float) -> float:
     return value / weeks if weeks > 0 else math.nan
+
+
+def _request_columns(s: Scenario, tl, agents: np.ndarray, m: np.ndarray, weeks: float, value: float, fte0: float,
+                     r) -> dict:
+    """A step as a resource request (issue 9.6): the shrinkage chain's hours at work, per target
+    the share of days meeting it and the share of replications whose window meets it, and with
+    [costs] its euros a month and a year (costs.money_of: FTE x the month's / year's norm x rate)."""
+    from .costs import money_of
+    from .staffing import heads_of, shrinkage_table
+
+    table = shrinkage_table(s, tl, agents)[m]
+    out = {"hours_at_work_per_week": _per(float(table["agents_at_work"].sum() * tl.interval_s / 3600), weeks)}
+    for t in r.targets.itertuples():
+        out[f"{t.kpi}_status"] = t.status
+        out[f"{t.kpi}_days_met_share"] = t.days_met_share
+        out[f"{t.kpi}_replications_met_share"] = t.replications_met_share
+    if s.costs is not None:
+        money, money0 = money_of(s, value, heads_of(s, value)), money_of(s, fte0)
+        out["eur_per_month"] = money["eur_per_month"]
+        out["eur_per_year"] = money["eur_per_year"]
+        out["eur_per_month_change"] = money["eur_per_month"] - money0["eur_per_month"]
+        out["eur_per_year_change"] = money["eur_per_year"] - money0["eur_per_year"]
+    return out

@@ -215,7 +215,7 @@ def interval_plot(result) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def marginal_table(mg) -> str:
+def marginal_table(mg, scenario=None) -> str:
     from .text import step_label
 
     head = ("step", "paid agent-hours / week", "FTE", "heads", "service level (change, 95%)",
@@ -254,8 +254,65 @@ def marginal_table(mg) -> str:
         "changes against today are in brackets with their paired 95% intervals. FTE = paid hours / the working-time "
         "norm; heads are whole people.</p>"
         "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table>"
+        + "".join(rows) + "</tbody></table>" + request_table(mg, scenario)
     )
+
+
+def request_table(mg, scenario) -> str:
+    """The marginal steps as a resource request: the shrinkage chain, per target the share of days
+    meeting it / the share of replications whose window meets it, and the cost ([costs])."""
+    from .text import request_rows
+
+    if scenario is None or "hours_at_work_per_week" not in mg.table:
+        return ""
+    head, rows = request_rows(mg, scenario)
+    how = ""
+    if scenario.costs is not None:
+        from ..costs import money_of
+
+        m = money_of(scenario, 1.0)
+        how = (f" EUR = FTE x {m['month_norm_hours']:.1f} h a month (x {m['year_norm_hours']:g} h a year) x "
+               f"{m['eur_per_paid_hour']:g} EUR per paid hour.")
+    return (
+        "<p>As a resource request: each option's shrinkage chain (hours on the phones, at work, paid; FTE; heads) and "
+        "its chance of meeting each target, as the share of days meeting it / the share of replications whose whole "
+        f"window meets it.{e(how)}</p>"
+        "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+        + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows) + "</tbody></table>"
+    )
+
+
+def people_and_money(s) -> str:
+    """Today's plan as people and money: the shrinkage chain, FTE, heads, euros, activities."""
+    from ..activities import activity_table
+    from ..costs import money_text
+    from ..staffing import fte, shrinkage_table
+    from ..timeline import build_timeline
+
+    tl = build_timeline(s)
+    f = fte(s, shrinkage_table(s, tl, tl.iv_agents)[tl.iv_measured()], tl.interval_s)
+    if f["paid_hours"] <= 0:
+        return ""
+    fte_text = "-" if f["fte"] != f["fte"] else f"{f['fte']:.1f}"
+    heads = "-" if f["heads"] != f["heads"] else f"{f['heads']:.0f}"
+    out = (f"<p>{f['phone_hours']:,.0f} h on the phones &rarr; {f['hours_at_work']:,.0f} h at work (in-shift shrinkage) "
+           f"&rarr; {f['paid_hours']:,.0f} paid hours (absence; total shrinkage {f['shrinkage_total']:.1%}) &rarr; "
+           f"{fte_text} FTE (paid hours / {f['working_time_norm_hours']:g} h, the working-time norm of "
+           f"{f['working_days']:.0f} working days) &rarr; {heads} heads at {f['fte_per_head']:g} FTE per person.</p>")
+    money = money_text(s, f["fte"], f["heads"])
+    if money:
+        out += f"<p>{e(money)}</p>"
+    if s.activities is not None:
+        t = activity_table(s)
+        if not t.empty:
+            out += ("<p>Off-phone activities from the unit's rules (manager hours counted apart):</p><table><thead><tr>"
+                    "<th>activity</th><th>h / advisor / month</th><th>h / team / month</th><th>manager h / team / month"
+                    "</th><th>rule</th></tr></thead><tbody>"
+                    + "".join(f"<tr><td>{e(r['activity'])}</td><td>{r['hours_per_advisor_month']:.2f}</td>"
+                              f"<td>{r['hours_per_team_month']:.1f}</td><td>{r['manager_hours_per_team_month']:.1f}</td>"
+                              f"<td style='text-align:left'>{e(r['rule'])}</td></tr>"
+                              for r in t.to_dict(orient="records")) + "</tbody></table>")
+    return out
 
 
 def comparison_table(cmp) -> str:
@@ -275,8 +332,18 @@ def comparison_table(cmp) -> str:
     return (
         "<p>All scenarios saw the same callers (common random numbers). * marks a difference whose paired 95% "
         "interval excludes zero.</p><table><thead><tr><th>KPI</th>" + head + "</tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table>"
+        + "".join(rows) + "</tbody></table>" + _people_table(cmp)
     )
+
+
+def _people_table(cmp) -> str:
+    from ..costs import people_rows
+
+    head, rows = people_rows([(f"[{i}] {lbl}", r.scenario) for i, (lbl, r) in enumerate(zip(cmp.labels, cmp.results))])
+    return ("<p>Each scenario's own plan in people and money: hours on the phones, at work and paid over its measured "
+            "days, FTE, heads (and euros with [costs]).</p><table><thead><tr>"
+            + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+            + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows) + "</tbody></table>")
 
 
 def assumptions(s) -> str:
@@ -295,6 +362,7 @@ def assumptions(s) -> str:
         ("Redials", f"{s.redial.probability:.0%} of callers who hang up call again after {_dur(s.redial.delay)}"),
         ("Repeat calls", f"{s.repeat.probability:.0%} of unresolved issues come back after {_dur(s.repeat.delay)}"),
         *_staffing_items(s),
+        *_people_items(s),
         ("Calls still queued at closing", "answered by the agents on duty" if s.simulation.queued_at_close == "serve"
          else "cut off (unanswered at close)"),
     ]
@@ -311,6 +379,43 @@ def assumptions(s) -> str:
         "<table><thead><tr><th>call type</th><th>share</th><th>talk</th><th>after-call work</th><th>identity check</th>"
         f"<th>resolved when answered</th></tr></thead><tbody>{types}</tbody></table>"
     )
+
+
+def _people_items(s) -> list[tuple[str, str]]:
+    """Calendar rules, shrinkage, activities and costs, as the staffing chain uses them."""
+    from ..activities import REPLACED_SHARES, activity_share
+
+    cal, sh = s.calendar, s.shrinkage
+    items = []
+    if cal.country or cal.last_friday_close or s.arrivals.events:
+        rules = []
+        if cal.country:
+            rules.append(f"public holidays of {cal.country} closed and their pre-holiday working days "
+                         f"{cal.shortened_by_h:g} h shorter (the holidays package)")
+        if cal.last_friday_close:
+            rules.append(f"the last Friday of a month closes at {cal.last_friday_close}")
+        rules += [f"{ev.name}: {ev.rule} x{ev.factor:g}" for ev in s.arrivals.events]
+        items.append(("Calendar rules", "; ".join(rules) + " (ska-sim calendar lists every date)"))
+    typed = [(n, getattr(sh, n)) for n in ("breaks", *REPLACED_SHARES, "other") if getattr(sh, n)]
+    if s.activities is not None:
+        typed = [(n, v) for n, v in typed if n not in REPLACED_SHARES]
+        typed.append(("activities from the unit's rules", activity_share(s)))
+        note = " (activities: a share of paid time; / (1 - absence) of the time at work)"
+    else:
+        note = ""
+    items.append(("Shrinkage", "in-shift " + (", ".join(f"{n.replace('_', ' ')} {v:.1%}" for n, v in typed) or "none")
+                  + f"; absence {sh.absence or 0:.1%}; {sh.fte_hours_per_week:g} h a week per FTE, "
+                  f"{sh.fte_per_head:g} FTE per person" + note))
+    if s.costs is not None:
+        from ..costs import money_of
+
+        m = money_of(s, 1.0)
+        cost = (f"{s.costs.eur_per_paid_hour:g} EUR per paid hour; a month is {m['month_norm_hours']:.1f} h and a year "
+                f"{m['year_norm_hours']:g} h per FTE (the calendar's working-time norm)")
+        if s.costs.manager_eur_per_hour:
+            cost += f"; managers {s.costs.manager_eur_per_hour:g} EUR per hour"
+        items.append(("Costs", cost))
+    return items
 
 
 def _staffing_items(s) -> list[tuple[str, str]]:
@@ -417,12 +522,15 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
         parts.append(keep("Occupancy by agent group and time of day",
                           img(group_heatmap(result), "Heatmap of occupancy by agent group and time of day")))
     if marginal is not None:
-        parts.append(keep("What more (or fewer) agents buy", marginal_table(marginal)))
+        parts.append(keep("What more (or fewer) agents buy", marginal_table(marginal, s)))
     elif s.groups:
         parts.append(keep("What more (or fewer) agents buy",
                           "<p class='note'>Not computed for a scenario with agent groups: what an agent more buys "
                           "depends on the group. Run <code>ska-sim marginal SCENARIO --group NAME</code> (optionally "
                           "<code>--hours 10:00-14:00</code>) for each group of interest.</p>"))
+    chain = people_and_money(s)
+    if chain:
+        parts.append(keep("Today's plan in people and money", chain))
     if comparison is not None:
         parts.append(keep("Scenarios side by side", comparison_table(comparison)))
     parts += [

@@ -366,6 +366,8 @@ def staffing_text(st) -> str:
 def plans_table(comparison) -> list[str]:
     kpis = [k for k in ("service_level", "answer_rate", "fcr", "abandon_rate", "asa_s") if f"{k}_status" in comparison]
     head = ["plan", "phone h", "paid h", "FTE", "heads"]
+    money = "eur_per_month" in comparison
+    head += ["EUR/month"] if money else []
     for k in kpis:
         head += [LABELS[k].split(" (")[0], "days met", "window met"]
     head.append("verdict")
@@ -373,13 +375,14 @@ def plans_table(comparison) -> list[str]:
     for r in comparison.to_dict(orient="records"):
         cells = [r["plan"] + (" (recommended)" if r.get("recommended") else ""), f"{r['phone_hours']:.1f}", f"{r['paid_hours']:.0f}", "-" if r["fte"] != r["fte"] else f"{r['fte']:.1f}",
                  "-" if r["heads"] != r["heads"] else f"{r['heads']:.0f}"]
+        cells += [f"{r['eur_per_month']:,.0f}"] if money else []
         for k in kpis:
             unit = "share" if k != "asa_s" else "s"
             cells += [f"{fmt(r[k], unit)} {r[f'{k}_status']}", f"{r[f'{k}_days_met_share']:.0%}",
                       f"{r[f'{k}_replications_met_share']:.0%}"]
         cells.append(r["verdict"])
         rows.append(tuple(cells))
-    return _columns(rows, align="lrrrr" + "rrr" * len(kpis) + "l")
+    return _columns(rows, align="lrrrr" + "r" * money + "rrr" * len(kpis) + "l")
 
 
 def pd_weekday(date: str) -> str:
@@ -420,6 +423,12 @@ def compare_text(cmp) -> str:
                          f"{_diff(r[f'{i}:diff_ci_high'], r['unit'])}]{star}")
         rows.append(tuple(cells))
     lines += _columns(rows, align="l" + "r" * (len(head) - 1))
+    from ..costs import people_rows
+
+    head, prow = people_rows([(f"[{i}]", r.scenario) for i, r in enumerate(cmp.results)])
+    lines += ["", "Each scenario's own plan in people and money (shrinkage chain over its measured days: phones -> at "
+                  "work -> paid -> FTE -> heads; EUR with [costs]):"]
+    lines += _columns([tuple(head), *map(tuple, prow)], align="l" + "r" * (len(head) - 1))
     lines += ["", "Targets:"]
     for label, res in zip(cmp.labels, cmp.results):
         verdicts = ", ".join(f"{target_label(x.kpi)} {x.status}" for x in res.targets.itertuples())
@@ -526,6 +535,7 @@ def marginal_text(mg, scenario) -> str:
             )
         )
     lines += _columns(rows, align="rrrrrrrrrrr")
+    lines += request_text(mg, scenario)
     langs = [c.split(":", 1)[1] for c in t.columns
              if c.startswith("service_level:") and not c.endswith(("_change", "_change_ci_low", "_change_ci_high"))]
     if langs:  # what the step buys each language's callers
@@ -542,3 +552,46 @@ def marginal_text(mg, scenario) -> str:
             lrows.append((step_label(k, mg.unit), *cells))
         lines += _columns(lrows, align="r" * len(lrows[0]))
     return "\n".join(lines) + "\n"
+
+
+def request_rows(mg, scenario) -> tuple[list[str], list[list[str]]]:
+    """The resource-request table of a marginal run (issue 9.6): per option the shrinkage chain
+    (phones -> at work -> paid -> FTE -> heads), per target the share of days meeting it and the
+    share of replications whose whole window meets it, and the cost with [costs]."""
+    t = mg.table
+    keys = [c[: -len("_days_met_share")] for c in t.columns if c.endswith("_days_met_share")]
+    money = "eur_per_month" in t
+    head = ["option", "phone h/week", "at work h/week", "paid h/week", "FTE", "heads"]
+    head += ["EUR/month", "EUR/year"] if money else []
+    for k in keys:
+        head.append(f"{target_label(k).replace(' (first-contact resolution)', '')}: days / window met")
+    rows = []
+    for r in t.to_dict(orient="records"):
+        cells = [step_label(r["step"], mg.unit), f"{r['phone_agent_hours_per_week']:,.0f}",
+                 f"{r['hours_at_work_per_week']:,.0f}", f"{r['paid_agent_hours_per_week']:,.0f}", f"{r['fte']:.1f}",
+                 f"{r['heads']:.0f}"]
+        if money:
+            cells += [f"{r['eur_per_month']:,.0f}" + ("" if r["step"] == 0 else f" ({r['eur_per_month_change']:+,.0f})"),
+                      f"{r['eur_per_year']:,.0f}"]
+        for k in keys:
+            d, w = r[f"{k}_days_met_share"], r[f"{k}_replications_met_share"]
+            cells.append(f"{'-' if d != d else f'{d:.0%}'} / {'-' if w != w else f'{w:.0%}'}")
+        rows.append(cells)
+    return head, rows
+
+
+def request_text(mg, scenario) -> list[str]:
+    head, rows = request_rows(mg, scenario)
+    if "hours_at_work_per_week" not in mg.table:
+        return []
+    from ..costs import money_of
+
+    lines = ["", "As a resource request: the shrinkage chain of each option, and the chance of meeting each target: "
+                 "the share of days meeting it / the share of replications whose whole window meets it"]
+    if scenario.costs is not None:
+        m = money_of(scenario, 1.0)
+        lines[-1] += (f"; EUR = FTE x {m['month_norm_hours']:.1f} h a month (x {m['year_norm_hours']:g} h a year) x "
+                      f"{m['eur_per_paid_hour']:g} EUR per paid hour")
+    lines[-1] += ":"
+    lines += _columns([tuple(head), *map(tuple, rows)], align="r" * len(head))
+    return lines
