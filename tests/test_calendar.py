@@ -192,3 +192,25 @@ def test_bad_calendar_input_exits_2_naming_the_key(setting, key, words, tmp_path
     assert not out.exists()
     with pytest.raises(ScenarioError):
         load_scenario(BASE, [*extra[1::2], setting])
+
+
+def test_a_date_vector_on_a_shortened_day_has_the_shortened_days_intervals():
+    week = [*CLEAN, 'calendar.country="EE"', "calendar.start=2026-06-22", "calendar.days=5"]
+    s = load_scenario(BASE, [*week, "staffing.dates={2026-06-22 = [20, 20, 20, 20, 20, 20, 20, 20, 20, 20]}"])
+    tl = build_timeline(s)
+    assert tl.iv_agents[tl.iv_day == 0].tolist() == [20] * 10  # 09:00-14:00
+    with pytest.raises(ScenarioError, match=r"staffing.dates.2026-06-22: has 16 agents but 2026-06-22 opens 10"):
+        load_scenario(BASE, [*week, f"staffing.dates={{2026-06-22 = {[20] * 16}}}"])
+
+
+def test_a_week_with_holidays_and_a_shortened_day_simulates_and_compares_by_its_open_days():
+    from ska_sim.runner import simulate
+    from ska_sim.whatif import measured_window, window_differences
+
+    week = [*CLEAN, 'calendar.country="EE"', "calendar.start=2026-06-22", "calendar.days=5", "calendar.warmup_days=0"]
+    s = load_scenario(BASE, week)
+    r = simulate(s, replications=2, seed=3)
+    assert r.days["date"].tolist() == ["2026-06-22", "2026-06-25", "2026-06-26"]  # 23 and 24 June are holidays
+    assert measured_window(s)["open_days"][0] == ("2026-06-22", "09:00", "14:00")
+    plain = load_scenario(BASE, [x for x in week if "country" not in x])
+    assert window_differences(s, plain)  # the holidays make it another window

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .cli import _fail, check_out_file, handles_bad_input, load_scenario, main, set_option  # noqa: F401
+from .cli import check_out_file, handles_bad_input, load_scenario, main, set_option  # noqa: F401
 
 
 @main.command()

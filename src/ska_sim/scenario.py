@@ -811,6 +811,11 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
             if day in cal.date_hours:
                 continue
             h = cal.hours.get(WEEKDAYS[day.weekday()])
+            if h is not None and (cal.country or cal.last_friday_close or cal.shortened):
+                from .calendar import WorkingCalendar  # the date's derived hours (a shortened day has fewer intervals)
+
+                o, c, _ = WorkingCalendar(s).hours(day)
+                h = Hours(open_s=o, close_s=c) if o is not None and c is not None and c > o else h
             if h is None:
                 out.append((f"{where}.{day}", f"{day} is not an open day (no hours for {WEEKDAYS[day.weekday()]})"))
             elif h.open_s % iv == 0 and h.close_s % iv == 0 and len(agents) != (h.close_s - h.open_s) // iv:

@@ -20,7 +20,6 @@ allocation, which is optimal when each interval's gain per extra agent decreases
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass, field
 

@@ -8,7 +8,6 @@ two independent intervals; a difference is significant when its interval exclude
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import math
 from dataclasses import dataclass
@@ -138,14 +137,11 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float
 def measured_window(s: Scenario) -> dict:
     """What a scenario's totals are totals of: the measured dates, the interval length, and the
     opening hours of every measured open day."""
+    from .calendar import window_days
+    from .scenario import _clock
+
     cal = s.calendar
-    closed = set(cal.closed)
-    open_days = []
-    for i in range(cal.days):
-        d = cal.start + dt.timedelta(days=i)
-        hours = cal.date_hours.get(d, cal.hours.get(WEEKDAYS[d.weekday()]))
-        if hours is not None and d not in closed and WEEKDAYS[d.weekday()] in cal.hours:
-            open_days.append((d.isoformat(), *hours.label()))
+    open_days = [(d.date.isoformat(), _clock(d.open_s), _clock(d.close_s)) for d in window_days(s) if d.is_open]
     return {"start": cal.start.isoformat(), "days": cal.days, "interval_min": cal.interval_min, "open_days": open_days}
 
 
