@@ -346,6 +346,10 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
         except (pa.ArrowException, OSError) as exc:
             raise LogError([f"{src}: not a readable Parquet file ({exc.__class__.__name__})"]) from None
     present = {k: v for k, v in mapping.items() if v in header}
+    twice = [f"{src}: column {v!r} is mapped to {', '.join(k for k in present if present[k] == v)}: one column, one meaning"
+             for v in dict.fromkeys(present.values()) if list(present.values()).count(v) > 1]
+    if twice:
+        raise LogError(twice)
     missing = [k for k in REQUIRED if k not in present]
     if missing:
         raise LogError([f"{src}: column {mapping[k]!r}" + (f" (for {k})" if mapping[k] != k else "") + " missing"
