@@ -102,7 +102,7 @@ def test_an_edit_gives_the_numbers_of_run_with_the_same_set_and_seed(client, wor
 
 def test_an_invalid_field_gets_the_message_the_cli_prints(client, workdir):
     r = client.post("/api/run", json={"plan": plan(edits={"arrivals.volume_scale": "-1", "staffing.agents.mon": ["4", "-3", "4"]})})
-    assert r.status_code == 422
+    assert r.status_code == 200 and r.json()["invalid"]  # a well-formed edit with invalid values
     problems = {p["field"]: p["message"] for p in r.json()["problems"]}
     cli = CliRunner().invoke(main, ["run", str(workdir / "minimal.toml"), "--set", "arrivals.volume_scale=-1",
                                     "--set", "staffing.agents.mon=[4, -3, 4]"])
@@ -112,6 +112,8 @@ def test_an_invalid_field_gets_the_message_the_cli_prints(client, workdir):
     assert problems["staffing.agents.mon"] in lines
     assert "got -3" in problems["staffing.agents.mon"]
     assert "Traceback" not in r.text
+    r = client.post("/api/fill", json={"plan": plan(edits={"arrivals.volume_scale": "-1"}), "method": "erlang"})
+    assert r.status_code == 422 and r.json()["problems"][0]["message"] in lines
 
 
 def test_malformed_requests_get_4xx_json(client):

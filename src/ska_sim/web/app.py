@@ -135,7 +135,12 @@ def create_app(workdir: str | Path, default: str | None = None, workers: int = 2
         return service.describe(q.get("name"), q.get("week") or None)
 
     def run(b):
-        return service.run(b.get("plan"))
+        # an invalid field is the answer to a well-formed edit, not a malformed request: 200 with the
+        # problems the CLI would print (the browser logs every 4xx as a console error)
+        try:
+            return service.run(b.get("plan"))
+        except ScenarioError as exc:
+            return {"invalid": True, "problems": problems_json(exc.problems)}
 
     def progress(q):
         return service.progress(str(q.get("client", ""))[:64])

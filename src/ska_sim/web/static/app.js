@@ -113,7 +113,7 @@ async function openScenario(name, week) {
   const d = r.data;
   S.desc = d; S.week = week || null; S.group = 0; S.vectors = {}; S.orig = {}; S.mode = {}; S.fields = {}; S.fieldOrig = {};
   S.undo = null; $("undo-help").hidden = true; $("help-result").textContent = "";
-  $("replications").value = d.replications; $("seed").value = d.seed;
+  $("replications").value = S.repsOverride || d.replications; $("seed").value = d.seed;
   const wk = $("week");
   wk.replaceChildren(el("option", { value: "", text: `as saved: ${d.window.start}, ${d.window.days} days` }));
   for (const w of d.window.weeks) wk.append(el("option", { value: w, text: "week of " + w }));
@@ -314,7 +314,7 @@ async function call(name, body, what) {
   stopProgress();
   delete document.body.dataset.busy;
   if (r.data.superseded) return null;
-  if (r.status === 422) { showProblems(r.data.problems); status("fix the marked fields"); return null; }
+  if (r.status === 422 || r.data.invalid) { showProblems(r.data.problems); status("fix the marked fields"); return null; }
   if (r.status !== 200) { showProblems([]); showGeneral([r.data.error]); status("error"); return null; }
   showProblems([]);
   return r.data;
@@ -580,5 +580,6 @@ $("seed").addEventListener("input", () => schedule(400));
   sessionStorage.setItem("ska-token", S.token);
   S.client = sessionStorage.getItem("ska-client") || Math.random().toString(36).slice(2, 12);
   sessionStorage.setItem("ska-client", S.client);
+  if (/^\d{1,3}$/.test(q.get("replications") || "")) S.repsOverride = q.get("replications");
   loadScenarios(q.get("scenario"));
 })();
