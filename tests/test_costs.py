@@ -78,6 +78,8 @@ def test_marginal_and_staff_text_and_json_show_money():
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert all(p["eur_per_month"] > 0 for p in doc["plans"])
+    # the recommended plan's money: its FTE x 2,077 / 12 h x 20 EUR (the baseline's own 2026 calendar)
+    assert doc["money"]["eur_per_month"] == pytest.approx(doc["fte"]["fte"] * 2077 / 12 * 20)
 
 
 def test_report_lists_shrinkage_costs_and_the_request_table(tmp_path):

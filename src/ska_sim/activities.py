@@ -119,10 +119,12 @@ def shrinkage_shares(s: Scenario, weekday: str, share: float | None = None) -> t
     """(in-shift share, absence share) of a weekday as the shrinkage chain uses them. With
     [activities] (and no roster placing them) the typed qa_sessions, one_to_ones, training and
     back_office are replaced by activity_share / (1 - absence). ``share``: a precomputed
-    :func:`activity_share`."""
+    :func:`activity_share`. With a roster the typed shares are still replaced, and the share is
+    not applied: the roster places the sittings."""
     in_shift, absence = s.shrinkage.shares(weekday)
-    if s.activities is None or getattr(s, "roster", None) is not None:
+    if s.activities is None:
         return in_shift, absence
+    rostered = getattr(s, "roster", None) is not None  # the roster places the sittings: no share on top
     own = s.shrinkage.weekday.get(weekday)
 
     def get(name: str) -> float:
@@ -130,6 +132,8 @@ def shrinkage_shares(s: Scenario, weekday: str, share: float | None = None) -> t
         return (getattr(s.shrinkage, name) if v is None else v) or 0.0
 
     typed = sum(get(n) for n in REPLACED_SHARES)
+    if rostered:
+        return in_shift - typed, absence
     p = activity_share(s) if share is None else share
     return in_shift - typed + p / (1 - absence), absence
 

@@ -700,6 +700,21 @@ class StaffingResult:
         """The recommended plan's verdict in simulation, in plain words ('' when it meets every target)."""
         return plan_verdict(self)
 
+    def _people_json(self) -> dict:
+        """[costs]: the recommended plan's euros (costs.money_of); [activities]: their arithmetic."""
+        from .results import _num, _records
+
+        s, out = self.scenario, {}
+        if s.costs is not None:
+            from .costs import money_of
+
+            out["money"] = {k: _num(v) for k, v in money_of(s, self.fte["fte"], self.fte["heads"]).items()}
+        if s.activities is not None:
+            from .activities import activity_share, activity_table
+
+            out["activities"] = {"rows": _records(activity_table(s)), "activity_share": activity_share(s)}
+        return out
+
     def to_json(self) -> dict:
         from .results import _num, _records
 
@@ -716,6 +731,7 @@ class StaffingResult:
             "recommended": self.recommended,
             "verdict": self.verdict(),
             **({"groups": _records(self.group_fte)} if self.group_fte is not None else {}),
+            **self._people_json(),
             "plan": self.plan_result.to_json(),
         }
 
