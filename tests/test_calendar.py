@@ -214,3 +214,22 @@ def test_a_week_with_holidays_and_a_shortened_day_simulates_and_compares_by_its_
     assert measured_window(s)["open_days"][0] == ("2026-06-22", "09:00", "14:00")
     plain = load_scenario(BASE, [x for x in week if "country" not in x])
     assert window_differences(s, plain)  # the holidays make it another window
+
+
+@pytest.mark.parametrize("path", ["scenarios/baseline.toml", "scenarios/skills-languages.toml"])
+def test_without_the_new_keys_every_date_resolves_as_the_hand_typed_calendar(path):
+    # the rule before issue 9: closed dates and weekdays without hours closed, else date_hours or the
+    # weekday's hours; the factor is date_factor or 1 (so the same numbers for the same seed)
+    from ska_sim.calendar import simulated_days
+    from ska_sim.scenario import WEEKDAYS
+
+    s = load_scenario(path)
+    cal = s.calendar
+    for day in simulated_days(s):
+        usual = cal.hours.get(WEEKDAYS[day.date.weekday()])
+        if usual is None or day.date in cal.closed:
+            assert not day.is_open
+            continue
+        h = cal.date_hours.get(day.date, usual)
+        assert (day.open_s, day.close_s) == (h.open_s, h.close_s)
+        assert day.volume_factor == s.arrivals.date_factor.get(day.date, 1.0)
