@@ -119,6 +119,27 @@ def _subset(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     return x if len(x) <= k else rng.choice(x, size=k, replace=False)
 
 
+def _weibull_mle(x: np.ndarray) -> tuple[float, float, float]:
+    """Weibull (location 0) by maximum likelihood: the shape solves the profile-likelihood equation
+    sum(x^k ln x) / sum(x^k) - 1/k - mean(ln x) = 0 (one root), then scale = mean(x^k)^(1/k)."""
+    from scipy.optimize import brentq
+
+    lx = np.log(x)
+    lx0 = lx - lx.max()  # x^k scaled to avoid overflow: the ratio is unchanged
+    mean_lx = lx.mean()
+
+    def g(k: float) -> float:
+        w = np.exp(k * lx0)
+        return float(np.sum(w * lx) / np.sum(w)) - 1.0 / k - mean_lx
+
+    lo, hi = 0.02, 1.0
+    while g(hi) < 0 and hi < 1e3:
+        hi *= 2
+    k = brentq(g, lo, hi, xtol=1e-10)
+    scale = math.exp(lx.max()) * float(np.mean(np.exp(k * lx0))) ** (1 / k)
+    return (k, 0.0, scale)
+
+
 def fit_duration(values, max_n: int = 100_000, seed: int = 0) -> DurationFit:
     """The four families fitted to uncensored durations (seconds) by maximum likelihood, location 0."""
     from scipy import stats
@@ -132,7 +153,7 @@ def fit_duration(values, max_n: int = 100_000, seed: int = 0) -> DurationFit:
     aic, ks, params, means = {}, {}, {}, {}
     for fam in FAMILY_NAMES:
         d = _scipy_family(fam)
-        p = d.fit(xs, floc=0)
+        p = _weibull_mle(xs) if fam == "weibull" else d.fit(xs, floc=0)
         k = 1 if fam == "exponential" else 2
         aic[fam] = 2 * k - 2 * float(np.sum(d.logpdf(xs, *p)))
         ks[fam] = float(stats.kstest(xs, d(*p).cdf).statistic)
@@ -209,8 +230,13 @@ def fit_censored(events, censored, max_n: int = 50_000, seed: int = 0) -> tuple[
 
 
 def mean_se(fit: DurationFit, events, censored=()) -> float:
-    """Standard error of the chosen family's mean: observed information (a numerical Hessian of
-    the log-likelihood in log-parameters) and the delta method. ``events`` / ``censored`` as fitted."""
+    """Standard error of the chosen family's mean (see :func:`stat_se`)."""
+    return stat_se(fit, events, censored, "mean")
+
+
+def stat_se(fit: DurationFit, events, censored=(), stat: str = "mean") -> float:
+    """Standard error of the chosen family's mean or cv: observed information (a numerical Hessian
+    of the log-likelihood in log-parameters) and the delta method. ``events`` / ``censored`` as fitted."""
     ev = np.asarray(events, float)
     ce = np.asarray(censored, float)
     ev, ce = ev[np.isfinite(ev) & (ev > 0)], ce[np.isfinite(ce) & (ce > 0)]
@@ -228,7 +254,8 @@ def mean_se(fit: DurationFit, events, censored=()) -> float:
     def mean(theta):
         q = p.copy()
         q[free] = np.exp(theta)
-        return float(d(*q).mean())
+        f = d(*q)
+        return float(f.mean()) if stat == "mean" else float(f.std() / f.mean())
 
     th = np.log(p[free])
     k, h = len(th), 1e-4
@@ -734,10 +761,10 @@ def _staffing(agents, agents_source, hours, present, iv, daily_calls, weekday_fa
             n = (c_s - o_s) // iv
             sub = a[a.weekday == name]
             vals = []
+            med = sub.groupby("slot")["agents"].median()
             for k in range(n):
-                start = _hhmm(o_s + k * iv)
-                col = sub[sub["interval_start"].astype(str).str[:5] == start]["agents"] if "interval_start" in sub else []
-                vals.append(int(round(float(np.median(col)))) if len(col) else 0)
+                v = med.get(o_s // iv + k)
+                vals.append(int(round(float(v))) if v is not None and np.isfinite(v) else 0)
             out[name] = vals
         return {"agents": out}, (f"agents on the phones: the median per weekday and interval of {agents_source}"
                                  if agents_source else "agents on the phones per interval, median per weekday")

@@ -6,42 +6,19 @@ import click
 
 from .cli import _fail, check_out_file, handles_bad_input, main
 
-# the call-log columns a mapping file may name (README "Call logs"); agent_id is optional
-MAPPABLE = ("call_id", "caller_id", "call_type", "language", "arrival", "answer", "end", "abandon", "wrap_up_s",
-            "agent_group", "agent_id", "kind", "outcome")
 
+def _private_errors(f):
+    """calllog.private_errors, imported when the command runs (LogError -> exit 2; other errors
+    without their message, which could quote the log)."""
+    import functools
 
-def read_mapping(path: str) -> dict[str, str]:
-    """A column mapping file: ``[columns]`` (or top-level keys) log-format name = the file's column name."""
-    import tomllib
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        from .calllog import private_errors
 
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        _fail([f"--columns {path}: no such file"])
-    except IsADirectoryError:
-        _fail([f"--columns {path}: is a folder, not a file"])
-    except tomllib.TOMLDecodeError as exc:
-        _fail([f"{path}: not valid TOML ({exc})"])
-    except OSError as exc:
-        _fail([f"--columns {path}: cannot be read ({exc.strerror})"])
-    table = data.get("columns", data)
-    prefix = "columns." if "columns" in data else ""
-    problems = []
-    if "columns" in data and len(data) > 1:
-        problems += [f"{path}: {k}: unknown key (the mapping goes in [columns])" for k in data if k != "columns"]
-    if not isinstance(table, dict):
-        problems.append(f"{path}: columns: must be a table of column = \"name in the file\"")
-        table = {}
-    for k, v in table.items():
-        if k not in MAPPABLE:
-            problems.append(f"{path}: {prefix}{k}: unknown column (one of: {', '.join(MAPPABLE)})")
-        elif not isinstance(v, str) or not v:
-            problems.append(f"{path}: {prefix}{k}: must be the column's name in the log, a non-empty string (got {v!r})")
-    if problems:
-        _fail(problems)
-    return dict(table)
+        return private_errors(f)(*args, **kwargs)
+
+    return wrapper
 
 
 def _smooth(value: str) -> str:
@@ -85,6 +62,7 @@ def _smooth(value: str) -> str:
               help="Also write the fit report (HTML, self-contained): Q-Q plots, Kaplan-Meier, profiles, volumes.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip rows with bad values (counted in the output) instead of failing.")
 @handles_bad_input
+@_private_errors
 def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redial_window_min, repeat_window_days,
         repeat_probability, staffing_file, report_file, skip_bad_rows) -> None:
     """Estimate a scenario from a call LOG (CSV or Parquet): volume, profile, handle times, patience,
@@ -96,31 +74,22 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         _fail([f"--tz: unknown time zone {tz!r} (an IANA name such as Europe/Tallinn)"])
     smooth = _smooth(smooth)
-    columns = read_mapping(mapping_file) if mapping_file else None
+    from . import calibrate, calllog
+
+    columns = calllog.load_columns(mapping_file) if mapping_file else None
     check_out_file(out_file, "--out")
     if report_file:
         if not report_file.lower().endswith((".html", ".htm")):
             _fail([f"--report {report_file}: the file name must end in .html"])
         check_out_file(report_file, "--report")
 
-    from . import calibrate, calllog
     from .output import write_text
     from .scenario import scenario_from_dict
 
-    try:
-        log = calllog.read_log(log_file, columns=columns, tz=tz, skip_bad_rows=skip_bad_rows)
-    except calllog.LogError as exc:
-        _fail(list(exc.problems))
-    agents, agents_source = None, None
+    log = calllog.read_log(log_file, columns=columns, tz=tz, skip_bad_rows=skip_bad_rows)
     frame = log.frame
-    if staffing_file or ("agent_id" in frame and frame["agent_id"].notna().any()):
-        try:
-            agents = calllog.agents_per_interval(log, int(interval_min), staffing_file=staffing_file)
-        except calllog.LogError as exc:
-            _fail(list(exc.problems))
-        agents_source = agents.attrs.get("source") or (f"the staffing file {staffing_file}" if staffing_file
-                                                       else "the distinct agent ids per interval (an undercount: "
-                                                            "idle agents take no calls)")
+    agents = calllog.agents_per_interval(log, int(interval_min), staffing_file=staffing_file)
+    agents_source = agents.attrs.get("source") if agents is not None else None
     options = calibrate.FitOptions(tz=tz, interval_min=int(interval_min), smooth=smooth, acw_s=acw_s,
                                    redial_window_min=redial_window_min, repeat_window_days=repeat_window_days,
                                    repeat_probability=repeat_probability)
