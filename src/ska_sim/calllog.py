@@ -282,16 +282,56 @@ def _has_offset(s: pd.Series) -> np.ndarray:
     return z | ext | basic
 
 
+def _arrow_text(s: pd.Series):
+    """A text column as a pyarrow string array, trimmed, empty -> null."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.astype("string[pyarrow]")) if not isinstance(s.dtype, pd.StringDtype) or \
+        s.dtype.storage != "pyarrow" else pa.array(s)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.utf8_trim_whitespace(arr.cast(pa.string()))
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def _parse_times_fast(arr, tz: str) -> tuple[pd.Series, int, int] | None:
+    """ISO 8601 texts -> tz-aware times with pyarrow's parser; None if any value does not parse."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(arr)
+    aware = pc.fill_null(pc.match_substring_regex(arr, r"(?:[Zz]|[+-]\d\d:?\d\d)$"), False)
+    naive = pc.and_(pc.is_valid(arr), pc.invert(aware))
+    ns = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)  # NaT
+    n_amb = n_non = 0
+    try:
+        if pc.any(aware).as_py():
+            t = pc.cast(pc.filter(arr, aware), pa.timestamp("ns", tz="UTC"))
+            ns[aware.to_numpy(zero_copy_only=False)] = t.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        if pc.any(naive).as_py():
+            t = pc.cast(pc.filter(arr, naive), pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+            loc, n_amb, n_non = _localize(pd.DatetimeIndex(t), tz)
+            ns[naive.to_numpy(zero_copy_only=False)] = loc.tz_convert("UTC").as_unit("ns").asi8
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    idx = pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(tz).as_unit("ms")
+    return pd.Series(idx), n_amb, n_non
+
+
 def _parse_times(s: pd.Series, tz: str) -> tuple[pd.Series, np.ndarray, int, int]:
     """A column of timestamps -> tz-aware (in ``tz``), bad-value mask, (ambiguous, nonexistent) counts."""
     if isinstance(s.dtype, pd.DatetimeTZDtype):
-        out = s.dt.tz_convert(tz)
-        return out.dt.as_unit("ms") if hasattr(out.dt, "as_unit") else out, np.zeros(len(s), bool), 0, 0
+        return s.dt.tz_convert(tz).dt.as_unit("ms"), np.zeros(len(s), bool), 0, 0
     if pd.api.types.is_datetime64_dtype(s.dtype):
         loc, a, n = _localize(pd.DatetimeIndex(s), tz)
         return pd.Series(loc, index=s.index).dt.as_unit("ms"), np.zeros(len(s), bool), a, n
-    text = s.astype("string").str.strip()
-    text = text.mask(text == "")
+    arr = _arrow_text(s)
+    fast = _parse_times_fast(arr, tz)
+    if fast is not None:
+        return fast[0], np.zeros(len(s), bool), fast[1], fast[2]
+    # some value does not parse: pandas, value by value where needed, to find the rows
+    text = pd.Series(arr.to_pandas(types_mapper=pd.ArrowDtype), index=s.index).astype("string")
     present = text.notna().to_numpy(bool)
     aware = _has_offset(text)
     out = pd.Series(pd.NaT, index=s.index, dtype=f"datetime64[ms, {tz}]")
@@ -371,13 +411,20 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
         problems.append(("caller_id", no_caller, "empty"))
     frame = pd.DataFrame(index=pd.RangeIndex(n))
     # call ids: integers when they all are, else kept as text
-    cid = raw[present["call_id"]].astype("string").str.strip()
-    no_id = cid.isna().to_numpy(bool) | (cid == "").fillna(True).to_numpy(bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cid_arr = _arrow_text(raw[present["call_id"]])
+    no_id = pc.is_null(cid_arr).to_numpy(zero_copy_only=False)
+    cid = pd.Series(cid_arr.to_pandas(types_mapper=pd.ArrowDtype)).astype("string")
     if no_id.any():
         problems.append(("call_id", no_id, "empty"))
-    as_int = pd.to_numeric(cid, errors="coerce")
-    frame["call_id"] = as_int.astype("int64") if as_int.notna().all() and (as_int % 1 == 0).all() else cid
-    dup = cid.duplicated(keep=False).to_numpy(bool) & ~no_id
+    try:  # integers when they all are, else kept as text
+        ids = pc.cast(cid_arr, pa.int64()).to_numpy(zero_copy_only=False) if not no_id.any() else None
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        ids = None
+    frame["call_id"] = ids if ids is not None else cid
+    dup = pd.Series(ids if ids is not None else cid).duplicated(keep=False).to_numpy(bool) & ~no_id
     if dup.any():
         problems.append(("call_id", dup, "the same call id on more than one row"))
     frame["caller"] = caller
@@ -421,8 +468,18 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
         frame["abandon"] = end.where(gone)
         notes.append("no abandon column: an unanswered call that lasted is abandoned at its end")
     if "wrap_up_s" in present:
-        w = pd.to_numeric(raw[present["wrap_up_s"]].astype("string").str.strip().replace("", pd.NA), errors="coerce")
-        given = raw[present["wrap_up_s"]].notna().to_numpy(bool) & (raw[present["wrap_up_s"]].astype("string").str.strip() != "").fillna(False).to_numpy(bool)
+        col = raw[present["wrap_up_s"]]
+        if pd.api.types.is_numeric_dtype(col.dtype):
+            w = col.astype(float)
+            given = col.notna().to_numpy(bool)
+        else:
+            w_arr = _arrow_text(col)
+            given = pc.is_valid(w_arr).to_numpy(zero_copy_only=False)
+            try:
+                w = pd.Series(pc.cast(w_arr, pa.float64()).to_numpy(zero_copy_only=False))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                w = pd.to_numeric(pd.Series(w_arr.to_pandas(types_mapper=pd.ArrowDtype)).astype("string"),
+                                  errors="coerce").astype(float)
         bad = given & (w.isna() | (w < 0)).to_numpy(bool)
         if bad.any():
             problems.append(("wrap_up_s", bad, "not a number of seconds >= 0"))
