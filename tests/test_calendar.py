@@ -182,10 +182,12 @@ def test_cli_lists_each_date_with_its_rule(tmp_path):
      "before start"),
     ('arrivals.events=[{name="p", rule="after_holiday", day=3, factor=1.3}]', "arrivals.events[0]", "for rule"),
     ("calendar.shortened_by_h=2.75", "calendar.shortened_by_h", "interval boundary"),
+    ('calendar.last_friday_close="13:15"', "calendar.last_friday_close", "interval boundary"),
+    ("calendar.shortened_by_h=8", "calendar.shortened_by_h", "not after it opens"),
 ])
 def test_bad_calendar_input_exits_2_naming_the_key(setting, key, words, tmp_path):
     out = tmp_path / "x.csv"
-    extra = ["--set", 'calendar.country="EE"', "--set", "calendar.start=2026-06-22"] if "shortened_by_h" in setting else []
+    extra = ["--set", 'calendar.country="EE"', "--set", "calendar.start=2026-06-22"] if "shortened_by_h" in setting or "13:15" in setting else []
     r = CliRunner().invoke(main, ["calendar", BASE, *extra, "--set", setting, "-o", str(out)])
     assert r.exit_code == 2, r.output
     assert f"{key}:" in r.output and words in r.output and "Traceback" not in r.output
