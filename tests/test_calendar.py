@@ -235,3 +235,11 @@ def test_without_the_new_keys_every_date_resolves_as_the_hand_typed_calendar(pat
         h = cal.date_hours.get(day.date, usual)
         assert (day.open_s, day.close_s) == (h.open_s, h.close_s)
         assert day.volume_factor == s.arrivals.date_factor.get(day.date, 1.0)
+
+
+def test_a_range_counts_its_open_days_from_its_own_start():
+    # 45 open days from 1 January 2026 (EE): January 21 (1 Jan a holiday), February 19 (24 Feb), so the
+    # 41st-45th are 2-6 March; a window from 2 March sees those five, though the rule starts two months earlier
+    rule = 'arrivals.events=[{name="winter", rule="range", start=2026-01-01, open_days=45, factor=1.3}]'
+    s = load_scenario(BASE, [*CLEAN, 'calendar.country="EE"', "calendar.start=2026-03-02", "calendar.days=12", rule])
+    assert _factors(s) == {f"2026-03-0{d}": pytest.approx(1.3) for d in range(2, 7)}

@@ -226,12 +226,14 @@ def _expand_rule(ev, wc: WorkingCalendar, span: list[dt.date], open_days: list[d
                     hit.setdefault(open_days[i], d)
         for d, after in hit.items():
             yield d, ev.factor, f"{label} (the first open day after {after.isoformat()})"
-    else:  # range
-        days = [d for d in open_days if d >= ev.start and (ev.end is None or d <= ev.end) and _valid(ev, d)]
-        if ev.open_days is not None:
-            days = days[: ev.open_days]
-        for d in days:
-            yield d, ev.factor, label
+    else:  # range: its open days counted from its start (which may lie before the scanned span)
+        d, counted, stop = ev.start, 0, min(ev.end or span[-1], span[-1])
+        while d <= stop and (ev.open_days is None or counted < ev.open_days):
+            if wc.is_open(d):
+                counted += 1
+                if _valid(ev, d):
+                    yield d, ev.factor, label
+            d += dt.timedelta(days=1)
 
 
 # --------------------------------------------------------------------------- what others use
