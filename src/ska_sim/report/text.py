@@ -537,7 +537,8 @@ def marginal_text(mg, scenario) -> str:
     lines += _columns(rows, align="rrrrrrrrrrr")
     lines += request_text(mg, scenario)
     langs = [c.split(":", 1)[1] for c in t.columns
-             if c.startswith("service_level:") and not c.endswith(("_change", "_change_ci_low", "_change_ci_high"))]
+             if c.startswith("service_level:") and not c.endswith(("_change", "_change_ci_low", "_change_ci_high", "_status",
+                                                                   "_days_met_share", "_replications_met_share"))]
     if langs:  # what the step buys each language's callers
         lines += ["", "By language (service level and answer rate of each language's calls; changes with paired 95% "
                       "intervals):"]
