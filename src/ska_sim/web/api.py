@@ -273,6 +273,7 @@ class Simulated:
     scenario: Scenario
     result: Any  # SimulationResult
     timeline: Any
+    cost: dict | None = None  # paid hours and FTE, computed once (the saved plan's at every edit)
 
 
 class Service:
@@ -636,12 +637,15 @@ def _num(x: Any) -> Any:
 def cost_of(sim: Simulated) -> dict:
     from ..staffing import fte_of, heads_of, paid_hours_of
 
+    if sim.cost is not None:
+        return sim.cost
     s, tl = sim.scenario, sim.timeline
     m = tl.iv_measured()
     paid = paid_hours_of(s, tl, tl.iv_agents, m)
     value = fte_of(s, paid)
-    return {"phone_hours": float(tl.iv_agents[m].sum() * tl.interval_s / 3600), "paid_hours": paid,
-            "fte": value, "heads": heads_of(s, value)}
+    sim.cost = {"phone_hours": float(tl.iv_agents[m].sum() * tl.interval_s / 3600), "paid_hours": paid,
+                "fte": value, "heads": heads_of(s, value)}
+    return sim.cost
 
 
 def page_result(cur: Simulated, base: Simulated) -> dict:
