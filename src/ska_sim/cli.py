@@ -283,6 +283,9 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor, re
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--shifts", "shifts_file", type=click.Path(dir_okay=False), help="Shifts file (TOML): also find a shift plan.")
+@click.option("--roster", "roster", is_flag=True,
+              help="Also find a weekly roster of [roster]'s people (shifts from --shifts or roster.shifts): roster.csv.")
+@click.option("--weeks", type=click.IntRange(1, 6), help="With --roster: the horizon in weeks (default roster.weeks).")
 @click.option("--method", type=click.Choice(["erlang", "simulation"]), default="erlang", show_default=True,
               help="erlang: Erlang C/A per interval; simulation: iterate with the simulator from the Erlang plan.")
 @click.option("--scope", type=click.Choice(["interval", "day", "window"]), default="interval", show_default=True,
@@ -294,15 +297,34 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor, re
 @format_option
 @executor_options
 @handles_bad_input
-def staff(scenario_file, shifts_file, method, scope, replications, seed, overrides, out_dir, fmt, executor) -> None:
+def staff(scenario_file, shifts_file, roster, weeks, method, scope, replications, seed, overrides, out_dir, fmt,
+          executor) -> None:
     """How many agents SCENARIO needs per interval, in paid FTE, and in which shifts."""
     from .output import write_staffing
     from .report.text import staffing_text
     from .shifts import load_shifts
     from .staffing import plan_staffing
 
+    if weeks is not None and not roster:
+        _fail(["--weeks: only with --roster (the roster's horizon)"])
     scenario = load_scenario(scenario_file, overrides)
     check_out(out_dir, "staff")
+    if roster:
+        from .roster import plan_roster, roster_text, shifts_of, write_roster
+
+        shifts, shifts_file = shifts_of(scenario, shifts_file)
+        progress = Progress("simulation iterations")
+        quiet = fmt == "json" or not sys.stderr.isatty()
+        try:
+            rr = plan_roster(scenario, shifts, weeks, method, scope, replications, seed, progress=progress,
+                             say=None if quiet else (lambda m: click.echo(f"... {m}", err=True)), executor=executor)
+        finally:
+            progress.close()
+        if out_dir:
+            write_staffing(rr.staffing, out_dir, source=scenario_file, overrides=overrides, shifts_file=shifts_file)
+            write_roster(rr, out_dir)
+        emit(rr, fmt, lambda: roster_text(rr), out_dir, "Tables, roster.csv and manifest")
+        return
     shifts = load_shifts(shifts_file) if shifts_file else None
     progress = Progress("simulation iterations")
     quiet = fmt == "json" or not sys.stderr.isatty()

@@ -1,0 +1,93 @@
+"""Absence on a roster (issue 9.4): each rostered person-day is lost with probability p, drawn
+per replication from the engine's own "absence" stream; the paid-hours chain does not apply
+shrinkage.absence on top (never both)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ska_sim import scenario_from_dict
+from ska_sim.engine import PURPOSES, Model, Replication
+from ska_sim.roster import attach, roster_model, solve_roster
+from ska_sim.timeline import build_timeline
+
+from test_roster import shifts, small
+
+
+def _rostered(p: float, count: int = 8):
+    s = scenario_from_dict(small([{"name": "p", "count": count}], absence=p))
+    tl = build_timeline(s)
+    required = np.where(tl.iv_measured(), 4.0, 0.0)
+    only_short = shifts().model_copy(update={"shifts": [shifts().shifts[1]]})  # 13:00-17:00, no break: whole agents
+    plan = solve_roster(s, only_short, tl, required, 1)
+    return attach(s, plan)
+
+
+def test_absence_is_the_last_purpose():
+    assert PURPOSES[-1] == "absence" and PURPOSES.count("absence") == 1
+
+
+def test_absence_lowers_mean_on_phone_agents_by_p():
+    """Mean on-phone agents per replication (the engine's own draws) is (1 - p) x the roster's,
+    within a 99.9% interval of the binomial count."""
+    p = 0.2
+    s = _rostered(p)
+    model = Model.from_scenario(s)
+    rm = model.roster
+    full = rm.agents_given(np.ones(len(rm.p_absent), bool))
+    rostered = rm.rostered & (full > 0)
+    total = full[rostered].sum()
+    reps = 400
+    ratios = []
+    for i in range(reps):
+        rep = Replication(model, np.random.SeedSequence([3, i]))
+        ratios.append(rep.iv_agents[rostered].sum() / total)
+    ratios = np.array(ratios)
+    se = ratios.std(ddof=1) / np.sqrt(reps)
+    assert abs(ratios.mean() - (1 - p)) < 3.3 * se
+    assert se < 0.01  # narrow enough to tell p from 0.5 p
+    # without absence every rostered agent is there, in every replication
+    s0 = _rostered(0.0)
+    m0 = Model.from_scenario(s0)
+    rep = Replication(m0, np.random.SeedSequence(1))
+    np.testing.assert_array_equal(rep.iv_agents, m0.timeline.iv_agents)
+
+
+def test_direct_draws_match_p_per_person_day():
+    p = 0.3
+    rm = roster_model(_rostered(p))
+    rng = np.random.default_rng(8)
+    present = np.stack([rng.random(len(rm.p_absent)) >= rm.p_absent for _ in range(2000)])
+    share = 1 - present.mean()
+    n = present.size
+    assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / n)
+
+
+def test_absence_leaves_the_other_streams_alone():
+    """The first calls of a day are the same with and without absence (common random numbers):
+    the absence draws come from their own stream."""
+    a = Replication(Model.from_scenario(_rostered(0.0)), np.random.SeedSequence(4))
+    b = Replication(Model.from_scenario(_rostered(0.5)), np.random.SeedSequence(4))
+    assert np.array_equal(a.day_factor, b.day_factor)
+    assert not np.array_equal(a.iv_agents, b.iv_agents)
+    a.run()
+    b.run()
+    assert a._times == b._times  # the last day's first-call arrival times
+
+
+@pytest.mark.parametrize("p", [0.0, 0.1])
+def test_chain_uses_either_the_draws_or_shrinkage_absence(p):
+    """With absence draws the paid hours are the rostered hours; without, rostered hours /
+    (1 - shrinkage.absence), as the shift plan's chain."""
+    from ska_sim.roster import plan_roster
+
+    d = small([{"name": "p", "count": 6}], absence=p)
+    d["shrinkage"]["absence"] = 0.06
+    s = scenario_from_dict(d)
+    rr = plan_roster(s, shifts(), 1, replications=2, seed=3)
+    rostered = sum(x.paid_h for x in rr.plan.worked() if x.date >= s.calendar.start)
+    expected = rostered if p > 0 else rostered / (1 - 0.06)
+    assert rr.staffing.fte["paid_hours"] == pytest.approx(expected)
+    row = rr.staffing.comparison.set_index("plan").loc["roster"]
+    assert row["paid_hours"] == pytest.approx(expected)
