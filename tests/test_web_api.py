@@ -261,3 +261,68 @@ def test_a_newer_edit_supersedes_the_running_one(client):
     assert out["first"] == {"superseded": True}
     assert second.status_code == 200 and second.json()["replications"] == 2
     assert time.perf_counter() - t0 < 20  # the 40 replications did not all run
+
+
+def test_agent_groups_edit_runs_and_matches_run(client, workdir):
+    mon = [12, 10, 11, 11, 10, 10, 8, 8, 9, 9, 8, 8, 7, 6, 6, 6]
+    edits = {"groups[1].agents.mon": [str(x) for x in mon]}
+    doc = client.post("/api/run", json={"plan": plan(scenario="skills.toml", edits=edits, replications=1)}).json()
+    ref = cli_json([str(workdir / "skills.toml"), "-r", "1", "--seed", "9", "--set", f"groups[1].agents.mon={mon}"])
+    assert doc["kpis"]["service_level"]["mean"] == ref["kpis"]["service_level"]["mean"]
+
+
+def test_a_week_of_a_longer_window_and_the_progress_of_a_run(client, workdir):
+    text = (workdir / "minimal.toml").read_text().replace("days = 2", "days = 14")
+    (workdir / "fortnight.toml").write_text(text)
+    d = client.get("/api/scenario", params={"name": "fortnight.toml"}).json()
+    assert d["window"]["weeks"] == ["2026-03-02", "2026-03-09"]
+    w = client.get("/api/scenario", params={"name": "fortnight.toml", "week": "2026-03-09"}).json()
+    assert [r["date"] for r in w["grids"][0]["rows"]] == ["2026-03-09", "2026-03-10"]
+    doc = client.post("/api/run", json={"plan": plan(scenario="fortnight.toml", week="2026-03-09",
+                                                     edits={"arrivals.volume_scale": "1.1"})}).json()
+    assert set(doc["intervals"]["date"]) == {"2026-03-09", "2026-03-10"}
+    p = client.get("/api/progress", params={"client": "t"}).json()
+    assert p["total"] == 6 and p["done"] == 6  # the edit's 3 replications and the saved plan's 3
+    assert client.post("/api/run", json={"plan": plan(week="2026-13-01")}).status_code == 400
+
+
+def test_serve_refuses_bad_options_in_one_line(tmp_path, workdir):
+    r = CliRunner().invoke(main, ["serve", "--workdir", str(tmp_path / "nope")])
+    assert r.exit_code == 2 and "no such folder" in r.stderr
+    r = CliRunner().invoke(main, ["serve", str(DATA / "minimal.toml"), "--workdir", str(workdir)])
+    assert r.exit_code == 2 and "not in the work folder" in r.stderr
+    with __import__("socket").socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        r = CliRunner().invoke(main, ["serve", "--workdir", str(workdir), "--port", str(s.getsockname()[1])])
+    assert r.exit_code == 2 and "cannot listen there" in r.stderr and "Traceback" not in r.output
+
+
+def test_serve_starts_on_loopback_and_prints_the_address_with_its_token(workdir):
+    import subprocess
+    import sys
+    import urllib.request
+
+    exe = Path(sys.executable).parent / "ska-sim"
+    proc = subprocess.Popen([str(exe), "serve", str(workdir / "minimal.toml"), "--port", "0", "--workers", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("ska-sim planning page: http://127.0.0.1:") and "token=" in line, line
+        url = line.split()[-1]
+        token = url.split("token=")[1].split("&")[0]
+        base = url.split("/?")[0]
+        for _ in range(200):
+            try:
+                req = urllib.request.Request(base + "/api/scenarios", headers={"X-Ska-Token": token})
+                body = json.loads(urllib.request.urlopen(req, timeout=5).read())
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body["default"] == "minimal.toml"
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(base + "/api/scenarios", timeout=5)
+        assert e.value.code == 403
+    finally:
+        proc.terminate()
+        proc.wait(20)
