@@ -154,6 +154,50 @@ def test_leave_weeks_and_weekends_off():
     assert "work" in p1[:7] and "work" in p2[7:]
 
 
+def test_hires_join_and_leavers_leave_by_week():
+    lines = [{"name": "old", "count": 2, "until_week": 1}, {"name": "new", "count": 2, "from_week": 2}]
+    s = scenario_from_dict(small(lines, weeks=2))
+    tl = build_timeline(s)
+    plan = solve_roster(s, shifts(), tl, np.ones(len(tl.iv_day)), 2)
+    for person in plan.people:
+        st = [plan.day(person, d).status for d in plan.dates]
+        first, second = (st[:7], st[7:]) if person.startswith("old") else (st[7:], st[:7])
+        assert second == ["not_employed"] * 7 and "work" in first
+    assert len(read_roster_csv_roundtrip(plan)) == len(plan.days)
+
+
+def read_roster_csv_roundtrip(plan, tmp=None):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "roster.csv"
+        roster_table(plan).to_csv(f, index=False)
+        back = read_roster_csv(f)
+    assert [(x.person, x.date, x.status, x.start_s, x.end_s, x.break_s) for x in back.days] == \
+        [(x.person, x.date, x.status, x.start_s, x.end_s, x.break_s) for x in plan.days]
+    return back.days
+
+
+def test_repeat_roster_covers_every_simulated_day():
+    """roster.repeat: the warm-up day (the Sunday before) and a second week work as the horizon's days."""
+    d = small([{"name": "p", "count": 6}], repeat=True)
+    d["calendar"]["days"] = 14
+    d["calendar"]["warmup_days"] = 3
+    s = scenario_from_dict(d)
+    tl = build_timeline(s)
+    plan = solve_roster(s, shifts(), tl, np.where(tl.iv_measured(), 3.0, 0.0), 1)
+    agents = roster_timeline(attach(s, plan), tl).iv_agents
+    week1 = agents[(tl.iv_day >= 3) & (tl.iv_day < 10)]
+    week2 = agents[(tl.iv_day >= 10) & (tl.iv_day < 17)]
+    np.testing.assert_array_equal(week1, week2)
+    friday_before = agents[tl.iv_day == 0]  # Fri 27 Feb works as Fri 6 Mar
+    np.testing.assert_array_equal(friday_before, agents[tl.iv_day == 7])
+    d["roster"]["repeat"] = False
+    s1 = scenario_from_dict(d)
+    again = roster_timeline(attach(s1, plan), tl).iv_agents
+    np.testing.assert_array_equal(again[tl.iv_day == 0], tl.iv_agents[tl.iv_day == 0])  # [staffing] outside
+
+
 # --------------------------------------------------------------------------- rest rules
 def test_shift_without_break_over_six_hours_is_refused():
     s = scenario_from_dict(small([{"name": "p", "count": 2, "shifts": ["seven"]}]))

@@ -279,7 +279,7 @@ def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
     h = iv_s / 3600
     names = [st.name for st in shifts.shifts]
     # people, their line and leave
-    people, line_of, leave = [], [], []
+    people, line_of, leave, away = [], [], [], []  # away: weeks before joining or after leaving
     for li, line in enumerate(r.people):
         taken: dict[int, int] = {}
         for k, person in enumerate(line_people(line)):
@@ -292,6 +292,8 @@ def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
             people.append(person)
             line_of.append(li)
             leave.append(weeks_off)
+            away.append({w for w in range(1, weeks + 1)
+                         if w < line.from_week or (line.until_week is not None and w > line.until_week)})
     P = len(people)
     # per horizon day: open intervals, columns, options
     day_ivs, day_cols, day_cov, day_opts = [], [], [], []
@@ -326,7 +328,7 @@ def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
     for p in range(P):
         line = r.people[line_of[p]]
         for di, date in enumerate(dates):
-            if (di // 7 + 1) in leave[p] or (line.weekends_off and date.weekday() >= 5):
+            if (di // 7 + 1) in leave[p] | away[p] or (line.weekends_off and date.weekday() >= 5):
                 continue
             for oi, o in enumerate(day_opts[di]):
                 if o.shift in allowed[line_of[p]]:
@@ -381,7 +383,7 @@ def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
             days = range(7 * w, 7 * w + 7)
             avail = sum(1 for di in days if work[di])
             ent = [(v, 1.0) for di in days for v in work[di]]
-            lb = 0.0 if (w + 1) in leave[p] else float(min(line.min_days_per_week, avail))
+            lb = 0.0 if (w + 1) in leave[p] | away[p] else float(min(line.min_days_per_week, avail))
             if ent:
                 row(ent, lb, float(line.max_days_per_week))
             pairs = [rest[p, t] for t in range(7 * w, 7 * w + 6)]
@@ -415,7 +417,8 @@ def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
     plan_days = []
     for p, person in enumerate(people):
         for di, date in enumerate(dates):
-            status = "leave" if (di // 7 + 1) in leave[p] else "off"
+            w = di // 7 + 1
+            status = "not_employed" if w in away[p] else ("leave" if w in leave[p] else "off")
             plan_days.append(RosterDay(person, r.people[line_of[p]].name, date, status))
     index = {(d.person, d.date): d for d in plan_days}
     for di, date in enumerate(dates):
@@ -578,6 +581,15 @@ def _build_model(s: Scenario, tl: Timeline) -> RosterModel:
         if d is not None:
             rostered[tl.iv_day == d] = True
     worked = plan.worked()
+    if s.roster.repeat and plan.dates and len(plan.dates) % 7 == 0:
+        # a cyclic roster: every simulated date works as the horizon's date with the same offset
+        by_date: dict[dt.date, list[RosterDay]] = {}
+        for rd in worked:
+            by_date.setdefault(rd.date, []).append(rd)
+        H = len(plan.dates)
+        worked = [dataclasses.replace(rd, date=date) for date in tl.dates
+                  for rd in by_date.get(plan.dates[(date - plan.dates[0]).days % H], [])]
+        rostered[:] = True
     for n, rd in enumerate(worked):
         d = day_of.get(rd.date)
         p_abs.append(s.roster.absence_probability)
@@ -667,8 +679,8 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
             continue
         status = row["status"].strip()
         rd = RosterDay(row["person"].strip(), row.get("line", "").strip() or row["person"].strip(), date, status)
-        if status not in ("work", "off", "leave"):
-            problems.append(f"{where}: status: {status!r} must be work, off or leave")
+        if status not in ("work", "off", "leave", "not_employed"):
+            problems.append(f"{where}: status: {status!r} must be work, off, leave or not_employed")
             continue
         if status == "work":
             span = _span(f"{row['start']}-{row['end']}", f"{where}: start-end", problems)
@@ -717,7 +729,7 @@ def coverage_table(plan: RosterPlan, tl: Timeline, required_at_work: np.ndarray,
 
 def week_tables(plan: RosterPlan) -> list[tuple[str, pd.DataFrame]]:
     """Person x day per week of the horizon: 'HH:MM-HH:MM' for a shift (a '*' marks an activity),
-    'off' or 'leave'."""
+    'off', 'leave', or '-' before joining / after leaving (from_week, until_week)."""
     out = []
     for w in range(0, len(plan.dates), 7):
         dates = plan.dates[w:w + 7]
@@ -726,7 +738,8 @@ def week_tables(plan: RosterPlan) -> list[tuple[str, pd.DataFrame]]:
             cells = []
             for date in dates:
                 d = plan.day(person, date)
-                cell = f"{_clock(d.start_s)}-{_clock(d.end_s)}" if d.status == "work" else d.status
+                cell = f"{_clock(d.start_s)}-{_clock(d.end_s)}" if d.status == "work" else \
+                    ("-" if d.status == "not_employed" else d.status)
                 cells.append(cell + ("*" if d.activities else ""))
             body[person] = cells
         df = pd.DataFrame.from_dict(body, orient="index",

@@ -576,6 +576,8 @@ class RosterLine(_Model):
     max_consecutive_days: int = Field(5, ge=1, le=31)
     weekends_off: bool = True  # fixed weekends off (Saturday and Sunday)
     leave: list[RosterLeave] = []
+    from_week: int = Field(1, ge=1)  # first week on the roster (a hire starting later; workforce.py's heads)
+    until_week: int | None = Field(None, ge=1)  # last week on the roster (a leaver), default: the horizon's end
 
     @model_validator(mode="after")
     def _days(self) -> RosterLine:
@@ -595,6 +597,7 @@ class Roster(_Model):
     leave: dict[str, list[int]] = {}  # person name (e.g. "full_time-03") -> weeks of planned leave
     absence_probability: float = Field(0.0, ge=0.0, lt=1.0)  # a rostered person is absent on a worked day
     file: str | None = None  # a saved roster.csv (relative to the scenario) that `run` simulates
+    repeat: bool = False  # the roster's weeks repeat over every simulated day (warm-up and beyond the horizon)
     _plan: Any = PrivateAttr(None)  # the roster to simulate (roster.RosterPlan), from `file` or `staff --roster`
     _base_dir: str = PrivateAttr(".")  # the scenario file's folder: `file` and `shifts` are relative to it
 
