@@ -184,3 +184,22 @@ def test_negative_hires_and_missing_workforce_exit_2(tmp_path):
     assert r.exit_code == 2 and "workforce: missing" in r.output, r.output
     with pytest.raises(ScenarioError, match="workforce: no heads and no hires"):
         scenario_from_dict(small(heads=0, hires=()))
+
+
+def test_with_a_roster_the_rosters_lines_are_scaled_and_absence_is_its_expected_share():
+    from ska_sim.roster import RosterDay, RosterPlan, attach
+
+    d = small(heads=2, hires=())
+    d["roster"] = {"people": [{"name": "p", "count": 4}], "absence_probability": 0.5}
+    s = scenario_from_dict(d)
+    dates = [dt.date(2026, 4, 1) + dt.timedelta(days=i) for i in range(30)]
+    people = [f"p-{i:02d}" for i in range(1, 5)]
+    days = [RosterDay(p, "p", day, "work" if day.weekday() < 5 else "off", "day", 9 * 3600, 17 * 3600, paid_h=8.0)
+            for p in people for day in dates]
+    s = attach(s, RosterPlan(dates, people, {p: "p" for p in people}, days))
+    assert set(Model.from_scenario(s).timeline.iv_agents[-8:].tolist()) == {4}  # the roster: 4 at work all day
+    mp = month_plan(s, *APRIL)
+    assert mp.scenario.roster is None and mp.plan_fte == 4
+    tl = Model.from_scenario(mp.scenario).timeline
+    # 4 rostered x 2 heads / 4 people x (1 - 0.5 absent) = 1 agent in every interval of April
+    assert set(tl.iv_agents[tl.iv_measured()].tolist()) == {1}

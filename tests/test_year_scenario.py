@@ -9,6 +9,7 @@ from pathlib import Path
 from ska_sim import load_scenario
 from ska_sim.runner import simulate
 from ska_sim.staffing import working_days, working_time_norm_h
+from ska_sim.timeline import build_timeline
 from ska_sim.workforce import month_plan
 
 YEAR = Path(__file__).resolve().parents[1] / "scenarios" / "year-2026.toml"
@@ -21,6 +22,17 @@ def test_the_year_validates_with_the_estonian_calendar():
     assert len(working_days(s)) == 252
     assert working_time_norm_h(s) == 2004
     assert s.workforce is not None and s.workforce.hires
+    # a roster (the year's file, within the rest rules), absences drawn, activities from rules, events
+    from ska_sim.roster import rest_violations
+
+    plan = s.roster._plan
+    assert plan is not None and len(plan.people) == 56 and s.roster.absence_probability > 0
+    tl = build_timeline(s)  # every open day simulated (the warm-up's too) is on the roster
+    assert plan.dates[0] <= tl.dates[int(tl.iv_day[0])]
+    assert plan.dates[-1] >= dt.date(2026, 12, 31)
+    assert rest_violations(plan) == []
+    assert s.activities is not None and s.activities.call_review_calls >= 3
+    assert {e.rule for e in s.arrivals.events} == {"monthly", "after_holiday", "range"}
     text = YEAR.read_text()
     assert "ASSUMED" in text and "SOURCED" in text
 

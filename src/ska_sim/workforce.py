@@ -28,8 +28,11 @@ The model (README, "Hiring, training and attrition"):
   general engine path). Kinds with the same multipliers are one group (identical agents are
   interchangeable), so ramp-up multipliers of 1 give one group, today's engine exactly.
   With ``[[groups]]`` each group is split the same way (its kinds keep its skills and follow it
-  in the routing order); with a ``[roster]`` the roster's lines are the plan (see
-  :func:`_plan_agents`).
+  in the routing order). With a ``[roster]`` (a roster file attached) the roster is the plan:
+  its on-phone agents per interval (everyone present) x (heads on the phones / the roster's
+  people) x (1 - ``roster.absence_probability``): the roster's lines scaled, absence as its
+  expected share (the month's agents are groups, not rostered people, so absence is not drawn
+  per person there).
 """
 
 from __future__ import annotations
@@ -174,8 +177,8 @@ def _month_calendar(s: Scenario, first: dt.date, last: dt.date) -> Scenario:
 def _plan_agents(base: Scenario, tl) -> tuple[np.ndarray, list]:
     """The plan's agents per open interval and parent group: (intervals, parents) and the parents
     (Group, or None for the implicit single group of [staffing]). The plan is the scenario's
-    staffing as the timeline builds it (with a [roster], the roster's on-phone agents when the
-    timeline carries them)."""
+    staffing as the timeline builds it: with a [roster] attached (roster.file), the roster's
+    on-phone agents with everyone present on its dates, [staffing] outside them."""
     if base.groups:
         return np.asarray(tl.iv_group_agents, dtype=float), list(base.groups)
     return np.asarray(tl.iv_agents, dtype=float).reshape(-1, 1), [None]
@@ -230,9 +233,16 @@ def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.
     base = _month_calendar(s, first, last)
     tl = build_timeline(base)
     measured = tl.iv_measured()
-    plan_fte = fte_of(base, paid_hours_of(base, tl, tl.iv_agents, measured))
-    plan, parents = _plan_agents(base, tl)
     fph = s.shrinkage.fte_per_head
+    roster = base.roster is not None and base.roster._plan is not None
+    if roster:  # the roster's people are the plan: heads / people scale its lines, absence as expected
+        plan_fte = len(base.roster._plan.people) * fph
+        present = 1.0 - base.roster.absence_probability
+    else:
+        plan_fte = fte_of(base, paid_hours_of(base, tl, tl.iv_agents, measured))
+        present = 1.0
+    plan, parents = _plan_agents(base, tl)
+    plan = plan * present
     day_heads = {d: hd.on(tl.dates[d]) for d in np.unique(tl.iv_day)}
     kinds = [TENURED] + sorted({k for ph, _ in day_heads.values() for k in ph} - {TENURED})
     n_iv = len(tl.iv_day)
@@ -268,6 +278,8 @@ def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.
         if parent is not None:
             renames[parent.name] = names
     update = {"groups": groups, "staffing": base.staffing.model_copy(update={"agents": None, "dates": {}, "scale": 1.0})}
+    if roster:
+        update["roster"] = None  # its agents are in the groups' dates now
     if renames and base.routing.order:
         order = {k: [n for g in v for n in renames.get(g, [g])] for k, v in base.routing.order.items()}
         update["routing"] = base.routing.model_copy(update={"order": order})
