@@ -20,7 +20,7 @@ def calendar(scenario_file, overrides, fmt, output, with_warmup) -> None:
     shortened, volume factor and the rule(s) that set them."""
     import json
 
-    from .calendar import calendar_table
+    from .calendar import calendar_table, working_days
     from .staffing import working_time_norm_h
 
     s = load_scenario(scenario_file, overrides)
@@ -31,7 +31,7 @@ def calendar(scenario_file, overrides, fmt, output, with_warmup) -> None:
         text = table.to_csv(index=False)
     elif fmt == "json":
         text = json.dumps({"scenario": s.name, "country": s.calendar.country,
-                           "working_days": int(table["working_day"].sum()),
+                           "working_days": len(working_days(s)),  # of the measured window
                            "working_time_norm_hours": working_time_norm_h(s),
                            "dates": table.to_dict(orient="records")}, indent=2, ensure_ascii=False) + "\n"
     else:
