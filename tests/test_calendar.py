@@ -243,3 +243,9 @@ def test_a_range_counts_its_open_days_from_its_own_start():
     rule = 'arrivals.events=[{name="winter", rule="range", start=2026-01-01, open_days=45, factor=1.3}]'
     s = load_scenario(BASE, [*CLEAN, 'calendar.country="EE"', "calendar.start=2026-03-02", "calendar.days=12", rule])
     assert _factors(s) == {f"2026-03-0{d}": pytest.approx(1.3) for d in range(2, 7)}
+
+
+def test_an_event_factor_that_looks_like_a_percentage_is_warned_about():
+    r = CliRunner().invoke(main, ["calendar", BASE, "--set",
+                                  'arrivals.events=[{name="p", rule="monthly", day=5, factor=30}]'])
+    assert r.exit_code == 0 and "warning: arrivals.events[0].factor = 30" in r.output and "did you mean 1.3" in r.output

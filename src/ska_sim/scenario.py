@@ -1016,6 +1016,8 @@ def scenario_warnings(s: Scenario) -> list[str]:
         check(f"arrivals.weekday_factor.{wd}", x)
     for d, x in s.arrivals.date_factor.items():
         check(f"arrivals.date_factor.{d.isoformat()}", x)
+    for i, ev in enumerate(s.arrivals.events):
+        check(f"arrivals.events[{i}].factor", ev.factor)
     return out
 
 
