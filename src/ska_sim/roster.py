@@ -211,8 +211,12 @@ def rest_violations(plan: RosterPlan) -> list[str]:
     out = []
     weeks = [plan.dates[i:i + 7] for i in range(0, len(plan.dates), 7)]
     origin = plan.dates[0] if plan.dates else dt.date.today()
+    by_person: dict[str, list[RosterDay]] = {p: [] for p in plan.people}
+    for d in plan.days:
+        if d.status == "work":
+            by_person.setdefault(d.person, []).append(d)
     for person in plan.people:
-        mine = sorted((d for d in plan.days if d.person == person and d.status == "work"), key=lambda d: d.date)
+        mine = sorted(by_person[person], key=lambda d: d.date)
         spans = []
         for d in mine:
             off = (d.date - origin).days * DAY_S
@@ -230,12 +234,15 @@ def rest_violations(plan: RosterPlan) -> list[str]:
                 out.append(f"{person}: {gap:g} h of rest between {d1.date} {_clock(d1.end_s)} and {d2.date} "
                            f"{_clock(d2.start_s)}: at least {DAILY_REST_H:g} h in every 24 h (Employment Contracts "
                            "Act §51)")
-        for week in weeks:
+        in_week: dict[int, list] = {}  # shifts do not cross midnight: each lies in its date's week
+        for span in spans:
+            in_week.setdefault(span[0] // (7 * DAY_S), []).append(span)
+        for w, week in enumerate(weeks):
             if len(week) < 7:
                 continue  # a part week at the end of a horizon is not a 7-day period
             lo = (week[0] - origin).days * DAY_S
             hi = lo + 7 * DAY_S
-            edges = [lo] + [t for a, b, _ in spans if b > lo and a < hi for t in (max(a, lo), min(b, hi))] + [hi]
+            edges = [lo] + [t for a, b, _ in in_week.get(w, []) for t in (max(a, lo), min(b, hi))] + [hi]
             longest = max(edges[i + 1] - edges[i] for i in range(0, len(edges) - 1, 2)) / 3600
             if longest < WEEKLY_REST_H - 1e-9:
                 out.append(f"{person}: the 7 days from {week[0]} have at most {longest:g} h of consecutive rest: at "
@@ -568,43 +575,72 @@ class RosterModel:
         return self.agents_given(present)
 
 
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, index) of every element of the ranges [starts[i], starts[i] + counts[i])."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    first = np.cumsum(counts) - counts
+    return owner, np.repeat(starts, counts) + (np.arange(int(counts.sum())) - np.repeat(first, counts))
+
+
 def _build_model(s: Scenario, tl: Timeline) -> RosterModel:
+    """Person-days x their day's open intervals, vectorised (a year's roster of 56 people is
+    20,000 person-days)."""
     plan: RosterPlan = s.roster._plan
     placed = any(rd.activities for rd in plan.days) or bool(activity_list(s))
     day_of = {date: i for i, date in enumerate(tl.dates)}
     iv_s = tl.interval_s
-    pd_of, iv_of, share, p_abs = [], [], [], []
-    rostered = np.zeros(len(tl.iv_day), bool)
-    plan_dates = set(plan.dates)
-    for date in plan_dates:
+    n_iv = len(tl.iv_day)
+    first_iv = np.searchsorted(tl.iv_day, np.arange(tl.n_days), side="left")
+    n_day_iv = np.searchsorted(tl.iv_day, np.arange(tl.n_days), side="right") - first_iv
+    rostered = np.zeros(n_iv, bool)
+    for date in set(plan.dates):
         d = day_of.get(date)
         if d is not None:
-            rostered[tl.iv_day == d] = True
+            rostered[first_iv[d]:first_iv[d] + n_day_iv[d]] = True
     worked = plan.worked()
+    dates = [rd.date for rd in worked]
     if s.roster.repeat and plan.dates and len(plan.dates) % 7 == 0:
         # a cyclic roster: every simulated date works as the horizon's date with the same offset
         by_date: dict[dt.date, list[RosterDay]] = {}
         for rd in worked:
             by_date.setdefault(rd.date, []).append(rd)
         H = len(plan.dates)
-        worked = [dataclasses.replace(rd, date=date) for date in tl.dates
-                  for rd in by_date.get(plan.dates[(date - plan.dates[0]).days % H], [])]
+        pairs = [(date, rd) for date in tl.dates for rd in by_date.get(plan.dates[(date - plan.dates[0]).days % H], [])]
+        dates, worked = [p[0] for p in pairs], [p[1] for p in pairs]
         rostered[:] = True
-    for n, rd in enumerate(worked):
-        d = day_of.get(rd.date)
-        p_abs.append(s.roster.absence_probability)
-        if d is None:
-            continue
-        idx = np.flatnonzero(tl.iv_day == d)
-        sh = _on_phone_shares(rd, tl.iv_slot[idx] * iv_s, iv_s)
-        keep = sh > 0
-        pd_of += [n] * int(keep.sum())
-        iv_of += idx[keep].tolist()
-        share += sh[keep].tolist()
-    wds = [WEEKDAYS[tl.dates[d].weekday()] for d in tl.iv_day]
-    keep = np.array([1 - residual_share(s, w, placed) for w in wds]) if len(wds) else np.zeros(0)
-    return RosterModel(np.asarray(pd_of, np.int64), np.asarray(iv_of, np.int64), np.asarray(share, float),
-                       np.asarray(p_abs, float), keep, rostered, tl.iv_agents.copy())
+    n_pd = len(worked)
+    day = np.array([day_of.get(x, -1) for x in dates], dtype=np.int64)
+    ok = day >= 0
+    counts = np.where(ok, n_day_iv[np.maximum(day, 0)] if n_pd else 0, 0).astype(np.int64)
+    starts = np.where(ok, first_iv[np.maximum(day, 0)] if n_pd else 0, 0).astype(np.int64)
+    pd_of, iv_of = _ranges(starts, counts)
+    lo = tl.iv_slot[iv_of] * iv_s
+    hi = lo + iv_s
+
+    def overlap(b: np.ndarray, e: np.ndarray) -> np.ndarray:
+        return np.clip(np.minimum(hi, e) - np.maximum(lo, b), 0, None)
+
+    begin = np.array([rd.start_s for rd in worked], dtype=np.int64)
+    end = np.array([rd.end_s for rd in worked], dtype=np.int64)
+    bs = np.array([rd.break_s if rd.break_s is not None else 0 for rd in worked], dtype=np.int64)
+    be = np.array([int(rd.break_s + rd.break_min * 60) if rd.break_s is not None else 0 for rd in worked],
+                  dtype=np.int64)
+    work = (overlap(begin[pd_of], end[pd_of]) - overlap(bs[pd_of], be[pd_of])).astype(float)
+    acts = [(n, b, e) for n, rd in enumerate(worked) for _, b, e in rd.activities]
+    if acts:
+        a_pd, a_b, a_e = (np.array(x, dtype=np.int64) for x in zip(*acts))
+        entry0 = np.cumsum(counts) - counts  # the first entry of each person-day
+        owner, entry = _ranges(entry0[a_pd], counts[a_pd])
+        np.subtract.at(work, entry, np.clip(np.minimum(hi[entry], a_e[owner]) - np.maximum(lo[entry], a_b[owner]), 0,
+                                            None))
+    share = work / iv_s
+    keep_entry = share > 1e-12
+    wds = np.array([tl.dates[d].weekday() for d in range(tl.n_days)], dtype=np.int64)
+    per_wd = np.array([1 - residual_share(s, WEEKDAYS[w], placed) for w in range(7)])
+    keep = per_wd[wds[tl.iv_day]] if n_iv else np.zeros(0)
+    p_abs = np.full(n_pd, s.roster.absence_probability)
+    return RosterModel(pd_of[keep_entry], iv_of[keep_entry], share[keep_entry], p_abs, keep, rostered,
+                       tl.iv_agents.copy())
 
 
 def roster_timeline(s: Scenario, tl: Timeline) -> Timeline:
@@ -642,10 +678,20 @@ def roster_table(plan: RosterPlan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ROSTER_COLUMNS)
 
 
+def _clock_s(text: str) -> int:
+    """HH:MM -> seconds since midnight (fast path of scenario._parse_clock for roster files)."""
+    h, sep, m = text.partition(":")
+    if sep and h.isdigit() and m.isdigit() and len(m) == 2 and len(h) <= 2 and int(m) < 60:
+        s = int(h) * 3600 + int(m) * 60
+        if s <= DAY_S:
+            return s
+    return _parse_clock(text)  # raises ValueError with the message
+
+
 def _span(text: str, where: str, problems: list) -> tuple[int, int] | None:
     try:
         a, b = text.split("-")
-        lo, hi = _parse_clock(a.strip()), _parse_clock(b.strip())
+        lo, hi = _clock_s(a.strip()), _clock_s(b.strip())
     except ValueError:
         problems.append(f"{where}: {text!r} is not HH:MM-HH:MM")
         return None
@@ -657,20 +703,25 @@ def _span(text: str, where: str, problems: list) -> tuple[int, int] | None:
 
 def read_roster_csv(path: str | Path) -> RosterPlan:
     """A roster.csv (as :func:`roster_table` writes it); bad rows raise ScenarioError naming the row."""
+    import csv
+
     path = Path(path)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            records = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
+            columns = reader.fieldnames or []
     except FileNotFoundError:
         raise ScenarioError([Problem(str(path), "roster.file", "file not found")]) from None
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ScenarioError([Problem(str(path), "roster.file", f"cannot read: {exc}")]) from None
-    missing = [c for c in ("person", "date", "status", "start", "end") if c not in df.columns]
+    missing = [c for c in ("person", "date", "status", "start", "end") if c not in columns]
     if missing:
         raise ScenarioError([Problem(str(path), "", f"missing column(s) {', '.join(missing)} (roster.csv has "
                                                     f"{', '.join(ROSTER_COLUMNS)})")])
     problems: list[str] = []
     days = []
-    for i, row in enumerate(df.to_dict("records"), start=2):
+    for i, row in enumerate(records, start=2):
         where = f"row {i}"
         try:
             date = dt.date.fromisoformat(row["date"].strip())
