@@ -192,8 +192,15 @@ class CallLog:
 
 def hash_callers(values: Any) -> np.ndarray:
     """Salted 64-bit hashes (SipHash keyed by this process's salt) of caller ids, vectorised."""
-    arr = pd.Series(values).astype("string").fillna("").to_numpy(dtype=object)
-    return pd.util.hash_array(arr, hash_key=_SALT, categorize=True)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(pd.Series(values).astype("string[pyarrow]").fillna(""))
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = pc.dictionary_encode(arr.cast(pa.string()))  # each distinct id hashed once
+    unique = enc.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    return pd.util.hash_array(unique, hash_key=_SALT, categorize=False)[enc.indices.to_numpy(zero_copy_only=False)]
 
 
 def load_columns(path: str | Path) -> dict[str, str]:
@@ -251,8 +258,8 @@ def _read_table(path: Path, src: str, wanted: list[str]) -> pd.DataFrame:
             table = pq.read_table(path, columns=wanted)
         except (pa.ArrowException, OSError) as exc:
             raise LogError([f"{src}: not a readable Parquet file ({exc.__class__.__name__})"]) from None
-        return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow"),
-                                             pa.large_string(): pd.StringDtype("pyarrow")}.get)
+        return table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_string(t) or
+                               pa.types.is_large_string(t) else None)  # text stays in Arrow (no copy)
     import pyarrow.csv as pcsv
 
     try:
@@ -266,7 +273,7 @@ def _read_table(path: Path, src: str, wanted: list[str]) -> pd.DataFrame:
         m = re.search(r"Row #(\d+)", str(exc))  # pyarrow quotes the row itself: only its number is kept
         where = f" row {int(m.group(1)) - 1}" if m else ""
         raise LogError([f"{src}{where}: not readable as CSV (wrong number of fields, bad quoting or encoding)"]) from None
-    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    return table.to_pandas(types_mapper=pd.ArrowDtype)  # zero-copy: the text stays in Arrow buffers
 
 
 def _b(x: pd.Series) -> np.ndarray:
@@ -414,7 +421,7 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cid_arr = _arrow_text(raw[present["call_id"]])
+    cid_arr = _arrow_text(raw.pop(present["call_id"]))
     no_id = pc.is_null(cid_arr).to_numpy(zero_copy_only=False)
     cid = pd.Series(cid_arr.to_pandas(types_mapper=pd.ArrowDtype)).astype("string")
     if no_id.any():
@@ -435,7 +442,7 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
     for name in TIME_COLUMNS:
         if name not in present:
             continue
-        t, bad, a, b = _parse_times(raw[present[name]], tz)
+        t, bad, a, b = _parse_times(raw.pop(present[name]), tz)  # each text column freed once parsed
         n_amb, n_non = n_amb + a, n_non + b
         frame[name] = t
         if bad.any():
@@ -468,7 +475,7 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
         frame["abandon"] = end.where(gone)
         notes.append("no abandon column: an unanswered call that lasted is abandoned at its end")
     if "wrap_up_s" in present:
-        col = raw[present["wrap_up_s"]]
+        col = raw.pop(present["wrap_up_s"])
         if pd.api.types.is_numeric_dtype(col.dtype):
             w = col.astype(float)
             given = col.notna().to_numpy(bool)
