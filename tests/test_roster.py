@@ -296,6 +296,16 @@ def test_roster_equals_the_same_agents_as_staffing():
     pd.testing.assert_frame_equal(a.intervals, b.intervals)
 
 
+def test_given_agents_replace_an_attached_roster():
+    """staff's plans and marginal's steps on a rostered scenario simulate the agents they give."""
+    s, tl, plan = _solved()
+    rostered = attach(s, plan)
+    agents = np.full(len(tl.iv_day), 5)
+    given = with_agents(rostered, tl, agents)
+    assert Model.from_scenario(given).roster is None
+    np.testing.assert_array_equal(build_timeline(given).iv_agents, agents)
+
+
 def test_roster_agents_follow_people_breaks_and_shrinkage():
     s, tl, plan = _solved()
     rm = roster_model(attach(s, plan))
@@ -358,6 +368,8 @@ def test_staff_roster_command(tmp_path):
     assert len(table) == 6 * 7 and set(table["status"]) <= {"work", "off", "leave"}
     plans = pd.read_csv(out / "plans.csv")
     assert plans.loc[plans["recommended"], "plan"].tolist() == ["roster"]
+    html = (out / "report.html").read_text()
+    assert "<h2>Roster</h2>" in html and "6 people rostered over 7 days" in html and "p-01" in html
     # the saved roster runs: `run` simulates it through roster.file
     d["roster"]["file"] = str(out / "roster.csv")
     (tmp_path / "s2.toml").write_text(tomlkit.dumps(d))

@@ -908,7 +908,43 @@ def roster_text(rr: RosterResult) -> str:
 def write_roster(rr: RosterResult, out_dir: str | Path) -> list[Path]:
     from .output import write_csv
 
+    from .output import write_text
+    from .report.html import build_report
+
     out = Path(out_dir)
     write_csv(out / "roster.csv", rr.table)
     write_csv(out / "roster_coverage.csv", rr.coverage)
-    return [out / "roster.csv", out / "roster_coverage.csv"]
+    write_text(out / "report.html", build_report(rr.staffing.plan_result, label="staff --roster"))
+    return [out / "roster.csv", out / "roster_coverage.csv", out / "report.html"]
+
+
+def roster_html(s: Scenario, result=None, weeks_shown: int = 2) -> str:
+    """The report's roster section: people, paid hours, absence and the days meeting the
+    targets, and the first weeks as person x day (the whole roster is roster.csv)."""
+    from .report.html import e
+
+    plan: RosterPlan = s.roster._plan
+    worked = plan.worked()
+    p = s.roster.absence_probability
+    lines = [f"<p>{len(plan.people)} people rostered over {len(plan.dates)} days ({plan.dates[0]} to "
+             f"{plan.dates[-1]}{', repeated over every simulated day' if s.roster.repeat else ''}): "
+             f"{len(worked):,} shifts, {sum(d.paid_h for d in worked):,.1f} paid hours, "
+             f"{sum(len(d.activities) for d in worked):,} off-phone activity blocks placed in the quietest intervals. "
+             "On-phone agents per interval follow from it (people at work less breaks and activities).</p>"]
+    if p > 0:
+        lines.append(f"<p>Absence: each rostered person is absent on a worked day with probability {p:.0%}, drawn per "
+                     "replication (it replaces <code>shrinkage.absence</code>). ")
+        if result is not None:
+            t = result.targets.set_index("kpi")
+            if "service_level" in t.index:
+                lines[-1] += (f"The service-level target was met on {t.loc['service_level', 'days_met_share']:.0%} of "
+                              "simulated days: the risk of short days.")
+        lines[-1] += "</p>"
+    for title, df in week_tables(plan)[:weeks_shown]:
+        head = "".join(f"<th>{e(c)}</th>" for c in ["person", *df.columns])
+        body = "".join("<tr><td>" + e(person) + "</td>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>"
+                       for person, row in df.iterrows())
+        lines.append(f"<h3>{e(title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    lines.append("<p class='note'>'*': a shift with an off-phone activity; '-': not employed that week. Breaks and "
+                 "activities per person and day are in roster.csv.</p>")
+    return "".join(lines)

@@ -462,7 +462,10 @@ def with_agents(s: Scenario, tl: Timeline, agents: np.ndarray) -> Scenario:
     """The scenario with the given agents per open interval (as per-date staffing, scale 1).
 
     With [[groups]], ``agents`` is (open intervals, groups): each group's column becomes that
-    group's ``dates`` vectors (every simulated open day), ``staffing.scale`` 1."""
+    group's ``dates`` vectors (every simulated open day), ``staffing.scale`` 1. A roster attached
+    (roster.file) is dropped: the given agents are the plan, not the roster's people."""
+    if getattr(s, "roster", None) is not None and s.roster._plan is not None:
+        s = s.model_copy(update={"roster": None})
     agents = np.asarray(agents)
     if s.groups:
         if agents.ndim != 2 or agents.shape[1] != len(s.groups):
