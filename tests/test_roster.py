@@ -353,6 +353,25 @@ def test_activities_go_where_the_slack_is():
     assert (rm0.capacity(everyone) - rm.capacity(everyone)).sum() == pytest.approx(inside / 3600)
 
 
+def test_a_training_day_spans_the_lunch_break():
+    """A 480-min sitting fits an 8.5 h shift only with its unpaid break inside: that person-day
+    is then off the phones in every interval, the break counted once."""
+    needs = [ActivityNeed("training", 8 * 52 / 12, 480, 0.0)]  # one day a week per person
+    s, tl, plan = _solved(needs=needs)
+    days = [d for d in plan.worked() if d.activities]
+    assert days and plan.info["activities_unplaced_blocks"] == sum(
+        1 for p in plan.people if all(d.shift == "short" for d in plan.worked() if d.person == p)
+        and any(d.person == p for d in plan.worked()))
+    for d in days:
+        (_, b, e), = d.activities
+        assert (d.shift, b, e) == ("long", 9 * 3600, 17 * 3600 + 1800)
+    rm = roster_model(attach(s, plan))
+    full = rm.capacity(np.ones(len(rm.p_absent), bool))
+    bare = RosterPlan(plan.dates, plan.people, plan.lines, [dataclasses.replace(x, activities=[]) for x in plan.days])
+    full0 = roster_model(attach(s, bare)).capacity(np.ones(len(rm.p_absent), bool))
+    assert (full0 - full).sum() == pytest.approx(len(days) * 7.5)  # 8 open hours less the half hour of lunch
+
+
 def test_staff_roster_command(tmp_path):
     import tomlkit
 

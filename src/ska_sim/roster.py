@@ -495,46 +495,68 @@ def place_activities(plan: RosterPlan, needs: list, tl: Timeline, required_at_wo
     for rd in plan.worked():
         by_person.setdefault(rd.person, []).append(rd)
     n_weeks = len(plan.dates) // 7
+    order = {p: i for i, p in enumerate(plan.people)}
     for a in needs:
         per_week = a.hours_per_advisor_month / WEEKS_PER_MONTH * 60 / a.block_min
-        blocks = [math.floor((w + 1) * per_week + 0.5) - math.floor(w * per_week + 0.5) for w in range(n_weeks)]
         for person, mine in by_person.items():
+            # cumulative rounding with a phase per person: monthly and quarterly sittings spread
+            # over the weeks instead of falling on everyone in the same week
+            phase = (order[person] + 0.5) / len(plan.people)
             for w in range(n_weeks):
                 week_days = [rd for rd in mine if (rd.date - plan.dates[0]).days // 7 == w]
-                for _ in range(blocks[w]):
-                    if not _place_block(a, week_days, slack, iv_s):
+                if not week_days:  # not at work that week: no sittings
+                    continue
+                for _ in range(math.floor((w + 1) * per_week + phase) - math.floor(w * per_week + phase)):
+                    if not (_place_block(a, week_days, slack, iv_s, False) or _place_block(a, week_days, slack, iv_s,
+                                                                                           True)):
                         unplaced += 1
     plan.info["activities_unplaced_blocks"] = unplaced
 
 
-def _busy(rd: RosterDay) -> list[tuple[int, int]]:
-    out = [(b, e) for _, b, e in rd.activities]
-    if rd.break_s is not None:
-        out.append((rd.break_s, int(rd.break_s + rd.break_min * 60)))
-    return out
+def _break_of(rd: RosterDay) -> tuple[int, int]:
+    return (rd.break_s, int(rd.break_s + rd.break_min * 60)) if rd.break_s is not None else (0, 0)
 
 
-def _place_block(a, week_days: list[RosterDay], slack: dict, iv_s: int) -> bool:
+def _place_block(a, week_days: list[RosterDay], slack: dict, iv_s: int, span_break: bool) -> bool:
+    """The block's best place in the week: where the intervals it covers keep the most slack.
+    With ``span_break`` a block too long for a stretch between breaks may contain the unpaid
+    break (a training day with its lunch): it then ends the break's length later."""
     length = int(a.block_min * 60)
     best = None
     for rd in week_days:
         starts, sl = slack[rd.date]
-        busy = _busy(rd)
+        bs, be = _break_of(rd)
         for t in range(rd.start_s, rd.end_s - length + 1, ACTIVITY_STEP_S):
-            if any(t < e and b < t + length for b, e in busy):
+            end = t + length
+            if bs < be and t < be and bs < end:  # touches the break
+                if not span_break or t >= bs:
+                    continue
+                end += be - bs
+            if end > rd.end_s or any(t < e and b < end for _, b, e in rd.activities):
                 continue
-            share = np.clip(np.minimum(starts + iv_s, t + length) - np.maximum(starts, t), 0, None) / iv_s
+            share = _covered(starts, iv_s, t, end, bs, be)
             hit = share > 0
             score = float((sl[hit] - share[hit]).min()) if hit.any() else math.inf
             if best is None or score > best[0]:
-                best = (score, rd, t, share)
+                best = (score, rd, t, end, share)
     if best is None:
         return False
-    _, rd, t, share = best
-    rd.activities.append((a.name, t, t + length))
+    _, rd, t, end, share = best
+    rd.activities.append((a.name, t, end))
     rd.activities.sort(key=lambda x: x[1])
     slack[rd.date][1][:] -= share
     return True
+
+
+def _covered(starts: np.ndarray, iv_s: int, b: int, e: int, bs: int, be: int) -> np.ndarray:
+    """Share of each interval inside [b, e), less its part inside the break [bs, be)."""
+    def ov(x, y):
+        return np.clip(np.minimum(starts + iv_s, y) - np.maximum(starts, x), 0, None)
+
+    out = ov(b, e)
+    if bs < be and max(b, bs) < min(e, be):
+        out = out - ov(max(b, bs), min(e, be))
+    return out / iv_s
 
 
 # --------------------------------------------------------------------------- simulation
@@ -542,10 +564,13 @@ def _on_phone_shares(rd: RosterDay, starts: np.ndarray, iv_s: int) -> np.ndarray
     """Share of each interval (starting at ``starts``, s since midnight) the person is at work,
     not on a break and not in an activity."""
     lo, hi = starts, starts + iv_s
-    work = np.clip(np.minimum(hi, rd.end_s) - np.maximum(lo, rd.start_s), 0, None).astype(float)
-    for b, e in _busy(rd):
-        work -= np.clip(np.minimum(hi, e) - np.maximum(lo, b), 0, None)
-    return work / iv_s
+    work = np.clip(np.minimum(hi, rd.end_s) - np.maximum(lo, rd.start_s), 0, None).astype(float) / iv_s
+    bs, be = _break_of(rd)
+    if bs < be:
+        work -= _covered(starts, iv_s, bs, be, 0, 0)
+    for _, b, e in rd.activities:  # an activity spanning the break counts the break once
+        work -= _covered(starts, iv_s, b, e, bs, be)
+    return work
 
 
 @dataclass(frozen=True)
@@ -631,8 +656,13 @@ def _build_model(s: Scenario, tl: Timeline) -> RosterModel:
         a_pd, a_b, a_e = (np.array(x, dtype=np.int64) for x in zip(*acts))
         entry0 = np.cumsum(counts) - counts  # the first entry of each person-day
         owner, entry = _ranges(entry0[a_pd], counts[a_pd])
-        np.subtract.at(work, entry, np.clip(np.minimum(hi[entry], a_e[owner]) - np.maximum(lo[entry], a_b[owner]), 0,
-                                            None))
+        a_hi, a_lo = hi[entry], lo[entry]
+        b_s, b_e = bs[a_pd][owner], be[a_pd][owner]
+        minus = np.clip(np.minimum(a_hi, a_e[owner]) - np.maximum(a_lo, a_b[owner]), 0, None)
+        # an activity spanning the unpaid break: the break's part is already off
+        i_b, i_e = np.maximum(a_b[owner], b_s), np.minimum(a_e[owner], b_e)
+        minus -= np.where(i_e > i_b, np.clip(np.minimum(a_hi, i_e) - np.maximum(a_lo, i_b), 0, None), 0)
+        np.subtract.at(work, entry, minus)
     share = work / iv_s
     keep_entry = share > 1e-12
     wds = np.array([tl.dates[d].weekday() for d in range(tl.n_days)], dtype=np.int64)
