@@ -317,3 +317,15 @@ def test_a_mapping_file_with_unknown_keys_is_refused(tmp_path):
     with pytest.raises(LogError) as exc:
         load_columns(m)
     assert len(exc.value.problems) == 2 and "callerid: not a call-log column" in exc.value.problems[0]
+
+
+def test_texts_with_commas_and_quotes_survive_the_csv(written, tmp_path):
+    from ska_sim.calllog import read_log, write_log
+
+    log, _ = written
+    odd = log.head(5).copy()
+    odd["call_type"] = ['pensions, "old"', "a\nb", "plain", "=1+1", "x"]
+    write_log(odd, tmp_path / "odd.csv")
+    assert read_log(tmp_path / "odd.csv").frame["call_type"].tolist() == odd["call_type"].tolist()
+    write_log(log.head(5), tmp_path / "plain.csv")
+    assert '"' not in (tmp_path / "plain.csv").read_text()  # no quotes where none are needed

@@ -150,11 +150,27 @@ def write_log(frame: pd.DataFrame, path: str | Path) -> None:
     if path.suffix.lower() == ".parquet":
         write_with(path, lambda tmp: frame.to_parquet(tmp, index=False))
         return
-    out = frame.copy()
-    for c in TIME_COLUMNS:
-        if c in out:
-            out[c] = _iso(out[c])
-    write_with(path, lambda tmp: out.to_csv(tmp, index=False, lineterminator="\n"))
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    cols = {}
+    for c in frame.columns:
+        v = frame[c]
+        if c in TIME_COLUMNS:
+            text = _iso(v)
+            cols[c] = pa.array(text, type=pa.string(), mask=text == "")
+        elif pd.api.types.is_numeric_dtype(v.dtype):
+            cols[c] = pa.array(v.to_numpy(), from_pandas=True)  # NaN -> empty
+        else:
+            cols[c] = pa.array(v.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
+    table = pa.table(cols)
+    import pyarrow.compute as pc
+
+    special = any(pc.any(pc.match_substring_regex(a, r'[,"\r\n]')).as_py() for a in cols.values()
+                  if pa.types.is_string(a.type)) or any(set(c) & set(',"\r\n') for c in frame.columns)
+    style = "needed" if special else "none"  # quotes only when a text needs them
+    options = pcsv.WriteOptions(quoting_style=style, quoting_header=style)
+    write_with(path, lambda tmp: pcsv.write_csv(table, tmp, write_options=options))
 
 
 # --------------------------------------------------------------------------- reading
