@@ -9,6 +9,7 @@ many SE. Seeds are fixed.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import tomllib
 
@@ -81,8 +82,8 @@ def test_redial_and_repeat_probabilities_and_fcr(fitted):
 
 def test_only_the_product_is_identified(log):
     """Fixing repeat.probability at 1 or at 0.7 gives the same product (1 - resolved) x probability."""
-    a = fit_log(log, FitOptions(repeat_probability=1.0)).scenario
-    b = fit_log(log, FitOptions(repeat_probability=0.7)).scenario
+    a = fit_log(log, FitOptions(repeat_probability=1.0, max_fit_sample=5_000)).scenario
+    b = fit_log(log, FitOptions(repeat_probability=0.7, max_fit_sample=5_000)).scenario
     for ca, cb in zip(a["call_types"], b["call_types"]):
         assert (1 - ca["resolved"]) * 1.0 == pytest.approx((1 - cb["resolved"]) * 0.7, abs=2e-4)
 
@@ -120,7 +121,7 @@ def test_no_wrap_up_column_needs_acw(log):
     no_wrap = log.assign(wrap_up_s=np.nan)
     with pytest.raises(FitError, match="--acw-s"):
         fit_log(no_wrap)
-    s = fit_log(no_wrap, FitOptions(acw_s=45)).scenario
+    s = fit_log(no_wrap, FitOptions(acw_s=45, max_fit_sample=5_000)).scenario
     assert all(ct["after_call_work"] == {"dist": "deterministic", "mean_s": 45.0} for ct in s["call_types"])
 
 
@@ -157,27 +158,32 @@ def test_patience_in_the_fitted_scenario(fitted):
 
 # --------------------------------------------------------------------------- volume details
 def test_day_cv_and_unusual_days():
-    t = Truth(days=140, day_cv=0.10, redial_probability=0.0, repeat_probability=0.0)
+    t = Truth(days=112, day_cv=0.10, redial_probability=0.0, repeat_probability=0.0)
     log = make_log(t, seed=3)
     # a day with twice its volume: copies of that day's calls as new callers
     day = log[log.arrival.dt.date == log.arrival.dt.date.iloc[0].replace(day=18)]
     extra = day.assign(caller=day.caller + np.uint64(1), call_id=day.call_id + 10**7)
     import pandas as pd
 
-    f = fit_log(pd.concat([log, extra], ignore_index=True))
+    f = fit_log(pd.concat([log, extra], ignore_index=True), FitOptions(max_fit_sample=10_000))
     e = f.estimates
     assert e["unusual_days"] == ["2026-03-18"]
+    factor = f.scenario["arrivals"]["date_factor"]
+    assert list(factor) == [dt.date(2026, 3, 18)] and 1.7 < factor[dt.date(2026, 3, 18)] < 2.3  # twice the volume
+    scenario_from_dict(tomllib.loads(to_toml(f)), "fitted.toml")  # written and valid
     # SE of c^2 by the method of moments: ~ sqrt(2 / (n - 5)) (1/m + c^2), delta method to c
     assert abs(e["day_cv"] - t.day_cv) < 4 * e["day_cv_se"]
-    no_od = fit_log(make_log(Truth(days=140, day_cv=0.0, redial_probability=0.0, repeat_probability=0.0), seed=4))
+    no_od = fit_log(make_log(Truth(days=112, day_cv=0.0, redial_probability=0.0, repeat_probability=0.0), seed=4),
+                    FitOptions(max_fit_sample=10_000))
     assert no_od.estimates["day_cv"] < 4 * e["day_cv_se"]
 
 
 def test_smoothing_options(log):
-    pooled = fit_log(log, FitOptions(smooth="pool")).scenario["arrivals"]["profile"]
+    quick = dict(max_fit_sample=5_000)
+    pooled = fit_log(log, FitOptions(smooth="pool", **quick)).scenario["arrivals"]["profile"]
     assert list(pooled) == ["default"]
-    k3 = fit_log(log, FitOptions(smooth="3")).scenario["arrivals"]["profile"]["mon"]
-    raw = fit_log(log).scenario["arrivals"]["profile"]["mon"]
+    k3 = fit_log(log, FitOptions(smooth="3", **quick)).scenario["arrivals"]["profile"]["mon"]
+    raw = fit_log(log, FitOptions(**quick)).scenario["arrivals"]["profile"]["mon"]
     assert abs(sum(k3) - 1) < 1e-9
     assert np.abs(np.diff(k3)).sum() < np.abs(np.diff(raw)).sum()  # smoother
 

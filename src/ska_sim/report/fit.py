@@ -44,7 +44,8 @@ def _km(fit) -> str:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.8))
     km, pf = fit.km, fit.patience
-    ax.step(np.concatenate([[0], km.times_s]), np.concatenate([[1], km.sf]), where="post", color=BLUE,
+    keep = np.unique(np.linspace(0, len(km.times_s) - 1, min(len(km.times_s), 3000)).astype(int))  # drawn, not all
+    ax.step(np.concatenate([[0], km.times_s[keep]]), np.concatenate([[1], km.sf[keep]]), where="post", color=BLUE,
             label="Kaplan-Meier (censored waits)")
     t = np.linspace(0, max(km.times_s[-1], 1.0), 300)
     ax.plot(t, pf.frozen().sf(t), color=ORANGE, label=f"fitted {pf.family}, mean {pf.mean_s:.0f} s")
@@ -82,7 +83,7 @@ def _daily(fit) -> str:
     fig, ax = plt.subplots(figsize=(9, 3.6))
     x = np.arange(len(d))
     colors = np.where(d.unusual, VERMILLION, np.where(d.used, BLUE, GREY))
-    ax.bar(x, d.first_calls, color=colors, width=0.8)
+    ax.bar(x, d.first_calls, color=colors, width=0.8, linewidth=0)
     ax.plot(x, d.expected, "_", color="#222", ms=10, label="weekday mean (fitted)")
     step = max(1, len(d) // 15)
     ax.set_xticks(x[::step], [str(v) for v in d.date.iloc[::step]], rotation=45, fontsize=8)

@@ -1,0 +1,100 @@
+"""Fit speed (issue 10.7): `ska-sim fit` of a one-year log of about 1,000,000 calls.
+
+The log is synthetic (tests/synthetic_log.py: known parameters, numpy only), written once as
+CSV or Parquet, then `ska-sim fit LOG --out ... --report ...` runs in a fresh process: the
+wall time, CPU time and peak RSS of that process are what a user waits for and pays for
+(reading, hashing caller ids, every estimate, the TOML and the HTML report).
+
+    .venv/bin/python benchmarks/fit.py                 # ~1,000,000 calls, Parquet and CSV
+    .venv/bin/python benchmarks/fit.py --calls 200000  # smaller
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def make(calls: int):
+    """A one-year synthetic log (Monday 5 January 2026 on, 260 weekdays) of about ``calls`` calls
+    (~1.3 calls per first call: redials and repeat calls), with caller ids as a log has them."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from synthetic_log import Truth, make_log
+
+    t = Truth(days=364, start=dt.date(2026, 1, 5), daily_calls=calls / 260 / 1.3)
+    f = make_log(t, seed=2026)
+    f = f.assign(caller_id=pd.Series(f["caller"]).map("C{:010d}".format)).drop(columns=["caller"])
+    f["call_id"] = range(1, len(f) + 1)
+    return f
+
+
+CHILD = """
+import resource, sys, time
+from ska_sim.cli import main
+t0 = time.process_time()
+try:
+    main(sys.argv[1:], prog_name="ska-sim")
+except SystemExit as exc:
+    code = exc.code
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(f"PEAK_RSS_KB {ru.ru_maxrss} CPU_S {ru.ru_utime + ru.ru_stime}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def fit(path: Path, out: Path) -> dict:
+    """`ska-sim fit` in a fresh process: its wall time, CPU time and peak RSS (its own getrusage)."""
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-c", CHILD, "fit", str(path), "--out", str(out / "fitted.toml"),
+                        "--report", str(out / "fit.html")], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit(r.stderr)
+    last = r.stderr.strip().splitlines()[-1].split()
+    return {"wall_s": wall, "cpu_s": float(last[3]), "peak_rss_mb": int(last[1]) / 1024, "stdout": r.stdout}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--calls", type=int, default=1_000_000)
+    ap.add_argument("--formats", default="parquet,csv")
+    args = ap.parse_args()
+    print(f"CPU: {cpu_name()} ({__import__('os').cpu_count()} cores); Python {platform.python_version()}")
+    from ska_sim.calllog import write_log
+
+    t0 = time.perf_counter()
+    frame = make(args.calls)
+    print(f"synthetic log: {len(frame):,} calls (made in {time.perf_counter() - t0:.0f} s)")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for fmt in args.formats.split(","):
+            path = tmp / f"log.{fmt}"
+            write_log(frame, path)
+            print(f"\n{fmt}: {path.stat().st_size / 1e6:.0f} MB")
+            r = fit(path, tmp)
+            print(f"ska-sim fit: wall {r['wall_s']:.1f} s, CPU {r['cpu_s']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB")
+            print("  " + r["stdout"].strip().replace("\n", "\n  "))
+
+if __name__ == "__main__":
+    main()
