@@ -236,6 +236,7 @@ def test_compare_and_export(client, workdir):
     assert "arrivals.volume_scale=1.2" in (out / "manifest.json").read_text()
     got = client.get("/exports/minimal-edited/report.html")
     assert got.status_code == 200 and "<html" in got.text.lower()
+    assert "script-src" not in got.headers["content-security-policy"]  # the report runs no script
     assert client.get("/exports/minimal-edited/..%2F..%2Fminimal.toml").status_code == 404
     assert client.post("/api/export", json={"plan": plan(export_name="../x")}).status_code == 400
 
@@ -326,3 +327,23 @@ def test_serve_starts_on_loopback_and_prints_the_address_with_its_token(workdir)
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_filling_one_groups_grid_costs_that_groups_change_only(client):
+    r = client.post("/api/fill", json={"plan": plan(scenario="skills.toml", replications=1), "method": "erlang",
+                                       "group": "ru_general"}).json()
+    from ska_sim.scenario import load_scenario
+    from ska_sim.staffing import paid_hours_of
+    from ska_sim.staffing_groups import erlang_group_plan
+    from ska_sim.timeline import build_timeline
+
+    s = load_scenario(ROOT / "scenarios" / "skills-languages.toml")
+    tl = build_timeline(s)
+    p = erlang_group_plan(s)
+    full = tl.iv_group_agents.copy()
+    full[:, 1] = p.agents[:, 1]
+    expected = paid_hours_of(s, tl, full.sum(axis=1), tl.iv_measured())
+    assert r["group"] == "ru_general"
+    assert r["cost"]["paid_hours_after"] == pytest.approx(expected)
+    assert client.post("/api/fill", json={"plan": plan(scenario="skills.toml"), "method": "erlang",
+                                          "group": "nobody"}).status_code == 400

@@ -457,7 +457,8 @@ class Service:
         tl = build_timeline(s)
         col = agents[:, gi] if agents.ndim == 2 else agents
         vectors = {tl.dates[d]: [int(a) for a in col[tl.iv_day == d]] for d in np.unique(tl.iv_day)}
-        return self._date_rows(s, vectors, gi, what, agents)
+        # with groups only the chosen group's agents change (the page fills that group's grid)
+        return self._date_rows(s, vectors, gi, what, None if agents.ndim == 2 else agents)
 
     def _date_rows(self, s: Scenario, vectors: dict, gi: int | None, what: str, agents=None) -> dict:
         """The measured dates' agents (raw, scale 1) and the cost against the plan as it is."""
@@ -526,13 +527,16 @@ class Service:
         ex = PageExecutor(self.pool, cancelled, None)
         label = f"this plan ({name}{', edited' if sets else ''})"
         try:
+            # plans of different windows compare as rates per open day (the CLI's --allow-different-calendars)
             cmp = compare([(label, s), (f"{o.name} ({other})", o)], reps, seed, executor=ex,
-                          progress=lambda d, n: self._set_progress(client, "scenarios", d, n))
+                          progress=lambda d, n: self._set_progress(client, "scenarios", d, n),
+                          allow_different_calendars=True)
         except Superseded:
             return {"superseded": True}
         from ..results import _records
 
-        return {"labels": cmp.labels, "rows": _records(cmp.table[cmp.table["kpi"].isin(KPIS_SHOWN)])}
+        return {"labels": cmp.labels, "per_open_day": cmp.per_day,
+                "rows": _records(cmp.table[cmp.table["kpi"].isin(KPIS_SHOWN)])}
 
     def export(self, plan: Any) -> dict:
         """The current plan's HTML report and CSV tables, in exports/<name>/ of the work folder."""

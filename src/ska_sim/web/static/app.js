@@ -4,6 +4,7 @@
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 
+let pending = null; // a file write waiting for confirmation
 const S = {
   token: "", client: "", desc: null, week: null, group: 0,
   vectors: {}, orig: {}, mode: {}, fields: {}, fieldOrig: {},
@@ -113,6 +114,8 @@ async function openScenario(name, week) {
   const d = r.data;
   S.desc = d; S.week = week || null; S.group = 0; S.vectors = {}; S.orig = {}; S.mode = {}; S.fields = {}; S.fieldOrig = {};
   S.undo = null; $("undo-help").hidden = true; $("help-result").textContent = "";
+  pending = null; $("confirm").hidden = true; $("file-result").textContent = ""; fileError("");
+  $("compare-table").replaceChildren();
   $("replications").value = S.repsOverride || d.replications; $("seed").value = d.seed;
   const wk = $("week");
   wk.replaceChildren(el("option", { value: "", text: `as saved: ${d.window.start}, ${d.window.days} days` }));
@@ -511,7 +514,6 @@ $("undo-help").addEventListener("click", () => {
 });
 
 // ------------------------------------------------------------------ files
-let pending = null;
 function fileError(msg) { $("file-errors").textContent = msg || ""; }
 async function preview(name, duplicate) {
   fileError(""); $("file-result").textContent = "";
@@ -544,7 +546,7 @@ $("compare").addEventListener("click", async () => {
   fileError("");
   const data = await call("compare", { plan: plan(), other: $("other").value }, "comparing");
   if (!data) { status(""); return; }
-  status("compared");
+  status(data.per_open_day ? "compared (different windows: counts and hours per open day)" : "compared");
   const t = $("compare-table");
   t.replaceChildren(el("tr", {}, el("th", { text: "KPI" }), el("th", { text: data.labels[0] }), el("th", { text: data.labels[1] }),
     el("th", { text: "difference (95% interval)" })));
