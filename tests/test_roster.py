@@ -218,6 +218,20 @@ def test_six_days_a_week_leaves_no_weekly_rest():
     assert "roster.people[0].min_days_per_week" in str(exc.value) and "48 h" in str(exc.value)
 
 
+def test_clashing_pattern_rules_name_the_person_and_rules():
+    """Five days a week with weekends off but at most 2 in a row: no roster; the message names
+    the person and exactly the two clashing rules (dropping either makes a roster)."""
+    s = scenario_from_dict(small([{"name": "p", "count": 2, "min_days_per_week": 5, "max_consecutive_days": 2}]))
+    tl = build_timeline(s)
+    with pytest.raises(ScenarioError) as exc:
+        solve_roster(s, shifts(), tl, np.ones(len(tl.iv_day)), 1)
+    (problem,) = exc.value.problems
+    assert problem.path == "roster.people[0]"
+    assert problem.message.startswith("p-01: min_days_per_week = 5 and max_consecutive_days = 2 cannot all hold "
+                                      "with weekends off")
+    assert "48 h" not in problem.message and "11 h" not in problem.message
+
+
 def _write(path: Path, rows: list[tuple]) -> Path:
     df = pd.DataFrame(rows, columns=["person", "line", "date", "status", "start", "end", "break"])
     df.to_csv(path, index=False)

@@ -264,10 +264,20 @@ def horizon_dates(s: Scenario, weeks: int) -> list[dt.date]:
     return [s.calendar.start + dt.timedelta(days=i) for i in range(7 * weeks)]
 
 
+RULES = {
+    "min_days": "min_days_per_week",
+    "consecutive": "max_consecutive_days",
+    "weekly_rest": "48 h weekly rest (two consecutive days off in every week; Employment Contracts Act §52)",
+    "daily_rest": "11 h daily rest between shifts (Employment Contracts Act §51)",
+}
+
+
 def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray, weeks: int,
-                 needs: list | None = None, time_limit_s: float = 120.0) -> RosterPlan:
+                 needs: list | None = None, time_limit_s: float = 120.0, rules=frozenset(RULES),
+                 diagnose: bool = True) -> RosterPlan:
     """The least-paid-hours roster of [roster]'s people covering ``required_at_work`` (per open
-    interval of ``tl``) on the horizon's dates. Raises ScenarioError when a rule cannot be met."""
+    interval of ``tl``) on the horizon's dates. Raises ScenarioError when a rule cannot be met,
+    naming the person and the rules that clash. ``rules`` leaves rules out (for that diagnosis)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
 
@@ -390,21 +400,22 @@ def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
             days = range(7 * w, 7 * w + 7)
             avail = sum(1 for di in days if work[di])
             ent = [(v, 1.0) for di in days for v in work[di]]
-            lb = 0.0 if (w + 1) in leave[p] | away[p] else float(min(line.min_days_per_week, avail))
+            lb = 0.0 if (w + 1) in leave[p] | away[p] or "min_days" not in rules else \
+                float(min(line.min_days_per_week, avail))
             if ent:
                 row(ent, lb, float(line.max_days_per_week))
-            pairs = [rest[p, t] for t in range(7 * w, 7 * w + 6)]
-            row([(v, 1.0) for v in pairs], 1.0, np.inf)
+            if "weekly_rest" in rules:
+                row([(rest[p, t], 1.0) for t in range(7 * w, 7 * w + 6)], 1.0, np.inf)
         for t in range(H - 1):
             if (p, t) in rest:
                 for dd in (t, t + 1):
                     row([(rest[p, t], 1.0)] + [(v, 1.0) for v in work[dd]], 0.0, 1.0)
         n = line.max_consecutive_days
-        for t0 in range(0, H - n):
+        for t0 in range(0, H - n if "consecutive" in rules else 0):
             ent = [(v, 1.0) for di in range(t0, t0 + n + 1) for v in work[di]]
             if len({di for di in range(t0, t0 + n + 1) if work[di]}) > n:
                 row(ent, 0.0, float(n))
-        for di in range(H - 1):  # 11 h of rest between the end of one shift and the next day's start
+        for di in range(H - 1 if "daily_rest" in rules else 0):  # 11 h between a shift's end and the next start
             for oi, o in enumerate(day_opts[di]):
                 if (p, di, oi) not in y:
                     continue
@@ -419,7 +430,9 @@ def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
                options={"time_limit": time_limit_s, "mip_rel_gap": 1e-4})
     solve_s = time.perf_counter() - t0
     if res.x is None:
-        raise ScenarioError(_infeasible(s, people, line_of, leave, weeks, res.message))
+        if not diagnose:
+            raise ScenarioError([Problem("[roster]", "roster", f"no roster meets every rule ({res.message})")])
+        raise ScenarioError(_infeasible(s, shifts, tl, weeks, people, line_of, leave, away, res.message))
     x = np.round(res.x).astype(int)
     plan_days = []
     for p, person in enumerate(people):
@@ -451,26 +464,48 @@ def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
     return plan
 
 
-def _infeasible(s, people, line_of, leave, weeks, message) -> list[Problem]:
-    """Which person's rules cannot be met together (each person is checked alone)."""
+def _infeasible(s, shifts, tl, weeks, people, line_of, leave, away, message) -> list[Problem]:
+    """Which person's rules cannot be met together: each kind of person (line, leave) is rostered
+    alone with no requirement, then without each rule in turn; the rules whose removal makes a
+    roster are the ones that clash."""
     out = []
     seen = set()
+    zero = np.zeros(len(tl.iv_day))
     for p, person in enumerate(people):
-        line = s.roster.people[line_of[p]]
-        key = (line_of[p], frozenset(leave[p]))
+        li = line_of[p]
+        key = (li, frozenset(leave[p]))
         if key in seen:
             continue
         seen.add(key)
-        for w in range(1, weeks + 1):
-            if w in leave[p]:
-                continue
-            days = 5 if line.weekends_off else 7
-            if line.min_days_per_week > min(days, 5):
-                out.append(Problem("[roster]", f"roster.people[{line_of[p]}]",
-                                   f"{person}: min_days_per_week = {line.min_days_per_week} cannot be met in week {w} "
-                                   f"with {'weekends off and ' if line.weekends_off else ''}two consecutive days off "
-                                   "(48 h weekly rest, Employment Contracts Act §52)"))
-                break
+        line = s.roster.people[li]
+        alone = s.roster.model_copy(update={"people": [line.model_copy(update={"count": 1, "leave": []})],
+                                            "leave": {line.name: sorted(leave[p])}})
+        s1 = s.model_copy(update={"roster": alone})
+
+        def feasible(rules) -> bool:
+            try:
+                solve_roster(s1, shifts, tl, zero, weeks, rules=frozenset(rules), diagnose=False)
+            except ScenarioError:
+                return False
+            return True
+
+        if feasible(RULES):
+            continue
+        clash = [r for r in RULES if feasible(set(RULES) - {r})]
+        named = [f"{RULES[r]} = {getattr(line, RULES[r])}" if r in ("min_days", "consecutive") else RULES[r]
+                 for r in clash]
+        extra = []
+        if line.weekends_off:
+            extra.append("weekends off")
+        if leave[p]:
+            extra.append(f"leave in week(s) {', '.join(map(str, sorted(leave[p])))}")
+        if away[p]:
+            extra.append(f"not employed in week(s) {', '.join(map(str, sorted(away[p])))}")
+        context = f" with {' and '.join(extra)}" if extra else ""
+        what = (" and ".join(named) + " cannot all hold" if len(named) > 1 else
+                (f"{named[0]} cannot hold" if named else "its rules cannot all hold"))
+        out.append(Problem("[roster]", f"roster.people[{li}]", f"{person}: {what}{context} over the "
+                           f"{weeks}-week horizon ({len(shifts.shifts)} shift types, the line's open days)"))
     if not out:
         out.append(Problem("[roster]", "roster", f"no roster meets every rule ({message}): check min_days_per_week, "
                                                  "max_consecutive_days and leave against the open days and shifts"))
