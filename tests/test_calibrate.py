@@ -250,3 +250,33 @@ def test_bad_mapping_file_names_the_key(tmp_path, mapping, key):
     assert f"mapping.toml: {key}" in r.output or (key == "TOML" and "mapping.toml" in r.output and key in r.output)
     assert "Traceback" not in r.output
     assert not out.exists()
+
+
+def test_languages_shares_and_talk_factors(log):
+    """ru calls talk 1.2x longer: the fit gives ru talk_factor 1.2 (et 1.0) and the types' talk net of it."""
+    rng = np.random.default_rng(8)
+    ru = rng.random(len(log)) < 0.3
+    talk = (log.end - log.answer).where(log.answer.notna())
+    end = (log.answer + talk * np.where(ru, 1.2, 1.0)).where(log.answer.notna(), log.end)
+    f = fit_log(log.assign(language=np.where(ru, "ru", "et"), end=end), FitOptions(max_fit_sample=20_000))
+    langs = f.scenario["languages"]
+    n_ru = int(ru[log.answer.notna().to_numpy()].sum())
+    # SE of a ratio of mean talks (cv 1): ~ 1.2 * sqrt(1/n_ru + 1/n_et)
+    assert abs(langs["ru"]["talk_factor"] - 1.2) < 4 * 1.2 * math.sqrt(1 / n_ru + 1 / (len(log) - n_ru))
+    assert langs["et"]["talk_factor"] == 1.0
+    assert abs(langs["ru"]["share"] - 0.3) < 4 * math.sqrt(0.21 / f.estimates["first_calls"])
+    for k, name in enumerate(TRUTH.types):  # talk net of the language factor
+        assert abs(f.talk[name].mean_s - TRUTH.talk_mean_s[k]) < 4 * mean_se(f.talk[name], f.talk_samples[name])
+    s = scenario_from_dict(tomllib.loads(to_toml(f)), "fitted.toml")
+    assert set(s.languages) == {"et", "ru"} and s.call_types[0].language_shares is not None
+
+
+def test_callback_rows_are_left_out(log):
+    """Rows with kind = callback are placed by agents: not calls that reached the line."""
+    import pandas as pd
+
+    cb = log.head(500).assign(kind="callback", caller=log.head(500).caller + np.uint64(7), call_id=lambda d: d.call_id + 10**8)
+    base = fit_log(log.assign(kind="first"), FitOptions(max_fit_sample=5_000))
+    with_cb = fit_log(pd.concat([log.assign(kind="first"), cb], ignore_index=True), FitOptions(max_fit_sample=5_000))
+    assert with_cb.estimates["calls"] == base.estimates["calls"]
+    assert "500 callback rows" in with_cb.notes["calendar"]

@@ -372,9 +372,9 @@ def prepare(frame: pd.DataFrame, tz: str) -> Prepared:
     free_day, free_sec = _local(free_ts, tz)
     lang = None
     if "language" in f:
-        lv = f["language"].fillna("").astype(str).to_numpy()
+        lv = f["language"].astype("string").fillna("")
         if (lv != "").any():
-            lang = lv
+            lang = lv.to_numpy(dtype=object)
     agent = f["agent_id"].to_numpy() if "agent_id" in f and f["agent_id"].notna().any() else None
     ct = f["call_type"].astype("string").fillna("calls") if "call_type" in f else pd.Series(["calls"] * len(f))
     codes, names = pd.factorize(ct, sort=True)
@@ -513,9 +513,20 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
     """Estimate a scenario from a canonical call-log frame. ``agents``: calllog.agents_per_interval's table."""
     o = options
     iv = o.interval_min * 60
+    callbacks = 0
+    if "kind" in frame:  # callbacks are placed by agents (outbound): not calls that reached the line
+        is_cb = (frame["kind"].astype("string") == "callback").fillna(False).to_numpy(bool)
+        callbacks = int(is_cb.sum())
+        if callbacks:
+            frame = frame[~is_cb]
     if len(frame) == 0:
         raise FitError([f"{source}: no calls"])
     p = prepare(frame, o.tz)
+    span_days = (float(np.nanmax(p.arr_t)) - float(np.nanmin(p.arr_t))) / DAY_S
+    repeat_window_days = o.repeat_window_days
+    if repeat_window_days > span_days / 2:  # no answered call would have its whole window in the log
+        repeat_window_days = max(span_days / 2, 1 / 24)
+    o = dataclasses.replace(o, repeat_window_days=repeat_window_days)
     hours = infer_hours(p, iv)
     kind = classify(p, hours, o.redial_window_min * 60, o.repeat_window_days * DAY_S)
     notes: dict[str, str] = {}
@@ -651,17 +662,52 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
         raise FitError([f"{source}: the log has no wrap-up column (after-call work): give --acw-s S (seconds of "
                         "after-call work per answered call), or map wrap_up_s in --columns; "
                         "talk + after-call work is never fitted as talk"])
+    # languages: shares of first calls, and a talk factor each (talk / its call type's mean talk,
+    # the largest language 1.0); each type's talk is then fitted on talk / the call's factor
+    lang_factor = np.ones(len(p.caller))
+    languages: dict[str, dict] = {}
+    lang_codes, lang_names = None, []
+    if p.language is not None:
+        lang_codes, names = pd.factorize(pd.Series(p.language).replace("", "unknown"), sort=True)
+        lang_names = [str(n) for n in names]
+        ans = p.answered & np.isfinite(p.talk_s)
+        type_mean = np.bincount(p.type_code[ans], p.talk_s[ans], len(all_types)) / np.maximum(
+            np.bincount(p.type_code[ans], minlength=len(all_types)), 1)
+        expected = type_mean[p.type_code]
+        obs = np.bincount(lang_codes[ans], p.talk_s[ans], len(lang_names))
+        exp_ = np.bincount(lang_codes[ans], expected[ans], len(lang_names))
+        factor = np.where(exp_ > 0, obs / np.maximum(exp_, 1e-9), 1.0)
+        first_lang = np.bincount(lang_codes[first], minlength=len(lang_names))
+        ref = int(np.argmax(first_lang))
+        factor = np.clip(factor / factor[ref], 0.05, 10.0)
+        lang_share = _round_shares(np.maximum(first_lang, 0) / max(first_lang.sum(), 1), 6)
+        n_ans_lang = np.bincount(lang_codes[ans], minlength=len(lang_names))
+        for k, name in enumerate(lang_names):
+            languages[name] = {"share": lang_share[k], "talk_factor": round(float(factor[k]), 3)}
+        notes["languages"] = ("shares of first calls; talk_factor = mean talk / its call type's mean talk, relative to "
+                              f"{lang_names[ref]} (" + ", ".join(f"{n} {int(c):,} answered" for n, c in
+                                                                zip(lang_names, n_ans_lang)) + ")")
+        lang_factor = factor[lang_codes]
     call_types = []
     for i, t in enumerate(all_types):
         is_t = p.type_code == i
         talk = p.talk_s[is_t & p.answered]
         if (talk > 0).sum() < 2:
             raise FitError([f"{source}: call type {t!r}: fewer than 2 answered calls with a talk time"])
-        tf = fit_duration(talk, o.max_fit_sample, o.seed + i)
-        fit.talk[t], fit.talk_samples[t] = tf, talk
+        tf = fit_duration(talk / lang_factor[is_t & p.answered], o.max_fit_sample, o.seed + i)
+        fit.talk[t], fit.talk_samples[t] = tf, talk / lang_factor[is_t & p.answered]
         ct: dict[str, Any] = {"name": t, "share": share_list[i], "talk": tf.spec()}
+        if lang_codes is not None:
+            sel_f = first & is_t
+            c = np.bincount(lang_codes[sel_f], minlength=len(lang_names))
+            ct["language_shares"] = dict(zip(lang_names, _round_shares(np.maximum(c, 0) + 1e-12, 6)))
+            sel_a = is_t & p.answered & np.isfinite(p.talk_s)
+            m_l = np.bincount(lang_codes[sel_a], p.talk_s[sel_a], len(lang_names))
+            n_l = np.bincount(lang_codes[sel_a], minlength=len(lang_names))
+            notes[f"call_types.{t}.language_shares"] = "mean talk by language: " + ", ".join(
+                f"{n} {m / max(k, 1):.0f} s (n {k:,})" for n, m, k in zip(lang_names, m_l, n_l))
         notes[f"call_types.{t}.share"] = f"{int(shares[t] * n_first):,} of {n_first:,} first calls"
-        notes[f"call_types.{t}.talk"] = "talk (answer to end): " + tf.note() + (
+        notes[f"call_types.{t}.talk"] = "talk (answer to end" + (", / the language's talk_factor" if languages else "") + "): " + tf.note() + (
             f"; {tf.dropped_zero:,} zero talk times left out" if tf.dropped_zero else "")
         if has_wrap:
             wrap = p.wrap_up_s[is_t & p.answered]
@@ -740,6 +786,8 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
                                                               daily.expected[daily.unusual]) if ex > 0}
     if factors:
         scen["arrivals"]["date_factor"] = factors
+    if languages:
+        scen["languages"] = languages
     if patience:
         scen["patience"] = patience
     scen["redial"] = {"probability": round(redial_p, 4)}
@@ -781,6 +829,12 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
                        + (f"; delay (wall clock, answered call's end to the next call): {rep_fit.note()}"
                           if rep_fit else ""))
     notes["staffing"] = staffing_note
+    if repeat_window_days < options.repeat_window_days:
+        notes["repeat"] += (f". The log spans {span_days:.1f} days: the repeat window was shortened from "
+                            f"{options.repeat_window_days:g} to {repeat_window_days:.2f} days, so repeat calls later "
+                            "than that are missed (the product is a lower bound)")
+    if callbacks:
+        notes["calendar"] += f"; {callbacks:,} callback rows (kind = callback, placed by agents) left out"
     notes["simulation"] = "not estimated: ska-sim's defaults" + (
         f"; {int(cut):,} calls cut off at closing: queued_at_close = drop" if cut else "")
     fit.scenario = scen
