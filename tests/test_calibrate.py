@@ -280,3 +280,17 @@ def test_callback_rows_are_left_out(log):
     with_cb = fit_log(pd.concat([log.assign(kind="first"), cb], ignore_index=True), FitOptions(max_fit_sample=5_000))
     assert with_cb.estimates["calls"] == base.estimates["calls"]
     assert "500 callback rows" in with_cb.notes["calendar"]
+
+
+def test_staffing_from_agents_per_interval(log, fitted):
+    """Agents per (date, interval) from calllog.agents_per_interval become the weekday medians."""
+    import pandas as pd
+
+    dates = sorted(set(fitted.daily.date[fitted.daily.open]))
+    rows = [(d, slot, 10 + slot % 3 + (5 if d.weekday() == 0 else 0)) for d in dates for slot in range(18, 34)]
+    agents = pd.DataFrame(rows, columns=["date", "slot", "agents"])
+    s = fit_log(log, FitOptions(max_fit_sample=5_000), agents=agents, agents_source="staffing file staff.csv").scenario
+    assert s["staffing"]["agents"]["mon"] == [15 + slot % 3 for slot in range(18, 34)]
+    assert s["staffing"]["agents"]["tue"] == [10 + slot % 3 for slot in range(18, 34)]
+    text = to_toml(fit_log(log, FitOptions(max_fit_sample=5_000), agents=agents, agents_source="staffing file staff.csv"))
+    assert "staffing file staff.csv" in text and "NOT FROM THE LOG" not in text

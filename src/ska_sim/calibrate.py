@@ -235,8 +235,6 @@ def _censored_mle(fam: str, ev: np.ndarray, ce: np.ndarray) -> tuple[float, ...]
 
 def fit_censored(events, censored, max_n: int = 50_000, seed: int = 0) -> tuple[DurationFit, Survival]:
     """The four families fitted to right-censored durations (events: seen; censored: at least this long)."""
-    from scipy import stats
-
     ev = np.asarray(events, float)
     ce = np.asarray(censored, float)
     ev, ce = ev[np.isfinite(ev) & (ev > 0)], ce[np.isfinite(ce) & (ce > 0)]  # censored at 0 says nothing
@@ -656,7 +654,6 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
     shares = {t: c / n_first for t, c in zip(all_types, type_counts)}
     share_list = _round_shares(np.array([max(shares[t], 1e-6) for t in all_types]), 6)
     fit = Fit({}, notes, [], daily, profile_df)
-    fit.naive_patience_mean_s = math.nan
     has_wrap = np.isfinite(p.wrap_up_s[p.answered]).mean() > 0.5 if p.answered.any() else False
     if not has_wrap and o.acw_s is None:
         raise FitError([f"{source}: the log has no wrap-up column (after-call work): give --acw-s S (seconds of "
@@ -779,7 +776,7 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
         "calendar": cal,
         "arrivals": {"daily_calls": round(daily_calls, 1), "day_cv": round(day_cv, 4), "volume_scale": 1.0,
                      "weekday_factor": weekday_factor,
-                     "profile": prof if len(prof) > 1 or "default" in prof else prof},
+                     "profile": prof},
         "call_types": call_types,
     }
     factors = {d: round(float(c / ex), 3) for d, c, ex in zip(daily.date[daily.unusual], daily.first_calls[daily.unusual],
@@ -972,4 +969,4 @@ def fit_summary(fit: Fit) -> list[str]:
 
 
 __all__ = ["FitError", "FitOptions", "Fit", "DurationFit", "Survival", "fit_log", "fit_duration", "fit_censored",
-           "kaplan_meier", "to_toml", "fit_summary", "dataclasses"]
+           "kaplan_meier", "mean_se", "stat_se", "to_toml", "fit_summary"]
