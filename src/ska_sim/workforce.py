@@ -426,6 +426,7 @@ def plan_hiring(s: Scenario, month: str, start_by: dt.date, confidence: float | 
     first, last = check_hiring_input(s, month, start_by)
     cap = max_hires if max_hires is not None else max(50, 4 * (s.workforce.heads + 1))
     cache: dict[int, MonthResult] = {}
+    bound = 2 * cap.bit_length() + 3
 
     def run(k: int) -> MonthResult:
         if k not in cache:
@@ -437,8 +438,8 @@ def plan_hiring(s: Scenario, month: str, start_by: dt.date, confidence: float | 
                                "answer_rate": float(summ.loc["answer_rate", "mean"]),
                                "effective_fte": mr.plan.effective_fte,
                                "chance": dict(mr.chance), "meets": mr.meets(confidence)})
-            if progress:
-                progress(len(cache), len(cache) + 1)
+            if progress:  # the doubling and the bisection take at most 2 log2(cap) + 3 months
+                progress(min(len(cache), bound - 1), bound)
         return cache[k]
 
     plan = HiringPlan((first, last), start_by, confidence, None, cap)
