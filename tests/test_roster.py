@@ -397,7 +397,7 @@ def test_staff_roster_command(tmp_path):
     assert code == 0, text
     assert "Roster: 6 people over 1 week(s)" in text and "roster (recommended)" in text
     table = pd.read_csv(out / "roster.csv", keep_default_na=False)
-    assert list(table.columns[:5]) == ["person", "line", "date", "weekday", "status"]
+    assert list(table.columns[:6]) == ["person", "line", "group", "date", "weekday", "status"]
     assert len(table) == 6 * 7 and set(table["status"]) <= {"work", "off", "leave"}
     plans = pd.read_csv(out / "plans.csv")
     assert plans.loc[plans["recommended"], "plan"].tolist() == ["roster"]
@@ -410,3 +410,69 @@ def test_staff_roster_command(tmp_path):
     assert code == 0, text
     code, text = cli("staff", tmp_path / "s.toml", "--weeks", "2")
     assert code == 2 and "--weeks" in text
+
+
+# --------------------------------------------------------------------------- agent groups
+def _groups_dict(absence: float = 0.0) -> dict:
+    d = small([{"name": "a", "count": 4, "group": "first"}, {"name": "b", "count": 3, "group": "second"}],
+              absence=absence)
+    d["call_types"] = [
+        {"name": "x", "share": 0.6, "talk": {"dist": "exponential", "mean_s": 240}, "resolved": 1.0},
+        {"name": "y", "share": 0.4, "talk": {"dist": "exponential", "mean_s": 240}, "resolved": 1.0},
+    ]
+    d.pop("staffing")
+    d["groups"] = [
+        {"name": "first", "call_types": ["x"], "agents": {"default": [2] * 8}},
+        {"name": "second", "call_types": ["y"], "agents": {"default": [1] * 8}},
+    ]
+    return d
+
+
+def test_group_lines_cover_their_own_group():
+    s = scenario_from_dict(_groups_dict())
+    tl = build_timeline(s)
+    req = np.zeros((len(tl.iv_day), 2))
+    req[tl.iv_measured(), 0], req[tl.iv_measured(), 1] = 2, 1
+    plan = solve_roster(s, shifts(), tl, req, 1)
+    assert plan.info["shortfall_agent_intervals"] == pytest.approx(0.0, abs=1e-9)
+    assert {d.group for d in plan.worked() if d.line == "a"} == {"first"}
+    assert {d.group for d in plan.worked() if d.line == "b"} == {"second"}
+    rtl = roster_timeline(attach(s, plan), tl)
+    m = rtl.iv_measured()
+    assert rtl.iv_group_agents.shape == (len(tl.iv_day), 2)
+    assert np.all(rtl.iv_group_agents[m, 0] >= 2) and np.all(rtl.iv_group_agents[m, 1] >= 1)
+    np.testing.assert_array_equal(rtl.iv_agents, rtl.iv_group_agents.sum(axis=1))
+
+
+def test_group_roster_equals_the_same_agents_per_group():
+    """On the general path (agent groups) too, a roster without absence simulates exactly as
+    its agents per interval and group given as the groups' dates."""
+    s = scenario_from_dict(_groups_dict())
+    tl = build_timeline(s)
+    req = np.zeros((len(tl.iv_day), 2))
+    req[tl.iv_measured(), 0], req[tl.iv_measured(), 1] = 3, 2
+    plan = solve_roster(s, shifts(), tl, req, 1)
+    rostered = attach(s, plan)
+    agents = roster_timeline(rostered, tl).iv_group_agents
+    plain = with_agents(s.model_copy(update={"roster": None}), tl, agents)
+    a = simulate(rostered, replications=2, seed=9, workers=1)
+    b = simulate(plain, replications=2, seed=9, workers=1)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    pd.testing.assert_frame_equal(a.groups, b.groups)
+    # with absence the general path draws it too: fewer agents on the phones
+    sa = scenario_from_dict(_groups_dict(absence=0.5))
+    model = Model.from_scenario(attach(sa, plan))
+    from ska_sim.engine import Replication
+
+    rep = Replication(model, np.random.SeedSequence(2))
+    assert np.asarray(rep.agents_iv).sum() < agents.sum()
+
+
+def test_group_key_is_checked():
+    d = _groups_dict()
+    d["roster"]["people"][1]["group"] = "third"
+    d["roster"]["people"][0].pop("group")
+    with pytest.raises(ScenarioError) as exc:
+        scenario_from_dict(d)
+    msg = str(exc.value)
+    assert "roster.people[0].group: missing" in msg and "roster.people[1].group: unknown group 'third'" in msg

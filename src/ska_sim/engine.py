@@ -836,7 +836,7 @@ class GroupReplication(Replication):
         self.uniform = _Uniform(self.rng["routing"])
         G = r.n_groups
         self.G = G
-        self.agents_iv = r.agents.tolist() if model.roster is None else self.iv_agents.reshape(-1, 1).tolist()
+        self.agents_iv = r.agents.tolist() if model.roster is None else self.iv_agents.reshape(len(self.iv_agents), -1).tolist()
         self.g_staffed = [0] * G
         self.g_target = [0] * G
         self.g_busy = [0] * G

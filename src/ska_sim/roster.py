@@ -74,7 +74,7 @@ class RosterDay:
     person: str
     line: str
     date: dt.date
-    status: str = "off"  # "work", "off" or "leave"
+    status: str = "off"  # "work", "off", "leave" or "not_employed"
     shift: str = ""
     start_s: int = 0  # seconds since the date's midnight
     end_s: int = 0
@@ -82,6 +82,7 @@ class RosterDay:
     break_min: float = 0.0
     paid_h: float = 0.0
     activities: list[tuple[str, int, int]] = field(default_factory=list)  # (name, start_s, end_s)
+    group: str = ""  # the agent group the person answers for ([[groups]]; "" = the single pool)
 
     @property
     def work_h(self) -> float:
@@ -312,6 +313,12 @@ def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
             away.append({w for w in range(1, weeks + 1)
                          if w < line.from_week or (line.until_week is not None and w > line.until_week)})
     P = len(people)
+    gnames = [g.name for g in s.groups]
+    G = max(1, len(gnames))
+    pg = [gnames.index(r.people[line_of[p]].group) if gnames else 0 for p in range(P)]  # each person's group
+    req_all = np.asarray(required_at_work, dtype=float).reshape(len(tl.iv_day), -1)
+    if req_all.shape[1] != G:
+        raise ValueError(f"required_at_work has {req_all.shape[1]} columns, the scenario {G} group(s)")
     # per horizon day: open intervals, columns, options
     day_ivs, day_cols, day_cov, day_opts = [], [], [], []
     for date in dates:
@@ -350,8 +357,9 @@ def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
             for oi, o in enumerate(day_opts[di]):
                 if o.shift in allowed[line_of[p]]:
                     y[p, di, oi] = var(o.paid_h, True, 1)
-    z = {(di, j): var(0.0, True, np.inf) for di in range(H) for j in range(len(day_cols[di]))}
-    short = {(di, k): var(SHORT_PENALTY, False, np.inf) for di in range(H) for k in range(len(day_ivs[di]))}
+    z = {(di, j, g): var(0.0, True, np.inf) for di in range(H) for j in range(len(day_cols[di])) for g in range(G)}
+    short = {(di, k, g): var(SHORT_PENALTY, False, np.inf) for di in range(H) for k in range(len(day_ivs[di]))
+             for g in range(G)}
     a_short = {di: var(SHORT_PENALTY, False, np.inf) for di in range(H) if week_h > 0 and len(day_ivs[di])}
     rest = {(p, t): var(0.0, True, 1) for p in range(P) for t in range(H - 1) if t // 7 == (t + 1) // 7}
     n_var = len(cost)
@@ -368,24 +376,25 @@ def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
     by_do: dict[tuple[int, int], list[int]] = {}
     for (p, di, oi), v in y.items():
         by_pd.setdefault((p, di), []).append(v)
-        by_do.setdefault((di, oi), []).append(v)
-    req_day = []
+        by_do.setdefault((di, oi, pg[p]), []).append(v)
     for di in range(H):
         idx = day_ivs[di]
-        req = required_at_work[idx] if len(idx) else np.zeros(0)
-        req_day.append(req)
+        req = req_all[idx] if len(idx) else np.zeros((0, G))
         cov = day_cov[di]
         for k in range(len(idx)):
-            ent = [(z[di, j], cov[k, j]) for j in range(cov.shape[1]) if cov[k, j] > 0] + [(short[di, k], 1.0)]
-            row(ent, float(req[k]), np.inf)
+            for g in range(G):
+                ent = [(z[di, j, g], cov[k, j]) for j in range(cov.shape[1]) if cov[k, j] > 0] + [(short[di, k, g], 1.0)]
+                row(ent, float(req[k, g]), np.inf)
         for oi, o in enumerate(day_opts[di]):
-            row([(z[di, j], 1.0) for j in o.cols] + [(v, -1.0) for v in by_do.get((di, oi), [])], 0.0, 0.0)
+            for g in range(G):
+                row([(z[di, j, g], 1.0) for j in o.cols] + [(v, -1.0) for v in by_do.get((di, oi, g), [])], 0.0, 0.0)
         for si, st in enumerate(shifts.shifts):
             js = [j for o in day_opts[di] if o.shift == si for j in o.cols]
             if js and st.max_per_day is not None:
-                row([(z[di, j], 1.0) for j in js], 0.0, float(st.max_per_day))
+                row([(z[di, j, g], 1.0) for j in js for g in range(G)], 0.0, float(st.max_per_day))
         if di in a_short:  # worked hours >= required hours + activity hours of those at work
-            ent = [(z[di, j], day_cols[di][j].paid_h) for j in range(len(day_cols[di]))] + [(a_short[di], 1.0)]
+            ent = [(z[di, j, g], day_cols[di][j].paid_h) for j in range(len(day_cols[di])) for g in range(G)]
+            ent.append((a_short[di], 1.0))
             for (p, dd, oi), v in y.items():
                 if dd == di:
                     ent.append((v, -week_h / max(1, r.people[line_of[p]].max_days_per_week)))
@@ -439,19 +448,22 @@ def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
         for di, date in enumerate(dates):
             w = di // 7 + 1
             status = "not_employed" if w in away[p] else ("leave" if w in leave[p] else "off")
-            plan_days.append(RosterDay(person, r.people[line_of[p]].name, date, status))
+            plan_days.append(RosterDay(person, r.people[line_of[p]].name, date, status,
+                                       group=gnames[pg[p]] if gnames else ""))
     index = {(d.person, d.date): d for d in plan_days}
     for di, date in enumerate(dates):
         for oi, o in enumerate(day_opts[di]):
-            workers = [people[p] for p in range(P) if (p, di, oi) in y and x[y[p, di, oi]] == 1]
-            slots = [j for j in o.cols for _ in range(x[z[di, j]])]
-            st = shifts.shifts[o.shift]
-            for person, j in zip(workers, slots + [o.cols[0]] * max(0, len(workers) - len(slots))):
-                c = day_cols[di][j]
-                d = index[person, date]
-                d.status, d.shift, d.start_s, d.end_s, d.paid_h = "work", st.name, o.start_s, o.end_s, st.paid_h
-                if c.break_s is not None:
-                    d.break_s, d.break_min = int(c.break_s), float(st.unpaid_break.length_min)
+            for g in range(G):
+                workers = [people[p] for p in range(P) if pg[p] == g and (p, di, oi) in y and x[y[p, di, oi]] == 1]
+                slots = [j for j in o.cols for _ in range(x[z[di, j, g]])]
+                st = shifts.shifts[o.shift]
+                for person, j in zip(workers, slots + [o.cols[0]] * max(0, len(workers) - len(slots))):
+                    c = day_cols[di][j]
+                    d = index[person, date]
+                    d.status, d.shift, d.start_s, d.end_s, d.paid_h = "work", st.name, o.start_s, o.end_s, st.paid_h
+                    d.group = gnames[g] if gnames else ""
+                    if c.break_s is not None:
+                        d.break_s, d.break_min = int(c.break_s), float(st.unpaid_break.length_min)
     short_total = float(sum(res.x[v] for v in short.values()))
     plan = RosterPlan(dates, people, {people[p]: r.people[line_of[p]].name for p in range(P)}, plan_days,
                       {"people": P, "days": H, "variables": n_var, "binaries": len(y) + len(rest),
@@ -517,13 +529,17 @@ def place_activities(plan: RosterPlan, needs: list, tl: Timeline, required_at_wo
     """Each person's activity blocks, week by week, where the requirement has the most slack."""
     iv_s = tl.interval_s
     day_of = {date: i for i, date in enumerate(tl.dates)}
-    slack: dict[dt.date, tuple[np.ndarray, np.ndarray]] = {}
+    gnames = [g.name for g in s.groups]
+    req_all = np.asarray(required_at_work, dtype=float).reshape(len(tl.iv_day), -1)
+    # per date: interval starts and, per group, the slack at work (rostered - required)
+    slack: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     for date in plan.dates:
         d = day_of.get(date)
         idx = np.flatnonzero(tl.iv_day == d) if d is not None else np.zeros(0, int)
-        slack[date] = (tl.iv_slot[idx] * iv_s, -np.asarray(required_at_work[idx], dtype=float))
+        for g in range(req_all.shape[1]):
+            slack[date, g] = (tl.iv_slot[idx] * iv_s, -req_all[idx, g].copy())
     for rd in plan.worked():
-        starts, sl = slack[rd.date]
+        starts, sl = slack[rd.date, _gi(rd, gnames)]
         sl += _on_phone_shares(rd, starts, iv_s)
     unplaced = 0
     by_person: dict[str, list[RosterDay]] = {}
@@ -542,10 +558,14 @@ def place_activities(plan: RosterPlan, needs: list, tl: Timeline, required_at_wo
                 if not week_days:  # not at work that week: no sittings
                     continue
                 for _ in range(math.floor((w + 1) * per_week + phase) - math.floor(w * per_week + phase)):
-                    if not (_place_block(a, week_days, slack, iv_s, False) or _place_block(a, week_days, slack, iv_s,
-                                                                                           True)):
+                    own = {rd.date: slack[rd.date, _gi(rd, gnames)] for rd in week_days}
+                    if not (_place_block(a, week_days, own, iv_s, False) or _place_block(a, week_days, own, iv_s, True)):
                         unplaced += 1
     plan.info["activities_unplaced_blocks"] = unplaced
+
+
+def _gi(rd: RosterDay, gnames: list[str]) -> int:
+    return gnames.index(rd.group) if gnames and rd.group in gnames else 0
 
 
 def _break_of(rd: RosterDay) -> tuple[int, int]:
@@ -618,16 +638,23 @@ class RosterModel:
     p_absent: np.ndarray  # per person-day: probability of absence
     keep: np.ndarray  # per open interval: 1 - the in-shift shrinkage the roster does not place
     rostered: np.ndarray  # per open interval: inside the roster's dates
-    base: np.ndarray  # per open interval: agents outside the roster ([staffing])
+    base: np.ndarray  # per open interval (x group with [[groups]]): agents outside the roster ([staffing])
+    group_of: np.ndarray | None = None  # per entry: the person's agent group (with [[groups]])
 
     def capacity(self, present: np.ndarray) -> np.ndarray:
-        """Agents on the phones per open interval, before rounding down, for present person-days."""
+        """Agents on the phones per open interval (x group), before rounding down, for present person-days."""
         w = self.share * present[self.pd_of]
-        return np.bincount(self.iv_of, weights=w, minlength=len(self.keep)) * self.keep
+        n = len(self.keep)
+        if self.group_of is None:
+            return np.bincount(self.iv_of, weights=w, minlength=n) * self.keep
+        G = self.base.shape[1]
+        cap = np.bincount(self.iv_of * G + self.group_of, weights=w, minlength=n * G).reshape(n, G)
+        return cap * self.keep[:, None]
 
     def agents_given(self, present: np.ndarray) -> np.ndarray:
         on = np.floor(self.capacity(present) + 1e-9).astype(np.int64)
-        return np.where(self.rostered, on, self.base)
+        rostered = self.rostered if self.group_of is None else self.rostered[:, None]
+        return np.where(rostered, on, self.base)
 
     def agents(self, rng: np.random.Generator) -> np.ndarray:
         """This replication's agents: each person-day is absent with its probability."""
@@ -704,6 +731,11 @@ def _build_model(s: Scenario, tl: Timeline) -> RosterModel:
     per_wd = np.array([1 - residual_share(s, WEEKDAYS[w], placed) for w in range(7)])
     keep = per_wd[wds[tl.iv_day]] if n_iv else np.zeros(0)
     p_abs = np.full(n_pd, s.roster.absence_probability)
+    if s.groups:
+        gnames = [g.name for g in s.groups]
+        pd_group = np.array([_gi(rd, gnames) for rd in worked], dtype=np.int64)
+        return RosterModel(pd_of[keep_entry], iv_of[keep_entry], share[keep_entry], p_abs, keep, rostered,
+                           tl.iv_group_agents.copy(), pd_group[pd_of[keep_entry]])
     return RosterModel(pd_of[keep_entry], iv_of[keep_entry], share[keep_entry], p_abs, keep, rostered,
                        tl.iv_agents.copy())
 
@@ -711,7 +743,10 @@ def _build_model(s: Scenario, tl: Timeline) -> RosterModel:
 def roster_timeline(s: Scenario, tl: Timeline) -> Timeline:
     """The timeline with the roster's agents (everyone present) on its dates."""
     rm = _build_model(s, tl)
-    return dataclasses.replace(tl, iv_agents=rm.agents_given(np.ones(len(rm.p_absent), bool)))
+    agents = rm.agents_given(np.ones(len(rm.p_absent), bool))
+    if rm.group_of is not None:
+        return dataclasses.replace(tl, iv_agents=agents.sum(axis=1), iv_group_agents=agents)
+    return dataclasses.replace(tl, iv_agents=agents)
 
 
 def roster_model(s: Scenario) -> RosterModel:
@@ -721,8 +756,8 @@ def roster_model(s: Scenario) -> RosterModel:
 
 
 # --------------------------------------------------------------------------- tables and files
-ROSTER_COLUMNS = ["person", "line", "date", "weekday", "status", "shift", "start", "end", "break", "activities",
-                  "paid_hours"]
+ROSTER_COLUMNS = ["person", "line", "group", "date", "weekday", "status", "shift", "start", "end", "break",
+                  "activities", "paid_hours"]
 
 
 def roster_table(plan: RosterPlan) -> pd.DataFrame:
@@ -732,7 +767,8 @@ def roster_table(plan: RosterPlan) -> pd.DataFrame:
     for d in plan.days:
         work = d.status == "work"
         rows.append({
-            "person": d.person, "line": d.line, "date": d.date.isoformat(), "weekday": WEEKDAYS[d.date.weekday()],
+            "person": d.person, "line": d.line, "group": d.group, "date": d.date.isoformat(),
+            "weekday": WEEKDAYS[d.date.weekday()],
             "status": d.status, "shift": d.shift if work else "",
             "start": _clock(d.start_s) if work else "", "end": _clock(d.end_s) if work else "",
             "break": f"{_clock(d.break_s)}-{_clock(int(d.break_s + d.break_min * 60))}" if work and d.break_s is not None
@@ -794,7 +830,8 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
             problems.append(f"{where}: date: {row['date']!r} is not YYYY-MM-DD")
             continue
         status = row["status"].strip()
-        rd = RosterDay(row["person"].strip(), row.get("line", "").strip() or row["person"].strip(), date, status)
+        rd = RosterDay(row["person"].strip(), row.get("line", "").strip() or row["person"].strip(), date, status,
+                       group=row.get("group", "").strip())
         if status not in ("work", "off", "leave", "not_employed"):
             problems.append(f"{where}: status: {status!r} must be work, off, leave or not_employed")
             continue
@@ -826,21 +863,31 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
 
 
 def coverage_table(plan: RosterPlan, tl: Timeline, required_at_work: np.ndarray, s: Scenario) -> pd.DataFrame:
-    """Per open interval of the roster's dates: required at work, rostered at work (less breaks
-    and activities), the agents on the phones that follow, and the surplus."""
+    """Per open interval of the roster's dates (and group, with [[groups]]): required at work,
+    rostered at work (less breaks and activities), the agents on the phones that follow, and the
+    surplus."""
     model = _build_model(attach(s, plan), tl)
     present = np.ones(len(model.p_absent), bool)
-    at_work = np.bincount(model.iv_of, weights=model.share, minlength=len(tl.iv_day))
-    phones = model.agents_given(present)
     m = model.rostered
-    return pd.DataFrame({
-        "date": [tl.dates[d].isoformat() for d in tl.iv_day[m]],
-        "time": [_clock(x * tl.interval_s) for x in tl.iv_slot[m]],
-        "required_at_work": required_at_work[m],
-        "rostered_at_work": at_work[m],
-        "agents_on_phones": phones[m],
-        "surplus_at_work": at_work[m] - required_at_work[m],
-    })
+    cols = {"date": [tl.dates[d].isoformat() for d in tl.iv_day[m]],
+            "time": [_clock(x * tl.interval_s) for x in tl.iv_slot[m]]}
+    if model.group_of is None:
+        at_work = np.bincount(model.iv_of, weights=model.share, minlength=len(tl.iv_day))
+        req = np.asarray(required_at_work, dtype=float).reshape(len(tl.iv_day))
+        return pd.DataFrame({**cols, "required_at_work": req[m], "rostered_at_work": at_work[m],
+                             "agents_on_phones": model.agents_given(present)[m],
+                             "surplus_at_work": at_work[m] - req[m]})
+    G = model.base.shape[1]
+    n = len(tl.iv_day)
+    at_work = np.bincount(model.iv_of * G + model.group_of, weights=model.share, minlength=n * G).reshape(n, G)
+    req = np.asarray(required_at_work, dtype=float).reshape(n, G)
+    phones = model.agents_given(present)
+    parts = []
+    for g, grp in enumerate(s.groups):
+        parts.append(pd.DataFrame({**cols, "group": grp.name, "required_at_work": req[m, g],
+                                   "rostered_at_work": at_work[m, g], "agents_on_phones": phones[m, g],
+                                   "surplus_at_work": at_work[m, g] - req[m, g]}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def week_tables(plan: RosterPlan) -> list[tuple[str, pd.DataFrame]]:
@@ -916,7 +963,7 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     needs = activity_list(s)
     wds = [WEEKDAYS[tl.dates[d].weekday()] for d in tl.iv_day]
     resid = np.array([residual_share(s, w, bool(needs)) for w in wds])
-    at_work = np.ceil(chosen / (1 - resid) - 1e-9)
+    at_work = np.ceil(chosen / (1 - resid).reshape(-1, *([1] * (chosen.ndim - 1))) - 1e-9)
     say(f"roster (integer program): {sum(line.count for line in s.roster.people)} people, {weeks} week(s)")
     plan = solve_roster(s, shifts, tl, at_work, weeks, needs)
     bad = rest_violations(plan)

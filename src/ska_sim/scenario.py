@@ -615,8 +615,14 @@ def _roster_checks(s: Scenario) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if r is None:
         return out
-    if s.groups:
-        out.append(("roster", "rosters of [[groups]] are not supported yet: give the roster to a single pool"))
+    gnames = [g.name for g in s.groups]
+    for i, line in enumerate(r.people):
+        if gnames and line.group not in gnames:
+            what = "missing" if line.group is None else f"unknown group {line.group!r}"
+            out.append((f"roster.people[{i}].group", f"{what}: with [[groups]] each line names its group "
+                                                     f"({', '.join(gnames)})"))
+        elif not gnames and line.group is not None:
+            out.append((f"roster.people[{i}].group", "needs [[groups]] (without them the roster is one pool)"))
     if not r.people and r.file is None:
         out.append(("roster", "needs [[roster.people]] lines (or roster.file, a saved roster to simulate)"))
     names = [line.name for line in r.people]
