@@ -578,6 +578,7 @@ class RosterLine(_Model):
     leave: list[RosterLeave] = []
     from_week: int = Field(1, ge=1)  # first week on the roster (a hire starting later; workforce.py's heads)
     until_week: int | None = Field(None, ge=1)  # last week on the roster (a leaver), default: the horizon's end
+    group: str | None = None  # with [[groups]]: the agent group these people answer for
 
     @model_validator(mode="after")
     def _days(self) -> RosterLine:
