@@ -203,3 +203,30 @@ def test_with_a_roster_the_rosters_lines_are_scaled_and_absence_is_its_expected_
     tl = Model.from_scenario(mp.scenario).timeline
     # 4 rostered x 2 heads / 4 people x (1 - 0.5 absent) = 1 agent in every interval of April
     assert set(tl.iv_agents[tl.iv_measured()].tolist()) == {1}
+
+
+def test_with_groups_each_group_is_split_into_its_kinds_in_the_routing_order():
+    from pathlib import Path
+
+    from ska_sim.scenario import read_toml
+
+    d = read_toml(Path(__file__).resolve().parents[1] / "scenarios" / "skills-languages.toml")
+    d["calendar"]["days"] = 30
+    d["workforce"] = {"heads": 40, "training_weeks": 0, "ramp_up": [{"handle_factor": 1.3, "resolution_factor": 0.9}],
+                      "hires": [{"start": "2026-03-02", "count": 10}]}
+    s = scenario_from_dict(d)
+    mp = month_plan(s, dt.date(2026, 3, 2), dt.date(2026, 3, 31))
+    by = {g.name: g for g in mp.scenario.groups}
+    new = by["family_specialists (new h1.3 r0.9)"]
+    parent = by["family_specialists"]
+    assert new.call_types == parent.call_types and new.languages == parent.languages
+    assert new.handle_factor == pytest.approx(parent.handle_factor * 1.3)
+    order = mp.scenario.routing.order["family_benefits"]
+    assert order[:2] == ["family_specialists", "family_specialists (new h1.3 r0.9)"]
+    # the kinds of a group share its scaled agents: 50 heads / plan FTE; 10 of 50 are new
+    tl = Model.from_scenario(mp.scenario).timeline
+    names = [g.name for g in mp.scenario.groups]
+    ga = tl.iv_group_agents
+    fam = ga[:, names.index("family_specialists")] + ga[:, names.index("family_specialists (new h1.3 r0.9)")]
+    share_new = ga[:, names.index("family_specialists (new h1.3 r0.9)")].sum() / fam.sum()
+    assert abs(share_new - 10 / 50) < 0.1
