@@ -476,3 +476,13 @@ def test_group_key_is_checked():
         scenario_from_dict(d)
     msg = str(exc.value)
     assert "roster.people[0].group: missing" in msg and "roster.people[1].group: unknown group 'third'" in msg
+
+
+def test_a_roster_file_outside_the_window_is_warned_about(tmp_path):
+    from ska_sim.scenario import scenario_warnings
+
+    s, tl, plan = _solved()
+    assert scenario_warnings(attach(s, plan)) == []
+    later = s.model_copy(update={"calendar": s.calendar.model_copy(update={"start": s.calendar.start.replace(day=16)})})
+    (w,) = scenario_warnings(attach(later, plan))
+    assert w.startswith("roster.file: no date of the roster (2026-03-02 to 2026-03-08) falls in the measured window")

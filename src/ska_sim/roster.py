@@ -1060,3 +1060,19 @@ def roster_html(s: Scenario, result=None, weeks_shown: int = 2) -> str:
     lines.append("<p class='note'>'*': a shift with an off-phone activity; '-': not employed that week. Breaks and "
                  "activities per person and day are in roster.csv.</p>")
     return "".join(lines)
+
+
+def window_warning(s: Scenario) -> list[str]:
+    """A saved roster whose dates miss part of the measured window: those days keep [staffing]."""
+    plan: RosterPlan = s.roster._plan
+    cal = s.calendar
+    window = {cal.start + dt.timedelta(days=i) for i in range(cal.days)}
+    missing = sorted(window - set(plan.dates))
+    if not missing:
+        return []
+    if len(missing) == len(window):
+        return [f"roster.file: no date of the roster ({plan.dates[0]} to {plan.dates[-1]}) falls in the measured "
+                f"window ({cal.start} + {cal.days} days): it is not simulated ([staffing] is; roster.repeat = true "
+                "cycles it)"]
+    return [f"roster.file: {len(missing)} measured day(s) outside the roster ({plan.dates[0]} to {plan.dates[-1]}; "
+            f"first {missing[0]}) keep [staffing] (roster.repeat = true cycles the roster over them)"]

@@ -1025,6 +1025,10 @@ def scenario_warnings(s: Scenario) -> list[str]:
         check(f"arrivals.date_factor.{d.isoformat()}", x)
     for i, ev in enumerate(s.arrivals.events):
         check(f"arrivals.events[{i}].factor", ev.factor)
+    if s.roster is not None and s.roster._plan is not None and not s.roster.repeat:
+        from .roster import window_warning
+
+        out += window_warning(s)
     return out
 
 
