@@ -58,8 +58,6 @@ def profile_one(path: Path, top: int = 25) -> str:
     import io
     import pstats
 
-    import numpy as np
-
     from ska_sim import load_scenario
     from ska_sim.engine import Model
     from ska_sim.runner import Groups, replication_kpis
@@ -81,7 +79,6 @@ def profile_one(path: Path, top: int = 25) -> str:
     for key, tt in sorted(by_file.items(), key=lambda kv: -kv[1])[:8]:
         lines.append(f"  {tt / total:6.1%}  {key}")
     st.sort_stats("tottime").print_stats(top)
-    del np
     return "\n".join(lines) + "\n\n" + out.getvalue()
 
 
