@@ -50,7 +50,7 @@ class Guard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1").strip() for k, v in scope.get("headers", [])}
         host = headers.get("host", "").lower()
         path = scope.get("path", "")
         response = None
@@ -61,6 +61,8 @@ class Guard:
         elif path.startswith(("/api/", "/exports/")) and not secrets.compare_digest(
                 headers.get("x-ska-token", "") or _query_token(scope), self.token):
             response = _error("missing or wrong token: open the address ska-sim serve printed", 403)
+        elif not headers.get("content-length", "0").isdigit():
+            response = _error("malformed Content-Length", 400)
         elif int(headers.get("content-length", "0") or 0) > MAX_BODY:
             response = _error(f"request larger than {MAX_BODY:,} bytes", 413)
         if response is not None:

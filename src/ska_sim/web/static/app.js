@@ -485,7 +485,8 @@ function applyRows(res) {
     const spec = rowSpec(grid, row);
     row.open_slots.forEach((slot, j) => { if (values[j] !== undefined) S.vectors[spec.key][slot - spec.first] = String(values[j]); });
   }
-  if ("staffing.scale" in S.fields) S.fields["staffing.scale"] = "1";
+  // the requirement is agents on the phones: with a staffing scale other than 1 it becomes 1
+  if ("staffing.scale" in S.fields && parseFloat(S.fields["staffing.scale"]) !== 1) S.fields["staffing.scale"] = "1";
   S.group = gridIdx;
   renderFields(); renderGrid();
   $("undo-help").hidden = false;
