@@ -91,3 +91,18 @@ def test_chain_uses_either_the_draws_or_shrinkage_absence(p):
     assert rr.staffing.fte["paid_hours"] == pytest.approx(expected)
     row = rr.staffing.comparison.set_index("plan").loc["roster"]
     assert row["paid_hours"] == pytest.approx(expected)
+
+
+def test_absence_shows_in_the_share_of_days_meeting_the_target():
+    """Same callers, same roster: absent people make short days, and the share of days meeting
+    the service-level target falls (a roster that meets it every day without absence)."""
+    from ska_sim.runner import simulate
+
+    from test_roster import _solved
+
+    met = {}
+    for p in (0.0, 0.3):
+        s, _, plan = _solved(absence=p)
+        r = simulate(attach(s, plan), replications=4, seed=3, workers=1)
+        met[p] = r.targets.set_index("kpi").loc["service_level", "days_met_share"]
+    assert met[0.0] == 1.0 and met[0.3] <= 0.9
