@@ -258,6 +258,25 @@ def test_roster_file_weekly_rest_and_break(tmp_path):
     assert any(p.startswith("cy on 2026-03-02") and "30 min" in p for p in problems)
 
 
+def test_bad_roster_file_rows_are_named(tmp_path):
+    f = _write(tmp_path / "roster.csv", [
+        ("ann", "ann", "2026-03-02", "work", "09:00", "17:00", "18:00-18:30"),
+        ("ann", "ann", "2026-03-02", "off", "", "", ""),
+        ("bo", "bo", "2026-03-32", "work", "09:00", "17:00", ""),
+        ("cy", "cy", "2026-03-02", "sick", "", "", ""),
+        ("dan", "dan", "2026-03-02", "work", "17:00", "09:00", ""),
+    ])
+    with pytest.raises(ScenarioError) as exc:
+        read_roster_csv(f)
+    msg = str(exc.value)
+    assert "row 2: break 18:00-18:30 is outside the shift 09:00-17:00" in msg
+    assert "row 3: ann on 2026-03-02 is listed twice (also row 2)" in msg
+    assert "row 4: date: '2026-03-32' is not YYYY-MM-DD" in msg
+    assert "row 5: status: 'sick' must be work, off, leave or not_employed" in msg
+    assert "row 6: start-end: '17:00-09:00' ends before it starts" in msg
+    assert all(str(f) in line for line in msg.splitlines())
+
+
 def test_run_refuses_a_roster_file_breaking_the_rules(tmp_path):
     import tomlkit
 

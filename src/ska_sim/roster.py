@@ -822,6 +822,7 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
                                                     f"{', '.join(ROSTER_COLUMNS)})")])
     problems: list[str] = []
     days = []
+    seen: dict[tuple, int] = {}
     for i, row in enumerate(records, start=2):
         where = f"row {i}"
         try:
@@ -851,6 +852,16 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
                 if a is not None:
                     rd.activities.append((name or "activity", a[0], a[1]))
             rd.paid_h = rd.work_h
+            parts = [("break", rd.break_s, int(rd.break_s + rd.break_min * 60))] if rd.break_s is not None else []
+            for what, lo, hi in parts + [(f"activity {n!r}", b, e) for n, b, e in rd.activities]:
+                if lo < rd.start_s or hi > rd.end_s:
+                    problems.append(f"{where}: {what} {_clock(lo)}-{_clock(hi)} is outside the shift "
+                                    f"{_clock(rd.start_s)}-{_clock(rd.end_s)}")
+        key = (rd.person, rd.date)
+        if key in seen:
+            problems.append(f"{where}: {rd.person} on {rd.date} is listed twice (also row {seen[key]})")
+            continue
+        seen[key] = i
         days.append(rd)
     if problems:
         raise ScenarioError([Problem(str(path), "", p) for p in problems])
