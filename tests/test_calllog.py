@@ -329,3 +329,39 @@ def test_texts_with_commas_and_quotes_survive_the_csv(written, tmp_path):
     assert read_log(tmp_path / "odd.csv").frame["call_type"].tolist() == odd["call_type"].tolist()
     write_log(log.head(5), tmp_path / "plain.csv")
     assert '"' not in (tmp_path / "plain.csv").read_text()  # no quotes where none are needed
+
+
+def test_run_with_record_calls_reports_the_same_kpis(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from ska_sim.cli import main
+
+    args = ["run", "tests/data/minimal.toml", "-r", "2", "--workers", "1", "--format", "json"]
+    plain = CliRunner().invoke(main, args)
+    rec = CliRunner().invoke(main, args + ["--record-calls", str(tmp_path / "calls.parquet")])
+    assert plain.exit_code == 0 and rec.exit_code == 0, rec.output
+    assert json.loads(plain.output) == json.loads(rec.output)
+    log = pd.read_parquet(tmp_path / "calls.parquet")
+    assert list(log.columns) == ["call_id", "caller_id", "call_type", "language", "arrival", "answer", "end",
+                                 "abandon", "wrap_up_s", "agent_group", "kind", "outcome"]
+    bad = CliRunner().invoke(main, args + ["--record-calls", str(tmp_path / "calls.xlsx")])
+    assert bad.exit_code == 2 and "must end in .csv or .parquet" in bad.output
+    assert not (tmp_path / "calls.xlsx").exists()
+
+
+def test_parquet_timestamps_naive_or_in_another_zone(tmp_path):
+    from ska_sim.calllog import read_log
+
+    t = pd.Series(pd.to_datetime(["2026-10-25 03:30:00", "2026-03-02 09:00:00"]))
+    df = pd.DataFrame({"call_id": [1, 2], "caller_id": ["a", "b"], "arrival": t, "answer": t,
+                       "end": t + pd.Timedelta(minutes=5)})
+    df.to_parquet(tmp_path / "naive.parquet")
+    got = read_log(tmp_path / "naive.parquet").frame["arrival"].dt.strftime("%H:%M%z").tolist()
+    assert got == ["03:30+0300", "09:00+0200"]  # naive: local, the DST rule as for CSV
+    df["arrival"] = df["answer"] = t.dt.tz_localize("UTC")
+    df["end"] = df["arrival"] + pd.Timedelta(minutes=5)
+    df.to_parquet(tmp_path / "utc.parquet")
+    got = read_log(tmp_path / "utc.parquet").frame["arrival"].dt.strftime("%H:%M%z").tolist()
+    assert got == ["05:30+0200", "11:00+0200"]
