@@ -294,3 +294,39 @@ def test_staffing_from_agents_per_interval(log, fitted):
     assert s["staffing"]["agents"]["tue"] == [10 + slot % 3 for slot in range(18, 34)]
     text = to_toml(fit_log(log, FitOptions(max_fit_sample=5_000), agents=agents, agents_source="staffing file staff.csv"))
     assert "staffing file staff.csv" in text and "NOT FROM THE LOG" not in text
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory):
+    """A small synthetic export as a centre might have it: its own column names, no wrap-up column."""
+    import pandas as pd
+
+    from ska_sim.calllog import write_log
+
+    f = make_log(Truth(days=21), seed=2)
+    f = f.assign(caller_id=pd.Series(f["caller"]).map("C{:07d}".format)).drop(columns=["caller", "wrap_up_s"])
+    d = tmp_path_factory.mktemp("export")
+    write_log(f, d / "plain.csv")
+    head, rest = (d / "plain.csv").read_text().split("\n", 1)
+    cols = ["QueueStart" if c == "arrival" else "ANI" if c == "caller_id" else c for c in head.split(",")]
+    (d / "export.csv").write_text(",".join(cols) + "\n" + rest)
+    (d / "mapping.toml").write_text('[columns]\narrival = "QueueStart"\ncaller_id = "ANI"\n')
+    return d
+
+
+def test_cli_without_wrap_up_asks_for_acw(export):
+    out = export / "fitted.toml"
+    r = CliRunner().invoke(main, ["fit", str(export / "plain.csv"), "--out", str(out)])
+    assert r.exit_code == 2 and "--acw-s" in r.output and "never fitted as talk" in r.output
+    assert not out.exists()
+
+
+def test_cli_with_a_mapping_file_and_acw(export):
+    out, rep = export / "mapped.toml", export / "fit.html"
+    r = CliRunner().invoke(main, ["fit", str(export / "export.csv"), "--out", str(out), "--columns",
+                                  str(export / "mapping.toml"), "--acw-s", "50", "--report", str(rep)])
+    assert r.exit_code == 0, r.output
+    s = scenario_from_dict(tomllib.loads(out.read_text()), "mapped.toml")
+    assert all(ct.after_call_work.dist == "deterministic" and ct.after_call_work.mean_s == 50 for ct in s.call_types)
+    assert "NOT estimated" in out.read_text()
+    assert rep.read_text().startswith("<!doctype html>")
