@@ -575,29 +575,45 @@ def _break_of(rd: RosterDay) -> tuple[int, int]:
 def _place_block(a, week_days: list[RosterDay], slack: dict, iv_s: int, span_break: bool) -> bool:
     """The block's best place in the week: where the intervals it covers keep the most slack.
     With ``span_break`` a block too long for a stretch between breaks may contain the unpaid
-    break (a training day with its lunch): it then ends the break's length later."""
+    break (a training day with its lunch): it then ends the break's length later. Candidates
+    start on the quarter hour; ties go to the earliest day and time."""
     length = int(a.block_min * 60)
     best = None
     for rd in week_days:
         starts, sl = slack[rd.date]
         bs, be = _break_of(rd)
-        for t in range(rd.start_s, rd.end_s - length + 1, ACTIVITY_STEP_S):
-            end = t + length
-            if bs < be and t < be and bs < end:  # touches the break
-                if not span_break or t >= bs:
-                    continue
-                end += be - bs
-            if end > rd.end_s or any(t < e and b < end for _, b, e in rd.activities):
-                continue
-            share = _covered(starts, iv_s, t, end, bs, be)
-            hit = share > 0
-            score = float((sl[hit] - share[hit]).min()) if hit.any() else math.inf
-            if best is None or score > best[0]:
-                best = (score, rd, t, end, share)
+        t = np.arange(rd.start_s, rd.end_s - length + 1, ACTIVITY_STEP_S, dtype=np.int64)
+        if not len(t):
+            continue
+        end = t + length
+        ok = np.ones(len(t), bool)
+        if bs < be:
+            touch = (t < be) & (bs < end)
+            if span_break:
+                ok &= ~touch | (t < bs)
+                end = np.where(touch, end + (be - bs), end)
+            else:
+                ok &= ~touch
+        ok &= end <= rd.end_s
+        for _, b, e in rd.activities:
+            ok &= ~((t < e) & (b < end))
+        if not ok.any():
+            continue
+        t, end = t[ok], end[ok]
+        lo, hi = starts[None, :], starts[None, :] + iv_s
+        share = np.clip(np.minimum(hi, end[:, None]) - np.maximum(lo, t[:, None]), 0, None).astype(float)
+        if bs < be:
+            ib, ie = np.maximum(t, bs)[:, None], np.minimum(end, be)[:, None]
+            share -= np.where(ie > ib, np.clip(np.minimum(hi, ie) - np.maximum(lo, ib), 0, None), 0)
+        share /= iv_s
+        score = np.where(share > 0, sl[None, :] - share, np.inf).min(axis=1) if len(starts) else np.full(len(t), np.inf)
+        k = int(np.argmax(score))
+        if best is None or score[k] > best[0]:
+            best = (float(score[k]), rd, int(t[k]), int(end[k]), share[k])
     if best is None:
         return False
-    _, rd, t, end, share = best
-    rd.activities.append((a.name, t, end))
+    _, rd, t0, end0, share = best
+    rd.activities.append((a.name, t0, end0))
     rd.activities.sort(key=lambda x: x[1])
     slack[rd.date][1][:] -= share
     return True
