@@ -365,3 +365,18 @@ def test_parquet_timestamps_naive_or_in_another_zone(tmp_path):
     df.to_parquet(tmp_path / "utc.parquet")
     got = read_log(tmp_path / "utc.parquet").frame["arrival"].dt.strftime("%H:%M%z").tolist()
     assert got == ["05:30+0200", "11:00+0200"]
+
+
+def test_rows_with_the_wrong_number_of_fields_are_named_and_later_rows_keep_their_numbers(tmp_path):
+    from ska_sim.calllog import LogError, read_log
+
+    p = _csv(tmp_path, HEAD + GOOD + "2,38001085718,2026-03-02T09:00:00,,2026-03-02T09:01:00,38001085718\n"
+             + "3,B\n" + "4,C,2026-03-02T09:00:00,,2026-03-02T08:01:00\n" + GOOD.replace("1,A", "5,D"))
+    with pytest.raises(LogError) as exc:
+        read_log(p)
+    assert exc.value.problems == ["log.csv row 2: fields: 6 instead of the header's 5",
+                                  "log.csv row 3: fields: 2 instead of the header's 5",
+                                  "log.csv row 4: end: before arrival"]
+    assert "38001085718" not in str(exc.value)
+    log = read_log(p, skip_bad_rows=True)
+    assert log.frame["call_id"].tolist() == [1, 5] and log.skipped["row"].tolist() == [2, 3, 4]

@@ -245,9 +245,10 @@ def load_columns(path: str | Path) -> dict[str, str]:
     return out
 
 
-def _rows(src: str, mask: np.ndarray, column: str, what: str) -> str:
-    """One message for every row in ``mask`` (data rows numbered from 1, the header is not a row)."""
-    rows = np.flatnonzero(mask) + 1
+def _rows(src: str, mask: np.ndarray, column: str, what: str, row_no: np.ndarray | None = None) -> str:
+    """One message for every row in ``mask`` (data rows numbered from 1, the header is not a row;
+    ``row_no``: the file's row number of each row read, when some rows could not be read)."""
+    rows = np.flatnonzero(mask) + 1 if row_no is None else row_no[np.flatnonzero(mask)]
     shown = ", ".join(str(r) for r in rows[:MAX_ROWS_LISTED])
     more = f" and {len(rows) - MAX_ROWS_LISTED} more" if len(rows) > MAX_ROWS_LISTED else ""
     word = "row" if len(rows) == 1 else "rows"
@@ -261,8 +262,10 @@ def _header(path: Path) -> list[str]:
         return next(csv.reader(f), [])
 
 
-def _read_table(path: Path, src: str, wanted: list[str]) -> pd.DataFrame:
-    """The wanted columns of a CSV (all as text) or Parquet file. Errors never quote a row."""
+def _read_table(path: Path, src: str, wanted: list[str]) -> tuple[pd.DataFrame, list[tuple[int, int, int]]]:
+    """The wanted columns of a CSV (all as text) or Parquet file, and the CSV rows with the
+    wrong number of fields, left out: (data row number, fields, fields in the header). Errors
+    never quote a row."""
     import re
 
     import pyarrow as pa
@@ -275,21 +278,34 @@ def _read_table(path: Path, src: str, wanted: list[str]) -> pd.DataFrame:
         except (pa.ArrowException, OSError) as exc:
             raise LogError([f"{src}: not a readable Parquet file ({exc.__class__.__name__})"]) from None
         return table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_string(t) or
-                               pa.types.is_large_string(t) else None)  # text stays in Arrow (no copy)
+                               pa.types.is_large_string(t) else None), []  # text stays in Arrow (no copy)
     import pyarrow.csv as pcsv
 
-    try:
-        table = pcsv.read_csv(
+    ragged: list[tuple[int, int, int]] = []
+
+    def bad_row(row) -> str:  # row.text holds the row (a caller id): only its number and sizes are kept
+        ragged.append((row.number - 1 if row.number is not None else -1, row.actual_columns, row.expected_columns))
+        return "skip"
+
+    def read(threads: bool):
+        return pcsv.read_csv(
             path,
-            read_options=pcsv.ReadOptions(encoding="utf8"),
+            read_options=pcsv.ReadOptions(encoding="utf8", use_threads=threads),
+            parse_options=pcsv.ParseOptions(invalid_row_handler=bad_row),
             convert_options=pcsv.ConvertOptions(include_columns=wanted, column_types={c: pa.string() for c in wanted},
                                                 strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
+
+    try:
+        table = read(True)
+        if ragged:  # read again on one thread: only then does pyarrow know the rows' numbers
+            ragged.clear()
+            table = read(False)
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         m = re.search(r"Row #(\d+)", str(exc))  # pyarrow quotes the row itself: only its number is kept
         where = f" row {int(m.group(1)) - 1}" if m else ""
-        raise LogError([f"{src}{where}: not readable as CSV (wrong number of fields, bad quoting or encoding)"]) from None
-    return table.to_pandas(types_mapper=pd.ArrowDtype)  # zero-copy: the text stays in Arrow buffers
+        raise LogError([f"{src}{where}: not readable as CSV (bad quoting or not UTF-8)"]) from None
+    return table.to_pandas(types_mapper=pd.ArrowDtype), ragged  # zero-copy: the text stays in Arrow buffers
 
 
 def _b(x: pd.Series) -> np.ndarray:
@@ -417,8 +433,25 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
     if missing:
         raise LogError([f"{src}: column {mapping[k]!r}" + (f" (for {k})" if mapping[k] != k else "") + " missing"
                         for k in missing])
-    raw = _read_table(p, src, list(dict.fromkeys(present.values())))
+    raw, ragged = _read_table(p, src, list(dict.fromkeys(present.values())))
     n = len(raw)
+    row_no = None  # the file's data-row number of each row read, when rows were left out
+    ragged_msgs: list[tuple[int, str]] = []
+    ragged_errors: list[str] = []
+    if ragged:
+        lost = np.array(sorted(r for r, _, _ in ragged), dtype=np.int64)
+        every = np.arange(1, n + len(lost) + 1)
+        row_no = every[~np.isin(every, lost)]
+        for r, got, want in sorted(ragged):
+            ragged_msgs.append((r, f"{got} instead of the header's {want}"))
+        if not skip_bad_rows:
+            by_what: dict[str, list[int]] = {}
+            for r, what in ragged_msgs:
+                by_what.setdefault(what, []).append(r)
+            ragged_errors = [_rows(src, np.ones(len(rs), bool), "fields", what, np.array(rs))
+                             for what, rs in by_what.items()]
+    if n == 0 and ragged:
+        raise LogError(ragged_errors or [f"{src}: every row is bad ({len(ragged)} rows), nothing left to read"])
     if n == 0:
         raise LogError([f"{src}: no calls (a header and no rows)"])
     # the caller ids first: hashed, and the raw column gone before anything else happens
@@ -516,19 +549,25 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
             frame[name] = raw[present[name]].astype("string")
     del raw
     skipped = pd.DataFrame({"row": pd.Series(dtype=np.int64), "reason": pd.Series(dtype="string")})
+    if ragged_msgs:
+        skipped = pd.DataFrame({"row": [r for r, _ in ragged_msgs], "reason": [f"fields: {w}" for _, w in ragged_msgs]})
+    if ragged_errors and not problems:
+        raise LogError(ragged_errors)
     if problems:
         if not skip_bad_rows:
-            raise LogError([_rows(src, mask, col, what) for col, mask, what in problems])
+            raise LogError(ragged_errors + [_rows(src, mask, col, what, row_no) for col, mask, what in problems])
         reasons = pd.Series("", index=frame.index, dtype=object)
         bad_any = np.zeros(n, bool)
         for col, mask, what in problems:
             bad_any |= mask
             reasons[mask] = reasons[mask] + f"{col}: {what}; "
-        skipped = pd.DataFrame({"row": np.flatnonzero(bad_any) + 1,
-                                "reason": reasons[bad_any].str.rstrip("; ").to_numpy()})
+        rows = np.flatnonzero(bad_any) + 1 if row_no is None else row_no[bad_any]
+        skipped = pd.concat([skipped, pd.DataFrame({"row": rows, "reason": reasons[bad_any].str.rstrip("; ").to_numpy()})],
+                            ignore_index=True).sort_values("row", ignore_index=True)
         frame = frame[~bad_any].reset_index(drop=True)
         if frame.empty:
             raise LogError([f"{src}: every row is bad ({len(skipped)} rows), nothing left to read"])
+    if len(skipped):
         notes.append(f"{len(skipped)} bad rows skipped (--skip-bad-rows)")
     return CallLog(frame=frame, skipped=skipped, source=src, tz=tz, notes=notes)
 
