@@ -139,7 +139,9 @@ def test_plan_hiring_finds_the_smallest_number():
     assert tried[k] and not tried[k - 1]
     # asking for a 100% chance (every replication's month meets it) never needs fewer
     sure = plan_hiring(s, "2026-04", dt.date(2026, 3, 23), confidence=1.0)
-    assert sure.hires is None or sure.hires >= k
+    assert sure.hires is not None and sure.hires >= k
+    assert all(c == 1.0 for c in sure.result.chance.values())  # every replication's April meets each target
+    assert not sure.below.meets(1.0)  # and one fewer does not
 
 
 def _write(tmp_path, d: dict) -> str:
