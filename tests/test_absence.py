@@ -106,3 +106,28 @@ def test_absence_shows_in_the_share_of_days_meeting_the_target():
         r = simulate(attach(s, plan), replications=4, seed=3, workers=1)
         met[p] = r.targets.set_index("kpi").loc["service_level", "days_met_share"]
     assert met[0.0] == 1.0 and met[0.3] <= 0.9
+
+
+def test_line_absence_and_cover_absence():
+    """A line's own absence probability is drawn for its people; cover_absence plans the
+    requirement / (1 - p) at work (more shifts)."""
+    d = small([{"name": "a", "count": 6, "absence_probability": 0.5}, {"name": "b", "count": 6}], absence=0.0)
+    s = scenario_from_dict(d)
+    tl = build_timeline(s)
+    plan = solve_roster(s, shifts(), tl, np.where(tl.iv_measured(), 4.0, 0.0), 1)
+    rm = roster_model(attach(s, plan))
+    lines = [x.line for x in plan.worked()]
+    assert set(rm.p_absent[[ln == "a" for ln in lines]]) <= {0.5}
+    assert set(rm.p_absent[[ln == "b" for ln in lines]]) <= {0.0}
+    from ska_sim.roster import draws_absence, mean_absence
+
+    assert draws_absence(s) and mean_absence(s) == pytest.approx(0.25)
+    d2 = small([{"name": "p", "count": 10}], absence=0.2, cover_absence=True)
+    from ska_sim.roster import plan_roster
+
+    plain = plan_roster(scenario_from_dict(small([{"name": "p", "count": 10}], absence=0.2)), shifts(), 1,
+                        replications=1, seed=2)
+    covered = plan_roster(scenario_from_dict(d2), shifts(), 1, replications=1, seed=2)
+    assert covered.plan.info["paid_hours"] > plain.plan.info["paid_hours"]
+    req_plain, req_cov = plain.coverage["required_at_work"], covered.coverage["required_at_work"]
+    assert (req_cov >= req_plain).all() and (req_cov > req_plain).any()

@@ -150,6 +150,27 @@ def _share(s: Scenario, weekday: str, names) -> float:
     return total
 
 
+def absence_of(s: Scenario, line: str) -> float:
+    """A line's absence probability: its own, else ``roster.absence_probability``."""
+    for ln in s.roster.people:
+        if ln.name == line and ln.absence_probability is not None:
+            return ln.absence_probability
+    return s.roster.absence_probability
+
+
+def draws_absence(s: Scenario) -> bool:
+    """Absence is drawn in the simulation (then shrinkage.absence is not applied: never both)."""
+    r = s.roster
+    return r is not None and (r.absence_probability > 0 or any((ln.absence_probability or 0) > 0 for ln in r.people))
+
+
+def mean_absence(s: Scenario) -> float:
+    """The people-weighted absence probability of the roster's lines."""
+    lines = s.roster.people
+    n = sum(ln.count for ln in lines)
+    return sum(ln.count * absence_of(s, ln.name) for ln in lines) / n if n else s.roster.absence_probability
+
+
 def residual_share(s: Scenario, weekday: str, placed_activities: bool) -> float:
     """In-shift shrinkage the roster does not place itself: every typed in-shift share, or,
     when [activities] blocks are placed, only breaks and other (never both)."""
@@ -746,7 +767,8 @@ def _build_model(s: Scenario, tl: Timeline) -> RosterModel:
     wds = np.array([tl.dates[d].weekday() for d in range(tl.n_days)], dtype=np.int64)
     per_wd = np.array([1 - residual_share(s, WEEKDAYS[w], placed) for w in range(7)])
     keep = per_wd[wds[tl.iv_day]] if n_iv else np.zeros(0)
-    p_abs = np.full(n_pd, s.roster.absence_probability)
+    p_line = {line.name: absence_of(s, line.name) for line in s.roster.people}
+    p_abs = np.array([p_line.get(rd.line, s.roster.absence_probability) for rd in worked], dtype=float)
     if s.groups:
         gnames = [g.name for g in s.groups]
         pd_group = np.array([_gi(rd, gnames) for rd in worked], dtype=np.int64)
@@ -990,7 +1012,8 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     needs = activity_list(s)
     wds = [WEEKDAYS[tl.dates[d].weekday()] for d in tl.iv_day]
     resid = np.array([residual_share(s, w, bool(needs)) for w in wds])
-    at_work = np.ceil(chosen / (1 - resid).reshape(-1, *([1] * (chosen.ndim - 1))) - 1e-9)
+    cover = 1 - mean_absence(s) if s.roster.cover_absence else 1.0  # plan for the expected absence
+    at_work = np.ceil(chosen / ((1 - resid) * cover).reshape(-1, *([1] * (chosen.ndim - 1))) - 1e-9)
     say(f"roster (integer program): {sum(line.count for line in s.roster.people)} people, {weeks} week(s)")
     plan = solve_roster(s, shifts, tl, at_work, weeks, needs)
     bad = rest_violations(plan)
@@ -1004,7 +1027,7 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     h = tl.interval_s / 3600
     measured = {d for d, ok in zip(tl.dates, tl.measured) if ok}
     work = float(sum(d.paid_h for d in plan.worked() if d.date in measured))
-    if s.roster.absence_probability > 0:  # absence is drawn in the simulation: not again in the chain
+    if draws_absence(s):  # absence is drawn in the simulation: not again in the chain
         paid = work
     else:
         paid = float(sum(d.paid_h / (1 - s.shrinkage.shares(WEEKDAYS[d.date.weekday()])[1])
@@ -1064,14 +1087,15 @@ def roster_html(s: Scenario, result=None, weeks_shown: int = 2) -> str:
 
     plan: RosterPlan = s.roster._plan
     worked = plan.worked()
-    p = s.roster.absence_probability
+    p = mean_absence(s) if s.roster.people else s.roster.absence_probability
     lines = [f"<p>{len(plan.people)} people rostered over {len(plan.dates)} days ({plan.dates[0]} to "
              f"{plan.dates[-1]}{', repeated over every simulated day' if s.roster.repeat else ''}): "
              f"{len(worked):,} shifts, {sum(d.paid_h for d in worked):,.1f} paid hours, "
              f"{sum(len(d.activities) for d in worked):,} off-phone activity blocks placed in the quietest intervals. "
              "On-phone agents per interval follow from it (people at work less breaks and activities).</p>"]
     if p > 0:
-        lines.append(f"<p>Absence: each rostered person is absent on a worked day with probability {p:.0%}, drawn per "
+        lines.append(f"<p>Absence: each rostered person is absent on a worked day with probability {p:.0%} (mean of "
+                     "the lines), drawn per "
                      "replication (it replaces <code>shrinkage.absence</code>). ")
         if result is not None:
             t = result.targets.set_index("kpi")

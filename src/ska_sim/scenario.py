@@ -579,6 +579,7 @@ class RosterLine(_Model):
     from_week: int = Field(1, ge=1)  # first week on the roster (a hire starting later; workforce.py's heads)
     until_week: int | None = Field(None, ge=1)  # last week on the roster (a leaver), default: the horizon's end
     group: str | None = None  # with [[groups]]: the agent group these people answer for
+    absence_probability: float | None = Field(None, ge=0.0, lt=1.0)  # this line's own (default: roster's)
 
     @model_validator(mode="after")
     def _days(self) -> RosterLine:
@@ -599,6 +600,7 @@ class Roster(_Model):
     absence_probability: float = Field(0.0, ge=0.0, lt=1.0)  # a rostered person is absent on a worked day
     file: str | None = None  # a saved roster.csv (relative to the scenario) that `run` simulates
     repeat: bool = False  # the roster's weeks repeat over every simulated day (warm-up and beyond the horizon)
+    cover_absence: bool = False  # staff --roster: plan for the expected absence (requirement / (1 - p))
     _plan: Any = PrivateAttr(None)  # the roster to simulate (roster.RosterPlan), from `file` or `staff --roster`
     _base_dir: str = PrivateAttr(".")  # the scenario file's folder: `file` and `shifts` are relative to it
 
