@@ -1052,6 +1052,8 @@ def roster_text(rr: RosterResult) -> str:
     lines = [staffing_text(rr.staffing), "", f"Roster: {info['people']} people over {rr.weeks} week(s), "
              f"{info['paid_hours']:.1f} paid hours (integer program: {info['binaries']} binaries, "
              f"{info['constraints']} constraints, {info['solve_s']:.1f} s, {info['status']})"]
+    if info.get("mip_gap", 0) > 1e-4:
+        lines.append(f"(stopped at the time limit: within {info['mip_gap']:.1%} of the least paid hours)")
     for title, df in week_tables(plan):
         lines += ["", title, df.to_string()]
     lines.append("('*': off-phone activities in the shift; breaks and activities per person and day in roster.csv)")
