@@ -30,7 +30,7 @@ The model (README, "Hiring, training and attrition"):
   With ``[[groups]]`` each group is split the same way (its kinds keep its skills and follow it
   in the routing order). With a ``[roster]`` (a roster file attached) the roster is the plan:
   its on-phone agents per interval (everyone present) x (heads on the phones / the roster's
-  people) x (1 - ``roster.absence_probability``): the roster's lines scaled, absence as its
+  people) x (1 - the lines' mean absence probability): the roster's lines scaled, absence as its
   expected share (the month's agents are groups, not rostered people, so absence is not drawn
   per person there).
 """
@@ -237,7 +237,9 @@ def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.
     roster = base.roster is not None and base.roster._plan is not None
     if roster:  # the roster's people are the plan: heads / people scale its lines, absence as expected
         plan_fte = len(base.roster._plan.people) * fph
-        present = 1.0 - base.roster.absence_probability
+        from .roster import mean_absence  # the lines' absence probabilities, people-weighted
+
+        present = 1.0 - mean_absence(base)
     else:
         plan_fte = fte_of(base, paid_hours_of(base, tl, tl.iv_agents, measured))
         present = 1.0
