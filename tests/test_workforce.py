@@ -106,7 +106,7 @@ def test_ramp_up_multiplier_1_equals_todays_engine():
         seed = np.random.SeedSequence(11, spawn_key=(i,))
         a = Replication(today, seed).run()
         b = simulate_replication(m, np.random.SeedSequence(11, spawn_key=(i,)))
-        assert type(GroupReplication(m, seed)) is GroupReplication
+        assert type(Replication(m, seed)) is GroupReplication  # the month runs the general path
         assert a.counts["abandoned"].sum() > 20
         for k in COUNT_FIELDS:
             if k == "wait_total_s":
