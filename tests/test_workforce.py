@@ -183,7 +183,7 @@ def test_negative_hires_and_missing_workforce_exit_2(tmp_path):
     del d["workforce"]
     path = _write(tmp_path, d)
     r = CliRunner().invoke(main, ["plan-hiring", path, "--month", "2026-04", "--start-by", "2026-04-01"])
-    assert r.exit_code == 2 and "workforce: missing" in r.output, r.output
+    assert r.exit_code == 2 and f"{path}: workforce: missing" in r.output, r.output
     with pytest.raises(ScenarioError, match="workforce: no heads and no hires"):
         scenario_from_dict(small(heads=0, hires=()))
 

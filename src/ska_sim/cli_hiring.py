@@ -53,7 +53,7 @@ def plan_hiring_cmd(scenario_file, month, start_by, confidence, max_hires, repli
     progress = Progress("months simulated")
     try:
         plan = plan_hiring(scenario, month, day, confidence, replications, seed, executor=executor,
-                           progress=progress, max_hires=max_hires)
+                           progress=progress, max_hires=max_hires, source=scenario_file)
     finally:
         progress.close()
     if fmt == "json":

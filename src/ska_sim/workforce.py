@@ -399,13 +399,14 @@ class HiringPlan:
                 "tried": self.tried, "months": _records(self.months) if self.months is not None else []}
 
 
-def check_hiring_input(s: Scenario, month: str, start_by: dt.date) -> tuple[dt.date, dt.date]:
-    """The month within the calendar and the start date not after it; ScenarioError else."""
+def check_hiring_input(s: Scenario, month: str, start_by: dt.date, source: str = "") -> tuple[dt.date, dt.date]:
+    """The month within the calendar and the start date not after it; ScenarioError else
+    (``source``: the scenario file, named when it has no [workforce])."""
     first, last = parse_month(month)
     lo, hi = window(s)
     problems = []
     if s.workforce is None:
-        problems.append(Problem("", "workforce", "missing: plan-hiring needs [workforce] (heads, attrition, hires)"))
+        problems.append(Problem(source, "workforce", "missing: plan-hiring needs [workforce] (heads, attrition, hires)"))
     if last < lo or first > hi:
         problems.append(Problem("--month", "", f"{month} is outside the scenario's calendar "
                                                f"({lo.isoformat()} to {hi.isoformat()})"))
@@ -419,13 +420,13 @@ def check_hiring_input(s: Scenario, month: str, start_by: dt.date) -> tuple[dt.d
 
 def plan_hiring(s: Scenario, month: str, start_by: dt.date, confidence: float | None = None,
                 replications: int | None = None, seed: int | None = None, executor=None, progress=None,
-                max_hires: int | None = None) -> HiringPlan:
+                max_hires: int | None = None, source: str = "") -> HiringPlan:
     """The fewest hires starting on ``start_by`` with which ``month`` meets the staffing targets
     (the mean over replications meets each; with ``confidence`` q also the share of replications
     whose month meets it is >= q). Every count is simulated with the same seed (common random
     numbers), so more hires never see other callers; the search doubles the count until the
     month meets, then bisects: the answer k meets and k - 1 does not (both simulated)."""
-    first, last = check_hiring_input(s, month, start_by)
+    first, last = check_hiring_input(s, month, start_by, source)
     cap = max_hires if max_hires is not None else max(50, 4 * (s.workforce.heads + 1))
     cache: dict[int, MonthResult] = {}
     bound = 2 * cap.bit_length() + 3
