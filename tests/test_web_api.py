@@ -347,3 +347,29 @@ def test_filling_one_groups_grid_costs_that_groups_change_only(client):
     assert r["cost"]["paid_hours_after"] == pytest.approx(expected)
     assert client.post("/api/fill", json={"plan": plan(scenario="skills.toml"), "method": "erlang",
                                           "group": "nobody"}).status_code == 400
+
+
+def test_the_warm_pool_cancels_the_replications_of_a_superseded_run():
+    from ska_sim.engine import Model
+    from ska_sim.runner import Groups
+    from ska_sim.scenario import load_scenario
+    from ska_sim.web.api import Pool, Superseded
+
+    s = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    model = Model.from_scenario(s)
+    pool = Pool(1)
+    pool.start()
+    try:
+        done = []
+        with pytest.raises(Superseded):
+            pool.map(model, Groups.of(model), 1, list(range(8)), progress=lambda d, n: done.append(d),
+                     cancelled=lambda: len(done) >= 1)
+        assert done == [1]  # cancelled after the first replication: those not started never start
+        # the pool is still warm and answers the next run, in replication order
+        out = pool.map(model, Groups.of(model), 1, [3, 4])
+        from ska_sim.runner import replication_kpis
+
+        ref = replication_kpis(model, Groups.of(model), 1, 4)
+        assert (out[1]["window"]["service_level"] == ref["window"]["service_level"]).all()
+    finally:
+        pool.shutdown()
