@@ -188,6 +188,12 @@ class Pool:
         self._lock = threading.Lock()
 
     def start(self) -> None:
+        # warm: the library's heavy imports happen now, not at the first edit
+        import scipy.special  # noqa: F401
+
+        from .. import engine, results, staffing, whatif  # noqa: F401
+        from ..report import html  # noqa: F401
+
         if self.workers == 0:
             return
         pool = self._get()
