@@ -572,6 +572,12 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
         lead_days = min(lead_days, max(0, (hours.n_days - 7) // 2))
     after_lead = np.arange(hours.n_days) >= lead_days
     used = full & after_lead
+    # on lead-in days, the repeat calls not recognised (their call was before the log) are estimated
+    # from the share of repeat calls among all calls on the days used, and taken off for flagging
+    all_counts = np.bincount(day_i, minlength=hours.n_days)
+    rep_counts = np.bincount(day_i[kind == REPEAT], minlength=hours.n_days)
+    r_ss = rep_counts[used].sum() / max(all_counts[used].sum(), 1)
+    checked = np.where(after_lead, counts, np.maximum(counts - np.maximum(r_ss * all_counts - rep_counts, 0), 0))
     unusual = np.zeros(hours.n_days, bool)
     means = np.zeros(7)
     c2 = 0.0
@@ -586,8 +592,8 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
                 den += len(x) - 1
         c2 = max(0.0, num / den) if den else 0.0
         m_d = means[wd]
-        z = np.where(m_d > 0, (counts - m_d) / np.sqrt(np.maximum(m_d + c2 * m_d**2, 1e-9)), 0.0)
-        unusual = used & (np.abs(z) > o.unusual_z)
+        z = np.where(m_d > 0, (checked - m_d) / np.sqrt(np.maximum(m_d + c2 * m_d**2, 1e-9)), 0.0)
+        unusual = full & (np.abs(z) > o.unusual_z)  # lead-in days too: flagged, never in the means
     day_cv = math.sqrt(c2)
     present = [w for w in range(7) if WEEKDAYS[w] in hours.weekday_hours and means[w] > 0]
     if not present:
@@ -597,7 +603,7 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
     n_used_days = int((used & ~unusual).sum())
     daily = pd.DataFrame({
         "date": dates, "weekday": [WEEKDAYS[w] for w in wd], "first_calls": counts,
-        "calls": np.bincount(day_i, minlength=hours.n_days), "expected": means[wd], "z": z,
+        "first_calls_checked": checked, "calls": all_counts, "expected": means[wd], "z": z,
         "unusual": unusual, "used": used & ~unusual, "open": open_day})
     est.update(daily_calls=daily_calls, day_cv=day_cv, weekday_factor=weekday_factor, days_used=n_used_days,
                lead_in_days=lead_days, unusual_days=[str(d) for d, u in zip(dates, unusual) if u])
@@ -779,7 +785,8 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
                      "profile": prof},
         "call_types": call_types,
     }
-    factors = {d: round(float(c / ex), 3) for d, c, ex in zip(daily.date[daily.unusual], daily.first_calls[daily.unusual],
+    factors = {d: round(float(c / ex), 3) for d, c, ex in zip(daily.date[daily.unusual],
+                                                              daily.first_calls_checked[daily.unusual],
                                                               daily.expected[daily.unusual]) if ex > 0}
     if factors:
         scen["arrivals"]["date_factor"] = factors
@@ -809,8 +816,8 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
                         for h, ws in groups.items() if h in chi)
     notes["arrivals.profile"] = (f"first calls per interval on the days used ({int(ok_call.sum()):,} calls); smoothing "
                                  f"{o.smooth}" + (f"; do the weekdays' shapes differ? {chi_txt}" if chi_txt else ""))
-    unusual_txt = ", ".join(f"{d} ({c} vs {e:.0f}, z {zz:+.1f})" for d, c, e, zz in zip(
-        daily.date[daily.unusual], daily.first_calls[daily.unusual], daily.expected[daily.unusual],
+    unusual_txt = ", ".join(f"{d} ({c:.0f} vs {e:.0f}, z {zz:+.1f})" for d, c, e, zz in zip(
+        daily.date[daily.unusual], daily.first_calls_checked[daily.unusual], daily.expected[daily.unusual],
         daily.z[daily.unusual]))
     if unusual_txt:
         notes["arrivals"] = (f"unusual days, left out of the means and given their own date_factor (observed / "
@@ -832,6 +839,10 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
                             "than that are missed (the product is a lower bound)")
     if callbacks:
         notes["calendar"] += f"; {callbacks:,} callback rows (kind = callback, placed by agents) left out"
+    n_blocked = int(p.blocked.sum())
+    if n_blocked:
+        notes["staffing"] += (f". {n_blocked:,} calls ended at arrival without an answer (busy tone or virtual hold): "
+                              "[lines] and [callbacks] are not estimated")
     notes["simulation"] = "not estimated: ska-sim's defaults" + (
         f"; {int(cut):,} calls cut off at closing: queued_at_close = drop" if cut else "")
     fit.scenario = scen
