@@ -119,11 +119,21 @@ def create_app(workdir: str | Path, default: str | None = None, workers: int = 2
     service = Service(workdir, workers=workers, default=default)
     token = token or secrets.token_urlsafe(24)
 
+    import anyio
+
+    # requests that wait for replications get threads of their own: however many pages wait,
+    # the page's files, the progress polls and the other requests still get answered
+    waiting = anyio.CapacityLimiter(64)
+
     def api(handler, method="POST"):
         async def endpoint(request: Request):
             try:
                 data = await _body(request) if method == "POST" else dict(request.query_params)
-                return JSONResponse(await run_in_threadpool(handler, data))
+                if method == "POST":
+                    out = await anyio.to_thread.run_sync(handler, data, limiter=waiting)
+                else:
+                    out = await run_in_threadpool(handler, data)
+                return JSONResponse(out)
             except BadRequest as exc:
                 return _error(exc.message, exc.status, **exc.extra)
             except ScenarioError as exc:
