@@ -767,7 +767,7 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
 
     # ---- the scenario
     cal: dict[str, Any] = {
-        "start": hours.date(0), "days": hours.n_days, "warmup_days": 7, "interval_min": o.interval_min,
+        "start": hours.date(0), "days": hours.n_days, "warmup_days": max(7, lead_days), "interval_min": o.interval_min,
         "hours": {WEEKDAYS[w]: [_hhmm(a), _hhmm(b)] for w, (a, b) in sorted(
             ((WEEKDAYS.index(k), v) for k, v in hours.weekday_hours.items()))},
     }
@@ -901,7 +901,8 @@ def to_toml(fit: Fit) -> str:
 
     doc = tomlkit.document()
     for line in fit.header:
-        doc.add(tomlkit.comment(line))
+        for part in _wrap(line):
+            doc.add(tomlkit.comment(part))
     doc.add(tomlkit.nl())
     s, notes = fit.scenario, fit.notes
 

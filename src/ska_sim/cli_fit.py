@@ -93,14 +93,15 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     options = calibrate.FitOptions(tz=tz, interval_min=int(interval_min), smooth=smooth, acw_s=acw_s,
                                    redial_window_min=redial_window_min, repeat_window_days=repeat_window_days,
                                    repeat_probability=repeat_probability)
-    name = click.format_filename(log_file).rsplit("/", 1)[-1]
+    from pathlib import Path
+
+    name = Path(log_file).name
     try:
         result = calibrate.fit_log(frame, options, agents=agents, agents_source=agents_source, source=name)
     except calibrate.FitError as exc:
         _fail(exc.problems)
+    result.header += [f"Reading {name}: {note}" for note in getattr(log, "notes", [])]
     skipped = getattr(log, "skipped", None)
-    if skipped is not None and len(skipped):
-        result.header.append(f"{len(skipped):,} bad rows of {name} were skipped (--skip-bad-rows).")
     text = calibrate.to_toml(result)
     import tomllib
 
