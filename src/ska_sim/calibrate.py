@@ -506,6 +506,107 @@ def _round_shares(v: np.ndarray, digits: int = 6) -> list[float]:
     return [float(round(x, digits)) for x in r]
 
 
+def _day_volumes(counts, checked, used, full, wd, unusual_z):
+    """Weekday means of first calls per day, the overdispersion c^2 by the method of moments net of
+    Poisson noise (Var N = m + c^2 m^2, pooled over weekdays), each day's z and the unusual days:
+    flagged (|z| > unusual_z), then everything estimated again without them."""
+    unusual = np.zeros(len(counts), bool)
+    means = np.zeros(7)
+    c2 = 0.0
+    for _ in range(2):  # flag unusual days, then estimate again without them
+        ok = used & ~unusual
+        means = np.array([counts[ok & (wd == w)].mean() if (ok & (wd == w)).any() else 0.0 for w in range(7)])
+        num, den = 0.0, 0.0
+        for w in range(7):
+            x = counts[ok & (wd == w)]
+            if len(x) >= 2 and x.mean() > 0:
+                num += (x.var(ddof=1) - x.mean()) / x.mean() ** 2 * (len(x) - 1)
+                den += len(x) - 1
+        c2 = max(0.0, num / den) if den else 0.0
+        m_d = means[wd]
+        z = np.where(m_d > 0, (checked - m_d) / np.sqrt(np.maximum(m_d + c2 * m_d**2, 1e-9)), 0.0)
+        unusual = full & (np.abs(z) > unusual_z)  # lead-in days too: flagged, never in the means
+    return means, c2, z, unusual
+
+
+def _profile(p: Prepared, ok_call, wd_call, hours: Hours, present: list[int], iv: int, smooth: str):
+    """Shares of first calls per weekday and interval (the calls in ``ok_call``), smoothed or pooled,
+    and a chi-square test per group of weekdays with the same hours: do their shapes differ?"""
+    slot = (p.arr_sec // iv).astype(int)
+    prof: dict[str, list[float]] = {}
+    rows = []
+    from scipy import stats
+
+    groups: dict[tuple[int, int], list[int]] = {}
+    for w in present:
+        groups.setdefault(hours.weekday_hours[WEEKDAYS[w]], []).append(w)
+    tables = {}
+    for w in present:
+        o_s, c_s = hours.weekday_hours[WEEKDAYS[w]]
+        lo_slot, n_slots = o_s // iv, (c_s - o_s) // iv
+        sel = ok_call & (wd_call == w)
+        s_idx = slot[sel] - lo_slot
+        s_idx = s_idx[(s_idx >= 0) & (s_idx < n_slots)]
+        tables[w] = np.bincount(s_idx, minlength=n_slots).astype(float)
+    chi = {}
+    for hrs, ws in groups.items():
+        if len(ws) >= 2:
+            t = np.array([tables[w] for w in ws])
+            t = t[:, t.sum(axis=0) > 0]
+            if t.shape[1] >= 2:
+                chi[hrs] = stats.chi2_contingency(t)
+    for w in present:
+        counts_w = tables[w]
+        if smooth == "pool":
+            counts_w = np.sum([tables[v] for v in groups[hours.weekday_hours[WEEKDAYS[w]]]], axis=0)
+        shares = counts_w / counts_w.sum() if counts_w.sum() > 0 else np.full(len(counts_w), 1 / len(counts_w))
+        if smooth not in ("none", "pool"):
+            shares = _smooth(shares, int(smooth))
+        prof[WEEKDAYS[w]] = _round_shares(shares)
+        o_s = hours.weekday_hours[WEEKDAYS[w]][0]
+        for k, (c, s) in enumerate(zip(tables[w], prof[WEEKDAYS[w]])):
+            rows.append((WEEKDAYS[w], k, _hhmm(o_s + k * iv), int(c), s))
+    profile_df = pd.DataFrame(rows, columns=["weekday", "slot", "start", "first_calls", "share"])
+    if smooth == "pool":  # one vector per group of weekdays with the same hours
+        uniq = {tuple(v) for v in prof.values()}
+        if len(uniq) == 1:
+            prof = {"default": next(iter(uniq))}
+    return prof, profile_df, chi, groups
+
+
+def _language_factors(p: Prepared, first: np.ndarray):
+    """Languages: shares of first calls and a talk factor each (talk / its call type's mean talk, the
+    largest language 1.0); each type's talk is then fitted on talk / the call's factor.
+    Returns (languages, codes per call or None, names, factor per call, note)."""
+    all_types = p.type_names
+    lang_factor = np.ones(len(p.caller))
+    languages: dict[str, dict] = {}
+    lang_codes, lang_names = None, []
+    note = ""
+    if p.language is not None:
+        lang_codes, names = pd.factorize(pd.Series(p.language).replace("", "unknown"), sort=True)
+        lang_names = [str(n) for n in names]
+        ans = p.answered & np.isfinite(p.talk_s)
+        type_mean = np.bincount(p.type_code[ans], p.talk_s[ans], len(all_types)) / np.maximum(
+            np.bincount(p.type_code[ans], minlength=len(all_types)), 1)
+        expected = type_mean[p.type_code]
+        obs = np.bincount(lang_codes[ans], p.talk_s[ans], len(lang_names))
+        exp_ = np.bincount(lang_codes[ans], expected[ans], len(lang_names))
+        factor = np.where(exp_ > 0, obs / np.maximum(exp_, 1e-9), 1.0)
+        first_lang = np.bincount(lang_codes[first], minlength=len(lang_names))
+        ref = int(np.argmax(first_lang))
+        factor = np.clip(factor / factor[ref], 0.05, 10.0)
+        lang_share = _round_shares(np.maximum(first_lang, 0) / max(first_lang.sum(), 1), 6)
+        n_ans_lang = np.bincount(lang_codes[ans], minlength=len(lang_names))
+        for k, name in enumerate(lang_names):
+            languages[name] = {"share": lang_share[k], "talk_factor": round(float(factor[k]), 3)}
+        note = ("shares of first calls; talk_factor = mean talk / its call type's mean talk, relative to "
+                f"{lang_names[ref]} (" + ", ".join(f"{n} {int(c):,} answered" for n, c in zip(lang_names, n_ans_lang))
+                + ")")
+        lang_factor = factor[lang_codes]
+    return languages, lang_codes, lang_names, lang_factor, note
+
+
 def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.DataFrame | None = None,
             agents_source: str | None = None, source: str = "log") -> Fit:
     """Estimate a scenario from a canonical call-log frame. ``agents``: calllog.agents_per_interval's table."""
@@ -578,22 +679,7 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
     rep_counts = np.bincount(day_i[kind == REPEAT], minlength=hours.n_days)
     r_ss = rep_counts[used].sum() / max(all_counts[used].sum(), 1)
     checked = np.where(after_lead, counts, np.maximum(counts - np.maximum(r_ss * all_counts - rep_counts, 0), 0))
-    unusual = np.zeros(hours.n_days, bool)
-    means = np.zeros(7)
-    c2 = 0.0
-    for _ in range(2):  # flag unusual days, then estimate again without them
-        ok = used & ~unusual
-        means = np.array([counts[ok & (wd == w)].mean() if (ok & (wd == w)).any() else 0.0 for w in range(7)])
-        num, den = 0.0, 0.0
-        for w in range(7):
-            x = counts[ok & (wd == w)]
-            if len(x) >= 2 and x.mean() > 0:
-                num += (x.var(ddof=1) - x.mean()) / x.mean() ** 2 * (len(x) - 1)
-                den += len(x) - 1
-        c2 = max(0.0, num / den) if den else 0.0
-        m_d = means[wd]
-        z = np.where(m_d > 0, (checked - m_d) / np.sqrt(np.maximum(m_d + c2 * m_d**2, 1e-9)), 0.0)
-        unusual = full & (np.abs(z) > o.unusual_z)  # lead-in days too: flagged, never in the means
+    means, c2, z, unusual = _day_volumes(counts, checked, used, full, wd, o.unusual_z)
     day_cv = math.sqrt(c2)
     present = [w for w in range(7) if WEEKDAYS[w] in hours.weekday_hours and means[w] > 0]
     if not present:
@@ -614,45 +700,8 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
 
     # ---- profile per weekday and interval (first calls on full ordinary days)
     ok_call = first & used[np.clip(day_i, 0, hours.n_days - 1)] & ~unusual[np.clip(day_i, 0, hours.n_days - 1)]
-    slot = (p.arr_sec // iv).astype(int)
-    prof: dict[str, list[float]] = {}
-    rows = []
-    from scipy import stats
-
-    groups: dict[tuple[int, int], list[int]] = {}
-    for w in present:
-        groups.setdefault(hours.weekday_hours[WEEKDAYS[w]], []).append(w)
-    tables = {}
-    for w in present:
-        o_s, c_s = hours.weekday_hours[WEEKDAYS[w]]
-        lo_slot, n_slots = o_s // iv, (c_s - o_s) // iv
-        sel = ok_call & (wd[np.clip(day_i, 0, hours.n_days - 1)] == w)
-        s_idx = slot[sel] - lo_slot
-        s_idx = s_idx[(s_idx >= 0) & (s_idx < n_slots)]
-        tables[w] = np.bincount(s_idx, minlength=n_slots).astype(float)
-    chi = {}
-    for hrs, ws in groups.items():
-        if len(ws) >= 2:
-            t = np.array([tables[w] for w in ws])
-            t = t[:, t.sum(axis=0) > 0]
-            if t.shape[1] >= 2:
-                chi[hrs] = stats.chi2_contingency(t)
-    for w in present:
-        counts_w = tables[w]
-        if o.smooth == "pool":
-            counts_w = np.sum([tables[v] for v in groups[hours.weekday_hours[WEEKDAYS[w]]]], axis=0)
-        shares = counts_w / counts_w.sum() if counts_w.sum() > 0 else np.full(len(counts_w), 1 / len(counts_w))
-        if o.smooth not in ("none", "pool"):
-            shares = _smooth(shares, int(o.smooth))
-        prof[WEEKDAYS[w]] = _round_shares(shares)
-        o_s = hours.weekday_hours[WEEKDAYS[w]][0]
-        for k, (c, s) in enumerate(zip(tables[w], prof[WEEKDAYS[w]])):
-            rows.append((WEEKDAYS[w], k, _hhmm(o_s + k * iv), int(c), s))
-    profile_df = pd.DataFrame(rows, columns=["weekday", "slot", "start", "first_calls", "share"])
-    if o.smooth == "pool":  # one vector per group of weekdays with the same hours
-        uniq = {tuple(v) for v in prof.values()}
-        if len(uniq) == 1:
-            prof = {"default": next(iter(uniq))}
+    prof, profile_df, chi, groups = _profile(p, ok_call, wd[np.clip(day_i, 0, hours.n_days - 1)], hours, present, iv,
+                                             o.smooth)
 
     # ---- call types: shares of first calls; talk and after-call work of answered calls
     all_types = p.type_names
@@ -665,32 +714,9 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
         raise FitError([f"{source}: the log has no wrap-up column (after-call work): give --acw-s S (seconds of "
                         "after-call work per answered call), or map wrap_up_s in --columns; "
                         "talk + after-call work is never fitted as talk"])
-    # languages: shares of first calls, and a talk factor each (talk / its call type's mean talk,
-    # the largest language 1.0); each type's talk is then fitted on talk / the call's factor
-    lang_factor = np.ones(len(p.caller))
-    languages: dict[str, dict] = {}
-    lang_codes, lang_names = None, []
-    if p.language is not None:
-        lang_codes, names = pd.factorize(pd.Series(p.language).replace("", "unknown"), sort=True)
-        lang_names = [str(n) for n in names]
-        ans = p.answered & np.isfinite(p.talk_s)
-        type_mean = np.bincount(p.type_code[ans], p.talk_s[ans], len(all_types)) / np.maximum(
-            np.bincount(p.type_code[ans], minlength=len(all_types)), 1)
-        expected = type_mean[p.type_code]
-        obs = np.bincount(lang_codes[ans], p.talk_s[ans], len(lang_names))
-        exp_ = np.bincount(lang_codes[ans], expected[ans], len(lang_names))
-        factor = np.where(exp_ > 0, obs / np.maximum(exp_, 1e-9), 1.0)
-        first_lang = np.bincount(lang_codes[first], minlength=len(lang_names))
-        ref = int(np.argmax(first_lang))
-        factor = np.clip(factor / factor[ref], 0.05, 10.0)
-        lang_share = _round_shares(np.maximum(first_lang, 0) / max(first_lang.sum(), 1), 6)
-        n_ans_lang = np.bincount(lang_codes[ans], minlength=len(lang_names))
-        for k, name in enumerate(lang_names):
-            languages[name] = {"share": lang_share[k], "talk_factor": round(float(factor[k]), 3)}
-        notes["languages"] = ("shares of first calls; talk_factor = mean talk / its call type's mean talk, relative to "
-                              f"{lang_names[ref]} (" + ", ".join(f"{n} {int(c):,} answered" for n, c in
-                                                                zip(lang_names, n_ans_lang)) + ")")
-        lang_factor = factor[lang_codes]
+    languages, lang_codes, lang_names, lang_factor, lang_note = _language_factors(p, first)
+    if lang_note:
+        notes["languages"] = lang_note
     call_types = []
     for i, t in enumerate(all_types):
         is_t = p.type_code == i
@@ -710,7 +736,8 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
             notes[f"call_types.{t}.language_shares"] = "mean talk by language: " + ", ".join(
                 f"{n} {m / max(k, 1):.0f} s (n {k:,})" for n, m, k in zip(lang_names, m_l, n_l))
         notes[f"call_types.{t}.share"] = f"{int(shares[t] * n_first):,} of {n_first:,} first calls"
-        notes[f"call_types.{t}.talk"] = "talk (answer to end" + (", / the language's talk_factor" if languages else "") + "): " + tf.note() + (
+        net = ", / the language's talk_factor" if languages else ""
+        notes[f"call_types.{t}.talk"] = f"talk (answer to end{net}): " + tf.note() + (
             f"; {tf.dropped_zero:,} zero talk times left out" if tf.dropped_zero else "")
         if has_wrap:
             wrap = p.wrap_up_s[is_t & p.answered]
