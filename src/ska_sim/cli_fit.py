@@ -83,6 +83,9 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
             _fail([f"--report {report_file}: the file name must end in .html"])
         check_out_file(report_file, "--report")
 
+    import tomllib
+    from pathlib import Path
+
     from .output import write_text
     from .scenario import scenario_from_dict
 
@@ -93,8 +96,6 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     options = calibrate.FitOptions(tz=tz, interval_min=int(interval_min), smooth=smooth, acw_s=acw_s,
                                    redial_window_min=redial_window_min, repeat_window_days=repeat_window_days,
                                    repeat_probability=repeat_probability)
-    from pathlib import Path
-
     name = Path(log_file).name
     try:
         result = calibrate.fit_log(frame, options, agents=agents, agents_source=agents_source, source=name)
@@ -103,8 +104,6 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     result.header += [f"Reading {name}: {note}" for note in getattr(log, "notes", [])]
     skipped = getattr(log, "skipped", None)
     text = calibrate.to_toml(result)
-    import tomllib
-
     scenario_from_dict(tomllib.loads(text), out_file)  # the file written is a valid scenario
     html = None
     if report_file:
