@@ -122,7 +122,7 @@ def main() -> None:
         f"| SimulationResult.build (KPIs, targets, Erlang C cross-check) | {ms(builds)} |",
         f"| page document (paired difference, paid hours, FTE) | {ms(docs)} |",
         f"| CPU time of one edit (server + workers) | {ms(cpus)} |",
-        f"| that CPU time / {a.workers} workers: the edit's time on an idle machine | "
+        f"| that CPU time / {a.workers} workers (the wall time if the cores were ours alone) | "
         f"{1000 * statistics.median(cpus) / max(a.workers, 1):.0f} ms |",
         "",
         f"Target: under 1 s per edit: {'met' if statistics.median(totals) < 1.0 else 'NOT met'} "
