@@ -152,3 +152,10 @@ def test_fitted_scenario_reproduces_the_offered_calls(run_dir, truth, fitted):
     sd_log = math.sqrt(days * (m + (cv * m) ** 2)) * 1.3
     tol = 4 * math.sqrt(sd_log**2 + sd_log**2 / 3)
     assert abs(r.kpi("offered") - len(frame)) < tol
+
+
+def test_fit_never_uses_kind_or_outcome(fitted, truth):
+    """Real logs have no kind or outcome column: the estimates are the same without them."""
+    frame, fit = fitted
+    bare = fit_log(frame.drop(columns=["kind", "outcome"]), FitOptions(repeat_probability=truth.repeat.probability))
+    assert bare.scenario == fit.scenario
