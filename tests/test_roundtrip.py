@@ -78,6 +78,7 @@ def test_volume_of_first_calls(fitted, truth):
     m, cv = truth.arrivals.daily_calls, truth.arrivals.day_cv
     se = math.sqrt(m + (cv * m) ** 2) / math.sqrt(e["days_used"])
     assert abs(e["daily_calls"] - m) < 4 * se
+    assert 0.5 * se < e["daily_calls_se"] < 2 * se  # the SE written in the file's comment
     # the log's calls per day (first calls + redials + repeats) are far above: removing follow-ups matters
     assert len(frame) / fit.daily.open.sum() - m > 10 * se
     # weekday factors: each from 3-4 days, SE ~ cv * factor / sqrt(days)

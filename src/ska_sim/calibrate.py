@@ -697,6 +697,10 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
     m_bar = daily_calls
     se_c2 = math.sqrt(2 / max(n_used_days - len(present), 1)) * (1 / m_bar + c2)
     est["day_cv_se"] = se_c2 / (2 * day_cv) if day_cv > 0 else math.nan
+    # daily_calls' standard error: the mean of the weekday means, each with Var = (m + c^2 m^2) / days
+    n_w = np.array([int(((used & ~unusual) & (wd == w)).sum()) for w in present])
+    m_w = np.array([means[w] for w in present])
+    est["daily_calls_se"] = float(math.sqrt(np.sum((m_w + c2 * m_w**2) / np.maximum(n_w, 1))) / len(present))
 
     # ---- profile per weekday and interval (first calls on full ordinary days)
     ok_call = first & used[np.clip(day_i, 0, hours.n_days - 1)] & ~unusual[np.clip(day_i, 0, hours.n_days - 1)]
@@ -834,7 +838,8 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
                          f"with their own, {len(hours.closed)} open weekdays without calls taken as closed)")
     notes["arrivals.daily_calls"] = (
         f"first calls (redials and repeat calls removed: {est['redials']:,} redials, {est['repeats']:,} repeats of "
-        f"{len(kind):,} calls) per full ordinary day: {n_used_days} days used; mean of the weekday means")
+        f"{len(kind):,} calls) per full ordinary day: {n_used_days} days used; mean of the weekday means "
+        f"(SE {est['daily_calls_se']:.1f})")
     notes["arrivals.day_cv"] = (f"method of moments net of Poisson noise, c^2 = (s^2 - m) / m^2 pooled over weekdays "
                                 f"(approx. SE {est['day_cv_se']:.3f})")
     notes["arrivals.weekday_factor"] = ", ".join(
