@@ -116,3 +116,48 @@ def test_backtest_command(recorded, tmp_path):
     assert man["command"] == "backtest" and man["replications"] == 3 and man["log_rows_skipped"] == 0
     summary = pd.read_csv(out / "backtest_summary.csv")
     assert set(summary["level"]) == {"interval", "day"} and len(summary) == 6
+
+
+@pytest.fixture(scope="module")
+def own_logs(tmp_path_factory):
+    """Three weeks of logs from the scenario that will be backtested (seeds 21-23)."""
+    from ska_sim.calllog import read_log, record_calls, write_log
+
+    d = baseline_dict(days=5)
+    s = scenario_from_dict(d)
+    folder = tmp_path_factory.mktemp("own")
+    logs = []
+    for seed in (21, 22, 23):
+        _, log = record_calls(s, seed)
+        write_log(log, folder / f"calls-{seed}.parquet")
+        logs.append(read_log(folder / f"calls-{seed}.parquet"))
+    return d, logs
+
+
+def _pooled_inside(d, logs, overrides=None):
+    """Interval-level share inside the band, pooled over the logs and over service level and
+    answer rate, and the expected share; the band from seeds unrelated to the logs'."""
+    from ska_sim.backtest import backtest
+
+    inside, expected = [], None
+    for i, log in enumerate(logs):
+        r = backtest(d, log, replications=39, seed=1000 + i, overrides=overrides or ())
+        rows = r.summary[(r.summary["level"] == "interval") & r.summary["kpi"].isin(["service_level", "answer_rate"])]
+        inside += [(rows["inside_share"] * rows["compared"]).sum() / rows["compared"].sum()]
+        expected = float(rows["expected_inside"].iloc[0])
+    return float(np.mean(inside)), expected
+
+
+def test_the_generating_scenario_puts_its_own_log_inside_the_band_about_as_often_as_expected(own_logs):
+    """Issue 10.5: backtesting the generating scenario on its own logs (the band from other seeds).
+    With R = 39 the 2.5-97.5% band should hold a fresh week's interval about 0.95 x 38/40 = 90% of
+    the time. 3 weeks x 80 intervals x 2 KPIs = 480 indicators, correlated within a day (a day's
+    volume factor moves all its intervals), so the tolerance is wide: 0.10 around the expectation
+    (the binomial SE alone is 0.014; a design effect of 10 gives 0.043, and 0.10 is over 2 such SE).
+    The same logs against a plan with 30% fewer agents fall far outside (the test can fail)."""
+    d, logs = own_logs
+    share, expected = _pooled_inside(d, logs)
+    assert expected == pytest.approx(0.95 * 38 / 40)
+    assert abs(share - expected) < 0.10, (share, expected)
+    wrong, _ = _pooled_inside(d, logs, overrides=("staffing.scale=0.7",))
+    assert wrong < expected - 0.25, wrong
