@@ -52,7 +52,7 @@ def cpu() -> str:
 
 
 async def main_async(a) -> str:
-    import httpx
+    import httpx2 as httpx  # the client starlette recommends (the httpx API)
 
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "ska-sim"), "serve", "scenarios/baseline.toml",
                              "--workdir", "scenarios", "--port", "0" if a.port == 0 else str(a.port),
