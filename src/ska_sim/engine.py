@@ -335,7 +335,8 @@ class Replication:
         # agents on the phones per open interval: the timeline's, or a roster's people less this replication's absences
         self.iv_agents = tl.iv_agents if model.roster is None else model.roster.agents(streams["absence"])
         self.n_types = len(model.types)
-        self.slot_to_iv = tl.interval_at().tolist()
+        self._slot_iv = tl.interval_at()
+        self.slot_to_iv = self._slot_iv.tolist()
         self.iv_s = float(tl.interval_s)
         self.open_days = np.flatnonzero(tl.open_s >= 0)
         self._into_opening_hours = tl.opening_hours().into  # where follow-ups land
@@ -476,15 +477,23 @@ class Replication:
         patience = m.patience.sample(rng["patience"], n) if m.patience else np.full(n, math.inf)
         u = rng["resolution"].random((n, 3))
         resolved = u[:, 0] < resolved_p
+        repeats = u[:, 1] < m.repeat_probability
+        # each call's KPI cell (interval of arrival x type) and its offered / answered codes,
+        # computed here for the whole day (np.floor_divide is Python's // on floats); valid for
+        # a call handled at its own arrival time (see _on_arrivals)
+        off = (self._slot_iv[(times // self.iv_s).astype(np.int64)] * self.n_types + types) * 3
         # the day's first calls as parallel lists: a Call object is made only for those who wait
         self._day = (
             types.tolist(),
             handle.tolist(),
             patience.tolist(),
             resolved.tolist(),
-            (u[:, 1] < m.repeat_probability).tolist(),
+            repeats.tolist(),
             (u[:, 2] < m.redial_probability).tolist(),
             np.where(resolved, FIRST_RESOLVED, FIRST_UNRESOLVED).tolist(),
+            off.tolist(),
+            (off + np.where(resolved, FIRST_RESOLVED, FIRST_UNRESOLVED)).tolist(),
+            (repeats & ~resolved).tolist(),  # answered at once: calls again
         )
         self._times = times.tolist()
         self._day_i = 0
@@ -512,56 +521,75 @@ class Replication:
         # NOTE: inlined for speed: the first-call branch repeats _arrive and _start with
         # everything they touch in local variables. Keep the three in step.
         env, times = self.env, self._times
-        types, handle, patience, resolved, repeats, redials, flags = self._day
+        types, handle, patience, resolved, repeats, redials, flags, off, ans, again = self._day
         i, n = self._day_i, len(times)
         follow = self._follow_heap
         peek, ends, queue = env.peek, self.busy_ends, self.queue
-        slot_to_iv, iv_s, n_types = self.slot_to_iv, self.iv_s, self.n_types
         offered, answered, waits = self._offered, self._answered, self._waits
         svc_start, svc_end, push, pop = self._svc_start, self._svc_end, heapq.heappush, heapq.heappop
         # the arrival's own time: env.now (now0 + (t - now0)) can fall one ulp short of it, and
         # then no arrival would be due and the rest of the day's arrivals would be lost
         now = max(env.now, ev._value)
         is_open = self.is_open  # nothing between two arrivals of this loop opens or closes the line
+        staffed = self.staffed  # changes only in _replay (re-read after it, and after _arrive)
         inf = math.inf
+        # the next other scheduled event: it changes only when this loop schedules a patience
+        # event (re-read then); _replay and _follow_up schedule none while the driver runs
+        limit = peek()
+        # which arrival is due first (a first call wins a tie with a follow-up)
+        if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
+            first = True
+            if times[i] != now:  # (an event an ulp late) this call's cell is the one of ``now``
+                cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_types + types[i]
+                off[i], ans[i] = cell * 3, cell * 3 + flags[i]
+        elif follow and follow[0][0] <= now:
+            first = False
+        else:  # pragma: no cover - nothing is due (cannot happen: this event fires for an arrival)
+            self._in_driver = False
+            return
         while True:
-            if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
-                # a first call
+            if first:
+                # a first call, at its own time (now == times[i])
                 if ends and ends[0] <= now:
                     self._replay(now)
-                cell = slot_to_iv[int(now // iv_s)] * n_types + types[i]
-                offered(cell * 3)  # FIRST
-                if is_open and self.staffed > len(ends):
+                    staffed = self.staffed
+                offered(off[i])  # FIRST
+                if is_open and staffed > len(ends):
                     end = now + handle[i]
                     push(ends, end)
-                    answered(cell * 3 + flags[i])
+                    answered(ans[i])
                     waits(0.0)
                     svc_start(now)
                     svc_end(end)
-                    if repeats[i] and not resolved[i]:
+                    if again[i]:
                         call = Call(types[i], handle[i], patience[i], False, True, redials[i], True)
                         self._follow_up(call, end + self.repeat_delay.next(), REPEAT)
                 else:
                     call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
                     call.t = now
-                    call.cell = cell
+                    call.cell = off[i] // 3
                     call.waiting = True
                     queue.append(call)
                     self.n_waiting += 1
                     if call.redials and call.patience != inf:
                         self._schedule(_Tick(env, self._on_patience, call), NORMAL, now + call.patience - env.now)
+                        limit = peek()
                 i += 1
-            elif follow and follow[0][0] <= now:  # a redial or a repeat call
+            else:  # a redial or a repeat call
                 _, _, call, kind = pop(follow)
                 self._arrive(call, kind, now)
-            else:  # pragma: no cover - nothing is due (cannot happen: this event fires for an arrival)
-                break
+                staffed = self.staffed
+                limit = peek()
+            # the next arrival (after the first iteration, ``now`` is always the next arrival's
+            # own time, so the branch above is decided here)
             nxt = times[i] if i < n else inf
+            first = True
             if follow and follow[0][0] < nxt:
                 nxt = follow[0][0]
+                first = False
             if nxt == inf:
                 break
-            if nxt >= peek():
+            if nxt >= limit:
                 self._in_driver = False
                 self._day_i = i
                 self._arrivals_at(nxt)

@@ -345,7 +345,8 @@ class Collector:
             s, e, a, b = start[cross], end[cross], js[cross], je[cross]
             add(a, (a + 1) * iv - s)
             add(b, e - b * iv)
-            for first, last in zip(a + 1, b):  # whole slots covered by long calls (rare)
+            long = b > a + 1  # whole slots covered by long calls (rare): only those loop
+            for first, last in zip((a[long] + 1).tolist(), b[long].tolist()):
                 target[first:last] += iv
 
     def add_on_duty(self, t0: float, t1: float, agents: int, group: int | None = None) -> None:
