@@ -346,7 +346,7 @@ class Replication:
         self.target = 0
         self.is_open = False
         # arrivals not yet due: the day's first calls (self._times, self._day) and follow-ups
-        self._times: list[float] = []
+        self._times: list[float] = [math.inf]  # (Replication: ends with an inf sentinel)
         self._day_i = 0
         self._follow_heap: list[tuple] = []  # (time, sequence, call, kind)
         self._follow_seq = 0
@@ -496,6 +496,7 @@ class Replication:
             (repeats & ~resolved).tolist(),  # answered at once: calls again
         )
         self._times = times.tolist()
+        self._times.append(math.inf)  # a sentinel: the next first call of a finished day is never due
         self._day_i = 0
         if n:
             self._arrivals_at(self._times[0])
@@ -522,7 +523,7 @@ class Replication:
         # everything they touch in local variables. Keep the three in step.
         env, times = self.env, self._times
         types, handle, patience, resolved, repeats, redials, flags, off, ans, again = self._day
-        i, n = self._day_i, len(times)
+        i, n = self._day_i, len(times) - 1  # times ends with inf (a sentinel)
         follow = self._follow_heap
         peek, ends, queue = env.peek, self.busy_ends, self.queue
         offered, answered, waits = self._offered, self._answered, self._waits
@@ -547,12 +548,16 @@ class Replication:
         else:  # pragma: no cover - nothing is due (cannot happen: this event fires for an arrival)
             self._in_driver = False
             return
+        # the first follow-up due: the heap changes only in _follow_up and pop (re-read after
+        # each call that may reach them: _replay, _follow_up, _arrive)
+        ft = follow[0][0] if follow else inf
         while True:
             if first:
                 # a first call, at its own time (now == times[i])
                 if ends and ends[0] <= now:
                     self._replay(now)
                     staffed = self.staffed
+                    ft = follow[0][0] if follow else inf
                 offered(off[i])  # FIRST
                 if is_open and staffed > len(ends):
                     end = now + handle[i]
@@ -564,6 +569,7 @@ class Replication:
                     if again[i]:
                         call = Call(types[i], handle[i], patience[i], False, True, redials[i], True)
                         self._follow_up(call, end + self.repeat_delay.next(), REPEAT)
+                        ft = follow[0][0] if follow else inf
                 else:
                     call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
                     call.t = now
@@ -571,7 +577,7 @@ class Replication:
                     call.waiting = True
                     queue.append(call)
                     self.n_waiting += 1
-                    if call.redials and call.patience != inf:
+                    if redials[i] and patience[i] != inf:
                         self._schedule(_Tick(env, self._on_patience, call), NORMAL, now + call.patience - env.now)
                         limit = peek()
                 i += 1
@@ -580,13 +586,15 @@ class Replication:
                 self._arrive(call, kind, now)
                 staffed = self.staffed
                 limit = peek()
+                ft = follow[0][0] if follow else inf
             # the next arrival (after the first iteration, ``now`` is always the next arrival's
             # own time, so the branch above is decided here)
-            nxt = times[i] if i < n else inf
-            first = True
-            if follow and follow[0][0] < nxt:
-                nxt = follow[0][0]
+            nxt = times[i]
+            if ft < nxt:
+                nxt = ft
                 first = False
+            else:
+                first = True
             if nxt == inf:
                 break
             if nxt >= limit:
@@ -674,6 +682,12 @@ class Replication:
         ends = self.busy_ends
         pop = heapq.heappop
         while ends and ends[0] <= now:
+            if not self.n_waiting and self.is_open and self.staffed <= self.target:
+                # nobody waits and nobody goes home: each agent up to ``now`` just waits idle,
+                # and that changes nothing for the next one
+                while ends and ends[0] <= now:
+                    pop(ends)
+                return
             end = pop(ends)
             if self.staffed > self.target:
                 self._account_duty(end)

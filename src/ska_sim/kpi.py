@@ -486,7 +486,14 @@ def level_counts(rc: ReplicationCounts, level: str, groups: np.ndarray | None = 
     def group(a: np.ndarray) -> np.ndarray:
         if a.ndim == 1:
             return np.bincount(groups, weights=a, minlength=n_groups)
-        return np.stack([np.bincount(groups, weights=a[:, j], minlength=n_groups) for j in range(a.shape[1])], axis=1)
+        # (the 2-D arrays are wait histograms: integer counts, so the order of the sums is exact)
+        out = np.zeros((n_groups, a.shape[1]))
+        if len(groups):
+            order = np.argsort(groups, kind="stable")
+            g = groups[order]
+            starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+            out[g[starts]] = np.add.reduceat(a[order], starts, axis=0)
+        return out
 
     counts = {k: group(v.sum(axis=1)) for k, v in c.items()}
     q = quantiles_from_hist(group(rc.hist))
