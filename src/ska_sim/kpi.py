@@ -245,7 +245,7 @@ class Collector:
                 add(name, cell[kind == k])
         if self.answered:
             cell, flag = np.divmod(np.asarray(self.answered, dtype=np.int64), 3)
-            waits = np.asarray(self.waits)
+            waits = np.asarray(self.waits, dtype=float)
             add("answered", cell)
             add("answered_within_t", cell[waits <= self.threshold_s])
             add("wait_sum_s", cell, waits)
@@ -307,7 +307,7 @@ class Collector:
                 if sel.any():
                     self._add_busy(start[sel], end[sel], self.group_busy_s[k])
         if self.svc_start:
-            start, end = np.asarray(self.svc_start), np.asarray(self.svc_end)
+            start, end = np.asarray(self.svc_start, dtype=float), np.asarray(self.svc_end, dtype=float)
             self._add_busy(start, end, self.busy_s)
             if self.group:
                 g = np.asarray(self.group, dtype=np.int64)
@@ -564,7 +564,18 @@ def group_kpis(counts: dict[str, np.ndarray], _quantiles, busy_s: np.ndarray, on
 def summarise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean and 95% Student-t confidence interval over axis 0 (replications), NaN-aware."""
     values = np.asarray(values, dtype=float)
-    n = np.sum(~np.isnan(values), axis=0)
+    nan = np.isnan(values)
+    r = values.shape[0] if values.ndim >= 2 else 0
+    if r > 1 and not nan.any():
+        # no NaN (most KPIs): the same arithmetic as below with n = r everywhere, without
+        # the masks (a result table summarises a hundred KPI x level arrays)
+        from scipy.special import stdtrit
+
+        mean = np.sum(values, axis=0) / r
+        sd = np.sqrt(np.sum((values - mean) ** 2, axis=0) / (r - 1))
+        half = stdtrit(r - 1, 0.975) * sd / np.sqrt(r)
+        return mean, mean - half, mean + half
+    n = np.sum(~nan, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, np.nansum(values, axis=0) / np.maximum(n, 1), np.nan)
         dev = np.where(np.isnan(values), 0.0, values - mean)
