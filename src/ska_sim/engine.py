@@ -533,6 +533,8 @@ class Replication:
         now = max(env.now, ev._value)
         is_open = self.is_open  # nothing between two arrivals of this loop opens or closes the line
         staffed = self.staffed  # changes only in _replay (re-read after it, and after _arrive)
+        target = self.target  # changes only at boundaries
+        on_patience, schedule = self._on_patience, self._schedule
         inf = math.inf
         # the next other scheduled event: it changes only when this loop schedules a patience
         # event (re-read then); _replay and _follow_up schedule none while the driver runs
@@ -555,9 +557,13 @@ class Replication:
             if first:
                 # a first call, at its own time (now == times[i])
                 if ends and ends[0] <= now:
-                    self._replay(now)
-                    staffed = self.staffed
-                    ft = follow[0][0] if follow else inf
+                    if is_open and not self.n_waiting and staffed <= target:
+                        while ends and ends[0] <= now:  # _replay's first case, inlined
+                            pop(ends)
+                    else:
+                        self._replay(now)
+                        staffed = self.staffed
+                        ft = follow[0][0] if follow else inf
                 offered(off[i])  # FIRST
                 if is_open and staffed > len(ends):
                     end = now + handle[i]
@@ -578,7 +584,7 @@ class Replication:
                     queue.append(call)
                     self.n_waiting += 1
                     if redials[i] and patience[i] != inf:
-                        self._schedule(_Tick(env, self._on_patience, call), NORMAL, now + call.patience - env.now)
+                        schedule(_Tick(env, on_patience, call), NORMAL, now + call.patience - env.now)
                         limit = peek()
                 i += 1
             else:  # a redial or a repeat call
