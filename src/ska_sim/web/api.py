@@ -658,18 +658,28 @@ def cost_of(sim: Simulated) -> dict:
     return sim.cost
 
 
+def _by_kpi(summary) -> dict:
+    """A result's summary table as kpi -> {mean, ci_low, ci_high, unit} (the first row of a kpi)."""
+    cols = ("mean", "ci_low", "ci_high", "unit")
+    out: dict = {}
+    for k, *vals in zip(summary["kpi"].tolist(), *(summary[c].to_numpy() for c in cols)):
+        out.setdefault(k, dict(zip(cols, vals)))
+    return out
+
+
 def page_result(cur: Simulated, base: Simulated) -> dict:
     """KPIs against targets, the per-interval series, the heatmap, cost, and the paired
     difference against the saved plan (same seed: replication i of both sees the same callers)."""
     from ..whatif import paired_difference
 
     r, b = cur.result, base.result
-    summary = r.summary.set_index("kpi")
-    kpis = {k: {"mean": _num(summary.loc[k, "mean"]), "ci_low": _num(summary.loc[k, "ci_low"]),
-                "ci_high": _num(summary.loc[k, "ci_high"]), "unit": summary.loc[k, "unit"]}
-            for k in KPIS_SHOWN if k in summary.index}
-    targets = [{k: _num(v) for k, v in row.items()} for row in
-               r.targets[["kpi", "target", "mean", "ci_low", "ci_high", "status", "reading"]].to_dict("records")]
+    # the summaries as plain dicts (kpi -> column -> value): pandas .loc per cell cost most of this function
+    summary, bsum = _by_kpi(r.summary), _by_kpi(b.summary)
+    kpis = {k: {"mean": _num(summary[k]["mean"]), "ci_low": _num(summary[k]["ci_low"]),
+                "ci_high": _num(summary[k]["ci_high"]), "unit": summary[k]["unit"]}
+            for k in KPIS_SHOWN if k in summary}
+    tcols = ["kpi", "target", "mean", "ci_low", "ci_high", "status", "reading"]
+    targets = [{k: _num(v) for k, v in zip(tcols, row)} for row in zip(*(r.targets[c].tolist() for c in tcols))]
     iv = r.intervals
     cols = ["date", "weekday", "time", "agents", "offered", "service_level", "service_level_ci_low",
             "service_level_ci_high", "erlang_c_service_level", "answer_rate"]
@@ -677,15 +687,14 @@ def page_result(cur: Simulated, base: Simulated) -> dict:
         cols.append("erlang_a_service_level")
     series = {c: [_num(v) for v in iv[c].tolist()] for c in cols}
     diff = []
-    bsum = b.summary.set_index("kpi")
     same = cur.scenario.digest() == base.scenario.digest()
     for k in KPIS_SHOWN:
-        if k not in summary.index or k not in b.per_replication:
+        if k not in summary or k not in b.per_replication:
             continue
         d, lo, hi = paired_difference(b.per_replication[k].to_numpy(), r.per_replication[k].to_numpy())
         sig = bool(not (math.isnan(lo) or lo <= 0 <= hi)) if d == d else False
-        diff.append({"kpi": k, "unit": summary.loc[k, "unit"], "saved": _num(bsum.loc[k, "mean"]),
-                     "plan": _num(summary.loc[k, "mean"]), "diff": _num(d), "ci_low": _num(lo), "ci_high": _num(hi),
+        diff.append({"kpi": k, "unit": summary[k]["unit"], "saved": _num(bsum[k]["mean"]),
+                     "plan": _num(summary[k]["mean"]), "diff": _num(d), "ci_low": _num(lo), "ci_high": _num(hi),
                      "significant": sig})
     return {
         "replications": r.replications,
