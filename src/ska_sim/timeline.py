@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,10 +136,8 @@ class OpeningHours:
         self.opens, self.closes = opens, closes
 
     def into(self, t: float) -> float | None:
-        import bisect
-
         opens, closes = self.opens, self.closes
-        i = bisect.bisect_right(opens, t) - 1
+        i = bisect_right(opens, t) - 1  # (imported at the top: an import here costs 0.6 us a call)
         if i >= 0 and t < closes[i]:
             return t
         if i + 1 >= len(opens):
