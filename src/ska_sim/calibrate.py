@@ -339,7 +339,7 @@ class Prepared:
     caller: np.ndarray
     type_code: np.ndarray  # index into type_names
     type_names: list[str]
-    language: np.ndarray | None
+    language: pd.Series | None  # text per call (None when the log has no languages)
     arr_t: np.ndarray  # s since 1970 UTC
     arr_day: np.ndarray  # local day number
     arr_sec: np.ndarray  # s since local midnight
@@ -352,33 +352,45 @@ class Prepared:
     free_t: np.ndarray  # when the caller is done: talk end + wrap-up if answered, else hang-up (s since 1970)
     free_day: np.ndarray
     free_sec: np.ndarray
-    agent_id: np.ndarray | None
+    agent_id: np.ndarray | None  # not filled by prepare (the fit does not use agent ids per call)
 
 
 def prepare(frame: pd.DataFrame, tz: str) -> Prepared:
-    f = frame.sort_values(["caller", "arrival"], kind="stable").reset_index(drop=True)
-    arr_t, ans_t, end_t = _seconds(f["arrival"]), _seconds(f["answer"]), _seconds(f["end"])
-    ab_t = _seconds(f["abandon"]) if "abandon" in f else np.full(len(f), np.nan)
+    # the rows sorted by caller, then arrival (stable; NaT last), taken one column at a time: a
+    # sorted copy of the whole frame would cost its size again at the peak of a large log
+    arr_key = frame["arrival"].array.asi8.copy()
+    arr_key[frame["arrival"].isna().to_numpy()] = np.iinfo(np.int64).max
+    order = np.lexsort((arr_key, frame["caller"].to_numpy()))
+    del arr_key
+
+    def col(name: str) -> pd.Series:
+        return frame[name].iloc[order].reset_index(drop=True)
+
+    arr_t, ans_t, end_t = _seconds(col("arrival")), _seconds(col("answer")), _seconds(col("end"))
+    ab_t = _seconds(col("abandon")) if "abandon" in frame else np.full(len(frame), np.nan)
     answered = ~np.isnan(ans_t)
     abandoned = ~np.isnan(ab_t) & ~answered
     wait = np.where(answered, ans_t - arr_t, np.where(abandoned, ab_t - arr_t, end_t - arr_t))
     blocked = ~answered & ~abandoned & (wait <= 0)
-    wrap = f["wrap_up_s"].to_numpy(dtype=float) if "wrap_up_s" in f else np.full(len(f), np.nan)
+    wrap = frame["wrap_up_s"].to_numpy(dtype=float)[order] if "wrap_up_s" in frame else np.full(len(frame), np.nan)
     free = np.where(answered, end_t + np.nan_to_num(wrap), np.where(abandoned, ab_t, end_t))
-    arr_day, arr_sec = _local(f["arrival"], tz)
+    talk = np.where(answered, end_t - ans_t, np.nan)
+    del ans_t, end_t, ab_t
+    arr_day, arr_sec = _local(col("arrival"), tz)
     free_ts = pd.Series(pd.to_datetime(free, unit="s", utc=True))
     free_day, free_sec = _local(free_ts, tz)
+    del free_ts
     lang = None
-    if "language" in f:
-        lv = f["language"].astype("string").fillna("")
+    if "language" in frame:
+        lv = col("language").astype("string").fillna("")
         if (lv != "").any():
-            lang = lv.to_numpy(dtype=object)
-    agent = f["agent_id"].to_numpy() if "agent_id" in f and f["agent_id"].notna().any() else None
-    ct = f["call_type"].astype("string").fillna("calls") if "call_type" in f else pd.Series(["calls"] * len(f))
+            lang = lv  # kept as (Arrow) text: a million Python strings would cost ~60 MB
+    # agent ids are not used by the fit (agents per interval come from calllog.agents_per_interval)
+    ct = col("call_type").astype("string").fillna("calls") if "call_type" in frame else pd.Series(["calls"] * len(frame))
     codes, names = pd.factorize(ct, sort=True)
-    return Prepared(f["caller"].to_numpy(), codes.astype(np.int32), [str(n) for n in names], lang, arr_t, arr_day, arr_sec,
-                    answered, abandoned, blocked, wait, np.where(answered, end_t - ans_t, np.nan), wrap, free,
-                    free_day, free_sec, agent)
+    del ct
+    return Prepared(frame["caller"].to_numpy()[order], codes.astype(np.int32), [str(n) for n in names], lang, arr_t,
+                    arr_day, arr_sec, answered, abandoned, blocked, wait, talk, wrap, free, free_day, free_sec, None)
 
 
 # --------------------------------------------------------------------------- opening hours
@@ -579,7 +591,7 @@ def _language_factors(p: Prepared, first: np.ndarray):
     largest language 1.0); each type's talk is then fitted on talk / the call's factor.
     Returns (languages, codes per call or None, names, factor per call, note)."""
     all_types = p.type_names
-    lang_factor = np.ones(len(p.caller))
+    lang_factor = np.ones(len(p.type_code))
     languages: dict[str, dict] = {}
     lang_codes, lang_names = None, []
     note = ""
@@ -663,6 +675,9 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
     day_i = p.arr_day - hours.first_day
     counts = np.bincount(day_i[first], minlength=hours.n_days)
     dates = [hours.date(i) for i in range(hours.n_days)]
+    # callers and wall-clock times are done with: freed before the fits (memory of a large log)
+    del nxt, same_next, clock_free, seen_red
+    p.caller = p.arr_t = p.free_t = p.free_day = p.free_sec = None
     wd = np.array([d.weekday() for d in dates])
     open_day = hours.open_s >= 0
     full = np.array([open_day[i] and dates[i] not in hours.date_hours for i in range(hours.n_days)])
@@ -778,6 +793,7 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
     usable = ~p.blocked & np.isfinite(p.wait_s)
     events = p.wait_s[usable & p.abandoned]
     cens = p.wait_s[usable & ~p.abandoned]
+    del day_i, lang_codes, lang_factor, next_kind, seen_rep  # per-call arrays no longer needed
     patience = None
     if (events > 0).sum() >= 2:
         pf, km = fit_censored(events, cens, min(o.max_fit_sample, 50_000), o.seed + 7)

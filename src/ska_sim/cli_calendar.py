@@ -27,6 +27,9 @@ def calendar(scenario_file, overrides, fmt, output, with_warmup) -> None:
     if output:
         check_out_file(output, "-o")
     table = calendar_table(s, measured_only=not with_warmup)
+    # products of factors carry float noise (1.15 x 2 = 2.3000000000000003): 6 significant digits out
+    table["volume_factor"] = [float(f"{v:.6g}") for v in table["volume_factor"]]
+    table["open_hours"] = [round(float(v), 6) for v in table["open_hours"]]
     if fmt == "csv":
         text = table.to_csv(index=False)
     elif fmt == "json":
@@ -49,12 +52,22 @@ def calendar_text(s, table, norm_h: float) -> str:
     from .report.text import _columns
 
     cal = s.calendar
+
+    def counts(t) -> str:
+        return (f"{len(t)} dates, {int(t['open'].sum())} open, {int(t['working_day'].sum())} working days "
+                f"({int((t['working_day'] & t['shortened']).sum())} shortened by {cal.shortened_by_h:g} h)")
+
+    # the counts and the norm always refer to the measured window; with the warm-up listed too,
+    # the whole listing's counts follow, named as such
+    measured = table[table["date"] >= cal.start.isoformat()]
+    summary = (f"Measured window {measured['date'].iloc[0]} to {measured['date'].iloc[-1]}: {counts(measured)}; "
+               f"its working-time norm is {norm_h:g} h per FTE.")
+    if len(measured) < len(table):
+        summary += (f" With the warm-up ({len(table) - len(measured)} days from {table['date'].iloc[0]}, "
+                    f"listed too): {counts(table)}.")
     lines = [
         f"Calendar: {s.name}" + (f" (country {cal.country}, the holidays package)" if cal.country else ""),
-        f"{len(table)} dates listed: {int(table['open'].sum())} open, {int(table['working_day'].sum())} working days "
-        f"({int((table['working_day'] & table['shortened']).sum())} shortened by {cal.shortened_by_h:g} h); "
-        f"the measured window's working-time norm is {norm_h:g} h per FTE. Volume factors multiply daily_calls x "
-        "weekday factor; "
+        summary + " Volume factors multiply daily_calls x weekday factor; "
         "several rules on one date multiply; arrivals.date_factor replaces them on its dates.",
         "",
     ]

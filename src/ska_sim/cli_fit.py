@@ -77,6 +77,8 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     from . import calibrate, calllog
 
     columns = calllog.load_columns(mapping_file) if mapping_file else None
+    if not out_file.lower().endswith(".toml"):  # the fitted scenario is TOML
+        _fail([f"--out {out_file}: the fitted scenario is a TOML file: give a name ending in .toml"])
     check_out_file(out_file, "--out")
     if report_file:
         if not report_file.lower().endswith((".html", ".htm")):
@@ -118,3 +120,6 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     if skipped is not None and len(skipped):
         click.echo(f"skipped {len(skipped):,} bad rows (--skip-bad-rows)")
     click.echo(f"Scenario written to {out_file}" + (f", report to {report_file}" if report_file else ""))
+    from .memory import lean_memory
+
+    lean_memory()  # before pandas/pyarrow load: a year of calls, freed memory goes back to the OS

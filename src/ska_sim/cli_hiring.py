@@ -76,7 +76,7 @@ def plan_hiring_cmd(scenario_file, month, start_by, confidence, max_hires, repli
 def workforce_cmd(scenario_file, simulate, replications, seed, overrides, fmt, executor) -> None:
     """Heads per month of SCENARIO's calendar: start, hires, leavers, end, in training, on the phones, FTE."""
     from .scenario import Problem, ScenarioError
-    from .workforce import monthly_table, months_text
+    from .workforce import monthly_table, months_text, rounded_months
 
     scenario = load_scenario(scenario_file, overrides)
     if scenario.workforce is None:
@@ -86,4 +86,4 @@ def workforce_cmd(scenario_file, simulate, replications, seed, overrides, fmt, e
         df = monthly_table(scenario, simulate, replications, seed, executor, progress)
     finally:
         progress.close()
-    click.echo(df.to_csv(index=False) if fmt == "csv" else months_text(df), nl=fmt != "csv")
+    click.echo(rounded_months(df).to_csv(index=False) if fmt == "csv" else months_text(df), nl=fmt != "csv")

@@ -243,6 +243,9 @@ class DemandEvent(_Model):
         if self.rule == "range":
             if self.start is None or (self.end is None and self.open_days is None):
                 raise ValueError("a range rule needs start and end (or start and open_days)")
+            if self.end is not None and self.open_days is not None:
+                raise ValueError(f"event {self.name!r}: give end or open_days, not both (the range ends at end, "
+                                 "or after its first open_days open days)")
             if self.end is not None and self.end < self.start:
                 raise ValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
         elif self.start is not None or self.end is not None or self.open_days is not None:
@@ -1194,11 +1197,16 @@ def scenario_from_dict(
     data = json.loads(json.dumps(data, default=_json_default))  # deep copy; dates become strings
     problems: list[Problem] = []
     set_paths: list[tuple[list, str]] = []
+    created: list[tuple[list, str]] = []  # a block (table) a --set brought into being, with that --set
     for text in overrides:
         try:
             key, value = parse_set_option(text)
+            parts = _resolved(data, split_key(key))
+            new_block = _new_block(data, parts)
             apply_override(data, key, _jsonable(value))
             set_paths.append((_resolved(data, split_key(key)), text))
+            if new_block:
+                created.append((new_block, text))
         except ScenarioError as exc:
             problems.extend(exc.problems)
         except KeyError as exc:
@@ -1212,14 +1220,53 @@ def scenario_from_dict(
         for parts, text in set_paths:
             if loc[: len(parts)] == parts or (loc and parts[: len(loc)] == loc):
                 return f"--set {text}"
+        for parts, text in created:  # a required key missing from a block that a --set created
+            if loc[: len(parts)] == parts:
+                return f"--set {text}"
         return source
 
-    scenario = validate_model(Scenario, data, origin)
+    try:
+        scenario = validate_model(Scenario, data, origin)
+    except ScenarioError as exc:
+        raise ScenarioError(_drop_consequent_missing(exc.problems, created)) from None
     for path, message in _cross_checks(scenario):
         problems.append(Problem(origin(split_key(path)), path, message))
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def _new_block(data: Any, parts: list[str | int]) -> list[str | int]:
+    """The shortest prefix of ``parts`` naming a table that does not exist yet ([] if none would
+    be created): ``--set costs.manager_eur_per_hour=1`` on a file without [costs] -> ['costs']."""
+    node = data
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, dict):
+            if str(part) not in node:
+                return list(parts[: i + 1])
+            node = node[str(part)]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return []
+    return []
+
+
+def _drop_consequent_missing(problems: list[Problem], created: list[tuple[list, str]]) -> list[Problem]:
+    """A --set that created a block and is wrong itself (an unknown key, a value out of range)
+    reports that, not also the required keys the new block lacks (they follow from the mistake);
+    a --set that is right but leaves its new block incomplete still reports the missing keys."""
+    out = []
+    for p in problems:
+        if p.message == "missing (required)":
+            loc = split_key(p.path)
+            block = next((parts for parts, _ in created if loc[: len(parts)] == parts), None)
+            if block is not None and any(
+                q.message != "missing (required)" and split_key(q.path)[: len(block)] == block for q in problems
+            ):
+                continue
+        out.append(p)
+    return out
 
 
 def validate_model(model: type[BaseModel], data: Any, origin: Callable[[list], str] | str):

@@ -343,6 +343,22 @@ MONTH_COLUMNS = ("month", "heads_start", "hires", "leavers", "heads_end", "heads
                  "phone_fte", "effective_fte", "plan_fte")
 
 
+# decimals in outputs (JSON, CSV): the stock-flow columns keep 6 (start + hires - leavers = end
+# to the decimals shown), the monthly means (heads, FTE) 3; the library keeps them exact
+_OUT_DECIMALS = {"heads_start": 6, "hires": 6, "leavers": 6, "heads_end": 6, "heads_training": 3,
+                 "heads_on_phones": 3, "phone_fte": 3, "effective_fte": 3, "plan_fte": 3}
+
+
+def rounded_months(df):
+    """The monthly table with its heads and FTE columns rounded for output (float noise such as
+    55.159999999999975 -> 55.16); KPI columns unchanged."""
+    df = df.copy()
+    for col, n in _OUT_DECIMALS.items():
+        if col in df.columns:
+            df[col] = df[col].astype(float).round(n)
+    return df
+
+
 def month_row(mp: MonthPlan, mr: MonthResult | None = None) -> dict:
     row = {"month": mp.first.strftime("%Y-%m"), **mp.flow, "heads_training": mp.heads_training,
            "heads_on_phones": mp.heads_phones, "phone_fte": mp.phone_fte, "effective_fte": mp.effective_fte,
@@ -396,7 +412,9 @@ class HiringPlan:
 
         return {"month": self.month[0].strftime("%Y-%m"), "start_by": self.start_by.isoformat(),
                 "confidence": self.confidence, "hires": self.hires, "max_hires": self.max_hires,
-                "tried": self.tried, "months": _records(self.months) if self.months is not None else []}
+                "tried": [{**t, "effective_fte": round(t["effective_fte"], 3)} if "effective_fte" in t else t
+                          for t in self.tried],
+                "months": _records(rounded_months(self.months)) if self.months is not None else []}
 
 
 def check_hiring_input(s: Scenario, month: str, start_by: dt.date, source: str = "") -> tuple[dt.date, dt.date]:
