@@ -74,6 +74,9 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         _fail([f"--tz: unknown time zone {tz!r} (an IANA name such as Europe/Tallinn)"])
     smooth = _smooth(smooth)
+    from .memory import lean_memory
+
+    lean_memory()  # before pandas/pyarrow load: a year of calls, freed memory goes back to the OS
     from . import calibrate, calllog
 
     columns = calllog.load_columns(mapping_file) if mapping_file else None
@@ -120,6 +123,3 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     if skipped is not None and len(skipped):
         click.echo(f"skipped {len(skipped):,} bad rows (--skip-bad-rows)")
     click.echo(f"Scenario written to {out_file}" + (f", report to {report_file}" if report_file else ""))
-    from .memory import lean_memory
-
-    lean_memory()  # before pandas/pyarrow load: a year of calls, freed memory goes back to the OS
