@@ -33,12 +33,13 @@ _scenario = _Lazy()
 
 def load_scenario(*args, **kwargs):
     """The scenario, validated; values that look like typing mistakes are warned about on stderr."""
-    return warn_about(_scenario.load_scenario(*args, **kwargs))
+    overrides = args[1] if len(args) > 1 else kwargs.get("overrides", ())
+    return warn_about(_scenario.load_scenario(*args, **kwargs), overrides)
 
 
-def warn_about(s):
+def warn_about(s, overrides=()):
     """Print the scenario's warnings (values that look like typing mistakes) on stderr."""
-    for w in _scenario.scenario_warnings(s):
+    for w in _scenario.scenario_warnings(s, overrides):
         click.echo(f"warning: {w}", err=True)
     return s
 
@@ -307,7 +308,17 @@ def staff(scenario_file, shifts_file, roster, weeks, method, scope, replications
 
     if weeks is not None and not roster:
         _fail(["--weeks: only with --roster (the roster's horizon)"])
-    scenario = load_scenario(scenario_file, overrides)
+    if weeks is not None:  # the horizon in use is --weeks: leave weeks are checked against it, named so
+        try:
+            scenario = load_scenario(scenario_file, [*overrides, f"roster.weeks={weeks}"])
+        except _scenario.ScenarioError as exc:
+            raise _scenario.ScenarioError([_scenario.Problem(
+                f"--weeks {weeks}" if p.source == f"--set roster.weeks={weeks}" else p.source, p.path,
+                p.message.replace(f"(roster.weeks = {weeks})", f"(--weeks {weeks})")
+                .replace(f"the horizon 1..{weeks}", f"the horizon 1..{weeks} (--weeks {weeks})"))
+                for p in exc.problems]) from None
+    else:
+        scenario = load_scenario(scenario_file, overrides)
     check_out(out_dir, "staff")
     if roster:
         from .roster import plan_roster, roster_text, shifts_of, write_roster

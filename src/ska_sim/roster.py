@@ -38,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -677,6 +678,8 @@ class RosterModel:
     rostered: np.ndarray  # per open interval: inside the roster's dates
     base: np.ndarray  # per open interval (x group with [[groups]]): agents outside the roster ([staffing])
     group_of: np.ndarray | None = None  # per entry: the person's agent group (with [[groups]])
+    scale: float = 1.0  # staffing.scale: multiplies the roster's agents per interval (rounded as timeline.py)
+    own: np.ndarray | None = None  # per open interval (x group): a [staffing.dates] vector replaces the roster
 
     def capacity(self, present: np.ndarray) -> np.ndarray:
         """Agents on the phones per open interval (x group), before rounding down, for present person-days."""
@@ -690,7 +693,11 @@ class RosterModel:
 
     def agents_given(self, present: np.ndarray) -> np.ndarray:
         on = np.floor(self.capacity(present) + 1e-9).astype(np.int64)
+        if self.scale != 1.0:  # as timeline.py scales [staffing]: each interval's agents x scale, rounded
+            on = np.floor(on * self.scale + 0.5).astype(np.int64)
         rostered = self.rostered if self.group_of is None else self.rostered[:, None]
+        if self.own is not None:
+            rostered = rostered & ~self.own
         return np.where(rostered, on, self.base)
 
     def agents(self, rng: np.random.Generator) -> np.ndarray:
@@ -767,15 +774,24 @@ def _build_model(s: Scenario, tl: Timeline) -> RosterModel:
     wds = np.array([tl.dates[d].weekday() for d in range(tl.n_days)], dtype=np.int64)
     per_wd = np.array([1 - residual_share(s, WEEKDAYS[w], placed) for w in range(7)])
     keep = per_wd[wds[tl.iv_day]] if n_iv else np.zeros(0)
+    # a date's own [staffing.dates] vector (of a group, with [[groups]]) replaces the roster on that date
+    tables = [s.staffing.dates] if not s.groups else [g.dates for g in s.groups]
+    own = np.zeros((n_iv, len(tables)), bool)
+    for g, dates in enumerate(tables):
+        for date in dates:
+            d = day_of.get(date)
+            if d is not None:
+                own[first_iv[d]:first_iv[d] + n_day_iv[d], g] = True
+    own = (own if s.groups else own[:, 0]) if own.any() else None
     p_line = {line.name: absence_of(s, line.name) for line in s.roster.people}
     p_abs = np.array([p_line.get(rd.line, s.roster.absence_probability) for rd in worked], dtype=float)
     if s.groups:
         gnames = [g.name for g in s.groups]
         pd_group = np.array([_gi(rd, gnames) for rd in worked], dtype=np.int64)
         return RosterModel(pd_of[keep_entry], iv_of[keep_entry], share[keep_entry], p_abs, keep, rostered,
-                           tl.iv_group_agents.copy(), pd_group[pd_of[keep_entry]])
+                           tl.iv_group_agents.copy(), pd_group[pd_of[keep_entry]], s.staffing.scale, own)
     return RosterModel(pd_of[keep_entry], iv_of[keep_entry], share[keep_entry], p_abs, keep, rostered,
-                       tl.iv_agents.copy())
+                       tl.iv_agents.copy(), None, s.staffing.scale, own)
 
 
 def roster_timeline(s: Scenario, tl: Timeline) -> Timeline:
@@ -990,6 +1006,9 @@ def shifts_of(s: Scenario, shifts_file: str | None):
     raise ScenarioError([Problem("--roster", "roster.shifts", "needs a shifts file: --shifts FILE or roster.shifts")])
 
 
+TODAY_FILE = "today (roster.file)"  # staff --roster's row of the saved roster a scenario simulates
+
+
 def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "erlang", scope: str = "interval",
                 replications: int | None = None, seed: int | None = None, workers: int = 1, progress=None,
                 say=None, executor=None) -> RosterResult:
@@ -1003,10 +1022,15 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     if s.roster is None or not s.roster.people:
         raise ScenarioError([Problem("--roster", "roster.people", "the scenario has no [[roster.people]] lines")])
     weeks = weeks or s.roster.weeks
+    saved = s.roster._plan  # roster.file: today's plan is that roster, as `run` simulates it
     s = detach(s)
     s = s.model_copy(update={"calendar": s.calendar.model_copy(update={"days": 7 * weeks}),
                              "roster": s.roster.model_copy(update={"weeks": weeks})})
-    st = plan_staffing(s, method, scope, None, replications, seed, workers, progress, say, executor)
+    today = s if saved is None else attach(s, saved)
+    st = plan_staffing(today, method, scope, None, replications, seed, workers, progress, say, executor)
+    st.scenario = s
+    if saved is not None:
+        st.comparison["plan"] = st.comparison["plan"].replace("today", TODAY_FILE)
     tl = build_timeline(s)
     chosen = st.plans[f"{method}_{scope}"].agents
     needs = activity_list(s)
@@ -1019,7 +1043,15 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     bad = rest_violations(plan)
     if bad:  # pragma: no cover - the program's rows prevent them; a check of the check
         raise ScenarioError([Problem("roster", "", b) for b in bad])
-    rostered = attach(with_agents(s, tl, chosen), plan)
+    given = with_agents(s, tl, chosen)  # the requirement's agents on the dates outside the roster
+    on = set(plan.dates)  # (a date's own staffing.dates vector would replace the roster on it)
+    if given.groups:
+        given = given.model_copy(update={"groups": [g.model_copy(update={"dates": {
+            d: v for d, v in g.dates.items() if d not in on}}) for g in given.groups]})
+    else:
+        given = given.model_copy(update={"staffing": given.staffing.model_copy(update={"dates": {
+            d: v for d, v in given.staffing.dates.items() if d not in on}})})
+    rostered = attach(given, plan)
     say("simulating the roster")
     result = simulate(rostered, replications=replications, seed=seed, workers=workers, executor=executor)
     rtl = build_timeline(rostered)
@@ -1129,3 +1161,22 @@ def window_warning(s: Scenario) -> list[str]:
                 "cycles it)"]
     return [f"roster.file: {len(missing)} measured day(s) outside the roster ({plan.dates[0]} to {plan.dates[-1]}; "
             f"first {missing[0]}) keep [staffing] (roster.repeat = true cycles the roster over them)"]
+
+
+def unused_vectors_warning(s: Scenario, overrides=()) -> list[str]:
+    """A ``--set`` of weekday staffing vectors (staffing.agents, groups[i].agents) on a scenario
+    whose saved roster gives the agents of the simulated dates it covers: there they are not used
+    (staffing.scale multiplies the roster's agents; a date's staffing.dates vector replaces them)."""
+    keys = [o.split("=", 1)[0].strip() for o in overrides]
+    hit = [k for k in keys if k.startswith("staffing.agents") or re.match(r"groups(\[\d+\]|\.\d+)\.agents", k)]
+    if not hit:
+        return []
+    plan: RosterPlan = s.roster._plan
+    first = s.calendar.start - dt.timedelta(days=s.calendar.warmup_days)
+    simulated = {first + dt.timedelta(days=i) for i in range(s.calendar.warmup_days + s.calendar.days)}
+    covered = simulated if s.roster.repeat else simulated & set(plan.dates)
+    if not covered:
+        return []
+    return [f"{hit[0]}: not used on the {len(covered)} simulated date(s) the roster (roster.file) covers, of "
+            f"{len(simulated)}: the roster gives their agents (staffing.scale multiplies them; a date's "
+            "staffing.dates vector replaces them)"]

@@ -1012,8 +1012,9 @@ def _window_and_size_checks(s: Scenario) -> list[tuple[str, str]]:
     return out
 
 
-def scenario_warnings(s: Scenario) -> list[str]:
-    """Values that are allowed but look like typing mistakes (``volume_scale = 115`` for 1.15).
+def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Values that are allowed but look like typing mistakes (``volume_scale = 115`` for 1.15),
+    and ``--set`` options (``overrides``) of staffing vectors a saved roster replaces.
     One line each; the command line prints them on stderr as ``warning: ...``."""
     out = []
 
@@ -1034,6 +1035,10 @@ def scenario_warnings(s: Scenario) -> list[str]:
         from .roster import window_warning
 
         out += window_warning(s)
+    if s.roster is not None and s.roster._plan is not None:  # roster.file gives the agents of its dates
+        from .roster import unused_vectors_warning
+
+        out += unused_vectors_warning(s, overrides)
     return out
 
 

@@ -292,6 +292,7 @@ class Service:
         self._cache: OrderedDict = OrderedDict()
         self._gen: OrderedDict = OrderedDict()
         self._progress: dict[str, dict] = {}
+        self._rosters: dict = {}  # (roster file, mtime, size) -> its RosterPlan
         self._lock = threading.Lock()
 
     # ---------------------------------------------------------------- sessions
@@ -322,7 +323,34 @@ class Service:
     # ---------------------------------------------------------------- scenarios
     def load(self, name: str, overrides: list[str]) -> Scenario:
         path = self.ws.path(name)
-        return scenario_from_dict(read_toml(path), source=name, overrides=tuple(overrides))
+        s = scenario_from_dict(read_toml(path), source=name, overrides=tuple(overrides))
+        if s.roster is not None:  # roster.file: the saved roster `run` simulates (rules checked once per file)
+            s.roster._base_dir = str(path.parent)
+            if s.roster.file:
+                s = self._with_roster(s, name)
+        return s
+
+    def _with_roster(self, s: Scenario, name: str) -> Scenario:
+        from ..roster import attach, read_roster_csv, resolve, rest_violations
+
+        f = resolve(s, s.roster.file).resolve()
+        if self.ws.root.resolve() not in f.parents:
+            raise BadRequest(f"{name}: roster.file: {s.roster.file} is outside the work folder", 400)
+        try:
+            st = f.stat()
+        except OSError:
+            raise ScenarioError([Problem(name, "roster.file", f"{s.roster.file}: no such file")]) from None
+        key = (str(f), st.st_mtime_ns, st.st_size)
+        with self._lock:
+            plan = self._rosters.get(key)
+        if plan is None:
+            plan = read_roster_csv(f)
+            problems = [Problem(str(f.name), "", v) for v in rest_violations(plan)]
+            if problems:
+                raise ScenarioError(problems)
+            with self._lock:
+                self._rosters = {key: plan}  # the last file read (a year's roster loads in ~3.5 s)
+        return attach(s, plan)
 
     def scenarios(self) -> dict:
         return {"workdir": self.ws.root.name, "scenarios": self.ws.scenarios(), "default": self.default}
@@ -590,7 +618,12 @@ def describe_scenario(name: str, s: Scenario) -> dict:
     tables = ([("staffing", s.staffing.agents or {}, s.staffing.dates)] if not s.groups
               else [(f"groups[{i}]", g.agents, g.dates) for i, g in enumerate(s.groups)])
     grids = []
-    for block, agents, dates in tables:
+    rostered, raw = set(), None  # roster.file: its dates show the roster's agents (everyone present, scale 1)
+    if s.roster is not None and s.roster._plan is not None:
+        rostered = set(tl.dates) if s.roster.repeat else set(s.roster._plan.dates)
+        one = build_timeline(s.model_copy(update={"staffing": s.staffing.model_copy(update={"scale": 1.0})}))
+        raw = one.iv_agents[:, None] if not s.groups else one.iv_group_agents
+    for gi, (block, agents, dates) in enumerate(tables):
         rows = []
         for d in days:
             date = tl.dates[d]
@@ -600,6 +633,8 @@ def describe_scenario(name: str, s: Scenario) -> dict:
             open_slots = [int(x) for x in tl.iv_slot[idx]]
             if date in dates:
                 key, values, first = f"{block}.dates.{date.isoformat()}", list(dates[date]), open_slots[0]
+            elif date in rostered:  # an edit becomes this date's staffing.dates vector: it replaces the roster
+                key, values, first = f"{block}.dates.{date.isoformat()}", list(raw[idx, gi]), open_slots[0]
             else:
                 vk = wd if wd in agents else "default"
                 key, values, first = f"{block}.agents.{vk}", list(agents[vk]), usual.open_s // iv
@@ -608,7 +643,8 @@ def describe_scenario(name: str, s: Scenario) -> dict:
                          "weekday_key": f"{block}.agents.{wd}",
                          "weekday_values": [int(v) for v in agents.get(wd, agents.get("default", []))],
                          "weekday_first_slot": usual.open_s // iv,
-                         "date_key": f"{block}.dates.{date.isoformat()}"})
+                         "date_key": f"{block}.dates.{date.isoformat()}",
+                         "roster": date in rostered and date not in dates})
         grids.append({"block": block, "group": None if block == "staffing" else s.groups[int(block[7:-1])].name,
                       "rows": rows})
     weeks = []
