@@ -104,7 +104,15 @@ def backtest_scenario(data: dict, log, staffing_file: str | None = None, source:
     d.setdefault("calendar", {})
     d["calendar"]["start"] = first.isoformat()
     d["calendar"]["days"] = (last - first).days + 1
-    s = scenario_from_dict(d, source=source, overrides=overrides)
+    from .scenario import Problem, ScenarioError
+
+    try:
+        s = scenario_from_dict(d, source=source, overrides=overrides)
+    except ScenarioError as exc:  # the window is the log's, not the file's calendar: say so
+        raise ScenarioError([Problem(p.source, p.path, f"{p.message} (the measured window is the log's days, "
+                                     f"{first} to {last} from {log.source}: calendar.start and calendar.days "
+                                     "are set from the log)") if p.path.startswith("calendar") else p
+                             for p in exc.problems]) from None
     notes: list[str] = []
     agents = agents_per_interval(log, s.calendar.interval_min, staffing_file)
     if agents is None:
@@ -128,6 +136,11 @@ def backtest_scenario(data: dict, log, staffing_file: str | None = None, source:
     d["staffing"]["scale"] = 1.0  # the log's agents as they are (the scenario's defaults above are already scaled)
     d["staffing"]["dates"] = {**d["staffing"].get("dates", {}), **dates}
     s = scenario_from_dict(d, source=source, overrides=overrides)
+    if staffing_file is not None and filled == int(m.sum()):
+        from .calllog import LogError
+
+        raise LogError([f"--staffing {Path(staffing_file).name}: no row falls on an open interval of the log's days "
+                        f"({first} to {last}): nothing to simulate with it"])
     if filled:
         notes.append(f"{filled} intervals without staffing in the log keep the scenario's agents")
     return s, agents.attrs["source"], notes
@@ -149,6 +162,21 @@ def backtest(data: dict, log, replications: int | None = None, seed: int | None 
     sim_iv = pd.DataFrame({"date": [tl.dates[d] for d in tl.iv_day[m]], "slot": tl.iv_slot[m]})
     act = actual_counts(log, s.calendar.interval_min, s.targets.service_level.threshold_s)
     merged = sim_iv.reset_index().merge(act, on=["date", "slot"], how="left")
+    # only the intervals from the log's first arrival to its last: a log that starts or ends
+    # within a day says nothing about the rest of that day
+    first_key = (act["date"].iloc[0], int(act["slot"].iloc[0])) if len(act) else None
+    last_key = (act["date"].iloc[-1], int(act["slot"].iloc[-1])) if len(act) else None
+    keys = list(zip(merged["date"], merged["slot"].astype(int)))
+    covered = np.array([first_key <= k <= last_key for k in keys], bool) if len(act) else np.ones(len(keys), bool)
+    partial_days = sorted(set(merged.loc[~covered, "date"]) & set(merged.loc[covered, "date"]))
+    n_uncovered = int((~covered).sum())
+    merged = merged[covered].reset_index(drop=True)
+    if n_uncovered:
+        notes.append(f"the log covers {first_key[0]} {_hhmm(first_key[1], s.calendar.interval_min)} to "
+                     f"{last_key[0]} {_hhmm(last_key[1] + 1, s.calendar.interval_min)}: "
+                     f"{n_uncovered} simulated intervals outside that are not compared"
+                     + (f", and the day level of {', '.join(map(str, partial_days))} compares only the intervals "
+                        "the log covers" if partial_days else ""))
     merged[["offered", "answered", "answered_within_t", "wait_sum_s", "abandoned"]] = merged[
         ["offered", "answered", "answered_within_t", "wait_sum_s", "abandoned"]].fillna(0.0)
     outside = act.merge(sim_iv, on=["date", "slot"], how="left", indicator=True)
@@ -167,6 +195,18 @@ def backtest(data: dict, log, replications: int | None = None, seed: int | None 
     g = Groups.of(model)
     sim_days = [tl.dates[d] for d in g.day_index]
     day_pos = pd.Series(range(len(sim_days)), index=sim_days).reindex(day_counts["date"]).to_numpy()
+    sim_day = {k: v[:, day_pos] for k, v in sim["day"].items()}
+    for j, date in enumerate(day_counts["date"]):
+        if date in partial_days:  # the simulated day over the covered intervals only
+            cols = merged["index"].to_numpy()[(merged["date"] == date).to_numpy()]
+            iv = {k: np.stack([r["interval"][k][cols] for r in results]) for k in (*KPIS, "offered", "answered")}
+            off, ans = iv["offered"].sum(axis=1), iv["answered"].sum(axis=1)
+            within = np.nansum(iv["service_level"] * iv["offered"], axis=1)
+            wait = np.nansum(iv["asa_s"] * iv["answered"], axis=1)
+            with np.errstate(all="ignore"):
+                sim_day["service_level"][:, j] = np.where(off > 0, within / off, np.nan)
+                sim_day["answer_rate"][:, j] = np.where(off > 0, ans / off, np.nan)
+                sim_day["asa_s"][:, j] = np.where(ans > 0, wait / ans, np.nan)
 
     def table(keys: pd.DataFrame, actual: dict, simulated: dict) -> tuple[pd.DataFrame, list[dict], str]:
         out = keys.copy()
@@ -199,9 +239,14 @@ def backtest(data: dict, log, replications: int | None = None, seed: int | None 
                                   {k: v[:, merged["index"].to_numpy()] for k, v in sim["interval"].items()})
     keys_day = day_counts[["date"]].copy()
     keys_day["offered_actual"] = day_counts["offered"].to_numpy()
-    days, day_rows, _ = table(keys_day, day_act, {k: v[:, day_pos] for k, v in sim["day"].items()})
+    days, day_rows, _ = table(keys_day, day_act, sim_day)
     summary = pd.DataFrame([{"level": "interval", **r} for r in iv_rows] + [{"level": "day", **r} for r in day_rows])
     return BacktestResult(intervals, days, summary, reps, seed, staffing, s, log.source, notes)
+
+
+def _hhmm(slot: int, interval_min: int) -> str:
+    m = slot * interval_min
+    return f"{m // 60:02d}:{m % 60:02d}"
 
 
 class _quiet:
@@ -217,7 +262,9 @@ class _quiet:
 
 
 def backtest_text(r: BacktestResult) -> str:
-    lines = [f"Backtest of {r.scenario.name} on {r.log_source}: {len(r.days)} days, {len(r.intervals)} intervals, "
+    n_days = len(r.days)
+    lines = [f"Backtest of {r.scenario.name} on {r.log_source}: {n_days} day{'s' if n_days != 1 else ''}, "
+             f"{len(r.intervals)} intervals, "
              f"{r.replications} replications (seed {r.seed}).",
              f"Staffing: {r.staffing_source}.",
              f"Band: 2.5-97.5% of the per-replication values; expected share inside if the scenario is right "

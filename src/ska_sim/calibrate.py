@@ -507,6 +507,15 @@ def _smooth(shares: np.ndarray, k: int) -> np.ndarray:
     return out / out.sum()
 
 
+def _n_days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _se(value: float, fmt: str, label: str = "SE") -> str:
+    """A standard error for a comment; one that cannot be estimated (one day, no calls) says so."""
+    return f"{label} {value:{fmt}}" if math.isfinite(value) else f"{label} n/a, too few days or calls"
+
+
 def _hhmm(s: int) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
 
@@ -777,7 +786,7 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
         ct["resolved"] = round(resolved, 4)
         se = math.sqrt(prod * (1 - prod) / den) if den else math.nan
         notes[f"call_types.{t}.resolved"] = (
-            f"(1 - resolved) x repeat.probability = {prod:.4f} (SE {se:.4f}): {k:,} of {den:,} answered calls "
+            f"(1 - resolved) x repeat.probability = {prod:.4f} ({_se(se, '.4f')}): {k:,} of {den:,} answered calls "
             f"followed by a call within {o.repeat_window_days:g} days; repeat.probability fixed at "
             f"{o.repeat_probability:g}; FCR implied {1 - prod:.3f}")
         est.setdefault("repeat_product", {})[t] = prod
@@ -854,12 +863,12 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
                          f"with their own, {len(hours.closed)} open weekdays without calls taken as closed)")
     notes["arrivals.daily_calls"] = (
         f"first calls (redials and repeat calls removed: {est['redials']:,} redials, {est['repeats']:,} repeats of "
-        f"{len(kind):,} calls) per full ordinary day: {n_used_days} days used; mean of the weekday means "
-        f"(SE {est['daily_calls_se']:.1f})")
+        f"{len(kind):,} calls) per full ordinary day: {n_used_days} day{'s' if n_used_days != 1 else ''} used; mean of the weekday means "
+        f"({_se(est['daily_calls_se'], '.1f')})")
     notes["arrivals.day_cv"] = (f"method of moments net of Poisson noise, c^2 = (s^2 - m) / m^2 pooled over weekdays "
-                                f"(approx. SE {est['day_cv_se']:.3f})")
+                                f"({_se(est['day_cv_se'], '.3f', 'approx. SE')})")
     notes["arrivals.weekday_factor"] = ", ".join(
-        f"{WEEKDAYS[w]} {int(((used & ~unusual) & (wd == w)).sum())} days" for w in present)
+        f"{WEEKDAYS[w]} {_n_days(int(((used & ~unusual) & (wd == w)).sum()))}" for w in present)
     chi_txt = "; ".join(f"weekdays {'/'.join(WEEKDAYS[w] for w in ws)}: chi-square p = {chi[h].pvalue:.3g}"
                         for h, ws in groups.items() if h in chi)
     notes["arrivals.profile"] = (f"first calls per interval on the days used ({int(ok_call.sum()):,} calls); smoothing "
@@ -874,7 +883,7 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
         notes["arrivals.lead_in"] = (f"the first {lead_days} days are left out of the volume: their 'first' calls "
                                      "include repeat calls of calls before the log (95% of repeat delays are shorter)")
     notes["redial"] = (f"P(redial within {o.redial_window_min:g} min of opening time | not answered) = {redial_p:.4f} "
-                       f"(SE {est['redial_se']:.4f}, n = {n_red:,})" + (f"; delay: {red_fit.note()}" if red_fit else ""))
+                       f"({_se(est['redial_se'], '.4f')}, n = {n_red:,})" + (f"; delay: {red_fit.note()}" if red_fit else ""))
     notes["repeat"] = (f"only (1 - resolved) x probability is identifiable: probability FIXED at "
                        f"{o.repeat_probability:g}, resolved per call type fitted; over all answered calls the product "
                        f"is {est['repeat_product_all']:.4f} (n = {den_all:,}), FCR implied {est['fcr_implied']:.3f}"
@@ -1012,7 +1021,7 @@ def fit_summary(fit: Fit) -> list[str]:
     e = fit.estimates
     lines = [
         f"calls {e['calls']:,}: first {e['first_calls']:,}, redials {e['redials']:,}, repeat calls {e['repeats']:,}",
-        f"daily first calls {e['daily_calls']:.1f} ({e['days_used']} days), day_cv {e['day_cv']:.3f}, weekday factors "
+        f"daily first calls {e['daily_calls']:.1f} ({e['days_used']} day{'s' if e['days_used'] != 1 else ''}), day_cv {e['day_cv']:.3f}, weekday factors "
         + " ".join(f"{k} {v:.2f}" for k, v in e["weekday_factor"].items()),
     ]
     for t, f in fit.talk.items():

@@ -175,6 +175,7 @@ def write_log(frame: pd.DataFrame, path: str | Path) -> None:
 
 # --------------------------------------------------------------------------- reading
 REQUIRED = ("call_id", "caller_id", "arrival", "answer", "end")
+MAX_WRAP_UP_S = 86400.0  # a wrap-up longer than a day is a broken value, not after-call work
 OPTIONAL = ("call_type", "language", "abandon", "wrap_up_s", "agent_group", "agent_id", "kind", "outcome")
 CANONICAL = REQUIRED + OPTIONAL
 MAX_ROWS_LISTED = 10
@@ -560,9 +561,11 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 w = pd.to_numeric(pd.Series(w_arr.to_pandas(types_mapper=pd.ArrowDtype)).astype("string"),
                                   errors="coerce").astype(float)
-        bad = given & (w.isna() | (w < 0)).to_numpy(bool)
+        wv = w.to_numpy(float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):  # nan, inf, negative or beyond a day: not an after-call work
+            bad = given & ~((wv >= 0) & (wv <= MAX_WRAP_UP_S))
         if bad.any():
-            problems.append(("wrap_up_s", bad, "not a number of seconds >= 0"))
+            problems.append(("wrap_up_s", bad, f"not a number of seconds from 0 to {MAX_WRAP_UP_S:g}"))
         frame["wrap_up_s"] = w.astype(float).to_numpy()
     else:
         frame["wrap_up_s"] = np.nan

@@ -261,7 +261,9 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor, re
 
     scenario = load_scenario(scenario_file, overrides)
     check_out(out_dir, "run")
-    if record_file:
+    if record_file is not None:
+        if not record_file.strip():
+            _fail(["--record-calls: empty file name (give FILE.csv or FILE.parquet)"])
         if not record_file.lower().endswith((".csv", ".parquet")):
             _fail([f"--record-calls {record_file}: the file name must end in .csv or .parquet"])
         check_out_file(record_file, "--record-calls")
@@ -320,6 +322,11 @@ def staff(scenario_file, shifts_file, roster, weeks, method, scope, replications
     else:
         scenario = load_scenario(scenario_file, overrides)
     check_out(out_dir, "staff")
+    if shifts_file is not None:
+        from pathlib import Path
+
+        if not Path(shifts_file).is_file():
+            _fail([f"--shifts {shifts_file}: " + ("not a file" if Path(shifts_file).exists() else "file not found")])
     if roster:
         from .roster import plan_roster, roster_text, shifts_of, write_roster
 

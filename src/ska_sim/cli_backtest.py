@@ -44,6 +44,13 @@ def _backtest(scenario_file, log_file, replications, seed, overrides, columns_fi
     from .calllog import load_columns, read_log
     from .scenario import read_toml, scenario_from_dict
 
+    from pathlib import Path
+
+    from .cli import _fail
+
+    for option, path in (("--columns", columns_file), ("--staffing", staffing_file)):
+        if path is not None and not Path(path).is_file():
+            _fail([f"{option} {path}: " + ("not a file" if Path(path).exists() else "file not found")])
     data = read_toml(scenario_file)
     warn_about(scenario_from_dict(data, source=scenario_file, overrides=overrides))
     check_out(out_dir, "backtest")

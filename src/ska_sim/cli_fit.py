@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from .cli import _fail, check_out_file, handles_bad_input, main
+from .cli import _fail, _FiniteRange, check_out_file, handles_bad_input, main
 
 
 def _private_errors(f):
@@ -19,6 +21,49 @@ def _private_errors(f):
         return private_errors(f)(*args, **kwargs)
 
     return wrapper
+
+
+def text_of(notes: dict) -> str:
+    return " ".join(str(v) for v in notes.values())
+
+
+def _erlang_placeholder(result, source: str) -> None:
+    """Placeholder agents for a log without agent ids or a staffing file: what `ska-sim staff`
+    (Erlang, interval scope) asks for on the fitted scenario, i.e. on the fixed-point load of
+    first calls plus the redials and repeat calls they cause (staffing.erlang_plan), for the
+    scenario's targets (SKA's defaults). Per weekday and interval: the most any measured day of
+    that weekday with its ordinary hours needs."""
+    import tomllib
+
+    import numpy as np
+
+    from . import calibrate
+    from .scenario import WEEKDAYS, scenario_from_dict
+    from .staffing import LoadModel, erlang_plan
+
+    scen = result.scenario
+    s = scenario_from_dict(tomllib.loads(calibrate.to_toml(result)), source)
+    lm = LoadModel(s)
+    plan = erlang_plan(s, "interval", lm=lm)
+    tl = lm.tl
+    iv_s = tl.interval_s
+    own = set(scen["calendar"].get("date_hours", {}))
+    weekday = np.array([WEEKDAYS[tl.dates[d].weekday()] for d in tl.iv_day])
+    ordinary = np.array([tl.dates[d].isoformat() not in own for d in tl.iv_day]) & tl.iv_measured()
+    agents = scen["staffing"]["agents"]
+    for name, vals in agents.items():
+        h, m = map(int, scen["calendar"]["hours"][name][0].split(":"))
+        first_slot = (h * 3600 + m * 60) // iv_s
+        for k in range(len(vals)):
+            sel = ordinary & (weekday == name) & (tl.iv_slot == first_slot + k)
+            if sel.any():
+                vals[k] = int(plan.agents[sel].max())
+    result.notes["staffing"] = result.notes["staffing"].replace(
+        "agents are the Erlang C requirement for 80/20 on the fitted first calls",
+        "agents are what `ska-sim staff` (Erlang, interval scope) asks for on this fitted scenario: the "
+        "fixed-point load of first calls plus the redials and repeat calls they cause, for SKA's default "
+        "targets (80% in 20 s" + (", Erlang A with the fitted patience's mean" if s.patience is not None else "")
+        + "), the most any measured day of the weekday needs per interval")
 
 
 def _smooth(value: str) -> str:
@@ -45,15 +90,16 @@ def _smooth(value: str) -> str:
 @click.option("--smooth", default="none", show_default=True, metavar="none|pool|K",
               help="Profile smoothing: none; pool (one profile for weekdays with the same hours); K: moving average "
                    "over K intervals (odd).")
-@click.option("--acw-s", type=click.FloatRange(min=0, max=86400), default=None,
-              help="After-call work per answered call (s) when the log has no wrap-up column (not estimated).")
-@click.option("--redial-window-min", type=click.FloatRange(min=0, min_open=True, max=1440), default=60.0,
+@click.option("--acw-s", type=_FiniteRange(min=0, max=86400), default=None,
+              help="After-call work per answered call (s) when the log has no wrap-up column (not estimated; "
+                   "ignored, with a note, when it has one).")
+@click.option("--redial-window-min", type=_FiniteRange(min=0, min_open=True, max=1440), default=60.0,
               show_default=True, help="A call within this many minutes of opening time after an unanswered call "
                                       "of the same caller is a redial.")
-@click.option("--repeat-window-days", type=click.FloatRange(min=0, min_open=True, max=90), default=14.0,
+@click.option("--repeat-window-days", type=_FiniteRange(min=0, min_open=True, max=90), default=14.0,
               show_default=True, help="A call within this many days after an answered call of the same caller is a "
                                       "repeat call.")
-@click.option("--repeat-probability", type=click.FloatRange(min=0, min_open=True, max=1), default=1.0,
+@click.option("--repeat-probability", type=_FiniteRange(min=0, min_open=True, max=1), default=1.0,
               show_default=True, help="The fixed factor of (1 - resolved) x repeat.probability (only the product is "
                                       "in a log); resolved is fitted given it.")
 @click.option("--staffing", "staffing_file", type=click.Path(dir_okay=False),
@@ -79,6 +125,9 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     lean_memory()  # before pandas/pyarrow load: a year of calls, freed memory goes back to the OS
     from . import calibrate, calllog
 
+    for option, path in (("--columns", mapping_file), ("--staffing", staffing_file)):
+        if path is not None and not Path(path).is_file():
+            _fail([f"{option} {path}: " + ("not a file" if Path(path).exists() else "file not found")])
     columns = calllog.load_columns(mapping_file) if mapping_file else None
     if not out_file.lower().endswith(".toml"):  # the fitted scenario is TOML
         _fail([f"--out {out_file}: the fitted scenario is a TOML file: give a name ending in .toml"])
@@ -89,7 +138,6 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
         check_out_file(report_file, "--report")
 
     import tomllib
-    from pathlib import Path
 
     from .output import write_text
     from .scenario import scenario_from_dict
@@ -107,6 +155,11 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     except calibrate.FitError as exc:
         _fail(exc.problems)
     result.header += [f"Reading {name}: {note}" for note in getattr(log, "notes", [])]
+    if acw_s is not None and "from --acw-s" not in text_of(result.notes):
+        click.echo(f"note: --acw-s {acw_s:g} not used: {name} has a wrap-up column (after-call work is fitted from it)",
+                   err=True)
+    if agents is None:
+        _erlang_placeholder(result, name)
     skipped = getattr(log, "skipped", None)
     text = calibrate.to_toml(result)
     scenario_from_dict(tomllib.loads(text), out_file)  # the file written is a valid scenario

@@ -11,6 +11,7 @@ import click
 from .cli import (
     Progress,
     _fail,
+    _FiniteRange,
     executor_options,
     handles_bad_input,
     load_scenario,
@@ -33,7 +34,7 @@ def _date(text: str, option: str) -> dt.date:
 @click.option("--month", required=True, metavar="YYYY-MM", help="The month that must meet the targets.")
 @click.option("--start-by", "start_by", required=True, metavar="YYYY-MM-DD",
               help="The date the new hires start (training, then ramp-up, from this day).")
-@click.option("--confidence", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
+@click.option("--confidence", type=_FiniteRange(0.0, 1.0, min_open=True), default=None,
               help="Also require this chance of meeting each target (share of replications whose month meets it).")
 @click.option("--max-hires", type=click.IntRange(min=1, max=100_000), default=None,
               help="Largest number of hires tried [default: 4 x (heads + 1), at least 50].")
