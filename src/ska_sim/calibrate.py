@@ -679,14 +679,14 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
     rep_rows = np.flatnonzero(kind == REPEAT)
     rep_delay = p.arr_t[rep_rows] - p.free_t[rep_rows - 1]
     rep_fit = fit_duration(rep_delay, o.max_fit_sample, o.seed) if (rep_delay > 0).sum() >= 2 else None
+    # callers and wall-clock times are done with: freed before the fits (memory of a large log)
+    del nxt, same_next, clock_free, seen_red
+    p.caller = p.arr_t = p.free_t = p.free_day = p.free_sec = None
 
     # ---- volume: first calls per open day
     day_i = p.arr_day - hours.first_day
     counts = np.bincount(day_i[first], minlength=hours.n_days)
     dates = [hours.date(i) for i in range(hours.n_days)]
-    # callers and wall-clock times are done with: freed before the fits (memory of a large log)
-    del nxt, same_next, clock_free, seen_red
-    p.caller = p.arr_t = p.free_t = p.free_day = p.free_sec = None
     wd = np.array([d.weekday() for d in dates])
     open_day = hours.open_s >= 0
     full = np.array([open_day[i] and dates[i] not in hours.date_hours for i in range(hours.n_days)])
@@ -797,12 +797,12 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
     est["repeat_product_all"] = k_all / den_all if den_all else 0.0
     est["repeat_n_all"] = den_all
     est["fcr_implied"] = 1 - est["repeat_product_all"]
+    del day_i, lang_codes, lang_factor, next_kind, seen_rep  # per-call arrays no longer needed
 
     # ---- patience from censored waits
     usable = ~p.blocked & np.isfinite(p.wait_s)
     events = p.wait_s[usable & p.abandoned]
     cens = p.wait_s[usable & ~p.abandoned]
-    del day_i, lang_codes, lang_factor, next_kind, seen_rep  # per-call arrays no longer needed
     patience = None
     if (events > 0).sum() >= 2:
         pf, km = fit_censored(events, cens, min(o.max_fit_sample, 50_000), o.seed + 7)

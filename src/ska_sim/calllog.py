@@ -596,12 +596,12 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
             raise LogError([f"{src}: every row is bad ({len(skipped)} rows), nothing left to read"])
     if len(skipped):
         notes.append(f"{len(skipped)} bad rows skipped (--skip-bad-rows)")
-    return CallLog(frame=frame, skipped=skipped, source=src, tz=tz, notes=notes)
-
-
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()  # Arrow's allocator keeps what reading freed (~200 MB for 10^6 calls)
+    return CallLog(frame=frame, skipped=skipped, source=src, tz=tz, notes=notes)
+
+
 def _bad_of(problems, column: str) -> np.ndarray:
     masks = [m for c, m, _ in problems if c == column]
     return np.logical_or.reduce(masks) if masks else np.zeros(0, bool)
