@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import math
 import re
 import time
@@ -115,6 +116,7 @@ def attach(s: Scenario, plan: RosterPlan | None) -> Scenario:
     """The scenario with ``plan`` as its roster (None: no roster plan, [staffing] as given)."""
     r = s.roster.model_copy()
     r._plan = plan
+    r._file_record = None  # attach_file sets it for a saved roster
     return s.model_copy(update={"roster": r})
 
 
@@ -137,7 +139,9 @@ def attach_file(s: Scenario, source: str = "") -> Scenario:
     problems = [Problem(str(path), "", v) for v in rest_violations(plan)]
     if problems:
         raise ScenarioError(problems)
-    return attach(s, plan)
+    out = attach(s, plan)
+    out.roster._file_record = {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return out
 
 
 def _share(s: Scenario, weekday: str, names) -> float:

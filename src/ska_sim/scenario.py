@@ -606,6 +606,7 @@ class Roster(_Model):
     cover_absence: bool = False  # staff --roster: plan for the expected absence (requirement / (1 - p))
     _plan: Any = PrivateAttr(None)  # the roster to simulate (roster.RosterPlan), from `file` or `staff --roster`
     _base_dir: str = PrivateAttr(".")  # the scenario file's folder: `file` and `shifts` are relative to it
+    _file_record: Any = PrivateAttr(None)  # {"path", "sha256"} of `file` while its roster is attached
 
     def person_names(self) -> list[str]:
         return [n for line in self.people for n in line_people(line)]
@@ -752,6 +753,9 @@ class Scenario(_Model):
     def digest(self) -> str:
         """sha256 of the scenario as loaded (canonical JSON): same digest, same model."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        rec = self.roster._file_record if self.roster is not None and self.roster._plan is not None else None
+        if rec is not None:  # a saved roster's agents are part of the model: its bytes, not only its name
+            text += "\nroster.file sha256 " + rec["sha256"]
         return hashlib.sha256(text.encode()).hexdigest()
 
 
