@@ -612,6 +612,42 @@ class Replication:
         self._day_i = i
         self._in_driver = False
 
+    def _drive(self, ev, first_call) -> None:
+        """The arrivals event of the general and recording paths: :meth:`_on_arrivals` without
+        its inlining. ``first_call(i, now)`` lets the day's i-th first call arrive; redials and
+        repeat calls arrive by ``_arrive``; one event is scheduled for the first arrival after
+        the next other event."""
+        if ev._value != self._driver_at:  # superseded by an earlier arrivals event
+            return
+        self._driver_at = math.inf
+        self._in_driver = True
+        env, times = self.env, self._times
+        i, n = self._day_i, len(times)
+        follow, peek, inf = self._follow_heap, env.peek, math.inf
+        now = max(env.now, ev._value)  # the arrival's own time (see _on_arrivals)
+        while True:
+            if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
+                first_call(i, now)
+                i += 1
+            elif follow and follow[0][0] <= now:
+                _, _, call, kind = heapq.heappop(follow)
+                self._arrive(call, kind, now)
+            else:  # pragma: no cover - nothing is due
+                break
+            nxt = times[i] if i < n else inf
+            if follow and follow[0][0] < nxt:
+                nxt = follow[0][0]
+            if nxt == inf:
+                break
+            if nxt >= peek():
+                self._in_driver = False
+                self._day_i = i
+                self._arrivals_at(nxt)
+                return
+            now = nxt
+        self._day_i = i
+        self._in_driver = False
+
     def _follow_up(self, call: Call, t: float, kind: int) -> None:
         """Create the redial or repeat call of ``call``'s issue, arriving at ``t`` (moved into opening hours)."""
         t = self._into_opening_hours(t)
@@ -1066,36 +1102,8 @@ class GroupReplication(Replication):
 
     def _on_arrivals(self, ev) -> None:
         """Calls arrive in time order until the next other event (as Replication._on_arrivals)."""
-        if ev._value != self._driver_at:
-            return
-        self._driver_at = math.inf
-        self._in_driver = True
-        env, times, day, m = self.env, self._times, self._day, self.m
-        i, n = self._day_i, len(times)
-        follow, peek, inf = self._follow_heap, env.peek, math.inf
-        now = max(env.now, ev._value)  # the arrival's own time (see Replication._on_arrivals)
-        while True:
-            if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
-                self._arrive(GCall(m, *day[i], True), FIRST, now)
-                i += 1
-            elif follow and follow[0][0] <= now:
-                _, _, call, kind = heapq.heappop(follow)
-                self._arrive(call, kind, now)
-            else:  # pragma: no cover - nothing is due
-                break
-            nxt = times[i] if i < n else inf
-            if follow and follow[0][0] < nxt:
-                nxt = follow[0][0]
-            if nxt == inf:
-                break
-            if nxt >= peek():
-                self._in_driver = False
-                self._day_i = i
-                self._arrivals_at(nxt)
-                return
-            now = nxt
-        self._day_i = i
-        self._in_driver = False
+        day, m = self._day, self.m
+        self._drive(ev, lambda i, now: self._arrive(GCall(m, *day[i], True), FIRST, now))
 
     def _follow_up(self, call: GCall, t: float, kind: int) -> None:
         t = self._into_opening_hours(t)
@@ -1589,39 +1597,14 @@ class RecordingReplication(_Recorder, Replication):
             self._arrivals_at(self._times[0])
 
     def _on_arrivals(self, ev) -> None:
-        if ev._value != self._driver_at:
-            return
-        self._driver_at = math.inf
-        self._in_driver = True
-        env, times = self.env, self._times
         types, handle, patience, resolved, repeats, redials, acw = self._day
-        i, n = self._day_i, len(times)
-        follow, peek, inf = self._follow_heap, env.peek, math.inf
-        now = max(env.now, ev._value)
-        while True:
-            if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
-                call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
-                self._acw[call] = acw[i]
-                self._arrive(call, FIRST, now)
-                i += 1
-            elif follow and follow[0][0] <= now:
-                _, _, call, kind = heapq.heappop(follow)
-                self._arrive(call, kind, now)
-            else:  # pragma: no cover - nothing is due
-                break
-            nxt = times[i] if i < n else inf
-            if follow and follow[0][0] < nxt:
-                nxt = follow[0][0]
-            if nxt == inf:
-                break
-            if nxt >= peek():
-                self._in_driver = False
-                self._day_i = i
-                self._arrivals_at(nxt)
-                return
-            now = nxt
-        self._day_i = i
-        self._in_driver = False
+
+        def first_call(i: int, now: float) -> None:
+            call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
+            self._acw[call] = acw[i]
+            self._arrive(call, FIRST, now)
+
+        self._drive(ev, first_call)
 
     def _arrive(self, call: Call, kind: int, now: float) -> None:
         self._record_arrival(call, kind, now)
