@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+from run import cpu_model  # noqa: E402  (benchmarks/run.py: the CPU as read now)
 MON = [33, 36, 38, 38, 36, 33, 28, 27, 30, 31, 29, 27, 24, 22, 20, 19]
 
 
@@ -41,14 +42,6 @@ def rss_mb(pid: int) -> float:
     return total / 2**20
 
 
-def cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 async def main_async(a) -> str:
@@ -144,7 +137,7 @@ async def main_async(a) -> str:
     lines = [
         f"# Planning page load test (benchmarks/loadtest.py)",
         "",
-        f"CPU: {cpu()}, {os.cpu_count()} cores; load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} "
+        f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} "
         "(a shared machine)",
         f"{a.clients} clients editing the SKA baseline week for {a.seconds} s, {a.replications} replications per edit, "
         "each pausing 1-3 s after the KPIs arrive; 3 edits in 10 typed in two keystrokes 0.3 s apart (the first superseded).",

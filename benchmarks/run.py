@@ -155,16 +155,19 @@ def run_startup_s(repeat: int = 3) -> float:
     return min(times)
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
+def cpu_model() -> str:
+    """The CPU model as /proc/cpuinfo names it now (every benchmark reports it beside its numbers)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    return platform.processor() or "unknown CPU"
+
+
+def machine() -> str:
+    return f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 # --------------------------------------------------------------------------- the report

@@ -17,26 +17,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+from run import cpu_model  # noqa: E402  (benchmarks/run.py: the CPU as read now)
 sys.path.insert(0, str(ROOT / "src"))
 
 MON = [33, 36, 38, 38, 36, 33, 28, 27, 30, 31, 29, 27, 24, 22, 20, 19]
 
 
-def cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def cpu_s() -> float:
@@ -110,7 +102,7 @@ def main() -> None:
     lines = [
         "# Planning page: the library work behind one edit (benchmarks/web.py)",
         "",
-        f"CPU: {cpu()}, {os.cpu_count()} cores; load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} "
+        f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} "
         "(a shared machine: other sessions' work is in these numbers)",
         f"SKA baseline week (scenarios/baseline.toml), {a.replications} replications, {a.workers} worker processes "
         f"started once ({start_s:.1f} s, not per edit), the saved plan cached; {a.edits} edits, each a new Monday cell.",
