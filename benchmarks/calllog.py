@@ -71,6 +71,9 @@ CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, {src!r})
+if {lean!r}:  # as `ska-sim fit` does before pandas and pyarrow load (ska_sim.memory)
+    from ska_sim.memory import lean_memory
+    lean_memory()
 from ska_sim.calllog import read_log
 rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t1 = time.perf_counter()
@@ -115,6 +118,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--calls", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=2, help="fresh processes per format (the best is reported)")
+    ap.add_argument("--plain", action="store_true",
+                    help="without ska_sim.memory.lean_memory() (Arrow's mimalloc, glibc's default mmap threshold)")
     ap.add_argument("--generate", metavar="DIR", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.generate:
@@ -131,14 +136,15 @@ def main() -> None:
 
         print(f"# call-log reading, {args.calls:,} calls (one year), {cpu()}, {os.cpu_count()} cores, "
               f"Python {platform.python_version()}, pandas {pd.__version__}")
-        print(f"generated in {gen_s:.1f} s")
+        print(f"generated in {gen_s:.1f} s; " + ("plain read_log" if args.plain else
+                                                  "read_log after ska_sim.memory.lean_memory(), as in ska-sim fit"))
         print("| format | file MB | write s | read + hash + check s | peak RSS MB (after imports) | VmHWM MB | frame MB |")
         print("|---|---|---|---|---|---|---|")
         for fmt in ("csv", "parquet"):
             p = Path(tmp) / f"year.{fmt}"
             runs = []
             for _ in range(args.repeat):
-                out = subprocess.run([sys.executable, "-c", CHILD.format(src=str(ROOT / "src"), path=str(p))],
+                out = subprocess.run([sys.executable, "-c", CHILD.format(src=str(ROOT / "src"), path=str(p), lean=not args.plain)],
                                      capture_output=True, text=True, check=True)
                 runs.append(json.loads(out.stdout))
             best = min(runs, key=lambda r: r["read_s"])
