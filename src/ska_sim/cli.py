@@ -515,8 +515,6 @@ def report(tokens, output, agent_range, spread, replications, seed, allow_calend
     from .runner import simulate
     from .whatif import compare, marginal, parse_agent_range, parse_report_tokens
 
-    if not output.lower().endswith((".html", ".htm")):  # the report is HTML: rep.pdf would be HTML misnamed
-        _fail([f"-o {output}: the report is an HTML file: give a name ending in .html (or .htm)"])
     main_variant, others, common = parse_report_tokens(list(tokens))
     steps = parse_agent_range(agent_range)
     problems, variants = [], []
@@ -534,6 +532,8 @@ def report(tokens, output, agent_range, spread, replications, seed, allow_calend
 
         check_windows(variants, allow_calendars)  # before anything is simulated
     check_out_file(output, "-o")
+    if not output.lower().endswith((".html", ".htm")):  # the report is HTML: rep.pdf would be HTML misnamed
+        _fail([f"-o {output}: the report is an HTML file: give a name ending in .html (or .htm)"])
     progress = Progress("marginal-value steps")
     try:
         result = simulate(scenario, replications=replications, seed=seed, executor=executor)
