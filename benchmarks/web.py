@@ -122,8 +122,11 @@ def main() -> None:
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    if a.write:
-        (ROOT / "benchmarks" / "web_results.md").write_text(text)
+    if a.write:  # this section replaced; the load test's sections after it (loadtest.py --write) kept
+        path = ROOT / "benchmarks" / "web_results.md"
+        old = path.read_text() if path.exists() else ""
+        keep = old[old.index("# Planning page load test"):] if "# Planning page load test" in old else ""
+        path.write_text(text + ("\n" + keep if keep else ""))
 
 
 if __name__ == "__main__":
