@@ -117,6 +117,7 @@ def attach(s: Scenario, plan: RosterPlan | None) -> Scenario:
     r = s.roster.model_copy()
     r._plan = plan
     r._file_record = None  # attach_file sets it for a saved roster
+    r._extra = None  # with_extra sets it
     return s.model_copy(update={"roster": r})
 
 
@@ -684,6 +685,7 @@ class RosterModel:
     group_of: np.ndarray | None = None  # per entry: the person's agent group (with [[groups]])
     scale: float = 1.0  # staffing.scale: multiplies the roster's agents per interval (rounded as timeline.py)
     own: np.ndarray | None = None  # per open interval (x group): a [staffing.dates] vector replaces the roster
+    extra: np.ndarray | None = None  # per open interval (x group): agents added on top (with_extra: marginal's steps)
 
     def capacity(self, present: np.ndarray) -> np.ndarray:
         """Agents on the phones per open interval (x group), before rounding down, for present person-days."""
@@ -702,7 +704,8 @@ class RosterModel:
         rostered = self.rostered if self.group_of is None else self.rostered[:, None]
         if self.own is not None:
             rostered = rostered & ~self.own
-        return np.where(rostered, on, self.base)
+        out = np.where(rostered, on, self.base)
+        return out if self.extra is None else np.maximum(out + self.extra, 0)
 
     def agents(self, rng: np.random.Generator) -> np.ndarray:
         """This replication's agents: each person-day is absent with its probability."""
@@ -798,9 +801,23 @@ def _build_model(s: Scenario, tl: Timeline) -> RosterModel:
                        tl.iv_agents.copy(), None, s.staffing.scale, own)
 
 
+def with_extra(s: Scenario, extra: np.ndarray | None) -> Scenario:
+    """The rostered scenario with ``extra`` agents per open interval (x group) on top of the
+    roster's people, after each replication's absences and staffing.scale (marginal's steps:
+    the roster and its absence draws stay, k agents are added)."""
+    r = s.roster.model_copy()
+    r._extra = None if extra is None else np.asarray(extra, dtype=np.int64)
+    return s.model_copy(update={"roster": r})
+
+
+def _extra_of(s: Scenario, rm: RosterModel) -> RosterModel:
+    extra = s.roster._extra
+    return rm if extra is None else dataclasses.replace(rm, extra=extra)
+
+
 def roster_timeline(s: Scenario, tl: Timeline) -> Timeline:
     """The timeline with the roster's agents (everyone present) on its dates."""
-    rm = _build_model(s, tl)
+    rm = _extra_of(s, _build_model(s, tl))
     agents = rm.agents_given(np.ones(len(rm.p_absent), bool))
     if rm.group_of is not None:
         return dataclasses.replace(tl, iv_agents=agents.sum(axis=1), iv_group_agents=agents)
@@ -810,7 +827,8 @@ def roster_timeline(s: Scenario, tl: Timeline) -> Timeline:
 def roster_model(s: Scenario) -> RosterModel:
     from .timeline import build_timeline
 
-    return _build_model(s, build_timeline(s))
+    plain = with_extra(s, None) if s.roster._extra is not None else s  # the extra is added once, here
+    return _extra_of(s, _build_model(plain, build_timeline(plain)))
 
 
 # --------------------------------------------------------------------------- tables and files

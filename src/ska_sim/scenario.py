@@ -607,6 +607,7 @@ class Roster(_Model):
     _plan: Any = PrivateAttr(None)  # the roster to simulate (roster.RosterPlan), from `file` or `staff --roster`
     _base_dir: str = PrivateAttr(".")  # the scenario file's folder: `file` and `shifts` are relative to it
     _file_record: Any = PrivateAttr(None)  # {"path", "sha256"} of `file` while its roster is attached
+    _extra: Any = PrivateAttr(None)  # agents added on top of the roster's per open interval (marginal's steps)
 
     def person_names(self) -> list[str]:
         return [n for line in self.people for n in line_people(line)]
@@ -756,6 +757,9 @@ class Scenario(_Model):
         rec = self.roster._file_record if self.roster is not None and self.roster._plan is not None else None
         if rec is not None:  # a saved roster's agents are part of the model: its bytes, not only its name
             text += "\nroster.file sha256 " + rec["sha256"]
+        extra = self.roster._extra if self.roster is not None and self.roster._plan is not None else None
+        if extra is not None:  # agents added on top of the roster (marginal's steps)
+            text += "\nroster extra sha256 " + hashlib.sha256(repr(extra.tolist()).encode()).hexdigest()
         return hashlib.sha256(text.encode()).hexdigest()
 
 

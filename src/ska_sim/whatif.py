@@ -524,8 +524,15 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
 
     plans = {k: plan(k) for k in steps}
     results = {}
+    rostered = model.roster is not None  # a roster with its absence draws stays; k agents are added on top
     for n, k in enumerate(steps, 1):
-        results[k] = simulate(with_agents(s, tl, plans[k]), replications=replications, seed=seed, executor=executor)
+        if rostered:
+            from .roster import with_extra
+
+            variant = with_extra(s, plans[k] - plans[0])
+        else:
+            variant = with_agents(s, tl, plans[k])
+        results[k] = simulate(variant, replications=replications, seed=seed, executor=executor)
         if progress:
             progress(n, len(steps))
     base = results[0].per_replication

@@ -1,0 +1,48 @@
+"""`marginal` on a rostered scenario prices the roster as `run` simulates it (its people and
+their absence draws), and adds k agents on top: its "now" row is `run`'s, to the last digit.
+(Before, the steps replaced the roster by its everyone-present agents: no absence, an
+optimistic "now" in a resource request.)"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ska_sim.engine import Model
+from ska_sim.roster import with_extra
+from ska_sim.scenario import load_scenario
+
+from test_roster_consistency import _cli, _saved_roster
+
+
+def test_marginal_now_is_run_on_a_roster_with_absence(tmp_path):
+    _saved_roster(tmp_path, absence=0.2)
+    f = tmp_path / "s.toml"
+    code, out = _cli("run", f, "-r", "3", "--workers", "1", "--seed", "4", "--format", "json")
+    assert code == 0, out
+    ran = json.loads(out)["kpis"]["service_level"]["mean"]
+    code, out = _cli("marginal", f, "-r", "3", "--workers", "1", "--seed", "4", "--agents", "0..2", "--format", "json")
+    assert code == 0, out
+    rows = {r["step"]: r for r in json.loads(out)["rows"]}
+    assert rows[0]["service_level"] == pytest.approx(ran, abs=1e-12)
+    assert rows[2]["service_level"] >= rows[1]["service_level"] >= rows[0]["service_level"]
+
+
+def test_extra_agents_are_added_after_absence_and_once():
+    """The engine's agents with an extra array are the roster's (this replication's absences)
+    plus the extra, on rostered and unrostered intervals alike."""
+    import tempfile
+    from pathlib import Path
+
+    d = Path(tempfile.mkdtemp())
+    _saved_roster(d, absence=0.2)
+    s = load_scenario(d / "s.toml")
+    m0 = Model.from_scenario(s)
+    extra = np.arange(len(m0.timeline.iv_day)) % 3
+    m1 = Model.from_scenario(with_extra(s, extra))
+    rng = lambda: np.random.default_rng(7)  # noqa: E731  (the same absence draws for both)
+    np.testing.assert_array_equal(m1.roster.agents(rng()), m0.roster.agents(rng()) + extra)
+    np.testing.assert_array_equal(m1.timeline.iv_agents, m0.timeline.iv_agents + extra)
+    assert with_extra(s, extra).digest() != s.digest()
