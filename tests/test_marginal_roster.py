@@ -46,3 +46,27 @@ def test_extra_agents_are_added_after_absence_and_once():
     np.testing.assert_array_equal(m1.roster.agents(rng()), m0.roster.agents(rng()) + extra)
     np.testing.assert_array_equal(m1.timeline.iv_agents, m0.timeline.iv_agents + extra)
     assert with_extra(s, extra).digest() != s.digest()
+
+
+def test_the_pages_add_best_on_a_roster_adds_k_agents_to_the_rosters_grid(tmp_path):
+    from starlette.testclient import TestClient
+
+    from ska_sim.web.app import create_app
+    from test_roster_consistency import TOKEN
+
+    _saved_roster(tmp_path, absence=0.2)
+    app = create_app(tmp_path, workers=0, token=TOKEN, hosts={"testserver"}, start_pool=False)
+    plan = {"scenario": "s.toml", "week": "2026-03-02", "replications": 2, "seed": 4, "client": "t"}
+    with TestClient(app, headers={"X-Ska-Token": TOKEN}, raise_server_exceptions=False) as page:
+        desc = page.get("/api/scenario", params={"name": "s.toml", "week": "2026-03-02"}).json()
+        grid = {r["key"].rsplit(".", 1)[1]: r["values"] for r in desc["grids"][0]["rows"]}
+        best = page.post("/api/add_best", json={"plan": plan, "k": 1})
+        assert best.status_code == 200, best.text
+        doc = best.json()
+    rows = doc["dates"]
+    assert set(rows) == {"2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"}
+    # the roster's grid plus the step's agents (where Erlang says they buy most: never fewer, some more each day)
+    for date, values in rows.items():
+        diff = [b - a for a, b in zip(grid[date], values)]
+        assert min(diff) >= 0 and sum(diff) >= len(diff), (date, diff)
+    assert doc["cost"]["paid_hours_change"] > 0

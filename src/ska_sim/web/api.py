@@ -466,9 +466,16 @@ class Service:
         except Superseded:
             return {"superseded": True}
         scen = mg.results[k].scenario
-        vectors = scen.groups[gi].dates if s.groups else scen.staffing.dates
         row = mg.table.set_index("step").loc[k]
-        out = self._date_rows(s, vectors, gi, f"{k:+d} agents where they buy most")
+        what = f"{k:+d} agents where they buy most"
+        if scen.roster is not None and scen.roster._extra is not None:  # a roster: k agents on top of it
+            from ..timeline import build_timeline
+
+            tl = build_timeline(scen)  # the roster's agents (everyone present) + the step's
+            out = self._as_rows(s, tl.iv_group_agents if s.groups else tl.iv_agents, gi, what)
+        else:
+            vectors = scen.groups[gi].dates if s.groups else scen.staffing.dates
+            out = self._date_rows(s, vectors, gi, what)
         out["buys"] = {c: _num(row[c]) for c in row.index if c.startswith(("service_level", "answer_rate",
                                                                            "answered_per_week", "abandoned_per_week"))}
         out["cost"].update(paid_hours_change_per_week=_num(row["paid_hours_change_per_week"]),
