@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import cpu_model  # noqa: E402  (benchmarks/run.py: the CPU as read now)
 sys.path.insert(0, str(ROOT / "src"))
 
 
@@ -104,14 +106,6 @@ def generate(folder: str, calls: int) -> None:
     print(json.dumps({"gen_s": gen_s, "write_s": write_s, "sizes": sizes}))
 
 
-def cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main() -> None:
@@ -134,7 +128,7 @@ def main() -> None:
         gen_s, write_s, sizes = made["gen_s"], made["write_s"], made["sizes"]
         import os
 
-        print(f"# call-log reading, {args.calls:,} calls (one year), {cpu()}, {os.cpu_count()} cores, "
+        print(f"# call-log reading, {args.calls:,} calls (one year), {cpu_model()}, {os.cpu_count()} cores, "
               f"Python {platform.python_version()}, pandas {pd.__version__}")
         print(f"generated in {gen_s:.1f} s; " + ("plain read_log" if args.plain else
                                                   "read_log after ska_sim.memory.lean_memory(), as in ska-sim fit"))

@@ -20,17 +20,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import cpu_model  # noqa: E402  (benchmarks/run.py: the CPU as read now)
 sys.path.insert(0, str(ROOT / "tests"))
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def make(calls: int):
@@ -90,7 +84,7 @@ def main() -> None:
         for fmt in args.formats.split(","):
             write_log(frame, Path(args.generate) / f"log.{fmt}")
         return
-    print(f"CPU: {cpu_name()} ({__import__('os').cpu_count()} cores); Python {platform.python_version()}")
+    print(f"CPU: {cpu_model()} ({__import__('os').cpu_count()} cores); Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         # the log is made and written by a child process, so that this one stays small: a process
