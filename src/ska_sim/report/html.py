@@ -145,9 +145,6 @@ def kpi_table(result) -> str:
 
 def heatmap(result) -> str:
     """Service level by weekday (rows) and time of day (columns), mean over days."""
-    from .style import pyplot
-
-    plt = pyplot()
     iv = result.intervals
     times = sorted(iv["time"].unique())
     days = [d for d in WEEKDAYS if d in set(iv["weekday"])]
@@ -158,30 +155,12 @@ def heatmap(result) -> str:
             if len(sel) and sel["offered"].sum() > 0:
                 grid[i, j] = (sel["service_level"] * sel["offered"]).sum() / sel["offered"].sum()
     target = result.scenario.targets.service_level.share
-    fig, ax = plt.subplots(figsize=(10, 0.5 * len(days) + 1.6))
-    im = ax.imshow(grid, aspect="auto", cmap="cividis", vmin=0, vmax=1)
-    for i in range(len(days)):
-        for j in range(len(times)):
-            v = grid[i, j]
-            if not np.isnan(v):
-                ax.text(j, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=8,
-                        color="white" if v < 0.55 else "black", fontweight="bold" if v < target else "normal")
-    ax.set_xticks(range(len(times)), times, rotation=60)
-    ax.set_yticks(range(len(days)), days)
-    ax.grid(False)
-    cb = fig.colorbar(im, ax=ax, fraction=0.03)
-    cb.ax.axhline(target, color="red", linewidth=1.5)
-    cb.set_label("service level")
-    ax.set_title(f"Service level (%) by weekday and time; bold = below the {target:.0%} target", loc="left", fontsize=10)
-    fig.tight_layout()
-    return png(fig)
+    return _grid_png(grid, days, times, "service level",
+                     f"Service level (%) by weekday and time; bold = below the {target:.0%} target", target)
 
 
 def group_heatmap(result) -> str:
     """Occupancy by agent group (rows) and time of day (columns): busy / on-duty hours over the days."""
-    from .style import pyplot
-
-    plt = pyplot()
     gi = result.group_intervals
     groups = list(dict.fromkeys(gi["group"]))
     times = sorted(gi["time"].unique())
@@ -189,20 +168,33 @@ def group_heatmap(result) -> str:
     duty = gi.pivot_table(index="group", columns="time", values="agent_hours", aggfunc="sum").reindex(index=groups, columns=times)
     grid = np.divide(busy.to_numpy(float), duty.to_numpy(float), out=np.full(busy.shape, np.nan),
                      where=duty.to_numpy(float) > 0)
-    fig, ax = plt.subplots(figsize=(10, 0.5 * len(groups) + 1.6))
+    return _grid_png(grid, groups, times, "occupancy",
+                     "Occupancy (%) by agent group and time of day, over the measured days")
+
+
+def _grid_png(grid: np.ndarray, rows: list, times: list, label: str, title: str, target: float | None = None) -> str:
+    """A rows x times grid of shares as a heatmap with its percentages written in; with a
+    ``target``: below it in bold, and a red line on the colour bar."""
+    from .style import pyplot
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(10, 0.5 * len(rows) + 1.6))
     im = ax.imshow(grid, aspect="auto", cmap="cividis", vmin=0, vmax=1)
-    for i in range(len(groups)):
+    for i in range(len(rows)):
         for j in range(len(times)):
             v = grid[i, j]
             if not np.isnan(v):
+                bold = target is not None and v < target
                 ax.text(j, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=8,
-                        color="white" if v < 0.55 else "black")
+                        color="white" if v < 0.55 else "black", fontweight="bold" if bold else "normal")
     ax.set_xticks(range(len(times)), times, rotation=60)
-    ax.set_yticks(range(len(groups)), groups)
+    ax.set_yticks(range(len(rows)), rows)
     ax.grid(False)
     cb = fig.colorbar(im, ax=ax, fraction=0.03)
-    cb.set_label("occupancy")
-    ax.set_title("Occupancy (%) by agent group and time of day, over the measured days", loc="left", fontsize=10)
+    if target is not None:
+        cb.ax.axhline(target, color="red", linewidth=1.5)
+    cb.set_label(label)
+    ax.set_title(title, loc="left", fontsize=10)
     fig.tight_layout()
     return png(fig)
 
