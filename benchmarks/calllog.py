@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 
 def synthetic_log(n: int, seed: int = 1) -> pd.DataFrame:
-    from ska_sim.calllog import _times
+    from ska_sim.calibration.calllog import _times
 
     rng = np.random.default_rng(seed)
     days = pd.bdate_range("2026-01-02", periods=251)
@@ -73,10 +73,10 @@ CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, {src!r})
-if {lean!r}:  # as `ska-sim fit` does before pandas and pyarrow load (ska_sim.memory)
-    from ska_sim.memory import lean_memory
+if {lean!r}:  # as `ska-sim fit` does before pandas and pyarrow load (ska_sim.base.memory)
+    from ska_sim.base.memory import lean_memory
     lean_memory()
-from ska_sim.calllog import read_log
+from ska_sim.calibration.calllog import read_log
 rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t1 = time.perf_counter()
 log = read_log({path!r})
@@ -91,7 +91,7 @@ print(json.dumps({{"rows": len(log.frame), "read_s": t2 - t1, "import_s": t1 - t
 
 
 def generate(folder: str, calls: int) -> None:
-    from ska_sim.calllog import write_log
+    from ska_sim.calibration.calllog import write_log
 
     t = time.perf_counter()
     log = synthetic_log(calls)
@@ -113,7 +113,7 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=2, help="fresh processes per format (the best is reported)")
     ap.add_argument("--plain", action="store_true",
-                    help="without ska_sim.memory.lean_memory() (Arrow's mimalloc, glibc's default mmap threshold)")
+                    help="without ska_sim.base.memory.lean_memory() (Arrow's mimalloc, glibc's default mmap threshold)")
     ap.add_argument("--generate", metavar="DIR", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.generate:
@@ -131,7 +131,7 @@ def main() -> None:
         print(f"# call-log reading, {args.calls:,} calls (one year), {cpu_model()}, {os.cpu_count()} cores, "
               f"Python {platform.python_version()}, pandas {pd.__version__}")
         print(f"generated in {gen_s:.1f} s; " + ("plain read_log" if args.plain else
-                                                  "read_log after ska_sim.memory.lean_memory(), as in ska-sim fit"))
+                                                  "read_log after ska_sim.base.memory.lean_memory(), as in ska-sim fit"))
         print("| format | file MB | write s | read + hash + check s | peak RSS MB (after imports) | VmHWM MB | frame MB |")
         print("|---|---|---|---|---|---|---|")
         for fmt in ("csv", "parquet"):

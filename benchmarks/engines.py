@@ -27,7 +27,7 @@ def horizon_s(load: float, calls: int) -> float:
 def ska_sim(agents: int, load: float, calls: int, seed: int = 1) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from ska_sim import scenario_from_dict
-    from ska_sim.engine import Model, Replication
+    from ska_sim.sim.engine import Model, Replication
 
     rate_h = load / AHT_S * 3600
     days = math.ceil(horizon_s(load, calls) / 86400)

@@ -38,10 +38,10 @@ from scipy.stats import t as student_t
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from helpers import mmc  # noqa: E402
 
-from ska_sim.engine import Model  # noqa: E402
-from ska_sim.erlang import erlang_c_result  # noqa: E402
-from ska_sim.results import _alike_keys, _differs, _differs_test  # noqa: E402
-from ska_sim.runner import run_replications, stack  # noqa: E402
+from ska_sim.sim.engine import Model  # noqa: E402
+from ska_sim.maths.erlang import erlang_c_result  # noqa: E402
+from ska_sim.sim.results import _alike_keys, _differs, _differs_test  # noqa: E402
+from ska_sim.sim.runner import run_replications, stack  # noqa: E402
 
 
 def model_of(agents, calls_per_hour, aht_s, days, reps):

@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from ska_sim import scenario_from_dict  # noqa: E402
-from ska_sim.engine import GroupReplication, Model, Replication  # noqa: E402
-from ska_sim.scenario import read_toml  # noqa: E402
+from ska_sim.sim.engine import GroupReplication, Model, Replication  # noqa: E402
+from ska_sim.scenario.model import read_toml  # noqa: E402
 
 
 def week() -> dict:

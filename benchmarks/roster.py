@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ska_sim.roster import residual_share, solve_roster
-from ska_sim.scenario import WEEKDAYS, read_toml, scenario_from_dict
-from ska_sim.shifts import load_shifts
-from ska_sim.staffing import erlang_plan
-from ska_sim.timeline import build_timeline
+from ska_sim.plan.roster import residual_share, solve_roster
+from ska_sim.scenario.model import WEEKDAYS, read_toml, scenario_from_dict
+from ska_sim.plan.shifts import load_shifts
+from ska_sim.plan.staffing import erlang_plan
+from ska_sim.scenario.timeline import build_timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from ska_sim.erlang import ErlangResult, erlang_c_result
-from ska_sim.scenario import Scenario
-from ska_sim.staffing import SCOPES, IntervalMetrics, LoadModel, Plan
+from ska_sim.maths.erlang import ErlangResult, erlang_c_result
+from ska_sim.scenario.model import Scenario
+from ska_sim.plan.staffing import SCOPES, IntervalMetrics, LoadModel, Plan
 
 
 # --------------------------------------------------------------------------- Erlang A (today's)

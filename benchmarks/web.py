@@ -54,9 +54,9 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write benchmarks/web_results.md")
     a = ap.parse_args()
 
-    from ska_sim.engine import Model
-    from ska_sim.results import SimulationResult
-    from ska_sim.runner import Groups
+    from ska_sim.sim.engine import Model
+    from ska_sim.sim.results import SimulationResult
+    from ska_sim.sim.runner import Groups
     from ska_sim.web.api import PageExecutor, Service, page_result
 
     svc = Service(ROOT / "scenarios", workers=a.workers)

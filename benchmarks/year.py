@@ -1,6 +1,6 @@
 """A 2026 year with a roster and absences, 30 replications (issue 9.9): `python benchmarks/year.py`.
 
-Not part of the test run. Times `ska_sim.runner.simulate` (model build, replications on local
+Not part of the test run. Times `ska_sim.sim.runner.simulate` (model build, replications on local
 processes, the result tables) of scenarios/year-2026.toml over the whole year, and, in the same
 run on the same machine, the named baseline: scenarios/baseline.toml (one week, 7 warm-up days)
 with the same replications and workers; the ratio is year / (52 x baseline week). Writes
@@ -30,7 +30,7 @@ TARGET_S = 60.0
 
 def timed_run(path: Path, replications: int, workers: int, overrides=()) -> tuple[float, object]:
     from ska_sim import load_scenario
-    from ska_sim.runner import Executor, simulate
+    from ska_sim.sim.runner import Executor, simulate
 
     s = load_scenario(path, list(overrides))
     c0 = cpu_s()
@@ -59,8 +59,8 @@ def profile_one(path: Path, top: int = 25) -> str:
     import pstats
 
     from ska_sim import load_scenario
-    from ska_sim.engine import Model
-    from ska_sim.runner import Groups, replication_kpis
+    from ska_sim.sim.engine import Model
+    from ska_sim.sim.runner import Groups, replication_kpis
 
     s = load_scenario(path)
     pr = cProfile.Profile()

@@ -33,7 +33,7 @@ def main() -> None:
     import pandas as pd
 
     from ska_sim import scenario_from_dict
-    from ska_sim.roster import (
+    from ska_sim.plan.roster import (
         RosterPlan,
         activity_list,
         residual_share,
@@ -42,8 +42,8 @@ def main() -> None:
         shifts_of,
         solve_roster,
     )
-    from ska_sim.scenario import WEEKDAYS, read_toml
-    from ska_sim.timeline import build_timeline
+    from ska_sim.scenario.model import WEEKDAYS, read_toml
+    from ska_sim.scenario.timeline import build_timeline
 
     path = HERE / "year-2026.toml"
     data = read_toml(path)
@@ -77,7 +77,7 @@ def main() -> None:
     table = pd.concat(tables, ignore_index=True)
     out = HERE / "year-2026-roster.csv"
     table.to_csv(out, index=False)
-    from ska_sim.roster import read_roster_csv
+    from ska_sim.plan.roster import read_roster_csv
 
     year: RosterPlan = read_roster_csv(out)
     bad = rest_violations(year)

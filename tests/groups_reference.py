@@ -25,9 +25,9 @@ import math
 
 import numpy as np
 
-from ska_sim.arrivals import arrival_times, day_factors
-from ska_sim.scenario import Scenario
-from ska_sim.timeline import DAY_S, build_timeline
+from ska_sim.maths.arrivals import arrival_times, day_factors
+from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.timeline import DAY_S, build_timeline
 
 # event kinds; at the same instant a closing comes before an interval start (as in the spec of
 # the timeline), the rest cannot tie for continuous durations

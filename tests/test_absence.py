@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from ska_sim import scenario_from_dict
-from ska_sim.engine import PURPOSES, Model, Replication
-from ska_sim.roster import attach, roster_model, solve_roster
-from ska_sim.timeline import build_timeline
+from ska_sim.sim.engine import PURPOSES, Model, Replication
+from ska_sim.plan.roster import attach, roster_model, solve_roster
+from ska_sim.scenario.timeline import build_timeline
 
 from test_roster import shifts, small
 
@@ -80,7 +80,7 @@ def test_absence_leaves_the_other_streams_alone():
 def test_chain_uses_either_the_draws_or_shrinkage_absence(p):
     """With absence draws the paid hours are the rostered hours; without, rostered hours /
     (1 - shrinkage.absence), as the shift plan's chain."""
-    from ska_sim.roster import plan_roster
+    from ska_sim.plan.roster import plan_roster
 
     d = small([{"name": "p", "count": 6}], absence=p)
     d["shrinkage"]["absence"] = 0.06
@@ -96,7 +96,7 @@ def test_chain_uses_either_the_draws_or_shrinkage_absence(p):
 def test_absence_shows_in_the_share_of_days_meeting_the_target():
     """Same callers, same roster: absent people make short days, and the share of days meeting
     the service-level target falls (a roster that meets it every day without absence)."""
-    from ska_sim.runner import simulate
+    from ska_sim.sim.runner import simulate
 
     from test_roster import _solved
 
@@ -119,11 +119,11 @@ def test_line_absence_and_cover_absence():
     lines = [x.line for x in plan.worked()]
     assert set(rm.p_absent[[ln == "a" for ln in lines]]) <= {0.5}
     assert set(rm.p_absent[[ln == "b" for ln in lines]]) <= {0.0}
-    from ska_sim.roster import draws_absence, mean_absence
+    from ska_sim.plan.roster import draws_absence, mean_absence
 
     assert draws_absence(s) and mean_absence(s) == pytest.approx(0.25)
     d2 = small([{"name": "p", "count": 10}], absence=0.2, cover_absence=True)
-    from ska_sim.roster import plan_roster
+    from ska_sim.plan.roster import plan_roster
 
     plain = plan_roster(scenario_from_dict(small([{"name": "p", "count": 10}], absence=0.2)), shifts(), 1,
                         replications=1, seed=2)

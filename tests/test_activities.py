@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from ska_sim.activities import ActivityNeed, activity_needs, activity_share, activity_table, shrinkage_shares
+from ska_sim.scenario.activities import ActivityNeed, activity_needs, activity_share, activity_table, shrinkage_shares
 from ska_sim.cli import main
-from ska_sim.runner import simulate
-from ska_sim.scenario import ScenarioError, load_scenario
-from ska_sim.staffing import fte, shrinkage_table
-from ska_sim.timeline import build_timeline
+from ska_sim.sim.runner import simulate
+from ska_sim.scenario.model import ScenarioError, load_scenario
+from ska_sim.plan.staffing import fte, shrinkage_table
+from ska_sim.scenario.timeline import build_timeline
 
 BASE = "scenarios/baseline.toml"
 EE = ['calendar.country="EE"']  # 2026: 2,004 h a year, 167 h a month

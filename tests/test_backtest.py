@@ -26,7 +26,7 @@ SEED = 5
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
-    from ska_sim.calllog import record_calls, write_log
+    from ska_sim.calibration.calllog import record_calls, write_log
 
     d = baseline_dict(days=3)
     s = scenario_from_dict(d)
@@ -37,8 +37,8 @@ def recorded(tmp_path_factory):
 
 
 def test_a_log_backtested_with_its_own_replication_matches_every_interval(recorded):
-    from ska_sim.backtest import backtest
-    from ska_sim.calllog import read_log
+    from ska_sim.calibration.backtest import backtest
+    from ska_sim.calibration.calllog import read_log
 
     d, path, _ = recorded
     r = backtest(d, read_log(path), replications=1, seed=SEED)
@@ -53,9 +53,9 @@ def test_a_log_backtested_with_its_own_replication_matches_every_interval(record
 
 
 def test_a_staffing_file_is_used_and_said(recorded, tmp_path):
-    from ska_sim.backtest import backtest
-    from ska_sim.calllog import read_log
-    from ska_sim.engine import Model
+    from ska_sim.calibration.backtest import backtest
+    from ska_sim.calibration.calllog import read_log
+    from ska_sim.sim.engine import Model
 
     d, path, _ = recorded
     log = read_log(path)
@@ -76,7 +76,7 @@ def test_a_staffing_file_is_used_and_said(recorded, tmp_path):
 
 
 def test_agent_ids_give_agents_per_interval_and_say_they_undercount(tmp_path):
-    from ska_sim.calllog import agents_per_interval, read_log
+    from ska_sim.calibration.calllog import agents_per_interval, read_log
 
     p = tmp_path / "a.csv"
     p.write_text("call_id,caller_id,arrival,answer,end,agent_id,wrap_up_s\n"
@@ -94,7 +94,7 @@ def test_agent_ids_give_agents_per_interval_and_say_they_undercount(tmp_path):
 
 @pytest.mark.parametrize("r, expected", [(19, 0.95 * 18 / 20), (39, 0.95 * 38 / 40)])
 def test_expected_coverage(r, expected):
-    from ska_sim.backtest import expected_coverage
+    from ska_sim.calibration.backtest import expected_coverage
 
     assert expected_coverage(r) == pytest.approx(expected)
 
@@ -121,7 +121,7 @@ def test_backtest_command(recorded, tmp_path):
 @pytest.fixture(scope="module")
 def own_logs(tmp_path_factory):
     """Three weeks of logs from the scenario that will be backtested (seeds 21-23)."""
-    from ska_sim.calllog import read_log, record_calls, write_log
+    from ska_sim.calibration.calllog import read_log, record_calls, write_log
 
     d = baseline_dict(days=5)
     s = scenario_from_dict(d)
@@ -137,7 +137,7 @@ def own_logs(tmp_path_factory):
 def _pooled_inside(d, logs, overrides=None):
     """Interval-level share inside the band, pooled over the logs and over service level and
     answer rate, and the expected share; the band from seeds unrelated to the logs'."""
-    from ska_sim.backtest import backtest
+    from ska_sim.calibration.backtest import backtest
 
     inside, expected = [], None
     for i, log in enumerate(logs):

@@ -12,11 +12,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from ska_sim.calendar import WorkingCalendar, calendar_table, month_norm_h, shortened_working_days, working_days
+from ska_sim.scenario.calendar import WorkingCalendar, calendar_table, month_norm_h, shortened_working_days, working_days
 from ska_sim.cli import main
-from ska_sim.scenario import ScenarioError, load_scenario
-from ska_sim.staffing import working_time_norm_h
-from ska_sim.timeline import build_timeline
+from ska_sim.scenario.model import ScenarioError, load_scenario
+from ska_sim.plan.staffing import working_time_norm_h
+from ska_sim.scenario.timeline import build_timeline
 
 BASE = "scenarios/baseline.toml"
 # the baseline's hand-typed calendar removed, so that only the rules speak
@@ -206,8 +206,8 @@ def test_a_date_vector_on_a_shortened_day_has_the_shortened_days_intervals():
 
 
 def test_a_week_with_holidays_and_a_shortened_day_simulates_and_compares_by_its_open_days():
-    from ska_sim.runner import simulate
-    from ska_sim.whatif import measured_window, window_differences
+    from ska_sim.sim.runner import simulate
+    from ska_sim.plan.whatif import measured_window, window_differences
 
     week = [*CLEAN, 'calendar.country="EE"', "calendar.start=2026-06-22", "calendar.days=5", "calendar.warmup_days=0"]
     s = load_scenario(BASE, week)
@@ -222,8 +222,8 @@ def test_a_week_with_holidays_and_a_shortened_day_simulates_and_compares_by_its_
 def test_without_the_new_keys_every_date_resolves_as_the_hand_typed_calendar(path):
     # the rule before issue 9: closed dates and weekdays without hours closed, else date_hours or the
     # weekday's hours; the factor is date_factor or 1 (so the same numbers for the same seed)
-    from ska_sim.calendar import simulated_days
-    from ska_sim.scenario import WEEKDAYS
+    from ska_sim.scenario.calendar import simulated_days
+    from ska_sim.scenario.model import WEEKDAYS
 
     s = load_scenario(path)
     cal = s.calendar

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ska_sim.calibrate import FitError, FitOptions, fit_censored, fit_duration, fit_log, mean_se, to_toml
+from ska_sim.calibration.fit import FitError, FitOptions, fit_censored, fit_duration, fit_log, mean_se, to_toml
 from ska_sim.cli import main
-from ska_sim.scenario import scenario_from_dict
+from ska_sim.scenario.model import scenario_from_dict
 from synthetic_log import Truth, make_log
 
 TRUTH = Truth(days=42)
@@ -195,7 +195,7 @@ def test_fitted_scenario_loads_and_runs(fitted):
     assert "NOT FROM THE LOG" in text  # no agent ids, no staffing file: said so
     s = scenario_from_dict(tomllib.loads(text), "fitted.toml")
     assert s.arrivals.daily_calls == pytest.approx(fitted.estimates["daily_calls"], abs=0.1)
-    from ska_sim.runner import simulate
+    from ska_sim.sim.runner import simulate
 
     small = scenario_from_dict({**tomllib.loads(text), "calendar": {**tomllib.loads(text)["calendar"], "days": 2,
                                                                      "warmup_days": 0}}, "fitted.toml")
@@ -301,7 +301,7 @@ def export(tmp_path_factory):
     """A small synthetic export as a centre might have it: its own column names, no wrap-up column."""
     import pandas as pd
 
-    from ska_sim.calllog import write_log
+    from ska_sim.calibration.calllog import write_log
 
     f = make_log(Truth(days=21), seed=2)
     f = f.assign(caller_id=pd.Series(f["caller"]).map("C{:07d}".format)).drop(columns=["caller", "wrap_up_s"])

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import copy
 
 import numpy as np
 import pandas as pd
@@ -18,7 +17,7 @@ import pytest
 
 from helpers import mmc_dict
 from ska_sim import scenario_from_dict
-from ska_sim.engine import Model, record_replication, simulate_replication
+from ska_sim.sim.engine import Model, record_replication, simulate_replication
 from test_groups_engine import as_one_group, baseline_dict
 from test_transfers_callbacks import callback_dicts, two_groups, vh_dict
 
@@ -64,7 +63,7 @@ def test_recording_changes_no_count(name):
 
 @pytest.mark.parametrize("name", ["baseline (today's path)", "drop at close", "virtual hold + lines", "callbacks"])
 def test_the_log_agrees_with_the_counts_per_interval(name):
-    from ska_sim.calllog import record_calls
+    from ska_sim.calibration.calllog import record_calls
 
     s = scenario_from_dict(SCENARIOS[name]())
     counts, log = record_calls(s, 11)
@@ -104,7 +103,7 @@ def test_the_log_agrees_with_the_counts_per_interval(name):
 
 
 def test_callers_keep_their_id_across_redials_and_repeats():
-    from ska_sim.calllog import record_calls
+    from ska_sim.calibration.calllog import record_calls
 
     _, log = record_calls(scenario_from_dict(baseline_dict(days=3)), 11)
     firsts = log[log["kind"] == "first"]
@@ -129,7 +128,7 @@ def test_callers_keep_their_id_across_redials_and_repeats():
 # --------------------------------------------------------------------------- reading
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
-    from ska_sim.calllog import record_calls, write_log
+    from ska_sim.calibration.calllog import record_calls, write_log
 
     _, log = record_calls(scenario_from_dict(vh_dict()), 11)
     d = tmp_path_factory.mktemp("log")
@@ -140,7 +139,7 @@ def written(tmp_path_factory):
 
 @pytest.mark.parametrize("suffix", ["csv", "parquet"])
 def test_a_written_log_reads_back_the_same(written, suffix):
-    from ska_sim.calllog import hash_callers, read_log
+    from ska_sim.calibration.calllog import hash_callers, read_log
 
     log, d = written
     got = read_log(d / f"calls.{suffix}")
@@ -162,7 +161,7 @@ def test_the_salt_is_per_process_and_never_the_plain_id():
     import subprocess
     import sys
 
-    code = "from ska_sim.calllog import hash_callers; print(int(hash_callers(['38001085718'])[0]))"
+    code = "from ska_sim.calibration.calllog import hash_callers; print(int(hash_callers(['38001085718'])[0]))"
     a, b = (subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
             for _ in range(2))
     assert a != b  # another process, another salt: a hash cannot be looked up across runs
@@ -178,7 +177,7 @@ HEAD = "call_id,caller_id,arrival,answer,end\n"
 
 
 def test_naive_times_are_local_and_dst_changes_follow_one_rule(tmp_path):
-    from ska_sim.calllog import read_log
+    from ska_sim.calibration.calllog import read_log
 
     p = _csv(tmp_path, HEAD
              + "1,A,2026-03-29T02:30:00,,2026-03-29T02:31:00\n"  # before the spring change: +02:00
@@ -201,7 +200,7 @@ def test_naive_times_are_local_and_dst_changes_follow_one_rule(tmp_path):
 
 
 def test_columns_are_mapped_by_name(tmp_path):
-    from ska_sim.calllog import load_columns, read_log
+    from ska_sim.calibration.calllog import load_columns, read_log
 
     p = _csv(tmp_path, "id;x\n", "ignored.csv")  # (unused)
     p = _csv(tmp_path, "CallID,Phone,Start,Connected,Finished,Queue\n"
@@ -242,7 +241,7 @@ GALLERY = {
 
 @pytest.mark.parametrize("name", list(GALLERY))
 def test_bad_input_gallery(tmp_path, name):
-    from ska_sim.calllog import LogError, read_log
+    from ska_sim.calibration.calllog import LogError, read_log
 
     text, expected = GALLERY[name]
     p = _csv(tmp_path, text)
@@ -270,7 +269,7 @@ def test_the_command_says_it_exits_2_and_writes_nothing(tmp_path, name):
 
 
 def test_skip_bad_rows_leaves_them_out_and_counts_them(tmp_path):
-    from ska_sim.calllog import read_log
+    from ska_sim.calibration.calllog import read_log
 
     text, _ = GALLERY["two problems, two messages"]
     log = read_log(_csv(tmp_path, text), skip_bad_rows=True)
@@ -279,7 +278,7 @@ def test_skip_bad_rows_leaves_them_out_and_counts_them(tmp_path):
         "arrival: not a timestamp (ISO 8601 expected, e.g. 2026-03-02T09:00:05+02:00)", "end: before arrival"]
     assert any("2 bad rows skipped" in n for n in log.notes)
     # structural problems are never skipped
-    from ska_sim.calllog import LogError
+    from ska_sim.calibration.calllog import LogError
 
     with pytest.raises(LogError):
         read_log(_csv(tmp_path, GALLERY["missing column"][0]), skip_bad_rows=True)
@@ -290,7 +289,7 @@ def test_skipped_rows_are_counted_in_the_output_and_the_manifest(tmp_path):
 
     from click.testing import CliRunner
 
-    from ska_sim.calllog import record_calls, write_log
+    from ska_sim.calibration.calllog import record_calls, write_log
     from ska_sim.cli import main
 
     _, log = record_calls(scenario_from_dict(baseline_dict(days=1)), 3)
@@ -310,7 +309,7 @@ def test_skipped_rows_are_counted_in_the_output_and_the_manifest(tmp_path):
 
 
 def test_a_mapping_file_with_unknown_keys_is_refused(tmp_path):
-    from ska_sim.calllog import LogError, load_columns
+    from ska_sim.calibration.calllog import LogError, load_columns
 
     m = tmp_path / "m.toml"
     m.write_text('callerid = "Phone"\narrival = 3\n')
@@ -320,7 +319,7 @@ def test_a_mapping_file_with_unknown_keys_is_refused(tmp_path):
 
 
 def test_texts_with_commas_and_quotes_survive_the_csv(written, tmp_path):
-    from ska_sim.calllog import read_log, write_log
+    from ska_sim.calibration.calllog import read_log, write_log
 
     log, _ = written
     odd = log.head(5).copy()
@@ -352,7 +351,7 @@ def test_run_with_record_calls_reports_the_same_kpis(tmp_path):
 
 
 def test_parquet_timestamps_naive_or_in_another_zone(tmp_path):
-    from ska_sim.calllog import read_log
+    from ska_sim.calibration.calllog import read_log
 
     t = pd.Series(pd.to_datetime(["2026-10-25 03:30:00", "2026-03-02 09:00:00"]))
     df = pd.DataFrame({"call_id": [1, 2], "caller_id": ["a", "b"], "arrival": t, "answer": t,
@@ -368,7 +367,7 @@ def test_parquet_timestamps_naive_or_in_another_zone(tmp_path):
 
 
 def test_rows_with_the_wrong_number_of_fields_are_named_and_later_rows_keep_their_numbers(tmp_path):
-    from ska_sim.calllog import LogError, read_log
+    from ska_sim.calibration.calllog import LogError, read_log
 
     p = _csv(tmp_path, HEAD + GOOD + "2,38001085718,2026-03-02T09:00:00,,2026-03-02T09:01:00,38001085718\n"
              + "3,B\n" + "4,C,2026-03-02T09:00:00,,2026-03-02T08:01:00\n" + GOOD.replace("1,A", "5,D"))

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 from ska_sim import load_scenario, scenario_from_dict
 from ska_sim.cli import main
-from ska_sim.engine import Model
-from ska_sim.kpi import Target, targets_of
-from ska_sim.staffing import fte, fte_of, plan_verdict, shrinkage_table, working_time_norm_h
-from ska_sim.whatif import Variant, parse_report_tokens
+from ska_sim.sim.engine import Model
+from ska_sim.sim.kpi import Target, targets_of
+from ska_sim.plan.staffing import fte, fte_of, plan_verdict, shrinkage_table, working_time_norm_h
+from ska_sim.plan.whatif import Variant, parse_report_tokens
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = str(DATA / "minimal.toml")
@@ -302,7 +302,7 @@ def _toml(d: dict) -> str:
 
 
 def test_report_compare_of_different_windows_is_refused_before_simulating_unless_allowed(tmp_path, monkeypatch):
-    import ska_sim.runner as runner
+    import ska_sim.sim.runner as runner
 
     calls = []
     real = runner.simulate

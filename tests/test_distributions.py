@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from ska_sim.distributions import Duration, Stream, weibull_shape
+from ska_sim.maths.distributions import Duration, Stream, weibull_shape
 
 N = 200_000
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from helpers import mmc_dict
 from ska_sim import scenario_from_dict, simulate
-from ska_sim.engine import Model
-from ska_sim.runner import Groups, replication_kpis
+from ska_sim.sim.engine import Model
+from ska_sim.sim.runner import Groups, replication_kpis
 
 
 def office_day(agents, calls=300, aht_s=300.0, patience=None, redial=0.0, repeat=0.0, drop=False, days=3, cv=1.0):
@@ -166,7 +166,7 @@ def test_a_window_with_weekends_and_holidays_reports_open_days_only():
 def test_calls_are_conserved_and_agents_never_busier_than_on_duty(agents, calls, patience, redial, repeat, drop, seed):
     s = office_day(agents, calls=calls, patience=patience, redial=redial, repeat=repeat, drop=drop, days=3)
     model = Model.from_scenario(s)
-    from ska_sim.engine import Replication
+    from ska_sim.sim.engine import Replication
 
     rep = Replication(model, np.random.SeedSequence(seed))
     rc = rep.run()

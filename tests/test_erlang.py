@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ska_sim.cli import main
-from ska_sim.erlang import Requirement, erlang_a_result, erlang_b, erlang_c, erlang_c_result, required_agents
+from ska_sim.maths.erlang import Requirement, erlang_a_result, erlang_b, erlang_c, erlang_c_result, required_agents
 
 
 # --- published values -------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def test_required_agents_meet_every_criterion_and_one_fewer_does_not():
     req = Requirement(20, service_level=0.8, answer_rate=0.95, asa_max_s=15, occupancy_max=0.85)
     for patience in (None, 240.0):
         n = required_agents(82 / 1800, 423, req, patience)
-        from ska_sim.erlang import erlang_result
+        from ska_sim.maths.erlang import erlang_result
 
         assert req.met_by(erlang_result(n, 82 / 1800, 423, 20, patience))
         assert not req.met_by(erlang_result(n - 1, 82 / 1800, 423, 20, patience))
@@ -273,7 +273,7 @@ def test_erlang_a_is_exact_to_1e_12_for_thousands_of_agents(c, load, aht, patien
 
 
 def test_vectorised_rows_equal_one_row_at_a_time_and_erlang_c():
-    from ska_sim.erlang import erlang_arrays, erlang_result
+    from ska_sim.maths.erlang import erlang_arrays, erlang_result
 
     cases = list(_cases(40, seed=5, max_load=800.0))
     c = np.array([x[0] for x in cases])
@@ -317,7 +317,7 @@ def test_staffing_plans_equal_the_code_before_the_speed_up(patience):
     from pathlib import Path
 
     from ska_sim import load_scenario, scenario_from_dict
-    from ska_sim.staffing import LoadModel, erlang_plan
+    from ska_sim.plan.staffing import LoadModel, erlang_plan
 
     from helpers import mmc_dict
 

@@ -17,9 +17,9 @@ from scipy.stats import binom
 
 from helpers import mmc, mmc_dict
 from ska_sim import scenario_from_dict, simulate
-from ska_sim.erlang import erlang_c_result
+from ska_sim.maths.erlang import erlang_c_result
 from ska_sim.report.text import time_of_day_table
-from ska_sim.results import DIFFERS_LEVEL, _erlang_c_slope, explain_differences
+from ska_sim.sim.results import DIFFERS_LEVEL, _erlang_c_slope, explain_differences
 
 WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

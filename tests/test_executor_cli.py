@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ska_sim import cli
+from ska_sim.cli import common as cli
+from ska_sim.cli import simulate as cli_simulate
 from ska_sim.cli import main
-from ska_sim.kpi import summarise
+from ska_sim.sim.kpi import summarise
 
 from conftest import ROOT
 
@@ -52,7 +53,7 @@ def test_the_environment_variable_gets_the_same_check_and_is_named(tmp_path, mon
 
 
 def test_host_and_port_alone_mean_tcp():
-    from ska_sim.runner import Executor
+    from ska_sim.sim.runner import Executor
 
     assert Executor(scheduler="127.0.0.1:8786").scheduler == "tcp://127.0.0.1:8786"
     assert Executor(scheduler="tls://[::1]:8786").scheduler == "tls://[::1]:8786"
@@ -110,7 +111,7 @@ def test_run_does_not_import_scipy_stats_or_matplotlib():
 
 def test_no_progress_bar_words_when_stderr_is_not_a_terminal(monkeypatch):
     # show the bar at once (as in a run longer than a second); CliRunner's stderr is not a terminal
-    monkeypatch.setattr(cli, "Progress", functools.partial(cli.Progress, after_s=0))
+    monkeypatch.setattr(cli_simulate, "Progress", functools.partial(cli.Progress, after_s=0))
     r = CliRunner().invoke(main, ["run", MINIMAL, "-r", "3", "--workers", "1"])
     assert r.exit_code == 0, r.output
     assert "replications" not in r.stderr, r.stderr

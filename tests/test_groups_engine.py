@@ -18,11 +18,11 @@ import pytest
 
 from helpers import mmc_dict
 from ska_sim import scenario_from_dict
-from ska_sim.engine import GroupReplication, Model, Replication, simulate_replication
-from ska_sim.erlang import erlang_b
-from ska_sim.kpi import COUNT_FIELDS
-from ska_sim.runner import Groups, replication_kpis
-from ska_sim.scenario import read_toml
+from ska_sim.sim.engine import GroupReplication, Model, Replication, simulate_replication
+from ska_sim.maths.erlang import erlang_b
+from ska_sim.sim.kpi import COUNT_FIELDS
+from ska_sim.sim.runner import Groups, replication_kpis
+from ska_sim.scenario.model import read_toml
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 EXP = {"dist": "exponential", "mean_s": 300}

@@ -20,8 +20,8 @@ from scipy.stats import t as student_t
 from groups_reference import draw_day, reference
 from helpers import ALL_DAY, mmc_dict
 from ska_sim import scenario_from_dict
-from ska_sim.engine import PURPOSES, Model, simulate_replication
-from ska_sim.erlang import erlang_b, erlang_c_result
+from ska_sim.sim.engine import PURPOSES, Model, simulate_replication
+from ska_sim.maths.erlang import erlang_b, erlang_c_result
 
 SEED = 8
 

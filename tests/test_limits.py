@@ -14,17 +14,10 @@ from click.testing import CliRunner
 
 from ska_sim import ScenarioError, load_scenario
 from ska_sim.cli import main
-from ska_sim.limits import MAX_AGENTS_PER_INTERVAL, MAX_CALLS_PER_DAY, MAX_REPLICATIONS, MAX_SCENARIO_BYTES
-from ska_sim.output import (
-    check_writable_dir,
-    check_writable_file,
-    csv_safe,
-    manifest,
-    previous_command,
-    reuse_warning,
-    write_sweep,
-)
-from ska_sim.scenario import scenario_warnings
+from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL, MAX_CALLS_PER_DAY, MAX_REPLICATIONS, MAX_SCENARIO_BYTES
+from ska_sim.report.output import write_sweep
+from ska_sim.base.files import check_writable_dir, check_writable_file, csv_safe, manifest, previous_command, reuse_warning
+from ska_sim.scenario.model import scenario_warnings
 
 MINIMAL_PATH = Path(__file__).parent / "data" / "minimal.toml"
 MINIMAL = MINIMAL_PATH.read_text()
@@ -37,20 +30,20 @@ def invoke(args):
 
 def no_simulation(monkeypatch):
     """Make any simulation fail loudly: a check 'before simulating' must not get there."""
-    import ska_sim.runner
+    import ska_sim.sim.runner
 
     def boom(*a, **k):
         raise AssertionError("simulated although the input is bad")
 
-    monkeypatch.setattr(ska_sim.runner, "simulate", boom)
-    import ska_sim.whatif
+    monkeypatch.setattr(ska_sim.sim.runner, "simulate", boom)
+    import ska_sim.plan.whatif
 
-    monkeypatch.setattr(ska_sim.whatif, "marginal", boom)
-    monkeypatch.setattr(ska_sim.whatif, "sweep", boom)
-    monkeypatch.setattr(ska_sim.whatif, "compare", boom)
-    import ska_sim.staffing
+    monkeypatch.setattr(ska_sim.plan.whatif, "marginal", boom)
+    monkeypatch.setattr(ska_sim.plan.whatif, "sweep", boom)
+    monkeypatch.setattr(ska_sim.plan.whatif, "compare", boom)
+    import ska_sim.plan.staffing
 
-    monkeypatch.setattr(ska_sim.staffing, "plan_staffing", boom)
+    monkeypatch.setattr(ska_sim.plan.staffing, "plan_staffing", boom)
 
 
 # --------------------------------------------------------------------------- output paths
@@ -236,7 +229,7 @@ def test_erlang_bad_options_name_the_option(args, parts):
 
 
 def test_erlang_interval_units():
-    from ska_sim.cli import _interval_seconds
+    from ska_sim.cli.staff import _interval_seconds
 
     assert _interval_seconds("30min") == 1800 and _interval_seconds("30s") == 30
     assert _interval_seconds("1800") == 1800 and _interval_seconds("60") == 60 and _interval_seconds("1h") == 3600
@@ -309,7 +302,7 @@ def test_reuse_warning_reads_old_folders_by_their_files(tmp_path):
 
 
 def test_sweep_manifest_holds_the_base_scenario(tmp_path):
-    from ska_sim.whatif import sweep
+    from ska_sim.plan.whatif import sweep
 
     base = load_scenario(MINIMAL_PATH, ["staffing.scale=1.0"])
     sw = sweep(str(MINIMAL_PATH), [("staffing.scale", [1.2, 1.4])], ("staffing.scale=1.0",), replications=2)

@@ -35,7 +35,7 @@ def _bad(res, *words):
 @pytest.fixture(scope="module")
 def one_day(tmp_path_factory):
     """A recorded one-day log of the baseline (no agent ids) and its scenario file."""
-    from ska_sim.calllog import record_calls, write_log
+    from ska_sim.calibration.calllog import record_calls, write_log
 
     d = baseline_dict(days=1)
     _, log = record_calls(scenario_from_dict(d), SEED)
@@ -96,9 +96,9 @@ def test_placeholder_staffing_carries_the_follow_ups_and_meets_the_target(tmp_pa
     95% CI (first calls alone gave about 60% on these days)."""
     import tomllib
 
-    from ska_sim import calibrate
-    from ska_sim.calllog import read_log, record_calls, write_log
-    from ska_sim.runner import simulate
+    from ska_sim.calibration import fit as calibrate
+    from ska_sim.calibration.calllog import read_log, record_calls, write_log
+    from ska_sim.sim.runner import simulate
 
     d = baseline_dict(days=5)
     d["arrivals"]["volume_scale"] = 1.0
@@ -119,8 +119,8 @@ def test_placeholder_staffing_carries_the_follow_ups_and_meets_the_target(tmp_pa
 
 # ---------------------------------------------------------------- 4. partial day
 def test_a_log_of_part_of_a_day_is_compared_over_that_part_only(one_day, tmp_path):
-    from ska_sim.backtest import backtest
-    from ska_sim.calllog import read_log
+    from ska_sim.calibration.backtest import backtest
+    from ska_sim.calibration.calllog import read_log
 
     d, path, _ = one_day
     df = pd.read_csv(path, dtype=str, keep_default_na=False)

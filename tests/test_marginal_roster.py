@@ -10,9 +10,9 @@ import json
 import numpy as np
 import pytest
 
-from ska_sim.engine import Model
-from ska_sim.roster import with_extra
-from ska_sim.scenario import load_scenario
+from ska_sim.sim.engine import Model
+from ska_sim.plan.roster import with_extra
+from ska_sim.scenario.model import load_scenario
 
 from test_roster_consistency import _cli, _saved_roster
 

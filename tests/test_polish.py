@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from ska_sim.cli import main
-from ska_sim.scenario import ScenarioError, load_scenario
+from ska_sim.scenario.model import ScenarioError, load_scenario
 
 BASE = "scenarios/baseline.toml"
 YEAR = "scenarios/year-2026.toml"
@@ -85,7 +85,7 @@ def test_calendar_outputs_round_products_of_factors():
 
 
 def test_workforce_and_plan_hiring_outputs_round_heads_but_the_library_keeps_them_exact():
-    from ska_sim.workforce import HiringPlan, rounded_months
+    from ska_sim.plan.workforce import HiringPlan, rounded_months
 
     months = pd.DataFrame([{"month": "2026-02", "heads_start": 55.16, "hires": 3.0, "leavers": 0.8724,
                             "heads_end": 57.2876, "heads_training": 3.0, "heads_on_phones": 55.159999999999975,
@@ -108,7 +108,7 @@ def test_workforce_and_plan_hiring_outputs_round_heads_but_the_library_keeps_the
                                             ("localhost", True), ("0.0.0.0", False), ("::", False),
                                             ("192.168.1.10", False), ("no-such-host.invalid", False)])
 def test_serve_knows_loopback_addresses(host, loopback):
-    from ska_sim.cli_serve import _is_loopback
+    from ska_sim.cli.serve import _is_loopback
 
     assert _is_loopback(host) is loopback
 

@@ -54,7 +54,7 @@ def codes(n: int, seed: int = 1) -> list[str]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from ska_sim.calllog import record_calls, write_log
+    from ska_sim.calibration.calllog import record_calls, write_log
 
     d = baseline_dict(days=3)
     _, log = record_calls(scenario_from_dict(d), 4)
@@ -95,7 +95,7 @@ def _patterns(ids: list[str]) -> list[re.Pattern]:
 
 
 def _scan(texts: dict[str, str], blobs: dict[str, bytes], ids: list[str]) -> list[str]:
-    from ska_sim import calllog
+    from ska_sim.calibration import calllog
 
     found = []
     pats = _patterns(ids)
@@ -209,7 +209,7 @@ def test_the_scan_would_find_an_id():
 
 
 def test_a_caller_column_is_never_kept(world):
-    from ska_sim.calllog import read_log
+    from ska_sim.calibration.calllog import read_log
 
     _, inputs, ids = world
     log = read_log(inputs / "calls.csv")

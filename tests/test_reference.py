@@ -16,8 +16,8 @@ import math
 import numpy as np
 
 from helpers import mmc
-from ska_sim.arrivals import arrival_times, day_factors
-from ska_sim.engine import PURPOSES, Model, Replication
+from ska_sim.maths.arrivals import arrival_times, day_factors
+from ska_sim.sim.engine import PURPOSES, Model, Replication
 
 
 def reference(model: Model, seed: np.random.SeedSequence, agents: int) -> dict[str, np.ndarray]:

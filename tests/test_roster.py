@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from ska_sim import scenario_from_dict
-from ska_sim.activities import ActivityNeed
-from ska_sim.engine import Model
-from ska_sim.roster import (
+from ska_sim.scenario.activities import ActivityNeed
+from ska_sim.sim.engine import Model
+from ska_sim.plan.roster import (
     RosterPlan,
     SHORT_PENALTY,
     attach,
@@ -26,11 +26,11 @@ from ska_sim.roster import (
     roster_timeline,
     solve_roster,
 )
-from ska_sim.runner import simulate
-from ska_sim.scenario import ScenarioError
-from ska_sim.shifts import ShiftsFile
-from ska_sim.staffing import with_agents
-from ska_sim.timeline import build_timeline
+from ska_sim.sim.runner import simulate
+from ska_sim.scenario.model import ScenarioError
+from ska_sim.plan.shifts import ShiftsFile
+from ska_sim.plan.staffing import with_agents
+from ska_sim.scenario.timeline import build_timeline
 
 def cli(*args: str):
     from click.testing import CliRunner
@@ -481,7 +481,7 @@ def test_group_roster_equals_the_same_agents_per_group():
     # with absence the general path draws it too: fewer agents on the phones
     sa = scenario_from_dict(_groups_dict(absence=0.5))
     model = Model.from_scenario(attach(sa, plan))
-    from ska_sim.engine import Replication
+    from ska_sim.sim.engine import Replication
 
     rep = Replication(model, np.random.SeedSequence(2))
     assert np.asarray(rep.agents_iv).sum() < agents.sum()
@@ -498,7 +498,7 @@ def test_group_key_is_checked():
 
 
 def test_a_roster_file_outside_the_window_is_warned_about(tmp_path):
-    from ska_sim.scenario import scenario_warnings
+    from ska_sim.scenario.model import scenario_warnings
 
     s, tl, plan = _solved()
     assert scenario_warnings(attach(s, plan)) == []

@@ -15,12 +15,12 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from ska_sim.cli import main
-from ska_sim.output import write_csv
-from ska_sim.roster import attach, roster_model, roster_table, roster_timeline
-from ska_sim.runner import simulate
-from ska_sim.scenario import scenario_warnings
-from ska_sim.staffing import with_agents
-from ska_sim.timeline import build_timeline
+from ska_sim.base.files import write_csv
+from ska_sim.plan.roster import attach, roster_model, roster_table, roster_timeline
+from ska_sim.sim.runner import simulate
+from ska_sim.scenario.model import scenario_warnings
+from ska_sim.plan.staffing import with_agents
+from ska_sim.scenario.timeline import build_timeline
 from ska_sim.web.app import create_app
 
 from test_roster import _solved, shifts, small

@@ -20,9 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
-from ska_sim.calibrate import FitOptions, fit_log, stat_se
+from ska_sim.calibration.fit import FitOptions, fit_log, stat_se
 from ska_sim.cli import main
-from ska_sim.scenario import load_scenario, scenario_from_dict
+from ska_sim.scenario.model import load_scenario, scenario_from_dict
 
 SCENARIO = ROOT / "tests" / "data" / "roundtrip.toml"
 SEED = 7
@@ -47,7 +47,7 @@ def run_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def fitted(run_dir, truth):
-    from ska_sim.calllog import read_log
+    from ska_sim.calibration.calllog import read_log
 
     log = read_log(run_dir / "log.csv")
     return log.frame, fit_log(log.frame, FitOptions(repeat_probability=truth.repeat.probability))
@@ -142,7 +142,7 @@ def test_fitted_scenario_reproduces_the_offered_calls(run_dir, truth, fitted):
     Tolerance: the log's total over its 20 days has SD ~ sqrt(20 x (m + cv^2 m^2)) x 1.3 (follow-ups
     on top of first calls), ~320 calls; the mean of 3 replications ~180; 4 SD of the difference
     ~1,460 (11%). Counting follow-ups as first calls would put it ~30% (~4,000 calls) too high."""
-    from ska_sim.runner import simulate
+    from ska_sim.sim.runner import simulate
 
     frame, _ = fitted
     data = tomllib.loads((run_dir / "fitted.toml").read_text())

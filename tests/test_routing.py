@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 from helpers import mmc_dict
 from ska_sim import scenario_from_dict
-from ska_sim.routing import build_routing, free_group, next_call
-from ska_sim.timeline import build_timeline
+from ska_sim.sim.routing import build_routing, free_group, next_call
+from ska_sim.scenario.timeline import build_timeline
 
 
 def call(col, t, seq, waiting=True):

@@ -12,7 +12,7 @@ import pytest
 
 from helpers import mmc_dict
 from ska_sim import ScenarioError, load_scenario, scenario_from_dict
-from ska_sim.timeline import build_timeline
+from ska_sim.scenario.timeline import build_timeline
 
 
 def skills_dict() -> dict:

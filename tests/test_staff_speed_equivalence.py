@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ska_sim import load_scenario
-from ska_sim.staffing import (
+from ska_sim.plan.staffing import (
     LoadModel,
     _interval_requirement,
     _settle_load,

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from helpers import mmc_dict
 from ska_sim import scenario_from_dict, simulate
 from ska_sim.cli import main
-from ska_sim.engine import Model
-from ska_sim.shifts import ShiftsFile, columns_for, coverage, solve_day
-from ska_sim.staffing import LoadModel, erlang_plan, fte, shrinkage_table, simulation_plan, with_agents
+from ska_sim.sim.engine import Model
+from ska_sim.plan.shifts import ShiftsFile, columns_for, coverage, solve_day
+from ska_sim.plan.staffing import LoadModel, erlang_plan, fte, shrinkage_table, simulation_plan, with_agents
 
 DATA = Path(__file__).parent / "data"
 

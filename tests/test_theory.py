@@ -16,7 +16,7 @@ from scipy.stats import t as student_t
 
 from helpers import mmc
 from ska_sim import simulate
-from ska_sim.erlang import erlang_a_result, erlang_c_result
+from ska_sim.maths.erlang import erlang_a_result, erlang_c_result
 
 
 def within_ci(result, kpi: str, theory: float, level: float = 0.999) -> tuple[bool, str]:

@@ -24,11 +24,11 @@ from scipy.stats import t as student_t
 
 from helpers import mmc_dict
 from ska_sim import scenario_from_dict
-from ska_sim.engine import PURPOSES, Model, simulate_replication
-from ska_sim.erlang import erlang_c_result
-from ska_sim.results import extra_kpis
-from ska_sim.runner import Groups, replication_kpis
-from ska_sim.scenario import ScenarioError
+from ska_sim.sim.engine import PURPOSES, Model, simulate_replication
+from ska_sim.maths.erlang import erlang_c_result
+from ska_sim.sim.results import extra_kpis
+from ska_sim.sim.runner import Groups, replication_kpis
+from ska_sim.scenario.model import ScenarioError
 from test_groups_engine import as_one_group, baseline_dict
 
 EXP = {"dist": "exponential", "mean_s": 300}

@@ -9,17 +9,27 @@ Python API for notebooks::
     result.targets          # PASS / FAIL / UNCERTAIN per target
     result.intervals        # per interval, beside Erlang C
 
-The names are imported on first use, so that `ska-sim --help` starts fast.
+The library's verbs: load a scenario (``load_scenario``, ``scenario_from_dict``), ``simulate``,
+``staff`` (requirements per interval), ``compare``, ``sweep``, ``marginal`` (what-ifs), ``fit``
+(a scenario from a call log) and ``backtest``. The names are imported on first use, so that
+``ska-sim --help`` starts fast. docs/architecture.md maps the packages behind them.
 """
 
-__version__ = "0.1.0"
+from ska_sim.base.version import __version__
 
 _API = {
-    "Scenario": "scenario",
-    "ScenarioError": "scenario",
-    "load_scenario": "scenario",
-    "scenario_from_dict": "scenario",
-    "simulate": "runner",
+    "Scenario": "ska_sim.scenario.model",
+    "ScenarioError": "ska_sim.base.errors",
+    "load_scenario": "ska_sim.scenario.model",
+    "scenario_from_dict": "ska_sim.scenario.model",
+    "simulate": "ska_sim.sim.runner",
+    "staff": ("ska_sim.plan.staffing", "plan_staffing"),
+    "compare": "ska_sim.plan.whatif",
+    "sweep": "ska_sim.plan.whatif",
+    "marginal": "ska_sim.plan.whatif",
+    "fit": ("ska_sim.calibration.fit", "fit_log"),
+    "read_log": "ska_sim.calibration.calllog",
+    "backtest": "ska_sim.calibration.backtest",
 }
 __all__ = [*_API, "__version__"]
 
@@ -28,5 +38,6 @@ def __getattr__(name: str):
     if name in _API:
         import importlib
 
-        return getattr(importlib.import_module(f".{_API[name]}", __name__), name)
+        module, attr = _API[name] if isinstance(_API[name], tuple) else (_API[name], name)
+        return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'ska_sim' has no attribute {name!r}")

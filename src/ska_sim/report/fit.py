@@ -7,9 +7,9 @@ import datetime as dt
 
 import numpy as np
 
-from .. import __version__
-from .html import CSS, e, img, png
-from .style import BLUE, GREY, ORANGE, VERMILLION, pyplot
+from ska_sim.base.version import __version__
+from ska_sim.report.html import CSS, e, img, png
+from ska_sim.report.style import BLUE, GREY, ORANGE, VERMILLION, pyplot
 
 
 def _qq(fit) -> str:

@@ -15,10 +15,10 @@ import math
 
 import numpy as np
 
-from .. import __version__
-from ..kpi import KPI_UNITS
-from ..scenario import WEEKDAYS
-from .text import LABELS, ORDER, _diff, fmt
+from ska_sim.base.version import __version__
+from ska_sim.sim.kpi import KPI_UNITS
+from ska_sim.scenario.model import WEEKDAYS
+from ska_sim.report.text import LABELS, ORDER, fmt_diff, fmt
 
 CSS = """
 :root { --ink: #1d1d1f; --muted: #5f6368; --line: #d9d9de; --pass: #006d4f; --fail: #a33a00; --unc: #7a5c00; }
@@ -175,7 +175,7 @@ def group_heatmap(result) -> str:
 def _grid_png(grid: np.ndarray, rows: list, times: list, label: str, title: str, target: float | None = None) -> str:
     """A rows x times grid of shares as a heatmap with its percentages written in; with a
     ``target``: below it in bold, and a red line on the colour bar."""
-    from .style import pyplot
+    from ska_sim.report.style import pyplot
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(10, 0.5 * len(rows) + 1.6))
@@ -200,7 +200,7 @@ def _grid_png(grid: np.ndarray, rows: list, times: list, label: str, title: str,
 
 
 def interval_plot(result) -> str:
-    from .plots import service_level_by_interval
+    from ska_sim.report.plots import service_level_by_interval
 
     buf = io.BytesIO()
     service_level_by_interval(result, buf)
@@ -208,7 +208,7 @@ def interval_plot(result) -> str:
 
 
 def marginal_table(mg, scenario=None) -> str:
-    from .text import step_label
+    from ska_sim.report.text import step_label
 
     head = ("step", "paid agent-hours / week", "FTE", "heads", "service level (change, 95%)",
             "answer rate (change, 95%)", "answered / day", "hung up / day (change, 95%)", "repeat calls / day",
@@ -221,8 +221,8 @@ def marginal_table(mg, scenario=None) -> str:
         def ci(name: str, unit: str) -> str:
             if now:
                 return ""
-            return (f" ({e(_diff(r[name + '_change'], unit))} [{e(_diff(r[name + '_change_ci_low'], unit))}, "
-                    f"{e(_diff(r[name + '_change_ci_high'], unit))}])")
+            return (f" ({e(fmt_diff(r[name + '_change'], unit))} [{e(fmt_diff(r[name + '_change_ci_low'], unit))}, "
+                    f"{e(fmt_diff(r[name + '_change_ci_high'], unit))}])")
 
         paid = "" if now else f" ({r['paid_hours_change_per_week']:+,.0f})"
         fte = "" if now else f" ({r['fte_change']:+.2f})"
@@ -253,14 +253,14 @@ def marginal_table(mg, scenario=None) -> str:
 def request_table(mg, scenario) -> str:
     """The marginal steps as a resource request: the shrinkage chain, per target the share of days
     meeting it / the share of replications whose window meets it, and the cost ([costs])."""
-    from .text import request_rows
+    from ska_sim.report.text import request_rows
 
     if scenario is None or "hours_at_work_per_week" not in mg.table:
         return ""
     head, rows = request_rows(mg, scenario)
     how = ""
     if scenario.costs is not None:
-        from ..costs import money_of
+        from ska_sim.plan.costs import money_of
 
         m = money_of(scenario, 1.0)
         how = (f" EUR = FTE x {m['month_norm_hours']:.1f} h a month (x {m['year_norm_hours']:g} h a year) x "
@@ -276,10 +276,10 @@ def request_table(mg, scenario) -> str:
 
 def people_and_money(s) -> str:
     """Today's plan as people and money: the shrinkage chain, FTE, heads, euros, activities."""
-    from ..activities import activity_table
-    from ..costs import money_text
-    from ..staffing import fte, shrinkage_table
-    from ..timeline import build_timeline
+    from ska_sim.scenario.activities import activity_table
+    from ska_sim.plan.costs import money_text
+    from ska_sim.plan.staffing import fte, shrinkage_table
+    from ska_sim.scenario.timeline import build_timeline
 
     tl = build_timeline(s)
     f = fte(s, shrinkage_table(s, tl, tl.iv_agents)[tl.iv_measured()], tl.interval_s)
@@ -317,8 +317,8 @@ def comparison_table(cmp) -> str:
         cells = "".join(f"<td>{num(r[f'{i}:mean'], r['unit'])}</td>" for i in range(len(cmp.labels)))
         for i in range(1, len(cmp.labels)):
             star = " *" if r[f"{i}:significant"] else ""
-            cells += (f"<td>{e(_diff(r[f'{i}:diff'], r['unit']))} [{e(_diff(r[f'{i}:diff_ci_low'], r['unit']))}, "
-                      f"{e(_diff(r[f'{i}:diff_ci_high'], r['unit']))}]{star}</td>")
+            cells += (f"<td>{e(fmt_diff(r[f'{i}:diff'], r['unit']))} [{e(fmt_diff(r[f'{i}:diff_ci_low'], r['unit']))}, "
+                      f"{e(fmt_diff(r[f'{i}:diff_ci_high'], r['unit']))}]{star}</td>")
         name = LABELS[r["kpi"]] + (" per open day" if r["unit"].endswith("per open day") else "")
         rows.append(f"<tr><td>{e(name)}</td>{cells}</tr>")
     return (
@@ -329,7 +329,7 @@ def comparison_table(cmp) -> str:
 
 
 def _people_table(cmp) -> str:
-    from ..costs import people_rows
+    from ska_sim.plan.costs import people_rows
 
     head, rows = people_rows([(f"[{i}] {lbl}", r.scenario) for i, (lbl, r) in enumerate(zip(cmp.labels, cmp.results))])
     return ("<p>Each scenario's own plan in people and money: hours on the phones, at work and paid over its measured "
@@ -375,7 +375,7 @@ def assumptions(s) -> str:
 
 def _people_items(s) -> list[tuple[str, str]]:
     """Calendar rules, shrinkage, activities and costs, as the staffing chain uses them."""
-    from ..activities import REPLACED_SHARES, activity_share
+    from ska_sim.scenario.activities import REPLACED_SHARES, activity_share
 
     cal, sh = s.calendar, s.shrinkage
     items = []
@@ -399,7 +399,7 @@ def _people_items(s) -> list[tuple[str, str]]:
                   + f"; absence {sh.absence or 0:.1%}; {sh.fte_hours_per_week:g} h a week per FTE, "
                   f"{sh.fte_per_head:g} FTE per person" + note))
     if s.costs is not None:
-        from ..costs import money_of
+        from ska_sim.plan.costs import money_of
 
         m = money_of(s, 1.0)
         cost = (f"{s.costs.eur_per_paid_hour:g} EUR per paid hour; a month is {m['month_norm_hours']:.1f} h and a year "
@@ -521,7 +521,7 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
                           "depends on the group. Run <code>ska-sim marginal SCENARIO --group NAME</code> (optionally "
                           "<code>--hours 10:00-14:00</code>) for each group of interest.</p>"))
     if getattr(s, "roster", None) is not None and s.roster._plan is not None:
-        from ..roster import roster_html
+        from ska_sim.plan.roster import roster_html
 
         parts.append(keep("Roster", roster_html(s, result)))
     chain = people_and_money(s)

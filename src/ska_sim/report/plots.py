@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .style import BLUE, GREY, ORANGE, TARGET, pyplot
+from ska_sim.report.style import BLUE, GREY, ORANGE, TARGET, pyplot
 
 
 def service_level_by_interval(result, path: str | Path) -> None:
@@ -81,8 +81,8 @@ AXIS = {
 
 def sweep_plot(sw, kpi: str, path) -> None:
     """One KPI against the first varied key (a line per value of a second key), 95% bands, targets."""
-    from ..kpi import targets_of
-    from .style import CYCLE
+    from ska_sim.sim.kpi import targets_of
+    from ska_sim.report.style import CYCLE
 
     plt = pyplot()
     t = sw.table

@@ -118,7 +118,7 @@ def kpi_table(result) -> str:
                          f"{t.replications_met_share:.0%}"))
         else:
             rows.append((label, fmt(r["mean"], r.unit), interval, "", "", "", ""))
-    lines += _columns(rows, align="lrrllrr")
+    lines += text_columns(rows, align="lrrllrr")
     lines.append("days met: share of simulated days on which the day as a whole met the target; window met: share of "
                  "replications whose whole window met it (the chance of meeting it over this window).")
     return "\n".join(lines)
@@ -131,7 +131,7 @@ def status_words(t) -> str:
 
 
 def time_of_day_table(result) -> str:
-    from ..results import DIFFERS_MIN_REPLICATIONS
+    from ska_sim.sim.results import DIFFERS_MIN_REPLICATIONS
 
     tod = result.times_of_day
     sl = result.scenario.targets.service_level
@@ -155,7 +155,7 @@ def time_of_day_table(result) -> str:
         )
     e = result.erlang
     lines = [f"By time of day (mean over the {len(result.days)} measured days; offered = calls per interval)"]
-    lines += _columns(rows, align="lrrrrrlrrr")
+    lines += text_columns(rows, align="lrrrrrlrrr")
     window_sim = result.summary.set_index("kpi").loc["service_level"]
     lines.append("")
     lines.append(
@@ -196,7 +196,7 @@ def result_text(result) -> str:
                 rows.append((f"{LABELS[kpi]}, {lang}: {r.target}", fmt(r.mean, "share"),
                              f"[{fmt(r.ci_low, 'share')}, {fmt(r.ci_high, 'share')}]", r.status,
                              f"{r.replications_met_share:.0%}"))
-            parts.append("\n".join(["Targets per language"] + _columns(rows, align="lrrlr")))
+            parts.append("\n".join(["Targets per language"] + text_columns(rows, align="lrrlr")))
     if getattr(result, "groups", None) is not None:
         parts.append(groups_table(result))
     parts.append(time_of_day_table(result))
@@ -211,7 +211,7 @@ def breakdown_table(df, key: str, title: str) -> str:
                      f"[{fmt(r['service_level_ci_low'], 'share')}, {fmt(r['service_level_ci_high'], 'share')}]",
                      fmt(r["answer_rate"], "share"), fmt(r["abandon_rate"], "share"), fmt(r["asa_s"], "s"),
                      fmt(r["fcr"], "share")))
-    return "\n".join([title] + _columns(rows, align="lrrrrrrr"))
+    return "\n".join([title] + text_columns(rows, align="lrrrrrrr"))
 
 
 def groups_table(result) -> str:
@@ -224,10 +224,10 @@ def groups_table(result) -> str:
                      fmt(r["answered"], "calls"), fmt(r["service_level"], "share"), fmt(r["asa_s"], "s")))
     head = (f"By agent group ({len(result.days)} days; calls a group answered, counted in the interval they arrived; "
             "'within' is of the calls it answered)")
-    return "\n".join([head] + _columns(rows, align="lrrrrrr"))
+    return "\n".join([head] + text_columns(rows, align="lrrrrrr"))
 
 
-def _columns(rows: list[tuple], align: str) -> list[str]:
+def text_columns(rows: list[tuple], align: str) -> list[str]:
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     out = []
     for j, r in enumerate(rows):
@@ -263,7 +263,7 @@ def erlang_table(table: dict, calls, interval_s, aht_s, threshold_s, target, pat
                 mark,
             )
         )
-    lines += _columns(rows, align="rrrrrrl")
+    lines += text_columns(rows, align="rrrrrrl")
     lines.append("")
     lines.append(f"Required: {table['required_agents']} agents on the phones (before shrinkage).")
     return "\n".join(lines)
@@ -301,7 +301,7 @@ def staffing_text(st) -> str:
             rows.append((t, *["" if v != v else f"{v:.0f}" for v in r]))
         hours = part.groupby("date")[col].sum() * (s.calendar.interval_s / 3600)
         rows.append(("agent-h", *[f"{hours[d]:.1f}" for d in matrix.columns]))
-        lines += _columns(rows, align="l" + "r" * (len(head) - 1))
+        lines += text_columns(rows, align="l" + "r" * (len(head) - 1))
         lines.append("")
     if st.group_fte is not None:
         lines.append("Per group, over the measured days (FTE = paid hours / the working-time norm; heads rounded up "
@@ -310,7 +310,7 @@ def staffing_text(st) -> str:
         for r in st.group_fte.itertuples():
             grows.append((r.plan, r.group, f"{r.phone_hours:.1f}", f"{r.paid_hours:.0f}",
                           "-" if r.fte != r.fte else f"{r.fte:.1f}", "-" if r.heads != r.heads else f"{r.heads:.0f}"))
-        lines += _columns(grows, align="llrrrr")
+        lines += text_columns(grows, align="llrrrr")
         lines.append("")
     lines.append("Agent-hours on the phones over the measured days, by method and target scope:")
     srows = [("method", "scope", "agent-hours", "vs Erlang interval plan", "iterations", "converged")]
@@ -318,7 +318,7 @@ def staffing_text(st) -> str:
         srows.append((r.method, r.scope, f"{r.agent_hours:.1f}",
                       f"{r.change_vs_erlang_interval_hours:+.1f} h ({r.change_vs_erlang_interval_share:+.1%})",
                       str(r.iterations), "yes" if r.converged else "NO"))
-    lines += _columns(srows, align="llrrrl")
+    lines += text_columns(srows, align="llrrrl")
     f = st.fte
     fte = "-" if f["fte"] != f["fte"] else f"{f['fte']:.1f}"
     heads = "-" if f["heads"] != f["heads"] else f"{f['heads']:.0f}"
@@ -331,8 +331,8 @@ def staffing_text(st) -> str:
         f"{heads} heads "
         f"at {f['fte_per_head']:g} FTE per person",
     ]
-    from ..activities import activities_text
-    from ..costs import money_text
+    from ska_sim.scenario.activities import activities_text
+    from ska_sim.plan.costs import money_text
 
     money = money_text(s, f["fte"], f["heads"])
     lines += [money] if money else []
@@ -344,7 +344,7 @@ def staffing_text(st) -> str:
         prow = [("date", "shift", "start", "end", "people", "paid h", "unpaid breaks (people x start)")]
         for r in sp.itertuples():
             prow.append((r.date, r.shift, r.start, r.end, str(r.people), f"{r.paid_hours:.1f}", r.unpaid_breaks))
-        lines += _columns(prow, align="llllrrl")
+        lines += text_columns(prow, align="llllrrl")
         cov = st.coverage
         lines.append(
             f"Paid hours at work in these shifts: {sp['paid_hours'].sum():.1f}; every interval covered "
@@ -382,18 +382,18 @@ def plans_table(comparison) -> list[str]:
                       f"{r[f'{k}_replications_met_share']:.0%}"]
         cells.append(r["verdict"])
         rows.append(tuple(cells))
-    return _columns(rows, align="lrrrr" + "r" * money + "rrr" * len(kpis) + "l")
+    return text_columns(rows, align="lrrrr" + "r" * money + "rrr" * len(kpis) + "l")
 
 
 def pd_weekday(date: str) -> str:
     import datetime as dt
 
-    from ..scenario import WEEKDAYS
+    from ska_sim.scenario.model import WEEKDAYS
 
     return WEEKDAYS[dt.date.fromisoformat(date).weekday()]
 
 
-def _diff(value: float, unit: str) -> str:
+def fmt_diff(value: float, unit: str) -> str:
     return fmt(value, unit, signed=True)
 
 
@@ -419,16 +419,16 @@ def compare_text(cmp) -> str:
         cells += [fmt(r[f"{i}:mean"], r["unit"]) for i in range(len(cmp.labels))]
         for i in range(1, len(cmp.labels)):
             star = " *" if r[f"{i}:significant"] else ""
-            cells.append(f"{_diff(r[f'{i}:diff'], r['unit'])} [{_diff(r[f'{i}:diff_ci_low'], r['unit'])}, "
-                         f"{_diff(r[f'{i}:diff_ci_high'], r['unit'])}]{star}")
+            cells.append(f"{fmt_diff(r[f'{i}:diff'], r['unit'])} [{fmt_diff(r[f'{i}:diff_ci_low'], r['unit'])}, "
+                         f"{fmt_diff(r[f'{i}:diff_ci_high'], r['unit'])}]{star}")
         rows.append(tuple(cells))
-    lines += _columns(rows, align="l" + "r" * (len(head) - 1))
-    from ..costs import people_rows
+    lines += text_columns(rows, align="l" + "r" * (len(head) - 1))
+    from ska_sim.plan.costs import people_rows
 
     head, prow = people_rows([(f"[{i}]", r.scenario) for i, r in enumerate(cmp.results)])
     lines += ["", "Each scenario's own plan in people and money (shrinkage chain over its measured days: phones -> at "
                   "work -> paid -> FTE -> heads; EUR with [costs]):"]
-    lines += _columns([tuple(head), *map(tuple, prow)], align="l" + "r" * (len(head) - 1))
+    lines += text_columns([tuple(head), *map(tuple, prow)], align="l" + "r" * (len(head) - 1))
     lines += ["", "Targets:"]
     for label, res in zip(cmp.labels, cmp.results):
         verdicts = ", ".join(f"{target_label(x.kpi)} {x.status}" for x in res.targets.itertuples())
@@ -458,7 +458,7 @@ def sweep_text(sw) -> str:
         )
     lines = [f"Sweep over {', '.join(sw.keys)} (common random numbers; 95% intervals"
              + ("; blocked = busy tones / offered" if blocked else "") + ")", ""]
-    lines += _columns(rows, align="r" * len(sw.keys) + "rrr" + ("r" if blocked else "") + "rrl")
+    lines += text_columns(rows, align="r" * len(sw.keys) + "rrr" + ("r" if blocked else "") + "rrl")
     for key, b in sw.bounds.items():
         lines.append("")
         if b["smallest_meeting"] is None:
@@ -475,9 +475,9 @@ def sweep_text(sw) -> str:
 def _ci(value: float, lo: float, hi: float, unit: str) -> str:
     """A change with its paired 95% interval: '+3.1 pts [+2.4, +3.8]'."""
     def bare(x: float) -> str:
-        return _diff(x, unit).removesuffix(" pts").removesuffix(" h").removesuffix(" s")
+        return fmt_diff(x, unit).removesuffix(" pts").removesuffix(" h").removesuffix(" s")
 
-    return f"{_diff(value, unit)} [{bare(lo)}, {bare(hi)}]"
+    return f"{fmt_diff(value, unit)} [{bare(lo)}, {bare(hi)}]"
 
 
 def step_label(k, unit: str) -> str:
@@ -534,7 +534,7 @@ def marginal_text(mg, scenario) -> str:
                     r["waiting_hours_per_week_change_ci_high"], "h")),
             )
         )
-    lines += _columns(rows, align="rrrrrrrrrrr")
+    lines += text_columns(rows, align="rrrrrrrrrrr")
     lines += request_text(mg, scenario)
     langs = [c.split(":", 1)[1] for c in t.columns
              if c.startswith("service_level:") and not c.endswith(("_change", "_change_ci_low", "_change_ci_high", "_status",
@@ -551,7 +551,7 @@ def marginal_text(mg, scenario) -> str:
                     cells.append(fmt(r[key], "share") + ("" if k == 0 else " " + _ci(
                         r[f"{key}_change"], r[f"{key}_change_ci_low"], r[f"{key}_change_ci_high"], "share")))
             lrows.append((step_label(k, mg.unit), *cells))
-        lines += _columns(lrows, align="r" * len(lrows[0]))
+        lines += text_columns(lrows, align="r" * len(lrows[0]))
     return "\n".join(lines) + "\n"
 
 
@@ -585,7 +585,7 @@ def request_text(mg, scenario) -> list[str]:
     head, rows = request_rows(mg, scenario)
     if "hours_at_work_per_week" not in mg.table:
         return []
-    from ..costs import money_of
+    from ska_sim.plan.costs import money_of
 
     lines = ["", "As a resource request: the shrinkage chain of each option, and the chance of meeting each target: "
                  "the share of days meeting it / the share of replications whose whole window meets it"]
@@ -594,5 +594,5 @@ def request_text(mg, scenario) -> list[str]:
         lines[-1] += (f"; EUR = FTE x {m['month_norm_hours']:.1f} h a month (x {m['year_norm_hours']:g} h a year) x "
                       f"{m['eur_per_paid_hour']:g} EUR per paid hour")
     lines[-1] += ":"
-    lines += _columns([tuple(head), *map(tuple, rows)], align="r" * len(head))
+    lines += text_columns([tuple(head), *map(tuple, rows)], align="r" * len(head))
     return lines

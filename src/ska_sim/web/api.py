@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from ..runner import Executor, Groups, _run_one, replication_kpis
-from ..scenario import WEEKDAYS, Problem, Scenario, ScenarioError, _clock, read_toml, scenario_from_dict
+from ska_sim.sim.runner import Executor, Groups, run_one, replication_kpis
+from ska_sim.scenario.model import WEEKDAYS, Problem, Scenario, ScenarioError, format_clock, read_toml, scenario_from_dict
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.toml$")
 STEM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -169,10 +169,10 @@ def problems_json(problems: list[Problem]) -> list[dict]:
 
 # --------------------------------------------------------------------------- the warm pool
 def _init_worker() -> None:
-    from ..runner import _worker_signals
+    from ska_sim.sim.runner import worker_signals
 
-    _worker_signals()
-    import ska_sim.engine  # noqa: F401  (warm: the imports are done once per worker)
+    worker_signals()
+    import ska_sim.sim.engine  # noqa: F401  (warm: the imports are done once per worker)
 
 
 def _ping() -> int:
@@ -191,8 +191,11 @@ class Pool:
         # warm: the library's heavy imports happen now, not at the first edit
         import scipy.special  # noqa: F401
 
-        from .. import engine, results, staffing, whatif  # noqa: F401
-        from ..report import html  # noqa: F401
+        from ska_sim.sim import engine  # noqa: F401
+        from ska_sim.sim import results  # noqa: F401
+        from ska_sim.plan import staffing  # noqa: F401
+        from ska_sim.plan import whatif  # noqa: F401
+        from ska_sim.report import html  # noqa: F401
 
         if self.workers == 0:
             return
@@ -236,7 +239,7 @@ class Pool:
         from concurrent.futures.process import BrokenProcessPool
 
         pool = self._get()
-        futures = {pool.submit(_run_one, (model, groups, seed, i)): i for i in indices}
+        futures = {pool.submit(run_one, (model, groups, seed, i)): i for i in indices}
         results: dict[int, dict] = {}
         try:
             pending = set(futures)
@@ -258,7 +261,7 @@ class Pool:
 
 
 class PageExecutor(Executor):
-    """A ska-sim :class:`~ska_sim.runner.Executor` on the warm pool, cancelled when superseded,
+    """A ska-sim :class:`~ska_sim.sim.runner.Executor` on the warm pool, cancelled when superseded,
     so every library function (simulate, compare, marginal, the staffing search) runs on it."""
 
     def __init__(self, pool: Pool, cancelled: Callable[[], bool], progress=None):
@@ -331,7 +334,7 @@ class Service:
         return s
 
     def _with_roster(self, s: Scenario, name: str) -> Scenario:
-        from ..roster import attach, read_roster_csv, resolve, rest_violations
+        from ska_sim.plan.roster import attach, read_roster_csv, resolve, rest_violations
 
         f = resolve(s, s.roster.file).resolve()
         if self.ws.root.resolve() not in f.parents:
@@ -365,8 +368,8 @@ class Service:
         return doc
 
     def _simulate(self, s: Scenario, reps: int, seed: int, executor: PageExecutor) -> Simulated:
-        from ..engine import Model
-        from ..results import SimulationResult
+        from ska_sim.sim.engine import Model
+        from ska_sim.sim.results import SimulationResult
 
         key = (s.digest(), reps, seed)
         with self._lock:
@@ -424,7 +427,7 @@ class Service:
     # ---------------------------------------------------------------- staffing help
     def fill(self, plan: Any, method: str, group: Any = None) -> dict:
         """The Erlang (or simulation) requirement per interval, as grid rows, and its cost."""
-        from ..staffing import erlang_plan, simulation_plan
+        from ska_sim.plan.staffing import erlang_plan, simulation_plan
 
         if method not in ("erlang", "simulation"):
             raise BadRequest("method: erlang or simulation", 400)
@@ -434,7 +437,7 @@ class Service:
         ex = PageExecutor(self.pool, cancelled, lambda d, n: self._set_progress(client, "simulation iterations", d, n))
         try:
             if s.groups:
-                from ..staffing_groups import erlang_group_plan, simulation_group_plan
+                from ska_sim.plan.staffing_groups import erlang_group_plan, simulation_group_plan
 
                 p = erlang_group_plan(s) if method == "erlang" else simulation_group_plan(
                     s, replications=min(reps, 10), seed=seed, executor=ex)
@@ -447,7 +450,7 @@ class Service:
 
     def add_best(self, plan: Any, k: Any, group: Any = None) -> dict:
         """k agents more where Erlang says they buy most (whatif.marginal, spread 'best')."""
-        from ..whatif import marginal
+        from ska_sim.plan.whatif import marginal
 
         try:
             k = int(k)
@@ -469,7 +472,7 @@ class Service:
         row = mg.table.set_index("step").loc[k]
         what = f"{k:+d} agents where they buy most"
         if scen.roster is not None and scen.roster._extra is not None:  # a roster: k agents on top of it
-            from ..timeline import build_timeline
+            from ska_sim.scenario.timeline import build_timeline
 
             tl = build_timeline(scen)  # the roster's agents (everyone present) + the step's
             out = self._as_rows(s, tl.iv_group_agents if s.groups else tl.iv_agents, gi, what)
@@ -493,7 +496,7 @@ class Service:
         return names.index(group)
 
     def _as_rows(self, s: Scenario, agents: np.ndarray, gi: int | None, what: str) -> dict:
-        from ..timeline import build_timeline
+        from ska_sim.scenario.timeline import build_timeline
 
         tl = build_timeline(s)
         col = agents[:, gi] if agents.ndim == 2 else agents
@@ -503,8 +506,8 @@ class Service:
 
     def _date_rows(self, s: Scenario, vectors: dict, gi: int | None, what: str, agents=None) -> dict:
         """The measured dates' agents (raw, scale 1) and the cost against the plan as it is."""
-        from ..staffing import fte_of, paid_hours_of
-        from ..timeline import build_timeline
+        from ska_sim.plan.staffing import fte_of, paid_hours_of
+        from ska_sim.scenario.timeline import build_timeline
 
         tl = build_timeline(s)
         m = tl.iv_measured()
@@ -544,7 +547,7 @@ class Service:
         return {"name": dest.name, "exists": dest.exists(), "text": new, "diff": diff, "path": dest}
 
     def save(self, plan: Any, target: Any, overwrite: bool, duplicate: bool = False) -> dict:
-        from ..output import write_text
+        from ska_sim.base.files import write_text
 
         if duplicate:  # the saved file as it is, under another name
             plan = {"scenario": plan.get("scenario") if isinstance(plan, dict) else None}
@@ -558,7 +561,7 @@ class Service:
 
     def compare(self, plan: Any, other: Any) -> dict:
         """The plan beside another saved plan: whatif.compare (same seed, paired differences)."""
-        from ..whatif import compare
+        from ska_sim.plan.whatif import compare
 
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
         o = self.load(other, week) if isinstance(other, str) else None
@@ -574,15 +577,16 @@ class Service:
                           allow_different_calendars=True)
         except Superseded:
             return {"superseded": True}
-        from ..results import _records
+        from ska_sim.base.jsonable import json_records
 
         return {"labels": cmp.labels, "per_open_day": cmp.per_day,
-                "rows": _records(cmp.table[cmp.table["kpi"].isin(KPIS_SHOWN)])}
+                "rows": json_records(cmp.table[cmp.table["kpi"].isin(KPIS_SHOWN)])}
 
     def export(self, plan: Any) -> dict:
         """The current plan's HTML report and CSV tables, in exports/<name>/ of the work folder."""
-        from ..output import write_result, write_text
-        from ..report.html import build_report
+        from ska_sim.report.output import write_result
+        from ska_sim.base.files import write_text
+        from ska_sim.report.html import build_report
 
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
         stem = plan.get("export_name") or (Path(name).stem + ("-edited" if sets else ""))
@@ -604,7 +608,7 @@ class Service:
 # --------------------------------------------------------------------------- documents for the page
 def describe_scenario(name: str, s: Scenario) -> dict:
     """Fields (key, label, value as in the file) and the grid (measured open dates x clock slots)."""
-    from ..timeline import build_timeline
+    from ska_sim.scenario.timeline import build_timeline
 
     tl = build_timeline(s)
     iv = tl.interval_s
@@ -667,7 +671,7 @@ def describe_scenario(name: str, s: Scenario) -> dict:
         "description": s.scenario.description,
         "window": {"start": cal.start.isoformat(), "days": cal.days, "weeks": weeks},
         "interval_min": cal.interval_min,
-        "slots": [{"slot": k, "time": _clock(k * iv)} for k in range(slot_lo, slot_hi)],
+        "slots": [{"slot": k, "time": format_clock(k * iv)} for k in range(slot_lo, slot_hi)],
         "fields": fields,
         "call_types": types,
         "grids": grids,
@@ -689,7 +693,7 @@ def _num(x: Any) -> Any:
 
 
 def cost_of(sim: Simulated) -> dict:
-    from ..staffing import fte_of, heads_of, paid_hours_of
+    from ska_sim.plan.staffing import fte_of, heads_of, paid_hours_of
 
     if sim.cost is not None:
         return sim.cost
@@ -714,7 +718,7 @@ def _by_kpi(summary) -> dict:
 def page_result(cur: Simulated, base: Simulated) -> dict:
     """KPIs against targets, the per-interval series, the heatmap, cost, and the paired
     difference against the saved plan (same seed: replication i of both sees the same callers)."""
-    from ..whatif import paired_difference
+    from ska_sim.plan.whatif import paired_difference
 
     r, b = cur.result, base.result
     # the summaries as plain dicts (kpi -> column -> value): pandas .loc per cell cost most of this function
@@ -762,7 +766,7 @@ def render_toml(text: str, overrides: list[str]) -> str:
     """The scenario file with each ``KEY=VALUE`` set, its comments and layout kept (tomlkit)."""
     import tomlkit
 
-    from ..scenario import parse_set_option, split_key
+    from ska_sim.scenario.model import parse_set_option, split_key
 
     doc = tomlkit.parse(text)
     for o in overrides:

@@ -23,8 +23,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..scenario import ScenarioError
-from .api import STEM_RE, BadRequest, Service, problems_json
+from ska_sim.scenario.model import ScenarioError
+from ska_sim.web.api import STEM_RE, BadRequest, Service, problems_json
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY = 1_000_000  # bytes of one request

@@ -1,0 +1,1 @@
+"""Errors, atomic files and folders, limits, interrupts, memory: imports nothing else of ska_sim."""

@@ -1,0 +1,55 @@
+"""The ``ska-sim`` command: one group, each command group's module added with ``add_command``.
+
+Ctrl-C and SIGTERM stop a command cleanly (workers stopped, no traceback, no half-written
+file) with exit status 130 and 143. Heavy imports stay inside the commands, so that
+``ska-sim --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ska_sim.cli import backtest, calendar, fit, hiring, serve, simulate, staff
+from ska_sim.cli.common import Progress
+
+
+def _fresh_line() -> str:
+    """A newline first on a terminal (the progress bar or ^C may be on the line), none in a log."""
+    return "\n" if Progress.is_terminal(sys.stderr) else ""
+
+
+class _Main(click.Group):
+    """Ctrl-C and SIGTERM stop a command cleanly (workers stopped, no traceback, no half-written
+    file) with exit status 130 and 143, as a shell reports a process killed by SIGINT / SIGTERM."""
+
+    def invoke(self, ctx):
+        from ska_sim.base.interrupts import Terminated, sigterm_raises
+
+        try:
+            with sigterm_raises():
+                return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo(_fresh_line() + "interrupted (Ctrl-C): stopped", err=True)
+            ctx.exit(130)
+        except Terminated:
+            click.echo(_fresh_line() + "terminated (SIGTERM): stopped", err=True)
+            ctx.exit(143)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ska-sim")
+def main() -> None:
+    """ska-sim: simulate a call centre's staffing plan and check it against its targets.
+
+    Start with `ska-sim run scenarios/baseline.toml`.
+    """
+
+
+
+
+for _command in (simulate.validate, simulate.run, staff.staff, simulate.compare, simulate.sweep, simulate.marginal,
+                 simulate.report, staff.erlang, calendar.calendar, hiring.plan_hiring_cmd, hiring.workforce_cmd, fit.fit,
+                 backtest.backtest, serve.serve):
+    main.add_command(_command)

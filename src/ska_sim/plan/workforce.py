@@ -1,0 +1,547 @@
+"""Heads over months (issue 9.5): hires, training, ramp-up and attrition, and the month's
+on-phone agents that follow from them.
+
+The model (README, "Hiring, training and attrition"):
+
+- **Stock and flow per calendar month.** ``workforce.heads`` people are on the payroll at
+  ``calendar.start`` (past their ramp-up). A hire cohort (``[[workforce.hires]]``) joins on its
+  start date. Each month, leavers = ``attrition_per_month`` x (heads at the month's start +
+  the month's hires): expected values, not draws, and they leave at the month's end (they work
+  their notice). So ``end = start + hires - leavers`` exactly, and next month's start is this
+  month's end. Every cohort (the tenured too) decays at the same rate: a cohort of n that
+  started in month m0 has n x (1 - a)^(m - m0) heads in month m. Deterministic expected values
+  because the question is a plan ("how many must start"): draws of leavers would add noise that
+  no staffing answers, and they would break the monotonicity in hires the search relies on.
+- **Training.** A hire is off the phones (paid) for ``training_weeks`` x 7 calendar days from
+  the start date.
+- **Ramp-up.** After training, month i on the phones (i = floor(days since training ended /
+  30.44), from 0) handles calls at ``ramp_up[i].handle_factor`` x the handle time and resolves
+  with ``ramp_up[i].resolution_factor`` x ``resolved``; after the list, 1 and 1.
+- **From heads to agents per interval.** The scenario's staffing is the plan. Its paid FTE for
+  the month is the shrinkage chain's (``staffing.paid_hours_of`` / the month's working-time
+  norm, ``staffing.fte_of``). On each simulated day the agents of every interval are the
+  plan's x (heads on the phones that day x ``shrinkage.fte_per_head``) / the plan's FTE,
+  rounded; so the heads staff the plan's shape, with the same shrinkage. Those agents are
+  split over the kinds of agent on the phones that day (tenured, each distinct ramp-up
+  multiplier pair) in proportion to their heads (largest remainder, so the total is kept), and
+  each kind is an agent group with ``handle_factor`` / ``resolution_factor`` (issue 8's
+  general engine path). Kinds with the same multipliers are one group (identical agents are
+  interchangeable), so ramp-up multipliers of 1 give one group, today's engine exactly.
+  With ``[[groups]]`` each group is split the same way (its kinds keep its skills and follow it
+  in the routing order). With a ``[roster]`` (a roster file attached) the roster is the plan:
+  its on-phone agents per interval (everyone present) x (heads on the phones / the roster's
+  people) x (1 - the lines' mean absence probability): the roster's lines scaled, absence as its
+  expected share (the month's agents are groups, not rostered people, so absence is not drawn
+  per person there).
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ska_sim.scenario.model import Group, Problem, Scenario, ScenarioError
+
+MONTH_DAYS = 365.25 / 12  # one month on the phones, in days
+STAFF_TARGETS = ("service_level", "answer_rate", "abandon_rate", "asa_s")  # the ones staffing buys
+TENURED = (1.0, 1.0)
+
+
+# --------------------------------------------------------------------------- checks and months
+def workforce_checks(s: Scenario) -> list[tuple[str, str]]:
+    """Cross-key checks of [workforce] (scenario.py calls this). Hires after the calendar's
+    window are allowed (a window narrowed with --set keeps its file's hires): they change nothing."""
+    wf = s.workforce
+    if wf.heads == 0 and not any(h.count for h in wf.hires):
+        return [("workforce", "no heads and no hires: nobody to put on the phones")]
+    return []
+
+
+def parse_month(text: str, option: str = "--month") -> tuple[dt.date, dt.date]:
+    """``YYYY-MM`` -> (first day, last day); a ScenarioError naming ``option`` else."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ScenarioError([Problem(option, "", f"must be a month YYYY-MM, e.g. 2026-09 (got {text!r})")])
+    y, mo = int(m.group(1)), int(m.group(2))
+    return dt.date(y, mo, 1), dt.date(y, mo, _cal.monthrange(y, mo)[1])
+
+
+def window(s: Scenario) -> tuple[dt.date, dt.date]:
+    """First and last measured day of the scenario's calendar."""
+    return s.calendar.start, s.calendar.start + dt.timedelta(days=s.calendar.days - 1)
+
+
+def months_of(s: Scenario) -> list[tuple[dt.date, dt.date]]:
+    """The calendar months the measured window touches, each as (first, last) day."""
+    first, last = window(s)
+    out, y, m = [], first.year, first.month
+    while dt.date(y, m, 1) <= last:
+        out.append((dt.date(y, m, 1), dt.date(y, m, _cal.monthrange(y, m)[1])))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _month_index(d: dt.date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+# --------------------------------------------------------------------------- heads
+@dataclass(frozen=True)
+class Cohort:
+    name: str
+    count: float
+    start: dt.date | None  # None: the tenured heads on the payroll at calendar.start
+
+
+def cohorts(s: Scenario, extra: list[tuple[dt.date, int]] = ()) -> list[Cohort]:
+    wf = s.workforce
+    out = [Cohort("tenured", float(wf.heads), None)]
+    for i, h in enumerate(wf.hires):
+        out.append(Cohort(h.name or f"hires {h.start.isoformat()}", float(h.count), h.start))
+    for d, n in extra:
+        out.append(Cohort(f"plan {d.isoformat()}", float(n), d))
+    return out
+
+
+class Heads:
+    """Heads of every cohort on any date, and what they do that day."""
+
+    def __init__(self, s: Scenario, extra: list[tuple[dt.date, int]] = ()):
+        self.s = s
+        wf = s.workforce
+        self.rate = wf.attrition_per_month
+        self.training_days = wf.training_weeks * 7
+        self.ramp = [(r.handle_factor, r.resolution_factor) for r in wf.ramp_up]
+        self.cohorts = cohorts(s, extra)
+        self.m0 = _month_index(s.calendar.start)
+
+    def base_month(self, c: Cohort) -> int:
+        """The month index from which a cohort decays (its start month, or the first month)."""
+        return self.m0 if c.start is None else max(self.m0, _month_index(c.start))
+
+    def heads(self, c: Cohort, month: int) -> float:
+        """A cohort's heads during ``month`` (a month index), 0 before it started."""
+        if c.start is not None and _month_index(c.start) > month:
+            return 0.0
+        return c.count * (1.0 - self.rate) ** max(0, month - self.base_month(c))
+
+    def on(self, d: dt.date) -> tuple[dict[tuple[float, float], float], float]:
+        """({kind (handle, resolution factors): heads on the phones}, heads in training) on ``d``."""
+        month = _month_index(d)
+        phones: dict[tuple[float, float], float] = {}
+        training = 0.0
+        for c in self.cohorts:
+            if c.start is not None and d < c.start:
+                continue
+            n = self.heads(c, month)
+            if n <= 0:
+                continue
+            if c.start is None:
+                kind = TENURED
+            else:
+                since = (d - c.start).days - self.training_days
+                if since < 0:
+                    training += n
+                    continue
+                step = int(since // MONTH_DAYS)
+                kind = self.ramp[step] if step < len(self.ramp) else TENURED
+            phones[kind] = phones.get(kind, 0.0) + n
+        return phones, training
+
+    def flow(self, first: dt.date, last: dt.date) -> dict[str, float]:
+        """Heads at the month's start, hires, leavers and heads at its end (stock-flow exact)."""
+        month = _month_index(first)
+        start = hires = 0.0
+        for c in self.cohorts:
+            n = self.heads(c, month)
+            # a hire of this month (from calendar.start on; earlier hires are in the first start stock)
+            if c.start is not None and _month_index(c.start) == month and c.start >= self.s.calendar.start:
+                hires += n
+            else:
+                start += n
+        leavers = self.rate * (start + hires)
+        return {"heads_start": start, "hires": hires, "leavers": leavers, "heads_end": start + hires - leavers}
+
+
+# --------------------------------------------------------------------------- the month's scenario
+def _month_calendar(s: Scenario, first: dt.date, last: dt.date) -> Scenario:
+    cal = s.calendar.model_copy(update={"start": first, "days": (last - first).days + 1})
+    return s.model_copy(update={"calendar": cal})
+
+
+def _plan_agents(base: Scenario, tl) -> tuple[np.ndarray, list]:
+    """The plan's agents per open interval and parent group: (intervals, parents) and the parents
+    (Group, or None for the implicit single group of [staffing]). The plan is the scenario's
+    staffing as the timeline builds it: with a [roster] attached (roster.file), the roster's
+    on-phone agents with everyone present on its dates, [staffing] outside them."""
+    if base.groups:
+        return np.asarray(tl.iv_group_agents, dtype=float), list(base.groups)
+    return np.asarray(tl.iv_agents, dtype=float).reshape(-1, 1), [None]
+
+
+def _split(total: int, weights: list[float]) -> list[int]:
+    """``total`` split in proportion to ``weights`` by largest remainder (sums to ``total``)."""
+    w = np.asarray(weights, dtype=float)
+    if total <= 0 or w.sum() <= 0:
+        return [0] * len(weights)
+    quota = total * w / w.sum()
+    out = np.floor(quota).astype(int)
+    rest = total - int(out.sum())
+    if rest > 0:
+        order = sorted(range(len(w)), key=lambda i: (-(quota[i] - out[i]), i))
+        for i in order[:rest]:
+            out[i] += 1
+    return out.tolist()
+
+
+@dataclass
+class MonthPlan:
+    """The month's scenario (agent groups per kind) and the heads behind it."""
+
+    scenario: Scenario
+    first: dt.date
+    last: dt.date
+    plan_fte: float
+    kinds: list[tuple[float, float]]
+    flow: dict[str, float]
+    heads_training: float  # mean over the month's working days
+    heads_phones: float
+    phone_fte: float
+    effective_fte: float  # each head / its handle factor: capacity in tenured advisors
+    agent_hours: float  # on the phones, measured days
+
+
+def _kind_name(kind: tuple[float, float], parent: str | None) -> str:
+    own = "tenured" if kind == TENURED else f"new h{kind[0]:g} r{kind[1]:g}"
+    return own if parent is None else (parent if kind == TENURED else f"{parent} ({own})")
+
+
+def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.date, int]] = ()) -> MonthPlan:
+    """The scenario of the month [first, last] (within the calendar window) with on-phone agents
+    from the heads (module docstring), and the month's heads."""
+    from ska_sim.plan.staffing import fte_of, paid_hours_of, working_days
+    from ska_sim.scenario.timeline import build_timeline
+
+    if s.workforce is None:
+        raise ScenarioError([Problem("", "workforce", "missing: this needs [workforce] (heads, hires, attrition)")])
+    hd = Heads(s, extra)
+    base = _month_calendar(s, first, last)
+    tl = build_timeline(base)
+    measured = tl.iv_measured()
+    fph = s.shrinkage.fte_per_head
+    roster = base.roster is not None and base.roster._plan is not None
+    if roster:  # the roster's people are the plan: heads / people scale its lines, absence as expected
+        plan_fte = len(base.roster._plan.people) * fph
+        from ska_sim.plan.roster import mean_absence  # the lines' absence probabilities, people-weighted
+
+        present = 1.0 - mean_absence(base)
+    else:
+        plan_fte = fte_of(base, paid_hours_of(base, tl, tl.iv_agents, measured))
+        present = 1.0
+    plan, parents = _plan_agents(base, tl)
+    plan = plan * present
+    day_heads = {d: hd.on(tl.dates[d]) for d in np.unique(tl.iv_day)}
+    kinds = [TENURED] + sorted({k for ph, _ in day_heads.values() for k in ph} - {TENURED})
+    n_iv = len(tl.iv_day)
+    agents = np.zeros((n_iv, len(parents), len(kinds)), dtype=np.int64)
+    for d, (phones, _) in day_heads.items():
+        rows = np.flatnonzero(tl.iv_day == d)
+        avail = sum(phones.values()) * fph
+        factor = avail / plan_fte if plan_fte > 0 else 0.0
+        weights = [phones.get(k, 0.0) for k in kinds]
+        for r in rows:
+            for p in range(len(parents)):
+                total = math.floor(plan[r, p] * factor + 0.5)
+                agents[r, p, :] = _split(total, weights)
+    groups, renames = [], {}
+    days = np.unique(tl.iv_day)
+    for p, parent in enumerate(parents):
+        names = []
+        for j, kind in enumerate(kinds):
+            if j > 0 and not agents[:, p, j].any():
+                continue
+            name = _kind_name(kind, parent.name if parent is not None else None)
+            dates = {tl.dates[d]: [int(a) for a in agents[tl.iv_day == d, p, j]] for d in days}
+            if parent is None:
+                weekly = {k: [0] * len(v) for k, v in (s.staffing.agents or {}).items()}
+                g = Group(name=name, agents=weekly, dates=dates, handle_factor=kind[0], resolution_factor=kind[1])
+            else:
+                g = parent.model_copy(update={
+                    "name": name, "dates": dates,
+                    "handle_factor": parent.handle_factor * kind[0],
+                    "resolution_factor": parent.resolution_factor * kind[1]})
+            groups.append(g)
+            names.append(name)
+        if parent is not None:
+            renames[parent.name] = names
+    update = {"groups": groups, "staffing": base.staffing.model_copy(update={"agents": None, "dates": {}, "scale": 1.0})}
+    if roster:
+        update["roster"] = None  # its agents are in the groups' dates now
+    if renames and base.routing.order:
+        order = {k: [n for g in v for n in renames.get(g, [g])] for k, v in base.routing.order.items()}
+        update["routing"] = base.routing.model_copy(update={"order": order})
+    month_s = base.model_copy(update=update)
+    work = [d for d in working_days(base)]
+    per_day = [hd.on(d) for d in work]
+    n = max(1, len(per_day))
+    heads_phones = sum(sum(ph.values()) for ph, _ in per_day) / n
+    eff = sum(sum(v / k[0] for k, v in ph.items()) for ph, _ in per_day) / n * fph
+    return MonthPlan(
+        scenario=month_s, first=first, last=last, plan_fte=plan_fte, kinds=kinds,
+        flow=hd.flow(first, last),
+        heads_training=sum(t for _, t in per_day) / n,
+        heads_phones=heads_phones, phone_fte=heads_phones * fph, effective_fte=eff,
+        agent_hours=float(agents.sum(axis=(1, 2))[measured].sum() * tl.interval_s / 3600),
+    )
+
+
+# --------------------------------------------------------------------------- simulating months
+@dataclass
+class MonthResult:
+    plan: MonthPlan
+    result: object  # SimulationResult of the month
+    met: dict[str, bool]  # target key -> the mean meets it
+    chance: dict[str, float]  # target key -> share of replications whose month meets it
+
+    def meets(self, confidence: float | None = None) -> bool:
+        if confidence is None:
+            return all(self.met.values())
+        return all(self.met.values()) and all(c >= confidence - 1e-12 for c in self.chance.values())
+
+
+def staff_targets(s: Scenario):
+    """The targets hiring buys: service level, answer rate, abandon rate, ASA (per language too);
+    FCR is reported, not searched on (novices lower it: more of them is no cure)."""
+    from ska_sim.sim.kpi import targets_of
+
+    return [t for t in targets_of(s, languages=bool(s.languages)) if t.kpi in STAFF_TARGETS]
+
+
+def simulate_month(s: Scenario, first: dt.date, last: dt.date, extra=(), replications=None, seed=None,
+                   executor=None, progress=None) -> MonthResult:
+    from ska_sim.sim.runner import simulate
+
+    mp = month_plan(s, first, last, list(extra))
+    r = simulate(mp.scenario, replications=replications, seed=seed, executor=executor, progress=progress)
+    table = r.targets.set_index("kpi")
+    met, chance = {}, {}
+    for t in staff_targets(s):
+        if t.key not in table.index:
+            continue
+        row = table.loc[t.key]
+        met[t.key] = bool(t.met(np.array([row["mean"]]))[0])
+        chance[t.key] = float(row["replications_met_share"])
+    return MonthResult(mp, r, met, chance)
+
+
+MONTH_COLUMNS = ("month", "heads_start", "hires", "leavers", "heads_end", "heads_training", "heads_on_phones",
+                 "phone_fte", "effective_fte", "plan_fte")
+
+
+# decimals in outputs (JSON, CSV): the stock-flow columns keep 6 (start + hires - leavers = end
+# to the decimals shown), the monthly means (heads, FTE) 3; the library keeps them exact
+_OUT_DECIMALS = {"heads_start": 6, "hires": 6, "leavers": 6, "heads_end": 6, "heads_training": 3,
+                 "heads_on_phones": 3, "phone_fte": 3, "effective_fte": 3, "plan_fte": 3}
+
+
+def rounded_months(df):
+    """The monthly table with its heads and FTE columns rounded for output (float noise such as
+    55.159999999999975 -> 55.16); KPI columns unchanged."""
+    df = df.copy()
+    for col, n in _OUT_DECIMALS.items():
+        if col in df.columns:
+            df[col] = df[col].astype(float).round(n)
+    return df
+
+
+def month_row(mp: MonthPlan, mr: MonthResult | None = None) -> dict:
+    row = {"month": mp.first.strftime("%Y-%m"), **mp.flow, "heads_training": mp.heads_training,
+           "heads_on_phones": mp.heads_phones, "phone_fte": mp.phone_fte, "effective_fte": mp.effective_fte,
+           "plan_fte": mp.plan_fte}
+    if mr is not None:
+        summ = mr.result.summary.set_index("kpi")
+        for k in ("service_level", "answer_rate"):
+            row[k], row[f"{k}_ci_low"], row[f"{k}_ci_high"] = (float(summ.loc[k, c]) for c in ("mean", "ci_low", "ci_high"))
+        for key, c in mr.chance.items():
+            row[f"chance_{key}"] = c
+    return row
+
+
+def monthly_table(s: Scenario, simulate: bool = False, replications=None, seed=None, executor=None,
+                  progress=None, extra=()):
+    """One row per calendar month of the window: heads (stock and flow), in training, on the phones,
+    phone and effective FTE, the plan's FTE; with ``simulate``, the month's service level and
+    answer rate (95% intervals) and the chance of meeting each target that month."""
+    import pandas as pd
+
+    lo, hi = window(s)
+    rows = []
+    months = months_of(s)
+    for i, (first, last) in enumerate(months):
+        a, b = max(first, lo), min(last, hi)
+        if simulate:
+            mr = simulate_month(s, a, b, extra, replications, seed, executor)
+            rows.append(month_row(mr.plan, mr))
+        else:
+            rows.append(month_row(month_plan(s, a, b, list(extra))))
+        if progress:
+            progress(i + 1, len(months))
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- plan-hiring
+@dataclass
+class HiringPlan:
+    month: tuple[dt.date, dt.date]
+    start_by: dt.date
+    confidence: float | None
+    hires: int | None  # None: no count up to max_hires meets
+    max_hires: int
+    tried: list[dict] = field(default_factory=list)  # per count tried: hires, KPIs, chances, meets
+    result: MonthResult | None = None  # the month with ``hires`` (or with max_hires)
+    below: MonthResult | None = None  # the month with hires - 1 (None when hires is 0)
+    months: object = None  # monthly table (heads) through the month with the hires
+
+    def to_json(self) -> dict:
+        from ska_sim.base.jsonable import json_records
+
+        return {"month": self.month[0].strftime("%Y-%m"), "start_by": self.start_by.isoformat(),
+                "confidence": self.confidence, "hires": self.hires, "max_hires": self.max_hires,
+                "tried": [{**t, "effective_fte": round(t["effective_fte"], 3)} if "effective_fte" in t else t
+                          for t in self.tried],
+                "months": json_records(rounded_months(self.months)) if self.months is not None else []}
+
+
+def check_hiring_input(s: Scenario, month: str, start_by: dt.date, source: str = "") -> tuple[dt.date, dt.date]:
+    """The month within the calendar and the start date not after it; ScenarioError else
+    (``source``: the scenario file, named when it has no [workforce])."""
+    first, last = parse_month(month)
+    lo, hi = window(s)
+    problems = []
+    if s.workforce is None:
+        problems.append(Problem(source, "workforce", "missing: plan-hiring needs [workforce] (heads, attrition, hires)"))
+    if last < lo or first > hi:
+        problems.append(Problem("--month", "", f"{month} is outside the scenario's calendar "
+                                               f"({lo.isoformat()} to {hi.isoformat()})"))
+    if start_by > last:
+        problems.append(Problem("--start-by", "", f"{start_by.isoformat()} is after the month {month} "
+                                                  f"(ends {last.isoformat()}): hires starting then cannot help it"))
+    if problems:
+        raise ScenarioError(problems)
+    return max(first, lo), min(last, hi)
+
+
+def plan_hiring(s: Scenario, month: str, start_by: dt.date, confidence: float | None = None,
+                replications: int | None = None, seed: int | None = None, executor=None, progress=None,
+                max_hires: int | None = None, source: str = "") -> HiringPlan:
+    """The fewest hires starting on ``start_by`` with which ``month`` meets the staffing targets
+    (the mean over replications meets each; with ``confidence`` q also the share of replications
+    whose month meets it is >= q). Every count is simulated with the same seed (common random
+    numbers), so more hires never see other callers; the search doubles the count until the
+    month meets, then bisects: the answer k meets and k - 1 does not (both simulated)."""
+    first, last = check_hiring_input(s, month, start_by, source)
+    cap = max_hires if max_hires is not None else max(50, 4 * (s.workforce.heads + 1))
+    cache: dict[int, MonthResult] = {}
+    bound = 2 * cap.bit_length() + 3
+
+    def run(k: int) -> MonthResult:
+        if k not in cache:
+            extra = [(start_by, k)] if k > 0 else []
+            cache[k] = simulate_month(s, first, last, extra, replications, seed, executor)
+            mr = cache[k]
+            summ = mr.result.summary.set_index("kpi")
+            plan.tried.append({"hires": k, "service_level": float(summ.loc["service_level", "mean"]),
+                               "answer_rate": float(summ.loc["answer_rate", "mean"]),
+                               "effective_fte": mr.plan.effective_fte,
+                               "chance": dict(mr.chance), "meets": mr.meets(confidence)})
+            if progress:  # the doubling and the bisection take at most 2 log2(cap) + 3 months
+                progress(min(len(cache), bound - 1), bound)
+        return cache[k]
+
+    plan = HiringPlan((first, last), start_by, confidence, None, cap)
+    ok = lambda k: run(k).meets(confidence)  # noqa: E731
+    if ok(0):
+        plan.hires = 0
+    else:
+        lo, hi = 0, 1
+        while hi <= cap and not ok(hi):
+            lo, hi = hi, hi * 2
+        if hi > cap:
+            hi = cap
+            if not ok(cap):
+                lo = None
+        if lo is not None:
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if ok(mid):
+                    hi = mid
+                else:
+                    lo = mid
+            plan.hires = hi
+    k = plan.hires if plan.hires is not None else cap
+    plan.result = run(k)
+    plan.below = run(k - 1) if plan.hires else None
+    plan.tried.sort(key=lambda r: r["hires"])
+    import pandas as pd
+
+    extra = [(start_by, k)] if k > 0 else []
+    lo_w, _ = window(s)
+    rows = [month_row(month_plan(s, max(a, lo_w), b, extra)) for a, b in months_of(s) if a <= first]
+    plan.months = pd.DataFrame(rows)
+    return plan
+
+
+def hiring_text(p: HiringPlan) -> str:
+    """The plan-hiring answer in words and tables."""
+    m = p.month[0].strftime("%Y-%m")
+    lines = []
+    conf = f" and a chance of at least {p.confidence:.0%}" if p.confidence is not None else ""
+    if p.hires is None:
+        lines.append(f"No number of hires up to {p.max_hires} starting on {p.start_by.isoformat()} makes {m} meet "
+                     f"its targets by the mean{conf}.")
+    else:
+        lines.append(f"{p.hires} hire{'s' if p.hires != 1 else ''} starting by {p.start_by.isoformat()} make {m} meet "
+                     f"its targets by the mean{conf}" + (f"; {p.hires - 1} do not." if p.hires else " (none needed)."))
+    lines.append("")
+    lines.append("hires  service level  answer rate  effective FTE  chance of meeting (share of replications)  meets")
+    for r in p.tried:
+        ch = ", ".join(f"{k} {v:.0%}" for k, v in r["chance"].items())
+        lines.append(f"{r['hires']:>5}  {r['service_level']:>13.1%}  {r['answer_rate']:>11.1%}  "
+                     f"{r['effective_fte']:>13.1f}  {ch:<41}  {'yes' if r['meets'] else 'no'}")
+    if p.result is not None:
+        summ = p.result.result.summary.set_index("kpi")
+        lines.append("")
+        lines.append(f"{m} with {p.hires if p.hires is not None else p.max_hires} hires ({p.result.result.replications} "
+                     "replications, 95% intervals):")
+        for k in ("service_level", "answer_rate", "fcr"):
+            if k in summ.index:
+                row = summ.loc[k]
+                lines.append(f"  {k:<14} {row['mean']:.1%} [{row['ci_low']:.1%}, {row['ci_high']:.1%}]")
+    if p.months is not None and len(p.months):
+        lines.append("")
+        lines.append("Heads per month with these hires (expected values; leavers at the month's end):")
+        lines.append(months_text(p.months))
+    return "\n".join(lines)
+
+
+def months_text(df) -> str:
+    head = (f"{'month':<8} {'start':>7} {'hires':>6} {'leavers':>8} {'end':>7} {'training':>9} {'on phones':>10} "
+            f"{'phone FTE':>10} {'eff. FTE':>9} {'plan FTE':>9}")
+    out = [head]
+    sim = "service_level" in df.columns
+    if sim:
+        out[0] += f"  {'service level':>24}  {'answer rate':>24}"
+    for r in df.to_dict("records"):
+        line = (f"{r['month']:<8} {r['heads_start']:>7.1f} {r['hires']:>6.1f} {r['leavers']:>8.2f} {r['heads_end']:>7.1f} "
+                f"{r['heads_training']:>9.1f} {r['heads_on_phones']:>10.1f} {r['phone_fte']:>10.1f} "
+                f"{r['effective_fte']:>9.1f} {r['plan_fte']:>9.1f}")
+        if sim:
+            for k in ("service_level", "answer_rate"):
+                line += f"  {r[k]:>6.1%} [{r[k + '_ci_low']:.1%}, {r[k + '_ci_high']:.1%}]"
+        out.append(line)
+    return "\n".join(out)

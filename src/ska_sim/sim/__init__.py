@@ -1,0 +1,1 @@
+"""The engine (one replication), KPIs, routing, the runner (seeds, executors) and results."""

@@ -1,0 +1,286 @@
+"""Replications: seeds, executors, and the reduction of each replication to KPIs.
+
+Seeds: replication i runs with ``SeedSequence(seed, spawn_key=(i,))``, the i-th child that
+``SeedSequence(seed).spawn(n)`` would give. It depends on nothing but the seed and i, so
+results are identical whatever the number of workers or the order they finish in.
+
+Each replication is reduced to KPIs per level (interval, day, time of day, call type,
+window; language when the scenario has [languages]; group and group_interval when it has
+[[groups]]) where it ran; only those small arrays travel back, so memory does not grow with
+the number of calls.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from ska_sim.sim.engine import Model, simulate_replication
+from ska_sim.base.interrupts import Terminated, exception_for, handlers
+from ska_sim.sim.kpi import COUNT_KPIS, group_kpis, kpis, level_counts
+from ska_sim.scenario.model import Problem, Scenario, ScenarioError
+
+Progress = Callable[[int, int], None]  # (replications done, total)
+
+
+@dataclass(frozen=True)
+class Groups:
+    """How measured intervals group into days and times of day."""
+
+    day: np.ndarray  # per measured interval: index among measured open days
+    n_days: int
+    day_index: np.ndarray  # the simulated-day index of each measured open day
+    time_of_day: np.ndarray  # per measured interval: index of its clock slot
+    slots: np.ndarray  # the clock slots present, in order
+
+    @classmethod
+    def of(cls, model: Model) -> Groups:
+        tl = model.timeline
+        m = tl.iv_measured()
+        days = tl.iv_day[m]
+        day_index, day = np.unique(days, return_inverse=True)
+        slots, tod = np.unique(tl.iv_slot[m], return_inverse=True)
+        return cls(day, len(day_index), day_index, tod, slots)
+
+
+def replication_kpis(model: Model, groups: Groups, seed: int, index: int) -> dict[str, dict[str, np.ndarray]]:
+    """Run replication ``index`` and return its KPIs per level (level -> KPI -> array)."""
+    rc = simulate_replication(model, np.random.SeedSequence(seed, spawn_key=(index,)))
+    out = {}
+    for level in ("interval", "call_type", "window"):
+        out[level] = kpis(*level_counts(rc, level))
+    out["day"] = kpis(*level_counts(rc, "day", groups.day, groups.n_days))
+    tod = kpis(*level_counts(rc, "time_of_day", groups.time_of_day, len(groups.slots)))
+    per_day = np.bincount(groups.time_of_day, minlength=len(groups.slots))
+    for name in COUNT_KPIS:  # calls per interval, averaged over the days that have it
+        tod[name] = tod[name] / per_day
+    out["time_of_day"] = tod
+    if model.languages:  # KPIs per language, as per call type
+        out["language"] = kpis(*level_counts(rc, "language"))
+    if model.routing is not None and model.routing.named:  # per agent group (kpi.GROUP_KPI_UNITS)
+        out["group"] = group_kpis(*level_counts(rc, "group"))
+        out["group_interval"] = group_kpis(*level_counts(rc, "group_interval"))  # row = interval * groups + group
+    return out
+
+
+def run_one(args) -> dict:
+    model, groups, seed, index = args
+    return replication_kpis(model, groups, seed, index)
+
+
+@contextmanager
+def _signals_noted():
+    """While waiting for workers, Ctrl-C (SIGINT) and SIGTERM are noted (the yielded list gets
+    the signal's number) rather than raised wherever the main thread happens to be."""
+    noted: list[int] = []
+    with handlers(lambda signum, _frame: noted.append(signum)):
+        yield noted
+
+
+def worker_signals() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them (no traceback from each), and
+    die quietly on SIGTERM (the main process's handler, inherited through fork, is undone)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+SCHEDULER_ENV = "SKA_SIM_DASK_SCHEDULER"
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+CONNECT_TIMEOUT_S = 5.0  # how long to try to reach a Dask scheduler before giving up
+
+
+def check_scheduler(address: str, source: str = "--scheduler") -> str:
+    """A Dask scheduler address, ``tcp://HOST:PORT`` (``HOST:PORT`` means tcp); anything else
+    is a :class:`ScenarioError` naming ``source`` (the option or environment variable)."""
+    from urllib.parse import urlsplit
+
+    text = address.strip()
+    url = text if "://" in text else f"tcp://{text}"
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # not a number from 0 to 65535
+        port = -1
+    why = None
+    if not parts.hostname:
+        why = "no HOST"
+    elif port == -1:
+        why = "the port is not a number from 1 to 65535"
+    elif parts.scheme not in SCHEDULER_SCHEMES:
+        why = f"'{parts.scheme}://' is not a protocol Dask speaks ({', '.join(SCHEDULER_SCHEMES)})"
+    elif not port:
+        why = "no port (a Dask scheduler listens on 8786 unless told otherwise)"
+    elif parts.path.strip("/") or parts.query or parts.fragment or parts.username or parts.password:
+        why = "only HOST:PORT may follow the protocol"
+    if why:
+        raise ScenarioError([Problem(source, "", f"'{address}' is not a Dask scheduler address: {why}; use tcp://HOST:PORT")])
+    return url
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class Executor:
+    """Runs replications: in this process, in local worker processes, or on a Dask cluster.
+
+    Results come back in replication order whatever the order they finish in, so they do not
+    depend on the executor or the number of workers.
+    """
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, source: str | None = None):
+        """``scheduler`` (else the environment variable SKA_SIM_DASK_SCHEDULER) is checked here,
+        before anything runs; ``source`` names where it came from in error messages."""
+        self.workers = default_workers() if workers is None else max(1, int(workers))
+        if scheduler is None and os.environ.get(SCHEDULER_ENV, "").strip():
+            scheduler, source = os.environ[SCHEDULER_ENV], SCHEDULER_ENV
+        self.source = source or "--scheduler"
+        self.scheduler = None if scheduler is None else check_scheduler(scheduler, self.source)
+
+    def describe(self) -> str:
+        if self.scheduler:
+            return f"Dask cluster at {self.scheduler}"
+        return f"{self.workers} local process{'es' if self.workers > 1 else ''}"
+
+    def map(self, model: Model, groups: Groups, seed: int, indices: list[int], progress: Progress | None = None) -> list:
+        if self.scheduler:
+            return self._dask(model, groups, seed, indices, progress)
+        if self.workers <= 1 or len(indices) <= 1:
+            out = []
+            for n, i in enumerate(indices, 1):
+                out.append(replication_kpis(model, groups, seed, i))
+                if progress:
+                    progress(n, len(indices))
+            return out
+        return self._processes(model, groups, seed, indices, progress)
+
+    def _processes(self, model, groups, seed, indices, progress) -> list:
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+        results: dict[int, dict] = {}
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(indices)), initializer=worker_signals)
+        with _signals_noted() as signals:  # from the first worker started to the last one stopped
+            try:
+                futures = {pool.submit(run_one, (model, groups, seed, i)): i for i in indices}
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    if signals:  # raised here, between waits, never inside the executor's machinery
+                        raise exception_for(signals[0])
+                    for f in done:
+                        results[futures[f]] = f.result()
+                    if done and progress:
+                        progress(len(results), len(indices))
+            except BaseException as exc:
+                # Ctrl-C, SIGTERM or a failure: stop the workers now, leave nothing running
+                workers = list((getattr(pool, "_processes", None) or {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                for proc in workers:
+                    proc.terminate()
+                for proc in workers:
+                    proc.join(timeout=5)
+                if signals and not isinstance(exc, (KeyboardInterrupt, Terminated)):
+                    # a signal sent to the whole process group also killed the workers: report the signal
+                    raise exception_for(signals[0]) from None
+                raise
+        pool.shutdown()
+        return [results[i] for i in indices]
+
+    def _connect(self, Client):
+        """A client of the scheduler, or a one-line ScenarioError: nothing listening (refused or
+        no answer within CONNECT_TIMEOUT_S), or something listening that is not a Dask scheduler
+        (an HTTP server, the dashboard's port 8787, a port that never answers the handshake:
+        the whole connection, handshake included, gets 2 x CONNECT_TIMEOUT_S)."""
+        import threading
+
+        box: dict = {}
+
+        def connect() -> None:
+            try:
+                box["client"] = Client(self.scheduler, timeout=CONNECT_TIMEOUT_S)
+            except BaseException as exc:  # noqa: BLE001 - reported below as one line, never a traceback
+                box["error"] = exc
+
+        thread = threading.Thread(target=connect, name="ska-sim-dask-connect", daemon=True)
+        thread.start()
+        thread.join(2 * CONNECT_TIMEOUT_S)
+        where = f"the Dask scheduler at {self.scheduler}"
+        if thread.is_alive():  # something accepted the connection but does not speak Dask
+            raise ScenarioError([Problem(self.source, "", f"no answer from {where} within {2 * CONNECT_TIMEOUT_S:g} s: "
+                                         "something listens there but does not speak Dask (is it the dashboard "
+                                         "port 8787? the scheduler's is usually 8786)")])
+        exc = box.get("error")
+        if isinstance(exc, (OSError, TimeoutError)):  # distributed raises OSError("Timed out trying to connect ...")
+            raise ScenarioError([Problem(self.source, "", f"could not reach {where} within {CONNECT_TIMEOUT_S:g} s")])
+        if exc is not None:
+            raise ScenarioError([Problem(self.source, "", f"{self.scheduler} did not answer as a Dask scheduler does "
+                                         f"({type(exc).__name__}); check the address and port")])
+        return box["client"]
+
+    def _dask(self, model, groups, seed, indices, progress) -> list:
+        try:
+            from distributed import Client, as_completed
+        except ImportError:  # pragma: no cover - distributed is a dependency of the dask extra
+            raise ScenarioError([Problem(self.source, "", "a Dask scheduler needs the 'distributed' package: pip install 'ska-sim[dask]'")]) from None
+        client = self._connect(Client)
+        with client:
+            model_f, groups_f = client.scatter([model, groups], broadcast=True)
+            futures = [client.submit(replication_kpis, model_f, groups_f, seed, i, pure=False) for i in indices]
+            done = 0
+            try:
+                for _ in as_completed(futures):
+                    done += 1
+                    if progress:
+                        progress(done, len(indices))
+                return client.gather(futures)
+            except BaseException:
+                client.cancel(futures)
+                raise
+
+
+def run_replications(
+    model: Model,
+    replications: int,
+    seed: int,
+    workers: int = 1,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+) -> list[dict[str, dict[str, np.ndarray]]]:
+    """KPIs of replications 0..n-1, in index order."""
+    executor = executor or Executor(workers)
+    return executor.map(model, Groups.of(model), seed, list(range(replications)), progress)
+
+
+def stack(results: list[dict[str, dict[str, np.ndarray]]]) -> Iterator[tuple[str, str, np.ndarray]]:
+    """(level, KPI, array of shape (replications, groups)) for every level and KPI."""
+    for level in results[0]:
+        for name in results[0][level]:
+            yield level, name, np.stack([r[level][name] for r in results])
+
+
+def simulate(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+):
+    """Simulate ``scenario``; returns a :class:`ska_sim.sim.results.SimulationResult`.
+
+    ``replications`` and ``seed`` default to the scenario's ``[simulation]`` block;
+    ``executor`` (or ``workers`` local processes) runs the replications.
+    """
+    from ska_sim.sim.results import SimulationResult
+
+    reps = replications or scenario.simulation.replications
+    seed = scenario.simulation.seed if seed is None else seed
+    model = Model.from_scenario(scenario)
+    results = run_replications(model, reps, seed, workers=workers, progress=progress, executor=executor)
+    return SimulationResult.build(scenario, model, Groups.of(model), results, seed)
