@@ -15,9 +15,9 @@ several test statistics on the same data:
   replications, as if calls were independent
 - ``ratio_t``: pooled ratio estimator with its replication-based standard error
 - ``delta_t``: the difference Erlang C(simulated load) - pooled ratio, with a standard
-  error from the per-replication linearisation of both (results._differs_test), Student-t
+  error from the per-replication linearisation of both (erlang_check.differs_test), Student-t
   with R - 1 degrees of freedom per interval
-- ``new_flag``: what ``erlang_c_differs`` does now (results._differs): ``delta_t`` with the
+- ``new_flag``: what ``erlang_c_differs`` does now (erlang_check.differs): ``delta_t`` with the
   variance pooled over alike intervals
 
 Usage: python benchmarks/erlang_differs.py [--reps 400] [--rho 0.8]
@@ -40,7 +40,7 @@ from helpers import mmc  # noqa: E402
 
 from ska_sim.sim.engine import Model  # noqa: E402
 from ska_sim.maths.erlang import erlang_c_result  # noqa: E402
-from ska_sim.sim.results import _alike_keys, _differs, _differs_test  # noqa: E402
+from ska_sim.sim.erlang_check import alike_keys, differs, differs_test  # noqa: E402
 from ska_sim.sim.runner import run_replications, stack  # noqa: E402
 
 
@@ -83,9 +83,9 @@ def flags(off, within, agents, calls_per_hour, aht_s, keys, interval_s=3600, thr
     resid = within - p * off
     se = np.sqrt((resid**2).sum(axis=0) / (R * (R - 1))) / off.mean(axis=0)
     out["ratio_t"] = np.abs(e_hat - p) > student_t.ppf(0.975, R - 1) * se
-    diff, se_d = _differs_test(off, within, np.full(n, agents), aht_s, interval_s, threshold_s)
+    diff, se_d = differs_test(off, within, np.full(n, agents), aht_s, interval_s, threshold_s)
     out["delta_t"] = np.abs(diff) > student_t.ppf(0.975, R - 1) * se_d
-    out["new_flag"] = _differs(off, within, np.full(n, agents), aht_s, interval_s, threshold_s, keys=keys)
+    out["new_flag"] = differs(off, within, np.full(n, agents), aht_s, interval_s, threshold_s, keys=keys)
     return out
 
 
@@ -116,7 +116,7 @@ def main() -> None:
         f"simulated (pooled) {within.sum() / off.sum():.4f}"
     )
     tl = model_of(a.agents, cph, a.aht, a.days, 1).timeline
-    keys = _alike_keys(tl, tl.iv_measured())
+    keys = alike_keys(tl, tl.iv_measured())
     names = flags(off[:5], within[:5], a.agents, cph, a.aht, keys)
     print("\n| R | runs | intervals | " + " | ".join(names) + " |")
     print("|---" * (3 + len(names)) + "|")

@@ -81,7 +81,7 @@ def test_same_seed_gives_identical_output_files(tmp_path):
 
 
 def test_interrupted_write_leaves_no_half_written_file(tmp_path, monkeypatch):
-    import ska_sim.report.plots as plots
+    import ska_sim.report.output as plots  # where write_result finds the plot
 
     def boom(result, path):
         Path(path).write_bytes(b"\x89PNG half")

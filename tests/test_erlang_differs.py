@@ -19,7 +19,7 @@ from helpers import mmc, mmc_dict
 from ska_sim import scenario_from_dict, simulate
 from ska_sim.maths.erlang import erlang_c_result
 from ska_sim.report.text import time_of_day_table
-from ska_sim.sim.results import DIFFERS_LEVEL, _erlang_c_slope, explain_differences
+from ska_sim.sim.erlang_check import DIFFERS_LEVEL, erlang_c_slope, explain_differences
 
 WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -106,7 +106,7 @@ def test_explanations_list_only_mechanisms_present():
 
 @pytest.mark.parametrize("agents,offered", [(10, 96.0), (10, 70.0), (3, 5.0), (30, 300.0), (1, 5.0)])
 def test_erlang_c_slope_matches_finite_differences(agents, offered):
-    sl, slope = _erlang_c_slope(np.array([agents]), np.array([offered]), 300.0, 3600.0, 20.0)
+    sl, slope = erlang_c_slope(np.array([agents]), np.array([offered]), 300.0, 3600.0, 20.0)
     h = 1e-4 * offered
 
     def f(x: float) -> float:

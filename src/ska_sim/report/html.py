@@ -16,9 +16,11 @@ import math
 import numpy as np
 
 from ska_sim.base.version import __version__
+from ska_sim.report.plots import service_level_by_interval
+from ska_sim.report.style import pyplot
+from ska_sim.report.text import fmt, fmt_diff, LABELS, ORDER, request_rows, step_label
+from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.sim.kpi import KPI_UNITS
-from ska_sim.scenario.model import WEEKDAYS
-from ska_sim.report.text import LABELS, ORDER, fmt_diff, fmt
 
 CSS = """
 :root { --ink: #1d1d1f; --muted: #5f6368; --line: #d9d9de; --pass: #006d4f; --fail: #a33a00; --unc: #7a5c00; }
@@ -175,8 +177,6 @@ def group_heatmap(result) -> str:
 def _grid_png(grid: np.ndarray, rows: list, times: list, label: str, title: str, target: float | None = None) -> str:
     """A rows x times grid of shares as a heatmap with its percentages written in; with a
     ``target``: below it in bold, and a red line on the colour bar."""
-    from ska_sim.report.style import pyplot
-
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(10, 0.5 * len(rows) + 1.6))
     im = ax.imshow(grid, aspect="auto", cmap="cividis", vmin=0, vmax=1)
@@ -200,16 +200,12 @@ def _grid_png(grid: np.ndarray, rows: list, times: list, label: str, title: str,
 
 
 def interval_plot(result) -> str:
-    from ska_sim.report.plots import service_level_by_interval
-
     buf = io.BytesIO()
     service_level_by_interval(result, buf)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def marginal_table(mg, scenario=None) -> str:
-    from ska_sim.report.text import step_label
-
     head = ("step", "paid agent-hours / week", "FTE", "heads", "service level (change, 95%)",
             "answer rate (change, 95%)", "answered / day", "hung up / day (change, 95%)", "repeat calls / day",
             "waiting hours / week")
@@ -253,8 +249,6 @@ def marginal_table(mg, scenario=None) -> str:
 def request_table(mg, scenario) -> str:
     """The marginal steps as a resource request: the shrinkage chain, per target the share of days
     meeting it / the share of replications whose window meets it, and the cost ([costs])."""
-    from ska_sim.report.text import request_rows
-
     if scenario is None or "hours_at_work_per_week" not in mg.table:
         return ""
     head, rows = request_rows(mg, scenario)
@@ -277,8 +271,8 @@ def request_table(mg, scenario) -> str:
 def people_and_money(s) -> str:
     """Today's plan as people and money: the shrinkage chain, FTE, heads, euros, activities."""
     from ska_sim.scenario.activities import activity_table
-    from ska_sim.plan.costs import money_text
-    from ska_sim.plan.staffing import fte, shrinkage_table
+    from ska_sim.report.costs import money_text
+    from ska_sim.plan.people import fte, shrinkage_table
     from ska_sim.scenario.timeline import build_timeline
 
     tl = build_timeline(s)
@@ -329,7 +323,7 @@ def comparison_table(cmp) -> str:
 
 
 def _people_table(cmp) -> str:
-    from ska_sim.plan.costs import people_rows
+    from ska_sim.report.costs import people_rows
 
     head, rows = people_rows([(f"[{i}] {lbl}", r.scenario) for i, (lbl, r) in enumerate(zip(cmp.labels, cmp.results))])
     return ("<p>Each scenario's own plan in people and money: hours on the phones, at work and paid over its measured "

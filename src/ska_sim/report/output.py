@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ska_sim.base.version import __version__
 from ska_sim.base.files import file_record, manifest, write_csv, write_json, write_with
+from ska_sim.base.version import __version__
+from ska_sim.report.plots import coverage_plot, service_level_by_interval, SWEEP_KPIS, sweep_plot
 
 
 def write_result(result, out_dir: str | Path, plots: bool = True, *, source: str | None = None,
@@ -29,8 +30,6 @@ def write_result(result, out_dir: str | Path, plots: bool = True, *, source: str
         write_csv(out / name, df)
         written.append(out / name)
     if plots:
-        from ska_sim.report.plots import service_level_by_interval
-
         write_with(out / "service_level.png", lambda p: service_level_by_interval(result, p))
         written.append(out / "service_level.png")
     write_json(out / "manifest.json", manifest(result.scenario, result.seed, result.replications, command=command,
@@ -63,8 +62,6 @@ def write_staffing(st, out_dir: str | Path, *, source: str | None = None,
         write_csv(out / name, df)
         written.append(out / name)
     if st.coverage is not None:
-        from ska_sim.report.plots import coverage_plot
-
         write_with(out / "coverage.png", lambda p: coverage_plot(st, p))
         written.append(out / "coverage.png")
     write_json(
@@ -115,8 +112,6 @@ def write_sweep(sw, out_dir: str | Path, *, base_scenario=None, source: str | No
     """sweep.csv, sweep-KPI.png for the main KPIs, manifest.json. The manifest holds
     ``base_scenario`` (the file with the common --set, before any --vary value) when given;
     without it, the first grid point's scenario, said so in ``scenario_is``."""
-    from ska_sim.report.plots import SWEEP_KPIS, sweep_plot
-
     out = Path(out_dir)
     written = _tables(out, {"sweep.csv": sw.table})
     for kpi in SWEEP_KPIS:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ska_sim.report.style import BLUE, GREY, ORANGE, TARGET, pyplot
+from ska_sim.report.style import BLUE, CYCLE, GREY, ORANGE, pyplot, TARGET
+from ska_sim.sim.kpi import targets_of
 
 
 def service_level_by_interval(result, path: str | Path) -> None:
@@ -81,9 +82,6 @@ AXIS = {
 
 def sweep_plot(sw, kpi: str, path) -> None:
     """One KPI against the first varied key (a line per value of a second key), 95% bands, targets."""
-    from ska_sim.sim.kpi import targets_of
-    from ska_sim.report.style import CYCLE
-
     plt = pyplot()
     t = sw.table
     x_key = sw.keys[0]

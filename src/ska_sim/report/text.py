@@ -4,6 +4,7 @@ beside Erlang C. Reads a result's DataFrames; computes nothing."""
 from __future__ import annotations
 
 import math
+from ska_sim.sim.erlang_check import DIFFERS_MIN_REPLICATIONS
 
 LABELS = {
     "service_level": "service level",
@@ -131,8 +132,6 @@ def status_words(t) -> str:
 
 
 def time_of_day_table(result) -> str:
-    from ska_sim.sim.results import DIFFERS_MIN_REPLICATIONS
-
     tod = result.times_of_day
     sl = result.scenario.targets.service_level
     has_a = "erlang_a_service_level" in tod
@@ -332,7 +331,7 @@ def staffing_text(st) -> str:
         f"at {f['fte_per_head']:g} FTE per person",
     ]
     from ska_sim.scenario.activities import activities_text
-    from ska_sim.plan.costs import money_text
+    from ska_sim.report.costs import money_text
 
     money = money_text(s, f["fte"], f["heads"])
     lines += [money] if money else []
@@ -388,7 +387,7 @@ def plans_table(comparison) -> list[str]:
 def pd_weekday(date: str) -> str:
     import datetime as dt
 
-    from ska_sim.scenario.model import WEEKDAYS
+    from ska_sim.scenario.clock import WEEKDAYS
 
     return WEEKDAYS[dt.date.fromisoformat(date).weekday()]
 
@@ -423,7 +422,7 @@ def compare_text(cmp) -> str:
                          f"{fmt_diff(r[f'{i}:diff_ci_high'], r['unit'])}]{star}")
         rows.append(tuple(cells))
     lines += text_columns(rows, align="l" + "r" * (len(head) - 1))
-    from ska_sim.plan.costs import people_rows
+    from ska_sim.report.costs import people_rows
 
     head, prow = people_rows([(f"[{i}]", r.scenario) for i, r in enumerate(cmp.results)])
     lines += ["", "Each scenario's own plan in people and money (shrinkage chain over its measured days: phones -> at "

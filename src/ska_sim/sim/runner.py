@@ -1,4 +1,4 @@
-"""Replications: seeds, executors, and the reduction of each replication to KPIs.
+"""Replications: seeds, executors, and ``simulate`` (a scenario to a :class:`SimulationResult`).
 
 Seeds: replication i runs with ``SeedSequence(seed, spawn_key=(i,))``, the i-th child that
 ``SeedSequence(seed).spawn(n)`` would give. It depends on nothing but the seed and i, so
@@ -13,63 +13,19 @@ the number of calls.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 
-from ska_sim.sim.engine import Model, simulate_replication
+from ska_sim.sim.engine import Model
 from ska_sim.base.interrupts import Terminated, exception_for, handlers
-from ska_sim.sim.kpi import COUNT_KPIS, group_kpis, kpis, level_counts
-from ska_sim.scenario.model import Problem, Scenario, ScenarioError
+from ska_sim.sim.replication import Groups, replication_kpis, run_one
+from ska_sim.sim.results import SimulationResult
+from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.scenario.model import Scenario
 
 Progress = Callable[[int, int], None]  # (replications done, total)
-
-
-@dataclass(frozen=True)
-class Groups:
-    """How measured intervals group into days and times of day."""
-
-    day: np.ndarray  # per measured interval: index among measured open days
-    n_days: int
-    day_index: np.ndarray  # the simulated-day index of each measured open day
-    time_of_day: np.ndarray  # per measured interval: index of its clock slot
-    slots: np.ndarray  # the clock slots present, in order
-
-    @classmethod
-    def of(cls, model: Model) -> Groups:
-        tl = model.timeline
-        m = tl.iv_measured()
-        days = tl.iv_day[m]
-        day_index, day = np.unique(days, return_inverse=True)
-        slots, tod = np.unique(tl.iv_slot[m], return_inverse=True)
-        return cls(day, len(day_index), day_index, tod, slots)
-
-
-def replication_kpis(model: Model, groups: Groups, seed: int, index: int) -> dict[str, dict[str, np.ndarray]]:
-    """Run replication ``index`` and return its KPIs per level (level -> KPI -> array)."""
-    rc = simulate_replication(model, np.random.SeedSequence(seed, spawn_key=(index,)))
-    out = {}
-    for level in ("interval", "call_type", "window"):
-        out[level] = kpis(*level_counts(rc, level))
-    out["day"] = kpis(*level_counts(rc, "day", groups.day, groups.n_days))
-    tod = kpis(*level_counts(rc, "time_of_day", groups.time_of_day, len(groups.slots)))
-    per_day = np.bincount(groups.time_of_day, minlength=len(groups.slots))
-    for name in COUNT_KPIS:  # calls per interval, averaged over the days that have it
-        tod[name] = tod[name] / per_day
-    out["time_of_day"] = tod
-    if model.languages:  # KPIs per language, as per call type
-        out["language"] = kpis(*level_counts(rc, "language"))
-    if model.routing is not None and model.routing.named:  # per agent group (kpi.GROUP_KPI_UNITS)
-        out["group"] = group_kpis(*level_counts(rc, "group"))
-        out["group_interval"] = group_kpis(*level_counts(rc, "group_interval"))  # row = interval * groups + group
-    return out
-
-
-def run_one(args) -> dict:
-    model, groups, seed, index = args
-    return replication_kpis(model, groups, seed, index)
 
 
 @contextmanager
@@ -257,13 +213,6 @@ def run_replications(
     return executor.map(model, Groups.of(model), seed, list(range(replications)), progress)
 
 
-def stack(results: list[dict[str, dict[str, np.ndarray]]]) -> Iterator[tuple[str, str, np.ndarray]]:
-    """(level, KPI, array of shape (replications, groups)) for every level and KPI."""
-    for level in results[0]:
-        for name in results[0][level]:
-            yield level, name, np.stack([r[level][name] for r in results])
-
-
 def simulate(
     scenario: Scenario,
     replications: int | None = None,
@@ -277,8 +226,6 @@ def simulate(
     ``replications`` and ``seed`` default to the scenario's ``[simulation]`` block;
     ``executor`` (or ``workers`` local processes) runs the replications.
     """
-    from ska_sim.sim.results import SimulationResult
-
     reps = replications or scenario.simulation.replications
     seed = scenario.simulation.seed if seed is None else seed
     model = Model.from_scenario(scenario)
