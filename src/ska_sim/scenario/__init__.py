@@ -3,20 +3,19 @@ working calendar, the timeline of open intervals, off-phone activities, and the 
 shifts and rosters. Simulates nothing.
 
 The names most callers need are here: ``from ska_sim.scenario import load_scenario, Scenario``.
+
+Modules, bottom up: ``clock`` (weekdays, ``"HH:MM"``), ``block`` (the base block, durations,
+opening hours), ``calls`` and ``people`` (the blocks), ``model`` (:class:`Scenario`),
+``calendar``, ``activities``, ``checks`` (checks across blocks, warnings), ``overrides``
+(``--set``), ``load`` (TOML to a validated scenario), ``timeline`` (open intervals, agents).
 """
 
 from ska_sim.base.errors import Problem, ScenarioError
-from ska_sim.scenario.model import (
-    WEEKDAYS,
-    Scenario,
-    load_scenario,
-    parse_set_option,
-    parse_value,
-    read_toml,
-    scenario_from_dict,
-    scenario_warnings,
-    split_key,
-)
+from ska_sim.scenario.checks import scenario_warnings
+from ska_sim.scenario.clock import WEEKDAYS
+from ska_sim.scenario.load import load_scenario, read_toml, scenario_from_dict
+from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.overrides import parse_set_option, parse_value, split_key
 
 __all__ = [
     "WEEKDAYS", "Problem", "Scenario", "ScenarioError", "load_scenario", "parse_set_option", "parse_value",

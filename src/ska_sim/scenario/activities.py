@@ -30,8 +30,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.calendar import month_norm_h
+from ska_sim.scenario.clock import WEEKDAYS
+
+if TYPE_CHECKING:
+    from ska_sim.scenario.model import Scenario
 
 REPLACED_SHARES = ("qa_sessions", "one_to_ones", "training", "back_office")
 
@@ -53,8 +58,6 @@ def review_talk_s(s: Scenario) -> float:
 
 
 def _needs_with_rules(s: Scenario) -> list[tuple[ActivityNeed, str]]:
-    from ska_sim.scenario.calendar import month_norm_h
-
     a = s.activities
     if a is None:
         return []
@@ -100,8 +103,6 @@ def activity_needs(s: Scenario) -> list[ActivityNeed]:
 
 def advisor_month_paid_h(s: Scenario) -> float:
     """Paid hours of one advisor in a month: the month's working-time norm x fte_per_head."""
-    from ska_sim.scenario.calendar import month_norm_h
-
     return month_norm_h(s) * s.shrinkage.fte_per_head
 
 
@@ -193,8 +194,6 @@ def activities_checks(s: Scenario) -> list[tuple[str, str]]:
     """The activities must leave time on the phones on every weekday."""
     if s.activities is None:
         return []
-    from ska_sim.scenario.model import WEEKDAYS
-
     share = activity_share(s)
     for day in WEEKDAYS:
         in_shift, absence = shrinkage_shares(s, day, share)

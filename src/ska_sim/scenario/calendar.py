@@ -31,8 +31,12 @@ import calendar as _pycal
 import datetime as dt
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ska_sim.scenario.model import WEEKDAYS, Scenario, format_clock, parse_clock
+from ska_sim.scenario.clock import WEEKDAYS, format_clock, parse_clock
+
+if TYPE_CHECKING:
+    from ska_sim.scenario.model import Scenario
 
 # the scan beyond the simulated days, so that a rule's date moved into the window is found
 _MARGIN_DAYS = 45

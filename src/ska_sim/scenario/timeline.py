@@ -13,12 +13,16 @@ import datetime as dt
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ska_sim.scenario.model import WEEKDAYS, Hours, Scenario
+from ska_sim.scenario.block import Hours
+from ska_sim.scenario.calendar import simulated_days
+from ska_sim.scenario.clock import DAY_S, WEEKDAYS
 
-DAY_S = 86400
+if TYPE_CHECKING:
+    from ska_sim.scenario.model import Scenario
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,6 @@ def build_timeline(s: Scenario) -> Timeline:
     first = cal.start - dt.timedelta(days=cal.warmup_days)
     n_days = cal.warmup_days + cal.days
     dates = tuple(first + dt.timedelta(days=i) for i in range(n_days))
-    from ska_sim.scenario.calendar import simulated_days
-
     resolved = simulated_days(s)  # calendar.py: closed dates, own hours, country rules, volume factors
     open_s = np.full(n_days, -1, dtype=np.int64)
     close_s = np.full(n_days, -1, dtype=np.int64)

@@ -1,0 +1,229 @@
+"""The blocks of what comes in and how it is answered: the calendar, arrivals and demand
+events, call types (identity checks, languages, transfers), redials and repeats, routing,
+callbacks and phone lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL
+from ska_sim.scenario.block import SHARE_TOLERANCE, Block, DurationSpec, Hours, Probability
+from ska_sim.scenario.clock import VectorKey, Weekday, parse_clock
+
+
+class Calendar(Block):
+    start: dt.date
+    days: int = Field(ge=1, le=3660)
+    warmup_days: int = Field(0, ge=0, le=366)
+    interval_min: Literal[15, 30, 60] = 30
+    hours: dict[Weekday, Hours]
+    date_hours: dict[dt.date, Hours] = {}
+    closed: list[dt.date] = []
+    # working days shorter for the staff (EE: Employment Contracts Act §53, the working day before
+    # New Year, Independence Day, Victory Day and Christmas Eve): they shorten the FTE norm
+    shortened: list[dt.date] = []
+    shortened_by_h: float = Field(3.0, ge=0.0, le=24.0)
+    # issue 9 (calendar.py): a country's public holidays close the line and its §53 shortened
+    # days are derived; the last Friday of a month closes at this time ("HH:MM"). Off by default.
+    country: str | None = None
+    last_friday_close: str | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        import holidays
+
+        known = holidays.list_supported_countries()
+        if v not in known:
+            raise ValueError(f"unknown country code {v!r}: an ISO 3166-1 alpha-2 code the holidays package knows "
+                             "(e.g. EE, FI, LV, LT)")
+        return v
+
+    @field_validator("last_friday_close")
+    @classmethod
+    def _clock_text(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_clock(v)
+        return v
+
+    @property
+    def interval_s(self) -> int:
+        return self.interval_min * 60
+
+
+class DemandEvent(Block):
+    """A demand-event rule that expands into date factors ([[arrivals.events]], calendar.py).
+
+    ``monthly``: day ``day`` of every month; when the line is closed that day, ``if_closed``
+    moves it to the next (or previous) open day, spreading the extra volume over
+    ``spread_days`` open days (each gets 1 + (factor - 1) / spread_days). ``after_holiday``:
+    the first open day after a holiday (a date the calendar closes on an open weekday).
+    ``range``: the open days from ``start`` to ``end`` (or the first ``open_days`` of them).
+    ``valid_from`` / ``valid_to`` bound the rule's nominal dates."""
+
+    name: str = Field(min_length=1)
+    rule: Literal["monthly", "after_holiday", "range"]
+    factor: float = Field(ge=0.0, le=100.0)
+    day: int | None = Field(None, ge=1, le=31)
+    if_closed: Literal["next_open_day", "previous_open_day", "skip"] = "next_open_day"
+    spread_days: int = Field(1, ge=1, le=10)
+    start: dt.date | None = None
+    end: dt.date | None = None
+    open_days: int | None = Field(None, ge=1, le=366)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> DemandEvent:
+        if self.rule == "monthly" and self.day is None:
+            raise ValueError("a monthly rule needs day (the day of the month, 1-31)")
+        if self.rule != "monthly" and (self.day is not None or self.spread_days != 1 or self.if_closed != "next_open_day"):
+            raise ValueError(f"day, if_closed and spread_days are for rule = 'monthly', not {self.rule!r}")
+        if self.rule == "range":
+            if self.start is None or (self.end is None and self.open_days is None):
+                raise ValueError("a range rule needs start and end (or start and open_days)")
+            if self.end is not None and self.open_days is not None:
+                raise ValueError(f"event {self.name!r}: give end or open_days, not both (the range ends at end, "
+                                 "or after its first open_days open days)")
+            if self.end is not None and self.end < self.start:
+                raise ValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
+        elif self.start is not None or self.end is not None or self.open_days is not None:
+            raise ValueError(f"start, end and open_days are for rule = 'range', not {self.rule!r}")
+        if self.valid_from is not None and self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError(f"valid_to {self.valid_to.isoformat()} is before valid_from {self.valid_from.isoformat()}")
+        return self
+
+
+class Arrivals(Block):
+    daily_calls: float = Field(gt=0.0)
+    weekday_factor: dict[Weekday, float] = {}
+    day_cv: float = Field(0.0, ge=0.0)
+    volume_scale: float = Field(1.0, gt=0.0)
+    profile: dict[VectorKey, list[float]]
+    date_factor: dict[dt.date, float] = {}
+    events: list[DemandEvent] = []  # [[arrivals.events]] rules (calendar.py); date_factor wins on its dates
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _list_is_default(cls, v: Any) -> Any:
+        return {"default": v} if isinstance(v, list) else v
+
+    @field_validator("weekday_factor", "date_factor")
+    @classmethod
+    def _non_negative(cls, v: dict) -> dict:
+        bad = [f"{k} = {x:g}" for k, x in v.items() if x < 0 or not math.isfinite(x)]
+        if bad:  # keys printed as written (ISO dates), never as a Python repr
+            raise ValueError(f"factors must be >= 0 (got {', '.join(bad)})")
+        return v
+
+    @field_validator("profile")
+    @classmethod
+    def _shares(cls, v: dict[str, list[float]]) -> dict[str, list[float]]:
+        for key, shares in v.items():
+            if any(x < 0 for x in shares):
+                raise ValueError(f"{key}: shares must be >= 0")
+            if abs(sum(shares) - 1.0) > SHARE_TOLERANCE:
+                raise ValueError(f"{key}: shares must sum to 1 (got {sum(shares):.6f})")
+        return v
+
+
+class IdentityCheck(Block):
+    """At least 3 control questions before special-category data is disclosed (DOMAIN.md).
+
+    ``fails``: probability that the check fails when it is needed; the call is answered but
+    the issue is not resolved by phone: the caller is sent to written channels
+    (``written_request``: the share who then write, KPI ``written_requests``) and calls again
+    only with ``repeat_probability`` (default 0)."""
+
+    probability: float = Probability
+    extra: DurationSpec
+    fails: float = Field(0.0, ge=0.0, le=1.0)
+    written_request: float = Field(1.0, ge=0.0, le=1.0)
+    repeat_probability: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class Language(Block):
+    """A language calls come in: its default share of calls and its talk-time multiplier."""
+
+    share: float = Field(ge=0.0, le=1.0)
+    talk_factor: float = Field(1.0, gt=0.0, le=10.0)
+
+
+class Transfer(Block):
+    """A share of answered calls of a type is transferred after the talk (+ identity check):
+    to an agent group (the caller queues there and is served with this talk and after-call
+    work; ``resolved`` is the issue's resolution there) or ``to = "out"`` (another unit: the
+    issue is resolved with ``resolved``, no second leg on the line)."""
+
+    share: float = Probability
+    to: str = Field(min_length=1)
+    talk: DurationSpec | None = None  # required for a transfer to a group
+    after_call_work: DurationSpec | None = None
+    resolved: float = Probability
+
+
+class CallType(Block):
+    name: str = Field(min_length=1)
+    share: float = Field(gt=0.0, le=1.0)
+    talk: DurationSpec
+    after_call_work: DurationSpec | None = None
+    resolved: float = Probability
+    identity_check: IdentityCheck | None = None
+    language_shares: dict[str, float] | None = None  # this type's own language mix (else [languages] shares)
+    transfer: Transfer | None = None
+    callback_share: float = Field(0.0, ge=0.0, le=1.0)  # of unresolved answered calls: a promised callback
+
+    def mean_handle_s(self) -> float:
+        """Expected agent time of one answered call: talk + identity check + after-call work."""
+        acw = self.after_call_work.build().mean if self.after_call_work else 0.0
+        idc = self.identity_check.probability * self.identity_check.extra.build().mean if self.identity_check else 0.0
+        return self.talk.build().mean + acw + idc
+
+
+class Redial(Block):
+    probability: float = Field(0.0, ge=0.0, le=1.0)
+    delay: DurationSpec = DurationSpec(dist="exponential", mean_s=600)
+
+
+class Repeat(Block):
+    probability: float = Field(0.0, ge=0.0, le=1.0)
+    delay: DurationSpec = DurationSpec(dist="lognormal", mean_s=129600, cv=1.5)
+
+
+class Routing(Block):
+    """How calls find agents (README, "Routing")."""
+
+    policy: Literal["group_order", "random", "longest_idle"] = "group_order"
+    order: dict[str, list[str]] = {}  # per call type name: its groups in order (default: file order)
+
+
+class VirtualHold(Block):
+    """Offered when a caller's expected wait at arrival exceeds ``offer_after_s``; ``accept``
+    of them take a callback instead of waiting."""
+
+    offer_after_s: float = Field(ge=0.0)
+    accept: float = Probability
+
+
+class Callbacks(Block):
+    """Promised callbacks (``call_types[].callback_share``) and virtual hold, placed by ``group``."""
+
+    group: str = Field(min_length=1)
+    delay: DurationSpec = DurationSpec(dist="lognormal", mean_s=14400, cv=0.5)
+    due_within_s: float = Field(28800.0, ge=0.0)
+    priority: bool = True  # due callbacks go before waiting inbound calls for the group
+    handle: DurationSpec = DurationSpec(dist="lognormal", mean_s=300, cv=0.8)
+    resolved: float = Field(0.8, ge=0.0, le=1.0)
+    virtual_hold: VirtualHold | None = None
+
+
+class Lines(Block):
+    """Phone lines: calls in queue + calls in talk at most ``count``; more get a busy tone."""
+
+    count: int = Field(ge=1, le=MAX_AGENTS_PER_INTERVAL * 10)
