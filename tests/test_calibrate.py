@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ska_sim.calibration.fit import FitError, FitOptions, fit_censored, fit_duration, fit_log, mean_se, to_toml
+from ska_sim.calibration.estimators import fit_censored, fit_duration, mean_se
+from ska_sim.calibration.fit import FitError, FitOptions, fit_log, to_toml
 from ska_sim.cli import main
 from ska_sim.scenario.model import scenario_from_dict
 from synthetic_log import Truth, make_log

@@ -20,7 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
-from ska_sim.calibration.fit import FitOptions, fit_log, stat_se
+from ska_sim.calibration.estimators import stat_se
+from ska_sim.calibration.fit import FitOptions, fit_log
 from ska_sim.cli import main
 from ska_sim.scenario.model import load_scenario, scenario_from_dict
 

@@ -125,6 +125,7 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     lean_memory()  # before pandas/pyarrow load: a year of calls, freed memory goes back to the OS
     from ska_sim.calibration import fit as calibrate
     from ska_sim.calibration import calllog
+    from ska_sim.report.fit import fit_summary
 
     for option, path in (("--columns", mapping_file), ("--staffing", staffing_file)):
         if path is not None and not Path(path).is_file():
@@ -172,7 +173,7 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     write_text(out_file, text)
     if html is not None:
         write_text(report_file, html)
-    for line in calibrate.fit_summary(result):
+    for line in fit_summary(result):
         click.echo(line)
     if skipped is not None and len(skipped):
         click.echo(f"skipped {len(skipped):,} bad rows (--skip-bad-rows)")

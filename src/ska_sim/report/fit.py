@@ -152,3 +152,24 @@ def build_fit_report(fit, source: str) -> str:
                              for r in unusual.itertuples()], ("unusual day", "weekday", "first calls", "expected", "z")))
     parts.append(f"<footer>ska-sim {e(__version__)} fit, {e(dt.date.today().isoformat())}</footer></body></html>")
     return "\n".join(parts)
+
+
+def fit_summary(fit) -> list[str]:
+    """A few lines for the terminal (``ska-sim fit``): the counts and the main estimates of a calibration.fit.Fit."""
+    e = fit.estimates
+    lines = [
+        f"calls {e['calls']:,}: first {e['first_calls']:,}, redials {e['redials']:,}, repeat calls {e['repeats']:,}",
+        f"daily first calls {e['daily_calls']:.1f} ({e['days_used']} day{'s' if e['days_used'] != 1 else ''}), day_cv {e['day_cv']:.3f}, weekday factors "
+        + " ".join(f"{k} {v:.2f}" for k, v in e["weekday_factor"].items()),
+    ]
+    for t, f in fit.talk.items():
+        lines.append(f"talk {t}: {f.family} mean {f.mean_s:.0f} s cv {f.cv:.2f} (n {f.n:,}, KS {f.ks[f.family]:.3f})")
+    if fit.patience:
+        pf = fit.patience
+        lines.append(f"patience: {pf.family} mean {pf.mean_s:.0f} s cv {pf.cv:.2f} from {pf.n_events:,} abandoned and "
+                     f"{pf.n - pf.n_events:,} censored waits (abandoned alone: {fit.naive_patience_mean_s:.0f} s)")
+    lines.append(f"redial probability {e['redial_probability']:.3f} (n {e['redial_n']:,}); repeat (1 - resolved) x "
+                 f"probability {e['repeat_product_all']:.3f}, FCR implied {e['fcr_implied']:.3f}")
+    if e["unusual_days"]:
+        lines.append("unusual days: " + ", ".join(e["unusual_days"]))
+    return lines
