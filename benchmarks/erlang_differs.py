@@ -41,7 +41,8 @@ from helpers import mmc  # noqa: E402
 from ska_sim.sim.engine import Model  # noqa: E402
 from ska_sim.maths.erlang import erlang_c_result  # noqa: E402
 from ska_sim.sim.erlang_check import alike_keys, differs, differs_test  # noqa: E402
-from ska_sim.sim.runner import run_replications, stack  # noqa: E402
+from ska_sim.sim.replication import stack  # noqa: E402
+from ska_sim.sim.runner import run_replications  # noqa: E402
 
 
 def model_of(agents, calls_per_hour, aht_s, days, reps):

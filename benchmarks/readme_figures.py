@@ -22,9 +22,9 @@ BEGIN, END = "<!-- figures:begin (benchmarks/readme_figures.py) -->", "<!-- figu
 def figures() -> str:
     sys.path.insert(0, str(ROOT / "src"))
     from ska_sim import load_scenario, simulate
-    from ska_sim.sim.runner import Executor
+    from ska_sim.sim.executors import Executor
     from ska_sim.plan.staffing import plan_staffing
-    from ska_sim.plan.whatif import marginal
+    from ska_sim.plan.marginal import marginal
 
     ex = Executor()
     s = load_scenario(ROOT / "scenarios" / "baseline.toml")
@@ -84,7 +84,7 @@ def skills() -> str:
     sys.path.insert(0, str(ROOT / "src"))
     from ska_sim import load_scenario, simulate
     from ska_sim.report.text import breakdown_table, groups_table
-    from ska_sim.sim.runner import Executor
+    from ska_sim.sim.executors import Executor
 
     s = load_scenario(ROOT / "scenarios" / "skills-languages.toml")
     r = simulate(s, executor=Executor())

@@ -72,7 +72,8 @@ def one(kind: str, arg: str) -> dict:
         r["calls"] = int(rc.counts["offered"].sum())
         r["calls_per_s"] = r["calls"] / r["seconds"]
     elif kind == "baseline-year":
-        from ska_sim.sim.runner import Executor, simulate
+        from ska_sim.sim.executors import Executor
+        from ska_sim.sim.runner import simulate
 
         reps, workers = (int(x) for x in arg.split(":"))
         s = baseline(YEAR)
@@ -81,14 +82,16 @@ def one(kind: str, arg: str) -> dict:
         r = {"seconds": time.perf_counter() - t0, "service_level": res.kpi("service_level"),
              "calls": float(res.kpi("offered")) * reps}
     elif kind == "big-year":
-        from ska_sim.sim.runner import Executor, simulate
+        from ska_sim.sim.executors import Executor
+        from ska_sim.sim.runner import simulate
 
         s = baseline(YEAR + ["arrivals.daily_calls=10000", "staffing.scale=10"])
         t0 = time.perf_counter()
         res = simulate(s, replications=1, seed=1, executor=Executor(1))
         r = {"seconds": time.perf_counter() - t0, "calls": float(res.kpi("offered"))}
     elif kind == "grow":
-        from ska_sim.sim.runner import Executor, simulate
+        from ska_sim.sim.executors import Executor
+        from ska_sim.sim.runner import simulate
 
         calls_per_day, days = (int(x) for x in arg.split(":"))
         scale = calls_per_day / 1000
@@ -101,7 +104,8 @@ def one(kind: str, arg: str) -> dict:
         from distributed import LocalCluster
 
         from ska_sim import load_scenario
-        from ska_sim.sim.runner import Executor, simulate
+        from ska_sim.sim.executors import Executor
+        from ska_sim.sim.runner import simulate
 
         s = load_scenario(ROOT / "tests" / "data" / "minimal.toml")
         t0 = time.perf_counter()

@@ -56,8 +56,9 @@ def main() -> None:
 
     from ska_sim.sim.engine import Model
     from ska_sim.sim.results import SimulationResult
-    from ska_sim.sim.runner import Groups
-    from ska_sim.web.api import PageExecutor, Service, page_result
+    from ska_sim.sim.replication import Groups
+    from ska_sim.sim.executors import Executor
+    from ska_sim.web.api import Service, page_result
 
     svc = Service(ROOT / "scenarios", workers=a.workers)
     t0 = time.perf_counter()
@@ -78,7 +79,7 @@ def main() -> None:
         assert "kpis" in doc, doc
         # the same edit, its parts timed one by one (cache bypassed)
         name, week, sets, client, s, saved, reps, seed = svc._prepare(plan)
-        ex = PageExecutor(svc.pool, lambda: False)
+        ex = Executor(pool=svc.pool)
         t = time.perf_counter()
         model = Model.from_scenario(s)
         groups = Groups.of(model)

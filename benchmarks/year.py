@@ -30,7 +30,8 @@ TARGET_S = 60.0
 
 def timed_run(path: Path, replications: int, workers: int, overrides=()) -> tuple[float, object]:
     from ska_sim import load_scenario
-    from ska_sim.sim.runner import Executor, simulate
+    from ska_sim.sim.executors import Executor
+    from ska_sim.sim.runner import simulate
 
     s = load_scenario(path, list(overrides))
     c0 = cpu_s()
@@ -60,7 +61,7 @@ def profile_one(path: Path, top: int = 25) -> str:
 
     from ska_sim import load_scenario
     from ska_sim.sim.engine import Model
-    from ska_sim.sim.runner import Groups, replication_kpis
+    from ska_sim.sim.replication import Groups, replication_kpis
 
     s = load_scenario(path)
     pr = cProfile.Profile()

@@ -53,7 +53,7 @@ def test_the_environment_variable_gets_the_same_check_and_is_named(tmp_path, mon
 
 
 def test_host_and_port_alone_mean_tcp():
-    from ska_sim.sim.runner import Executor
+    from ska_sim.sim.executors import Executor
 
     assert Executor(scheduler="127.0.0.1:8786").scheduler == "tcp://127.0.0.1:8786"
     assert Executor(scheduler="tls://[::1]:8786").scheduler == "tls://[::1]:8786"

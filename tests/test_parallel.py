@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from helpers import mmc
 from ska_sim import simulate
 from ska_sim.cli import main
-from ska_sim.sim.runner import Executor
+from ska_sim.sim.executors import Executor
 
 from conftest import ROOT
 

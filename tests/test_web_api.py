@@ -210,8 +210,8 @@ def test_staffing_help_fills_the_grid_with_its_cost(client):
     r = client.post("/api/fill", json={"plan": plan(), "method": "erlang"}).json()
     assert set(r["dates"]) == {"2026-03-02", "2026-03-03"} and all(len(v) == 3 for v in r["dates"].values())
     assert r["cost"]["paid_hours_change"] == pytest.approx(r["cost"]["paid_hours_after"] - r["cost"]["paid_hours_before"])
-    from ska_sim.scenario.model import load_scenario
-    from ska_sim.plan.staffing import erlang_plan
+    from ska_sim.scenario.load import load_scenario
+    from ska_sim.plan.requirement import erlang_plan
 
     p = erlang_plan(load_scenario(DATA / "minimal.toml"))
     assert sum(r["dates"]["2026-03-02"] + r["dates"]["2026-03-03"]) == int(p.agents.sum())
@@ -332,8 +332,8 @@ def test_serve_starts_on_loopback_and_prints_the_address_with_its_token(workdir)
 def test_filling_one_groups_grid_costs_that_groups_change_only(client):
     r = client.post("/api/fill", json={"plan": plan(scenario="skills.toml", replications=1), "method": "erlang",
                                        "group": "ru_general"}).json()
-    from ska_sim.scenario.model import load_scenario
-    from ska_sim.plan.staffing import paid_hours_of
+    from ska_sim.scenario.load import load_scenario
+    from ska_sim.plan.people import paid_hours_of
     from ska_sim.plan.staffing_groups import erlang_group_plan
     from ska_sim.scenario.timeline import build_timeline
 
@@ -351,23 +351,23 @@ def test_filling_one_groups_grid_costs_that_groups_change_only(client):
 
 def test_the_warm_pool_cancels_the_replications_of_a_superseded_run():
     from ska_sim.sim.engine import Model
-    from ska_sim.sim.runner import Groups
-    from ska_sim.scenario.model import load_scenario
-    from ska_sim.web.api import Pool, Superseded
+    from ska_sim.sim.replication import Groups
+    from ska_sim.scenario.load import load_scenario
+    from ska_sim.sim.executors import Cancelled, WarmPool
 
     s = load_scenario(ROOT / "scenarios" / "baseline.toml")
     model = Model.from_scenario(s)
-    pool = Pool(1)
+    pool = WarmPool(1)
     pool.start()
     try:
         done = []
-        with pytest.raises(Superseded):
+        with pytest.raises(Cancelled):
             pool.map(model, Groups.of(model), 1, list(range(8)), progress=lambda d, n: done.append(d),
                      cancelled=lambda: len(done) >= 1)
         assert done == [1]  # cancelled after the first replication: those not started never start
         # the pool is still warm and answers the next run, in replication order
         out = pool.map(model, Groups.of(model), 1, [3, 4])
-        from ska_sim.sim.runner import replication_kpis
+        from ska_sim.sim.replication import replication_kpis
 
         ref = replication_kpis(model, Groups.of(model), 1, 4)
         assert (out[1]["window"]["service_level"] == ref["window"]["service_level"]).all()

@@ -166,7 +166,7 @@ def executor_options(f):
     def wrapper(*args, workers=None, scheduler=None, **kwargs):
         from click.core import ParameterSource
 
-        from ska_sim.sim.runner import SCHEDULER_ENV, Executor
+        from ska_sim.sim.executors import SCHEDULER_ENV, Executor
 
         ctx = click.get_current_context()
         source = SCHEDULER_ENV if ctx.get_parameter_source("scheduler") is ParameterSource.ENVIRONMENT else "--scheduler"

@@ -29,12 +29,13 @@ def serve(scenarios, host, port, workdir, workers) -> None:
     import socket
     from pathlib import Path
 
-    from ska_sim.sim.runner import default_workers
+    from ska_sim.sim.executors import default_workers
 
     root = Path(workdir) if workdir else (Path(scenarios[0]).parent if scenarios else Path("."))
     if not root.is_dir():
         fail([f"--workdir {root}: no such folder"])
-    from ska_sim.scenario.model import ScenarioError, load_scenario
+    from ska_sim.base.errors import ScenarioError
+    from ska_sim.scenario.load import load_scenario
 
     names, problems = [], []
     for sc in scenarios:

@@ -7,7 +7,7 @@ get, so the scenario is validated by the same models and an invalid field gets t
 ``ska-sim run FILE --set KEY=VALUE`` prints. Only the keys in :data:`EDITABLE` can be sent;
 files are named, never given as paths (:class:`Workspace`).
 
-Replications run in a process pool started once (:class:`Pool`): a newer edit from the same
+Replications run on a warm pool of processes started once (:class:`~ska_sim.sim.executors.WarmPool`): a newer edit from the same
 page supersedes the running one, whose remaining replications are cancelled (a generation
 counter checked between replications). Results are cached (bounded LRU), so the saved plan
 the page compares against (same seed: common random numbers) is simulated once.
@@ -23,15 +23,18 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ska_sim.sim.runner import Executor, Groups, run_one, replication_kpis
-from ska_sim.scenario.model import WEEKDAYS, Problem, Scenario, ScenarioError, format_clock, read_toml, scenario_from_dict
+from ska_sim.sim.executors import Cancelled, Executor, WarmPool
+from ska_sim.sim.runner import simulate
+from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.scenario.clock import WEEKDAYS, format_clock
+from ska_sim.scenario.load import read_toml, scenario_from_dict
+from ska_sim.scenario.model import Scenario
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.toml$")
 STEM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -56,10 +59,6 @@ class BadRequest(Exception):
     def __init__(self, message: str, status: int = 400, **extra: Any):
         super().__init__(message)
         self.status, self.message, self.extra = status, message, extra
-
-
-class Superseded(Exception):
-    """A newer edit from the same page: this run stopped."""
 
 
 # --------------------------------------------------------------------------- files
@@ -167,115 +166,6 @@ def problems_json(problems: list[Problem]) -> list[dict]:
     return out
 
 
-# --------------------------------------------------------------------------- the warm pool
-def _init_worker() -> None:
-    from ska_sim.sim.runner import worker_signals
-
-    worker_signals()
-    import ska_sim.sim.engine  # noqa: F401  (warm: the imports are done once per worker)
-
-
-def _ping() -> int:
-    return 1
-
-
-class Pool:
-    """Replications in worker processes started once (``workers=0``: in this process)."""
-
-    def __init__(self, workers: int):
-        self.workers = max(0, int(workers))
-        self._pool = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        # warm: the library's heavy imports happen now, not at the first edit
-        import scipy.special  # noqa: F401
-
-        from ska_sim.sim import engine  # noqa: F401
-        from ska_sim.sim import results  # noqa: F401
-        from ska_sim.plan import staffing  # noqa: F401
-        from ska_sim.plan import whatif  # noqa: F401
-        from ska_sim.report import html  # noqa: F401
-
-        if self.workers == 0:
-            return
-        pool = self._get()
-        for f in [pool.submit(_ping) for _ in range(self.workers)]:
-            f.result(timeout=120)
-
-    def _get(self):
-        with self._lock:
-            if self._pool is None:
-                import multiprocessing as mp
-                from concurrent.futures import ProcessPoolExecutor
-
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
-                                                 initializer=_init_worker)
-            return self._pool
-
-    def _reset(self, broken) -> None:
-        with self._lock:
-            if self._pool is broken:
-                self._pool = None
-        broken.shutdown(wait=False, cancel_futures=True)
-
-    def shutdown(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    def map(self, model, groups, seed: int, indices: list[int], progress=None,
-            cancelled: Callable[[], bool] = lambda: False) -> list:
-        if self.workers == 0:
-            out = []
-            for n, i in enumerate(indices, 1):
-                if cancelled():
-                    raise Superseded()
-                out.append(replication_kpis(model, groups, seed, i))
-                if progress:
-                    progress(n, len(indices))
-            return out
-        from concurrent.futures.process import BrokenProcessPool
-
-        pool = self._get()
-        futures = {pool.submit(run_one, (model, groups, seed, i)): i for i in indices}
-        results: dict[int, dict] = {}
-        try:
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
-                if cancelled():
-                    raise Superseded()
-                for f in done:
-                    results[futures[f]] = f.result()
-                if done and progress:
-                    progress(len(results), len(indices))
-        except BrokenProcessPool:
-            self._reset(pool)
-            raise
-        finally:
-            for f in futures:
-                f.cancel()  # replications not started yet never start
-        return [results[i] for i in indices]
-
-
-class PageExecutor(Executor):
-    """A ska-sim :class:`~ska_sim.sim.runner.Executor` on the warm pool, cancelled when superseded,
-    so every library function (simulate, compare, marginal, the staffing search) runs on it."""
-
-    def __init__(self, pool: Pool, cancelled: Callable[[], bool], progress=None):
-        self.pool, self.cancelled, self.outer_progress = pool, cancelled, progress
-        self.workers = max(1, pool.workers)
-        self.scheduler, self.source = None, "page"
-
-    def describe(self) -> str:
-        return f"the page's pool of {self.pool.workers} worker processes"
-
-    def map(self, model, groups, seed, indices, progress=None) -> list:
-        return self.pool.map(model, groups, seed, indices, progress or self.outer_progress, self.cancelled)
-
-
 # --------------------------------------------------------------------------- the service
 @dataclass
 class Simulated:
@@ -290,7 +180,7 @@ class Service:
 
     def __init__(self, workdir: str | Path, workers: int = 2, default: str | None = None):
         self.ws = Workspace(workdir)
-        self.pool = Pool(workers)
+        self.pool = WarmPool(workers)
         self.default = default
         self._cache: OrderedDict = OrderedDict()
         self._gen: OrderedDict = OrderedDict()
@@ -367,20 +257,15 @@ class Service:
             doc["window"] = describe_scenario(name, self.load(name, []))["window"]
         return doc
 
-    def _simulate(self, s: Scenario, reps: int, seed: int, executor: PageExecutor) -> Simulated:
-        from ska_sim.sim.engine import Model
-        from ska_sim.sim.results import SimulationResult
-
+    def _simulate(self, s: Scenario, reps: int, seed: int, executor: Executor) -> Simulated:
         key = (s.digest(), reps, seed)
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        model = Model.from_scenario(s)
-        groups = Groups.of(model)
-        results = executor.map(model, groups, seed, list(range(reps)))
-        sim = Simulated(s, SimulationResult.build(s, model, groups, results, seed), model.timeline)
+        result = simulate(s, reps, seed, executor=executor)
+        sim = Simulated(s, result, result.timeline)
         with self._lock:
             self._cache[key] = sim
             while len(self._cache) > CACHE_SIZE:
@@ -413,12 +298,12 @@ class Service:
             self._set_progress(client, "replications", state["done"] + done, total)
 
         self._set_progress(client, "replications", 0, total)
-        ex = PageExecutor(self.pool, cancelled, progress)
+        ex = Executor(pool=self.pool, cancelled=cancelled, progress=progress)
         try:
             cur = self._simulate(s, reps, seed, ex)
             state["done"] = 0 if self._cached(saved, reps, seed) else reps
             base = self._simulate(saved, reps, seed, ex)
-        except Superseded:
+        except Cancelled:
             return {"superseded": True}
         doc = page_result(cur, base)
         doc.update(scenario=name, edits=len(sets), elapsed_s=time.perf_counter() - t0)
@@ -427,14 +312,15 @@ class Service:
     # ---------------------------------------------------------------- staffing help
     def fill(self, plan: Any, method: str, group: Any = None) -> dict:
         """The Erlang (or simulation) requirement per interval, as grid rows, and its cost."""
-        from ska_sim.plan.staffing import erlang_plan, simulation_plan
+        from ska_sim.plan.by_simulation import simulation_plan
+        from ska_sim.plan.requirement import erlang_plan
 
         if method not in ("erlang", "simulation"):
             raise BadRequest("method: erlang or simulation", 400)
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
         gi = self._group_index(s, group)
         cancelled = self._bump(client)
-        ex = PageExecutor(self.pool, cancelled, lambda d, n: self._set_progress(client, "simulation iterations", d, n))
+        ex = Executor(pool=self.pool, cancelled=cancelled, progress=lambda d, n: self._set_progress(client, "simulation iterations", d, n))
         try:
             if s.groups:
                 from ska_sim.plan.staffing_groups import erlang_group_plan, simulation_group_plan
@@ -444,13 +330,13 @@ class Service:
             else:
                 p = erlang_plan(s) if method == "erlang" else simulation_plan(
                     s, replications=min(reps, 10), seed=seed, executor=ex)
-        except Superseded:
+        except Cancelled:
             return {"superseded": True}
         return self._as_rows(s, p.agents, gi, f"{method} requirement")
 
     def add_best(self, plan: Any, k: Any, group: Any = None) -> dict:
         """k agents more where Erlang says they buy most (whatif.marginal, spread 'best')."""
-        from ska_sim.plan.whatif import marginal
+        from ska_sim.plan.marginal import marginal
 
         try:
             k = int(k)
@@ -461,12 +347,12 @@ class Service:
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
         gi = self._group_index(s, group)
         cancelled = self._bump(client)
-        ex = PageExecutor(self.pool, cancelled, None)
+        ex = Executor(pool=self.pool, cancelled=cancelled)
         try:
             mg = marginal(s, [0, k], "best", reps, seed, executor=ex,
                           progress=lambda d, n: self._set_progress(client, "steps", d, n),
                           group=s.groups[gi].name if s.groups else None)
-        except Superseded:
+        except Cancelled:
             return {"superseded": True}
         scen = mg.results[k].scenario
         row = mg.table.set_index("step").loc[k]
@@ -506,7 +392,7 @@ class Service:
 
     def _date_rows(self, s: Scenario, vectors: dict, gi: int | None, what: str, agents=None) -> dict:
         """The measured dates' agents (raw, scale 1) and the cost against the plan as it is."""
-        from ska_sim.plan.staffing import fte_of, paid_hours_of
+        from ska_sim.plan.people import fte_of, paid_hours_of
         from ska_sim.scenario.timeline import build_timeline
 
         tl = build_timeline(s)
@@ -561,21 +447,21 @@ class Service:
 
     def compare(self, plan: Any, other: Any) -> dict:
         """The plan beside another saved plan: whatif.compare (same seed, paired differences)."""
-        from ska_sim.plan.whatif import compare
+        from ska_sim.plan.compare import compare
 
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
         o = self.load(other, week) if isinstance(other, str) else None
         if o is None:
             raise BadRequest("other: the name of a scenario in the work folder", 400)
         cancelled = self._bump(client)
-        ex = PageExecutor(self.pool, cancelled, None)
+        ex = Executor(pool=self.pool, cancelled=cancelled)
         label = f"this plan ({name}{', edited' if sets else ''})"
         try:
             # plans of different windows compare as rates per open day (the CLI's --allow-different-calendars)
             cmp = compare([(label, s), (f"{o.name} ({other})", o)], reps, seed, executor=ex,
                           progress=lambda d, n: self._set_progress(client, "scenarios", d, n),
                           allow_different_calendars=True)
-        except Superseded:
+        except Cancelled:
             return {"superseded": True}
         from ska_sim.base.jsonable import json_records
 
@@ -593,10 +479,10 @@ class Service:
         if not isinstance(stem, str) or not STEM_RE.fullmatch(stem) or ".." in stem:
             raise BadRequest("export_name: letters, digits, '.', '_', '-' only", 400)
         cancelled = self._bump(client)
-        ex = PageExecutor(self.pool, cancelled, lambda d, n: self._set_progress(client, "replications", d, n))
+        ex = Executor(pool=self.pool, cancelled=cancelled, progress=lambda d, n: self._set_progress(client, "replications", d, n))
         try:
             sim = self._simulate(s, reps, seed, ex)
-        except Superseded:
+        except Cancelled:
             return {"superseded": True}
         out = self.ws.root / "exports" / stem
         files = write_result(sim.result, out, plots=False, source=name, overrides=week + sets)
@@ -693,7 +579,7 @@ def _num(x: Any) -> Any:
 
 
 def cost_of(sim: Simulated) -> dict:
-    from ska_sim.plan.staffing import fte_of, heads_of, paid_hours_of
+    from ska_sim.plan.people import fte_of, heads_of, paid_hours_of
 
     if sim.cost is not None:
         return sim.cost
@@ -718,7 +604,7 @@ def _by_kpi(summary) -> dict:
 def page_result(cur: Simulated, base: Simulated) -> dict:
     """KPIs against targets, the per-interval series, the heatmap, cost, and the paired
     difference against the saved plan (same seed: replication i of both sees the same callers)."""
-    from ska_sim.plan.whatif import paired_difference
+    from ska_sim.plan.compare import paired_difference
 
     r, b = cur.result, base.result
     # the summaries as plain dicts (kpi -> column -> value): pandas .loc per cell cost most of this function
@@ -766,7 +652,7 @@ def render_toml(text: str, overrides: list[str]) -> str:
     """The scenario file with each ``KEY=VALUE`` set, its comments and layout kept (tomlkit)."""
     import tomlkit
 
-    from ska_sim.scenario.model import parse_set_option, split_key
+    from ska_sim.scenario.overrides import parse_set_option, split_key
 
     doc = tomlkit.parse(text)
     for o in overrides:

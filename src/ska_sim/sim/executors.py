@@ -1,0 +1,292 @@
+"""Executors: where the replications of a run are computed.
+
+- in this process (one worker), or in local worker processes started for the run;
+- on a :class:`WarmPool` of worker processes started once and kept warm between runs (the
+  planning page), where a newer request cancels an older one (:class:`Cancelled`);
+- on a Dask cluster (``--scheduler``, or SKA_SIM_DASK_SCHEDULER).
+
+Seeds: replication i runs with ``SeedSequence(seed, spawn_key=(i,))``, so results come back
+the same whatever the executor, the number of workers or the order replications finish in.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.base.interrupts import Terminated, exception_for, handlers
+from ska_sim.sim.engine import Model
+from ska_sim.sim.replication import Groups, replication_kpis, run_one
+
+Progress = Callable[[int, int], None]  # (replications done, total)
+
+
+@contextmanager
+def _signals_noted():
+    """While waiting for workers, Ctrl-C (SIGINT) and SIGTERM are noted (the yielded list gets
+    the signal's number) rather than raised wherever the main thread happens to be."""
+    noted: list[int] = []
+    with handlers(lambda signum, _frame: noted.append(signum)):
+        yield noted
+
+
+def worker_signals() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them (no traceback from each), and
+    die quietly on SIGTERM (the main process's handler, inherited through fork, is undone)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+SCHEDULER_ENV = "SKA_SIM_DASK_SCHEDULER"
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+CONNECT_TIMEOUT_S = 5.0  # how long to try to reach a Dask scheduler before giving up
+
+
+def check_scheduler(address: str, source: str = "--scheduler") -> str:
+    """A Dask scheduler address, ``tcp://HOST:PORT`` (``HOST:PORT`` means tcp); anything else
+    is a :class:`ScenarioError` naming ``source`` (the option or environment variable)."""
+    text = address.strip()
+    url = text if "://" in text else f"tcp://{text}"
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # not a number from 0 to 65535
+        port = -1
+    why = None
+    if not parts.hostname:
+        why = "no HOST"
+    elif port == -1:
+        why = "the port is not a number from 1 to 65535"
+    elif parts.scheme not in SCHEDULER_SCHEMES:
+        why = f"'{parts.scheme}://' is not a protocol Dask speaks ({', '.join(SCHEDULER_SCHEMES)})"
+    elif not port:
+        why = "no port (a Dask scheduler listens on 8786 unless told otherwise)"
+    elif parts.path.strip("/") or parts.query or parts.fragment or parts.username or parts.password:
+        why = "only HOST:PORT may follow the protocol"
+    if why:
+        raise ScenarioError([Problem(source, "", f"'{address}' is not a Dask scheduler address: {why}; use tcp://HOST:PORT")])
+    return url
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class Executor:
+    """Runs replications: in this process, in local worker processes, or on a Dask cluster.
+
+    Results come back in replication order whatever the order they finish in, so they do not
+    depend on the executor or the number of workers.
+    """
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, source: str | None = None, *,
+                 pool: WarmPool | None = None, cancelled: Callable[[], bool] | None = None,
+                 progress: Progress | None = None):
+        """``scheduler`` (else the environment variable SKA_SIM_DASK_SCHEDULER) is checked here,
+        before anything runs; ``source`` names where it came from in error messages. With
+        ``pool``, replications run on that warm pool and stop with :class:`Cancelled` when
+        ``cancelled()`` turns true; ``progress`` is used when a caller of :meth:`map` gives none."""
+        self.pool, self.cancelled, self.progress = pool, cancelled or (lambda: False), progress
+        if pool is not None:
+            self.workers, self.scheduler, self.source = max(1, pool.workers), None, source or "pool"
+            return
+        self.workers = default_workers() if workers is None else max(1, int(workers))
+        if scheduler is None and os.environ.get(SCHEDULER_ENV, "").strip():
+            scheduler, source = os.environ[SCHEDULER_ENV], SCHEDULER_ENV
+        self.source = source or "--scheduler"
+        self.scheduler = None if scheduler is None else check_scheduler(scheduler, self.source)
+
+    def describe(self) -> str:
+        if self.pool is not None:
+            return f"a warm pool of {self.pool.workers} worker processes"
+        if self.scheduler:
+            return f"Dask cluster at {self.scheduler}"
+        return f"{self.workers} local process{'es' if self.workers > 1 else ''}"
+
+    def map(self, model: Model, groups: Groups, seed: int, indices: list[int], progress: Progress | None = None) -> list:
+        """KPIs of replications ``indices`` (a dict per replication, level -> KPI -> array), in that order."""
+        progress = progress or self.progress
+        if self.pool is not None:
+            return self.pool.map(model, groups, seed, indices, progress, self.cancelled)
+        if self.scheduler:
+            return self._dask(model, groups, seed, indices, progress)
+        if self.workers <= 1 or len(indices) <= 1:
+            out = []
+            for n, i in enumerate(indices, 1):
+                out.append(replication_kpis(model, groups, seed, i))
+                if progress:
+                    progress(n, len(indices))
+            return out
+        return self._processes(model, groups, seed, indices, progress)
+
+    def _processes(self, model, groups, seed, indices, progress) -> list:
+        results: dict[int, dict] = {}
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(indices)), initializer=worker_signals)
+        with _signals_noted() as signals:  # from the first worker started to the last one stopped
+            try:
+                futures = {pool.submit(run_one, (model, groups, seed, i)): i for i in indices}
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    if signals:  # raised here, between waits, never inside the executor's machinery
+                        raise exception_for(signals[0])
+                    for f in done:
+                        results[futures[f]] = f.result()
+                    if done and progress:
+                        progress(len(results), len(indices))
+            except BaseException as exc:
+                # Ctrl-C, SIGTERM or a failure: stop the workers now, leave nothing running
+                workers = list((getattr(pool, "_processes", None) or {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                for proc in workers:
+                    proc.terminate()
+                for proc in workers:
+                    proc.join(timeout=5)
+                if signals and not isinstance(exc, (KeyboardInterrupt, Terminated)):
+                    # a signal sent to the whole process group also killed the workers: report the signal
+                    raise exception_for(signals[0]) from None
+                raise
+        pool.shutdown()
+        return [results[i] for i in indices]
+
+    def _connect(self, Client):
+        """A client of the scheduler, or a one-line ScenarioError: nothing listening (refused or
+        no answer within CONNECT_TIMEOUT_S), or something listening that is not a Dask scheduler
+        (an HTTP server, the dashboard's port 8787, a port that never answers the handshake:
+        the whole connection, handshake included, gets 2 x CONNECT_TIMEOUT_S)."""
+        box: dict = {}
+
+        def connect() -> None:
+            try:
+                box["client"] = Client(self.scheduler, timeout=CONNECT_TIMEOUT_S)
+            except BaseException as exc:  # noqa: BLE001 - reported below as one line, never a traceback
+                box["error"] = exc
+
+        thread = threading.Thread(target=connect, name="ska-sim-dask-connect", daemon=True)
+        thread.start()
+        thread.join(2 * CONNECT_TIMEOUT_S)
+        where = f"the Dask scheduler at {self.scheduler}"
+        if thread.is_alive():  # something accepted the connection but does not speak Dask
+            raise ScenarioError([Problem(self.source, "", f"no answer from {where} within {2 * CONNECT_TIMEOUT_S:g} s: "
+                                         "something listens there but does not speak Dask (is it the dashboard "
+                                         "port 8787? the scheduler's is usually 8786)")])
+        exc = box.get("error")
+        if isinstance(exc, (OSError, TimeoutError)):  # distributed raises OSError("Timed out trying to connect ...")
+            raise ScenarioError([Problem(self.source, "", f"could not reach {where} within {CONNECT_TIMEOUT_S:g} s")])
+        if exc is not None:
+            raise ScenarioError([Problem(self.source, "", f"{self.scheduler} did not answer as a Dask scheduler does "
+                                         f"({type(exc).__name__}); check the address and port")])
+        return box["client"]
+
+    def _dask(self, model, groups, seed, indices, progress) -> list:
+        try:
+            from distributed import Client, as_completed
+        except ImportError:  # pragma: no cover - distributed is a dependency of the dask extra
+            raise ScenarioError([Problem(self.source, "", "a Dask scheduler needs the 'distributed' package: pip install 'ska-sim[dask]'")]) from None
+        client = self._connect(Client)
+        with client:
+            model_f, groups_f = client.scatter([model, groups], broadcast=True)
+            futures = [client.submit(replication_kpis, model_f, groups_f, seed, i, pure=False) for i in indices]
+            done = 0
+            try:
+                for _ in as_completed(futures):
+                    done += 1
+                    if progress:
+                        progress(done, len(indices))
+                return client.gather(futures)
+            except BaseException:
+                client.cancel(futures)
+                raise
+
+
+class Cancelled(Exception):
+    """A newer request superseded this one: its replications were stopped."""
+
+
+def _init_warm_worker() -> None:
+    worker_signals()
+    import ska_sim.sim.engine  # noqa: F401  (warm: the imports are done once per worker)
+
+
+def _ping() -> int:
+    return 1
+
+
+class WarmPool:
+    """Worker processes started once and kept warm between runs (``workers=0``: this process),
+    for a server answering edit after edit. A run can be cancelled between replications: those
+    not started never start, and the pool stays warm for the next run."""
+
+    def __init__(self, workers: int):
+        self.workers = max(0, int(workers))
+        self._pool = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the workers now (not at the first run) and wait until each answers."""
+        if self.workers == 0:
+            return
+        pool = self._get()
+        for f in [pool.submit(_ping) for _ in range(self.workers)]:
+            f.result(timeout=120)
+
+    def _get(self):
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
+                                                 initializer=_init_warm_worker)
+            return self._pool
+
+    def _reset(self, broken) -> None:
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def map(self, model, groups, seed: int, indices: list[int], progress: Progress | None = None,
+            cancelled: Callable[[], bool] = lambda: False) -> list:
+        """KPIs of replications ``indices``, in that order; :class:`Cancelled` as soon as
+        ``cancelled()`` says so."""
+        if self.workers == 0:
+            out = []
+            for n, i in enumerate(indices, 1):
+                if cancelled():
+                    raise Cancelled()
+                out.append(replication_kpis(model, groups, seed, i))
+                if progress:
+                    progress(n, len(indices))
+            return out
+        pool = self._get()
+        futures = {pool.submit(run_one, (model, groups, seed, i)): i for i in indices}
+        results: dict[int, dict] = {}
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
+                if cancelled():
+                    raise Cancelled()
+                for f in done:
+                    results[futures[f]] = f.result()
+                if done and progress:
+                    progress(len(results), len(indices))
+        except BrokenProcessPool:
+            self._reset(pool)
+            raise
+        finally:
+            for f in futures:
+                f.cancel()  # replications not started yet never start
+        return [results[i] for i in indices]
