@@ -58,7 +58,8 @@ def main() -> None:
     from ska_sim.sim.results import SimulationResult
     from ska_sim.sim.replication import Groups
     from ska_sim.sim.executors import Executor
-    from ska_sim.web.api import Service, page_result
+    from ska_sim.web.api import Service
+    from ska_sim.web.documents import page_result
 
     svc = Service(ROOT / "scenarios", workers=a.workers)
     t0 = time.perf_counter()
@@ -87,7 +88,7 @@ def main() -> None:
         t1 = time.perf_counter()
         res = SimulationResult.build(s, model, groups, results, seed)
         t2 = time.perf_counter()
-        from ska_sim.web.api import Simulated
+        from ska_sim.web.documents import Simulated
 
         page_result(Simulated(s, res, model.timeline), svc._simulate(saved, reps, seed, ex))
         t3 = time.perf_counter()

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from ska_sim.cli import main
-from ska_sim.web.api import render_toml
+from ska_sim.web.documents import render_toml
 from ska_sim.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,3 +24,15 @@ def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """A frame's rows as dicts of plain values."""
     return [{k: json_value(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
+
+
+def finite_json_value(x: Any) -> Any:
+    """A number for a JSON reader that knows no NaN or infinity: those become None; numpy
+    booleans and integers plain Python ones."""
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return None if not math.isfinite(float(x)) else float(x)
+    return x

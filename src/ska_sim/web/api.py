@@ -15,166 +15,39 @@ the page compares against (same seed: common random numbers) is simulated once.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-import math
 import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ska_sim.base.jsonable import finite_json_value
+
 from ska_sim.sim.executors import Cancelled, Executor, WarmPool
 from ska_sim.sim.runner import simulate
 from ska_sim.base.errors import Problem, ScenarioError
-from ska_sim.scenario.clock import WEEKDAYS, format_clock
 from ska_sim.scenario.load import read_toml, scenario_from_dict
 from ska_sim.scenario.model import Scenario
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.toml$")
-STEM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-_VEC = r"(agents\.(?:default|mon|tue|wed|thu|fri|sat|sun)|dates\.\d{4}-\d{2}-\d{2})"
-EDITABLE = re.compile(
-    r"^(arrivals\.volume_scale|staffing\.scale|patience\.mean_s"
-    r"|call_types\[\d{1,3}\]\.(?:talk\.mean_s|resolved)"
-    rf"|staffing\.{_VEC}|groups\[\d{{1,3}}\]\.{_VEC})$"
+from ska_sim.web.documents import Simulated, describe_scenario, page_result, render_toml
+from ska_sim.web.plans import (
+    CACHE_SIZE,
+    KPIS_SHOWN,
+    MAX_CLIENTS,
+    STEM_RE,
+    BadRequest,
+    Workspace,
+    plan_overrides,
+    replications_seed,
 )
-MAX_TEXT = 64  # characters of one field or grid cell
-MAX_CELLS = 24 * 60  # cells in one grid row (1-minute intervals around the clock at most)
-MAX_REPLICATIONS_PAGE = 200
-CACHE_SIZE = 24  # simulated plans kept (each a few hundred kB)
-MAX_CLIENTS = 256  # pages whose generation counter is remembered
-KPIS_SHOWN = ("service_level", "answer_rate", "fcr", "abandon_rate", "asa_s", "offered", "answered", "abandoned",
-              "occupancy", "repeat_calls", "redials", "waiting_hours")
-
-
-class BadRequest(Exception):
-    """A malformed request: 4xx with a JSON error (never a traceback)."""
-
-    def __init__(self, message: str, status: int = 400, **extra: Any):
-        super().__init__(message)
-        self.status, self.message, self.extra = status, message, extra
-
-
-# --------------------------------------------------------------------------- files
-class Workspace:
-    """The work folder: scenarios are named (``baseline.toml``), never given as paths."""
-
-    def __init__(self, root: str | Path):
-        self.root = Path(root).resolve()
-
-    def path(self, name: Any, must_exist: bool = True) -> Path:
-        if not isinstance(name, str) or not NAME_RE.fullmatch(name) or ".." in name:
-            raise BadRequest(f"{str(name)[:80]!r} is not a scenario name: a file name ending in .toml "
-                             "(letters, digits, '.', '_', '-'), no folders", 400)
-        p = self.root / name
-        if p.resolve().parent != self.root:  # a symbolic link out of the work folder
-            raise BadRequest(f"{name}: not a file of the work folder", 400)
-        if must_exist and not p.is_file():
-            raise BadRequest(f"{name}: no such scenario in the work folder", 404)
-        return p
-
-    def scenarios(self) -> list[dict]:
-        out = []
-        for p in sorted(self.root.glob("*.toml")):
-            if not NAME_RE.fullmatch(p.name) or p.resolve().parent != self.root:
-                continue
-            try:
-                data = read_toml(p)
-            except ScenarioError as exc:
-                out.append({"name": p.name, "title": "", "error": str(exc.problems[0])})
-                continue
-            if "calendar" not in data:  # a shifts file or another TOML file: not a scenario
-                continue
-            meta = data.get("scenario", {}) if isinstance(data.get("scenario"), dict) else {}
-            out.append({"name": p.name, "title": str(meta.get("name", p.stem))})
-        return out
-
-
-# --------------------------------------------------------------------------- plans
-def _text(value: Any, where: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise BadRequest(f"{where}: must be text or a number", 400)
-    text = str(value).strip()
-    if len(text) > MAX_TEXT or "\n" in text or "\r" in text:
-        raise BadRequest(f"{where}: at most {MAX_TEXT} characters on one line", 400)
-    return text
-
-
-def plan_overrides(plan: Any) -> tuple[str, list[str], list[str]]:
-    """(scenario name, the week's --set options, the edits' --set options) of a plan."""
-    if not isinstance(plan, dict):
-        raise BadRequest("the plan must be a JSON object", 400)
-    name = plan.get("scenario")
-    week = plan.get("week")
-    week_sets: list[str] = []
-    if week not in (None, ""):
-        if not isinstance(week, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", week):
-            raise BadRequest("week: must be a date YYYY-MM-DD (its Monday) or null", 400)
-        try:
-            dt.date.fromisoformat(week)
-        except ValueError:
-            raise BadRequest(f"week: {week} is not a date", 400) from None
-        week_sets = [f"calendar.start={week}", "calendar.days=7"]
-    edits = plan.get("edits") or {}
-    if not isinstance(edits, dict):
-        raise BadRequest("edits: must be an object of KEY -> value", 400)
-    sets = []
-    for key, value in edits.items():
-        if not isinstance(key, str) or not EDITABLE.fullmatch(key):
-            raise BadRequest(f"edits: {str(key)[:80]!r} is not a key the page edits", 400)
-        if isinstance(value, list):
-            if len(value) > MAX_CELLS:
-                raise BadRequest(f"{key}: at most {MAX_CELLS} cells", 400)
-            text = "[" + ", ".join(_text(c, key) for c in value) + "]"
-        else:
-            text = _text(value, key)
-        sets.append(f"{key}={text}")
-    return name, week_sets, sets
-
-
-def replications_seed(plan: dict, s: Scenario) -> tuple[int, int]:
-    reps, seed = plan.get("replications"), plan.get("seed")
-    if reps in (None, ""):
-        reps = s.simulation.replications
-    if seed in (None, ""):
-        seed = s.simulation.seed
-    try:
-        reps, seed = int(reps), int(seed)
-    except (TypeError, ValueError):
-        raise BadRequest("replications and seed must be whole numbers", 400) from None
-    if not 1 <= reps <= MAX_REPLICATIONS_PAGE:
-        raise BadRequest(f"replications: from 1 to {MAX_REPLICATIONS_PAGE} on the page", 400)
-    if seed < 0:
-        raise BadRequest("seed: must be >= 0", 400)
-    return reps, seed
-
-
-def problems_json(problems: list[Problem]) -> list[dict]:
-    """Each problem as the CLI prints it (without 'error: ') and the edited key it belongs to."""
-    out = []
-    for p in problems:
-        field = None
-        if p.source.startswith("--set "):
-            field = p.source[len("--set "):].split("=", 1)[0].strip()
-        out.append({"field": field, "path": p.path, "message": str(p)})
-    return out
 
 
 # --------------------------------------------------------------------------- the service
-@dataclass
-class Simulated:
-    scenario: Scenario
-    result: Any  # SimulationResult
-    timeline: Any
-    cost: dict | None = None  # paid hours and FTE, computed once (the saved plan's at every edit)
-
-
 class Service:
     """Everything the page asks for; thread-safe (each request runs in a worker thread)."""
 
@@ -224,7 +97,7 @@ class Service:
         return s
 
     def _with_roster(self, s: Scenario, name: str) -> Scenario:
-        from ska_sim.plan.roster import attach, read_roster_csv, resolve, rest_violations
+        from ska_sim.scenario.roster import attach, read_roster_csv, resolve, rest_violations
 
         f = resolve(s, s.roster.file).resolve()
         if self.ws.root.resolve() not in f.parents:
@@ -365,10 +238,10 @@ class Service:
         else:
             vectors = scen.groups[gi].dates if s.groups else scen.staffing.dates
             out = self._date_rows(s, vectors, gi, what)
-        out["buys"] = {c: _num(row[c]) for c in row.index if c.startswith(("service_level", "answer_rate",
+        out["buys"] = {c: finite_json_value(row[c]) for c in row.index if c.startswith(("service_level", "answer_rate",
                                                                            "answered_per_week", "abandoned_per_week"))}
-        out["cost"].update(paid_hours_change_per_week=_num(row["paid_hours_change_per_week"]),
-                           fte_change=_num(row["fte_change"]))
+        out["cost"].update(paid_hours_change_per_week=finite_json_value(row["paid_hours_change_per_week"]),
+                           fte_change=finite_json_value(row["fte_change"]))
         return out
 
     def _group_index(self, s: Scenario, group: Any) -> int | None:
@@ -489,192 +362,3 @@ class Service:
         write_text(out / "report.html", build_report(sim.result, None, None, label=f"{s.name} ({name})"))
         files.append(out / "report.html")
         return {"folder": f"exports/{stem}", "files": sorted(p.name for p in files)}
-
-
-# --------------------------------------------------------------------------- documents for the page
-def describe_scenario(name: str, s: Scenario) -> dict:
-    """Fields (key, label, value as in the file) and the grid (measured open dates x clock slots)."""
-    from ska_sim.scenario.timeline import build_timeline
-
-    tl = build_timeline(s)
-    iv = tl.interval_s
-    m = tl.iv_measured()
-    days = [int(d) for d in np.unique(tl.iv_day[m])]
-    slot_lo = int(tl.iv_slot[m].min())
-    slot_hi = int(tl.iv_slot[m].max()) + 1
-    fields = [{"key": "arrivals.volume_scale", "label": "Volume scale", "value": s.arrivals.volume_scale,
-               "hint": "1.15 = 15% more first calls"},
-              {"key": "staffing.scale", "label": "Staffing scale", "value": s.staffing.scale,
-               "hint": "multiplies every interval's agents (rounded)"}]
-    if s.patience is not None and s.patience.mean_s is not None:
-        fields.append({"key": "patience.mean_s", "label": "Patience, mean (s)", "value": s.patience.mean_s,
-                       "hint": "how long callers wait before hanging up"})
-    types = [{"index": i, "name": ct.name, "share": ct.share, "talk_key": f"call_types[{i}].talk.mean_s",
-              "talk": ct.talk.mean_s, "aht_s": ct.mean_handle_s(), "resolved_key": f"call_types[{i}].resolved",
-              "resolved": ct.resolved} for i, ct in enumerate(s.call_types)]
-    tables = ([("staffing", s.staffing.agents or {}, s.staffing.dates)] if not s.groups
-              else [(f"groups[{i}]", g.agents, g.dates) for i, g in enumerate(s.groups)])
-    grids = []
-    rostered, raw = set(), None  # roster.file: its dates show the roster's agents (everyone present, scale 1)
-    if s.roster is not None and s.roster._plan is not None:
-        rostered = set(tl.dates) if s.roster.repeat else set(s.roster._plan.dates)
-        one = tl if s.staffing.scale == 1.0 else build_timeline(
-            s.model_copy(update={"staffing": s.staffing.model_copy(update={"scale": 1.0})}))
-        raw = one.iv_agents[:, None] if not s.groups else one.iv_group_agents
-    for gi, (block, agents, dates) in enumerate(tables):
-        rows = []
-        for d in days:
-            date = tl.dates[d]
-            wd = WEEKDAYS[date.weekday()]
-            usual = s.calendar.hours[wd]
-            idx = np.flatnonzero(tl.iv_day == d)
-            open_slots = [int(x) for x in tl.iv_slot[idx]]
-            if date in dates:
-                key, values, first = f"{block}.dates.{date.isoformat()}", list(dates[date]), open_slots[0]
-            elif date in rostered:  # an edit becomes this date's staffing.dates vector: it replaces the roster
-                key, values, first = f"{block}.dates.{date.isoformat()}", list(raw[idx, gi]), open_slots[0]
-            else:
-                vk = wd if wd in agents else "default"
-                key, values, first = f"{block}.agents.{vk}", list(agents[vk]), usual.open_s // iv
-            rows.append({"date": date.isoformat(), "weekday": wd, "key": key, "first_slot": first,
-                         "values": [int(v) for v in values], "open_slots": open_slots,
-                         "weekday_key": f"{block}.agents.{wd}",
-                         "weekday_values": [int(v) for v in agents.get(wd, agents.get("default", []))],
-                         "weekday_first_slot": usual.open_s // iv,
-                         "date_key": f"{block}.dates.{date.isoformat()}",
-                         "roster": date in rostered and date not in dates})
-        grids.append({"block": block, "group": None if block == "staffing" else s.groups[int(block[7:-1])].name,
-                      "rows": rows})
-    weeks = []
-    cal = s.calendar
-    for i in range(cal.days):
-        d = cal.start + dt.timedelta(days=i)
-        if d.weekday() == 0 and cal.days > 7:
-            weeks.append(d.isoformat())
-    return {
-        "name": name,
-        "title": s.name,
-        "description": s.scenario.description,
-        "window": {"start": cal.start.isoformat(), "days": cal.days, "weeks": weeks},
-        "interval_min": cal.interval_min,
-        "slots": [{"slot": k, "time": format_clock(k * iv)} for k in range(slot_lo, slot_hi)],
-        "fields": fields,
-        "call_types": types,
-        "grids": grids,
-        "replications": s.simulation.replications,
-        "seed": s.simulation.seed,
-        "targets": {"service_level": s.targets.service_level.share,
-                    "threshold_s": s.targets.service_level.threshold_s},
-    }
-
-
-def _num(x: Any) -> Any:
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        return None if not math.isfinite(float(x)) else float(x)
-    return x
-
-
-def cost_of(sim: Simulated) -> dict:
-    from ska_sim.plan.people import fte_of, heads_of, paid_hours_of
-
-    if sim.cost is not None:
-        return sim.cost
-    s, tl = sim.scenario, sim.timeline
-    m = tl.iv_measured()
-    paid = paid_hours_of(s, tl, tl.iv_agents, m)
-    value = fte_of(s, paid)
-    sim.cost = {"phone_hours": float(tl.iv_agents[m].sum() * tl.interval_s / 3600), "paid_hours": paid,
-                "fte": value, "heads": heads_of(s, value)}
-    return sim.cost
-
-
-def _by_kpi(summary) -> dict:
-    """A result's summary table as kpi -> {mean, ci_low, ci_high, unit} (the first row of a kpi)."""
-    cols = ("mean", "ci_low", "ci_high", "unit")
-    out: dict = {}
-    for k, *vals in zip(summary["kpi"].tolist(), *(summary[c].to_numpy() for c in cols)):
-        out.setdefault(k, dict(zip(cols, vals)))
-    return out
-
-
-def page_result(cur: Simulated, base: Simulated) -> dict:
-    """KPIs against targets, the per-interval series, the heatmap, cost, and the paired
-    difference against the saved plan (same seed: replication i of both sees the same callers)."""
-    from ska_sim.plan.compare import paired_difference
-
-    r, b = cur.result, base.result
-    # the summaries as plain dicts (kpi -> column -> value): pandas .loc per cell cost most of this function
-    summary, bsum = _by_kpi(r.summary), _by_kpi(b.summary)
-    kpis = {k: {"mean": _num(summary[k]["mean"]), "ci_low": _num(summary[k]["ci_low"]),
-                "ci_high": _num(summary[k]["ci_high"]), "unit": summary[k]["unit"]}
-            for k in KPIS_SHOWN if k in summary}
-    tcols = ["kpi", "target", "mean", "ci_low", "ci_high", "status", "reading"]
-    targets = [{k: _num(v) for k, v in zip(tcols, row)} for row in zip(*(r.targets[c].tolist() for c in tcols))]
-    iv = r.intervals
-    cols = ["date", "weekday", "time", "agents", "offered", "service_level", "service_level_ci_low",
-            "service_level_ci_high", "erlang_c_service_level", "answer_rate"]
-    if "erlang_a_service_level" in iv:
-        cols.append("erlang_a_service_level")
-    series = {c: [_num(v) for v in iv[c].tolist()] for c in cols}
-    diff = []
-    same = cur.scenario.digest() == base.scenario.digest()
-    for k in KPIS_SHOWN:
-        if k not in summary or k not in b.per_replication:
-            continue
-        d, lo, hi = paired_difference(b.per_replication[k].to_numpy(), r.per_replication[k].to_numpy())
-        sig = bool(not (math.isnan(lo) or lo <= 0 <= hi)) if d == d else False
-        diff.append({"kpi": k, "unit": summary[k]["unit"], "saved": _num(bsum[k]["mean"]),
-                     "plan": _num(summary[k]["mean"]), "diff": _num(d), "ci_low": _num(lo), "ci_high": _num(hi),
-                     "significant": sig})
-    return {
-        "replications": r.replications,
-        "seed": r.seed,
-        "kpis": kpis,
-        "targets": targets,
-        "intervals": series,
-        "target_service_level": cur.scenario.targets.service_level.share,
-        "threshold_s": cur.scenario.targets.service_level.threshold_s,
-        "erlang": {k: _num(v) for k, v in r.erlang.items() if k in ("service_level", "erlang_a_service_level",
-                                                                   "differing_intervals", "intervals")},
-        "cost": cost_of(cur),
-        "saved_cost": cost_of(base),
-        "same_as_saved": same,
-        "diff": diff,
-    }
-
-
-# --------------------------------------------------------------------------- TOML, comments kept
-def render_toml(text: str, overrides: list[str]) -> str:
-    """The scenario file with each ``KEY=VALUE`` set, its comments and layout kept (tomlkit)."""
-    import tomlkit
-
-    from ska_sim.scenario.overrides import parse_set_option, split_key
-
-    doc = tomlkit.parse(text)
-    for o in overrides:
-        key, value = parse_set_option(o)
-        parts = split_key(key)
-        node: Any = doc
-        for i, part in enumerate(parts[:-1]):
-            if isinstance(part, int):
-                try:
-                    node = node[part]
-                except IndexError:
-                    raise ScenarioError([Problem(f"--set {o}", key, "index out of range")]) from None
-                continue
-            if part not in node:
-                node[part] = tomlkit.table()
-            node = node[part]
-        last = parts[-1]
-        if isinstance(value, dt.date):
-            item = tomlkit.date(value.isoformat())
-        else:
-            item = tomlkit.item(value)
-        if isinstance(value, list) and len(value) > 12 and hasattr(item, "multiline"):
-            item.multiline(False)
-        node[last] = item
-    return tomlkit.dumps(doc)

@@ -16,6 +16,7 @@ import logging
 import secrets
 from pathlib import Path
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,8 +24,9 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ska_sim.scenario.model import ScenarioError
-from ska_sim.web.api import STEM_RE, BadRequest, Service, problems_json
+from ska_sim.base.errors import ScenarioError
+from ska_sim.web.api import Service
+from ska_sim.web.plans import STEM_RE, BadRequest, problems_json
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY = 1_000_000  # bytes of one request
@@ -111,44 +113,41 @@ async def _body(request: Request) -> dict:
     return data
 
 
-def create_app(workdir: str | Path, default: str | None = None, workers: int = 2, token: str | None = None,
-               hosts: set[str] | None = None, start_pool: bool = True) -> Starlette:
-    """The app for ``workdir``. ``hosts``: the Host headers accepted (``127.0.0.1:PORT`` ...);
-    ``token``: the per-start token (random when not given); ``workers=0`` runs replications in
-    the server process (tests)."""
-    service = Service(workdir, workers=workers, default=default)
-    token = token or secrets.token_urlsafe(24)
+def api_route(handler, method: str, waiting) -> Route:
+    """``/api/<handler name>``: the request's JSON body (POST) or query (GET) to ``handler``, its
+    answer as JSON; bad input as a 4xx JSON error, anything else as a 500 the server survives.
+    POST handlers wait for replications in threads of their own (``waiting``): however many
+    pages wait, the page's files, the progress polls and the other requests still get answered."""
+    async def endpoint(request: Request):
+        try:
+            data = await _body(request) if method == "POST" else dict(request.query_params)
+            if method == "POST":
+                out = await anyio.to_thread.run_sync(handler, data, limiter=waiting)
+            else:
+                out = await run_in_threadpool(handler, data)
+            return JSONResponse(out)
+        except BadRequest as exc:
+            return _error(exc.message, exc.status, **exc.extra)
+        except ScenarioError as exc:
+            return _error("invalid plan", 422, problems=problems_json(exc.problems))
+        except Exception as exc:  # noqa: BLE001 - the server survives; the traceback goes to the log only
+            log.exception("request %s failed", request.url.path)
+            return _error(f"internal error ({type(exc).__name__}); the server keeps running", 500)
 
-    import anyio
+    return Route(f"/api/{handler.__name__}", endpoint, methods=[method])
 
-    # requests that wait for replications get threads of their own: however many pages wait,
-    # the page's files, the progress polls and the other requests still get answered
-    waiting = anyio.CapacityLimiter(64)
 
-    def api(handler, method="POST"):
-        async def endpoint(request: Request):
-            try:
-                data = await _body(request) if method == "POST" else dict(request.query_params)
-                if method == "POST":
-                    out = await anyio.to_thread.run_sync(handler, data, limiter=waiting)
-                else:
-                    out = await run_in_threadpool(handler, data)
-                return JSONResponse(out)
-            except BadRequest as exc:
-                return _error(exc.message, exc.status, **exc.extra)
-            except ScenarioError as exc:
-                return _error("invalid plan", 422, problems=problems_json(exc.problems))
-            except Exception as exc:  # noqa: BLE001 - the server survives; the traceback goes to the log only
-                log.exception("request %s failed", request.url.path)
-                return _error(f"internal error ({type(exc).__name__}); the server keeps running", 500)
-
-        return Route(f"/api/{handler.__name__}", endpoint, methods=[method])
+def page_handlers(service: Service) -> tuple[list, list]:
+    """The page's requests, (GET handlers, POST handlers), each answered by ``service``."""
 
     def scenarios(_):
         return service.scenarios()
 
     def scenario(q):
         return service.describe(q.get("name"), q.get("week") or None)
+
+    def progress(q):
+        return service.progress(str(q.get("client", ""))[:64])
 
     def run(b):
         # an invalid field is the answer to a well-formed edit, not a malformed request: 200 with the
@@ -157,9 +156,6 @@ def create_app(workdir: str | Path, default: str | None = None, workers: int = 2
             return service.run(b.get("plan"))
         except ScenarioError as exc:
             return {"invalid": True, "problems": problems_json(exc.problems)}
-
-    def progress(q):
-        return service.progress(str(q.get("client", ""))[:64])
 
     def fill(b):
         return service.fill(b.get("plan"), b.get("method"), b.get("group"))
@@ -180,8 +176,11 @@ def create_app(workdir: str | Path, default: str | None = None, workers: int = 2
     def export(b):
         return service.export(b.get("plan"))
 
-    async def index(request: Request):
-        return FileResponse(STATIC / "index.html", media_type="text/html")
+    return [scenarios, scenario, progress], [run, fill, add_best, preview, save, compare, export]
+
+
+def exported_files(service: Service):
+    """``/exports/{stem}/{file}``: a file an export wrote (report.html, CSV, JSON), nothing else."""
 
     async def exported(request: Request):
         stem, file = request.path_params["stem"], request.path_params["file"]
@@ -192,14 +191,30 @@ def create_app(workdir: str | Path, default: str | None = None, workers: int = 2
             return _error("no such exported file", 404)
         return FileResponse(p)
 
+    return exported
+
+
+def create_app(workdir: str | Path, default: str | None = None, workers: int = 2, token: str | None = None,
+               hosts: set[str] | None = None, start_pool: bool = True) -> Starlette:
+    """The app for ``workdir``. ``hosts``: the Host headers accepted (``127.0.0.1:PORT`` ...);
+    ``token``: the per-start token (random when not given); ``workers=0`` runs replications in
+    the server process (tests)."""
+    service = Service(workdir, workers=workers, default=default)
+    token = token or secrets.token_urlsafe(24)
+    waiting = anyio.CapacityLimiter(64)
+    gets, posts = page_handlers(service)
+
+    async def index(request: Request):
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
     async def not_found(request: Request, exc):
         return _error(f"not found: {request.url.path}", getattr(exc, "status_code", 404))
 
     routes = [
         Route("/", index),
-        api(scenarios, "GET"), api(scenario, "GET"), api(progress, "GET"),
-        api(run), api(fill), api(add_best), api(preview), api(save), api(compare), api(export),
-        Route("/exports/{stem}/{file}", exported),
+        *(api_route(h, "GET", waiting) for h in gets),
+        *(api_route(h, "POST", waiting) for h in posts),
+        Route("/exports/{stem}/{file}", exported_files(service)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

@@ -1,0 +1,205 @@
+"""The documents the page draws: a scenario's fields and grid, a simulated plan's KPIs beside
+the saved plan's, its cost; and a saved scenario's TOML with its comments kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ska_sim.base.jsonable import finite_json_value
+from ska_sim.web.plans import KPIS_SHOWN
+
+from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.scenario.clock import WEEKDAYS, format_clock
+from ska_sim.scenario.model import Scenario
+
+@dataclass
+class Simulated:
+    scenario: Scenario
+    result: Any  # SimulationResult
+    timeline: Any
+    cost: dict | None = None  # paid hours and FTE, computed once (the saved plan's at every edit)
+
+
+
+# --------------------------------------------------------------------------- documents for the page
+def describe_scenario(name: str, s: Scenario) -> dict:
+    """Fields (key, label, value as in the file) and the grid (measured open dates x clock slots)."""
+    from ska_sim.scenario.timeline import build_timeline
+
+    tl = build_timeline(s)
+    iv = tl.interval_s
+    m = tl.iv_measured()
+    days = [int(d) for d in np.unique(tl.iv_day[m])]
+    slot_lo = int(tl.iv_slot[m].min())
+    slot_hi = int(tl.iv_slot[m].max()) + 1
+    fields = [{"key": "arrivals.volume_scale", "label": "Volume scale", "value": s.arrivals.volume_scale,
+               "hint": "1.15 = 15% more first calls"},
+              {"key": "staffing.scale", "label": "Staffing scale", "value": s.staffing.scale,
+               "hint": "multiplies every interval's agents (rounded)"}]
+    if s.patience is not None and s.patience.mean_s is not None:
+        fields.append({"key": "patience.mean_s", "label": "Patience, mean (s)", "value": s.patience.mean_s,
+                       "hint": "how long callers wait before hanging up"})
+    types = [{"index": i, "name": ct.name, "share": ct.share, "talk_key": f"call_types[{i}].talk.mean_s",
+              "talk": ct.talk.mean_s, "aht_s": ct.mean_handle_s(), "resolved_key": f"call_types[{i}].resolved",
+              "resolved": ct.resolved} for i, ct in enumerate(s.call_types)]
+    tables = ([("staffing", s.staffing.agents or {}, s.staffing.dates)] if not s.groups
+              else [(f"groups[{i}]", g.agents, g.dates) for i, g in enumerate(s.groups)])
+    grids = []
+    rostered, raw = set(), None  # roster.file: its dates show the roster's agents (everyone present, scale 1)
+    if s.roster is not None and s.roster._plan is not None:
+        rostered = set(tl.dates) if s.roster.repeat else set(s.roster._plan.dates)
+        one = tl if s.staffing.scale == 1.0 else build_timeline(
+            s.model_copy(update={"staffing": s.staffing.model_copy(update={"scale": 1.0})}))
+        raw = one.iv_agents[:, None] if not s.groups else one.iv_group_agents
+    for gi, (block, agents, dates) in enumerate(tables):
+        rows = []
+        for d in days:
+            date = tl.dates[d]
+            wd = WEEKDAYS[date.weekday()]
+            usual = s.calendar.hours[wd]
+            idx = np.flatnonzero(tl.iv_day == d)
+            open_slots = [int(x) for x in tl.iv_slot[idx]]
+            if date in dates:
+                key, values, first = f"{block}.dates.{date.isoformat()}", list(dates[date]), open_slots[0]
+            elif date in rostered:  # an edit becomes this date's staffing.dates vector: it replaces the roster
+                key, values, first = f"{block}.dates.{date.isoformat()}", list(raw[idx, gi]), open_slots[0]
+            else:
+                vk = wd if wd in agents else "default"
+                key, values, first = f"{block}.agents.{vk}", list(agents[vk]), usual.open_s // iv
+            rows.append({"date": date.isoformat(), "weekday": wd, "key": key, "first_slot": first,
+                         "values": [int(v) for v in values], "open_slots": open_slots,
+                         "weekday_key": f"{block}.agents.{wd}",
+                         "weekday_values": [int(v) for v in agents.get(wd, agents.get("default", []))],
+                         "weekday_first_slot": usual.open_s // iv,
+                         "date_key": f"{block}.dates.{date.isoformat()}",
+                         "roster": date in rostered and date not in dates})
+        grids.append({"block": block, "group": None if block == "staffing" else s.groups[int(block[7:-1])].name,
+                      "rows": rows})
+    weeks = []
+    cal = s.calendar
+    for i in range(cal.days):
+        d = cal.start + dt.timedelta(days=i)
+        if d.weekday() == 0 and cal.days > 7:
+            weeks.append(d.isoformat())
+    return {
+        "name": name,
+        "title": s.name,
+        "description": s.scenario.description,
+        "window": {"start": cal.start.isoformat(), "days": cal.days, "weeks": weeks},
+        "interval_min": cal.interval_min,
+        "slots": [{"slot": k, "time": format_clock(k * iv)} for k in range(slot_lo, slot_hi)],
+        "fields": fields,
+        "call_types": types,
+        "grids": grids,
+        "replications": s.simulation.replications,
+        "seed": s.simulation.seed,
+        "targets": {"service_level": s.targets.service_level.share,
+                    "threshold_s": s.targets.service_level.threshold_s},
+    }
+
+
+def cost_of(sim: Simulated) -> dict:
+    from ska_sim.plan.people import fte_of, heads_of, paid_hours_of
+
+    if sim.cost is not None:
+        return sim.cost
+    s, tl = sim.scenario, sim.timeline
+    m = tl.iv_measured()
+    paid = paid_hours_of(s, tl, tl.iv_agents, m)
+    value = fte_of(s, paid)
+    sim.cost = {"phone_hours": float(tl.iv_agents[m].sum() * tl.interval_s / 3600), "paid_hours": paid,
+                "fte": value, "heads": heads_of(s, value)}
+    return sim.cost
+
+
+def _by_kpi(summary) -> dict:
+    """A result's summary table as kpi -> {mean, ci_low, ci_high, unit} (the first row of a kpi)."""
+    cols = ("mean", "ci_low", "ci_high", "unit")
+    out: dict = {}
+    for k, *vals in zip(summary["kpi"].tolist(), *(summary[c].to_numpy() for c in cols)):
+        out.setdefault(k, dict(zip(cols, vals)))
+    return out
+
+
+def page_result(cur: Simulated, base: Simulated) -> dict:
+    """KPIs against targets, the per-interval series, the heatmap, cost, and the paired
+    difference against the saved plan (same seed: replication i of both sees the same callers)."""
+    from ska_sim.plan.compare import paired_difference
+
+    r, b = cur.result, base.result
+    # the summaries as plain dicts (kpi -> column -> value): pandas .loc per cell cost most of this function
+    summary, bsum = _by_kpi(r.summary), _by_kpi(b.summary)
+    kpis = {k: {"mean": finite_json_value(summary[k]["mean"]), "ci_low": finite_json_value(summary[k]["ci_low"]),
+                "ci_high": finite_json_value(summary[k]["ci_high"]), "unit": summary[k]["unit"]}
+            for k in KPIS_SHOWN if k in summary}
+    tcols = ["kpi", "target", "mean", "ci_low", "ci_high", "status", "reading"]
+    targets = [{k: finite_json_value(v) for k, v in zip(tcols, row)} for row in zip(*(r.targets[c].tolist() for c in tcols))]
+    iv = r.intervals
+    cols = ["date", "weekday", "time", "agents", "offered", "service_level", "service_level_ci_low",
+            "service_level_ci_high", "erlang_c_service_level", "answer_rate"]
+    if "erlang_a_service_level" in iv:
+        cols.append("erlang_a_service_level")
+    series = {c: [finite_json_value(v) for v in iv[c].tolist()] for c in cols}
+    diff = []
+    same = cur.scenario.digest() == base.scenario.digest()
+    for k in KPIS_SHOWN:
+        if k not in summary or k not in b.per_replication:
+            continue
+        d, lo, hi = paired_difference(b.per_replication[k].to_numpy(), r.per_replication[k].to_numpy())
+        sig = bool(not (math.isnan(lo) or lo <= 0 <= hi)) if d == d else False
+        diff.append({"kpi": k, "unit": summary[k]["unit"], "saved": finite_json_value(bsum[k]["mean"]),
+                     "plan": finite_json_value(summary[k]["mean"]), "diff": finite_json_value(d), "ci_low": finite_json_value(lo), "ci_high": finite_json_value(hi),
+                     "significant": sig})
+    return {
+        "replications": r.replications,
+        "seed": r.seed,
+        "kpis": kpis,
+        "targets": targets,
+        "intervals": series,
+        "target_service_level": cur.scenario.targets.service_level.share,
+        "threshold_s": cur.scenario.targets.service_level.threshold_s,
+        "erlang": {k: finite_json_value(v) for k, v in r.erlang.items() if k in ("service_level", "erlang_a_service_level",
+                                                                   "differing_intervals", "intervals")},
+        "cost": cost_of(cur),
+        "saved_cost": cost_of(base),
+        "same_as_saved": same,
+        "diff": diff,
+    }
+
+
+# --------------------------------------------------------------------------- TOML, comments kept
+def render_toml(text: str, overrides: list[str]) -> str:
+    """The scenario file with each ``KEY=VALUE`` set, its comments and layout kept (tomlkit)."""
+    import tomlkit
+
+    from ska_sim.scenario.overrides import parse_set_option, split_key
+
+    doc = tomlkit.parse(text)
+    for o in overrides:
+        key, value = parse_set_option(o)
+        parts = split_key(key)
+        node: Any = doc
+        for i, part in enumerate(parts[:-1]):
+            if isinstance(part, int):
+                try:
+                    node = node[part]
+                except IndexError:
+                    raise ScenarioError([Problem(f"--set {o}", key, "index out of range")]) from None
+                continue
+            if part not in node:
+                node[part] = tomlkit.table()
+            node = node[part]
+        last = parts[-1]
+        if isinstance(value, dt.date):
+            item = tomlkit.date(value.isoformat())
+        else:
+            item = tomlkit.item(value)
+        if isinstance(value, list) and len(value) > 12 and hasattr(item, "multiline"):
+            item.multiline(False)
+        node[last] = item
+    return tomlkit.dumps(doc)
