@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 
 def synthetic_log(n: int, seed: int = 1) -> pd.DataFrame:
-    from ska_sim.calibration.calllog import _times
+    from ska_sim.calibration.logfile import local_times as _times
 
     rng = np.random.default_rng(seed)
     days = pd.bdate_range("2026-01-02", periods=251)
@@ -91,7 +91,7 @@ print(json.dumps({{"rows": len(log.frame), "read_s": t2 - t1, "import_s": t1 - t
 
 
 def generate(folder: str, calls: int) -> None:
-    from ska_sim.calibration.calllog import write_log
+    from ska_sim.calibration.log_writer import write_log
 
     t = time.perf_counter()
     log = synthetic_log(calls)

@@ -76,7 +76,7 @@ def main() -> None:
     ap.add_argument("--generate", metavar="DIR", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.generate:  # in a child process: see below
-        from ska_sim.calibration.calllog import write_log
+        from ska_sim.calibration.log_writer import write_log
 
         t0 = time.perf_counter()
         frame = make(args.calls)

@@ -26,7 +26,7 @@ SEED = 5
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
-    from ska_sim.calibration.calllog import record_calls, write_log
+    from ska_sim.calibration.log_writer import record_calls, write_log
 
     d = baseline_dict(days=3)
     s = scenario_from_dict(d)
@@ -121,7 +121,8 @@ def test_backtest_command(recorded, tmp_path):
 @pytest.fixture(scope="module")
 def own_logs(tmp_path_factory):
     """Three weeks of logs from the scenario that will be backtested (seeds 21-23)."""
-    from ska_sim.calibration.calllog import read_log, record_calls, write_log
+    from ska_sim.calibration.calllog import read_log
+    from ska_sim.calibration.log_writer import record_calls, write_log
 
     d = baseline_dict(days=5)
     s = scenario_from_dict(d)

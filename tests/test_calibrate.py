@@ -302,7 +302,7 @@ def export(tmp_path_factory):
     """A small synthetic export as a centre might have it: its own column names, no wrap-up column."""
     import pandas as pd
 
-    from ska_sim.calibration.calllog import write_log
+    from ska_sim.calibration.log_writer import write_log
 
     f = make_log(Truth(days=21), seed=2)
     f = f.assign(caller_id=pd.Series(f["caller"]).map("C{:07d}".format)).drop(columns=["caller", "wrap_up_s"])

@@ -63,7 +63,7 @@ def test_recording_changes_no_count(name):
 
 @pytest.mark.parametrize("name", ["baseline (today's path)", "drop at close", "virtual hold + lines", "callbacks"])
 def test_the_log_agrees_with_the_counts_per_interval(name):
-    from ska_sim.calibration.calllog import record_calls
+    from ska_sim.calibration.log_writer import record_calls
 
     s = scenario_from_dict(SCENARIOS[name]())
     counts, log = record_calls(s, 11)
@@ -103,7 +103,7 @@ def test_the_log_agrees_with_the_counts_per_interval(name):
 
 
 def test_callers_keep_their_id_across_redials_and_repeats():
-    from ska_sim.calibration.calllog import record_calls
+    from ska_sim.calibration.log_writer import record_calls
 
     _, log = record_calls(scenario_from_dict(baseline_dict(days=3)), 11)
     firsts = log[log["kind"] == "first"]
@@ -128,7 +128,7 @@ def test_callers_keep_their_id_across_redials_and_repeats():
 # --------------------------------------------------------------------------- reading
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
-    from ska_sim.calibration.calllog import record_calls, write_log
+    from ska_sim.calibration.log_writer import record_calls, write_log
 
     _, log = record_calls(scenario_from_dict(vh_dict()), 11)
     d = tmp_path_factory.mktemp("log")
@@ -289,7 +289,7 @@ def test_skipped_rows_are_counted_in_the_output_and_the_manifest(tmp_path):
 
     from click.testing import CliRunner
 
-    from ska_sim.calibration.calllog import record_calls, write_log
+    from ska_sim.calibration.log_writer import record_calls, write_log
     from ska_sim.cli import main
 
     _, log = record_calls(scenario_from_dict(baseline_dict(days=1)), 3)
@@ -319,7 +319,8 @@ def test_a_mapping_file_with_unknown_keys_is_refused(tmp_path):
 
 
 def test_texts_with_commas_and_quotes_survive_the_csv(written, tmp_path):
-    from ska_sim.calibration.calllog import read_log, write_log
+    from ska_sim.calibration.calllog import read_log
+    from ska_sim.calibration.log_writer import write_log
 
     log, _ = written
     odd = log.head(5).copy()

@@ -35,7 +35,7 @@ def _bad(res, *words):
 @pytest.fixture(scope="module")
 def one_day(tmp_path_factory):
     """A recorded one-day log of the baseline (no agent ids) and its scenario file."""
-    from ska_sim.calibration.calllog import record_calls, write_log
+    from ska_sim.calibration.log_writer import record_calls, write_log
 
     d = baseline_dict(days=1)
     _, log = record_calls(scenario_from_dict(d), SEED)
@@ -97,7 +97,8 @@ def test_placeholder_staffing_carries_the_follow_ups_and_meets_the_target(tmp_pa
     import tomllib
 
     from ska_sim.calibration import fit as calibrate
-    from ska_sim.calibration.calllog import read_log, record_calls, write_log
+    from ska_sim.calibration.calllog import read_log
+    from ska_sim.calibration.log_writer import record_calls, write_log
     from ska_sim.sim.runner import simulate
 
     d = baseline_dict(days=5)

@@ -54,7 +54,7 @@ def codes(n: int, seed: int = 1) -> list[str]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from ska_sim.calibration.calllog import record_calls, write_log
+    from ska_sim.calibration.log_writer import record_calls, write_log
 
     d = baseline_dict(days=3)
     _, log = record_calls(scenario_from_dict(d), 4)

@@ -84,7 +84,7 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor, re
     if out_dir:
         write_result(result, out_dir, source=scenario_file, overrides=overrides)
     if record_file:  # replication 0 again, recording (the runs above do no per-call work)
-        from ska_sim.calibration.calllog import record_calls, write_log
+        from ska_sim.calibration.log_writer import record_calls, write_log
 
         write_log(record_calls(scenario, result.seed, 0)[1], record_file)
     emit(result, fmt, lambda: result_text(result), out_dir, "Tables, plot and manifest")
