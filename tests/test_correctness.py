@@ -17,9 +17,10 @@ from click.testing import CliRunner
 from ska_sim import load_scenario, scenario_from_dict
 from ska_sim.cli import main
 from ska_sim.sim.engine import Model
-from ska_sim.sim.kpi import Target, targets_of
-from ska_sim.plan.staffing import fte, fte_of, plan_verdict, shrinkage_table, working_time_norm_h
-from ska_sim.plan.whatif import Variant, parse_report_tokens
+from ska_sim.sim.targets import Target, targets_of
+from ska_sim.plan.people import fte, fte_of, shrinkage_table, working_time_norm_h
+from ska_sim.plan.staffing_result import plan_verdict
+from ska_sim.plan.compare import Variant, parse_report_tokens
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = str(DATA / "minimal.toml")

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ska_sim.report.style import BLUE, CYCLE, GREY, ORANGE, pyplot, TARGET
-from ska_sim.sim.kpi import targets_of
+from ska_sim.sim.targets import targets_of
 
 
 def service_level_by_interval(result, path: str | Path) -> None:

@@ -28,7 +28,6 @@ from ska_sim.maths.erlang import erlang_arrays, erlang_b, erlang_c_result
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import build_timeline
 
-
 DIFFERS_LEVEL = 0.05  # false-alarm rate of ``erlang_c_differs`` per interval when Erlang C holds
 DIFFERS_MIN_REPLICATIONS = 3  # fewer replications: no interval is tested (the flag is False)
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ska_sim.sim.collector import level_counts
 from ska_sim.sim.engine import Model, simulate_replication
-from ska_sim.sim.kpi import COUNT_KPIS, group_kpis, kpis, level_counts
+from ska_sim.sim.kpi import COUNT_KPIS, group_kpis, kpis
 
 
 @dataclass(frozen=True)

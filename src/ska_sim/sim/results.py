@@ -45,6 +45,8 @@ import pandas as pd
 
 from ska_sim.base.jsonable import json_records, json_value
 from ska_sim.base.version import __version__
+from ska_sim.scenario.clock import WEEKDAYS, format_clock
+from ska_sim.scenario.model import Scenario
 from ska_sim.sim.engine import Model
 from ska_sim.sim.erlang_check import (
     alike_keys,
@@ -52,10 +54,10 @@ from ska_sim.sim.erlang_check import (
     time_of_day_columns,
     window_figures,
 )
-from ska_sim.sim.kpi import EXTRA_KPI_UNITS, GROUP_KPI_UNITS, KPI_NAMES, KPI_UNITS, summarise, targets_of
+from ska_sim.sim.kpi import EXTRA_KPI_UNITS, GROUP_KPI_UNITS, KPI_NAMES, KPI_UNITS, summarise
 from ska_sim.sim.replication import Groups, stack
-from ska_sim.scenario.clock import WEEKDAYS, format_clock
-from ska_sim.scenario.model import Scenario
+from ska_sim.sim.targets import targets_of
+
 
 def _unit(name: str) -> str:
     return KPI_UNITS.get(name) or EXTRA_KPI_UNITS.get(name) or GROUP_KPI_UNITS[name]

@@ -26,14 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from ska_sim.base.jsonable import finite_json_value
-
-from ska_sim.sim.executors import Cancelled, Executor, WarmPool
-from ska_sim.sim.runner import simulate
 from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.base.jsonable import finite_json_value
 from ska_sim.scenario.load import read_toml, scenario_from_dict
 from ska_sim.scenario.model import Scenario
-
+from ska_sim.sim.executors import Cancelled, Executor, WarmPool
+from ska_sim.sim.runner import simulate
 from ska_sim.web.documents import Simulated, describe_scenario, page_result, render_toml
 from ska_sim.web.plans import (
     CACHE_SIZE,
@@ -343,9 +341,9 @@ class Service:
 
     def export(self, plan: Any) -> dict:
         """The current plan's HTML report and CSV tables, in exports/<name>/ of the work folder."""
-        from ska_sim.report.output import write_result
         from ska_sim.base.files import write_text
         from ska_sim.report.html import build_report
+        from ska_sim.report.output import write_result
 
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
         stem = plan.get("export_name") or (Path(name).stem + ("-edited" if sets else ""))

@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from ska_sim.base.jsonable import finite_json_value
-from ska_sim.web.plans import KPIS_SHOWN
-
 from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.base.jsonable import finite_json_value
 from ska_sim.scenario.clock import WEEKDAYS, format_clock
 from ska_sim.scenario.model import Scenario
+from ska_sim.web.plans import KPIS_SHOWN
+
 
 @dataclass
 class Simulated:

@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.scenario.load import read_toml
 from ska_sim.scenario.model import Scenario
