@@ -1,4 +1,4 @@
-"""Peak memory of a process that reads a large call log and fits it (issue 10.7: ``ska-sim fit``
+"""Peak memory of a process that reads a large call log and fits it (``ska-sim fit``
 of a year, 10^6 calls, in a few hundred MB)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`ska-sim backtest` (issue 10): a scenario against the days a call log lived."""
+"""`ska-sim backtest`: a scenario against the days a call log lived."""
 
 from __future__ import annotations
 
@@ -40,9 +40,9 @@ def backtest(scenario_file, log_file, replications, seed, overrides, columns_fil
 def _backtest(scenario_file, log_file, replications, seed, overrides, columns_file, tz, staffing_file,
               skip_bad_rows, out_dir, fmt, executor) -> None:
     from ska_sim.calibration.backtest import backtest as run_backtest
-    from ska_sim.calibration.backtest import backtest_text, write_backtest
+    from ska_sim.report.backtest import backtest_text, write_backtest
     from ska_sim.calibration.calllog import load_columns, read_log
-    from ska_sim.scenario.model import read_toml, scenario_from_dict
+    from ska_sim.scenario.load import read_toml, scenario_from_dict
 
     from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""`ska-sim calendar` (issue 9): each date's hours and volume factor, with the rule that set it."""
+"""`ska-sim calendar`: each date's hours and volume factor, with the rule that set it."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def calendar(scenario_file, overrides, fmt, output, with_warmup) -> None:
     import json
 
     from ska_sim.scenario.calendar import calendar_table, working_days
-    from ska_sim.plan.staffing import working_time_norm_h
+    from ska_sim.plan.people import working_time_norm_h
 
     s = load_scenario(scenario_file, overrides)
     if output:

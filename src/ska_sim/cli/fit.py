@@ -1,4 +1,4 @@
-"""`ska-sim fit` (issue 10): a scenario estimated from a call log."""
+"""`ska-sim fit`: a scenario estimated from a call log."""
 
 from __future__ import annotations
 
@@ -38,8 +38,10 @@ def _erlang_placeholder(result, source: str) -> None:
     import numpy as np
 
     from ska_sim.calibration import fit as calibrate
-    from ska_sim.scenario.model import WEEKDAYS, scenario_from_dict
-    from ska_sim.plan.staffing import LoadModel, erlang_plan
+    from ska_sim.scenario.clock import WEEKDAYS
+    from ska_sim.scenario.load import scenario_from_dict
+    from ska_sim.plan.load import LoadModel
+    from ska_sim.plan.requirement import erlang_plan
 
     scen = result.scenario
     s = scenario_from_dict(tomllib.loads(calibrate.to_toml(result)), source)
@@ -142,7 +144,7 @@ def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redia
     import tomllib
 
     from ska_sim.base.files import write_text
-    from ska_sim.scenario.model import scenario_from_dict
+    from ska_sim.scenario.load import scenario_from_dict
 
     log = calllog.read_log(log_file, columns=columns, tz=tz, skip_bad_rows=skip_bad_rows)
     frame = log.frame

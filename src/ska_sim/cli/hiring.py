@@ -1,4 +1,4 @@
-"""`ska-sim plan-hiring` (issue 9): hires needed by a date for a month to meet its targets;
+"""`ska-sim plan-hiring`: hires needed by a date for a month to meet its targets;
 `ska-sim workforce`: heads, training, FTE (and simulated KPIs) per month."""
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ def _date(text: str, option: str) -> dt.date:
 def plan_hiring_cmd(scenario_file, month, start_by, confidence, max_hires, replications, seed, overrides, fmt,
                     executor) -> None:
     """How many must start by --start-by so that --month meets SCENARIO's targets ([workforce])."""
-    from ska_sim.plan.workforce import hiring_text, plan_hiring
+    from ska_sim.plan.workforce import plan_hiring
+    from ska_sim.report.workforce import hiring_text
 
     day = _date(start_by, "--start-by")
     scenario = load_scenario(scenario_file, overrides)
@@ -75,8 +76,9 @@ def plan_hiring_cmd(scenario_file, month, start_by, confidence, max_hires, repli
 @handles_bad_input
 def workforce_cmd(scenario_file, simulate, replications, seed, overrides, fmt, executor) -> None:
     """Heads per month of SCENARIO's calendar: start, hires, leavers, end, in training, on the phones, FTE."""
-    from ska_sim.scenario.model import Problem, ScenarioError
-    from ska_sim.plan.workforce import monthly_table, months_text, rounded_months
+    from ska_sim.base.errors import Problem, ScenarioError
+    from ska_sim.plan.workforce import monthly_table, rounded_months
+    from ska_sim.report.workforce import months_text
 
     scenario = load_scenario(scenario_file, overrides)
     if scenario.workforce is None:

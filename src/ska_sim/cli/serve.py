@@ -1,4 +1,4 @@
-"""`ska-sim serve` (issue 11): the planning page."""
+"""`ska-sim serve`: the planning page."""
 
 from __future__ import annotations
 

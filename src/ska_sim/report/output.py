@@ -51,7 +51,7 @@ def write_staffing(st, out_dir: str | Path, *, source: str | None = None,
         "plan_targets.csv": st.plan_result.targets,
         "plan_intervals.csv": st.plan_result.intervals,
         **({"plans.csv": st.comparison} if st.comparison is not None else {}),
-        # with [[groups]]: hours, FTE and heads per group of today's and the recommended plan
+        # with [[groups]]: hours, FTE and heads per group of the scenario's and the recommended plan
         **({"groups.csv": st.group_fte} if getattr(st, "group_fte", None) is not None else {}),
     }
     if st.shift_plan is not None:

@@ -555,7 +555,7 @@ def marginal_text(mg, scenario) -> str:
 
 
 def request_rows(mg, scenario) -> tuple[list[str], list[list[str]]]:
-    """The resource-request table of a marginal run (issue 9.6): per option the shrinkage chain
+    """The resource-request table of a marginal run: per option the shrinkage chain
     (phones -> at work -> paid -> FTE -> heads), per target the share of days meeting it and the
     share of replications whose whole window meets it, and the cost with [costs]."""
     t = mg.table

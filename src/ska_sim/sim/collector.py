@@ -72,7 +72,7 @@ class Collector:
         self.blocked: list[int] = []
         self.written: list[int] = []
         self.group: list[int] = []
-        # phase B: cells (of the call's arrival), and agent work that is not an inbound answer
+        # transfers, callbacks, virtual hold: cells (of the call's arrival), and agent work that is not an inbound answer
         self.transfers: list[int] = []
         self.transfer_resolved: list[int] = []  # first contacts resolved by their transfer
         self.transfer_abandoned: list[int] = []

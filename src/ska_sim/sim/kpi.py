@@ -1,10 +1,11 @@
-"""KPI definitions (DOMAIN.md, used exactly), per-interval accumulators and target checks.
+"""KPI definitions (DOMAIN.md, used exactly): the counts a replication keeps, the KPIs computed
+from them (:func:`kpis`, :func:`group_kpis`), and their mean and 95% Student-t interval across
+replications (:func:`summarise`). The engine's :class:`~ska_sim.sim.collector.Collector` keeps
+the counts; :mod:`ska_sim.sim.targets` judges the KPIs against the scenario's targets.
 
-The engine appends each call's outcome to a :class:`Collector` (plain Python lists, cheap in
-the hot loop); :meth:`Collector.flush` reduces them into per-interval numpy arrays, so memory
-does not grow with the number of calls. :func:`level_counts` sums intervals into days, times
-of day, call types or the whole window; :func:`kpis` turns counts into KPIs; :func:`summarise`
-gives the mean and 95% Student-t interval across replications.
+A new KPI computed from existing counts is one entry in :data:`KPI_UNITS` (or
+:data:`EXTRA_KPI_UNITS`) and its formula in :func:`kpis`; every table, JSON document and CSV
+file then carries it (docs/architecture.md, "Where a change goes").
 
 Definitions (an interval's KPIs belong to the interval in which the call *arrived*):
 
@@ -21,7 +22,7 @@ Definitions (an interval's KPIs belong to the interval in which the call *arrive
 - occupancy = agent time busy (talk + identity check + after-call work) / agent time on duty
 - waiting hours = time all offered callers spent in the queue (answered, hung up or cut off
   at close), in hours; redials and repeat calls are counts of offered calls
-- transfers (phase B): ``transfers`` = answered calls transferred (to a group or out);
+- transfers: ``transfers`` = answered calls transferred (to a group or out);
   ``transfer_abandoned`` = transferred callers who hung up waiting for the second agent (or
   were cut off at closing): answered on the line, unresolved; ``transfer_wait_s`` = mean wait
   of transferred callers for the second agent (of those reached). A transferred call resolved
@@ -53,9 +54,9 @@ COUNT_FIELDS = (
     "first_contacts",
     "resolved_first",
     "repeat_contacts",
-    "blocked",  # busy tone: all phone lines taken (issue 8); offered, not answered
-    "written_requests",  # failed identity checks that become a written request (issue 8)
-    # phase B: transfers, callbacks, virtual hold (in the cell of the call's arrival)
+    "blocked",  # busy tone: all phone lines taken; offered, not answered
+    "written_requests",  # failed identity checks that become a written request
+    # transfers, callbacks, virtual hold (in the cell of the call's arrival)
     "transfers",
     "transfers_answered",  # transferred callers the second agent took
     "transfer_wait_sum_s",  # their waits for the second agent
@@ -105,8 +106,9 @@ KPI_UNITS = {
     "repeat_calls": "calls",
 }
 KPI_NAMES = tuple(KPI_UNITS)
-# KPIs of issue 8's mechanisms: returned by kpis() at every level, not (yet) in KPI_NAMES, so
-# the tables of a scenario without them keep their columns.
+# KPIs of the mechanisms a scenario may use (lines, identity failures, transfers, callbacks):
+# returned by kpis() at every level, not in KPI_NAMES, so the tables of a scenario without them
+# keep their columns (results.extra_kpis adds those the scenario uses).
 EXTRA_KPI_UNITS = {
     "blocked": "calls",
     "written_requests": "calls",

@@ -2,7 +2,7 @@
 and which free agent takes which waiting call. Pure Python and numpy: the engine asks, this
 module does not know SimPy.
 
-The rules (issue 8; README "Routing" draws them):
+The rules (README "Routing" draws them):
 
 1. **Cells and eligibility.** A call has a call type k and a language l (its *cell*, column
    ``k * n_langs + l`` of the KPI arrays). Group g is *eligible* for the cell when g speaks l,
@@ -35,7 +35,7 @@ The rules (issue 8; README "Routing" draws them):
 7. **Follow-ups.** Redials and repeat calls keep their issue's type and language, so their
    cell, order and delays.
 
-With one group that serves everything, rules 3 and 5 are today's single queue: an arriving
+With one group that serves everything, rules 3 and 5 are a single FIFO queue: an arriving
 call takes a free agent if there is one, a freed agent takes the longest-waiting caller.
 """
 
@@ -69,7 +69,7 @@ class RoutingModel:
 
 
 def single_group(n_types: int, n_langs: int, agents: np.ndarray, policy: str = "group_order") -> RoutingModel:
-    """One group ("all") that serves every call type and language: today's model on the general path."""
+    """One group ("all") that serves every call type and language: the single pool as one group."""
     cells = n_types * n_langs
     return RoutingModel(
         group_names=("all",),
@@ -89,7 +89,7 @@ def build_routing(s, n_langs: int, agents: np.ndarray) -> RoutingModel:
     """The routing tables of scenario ``s`` (``agents``: (open intervals, groups), or (intervals,)
     for the implicit single group). Languages are in ``s.languages`` order; without
     [languages] there is one (unnamed) language."""
-    if not s.groups:  # today's [staffing]: one group that serves everything
+    if not s.groups:  # [staffing] without [[groups]]: one group that serves everything
         return single_group(len(s.call_types), n_langs, agents, s.routing.policy)
     lang_names = list(s.languages) or [None]
     groups = list(s.groups)
