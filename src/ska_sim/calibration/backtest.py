@@ -1,4 +1,4 @@
-"""Backtest (issue 10): a scenario against the days a call log lived through.
+"""Backtest: a scenario against the days a call log lived through.
 
 The scenario is simulated over the log's span (calendar.start = the log's first local date,
 calendar.days = its span; the scenario's warm-up days before), with the log's own staffing
@@ -15,16 +15,29 @@ definitions, through kpi.kpis) are compared with the simulation's R replications
 - bias = mean(actual - simulated mean), MAE = mean |actual - simulated mean|, over the
   intervals (days) where both are defined.
 
-Inbound calls only: rows whose kind is "callback" (placed by agents) are left out.
+Inbound calls only: rows whose kind is "callback" (placed by agents) are left out. The tables,
+the plot and the output folder are drawn by report/backtest.py.
 """
 
 from __future__ import annotations
 
+import copy
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.base.jsonable import json_records
+from ska_sim.calibration.calllog import LogError, agents_per_interval, local_slots
+from ska_sim.scenario.load import scenario_from_dict
+from ska_sim.scenario.timeline import build_timeline
+from ska_sim.sim.engine import Model
+from ska_sim.sim.kpi import COUNT_FIELDS, kpis
+from ska_sim.sim.replication import Groups
+from ska_sim.sim.runner import run_replications
 
 KPIS = ("service_level", "answer_rate", "asa_s")
 BAND = (0.025, 0.975)
@@ -40,8 +53,6 @@ def expected_coverage(replications: int, band: tuple[float, float] = BAND) -> fl
 
 def actual_counts(log, interval_min: int, threshold_s: float) -> pd.DataFrame:
     """Per (local date, slot) of arrival: the counts kpi.kpis needs, from the log (inbound calls)."""
-    from ska_sim.calibration.calllog import local_slots
-
     f = log.frame
     if "kind" in f:
         f = f[(f["kind"] != "callback").fillna(True).to_numpy(bool)]
@@ -58,8 +69,6 @@ def actual_counts(log, interval_min: int, threshold_s: float) -> pd.DataFrame:
 
 
 def _kpis_of(counts: pd.DataFrame) -> dict[str, np.ndarray]:
-    from ska_sim.sim.kpi import COUNT_FIELDS, kpis
-
     n = len(counts)
     c = {k: np.zeros(n) for k in COUNT_FIELDS}
     for k in ("offered", "answered", "answered_within_t", "wait_sum_s", "abandoned"):
@@ -81,8 +90,6 @@ class BacktestResult:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        from ska_sim.base.jsonable import json_records
-
         return {"log": self.log_source, "replications": self.replications, "seed": self.seed,
                 "staffing": self.staffing_source, "expected_inside": expected_coverage(self.replications),
                 "notes": self.notes, "summary": json_records(self.summary)}
@@ -92,20 +99,12 @@ def backtest_scenario(data: dict, log, staffing_file: str | None = None, source:
                       overrides: tuple[str, ...] = ()):
     """The scenario (raw dict, as read from TOML) set to the log's days and staffing:
     (Scenario, the staffing source in words, notes)."""
-    import copy
-
-    from ska_sim.calibration.calllog import agents_per_interval
-    from ska_sim.scenario.model import scenario_from_dict
-    from ska_sim.scenario.timeline import build_timeline
-
     d = copy.deepcopy(data)
     local = log.frame["arrival"].dt.tz_localize(None)
     first, last = local.min().date(), local.max().date()
     d.setdefault("calendar", {})
     d["calendar"]["start"] = first.isoformat()
     d["calendar"]["days"] = (last - first).days + 1
-    from ska_sim.scenario.model import Problem, ScenarioError
-
     try:
         s = scenario_from_dict(d, source=source, overrides=overrides)
     except ScenarioError as exc:  # the window is the log's, not the file's calendar: say so
@@ -137,8 +136,6 @@ def backtest_scenario(data: dict, log, staffing_file: str | None = None, source:
     d["staffing"]["dates"] = {**d["staffing"].get("dates", {}), **dates}
     s = scenario_from_dict(d, source=source, overrides=overrides)
     if staffing_file is not None and filled == int(m.sum()):
-        from ska_sim.calibration.calllog import LogError
-
         raise LogError([f"--staffing {Path(staffing_file).name}: no row falls on an open interval of the log's days "
                         f"({first} to {last}): nothing to simulate with it"])
     if filled:
@@ -149,9 +146,7 @@ def backtest_scenario(data: dict, log, staffing_file: str | None = None, source:
 def backtest(data: dict, log, replications: int | None = None, seed: int | None = None,
              staffing_file: str | None = None, source: str = "<scenario>", overrides: tuple[str, ...] = (),
              executor=None) -> BacktestResult:
-    from ska_sim.sim.engine import Model
-    from ska_sim.sim.runner import run_replications
-
+    """The scenario over the log's days, R replications, compared with the log per interval and per day."""
     s, staffing, notes = backtest_scenario(data, log, staffing_file, source, overrides)
     reps = replications or s.simulation.replications
     seed = s.simulation.seed if seed is None else seed
@@ -161,9 +156,32 @@ def backtest(data: dict, log, replications: int | None = None, seed: int | None 
     m = tl.iv_measured()
     sim_iv = pd.DataFrame({"date": [tl.dates[d] for d in tl.iv_day[m]], "slot": tl.iv_slot[m]})
     act = actual_counts(log, s.calendar.interval_min, s.targets.service_level.threshold_s)
+    merged, partial_days = _compared(sim_iv, act, s.calendar.interval_min, notes)
+    iv_act = _kpis_of(merged)
+    # per day: the same counts summed over the day's compared intervals
+    day_counts = merged.drop(columns=["index", "slot"]).groupby("date", sort=True).sum().reset_index()
+    day_act = _kpis_of(day_counts)
+    sim = {lvl: {k: np.stack([r[lvl][k] for r in results]) for k in KPIS} for lvl in ("interval", "day")}
+    sim_day = _simulated_days(model, results, sim["day"], day_counts, merged, partial_days)
+    keys_iv = merged[["date", "slot"]].copy()
+    mins = keys_iv["slot"] * s.calendar.interval_min
+    keys_iv.insert(1, "interval_start", [f"{h:02d}:{x:02d}" for h, x in zip(mins // 60, mins % 60)])
+    keys_iv["offered_actual"] = merged["offered"].to_numpy()
+    intervals, iv_rows = _table(keys_iv.drop(columns=["slot"]), iv_act,
+                                {k: v[:, merged["index"].to_numpy()] for k, v in sim["interval"].items()}, reps)
+    keys_day = day_counts[["date"]].copy()
+    keys_day["offered_actual"] = day_counts["offered"].to_numpy()
+    days, day_rows = _table(keys_day, day_act, sim_day, reps)
+    summary = pd.DataFrame([{"level": "interval", **r} for r in iv_rows] + [{"level": "day", **r} for r in day_rows])
+    return BacktestResult(intervals, days, summary, reps, seed, staffing, s, log.source, notes)
+
+
+def _compared(sim_iv: pd.DataFrame, act: pd.DataFrame, interval_min: int, notes: list[str]):
+    """The simulated intervals with the log's counts beside them (column ``index``: the interval's
+    position among the simulated ones), only from the log's first arrival to its last: a log that
+    starts or ends within a day says nothing about the rest of that day. Returns (merged, the days
+    only partly covered); ``notes`` says what is not compared."""
     merged = sim_iv.reset_index().merge(act, on=["date", "slot"], how="left")
-    # only the intervals from the log's first arrival to its last: a log that starts or ends
-    # within a day says nothing about the rest of that day
     first_key = (act["date"].iloc[0], int(act["slot"].iloc[0])) if len(act) else None
     last_key = (act["date"].iloc[-1], int(act["slot"].iloc[-1])) if len(act) else None
     keys = list(zip(merged["date"], merged["slot"].astype(int)))
@@ -172,8 +190,8 @@ def backtest(data: dict, log, replications: int | None = None, seed: int | None 
     n_uncovered = int((~covered).sum())
     merged = merged[covered].reset_index(drop=True)
     if n_uncovered:
-        notes.append(f"the log covers {first_key[0]} {_hhmm(first_key[1], s.calendar.interval_min)} to "
-                     f"{last_key[0]} {_hhmm(last_key[1] + 1, s.calendar.interval_min)}: "
+        notes.append(f"the log covers {first_key[0]} {_hhmm(first_key[1], interval_min)} to "
+                     f"{last_key[0]} {_hhmm(last_key[1] + 1, interval_min)}: "
                      f"{n_uncovered} simulated intervals outside that are not compared"
                      + (f", and the day level of {', '.join(map(str, partial_days))} compares only the intervals "
                         "the log covers" if partial_days else ""))
@@ -185,17 +203,18 @@ def backtest(data: dict, log, replications: int | None = None, seed: int | None 
         n_calls = int(outside.loc[outside["_merge"] == "left_only", "offered"].sum())
         notes.append(f"{lost} intervals of the log ({n_calls} calls) fall outside the scenario's opening hours: "
                      "not compared")
-    iv_act = _kpis_of(merged)
-    # per day: the same counts summed over the day's compared intervals
-    day_counts = merged.drop(columns=["index", "slot"]).groupby("date", sort=True).sum().reset_index()
-    day_act = _kpis_of(day_counts)
-    sim = {lvl: {k: np.stack([r[lvl][k] for r in results]) for k in KPIS} for lvl in ("interval", "day")}
-    from ska_sim.sim.runner import Groups
+    return merged, partial_days
 
+
+def _simulated_days(model, results, sim_days_kpis: dict, day_counts: pd.DataFrame, merged: pd.DataFrame,
+                    partial_days: list) -> dict[str, np.ndarray]:
+    """Per replication, the KPIs of each compared day; a day the log covers only in part is taken
+    over the covered intervals only."""
+    tl = model.timeline
     g = Groups.of(model)
     sim_days = [tl.dates[d] for d in g.day_index]
     day_pos = pd.Series(range(len(sim_days)), index=sim_days).reindex(day_counts["date"]).to_numpy()
-    sim_day = {k: v[:, day_pos] for k, v in sim["day"].items()}
+    sim_day = {k: v[:, day_pos] for k, v in sim_days_kpis.items()}
     for j, date in enumerate(day_counts["date"]):
         if date in partial_days:  # the simulated day over the covered intervals only
             cols = merged["index"].to_numpy()[(merged["date"] == date).to_numpy()]
@@ -207,41 +226,32 @@ def backtest(data: dict, log, replications: int | None = None, seed: int | None 
                 sim_day["service_level"][:, j] = np.where(off > 0, within / off, np.nan)
                 sim_day["answer_rate"][:, j] = np.where(off > 0, ans / off, np.nan)
                 sim_day["asa_s"][:, j] = np.where(ans > 0, wait / ans, np.nan)
+    return sim_day
 
-    def table(keys: pd.DataFrame, actual: dict, simulated: dict) -> tuple[pd.DataFrame, list[dict], str]:
-        out = keys.copy()
-        rows = []
-        for k in KPIS:
-            a = np.asarray(actual[k], float)
-            v = simulated[k]
-            with np.errstate(all="ignore"), _quiet():
-                lo, hi = np.nanquantile(v, BAND[0], axis=0), np.nanquantile(v, BAND[1], axis=0)
-                mean = np.nanmean(v, axis=0)
-            ok = ~np.isnan(a) & ~np.isnan(lo) & ~np.isnan(hi)
-            tol = 1e-3 if k == "asa_s" else 1e-9  # a log's times are to the millisecond
-            inside = ok & (a >= lo - tol) & (a <= hi + tol)
-            out[f"{k}_actual"], out[f"{k}_sim_mean"] = a, mean
-            out[f"{k}_band_low"], out[f"{k}_band_high"] = lo, hi
-            out[f"{k}_inside"] = np.where(ok, inside, np.nan)
-            diff = (a - mean)[ok]
-            rows.append({"kpi": k, "compared": int(ok.sum()),
-                         "inside_share": float(inside.sum() / ok.sum()) if ok.any() else np.nan,
-                         "expected_inside": expected_coverage(reps),
-                         "bias": float(diff.mean()) if ok.any() else np.nan,
-                         "mae": float(np.abs(diff).mean()) if ok.any() else np.nan})
-        return out, rows, ""
 
-    keys_iv = merged[["date", "slot"]].copy()
-    mins = keys_iv["slot"] * s.calendar.interval_min
-    keys_iv.insert(1, "interval_start", [f"{h:02d}:{x:02d}" for h, x in zip(mins // 60, mins % 60)])
-    keys_iv["offered_actual"] = merged["offered"].to_numpy()
-    intervals, iv_rows, _ = table(keys_iv.drop(columns=["slot"]), iv_act,
-                                  {k: v[:, merged["index"].to_numpy()] for k, v in sim["interval"].items()})
-    keys_day = day_counts[["date"]].copy()
-    keys_day["offered_actual"] = day_counts["offered"].to_numpy()
-    days, day_rows, _ = table(keys_day, day_act, sim_day)
-    summary = pd.DataFrame([{"level": "interval", **r} for r in iv_rows] + [{"level": "day", **r} for r in day_rows])
-    return BacktestResult(intervals, days, summary, reps, seed, staffing, s, log.source, notes)
+def _table(keys: pd.DataFrame, actual: dict, simulated: dict, reps: int) -> tuple[pd.DataFrame, list[dict]]:
+    """Per row of ``keys`` and KPI: actual, simulated mean, band, inside; and a summary row per KPI."""
+    out = keys.copy()
+    rows = []
+    for k in KPIS:
+        a = np.asarray(actual[k], float)
+        v = simulated[k]
+        with np.errstate(all="ignore"), _quiet():
+            lo, hi = np.nanquantile(v, BAND[0], axis=0), np.nanquantile(v, BAND[1], axis=0)
+            mean = np.nanmean(v, axis=0)
+        ok = ~np.isnan(a) & ~np.isnan(lo) & ~np.isnan(hi)
+        tol = 1e-3 if k == "asa_s" else 1e-9  # a log's times are to the millisecond
+        inside = ok & (a >= lo - tol) & (a <= hi + tol)
+        out[f"{k}_actual"], out[f"{k}_sim_mean"] = a, mean
+        out[f"{k}_band_low"], out[f"{k}_band_high"] = lo, hi
+        out[f"{k}_inside"] = np.where(ok, inside, np.nan)
+        diff = (a - mean)[ok]
+        rows.append({"kpi": k, "compared": int(ok.sum()),
+                     "inside_share": float(inside.sum() / ok.sum()) if ok.any() else np.nan,
+                     "expected_inside": expected_coverage(reps),
+                     "bias": float(diff.mean()) if ok.any() else np.nan,
+                     "mae": float(np.abs(diff).mean()) if ok.any() else np.nan})
+    return out, rows
 
 
 def _hhmm(slot: int, interval_min: int) -> str:
@@ -250,85 +260,12 @@ def _hhmm(slot: int, interval_min: int) -> str:
 
 
 class _quiet:
-    def __enter__(self):
-        import warnings
+    """Warnings of all-nan slices (intervals without calls in any replication) silenced."""
 
+    def __enter__(self):
         self._w = warnings.catch_warnings()
         self._w.__enter__()
         warnings.simplefilter("ignore", RuntimeWarning)
 
     def __exit__(self, *exc):
         self._w.__exit__(*exc)
-
-
-def backtest_text(r: BacktestResult) -> str:
-    n_days = len(r.days)
-    lines = [f"Backtest of {r.scenario.name} on {r.log_source}: {n_days} day{'s' if n_days != 1 else ''}, "
-             f"{len(r.intervals)} intervals, "
-             f"{r.replications} replications (seed {r.seed}).",
-             f"Staffing: {r.staffing_source}.",
-             f"Band: 2.5-97.5% of the per-replication values; expected share inside if the scenario is right "
-             f"~{expected_coverage(r.replications):.0%} at R={r.replications}.", ""]
-    lines.append(f"{'level':<9}{'KPI':<15}{'compared':>9}{'inside':>9}{'bias':>10}{'MAE':>10}")
-    for row in r.summary.itertuples():
-        pct = row.kpi != "asa_s"
-        fmt = (lambda x: f"{x * 100:+.1f}pp") if pct else (lambda x: f"{x:+.1f}s")
-        mfmt = (lambda x: f"{x * 100:.1f}pp") if pct else (lambda x: f"{x:.1f}s")
-        inside = f"{row.inside_share:.0%}" if row.compared else "-"
-        bias = fmt(row.bias) if row.compared else "-"
-        mae = mfmt(row.mae) if row.compared else "-"
-        lines.append(f"{row.level:<9}{row.kpi:<15}{row.compared:>9}{inside:>9}{bias:>10}{mae:>10}")
-    lines.append("bias = actual - simulated mean (positive: the centre did better than simulated for service "
-                 "level and answer rate; waited longer for ASA).")
-    lines += [f"Note: {n}" for n in r.notes]
-    return "\n".join(lines)
-
-
-def plot_backtest(r: BacktestResult, path: str | Path) -> None:
-    from ska_sim.base.files import write_with
-    from ska_sim.report.style import pyplot
-
-    plt = pyplot()
-    fig, axes = plt.subplots(3, 1, figsize=(11, 8), sharex=True)
-    iv = r.intervals
-    x = np.arange(len(iv))
-    for ax, k, label in zip(axes, KPIS, ("service level", "answer rate", "ASA (s)")):
-        scale = 100.0 if k != "asa_s" else 1.0
-        ax.fill_between(x, iv[f"{k}_band_low"] * scale, iv[f"{k}_band_high"] * scale, step="mid", alpha=0.3,
-                        label=f"simulated 95% band (R={r.replications})")
-        ax.plot(x, iv[f"{k}_sim_mean"] * scale, lw=0.8, label="simulated mean")
-        inside = iv[f"{k}_inside"] == 1
-        ax.plot(x[inside], iv.loc[inside, f"{k}_actual"] * scale, ".", ms=3, label="actual, inside")
-        ax.plot(x[~inside], iv.loc[~inside, f"{k}_actual"] * scale, "x", ms=4, color="C3", label="actual, outside")
-        ax.set_ylabel(label + (" (%)" if k != "asa_s" else ""))
-    axes[0].legend(loc="lower left", fontsize=7, ncol=4)
-    day_start = np.flatnonzero(np.r_[True, iv["date"].to_numpy()[1:] != iv["date"].to_numpy()[:-1]])
-    axes[-1].set_xticks(day_start)
-    axes[-1].set_xticklabels([str(iv["date"].iloc[i]) for i in day_start], rotation=45, ha="right", fontsize=7)
-    axes[0].set_title(f"Backtest: {r.scenario.name} against {r.log_source} (per interval)")
-    fig.tight_layout()
-    write_with(path, lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
-
-
-def write_backtest(r: BacktestResult, out_dir: str | Path, *, source: str, overrides=(), log_path: str,
-                   skipped: int = 0, staffing_file: str | None = None) -> list[Path]:
-    from ska_sim.base.files import file_record, manifest, write_csv, write_json
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, df in (("backtest_intervals.csv", r.intervals), ("backtest_days.csv", r.days),
-                     ("backtest_summary.csv", r.summary)):
-        write_csv(out / name, df)
-        written.append(out / name)
-    plot_backtest(r, out / "backtest.png")
-    written.append(out / "backtest.png")
-    extra = {"log": file_record(log_path), "log_rows_skipped": skipped, "staffing": r.staffing_source,
-             "expected_inside": expected_coverage(r.replications), "notes": r.notes}
-    if staffing_file:
-        extra["staffing_file"] = file_record(staffing_file)
-    write_json(out / "manifest.json", manifest(r.scenario, r.seed, r.replications, command="backtest",
-                                               source=source, overrides=overrides, **extra))
-    written.append(out / "manifest.json")
-    return written
