@@ -14,6 +14,7 @@ from ska_sim.scenario.activities import activities_checks
 from ska_sim.scenario.block import SHARE_TOLERANCE, Hours
 from ska_sim.scenario.calendar import WorkingCalendar, calendar_checks
 from ska_sim.scenario.clock import WEEKDAYS
+from ska_sim.scenario.roster import unused_vectors_warning, window_warning
 from ska_sim.scenario.workforce import workforce_checks
 
 if TYPE_CHECKING:
@@ -352,11 +353,7 @@ def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) 
     for i, ev in enumerate(s.arrivals.events):
         check(f"arrivals.events[{i}].factor", ev.factor)
     if s.roster is not None and s.roster._plan is not None and not s.roster.repeat:
-        from ska_sim.plan.roster import window_warning
-
         out += window_warning(s)
     if s.roster is not None and s.roster._plan is not None:  # roster.file gives the agents of its dates
-        from ska_sim.plan.roster import unused_vectors_warning
-
         out += unused_vectors_warning(s, overrides)
     return out

@@ -33,6 +33,7 @@ from ska_sim.scenario.overrides import (
     resolved_key,
     split_key,
 )
+from ska_sim.scenario.roster import attach_file
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -66,8 +67,6 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     data = read_toml(path)
     scenario = scenario_from_dict(data, source=str(path), overrides=overrides)
     if scenario.roster is not None:  # roster.file and roster.shifts are relative to the scenario file
-        from ska_sim.plan.roster import attach_file
-
         scenario.roster._base_dir = str(Path(path).parent)
         scenario = attach_file(scenario, str(path))
     return scenario

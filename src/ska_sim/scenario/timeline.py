@@ -20,6 +20,7 @@ import numpy as np
 from ska_sim.scenario.block import Hours
 from ska_sim.scenario.calendar import simulated_days
 from ska_sim.scenario.clock import DAY_S, WEEKDAYS
+from ska_sim.scenario.roster_agents import RosterModel, add_extra, build_roster_model, roster_timeline, with_extra
 
 if TYPE_CHECKING:
     from ska_sim.scenario.model import Scenario
@@ -118,10 +119,15 @@ def build_timeline(s: Scenario) -> Timeline:
         iv_group_agents=np.asarray(group_agents, dtype=np.int64).reshape(len(agents), len(s.groups)) if s.groups else None,
     )
     if s.roster is not None and s.roster._plan is not None:  # a roster's people set the agents of its days
-        from ska_sim.plan.roster import roster_timeline
-
         tl = roster_timeline(s, tl)
     return tl
+
+
+def roster_model(s: Scenario) -> RosterModel:
+    """What a replication of a rostered scenario needs to draw absences and put the roster's
+    agents on the phones (roster_agents.py), on the scenario's timeline."""
+    plain = with_extra(s, None) if s.roster._extra is not None else s  # the extra is added once, here
+    return add_extra(s, build_roster_model(plain, build_timeline(plain)))
 
 
 class OpeningHours:

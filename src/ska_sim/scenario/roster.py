@@ -1,0 +1,345 @@
+"""Rosters as input: the roster of people a scenario simulates (a saved ``roster.csv`` named by
+``roster.file``, or one ``staff --roster`` solved), its file format, the rest rules of the
+Employment Contracts Act that every roster is checked against, and the warnings about a saved
+roster's dates and the staffing vectors it replaces.
+
+A roster is one row per person and date (:class:`RosterDay`): work (shift start-end, unpaid
+break, off-phone activities), off, leave or not employed. The rest rules (11 h daily rest,
+48 h weekly rest, a 30-min break over 6 h of work) are fixed, not keys: :func:`check_shifts`
+checks a shifts file against them, :func:`rest_violations` any roster, solved or read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.scenario.clock import DAY_S, WEEKDAYS, format_clock, parse_clock
+
+if TYPE_CHECKING:
+    from ska_sim.scenario.model import Scenario
+
+
+DAILY_REST_H = 11.0  # Employment Contracts Act §51: 11 consecutive hours of rest in every 24 h
+WEEKLY_REST_H = 48.0  # §52: 48 consecutive hours of rest in every 7 days
+BREAK_AFTER_H = 6.0  # §47: a break when the working time is longer than 6 h ...
+BREAK_MIN = 30.0  # ... of at least 30 minutes
+
+
+@dataclass
+class RosterDay:
+    """One person on one date of the horizon."""
+
+    person: str
+    line: str
+    date: dt.date
+    status: str = "off"  # "work", "off", "leave" or "not_employed"
+    shift: str = ""
+    start_s: int = 0  # seconds since the date's midnight
+    end_s: int = 0
+    break_s: int | None = None  # unpaid break start
+    break_min: float = 0.0
+    paid_h: float = 0.0
+    activities: list[tuple[str, int, int]] = field(default_factory=list)  # (name, start_s, end_s)
+    group: str = ""  # the agent group the person answers for ([[groups]]; "" = the single pool)
+
+    @property
+    def work_h(self) -> float:
+        return (self.end_s - self.start_s) / 3600 - self.break_min / 60
+
+
+@dataclass
+class RosterPlan:
+    dates: list[dt.date]
+    people: list[str]
+    lines: dict[str, str]  # person -> line
+    days: list[RosterDay]  # people x dates, person-major
+    info: dict = field(default_factory=dict)  # solver: variables, time, status, gap, unplaced activities
+
+    def day(self, person: str, date: dt.date) -> RosterDay:
+        return self._index()[(person, date)]
+
+    def _index(self) -> dict:
+        if getattr(self, "_by", None) is None or len(self._by) != len(self.days):
+            self._by = {(d.person, d.date): d for d in self.days}
+        return self._by
+
+    def worked(self) -> list[RosterDay]:
+        return [d for d in self.days if d.status == "work"]
+
+
+def attach(s: Scenario, plan: RosterPlan | None) -> Scenario:
+    """The scenario with ``plan`` as its roster (None: no roster plan, [staffing] as given)."""
+    r = s.roster.model_copy()
+    r._plan = plan
+    r._file_record = None  # attach_file sets it for a saved roster
+    r._extra = None  # with_extra sets it
+    return s.model_copy(update={"roster": r})
+
+
+def detach(s: Scenario) -> Scenario:
+    return s if s.roster is None or s.roster._plan is None else attach(s, None)
+
+
+def resolve(s: Scenario, name: str) -> Path:
+    """A path of [roster] (file, shifts), relative to the scenario file's folder."""
+    p = Path(name)
+    return p if p.is_absolute() else Path(s.roster._base_dir) / p
+
+
+def attach_file(s: Scenario, source: str = "") -> Scenario:
+    """``roster.file``: read the saved roster and attach it (the rest rules are checked)."""
+    if s.roster is None or not s.roster.file:
+        return s
+    path = resolve(s, s.roster.file)
+    plan = read_roster_csv(path)
+    problems = [Problem(str(path), "", v) for v in rest_violations(plan)]
+    if problems:
+        raise ScenarioError(problems)
+    out = attach(s, plan)
+    out.roster._file_record = {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return out
+
+
+def check_shifts(shifts, s: Scenario) -> list[Problem]:
+    """Shift types a roster line may use that break a rest rule, and lines that name unknown
+    shifts or whose pattern leaves no weekly rest."""
+    problems = []
+    src = shifts.source
+    used = set()
+    names = [st.name for st in shifts.shifts]
+    for i, line in enumerate(s.roster.people):
+        if line.shifts is not None:
+            unknown = [n for n in line.shifts if n not in names]
+            if unknown:
+                problems.append(Problem("[roster]", f"roster.people[{i}].shifts", f"unknown shift(s) {', '.join(unknown)} "
+                                        f"(shifts in {src}: {', '.join(names)})"))
+            used |= set(line.shifts)
+        else:
+            used |= set(names)
+        if line.min_days_per_week >= 6:
+            problems.append(Problem("[roster]", f"roster.people[{i}].min_days_per_week",
+                                    f"{line.name}: {line.min_days_per_week} days a week leave no 48 h weekly rest "
+                                    "(two consecutive days off in every week; Employment Contracts Act §52)"))
+    for st in shifts.shifts:
+        if st.name not in used:
+            continue
+        work = st.paid_h
+        brk = st.unpaid_break.length_min if st.unpaid_break else 0.0
+        if st.length_h > 24 - DAILY_REST_H:
+            problems.append(Problem(src, f"shifts.{st.name}.length_h", f"a {st.length_h:g} h shift leaves less than "
+                                    f"{DAILY_REST_H:g} h of rest in 24 h (Employment Contracts Act §51)"))
+        if work > BREAK_AFTER_H + 1e-9 and brk < BREAK_MIN:
+            what = f"a {brk:g}-min break" if brk else "no break"
+            problems.append(Problem(src, f"shifts.{st.name}.unpaid_break", f"{work:g} h of work with {what}: a break "
+                                    f"of at least {BREAK_MIN:g} min is due after {BREAK_AFTER_H:g} h "
+                                    "(Employment Contracts Act §47)"))
+        for start in st.starts:
+            if parse_clock(start) + st.length_h * 3600 > DAY_S:
+                problems.append(Problem(src, f"shifts.{st.name}.starts", f"{start} + {st.length_h:g} h crosses "
+                                        "midnight: rosters of night shifts are not supported"))
+                break
+    return problems
+
+
+def rest_violations(plan: RosterPlan) -> list[str]:
+    """Every person's breaches of the rest rules (exact, from the shift times), one line each."""
+    out = []
+    weeks = [plan.dates[i:i + 7] for i in range(0, len(plan.dates), 7)]
+    origin = plan.dates[0] if plan.dates else dt.date.today()
+    by_person: dict[str, list[RosterDay]] = {p: [] for p in plan.people}
+    for d in plan.days:
+        if d.status == "work":
+            by_person.setdefault(d.person, []).append(d)
+    for person in plan.people:
+        mine = sorted(by_person[person], key=lambda d: d.date)
+        spans = []
+        for d in mine:
+            off = (d.date - origin).days * DAY_S
+            spans.append((off + d.start_s, off + d.end_s, d))
+            if d.work_h > BREAK_AFTER_H + 1e-9 and d.break_min < BREAK_MIN:
+                what = f"a {d.break_min:g}-min break" if d.break_min else "no break"
+                out.append(f"{person} on {d.date}: {d.work_h:g} h of work with {what}: a break of at least "
+                           f"{BREAK_MIN:g} min is due after {BREAK_AFTER_H:g} h (Employment Contracts Act §47)")
+            if (d.end_s - d.start_s) / 3600 > 24 - DAILY_REST_H:
+                out.append(f"{person} on {d.date}: a {(d.end_s - d.start_s) / 3600:g} h shift leaves less than "
+                           f"{DAILY_REST_H:g} h of rest in 24 h (Employment Contracts Act §51)")
+        for (_, e1, d1), (s2, _, d2) in zip(spans, spans[1:]):
+            gap = (s2 - e1) / 3600
+            if gap < DAILY_REST_H - 1e-9:
+                out.append(f"{person}: {gap:g} h of rest between {d1.date} {format_clock(d1.end_s)} and {d2.date} "
+                           f"{format_clock(d2.start_s)}: at least {DAILY_REST_H:g} h in every 24 h (Employment Contracts "
+                           "Act §51)")
+        in_week: dict[int, list] = {}  # shifts do not cross midnight: each lies in its date's week
+        for span in spans:
+            in_week.setdefault(span[0] // (7 * DAY_S), []).append(span)
+        for w, week in enumerate(weeks):
+            if len(week) < 7:
+                continue  # a part week at the end of a horizon is not a 7-day period
+            lo = (week[0] - origin).days * DAY_S
+            hi = lo + 7 * DAY_S
+            edges = [lo] + [t for a, b, _ in in_week.get(w, []) for t in (max(a, lo), min(b, hi))] + [hi]
+            longest = max(edges[i + 1] - edges[i] for i in range(0, len(edges) - 1, 2)) / 3600
+            if longest < WEEKLY_REST_H - 1e-9:
+                out.append(f"{person}: the 7 days from {week[0]} have at most {longest:g} h of consecutive rest: at "
+                           f"least {WEEKLY_REST_H:g} h in every 7 days (Employment Contracts Act §52)")
+    return out
+
+
+ROSTER_COLUMNS = ["person", "line", "group", "date", "weekday", "status", "shift", "start", "end", "break",
+                  "activities", "paid_hours"]
+
+
+def roster_table(plan: RosterPlan) -> pd.DataFrame:
+    """One row per person and date: status (work / off / leave), shift start-end, unpaid break,
+    activities ("name HH:MM-HH:MM; ..."), paid hours."""
+    rows = []
+    for d in plan.days:
+        work = d.status == "work"
+        rows.append({
+            "person": d.person, "line": d.line, "group": d.group, "date": d.date.isoformat(),
+            "weekday": WEEKDAYS[d.date.weekday()],
+            "status": d.status, "shift": d.shift if work else "",
+            "start": format_clock(d.start_s) if work else "", "end": format_clock(d.end_s) if work else "",
+            "break": f"{format_clock(d.break_s)}-{format_clock(int(d.break_s + d.break_min * 60))}" if work and d.break_s is not None
+            else "",
+            "activities": "; ".join(f"{n} {format_clock(b)}-{format_clock(e)}" for n, b, e in d.activities),
+            "paid_hours": d.paid_h if work else 0.0,
+        })
+    return pd.DataFrame(rows, columns=ROSTER_COLUMNS)
+
+
+def _clock_s(text: str) -> int:
+    """HH:MM -> seconds since midnight (fast path of scenario._parse_clock for roster files)."""
+    h, sep, m = text.partition(":")
+    if sep and h.isdigit() and m.isdigit() and len(m) == 2 and len(h) <= 2 and int(m) < 60:
+        s = int(h) * 3600 + int(m) * 60
+        if s <= DAY_S:
+            return s
+    return parse_clock(text)  # raises ValueError with the message
+
+
+def _span(text: str, where: str, problems: list) -> tuple[int, int] | None:
+    try:
+        a, b = text.split("-")
+        lo, hi = _clock_s(a.strip()), _clock_s(b.strip())
+    except ValueError:
+        problems.append(f"{where}: {text!r} is not HH:MM-HH:MM")
+        return None
+    if hi <= lo:
+        problems.append(f"{where}: {text!r} ends before it starts")
+        return None
+    return lo, hi
+
+
+def read_roster_csv(path: str | Path) -> RosterPlan:
+    """A roster.csv (as :func:`roster_table` writes it); bad rows raise ScenarioError naming the row."""
+    import csv
+
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            records = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
+            columns = reader.fieldnames or []
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(path), "roster.file", "file not found")]) from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioError([Problem(str(path), "roster.file", f"cannot read: {exc}")]) from None
+    missing = [c for c in ("person", "date", "status", "start", "end") if c not in columns]
+    if missing:
+        raise ScenarioError([Problem(str(path), "", f"missing column(s) {', '.join(missing)} (roster.csv has "
+                                                    f"{', '.join(ROSTER_COLUMNS)})")])
+    problems: list[str] = []
+    days = []
+    seen: dict[tuple, int] = {}
+    for i, row in enumerate(records, start=2):
+        where = f"row {i}"
+        try:
+            date = dt.date.fromisoformat(row["date"].strip())
+        except ValueError:
+            problems.append(f"{where}: date: {row['date']!r} is not YYYY-MM-DD")
+            continue
+        status = row["status"].strip()
+        rd = RosterDay(row["person"].strip(), row.get("line", "").strip() or row["person"].strip(), date, status,
+                       group=row.get("group", "").strip())
+        if status not in ("work", "off", "leave", "not_employed"):
+            problems.append(f"{where}: status: {status!r} must be work, off, leave or not_employed")
+            continue
+        if status == "work":
+            span = _span(f"{row['start']}-{row['end']}", f"{where}: start-end", problems)
+            if span is None:
+                continue
+            rd.start_s, rd.end_s = span
+            rd.shift = row.get("shift", "").strip()
+            if row.get("break", "").strip():
+                b = _span(row["break"], f"{where}: break", problems)
+                if b is not None:
+                    rd.break_s, rd.break_min = b[0], (b[1] - b[0]) / 60
+            for part in filter(None, (x.strip() for x in row.get("activities", "").split(";"))):
+                name, _, when = part.rpartition(" ")
+                a = _span(when, f"{where}: activities", problems)
+                if a is not None:
+                    rd.activities.append((name or "activity", a[0], a[1]))
+            rd.paid_h = rd.work_h
+            parts = [("break", rd.break_s, int(rd.break_s + rd.break_min * 60))] if rd.break_s is not None else []
+            for what, lo, hi in parts + [(f"activity {n!r}", b, e) for n, b, e in rd.activities]:
+                if lo < rd.start_s or hi > rd.end_s:
+                    problems.append(f"{where}: {what} {format_clock(lo)}-{format_clock(hi)} is outside the shift "
+                                    f"{format_clock(rd.start_s)}-{format_clock(rd.end_s)}")
+        key = (rd.person, rd.date)
+        if key in seen:
+            problems.append(f"{where}: {rd.person} on {rd.date} is listed twice (also row {seen[key]})")
+            continue
+        seen[key] = i
+        days.append(rd)
+    if problems:
+        raise ScenarioError([Problem(str(path), "", p) for p in problems])
+    if not days:
+        raise ScenarioError([Problem(str(path), "", "no rows")])
+    people = list(dict.fromkeys(d.person for d in days))
+    first, last = min(d.date for d in days), max(d.date for d in days)
+    dates = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return RosterPlan(dates, people, {d.person: d.line for d in days}, days, {"source": str(path)})
+
+
+def window_warning(s: Scenario) -> list[str]:
+    """A saved roster whose dates miss part of the measured window: those days keep [staffing]."""
+    plan: RosterPlan = s.roster._plan
+    cal = s.calendar
+    window = {cal.start + dt.timedelta(days=i) for i in range(cal.days)}
+    missing = sorted(window - set(plan.dates))
+    if not missing:
+        return []
+    if len(missing) == len(window):
+        return [f"roster.file: no date of the roster ({plan.dates[0]} to {plan.dates[-1]}) falls in the measured "
+                f"window ({cal.start} + {cal.days} days): it is not simulated ([staffing] is; roster.repeat = true "
+                "cycles it)"]
+    return [f"roster.file: {len(missing)} measured day(s) outside the roster ({plan.dates[0]} to {plan.dates[-1]}; "
+            f"first {missing[0]}) keep [staffing] (roster.repeat = true cycles the roster over them)"]
+
+
+def unused_vectors_warning(s: Scenario, overrides=()) -> list[str]:
+    """A ``--set`` of weekday staffing vectors (staffing.agents, groups[i].agents) on a scenario
+    whose saved roster gives the agents of the simulated dates it covers: there they are not used
+    (staffing.scale multiplies the roster's agents; a date's staffing.dates vector replaces them)."""
+    keys = [o.split("=", 1)[0].strip() for o in overrides]
+    hit = [k for k in keys if k.startswith("staffing.agents") or re.match(r"groups(\[\d+\]|\.\d+)\.agents", k)]
+    if not hit:
+        return []
+    plan: RosterPlan = s.roster._plan
+    first = s.calendar.start - dt.timedelta(days=s.calendar.warmup_days)
+    simulated = {first + dt.timedelta(days=i) for i in range(s.calendar.warmup_days + s.calendar.days)}
+    covered = simulated if s.roster.repeat else simulated & set(plan.dates)
+    if not covered:
+        return []
+    return [f"{hit[0]}: not used on the {len(covered)} simulated date(s) the roster (roster.file) covers, of "
+            f"{len(simulated)}: the roster gives their agents (staffing.scale multiplies them; a date's "
+            "staffing.dates vector replaces them)"]
