@@ -19,7 +19,8 @@ from helpers import mmc_dict
 from ska_sim import scenario_from_dict
 from ska_sim.cli import main
 from ska_sim.maths.erlang import erlang_c_result
-from ska_sim.plan.staffing import fte_of, with_agents
+from ska_sim.plan.by_simulation import with_agents
+from ska_sim.plan.people import fte_of
 from ska_sim.plan.staffing_groups import erlang_group_plan
 from ska_sim.scenario.timeline import build_timeline
 
@@ -123,7 +124,7 @@ SHRINK = {"breaks": 0.1, "absence": 0.2}
 
 
 def test_marginal_group_adds_agents_to_that_group_only_and_its_fte_is_hand_checkable():
-    from ska_sim.plan.whatif import marginal
+    from ska_sim.plan.marginal import marginal
 
     s = scenario_from_dict(two_groups(shrinkage=SHRINK))
     mg = marginal(s, [0, 1], replications=2, seed=5, group="ru_only")
@@ -142,7 +143,7 @@ def test_marginal_group_adds_agents_to_that_group_only_and_its_fte_is_hand_check
 
 
 def test_marginal_group_hours_changes_only_those_intervals():
-    from ska_sim.plan.whatif import marginal
+    from ska_sim.plan.marginal import marginal
 
     s = scenario_from_dict(two_groups(shrinkage=SHRINK))
     mg = marginal(s, [0, 2], replications=2, seed=5, group="et_only", hours="10:00-12:00")
@@ -202,7 +203,7 @@ def test_staff_per_group_json_shape(tmp_path):
 def test_simulation_method_adds_agents_to_the_group_that_is_short():
     """From a start where ru_only is far too short (3 agents for 3.6 Erlangs), the simulation
     method gives ru_only the agents (the bottleneck by its carried load), not et_only."""
-    from ska_sim.plan.staffing import Plan
+    from ska_sim.plan.load import Plan
     from ska_sim.plan.staffing_groups import simulation_group_plan
 
     s = scenario_from_dict(two_groups())
@@ -263,7 +264,7 @@ def test_transfers_add_their_second_leg_to_the_receiving_group():
 
 def test_marginal_of_a_group_shows_what_each_languages_callers_get():
     from ska_sim import load_scenario
-    from ska_sim.plan.whatif import marginal
+    from ska_sim.plan.marginal import marginal
 
     s = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "skills-languages.toml")
     mg = marginal(s, [0, 1], group="ru_general", hours="10:00-14:00", replications=3, seed=4, executor=None)

@@ -8,14 +8,8 @@ import numpy as np
 import pytest
 
 from ska_sim import load_scenario
-from ska_sim.plan.staffing import (
-    LoadModel,
-    _interval_requirement,
-    _settle_load,
-    _swing_damping,
-    _trim_to_scope,
-    erlang_plan,
-)
+from ska_sim.plan.load import LoadModel
+from ska_sim.plan.requirement import interval_requirement, settle_load, swing_damping, trim_to_scope, erlang_plan
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
@@ -47,11 +41,11 @@ def test_sparse_follow_ups_equal_the_bincount_kernels():
 
 def test_no_damping_for_contracting_or_small_swings():
     # agent-hours of the baseline and of 30k calls a day (today's runs): never damped
-    assert _swing_damping([1278, 1612, 1510, 1526, 1520, 1526]) is None
-    assert _swing_damping([31623, 45020, 37576, 38877, 38025, 38521, 38200, 38396]) is None
-    assert _swing_damping([38311, 38318, 38316, 38318, 38316]) is None  # integer noise, below 1%
+    assert swing_damping([1278, 1612, 1510, 1526, 1520, 1526]) is None
+    assert swing_damping([31623, 45020, 37576, 38877, 38025, 38521, 38200, 38396]) is None
+    assert swing_damping([38311, 38318, 38316, 38318, 38316]) is None  # integer noise, below 1%
     # a swing that shrinks by 0.9 a step: damped with 1 / (1 + 0.9)
-    assert _swing_damping([100.0, 200.0, 110.0, 191.0]) == pytest.approx(1 / 1.9)
+    assert swing_damping([100.0, 200.0, 110.0, 191.0]) == pytest.approx(1 / 1.9)
 
 
 @pytest.mark.parametrize("scope", ["interval", "day"])
@@ -64,12 +58,12 @@ def test_large_centre_converges_and_meets_the_targets_at_its_own_load(scope):
     assert p.converged
     assert p.iterations < 20
     assert any("damping" in h for h in p.history)
-    offered, change = _settle_load(lm, lm.first.copy(), p.agents)
+    offered, change = settle_load(lm, lm.first.copy(), p.agents)
     assert change < 1e-3
     np.testing.assert_allclose(offered.sum(axis=1), p.offered, rtol=1e-5)
-    need = _interval_requirement(lm, offered, None)
+    need = interval_requirement(lm, offered, None)
     if scope == "day":
-        need = _trim_to_scope(lm, offered, lm.tl.iv_day, need)
+        need = trim_to_scope(lm, offered, lm.tl.iv_day, need)
     assert np.all(p.agents >= need)
     # ...and not far above it: the monotone rule only mops up integer noise
     assert p.agents.sum() <= need.sum() * 1.001

@@ -15,8 +15,12 @@ from helpers import mmc_dict
 from ska_sim import scenario_from_dict, simulate
 from ska_sim.cli import main
 from ska_sim.sim.engine import Model
-from ska_sim.plan.shifts import ShiftsFile, columns_for, coverage, solve_day
-from ska_sim.plan.staffing import LoadModel, erlang_plan, fte, shrinkage_table, simulation_plan, with_agents
+from ska_sim.plan.shifts import columns_for, coverage, solve_day
+from ska_sim.scenario.shifts import ShiftsFile
+from ska_sim.plan.by_simulation import simulation_plan, with_agents
+from ska_sim.plan.load import LoadModel
+from ska_sim.plan.people import fte, shrinkage_table
+from ska_sim.plan.requirement import erlang_plan
 
 DATA = Path(__file__).parent / "data"
 

@@ -1,9 +1,9 @@
-"""Staffing requirements per agent group (issue 8.7): ``ska-sim staff`` on a scenario with [[groups]].
+"""Staffing requirements per agent group: ``ska-sim staff`` on a scenario with [[groups]].
 
 **Start: Erlang on separated groups.** Each cell (call type x language) sends its whole
 offered load to its *first eligible group* (the first group in the call type's order that
 speaks the language and serves the type: the group that may take the call at once). Each
-group is then planned alone, exactly as one pool is (``staffing.erlang_plan``): Erlang C/A per
+group is then planned alone, exactly as one pool is (``requirement.erlang_plan``): Erlang C/A per
 interval on the fixed-point load of its cells (first calls plus the redials and repeat calls
 its own staffing causes), with the handle time of its cells: (talk x the language's
 ``talk_factor`` + identity check + after-call work) x the group's ``handle_factor``; repeat
@@ -34,24 +34,14 @@ import copy
 import numpy as np
 import pandas as pd
 
-from ska_sim.scenario.model import Problem, Scenario, ScenarioError
-from ska_sim.plan.staffing import (
-    SCOPES,
-    TRIM_MARGIN,
-    LoadModel,
-    Plan,
-    StaffingResult,
-    units_of,
-    erlang_plan,
-    fte,
-    fte_of,
-    heads_of,
-    paid_hours_of,
-    plan_row,
-    scopes_table,
-    shrinkage_table,
-    with_agents,
-)
+from ska_sim.plan.by_simulation import TRIM_MARGIN, units_of, with_agents
+from ska_sim.plan.load import LoadModel, Plan
+from ska_sim.plan.people import fte, fte_of, heads_of, paid_hours_of, shrinkage_table
+from ska_sim.plan.requirement import SCOPES, erlang_plan
+from ska_sim.plan.staffing_result import StaffingResult, plan_row, scopes_table
+from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.scenario.model import Scenario
+from ska_sim.sim import runner
 
 
 # --------------------------------------------------------------------------- cells and their groups
@@ -171,7 +161,6 @@ def simulation_group_plan(s: Scenario, scope: str = "interval", replications: in
                           max_iter: int = 30, workers: int = 1, progress=None, start: Plan | None = None,
                           executor=None) -> Plan:
     """Iterative staffing by simulation per group, from the Erlang plan on separated groups."""
-    from ska_sim.sim.runner import simulate
 
     lm = LoadModel(s)
     tl = lm.tl
@@ -195,7 +184,7 @@ def simulation_group_plan(s: Scenario, scope: str = "interval", replications: in
     sl_iv = np.full((n, G), np.nan)
     it = 0
     for it in range(1, max_iter + 1):
-        r = simulate(with_agents(s, tl, agents), replications=replications, seed=seed, workers=workers,
+        r = runner.simulate(with_agents(s, tl, agents), replications=replications, seed=seed, workers=workers,
                      executor=executor)
         answered = _group_table(r, "answered", n, G, measured)
         busy_h = _group_table(r, "busy_hours", n, G, measured)
@@ -269,7 +258,7 @@ def _worst_group(sl: np.ndarray, lagging: set[int], owners: set[int], offered: n
 
 # --------------------------------------------------------------------------- the pipeline
 def group_fte_table(s: Scenario, tl, agents: np.ndarray, m: np.ndarray) -> pd.DataFrame:
-    """Per group: hours on the phones, paid hours, FTE (staffing.fte_of) and heads of a plan
+    """Per group: hours on the phones, paid hours, FTE (people.fte_of) and heads of a plan
     (intervals, groups) over the measured window; a last row `total`."""
     h = tl.interval_s / 3600
     rows = []
@@ -289,7 +278,6 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
                          replications: int | None = None, seed: int | None = None, workers: int = 1, progress=None,
                          say=None, executor=None) -> StaffingResult:
     """``plan_staffing`` for a scenario with [[groups]]: plans per group (arrays (intervals, groups))."""
-    from ska_sim.sim.runner import simulate
 
     say = say or (lambda msg: None)
     if shifts is not None:
@@ -331,7 +319,7 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
 
     def run(agents: np.ndarray | None):
         scen = s if agents is None else with_agents(s, tl, agents)
-        return simulate(scen, replications=replications, seed=seed, workers=workers, executor=executor)
+        return runner.simulate(scen, replications=replications, seed=seed, workers=workers, executor=executor)
 
     rows = []
     say("simulating today's plan")

@@ -1,0 +1,170 @@
+"""What ``ska-sim staff`` returns: the plans side by side, each simulated, and the verdict on
+the recommended one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ska_sim.base.jsonable import json_records, json_value
+from ska_sim.plan.costs import money_of
+from ska_sim.plan.load import Plan
+from ska_sim.plan.people import fte_of, heads_of
+from ska_sim.scenario.activities import activity_share, activity_table
+from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.timeline import Timeline
+from ska_sim.sim.kpi import KPI_UNITS
+from ska_sim.sim.targets import targets_of
+
+
+@dataclass
+class StaffingResult:
+    """What `ska-sim staff` reports (DataFrames with units in column names)."""
+
+    scenario: Scenario
+    method: str
+    scope: str
+    requirements: pd.DataFrame  # per measured interval
+    scopes: pd.DataFrame  # agent-hours per method and scope, and the change against the Erlang interval plan
+    fte: dict
+    plans: dict[str, Plan]
+    shift_plan: pd.DataFrame | None
+    coverage: pd.DataFrame | None
+    plan_result: object  # SimulationResult of the final plan (the shift plan when shifts are given)
+    comparison: pd.DataFrame | None = None  # today's plan beside each recommendation, simulated (PLAN_COLUMNS)
+    recommended: str = ""  # the row of ``comparison`` that is the recommendation
+    group_fte: pd.DataFrame | None = None  # with [[groups]]: plan, group (and "total"), hours, FTE, heads
+
+    def verdict(self) -> str:
+        """The recommended plan's verdict in simulation, in plain words ('' when it meets every target)."""
+        return plan_verdict(self)
+
+    def _people_json(self) -> dict:
+        """[costs]: the recommended plan's euros (costs.money_of); [activities]: their arithmetic."""
+        s, out = self.scenario, {}
+        if s.costs is not None:
+            out["money"] = {k: json_value(v) for k, v in money_of(s, self.fte["fte"], self.fte["heads"]).items()}
+        if s.activities is not None:
+            out["activities"] = {"rows": json_records(activity_table(s)), "activity_share": activity_share(s)}
+        return out
+
+    def to_json(self) -> dict:
+        return {
+            "scenario": self.scenario.name,
+            "method": self.method,
+            "scope": self.scope,
+            "requirements": json_records(self.requirements),
+            "scopes": json_records(self.scopes),
+            "fte": {k: json_value(v) for k, v in self.fte.items()},
+            "shift_plan": json_records(self.shift_plan) if self.shift_plan is not None else None,
+            "coverage": json_records(self.coverage) if self.coverage is not None else None,
+            "plans": json_records(self.comparison) if self.comparison is not None else None,
+            "recommended": self.recommended,
+            "verdict": self.verdict(),
+            **({"groups": json_records(self.group_fte)} if self.group_fte is not None else {}),
+            **self._people_json(),
+            "plan": self.plan_result.to_json(),
+        }
+
+
+PLAN_TARGET_KPIS = ("service_level", "answer_rate", "abandon_rate", "asa_s", "fcr")
+
+
+def plan_row(s: Scenario, name: str, phone_hours: float, paid_hours: float, result) -> dict:
+    """One plan, simulated: its hours, FTE and heads, and per target the mean, interval,
+    status, share of days met and share of replications (the window) met."""
+    value = fte_of(s, paid_hours)
+    row = {"plan": name, "phone_hours": phone_hours, "paid_hours": paid_hours, "fte": value,
+           "heads": heads_of(s, value)}
+    if s.costs is not None:  # [costs]: FTE x the month's / year's working-time norm x EUR per paid hour
+        money = money_of(s, value)
+        row["eur_per_month"], row["eur_per_year"] = money["eur_per_month"], money["eur_per_year"]
+    statuses = []
+    for t in result.targets.itertuples():
+        row[t.kpi] = t.mean
+        row[f"{t.kpi}_ci_low"], row[f"{t.kpi}_ci_high"] = t.ci_low, t.ci_high
+        row[f"{t.kpi}_status"] = t.status
+        row[f"{t.kpi}_days_met_share"] = t.days_met_share
+        row[f"{t.kpi}_replications_met_share"] = t.replications_met_share
+        statuses.append(t.status)
+    row["verdict"] = "FAIL" if "FAIL" in statuses else ("UNCERTAIN" if "UNCERTAIN" in statuses else "PASS")
+    return row
+
+
+def plan_verdict(st: StaffingResult) -> str:
+    """Plain words when the recommended plan fails or is uncertain in simulation.
+
+    Every target that is not a PASS is named with its mean, interval, days met and chance over
+    the window. Whether the mean meets each target (the criterion the staffing searches use)
+    decides the advice: a plan that meets them by the mean but is UNCERTAIN needs
+    more replications, not another method."""
+    if st.comparison is None or not st.recommended:
+        return ""
+    row = st.comparison.set_index("plan").loc[st.recommended]
+    if row["verdict"] == "PASS":
+        return ""
+    def shown(x, unit: str) -> str:
+        if x is None or x != x:
+            return "-"
+        return f"{x:.1%}" if unit == "share" else f"{x:.1f} s"
+
+    misses, mean_meets = [], True
+    scenario = getattr(st, "scenario", None)
+    targets = {t.key: t for t in targets_of(scenario, languages=True)} if scenario is not None else {}
+    for key in [k[: -len("_status")] for k in row.index if k.endswith("_status")]:
+        status = row[f"{key}_status"]
+        if not isinstance(status, str) or status == "PASS":
+            continue
+        kpi, _, lang = key.partition(":")
+        unit = KPI_UNITS[kpi]
+        if key in targets and not bool(targets[key].met(np.array([row[key]]))[0]):
+            mean_meets = False
+        days = row.get(f"{key}_days_met_share")
+        days_text = f"met on {days:.0%} of days and " if days is not None and days == days else ""
+        name = kpi.replace("_", " ") + (f" ({lang} calls)" if lang else "")
+        misses.append(
+            f"{name} {status} at {shown(row[key], unit)} [{shown(row[f'{key}_ci_low'], unit)}, "
+            f"{shown(row[f'{key}_ci_high'], unit)}], {days_text}over the window in "
+            f"{row[f'{key}_replications_met_share']:.0%} of replications"
+        )
+    word = "FAILS" if row["verdict"] == "FAIL" else "is UNCERTAIN against"
+    groups = (", and on separated agent groups it leaves out overflow, lines and callbacks"
+              if getattr(scenario, "groups", None) else "")
+    reps = getattr(getattr(st, "plan_result", None), "replications", None)
+    if mean_meets and row["verdict"] == "UNCERTAIN":
+        advice = (f"By the mean it meets every target (the criterion the staffing search uses); at {reps} replications "
+                  "the interval still straddles a target: run more replications (-r) to narrow it.")
+    elif st.method == "erlang":
+        advice = ("Erlang per interval is optimistic here (queues carry over between intervals, patience and handle "
+                  f"times are not exponential{groups}): use --method simulation for a plan checked by the simulator.")
+    else:
+        advice = ("The simulation method did not reach a plan whose mean meets every target: try more replications "
+                  "(-r) or another --scope.")
+    return f"WARNING: the recommended plan ({st.recommended}) {word} its targets in simulation: " + "; ".join(misses) + \
+        f". {advice}"
+
+
+def scopes_table(plans: dict[str, Plan], tl: Timeline) -> pd.DataFrame:
+    """Agent-hours on the phones over the measured days per method and scope, and the change
+    against the Erlang interval plan (plans with one column per group are summed over groups)."""
+    m = tl.iv_measured()
+    h = tl.interval_s / 3600
+
+    def hours(p: Plan) -> float:
+        return float(p.agents[m].sum() * h)
+
+    base = hours(plans["erlang_interval"])
+    return pd.DataFrame([
+        {
+            "method": key.split("_")[0],
+            "scope": key.split("_", 1)[1],
+            "agent_hours": hours(p),
+            "change_vs_erlang_interval_hours": hours(p) - base,
+            "change_vs_erlang_interval_share": (hours(p) - base) / base if base else 0.0,
+            "iterations": p.iterations,
+            "converged": p.converged,
+        }
+        for key, p in plans.items()
+    ])
