@@ -12,7 +12,9 @@ from click.testing import CliRunner
 from helpers import mmc
 from ska_sim import load_scenario, simulate
 from ska_sim.cli import main
-from ska_sim.plan.whatif import compare, paired_difference, parse_agent_range, parse_variants, parse_vary, spread_agents
+from ska_sim.plan.compare import compare, paired_difference, parse_variants
+from ska_sim.plan.marginal import parse_agent_range, spread_agents
+from ska_sim.plan.sweep import parse_vary
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = str(DATA / "minimal.toml")
