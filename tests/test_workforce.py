@@ -16,7 +16,7 @@ from ska_sim import scenario_from_dict
 from ska_sim.cli import main
 from ska_sim.sim.engine import GroupReplication, Model, Replication, simulate_replication
 from ska_sim.sim.kpi import COUNT_FIELDS
-from ska_sim.scenario.model import ScenarioError
+from ska_sim.base.errors import ScenarioError
 from ska_sim.plan.workforce import Heads, month_plan, months_of, plan_hiring, simulate_month
 
 APRIL = (dt.date(2026, 4, 1), dt.date(2026, 4, 30))
@@ -189,7 +189,7 @@ def test_negative_hires_and_missing_workforce_exit_2(tmp_path):
 
 
 def test_with_a_roster_the_rosters_lines_are_scaled_and_absence_is_its_expected_share():
-    from ska_sim.plan.roster import RosterDay, RosterPlan, attach
+    from ska_sim.scenario.roster import RosterDay, RosterPlan, attach
 
     d = small(heads=2, hires=())
     d["roster"] = {"people": [{"name": "p", "count": 4}], "absence_probability": 0.5}
@@ -210,7 +210,7 @@ def test_with_a_roster_the_rosters_lines_are_scaled_and_absence_is_its_expected_
 def test_with_groups_each_group_is_split_into_its_kinds_in_the_routing_order():
     from pathlib import Path
 
-    from ska_sim.scenario.model import read_toml
+    from ska_sim.scenario.load import read_toml
 
     d = read_toml(Path(__file__).resolve().parents[1] / "scenarios" / "skills-languages.toml")
     d["calendar"]["days"] = 30

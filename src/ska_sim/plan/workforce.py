@@ -1,4 +1,4 @@
-"""Heads over months (issue 9.5): hires, training, ramp-up and attrition, and the month's
+"""Heads over months: hires, training, ramp-up and attrition, and the month's
 on-phone agents that follow from them.
 
 The model (README, "Hiring, training and attrition"):
@@ -18,15 +18,15 @@ The model (README, "Hiring, training and attrition"):
   30.44), from 0) handles calls at ``ramp_up[i].handle_factor`` x the handle time and resolves
   with ``ramp_up[i].resolution_factor`` x ``resolved``; after the list, 1 and 1.
 - **From heads to agents per interval.** The scenario's staffing is the plan. Its paid FTE for
-  the month is the shrinkage chain's (``staffing.paid_hours_of`` / the month's working-time
-  norm, ``staffing.fte_of``). On each simulated day the agents of every interval are the
+  the month is the shrinkage chain's (``people.paid_hours_of`` / the month's working-time
+  norm, ``people.fte_of``). On each simulated day the agents of every interval are the
   plan's x (heads on the phones that day x ``shrinkage.fte_per_head``) / the plan's FTE,
   rounded; so the heads staff the plan's shape, with the same shrinkage. Those agents are
   split over the kinds of agent on the phones that day (tenured, each distinct ramp-up
   multiplier pair) in proportion to their heads (largest remainder, so the total is kept), and
-  each kind is an agent group with ``handle_factor`` / ``resolution_factor`` (issue 8's
-  general engine path). Kinds with the same multipliers are one group (identical agents are
-  interchangeable), so ramp-up multipliers of 1 give one group, today's engine exactly.
+  each kind is an agent group with ``handle_factor`` / ``resolution_factor`` (the engine's
+  agent groups). Kinds with the same multipliers are one group (identical agents are
+  interchangeable), so ramp-up multipliers of 1 give one group: the single pool exactly.
   With ``[[groups]]`` each group is split the same way (its kinds keep its skills and follow it
   in the routing order). With a ``[roster]`` (a roster file attached) the roster is the plan:
   its on-phone agents per interval (everyone present) x (heads on the phones / the roster's
@@ -44,24 +44,24 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
-from ska_sim.scenario.model import Group, Problem, Scenario, ScenarioError
+from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.base.jsonable import json_records
+from ska_sim.plan.people import fte_of, paid_hours_of, working_days
+from ska_sim.scenario.roster_agents import mean_absence
+from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.people import Group
+from ska_sim.scenario.timeline import build_timeline
+from ska_sim.sim.targets import targets_of
+from ska_sim.sim import runner
 
 MONTH_DAYS = 365.25 / 12  # one month on the phones, in days
 STAFF_TARGETS = ("service_level", "answer_rate", "abandon_rate", "asa_s")  # the ones staffing buys
 TENURED = (1.0, 1.0)
 
 
-# --------------------------------------------------------------------------- checks and months
-def workforce_checks(s: Scenario) -> list[tuple[str, str]]:
-    """Cross-key checks of [workforce] (scenario.py calls this). Hires after the calendar's
-    window are allowed (a window narrowed with --set keeps its file's hires): they change nothing."""
-    wf = s.workforce
-    if wf.heads == 0 and not any(h.count for h in wf.hires):
-        return [("workforce", "no heads and no hires: nobody to put on the phones")]
-    return []
-
-
+# --------------------------------------------------------------------------- months
 def parse_month(text: str, option: str = "--month") -> tuple[dt.date, dt.date]:
     """``YYYY-MM`` -> (first day, last day); a ScenarioError naming ``option`` else."""
     m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
@@ -224,9 +224,6 @@ def _kind_name(kind: tuple[float, float], parent: str | None) -> str:
 def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.date, int]] = ()) -> MonthPlan:
     """The scenario of the month [first, last] (within the calendar window) with on-phone agents
     from the heads (module docstring), and the month's heads."""
-    from ska_sim.plan.staffing import fte_of, paid_hours_of, working_days
-    from ska_sim.scenario.timeline import build_timeline
-
     if s.workforce is None:
         raise ScenarioError([Problem("", "workforce", "missing: this needs [workforce] (heads, hires, attrition)")])
     hd = Heads(s, extra)
@@ -237,8 +234,7 @@ def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.
     roster = base.roster is not None and base.roster._plan is not None
     if roster:  # the roster's people are the plan: heads / people scale its lines, absence as expected
         plan_fte = len(base.roster._plan.people) * fph
-        from ska_sim.plan.roster import mean_absence  # the lines' absence probabilities, people-weighted
-
+        # the lines' absence probabilities, people-weighted
         present = 1.0 - mean_absence(base)
     else:
         plan_fte = fte_of(base, paid_hours_of(base, tl, tl.iv_agents, measured))
@@ -317,17 +313,13 @@ class MonthResult:
 def staff_targets(s: Scenario):
     """The targets hiring buys: service level, answer rate, abandon rate, ASA (per language too);
     FCR is reported, not searched on (novices lower it: more of them is no cure)."""
-    from ska_sim.sim.kpi import targets_of
-
     return [t for t in targets_of(s, languages=bool(s.languages)) if t.kpi in STAFF_TARGETS]
 
 
 def simulate_month(s: Scenario, first: dt.date, last: dt.date, extra=(), replications=None, seed=None,
                    executor=None, progress=None) -> MonthResult:
-    from ska_sim.sim.runner import simulate
-
     mp = month_plan(s, first, last, list(extra))
-    r = simulate(mp.scenario, replications=replications, seed=seed, executor=executor, progress=progress)
+    r = runner.simulate(mp.scenario, replications=replications, seed=seed, executor=executor, progress=progress)
     table = r.targets.set_index("kpi")
     met, chance = {}, {}
     for t in staff_targets(s):
@@ -377,8 +369,6 @@ def monthly_table(s: Scenario, simulate: bool = False, replications=None, seed=N
     """One row per calendar month of the window: heads (stock and flow), in training, on the phones,
     phone and effective FTE, the plan's FTE; with ``simulate``, the month's service level and
     answer rate (95% intervals) and the chance of meeting each target that month."""
-    import pandas as pd
-
     lo, hi = window(s)
     rows = []
     months = months_of(s)
@@ -408,8 +398,6 @@ class HiringPlan:
     months: object = None  # monthly table (heads) through the month with the hires
 
     def to_json(self) -> dict:
-        from ska_sim.base.jsonable import json_records
-
         return {"month": self.month[0].strftime("%Y-%m"), "start_by": self.start_by.isoformat(),
                 "confidence": self.confidence, "hires": self.hires, "max_hires": self.max_hires,
                 "tried": [{**t, "effective_fte": round(t["effective_fte"], 3)} if "effective_fte" in t else t
@@ -487,61 +475,8 @@ def plan_hiring(s: Scenario, month: str, start_by: dt.date, confidence: float | 
     plan.result = run(k)
     plan.below = run(k - 1) if plan.hires else None
     plan.tried.sort(key=lambda r: r["hires"])
-    import pandas as pd
-
     extra = [(start_by, k)] if k > 0 else []
     lo_w, _ = window(s)
     rows = [month_row(month_plan(s, max(a, lo_w), b, extra)) for a, b in months_of(s) if a <= first]
     plan.months = pd.DataFrame(rows)
     return plan
-
-
-def hiring_text(p: HiringPlan) -> str:
-    """The plan-hiring answer in words and tables."""
-    m = p.month[0].strftime("%Y-%m")
-    lines = []
-    conf = f" and a chance of at least {p.confidence:.0%}" if p.confidence is not None else ""
-    if p.hires is None:
-        lines.append(f"No number of hires up to {p.max_hires} starting on {p.start_by.isoformat()} makes {m} meet "
-                     f"its targets by the mean{conf}.")
-    else:
-        lines.append(f"{p.hires} hire{'s' if p.hires != 1 else ''} starting by {p.start_by.isoformat()} make {m} meet "
-                     f"its targets by the mean{conf}" + (f"; {p.hires - 1} do not." if p.hires else " (none needed)."))
-    lines.append("")
-    lines.append("hires  service level  answer rate  effective FTE  chance of meeting (share of replications)  meets")
-    for r in p.tried:
-        ch = ", ".join(f"{k} {v:.0%}" for k, v in r["chance"].items())
-        lines.append(f"{r['hires']:>5}  {r['service_level']:>13.1%}  {r['answer_rate']:>11.1%}  "
-                     f"{r['effective_fte']:>13.1f}  {ch:<41}  {'yes' if r['meets'] else 'no'}")
-    if p.result is not None:
-        summ = p.result.result.summary.set_index("kpi")
-        lines.append("")
-        lines.append(f"{m} with {p.hires if p.hires is not None else p.max_hires} hires ({p.result.result.replications} "
-                     "replications, 95% intervals):")
-        for k in ("service_level", "answer_rate", "fcr"):
-            if k in summ.index:
-                row = summ.loc[k]
-                lines.append(f"  {k:<14} {row['mean']:.1%} [{row['ci_low']:.1%}, {row['ci_high']:.1%}]")
-    if p.months is not None and len(p.months):
-        lines.append("")
-        lines.append("Heads per month with these hires (expected values; leavers at the month's end):")
-        lines.append(months_text(p.months))
-    return "\n".join(lines)
-
-
-def months_text(df) -> str:
-    head = (f"{'month':<8} {'start':>7} {'hires':>6} {'leavers':>8} {'end':>7} {'training':>9} {'on phones':>10} "
-            f"{'phone FTE':>10} {'eff. FTE':>9} {'plan FTE':>9}")
-    out = [head]
-    sim = "service_level" in df.columns
-    if sim:
-        out[0] += f"  {'service level':>24}  {'answer rate':>24}"
-    for r in df.to_dict("records"):
-        line = (f"{r['month']:<8} {r['heads_start']:>7.1f} {r['hires']:>6.1f} {r['leavers']:>8.2f} {r['heads_end']:>7.1f} "
-                f"{r['heads_training']:>9.1f} {r['heads_on_phones']:>10.1f} {r['phone_fte']:>10.1f} "
-                f"{r['effective_fte']:>9.1f} {r['plan_fte']:>9.1f}")
-        if sim:
-            for k in ("service_level", "answer_rate"):
-                line += f"  {r[k]:>6.1%} [{r[k + '_ci_low']:.1%}, {r[k + '_ci_high']:.1%}]"
-        out.append(line)
-    return "\n".join(out)
