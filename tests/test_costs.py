@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from ska_sim.cli import main
 from ska_sim.plan.costs import money_of, plan_people
-from ska_sim.scenario.model import load_scenario
-from ska_sim.plan.staffing import fte_of, heads_of
-from ska_sim.plan.whatif import marginal
+from ska_sim.scenario.load import load_scenario
+from ska_sim.plan.people import fte_of, heads_of
+from ska_sim.plan.marginal import marginal
 
 BASE = "scenarios/baseline.toml"
 COSTS = "costs={eur_per_paid_hour=20, manager_eur_per_hour=30}"
