@@ -40,7 +40,6 @@ from ska_sim.plan.by_simulation import with_agents
 from ska_sim.plan.people import chain
 from ska_sim.plan.roster_activities import place_activities
 from ska_sim.plan.roster_program import Program, day_rows, horizon_of, person_rows, plan_of, variables_of
-from ska_sim.plan.shifts import load_shifts
 from ska_sim.plan.staffing import plan_staffing
 from ska_sim.plan.staffing_result import plan_row
 from ska_sim.scenario.clock import WEEKDAYS, format_clock
@@ -61,6 +60,7 @@ from ska_sim.scenario.roster_agents import (
     mean_absence,
     residual_share,
 )
+from ska_sim.scenario.shifts import load_shifts
 from ska_sim.scenario.timeline import Timeline, build_timeline
 from ska_sim.sim.runner import simulate
 
