@@ -14,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ska_sim.plan.roster import residual_share, solve_roster
-from ska_sim.scenario.model import WEEKDAYS, read_toml, scenario_from_dict
-from ska_sim.plan.shifts import load_shifts
-from ska_sim.plan.staffing import erlang_plan
+from ska_sim.plan.roster import solve_roster
+from ska_sim.scenario.roster_agents import residual_share
+from ska_sim.scenario.clock import WEEKDAYS
+from ska_sim.scenario.load import read_toml, scenario_from_dict
+from ska_sim.scenario.shifts import load_shifts
+from ska_sim.plan.requirement import erlang_plan
 from ska_sim.scenario.timeline import build_timeline
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -64,7 +64,8 @@ def one(which: str, case: str) -> dict:
 
     s = load_scenario(ROOT / "scenarios" / "baseline.toml", CASES[case])
     if which in ("new", "before"):
-        from ska_sim.plan.staffing import LoadModel, erlang_plan
+        from ska_sim.plan.load import LoadModel
+        from ska_sim.plan.requirement import erlang_plan
 
         lm = LoadModel(s)
     else:

@@ -16,7 +16,8 @@ import numpy as np
 
 from ska_sim.maths.erlang import ErlangResult, erlang_c_result
 from ska_sim.scenario.model import Scenario
-from ska_sim.plan.staffing import SCOPES, IntervalMetrics, LoadModel, Plan
+from ska_sim.plan.load import IntervalMetrics, LoadModel, Plan
+from ska_sim.plan.requirement import SCOPES
 
 
 # --------------------------------------------------------------------------- Erlang A (today's)

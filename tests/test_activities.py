@@ -9,8 +9,9 @@ from click.testing import CliRunner
 from ska_sim.scenario.activities import ActivityNeed, activity_needs, activity_share, activity_table, shrinkage_shares
 from ska_sim.cli import main
 from ska_sim.sim.runner import simulate
-from ska_sim.scenario.model import ScenarioError, load_scenario
-from ska_sim.plan.staffing import fte, shrinkage_table
+from ska_sim.base.errors import ScenarioError
+from ska_sim.scenario.load import load_scenario
+from ska_sim.plan.people import fte, shrinkage_table
 from ska_sim.scenario.timeline import build_timeline
 
 BASE = "scenarios/baseline.toml"

@@ -14,8 +14,9 @@ from click.testing import CliRunner
 
 from ska_sim.scenario.calendar import WorkingCalendar, calendar_table, month_norm_h, shortened_working_days, working_days
 from ska_sim.cli import main
-from ska_sim.scenario.model import ScenarioError, load_scenario
-from ska_sim.plan.staffing import working_time_norm_h
+from ska_sim.base.errors import ScenarioError
+from ska_sim.scenario.load import load_scenario
+from ska_sim.plan.people import working_time_norm_h
 from ska_sim.scenario.timeline import build_timeline
 
 BASE = "scenarios/baseline.toml"
@@ -207,7 +208,7 @@ def test_a_date_vector_on_a_shortened_day_has_the_shortened_days_intervals():
 
 def test_a_week_with_holidays_and_a_shortened_day_simulates_and_compares_by_its_open_days():
     from ska_sim.sim.runner import simulate
-    from ska_sim.plan.whatif import measured_window, window_differences
+    from ska_sim.plan.compare import measured_window, window_differences
 
     week = [*CLEAN, 'calendar.country="EE"', "calendar.start=2026-06-22", "calendar.days=5", "calendar.warmup_days=0"]
     s = load_scenario(BASE, week)
@@ -223,7 +224,7 @@ def test_without_the_new_keys_every_date_resolves_as_the_hand_typed_calendar(pat
     # the rule before issue 9: closed dates and weekdays without hours closed, else date_hours or the
     # weekday's hours; the factor is date_factor or 1 (so the same numbers for the same seed)
     from ska_sim.scenario.calendar import simulated_days
-    from ska_sim.scenario.model import WEEKDAYS
+    from ska_sim.scenario.clock import WEEKDAYS
 
     s = load_scenario(path)
     cal = s.calendar

@@ -317,7 +317,8 @@ def test_staffing_plans_equal_the_code_before_the_speed_up(patience):
     from pathlib import Path
 
     from ska_sim import load_scenario, scenario_from_dict
-    from ska_sim.plan.staffing import LoadModel, erlang_plan
+    from ska_sim.plan.load import LoadModel
+    from ska_sim.plan.requirement import erlang_plan
 
     from helpers import mmc_dict
 

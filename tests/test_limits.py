@@ -17,7 +17,7 @@ from ska_sim.cli import main
 from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL, MAX_CALLS_PER_DAY, MAX_REPLICATIONS, MAX_SCENARIO_BYTES
 from ska_sim.report.output import write_sweep
 from ska_sim.base.files import check_writable_dir, check_writable_file, csv_safe, manifest, previous_command, reuse_warning
-from ska_sim.scenario.model import scenario_warnings
+from ska_sim.scenario.checks import scenario_warnings
 
 MINIMAL_PATH = Path(__file__).parent / "data" / "minimal.toml"
 MINIMAL = MINIMAL_PATH.read_text()
@@ -36,11 +36,13 @@ def no_simulation(monkeypatch):
         raise AssertionError("simulated although the input is bad")
 
     monkeypatch.setattr(ska_sim.sim.runner, "simulate", boom)
-    import ska_sim.plan.whatif
+    import ska_sim.plan.compare
+    import ska_sim.plan.marginal
+    import ska_sim.plan.sweep
 
-    monkeypatch.setattr(ska_sim.plan.whatif, "marginal", boom)
-    monkeypatch.setattr(ska_sim.plan.whatif, "sweep", boom)
-    monkeypatch.setattr(ska_sim.plan.whatif, "compare", boom)
+    monkeypatch.setattr(ska_sim.plan.marginal, "marginal", boom)
+    monkeypatch.setattr(ska_sim.plan.sweep, "sweep", boom)
+    monkeypatch.setattr(ska_sim.plan.compare, "compare", boom)
     import ska_sim.plan.staffing
 
     monkeypatch.setattr(ska_sim.plan.staffing, "plan_staffing", boom)
@@ -302,7 +304,7 @@ def test_reuse_warning_reads_old_folders_by_their_files(tmp_path):
 
 
 def test_sweep_manifest_holds_the_base_scenario(tmp_path):
-    from ska_sim.plan.whatif import sweep
+    from ska_sim.plan.sweep import sweep
 
     base = load_scenario(MINIMAL_PATH, ["staffing.scale=1.0"])
     sw = sweep(str(MINIMAL_PATH), [("staffing.scale", [1.2, 1.4])], ("staffing.scale=1.0",), replications=2)

@@ -15,21 +15,15 @@ import pytest
 from ska_sim import scenario_from_dict
 from ska_sim.scenario.activities import ActivityNeed
 from ska_sim.sim.engine import Model
-from ska_sim.plan.roster import (
-    RosterPlan,
-    SHORT_PENALTY,
-    attach,
-    read_roster_csv,
-    rest_violations,
-    roster_model,
-    roster_table,
-    roster_timeline,
-    solve_roster,
-)
+from ska_sim.plan.roster import solve_roster
+from ska_sim.plan.roster_program import SHORT_PENALTY
+from ska_sim.scenario.roster import RosterPlan, attach, read_roster_csv, rest_violations, roster_table
+from ska_sim.scenario.roster_agents import roster_timeline
+from ska_sim.scenario.timeline import roster_model
 from ska_sim.sim.runner import simulate
-from ska_sim.scenario.model import ScenarioError
-from ska_sim.plan.shifts import ShiftsFile
-from ska_sim.plan.staffing import with_agents
+from ska_sim.base.errors import ScenarioError
+from ska_sim.scenario.shifts import ShiftsFile
+from ska_sim.plan.by_simulation import with_agents
 from ska_sim.scenario.timeline import build_timeline
 
 def cli(*args: str):
@@ -498,7 +492,7 @@ def test_group_key_is_checked():
 
 
 def test_a_roster_file_outside_the_window_is_warned_about(tmp_path):
-    from ska_sim.scenario.model import scenario_warnings
+    from ska_sim.scenario.checks import scenario_warnings
 
     s, tl, plan = _solved()
     assert scenario_warnings(attach(s, plan)) == []

@@ -16,10 +16,12 @@ from starlette.testclient import TestClient
 
 from ska_sim.cli import main
 from ska_sim.base.files import write_csv
-from ska_sim.plan.roster import attach, roster_model, roster_table, roster_timeline
+from ska_sim.scenario.roster import attach, roster_table
+from ska_sim.scenario.roster_agents import roster_timeline
+from ska_sim.scenario.timeline import roster_model
 from ska_sim.sim.runner import simulate
-from ska_sim.scenario.model import scenario_warnings
-from ska_sim.plan.staffing import with_agents
+from ska_sim.scenario.checks import scenario_warnings
+from ska_sim.plan.by_simulation import with_agents
 from ska_sim.scenario.timeline import build_timeline
 from ska_sim.web.app import create_app
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ska_sim import load_scenario
 from ska_sim.sim.runner import simulate
-from ska_sim.plan.staffing import working_days, working_time_norm_h
+from ska_sim.plan.people import working_days, working_time_norm_h
 from ska_sim.scenario.timeline import build_timeline
 from ska_sim.plan.workforce import month_plan
 
@@ -23,7 +23,7 @@ def test_the_year_validates_with_the_estonian_calendar():
     assert working_time_norm_h(s) == 2004
     assert s.workforce is not None and s.workforce.hires
     # a roster (the year's file, within the rest rules), absences drawn, activities from rules, events
-    from ska_sim.plan.roster import rest_violations
+    from ska_sim.scenario.roster import rest_violations
 
     plan = s.roster._plan
     assert plan is not None and len(plan.people) == 56 and s.roster.absence_probability > 0

@@ -31,8 +31,8 @@ from ska_sim.cli.common import (
 @set_option
 def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     """Check scenario (or shifts) FILES without running them (every problem, one line each)."""
-    from ska_sim.scenario.model import read_toml
-    from ska_sim.plan.shifts import load_shifts
+    from ska_sim.scenario.load import read_toml
+    from ska_sim.scenario.shifts import load_shifts
 
     problems: list[str] = []
     for f in files:
@@ -113,8 +113,8 @@ def compare(tokens, replications, seed, out_dir, allow_calendars, fmt, executor)
     """
     from ska_sim.report.output import write_comparison
     from ska_sim.report.text import compare_text
-    from ska_sim.plan.whatif import compare as run_compare
-    from ska_sim.plan.whatif import parse_variants
+    from ska_sim.plan.compare import compare as run_compare
+    from ska_sim.plan.compare import parse_variants
 
     variants, common = parse_variants(list(tokens))
     if not variants:
@@ -128,7 +128,7 @@ def compare(tokens, replications, seed, out_dir, allow_calendars, fmt, executor)
             problems += exc.problems
     if problems:
         raise ScenarioError(problems)
-    from ska_sim.plan.whatif import check_windows
+    from ska_sim.plan.compare import check_windows
 
     check_windows(loaded, allow_calendars)  # before anything is simulated
     check_out(out_dir, "compare")
@@ -158,8 +158,8 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
     """Vary scenario keys over a range: KPIs with intervals, and where every target is met."""
     from ska_sim.report.output import write_sweep
     from ska_sim.report.text import sweep_text
-    from ska_sim.plan.whatif import parse_vary
-    from ska_sim.plan.whatif import sweep as run_sweep
+    from ska_sim.plan.sweep import parse_vary
+    from ska_sim.plan.sweep import sweep as run_sweep
 
     problems, grid = [], []
     for v in vary:
@@ -205,8 +205,8 @@ def marginal(scenario_file, agent_range, fte_range, spread, replications, seed, 
 
     from ska_sim.report.output import write_marginal
     from ska_sim.report.text import marginal_text
-    from ska_sim.plan.whatif import marginal as run_marginal
-    from ska_sim.plan.whatif import marginal_target, parse_agent_range, parse_hours
+    from ska_sim.plan.marginal import marginal as run_marginal
+    from ska_sim.plan.marginal import marginal_target, parse_agent_range, parse_hours
 
     if fte_range is not None and click.get_current_context().get_parameter_source("agent_range") is not ParameterSource.DEFAULT:
         fail(["--agents and --fte: give one of them (steps in agents on the phones, or in FTE)"])
@@ -250,7 +250,8 @@ def report(tokens, output, agent_range, spread, replications, seed, allow_calend
     from ska_sim.base.files import write_text
     from ska_sim.report.html import build_report
     from ska_sim.sim.runner import simulate
-    from ska_sim.plan.whatif import compare, marginal, parse_agent_range, parse_report_tokens
+    from ska_sim.plan.compare import compare, parse_report_tokens
+    from ska_sim.plan.marginal import marginal, parse_agent_range
 
     main_variant, others, common = parse_report_tokens(list(tokens))
     steps = parse_agent_range(agent_range)
@@ -265,7 +266,7 @@ def report(tokens, output, agent_range, spread, replications, seed, allow_calend
         raise ScenarioError(problems)
     scenario = variants[0][1]
     if others:
-        from ska_sim.plan.whatif import check_windows
+        from ska_sim.plan.compare import check_windows
 
         check_windows(variants, allow_calendars)  # before anything is simulated
     check_out_file(output, "-o")
