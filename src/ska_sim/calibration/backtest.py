@@ -32,6 +32,7 @@ import pandas as pd
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import json_records
 from ska_sim.calibration.calllog import LogError, agents_per_interval, local_slots
+from ska_sim.scenario.clock import format_clock
 from ska_sim.scenario.load import scenario_from_dict
 from ska_sim.scenario.timeline import build_timeline
 from ska_sim.sim.engine import Model
@@ -190,8 +191,8 @@ def _compared(sim_iv: pd.DataFrame, act: pd.DataFrame, interval_min: int, notes:
     n_uncovered = int((~covered).sum())
     merged = merged[covered].reset_index(drop=True)
     if n_uncovered:
-        notes.append(f"the log covers {first_key[0]} {_hhmm(first_key[1], interval_min)} to "
-                     f"{last_key[0]} {_hhmm(last_key[1] + 1, interval_min)}: "
+        notes.append(f"the log covers {first_key[0]} {format_clock(first_key[1] * interval_min * 60)} to "
+                     f"{last_key[0]} {format_clock((last_key[1] + 1) * interval_min * 60)}: "
                      f"{n_uncovered} simulated intervals outside that are not compared"
                      + (f", and the day level of {', '.join(map(str, partial_days))} compares only the intervals "
                         "the log covers" if partial_days else ""))
@@ -252,11 +253,6 @@ def _table(keys: pd.DataFrame, actual: dict, simulated: dict, reps: int) -> tupl
                      "bias": float(diff.mean()) if ok.any() else np.nan,
                      "mae": float(np.abs(diff).mean()) if ok.any() else np.nan})
     return out, rows
-
-
-def _hhmm(slot: int, interval_min: int) -> str:
-    m = slot * interval_min
-    return f"{m // 60:02d}:{m % 60:02d}"
 
 
 class _quiet:

@@ -5,7 +5,7 @@ line: ``caller`` (hashed), ``call_type``, ``language``, ``arrival``, ``answer``,
 ``abandon`` as tz-aware timestamps, ``wrap_up_s``; ``kind`` is never used: real logs lack it).
 Everything is vectorised over calls (no Python loop per call).
 
-The order of the estimates matters (ISSUE-NOTES):
+The order of the estimates matters:
 
 1. **Follow-ups first.** A call of the same caller within ``redial_window_min`` minutes of
    opening time after a call that was not answered is a *redial*; within
@@ -49,9 +49,10 @@ import pandas as pd
 from ska_sim.calibration.estimators import DurationFit, FitError, Survival, fit_duration
 from ska_sim.calibration.handling import Handling, Patience, call_types, patience, se_text
 from ska_sim.calibration.prepare import (DAY_S, FIRST, REDIAL, REPEAT, WEEKDAYS, FitOptions, Hours, Prepared, classify,
-                                         hhmm, infer_hours, prepare)
+                                         infer_hours, prepare)
 from ska_sim.calibration.volume import Profile, Volume, profile, volume
 from ska_sim.maths.erlang import Requirement, required_agents
+from ska_sim.scenario.clock import format_clock
 
 
 @dataclass
@@ -226,11 +227,11 @@ def _scenario(source: str, n_calls: int, hours: Hours, vol: Volume, prof: Profil
     cal: dict[str, Any] = {
         "start": hours.date(0), "days": hours.n_days, "warmup_days": max(7, vol.lead_days),
         "interval_min": o.interval_min,
-        "hours": {WEEKDAYS[w]: [hhmm(a), hhmm(b)] for w, (a, b) in sorted(
+        "hours": {WEEKDAYS[w]: [format_clock(a), format_clock(b)] for w, (a, b) in sorted(
             ((WEEKDAYS.index(k), v) for k, v in hours.weekday_hours.items()))},
     }
     if hours.date_hours:
-        cal["date_hours"] = {d: [hhmm(a), hhmm(b)] for d, (a, b) in sorted(hours.date_hours.items())}
+        cal["date_hours"] = {d: [format_clock(a), format_clock(b)] for d, (a, b) in sorted(hours.date_hours.items())}
     if hours.closed:
         cal["closed"] = sorted(hours.closed)
     dates = vol.dates

@@ -54,6 +54,7 @@ def local_times(seconds: np.ndarray, day0: dt.date, tz: str) -> pd.DatetimeIndex
 
 
 def read_header(path: Path) -> list[str]:
+    """The column names of a CSV file (its first row)."""
     import csv
 
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
@@ -67,7 +68,7 @@ def read_table(path: Path, src: str, wanted: list[str],
     never quote a row. The CSV columns in ``times`` are first read as timestamps with a UTC
     offset (8 bytes a value instead of ~33 as text: ~100 MB less for 10^6 calls); if any value
     is not one (no offset, blanks around it, not a timestamp), the file is read again all as
-    text and read_log parses it as before, naming the bad rows."""
+    text and parse_times reads it value by value, naming the bad rows."""
     import re
 
     import pyarrow as pa

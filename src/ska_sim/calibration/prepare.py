@@ -10,8 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_S = 86400
+from ska_sim.scenario.clock import DAY_S, WEEKDAYS
 
 
 @dataclass(frozen=True)
@@ -26,11 +25,6 @@ class FitOptions:
     unusual_z: float = 3.0
     max_fit_sample: int = 100_000  # calls per maximum-likelihood fit (a seeded random subset above it)
     seed: int = 0
-
-
-def hhmm(s: int) -> str:
-    """Seconds since midnight as HH:MM (24:00 for the end of the day)."""
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
 
 
 def _local(ts: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ska_sim.calibration.estimators import FitError
-from ska_sim.calibration.prepare import DAY_S, FIRST, REPEAT, WEEKDAYS, Hours, Prepared, hhmm
+from ska_sim.calibration.prepare import DAY_S, FIRST, REPEAT, WEEKDAYS, Hours, Prepared
+from ska_sim.scenario.clock import format_clock
 
 
 def round_shares(v: np.ndarray, digits: int = 6) -> list[float]:
@@ -179,7 +180,7 @@ def _profile_shares(p: Prepared, ok_call, wd_call, hours: Hours, present: list[i
         prof[WEEKDAYS[w]] = round_shares(shares)
         o_s = hours.weekday_hours[WEEKDAYS[w]][0]
         for k, (c, s) in enumerate(zip(tables[w], prof[WEEKDAYS[w]])):
-            rows.append((WEEKDAYS[w], k, hhmm(o_s + k * iv), int(c), s))
+            rows.append((WEEKDAYS[w], k, format_clock(o_s + k * iv), int(c), s))
     profile_df = pd.DataFrame(rows, columns=["weekday", "slot", "start", "first_calls", "share"])
     if smooth == "pool":  # one vector per group of weekdays with the same hours
         uniq = {tuple(v) for v in prof.values()}
