@@ -16,8 +16,8 @@ from ska_sim.plan.load import LoadModel, Plan
 from ska_sim.plan.requirement import erlang_plan, required_agents
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import Timeline
-from ska_sim.sim.targets import targets_of
 from ska_sim.sim import runner
+from ska_sim.sim.targets import targets_of
 
 TRIM_MARGIN = 0.08  # an interval this far above the service-level target may give up an agent
 

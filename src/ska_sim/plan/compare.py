@@ -13,15 +13,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import json_records, json_value
 from ska_sim.plan.costs import plan_people
 from ska_sim.scenario.calendar import window_days
-from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.scenario.clock import format_clock
 from ska_sim.scenario.load import load_scenario
 from ska_sim.scenario.model import Scenario
-from ska_sim.sim.kpi import summarise
 from ska_sim.sim import runner
+from ska_sim.sim.kpi import summarise
 
 
 @dataclass

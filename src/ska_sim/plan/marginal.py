@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import json_records
 from ska_sim.maths.erlang import erlang_result
 from ska_sim.plan.by_simulation import with_agents
@@ -18,15 +19,14 @@ from ska_sim.plan.compare import paired_difference
 from ska_sim.plan.costs import money_of
 from ska_sim.plan.load import LoadModel
 from ska_sim.plan.people import fte_of, heads_of, paid_hours_of, shrinkage_table, working_time_norm_h
-from ska_sim.scenario.roster_agents import with_extra
 from ska_sim.plan.staffing_groups import group_load_models
 from ska_sim.scenario.activities import activity_share, shrinkage_shares
-from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.scenario.clock import WEEKDAYS, parse_clock
 from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.roster_agents import with_extra
+from ska_sim.sim import runner
 from ska_sim.sim.engine import Model
 from ska_sim.sim.kpi import KPI_UNITS
-from ska_sim.sim import runner
 
 
 def parse_agent_range(text: str, option: str = "--agents") -> list[int]:

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from ska_sim.plan.load import LoadModel, Plan
 from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.plan.load import LoadModel, Plan
 from ska_sim.scenario.model import Scenario
 
 SCOPES = ("interval", "day", "window")

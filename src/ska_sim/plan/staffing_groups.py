@@ -34,12 +34,12 @@ import copy
 import numpy as np
 import pandas as pd
 
+from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.plan.by_simulation import TRIM_MARGIN, units_of, with_agents
 from ska_sim.plan.load import LoadModel, Plan
 from ska_sim.plan.people import fte, fte_of, heads_of, paid_hours_of, shrinkage_table
 from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.staffing_result import StaffingResult, plan_row, scopes_table
-from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.scenario.model import Scenario
 from ska_sim.sim import runner
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ska_sim.base.jsonable import json_records, json_value
 from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.base.jsonable import json_records, json_value
 from ska_sim.scenario.load import load_scenario
 from ska_sim.scenario.overrides import parse_value
-from ska_sim.sim.targets import targets_of
 from ska_sim.sim import runner
+from ska_sim.sim.targets import targets_of
 
 
 def parse_vary(text: str) -> tuple[str, list[float]]:

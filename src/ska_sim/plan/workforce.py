@@ -49,12 +49,12 @@ import pandas as pd
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import json_records
 from ska_sim.plan.people import fte_of, paid_hours_of, working_days
-from ska_sim.scenario.roster_agents import mean_absence
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.people import Group
+from ska_sim.scenario.roster_agents import mean_absence
 from ska_sim.scenario.timeline import build_timeline
-from ska_sim.sim.targets import targets_of
 from ska_sim.sim import runner
+from ska_sim.sim.targets import targets_of
 
 MONTH_DAYS = 365.25 / 12  # one month on the phones, in days
 STAFF_TARGETS = ("service_level", "answer_rate", "abandon_rate", "asa_s")  # the ones staffing buys
