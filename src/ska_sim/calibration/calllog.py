@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ska_sim.base.errors import ScenarioError
+from ska_sim.calibration.log_checks import bad_of, bad_rows, ragged_rows, rows_message
 from ska_sim.calibration.logfile import (DEFAULT_TZ, TIME_COLUMNS, LogError, arrow_text, parse_times, read_header,
                                          read_table)
 
@@ -52,7 +53,6 @@ REQUIRED = ("call_id", "caller_id", "arrival", "answer", "end")
 MAX_WRAP_UP_S = 86400.0  # a wrap-up longer than a day is a broken value, not after-call work
 OPTIONAL = ("call_type", "language", "abandon", "wrap_up_s", "agent_group", "agent_id", "kind", "outcome")
 CANONICAL = REQUIRED + OPTIONAL
-MAX_ROWS_LISTED = 10
 # The salt of the caller-id hashes: drawn once per process, kept in memory only, never written
 # (a salted hash of a personal code could be brute-forced, ~10^8 codes, if the salt persisted).
 _SALT = secrets.token_urlsafe(12)  # 16 characters: the SipHash key of pandas' hash_array
@@ -119,16 +119,6 @@ def load_columns(path: str | Path) -> dict[str, str]:
     return out
 
 
-def _rows(src: str, mask: np.ndarray, column: str, what: str, row_no: np.ndarray | None = None) -> str:
-    """One message for every row in ``mask`` (data rows numbered from 1, the header is not a row;
-    ``row_no``: the file's row number of each row read, when some rows could not be read)."""
-    rows = np.flatnonzero(mask) + 1 if row_no is None else row_no[np.flatnonzero(mask)]
-    shown = ", ".join(str(r) for r in rows[:MAX_ROWS_LISTED])
-    more = f" and {len(rows) - MAX_ROWS_LISTED} more" if len(rows) > MAX_ROWS_LISTED else ""
-    word = "row" if len(rows) == 1 else "rows"
-    return f"{src} {word} {shown}{more}: {column}: {what}"
-
-
 def _check_path(p: Path, src: str, tz: str) -> None:
     """A known time zone and a .csv or .parquet file that exists."""
     try:
@@ -169,36 +159,6 @@ def _columns(p: Path, src: str, columns: dict[str, str] | None) -> dict[str, str
     return present
 
 
-@dataclass
-class _Ragged:
-    """The CSV rows with the wrong number of fields, left out when the table was read."""
-
-    row_no: np.ndarray | None  # the file's data-row number of each row read, when rows were left out
-    skipped: list[tuple[int, str]]  # (row, why) of each
-    errors: list[str]  # their messages, unless --skip-bad-rows
-
-
-def _ragged(ragged: list[tuple[int, int, int]], n: int, src: str, skip_bad_rows: bool) -> _Ragged:
-    out = _Ragged(None, [], [])
-    if ragged:
-        lost = np.array(sorted(r for r, _, _ in ragged), dtype=np.int64)
-        every = np.arange(1, n + len(lost) + 1)
-        out.row_no = every[~np.isin(every, lost)]
-        for r, got, want in sorted(ragged):
-            out.skipped.append((r, f"{got} instead of the header's {want}"))
-        if not skip_bad_rows:
-            by_what: dict[str, list[int]] = {}
-            for r, what in out.skipped:
-                by_what.setdefault(what, []).append(r)
-            out.errors = [_rows(src, np.ones(len(rs), bool), "fields", what, np.array(rs))
-                          for what, rs in by_what.items()]
-    if n == 0 and ragged:
-        raise LogError(out.errors or [f"{src}: every row is bad ({len(ragged)} rows), nothing left to read"])
-    if n == 0:
-        raise LogError([f"{src}: no calls (a header and no rows)"])
-    return out
-
-
 def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = DEFAULT_TZ,
              skip_bad_rows: bool = False) -> CallLog:
     """Read a call log (CSV or Parquet) into canonical columns, checked; see the module docs.
@@ -217,7 +177,7 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
     raw, ragged = read_table(p, src, list(dict.fromkeys(present.values())),
                              tuple(present[k] for k in TIME_COLUMNS if k in present))
     n = len(raw)
-    bad_fields = _ragged(ragged, n, src, skip_bad_rows)
+    bad_fields = ragged_rows(ragged, n, src, skip_bad_rows)
     problems: list[tuple[str, np.ndarray, str]] = []  # (column, bad rows, what)
     notes: list[str] = []
     frame = pd.DataFrame(index=pd.RangeIndex(n))
@@ -234,7 +194,7 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
         if name in present:
             frame[name] = raw[present[name]].astype("string")
     del raw
-    frame, skipped = _bad_rows(frame, problems, bad_fields, src, skip_bad_rows)
+    frame, skipped = bad_rows(frame, problems, bad_fields, src, skip_bad_rows)
     if len(skipped):
         notes.append(f"{len(skipped)} bad rows skipped (--skip-bad-rows)")
     import pyarrow as pa
@@ -291,7 +251,7 @@ def _times(raw: pd.DataFrame, present: dict[str, str], tz: str, frame: pd.DataFr
                      "offset in force before the change")
     n = len(frame)
     for name in ("arrival", "end"):
-        empty = frame[name].isna().to_numpy(bool) & ~np.isin(np.arange(n), np.flatnonzero(_bad_of(problems, name)))
+        empty = frame[name].isna().to_numpy(bool) & ~np.isin(np.arange(n), np.flatnonzero(bad_of(problems, name)))
         if empty.any():
             problems.append((name, empty, "empty (every call has one)"))
 
@@ -350,40 +310,6 @@ def _wrap_up(raw: pd.DataFrame, present: dict[str, str], frame: pd.DataFrame, pr
     frame["wrap_up_s"] = w.astype(float).to_numpy()
 
 
-def _bad_rows(frame: pd.DataFrame, problems: list, bad_fields: _Ragged, src: str,
-              skip_bad_rows: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every problem raised as one LogError, or with --skip-bad-rows the bad rows left out and
-    listed: (frame, skipped rows with their reasons)."""
-    n = len(frame)
-    row_no = bad_fields.row_no
-    skipped = pd.DataFrame({"row": pd.Series(dtype=np.int64), "reason": pd.Series(dtype="string")})
-    if bad_fields.skipped:
-        skipped = pd.DataFrame({"row": [r for r, _ in bad_fields.skipped],
-                                "reason": [f"fields: {w}" for _, w in bad_fields.skipped]})
-    if bad_fields.errors and not problems:
-        raise LogError(bad_fields.errors)
-    if problems:
-        if not skip_bad_rows:
-            raise LogError(bad_fields.errors + [_rows(src, mask, col, what, row_no) for col, mask, what in problems])
-        reasons = pd.Series("", index=frame.index, dtype=object)
-        bad_any = np.zeros(n, bool)
-        for col, mask, what in problems:
-            bad_any |= mask
-            reasons[mask] = reasons[mask] + f"{col}: {what}; "
-        rows = np.flatnonzero(bad_any) + 1 if row_no is None else row_no[bad_any]
-        skipped = pd.concat([skipped, pd.DataFrame({"row": rows, "reason": reasons[bad_any].str.rstrip("; ").to_numpy()})],
-                            ignore_index=True).sort_values("row", ignore_index=True)
-        frame = frame[~bad_any].reset_index(drop=True)
-        if frame.empty:
-            raise LogError([f"{src}: every row is bad ({len(skipped)} rows), nothing left to read"])
-    return frame, skipped
-
-
-def _bad_of(problems, column: str) -> np.ndarray:
-    masks = [m for c, m, _ in problems if c == column]
-    return np.logical_or.reduce(masks) if masks else np.zeros(0, bool)
-
-
 # --------------------------------------------------------------------------- agents per interval
 def local_slots(ts: pd.Series, interval_min: int) -> tuple[np.ndarray, np.ndarray]:
     """(local date as datetime64[D], clock slot of the day) of tz-aware times."""
@@ -421,11 +347,11 @@ def read_staffing(path: str | Path, interval_min: int) -> pd.DataFrame:
         ((agents.isna() | (agents < 0)).to_numpy(bool), "agents", "not a number >= 0"),
     ):
         if mask.any():
-            problems.append(_rows(src, mask, col, what))
+            problems.append(rows_message(src, mask, col, what))
     key = pd.Series(list(zip(df["date"], df["interval"])))
     dup = key.duplicated(keep=False).to_numpy(bool)
     if dup.any():
-        problems.append(_rows(src, dup, "date,interval", "the same interval on more than one row"))
+        problems.append(rows_message(src, dup, "date,interval", "the same interval on more than one row"))
     if problems:
         raise LogError(problems)
     return pd.DataFrame({"date": date.to_numpy().astype("datetime64[D]"),
