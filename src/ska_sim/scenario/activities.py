@@ -1,4 +1,4 @@
-"""Off-phone activities derived from the unit's rules ([activities]; issue 9.3, DOMAIN.md).
+"""Off-phone activities derived from the unit's rules ([activities]; DOMAIN.md).
 
 Per advisor and month (README, "Off-phone activities"):
 

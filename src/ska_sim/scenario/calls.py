@@ -27,7 +27,7 @@ class Calendar(Block):
     # New Year, Independence Day, Victory Day and Christmas Eve): they shorten the FTE norm
     shortened: list[dt.date] = []
     shortened_by_h: float = Field(3.0, ge=0.0, le=24.0)
-    # issue 9 (calendar.py): a country's public holidays close the line and its §53 shortened
+    # calendar.py: a country's public holidays close the line and its §53 shortened
     # days are derived; the last Friday of a month closes at this time ("HH:MM"). Off by default.
     country: str | None = None
     last_friday_close: str | None = None

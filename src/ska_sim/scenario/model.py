@@ -50,8 +50,8 @@ class Scenario(Block):
     callbacks: Callbacks | None = None
     activities: Activities | None = None  # [activities]: off-phone activities from rules (activities.py)
     costs: Costs | None = None  # [costs]: euros per paid hour
-    workforce: Workforce | None = None  # [workforce]: heads, hires, training, ramp-up (workforce.py)
-    roster: Roster | None = None  # [roster]: weekly rosters of people (roster.py)
+    workforce: Workforce | None = None  # [workforce]: heads, hires, training, ramp-up (plan/workforce.py)
+    roster: Roster | None = None  # [roster]: weekly rosters of people (scenario/roster.py, plan/roster.py)
 
     def group_order(self, call_type: str) -> list[Group]:
         """The groups a call type's calls may go to, in routing order (file order by default)."""

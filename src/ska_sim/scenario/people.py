@@ -178,7 +178,7 @@ class RampStep(Block):
 
 
 class Workforce(Block):
-    """Heads over months (issue 9.5, README "Hiring, training and attrition"; workforce.py):
+    """Heads over months (README "Hiring, training and attrition"; plan/workforce.py):
     ``heads`` on the payroll at ``calendar.start`` (past their ramp-up), expected leavers
     ``attrition_per_month`` x heads each month, hires with start dates, ``training_weeks``
     off the phones (paid), then ``ramp_up`` per month on the phones (1 after the list)."""
@@ -222,10 +222,11 @@ class RosterLine(Block):
 
 
 class Roster(Block):
-    """[roster]: weekly rosters of people (roster.py). The rest rules of the Employment Contracts
-    Act are fixed, not keys: 11 h daily rest, 48 h weekly rest, a 30-min break over 6 h of work."""
+    """[roster]: weekly rosters of people (scenario/roster.py, plan/roster.py). The rest rules of
+    the Employment Contracts Act are fixed, not keys: 11 h daily rest, 48 h weekly rest, a 30-min
+    break over 6 h of work."""
 
-    shifts: str | None = None  # shifts file (shifts.py's format), relative to the scenario file
+    shifts: str | None = None  # shifts file (scenario/shifts.py), relative to the scenario file
     weeks: int = Field(1, ge=1, le=6)  # horizon from calendar.start: 1 = a week, 4 or 5 = a month
     people: list[RosterLine] = []
     leave: dict[str, list[int]] = {}  # person name (e.g. "full_time-03") -> weeks of planned leave
