@@ -9,7 +9,9 @@ import pytest
 
 from ska_sim import scenario_from_dict
 from ska_sim.sim.engine import PURPOSES, Model, Replication
-from ska_sim.plan.roster import attach, roster_model, solve_roster
+from ska_sim.plan.roster import solve_roster
+from ska_sim.scenario.roster import attach
+from ska_sim.scenario.timeline import roster_model
 from ska_sim.scenario.timeline import build_timeline
 
 from test_roster import shifts, small
@@ -119,7 +121,7 @@ def test_line_absence_and_cover_absence():
     lines = [x.line for x in plan.worked()]
     assert set(rm.p_absent[[ln == "a" for ln in lines]]) <= {0.5}
     assert set(rm.p_absent[[ln == "b" for ln in lines]]) <= {0.0}
-    from ska_sim.plan.roster import draws_absence, mean_absence
+    from ska_sim.scenario.roster_agents import draws_absence, mean_absence
 
     assert draws_absence(s) and mean_absence(s) == pytest.approx(0.25)
     d2 = small([{"name": "p", "count": 10}], absence=0.2, cover_absence=True)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from ska_sim.sim.engine import Model
-from ska_sim.plan.roster import with_extra
-from ska_sim.scenario.model import load_scenario
+from ska_sim.scenario.roster_agents import with_extra
+from ska_sim.scenario.load import load_scenario
 
 from test_roster_consistency import _cli, _saved_roster
 

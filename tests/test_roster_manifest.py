@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from ska_sim.scenario.model import load_scenario
-from ska_sim.plan.roster import detach
+from ska_sim.scenario.load import load_scenario
+from ska_sim.scenario.roster import detach
 
 from test_roster_consistency import _cli, _saved_roster
 

@@ -23,7 +23,7 @@ from conftest import ROOT
 from ska_sim.calibration.estimators import stat_se
 from ska_sim.calibration.fit import FitOptions, fit_log
 from ska_sim.cli import main
-from ska_sim.scenario.model import load_scenario, scenario_from_dict
+from ska_sim.scenario.load import load_scenario, scenario_from_dict
 
 SCENARIO = ROOT / "tests" / "data" / "roundtrip.toml"
 SEED = 7
