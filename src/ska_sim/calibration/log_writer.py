@@ -13,7 +13,7 @@ import pandas as pd
 
 from ska_sim.base.files import write_with
 from ska_sim.calibration.logfile import DEFAULT_TZ, TIME_COLUMNS, local_times
-from ska_sim.scenario.timeline import DAY_S
+from ska_sim.scenario.clock import DAY_S
 from ska_sim.sim.engine import KIND_NAMES, OUTCOME_NAMES, Model, record_replication
 
 LOG_COLUMNS = ("call_id", "caller_id", "call_type", "language", "arrival", "answer", "end", "abandon",
