@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from ska_sim import scenario_from_dict  # noqa: E402
 from ska_sim.sim.engine import GroupReplication, Model, Replication  # noqa: E402
-from ska_sim.scenario.model import read_toml  # noqa: E402
+from ska_sim.scenario.load import read_toml  # noqa: E402
 
 
 def week() -> dict:

@@ -27,7 +27,8 @@ import numpy as np
 
 from ska_sim.maths.arrivals import arrival_times, day_factors
 from ska_sim.scenario.model import Scenario
-from ska_sim.scenario.timeline import DAY_S, build_timeline
+from ska_sim.scenario.clock import DAY_S
+from ska_sim.scenario.timeline import build_timeline
 
 # event kinds; at the same instant a closing comes before an interval start (as in the spec of
 # the timeline), the rest cannot tie for continuous durations

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from ska_sim.calibration.estimators import fit_censored, fit_duration, mean_se
 from ska_sim.calibration.fit import FitError, FitOptions, fit_log, to_toml
 from ska_sim.cli import main
-from ska_sim.scenario.model import scenario_from_dict
+from ska_sim.scenario.load import scenario_from_dict
 from synthetic_log import Truth, make_log
 
 TRUTH = Truth(days=42)

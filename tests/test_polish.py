@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from ska_sim.cli import main
-from ska_sim.scenario.model import ScenarioError, load_scenario
+from ska_sim.base.errors import ScenarioError
+from ska_sim.scenario.load import load_scenario
 
 BASE = "scenarios/baseline.toml"
 YEAR = "scenarios/year-2026.toml"

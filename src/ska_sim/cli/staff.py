@@ -49,7 +49,7 @@ def staff(scenario_file, shifts_file, roster, weeks, method, scope, replications
     """How many agents SCENARIO needs per interval, in paid FTE, and in which shifts."""
     from ska_sim.report.output import write_staffing
     from ska_sim.report.text import staffing_text
-    from ska_sim.plan.shifts import load_shifts
+    from ska_sim.scenario.shifts import load_shifts
     from ska_sim.plan.staffing import plan_staffing
 
     if weeks is not None and not roster:
@@ -72,7 +72,9 @@ def staff(scenario_file, shifts_file, roster, weeks, method, scope, replications
         if not Path(shifts_file).is_file():
             fail([f"--shifts {shifts_file}: " + ("not a file" if Path(shifts_file).exists() else "file not found")])
     if roster:
-        from ska_sim.plan.roster import plan_roster, roster_text, shifts_of, write_roster
+        from ska_sim.plan.roster import plan_roster, shifts_of
+        from ska_sim.report.roster import roster_text
+        from ska_sim.report.roster_output import write_roster
 
         shifts, shifts_file = shifts_of(scenario, shifts_file)
         progress = Progress("simulation iterations")

@@ -515,7 +515,7 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
                           "depends on the group. Run <code>ska-sim marginal SCENARIO --group NAME</code> (optionally "
                           "<code>--hours 10:00-14:00</code>) for each group of interest.</p>"))
     if getattr(s, "roster", None) is not None and s.roster._plan is not None:
-        from ska_sim.plan.roster import roster_html
+        from ska_sim.report.roster import roster_html
 
         parts.append(keep("Roster", roster_html(s, result)))
     chain = people_and_money(s)

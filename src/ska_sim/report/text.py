@@ -330,7 +330,7 @@ def staffing_text(st) -> str:
         f"{heads} heads "
         f"at {f['fte_per_head']:g} FTE per person",
     ]
-    from ska_sim.scenario.activities import activities_text
+    from ska_sim.report.activities import activities_text
     from ska_sim.report.costs import money_text
 
     money = money_text(s, f["fte"], f["heads"])
