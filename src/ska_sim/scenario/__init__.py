@@ -4,10 +4,14 @@ shifts and rosters. Simulates nothing.
 
 The names most callers need are here: ``from ska_sim.scenario import load_scenario, Scenario``.
 
-Modules, bottom up: ``clock`` (weekdays, ``"HH:MM"``), ``block`` (the base block, durations,
-opening hours), ``calls`` and ``people`` (the blocks), ``model`` (:class:`Scenario`),
-``calendar``, ``activities``, ``checks`` (checks across blocks, warnings), ``overrides``
-(``--set``), ``load`` (TOML to a validated scenario), ``timeline`` (open intervals, agents).
+Modules, bottom up: ``clock`` (weekdays, ``"HH:MM"``, ``DAY_S``), ``block`` (the base block,
+durations, opening hours), ``calls`` and ``people`` (the blocks), ``model`` (:class:`Scenario`,
+its dictionary and digest), ``calendar`` (the working calendar), ``activities`` (off-phone
+activities from rules), ``roster`` (a roster of people: roster.csv, rest rules, warnings),
+``roster_agents`` (the agents a roster puts on the phones, absences), ``workforce`` and
+``checks`` (checks across blocks, warnings), ``overrides`` (``--set``), ``load`` (TOML to a
+validated scenario, with its saved roster), ``shifts`` (shifts files), ``timeline`` (open
+intervals, expected calls and agents per interval; a rostered scenario's ``roster_model``).
 """
 
 from ska_sim.base.errors import Problem, ScenarioError
