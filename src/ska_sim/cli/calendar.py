@@ -49,7 +49,7 @@ def calendar(scenario_file, overrides, fmt, output, with_warmup) -> None:
 
 
 def calendar_text(s, table, norm_h: float) -> str:
-    from ska_sim.report.text import text_columns
+    from ska_sim.report.columns import text_columns
 
     cal = s.calendar
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ska_sim.report.text import text_columns
+from ska_sim.report.columns import text_columns
 from ska_sim.scenario.activities import (
     REPLACED_SHARES,
     activity_share,

@@ -16,10 +16,16 @@ import math
 import numpy as np
 
 from ska_sim.base.version import __version__
+from ska_sim.plan.costs import money_of
+from ska_sim.plan.people import fte, shrinkage_table
+from ska_sim.report.costs import money_text, people_rows
 from ska_sim.report.plots import service_level_by_interval
+from ska_sim.report.roster import roster_html
 from ska_sim.report.style import pyplot
-from ska_sim.report.text import fmt, fmt_diff, LABELS, ORDER, request_rows, step_label
+from ska_sim.report.text import LABELS, ORDER, fmt, fmt_diff, request_rows, step_label
+from ska_sim.scenario.activities import REPLACED_SHARES, activity_share, activity_table
 from ska_sim.scenario.clock import WEEKDAYS
+from ska_sim.scenario.timeline import build_timeline
 from ska_sim.sim.kpi import KPI_UNITS
 
 CSS = """
@@ -254,8 +260,6 @@ def request_table(mg, scenario) -> str:
     head, rows = request_rows(mg, scenario)
     how = ""
     if scenario.costs is not None:
-        from ska_sim.plan.costs import money_of
-
         m = money_of(scenario, 1.0)
         how = (f" EUR = FTE x {m['month_norm_hours']:.1f} h a month (x {m['year_norm_hours']:g} h a year) x "
                f"{m['eur_per_paid_hour']:g} EUR per paid hour.")
@@ -270,11 +274,6 @@ def request_table(mg, scenario) -> str:
 
 def people_and_money(s) -> str:
     """Today's plan as people and money: the shrinkage chain, FTE, heads, euros, activities."""
-    from ska_sim.scenario.activities import activity_table
-    from ska_sim.report.costs import money_text
-    from ska_sim.plan.people import fte, shrinkage_table
-    from ska_sim.scenario.timeline import build_timeline
-
     tl = build_timeline(s)
     f = fte(s, shrinkage_table(s, tl, tl.iv_agents)[tl.iv_measured()], tl.interval_s)
     if f["paid_hours"] <= 0:
@@ -323,8 +322,6 @@ def comparison_table(cmp) -> str:
 
 
 def _people_table(cmp) -> str:
-    from ska_sim.report.costs import people_rows
-
     head, rows = people_rows([(f"[{i}] {lbl}", r.scenario) for i, (lbl, r) in enumerate(zip(cmp.labels, cmp.results))])
     return ("<p>Each scenario's own plan in people and money: hours on the phones, at work and paid over its measured "
             "days, FTE, heads (and euros with [costs]).</p><table><thead><tr>"
@@ -369,8 +366,6 @@ def assumptions(s) -> str:
 
 def _people_items(s) -> list[tuple[str, str]]:
     """Calendar rules, shrinkage, activities and costs, as the staffing chain uses them."""
-    from ska_sim.scenario.activities import REPLACED_SHARES, activity_share
-
     cal, sh = s.calendar, s.shrinkage
     items = []
     if cal.country or cal.last_friday_close or s.arrivals.events:
@@ -393,8 +388,6 @@ def _people_items(s) -> list[tuple[str, str]]:
                   + f"; absence {sh.absence or 0:.1%}; {sh.fte_hours_per_week:g} h a week per FTE, "
                   f"{sh.fte_per_head:g} FTE per person" + note))
     if s.costs is not None:
-        from ska_sim.plan.costs import money_of
-
         m = money_of(s, 1.0)
         cost = (f"{s.costs.eur_per_paid_hour:g} EUR per paid hour; a month is {m['month_norm_hours']:.1f} h and a year "
                 f"{m['year_norm_hours']:g} h per FTE (the calendar's working-time norm)")
@@ -515,8 +508,6 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
                           "depends on the group. Run <code>ska-sim marginal SCENARIO --group NAME</code> (optionally "
                           "<code>--hours 10:00-14:00</code>) for each group of interest.</p>"))
     if getattr(s, "roster", None) is not None and s.roster._plan is not None:
-        from ska_sim.report.roster import roster_html
-
         parts.append(keep("Roster", roster_html(s, result)))
     chain = people_and_money(s)
     if chain:

@@ -4,6 +4,12 @@ beside Erlang C. Reads a result's DataFrames; computes nothing."""
 from __future__ import annotations
 
 import math
+
+from ska_sim.plan.costs import money_of
+from ska_sim.report.activities import activities_text
+from ska_sim.report.columns import text_columns
+from ska_sim.report.costs import money_text, people_rows
+from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.sim.erlang_check import DIFFERS_MIN_REPLICATIONS
 
 LABELS = {
@@ -226,17 +232,6 @@ def groups_table(result) -> str:
     return "\n".join([head] + text_columns(rows, align="lrrrrrr"))
 
 
-def text_columns(rows: list[tuple], align: str) -> list[str]:
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    out = []
-    for j, r in enumerate(rows):
-        cells = [str(c).rjust(w) if a == "r" else str(c).ljust(w) for c, w, a in zip(r, widths, align)]
-        out.append("  ".join(cells).rstrip())
-        if j == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return out
-
-
 def erlang_table(table: dict, calls, interval_s, aht_s, threshold_s, target, patience_s) -> str:
     model = "Erlang A (M/M/c+M)" if patience_s else "Erlang C (M/M/c)"
     head = (
@@ -330,9 +325,6 @@ def staffing_text(st) -> str:
         f"{heads} heads "
         f"at {f['fte_per_head']:g} FTE per person",
     ]
-    from ska_sim.report.activities import activities_text
-    from ska_sim.report.costs import money_text
-
     money = money_text(s, f["fte"], f["heads"])
     lines += [money] if money else []
     acts = activities_text(s)
@@ -387,8 +379,6 @@ def plans_table(comparison) -> list[str]:
 def pd_weekday(date: str) -> str:
     import datetime as dt
 
-    from ska_sim.scenario.clock import WEEKDAYS
-
     return WEEKDAYS[dt.date.fromisoformat(date).weekday()]
 
 
@@ -422,7 +412,6 @@ def compare_text(cmp) -> str:
                          f"{fmt_diff(r[f'{i}:diff_ci_high'], r['unit'])}]{star}")
         rows.append(tuple(cells))
     lines += text_columns(rows, align="l" + "r" * (len(head) - 1))
-    from ska_sim.report.costs import people_rows
 
     head, prow = people_rows([(f"[{i}]", r.scenario) for i, r in enumerate(cmp.results)])
     lines += ["", "Each scenario's own plan in people and money (shrinkage chain over its measured days: phones -> at "
@@ -584,7 +573,6 @@ def request_text(mg, scenario) -> list[str]:
     head, rows = request_rows(mg, scenario)
     if "hours_at_work_per_week" not in mg.table:
         return []
-    from ska_sim.plan.costs import money_of
 
     lines = ["", "As a resource request: the shrinkage chain of each option, and the chance of meeting each target: "
                  "the share of days meeting it / the share of replications whose whole window meets it"]

@@ -212,8 +212,8 @@ class Cancelled(Exception):
 
 
 def _init_warm_worker() -> None:
+    """A warm worker's start: the engine is imported with this module (once per worker)."""
     worker_signals()
-    import ska_sim.sim.engine  # noqa: F401  (warm: the imports are done once per worker)
 
 
 def _ping() -> int:

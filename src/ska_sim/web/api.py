@@ -27,9 +27,20 @@ from typing import Any
 import numpy as np
 
 from ska_sim.base.errors import Problem, ScenarioError
-from ska_sim.base.jsonable import finite_json_value
+from ska_sim.base.files import write_text
+from ska_sim.base.jsonable import finite_json_value, json_records
+from ska_sim.plan.by_simulation import simulation_plan
+from ska_sim.plan.compare import compare
+from ska_sim.plan.marginal import marginal
+from ska_sim.plan.people import fte_of, paid_hours_of
+from ska_sim.plan.requirement import erlang_plan
+from ska_sim.plan.staffing_groups import erlang_group_plan, simulation_group_plan
+from ska_sim.report.html import build_report
+from ska_sim.report.output import write_result
 from ska_sim.scenario.load import read_toml, scenario_from_dict
 from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.roster import attach, read_roster_csv, resolve, rest_violations
+from ska_sim.scenario.timeline import build_timeline
 from ska_sim.sim.executors import Cancelled, Executor, WarmPool
 from ska_sim.sim.runner import simulate
 from ska_sim.web.documents import Simulated, describe_scenario, page_result, render_toml
@@ -95,8 +106,6 @@ class Service:
         return s
 
     def _with_roster(self, s: Scenario, name: str) -> Scenario:
-        from ska_sim.scenario.roster import attach, read_roster_csv, resolve, rest_violations
-
         f = resolve(s, s.roster.file).resolve()
         if self.ws.root.resolve() not in f.parents:
             raise BadRequest(f"{name}: roster.file: {s.roster.file} is outside the work folder", 400)
@@ -183,9 +192,6 @@ class Service:
     # ---------------------------------------------------------------- staffing help
     def fill(self, plan: Any, method: str, group: Any = None) -> dict:
         """The Erlang (or simulation) requirement per interval, as grid rows, and its cost."""
-        from ska_sim.plan.by_simulation import simulation_plan
-        from ska_sim.plan.requirement import erlang_plan
-
         if method not in ("erlang", "simulation"):
             raise BadRequest("method: erlang or simulation", 400)
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
@@ -194,8 +200,6 @@ class Service:
         ex = Executor(pool=self.pool, cancelled=cancelled, progress=lambda d, n: self._set_progress(client, "simulation iterations", d, n))
         try:
             if s.groups:
-                from ska_sim.plan.staffing_groups import erlang_group_plan, simulation_group_plan
-
                 p = erlang_group_plan(s) if method == "erlang" else simulation_group_plan(
                     s, replications=min(reps, 10), seed=seed, executor=ex)
             else:
@@ -207,8 +211,6 @@ class Service:
 
     def add_best(self, plan: Any, k: Any, group: Any = None) -> dict:
         """k agents more where Erlang says they buy most (whatif.marginal, spread 'best')."""
-        from ska_sim.plan.marginal import marginal
-
         try:
             k = int(k)
         except (TypeError, ValueError):
@@ -229,7 +231,6 @@ class Service:
         row = mg.table.set_index("step").loc[k]
         what = f"{k:+d} agents where they buy most"
         if scen.roster is not None and scen.roster._extra is not None:  # a roster: k agents on top of it
-            from ska_sim.scenario.timeline import build_timeline
 
             tl = build_timeline(scen)  # the roster's agents (everyone present) + the step's
             out = self._as_rows(s, tl.iv_group_agents if s.groups else tl.iv_agents, gi, what)
@@ -253,8 +254,6 @@ class Service:
         return names.index(group)
 
     def _as_rows(self, s: Scenario, agents: np.ndarray, gi: int | None, what: str) -> dict:
-        from ska_sim.scenario.timeline import build_timeline
-
         tl = build_timeline(s)
         col = agents[:, gi] if agents.ndim == 2 else agents
         vectors = {tl.dates[d]: [int(a) for a in col[tl.iv_day == d]] for d in np.unique(tl.iv_day)}
@@ -263,9 +262,6 @@ class Service:
 
     def _date_rows(self, s: Scenario, vectors: dict, gi: int | None, what: str, agents=None) -> dict:
         """The measured dates' agents (raw, scale 1) and the cost against the plan as it is."""
-        from ska_sim.plan.people import fte_of, paid_hours_of
-        from ska_sim.scenario.timeline import build_timeline
-
         tl = build_timeline(s)
         m = tl.iv_measured()
         if agents is None:  # per-date vectors of one group (or the one pool) -> per interval, all groups
@@ -304,8 +300,6 @@ class Service:
         return {"name": dest.name, "exists": dest.exists(), "text": new, "diff": diff, "path": dest}
 
     def save(self, plan: Any, target: Any, overwrite: bool, duplicate: bool = False) -> dict:
-        from ska_sim.base.files import write_text
-
         if duplicate:  # the saved file as it is, under another name
             plan = {"scenario": plan.get("scenario") if isinstance(plan, dict) else None}
         doc = self.toml_of(plan, target)
@@ -318,8 +312,6 @@ class Service:
 
     def compare(self, plan: Any, other: Any) -> dict:
         """The plan beside another saved plan: whatif.compare (same seed, paired differences)."""
-        from ska_sim.plan.compare import compare
-
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
         o = self.load(other, week) if isinstance(other, str) else None
         if o is None:
@@ -334,17 +326,12 @@ class Service:
                           allow_different_calendars=True)
         except Cancelled:
             return {"superseded": True}
-        from ska_sim.base.jsonable import json_records
 
         return {"labels": cmp.labels, "per_open_day": cmp.per_day,
                 "rows": json_records(cmp.table[cmp.table["kpi"].isin(KPIS_SHOWN)])}
 
     def export(self, plan: Any) -> dict:
         """The current plan's HTML report and CSV tables, in exports/<name>/ of the work folder."""
-        from ska_sim.base.files import write_text
-        from ska_sim.report.html import build_report
-        from ska_sim.report.output import write_result
-
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
         stem = plan.get("export_name") or (Path(name).stem + ("-edited" if sets else ""))
         if not isinstance(stem, str) or not STEM_RE.fullmatch(stem) or ".." in stem:

@@ -12,8 +12,12 @@ import numpy as np
 
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import finite_json_value
+from ska_sim.plan.compare import paired_difference
+from ska_sim.plan.people import fte_of, heads_of, paid_hours_of
 from ska_sim.scenario.clock import WEEKDAYS, format_clock
 from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.overrides import parse_set_option, split_key
+from ska_sim.scenario.timeline import build_timeline
 from ska_sim.web.plans import KPIS_SHOWN
 
 
@@ -25,12 +29,9 @@ class Simulated:
     cost: dict | None = None  # paid hours and FTE, computed once (the saved plan's at every edit)
 
 
-
 # --------------------------------------------------------------------------- documents for the page
 def describe_scenario(name: str, s: Scenario) -> dict:
     """Fields (key, label, value as in the file) and the grid (measured open dates x clock slots)."""
-    from ska_sim.scenario.timeline import build_timeline
-
     tl = build_timeline(s)
     iv = tl.interval_s
     m = tl.iv_measured()
@@ -104,8 +105,6 @@ def describe_scenario(name: str, s: Scenario) -> dict:
 
 
 def cost_of(sim: Simulated) -> dict:
-    from ska_sim.plan.people import fte_of, heads_of, paid_hours_of
-
     if sim.cost is not None:
         return sim.cost
     s, tl = sim.scenario, sim.timeline
@@ -129,8 +128,6 @@ def _by_kpi(summary) -> dict:
 def page_result(cur: Simulated, base: Simulated) -> dict:
     """KPIs against targets, the per-interval series, the heatmap, cost, and the paired
     difference against the saved plan (same seed: replication i of both sees the same callers)."""
-    from ska_sim.plan.compare import paired_difference
-
     r, b = cur.result, base.result
     # the summaries as plain dicts (kpi -> column -> value): pandas .loc per cell cost most of this function
     summary, bsum = _by_kpi(r.summary), _by_kpi(b.summary)
@@ -176,8 +173,6 @@ def page_result(cur: Simulated, base: Simulated) -> dict:
 def render_toml(text: str, overrides: list[str]) -> str:
     """The scenario file with each ``KEY=VALUE`` set, its comments and layout kept (tomlkit)."""
     import tomlkit
-
-    from ska_sim.scenario.overrides import parse_set_option, split_key
 
     doc = tomlkit.parse(text)
     for o in overrides:
