@@ -30,21 +30,16 @@ Read, timestamps with an offset are converted to the log's time zone; caller ids
 
 from __future__ import annotations
 
-import functools
 import secrets
-import sys
 import tomllib
-import traceback
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
 import numpy as np
 import pandas as pd
 
-from ska_sim.base.errors import ScenarioError
 from ska_sim.calibration.log_checks import bad_of, bad_rows, ragged_rows, rows_message
 from ska_sim.calibration.logfile import (DEFAULT_TZ, TIME_COLUMNS, LogError, arrow_text, parse_times, read_header,
                                          read_table)
@@ -399,29 +394,3 @@ def agents_per_interval(log: CallLog, interval_min: int, staffing_file: str | Pa
 
 
 # --------------------------------------------------------------------------- commands that read logs
-def private_errors(f):
-    """For commands that read a call log: LogError -> one line per problem, exit 2; any other
-    unexpected exception -> its type and where it happened (file, line, function, source line),
-    exit 1, but never its message or the values in play: those could quote a row of the log
-    (a caller id). Apply inside cli.handles_bad_input."""
-    @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        try:
-            return f(*args, **kwargs)
-        except LogError as exc:
-            for p in exc.problems:
-                click.echo(f"error: {p}", err=True)
-            sys.exit(2)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # noqa: BLE001 - reported without its message (privacy)
-            if isinstance(exc, ScenarioError):
-                raise
-            frames = traceback.extract_tb(exc.__traceback__)
-            click.echo(f"internal error: {exc.__class__.__name__} (message withheld: it could quote the call log)",
-                       err=True)
-            for fr in frames[-6:]:
-                click.echo(f"  {Path(fr.filename).name}:{fr.lineno} in {fr.name}: {(fr.line or '').strip()}", err=True)
-            sys.exit(1)
-
-    return wrapper

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ska_sim.cli.common import check_out, emit, executor_options, format_option, handles_bad_input, replications_option
+from ska_sim.cli.common import private_errors, check_out, emit, executor_options, format_option, handles_bad_input, replications_option
 from ska_sim.cli.common import seed_option, set_option, warn_about
 
 
@@ -31,7 +31,6 @@ def backtest(scenario_file, log_file, replications, seed, overrides, columns_fil
              skip_bad_rows, out_dir, fmt, executor) -> None:
     """Simulate the days of call log LOG with SCENARIO and the log's staffing; compare service
     level, answer rate and ASA per interval and per day with the simulation's 95% band."""
-    from ska_sim.calibration.calllog import private_errors
 
     private_errors(_backtest)(scenario_file, log_file, replications, seed, overrides, columns_file, tz,
                               staffing_file, skip_bad_rows, out_dir, fmt, executor)

@@ -11,6 +11,8 @@ import json
 import math
 import sys
 import time
+import traceback
+from pathlib import Path
 
 import click
 
@@ -187,3 +189,33 @@ class FiniteRange(click.FloatRange):
         if not math.isfinite(rv):
             self.fail(f"{value!r} is not a finite number", param, ctx)
         return rv
+
+
+def private_errors(f):
+    """For commands that read a call log: LogError -> one line per problem, exit 2; any other
+    unexpected exception -> its type and where it happened (file, line, function, source line),
+    exit 1, but never its message or the values in play: those could quote a row of the log
+    (a caller id). Apply inside handles_bad_input."""
+    from ska_sim.calibration.logfile import LogError  # pandas and pyarrow: loaded with the command, not for --help
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except LogError as exc:
+            for p in exc.problems:
+                click.echo(f"error: {p}", err=True)
+            sys.exit(2)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported without its message (privacy)
+            if isinstance(exc, ScenarioError):
+                raise
+            frames = traceback.extract_tb(exc.__traceback__)
+            click.echo(f"internal error: {exc.__class__.__name__} (message withheld: it could quote the call log)",
+                       err=True)
+            for fr in frames[-6:]:
+                click.echo(f"  {Path(fr.filename).name}:{fr.lineno} in {fr.name}: {(fr.line or '').strip()}", err=True)
+            sys.exit(1)
+
+    return wrapper

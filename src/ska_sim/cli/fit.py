@@ -6,21 +6,7 @@ from pathlib import Path
 
 import click
 
-from ska_sim.cli.common import fail, FiniteRange, check_out_file, handles_bad_input
-
-
-def _private_errors(f):
-    """calllog.private_errors, imported when the command runs (LogError -> exit 2; other errors
-    without their message, which could quote the log)."""
-    import functools
-
-    @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        from ska_sim.calibration.calllog import private_errors
-
-        return private_errors(f)(*args, **kwargs)
-
-    return wrapper
+from ska_sim.cli.common import private_errors, fail, FiniteRange, check_out_file, handles_bad_input
 
 
 def text_of(notes: dict) -> str:
@@ -110,7 +96,7 @@ def _smooth(value: str) -> str:
               help="Also write the fit report (HTML, self-contained): Q-Q plots, Kaplan-Meier, profiles, volumes.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip rows with bad values (counted in the output) instead of failing.")
 @handles_bad_input
-@_private_errors
+@private_errors
 def fit(log_file, out_file, mapping_file, tz, interval_min, smooth, acw_s, redial_window_min, repeat_window_days,
         repeat_probability, staffing_file, report_file, skip_bad_rows) -> None:
     """Estimate a scenario from a call LOG (CSV or Parquet): volume, profile, handle times, patience,
