@@ -75,7 +75,7 @@ def test_absence_leaves_the_other_streams_alone():
     assert not np.array_equal(a.iv_agents, b.iv_agents)
     a.run()
     b.run()
-    assert a._times == b._times  # the last day's first-call arrival times
+    assert a.times == b.times  # the last day's first-call arrival times
 
 
 @pytest.mark.parametrize("p", [0.0, 0.1])

@@ -174,4 +174,4 @@ def test_calls_are_conserved_and_agents_never_busier_than_on_duty(agents, calls,
     np.testing.assert_array_equal(c["offered"], c["answered"] + c["abandoned"] + c["unanswered_at_close"])
     np.testing.assert_array_equal(c["offered"], c["offered_first"] + c["offered_redial"] + c["offered_repeat"])
     assert (rc.iv_busy_s <= rc.iv_on_duty_s + 1e-6).all()
-    assert rep.staffed == 0 and not rep.busy_ends  # everybody went home at the end
+    assert rep.pool.staffed == 0 and not rep.pool.busy_ends  # everybody went home at the end

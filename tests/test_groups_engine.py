@@ -18,7 +18,7 @@ import pytest
 
 from helpers import mmc_dict
 from ska_sim import scenario_from_dict
-from ska_sim.sim.engine import GroupReplication, Model, Replication, simulate_replication
+from ska_sim.sim.engine import Model, Replication, RoutedPool, SinglePool, simulate_replication
 from ska_sim.maths.erlang import erlang_b
 from ska_sim.sim.kpi import COUNT_FIELDS
 from ska_sim.sim.runner import Groups, replication_kpis
@@ -70,7 +70,7 @@ def as_one_group(d: dict, **group) -> dict:
 def test_a_scenario_without_the_new_keys_runs_todays_engine():
     m = Model.from_scenario(scenario_from_dict(baseline_dict()))
     assert m.routing is None and m.lines is None and m.n_langs == 1
-    assert type(Replication(m, seed())) is Replication
+    assert type(Replication(m, seed()).pool) is SinglePool
     rc = simulate_replication(m, seed())
     assert rc.groups is None and rc.counts["offered"].shape[1] == len(m.types)
     assert rc.counts["blocked"].sum() == 0 and rc.counts["written_requests"].sum() == 0
@@ -83,11 +83,11 @@ def test_no_arrival_is_lost_when_its_event_fires_an_ulp_early():
     the loop then found nothing due and the rest of the day's calls never arrived (this seed)."""
     d = mmc_dict(agents=7, calls_per_hour=75, days=6, warmup_days=1, patience_s=200, redial={"probability": 0.3})
     m = Model.from_scenario(scenario_from_dict(d))
-    for cls in (Replication, GroupReplication):
-        r = cls(m, seed(0))
+    for routed in (False, True):
+        r = Replication(m, seed(0), routed=routed)
         r.run()
         offered = r.col.counts["offered"].sum(axis=1)
-        assert offered.min() > 30, (cls.__name__, offered[:26])
+        assert offered.min() > 30, (type(r.pool).__name__, offered[:26])
 
 
 # --------------------------------------------------------------------------- 2. one group = today
@@ -98,7 +98,7 @@ def test_general_code_with_todays_model_equals_todays_engine(close):
     m = Model.from_scenario(scenario_from_dict(d))
     for i in range(2):
         a = Replication(m, seed(i)).run()
-        b = GroupReplication(m, seed(i)).run()  # forced onto the general code
+        b = Replication(m, seed(i), routed=True).run()  # forced onto the routed pool
         assert b.groups is not None
         assert a.counts["abandoned"].sum() > 50 and a.counts["offered_repeat"].sum() > 50
         assert_counts_equal(a, b)
@@ -111,7 +111,7 @@ def test_one_group_with_every_skill_and_one_language_equals_todays_engine():
     g["languages"] = {"et": {"share": 1.0, "talk_factor": 1.0}}
     m = Model.from_scenario(scenario_from_dict(g))
     assert m.routing is not None and m.routing.named
-    assert type(Replication(m, seed())) is GroupReplication
+    assert type(Replication(m, seed()).pool) is RoutedPool
     for i in range(2):
         a = Replication(today, seed(i)).run()
         b = simulate_replication(m, seed(i))

@@ -478,7 +478,7 @@ def test_group_roster_equals_the_same_agents_per_group():
     from ska_sim.sim.engine import Replication
 
     rep = Replication(model, np.random.SeedSequence(2))
-    assert np.asarray(rep.agents_iv).sum() < agents.sum()
+    assert np.asarray(rep.pool.agents_iv).sum() < agents.sum()
 
 
 def test_group_key_is_checked():

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from ska_sim import scenario_from_dict
 from ska_sim.cli import main
-from ska_sim.sim.engine import GroupReplication, Model, Replication, simulate_replication
+from ska_sim.sim.engine import Model, Replication, RoutedPool, simulate_replication
 from ska_sim.sim.kpi import COUNT_FIELDS
 from ska_sim.base.errors import ScenarioError
 from ska_sim.plan.workforce import Heads, month_plan, months_of, plan_hiring, simulate_month
@@ -106,7 +106,7 @@ def test_ramp_up_multiplier_1_equals_todays_engine():
         seed = np.random.SeedSequence(11, spawn_key=(i,))
         a = Replication(today, seed).run()
         b = simulate_replication(m, np.random.SeedSequence(11, spawn_key=(i,)))
-        assert type(Replication(m, seed)) is GroupReplication  # the month runs the general path
+        assert type(Replication(m, seed).pool) is RoutedPool  # the month runs the routed pool
         assert a.counts["abandoned"].sum() > 20
         for k in COUNT_FIELDS:
             if k == "wait_total_s":

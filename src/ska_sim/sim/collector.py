@@ -35,9 +35,9 @@ class Collector:
     one language, ``iv * n_types + type``). The engine appends integer codes: offered
     ``cell * 3 + kind``; answered ``cell * 3 + flag`` with its wait; abandoned, unanswered at
     close, blocked and written requests ``cell``; and each service's (start, end) for busy
-    time. On the general path (``n_groups > 0``) each answered call also appends the index of
-    the group that answered it to ``group`` (aligned with ``answered`` and ``svc_start``), and
-    time on duty is added per group.
+    time. With agent groups (``n_groups > 0``) each answered call also appends the index of
+    the group that answered it to ``group`` (aligned with ``answered`` and ``svc_start``; with
+    one group it may stay empty: every call is that group's), and time on duty is added per group.
     """
 
     def __init__(self, timeline: Timeline, n_types: int, threshold_s: float, n_langs: int = 1, n_groups: int = 0):
@@ -111,6 +111,13 @@ class Collector:
             add("offered", cell)
             for name, k in (("offered_first", FIRST), ("offered_redial", REDIAL), ("offered_repeat", REPEAT)):
                 add(name, cell[kind == k])
+        # the answering group of each answered call; with one group the list may be left
+        # empty (the single pool): every call is that group's
+        group = None
+        if self.group:
+            group = np.asarray(self.group, dtype=np.int64)
+        elif self.n_groups == 1 and self.answered:
+            group = np.zeros(len(self.answered), dtype=np.int64)
         if self.answered:
             cell, flag = np.divmod(np.asarray(self.answered, dtype=np.int64), 3)
             waits = np.asarray(self.waits, dtype=float)
@@ -140,8 +147,8 @@ class Collector:
                 self.lang_hist += np.bincount(lang[m] * N_WAIT_BINS + bins[m], minlength=n_l * N_WAIT_BINS).reshape(
                     n_l, N_WAIT_BINS
                 )
-            if self.group:
-                self._add_groups(iv, np.asarray(self.group, dtype=np.int64), waits)
+            if group is not None:
+                self._add_groups(iv, group, waits)
         for name, buf, waits in (
             ("abandoned", self.abandoned, self.abandon_waits),
             ("unanswered_at_close", self.dropped, self.drop_waits),
@@ -177,8 +184,8 @@ class Collector:
         if self.svc_start:
             start, end = np.asarray(self.svc_start, dtype=float), np.asarray(self.svc_end, dtype=float)
             self._add_busy(start, end, self.busy_s)
-            if self.group:
-                g = np.asarray(self.group, dtype=np.int64)
+            if group is not None:
+                g = group
                 for k in range(self.n_groups):
                     sel = g == k
                     if sel.any():
