@@ -4,10 +4,18 @@ Model: Poisson arrivals, exponential service (mean 300 s), exponential patience 
 FCFS, c agents around the clock. Each function returns a dict: calls simulated, seconds of
 simulation loop (model set-up excluded), service level (answered within 20 s / offered) and
 abandon rate, so that the engines' KPIs can be compared with each other and Erlang A.
+
+    python benchmarks/engines.py [--size S] [--rounds 5]
+
+runs ska-sim's M/M/c+M in the code before the "One house" issue (761a609) and in this
+checkout, alternating, in fresh interpreters (benchmarks/ab.py), and prints new / old speed
+(target >= 0.95). benchmarks/run.py uses the functions below for its report.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
 import random
 import sys
@@ -15,6 +23,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ab  # noqa: E402
 
 AHT_S, PATIENCE_S, THRESHOLD_S = 300.0, 120.0, 20.0
 SIZES = {"S": (20, 19.0, 50_000), "L": (500, 490.0, 1_000_000)}  # agents, load (Erlang), calls
@@ -25,9 +36,12 @@ def horizon_s(load: float, calls: int) -> float:
 
 
 def ska_sim(agents: int, load: float, calls: int, seed: int = 1) -> dict:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    if not ab.in_child():  # (a measurement child takes ska_sim from its PYTHONPATH: old or new code)
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from ska_sim import scenario_from_dict
-    from ska_sim.sim.engine import Model, Replication
+
+    engine = ab.engine_module()
+    Model, Replication = engine.Model, engine.Replication
 
     rate_h = load / AHT_S * 3600
     days = math.ceil(horizon_s(load, calls) / 86400)
@@ -119,3 +133,29 @@ def ciw(agents: int, load: float, calls: int, seed: int = 1) -> dict:
 
 
 ENGINES = {"ska-sim": ska_sim, "simpy-tutorial": simpy_tutorial, "ciw": ciw}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", choices=sorted(SIZES), default="S")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--child", nargs=2, metavar=("ROOT", "SIZE"))
+    args = ap.parse_args()
+    if args.child:
+        agents, load, calls = SIZES[args.child[1]]
+        print(json.dumps(ska_sim(agents, load, calls)))
+        return
+    trees = ab.trees()
+    here = Path(__file__).resolve()
+    best = ab.alternate(args.rounds, [args.size], lambda code, size: ab.child(here, trees[code], [size]))
+    old, new = best[("old", args.size)], best[("new", args.size)]
+    per_s = {k: r["calls"] / r["seconds"] for k, r in (("old", old), ("new", new))}
+    print(f"ska-sim M/M/c+M size {args.size} {SIZES[args.size]}, best of {args.rounds} runs each, old = {ab.BEFORE}, "
+          f"new = this checkout; CPU: {ab.cpu_model()}")
+    print(f"old {per_s['old']:,.0f} calls/s, new {per_s['new']:,.0f} calls/s; same KPIs: "
+          f"{(old['service_level'], old['abandon_rate']) == (new['service_level'], new['abandon_rate'])}")
+    print(f"new / old: {per_s['new'] / per_s['old']:.3f}  (target >= 0.95)")
+
+
+if __name__ == "__main__":
+    main()

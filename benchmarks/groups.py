@@ -1,41 +1,43 @@
-"""Speed of the engine's general path (issue 8) against today's single-group path, on the
-same scenario: the SKA baseline's week (its warm-up included), 20 replications, one process.
+"""Speed of the engine's single pool and of its routed path, on the SKA baseline's week (its
+warm-up included), in one run against the code before the "One house" issue (761a609).
 
-    python benchmarks/groups.py [--replications 20]
+    python benchmarks/groups.py [--replications 10] [--rounds 5]
 
-Rows:
-- ``today``: the baseline on today's engine (Replication), the path every scenario without
-  issue 8's keys takes;
-- ``general, 1 group``: the same model forced onto the general code (GroupReplication),
-  which gives the same counts (tests/test_groups_engine.py);
-- ``general, 3 groups``: the baseline with Estonian/Russian/English calls and three groups
-  (et_general, ru_general with overflow after 60 s, family specialists with priority),
-  the baseline's agents split 55/30/15%, and 60 phone lines.
+Cases (each run in old and new code, alternating, in fresh interpreters; benchmarks/ab.py):
+- ``single pool``: the baseline as its scenario runs it (no groups);
+- ``1 group, every skill``: the same model given as routing's single group with every skill
+  (old: GroupReplication; new: ``general_model(model)``, which the engine runs on its single
+  pool: the parts are chosen when the replication is built);
+- ``routed pool, 1 group`` (information): the same, forced onto the routed pool (old:
+  GroupReplication; new: ``Replication(..., routed=True)``);
+- ``3 groups, lines, languages`` (information): the baseline with Estonian/Russian/English
+  calls and three groups (et_general, ru_general with overflow after 60 s, family
+  specialists with priority), the baseline's agents split 55/30/15%, and 60 phone lines.
 
 Calls per second = offered calls / wall time of the simulation loop (the scenario is loaded
-and the model built once, outside the timing).
+and the model built once, outside the timing). Printed ratios: new single pool / old single
+pool (target >= 0.95) and new 1-group / new single pool (target >= 0.8).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ab  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from ska_sim import scenario_from_dict  # noqa: E402
-from ska_sim.sim.engine import GroupReplication, Model, Replication  # noqa: E402
-from ska_sim.scenario.load import read_toml  # noqa: E402
+CASES = ("single pool", "1 group, every skill", "routed pool, 1 group", "3 groups, lines, languages")
 
 
-def week() -> dict:
-    d = read_toml(ROOT / "scenarios" / "baseline.toml")
+def week(root: Path) -> dict:
+    from ska_sim.scenario import read_toml
+
+    d = read_toml(root / "scenarios" / "baseline.toml")
     d["calendar"]["days"] = 7
     return d
 
@@ -63,33 +65,67 @@ def three_groups(d: dict) -> dict:
     return d
 
 
-def measure(label: str, model: Model, cls, reps: int) -> dict:
-    seed = 2026
+def run_child(root: Path, case: str, reps: int) -> dict:
+    """In a measurement child: time ``reps`` replications of ``case`` with the code on PYTHONPATH."""
+    import numpy as np
+
+    from ska_sim import scenario_from_dict
+
+    engine = ab.engine_module()
+    d = week(root)
+    old = hasattr(engine, "GroupReplication")
+    if case == "3 groups, lines, languages":
+        model = engine.Model.from_scenario(scenario_from_dict(three_groups(d)))
+        make = engine.Replication
+    else:
+        model = engine.Model.from_scenario(scenario_from_dict(d))
+        if case == "single pool":
+            make = engine.Replication
+        elif old:
+            make = engine.GroupReplication
+        elif case == "1 group, every skill":
+            model = engine.general_model(model)
+            make = engine.Replication
+        else:
+            def make(m, s):
+                return engine.Replication(m, s, routed=True)
     calls = 0
     t0 = time.perf_counter()
     for i in range(reps):
-        rc = cls(model, np.random.SeedSequence(seed, spawn_key=(i,))).run()
+        rc = make(model, np.random.SeedSequence(2026, spawn_key=(i,))).run()
         calls += int(rc.counts["offered"].sum())
     s = time.perf_counter() - t0
-    return {"label": label, "seconds": s, "calls": calls, "calls_per_s": calls / s}
+    return {"seconds": s, "calls": calls, "calls_per_s": calls / s}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--replications", type=int, default=20)
+    ap.add_argument("--replications", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--child", nargs=2, metavar=("ROOT", "CASE"))
     args = ap.parse_args()
-    d = week()
-    today = Model.from_scenario(scenario_from_dict(d))
-    groups = Model.from_scenario(scenario_from_dict(three_groups(d)))
-    rows = [
-        measure("today", today, Replication, args.replications),
-        measure("general, 1 group", today, GroupReplication, args.replications),
-        measure("general, 3 groups", groups, GroupReplication, args.replications),
-    ]
-    print(f"baseline week (+{d['calendar'].get('warmup_days', 0)} warm-up days), {args.replications} replications, one process")
-    print(f"{'path':<20} {'wall s':>8} {'calls (measured)':>17} {'calls/s':>10}")
-    for r in rows:
-        print(f"{r['label']:<20} {r['seconds']:8.2f} {r['calls']:17,d} {r['calls_per_s']:10,.0f}")
+    if args.child:
+        print(json.dumps(run_child(Path(args.child[0]), args.child[1], args.replications)))
+        return
+    trees = ab.trees()
+    here = Path(__file__).resolve()
+    best = ab.alternate(args.rounds, list(CASES),
+                        lambda code, case: ab.child(here, trees[code], [case, "--replications", str(args.replications)]))
+    print(f"baseline week (+ warm-up days), {args.replications} replications per run, best of {args.rounds} "
+          f"runs per cell, old = {ab.BEFORE}, new = this checkout; CPU: {ab.cpu_model()}")
+    print(f"{'case':<28} {'old calls/s':>12} {'new calls/s':>12} {'new/old':>8}")
+    for case in CASES:
+        o, n = best[("old", case)], best[("new", case)]
+        print(f"{case:<28} {o['calls_per_s']:12,.0f} {n['calls_per_s']:12,.0f} {n['calls_per_s'] / o['calls_per_s']:8.3f}")
+    speed = {key: r["calls_per_s"] for key, r in best.items()}
+    single = speed[("new", "single pool")]
+    print(f"new single pool / old single pool: {single / speed[('old', 'single pool')]:.3f}  (target >= 0.95)")
+    print(f"new 1 group, every skill / new single pool: {speed[('new', '1 group, every skill')] / single:.3f}"
+          f"  (target >= 0.8; old: {speed[('old', '1 group, every skill')] / speed[('old', 'single pool')]:.3f})")
+    print(f"new routed pool, 1 group / new single pool: {speed[('new', 'routed pool, 1 group')] / single:.3f}"
+          f"  (information; old: {speed[('old', 'routed pool, 1 group')] / speed[('old', 'single pool')]:.3f})")
+    print(f"new 3 groups, lines, languages / new single pool: {speed[('new', '3 groups, lines, languages')] / single:.3f}"
+          f"  (information; old: {speed[('old', '3 groups, lines, languages')] / speed[('old', 'single pool')]:.3f})")
 
 
 if __name__ == "__main__":
