@@ -469,7 +469,7 @@ class FollowUps:
     """Redials and repeat calls not yet due: a heap of (time, sequence, call, kind), their
     delays (stream "followup_delay") and the calls' attributes (``calls``)."""
 
-    def __init__(self, rep: Replication, calls):
+    def __init__(self, rep, calls):
         self.rep, self.env, self.calls, self.obs = rep, rep.env, calls, rep.obs
         m, rng = rep.m, rep.rng["followup_delay"]
         self.redial_delay = Stream(m.redial_delay, rng)
@@ -514,7 +514,7 @@ class Replication:
     :class:`CallRecorder`) is told of every call; it changes no draw and no outcome.
     """
 
-    def __init__(self, model: Model, seed: np.random.SeedSequence, observer: CallRecorder | None = None,
+    def __init__(self, model: Model, seed: np.random.SeedSequence, observer=None,
                  routed: bool = False):
         if routed and model.routing is None:
             model = general_model(model)
@@ -678,7 +678,7 @@ class SinglePool:
     ``target`` the interval's staffing, each busy agent the time its call ends (``busy_ends``,
     a heap)."""
 
-    def __init__(self, rep: Replication):
+    def __init__(self, rep):
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, rep.m, rep.env, rep.schedule, rep.col, rep.obs
         self.follow = FollowUps(rep, SingleCalls(rep.m, rep.rng["followup_calls"], split=rep.obs is not None))
         self.rng = rep.rng
@@ -1051,7 +1051,7 @@ class RoutedPool:
       remaining agent may take are cut off then.
     """
 
-    def __init__(self, rep: Replication):
+    def __init__(self, rep):
         m = rep.m
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, m, rep.env, rep.schedule, rep.col, rep.obs
         self.rng = rep.rng
@@ -1362,7 +1362,7 @@ class TransferPart:
     second agent's time counts as the group's work (busy time, its answered calls and waits),
     not as an inbound answer. Stream "transfer"."""
 
-    def __init__(self, pool: RoutedPool):
+    def __init__(self, pool):
         self.pool, self.env, self.col = pool, pool.env, pool.col
         m = pool.m
         tr = m.transfers
@@ -1484,7 +1484,7 @@ class CallbackPart:
     hold: an arriving caller who would wait, whose expected wait exceeds ``offer_after_s``,
     accepts with ``accept`` and is called back when that expected wait has passed. Stream "callback"."""
 
-    def __init__(self, pool: RoutedPool):
+    def __init__(self, pool):
         self.pool, self.env, self.col, self.obs = pool, pool.env, pool.col, pool.obs
         m = pool.m
         cbm = m.callbacks
