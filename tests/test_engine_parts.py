@@ -13,7 +13,7 @@ import pytest
 
 from helpers import mmc_dict
 from ska_sim import scenario_from_dict
-from ska_sim.engine import (
+from ska_sim.sim.engine import (
     REDIAL,
     CallRecorder,
     Callbacks,
