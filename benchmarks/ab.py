@@ -52,9 +52,9 @@ def in_child() -> bool:
 def engine_module():
     """The engine module of whichever code is on the path (the package layout moved it)."""
     try:
-        import ska_sim.sim.engine as engine
+        from ska_sim.sim import engine
     except ImportError:
-        import ska_sim.engine as engine
+        from ska_sim import engine
     return engine
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import ab  # noqa: E402
+import ab
 
 AHT_S, PATIENCE_S, THRESHOLD_S = 300.0, 120.0, 20.0
 SIZES = {"S": (20, 19.0, 50_000), "L": (500, 490.0, 1_000_000)}  # agents, load (Erlang), calls

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import ab  # noqa: E402
+import ab
 
 CASES = ("single pool", "1 group, every skill", "routed pool, 1 group", "3 groups, lines, languages")
 

@@ -10,13 +10,15 @@ import math
 
 import numpy as np
 import pytest
-
 from helpers import mmc_dict
+from test_engine import office_day
+from test_groups_engine import as_one_group, assert_counts_equal, baseline_dict, seed
+from test_transfers_callbacks import callback_dicts, two_groups
+
 from ska_sim import scenario_from_dict
 from ska_sim.sim.engine import (
-    REDIAL,
-    CallRecorder,
     Callbacks,
+    CallRecorder,
     Lines,
     Model,
     Replication,
@@ -26,9 +28,7 @@ from ska_sim.sim.engine import (
     Transfers,
     general_model,
 )
-from test_engine import office_day
-from test_groups_engine import as_one_group, assert_counts_equal, baseline_dict, seed
-from test_transfers_callbacks import callback_dicts, two_groups
+from ska_sim.sim.kpi import REDIAL
 
 
 def model_of(d: dict) -> Model:

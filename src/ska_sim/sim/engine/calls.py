@@ -1,0 +1,204 @@
+"""Calls and their attributes: the single pool's and the routed pool's calls, transferred callers,
+promised callbacks, and the draws of follow-up calls (in batches per call type).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from simpy import Environment
+from simpy.events import Event
+
+from ska_sim.sim.engine.model import Model
+from ska_sim.sim.kpi import FIRST_RESOLVED, FIRST_UNRESOLVED, REPEAT_CONTACT
+
+
+class Tick(Event):
+    """An event that is already triggered when it is created: what a SimPy ``Timeout`` is,
+    without its checks. Scheduled with the public ``Environment.schedule``.
+
+    NOTE: inlined for speed: this is most of the engine's events (see benchmarks/).
+    """
+
+    def __init__(self, env: Environment, callback, value):
+        self.env = env
+        self.callbacks = [callback]
+        self._value = value
+        self._ok = True
+
+
+class Call:
+    """One call offered to the single pool's queue. Attributes are drawn when the call is created."""
+
+    __slots__ = (
+        "acw",
+        "cell",
+        "first",
+        "flag",
+        "handle",
+        "patience",
+        "redials",
+        "repeats",
+        "resolved",
+        "t",
+        "type",
+        "waiting",
+    )
+
+    def __init__(self, type_, handle, patience, resolved, repeats, redials, first):
+        self.type = type_
+        self.handle = handle  # agent time if answered (s)
+        self.patience = patience  # how long the caller waits before hanging up (s)
+        self.resolved = resolved  # the issue is resolved if this call is answered
+        self.repeats = repeats  # calls again if answered but unresolved
+        self.redials = redials  # redials if abandoned or cut off at close
+        self.first = first  # no earlier contact of this issue has been answered
+        # the answered record's flag: first contact resolved / unresolved, or a repeat contact
+        self.flag = (FIRST_RESOLVED if resolved else FIRST_UNRESOLVED) if first else REPEAT_CONTACT
+        # t (arrival time), cell (interval x type) and waiting are set when the call arrives;
+        # acw (after-call work, s) only when the replication records calls
+
+
+class GCall:
+    """A call on the routed pool: its cell (type x language) and what routing needs."""
+
+    __slots__ = (
+        "cell",
+        "col",
+        "first",
+        "handle",
+        "hold",
+        "idc_fail",
+        "lang",
+        "patience",
+        "redials",
+        "repeats",
+        "res_u",
+        "seq",
+        "step",
+        "t",
+        "type",
+        "waiting",
+        "written",
+    )
+
+    def __init__(self, m: Model, k, lang, talk, acw, extra, needs, patience, u_res, u_rep, u_red, id_u, first):
+        self.type, self.lang, self.first = k, lang, first
+        self.col = k * m.n_langs + lang
+        tt = talk * m.talk_factor[lang]
+        self.handle = (tt + acw) + extra  # agent time before the group's handle factor (s)
+        self.hold = tt + extra  # time on a phone line once answered: talk + identity check, not ACW
+        self.patience = patience
+        self.res_u = u_res  # resolved if u_res < min(1, resolved x the group's resolution factor)
+        self.redials = u_red < m.redial_probability
+        self.idc_fail = bool(needs) and id_u is not None and id_u[0] < m.identity.fails[k]
+        if self.idc_fail:  # answered, not resolved by phone: a written request, a repeat call only if asked
+            self.written = id_u[1] < m.identity.written[k]
+            self.repeats = id_u[2] < m.identity.repeat[k]
+        else:
+            self.written = False
+            self.repeats = u_rep < m.repeat_probability
+        self.waiting = False
+        self.step = 0  # next overflow step
+
+
+class Leg:
+    """A transferred caller waiting for (or talking with) the second agent: it waits in the
+    transfer queue of its call type (``col`` = n_cells + type), with what routing.next_call needs."""
+
+    __slots__ = ("acw", "call", "col", "patience", "res_u", "seq", "t", "talk", "to", "waiting")
+
+    def __init__(self, call: GCall, to: int, col: int, talk: float, acw: float, patience: float, res_u: float):
+        self.call, self.to, self.col = call, to, col
+        self.talk, self.acw, self.patience, self.res_u = talk, acw, patience, res_u
+        self.waiting = False
+
+
+class PromisedCallback:
+    """A callback owed to the caller of ``call``: promised after an unresolved call (its own
+    handle time and resolution) or accepted instead of waiting (virtual hold: the call itself)."""
+
+    __slots__ = ("call", "due", "handle", "res_u", "vh")
+
+    def __init__(self, call: GCall, due: float, vh: bool, handle: float, res_u: float):
+        self.call, self.due, self.vh, self.handle, self.res_u = call, due, vh, handle, res_u
+
+
+class Uniform:
+    """U(0,1) draws one at a time from a generator, in batches."""
+
+    def __init__(self, rng: np.random.Generator, batch: int = 1024):
+        self.rng, self.batch, self.buf = rng, batch, []
+
+    def __call__(self) -> float:
+        if not self.buf:
+            self.buf = self.rng.random(self.batch).tolist()
+            self.buf.reverse()
+        return self.buf.pop()
+
+
+class SingleCalls:
+    """Attributes of the single pool's redials and repeat calls, drawn in batches per call type
+    from the follow-up stream. With ``split`` (recording) each call keeps its after-call work:
+    the same draws (CallTypeModel.handle_parts)."""
+
+    def __init__(self, model: Model, rng: np.random.Generator, split: bool = False, batch: int = 256):
+        self.m, self.rng, self.split, self.batch = model, rng, split, batch
+        self.bufs: list[list[tuple]] = [[] for _ in model.types]
+
+    def _refill(self, k: int) -> list[tuple]:
+        m, rng, n = self.m, self.rng, self.batch
+        ct = m.types[k]
+        if self.split:
+            talk, acw, extra, _ = ct.handle_parts(rng, n)
+            handle = (talk + acw) + extra
+        else:
+            handle = ct.handle_times(rng, n)
+        patience = m.patience.sample(rng, n) if m.patience else np.full(n, math.inf)
+        u = rng.random((n, 3))
+        cols = [handle.tolist(), patience.tolist(), (u[:, 0] < ct.resolved).tolist(),
+                (u[:, 1] < m.repeat_probability).tolist(), (u[:, 2] < m.redial_probability).tolist()]
+        if self.split:
+            cols.append(acw.tolist())
+        rows = list(zip(*cols))
+        rows.reverse()  # pop() from the end hands them out in the order drawn
+        self.bufs[k] = rows
+        return rows
+
+    def follow_up(self, call: Call, first: bool) -> Call:
+        k = call.type
+        buf = self.bufs[k] or self._refill(k)
+        row = buf.pop()
+        new = Call(k, row[0], row[1], row[2], row[3], row[4], first)
+        if self.split:
+            new.acw = row[5]
+        return new
+
+
+class RoutedCalls:
+    """Attributes of the routed pool's redials and repeat calls: the same draws from the
+    follow-up stream as :class:`SingleCalls`, identity failures from the identity stream;
+    type and language are the issue's."""
+
+    def __init__(self, model: Model, rng: np.random.Generator, rng_id: np.random.Generator, batch: int = 256):
+        self.m, self.rng, self.rng_id, self.batch = model, rng, rng_id, batch
+        self.bufs: list[list[tuple]] = [[] for _ in model.types]
+
+    def _refill(self, k: int) -> list[tuple]:
+        m, rng, n = self.m, self.rng, self.batch
+        talk, acw, extra, needs = m.types[k].handle_parts(rng, n)
+        patience = m.patience.sample(rng, n) if m.patience else np.full(n, math.inf)
+        u = rng.random((n, 3))
+        fails = m.identity is not None and m.identity.fails[k] > 0
+        ids = self.rng_id.random((n, 3)).tolist() if fails else [None] * n
+        rows = list(zip(talk.tolist(), acw.tolist(), extra.tolist(), needs.tolist(), patience.tolist(),
+                        u[:, 0].tolist(), u[:, 1].tolist(), u[:, 2].tolist(), ids))
+        rows.reverse()
+        self.bufs[k] = rows
+        return rows
+
+    def follow_up(self, call: GCall, first: bool) -> GCall:
+        k = call.type
+        buf = self.bufs[k] or self._refill(k)
+        return GCall(self.m, k, call.lang, *buf.pop(), first)

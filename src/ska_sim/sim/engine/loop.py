@@ -1,0 +1,197 @@
+"""The event loop of one replication: the clock (interval boundaries and closings), the
+arrivals event and the day's first calls; the pool part chosen when it is built.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import math
+
+import numpy as np
+from simpy import Environment
+from simpy.events import NORMAL
+
+from ska_sim.maths.arrivals import arrival_times, day_factors
+from ska_sim.scenario.timeline import DAY_S
+from ska_sim.sim.engine.calls import Tick
+from ska_sim.sim.engine.followups import FollowUps
+from ska_sim.sim.engine.model import Model, general_model
+from ska_sim.sim.engine.routed import RoutedPool
+from ska_sim.sim.engine.single import SinglePool
+from ska_sim.sim.kpi import Collector, ReplicationCounts
+
+CLOSE, INTERVAL = 0, 1  # kinds of marks; a closing sorts before an opening at the same instant
+FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the KPI arrays
+# New purposes are appended, never inserted: the streams of the others stay as they were.
+PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls",
+            "language", "routing", "identity", "transfer", "callback", "absence")
+
+
+# --------------------------------------------------------------------------- the event loop
+class Replication:
+    """One replication of the model: the event loop. ``run()`` returns its :class:`ReplicationCounts`.
+
+    The loop owns the clock (interval boundaries and closings as one chain of events), the
+    arrivals event and the day's first calls; the pool part (``pool``) owns agents, queues and
+    what happens to a call. ``routed=True`` puts a model that fits the single pool on the
+    routed pool anyway (its implicit single group; tests compare the two). ``observer`` (a
+    :class:`CallRecorder`) is told of every call; it changes no draw and no outcome.
+    """
+
+    def __init__(self, model: Model, seed: np.random.SeedSequence, observer=None,
+                 routed: bool = False):
+        if routed and model.routing is None:
+            model = general_model(model)
+        self.m = model
+        tl = model.timeline
+        self.tl = tl
+        streams = dict(zip(PURPOSES, (np.random.default_rng(s) for s in seed.spawn(len(PURPOSES)))))
+        self.rng = streams
+        self.env = Environment()
+        self.schedule = self.env.schedule
+        self.obs = observer
+        r = model.routing
+        self.col = Collector(tl, len(model.types), model.threshold_s, model.n_langs, r.n_groups if r else 0)
+        self.day_factor = day_factors(streams["arrivals"], tl.n_days, model.day_cv)
+        # agents on the phones per open interval: the timeline's, or a roster's people less this replication's absences
+        self.iv_agents = tl.iv_agents if model.roster is None else model.roster.agents(streams["absence"])
+        self.n_types = len(model.types)
+        self.slot_iv = tl.interval_at()
+        self.slot_to_iv = self.slot_iv.tolist()
+        self.iv_s = float(tl.interval_s)
+        self.open_days = np.flatnonzero(tl.open_s >= 0)
+        self.last_close = max((float(d * DAY_S + tl.close_s[d]) for d in self.open_days), default=0.0)
+        # arrivals not yet due: the day's first calls (times, day) and follow-ups (follow.heap)
+        self.times: list[float] = [math.inf]
+        self.day: object = ()
+        self.day_i = 0
+        self.driver_at = math.inf  # when the pending arrivals event fires
+        self.in_driver = False
+        self.pool = (SinglePool if model.single_pool() and not routed else RoutedPool)(self)
+        self.follow: FollowUps = self.pool.follow
+        self.on_arrivals = self.pool.on_arrivals if observer is None else self.drive
+
+    def at(self, delay: float, callback, value=None) -> None:
+        self.schedule(Tick(self.env, callback, value), NORMAL, delay)
+
+    def run(self) -> ReplicationCounts:
+        tl = self.tl
+        # interval boundaries and closings, as one chain of events in time order
+        marks: list[tuple[float, int, int]] = []
+        for iv in range(len(tl.iv_day)):
+            marks.append((float(tl.iv_start_s[iv]), INTERVAL, iv))
+        for d in self.open_days:
+            marks.append((float(d * DAY_S + tl.close_s[d]), CLOSE, int(d)))
+        marks.sort()
+        self.marks = marks
+        self.mark_i = 0
+        if marks:
+            self.at(marks[0][0], self.on_mark)
+        # NOTE: the cyclic garbage collector is paused while the model runs: calls and events
+        # form no reference cycles (they are freed by reference counting), and the collector's
+        # passes over hundreds of thousands of live calls cost a quarter of the run time.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run()
+        finally:
+            if paused:
+                gc.enable()
+        pool = self.pool
+        pool.replay(math.inf)  # the last calls, after the last event: the crew clears the queue and goes home
+        pool.account_duty(self.env.now)
+        pool.finish()
+        if self.obs is not None:
+            self.obs.finish()
+        return self.col.result()
+
+    def on_mark(self, _ev) -> None:
+        """An interval starts (staffing changes; the day opens) or the line closes."""
+        _, kind, idx = self.marks[self.mark_i]
+        self.mark_i += 1
+        now, pool = self.env.now, self.pool
+        pool.replay(now)
+        pool.account_duty(now)
+        if kind == INTERVAL:
+            if not pool.is_open:
+                pool.is_open = True
+                self.open_day(int(self.tl.iv_day[idx]))
+            pool.staff(idx, now)
+        else:
+            pool.is_open = False
+            pool.close(now)
+        if self.mark_i < len(self.marks):
+            self.at(self.marks[self.mark_i][0] - now, self.on_mark)
+        # the buffers are folded at a closing time once they hold FLUSH_CALLS answered calls:
+        # memory stays flat, and small days do not pay a fold each
+        if kind == CLOSE and len(self.col.answered) >= FLUSH_CALLS:
+            self.col.flush()
+            pool.bind()
+
+    # ------------------------------------------------------------------ arrivals
+    def open_day(self, day: int) -> None:
+        """Draw the day's first calls (times and types here, their other attributes by the
+        pool), then start their arrivals."""
+        tl, rng = self.tl, self.rng["arrivals"]
+        sl = tl.day_intervals(day)
+        expected = tl.iv_expected[sl] * self.day_factor[day]
+        times = arrival_times(rng, tl.iv_start_s[sl], expected, tl.interval_s)
+        n = len(times)
+        types = rng.choice(self.n_types, size=n, p=self.m.shares) if self.n_types > 1 else np.zeros(n, int)
+        self.day = self.pool.first_calls(times, types)
+        self.times = times.tolist()
+        self.times.append(math.inf)  # a sentinel: the next first call of a finished day is never due
+        self.day_i = 0
+        if n:
+            self.arrivals_at(self.times[0])
+
+    def arrivals_at(self, t: float) -> None:
+        """Make sure the arrivals event fires by ``t`` (an earlier one supersedes a later)."""
+        if t < self.driver_at and not self.in_driver:
+            self.driver_at = t
+            env = self.env
+            self.schedule(Tick(env, self.on_arrivals, t), NORMAL, t - env.now)
+
+    def drive(self, ev) -> None:
+        """The arrivals event: calls arrive in time order, each at its own time, until the next
+        other scheduled event (nothing else changes before it); then one event is scheduled
+        for the first arrival after that. The pool lets the day's i-th first call arrive
+        (``first_call``) and redials and repeat calls (``arrive``)."""
+        if ev._value != self.driver_at:  # superseded by an earlier arrivals event
+            return
+        self.driver_at = math.inf
+        self.in_driver = True
+        env, times, pool = self.env, self.times, self.pool
+        i, n = self.day_i, len(times) - 1  # times ends with inf (a sentinel)
+        follow, peek, inf = self.follow.heap, env.peek, math.inf
+        # the arrival's own time: env.now (now0 + (t - now0)) can fall one ulp short of it, and
+        # then no arrival would be due and the rest of the day's arrivals would be lost
+        now = max(env.now, ev._value)
+        while True:
+            if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
+                pool.first_call(i, now)
+                i += 1
+            elif follow and follow[0][0] <= now:
+                _, _, call, kind = heapq.heappop(follow)
+                pool.arrive(call, kind, now)
+            else:  # pragma: no cover - nothing is due
+                break
+            nxt = times[i]
+            if follow and follow[0][0] < nxt:
+                nxt = follow[0][0]
+            if nxt == inf:
+                break
+            if nxt >= peek():
+                self.in_driver = False
+                self.day_i = i
+                self.arrivals_at(nxt)
+                return
+            now = nxt
+        self.day_i = i
+        self.in_driver = False
+
+
+def simulate_replication(model: Model, seed: np.random.SeedSequence) -> ReplicationCounts:
+    """Run one replication of ``model`` with its own SeedSequence."""
+    return Replication(model, seed).run()

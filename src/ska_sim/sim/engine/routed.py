@@ -1,0 +1,339 @@
+"""The routed pool: agent groups with skills and languages, routing with overflow and
+priorities (routing.py), and the optional lines, transfers and callbacks parts.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+
+import numpy as np
+from simpy.events import NORMAL
+
+from ska_sim.sim.engine.calls import GCall, Leg, RoutedCalls, Tick, Uniform
+from ska_sim.sim.engine.followups import CallbackPart, FollowUps, TransferPart
+from ska_sim.sim.engine.lines import Lines
+from ska_sim.sim.kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REPEAT_CONTACT
+from ska_sim.sim.routing import free_group, may_take, next_call
+
+
+class RoutedPool:
+    """Agent groups with skills, languages, routing with overflow and priorities (routing.py),
+    and, when the scenario has them, phone lines (:class:`Lines`), identity-check failures,
+    transfers (:class:`TransferPart`) and callbacks with virtual hold (:class:`CallbackPart`).
+
+    - agents are a pool per group (``g_staffed``, ``g_target``, ``g_busy`` and ``idle[g]``, the
+      times its free agents became idle); a busy agent is ``(end, n, group)`` in one heap, so
+      call ends of all groups are replayed in time order;
+    - waiting calls wait in one FIFO per cell (type x language); routing.next_call picks;
+    - every waiting caller with a finite patience has a patience event (the line count must
+      know who still waits); abandonment counts exactly as on the single pool;
+    - overflow timers: a waiting call gets an event at arrival + each later group's delay;
+    - lines: an arrival finding them all taken is blocked and redials like an abandoned caller;
+    - closing: a waiting call is cut off unless a group eligible for it has a closing-crew
+      agent busy (``serve``); when the last agent of a group goes home after closing, calls no
+      remaining agent may take are cut off then.
+    """
+
+    def __init__(self, rep):
+        m = rep.m
+        self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, m, rep.env, rep.schedule, rep.col, rep.obs
+        self.rng = rep.rng
+        self.follow = FollowUps(rep, RoutedCalls(m, rep.rng["followup_calls"], rep.rng["identity"]))
+        r = m.routing
+        self.r = r
+        self.n_types, self.slot_to_iv, self.iv_s = rep.n_types, rep.slot_to_iv, rep.iv_s
+        self.n_langs = m.n_langs
+        self.n_cells = self.n_types * self.n_langs
+        self.uniform = Uniform(rep.rng["routing"])
+        G = r.n_groups
+        self.G = G
+        self.agents_iv = r.agents.tolist() if m.roster is None else rep.iv_agents.reshape(len(rep.iv_agents), -1).tolist()
+        self.is_open = False
+        self.g_staffed = [0] * G
+        self.g_target = [0] * G
+        self.g_busy = [0] * G
+        self.idle: list[deque[float]] = [deque() for _ in range(G)]
+        self.queues: list[deque] = [deque() for _ in range(self.n_cells)]
+        self.n_waiting = 0
+        self.ends: list[tuple[float, int, int]] = []
+        self.end_seq = 0
+        self.seq = 0
+        self.duty_t = 0.0
+        self.lines = Lines(m.lines) if m.lines is not None else None
+        self.resolved_p = [ct.resolved for ct in m.types]
+        self.last_close = rep.last_close
+        self.cells = r.group_cells  # per group: the (cell, delay, priority) it takes from
+        self.eligible = r.eligible  # per cell: (group, delay)
+        self.transfers = TransferPart(self) if m.transfers is not None and any(s > 0 for s in m.transfers.share) else None
+        self.callbacks = CallbackPart(self) if m.callbacks is not None else None
+        self.cb_group = self.callbacks.group if self.callbacks is not None else -1
+        self.bind()
+
+    def bind(self) -> None:
+        """Bound ``append`` methods of the collector's buffers (they are replaced at each flush)."""
+        col = self.col
+        self._offered = col.offered.append
+        self._answered = col.answered.append
+        self._waits = col.waits.append
+        self._svc_start = col.svc_start.append
+        self._svc_end = col.svc_end.append
+        self._group = col.group.append
+
+    def finish(self) -> None:
+        if self.callbacks is not None:
+            self.callbacks.finish()
+
+    def account_duty(self, now: float) -> None:
+        add, t0 = self.col.add_on_duty, self.duty_t
+        for g, staffed in enumerate(self.g_staffed):
+            add(t0, now, staffed, g)
+        self.duty_t = now
+
+    # ------------------------------------------------------------------ staffing
+    def staff(self, iv: int, now: float) -> None:
+        """The interval's staffing per group: new agents take waiting callers; idle ones above it leave."""
+        gained = []
+        for g, target in enumerate(self.agents_iv[iv]):
+            self.g_target[g] = target
+            staffed = self.g_staffed[g]
+            if staffed < target:
+                self.idle[g].extend([now] * (target - staffed))
+                self.g_staffed[g] = target
+                gained.append(g)
+            elif staffed > target:  # idle agents leave at once (those idle longest first)
+                leave = min(len(self.idle[g]), staffed - target)
+                for _ in range(leave):
+                    self.idle[g].popleft()
+                self.g_staffed[g] -= leave
+        for g in gained:
+            self.serve_group(g, now)
+
+    def serve_group(self, g: int, now: float) -> None:
+        idle, cells, queues, cb = self.idle[g], self.cells[g], self.queues, self.callbacks
+        if g == self.cb_group and cb.priority:
+            cb.serve(now)
+        while idle and self.n_waiting:
+            call = next_call(cells, queues, now)
+            if call is None:
+                break
+            call.waiting = False
+            self.n_waiting -= 1
+            idle.popleft()
+            self.start(call, g, now)
+        if g == self.cb_group:
+            cb.serve(now)
+
+    def waiting_calls(self) -> list:
+        return sorted((c for q in self.queues for c in q if c.waiting), key=lambda c: c.seq)
+
+    def close(self, now: float) -> None:
+        if self.n_waiting:
+            crew = [self.g_busy[g] - max(0, self.g_staffed[g] - self.g_target[g]) for g in range(self.G)]
+            eligible, drop = self.eligible, self.m.drop_at_close
+            for call in self.waiting_calls():  # in arrival order (the order of their redial draws)
+                if drop or not may_take(eligible[call.col], call.t, now, crew):
+                    self.cut_off(call, now)
+        for g in range(self.G):  # idle agents go home; busy ones finish (the crew clears the queue)
+            self.g_staffed[g] = self.g_busy[g]
+            self.idle[g].clear()
+
+    def cut_off(self, call, now: float) -> None:
+        call.waiting = False
+        self.n_waiting -= 1
+        if call.__class__ is Leg:  # a transferred caller nobody will take: answered on the line, unresolved
+            self.transfers.lost(call, now)
+            return
+        self.col.dropped.append(call.cell)
+        self.col.drop_waits.append(now - call.t)
+        if self.obs is not None:
+            self.obs.cut_off(call, now)
+        if call.redials:
+            self.follow.redial(call, now)
+
+    def orphans(self, now: float) -> None:
+        """After closing: calls no agent still at work may take are cut off now."""
+        staffed, eligible = self.g_staffed, self.eligible
+        for call in self.waiting_calls():
+            if not may_take(eligible[call.col], call.t, now, staffed):
+                self.cut_off(call, now)
+
+    # ------------------------------------------------------------------ arrivals
+    def first_calls(self, times: np.ndarray, types: np.ndarray) -> list[tuple]:
+        """The other attributes of the day's first calls: the single pool's draws (split into
+        talk, after-call work and identity check), then their languages (stream "language")
+        and identity-check outcomes (stream "identity")."""
+        m, rng, n = self.m, self.rng, len(times)
+        talk, acw, extra = np.empty(n), np.empty(n), np.empty(n)
+        needs = np.zeros(n, bool)
+        for k, ct in enumerate(m.types):
+            idx = np.flatnonzero(types == k)
+            talk[idx], acw[idx], extra[idx], needs[idx] = ct.handle_parts(rng["handling"], len(idx))
+        patience = m.patience.sample(rng["patience"], n) if m.patience else np.full(n, math.inf)
+        u = rng["resolution"].random((n, 3))
+        if self.n_langs > 1:
+            lang = (rng["language"].random(n)[:, None] >= m.lang_cum[types]).sum(axis=1)
+        else:
+            lang = np.zeros(n, np.int64)
+        ids = rng["identity"].random((n, 3)).tolist() if m.identity is not None else [None] * n
+        return list(zip(types.tolist(), lang.tolist(), talk.tolist(), acw.tolist(), extra.tolist(),
+                        needs.tolist(), patience.tolist(), u[:, 0].tolist(), u[:, 1].tolist(),
+                        u[:, 2].tolist(), ids))
+
+    def first_call(self, i: int, now: float) -> None:
+        self.arrive(GCall(self.m, *self.rep.day[i], True), FIRST, now)
+
+    def on_arrivals(self, ev) -> None:
+        self.rep.drive(ev)
+
+    # ------------------------------------------------------------------ the queues
+    def arrive(self, call: GCall, kind: int, now: float) -> None:
+        if self.obs is not None:
+            self.obs.arrive(call, kind, now)
+        ends = self.ends
+        if ends and ends[0][0] <= now:
+            self.replay(now)
+        call.t = now
+        cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_cells + call.col
+        call.cell = cell
+        self._offered(cell * 3 + kind)
+        if self.lines is not None and self.lines.full(now, self.n_waiting):  # busy tone
+            self.col.blocked.append(cell)
+            if self.obs is not None:
+                self.obs.blocked(call, now)
+            if call.redials:
+                self.follow.redial(call, now)
+            return
+        if self.is_open:
+            g = free_group(self.r.arrival_groups[call.col], self.idle, self.r.policy, self.uniform)
+            if g >= 0:
+                self.idle[g].popleft()
+                self.start(call, g, now)
+                return
+            if self.callbacks is not None and self.callbacks.virtual_hold(call, now):
+                return
+        call.waiting = True
+        self.seq += 1
+        call.seq = self.seq
+        self.queues[call.col].append(call)
+        self.n_waiting += 1
+        env = self.env
+        if call.patience != math.inf:
+            self.schedule(Tick(env, self.on_patience, call), NORMAL, now + call.patience - env.now)
+        steps = self.r.overflow_steps[call.col]
+        if steps and now + steps[0][0] < self.last_close:
+            self.schedule(Tick(env, self.on_overflow, call), NORMAL, now + steps[0][0] - env.now)
+
+    def on_patience(self, ev) -> None:
+        call = ev._value
+        now = self.env.now
+        ends = self.ends
+        if ends and ends[0][0] <= now:
+            self.replay(now)
+        if not call.waiting:
+            return
+        call.waiting = False
+        self.n_waiting -= 1
+        self.col.abandoned.append(call.cell)
+        # the wait as the single pool records it: redialling callers at their event, others at their patience
+        self.col.abandon_waits.append(now - call.t if call.redials else call.patience)
+        if self.obs is not None:
+            self.obs.abandoned(call, now)
+        if call.redials:
+            self.follow.redial(call, now)
+
+    def on_overflow(self, ev) -> None:
+        """A waiting call has waited the delay of groups further down its order: they may take it."""
+        call = ev._value
+        now = self.env.now
+        ends = self.ends
+        if ends and ends[0][0] <= now:
+            self.replay(now)
+        if not call.waiting:
+            return
+        steps = self.r.overflow_steps[call.col]
+        g = free_group(steps[call.step][1], self.idle, self.r.policy, self.uniform)
+        if g >= 0:
+            call.waiting = False
+            self.n_waiting -= 1
+            self.idle[g].popleft()
+            self.start(call, g, now)
+            return
+        call.step += 1
+        if call.step < len(steps) and call.t + steps[call.step][0] < self.last_close:
+            env = self.env
+            self.schedule(Tick(env, self.on_overflow, call), NORMAL, call.t + steps[call.step][0] - env.now)
+
+    def busy(self, g: int, end: float) -> None:
+        """An agent of group g is busy until ``end``."""
+        self.end_seq += 1
+        heapq.heappush(self.ends, (end, self.end_seq, g))
+        self.g_busy[g] += 1
+
+    def start(self, call, g: int, now: float) -> None:
+        """Group g's agent answers ``call`` at ``now``: handle and resolution by the group."""
+        if call.__class__ is Leg:
+            self.transfers.start_leg(call, g, now)
+            return
+        r = self.r
+        hf = r.handle_factor[g]
+        end = now + call.handle * hf
+        if self.obs is not None:
+            self.obs.answered(call, now, now + call.hold * hf, (call.handle - call.hold) * hf, g)
+        self.busy(g, end)
+        k = call.type
+        # a transferred call's resolution is the transfer's (the first leg does not count)
+        tr = self.transfers
+        transfer = tr is not None and tr.on[k] and not call.idc_fail and tr.u() < tr.share[k]
+        resolved = not transfer and not call.idc_fail and call.res_u < min(1.0, self.resolved_p[k] * r.resolution_factor[g])
+        flag = (FIRST_RESOLVED if resolved else FIRST_UNRESOLVED) if call.first else REPEAT_CONTACT
+        self._answered(call.cell * 3 + flag)
+        self._waits(now - call.t)
+        self._svc_start(now)
+        self._svc_end(end)
+        self._group(g)
+        if self.lines is not None:
+            self.lines.hold(now + call.hold * hf)
+        if call.written:
+            self.col.written.append(call.cell)
+        if transfer:
+            tr.transfer(call, now + call.hold * hf, end)
+        elif not resolved:
+            cb = self.callbacks
+            if cb is not None and cb.on[k] and not call.idc_fail and cb.u() < cb.share[k]:
+                cb.promise(call, end)  # the callback is the second contact: no repeat call
+            elif call.repeats:
+                self.follow.repeat(call, end)
+
+    def replay(self, now: float) -> None:
+        """Call ends of every group up to ``now``, in time order (as SinglePool.replay): the
+        agent goes home if past the shift, else takes the call routing.next_call gives (or a
+        callback), else (after closing) goes home, else waits idle."""
+        ends, pop = self.ends, heapq.heappop
+        staffed, target, busy, cells = self.g_staffed, self.g_target, self.g_busy, self.cells
+        cbg, cb = self.cb_group, self.callbacks
+        while ends and ends[0][0] <= now:
+            end, _, g = pop(ends)
+            busy[g] -= 1
+            if staffed[g] > target[g]:
+                self.account_duty(end)
+                staffed[g] -= 1
+                continue
+            if g == cbg and cb.queue and self.is_open and cb.priority:
+                cb.start(cb.queue.popleft(), g, end)
+                continue
+            call = next_call(cells[g], self.queues, end) if self.n_waiting else None
+            if call is not None:
+                call.waiting = False
+                self.n_waiting -= 1
+                self.start(call, g, end)
+            elif g == cbg and cb.queue and self.is_open:
+                cb.start(cb.queue.popleft(), g, end)
+            elif not self.is_open:
+                self.account_duty(end)
+                staffed[g] -= 1
+                if staffed[g] == 0 and self.n_waiting:
+                    self.orphans(end)
+            else:
+                self.idle[g].append(end)

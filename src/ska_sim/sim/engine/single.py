@@ -1,0 +1,356 @@
+"""The single pool: one group of agents with every skill and one FIFO queue.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+
+import numpy as np
+from simpy.events import NORMAL
+
+from ska_sim.sim.engine.calls import Call, SingleCalls, Tick
+from ska_sim.sim.engine.followups import FollowUps
+from ska_sim.sim.kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED
+
+
+class SinglePool:
+    """One group of agents with every skill and one FIFO queue: ``staffed`` agents on duty,
+    ``target`` the interval's staffing, each busy agent the time its call ends (``busy_ends``,
+    a heap)."""
+
+    def __init__(self, rep):
+        self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, rep.m, rep.env, rep.schedule, rep.col, rep.obs
+        self.follow = FollowUps(rep, SingleCalls(rep.m, rep.rng["followup_calls"], split=rep.obs is not None))
+        self.rng = rep.rng
+        self.iv_agents = rep.iv_agents
+        self.n_types, self.slot_to_iv, self.iv_s = rep.n_types, rep.slot_to_iv, rep.iv_s
+        self.duty_group = 0 if self.col.n_groups else None  # the implicit single group's time on duty
+        self.staffed = 0
+        self.busy_ends: list[float] = []  # when each busy agent's call ends (a heap)
+        self.target = 0
+        self.is_open = False
+        self.queue: deque[Call] = deque()
+        self.n_waiting = 0
+        self.duty_t = 0.0
+        self.bind()
+
+    def bind(self) -> None:
+        """Bound ``append`` methods of the collector's buffers (they are replaced at each flush)."""
+        col = self.col
+        self._offered = col.offered.append
+        self._answered = col.answered.append
+        self._waits = col.waits.append
+        self._svc_start = col.svc_start.append
+        self._svc_end = col.svc_end.append
+
+    def finish(self) -> None:
+        """After the last event: nothing is owed."""
+
+    def account_duty(self, now: float) -> None:
+        self.col.add_on_duty(self.duty_t, now, self.staffed, self.duty_group)
+        self.duty_t = now
+
+    # ------------------------------------------------------------------ staffing
+    def staff(self, iv: int, now: float) -> None:
+        """The interval's staffing: new agents take waiting callers; idle ones above it leave."""
+        target = int(self.iv_agents[iv])
+        self.target = target
+        if self.staffed < target:
+            self.staffed = target
+            self.serve_queue(now)
+        elif self.staffed > target:
+            idle = self.staffed - len(self.busy_ends)
+            self.staffed -= min(idle, self.staffed - target)
+
+    def close(self, now: float) -> None:
+        """Closing time. The closing crew (agents on duty in the last interval) keeps the target
+        of that interval; agents finishing a call after their shift ended are not part of it."""
+        busy = len(self.busy_ends)
+        crew_busy = busy - max(0, self.staffed - self.target)
+        if self.m.drop_at_close or crew_busy <= 0:  # nobody left to clear the queue
+            col, obs = self.col, self.obs
+            for call in self.queue:
+                if call.waiting:
+                    call.waiting = False
+                    if call.t + call.patience < now:  # hung up before closing (see next_waiting)
+                        col.abandoned.append(call.cell)
+                        col.abandon_waits.append(call.patience)
+                        continue
+                    col.dropped.append(call.cell)
+                    col.drop_waits.append(now - call.t)
+                    if obs is not None:
+                        obs.cut_off(call, now)
+                    if call.redials:
+                        self.follow.redial(call, now)
+            self.queue.clear()
+            self.n_waiting = 0
+        self.staffed = busy  # idle agents go home; busy ones finish (the crew, in serve mode, clears the queue)
+
+    # ------------------------------------------------------------------ arrivals
+    def first_calls(self, times: np.ndarray, types: np.ndarray) -> tuple:
+        """The other attributes of the day's first calls (handle time, patience, whether the
+        issue is resolved, whether the caller would call again or redial), as parallel lists:
+        a Call object is made only for those who wait."""
+        m, rng, n = self.m, self.rng, len(times)
+        split = self.obs is not None
+        handle, acw, resolved_p = np.empty(n), np.empty(n), np.empty(n)
+        for k, ct in enumerate(m.types):
+            idx = np.flatnonzero(types == k)
+            if split:
+                talk, a, extra, _ = ct.handle_parts(rng["handling"], len(idx))
+                handle[idx] = (talk + a) + extra
+                acw[idx] = a
+            else:
+                handle[idx] = ct.handle_times(rng["handling"], len(idx))
+            resolved_p[idx] = ct.resolved
+        patience = m.patience.sample(rng["patience"], n) if m.patience else np.full(n, math.inf)
+        u = rng["resolution"].random((n, 3))
+        resolved = u[:, 0] < resolved_p
+        repeats = u[:, 1] < m.repeat_probability
+        redials = u[:, 2] < m.redial_probability
+        if split:
+            return (types.tolist(), handle.tolist(), patience.tolist(), resolved.tolist(), repeats.tolist(),
+                    redials.tolist(), acw.tolist())
+        # each call's KPI cell (interval of arrival x type) and its offered / answered codes,
+        # computed here for the whole day (np.floor_divide is Python's // on floats); valid for
+        # a call handled at its own arrival time (see on_arrivals)
+        flags = np.where(resolved, FIRST_RESOLVED, FIRST_UNRESOLVED)
+        off = (self.rep.slot_iv[(times // self.iv_s).astype(np.int64)] * self.n_types + types) * 3
+        return (
+            types.tolist(),
+            handle.tolist(),
+            patience.tolist(),
+            resolved.tolist(),
+            repeats.tolist(),
+            redials.tolist(),
+            flags.tolist(),
+            off.tolist(),
+            (off + flags).tolist(),
+            (repeats & ~resolved).tolist(),  # answered at once: calls again
+        )
+
+    def first_call(self, i: int, now: float) -> None:
+        """The day's i-th first call arrives (recording: the plain route, keeping its after-call work)."""
+        types, handle, patience, resolved, repeats, redials, acw = self.rep.day
+        call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
+        call.acw = acw[i]
+        self.arrive(call, FIRST, now)
+
+    def on_arrivals(self, ev) -> None:
+        """The arrivals event (Replication.drive) with the first calls' arrival done here.
+
+        NOTE: inlined for speed: the first-call branch repeats arrive and start with
+        everything they touch in local variables. Keep the three in step.
+        """
+        rep = self.rep
+        if ev._value != rep.driver_at:  # superseded by an earlier arrivals event
+            return
+        rep.driver_at = math.inf
+        rep.in_driver = True
+        env, times = self.env, rep.times
+        types, handle, patience, resolved, repeats, redials, flags, off, ans, again = rep.day
+        i, n = rep.day_i, len(times) - 1  # times ends with inf (a sentinel)
+        follow = self.follow.heap
+        peek, ends, queue = env.peek, self.busy_ends, self.queue
+        offered, answered, waits = self._offered, self._answered, self._waits
+        svc_start, svc_end, push, pop = self._svc_start, self._svc_end, heapq.heappush, heapq.heappop
+        # the arrival's own time (see Replication.drive)
+        now = max(env.now, ev._value)
+        is_open = self.is_open  # nothing between two arrivals of this loop opens or closes the line
+        staffed = self.staffed  # changes only in replay (re-read after it, and after arrive)
+        target = self.target  # changes only at boundaries
+        on_patience, schedule = self.on_patience, self.schedule
+        inf = math.inf
+        # the next other scheduled event: it changes only when this loop schedules a patience
+        # event (re-read then); replay and follow-ups schedule none while the driver runs
+        limit = peek()
+        # which arrival is due first (a first call wins a tie with a follow-up)
+        if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
+            first = True
+            if times[i] != now:  # (an event an ulp late) this call's cell is the one of ``now``
+                cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_types + types[i]
+                off[i], ans[i] = cell * 3, cell * 3 + flags[i]
+        elif follow and follow[0][0] <= now:
+            first = False
+        else:  # pragma: no cover - nothing is due (cannot happen: this event fires for an arrival)
+            rep.in_driver = False
+            return
+        # the first follow-up due: the heap changes only in follow-ups and pop (re-read after
+        # each call that may reach them: replay, follow.repeat, arrive)
+        ft = follow[0][0] if follow else inf
+        while True:
+            if first:
+                # a first call, at its own time (now == times[i])
+                if ends and ends[0] <= now:
+                    if is_open and not self.n_waiting and staffed <= target:
+                        while ends and ends[0] <= now:  # replay's first case, inlined
+                            pop(ends)
+                    else:
+                        self.replay(now)
+                        staffed = self.staffed
+                        ft = follow[0][0] if follow else inf
+                offered(off[i])  # FIRST
+                if is_open and staffed > len(ends):
+                    end = now + handle[i]
+                    push(ends, end)
+                    answered(ans[i])
+                    waits(0.0)
+                    svc_start(now)
+                    svc_end(end)
+                    if again[i]:
+                        call = Call(types[i], handle[i], patience[i], False, True, redials[i], True)
+                        self.follow.repeat(call, end)
+                        ft = follow[0][0] if follow else inf
+                else:
+                    call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
+                    call.t = now
+                    call.cell = off[i] // 3
+                    call.waiting = True
+                    queue.append(call)
+                    self.n_waiting += 1
+                    if redials[i] and patience[i] != inf:
+                        schedule(Tick(env, on_patience, call), NORMAL, now + call.patience - env.now)
+                        limit = peek()
+                i += 1
+            else:  # a redial or a repeat call
+                _, _, call, kind = pop(follow)
+                self.arrive(call, kind, now)
+                staffed = self.staffed
+                limit = peek()
+                ft = follow[0][0] if follow else inf
+            # the next arrival (after the first iteration, ``now`` is always the next arrival's
+            # own time, so the branch above is decided here)
+            nxt = times[i]
+            if ft < nxt:
+                nxt = ft
+                first = False
+            else:
+                first = True
+            if nxt == inf:
+                break
+            if nxt >= limit:
+                rep.in_driver = False
+                rep.day_i = i
+                rep.arrivals_at(nxt)
+                return
+            now = nxt
+        rep.day_i = i
+        rep.in_driver = False
+
+    # ------------------------------------------------------------------ the queue
+    def arrive(self, call: Call, kind: int, now: float) -> None:
+        # NOTE: hot path, kept flat for speed. ``now`` may be ahead of env.now (see
+        # Replication.drive): events are scheduled at absolute times.
+        if self.obs is not None:
+            self.obs.arrive(call, kind, now)
+        ends = self.busy_ends
+        if ends and ends[0] <= now:
+            self.replay(now)
+        call.t = now
+        cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_types + call.type
+        call.cell = cell
+        self._offered(cell * 3 + kind)
+        if self.staffed > len(ends) and self.is_open:
+            self.start(call, now)
+        else:
+            call.waiting = True
+            self.queue.append(call)
+            self.n_waiting += 1
+            if call.redials and call.patience != math.inf:
+                env = self.env
+                self.schedule(Tick(env, self.on_patience, call), NORMAL, now + call.patience - env.now)
+
+    def on_patience(self, ev) -> None:
+        """A caller who would redial hangs up (callers who would not are noticed lazily)."""
+        call = ev._value
+        now = self.env.now
+        ends = self.busy_ends
+        if ends and ends[0] <= now:
+            self.replay(now)
+        if not call.waiting:
+            return
+        call.waiting = False
+        self.n_waiting -= 1
+        self.col.abandoned.append(call.cell)
+        self.col.abandon_waits.append(now - call.t)
+        if self.obs is not None:
+            self.obs.abandoned(call, now)
+        if call.redials:
+            self.follow.redial(call, now)
+
+    def start(self, call: Call, now: float) -> None:
+        # NOTE: hot path. The agent is busy until ``end``: a time in a heap, not an event
+        # (see replay); the call's busy time and its repeat call are known now.
+        end = now + call.handle
+        if self.obs is not None:
+            self.obs.answered(call, now, end - call.acw, call.acw, 0)
+        heapq.heappush(self.busy_ends, end)
+        self._answered(call.cell * 3 + call.flag)
+        self._waits(now - call.t)
+        self._svc_start(now)
+        self._svc_end(end)
+        if call.repeats and not call.resolved:
+            self.follow.repeat(call, end)
+
+    def replay(self, now: float) -> None:
+        """Everything that happened to agents up to ``now``, in time order.
+
+        A call's end is not an event: at every event (an arrival, a boundary, a closing, a
+        redialling caller's patience) the agents whose calls ended by then are taken in the
+        order their calls ended. At each end the agent goes home if past its shift (more
+        agents than the interval's staffing), else takes the next caller still waiting at
+        that moment (who is answered at that moment), else, after closing, goes home, else
+        waits idle. Nothing else changes between two events, so this is the same as an
+        event per call end, without the events.
+        """
+        ends = self.busy_ends
+        pop = heapq.heappop
+        while ends and ends[0] <= now:
+            if not self.n_waiting and self.is_open and self.staffed <= self.target:
+                # nobody waits and nobody goes home: each agent up to ``now`` just waits idle,
+                # and that changes nothing for the next one
+                while ends and ends[0] <= now:
+                    pop(ends)
+                return
+            end = pop(ends)
+            if self.staffed > self.target:
+                self.account_duty(end)
+                self.staffed -= 1
+                continue
+            call = self.next_waiting(end) if self.n_waiting else None
+            if call is not None:
+                self.start(call, end)
+            elif not self.is_open:  # the closing crew goes home once nobody waits
+                self.account_duty(end)
+                self.staffed -= 1
+
+    def next_waiting(self, at: float) -> Call | None:
+        """The first caller still waiting at ``at`` (FIFO, lazy deletion).
+
+        Callers who would not redial get no patience event: one whose patience ran out
+        before ``at`` hung up then, and is counted here. (Callers who would redial have an
+        event, so they are gone from the queue by now.)
+        """
+        queue = self.queue
+        while queue:
+            call = queue.popleft()
+            if not call.waiting:
+                continue
+            call.waiting = False
+            self.n_waiting -= 1
+            if call.t + call.patience < at:
+                self.col.abandoned.append(call.cell)
+                self.col.abandon_waits.append(call.patience)
+                continue
+            return call
+        return None
+
+    def serve_queue(self, now: float) -> None:
+        """Idle agents (new at a boundary) take waiting callers, first come first served."""
+        while self.n_waiting and self.staffed > len(self.busy_ends):
+            call = self.next_waiting(now)
+            if call is None:
+                break
+            self.start(call, now)
