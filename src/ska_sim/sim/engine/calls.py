@@ -146,6 +146,8 @@ class SingleCalls:
     def __init__(self, model: Model, rng: np.random.Generator, split: bool = False, batch: int = 256):
         self.m, self.rng, self.split, self.batch = model, rng, split, batch
         self.bufs: list[list[tuple]] = [[] for _ in model.types]
+        if split:
+            self.follow_up = self.follow_up_split
 
     def _refill(self, k: int) -> list[tuple]:
         m, rng, n = self.m, self.rng, self.batch
@@ -169,10 +171,14 @@ class SingleCalls:
     def follow_up(self, call: Call, first: bool) -> Call:
         k = call.type
         buf = self.bufs[k] or self._refill(k)
-        row = buf.pop()
-        new = Call(k, row[0], row[1], row[2], row[3], row[4], first)
-        if self.split:
-            new.acw = row[5]
+        return Call(k, *buf.pop(), first)
+
+    def follow_up_split(self, call: Call, first: bool) -> Call:
+        k = call.type
+        buf = self.bufs[k] or self._refill(k)
+        handle, patience, resolved, repeats, redials, acw = buf.pop()
+        new = Call(k, handle, patience, resolved, repeats, redials, first)
+        new.acw = acw
         return new
 
 

@@ -27,6 +27,7 @@ class FollowUps:
         self.into_opening_hours = rep.tl.opening_hours().into  # where follow-ups land
         self.heap: list[tuple] = []
         self.seq = 0
+        self.arrivals_at = rep.arrivals_at
 
     def redial(self, call, now: float) -> None:
         """The caller of ``call`` (abandoned, blocked or cut off at ``now``) redials after a delay."""
@@ -50,7 +51,7 @@ class FollowUps:
         if self.obs is not None:
             self.obs.follow_up(call, new)
         heapq.heappush(self.heap, (t, self.seq, new, kind))
-        self.rep.arrivals_at(t)
+        self.arrivals_at(t)
 
 
 class TransferPart:

@@ -281,7 +281,9 @@ class RoutedPool:
         end = now + call.handle * hf
         if self.obs is not None:
             self.obs.answered(call, now, now + call.hold * hf, (call.handle - call.hold) * hf, g)
-        self.busy(g, end)
+        self.end_seq += 1  # self.busy(g, end), inlined for speed
+        heapq.heappush(self.ends, (end, self.end_seq, g))
+        self.g_busy[g] += 1
         k = call.type
         # a transferred call's resolution is the transfer's (the first leg does not count)
         tr = self.transfers

@@ -12,7 +12,7 @@ from simpy.events import NORMAL
 
 from ska_sim.sim.engine.calls import Call, SingleCalls, Tick
 from ska_sim.sim.engine.followups import FollowUps
-from ska_sim.sim.kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED
+from ska_sim.sim.kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REPEAT
 
 
 class SinglePool:
@@ -23,6 +23,8 @@ class SinglePool:
     def __init__(self, rep):
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, rep.m, rep.env, rep.schedule, rep.col, rep.obs
         self.follow = FollowUps(rep, SingleCalls(rep.m, rep.rng["followup_calls"], split=rep.obs is not None))
+        # (bound once: a repeat call is follow.repeat, without its call, on the hot path)
+        self.follow_add, self.repeat_delay = self.follow.add, self.follow.repeat_delay.next
         self.rng = rep.rng
         self.iv_agents = rep.iv_agents
         self.n_types, self.slot_to_iv, self.iv_s = rep.n_types, rep.slot_to_iv, rep.iv_s
@@ -201,7 +203,7 @@ class SinglePool:
                     svc_end(end)
                     if again[i]:
                         call = Call(types[i], handle[i], patience[i], False, True, redials[i], True)
-                        self.follow.repeat(call, end)
+                        self.follow_add(call, end + self.repeat_delay(), REPEAT)
                         ft = follow[0][0] if follow else inf
                 else:
                     call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
@@ -292,7 +294,7 @@ class SinglePool:
         self._svc_start(now)
         self._svc_end(end)
         if call.repeats and not call.resolved:
-            self.follow.repeat(call, end)
+            self.follow_add(call, end + self.repeat_delay(), REPEAT)
 
     def replay(self, now: float) -> None:
         """Everything that happened to agents up to ``now``, in time order.
