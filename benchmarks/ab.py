@@ -3,8 +3,8 @@ shared by benchmarks/groups.py and benchmarks/engines.py.
 
 The old code is extracted once (``git archive``) into a temporary folder; each measurement
 runs in a fresh interpreter whose PYTHONPATH is the ``src`` of the code it measures, and the
-two codes alternate (A, B, B, A, ...) so that both see the same machine load. The best of the
-rounds counts (the least disturbed run).
+two codes alternate (A, B, B, A, ...) so that both see the same machine load. The median of
+the rounds counts: on a shared machine the best run is as much luck as the worst.
 """
 
 from __future__ import annotations
@@ -59,18 +59,15 @@ def engine_module():
 
 
 def alternate(rounds: int, cases: list[str], measure) -> dict[tuple[str, str], dict]:
-    """Best (least seconds) of ``rounds`` runs of ``measure(code, case)`` for every case in
-    old and new code, alternating which code goes first."""
-    best: dict[tuple[str, str], dict] = {}
+    """The median run (by seconds) of ``rounds`` runs of ``measure(code, case)`` for every case
+    in old and new code, alternating which code goes first."""
+    runs: dict[tuple[str, str], list[dict]] = {}
     for r in range(rounds):
         order = ("old", "new") if r % 2 == 0 else ("new", "old")
         for case in cases:
             for code in order:
-                got = measure(code, case)
-                key = (code, case)
-                if key not in best or got["seconds"] < best[key]["seconds"]:
-                    best[key] = got
-    return best
+                runs.setdefault((code, case), []).append(measure(code, case))
+    return {key: sorted(rs, key=lambda x: x["seconds"])[len(rs) // 2] for key, rs in runs.items()}
 
 
 def cpu_model() -> str:
