@@ -28,7 +28,6 @@ PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", 
             "language", "routing", "identity", "transfer", "callback", "absence")
 
 
-# --------------------------------------------------------------------------- the event loop
 class Replication:
     """One replication of the model: the event loop. ``run()`` returns its :class:`ReplicationCounts`.
 
