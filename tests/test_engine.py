@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from helpers import mmc_dict
 from ska_sim import scenario_from_dict, simulate
 from ska_sim.sim.engine import Model
-from ska_sim.sim.runner import Groups, replication_kpis
+from ska_sim.sim.replication import Groups, replication_kpis
 
 
 def office_day(agents, calls=300, aht_s=300.0, patience=None, redial=0.0, repeat=0.0, drop=False, days=3, cv=1.0):

@@ -21,8 +21,8 @@ from ska_sim import scenario_from_dict
 from ska_sim.sim.engine import Model, Replication, RoutedPool, SinglePool, simulate_replication
 from ska_sim.maths.erlang import erlang_b
 from ska_sim.sim.kpi import COUNT_FIELDS
-from ska_sim.sim.runner import Groups, replication_kpis
-from ska_sim.scenario.model import read_toml
+from ska_sim.sim.replication import Groups, replication_kpis
+from ska_sim.scenario.load import read_toml
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 EXP = {"dist": "exponential", "mean_s": 300}

@@ -27,8 +27,8 @@ from ska_sim import scenario_from_dict
 from ska_sim.sim.engine import PURPOSES, Model, simulate_replication
 from ska_sim.maths.erlang import erlang_c_result
 from ska_sim.sim.results import extra_kpis
-from ska_sim.sim.runner import Groups, replication_kpis
-from ska_sim.scenario.model import ScenarioError
+from ska_sim.sim.replication import Groups, replication_kpis
+from ska_sim.base.errors import ScenarioError
 from test_groups_engine import as_one_group, baseline_dict
 
 EXP = {"dist": "exponential", "mean_s": 300}

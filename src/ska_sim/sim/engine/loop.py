@@ -13,13 +13,13 @@ from simpy import Environment
 from simpy.events import NORMAL
 
 from ska_sim.maths.arrivals import arrival_times, day_factors
-from ska_sim.scenario.timeline import DAY_S
+from ska_sim.scenario.clock import DAY_S
+from ska_sim.sim.collector import Collector, ReplicationCounts
 from ska_sim.sim.engine.calls import Tick
 from ska_sim.sim.engine.followups import FollowUps
 from ska_sim.sim.engine.model import Model, general_model
 from ska_sim.sim.engine.routed import RoutedPool
 from ska_sim.sim.engine.single import SinglePool
-from ska_sim.sim.kpi import Collector, ReplicationCounts
 
 CLOSE, INTERVAL = 0, 1  # kinds of marks; a closing sorts before an opening at the same instant
 FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the KPI arrays

@@ -11,7 +11,7 @@ import numpy as np
 
 from ska_sim.maths.distributions import ZERO, Duration
 from ska_sim.scenario.model import Scenario
-from ska_sim.scenario.timeline import Timeline, build_timeline
+from ska_sim.scenario.timeline import Timeline, build_timeline, roster_model
 from ska_sim.sim.routing import RoutingModel, build_routing, single_group
 
 
@@ -144,8 +144,6 @@ class Model:
         if s.uses_groups():
             general = _routed_fields(s)
         if s.roster is not None and s.roster._plan is not None:
-            from ska_sim.plan.roster import roster_model
-
             general["roster"] = roster_model(s)
         return cls(
             timeline=build_timeline(s),

@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 
+from ska_sim.sim.collector import ReplicationCounts
 from ska_sim.sim.engine.loop import Replication
 from ska_sim.sim.engine.model import Model
-from ska_sim.sim.kpi import ReplicationCounts
 
 # ``run --record-calls``: the calls of one replication as a call log (calllog.py writes it).
 # The recorder is an observer the pools notify; a replication without one does no per-call
