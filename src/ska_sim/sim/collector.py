@@ -111,13 +111,7 @@ class Collector:
             add("offered", cell)
             for name, k in (("offered_first", FIRST), ("offered_redial", REDIAL), ("offered_repeat", REPEAT)):
                 add(name, cell[kind == k])
-        # the answering group of each answered call; with one group the list may be left
-        # empty (the single pool): every call is that group's
-        group = None
-        if self.group:
-            group = np.asarray(self.group, dtype=np.int64)
-        elif self.n_groups == 1 and self.answered:
-            group = np.zeros(len(self.answered), dtype=np.int64)
+        group = self.answering_groups()
         if self.answered:
             cell, flag = np.divmod(np.asarray(self.answered, dtype=np.int64), 3)
             waits = np.asarray(self.waits, dtype=float)
@@ -191,6 +185,15 @@ class Collector:
                     if sel.any():
                         self._add_busy(start[sel], end[sel], self.group_busy_s[k])
         self._reset()
+
+    def answering_groups(self) -> np.ndarray | None:
+        """The group of each buffered answered call (None without groups); with one group the
+        list may be left empty (the single pool): every call is that group's."""
+        if self.group:
+            return np.asarray(self.group, dtype=np.int64)
+        if self.n_groups == 1 and self.answered:
+            return np.zeros(len(self.answered), dtype=np.int64)
+        return None
 
     def _add_groups(self, iv: np.ndarray, g: np.ndarray, waits: np.ndarray) -> None:
         """Answered calls per (interval of arrival, answering group)."""

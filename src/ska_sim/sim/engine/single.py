@@ -140,7 +140,7 @@ class SinglePool:
         call.acw = acw[i]
         self.arrive(call, FIRST, now)
 
-    def on_arrivals(self, ev) -> None:
+    def on_arrivals(self, ev) -> None:  # inlined for speed
         """The arrivals event (Replication.drive) with the first calls' arrival done here.
 
         NOTE: inlined for speed: the first-call branch repeats arrive and start with
