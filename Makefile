@@ -41,4 +41,4 @@ bench: $(VENV)/.bench   ## speed and memory benchmarks (not part of make test): 
 
 figures: $(BIN)/ska-sim   ## regenerate the baseline figures the README quotes (benchmarks/readme_figures.py)
 	$(BIN)/python benchmarks/readme_figures.py --write
-	SKA_SIM_SCREENSHOT=docs/planning-page.png $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_web_browser.py
+	SKA_SIM_SCREENSHOT=docs/planning-page.png $(BIN)/python -m pytest -q -p no:cacheprovider tests/web/test_web_browser.py

@@ -1,6 +1,6 @@
 """Today's (before issue 12.15) Erlang A and staffing-requirement search, kept verbatim as the
 named baseline of benchmarks/staff.py and as the reference the tests compare the fast path
-against (tests/test_erlang.py): Erlang A from the full birth-death chain per call, the
+against (tests/maths/test_erlang.py): Erlang A from the full birth-death chain per call, the
 requirement found by stepping one agent at a time from a hint, the scope trim scanning every
 interval for every agent it takes away, and the fixed point evaluating Erlang A per interval.
 

@@ -1,0 +1,197 @@
+"""Staffing: requirements per interval, scopes, the simulation method, shrinkage, shift plans."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from helpers import mmc_dict
+from ska_sim import scenario_from_dict, simulate
+from ska_sim.cli import main
+from ska_sim.sim.engine import Model
+from ska_sim.plan.shifts import columns_for, coverage, solve_day
+from ska_sim.scenario.shifts import ShiftsFile
+from ska_sim.plan.by_simulation import simulation_plan, with_agents
+from ska_sim.plan.load import LoadModel
+from ska_sim.plan.people import fte, shrinkage_table
+from ska_sim.plan.requirement import erlang_plan
+from conftest import ROOT
+
+DATA = ROOT / "tests" / "data"
+
+
+def office(calls=400, days=3, patience=180.0, redial=0.5, repeat=0.4, interval=30, hours=("09:00", "13:00")):
+    n = (int(hours[1][:2]) - int(hours[0][:2])) * 60 // interval
+    prof = np.linspace(1.0, 2.0, n)
+    prof = (prof / prof.sum()).tolist()
+    prof[-1] = 1 - sum(prof[:-1])
+    d = {
+        "calendar": {"start": "2026-03-02", "days": days, "warmup_days": 1, "interval_min": interval,
+                     "hours": {w: list(hours) for w in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}},
+        "arrivals": {"daily_calls": calls, "profile": prof},
+        "call_types": [{"name": "x", "share": 1.0, "talk": {"dist": "exponential", "mean_s": 240}, "resolved": 0.7}],
+        "patience": {"dist": "exponential", "mean_s": patience},
+        "redial": {"probability": redial, "delay": {"dist": "exponential", "mean_s": 600}},
+        "repeat": {"probability": repeat, "delay": {"dist": "exponential", "mean_s": 3600}},
+        "staffing": {"agents": {"default": [5] * n}},
+        "shrinkage": {"breaks": 0.1, "training": 0.1, "absence": 0.1},
+        "simulation": {"replications": 10, "seed": 5},
+    }
+    return scenario_from_dict(d)
+
+
+def test_fixed_point_load_matches_the_simulated_offered_calls():
+    # around the clock, stationary: the Erlang A load model should predict the offered calls,
+    # redials and repeats included, within the simulation's 99% interval
+    d = mmc_dict(agents=10, calls_per_hour=100, aht_s=300, days=6, patience_s=200, replications=12)
+    d["redial"] = {"probability": 0.6, "delay": {"dist": "exponential", "mean_s": 600}}
+    d["call_types"][0]["resolved"] = 0.7
+    d["repeat"] = {"probability": 0.5, "delay": {"dist": "exponential", "mean_s": 1800}}
+    s = scenario_from_dict(d)
+    plan = erlang_plan(s, "interval")
+    tl = Model.from_scenario(s).timeline
+    m = tl.iv_measured()
+    r = simulate(with_agents(s, tl, plan.agents), replications=12, seed=3)
+    per_rep = r.per_replication["offered"].to_numpy()
+    from scipy.stats import t
+
+    half = t.ppf(0.995, len(per_rep) - 1) * per_rep.std(ddof=1) / math.sqrt(len(per_rep))
+    first = 100 * 24 * 6
+    predicted = plan.offered[m].sum()
+    assert predicted > first * 1.1  # follow-ups are a real part of the load here
+    assert abs(per_rep.mean() - predicted) <= half, (per_rep.mean(), predicted, half)
+
+
+def test_wider_scopes_cost_fewer_agent_hours_and_still_meet_the_target_as_a_whole():
+    s = office(calls=600, days=2)
+    lm = LoadModel(s)
+    plans = {sc: erlang_plan(s, sc, lm=lm) for sc in ("interval", "day", "window")}
+    hours = {sc: p.agents.sum() for sc, p in plans.items()}
+    assert hours["day"] <= hours["interval"] and hours["window"] <= hours["interval"]
+    assert hours["day"] < hours["interval"]  # the profile ramps: moving agents pays
+    target = s.targets.service_level.share
+    assert (plans["interval"].service_level[plans["interval"].offered > 0] >= target - 1e-9).all()
+    tl = lm.tl
+    p = plans["day"]
+    for d in np.unique(tl.iv_day):
+        idx = tl.iv_day == d
+        assert (p.service_level[idx] * p.offered[idx]).sum() / p.offered[idx].sum() >= target - 1e-9
+    for sc, p in plans.items():
+        assert p.converged, sc
+
+
+def test_simulation_plan_meets_the_target_with_new_seeds():
+    s = office(calls=500, days=2, patience=240)
+    plan = simulation_plan(s, "interval", replications=12, seed=11)
+    assert plan.converged
+    tl = Model.from_scenario(s).timeline
+    check = simulate(with_agents(s, tl, plan.agents), replications=20, seed=4242)
+    target = s.targets.service_level.share
+    assert (check.intervals["service_level_ci_high"] >= target).all()  # no interval FAILs
+    assert check.kpi("service_level") >= target
+    # and the Erlang starting plan was adjusted by what the simulation measured
+    assert not np.array_equal(plan.agents, erlang_plan(s, "interval").agents)
+
+
+def test_shrinkage_turns_phone_agents_into_paid_agents():
+    s = office()
+    tl = Model.from_scenario(s).timeline
+    agents = np.full(len(tl.iv_day), 10)
+    table = shrinkage_table(s, tl, agents)
+    assert table["agents_at_work"].iloc[0] == pytest.approx(10 / 0.8)
+    assert table["agents_paid"].iloc[0] == pytest.approx(10 / 0.8 / 0.9)
+    measured = table[tl.iv_measured()]
+    f = fte(s, measured, tl.interval_s)
+    assert f["paid_hours"] == pytest.approx(len(measured) * 0.5 * 10 / 0.72)
+    # the measured window is Mon 2 - Wed 4 March 2026: 3 working days, a norm of 3 x 8 = 24 h
+    assert f["working_time_norm_hours"] == pytest.approx(24)
+    assert f["fte"] == pytest.approx(f["paid_hours"] / 24)
+    assert f["shrinkage_total"] == pytest.approx(1 - 0.72)
+
+
+# --- shift scheduling ---------------------------------------------------------------------------
+TINY = ShiftsFile.model_validate(
+    {
+        "shifts": [
+            {"name": "short", "starts": ["09:00", "10:00", "11:00"], "length_h": 2},
+            {"name": "long", "starts": ["09:00"], "length_h": 4.5,
+             "unpaid_break": {"length_min": 30, "earliest": "10:30", "latest": "11:30"}},
+        ]
+    }
+)
+
+
+def brute_force(a: np.ndarray, cost: np.ndarray, required: np.ndarray, top: int) -> float:
+    best = math.inf
+    for x in itertools.product(range(top + 1), repeat=a.shape[1]):
+        x = np.array(x)
+        if (a @ x >= required - 1e-9).all():
+            best = min(best, float(cost @ x))
+    return best
+
+
+@pytest.mark.parametrize("required", [[2, 3, 1, 2], [1, 1, 1, 1], [3, 0, 0, 3], [0, 2, 2, 0]])
+def test_milp_covers_every_interval_at_the_brute_force_optimum(required):
+    required = np.array(required, float)
+    slots = np.array([9, 10, 11, 12]) * 3600  # four 1-hour intervals 09:00-13:00
+    plan = solve_day(TINY, "mon", "2026-03-02", slots, 3600, required)
+    assert (plan.covered >= required - 1e-9).all()
+    cols = columns_for(TINY, "mon")
+    a = coverage(cols, TINY, slots, 3600)
+    cost = np.array([c.paid_h for c in cols])
+    assert float(cost @ plan.counts) == pytest.approx(brute_force(a, cost, required, top=3))
+
+
+def test_unpaid_break_is_not_counted_as_cover_and_not_paid():
+    cols = columns_for(TINY, "mon")
+    long_ = [c for c in cols if TINY.shifts[c.shift].name == "long"]
+    # the break may start every 15 minutes from earliest to latest
+    assert {c.break_s for c in long_} == {10 * 3600 + 1800 + k * 900 for k in range(5)}
+    a = coverage(long_, TINY, np.array([9, 10, 11, 12]) * 3600, 3600)
+    # 09:00-13:30 minus a 30-minute break: 3.5 h inside the four 1-hour intervals 09:00-13:00
+    assert a.sum(axis=0) == pytest.approx([3.5] * len(long_))
+    assert all(c.paid_h == 4.0 for c in long_)
+
+
+def test_infeasible_shifts_name_the_intervals(tmp_path):
+    shifts = tmp_path / "late_gap.toml"
+    shifts.write_text('[[shifts]]\nname = "morning"\nstarts = ["09:00"]\nlength_h = 2\n')
+    res = CliRunner().invoke(main, ["staff", str(DATA / "minimal.toml"), "--shifts", str(shifts)])
+    assert res.exit_code == 2, res.output
+    assert "11:00-12:00 cannot be covered: no shift works then" in res.output
+    assert str(shifts) in res.output and "Traceback" not in res.output
+    capped = tmp_path / "capped.toml"
+    capped.write_text('[[shifts]]\nname = "all"\nstarts = ["09:00"]\nlength_h = 3\nmax_per_day = 1\n')
+    res = CliRunner().invoke(main, ["staff", str(DATA / "minimal.toml"), "--shifts", str(capped)])
+    assert res.exit_code == 2 and "max_per_day" in res.output and "cannot be covered" in res.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[shifts]]\nname = "x"\nstarts = ["9h"]\nlength_h = -3\n')
+    res = CliRunner().invoke(main, ["staff", str(DATA / "minimal.toml"), "--shifts", str(bad)])
+    assert res.exit_code == 2 and "shifts[0].starts" in res.output and "shifts[0].length_h" in res.output
+
+
+def test_staff_command_with_shifts_writes_and_reports(tmp_path):
+    out = tmp_path / "plan"
+    shifts = tmp_path / "day.toml"
+    shifts.write_text('[[shifts]]\nname = "day"\nstarts = ["09:00"]\nlength_h = 3\n'
+                      '[[shifts]]\nname = "short"\nstarts = ["09:00", "10:00", "11:00"]\nlength_h = 1\n')
+    res = CliRunner().invoke(main, ["staff", str(DATA / "minimal.toml"), "--shifts", str(shifts), "--out", str(out),
+                                    "--format", "json", "-r", "3"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert {r["scope"] for r in doc["scopes"]} == {"interval", "day", "window"}
+    assert doc["fte"]["fte"] > 0
+    cov = doc["coverage"]
+    assert all(c["scheduled_at_work"] >= c["required_at_work"] - 1e-9 for c in cov)
+    assert doc["plan"]["targets"][0]["status"] in ("PASS", "FAIL", "UNCERTAIN")
+    for f in ("requirements.csv", "scopes.csv", "shift_plan.csv", "coverage.csv", "coverage.png", "plan_summary.csv",
+              "manifest.json"):
+        assert (out / f).exists(), f
+    table = CliRunner().invoke(main, ["staff", str(DATA / "minimal.toml"), "--method", "simulation", "-r", "3"])
+    assert table.exit_code == 0, table.output
+    assert "simulation" in table.output and "agent-hours" in table.output
