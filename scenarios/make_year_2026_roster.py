@@ -42,14 +42,15 @@ def main() -> None:
         shifts_of,
         solve_roster,
     )
-    from ska_sim.scenario.model import WEEKDAYS, read_toml
+    from ska_sim.scenario.clock import WEEKDAYS
+    from ska_sim.scenario.load import read_toml
+    from ska_sim.scenario.roster import in_folder
     from ska_sim.scenario.timeline import build_timeline
 
     path = HERE / "year-2026.toml"
     data = read_toml(path)
     data["roster"].pop("file", None)  # the file this writes
-    s0 = scenario_from_dict(data, source=str(path))
-    s0.roster._base_dir = str(HERE)
+    s0 = in_folder(scenario_from_dict(data, source=str(path)), HERE)
     shifts, _ = shifts_of(s0, None)
     full = [n for line in s0.roster.people if line.name == "full_time" for n in
             ([line.name] if line.count == 1 else [f"{line.name}-{i:02d}" for i in range(1, line.count + 1)])]
@@ -65,7 +66,6 @@ def main() -> None:
                 turn += 1
         cal = s0.calendar.model_copy(update={"start": start, "days": 7 * w, "warmup_days": 0})
         s = s0.model_copy(update={"calendar": cal, "roster": s0.roster.model_copy(update={"weeks": w, "leave": leave})})
-        s.roster._base_dir = str(HERE)
         tl = build_timeline(s)
         needs = activity_list(s)
         resid = np.array([residual_share(s, WEEKDAYS[tl.dates[d].weekday()], bool(needs)) for d in tl.iv_day])

@@ -16,7 +16,7 @@ def test_the_digest_follows_the_roster_files_bytes(tmp_path):
     saved_roster(tmp_path)
     f = tmp_path / "s.toml"
     before = load_scenario(f)
-    rec = before.roster._file_record
+    rec = before.roster.file_record
     assert rec["sha256"] == hashlib.sha256((tmp_path / "roster.csv").read_bytes()).hexdigest()
     # the same file name, other agents: another model, another digest
     text = (tmp_path / "roster.csv").read_text().splitlines()
@@ -25,7 +25,7 @@ def test_the_digest_follows_the_roster_files_bytes(tmp_path):
     assert after.to_dict() == before.to_dict() and after.digest() != before.digest()
     # with the roster detached (its agents not simulated) the file's bytes do not count
     off = detach(before)
-    assert off.roster._plan is None and off.roster._file_record is None
+    assert off.roster.plan is None and off.roster.file_record is None
     assert off.digest() == detach(after).digest()
 
 
@@ -38,3 +38,64 @@ def test_a_runs_manifest_records_the_roster_file(tmp_path):
     assert m["roster_file"]["sha256"] == hashlib.sha256((tmp_path / "roster.csv").read_bytes()).hexdigest()
     assert m["roster_file"]["path"].endswith("roster.csv")
     assert m["scenario_sha256"] == load_scenario(tmp_path / "s.toml").digest()
+
+
+def blocks_of(model) -> set:
+    """Every pydantic block class reachable from ``model``'s fields."""
+    import typing
+
+    from pydantic import BaseModel
+
+    seen, todo = set(), [model]
+    while todo:
+        m = todo.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        for f in m.model_fields.values():
+            stack = [f.annotation]
+            while stack:
+                t = stack.pop()
+                if isinstance(t, type) and issubclass(t, BaseModel):
+                    todo.append(t)
+                stack.extend(typing.get_args(t))
+    return seen
+
+
+def test_loading_attaches_the_roster_through_public_names_only(tmp_path):
+    import numpy as np
+    import pytest
+
+    from ska_sim.base.errors import ScenarioError
+    from ska_sim.scenario.load import scenario_from_dict
+    from ska_sim.scenario.model import Scenario
+    from ska_sim.scenario.people import Roster
+    from ska_sim.scenario.roster import read_roster_csv
+    from ska_sim.scenario.roster_agents import with_extra
+
+    d = saved_roster(tmp_path)
+    csv = tmp_path / "roster.csv"
+    s = load_scenario(tmp_path / "s.toml")
+    # loading read roster.file: the plan, the folder, the file's record, no agents on top
+    assert s.roster.plan == read_roster_csv(csv) and len(s.roster.plan.people) == 6
+    assert s.roster.base_dir == str(tmp_path)
+    assert s.roster.file_record == {"path": str(csv), "sha256": hashlib.sha256(csv.read_bytes()).hexdigest()}
+    assert s.roster.extra is None
+    # validating a dict reads no file: that is loading's step
+    assert scenario_from_dict(d).roster.plan is None
+    # one private field on the roster block, none on any other block of the scenario
+    assert set(Roster.__private_attributes__) == {"_loaded"}
+    assert {b.__name__ for b in blocks_of(Scenario) if b.__private_attributes__} == {"Roster"}
+    # read-only, not keys of the file: not in to_dict(), not settable, not a --set key
+    assert not {"plan", "base_dir", "file_record", "extra"} & set(s.to_dict()["roster"])
+    with pytest.raises(AttributeError):
+        s.roster.plan = None
+    with pytest.raises(ScenarioError, match="roster.plan"):
+        load_scenario(tmp_path / "s.toml", ["roster.plan=1"])
+    # agents on top: a new scenario (this one unchanged), a read-only copy of the caller's array
+    extra = np.ones(3, dtype=np.int64)
+    more = with_extra(s, extra)
+    assert s.roster.extra is None and more.roster.plan is s.roster.plan
+    assert more.roster.extra.tolist() == [1, 1, 1] and not more.roster.extra.flags.writeable
+    extra[0] = 5
+    assert more.roster.extra[0] == 1

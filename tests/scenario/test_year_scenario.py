@@ -25,7 +25,7 @@ def test_the_year_validates_with_the_estonian_calendar():
     # a roster (the year's file, within the rest rules), absences drawn, activities from rules, events
     from ska_sim.scenario.roster import rest_violations
 
-    plan = s.roster._plan
+    plan = s.roster.plan
     assert plan is not None and len(plan.people) == 56 and s.roster.absence_probability > 0
     tl = build_timeline(s)  # every open day simulated (the warm-up's too) is on the roster
     assert plan.dates[0] <= tl.dates[int(tl.iv_day[0])]

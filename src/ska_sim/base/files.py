@@ -67,8 +67,8 @@ def manifest(scenario, seed: int, replications: int, *, command: str | None = No
     if overrides is not None or source is not None:
         head["overrides"] = list(overrides or ())
     roster = getattr(scenario, "roster", None)
-    if roster is not None and roster._plan is not None and roster._file_record is not None:
-        extra = {"roster_file": dict(roster._file_record), **extra}  # the saved roster simulated
+    if roster is not None and roster.plan is not None and roster.file_record is not None:
+        extra = {"roster_file": roster.file_record, **extra}  # the saved roster simulated (a copy)
     return {
         **head,
         "scenario_name": scenario.name,

@@ -28,7 +28,7 @@ def with_agents(s: Scenario, tl: Timeline, agents: np.ndarray) -> Scenario:
     With [[groups]], ``agents`` is (open intervals, groups): each group's column becomes that
     group's ``dates`` vectors (every simulated open day), ``staffing.scale`` 1. A roster attached
     (roster.file) is dropped: the given agents are the plan, not the roster's people."""
-    if getattr(s, "roster", None) is not None and s.roster._plan is not None:
+    if getattr(s, "roster", None) is not None and s.roster.plan is not None:
         s = s.model_copy(update={"roster": None})
     agents = np.asarray(agents)
     if s.groups:

@@ -213,7 +213,7 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     if s.roster is None or not s.roster.people:
         raise ScenarioError([Problem("--roster", "roster.people", "the scenario has no [[roster.people]] lines")])
     weeks = weeks or s.roster.weeks
-    saved = s.roster._plan  # roster.file: today's plan is that roster, as `run` simulates it
+    saved = s.roster.plan  # roster.file: today's plan is that roster, as `run` simulates it
     s = detach(s)
     s = s.model_copy(update={"calendar": s.calendar.model_copy(update={"days": 7 * weeks}),
                              "roster": s.roster.model_copy(update={"weeks": weeks})})

@@ -231,9 +231,9 @@ def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.
     tl = build_timeline(base)
     measured = tl.iv_measured()
     fph = s.shrinkage.fte_per_head
-    roster = base.roster is not None and base.roster._plan is not None
+    roster = base.roster is not None and base.roster.plan is not None
     if roster:  # the roster's people are the plan: heads / people scale its lines, absence as expected
-        plan_fte = len(base.roster._plan.people) * fph
+        plan_fte = len(base.roster.plan.people) * fph
         # the lines' absence probabilities, people-weighted
         present = 1.0 - mean_absence(base)
     else:

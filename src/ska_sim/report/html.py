@@ -507,7 +507,7 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
                           "<p class='note'>Not computed for a scenario with agent groups: what an agent more buys "
                           "depends on the group. Run <code>ska-sim marginal SCENARIO --group NAME</code> (optionally "
                           "<code>--hours 10:00-14:00</code>) for each group of interest.</p>"))
-    if getattr(s, "roster", None) is not None and s.roster._plan is not None:
+    if getattr(s, "roster", None) is not None and s.roster.plan is not None:
         parts.append(keep("Roster", roster_html(s, result)))
     chain = people_and_money(s)
     if chain:

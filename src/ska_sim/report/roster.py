@@ -73,7 +73,7 @@ def roster_text(rr: RosterResult) -> str:
 def roster_html(s: Scenario, result=None, weeks_shown: int = 2) -> str:
     """The report's roster section: people, paid hours, absence and the days meeting the
     targets, and the first weeks as person x day (the whole roster is roster.csv)."""
-    plan: RosterPlan = s.roster._plan
+    plan: RosterPlan = s.roster.plan
     worked = plan.worked()
     p = mean_absence(s) if s.roster.people else s.roster.absence_probability
     lines = [f"<p>{len(plan.people)} people rostered over {len(plan.dates)} days ({plan.dates[0]} to "

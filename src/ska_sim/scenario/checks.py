@@ -352,8 +352,8 @@ def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) 
         check(f"arrivals.date_factor.{d.isoformat()}", x)
     for i, ev in enumerate(s.arrivals.events):
         check(f"arrivals.events[{i}].factor", ev.factor)
-    if s.roster is not None and s.roster._plan is not None and not s.roster.repeat:
+    if s.roster is not None and s.roster.plan is not None and not s.roster.repeat:
         out += window_warning(s)
-    if s.roster is not None and s.roster._plan is not None:  # roster.file gives the agents of its dates
+    if s.roster is not None and s.roster.plan is not None:  # roster.file gives the agents of its dates
         out += unused_vectors_warning(s, overrides)
     return out

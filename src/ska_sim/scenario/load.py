@@ -33,7 +33,7 @@ from ska_sim.scenario.overrides import (
     resolved_key,
     split_key,
 )
-from ska_sim.scenario.roster import attach_file
+from ska_sim.scenario.roster import load_roster
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -60,16 +60,14 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Read a scenario TOML file, apply ``key.path=value`` overrides and validate it all.
+    """Read a scenario TOML file, apply ``key.path=value`` overrides, validate it all and read
+    the saved roster ``roster.file`` names (scenario/roster.py's ``load_roster``).
 
     Raises :class:`ScenarioError` with every problem found.
     """
     data = read_toml(path)
     scenario = scenario_from_dict(data, source=str(path), overrides=overrides)
-    if scenario.roster is not None:  # roster.file and roster.shifts are relative to the scenario file
-        scenario.roster._base_dir = str(Path(path).parent)
-        scenario = attach_file(scenario, str(path))
-    return scenario
+    return load_roster(scenario, Path(path).parent)  # roster.file and roster.shifts: relative to the file
 
 
 def scenario_from_dict(

@@ -122,10 +122,10 @@ class Scenario(Block):
     def digest(self) -> str:
         """sha256 of the scenario as loaded (canonical JSON): same digest, same model."""
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        rec = self.roster._file_record if self.roster is not None and self.roster._plan is not None else None
+        rec = self.roster.file_record if self.roster is not None and self.roster.plan is not None else None
         if rec is not None:  # a saved roster's agents are part of the model: its bytes, not only its name
             text += "\nroster.file sha256 " + rec["sha256"]
-        extra = self.roster._extra if self.roster is not None and self.roster._plan is not None else None
+        extra = self.roster.extra if self.roster is not None and self.roster.plan is not None else None
         if extra is not None:  # agents added on top of the roster (marginal's steps)
             text += "\nroster extra sha256 " + hashlib.sha256(repr(extra.tolist()).encode()).hexdigest()
         return hashlib.sha256(text.encode()).hexdigest()

@@ -4,13 +4,19 @@ off-phone activities, costs, targets, the workforce over months and weekly roste
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL
 from ska_sim.scenario.block import Block
 from ska_sim.scenario.clock import VectorKey, Weekday
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ska_sim.scenario.roster import RosterPlan
 
 
 def _agents_non_negative(v: dict | None) -> dict | None:
@@ -221,6 +227,18 @@ class RosterLine(Block):
         return self
 
 
+@dataclass(frozen=True)
+class LoadedRoster:
+    """What loading a scenario attaches to its [roster] block, beside the keys of the file: never
+    part of ``to_dict()`` (nor a ``--set`` key). Scenario/roster.py's ``with_loaded`` is the one
+    writer; every module reads it through the block's properties."""
+
+    plan: RosterPlan | None = None  # the roster to simulate, from `file` or `staff --roster`
+    base_dir: str = "."  # the scenario file's folder
+    file_record: dict[str, str] | None = None  # {"path", "sha256"} of `file` while its roster is attached
+    extra: np.ndarray | None = None  # agents added on top of the roster's per open interval (read-only)
+
+
 class Roster(Block):
     """[roster]: weekly rosters of people (scenario/roster.py, plan/roster.py). The rest rules of
     the Employment Contracts Act are fixed, not keys: 11 h daily rest, 48 h weekly rest, a 30-min
@@ -234,10 +252,28 @@ class Roster(Block):
     file: str | None = None  # a saved roster.csv (relative to the scenario) that `run` simulates
     repeat: bool = False  # the roster's weeks repeat over every simulated day (warm-up and beyond the horizon)
     cover_absence: bool = False  # staff --roster: plan for the expected absence (requirement / (1 - p))
-    _plan: Any = PrivateAttr(None)  # the roster to simulate (roster.RosterPlan), from `file` or `staff --roster`
-    _base_dir: str = PrivateAttr(".")  # the scenario file's folder: `file` and `shifts` are relative to it
-    _file_record: Any = PrivateAttr(None)  # {"path", "sha256"} of `file` while its roster is attached
-    _extra: Any = PrivateAttr(None)  # agents added on top of the roster's per open interval (marginal's steps)
+    _loaded: LoadedRoster = PrivateAttr(default_factory=LoadedRoster)  # what loading attached
+
+    @property
+    def plan(self) -> RosterPlan | None:
+        """The roster simulated (read from ``file`` when loading, or solved by ``staff --roster``)."""
+        return self._loaded.plan
+
+    @property
+    def base_dir(self) -> str:
+        """The scenario file's folder: ``file`` and ``shifts`` are relative to it."""
+        return self._loaded.base_dir
+
+    @property
+    def file_record(self) -> dict[str, str] | None:
+        """``{"path", "sha256"}`` of ``file`` while the roster read from it is attached (a copy)."""
+        rec = self._loaded.file_record
+        return None if rec is None else dict(rec)
+
+    @property
+    def extra(self) -> np.ndarray | None:
+        """Agents per open interval (x group) added on top of the roster's people (marginal's steps), read-only."""
+        return self._loaded.extra
 
     def person_names(self) -> list[str]:
         return [n for line in self.people for n in line_people(line)]

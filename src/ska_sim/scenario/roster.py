@@ -7,10 +7,16 @@ A roster is one row per person and date (:class:`RosterDay`): work (shift start-
 break, off-phone activities), off, leave or not employed. The rest rules (11 h daily rest,
 48 h weekly rest, a 30-min break over 6 h of work) are fixed, not keys: :func:`check_shifts`
 checks a shifts file against them, :func:`rest_violations` any roster, solved or read.
+
+Loading attaches the roster to the scenario (:func:`load_roster`: the scenario file's folder,
+then ``roster.file`` read); :func:`attach` puts a solved one in its place. What is attached is
+read through the [roster] block's properties (``plan``, ``base_dir``, ``file_record``,
+``extra``); :func:`with_loaded` is the one function that writes it, returning a new scenario.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -75,26 +81,38 @@ class RosterPlan:
         return [d for d in self.days if d.status == "work"]
 
 
-def attach(s: Scenario, plan: RosterPlan | None) -> Scenario:
-    """The scenario with ``plan`` as its roster (None: no roster plan, [staffing] as given)."""
+def with_loaded(s: Scenario, **changes) -> Scenario:
+    """The scenario whose [roster] block carries ``changes`` to what loading attached to it
+    (:class:`~ska_sim.scenario.people.LoadedRoster`: plan, base_dir, file_record, extra). The one
+    writer of that state: :func:`attach`, :func:`load_roster` and ``roster_agents.with_extra``
+    go through it; the scenario given is not changed."""
     r = s.roster.model_copy()
-    r._plan = plan
-    r._file_record = None  # attach_file sets it for a saved roster
-    r._extra = None  # with_extra sets it
+    r._loaded = dataclasses.replace(s.roster._loaded, **changes)
     return s.model_copy(update={"roster": r})
 
 
+def attach(s: Scenario, plan: RosterPlan | None, file_record: dict[str, str] | None = None) -> Scenario:
+    """The scenario with ``plan`` as its roster (None: no roster plan, [staffing] as given);
+    ``file_record`` ({"path", "sha256"}) names the saved roster it was read from."""
+    return with_loaded(s, plan=plan, file_record=file_record, extra=None)
+
+
 def detach(s: Scenario) -> Scenario:
-    return s if s.roster is None or s.roster._plan is None else attach(s, None)
+    return s if s.roster is None or s.roster.plan is None else attach(s, None)
 
 
 def resolve(s: Scenario, name: str) -> Path:
     """A path of [roster] (file, shifts), relative to the scenario file's folder."""
     p = Path(name)
-    return p if p.is_absolute() else Path(s.roster._base_dir) / p
+    return p if p.is_absolute() else Path(s.roster.base_dir) / p
 
 
-def attach_file(s: Scenario, source: str = "") -> Scenario:
+def in_folder(s: Scenario, folder: str | Path) -> Scenario:
+    """The scenario whose [roster] paths (file, shifts) are relative to ``folder``."""
+    return s if s.roster is None else with_loaded(s, base_dir=str(folder))
+
+
+def attach_file(s: Scenario) -> Scenario:
     """``roster.file``: read the saved roster and attach it (the rest rules are checked)."""
     if s.roster is None or not s.roster.file:
         return s
@@ -103,9 +121,13 @@ def attach_file(s: Scenario, source: str = "") -> Scenario:
     problems = [Problem(str(path), "", v) for v in rest_violations(plan)]
     if problems:
         raise ScenarioError(problems)
-    out = attach(s, plan)
-    out.roster._file_record = {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-    return out
+    return attach(s, plan, {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()})
+
+
+def load_roster(s: Scenario, folder: str | Path) -> Scenario:
+    """Loading's roster step: [roster]'s paths are relative to ``folder`` (the scenario file's),
+    and the saved roster ``roster.file`` names is read and attached."""
+    return attach_file(in_folder(s, folder))
 
 
 def check_shifts(shifts, s: Scenario) -> list[Problem]:
@@ -312,7 +334,7 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
 
 def window_warning(s: Scenario) -> list[str]:
     """A saved roster whose dates miss part of the measured window: those days keep [staffing]."""
-    plan: RosterPlan = s.roster._plan
+    plan: RosterPlan = s.roster.plan
     cal = s.calendar
     window = {cal.start + dt.timedelta(days=i) for i in range(cal.days)}
     missing = sorted(window - set(plan.dates))
@@ -334,7 +356,7 @@ def unused_vectors_warning(s: Scenario, overrides=()) -> list[str]:
     hit = [k for k in keys if k.startswith("staffing.agents") or re.match(r"groups(\[\d+\]|\.\d+)\.agents", k)]
     if not hit:
         return []
-    plan: RosterPlan = s.roster._plan
+    plan: RosterPlan = s.roster.plan
     first = s.calendar.start - dt.timedelta(days=s.calendar.warmup_days)
     simulated = {first + dt.timedelta(days=i) for i in range(s.calendar.warmup_days + s.calendar.days)}
     covered = simulated if s.roster.repeat else simulated & set(plan.dates)

@@ -23,7 +23,7 @@ import numpy as np
 from ska_sim.scenario.activities import activity_needs
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.people import SHRINKAGE_IN_SHIFT
-from ska_sim.scenario.roster import RosterDay, RosterPlan
+from ska_sim.scenario.roster import RosterDay, RosterPlan, with_loaded
 
 if TYPE_CHECKING:
     from ska_sim.scenario.model import Scenario
@@ -157,7 +157,7 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndar
 def build_roster_model(s: Scenario, tl: Timeline) -> RosterModel:
     """Person-days x their day's open intervals, vectorised (a year's roster of 56 people is
     20,000 person-days)."""
-    plan: RosterPlan = s.roster._plan
+    plan: RosterPlan = s.roster.plan
     placed = any(rd.activities for rd in plan.days) or bool(activity_list(s))
     day_of = {date: i for i, date in enumerate(tl.dates)}
     iv_s = tl.interval_s
@@ -239,13 +239,14 @@ def with_extra(s: Scenario, extra: np.ndarray | None) -> Scenario:
     """The rostered scenario with ``extra`` agents per open interval (x group) on top of the
     roster's people, after each replication's absences and staffing.scale (marginal's steps:
     the roster and its absence draws stay, k agents are added)."""
-    r = s.roster.model_copy()
-    r._extra = None if extra is None else np.asarray(extra, dtype=np.int64)
-    return s.model_copy(update={"roster": r})
+    if extra is not None:
+        extra = np.array(extra, dtype=np.int64)  # a copy, read-only: the scenario's, not the caller's
+        extra.setflags(write=False)
+    return with_loaded(s, extra=extra)
 
 
 def add_extra(s: Scenario, rm: RosterModel) -> RosterModel:
-    extra = s.roster._extra
+    extra = s.roster.extra
     return rm if extra is None else dataclasses.replace(rm, extra=extra)
 
 

@@ -118,7 +118,7 @@ def build_timeline(s: Scenario) -> Timeline:
         iv_agents=np.asarray(agents, dtype=np.int64),
         iv_group_agents=np.asarray(group_agents, dtype=np.int64).reshape(len(agents), len(s.groups)) if s.groups else None,
     )
-    if s.roster is not None and s.roster._plan is not None:  # a roster's people set the agents of its days
+    if s.roster is not None and s.roster.plan is not None:  # a roster's people set the agents of its days
         tl = roster_timeline(s, tl)
     return tl
 
@@ -126,7 +126,7 @@ def build_timeline(s: Scenario) -> Timeline:
 def roster_model(s: Scenario) -> RosterModel:
     """What a replication of a rostered scenario needs to draw absences and put the roster's
     agents on the phones (roster_agents.py), on the scenario's timeline."""
-    plain = with_extra(s, None) if s.roster._extra is not None else s  # the extra is added once, here
+    plain = with_extra(s, None) if s.roster.extra is not None else s  # the extra is added once, here
     return add_extra(s, build_roster_model(plain, build_timeline(plain)))
 
 

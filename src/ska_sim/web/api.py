@@ -39,7 +39,7 @@ from ska_sim.report.html import build_report
 from ska_sim.report.output import write_result
 from ska_sim.scenario.load import read_toml, scenario_from_dict
 from ska_sim.scenario.model import Scenario
-from ska_sim.scenario.roster import attach, read_roster_csv, resolve, rest_violations
+from ska_sim.scenario.roster import attach, in_folder, read_roster_csv, resolve, rest_violations
 from ska_sim.scenario.timeline import build_timeline
 from ska_sim.sim.executors import Cancelled, Executor, WarmPool
 from ska_sim.sim.runner import simulate
@@ -98,11 +98,9 @@ class Service:
     # ---------------------------------------------------------------- scenarios
     def load(self, name: str, overrides: list[str]) -> Scenario:
         path = self.ws.path(name)
-        s = scenario_from_dict(read_toml(path), source=name, overrides=tuple(overrides))
-        if s.roster is not None:  # roster.file: the saved roster `run` simulates (rules checked once per file)
-            s.roster._base_dir = str(path.parent)
-            if s.roster.file:
-                s = self._with_roster(s, name)
+        s = in_folder(scenario_from_dict(read_toml(path), source=name, overrides=tuple(overrides)), path.parent)
+        if s.roster is not None and s.roster.file:  # the saved roster `run` simulates (rules checked once per file)
+            s = self._with_roster(s, name)
         return s
 
     def _with_roster(self, s: Scenario, name: str) -> Scenario:
@@ -230,7 +228,7 @@ class Service:
         scen = mg.results[k].scenario
         row = mg.table.set_index("step").loc[k]
         what = f"{k:+d} agents where they buy most"
-        if scen.roster is not None and scen.roster._extra is not None:  # a roster: k agents on top of it
+        if scen.roster is not None and scen.roster.extra is not None:  # a roster: k agents on top of it
 
             tl = build_timeline(scen)  # the roster's agents (everyone present) + the step's
             out = self._as_rows(s, tl.iv_group_agents if s.groups else tl.iv_agents, gi, what)

@@ -52,8 +52,8 @@ def describe_scenario(name: str, s: Scenario) -> dict:
               else [(f"groups[{i}]", g.agents, g.dates) for i, g in enumerate(s.groups)])
     grids = []
     rostered, raw = set(), None  # roster.file: its dates show the roster's agents (everyone present, scale 1)
-    if s.roster is not None and s.roster._plan is not None:
-        rostered = set(tl.dates) if s.roster.repeat else set(s.roster._plan.dates)
+    if s.roster is not None and s.roster.plan is not None:
+        rostered = set(tl.dates) if s.roster.repeat else set(s.roster.plan.dates)
         one = tl if s.staffing.scale == 1.0 else build_timeline(
             s.model_copy(update={"staffing": s.staffing.model_copy(update={"scale": 1.0})}))
         raw = one.iv_agents[:, None] if not s.groups else one.iv_group_agents

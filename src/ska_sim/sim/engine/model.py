@@ -116,12 +116,16 @@ class Model:
         return max(1, len(self.languages))
 
     def single_pool(self) -> bool:
-        """True when one pool with one FIFO queue is this model exactly: no routing, or the
-        implicit single group (general_model) with one language and nothing else."""
+        """True when one pool with one FIFO queue is this model exactly: no routing, or one group
+        (routing's implicit one, or a single [[groups]] entry) that takes every call at once with
+        one priority, at factors 1, with one language and no lines, identity failures, transfers
+        or callbacks. Such a scenario pays nothing for routing."""
         r = self.routing
         if r is None:
             return True
-        return (not r.named and r.n_groups == 1 and not self.languages and self.lines is None
+        one_fifo = (r.n_groups == 1 and all(e == ((0, 0.0),) for e in r.eligible)
+                    and len({priority for _, _, priority in r.group_cells[0]}) <= 1)
+        return (one_fifo and not self.languages and self.lines is None
                 and self.identity is None and self.transfers is None and self.callbacks is None
                 and r.handle_factor == (1.0,) and r.resolution_factor == (1.0,))
 
@@ -143,7 +147,7 @@ class Model:
         general = {}
         if s.uses_groups():
             general = _routed_fields(s)
-        if s.roster is not None and s.roster._plan is not None:
+        if s.roster is not None and s.roster.plan is not None:
             general["roster"] = roster_model(s)
         return cls(
             timeline=build_timeline(s),
