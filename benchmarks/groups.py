@@ -5,9 +5,9 @@ warm-up included), in one run against the code before the "One house" issue (761
 
 Cases (each run in old and new code, alternating, in fresh interpreters; benchmarks/ab.py):
 - ``single pool``: the baseline as its scenario runs it (no groups);
-- ``1 group, every skill``: the same model given as routing's single group with every skill
-  (old: GroupReplication; new: ``general_model(model)``, which the engine runs on its single
-  pool: the parts are chosen when the replication is built);
+- ``1 group, every skill``: the baseline with its agents as one ``[[groups]]`` entry that takes
+  every call, as a scenario runs it (``simulate_replication``; old: the groups path, new: the
+  parts chosen when the replication is built, here the single pool);
 - ``routed pool, 1 group`` (information): the same, forced onto the routed pool (old:
   GroupReplication; new: ``Replication(..., routed=True)``);
 - ``3 groups, lines, languages`` (information): the baseline with Estonian/Russian/English
@@ -40,6 +40,14 @@ def week(root: Path) -> dict:
 
     d = read_toml(root / "scenarios" / "baseline.toml")
     d["calendar"]["days"] = 7
+    return d
+
+
+def one_group(d: dict) -> dict:
+    """The baseline with its agents given as one [[groups]] entry that takes every call."""
+    d = copy.deepcopy(d)
+    st = d["staffing"]
+    d["groups"] = [{"name": "everyone", "agents": st.pop("agents"), "dates": st.pop("dates", {})}]
     return d
 
 
@@ -77,23 +85,24 @@ def run_child(root: Path, case: str, reps: int) -> dict:
     old = hasattr(engine, "GroupReplication")
     if case == "3 groups, lines, languages":
         model = engine.Model.from_scenario(scenario_from_dict(three_groups(d)))
-        make = engine.Replication
-    else:
+        make = engine.simulate_replication
+    elif case == "single pool":
         model = engine.Model.from_scenario(scenario_from_dict(d))
-        if case == "single pool":
-            make = engine.Replication
+        make = engine.simulate_replication
+    else:  # the scenario as a user writes one group with every skill: one [[groups]] entry
+        model = engine.Model.from_scenario(scenario_from_dict(one_group(d)))
+        if case == "1 group, every skill":
+            make = engine.simulate_replication  # the path the scenario takes
         elif old:
-            make = engine.GroupReplication
-        elif case == "1 group, every skill":
-            model = engine.general_model(model)
-            make = engine.Replication
+            def make(m, s):
+                return engine.GroupReplication(m, s).run()
         else:
             def make(m, s):
-                return engine.Replication(m, s, routed=True)
+                return engine.Replication(m, s, routed=True).run()
     calls = 0
     t0, c0 = time.perf_counter(), time.process_time()
     for i in range(reps):
-        rc = make(model, np.random.SeedSequence(2026, spawn_key=(i,))).run()
+        rc = make(model, np.random.SeedSequence(2026, spawn_key=(i,)))
         calls += int(rc.counts["offered"].sum())
     s = time.process_time() - c0
     return {"seconds": s, "wall_s": time.perf_counter() - t0, "calls": calls, "calls_per_s": calls / s}

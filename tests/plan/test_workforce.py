@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from ska_sim import scenario_from_dict
 from ska_sim.cli import main
-from ska_sim.sim.engine import Model, Replication, RoutedPool, simulate_replication
+from ska_sim.sim.engine import Model, Replication, SinglePool
 from ska_sim.sim.kpi import COUNT_FIELDS
 from ska_sim.base.errors import ScenarioError
 from ska_sim.plan.workforce import Heads, month_plan, months_of, plan_hiring, simulate_month
@@ -91,9 +91,10 @@ def test_heads_to_agents_scale_the_plan():
 
 
 # --------------------------------------------------------------------------- ramp-up 1 = today
-def test_ramp_up_multiplier_1_equals_todays_engine():
-    """Novices with multipliers 1 (and training) through the general path give exactly what
-    today's engine gives with the same agents per interval, same seed."""
+def test_ramp_up_multiplier_1_equals_the_single_pool():
+    """Novices with multipliers 1 (and training) through the routed pool give exactly what the
+    single pool gives with the same agents per interval, same seed (one kind of advisor: the
+    month runs on the single pool itself)."""
     s = scenario_from_dict(small(ramp=((1.0, 1.0), (1.0, 1.0))))
     mp = month_plan(s, *APRIL)
     m = Model.from_scenario(mp.scenario)
@@ -110,8 +111,8 @@ def test_ramp_up_multiplier_1_equals_todays_engine():
     for i in range(2):
         seed = np.random.SeedSequence(11, spawn_key=(i,))
         a = Replication(today, seed).run()
-        b = simulate_replication(m, np.random.SeedSequence(11, spawn_key=(i,)))
-        assert type(Replication(m, seed).pool) is RoutedPool  # the month runs the routed pool
+        b = Replication(m, np.random.SeedSequence(11, spawn_key=(i,)), routed=True).run()
+        assert type(Replication(m, seed).pool) is SinglePool  # one group, factors 1: a single FIFO
         assert a.counts["abandoned"].sum() > 20
         for k in COUNT_FIELDS:
             if k == "wait_total_s":

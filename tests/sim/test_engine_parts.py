@@ -44,8 +44,17 @@ def test_the_pool_is_chosen_by_what_the_model_uses():
     assert implicit.routing is not None and implicit.single_pool()
     assert type(Replication(implicit, seed()).pool) is SinglePool
     assert type(Replication(today, seed(), routed=True).pool) is RoutedPool
-    named = model_of(as_one_group(d))  # a named group keeps its own outputs: the routed pool
-    assert not named.single_pool() and type(Replication(named, seed()).pool) is RoutedPool
+    named = model_of(as_one_group(d))  # one [[groups]] entry with every skill: a single FIFO too
+    assert named.single_pool() and type(Replication(named, seed()).pool) is SinglePool
+    ranked = copy.deepcopy(as_one_group(d))  # ... but priorities reorder its queue: the routed pool
+    ranked["groups"][0]["priority"] = {d["call_types"][0]["name"]: 2}
+    assert not model_of(ranked).single_pool()
+    picky = copy.deepcopy(as_one_group(d))  # a group without every call type: the routed pool
+    picky["groups"][0]["call_types"] = [ct["name"] for ct in d["call_types"][1:]]
+    picky["groups"].append({"name": "other", "call_types": [d["call_types"][0]["name"]], "agents": {"default": [1] * 16}})
+    assert not model_of(picky).single_pool()
+    slower = copy.deepcopy(as_one_group(d, handle_factor=1.1))
+    assert not model_of(slower).single_pool()
     langs = copy.deepcopy(d)
     langs["languages"] = {"et": {"share": 0.7}, "ru": {"share": 0.3}}
     assert not model_of(langs).single_pool()
@@ -54,8 +63,10 @@ def test_the_pool_is_chosen_by_what_the_model_uses():
     assert not model_of(lines).single_pool()
 
 
-def test_the_implicit_group_on_the_single_pool_equals_the_routed_pool():
-    m = general_model(model_of(baseline_dict(days=3)))
+@pytest.mark.parametrize("group", ["implicit", "named"])
+def test_one_group_on_the_single_pool_equals_the_routed_pool(group):
+    d = baseline_dict(days=3)
+    m = general_model(model_of(d)) if group == "implicit" else model_of(as_one_group(d))
     for i in range(2):
         a = Replication(m, seed(i)).run()
         b = Replication(m, seed(i), routed=True).run()
@@ -71,7 +82,7 @@ def test_the_implicit_group_on_the_single_pool_equals_the_routed_pool():
 
 
 def test_optional_parts_exist_only_when_the_scenario_uses_them():
-    plain = Replication(model_of(as_one_group(baseline_dict(days=3))), seed()).pool
+    plain = Replication(model_of(as_one_group(baseline_dict(days=3))), seed(), routed=True).pool
     assert plain.lines is None and plain.transfers is None and plain.callbacks is None
     tr = Replication(model_of(two_groups()), seed()).pool
     assert tr.transfers is not None and tr.callbacks is None
