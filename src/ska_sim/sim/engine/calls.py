@@ -208,3 +208,9 @@ class RoutedCalls:
         k = call.type
         buf = self.bufs[k] or self._refill(k)
         return GCall(self.m, k, call.lang, *buf.pop(), first)
+
+
+def collector_appends(col) -> tuple:
+    """The bound ``append`` methods of a collector's buffers that every pool fills: offered,
+    answered, waits, service starts and ends (bound again after each flush replaces the lists)."""
+    return col.offered.append, col.answered.append, col.waits.append, col.svc_start.append, col.svc_end.append

@@ -110,9 +110,7 @@ class TransferPart:
         """The first agent hands the caller over: a free agent of the group takes the call, else it waits."""
         leg, pool = ev._value, self.pool
         now = self.env.now
-        ends = pool.ends
-        if ends and ends[0][0] <= now:
-            pool.replay(now)
+        pool.catch_up(now)
         leg.t = now
         to = leg.to
         if pool.is_open and pool.idle[to]:
@@ -122,21 +120,12 @@ class TransferPart:
         if not pool.is_open and (self.m.drop_at_close or pool.g_staffed[to] == 0):
             self.lost(leg, now)  # after closing, with nobody of that group left
             return
-        leg.waiting = True
-        pool.seq += 1
-        leg.seq = pool.seq
-        pool.queues[leg.col].append(leg)
-        pool.n_waiting += 1
-        if leg.patience != math.inf:
-            env = self.env
-            pool.schedule(Tick(env, self.on_leg_patience, leg), NORMAL, now + leg.patience - env.now)
+        pool.enqueue(leg, self.on_leg_patience, now)
 
     def on_leg_patience(self, ev) -> None:
         leg, pool = ev._value, self.pool
         now = self.env.now
-        ends = pool.ends
-        if ends and ends[0][0] <= now:
-            pool.replay(now)
+        pool.catch_up(now)
         if not leg.waiting:
             return
         leg.waiting = False
@@ -236,9 +225,7 @@ class CallbackPart:
     def on_due(self, ev) -> None:
         cb, pool = ev._value, self.pool
         now = self.env.now
-        ends = pool.ends
-        if ends and ends[0][0] <= now:
-            pool.replay(now)
+        pool.catch_up(now)
         g = self.group
         if pool.is_open and pool.idle[g] and not self.queue:
             pool.idle[g].popleft()

@@ -11,7 +11,7 @@ from collections import deque
 import numpy as np
 from simpy.events import NORMAL
 
-from ska_sim.sim.engine.calls import GCall, Leg, RoutedCalls, Tick, Uniform
+from ska_sim.sim.engine.calls import GCall, Leg, RoutedCalls, Tick, Uniform, collector_appends
 from ska_sim.sim.engine.followups import CallbackPart, FollowUps, TransferPart
 from ska_sim.sim.engine.lines import Lines
 from ska_sim.sim.kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REPEAT_CONTACT
@@ -73,13 +73,8 @@ class RoutedPool:
 
     def bind(self) -> None:
         """Bound ``append`` methods of the collector's buffers (they are replaced at each flush)."""
-        col = self.col
-        self._offered = col.offered.append
-        self._answered = col.answered.append
-        self._waits = col.waits.append
-        self._svc_start = col.svc_start.append
-        self._svc_end = col.svc_end.append
-        self._group = col.group.append
+        self._offered, self._answered, self._waits, self._svc_start, self._svc_end = collector_appends(self.col)
+        self._group = self.col.group.append
 
     def finish(self) -> None:
         if self.callbacks is not None:
@@ -191,9 +186,7 @@ class RoutedPool:
     def arrive(self, call: GCall, kind: int, now: float) -> None:
         if self.obs is not None:
             self.obs.arrive(call, kind, now)
-        ends = self.ends
-        if ends and ends[0][0] <= now:
-            self.replay(now)
+        self.catch_up(now)
         call.t = now
         cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_cells + call.col
         call.cell = cell
@@ -213,14 +206,8 @@ class RoutedPool:
                 return
             if self.callbacks is not None and self.callbacks.virtual_hold(call, now):
                 return
-        call.waiting = True
-        self.seq += 1
-        call.seq = self.seq
-        self.queues[call.col].append(call)
-        self.n_waiting += 1
+        self.enqueue(call, self.on_patience, now)
         env = self.env
-        if call.patience != math.inf:
-            self.schedule(Tick(env, self.on_patience, call), NORMAL, now + call.patience - env.now)
         steps = self.r.overflow_steps[call.col]
         if steps and now + steps[0][0] < self.last_close:
             self.schedule(Tick(env, self.on_overflow, call), NORMAL, now + steps[0][0] - env.now)
@@ -228,9 +215,7 @@ class RoutedPool:
     def on_patience(self, ev) -> None:
         call = ev._value
         now = self.env.now
-        ends = self.ends
-        if ends and ends[0][0] <= now:
-            self.replay(now)
+        self.catch_up(now)
         if not call.waiting:
             return
         call.waiting = False
@@ -247,9 +232,7 @@ class RoutedPool:
         """A waiting call has waited the delay of groups further down its order: they may take it."""
         call = ev._value
         now = self.env.now
-        ends = self.ends
-        if ends and ends[0][0] <= now:
-            self.replay(now)
+        self.catch_up(now)
         if not call.waiting:
             return
         steps = self.r.overflow_steps[call.col]
@@ -307,6 +290,24 @@ class RoutedPool:
                 cb.promise(call, end)  # the callback is the second contact: no repeat call
             elif call.repeats:
                 self.follow.repeat(call, end)
+
+    def enqueue(self, item, on_patience, now: float) -> None:
+        """``item`` (a call, or a transferred call's second leg) waits in its cell's queue, in
+        arrival order; ``on_patience`` fires when its patience runs out, if it is finite."""
+        item.waiting = True
+        self.seq += 1
+        item.seq = self.seq
+        self.queues[item.col].append(item)
+        self.n_waiting += 1
+        if item.patience != math.inf:
+            env = self.env
+            self.schedule(Tick(env, on_patience, item), NORMAL, now + item.patience - env.now)
+
+    def catch_up(self, now: float) -> None:
+        """Replay the agents whose calls have ended by ``now`` (before an event reads the queue)."""
+        ends = self.ends
+        if ends and ends[0][0] <= now:
+            self.replay(now)
 
     def replay(self, now: float) -> None:
         """Call ends of every group up to ``now``, in time order (as SinglePool.replay): the

@@ -10,7 +10,7 @@ from collections import deque
 import numpy as np
 from simpy.events import NORMAL
 
-from ska_sim.sim.engine.calls import Call, SingleCalls, Tick
+from ska_sim.sim.engine.calls import Call, SingleCalls, Tick, collector_appends
 from ska_sim.sim.engine.followups import FollowUps
 from ska_sim.sim.kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REPEAT
 
@@ -40,12 +40,7 @@ class SinglePool:
 
     def bind(self) -> None:
         """Bound ``append`` methods of the collector's buffers (they are replaced at each flush)."""
-        col = self.col
-        self._offered = col.offered.append
-        self._answered = col.answered.append
-        self._waits = col.waits.append
-        self._svc_start = col.svc_start.append
-        self._svc_end = col.svc_end.append
+        self._offered, self._answered, self._waits, self._svc_start, self._svc_end = collector_appends(self.col)
 
     def finish(self) -> None:
         """After the last event: nothing is owed."""
