@@ -5,7 +5,9 @@
 - no import cycle among ska_sim's modules, counting imports inside functions;
 - no underscored name imported from another module;
 - imports of ska_sim modules at module top, except in ``cli`` (start-up time);
-- no module over 600 lines; no function over 100 lines unless it says why (``# inlined for speed``).
+- no module over 600 lines; no function over 100 lines unless it says why (``# inlined for speed``);
+- comments and docstrings say what the code does, not the history that brought it ("issue 8",
+  "phase B", "FIX-C", "today's engine").
 
 Each rule is checked on the package and, so that it can fail, on a small tree made to break it.
 """
@@ -13,6 +15,7 @@ Each rule is checked on the package and, so that it can fail, on a small tree ma
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,6 +212,16 @@ def long_functions(modules: dict[str, Path]) -> list[str]:
     return out
 
 
+HISTORY = re.compile(r"\bissue \d|\bphase [AB]\b|_phase_|\bFIX-[A-Z]\b|today's (engine|path|model|code)|general (engine )?path",
+                     re.IGNORECASE)
+
+
+def history_lines(modules: dict[str, Path]) -> list[str]:
+    """Lines whose words narrate how the code came to be instead of what it does."""
+    return [f"{m}:{i}: {line.strip()}" for m, p in modules.items()
+            for i, line in enumerate(p.read_text().splitlines(), 1) if HISTORY.search(line)]
+
+
 # --------------------------------------------------------------------------- the package
 @pytest.fixture(scope="module")
 def house():
@@ -257,6 +270,12 @@ def test_no_function_over_100_lines_unless_inlined_for_speed(house):
     assert not bad, "\n".join(bad)
 
 
+def test_comments_say_what_the_code_does_not_its_history(house):
+    modules, _ = house
+    bad = history_lines(modules)
+    assert not bad, "\n".join(bad)
+
+
 # --------------------------------------------------------------------------- the checks can fail
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
@@ -279,6 +298,7 @@ def test_the_checks_catch_a_broken_tree(tmp_path):
                               "if TYPE_CHECKING:\n    from ska_sim.plan.staffing import need\n",  # type-only: fine
         "base/__init__.py": "",
         "base/long.py": "x = 1\n" * 601,
+        "base/story.py": '"""Routing (issue 8, phase B)."""\nx = 1  # as today\'s engine did\n',
         "base/steps.py": "def long():\n" + "    x = 1\n" * 100 + "def hot():  # inlined for speed\n" + "    x = 1\n" * 100,
     })
     modules, imports = scan(root)
@@ -291,6 +311,7 @@ def test_the_checks_catch_a_broken_tree(tmp_path):
     assert late_imports(imports) == ["ska_sim.plan.staffing:3 imports ska_sim.sim inside a function"]
     assert long_modules(modules) == ["ska_sim.base.long: 601 lines"]
     assert long_functions(modules) == ["ska_sim.base.steps.long: 101 lines"]
+    assert [line.split(":")[0:2] for line in history_lines(modules)] == [["ska_sim.base.story", "1"], ["ska_sim.base.story", "2"]]
 
 
 def test_relative_imports_are_resolved(tmp_path):

@@ -66,7 +66,7 @@ class Scenario(Block):
         return dict(ct.language_shares) if ct.language_shares is not None else {k: v.share for k, v in self.languages.items()}
 
     def uses_groups(self) -> bool:
-        """True when the general engine path is needed: groups, languages, lines or identity failures."""
+        """True when the model needs routing: groups, languages, lines, identity failures, transfers or callbacks."""
         fails = any(ct.identity_check is not None and ct.identity_check.fails > 0 for ct in self.call_types)
         return bool(self.groups or self.languages or self.lines is not None or fails or self.uses_transfers()
                     or self.uses_callbacks())

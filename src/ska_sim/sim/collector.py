@@ -289,7 +289,7 @@ class Collector:
 
 @dataclass
 class GroupCounts:
-    """Per agent group (general path): calls it answered (in their interval of arrival), its busy
+    """Per agent group (scenarios with agent groups): calls it answered (in their interval of arrival), its busy
     time and its time on duty (in the clock interval they happened)."""
 
     counts: dict[str, np.ndarray]  # GROUP_FIELDS -> (intervals, groups)
@@ -313,7 +313,7 @@ class ReplicationCounts:
     day_on_duty_s: np.ndarray
     n_langs: int = 1
     lang_hist: np.ndarray | None = None  # (languages, wait bins), measured window
-    groups: GroupCounts | None = None  # general path only
+    groups: GroupCounts | None = None  # with agent groups only
 
     def by_type_lang(self, field: str) -> np.ndarray:
         """A count as (intervals, call types, languages)."""
@@ -345,7 +345,7 @@ def level_counts(rc: ReplicationCounts, level: str, groups: np.ndarray | None = 
         return counts, quantiles_from_hist(rc.lang_hist), nan, nan
     if level in GROUP_LEVELS:
         gr = rc.groups
-        assert gr is not None, "group levels need a replication of the general path"
+        assert gr is not None, "group levels need a replication with agent groups"
         if level == "group":
             return {k: v.sum(axis=0) for k, v in gr.counts.items()}, None, gr.busy_s, gr.on_duty_s
         flat = {k: v.reshape(-1) for k, v in gr.counts.items()}

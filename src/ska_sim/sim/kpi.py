@@ -68,7 +68,7 @@ COUNT_FIELDS = (
     "virtual_hold_accepted",
     "vh_callbacks_made",  # callbacks made to virtual-hold callers
 )
-# Counters kept per (interval, agent group) on the general path (calls a group answered,
+# Counters kept per (interval, agent group) when the scenario has agent groups (calls a group answered,
 # in the interval the call arrived).
 GROUP_FIELDS = ("answered", "answered_within_t", "wait_sum_s")
 # Kinds of offered call (the last digit of an offered code).
