@@ -1,4 +1,5 @@
-"""A straightforward call-by-call reference of the phase-A skills model (issue 8), for the tests.
+"""A straightforward call-by-call reference of the skills model (agent groups, languages, routing
+and overflow, phone lines, identity failures), for the tests of the routed pool.
 
 Written from the spec (/work/helpers/ISSUE8-SPEC.md), independently of the engine's queueing
 code: one heap of events, one event per arrival, per talk end (the phone line is released),

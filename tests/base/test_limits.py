@@ -1,5 +1,4 @@
-"""Limits, output paths that cannot be written, CSV formulas, manifests (issue 12.10, 12.12,
-12.14, 12.17). Every refusal is exit status 2 with one line naming the option or file, before
+"""Limits, output paths that cannot be written, CSV formulas, manifests. Every refusal is exit status 2 with one line naming the option or file, before
 any simulation, and leaves nothing behind."""
 
 from __future__ import annotations

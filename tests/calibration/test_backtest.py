@@ -1,4 +1,4 @@
-"""`ska-sim backtest` (issue 10.3).
+"""`ska-sim backtest`.
 
 - The log's KPIs are the engine's: a log recorded from replication 0 of seed S, backtested
   with seed S and one replication, is that replication, so every interval's actual equals the
@@ -150,7 +150,7 @@ def _pooled_inside(d, logs, overrides=None):
 
 
 def test_the_generating_scenario_puts_its_own_log_inside_the_band_about_as_often_as_expected(own_logs):
-    """Issue 10.5: backtesting the generating scenario on its own logs (the band from other seeds).
+    """Backtesting the generating scenario on its own logs (the band from other seeds).
     With R = 39 the 2.5-97.5% band should hold a fresh week's interval about 0.95 x 38/40 = 90% of
     the time. 3 weeks x 80 intervals x 2 KPIs = 480 indicators, correlated within a day (a day's
     volume factor moves all its intervals), so the tolerance is wide: 0.10 around the expectation

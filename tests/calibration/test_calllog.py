@@ -1,8 +1,8 @@
-"""The call log (issue 10): the engine's recorder (both paths), writing, and reading it back.
+"""The call log: the engine's recorder (both pools), writing, and reading it back.
 
 - Recording changes nothing: the recording replication returns exactly the counts of the
-  plain one (same seed), on today's path and on the general path (groups, languages, lines,
-  virtual hold, callbacks, transfers, drop at close).
+  plain one (same seed), on the single pool (no groups, one group that takes every call, drop
+  at close) and on the routed pool (virtual hold and lines, callbacks, transfers).
 - The log agrees with the counts: offered, answered, abandoned, answered within T, redials and
   repeat calls per interval are the engine's own numbers.
 - Reading: CSV and Parquet, mapping, time zones and DST (2026: 29 Mar, 25 Oct), hashing.
@@ -33,9 +33,9 @@ def _drop_dict() -> dict:
 
 
 SCENARIOS = {
-    "baseline (today's path)": lambda: baseline_dict(days=3),
+    "baseline (single pool)": lambda: baseline_dict(days=3),
     "drop at close": _drop_dict,
-    "one group (general path)": lambda: as_one_group(baseline_dict(days=3)),
+    "one group (single pool)": lambda: as_one_group(baseline_dict(days=3)),
     "virtual hold + lines": vh_dict,
     "callbacks": lambda: callback_dicts()[1],
     "transfers": lambda: two_groups(days=2, patience_s=120),
@@ -61,7 +61,7 @@ def test_recording_changes_no_count(name):
     assert len(rec.caller) > 0 and 0 not in rec.outcome  # every call has an outcome
 
 
-@pytest.mark.parametrize("name", ["baseline (today's path)", "drop at close", "virtual hold + lines", "callbacks"])
+@pytest.mark.parametrize("name", ["baseline (single pool)", "drop at close", "virtual hold + lines", "callbacks"])
 def test_the_log_agrees_with_the_counts_per_interval(name):
     from ska_sim.calibration.log_writer import record_calls
 
@@ -215,7 +215,7 @@ def test_columns_are_mapped_by_name(tmp_path):
     assert f["abandon"].isna().all() and f["language"].tolist() == [""]
 
 
-# --------------------------------------------------------------------------- bad input (issue 10.6)
+# --------------------------------------------------------------------------- bad input
 GOOD = "1,A,2026-03-02T09:00:00,2026-03-02T09:00:10,2026-03-02T09:05:00\n"
 GALLERY = {
     # name: (file text, the message expected; rows named, no value quoted)

@@ -1,7 +1,7 @@
-"""Bad and odd inputs of `fit`, `backtest`, `plan-hiring` and `run --record-calls` (review of
-issue 10): exit 2 with one message naming the file, option or row, nothing written, no
-traceback; and the fixes of what the review found wrong with good-looking input
-(placeholder staffing without follow-ups, a partial day compared as a whole one).
+"""Bad and odd inputs of `fit`, `backtest`, `plan-hiring` and `run --record-calls`: exit 2
+with one message naming the file, option or row, nothing written, no traceback; and
+good-looking input that must not give wrong numbers (placeholder staffing without follow-ups,
+a partial day compared as a whole one).
 """
 
 from __future__ import annotations

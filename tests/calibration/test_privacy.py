@@ -1,4 +1,4 @@
-"""Privacy (issue 10.4): caller ids that are Estonian personal identification codes never leave
+"""Privacy: caller ids that are Estonian personal identification codes never leave
 memory: not in any written file, not on stdout/stderr, not in error messages, not in tracebacks.
 
 A log with recognisable, checksum-valid personal codes as caller ids is run through `fit`,

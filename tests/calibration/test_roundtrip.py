@@ -1,4 +1,4 @@
-"""Round trip (issue 10.5): a call log simulated with `run --record-calls` from a known scenario
+"""Round trip: a call log simulated with `run --record-calls` from a known scenario
 (tests/data/roundtrip.toml) is fitted back with `ska-sim fit`, and the estimates recover the
 scenario's parameters.
 

@@ -207,10 +207,11 @@ def test_erlang_bad_options_exit_2():
         assert "Traceback" not in res.output
 
 
-# --- the fast path against the straightforward one (issue 12.15) --------------------------------
+# --- the fast computation against the straightforward one -------------------------------------
 def reference_erlang_a(c: int, lam: float, aht: float, patience: float, t: float) -> tuple[float, ...]:
-    """Erlang A as ska-sim computed it before issue 12.15: the whole birth-death chain from p_0,
-    normalised, and the tagged caller's wait by the incomplete beta function, term by term.
+    """Erlang A from the whole birth-death chain (the straightforward computation the fast one is
+    checked against): the chain from p_0, normalised, and the tagged caller's wait by the
+    incomplete beta function, term by term.
     (p_wait, service level, ASA, abandon rate, occupancy)."""
     from scipy.special import betainc
 
@@ -264,7 +265,7 @@ def exact_p_wait(c: int, lam: float, mu: float, theta: float) -> float:
 @pytest.mark.parametrize("c, load, aht, patience", [(4646, 4595.660677332694, 202.9731865629892, 331.439232081033),
                                                      (5000, 4950.0, 445.0, 240.0)])
 def test_erlang_a_is_exact_to_1e_12_for_thousands_of_agents(c, load, aht, patience):
-    # factorials through lgamma lose ~5e-12 here (the code before issue 12.15 gave 0.25455232991358695
+    # factorials through lgamma lose ~5e-12 here (reference_erlang_a gives 0.25455232991358695
     # against 0.25455232991228294 in the first case); log1p sums and Stirling's series do not
     r = erlang_a_result(c, load / aht, aht, patience, 20)
     assert r.p_wait == pytest.approx(exact_p_wait(c, load / aht, 1 / aht, 1 / patience), rel=1e-12)

@@ -1,4 +1,4 @@
-"""Issue 9.6: requests in people and money. Euros by hand: FTE x the month's (year's) working-time
+"""Requests in people and money. Euros by hand: FTE x the month's (year's) working-time
 norm x EUR per paid hour (README, "Costs")."""
 
 from __future__ import annotations

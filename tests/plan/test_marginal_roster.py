@@ -1,7 +1,7 @@
 """`marginal` on a rostered scenario prices the roster as `run` simulates it (its people and
-their absence draws), and adds k agents on top: its "now" row is `run`'s, to the last digit.
-(Before, the steps replaced the roster by its everyone-present agents: no absence, an
-optimistic "now" in a resource request.)"""
+their absence draws), and adds k agents on top: its "now" row is `run`'s, to the last digit
+(not the roster's everyone-present agents, which would drop absence and make "now" optimistic
+in a resource request)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 12, wrong numbers: FTE, options bound to their scenario, FCR as a benchmark band,
+"""Figures derived for people and plans: FTE, options bound to their scenario, FCR as a benchmark band,
 staffing plans checked against today's, comparisons of different windows, marginal in FTE.
 
 Each derived figure is checked by hand on a case with an obvious answer."""
@@ -58,7 +58,7 @@ def test_fte_of_one_monday_to_friday_week_is_paid_hours_over_40():
     assert f["phone_hours"] == pytest.approx(400)
     assert f["paid_hours"] == pytest.approx(500)
     assert f["working_time_norm_hours"] == pytest.approx(40)
-    assert f["fte"] == pytest.approx(12.5)  # the old code said 500 / (5/7) / 40 = 17.5
+    assert f["fte"] == pytest.approx(12.5)  # not 500 / (5/7) / 40 = 17.5
     assert f["heads"] == 13
 
 

@@ -1,4 +1,4 @@
-"""Weekly rosters (issue 9.2): the integer program against brute force, the rest rules, a
+"""Weekly rosters: the integer program against brute force, the rest rules, a
 roster simulated equals the same agents per interval given as staffing, activities placed in
 the slack, roster files and `staff --roster`."""
 
@@ -428,7 +428,7 @@ def test_group_lines_cover_their_own_group():
 
 
 def test_group_roster_equals_the_same_agents_per_group():
-    """On the general path (agent groups) too, a roster without absence simulates exactly as
+    """With agent groups (the routed pool) too, a roster without absence simulates exactly as
     its agents per interval and group given as the groups' dates."""
     s = scenario_from_dict(_groups_dict())
     tl = build_timeline(s)
@@ -442,7 +442,7 @@ def test_group_roster_equals_the_same_agents_per_group():
     b = simulate(plain, replications=2, seed=9, workers=1)
     pd.testing.assert_frame_equal(a.summary, b.summary)
     pd.testing.assert_frame_equal(a.groups, b.groups)
-    # with absence the general path draws it too: fewer agents on the phones
+    # with absence the routed pool draws it too: fewer agents on the phones
     sa = scenario_from_dict(_groups_dict(absence=0.5))
     model = Model.from_scenario(attach(sa, plan))
     from ska_sim.sim.engine import Replication

@@ -1,4 +1,4 @@
-"""`staff` and `marginal` on scenarios with agent groups (issue 8.7, phase B part S).
+"""`staff` and `marginal` on scenarios with agent groups.
 
 Known answers: on disjoint groups (each language served by its own group only) the Erlang
 start is Erlang C per group computed by hand from that group's own calls and handle time;

@@ -1,4 +1,4 @@
-"""Issue 12.15, second part: sparse follow-up kernels and the damped fixed point on large centres."""
+"""Staffing large centres: sparse follow-up kernels and the damped fixed point."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 
 def _bincount_follow_ups(lm: LoadModel, offered: np.ndarray, abandon: np.ndarray) -> np.ndarray:
-    """The follow-ups as computed before the sparse kernels: the benchmark's copy of that code
-    (benchmarks/staff.py, the old path it times), so there is one reference, not two."""
+    """The follow-ups by one bincount per kernel and type, without the sparse kernels: the
+    benchmark's copy of that code (benchmarks/staff.py, the reference it times), so there is one
+    reference, not two."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("staff_bench", BASELINE.parents[1] / "benchmarks" / "staff.py")
@@ -40,7 +41,7 @@ def test_sparse_follow_ups_equal_the_bincount_kernels():
 
 
 def test_no_damping_for_contracting_or_small_swings():
-    # agent-hours of the baseline and of 30k calls a day (today's runs): never damped
+    # agent-hours of the baseline and of 30k calls a day (the sizes run in practice): never damped
     assert swing_damping([1278, 1612, 1510, 1526, 1520, 1526]) is None
     assert swing_damping([31623, 45020, 37576, 38877, 38025, 38521, 38200, 38396]) is None
     assert swing_damping([38311, 38318, 38316, 38318, 38316]) is None  # integer noise, below 1%

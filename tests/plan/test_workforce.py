@@ -1,5 +1,5 @@
-"""Hiring, training, ramp-up and attrition (issue 9.5): stock-flow by hand, the heads -> agents
-mapping, ramp-up multiplier 1 = today's engine (general path, same seed), plan-hiring's search
+"""Hiring, training, ramp-up and attrition: stock-flow by hand, the heads -> agents mapping,
+ramp-up multiplier 1 = the single pool (through the routed pool, same seed), plan-hiring's search
 and its bad input."""
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def test_heads_to_agents_scale_the_plan():
     assert per_day[dt.date(2026, 3, 31)] == {3}  # a warm-up day before the calendar
 
 
-# --------------------------------------------------------------------------- ramp-up 1 = today
+# --------------------------------------------------------------------------- ramp-up 1 = the single pool
 def test_ramp_up_multiplier_1_equals_the_single_pool():
     """Novices with multipliers 1 (and training) through the routed pool give exactly what the
     single pool gives with the same agents per interval, same seed (one kind of advisor: the
@@ -98,7 +98,7 @@ def test_ramp_up_multiplier_1_equals_the_single_pool():
     s = scenario_from_dict(small(ramp=((1.0, 1.0), (1.0, 1.0))))
     mp = month_plan(s, *APRIL)
     m = Model.from_scenario(mp.scenario)
-    assert m.routing is not None and m.routing.named  # general path: agent groups
+    assert m.routing is not None and m.routing.named  # named agent groups
     tl = m.timeline
     plain = copy.deepcopy(small())
     del plain["workforce"]

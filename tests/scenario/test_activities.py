@@ -1,4 +1,4 @@
-"""Issue 9.3: off-phone activities from the unit's rules: the arithmetic by hand, and spread
+"""Off-phone activities from the unit's rules: the arithmetic by hand, and spread
 evenly they equal a flat shrinkage share (ISSUE-NOTES)."""
 
 from __future__ import annotations

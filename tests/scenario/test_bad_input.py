@@ -31,7 +31,7 @@ GALLERY = {
     "probability_above_1": ("resolved = 0.7", "resolved = 1.7", ["call_types[0].resolved", "less than or equal to 1"]),
     "unknown_weekday": ('tue = ["09:00", "12:00"]', 'tus = ["09:00", "12:00"]', ["calendar.hours.tus"]),
     "malformed_toml": ("days = 2", "days = = 2", ["malformed TOML", "line 7"]),
-    # non-finite numbers (issue 12.8): refused by one rule for every float of every block
+    # non-finite numbers: refused by one rule for every float of every block
     "infinite_daily_calls": ("daily_calls = 120", "daily_calls = inf", ["arrivals.daily_calls", "must be a finite number", "(got inf)"]),
     "nan_daily_calls": ("daily_calls = 120", "daily_calls = nan", ["arrivals.daily_calls", "finite number", "(got nan)"]),
     "infinite_volume_scale": ("daily_calls = 120", "daily_calls = 120\nvolume_scale = inf", ["arrivals.volume_scale", "finite number"]),
@@ -46,12 +46,12 @@ GALLERY = {
                            ["targets.service_level.threshold_s", "finite number", "(got inf)"]),
     "negative_date_factor": ("daily_calls = 120", "daily_calls = 120\ndate_factor = { 2026-03-02 = -1.0 }",
                              ["arrivals.date_factor", "must be >= 0", "(got 2026-03-02 = -1)"]),
-    # a measured window without an open day (issue 12.9)
+    # a measured window without an open day
     "every_date_closed": ("interval_min = 60", "interval_min = 60\nclosed = [2026-03-02, 2026-03-03]",
                           ["calendar:", "no open day falls in the measured window 2026-03-02 to 2026-03-03"]),
     "saturday_only_window": ("start = 2026-03-02\ndays = 2", "start = 2026-03-07\ndays = 1",
                              ["calendar:", "no open day falls in the measured window 2026-03-07 ", "no hours"]),
-    # sizes beyond the documented limits (issue 12.12)
+    # sizes beyond the documented limits
     "calls_beyond_limit": ("daily_calls = 120", "daily_calls = 1e12", ["arrivals:", "1e+12 first calls", "at most 1,000,000 per day"]),
     "agents_beyond_limit": ("[staffing.agents]", "[staffing]\nscale = 1e9\n\n[staffing.agents]",
                             ["staffing:", "5,000,000,000 agents in an interval", "at most 100,000"]),

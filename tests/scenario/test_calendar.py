@@ -1,4 +1,4 @@
-"""Issue 9.1: the Estonian working calendar, §53 shortened days, the last-Friday rule, demand
+"""The Estonian working calendar, §53 shortened days, the last-Friday rule, demand
 events expanded to dates, overrides, `ska-sim calendar`, and bad input.
 
 Expected dates are hard-coded from the law and SKA's notices (ISSUE-NOTES), never taken from
@@ -151,7 +151,7 @@ def test_explicit_closed_date_hours_and_date_factor_override_the_rules():
     assert len(working_days(s)) == 251
 
 
-def test_a_scenario_without_the_new_keys_keeps_its_shape():
+def test_a_scenario_without_calendar_rules_events_activities_or_costs_keeps_its_shape():
     s = load_scenario(BASE)
     d = s.to_dict()
     assert "events" not in d["arrivals"] and "country" not in d["calendar"] and "activities" not in d
@@ -224,8 +224,8 @@ def test_a_week_with_holidays_and_a_shortened_day_simulates_and_compares_by_its_
 
 
 @pytest.mark.parametrize("path", ["scenarios/baseline.toml", "scenarios/skills-languages.toml"])
-def test_without_the_new_keys_every_date_resolves_as_the_hand_typed_calendar(path):
-    # the rule before issue 9: closed dates and weekdays without hours closed, else date_hours or the
+def test_without_country_or_events_every_date_resolves_as_the_hand_typed_calendar(path):
+    # the hand-typed calendar's rule: closed dates and weekdays without hours closed, else date_hours or the
     # weekday's hours; the factor is date_factor or 1 (so the same numbers for the same seed)
     from ska_sim.scenario.calendar import simulated_days
     from ska_sim.scenario.clock import WEEKDAYS

@@ -1,4 +1,4 @@
-"""Issue 8 scenario keys: languages, agent groups, routing, lines, identity failures.
+"""Scenario keys for agent groups: languages, agent groups, routing, lines, identity failures.
 
 Every key is optional: a scenario without them loads as before (same digest, same timeline);
 with them, every name must exist and every call must find a group."""
@@ -38,11 +38,11 @@ def test_a_skills_scenario_loads_and_its_timeline_has_agents_per_group():
     assert (scaled.iv_group_agents[0] == [6, 3, 2]).all()  # each group rounded: 1.5 -> 2
 
 
-def test_without_the_new_keys_nothing_changes():
+def test_without_groups_languages_routing_or_lines_the_scenario_keeps_its_shape():
     s = load_scenario("scenarios/baseline.toml")
     assert not s.uses_groups()
     d = s.to_dict()
-    assert not {"languages", "groups", "routing", "lines"} & set(d)  # so the digest is today's
+    assert not {"languages", "groups", "routing", "lines"} & set(d)  # so the digest covers only the keys written
     assert build_timeline(s).iv_group_agents is None
 
 
@@ -87,6 +87,6 @@ def test_identity_failure_keys():
     s = scenario_from_dict(d)
     idc = s.call_types[0].identity_check
     assert idc.fails == 0.1 and idc.written_request == 1.0 and idc.repeat_probability == 0.0
-    assert s.uses_groups()  # identity failures take the general engine path
+    assert s.uses_groups()  # identity failures take the routed pool
     d["call_types"][0]["identity_check"]["fails"] = 1.5
     assert any("identity_check.fails" in p for p in problems(d))

@@ -1,4 +1,4 @@
-"""scenarios/year-2026.toml (issue 9.7): it validates, its calendar is Estonia's 2026, its
+"""scenarios/year-2026.toml: it validates, its calendar is Estonia's 2026, its
 [workforce] gives heads per month, and a short window of it runs."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Absence on a roster (issue 9.4): each rostered person-day is lost with probability p, drawn
+"""Absence on a roster: each rostered person-day is lost with probability p, drawn
 per replication from the engine's own "absence" stream; the paid-hours chain does not apply
 shrinkage.absence on top (never both)."""
 

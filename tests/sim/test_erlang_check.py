@@ -4,8 +4,8 @@ On an exact M/M/c scenario (open 24 h after a warm-up day, constant rate and sta
 exponential handling, no abandonment) Erlang C is the truth, so every flagged interval is a
 false alarm: the flagged share must be within a binomial tolerance of the flag's 5% level.
 The scenario runs at 60% utilisation (service level about 92%), where one interval's
-replication values are most skewed and the old flag (Erlang C outside the per-interval
-Student-t interval) flagged about 12% of intervals at 10 replications.
+replication values are most skewed and a naive flag (Erlang C outside the per-interval
+Student-t interval) flags about 12% of intervals at 10 replications.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_false_alarm_rate_on_exact_mmc_is_the_nominal_level(exact_mmc):
     assert lo <= flagged <= hi, f"{flagged} of {n} flagged, expected {lo:.0f}-{hi:.0f} at {DIFFERS_LEVEL:.0%}"
     assert r.erlang["differing_intervals"] == flagged
     assert r.erlang["expected_by_chance"] == pytest.approx(DIFFERS_LEVEL * n)
-    # the old definition (Erlang C outside the per-interval t-interval) fails this same check
+    # the naive definition (Erlang C outside the per-interval t-interval) fails this same check
     e = iv["erlang_c_service_level"]
     naive = int(((e < iv["service_level_ci_low"]) | (e > iv["service_level_ci_high"])).sum())
     assert naive > hi, f"the per-interval t-interval flags {naive} of {n}"

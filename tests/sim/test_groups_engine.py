@@ -1,9 +1,9 @@
-"""The engine's general path (issue 8 phase A): agent groups, languages, routing and overflow,
-phone lines and identity-check failures, against today's engine and known answers.
+"""The routed pool (scenarios with agent groups): agent groups, languages, routing and overflow,
+phone lines and identity-check failures, against the single pool and known answers.
 
 Exact tests compare ReplicationCounts arrays under the same seed. ``wait_total_s`` (waiting
 hours, which include the waits of callers who hung up) is compared to 1e-12 relative: the
-general path records a hung-up caller at its patience event, today's path when an agent next
+routed pool records a hung-up caller at its patience event, the single pool when an agent next
 looks at the queue, so the same waits are summed in another order (float rounding only).
 """
 
@@ -33,8 +33,8 @@ from helpers import as_one_group, assert_counts_equal, baseline_dict, seed
 
 
 
-# --------------------------------------------------------------------------- 1. today's path untouched
-def test_a_scenario_without_the_new_keys_runs_todays_engine():
+# --------------------------------------------------------------------------- 1. no groups: the single pool
+def test_a_scenario_without_groups_languages_or_lines_runs_on_the_single_pool():
     m = Model.from_scenario(scenario_from_dict(baseline_dict()))
     assert m.routing is None and m.lines is None and m.n_langs == 1
     assert type(Replication(m, seed()).pool) is SinglePool
@@ -57,9 +57,9 @@ def test_no_arrival_is_lost_when_its_event_fires_an_ulp_early():
         assert offered.min() > 30, (type(r.pool).__name__, offered[:26])
 
 
-# --------------------------------------------------------------------------- 2. one group = today
+# --------------------------------------------------------------------------- 2. one group = the single pool
 @pytest.mark.parametrize("close", ["serve", "drop"])
-def test_general_code_with_todays_model_equals_todays_engine(close):
+def test_the_routed_pool_on_a_model_without_groups_equals_the_single_pool(close):
     d = baseline_dict()
     d["simulation"]["queued_at_close"] = close
     m = Model.from_scenario(scenario_from_dict(d))
@@ -71,7 +71,7 @@ def test_general_code_with_todays_model_equals_todays_engine(close):
         assert_counts_equal(a, b)
 
 
-def test_one_group_with_every_skill_and_one_language_equals_todays_engine():
+def test_one_group_with_every_skill_and_one_language_equals_the_single_pool():
     d = baseline_dict()
     today = Model.from_scenario(scenario_from_dict(d))
     g = as_one_group(d)
@@ -87,7 +87,7 @@ def test_one_group_with_every_skill_and_one_language_equals_todays_engine():
         np.testing.assert_array_equal(b.groups.iv_busy_s[:, 0], a.iv_busy_s)
 
 
-def test_languages_with_talk_factor_1_equal_todays_engine_per_call_type():
+def test_languages_with_talk_factor_1_equal_the_single_pool_per_call_type():
     d = baseline_dict()
     today = Model.from_scenario(scenario_from_dict(d))
     g = copy.deepcopy(d)
@@ -96,7 +96,7 @@ def test_languages_with_talk_factor_1_equal_todays_engine_per_call_type():
     assert m.n_langs == 3 and not m.routing.named
     a = Replication(today, seed()).run()
     b = simulate_replication(m, seed())
-    for k in COUNT_FIELDS:  # the language splits each type's cell; its sum is today's
+    for k in COUNT_FIELDS:  # the language splits each type's cell; its sum is the single pool's
         got = b.by_type_lang(k).sum(axis=2)
         if k == "wait_total_s":
             np.testing.assert_allclose(got, a.counts[k], rtol=1e-12, atol=1e-9)
@@ -234,7 +234,7 @@ def test_blocked_calls_are_offered_not_answered_and_redial():
     assert c["offered"] == c["answered"] + c["abandoned"] + c["unanswered_at_close"] + c["blocked"]
     share = c["offered_redial"] / c["blocked"]  # no patience, so redials are of blocked callers only
     assert abs(share - 0.5) < 5 * math.sqrt(0.25 / c["blocked"]) + 0.01
-    d["lines"]["count"] = 10_000  # lines never full: the general path without a line limit
+    d["lines"]["count"] = 10_000  # lines never full: the routed pool without a line limit
     big = simulate_replication(Model.from_scenario(scenario_from_dict(d)), seed())
     del d["lines"]
     d["languages"] = {"et": {"share": 1.0}}
@@ -255,7 +255,7 @@ def identity_dict(fails: float, written: float, repeat: float) -> dict:
 
 def test_identity_failures_answer_without_resolving_and_count_written_requests():
     m = Model.from_scenario(scenario_from_dict(identity_dict(0.3, 0.5, 0.0)))
-    assert m.routing is not None  # identity failures run on the general path
+    assert m.routing is not None  # identity failures run on the routed pool
     rc = simulate_replication(m, seed())
     c = {k: v.sum() for k, v in rc.counts.items()}
     n = c["first_contacts"]

@@ -1,4 +1,4 @@
-"""Issue 8 (phase A): the general engine path checked call by call against an independent
+"""The routed pool (agent groups) checked call by call against an independent
 reference (tests/groups_reference.py), and against known answers under the conditions of
 ISSUE-NOTES.md ("Known-answer tests").
 
@@ -288,7 +288,7 @@ def pooled(split: tuple[int, int] | None, **kw) -> dict:
 
 def test_overflow_at_once_into_an_idle_group_is_one_pooled_group():
     # g2 has no calls of its own and takes a's calls at once: the same as 7 agents in one group
-    # (exact, same seed), today's engine included; and M/M/7 at 6 Erlang (Erlang C)
+    # (exact, same seed), the single pool included; and M/M/7 at 6 Erlang (Erlang C)
     split = run(pooled((4, 3)), 10)
     assert_same_counts(split, run(pooled((7, 0)), 10))
     assert_same_counts(split, run(pooled(None), 10), fields=REF_FIELDS[:5] + ("wait_sum_s",))

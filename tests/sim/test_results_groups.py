@@ -1,4 +1,4 @@
-"""Issue 8 outputs: KPIs per language and per agent group add up to the line's, reach the
+"""Outputs of scenarios with agent groups: KPIs per language and per agent group add up to the line's, reach the
 terminal, CSV and the report, and are absent for a scenario without groups."""
 
 from __future__ import annotations

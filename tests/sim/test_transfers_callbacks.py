@@ -1,4 +1,4 @@
-"""Transfers, callbacks and virtual hold on the engine's general path (issue 8 phase B),
+"""Transfers, callbacks and virtual hold on the routed pool (scenarios with agent groups),
 against known answers (ISSUE-NOTES, "Known-answer tests"):
 
 - transfers to a separate exponential group: group 1 M/M/c without abandonment or ACW
@@ -33,7 +33,7 @@ from helpers import as_one_group, baseline_dict
 from helpers import callback_dicts, two_groups, vh_dict
 
 EXP = {"dist": "exponential", "mean_s": 300}
-# the counts of phase A: what "every inbound KPI" is made of
+# the inbound counts, without those of transfers, callbacks and virtual hold: what "every inbound KPI" is made of
 INBOUND = ("offered", "offered_first", "offered_redial", "offered_repeat", "answered", "answered_within_t",
            "abandoned", "unanswered_at_close", "wait_sum_s", "wait_total_s", "first_contacts", "resolved_first",
            "repeat_contacts", "blocked", "written_requests")

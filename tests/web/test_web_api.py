@@ -1,4 +1,4 @@
-"""The planning page's API (issue 11) through an HTTP client: same numbers and messages as the
+"""The planning page's API through an HTTP client: same numbers and messages as the
 CLI, plans saved as TOML with comments kept, names only, 4xx JSON errors, a server that survives."""
 
 from __future__ import annotations
