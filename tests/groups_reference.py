@@ -1,7 +1,7 @@
 """A straightforward call-by-call reference of the skills model (agent groups, languages, routing
 and overflow, phone lines, identity failures), for the tests of the routed pool.
 
-Written from the spec (/work/helpers/ISSUE8-SPEC.md), independently of the engine's queueing
+Written from the routing rules (the docstring of src/ska_sim/sim/routing.py and README "Routing"), independently of the engine's queueing
 code: one heap of events, one event per arrival, per talk end (the phone line is released),
 per call end (the agent is free), per patience expiry, per overflow timer, per interval
 boundary and per closing. Agents are counted per group; every waiting call is in one list
