@@ -33,15 +33,9 @@ def main() -> None:
     import pandas as pd
 
     from ska_sim import scenario_from_dict
-    from ska_sim.plan.roster import (
-        RosterPlan,
-        activity_list,
-        residual_share,
-        rest_violations,
-        roster_table,
-        shifts_of,
-        solve_roster,
-    )
+    from ska_sim.plan.roster import shifts_of, solve_roster
+    from ska_sim.scenario.roster import RosterPlan, read_roster_csv, rest_violations, roster_table
+    from ska_sim.scenario.roster_agents import activity_list, residual_share
     from ska_sim.scenario.clock import WEEKDAYS
     from ska_sim.scenario.load import read_toml
     from ska_sim.scenario.roster import in_folder
@@ -77,8 +71,6 @@ def main() -> None:
     table = pd.concat(tables, ignore_index=True)
     out = HERE / "year-2026-roster.csv"
     table.to_csv(out, index=False)
-    from ska_sim.plan.roster import read_roster_csv
-
     year: RosterPlan = read_roster_csv(out)
     bad = rest_violations(year)
     if bad:
