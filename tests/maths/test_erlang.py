@@ -178,7 +178,7 @@ def test_erlang_command_json_has_the_documented_shape():
     doc = json.loads(res.output)
     assert doc["model"] == "erlang_c" and doc["required_agents"] == 14
     rows = {r["agents"]: r for r in doc["rows"]}
-    assert set(rows[14]) >= {"agents", "p_wait", "service_level", "asa_s", "abandon_rate", "occupancy"}
+    assert set(rows[14]) >= {"agents", "p_wait", "service_level", "asa_s", "occupancy"}
     assert rows[14]["service_level"] == pytest.approx(0.88835, abs=1e-5)
     assert min(rows) <= 10 and max(rows) >= 18
     assert rows[10]["stable"] is False and rows[10]["service_level"] is None  # load 10 = agents
@@ -338,3 +338,20 @@ def test_staffing_plans_equal_the_code_before_the_speed_up(patience):
         assert new.iterations == old.iterations
         np.testing.assert_allclose(new.offered, old.offered, rtol=1e-10)
         np.testing.assert_allclose(new.service_level, old.service_level, rtol=1e-9, atol=1e-12)
+
+
+def test_erlang_c_table_has_no_abandon_column_and_erlang_a_shows_its_rate():
+    c = CliRunner().invoke(main, ["erlang", "--calls", "100", "--aht", "180"])
+    assert c.exit_code == 0, c.output
+    header = next(line for line in c.output.splitlines() if line.startswith("agents"))
+    assert "abandon" not in header and "0.0%" not in c.output
+    doc = json.loads(CliRunner().invoke(main, ["erlang", "--calls", "100", "--aht", "180", "--format", "json"]).output)
+    assert all("abandon_rate" not in r for r in doc["rows"])
+    a = CliRunner().invoke(main, ["erlang", "--calls", "100", "--aht", "180", "--patience", "120"])
+    assert a.exit_code == 0, a.output
+    lines = a.output.splitlines()
+    header = next(line for line in lines if line.startswith("agents"))
+    assert header.split()[-2:] == ["abandon", "occupancy"]
+    row10 = next(line for line in lines if line.split()[:1] == ["10"])
+    expected = erlang_a_result(10, 100 / 1800, 180, 120, 20).abandon_rate  # the Erlang A rate of 10 agents
+    assert row10.split()[-2] == f"{expected:.1%}" and expected > 0.05

@@ -427,7 +427,8 @@ def erlang_rows(
 ) -> dict:
     """The classic Erlang table: agents from ``spread`` below to ``spread`` above the requirement
     (or around ``agents`` when given). Rows where Erlang C is unstable have ``stable: False``
-    and no service level, ASA or occupancy."""
+    and no service level, ASA or occupancy. Rows have an ``abandon_rate`` with ``patience_s``
+    (Erlang A) only."""
     if interval_s <= 0 or aht_s <= 0:
         raise ValueError("interval and AHT must be > 0")
     rate = calls / interval_s
@@ -447,6 +448,8 @@ def erlang_rows(
             "stable": r.stable,
             "required": c == required,
         }
+        if not patience_s:  # Erlang C: no caller hangs up, so no abandon rate
+            del row["abandon_rate"]
         rows.append({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()})
     return {
         "model": "erlang_a" if patience_s else "erlang_c",

@@ -240,24 +240,17 @@ def erlang_table(table: dict, calls, interval_s, aht_s, threshold_s, target, pat
         + f" -> offered load {table['load_erlang']:.2f} Erlang"
     )
     lines = [head, f"Target: {target:.0%} of calls answered within {threshold_s:g} s", ""]
-    rows = [("agents", "P(wait)", f"service level ({threshold_s:g} s)", "ASA", "abandon", "occupancy", "")]
+    abandon = bool(patience_s)  # Erlang C has no abandons: no column
+    rows = [("agents", "P(wait)", f"service level ({threshold_s:g} s)", "ASA", *(("abandon",) * abandon), "occupancy", "")]
     for r in table["rows"]:
         if not r["stable"]:
-            rows.append((str(r["agents"]), "1", "unstable", "-", "-", "-", "load >= agents: the queue grows without bound"))
+            rows.append((str(r["agents"]), "1", "unstable", "-", *(("-",) * abandon), "-",
+                         "load >= agents: the queue grows without bound"))
             continue
         mark = "<- required" if r["required"] else ("<- given" if r["agents"] == table["agents"] else "")
-        rows.append(
-            (
-                str(r["agents"]),
-                f"{r['p_wait']:.3f}",
-                fmt(r["service_level"], "share"),
-                fmt(r["asa_s"], "s"),
-                fmt(r["abandon_rate"], "share"),
-                fmt(r["occupancy"], "share"),
-                mark,
-            )
-        )
-    lines += text_columns(rows, align="rrrrrrl")
+        rows.append((str(r["agents"]), f"{r['p_wait']:.3f}", fmt(r["service_level"], "share"), fmt(r["asa_s"], "s"),
+                     *((fmt(r["abandon_rate"], "share"),) if abandon else ()), fmt(r["occupancy"], "share"), mark))
+    lines += text_columns(rows, align="rrrr" + "r" * abandon + "rl")
     lines.append("")
     lines.append(f"Required: {table['required_agents']} agents on the phones (before shrinkage).")
     return "\n".join(lines)
