@@ -80,7 +80,13 @@ AXIS = {
 }
 
 
-def sweep_plot(sw, kpi: str, path) -> None:
+def percent_label(v: float, _pos=None) -> str:
+    """An axis tick of a share as the exact percentage: 0.725 -> '72.5%', 0.8 -> '80%' (never rounded
+    to whole points, so 2.5-point ticks keep their half)."""
+    return f"{round(v * 100, 6) + 0.0:g}%"
+
+
+def sweep_figure(sw, kpi: str):
     """One KPI against the first varied key (a line per value of a second key), 95% bands, targets."""
     plt = pyplot()
     t = sw.table
@@ -100,8 +106,14 @@ def sweep_plot(sw, kpi: str, path) -> None:
     ax.set_xlabel(x_key)
     ax.set_ylabel(AXIS[kpi])
     if kpi != "asa_s":
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(percent_label))
     ax.legend(loc="best")
     fig.tight_layout()
+    return fig
+
+
+def sweep_plot(sw, kpi: str, path) -> None:
+    plt = pyplot()
+    fig = sweep_figure(sw, kpi)
     fig.savefig(path, format="png")
     plt.close(fig)
