@@ -181,11 +181,29 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
     emit(sw, fmt, lambda: sweep_text(sw), out_dir, "Table and plots")
 
 
+def _steps(agent_range: str, fte_range: str | None) -> tuple[str, list[int]]:
+    """The marginal-value steps of `marginal` and `report`: ("agents", steps) from --agents, or
+    ("fte", steps) from --fte; both given (--agents not left at its default) exits 2."""
+    from click.core import ParameterSource
+
+    from ska_sim.plan.marginal import parse_agent_range
+
+    if fte_range is not None and click.get_current_context().get_parameter_source("agent_range") is not ParameterSource.DEFAULT:
+        fail(["--agents and --fte: give one of them (steps in agents on the phones, or in FTE)"])
+    if fte_range is not None:
+        return "fte", parse_agent_range(fte_range, "--fte")
+    return "agents", parse_agent_range(agent_range)
+
+
+def fte_option(example: str):
+    return click.option("--fte", "fte_range", default=None, metavar="FROM..TO",
+                        help=f"Instead of --agents: full-time equivalents of paid time to add or remove, e.g. {example}.")
+
+
 @click.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @agents_option("-2..+4", "Agents on the phones to add or remove for every open hour.")
-@click.option("--fte", "fte_range", default=None, metavar="FROM..TO",
-              help="Instead of --agents: full-time equivalents of paid time to add or remove, e.g. -1..+3.")
+@fte_option("-1..+3")
 @spread_option
 @replications_option("Replications per step.")
 @seed_option("Root seed, shared by every step.")
@@ -201,17 +219,12 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
 def marginal(scenario_file, agent_range, fte_range, spread, replications, seed, group, hours, overrides, out_dir, fmt,
              executor) -> None:
     """What each agent (or FTE) more or fewer buys: service level, callers answered and lost, waiting hours, cost."""
-    from click.core import ParameterSource
-
     from ska_sim.report.output import write_marginal
     from ska_sim.report.text import marginal_text
     from ska_sim.plan.marginal import marginal as run_marginal
-    from ska_sim.plan.marginal import marginal_target, parse_agent_range, parse_hours
+    from ska_sim.plan.marginal import marginal_target, parse_hours
 
-    if fte_range is not None and click.get_current_context().get_parameter_source("agent_range") is not ParameterSource.DEFAULT:
-        fail(["--agents and --fte: give one of them (steps in agents on the phones, or in FTE)"])
-    unit = "fte" if fte_range is not None else "agents"
-    steps = parse_agent_range(fte_range, "--fte") if fte_range is not None else parse_agent_range(agent_range)
+    unit, steps = _steps(agent_range, fte_range)
     scenario = load_scenario(scenario_file, overrides)
     marginal_target(scenario, group)  # a bad --group or --hours: exit 2 before anything runs
     if hours is not None:
@@ -233,6 +246,7 @@ def marginal(scenario_file, agent_range, fte_range, spread, replications, seed, 
                 metavar="SCENARIO [--set K=V]... [--compare OTHER.toml [--set K=V]...]...")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
 @agents_option("-2..+2", "Steps of the marginal-value table.")
+@fte_option("-1..+1")
 @spread_option
 @replications_option("Replications (default: the scenario's).")
 @seed_option("Root seed (default: the scenario's).")
@@ -240,7 +254,7 @@ def marginal(scenario_file, agent_range, fte_range, spread, replications, seed, 
               help="Compare with scenarios whose measured windows differ: counts and hours as rates per open day.")
 @executor_options
 @handles_bad_input
-def report(tokens, output, agent_range, spread, replications, seed, allow_calendars, executor) -> None:
+def report(tokens, output, agent_range, fte_range, spread, replications, seed, allow_calendars, executor) -> None:
     """A self-contained HTML report of SCENARIO for a manager: verdicts, tables, plots, assumptions.
 
     --compare OTHER.toml shows another scenario side by side (repeatable). Each --set K=V
@@ -251,10 +265,10 @@ def report(tokens, output, agent_range, spread, replications, seed, allow_calend
     from ska_sim.report.html import build_report
     from ska_sim.sim.runner import simulate
     from ska_sim.plan.compare import compare, parse_report_tokens
-    from ska_sim.plan.marginal import marginal, parse_agent_range
+    from ska_sim.plan.marginal import marginal
 
     main_variant, others, common = parse_report_tokens(list(tokens))
-    steps = parse_agent_range(agent_range)
+    unit, steps = _steps(agent_range, fte_range)
     problems, variants = [], []
     for v in (main_variant, *others):
         try:
@@ -276,7 +290,7 @@ def report(tokens, output, agent_range, spread, replications, seed, allow_calend
     try:
         result = simulate(scenario, replications=replications, seed=seed, executor=executor)
         mg = None if scenario.groups else marginal(scenario, steps, spread, replications, seed, executor=executor,
-                                                    progress=progress)
+                                                    progress=progress, unit=unit)
         cmp = compare(variants, replications, seed, executor=executor,
                       allow_different_calendars=allow_calendars) if others else None
     finally:
