@@ -1,4 +1,4 @@
-"""A 2026 year with a roster and absences, 30 replications (issue 9.9): `python benchmarks/year.py`.
+"""A 2026 year with a roster and absences, 30 replications: `python benchmarks/year.py`.
 
 Not part of the test run. Times `ska_sim.sim.runner.simulate` (model build, replications on local
 processes, the result tables) of scenarios/year-2026.toml over the whole year, and, in the same
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -80,7 +81,10 @@ def profile_one(path: Path, top: int = 25) -> str:
     for key, tt in sorted(by_file.items(), key=lambda kv: -kv[1])[:8]:
         lines.append(f"  {tt / total:6.1%}  {key}")
     st.sort_stats("tottime").print_stats(top)
-    return "\n".join(lines) + "\n\n" + out.getvalue()
+    # paths of this machine out: the package's files from src/, the libraries' from site-packages/
+    text = out.getvalue().replace(str(ROOT) + "/", "")
+    text = re.sub(r"\S*/site-packages/", "site-packages/", text)
+    return "\n".join(lines) + "\n\n" + text
 
 
 def main() -> None:
