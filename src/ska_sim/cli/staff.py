@@ -24,6 +24,7 @@ from ska_sim.cli.common import (
     replications_option,
     seed_option,
     set_option,
+    warn_about,
 )
 
 
@@ -54,9 +55,13 @@ def staff(scenario_file, shifts_file, roster, weeks, method, scope, replications
 
     if weeks is not None and not roster:
         fail(["--weeks: only with --roster (the roster's horizon)"])
+    if roster:  # warnings about the window are about the roster's horizon, the window planned
+        from ska_sim.scenario import load_scenario as load_quietly
+    else:
+        load_quietly = load_scenario
     if weeks is not None:  # the horizon in use is --weeks: leave weeks are checked against it, named so
         try:
-            scenario = load_scenario(scenario_file, [*overrides, f"roster.weeks={weeks}"])
+            scenario = load_quietly(scenario_file, [*overrides, f"roster.weeks={weeks}"])
         except ScenarioError as exc:
             raise ScenarioError([Problem(
                 f"--weeks {weeks}" if p.source == f"--set roster.weeks={weeks}" else p.source, p.path,
@@ -64,7 +69,13 @@ def staff(scenario_file, shifts_file, roster, weeks, method, scope, replications
                 .replace(f"the horizon 1..{weeks}", f"the horizon 1..{weeks} (--weeks {weeks})"))
                 for p in exc.problems]) from None
     else:
-        scenario = load_scenario(scenario_file, overrides)
+        scenario = load_quietly(scenario_file, overrides)
+    if roster and scenario.roster is not None and scenario.roster.people:
+        from ska_sim.plan.roster import horizon
+
+        warn_about(horizon(scenario, weeks), overrides)
+    elif roster:
+        warn_about(scenario, overrides)
     check_out(out_dir, "staff")
     if shifts_file is not None:
         from pathlib import Path

@@ -204,6 +204,14 @@ def shifts_of(s: Scenario, shifts_file: str | None):
 TODAY_FILE = "today (roster.file)"  # staff --roster's row of the saved roster a scenario simulates
 
 
+def horizon(s: Scenario, weeks: int | None = None) -> Scenario:
+    """The scenario over the roster's horizon, the window `staff --roster` plans and simulates:
+    ``weeks`` (default ``roster.weeks``) x 7 days from ``calendar.start``."""
+    weeks = weeks or s.roster.weeks
+    return s.model_copy(update={"calendar": s.calendar.model_copy(update={"days": 7 * weeks}),
+                                "roster": s.roster.model_copy(update={"weeks": weeks})})
+
+
 def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "erlang", scope: str = "interval",
                 replications: int | None = None, seed: int | None = None, workers: int = 1, progress=None,
                 say=None, executor=None) -> RosterResult:
@@ -214,9 +222,7 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
         raise ScenarioError([Problem("--roster", "roster.people", "the scenario has no [[roster.people]] lines")])
     weeks = weeks or s.roster.weeks
     saved = s.roster.plan  # roster.file: today's plan is that roster, as `run` simulates it
-    s = detach(s)
-    s = s.model_copy(update={"calendar": s.calendar.model_copy(update={"days": 7 * weeks}),
-                             "roster": s.roster.model_copy(update={"weeks": weeks})})
+    s = horizon(detach(s), weeks)
     today = s if saved is None else attach(s, saved)
     st = plan_staffing(today, method, scope, None, replications, seed, workers, progress, say, executor)
     st.scenario = s

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.scenario.calendar import window_days
 from ska_sim.scenario.clock import DAY_S, WEEKDAYS, format_clock, parse_clock
 
 if TYPE_CHECKING:
@@ -333,19 +334,23 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
 
 
 def window_warning(s: Scenario) -> list[str]:
-    """A saved roster whose dates miss part of the measured window: those days keep [staffing]."""
+    """A saved roster whose dates miss some open days of the measured window: those days keep
+    [staffing]. Closed days need no agents and are not counted; the window is the scenario's
+    (``staff --roster`` warns on its horizon: ``plan.roster.horizon``)."""
     plan: RosterPlan = s.roster.plan
     cal = s.calendar
-    window = {cal.start + dt.timedelta(days=i) for i in range(cal.days)}
-    missing = sorted(window - set(plan.dates))
+    covered = set(plan.dates)
+    open_days = [d.date for d in window_days(s) if d.is_open]
+    missing = [d for d in open_days if d not in covered]
     if not missing:
         return []
-    if len(missing) == len(window):
+    if len(missing) == len(open_days):
         return [f"roster.file: no date of the roster ({plan.dates[0]} to {plan.dates[-1]}) falls in the measured "
                 f"window ({cal.start} + {cal.days} days): it is not simulated ([staffing] is; roster.repeat = true "
                 "cycles it)"]
-    return [f"roster.file: {len(missing)} measured day(s) outside the roster ({plan.dates[0]} to {plan.dates[-1]}; "
-            f"first {missing[0]}) keep [staffing] (roster.repeat = true cycles the roster over them)"]
+    return [f"roster.file: {len(missing)} open day(s) of the measured window ({cal.start} + {cal.days} days) "
+            f"outside the roster ({plan.dates[0]} to {plan.dates[-1]}; first {missing[0]}) keep [staffing] "
+            "(roster.repeat = true cycles the roster over them)"]
 
 
 def unused_vectors_warning(s: Scenario, overrides=()) -> list[str]:
