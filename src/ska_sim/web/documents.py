@@ -187,7 +187,7 @@ def render_toml(text: str, overrides: list[str]) -> str:
                     raise ScenarioError([Problem(f"--set {o}", key, "index out of range")]) from None
                 continue
             if part not in node:
-                node[part] = tomlkit.table()
+                _add_keeping_comments(node, part, tomlkit.table())
             node = node[part]
         last = parts[-1]
         if isinstance(value, dt.date):
@@ -196,5 +196,46 @@ def render_toml(text: str, overrides: list[str]) -> str:
             item = tomlkit.item(value)
         if isinstance(value, list) and len(value) > 12 and hasattr(item, "multiline"):
             item.multiline(False)
-        node[last] = item
+        if last in node:
+            node[last] = item  # in place: the key's comments stay where they are
+        else:
+            _add_keeping_comments(node, last, item)
     return tomlkit.dumps(doc)
+
+
+def _add_keeping_comments(node: Any, key: Any, item: Any) -> None:
+    """``node[key] = item`` for a new key or table, keeping the comments and blank lines that end
+    the text before it where they were: they introduce the table (or key) that follows, not the
+    new item, so they move below it."""
+    trailing = _pop_trailing(_last_table(node))
+    node[key] = item
+    container = _last_table(node).value
+    for ws_or_comment in trailing:
+        container.append(None, ws_or_comment)
+
+
+def _last_table(node: Any) -> Any:
+    """The table whose body ends the text of ``node`` (a table, or the document)."""
+    import tomlkit.items as items
+
+    body = node.body if not isinstance(node, items.Table) else node.value.body
+    for _, child in reversed(body):
+        if isinstance(child, items.Table):
+            return _last_table(child)
+        if isinstance(child, items.AoT) and child.body:
+            return _last_table(child.body[-1])
+        if not isinstance(child, (items.Whitespace, items.Comment)):
+            break
+    return node
+
+
+def _pop_trailing(node: Any) -> list:
+    """The comments and blank lines after the last key of ``node``'s own text, taken out of it."""
+    import tomlkit.items as items
+
+    container = node.value if isinstance(node, items.Table) else node
+    out = []
+    while container.body and container.body[-1][0] is None and isinstance(container.body[-1][1],
+                                                                          (items.Whitespace, items.Comment)):
+        out.insert(0, container.body.pop()[1])
+    return out
