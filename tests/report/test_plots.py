@@ -22,8 +22,10 @@ def test_sweep_plot_ticks_at_2_5_points_say_their_exact_value():
     sl = np.linspace(0.70, 0.85, 5)  # a 15-point range: ticks every 2.5 points
     table = pd.DataFrame({"staffing.scale": [0.9, 0.95, 1.0, 1.05, 1.1], "service_level": sl,
                           "service_level_ci_low": sl - 0.01, "service_level_ci_high": sl + 0.01})
-    fig = sweep_figure(SimpleNamespace(keys=["staffing.scale"], table=table, results=[SimpleNamespace(scenario=s)]),
-                       "service_level")
+    table["service_level_met"] = sl >= 0.8
+    sw = SimpleNamespace(keys=["staffing.scale"], table=table, results=[SimpleNamespace(scenario=s)],
+                         targets=lambda: [{"key": "service_level", "kpi": "service_level", "language": None}])
+    fig = sweep_figure(sw, "service_level")
     fig.canvas.draw()
     ax = fig.axes[0]
     locs = ax.get_yticks()

@@ -133,7 +133,7 @@ def test_compare_pairs_the_new_kpis_and_names_language_targets(tmp_path):
 
 
 def test_sweep_over_lines_shows_the_busy_tones():
-    from ska_sim.report.text import sweep_text
+    from ska_sim.report.sweep import sweep_text
     from ska_sim.plan.sweep import sweep
 
     import tempfile

@@ -157,7 +157,7 @@ def compare(tokens, replications, seed, out_dir, allow_calendars, fmt, executor)
 def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, executor) -> None:
     """Vary scenario keys over a range: KPIs with intervals, and where every target is met."""
     from ska_sim.report.output import write_sweep
-    from ska_sim.report.text import sweep_text
+    from ska_sim.report.sweep import sweep_text
     from ska_sim.plan.sweep import parse_vary
     from ska_sim.plan.sweep import sweep as run_sweep
 

@@ -255,6 +255,18 @@ def summed(a: np.ndarray) -> np.ndarray:
     return a.sum(axis=1) if a.ndim == 2 else a
 
 
+def people_of(s: Scenario, tl, agents: np.ndarray, m: np.ndarray) -> dict:
+    """A plan's people over the measured intervals ``m``: hours on the phones, paid hours
+    (people.paid_hours_of), FTE (people.fte_of), heads (people.heads_of), and the mean agents on
+    the phones per open interval. The figures of every `marginal` step and every `sweep` point."""
+    agents = summed(agents)
+    paid = paid_hours_of(s, tl, agents, m)
+    value = fte_of(s, paid)
+    return {"agents_mean": float(agents[m].mean()) if m.any() else math.nan,
+            "phone_hours": float(agents[m].sum() * tl.interval_s / 3600), "paid_hours": paid, "fte": value,
+            "heads": heads_of(s, value)}
+
+
 def step_row(s: Scenario, tl, k: int, unit: str, plans: dict, sel: np.ndarray, weeks: float, fte0: float,
              r) -> dict:
     """What step k costs: agents, phone and paid hours a week, FTE and heads (and their change),
@@ -262,9 +274,8 @@ def step_row(s: Scenario, tl, k: int, unit: str, plans: dict, sel: np.ndarray, w
     m = tl.iv_measured()
     paid0 = paid_hours_of(s, tl, summed(plans[0]), m)
     agents = summed(plans[k])
-    paid = paid_hours_of(s, tl, agents, m)
-    phone = float(agents[m].sum() * tl.interval_s / 3600)
-    value = fte_of(s, paid)
+    people = people_of(s, tl, agents, m)
+    phone, paid, value = people["phone_hours"], people["paid_hours"], people["fte"]
     row = {
         "step": k,
         "step_unit": unit,

@@ -1,5 +1,6 @@
-"""Sweep a scenario key over a range of values: every point simulated with the same seed, and
-the values at which every target is met."""
+"""Sweep a scenario key over a range of values: every point simulated with the same seed, each
+target's verdict per point (per language too), the plan's people and euros per point, and the
+values at which every target is met."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ import pandas as pd
 
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import json_records, json_value
+from ska_sim.plan.costs import money_of
+from ska_sim.plan.marginal import people_of
 from ska_sim.scenario.load import load_scenario
 from ska_sim.scenario.overrides import parse_value
+from ska_sim.scenario.timeline import build_timeline
 from ska_sim.sim import runner
 from ska_sim.sim.targets import targets_of
 
@@ -44,12 +48,49 @@ def parse_vary(text: str) -> tuple[str, list[float]]:
 @dataclass
 class Sweep:
     keys: list[str]
-    table: pd.DataFrame  # varied keys, then each KPI with ci, then targets_met / targets_pass
+    table: pd.DataFrame  # varied keys, each KPI with ci, each target's verdict, people and euros (point_columns)
     results: list
     bounds: dict  # per key (1-D sweeps): smallest/largest value meeting every target
 
+    def targets(self) -> list[dict]:
+        """Every target of the sweep (per language too): its key (``kpi`` or ``kpi:language``), KPI,
+        language and what it asks, as in the targets table."""
+        r = self.results[0]
+        text = r.targets.set_index("kpi")["target"]
+        return [{"key": t.key, "kpi": t.kpi, "language": t.language, "target": text[t.key]}
+                for t in targets_of(r.scenario, languages=r.languages is not None)]
+
     def to_json(self) -> dict:
-        return {"vary": self.keys, "rows": json_records(self.table), "meets_every_target": self.bounds}
+        return {"vary": self.keys, "targets": self.targets(), "rows": json_records(self.table),
+                "meets_every_target": self.bounds}
+
+
+def point_columns(s, r) -> dict:
+    """One point of a sweep: each KPI's mean and 95% interval; each target's (per language too)
+    mean and interval, ``KEY_met`` (the mean meets it) and ``KEY_status`` (PASS / UNCERTAIN / FAIL
+    from the interval), ``targets_met`` / ``targets_pass`` for all of them; and the plan's people
+    and euros as `marginal` computes them (plan.marginal.people_of, plan.costs.money_of):
+    agents on the phones per open interval (mean), phone and paid hours, FTE, heads, EUR a month."""
+    row = {}
+    summary = r.summary.set_index("kpi")
+    for kpi in summary.index:  # today's KPIs and those of mechanisms the scenario uses (blocked, ...)
+        row[kpi], row[f"{kpi}_ci_low"], row[f"{kpi}_ci_high"] = summary.loc[kpi, ["mean", "ci_low", "ci_high"]]
+    verdicts = r.targets.set_index("kpi")  # every target, per language too (kpi:language rows)
+    met = []
+    for t in targets_of(s, languages=r.languages is not None):
+        v = verdicts.loc[t.key]
+        if t.key not in row:
+            row[t.key], row[f"{t.key}_ci_low"], row[f"{t.key}_ci_high"] = v["mean"], v["ci_low"], v["ci_high"]
+        row[f"{t.key}_met"] = bool(t.met(np.array([v["mean"]]))[0])
+        row[f"{t.key}_status"] = v["status"]
+        met.append(row[f"{t.key}_met"])
+    row["targets_met"] = all(met)
+    row["targets_pass"] = all(x == "PASS" for x in r.targets["status"])
+    tl = build_timeline(s)
+    people = people_of(s, tl, tl.iv_agents, tl.iv_measured())
+    row.update(people)
+    row["eur_per_month"] = money_of(s, people["fte"], people["heads"])["eur_per_month"]
+    return row
 
 
 def sweep(path: str, vary: list[tuple[str, list]], overrides: tuple[str, ...] = (), replications: int | None = None,
@@ -63,16 +104,7 @@ def sweep(path: str, vary: list[tuple[str, list]], overrides: tuple[str, ...] = 
     for n, (p, s) in enumerate(zip(points, scenarios), 1):
         r = runner.simulate(s, replications=replications, seed=seed, executor=executor)
         results.append(r)
-        row = dict(zip(keys, p))
-        summary = r.summary.set_index("kpi")
-        for kpi in summary.index:  # today's KPIs and those of mechanisms the scenario uses (blocked, ...)
-            row[kpi], row[f"{kpi}_ci_low"], row[f"{kpi}_ci_high"] = summary.loc[kpi, ["mean", "ci_low", "ci_high"]]
-        statuses = list(r.targets["status"])
-        means = r.targets.set_index("kpi")["mean"]  # every target, per language too (kpi:language rows)
-        row["targets_met"] = all(bool(t.met(np.array([means[t.key]]))[0])
-                                 for t in targets_of(s, languages=r.languages is not None))
-        row["targets_pass"] = all(x == "PASS" for x in statuses)
-        rows.append(row)
+        rows.append({**dict(zip(keys, p)), **point_columns(s, r)})
         if progress:
             progress(n, len(points))
     table = pd.DataFrame(rows)

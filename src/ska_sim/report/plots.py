@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ska_sim.report.style import BLUE, CYCLE, GREY, ORANGE, pyplot, TARGET
+from ska_sim.report.style import BLUE, CYCLE, GREY, ORANGE, pyplot, TARGET, VERMILLION
 from ska_sim.sim.targets import targets_of
 
 
@@ -86,23 +86,45 @@ def percent_label(v: float, _pos=None) -> str:
     return f"{round(v * 100, 6) + 0.0:g}%"
 
 
+LANGUAGE_STYLES = ("--", ":", "-.")
+
+
 def sweep_figure(sw, kpi: str):
-    """One KPI against the first varied key (a line per value of a second key), 95% bands, targets."""
+    """One KPI against the first varied key (a line per value of a second key), 95% bands, its
+    targets as dashed lines; each language with a target on the KPI as a curve of its own, and
+    an x where a curve's mean misses its target."""
     plt = pyplot()
     t = sw.table
     x_key = sw.keys[0]
     fig, ax = plt.subplots(figsize=(7, 4))
     groups = [((), t)] if len(sw.keys) == 1 else list(t.groupby(sw.keys[1:]))
+    targets = [t for t in sw.targets() if t["kpi"] == kpi]  # the line's and each language's
+    missed = False
     for i, (g, part) in enumerate(groups):
         colour = CYCLE[i % len(CYCLE)]
         label = "simulated" if not g else ", ".join(f"{k}={v:g}" for k, v in zip(sw.keys[1:], np.atleast_1d(g)))
         ax.fill_between(part[x_key], part[f"{kpi}_ci_low"], part[f"{kpi}_ci_high"], color=colour, alpha=0.2)
         ax.plot(part[x_key], part[kpi], marker="o", color=colour, label=label)
-    for target in targets_of(sw.results[0].scenario):
+        for j, t in enumerate(x for x in targets if x["language"]):  # each language's curve, its own style
+            ax.plot(part[x_key], part[t["key"]], marker=".", color=colour, linestyle=LANGUAGE_STYLES[j % 3],
+                    label=f"{label}, {t['language']} calls")
+        for t in targets:  # points where the mean misses the target
+            miss = ~part[f"{t['key']}_met"].astype(bool)
+            if miss.any():
+                ax.scatter(part[x_key][miss], part[t["key"]][miss], marker="x", s=60, color=VERMILLION, zorder=3,
+                           label=None if missed else "target not met (mean)")
+                missed = True
+    lines: dict = {}  # one dashed line per bound, naming every target at it
+    for target in targets_of(sw.results[0].scenario, languages=any(t["language"] for t in targets)):
         if target.kpi == kpi:
             for bound in (target.low, target.high):
                 if bound is not None:
-                    ax.axhline(bound, **TARGET, label=f"target {target.describe()}")
+                    lines.setdefault(bound, []).append(target)
+    for bound, at in lines.items():
+        langs = [t.language for t in at if t.language]
+        also = f" (also {', '.join(langs)} calls)" if langs and len(at) > len(langs) else ""
+        ax.axhline(bound, **TARGET, label=f"target {at[0].describe()}{also}" if also or len(at) == 1
+                   else "target " + "; ".join(t.describe() for t in at))
     ax.set_xlabel(x_key)
     ax.set_ylabel(AXIS[kpi])
     if kpi != "asa_s":

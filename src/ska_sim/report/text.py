@@ -417,42 +417,6 @@ def compare_text(cmp) -> str:
     return "\n".join(lines) + "\n"
 
 
-def sweep_text(sw) -> str:
-    t = sw.table
-    blocked = "blocked" in t.columns  # with phone lines: busy tones, the rest of what is not answered
-    rows = [tuple(sw.keys) + ("service level", "answer rate", "abandon rate") + (("blocked",) if blocked else ())
-            + ("ASA", "occupancy", "all targets")]
-    for r in t.to_dict(orient="records"):
-        rows.append(
-            tuple(f"{r[k]:g}" for k in sw.keys)
-            + (
-                f"{fmt(r['service_level'], 'share')} [{fmt(r['service_level_ci_low'], 'share')}, {fmt(r['service_level_ci_high'], 'share')}]",
-                fmt(r["answer_rate"], "share"),
-                fmt(r["abandon_rate"], "share"),
-            )
-            + ((fmt(r["blocked"] / r["offered"] if r["offered"] else float("nan"), "share"),) if blocked else ())
-            + (
-                fmt(r["asa_s"], "s"),
-                fmt(r["occupancy"], "share"),
-                "PASS" if r["targets_pass"] else ("met (mean)" if r["targets_met"] else "no"),
-            )
-        )
-    lines = [f"Sweep over {', '.join(sw.keys)} (common random numbers; 95% intervals"
-             + ("; blocked = busy tones / offered" if blocked else "") + ")", ""]
-    lines += text_columns(rows, align="r" * len(sw.keys) + "rrr" + ("r" if blocked else "") + "rrl")
-    for key, b in sw.bounds.items():
-        lines.append("")
-        if b["smallest_meeting"] is None:
-            lines.append(f"No value of {key} in the sweep meets every target.")
-        else:
-            lines.append(
-                f"{key}: every target is met (by the mean) from {b['smallest_meeting']:g} to {b['largest_meeting']:g}"
-                + (f"; passed with the whole 95% interval from {b['smallest_passing']:g} to {b['largest_passing']:g}."
-                   if b["smallest_passing"] is not None else "; no value passes with its whole 95% interval.")
-            )
-    return "\n".join(lines) + "\n"
-
-
 def _ci(value: float, lo: float, hi: float, unit: str) -> str:
     """A change with its paired 95% interval: '+3.1 pts [+2.4, +3.8]'."""
     def bare(x: float) -> str:
