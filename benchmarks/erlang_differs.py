@@ -20,7 +20,13 @@ several test statistics on the same data:
 - ``new_flag``: what ``erlang_c_differs`` does now (erlang_check.differs): ``delta_t`` with the
   variance pooled over alike intervals
 
-Usage: python benchmarks/erlang_differs.py [--reps 400] [--rho 0.8]
+With ``--groups RUNS`` it measures instead the flag of the cross-check per agent group
+(erlang_check.group_cross_check) on two independent groups that each meet M/M/c
+(tests/helpers.py ``two_mmc_groups``: 8 agents at 6 Erlang, 6 agents at 4 Erlang): RUNS runs of
+``simulate`` with different seeds, the share of (interval, group) flagged per group, and of
+intervals flagged by the interval's test (its groups' Erlang C against its simulated service level).
+
+Usage: python benchmarks/erlang_differs.py [--reps 400] [--rho 0.8] [--groups RUNS --replications R]
 """
 
 from __future__ import annotations
@@ -36,7 +42,9 @@ from scipy.stats import norm
 from scipy.stats import t as student_t
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from helpers import mmc  # noqa: E402
+from helpers import mmc, two_mmc_groups  # noqa: E402
+
+from ska_sim import scenario_from_dict, simulate  # noqa: E402
 
 from ska_sim.sim.engine import Model  # noqa: E402
 from ska_sim.maths.erlang import erlang_c_result  # noqa: E402
@@ -90,6 +98,29 @@ def flags(off, within, agents, calls_per_hour, aht_s, keys, interval_s=3600, thr
     return out
 
 
+def group_flags(runs: int, replications: int, days: int, seed: int) -> None:
+    """The per-group flag's false-alarm rate on two independent M/M/c groups."""
+    t0 = time.perf_counter()
+    s = scenario_from_dict(two_mmc_groups(days=days, replications=replications))
+    per_group: dict[str, list[int]] = {}
+    per_interval, n_iv, n_gi = [], 0, 0
+    for k in range(runs):
+        r = simulate(s, seed=seed + k)
+        gi = r.group_intervals
+        for name, flagged in gi.groupby("group")["erlang_c_differs"]:
+            per_group.setdefault(name, []).append(int(flagged.sum()))
+        n_gi = int((gi["group"] == "ga").sum())
+        per_interval.append(int(r.intervals["erlang_c_differs"].sum()))
+        n_iv = len(r.intervals)
+    print(f"two independent M/M/c groups, {days} days x 24 hourly intervals, {runs} runs of {replications} "
+          f"replications ({time.perf_counter() - t0:.0f} s); nominal 5%")
+    print("\n| flag | runs | tested per run | flagged | per run (sd) |\n|---|---|---|---|---|")
+    for name, counts in [*((f"group {g}", c) for g, c in per_group.items()), ("interval (its groups)", per_interval)]:
+        n = n_gi if name.startswith("group") else n_iv
+        c = np.array(counts)
+        print(f"| {name} | {runs} | {n} | {c.sum() / (n * runs):.1%} | {c.mean():.1f} ({c.std(ddof=1):.1f}) |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--agents", type=int, default=10)
@@ -100,7 +131,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--cache", default="")
+    ap.add_argument("--groups", type=int, default=0, help="runs of the two-group case (per-group flag)")
+    ap.add_argument("--replications", type=int, default=10, help="replications per run of the two-group case")
     a = ap.parse_args()
+    if a.groups:
+        group_flags(a.groups, a.replications, a.days, a.seed)
+        return
     cph = a.rho * a.agents * 3600 / a.aht
     t0 = time.perf_counter()
     if a.cache and Path(a.cache).exists():

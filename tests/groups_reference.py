@@ -79,7 +79,10 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
     fields = ("offered", "answered", "answered_within_t", "abandoned", "unanswered_at_close", "blocked",
               "wait_sum_s", "resolved_first", "written_requests")
     out = {f: np.zeros((n_iv, n_t * n_l)) for f in fields}
-    gout = {f: np.zeros((n_iv, n_g)) for f in ("answered", "answered_within_t", "wait_sum_s")}
+    # per group: the calls it answered, and the inbound calls offered to it (those it answered, and
+    # those no agent answered, counted for the first group in their order)
+    gout = {f: np.zeros((n_iv, n_g)) for f in ("answered", "answered_within_t", "wait_sum_s", "offered",
+                                                "offered_within_t")}
 
     events: list = []
     seq = [0]
@@ -120,6 +123,8 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
         gout["answered"][c.iv, g] += 1
         gout["answered_within_t"][c.iv, g] += w <= threshold
         gout["wait_sum_s"][c.iv, g] += w
+        gout["offered"][c.iv, g] += 1
+        gout["offered_within_t"][c.iv, g] += w <= threshold
         resolved = c.u_res < min(1.0, s.call_types[c.type].resolved * grp.resolution_factor) and not c.id_fail
         out["resolved_first"][c.iv, ce] += resolved
         out["written_requests"][c.iv, ce] += c.id_fail and c.written
@@ -133,6 +138,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
         c.waiting = False
         waiting.remove(c)
         out["unanswered_at_close"][c.iv, cell(c)] += 1
+        gout["offered"][c.iv, c.order[0]] += 1
         in_line[0] -= 1
 
     def may_take(g, c, now):
@@ -203,6 +209,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
             out["offered"][c.iv, ce] += 1
             if in_line[0] >= lines:
                 out["blocked"][c.iv, ce] += 1
+                gout["offered"][c.iv, c.order[0]] += 1
                 continue
             in_line[0] += 1
             for j, g in enumerate(c.order):
@@ -241,6 +248,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 waiting.remove(c)
                 in_line[0] -= 1
                 out["abandoned"][c.iv, cell(c)] += 1
+                gout["offered"][c.iv, c.order[0]] += 1
         elif kind == OVERFLOW:
             c, g = p
             if c.waiting and is_open and staffed[g] > busy[g]:

@@ -58,6 +58,19 @@ def mmc_dict(
     return d
 
 
+def two_mmc_groups(days: int = 20, replications: int = 10) -> dict:
+    """Two independent M/M/c groups, open around the clock: type a (2/3 of 108 calls/h,
+    exponential 300 s) to ga (8 agents, 6 Erlang), type b (1/3, exponential 400 s) to gb
+    (6 agents, 4 Erlang)."""
+    d = mmc_dict(agents=14, calls_per_hour=108, days=days, replications=replications)
+    d["call_types"] = [{"name": "a", "share": 2 / 3, "talk": {"dist": "exponential", "mean_s": 300.0}, "resolved": 1.0},
+                       {"name": "b", "share": 1 / 3, "talk": {"dist": "exponential", "mean_s": 400.0}, "resolved": 1.0}]
+    del d["staffing"]
+    d["groups"] = [{"name": "ga", "call_types": ["a"], "agents": {"default": [8] * 24}},
+                   {"name": "gb", "call_types": ["b"], "agents": {"default": [6] * 24}}]
+    return d
+
+
 def mmc(**kw: Any):
     return scenario_from_dict(mmc_dict(**kw))
 

@@ -136,9 +136,11 @@ def test_engine_equals_the_reference_call_by_call(name):
         for f in REF_FIELDS:
             np.testing.assert_array_equal(rc.counts[f], ref["cells"][f], err_msg=f"{name}: {f}")
         np.testing.assert_allclose(rc.counts["wait_sum_s"], ref["cells"]["wait_sum_s"], rtol=1e-9, atol=1e-6)
-        for f in ("answered", "answered_within_t"):
+        for f in ("answered", "answered_within_t", "offered", "offered_within_t"):
             np.testing.assert_array_equal(rc.groups.counts[f], ref["groups"][f], err_msg=f"{name}: groups {f}")
         np.testing.assert_allclose(rc.groups.counts["wait_sum_s"], ref["groups"]["wait_sum_s"], rtol=1e-9, atol=1e-6)
+        # every inbound call offered is offered to exactly one group
+        np.testing.assert_array_equal(rc.groups.counts["offered"].sum(axis=1), rc.counts["offered"].sum(axis=1))
     # the scenario exercises what it claims to
     c = ref["cells"]
     assert c["abandoned"].sum() > 10 and c["written_requests"].sum() > 10

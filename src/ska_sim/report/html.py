@@ -19,6 +19,7 @@ from ska_sim.base.version import __version__
 from ska_sim.plan.costs import money_of
 from ska_sim.plan.people import fte, shrinkage_table
 from ska_sim.report.costs import money_text, people_rows
+from ska_sim.report.erlang_text import erlang_label, group_summary
 from ska_sim.report.plots import service_level_by_interval
 from ska_sim.report.roster import roster_html
 from ska_sim.report.style import pyplot
@@ -492,7 +493,9 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
              img(heatmap(result), "Heatmap of service level by weekday and time of day")),
         keep("Offered calls, staffing and service level by interval",
              img(interval_plot(result),
-                 "Offered calls and agents per interval; service level with its 95% band, Erlang C and the target")),
+                 f"Offered calls and agents per interval; service level with its 95% band, "
+                 f"{erlang_label(result.erlang)} and the target")
+             + (f"<p class='sub'>{e(group_summary(result))}</p>" if group_summary(result) else "")),
     ]
     if getattr(result, "languages", None) is not None:
         parts.append(keep("By language", breakdown_table(result.languages, "language")))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ska_sim.report.erlang_text import erlang_label
 from ska_sim.report.style import BLUE, CYCLE, GREY, ORANGE, pyplot, TARGET, VERMILLION
 from ska_sim.sim.targets import targets_of
 
@@ -25,7 +26,7 @@ def service_level_by_interval(result, path: str | Path) -> None:
                         label="95% interval", step="mid")
     bottom.plot(x, iv["service_level"], color=BLUE, drawstyle="steps-mid", label="service level (simulated)")
     bottom.plot(x, iv["erlang_c_service_level"], color=GREY, drawstyle="steps-mid", linewidth=1,
-                label="Erlang C")
+                label=erlang_label(result.erlang))
     bottom.axhline(target.share, **TARGET, label=f"target {target.share:.0%} within {target.threshold_s:g} s")
     bottom.set_ylim(0, 1.02)
     bottom.set_ylabel(f"answered within {target.threshold_s:g} s / offered")

@@ -9,8 +9,8 @@ from ska_sim.plan.costs import money_of
 from ska_sim.report.activities import activities_text
 from ska_sim.report.columns import text_columns
 from ska_sim.report.costs import money_text, people_rows
+from ska_sim.report.erlang_text import cross_check_lines
 from ska_sim.scenario.clock import WEEKDAYS
-from ska_sim.sim.erlang_check import DIFFERS_MIN_REPLICATIONS
 
 LABELS = {
     "service_level": "service level",
@@ -158,34 +158,10 @@ def time_of_day_table(result) -> str:
                 fmt(r["occupancy"], "share"),
             )
         )
-    e = result.erlang
     lines = [f"By time of day (mean over the {len(result.days)} measured days; offered = calls per interval)"]
     lines += text_columns(rows, align="lrrrrrlrrr")
-    window_sim = result.summary.set_index("kpi").loc["service_level"]
     lines.append("")
-    lines.append(
-        f"Erlang C cross-check (AHT {e['aht_s']:.0f} s, each interval's simulated offered load and agents): "
-        f"{fmt(e['service_level'], 'share')} over the window, simulated {fmt(window_sim['mean'], 'share')}; "
-        + (
-            f"{e['differing_intervals']} of {e['intervals']} intervals differ at the {e['differs_level']:.0%} level (*; "
-            f"about {e['expected_by_chance']:.0f} would by chance even if Erlang C held exactly), "
-            if e.get("tested_intervals")
-            else f"intervals not tested for a difference (fewer than {DIFFERS_MIN_REPLICATIONS} replications), "
-        )
-        + f"{e['unstable_intervals']} are unstable under Erlang C (load >= agents)."
-    )
-    if "erlang_a_service_level" in e:
-        lines.append(
-            f"Erlang A, with exponential patience of mean {e['patience_mean_s']:.0f} s, gives "
-            f"{fmt(e['erlang_a_service_level'], 'share')} and an abandon rate of {fmt(e['erlang_a_abandon_rate'], 'share')} "
-            f"(simulated {fmt(result.summary.set_index('kpi').loc['abandon_rate', 'mean'], 'share')}): "
-            "what remains between it and the simulation is the other mechanisms below."
-        )
-    if e["differing_intervals"] and e["explanations"]:
-        lines.append("What Erlang C leaves out here:")
-        lines += [f"  - {x}" for x in e["explanations"]]
-    elif e["differing_intervals"]:
-        lines.append("The scenario has none of the mechanisms Erlang C leaves out: flagged intervals are expected by chance.")
+    lines += cross_check_lines(result)
     return "\n".join(lines)
 
 

@@ -38,10 +38,14 @@ class Collector:
     time. With agent groups (``n_groups > 0``) each answered call also appends the index of
     the group that answered it to ``group`` (aligned with ``answered`` and ``svc_start``; with
     one group it may stay empty: every call is that group's), and time on duty is added per group.
+    With ``routes`` (:class:`InboundRoutes`) the inbound calls offered to each group are counted
+    too (:meth:`_add_offered`): the calls it answered, and the calls no agent answered (hung up,
+    cut off at close, busy tone, virtual hold) counted for the group first in their order.
     """
 
-    def __init__(self, timeline: Timeline, n_types: int, threshold_s: float, n_langs: int = 1, n_groups: int = 0):
-        self.tl, self.threshold_s = timeline, threshold_s
+    def __init__(self, timeline: Timeline, n_types: int, threshold_s: float, n_langs: int = 1, n_groups: int = 0,
+                 routes: InboundRoutes | None = None):
+        self.tl, self.threshold_s, self.routes = timeline, threshold_s, routes
         self.n_types, self.n_langs, self.n_groups = n_types, n_langs, n_groups
         n_cells = n_types * n_langs
         self.n_cells = n_cells
@@ -143,6 +147,8 @@ class Collector:
                 )
             if group is not None:
                 self._add_groups(iv, group, waits)
+                if self.routes is not None:
+                    self._add_offered(cell, group, waits <= self.threshold_s)
         for name, buf, waits in (
             ("abandoned", self.abandoned, self.abandon_waits),
             ("unanswered_at_close", self.dropped, self.drop_waits),
@@ -158,6 +164,8 @@ class Collector:
                           ("vh_callbacks_made", self.vh_made)):
             if buf:
                 add(name, np.asarray(buf, dtype=np.int64))
+        if self.routes is not None:
+            self._add_lost()
         if self.cb_made:
             cells = np.asarray(self.cb_made, dtype=np.int64)
             add("callbacks_made", cells)
@@ -203,6 +211,25 @@ class Collector:
         gc["answered"].reshape(-1)[:] += np.bincount(key, minlength=size)
         gc["answered_within_t"].reshape(-1)[:] += np.bincount(key[waits <= self.threshold_s], minlength=size)
         gc["wait_sum_s"].reshape(-1)[:] += np.bincount(key, weights=waits, minlength=size)
+
+    def _add_lost(self) -> None:
+        """Calls no agent answered (hung up, cut off at close, busy tone, virtual hold): offered to
+        the group first in their order."""
+        lost = [np.asarray(b, dtype=np.int64) for b in (self.abandoned, self.dropped, self.blocked, self.vh) if b]
+        if lost:
+            cells = np.concatenate(lost)
+            self._add_offered(cells, self.routes.first[cells % self.n_cells], np.zeros(len(cells), dtype=bool))
+
+    def _add_offered(self, cells: np.ndarray, g: np.ndarray, within: np.ndarray) -> None:
+        """Inbound calls offered to groups ``g`` (per cell of arrival), ``within`` those answered within T,
+        and the mean handle time each would take there."""
+        size = self.n_iv * self.n_groups
+        iv, col = np.divmod(cells, self.n_cells)
+        key = iv * self.n_groups + g
+        gc = self.group_counts
+        gc["offered"].reshape(-1)[:] += np.bincount(key, minlength=size)
+        gc["offered_within_t"].reshape(-1)[:] += np.bincount(key[within], minlength=size)
+        gc["offered_handle_s"].reshape(-1)[:] += np.bincount(key, weights=self.routes.handle_s[col, g], minlength=size)
 
     def _add_busy(self, start: np.ndarray, end: np.ndarray, target: np.ndarray) -> None:
         iv = float(self.tl.interval_s)
@@ -285,6 +312,17 @@ class Collector:
             lang_hist=self.lang_hist if self.n_langs > 1 else self.type_hist.sum(axis=0, keepdims=True),
             groups=groups,
         )
+
+
+@dataclass(frozen=True)
+class InboundRoutes:
+    """Per cell (call type x language): the group first in its routing order, where a call no agent
+    answered counts as offered; and each group's mean handle time of the cell's calls (the
+    scenario's means: talk x the language's factor + identity check + after-call work, x the
+    group's handle factor)."""
+
+    first: np.ndarray  # (cells,) group index (0 for a cell no group takes: it gets no calls)
+    handle_s: np.ndarray  # (cells, groups)
 
 
 @dataclass

@@ -13,11 +13,19 @@ utilisation with 5-20 replications: 4.4-5.1% (benchmarks/erlang_differs.py). Wit
 3 replications nothing is tested. The flag is not read off the ``service_level_ci_*``
 columns (a per-interval t-interval of per-replication ratios, whose coverage falls short
 near 100% service level at few replications: 12% flagged instead of 5% at 10 replications).
+
+With agent groups (:func:`basis_of`, :func:`group_cross_check`) groups that take no inbound
+call are left out; the others are one Erlang C pool when each takes every call at once, else
+each group is compared on the inbound calls offered to it in the simulation, with its agents
+and AHT; the same test runs per (interval, group) and per interval on the groups' offered-weighted
+Erlang C. On two independent M/M/c groups: 4.9-5.3% flagged per group, 5.0-5.4% per interval
+(benchmarks/erlang_differs.py --groups).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,7 +41,8 @@ DIFFERS_MIN_REPLICATIONS = 3  # fewer replications: no interval is tested (the f
 
 
 def erlang_c_slope(agents: np.ndarray, offered: np.ndarray, aht_s: float, interval_s: float, threshold_s: float):
-    """Erlang C service level and its derivative with respect to the interval's offered calls.
+    """Erlang C service level and its derivative with respect to the interval's offered calls
+    (``aht_s`` one value, or one per interval).
 
     An unstable interval (load >= agents) counts as service level 0 with slope 0, as in the
     cross-check's window figure. dB/dA = B (c / A - 1 + B) for Erlang B; the rest is the
@@ -41,9 +50,10 @@ def erlang_c_slope(agents: np.ndarray, offered: np.ndarray, aht_s: float, interv
     """
     sl = np.zeros(len(offered))
     slope = np.zeros(len(offered))
-    for i, (c, off) in enumerate(zip(agents, offered)):
+    ahts = np.broadcast_to(np.asarray(aht_s, dtype=float), (len(offered),))
+    for i, (c, off, aht) in enumerate(zip(agents, offered, ahts.tolist())):
         c, lam = int(c), float(off) / interval_s
-        load = lam * aht_s
+        load = lam * aht
         if load <= 0:
             sl[i] = 1.0
             continue
@@ -54,9 +64,9 @@ def erlang_c_slope(agents: np.ndarray, offered: np.ndarray, aht_s: float, interv
         d = c - load * (1.0 - b)
         pw = c * b / d
         dpw = c * (db * d + b * (1.0 - b) - load * b * db) / d**2
-        ex = math.exp(-(c / aht_s - lam) * threshold_s)
+        ex = math.exp(-(c / aht - lam) * threshold_s)
         sl[i] = 1.0 - pw * ex
-        slope[i] = -ex * (aht_s * dpw + threshold_s * pw) / interval_s
+        slope[i] = -ex * (aht * dpw + threshold_s * pw) / interval_s
     return sl, slope
 
 
@@ -151,11 +161,14 @@ def differs(
         return np.asarray(np.abs(diff) > half) & ~np.isnan(pooled)
 
 
-def alike_keys(tl, m: np.ndarray) -> list:
+def alike_keys(tl, m: np.ndarray, agents: np.ndarray | None = None) -> list:
     """Per measured interval, what makes intervals alike for :func:`differs`: its agents and
     expected first calls, and those of the two intervals before it when they follow without
-    a break (None where the line was closed: the queue starts empty)."""
-    cfg = list(zip(tl.iv_agents.tolist(), np.round(tl.iv_expected, 9).tolist()))
+    a break (None where the line was closed: the queue starts empty). ``agents``: per interval
+    (or per interval and group), the agents compared; default the timeline's agents."""
+    agents = tl.iv_agents if agents is None else agents
+    rows = [tuple(a) if isinstance(a, list) else a for a in np.asarray(agents).tolist()]
+    cfg = list(zip(rows, np.round(tl.iv_expected, 9).tolist()))
     follows = np.concatenate([[False], np.isclose(np.diff(tl.iv_start_s), tl.interval_s)])
     keys = []
     for g in np.flatnonzero(m):
@@ -173,13 +186,14 @@ def weighted(iv: pd.DataFrame, groups: np.ndarray, n: int, column: str = "erlang
     return np.divide(num, den, out=np.full(n, np.nan), where=den > 0)
 
 
-def explain_differences(s: Scenario, summary: pd.DataFrame, aht_s: float, tl=None) -> list[str]:
+def explain_differences(s: Scenario, summary: pd.DataFrame, aht_s: float, tl=None, basis: Basis | None = None) -> list[str]:
     """Which mechanisms of the scenario Erlang C leaves out, most important first.
 
     Only mechanisms the scenario has: changing arrival rates or staffing only when the
     expected first calls or the agents differ between measured intervals, "starts empty"
     only when the line closes (or nothing is simulated before the window). ``tl`` is the
-    model's timeline; without it those two are judged from the scenario alone.
+    model's timeline; without it those two are judged from the scenario alone. With agent
+    groups (``basis``), what moves calls between the groups compared.
     """
     k = summary.set_index("kpi")["mean"]
     out = []
@@ -220,9 +234,7 @@ def explain_differences(s: Scenario, summary: pd.DataFrame, aht_s: float, tl=Non
         out.append(f"daily volume varies beyond Poisson (cv {s.arrivals.day_cv:g}); Erlang C sees only the mean load")
     if s.redial.probability > 0 or s.repeat.probability > 0:
         out.append("redials and repeat calls are in the offered load, but they cluster after busy periods")
-    if len(s.groups) > 1:
-        out.append(f"agent groups: Erlang C pools all agents, but skills split them into {len(s.groups)} groups "
-                   "(smaller pools answer fewer calls in time at the same load)")
+    out += group_explanations(s, basis)
     if s.lines is not None:
         out.append(f"phone lines: at most {s.lines.count} calls in queue and talk; callers beyond get a busy tone")
     return out
@@ -250,29 +262,53 @@ def _handle_cv2(s: Scenario) -> float:
     return (m2 - m1**2) / m1**2 if m1 > 0 else 0.0
 
 
+@dataclass
+class Check:
+    """What the cross-check tests: per unit (a measured interval, or with agent groups compared
+    one by one an (interval, group)), the replications' offered calls and calls answered within
+    T, the agents and the AHT Erlang C is evaluated with; ``unit_iv`` maps units to intervals."""
+
+    offered: np.ndarray  # (replications, units)
+    within: np.ndarray
+    agents: np.ndarray  # (units,)
+    aht_s: Any  # one value, or (units,)
+    interval_s: float
+    threshold_s: float
+    unit_iv: np.ndarray | None = None  # None: each unit is an interval
+    unstable: np.ndarray | None = None  # per interval, with groups: a group's load >= its agents
+
+    def args(self) -> tuple:
+        return self.offered, self.within, self.agents, self.aht_s, self.interval_s, self.threshold_s
+
+    def to_intervals(self, of_interval: np.ndarray) -> np.ndarray:
+        """A per-interval map (times of day, intervals themselves) as a per-unit map."""
+        return of_interval if self.unit_iv is None else of_interval[self.unit_iv]
+
+
 def erlang_columns(iv: pd.DataFrame, levels: dict, keys: list, aht: float, interval_s: float, threshold: float,
-                   patience_mean_s: float | None) -> tuple:
-    """Add Erlang C (and Erlang A) columns to the intervals table; returns the test's arguments
-    (replications' offered and answered within T, agents, ...) for the times of day."""
+                   patience_mean_s: float | None, agents: np.ndarray | None = None) -> Check:
+    """Add Erlang C (and Erlang A) columns to the intervals table, on the interval's simulated
+    offered calls and ``agents`` (default its agents); returns what the times of day test."""
+    agents = iv["agents"].to_numpy() if agents is None else agents
     iv["aht_s"] = aht
     iv["load_erlang"] = iv["offered"] * aht / interval_s
     iv["erlang_c_service_level"] = [
         erlang_c_result(int(a), off / interval_s, aht, threshold).service_level
-        for a, off in zip(iv["agents"], iv["offered"])
+        for a, off in zip(agents, iv["offered"])
     ]
     rep_off = levels["interval"]["offered"]
     rep_within = np.nan_to_num(levels["interval"]["service_level"]) * rep_off  # answered within T
-    test = (rep_off, rep_within, iv["agents"].to_numpy(), aht, interval_s, threshold)
-    iv["erlang_c_differs"] = differs(*test, keys=keys)
+    check = Check(rep_off, rep_within, agents, aht, interval_s, threshold)
+    iv["erlang_c_differs"] = differs(*check.args(), keys=keys)
     if patience_mean_s is not None and patience_mean_s > 0:
-        a = erlang_arrays(iv["agents"].to_numpy(), iv["offered"].to_numpy() / interval_s, aht, threshold,
+        a = erlang_arrays(agents, iv["offered"].to_numpy() / interval_s, aht, threshold,
                           patience_mean_s)  # all intervals at once, the values of erlang_a_result
         iv["erlang_a_service_level"] = a["service_level"]
         iv["erlang_a_abandon_rate"] = a["abandon_rate"]
-    return test
+    return check
 
 
-def time_of_day_columns(tod: pd.DataFrame, iv: pd.DataFrame, test: tuple, keys: list, time_of_day: np.ndarray,
+def time_of_day_columns(tod: pd.DataFrame, iv: pd.DataFrame, check: Check, keys: list, time_of_day: np.ndarray,
                         n_tod: int) -> None:
     """The Erlang columns of the times-of-day table: offered-weighted over the days, tested on
     alike times of day (alike intervals on every day)."""
@@ -281,14 +317,19 @@ def time_of_day_columns(tod: pd.DataFrame, iv: pd.DataFrame, test: tuple, keys: 
     for k, g in zip(keys, time_of_day.tolist()):
         members[g].append(repr(k))
     tod_keys = [tuple(sorted(x)) for x in members]
-    tod["erlang_c_differs"] = differs(*test, keys=tod_keys, groups=time_of_day, n_groups=n_tod)
+    tod["erlang_c_differs"] = differs(*check.args(), keys=tod_keys, groups=check.to_intervals(time_of_day),
+                                      n_groups=n_tod)
     if "erlang_a_service_level" in iv:
         tod["erlang_a_service_level"] = weighted(iv, time_of_day, n_tod, "erlang_a_service_level")
 
 
-def window_figures(iv: pd.DataFrame, s: Scenario, summary: pd.DataFrame, aht: float, replications: int, tl) -> dict[str, Any]:
+def window_figures(iv: pd.DataFrame, s: Scenario, summary: pd.DataFrame, aht: float, replications: int, tl,
+                   check: Check | None = None, basis: Basis | None = None, gi: pd.DataFrame | None = None,
+                   levels: dict | None = None) -> dict[str, Any]:
     """The cross-check over the window: Erlang C's offered-weighted service level, how many
-    intervals are unstable or differ (and how many would by chance), and the explanations."""
+    intervals are unstable or differ (and how many would by chance), and the explanations.
+    With agent groups (``basis``) also what it compares (``compares``), each group's figures
+    (``groups``: :func:`group_figures`) and the groups left out (``left_out``: group -> why)."""
     offered = iv["offered"].to_numpy()
     tested = int((offered > 0).sum()) if replications >= DIFFERS_MIN_REPLICATIONS else 0
     sl_e = iv["erlang_c_service_level"].to_numpy()
@@ -303,11 +344,195 @@ def window_figures(iv: pd.DataFrame, s: Scenario, summary: pd.DataFrame, aht: fl
         "differs_level": DIFFERS_LEVEL,
         "tested_intervals": tested,
         "expected_by_chance": DIFFERS_LEVEL * tested,
-        "explanations": explain_differences(s, summary, aht, tl),
+        "explanations": explain_differences(s, summary, aht, tl, basis),
     }
+    if basis is not None:
+        if check is not None and check.unstable is not None:
+            erlang["unstable_intervals"] = int(check.unstable.sum())
+        if offered.sum() > 0:  # the offered-weighted AHT of the groups compared
+            erlang["aht_s"] = float(np.nansum(iv["aht_s"].to_numpy() * offered) / offered.sum())
+        erlang["compares"] = basis.compares
+        erlang["groups"] = group_figures(gi, levels, basis, replications)
+        erlang["left_out"] = dict(basis.left_out)
     if "erlang_a_service_level" in iv:
         w = offered.sum()
         erlang["erlang_a_service_level"] = float((offered * iv["erlang_a_service_level"]).sum() / w) if w else math.nan
         erlang["erlang_a_abandon_rate"] = float((offered * iv["erlang_a_abandon_rate"]).sum() / w) if w else math.nan
         erlang["patience_mean_s"] = float(s.patience_dist().mean)
     return erlang
+
+
+# --------------------------------------------------------------------------- agent groups
+POOLED, PER_GROUP = "inbound groups pooled", "per group"
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What the cross-check compares on a scenario with agent groups: the groups that take
+    inbound calls, pooled into one Erlang C pool when each of them takes every call at once
+    (they share every skill), else each group on its own calls; and the groups left out, with why."""
+
+    compares: str  # POOLED or PER_GROUP
+    names: tuple[str, ...]  # every group, in file order
+    inbound: tuple[int, ...]  # the groups that take inbound calls
+    left_out: dict[str, str]  # group -> why it is not in the comparison
+    overflow_to: tuple[str, ...] = ()  # inbound groups that take some calls only after they waited
+    other_work: dict[str, str] = field(default_factory=dict)  # inbound group -> the callbacks or transfers it works too
+    shared_calls: bool = False  # some calls may go to more than one group
+
+
+def basis_of(s: Scenario, routing) -> Basis | None:
+    """The :class:`Basis` of a scenario with [[groups]] (``routing``: its RoutingModel); None without."""
+    if routing is None or not routing.named:
+        return None
+    names = routing.group_names
+    inbound = tuple(g for g in range(len(names)) if routing.group_cells[g])
+    callbacks = s.callbacks.group if s.callbacks is not None and s.uses_callbacks() else None
+    transfers_to = {ct.transfer.to for ct in s.call_types if ct.transfer is not None and ct.transfer.share > 0}
+    left_out, other_work = {}, {}
+    for g, name in enumerate(names):
+        does = " and ".join(w for w, on in (("places callbacks", name == callbacks),
+                                            ("takes transferred calls", name in transfers_to)) if on)
+        if g not in inbound:
+            left_out[name] = "no inbound calls" + (f": {does}" if does else "")
+        elif does:
+            other_work[name] = does
+    shared = all(set(at_once) == set(inbound) for at_once, el in zip(routing.arrival_groups, routing.eligible) if el)
+    late = sorted({g for el in routing.eligible for g, delay in el if delay > 0})
+    return Basis(POOLED if shared else PER_GROUP, names, inbound, left_out, tuple(names[g] for g in late), other_work,
+                 any(len(el) > 1 for el in routing.eligible))
+
+
+def group_explanations(s: Scenario, basis: Basis | None) -> list[str]:
+    """What Erlang C leaves out between agent groups: calls that reach a group after waiting for
+    another one (overflow), groups that share calls, other work of the groups compared."""
+    if basis is None:
+        return []
+    out = []
+    if basis.compares == PER_GROUP and basis.overflow_to:
+        out.append(f"overflow: {', '.join(basis.overflow_to)} also take calls that first waited for another group "
+                   "(overflow_after_s); those are answered late whatever their agents, and a group's calls are "
+                   "not Poisson when some come from another group")
+    elif basis.compares == PER_GROUP and basis.shared_calls:
+        out.append("groups share some calls: each is compared on the calls it received, which are not Poisson")
+    inbound = [s.groups[g] for g in basis.inbound]
+    if basis.compares == POOLED and len({g.handle_factor for g in inbound}) > 1:
+        out.append("the pooled groups handle calls at different speeds (handle_factor); Erlang C assumes one speed")
+    for name, work in basis.other_work.items():
+        out.append(f"{name} also {work}: agent time Erlang C does not count")
+    return out
+
+
+def group_aht(levels: dict) -> np.ndarray:
+    """Per group, the mean handle time of the inbound calls offered to it over the window and
+    the replications (scenario means, its handle factor); NaN for a group offered no call."""
+    off = levels["group"]["offered"]
+    handle = np.nan_to_num(levels["group"]["offered_aht_s"]) * off
+    return np.divide(handle.sum(axis=0), off.sum(axis=0), out=np.full(off.shape[1], np.nan), where=off.sum(axis=0) > 0)
+
+
+def group_cross_check(iv: pd.DataFrame, gi: pd.DataFrame, levels: dict, tl, m: np.ndarray, basis: Basis,
+                      threshold: float, patience_mean_s: float | None) -> tuple[Check, list]:
+    """The Erlang columns with agent groups; returns what the times of day test and the alike keys.
+
+    Pooled: the intervals table's columns as without groups, on the inbound groups' agents and
+    their offered calls' AHT. Per group: each group on the inbound calls offered to it in the
+    simulation (``gi``'s ``offered``: the calls it answered, its own and those that overflowed
+    to it, and the calls lost while first in line for it) with its own agents and AHT; the
+    group_intervals table gets ``aht_s``, ``load_erlang``, ``erlang_c_service_level`` and
+    ``erlang_c_differs`` per group; the intervals table the offered-weighted Erlang C of its
+    groups (a group's unstable interval counts as 0 in time), tested against the interval's
+    simulated service level."""
+    interval_s = tl.interval_s
+    n_g = len(basis.names)
+    aht_g = group_aht(levels)
+    agents_g = tl.iv_group_agents[m]
+    inbound = list(basis.inbound)
+    iv["erlang_agents"] = agents_g[:, inbound].sum(axis=1)
+    if basis.compares == POOLED:
+        w = levels["group"]["offered"][:, inbound].sum()
+        aht = float(np.nansum(aht_g[inbound] * levels["group"]["offered"][:, inbound].sum(axis=0)) / w) if w else math.nan
+        keys = alike_keys(tl, m, tl.iv_group_agents[:, inbound])
+        return erlang_columns(iv, levels, keys, aht, interval_s, threshold, patience_mean_s,
+                              iv["erlang_agents"].to_numpy()), keys
+    reps = levels["group_interval"]["offered"].shape[0]
+    n = len(iv)
+    rows = np.flatnonzero(np.repeat(m, n_g)) if levels["group_interval"]["offered"].shape[1] == len(m) * n_g else None
+    off = levels["group_interval"]["offered"] if rows is None else levels["group_interval"]["offered"][:, rows]
+    sl = levels["group_interval"]["offered_service_level"]
+    sl = sl if rows is None else sl[:, rows]
+    off3, within3 = off.reshape(reps, n, n_g), (np.nan_to_num(sl) * off).reshape(reps, n, n_g)
+    k = [g for g in inbound if not np.isnan(aht_g[g])]  # groups offered calls
+    u_off, u_within = off3[:, :, k].reshape(reps, -1), within3[:, :, k].reshape(reps, -1)
+    u_agents, u_aht = agents_g[:, k].reshape(-1), np.tile(aht_g[k], n)
+    unit_iv = np.repeat(np.arange(n), len(k))
+    mean_off = u_off.mean(axis=0)
+    e = erlang_arrays(u_agents, mean_off / interval_s, u_aht, threshold)["service_level"]
+    check = Check(u_off, u_within, u_agents, u_aht, interval_s, threshold, unit_iv,
+                  np.bincount(unit_iv, weights=np.isnan(e) & (mean_off > 0), minlength=n) > 0)
+    den = np.bincount(unit_iv, weights=mean_off, minlength=n)
+
+    def per_interval(values: np.ndarray, empty: float) -> np.ndarray:
+        num = np.bincount(unit_iv, weights=mean_off * values, minlength=n)
+        return np.divide(num, den, out=np.full(n, empty), where=den > 0)
+
+    iv["aht_s"] = per_interval(u_aht, float(np.nanmean(aht_g[k])) if k else math.nan)
+    iv["load_erlang"] = np.bincount(unit_iv, weights=mean_off * u_aht, minlength=n) / interval_s
+    iv["erlang_c_service_level"] = per_interval(np.nan_to_num(e, nan=0.0), 1.0)
+    keys = alike_keys(tl, m, tl.iv_group_agents[:, k])
+    iv["erlang_c_differs"] = differs(*check.args(), keys=keys, groups=unit_iv, n_groups=n)
+    if patience_mean_s is not None and patience_mean_s > 0:
+        a = erlang_arrays(u_agents, mean_off / interval_s, u_aht, threshold, patience_mean_s)
+        iv["erlang_a_service_level"] = per_interval(a["service_level"], 1.0)
+        iv["erlang_a_abandon_rate"] = per_interval(a["abandon_rate"], 0.0)
+    # per group and interval (rows interval * groups + group)
+    cols = {c: np.full((n, n_g), np.nan) for c in ("aht_s", "load_erlang", "erlang_c_service_level")}
+    flags = np.zeros((n, n_g), dtype=bool)
+    own_keys = [alike_keys(tl, m, tl.iv_group_agents[:, g]) for g in k]  # per group, its agents
+    unit_keys = [(g, own_keys[j][i]) for i in range(n) for j, g in enumerate(k)]
+    unit_flags = differs(*check.args(), keys=unit_keys).reshape(n, len(k))
+    for j, g in enumerate(k):
+        cols["aht_s"][:, g] = aht_g[g]
+        cols["load_erlang"][:, g] = off3[:, :, g].mean(axis=0) * aht_g[g] / interval_s
+        cols["erlang_c_service_level"][:, g] = e.reshape(n, len(k))[:, j]
+        flags[:, g] = unit_flags[:, j]
+    for c, v in cols.items():
+        gi[c] = v.reshape(-1)
+    gi["erlang_c_differs"] = flags.reshape(-1)
+    return check, keys
+
+
+def group_figures(gi: pd.DataFrame, levels: dict, basis: Basis, replications: int) -> list[dict[str, Any]]:
+    """Per group, the cross-check over the window: what it compares (its offered calls, AHT,
+    Erlang C and simulated service level, intervals that differ) or why it is left out."""
+    out = []
+    offered = levels["group"]["offered"].sum(axis=0)
+    within = (np.nan_to_num(levels["group"]["offered_service_level"]) * levels["group"]["offered"]).sum(axis=0)
+    for g, name in enumerate(basis.names):
+        row: dict[str, Any] = {"group": name}
+        if name in basis.left_out:
+            out.append({**row, "compared": False, "reason": basis.left_out[name]})
+            continue
+        if offered[g] <= 0:
+            out.append({**row, "compared": False, "reason": "no calls"})
+            continue
+        mine = gi[gi["group"] == name]
+        off = mine["offered"].to_numpy()
+        e = mine["erlang_c_service_level"].to_numpy() if "erlang_c_service_level" in mine else np.full(len(off), np.nan)
+        tested = int((off > 0).sum()) if replications >= DIFFERS_MIN_REPLICATIONS else 0
+        row.update({
+            "compared": True,
+            "offered": float(offered[g] / replications),
+            "aht_s": float(group_aht(levels)[g]),
+            "service_level": float(within[g] / offered[g]),
+        })
+        if basis.compares == PER_GROUP:
+            row.update({
+                "erlang_c_service_level": float((off * np.nan_to_num(e)).sum() / off.sum()) if off.sum() > 0 else math.nan,
+                "unstable_intervals": int((np.isnan(e) & (off > 0)).sum()),
+                "differing_intervals": int(mine["erlang_c_differs"].sum()),
+                "tested_intervals": tested,
+                "expected_by_chance": DIFFERS_LEVEL * tested,
+            })
+        out.append(row)
+    return out

@@ -69,8 +69,10 @@ COUNT_FIELDS = (
     "vh_callbacks_made",  # callbacks made to virtual-hold callers
 )
 # Counters kept per (interval, agent group) when the scenario has agent groups (calls a group answered,
-# in the interval the call arrived).
-GROUP_FIELDS = ("answered", "answered_within_t", "wait_sum_s")
+# transferred callers included, in the interval the call arrived); and the inbound calls offered to the
+# group: those it answered (within T), and those no agent answered, counted for the group first in
+# their routing order; with the mean handle time (scenario means) each offered call would take there.
+GROUP_FIELDS = ("answered", "answered_within_t", "wait_sum_s", "offered", "offered_within_t", "offered_handle_s")
 # Kinds of offered call (the last digit of an offered code).
 FIRST, REDIAL, REPEAT = 0, 1, 2
 # Answered flags (the last digit of an answered code).
@@ -131,6 +133,9 @@ GROUP_KPI_UNITS = {
     "occupancy": "share",
     "agent_hours": "h",  # on duty
     "busy_hours": "h",
+    "offered": "calls",  # inbound calls offered to it: answered by it, or lost while first in line for it
+    "offered_service_level": "share",  # of those, answered by it within T / offered to it
+    "offered_aht_s": "s",  # mean handle time of the calls offered to it (scenario means, its handle factor)
 }
 
 
@@ -217,6 +222,9 @@ def group_kpis(counts: dict[str, np.ndarray], _quantiles, busy_s: np.ndarray, on
         "occupancy": ratio(busy_s, on_duty_s),
         "agent_hours": np.asarray(on_duty_s, float) / 3600.0,
         "busy_hours": np.asarray(busy_s, float) / 3600.0,
+        "offered": counts["offered"],
+        "offered_service_level": ratio(counts["offered_within_t"], counts["offered"]),
+        "offered_aht_s": ratio(counts["offered_handle_s"], counts["offered"]),
     }
 
 

@@ -16,8 +16,14 @@ interval over replications; counts are calls per group per replication):
 - ``languages`` (with ``[languages]``): ``language``, KPIs (no occupancy)
 - ``groups`` (with ``[[groups]]``): ``group``, ``answered`` (calls it answered), ``service_level``
   (of those, answered within T / answered), ``asa_s``, ``occupancy``, ``agent_hours`` (on
-  duty), ``busy_hours``; ``group_intervals``: the same per measured interval and group, with
-  ``date``, ``weekday``, ``time``, ``agents``
+  duty), ``busy_hours``, ``offered`` (inbound calls offered to it: those it answered, and those
+  no agent answered, counted for the group first in their order), ``offered_service_level``
+  (answered by it within T / offered to it), ``offered_aht_s`` (their mean handle time at the
+  scenario's means); ``group_intervals``: the same per measured interval and group, with
+  ``date``, ``weekday``, ``time``, ``agents``, and when groups are compared one by one
+  ``aht_s``, ``load_erlang``, ``erlang_c_service_level``, ``erlang_c_differs`` per group
+- with ``[[groups]]`` the intervals table's Erlang columns are of the groups that take inbound
+  calls (``erlang_agents``: their agents), pooled or per group (erlang_check.group_cross_check)
 - with phone lines, ``blocked`` (busy tone); with identity failures, ``written_requests``;
   with transfers ``transfers``, ``transfer_abandoned``, ``transfer_wait_s``; with callbacks
   ``callbacks_promised``, ``callbacks_made``, ``callbacks_late``, ``callback_hours``; with
@@ -50,7 +56,9 @@ from ska_sim.scenario.model import Scenario
 from ska_sim.sim.engine import Model
 from ska_sim.sim.erlang_check import (
     alike_keys,
+    basis_of,
     erlang_columns,
+    group_cross_check,
     time_of_day_columns,
     window_figures,
 )
@@ -132,18 +140,23 @@ class SimulationResult:
         aht = mean_aht(scenario, types["offered"].to_numpy())
         keys = alike_keys(tl, m)
         patience = scenario.patience_dist()
-        test = erlang_columns(iv, levels, keys, aht, tl.interval_s, scenario.targets.service_level.threshold_s,
-                              patience.mean if patience is not None else None)
+        patience_s = patience.mean if patience is not None else None
+        threshold = scenario.targets.service_level.threshold_s
+        groups_table, group_intervals = group_tables(model, levels, iv, tl, m)
+        basis = basis_of(scenario, model.routing)
+        if basis is None:
+            check = erlang_columns(iv, levels, keys, aht, tl.interval_s, threshold, patience_s)
+        else:  # agent groups: their inbound agents pooled, or each group on its own calls
+            check, keys = group_cross_check(iv, group_intervals, levels, tl, m, basis, threshold, patience_s)
         tod = time_of_day_table(tl, groups, tl.iv_agents[m], levels, names)
-        time_of_day_columns(tod, iv, test, keys, groups.time_of_day, len(groups.slots))
+        time_of_day_columns(tod, iv, check, keys, groups.time_of_day, len(groups.slots))
         days = day_table(tl, groups, tl.iv_agents[m], levels, names)
         types = types.drop(columns=[c for c in types.columns if c.startswith("occupancy")])
         summary = summary_table(levels["window"], names)
         targets = targets_table(scenario, model, levels, summary)
         per_rep = pd.DataFrame({"replication": np.arange(len(results)), **{k: levels["window"][k][:, 0] for k in names}})
         languages = language_table(model, levels, names)
-        groups_table, group_intervals = group_tables(model, levels, iv, tl, m)
-        erlang = window_figures(iv, scenario, summary, aht, len(results), tl)
+        erlang = window_figures(iv, scenario, summary, aht, len(results), tl, check, basis, group_intervals, levels)
         lang_reps = None
         if "language" in levels:  # for paired comparisons per language (marginal --group)
             lang_reps = {lang: {k: levels["language"][k][:, li] for k in ("service_level", "answer_rate", "asa_s")}
@@ -169,7 +182,7 @@ class SimulationResult:
             "version": __version__,
             "kpis": kpis,
             "targets": json_records(self.targets),
-            "erlang_c": {k: (json_value(v) if isinstance(v, float) else v) for k, v in self.erlang.items()},
+            "erlang_c": {k: _json_nested(v) for k, v in self.erlang.items()},
             "intervals": json_records(self.intervals),
             "days": json_records(self.days),
             "call_types": json_records(self.call_types),
@@ -177,6 +190,17 @@ class SimulationResult:
             **({"groups": json_records(self.groups)} if self.groups is not None else {}),
             **({"group_intervals": json_records(self.group_intervals)} if self.group_intervals is not None else {}),
         }
+
+
+def _json_nested(v: Any) -> Any:
+    """A figure of the cross-check made JSON-ready (floats, and the lists and dicts of the per-group figures)."""
+    if isinstance(v, float):
+        return json_value(v)
+    if isinstance(v, dict):
+        return {k: _json_nested(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_json_nested(x) for x in v]
+    return v
 
 
 # --------------------------------------------------------------------------- the tables, step by step

@@ -14,6 +14,7 @@ from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import finite_json_value
 from ska_sim.plan.compare import paired_difference
 from ska_sim.plan.people import fte_of, heads_of, paid_hours_of
+from ska_sim.report.erlang_text import erlang_label
 from ska_sim.scenario.clock import WEEKDAYS, format_clock
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.overrides import parse_set_option, split_key
@@ -160,8 +161,9 @@ def page_result(cur: Simulated, base: Simulated) -> dict:
         "intervals": series,
         "target_service_level": cur.scenario.targets.service_level.share,
         "threshold_s": cur.scenario.targets.service_level.threshold_s,
-        "erlang": {k: finite_json_value(v) for k, v in r.erlang.items() if k in ("service_level", "erlang_a_service_level",
-                                                                   "differing_intervals", "intervals")},
+        "erlang": {**{k: finite_json_value(v) for k, v in r.erlang.items()
+                      if k in ("service_level", "erlang_a_service_level", "differing_intervals", "intervals")},
+                   "label": erlang_label(r.erlang), "left_out": r.erlang.get("left_out", {})},
         "cost": cost_of(cur),
         "saved_cost": cost_of(base),
         "same_as_saved": same,

@@ -17,7 +17,7 @@ from ska_sim.scenario.clock import DAY_S
 from ska_sim.sim.collector import Collector, ReplicationCounts
 from ska_sim.sim.engine.calls import Tick
 from ska_sim.sim.engine.followups import FollowUps
-from ska_sim.sim.engine.model import Model, general_model
+from ska_sim.sim.engine.model import Model, general_model, inbound_routes
 from ska_sim.sim.engine.routed import RoutedPool
 from ska_sim.sim.engine.single import SinglePool
 
@@ -51,7 +51,8 @@ class Replication:
         self.schedule = self.env.schedule
         self.obs = observer
         r = model.routing
-        self.col = Collector(tl, len(model.types), model.threshold_s, model.n_langs, r.n_groups if r else 0)
+        self.col = Collector(tl, len(model.types), model.threshold_s, model.n_langs, r.n_groups if r else 0,
+                             inbound_routes(model))
         self.day_factor = day_factors(streams["arrivals"], tl.n_days, model.day_cv)
         # agents on the phones per open interval: the timeline's, or a roster's people less this replication's absences
         self.iv_agents = tl.iv_agents if model.roster is None else model.roster.agents(streams["absence"])

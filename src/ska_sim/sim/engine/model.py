@@ -12,6 +12,7 @@ import numpy as np
 from ska_sim.maths.distributions import ZERO, Duration
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import Timeline, build_timeline, roster_model
+from ska_sim.sim.collector import InboundRoutes
 from ska_sim.sim.routing import RoutingModel, build_routing, single_group
 
 
@@ -163,6 +164,22 @@ class Model:
             drop_at_close=s.simulation.queued_at_close == "drop",
             **general,
         )
+
+
+def inbound_routes(model: Model) -> InboundRoutes | None:
+    """Per cell, the group first in its order and each group's mean handle time of its calls
+    (for the inbound calls offered per group); None without named agent groups."""
+    r = model.routing
+    if r is None or not r.named:
+        return None
+    n_langs = model.n_langs
+    first = np.array([el[0][0] if el else 0 for el in r.eligible], dtype=np.int64)
+    handle = np.zeros((len(r.eligible), r.n_groups))
+    for c in range(len(r.eligible)):
+        ct = model.types[c // n_langs]
+        h = ct.talk.mean * model.talk_factor[c % n_langs] + ct.after_call_work.mean + ct.identity_probability * ct.identity_extra.mean
+        handle[c] = h * np.asarray(r.handle_factor)
+    return InboundRoutes(first, handle)
 
 
 def general_model(model: Model) -> Model:

@@ -402,7 +402,7 @@ function drawChart(r) {
   iv.offered.forEach((v, i) => {
     const rect = svg("rect", { x: x(i) - bw / 2, y: y1(v || 0), width: bw, height: Math.max(0, y1(0) - y1(v || 0)), fill: "#c8d1dc" });
     const tt = svg("title", {}); tt.textContent = `${iv.date[i]} ${iv.time[i]}: ${(v || 0).toFixed(1)} offered, ${iv.agents[i]} agents, `
-      + `service level ${pct(iv.service_level[i])}, Erlang C ${pct(iv.erlang_c_service_level[i])}`;
+      + `service level ${pct(iv.service_level[i])}, ${r.erlang.label || "Erlang C"} ${pct(iv.erlang_c_service_level[i])}`;
     rect.append(tt); s.append(rect);
   });
   const path = (vals, y) => {
@@ -444,7 +444,8 @@ function drawChart(r) {
     el("span", {}, el("i", { class: "offered" }), "offered calls"), el("span", {}, el("i", { class: "agents" }), "agents"),
     el("span", {}, el("i", { class: "sl" }), "service level (simulated)"), el("span", {}, el("i", { class: "band" }), "95% band"),
     el("span", {}, el("i", { class: "target-line" }), `target ${pct(r.target_service_level)} in ${r.threshold_s} s`),
-    el("span", {}, el("i", { class: "erlang" }), `Erlang C (window ${pct(r.erlang.service_level)})`)));
+    el("span", {}, el("i", { class: "erlang" }), `${r.erlang.label || "Erlang C"} (window ${pct(r.erlang.service_level)})`
+      + Object.entries(r.erlang.left_out || {}).map(([g, why]) => `; left out: ${g} (${why})`).join(""))));
 }
 
 function drawHeatmap(r) {
