@@ -69,7 +69,7 @@ def figures() -> str:
         f"{sim_row['fte']:.1f} FTE, simulating to {pct(sim_row['service_level'])} "
         f"({sim_row['service_level_status']}).",
         f"- Two more agents on the phones in every open hour cost {mg.loc[2, 'fte_change']:+.2f} FTE "
-        f"({mg.loc[2, 'paid_hours_change_per_week']:+,.0f} paid hours a week) and move service level from "
+        f"({mg.loc[2, 'paid_hours_change']:+,.0f} paid hours over the week) and move service level from "
         f"{pct(mg.loc[0, 'service_level'])} to {pct(mg.loc[2, 'service_level'])}.",
         END,
     ]

@@ -60,7 +60,7 @@ def test_marginal_rows_are_resource_requests():
         assert r["eur_per_month"] == pytest.approx(r["fte"] * 167 * 20)
         assert r["eur_per_year"] == pytest.approx(r["fte"] * 2004 * 20)
         assert r["heads"] == heads_of(s, r["fte"])
-        assert r["hours_at_work_per_week"] < r["paid_agent_hours_per_week"]
+        assert r["hours_at_work"] < r["paid_hours"]
         targets = mg.results[r["step"]].targets.set_index("kpi")
         for kpi in targets.index:
             assert r[f"{kpi}_days_met_share"] == targets.loc[kpi, "days_met_share"]

@@ -68,7 +68,7 @@ def test_fte_does_not_depend_on_the_length_of_the_window():
     assert f["paid_hours"] == pytest.approx(1000)
     assert f["working_time_norm_hours"] == pytest.approx(80)
     assert f["fte"] == pytest.approx(12.5)
-    assert f["paid_hours_per_week"] == pytest.approx(500)
+    assert f["paid_hours_per_ordinary_week"] == pytest.approx(500)
 
 
 def test_a_public_holiday_shortens_the_norm():
@@ -92,14 +92,14 @@ def test_staff_and_marginal_use_the_same_fte(tmp_path):
                                     "--format", "json"])
     assert res.exit_code == 0, res.output
     rows = {r["step"]: r for r in json.loads(res.output)["rows"]}
-    assert rows[0]["paid_agent_hours_per_week"] == pytest.approx(500)
+    assert rows[0]["paid_hours"] == pytest.approx(500)
     assert rows[0]["fte"] == pytest.approx(today["fte"])
     # +1 agent in every open interval: +40 h on the phones, +50 paid, +1.25 FTE; heads 13 -> 14 (12.5 and 13.75 FTE, rounded up)
-    assert rows[1]["paid_hours_change_per_week"] == pytest.approx(50)
+    assert rows[1]["paid_hours_change"] == pytest.approx(50)
     assert rows[1]["fte_change"] == pytest.approx(1.25)
     assert rows[1]["heads_change"] == 1
     # every change carries its paired interval, repeat calls and waiting hours too
-    for name in ("repeat_calls_per_day", "waiting_hours_per_week", "abandoned_per_day"):
+    for name in ("repeat_calls_per_day", "waiting_hours", "abandoned_per_day"):
         lo, hi = rows[1][f"{name}_change_ci_low"], rows[1][f"{name}_change_ci_high"]
         assert lo <= rows[1][f"{name}_change"] <= hi
 
@@ -116,7 +116,7 @@ def test_marginal_in_fte_buys_what_it_says(tmp_path):
     # 1 FTE = 40 paid h = 30 h on the phones (25% in-shift) = 12 half-hour agent-intervals a day: no rounding
     for k in (-1, 1, 2):
         assert rows[k]["fte_change"] == pytest.approx(k)
-        assert rows[k]["paid_hours_change_per_week"] == pytest.approx(40 * k)
+        assert rows[k]["paid_hours_change"] == pytest.approx(40 * k)
     assert rows[2]["service_level"] >= rows[1]["service_level"] >= rows[0]["service_level"]
     text = CliRunner().invoke(main, ["marginal", str(path), "--fte", "0..1", "-r", "2", "--workers", "1"])
     assert text.exit_code == 0 and "+1 FTE" in text.output and "FTE" in text.output and "heads" in text.output

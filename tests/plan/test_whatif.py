@@ -117,8 +117,9 @@ def test_marginal_table_adds_service_and_costs_hours():
     assert rows[0]["service_level_change"] == 0
     assert rows[-1]["service_level"] < rows[0]["service_level"] < rows[1]["service_level"] <= rows[2]["service_level"]
     assert rows[1]["abandoned_per_day"] <= rows[0]["abandoned_per_day"]
-    assert rows[1]["paid_agent_hours_per_week"] > rows[0]["paid_agent_hours_per_week"]
-    assert rows[1]["waiting_hours_per_week"] == pytest.approx(rows[1]["waiting_hours_per_day"] * 5)
+    assert rows[1]["paid_hours"] > rows[0]["paid_hours"]
+    # waiting hours are the window's: its 2 open days, not a 5-day week
+    assert rows[1]["waiting_hours"] == pytest.approx(rows[1]["waiting_hours_per_day"] * 2)
     best = CliRunner().invoke(main, ["marginal", MINIMAL, "--agents", "0..1", "--spread", "best", "-r", "3",
                                      "--workers", "1"])
     assert best.exit_code == 0 and "help most" in best.output

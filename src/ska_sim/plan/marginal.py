@@ -18,7 +18,7 @@ from ska_sim.plan.by_simulation import with_agents
 from ska_sim.plan.compare import paired_difference
 from ska_sim.plan.costs import money_of
 from ska_sim.plan.load import LoadModel
-from ska_sim.plan.people import fte_of, heads_of, paid_hours_of, shrinkage_table, working_time_norm_h
+from ska_sim.plan.people import fte_of, heads_of, paid_hours_of, shrinkage_table, window_norm, working_time_norm_h
 from ska_sim.plan.staffing_groups import group_load_models
 from ska_sim.scenario.activities import activity_share, shrinkage_shares
 from ska_sim.scenario.clock import WEEKDAYS, parse_clock
@@ -110,10 +110,11 @@ class Marginal:
     unit: str = "agents"  # the steps are agents on the phones per open interval, or "fte"
     group: str | None = None  # with [[groups]]: the group whose agents change
     hours: str | None = None  # "HH:MM-HH:MM": the steps change these clock hours only
+    window: dict | None = None  # people.window_norm: the measured window and its working-time norm
 
     def to_json(self) -> dict:
         return {"mode": self.mode, "unit": self.unit, "group": self.group, "hours": self.hours,
-                "rows": json_records(self.table)}
+                "window": self.window, "rows": json_records(self.table)}
 
 
 def parse_hours(text: str, option: str = "--hours") -> tuple[int, int]:
@@ -158,7 +159,8 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
     equivalents of paid time (see :func:`fte_agent_intervals`). Every row states what the step
     costs in phone hours, paid hours, FTE and heads (one definition: :func:`ska_sim.plan.people.fte_of`),
     and each KPI's change against today with its paired 95% interval (common random numbers).
-    Per week means per working week: the window's totals / (working days / 5).
+    Hours and counts are the window's own (its paid hours over its working-time norm, e.g. the
+    week of 23 February 2026: norm 29 h per FTE), per open day where a column says so.
 
     With [[groups]], ``group`` names the group whose agents change (the others keep theirs);
     ``hours`` ("HH:MM-HH:MM") limits the steps to the open intervals starting in those clock
@@ -186,17 +188,16 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
         if progress:
             progress(n, len(steps))
     m = tl.iv_measured()
-    weeks = working_time_norm_h(s) / s.shrinkage.fte_hours_per_week  # working weeks in the window
     fte0 = fte_of(s, paid_hours_of(s, tl, summed(plans[0]), m))
     rows = []
     for k in steps:
-        row = step_row(s, tl, k, unit, plans, sel, weeks, fte0, results[k])
-        row.update(kpi_columns(results[0], results[k], len(np.unique(tl.iv_day[m])), weeks))
+        row = step_row(s, tl, k, unit, plans, sel, fte0, results[k])
+        row.update(kpi_columns(results[0], results[k], len(np.unique(tl.iv_day[m]))))
         if gcol is not None:
             row["group"] = group
-            row["group_agent_hours_per_week"] = _per(float(plans[k][m, gcol].sum() * tl.interval_s / 3600), weeks)
+            row["group_phone_hours"] = float(plans[k][m, gcol].sum() * tl.interval_s / 3600)
         rows.append(row)
-    return Marginal(pd.DataFrame(rows), results, mode, unit, group, hours)
+    return Marginal(pd.DataFrame(rows), results, mode, unit, group, hours, window_norm(s))
 
 
 def selected_intervals(tl, hours: str | None) -> np.ndarray:
@@ -256,21 +257,21 @@ def summed(a: np.ndarray) -> np.ndarray:
 
 
 def people_of(s: Scenario, tl, agents: np.ndarray, m: np.ndarray) -> dict:
-    """A plan's people over the measured intervals ``m``: hours on the phones, paid hours
-    (people.paid_hours_of), FTE (people.fte_of), heads (people.heads_of), and the mean agents on
-    the phones per open interval. The figures of every `marginal` step and every `sweep` point."""
+    """A plan's people over the measured intervals ``m``: hours on the phones and paid hours over
+    the window (people.paid_hours_of), the window's working-time norm, FTE (people.fte_of), heads
+    (people.heads_of), and the mean agents on the phones per open interval. The figures of every
+    `marginal` step and every `sweep` point."""
     agents = summed(agents)
     paid = paid_hours_of(s, tl, agents, m)
     value = fte_of(s, paid)
     return {"agents_mean": float(agents[m].mean()) if m.any() else math.nan,
-            "phone_hours": float(agents[m].sum() * tl.interval_s / 3600), "paid_hours": paid, "fte": value,
-            "heads": heads_of(s, value)}
+            "phone_hours": float(agents[m].sum() * tl.interval_s / 3600), "paid_hours": paid,
+            "working_time_norm_hours": working_time_norm_h(s), "fte": value, "heads": heads_of(s, value)}
 
 
-def step_row(s: Scenario, tl, k: int, unit: str, plans: dict, sel: np.ndarray, weeks: float, fte0: float,
-             r) -> dict:
-    """What step k costs: agents, phone and paid hours a week, FTE and heads (and their change),
-    and the step as a resource request (:func:`request_columns`)."""
+def step_row(s: Scenario, tl, k: int, unit: str, plans: dict, sel: np.ndarray, fte0: float, r) -> dict:
+    """What step k costs: agents, phone and paid hours over the window, FTE and heads (and their
+    change), and the step as a resource request (:func:`request_columns`)."""
     m = tl.iv_measured()
     paid0 = paid_hours_of(s, tl, summed(plans[0]), m)
     agents = summed(plans[k])
@@ -281,21 +282,23 @@ def step_row(s: Scenario, tl, k: int, unit: str, plans: dict, sel: np.ndarray, w
         "step_unit": unit,
         "agents_change": k if unit == "agents" else
         float((agents[m & sel] - summed(plans[0])[m & sel]).sum() / max(int((m & sel).sum()), 1)),
-        "phone_agent_hours_per_week": _per(phone, weeks),
-        "paid_agent_hours_per_week": _per(paid, weeks),
-        "paid_hours_change_per_week": _per(paid - paid0, weeks),
+        "window": window_norm(s)["window"],
+        "working_time_norm_hours": people["working_time_norm_hours"],
+        "phone_hours": phone,
+        "paid_hours": paid,
+        "paid_hours_change": paid - paid0,
         "fte": value,
         "fte_change": value - fte0,
         "heads": heads_of(s, value),
         "heads_change": heads_of(s, value) - heads_of(s, fte0),
     }
-    row.update(request_columns(s, tl, agents, m, weeks, value, fte0, r))
+    row.update(request_columns(s, tl, agents, m, value, fte0, r))
     return row
 
 
-def kpi_columns(base_result, r, n_days: int, weeks: float) -> dict:
+def kpi_columns(base_result, r, n_days: int) -> dict:
     """Each KPI of MARGINAL_KPIS under the step and its paired change against today (shares as
-    they are, counts and hours per open day and per working week), and what the step buys each
+    they are, counts and hours per open day and over the window), and what the step buys each
     language's callers."""
     base = base_result.per_replication
     row = {}
@@ -307,12 +310,9 @@ def kpi_columns(base_result, r, n_days: int, weeks: float) -> dict:
         row[name] = float(per_rep.mean() * scale)
         d, lo, hi = paired_difference(base[kpi].to_numpy(), per_rep)
         row[f"{name}_change"], row[f"{name}_change_ci_low"], row[f"{name}_change_ci_high"] = d * scale, lo * scale, hi * scale
-        if not share:
-            total = float(per_rep.mean())
-            row[f"{kpi}_per_week"] = _per(total, weeks)
-            row[f"{kpi}_per_week_change"] = _per(d, weeks)
-            row[f"{kpi}_per_week_change_ci_low"] = _per(lo, weeks)
-            row[f"{kpi}_per_week_change_ci_high"] = _per(hi, weeks)
+        if not share:  # the window's total
+            row[kpi] = float(per_rep.mean())
+            row[f"{kpi}_change"], row[f"{kpi}_change_ci_low"], row[f"{kpi}_change_ci_high"] = d, lo, hi
     base_langs, langs = base_result.language_per_replication, r.language_per_replication
     for lang in (langs or {}):  # what the step buys each language's callers (paired, as above)
         for kpi in ("service_level", "answer_rate"):
@@ -324,17 +324,12 @@ def kpi_columns(base_result, r, n_days: int, weeks: float) -> dict:
     return row
 
 
-def _per(value: float, weeks: float) -> float:
-    return value / weeks if weeks > 0 else math.nan
-
-
-def request_columns(s: Scenario, tl, agents: np.ndarray, m: np.ndarray, weeks: float, value: float, fte0: float,
-                     r) -> dict:
+def request_columns(s: Scenario, tl, agents: np.ndarray, m: np.ndarray, value: float, fte0: float, r) -> dict:
     """A step as a resource request: the shrinkage chain's hours at work, per target
     the share of days meeting it and the share of replications whose window meets it, and with
     [costs] its euros a month and a year (costs.money_of: FTE x the month's / year's norm x rate)."""
     table = shrinkage_table(s, tl, agents)[m]
-    out = {"hours_at_work_per_week": _per(float(table["agents_at_work"].sum() * tl.interval_s / 3600), weeks)}
+    out = {"hours_at_work": float(table["agents_at_work"].sum() * tl.interval_s / 3600)}
     for t in r.targets.itertuples():
         out[f"{t.kpi}_status"] = t.status
         out[f"{t.kpi}_days_met_share"] = t.days_met_share

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ska_sim.scenario.activities import activity_share, shrinkage_shares
-from ska_sim.scenario.calendar import shortened_working_days
+from ska_sim.scenario.calendar import shortened_working_days, window_days
 from ska_sim.scenario.calendar import working_days as calendar_working_days
 from ska_sim.scenario.clock import WEEKDAYS, format_clock
 from ska_sim.scenario.model import Scenario
@@ -60,6 +60,50 @@ def working_time_norm_h(s: Scenario) -> float:
     return len(days) * s.shrinkage.fte_hours_per_week / 5 - len(shortened) * s.calendar.shortened_by_h
 
 
+def window_label(s: Scenario) -> str:
+    """The measured window in words: "week of 23 Feb 2026" (Monday to Sunday), "23 Feb 2026"
+    (one day), "2026" (a calendar year), else "23 Feb - 1 Mar 2026"."""
+    days = [d.date for d in window_days(s)]
+    if not days:
+        return "no measured day"
+    first, last = days[0], days[-1]
+
+    def day(d) -> str:
+        return f"{d.day} {d:%b %Y}"
+
+    if len(days) == 1:
+        return day(first)
+    if len(days) == 7 and first.weekday() == 0:
+        return f"week of {day(first)}"
+    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31) and first.year == last.year:
+        return str(first.year)
+    if first.year == last.year:
+        return f"{first.day} {first:%b} - {day(last)}"
+    return f"{day(first)} - {day(last)}"
+
+
+def window_norm(s: Scenario) -> dict:
+    """The measured window and its working-time norm, as every command labels its hours:
+    ``window`` (its name), ``days`` (calendar days), ``working_days``, ``shortened_days``,
+    ``working_time_norm_hours`` (paid hours of one FTE over the window: 29 h in the week of
+    23 February 2026), ``fte_hours_per_week`` (the norm of an ordinary Monday-Friday week) and
+    ``label`` ("week of 23 Feb 2026: norm 29 h per FTE")."""
+    norm = working_time_norm_h(s)
+    name = window_label(s)
+    return {"window": name, "days": s.calendar.days, "working_days": len(working_days(s)),
+            "shortened_days": len(shortened_working_days(s)), "working_time_norm_hours": norm,
+            "fte_hours_per_week": s.shrinkage.fte_hours_per_week, "label": f"{name}: norm {norm:g} h per FTE"}
+
+
+def per_ordinary_week(s: Scenario, hours: float) -> float:
+    """``hours`` of the window as a rate per ordinary Monday-Friday week: hours x
+    ``fte_hours_per_week`` / the window's norm (the week of 23 February 2026, norm 29 h: 29 paid
+    hours are 40 per ordinary week). The one per-week rate every command uses; NaN without a
+    working day."""
+    norm = working_time_norm_h(s)
+    return hours * s.shrinkage.fte_hours_per_week / norm if norm > 0 else math.nan
+
+
 def fte_of(s: Scenario, paid_hours: float) -> float:
     """Full-time equivalents of ``paid_hours`` paid over the measured window: paid hours / the
     window's working-time norm. The one definition every command uses; NaN without a working day."""
@@ -98,15 +142,16 @@ def fte(s: Scenario, table: pd.DataFrame, interval_s: int) -> dict[str, float]:
 def chain(s: Scenario, phones: float, work: float, paid: float) -> dict[str, float]:
     """The shrinkage chain from its hours: phone, at work, paid -> FTE and heads (see :func:`fte`)."""
     norm = working_time_norm_h(s)
-    weeks = norm / s.shrinkage.fte_hours_per_week
     value = fte_of(s, paid)
     return {
         "phone_hours": phones,
         "hours_at_work": work,
         "paid_hours": paid,
+        "window": window_label(s),
         "working_days": float(len(working_days(s))),
+        "shortened_days": float(len(shortened_working_days(s))),
         "working_time_norm_hours": norm,
-        "paid_hours_per_week": paid / weeks if weeks > 0 else math.nan,
+        "paid_hours_per_ordinary_week": per_ordinary_week(s, paid),
         "fte": value,
         "fte_hours_per_week": s.shrinkage.fte_hours_per_week,
         "heads": heads_of(s, value),

@@ -25,14 +25,16 @@ def money_text(s: Scenario, fte_value: float, heads: float | None = None) -> str
 
 
 def people_rows(scenarios: list[tuple[str, Scenario]]) -> tuple[list[str], list[list[str]]]:
-    """One row per (label, scenario): hours on the phones, at work, paid; FTE; heads; euros."""
+    """One row per (label, scenario): its window, hours on the phones, at work and paid over it, its
+    working-time norm per FTE, FTE, heads, euros."""
     people = [(label, plan_people(s)) for label, s in scenarios]
     money = any(p["eur_per_month"] == p["eur_per_month"] for _, p in people)
-    head = ["scenario", "phone h", "at work h", "paid h", "FTE", "heads"] + (["EUR/month", "EUR/year"] if money else [])
+    head = ["scenario", "window", "phone h", "at work h", "paid h", "FTE norm h", "FTE", "heads"]
+    head += ["EUR/month", "EUR/year"] if money else []
     rows = []
     for label, p in people:
-        cells = [label, f"{p['phone_hours']:,.0f}", f"{p['hours_at_work']:,.0f}", f"{p['paid_hours']:,.0f}",
-                 "-" if p["fte"] != p["fte"] else f"{p['fte']:.1f}", "-" if p["heads"] != p["heads"] else f"{p['heads']:.0f}"]
+        cells = [label, p["window"], f"{p['phone_hours']:,.0f}", f"{p['hours_at_work']:,.0f}", f"{p['paid_hours']:,.0f}",
+                 f"{p['working_time_norm_hours']:g}", "-" if p["fte"] != p["fte"] else f"{p['fte']:.1f}", "-" if p["heads"] != p["heads"] else f"{p['heads']:.0f}"]
         if money:
             cells += ["-" if p["eur_per_month"] != p["eur_per_month"] else f"{p['eur_per_month']:,.0f}",
                       "-" if p["eur_per_year"] != p["eur_per_year"] else f"{p['eur_per_year']:,.0f}"]

@@ -23,7 +23,7 @@ from ska_sim.report.erlang_text import erlang_label, group_summary
 from ska_sim.report.plots import service_level_by_interval
 from ska_sim.report.roster import roster_html
 from ska_sim.report.style import pyplot
-from ska_sim.report.text import LABELS, ORDER, fmt, fmt_diff, request_rows, step_label
+from ska_sim.report.text import LABELS, ORDER, fmt, fmt_diff, norm_days, request_rows, step_label, window_words
 from ska_sim.scenario.activities import REPLACED_SHARES, activity_share, activity_table
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.timeline import build_timeline
@@ -213,9 +213,9 @@ def interval_plot(result) -> str:
 
 
 def marginal_table(mg, scenario=None) -> str:
-    head = ("step", "paid agent-hours / week", "FTE", "heads", "service level (change, 95%)",
+    head = ("step", "paid agent-hours", "FTE", "heads", "service level (change, 95%)",
             "answer rate (change, 95%)", "answered / day", "hung up / day (change, 95%)", "repeat calls / day",
-            "waiting hours / week")
+            "waiting hours")
     rows = []
     for r in mg.table.to_dict(orient="records"):
         k = r["step"]
@@ -227,18 +227,18 @@ def marginal_table(mg, scenario=None) -> str:
             return (f" ({e(fmt_diff(r[name + '_change'], unit))} [{e(fmt_diff(r[name + '_change_ci_low'], unit))}, "
                     f"{e(fmt_diff(r[name + '_change_ci_high'], unit))}])")
 
-        paid = "" if now else f" ({r['paid_hours_change_per_week']:+,.0f})"
+        paid = "" if now else f" ({r['paid_hours_change']:+,.0f})"
         fte = "" if now else f" ({r['fte_change']:+.2f})"
         heads = "" if now else f" ({r['heads_change']:+.0f})"
         rows.append(
             "<tr>"
             f"<td>{e(step_label(k, mg.unit))}</td>"
-            f"<td>{r['paid_agent_hours_per_week']:,.0f}{paid}</td><td>{r['fte']:.1f}{fte}</td><td>{r['heads']:.0f}{heads}</td>"
+            f"<td>{r['paid_hours']:,.0f}{paid}</td><td>{r['fte']:.1f}{fte}</td><td>{r['heads']:.0f}{heads}</td>"
             f"<td>{num(r['service_level'], 'share')}{ci('service_level', 'share')}</td>"
             f"<td>{num(r['answer_rate'], 'share')}{ci('answer_rate', 'share')}</td>"
             f"<td>{r['answered_per_day']:,.0f}{ci('answered_per_day', 'calls')}</td>"
             f"<td>{r['abandoned_per_day']:,.1f}{ci('abandoned_per_day', 'calls')}</td>"
-            f"<td>{r['repeat_calls_per_day']:,.1f}</td><td>{r['waiting_hours_per_week']:,.1f}</td>"
+            f"<td>{r['repeat_calls_per_day']:,.1f}</td><td>{r['waiting_hours']:,.1f}</td>"
             "</tr>"
         )
     how = "in proportion to today's staffing" if mg.mode == "proportional" else "where they help most"
@@ -246,8 +246,9 @@ def marginal_table(mg, scenario=None) -> str:
             if mg.unit == "fte" else "adds (or removes) agents on the phones for every open hour")
     return (
         f"<p>Each row {e(what)}, spread {e(how)}, and simulates the same callers again (common random numbers); "
-        "changes against today are in brackets with their paired 95% intervals. FTE = paid hours / the working-time "
-        "norm; heads are whole people.</p>"
+        "changes against today are in brackets with their paired 95% intervals. Hours are the window's "
+        f"({e(window_words(getattr(mg, 'window', None)))}); FTE = paid hours / the window's working-time norm; heads "
+        "are whole people.</p>"
         "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
         + "".join(rows) + "</tbody></table>" + request_table(mg, scenario)
     )
@@ -256,7 +257,7 @@ def marginal_table(mg, scenario=None) -> str:
 def request_table(mg, scenario) -> str:
     """The marginal steps as a resource request: the shrinkage chain, per target the share of days
     meeting it / the share of replications whose window meets it, and the cost ([costs])."""
-    if scenario is None or "hours_at_work_per_week" not in mg.table:
+    if scenario is None or "hours_at_work" not in mg.table:
         return ""
     head, rows = request_rows(mg, scenario)
     how = ""
@@ -283,8 +284,8 @@ def people_and_money(s) -> str:
     heads = "-" if f["heads"] != f["heads"] else f"{f['heads']:.0f}"
     out = (f"<p>{f['phone_hours']:,.0f} h on the phones &rarr; {f['hours_at_work']:,.0f} h at work (in-shift shrinkage) "
            f"&rarr; {f['paid_hours']:,.0f} paid hours (absence; total shrinkage {f['shrinkage_total']:.1%}) &rarr; "
-           f"{fte_text} FTE (paid hours / {f['working_time_norm_hours']:g} h, the working-time norm of "
-           f"{f['working_days']:.0f} working days) &rarr; {heads} heads at {f['fte_per_head']:g} FTE per person.</p>")
+           f"{fte_text} FTE (paid hours / {f['working_time_norm_hours']:g} h, the working-time norm over "
+           f"{e(f['window'])}: {e(norm_days(f))}) &rarr; {heads} heads at {f['fte_per_head']:g} FTE per person.</p>")
     money = money_text(s, f["fte"], f["heads"])
     if money:
         out += f"<p>{e(money)}</p>"
@@ -386,7 +387,7 @@ def _people_items(s) -> list[tuple[str, str]]:
     else:
         note = ""
     items.append(("Shrinkage", "in-shift " + (", ".join(f"{n.replace('_', ' ')} {v:.1%}" for n, v in typed) or "none")
-                  + f"; absence {sh.absence or 0:.1%}; {sh.fte_hours_per_week:g} h a week per FTE, "
+                  + f"; absence {sh.absence or 0:.1%}; {sh.fte_hours_per_week:g} h per FTE in an ordinary week, "
                   f"{sh.fte_per_head:g} FTE per person" + note))
     if s.costs is not None:
         m = money_of(s, 1.0)

@@ -134,7 +134,7 @@ def write_marginal(mg, scenario, out_dir: str | Path, *, source: str | None = No
     written = _tables(out, {"marginal.csv": mg.table})
     r0 = mg.results[0]
     write_json(out / "manifest.json", manifest(scenario, r0.seed, r0.replications, command="marginal", source=source,
-                                               overrides=overrides, spread=mg.mode,
+                                               overrides=overrides, spread=mg.mode, window=getattr(mg, "window", None),
                                                **{k: v for k, v in (("group", getattr(mg, "group", None)),
                                                                     ("hours", getattr(mg, "hours", None))) if v}))
     return written + [out / "manifest.json"]

@@ -24,6 +24,14 @@ def target_header(t: dict) -> str:
     return f"{target_name(t)} {asks}"
 
 
+def norm_note(t) -> str:
+    """The points' working-time norm per FTE, ' (29 h)', or ' (per point: 29-40 h)' when they differ."""
+    if "working_time_norm_hours" not in t.columns or t.empty:
+        return ""
+    lo, hi = t["working_time_norm_hours"].min(), t["working_time_norm_hours"].max()
+    return f" ({lo:g} h)" if lo == hi else f" (per point: {lo:g}-{hi:g} h)"
+
+
 def sweep_text(sw) -> str:
     t = sw.table
     keys = tuple(sw.keys)
@@ -45,7 +53,8 @@ def sweep_text(sw) -> str:
         )
     lines = [f"Sweep over {', '.join(keys)} (common random numbers; 95% intervals"
              + ("; blocked = busy tones / offered" if blocked else "")
-             + "; agents = on the phones per open interval, mean; FTE, heads and euros as `marginal` counts them)", ""]
+             + "; agents = on the phones per open interval, mean; FTE = paid hours / the window's working-time norm"
+             + norm_note(t) + "; heads and euros as `marginal` counts them)", ""]
     lines += text_columns(rows, align="r" * len(keys) + "rrr" + ("r" if blocked else "") + "rrrrr"
                           + ("r" if money else "") + "l")
     lines += ["", "Each target per point: its mean and verdict (PASS: the whole 95% interval meets it; "

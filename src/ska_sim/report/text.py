@@ -290,7 +290,7 @@ def staffing_text(st) -> str:
         f"Shrinkage chain of the recommended plan: {f['phone_hours']:.0f} h on the phones -> {f['hours_at_work']:.0f} h "
         f"at work (in-shift shrinkage) -> {f['paid_hours']:.0f} paid hours (absence; total shrinkage "
         f"{f['shrinkage_total']:.1%}) -> {fte} FTE (paid hours / {f['working_time_norm_hours']:g} h, the working-time "
-        f"norm of {f['working_days']:.0f} working days at {f['fte_hours_per_week']:g} h a week) -> "
+        f"norm over {f['window']}: {norm_days(f)}) -> "
         f"{heads} heads "
         f"at {f['fte_per_head']:g} FTE per person",
     ]
@@ -385,7 +385,7 @@ def compare_text(cmp) -> str:
     head, prow = people_rows([(f"[{i}]", r.scenario) for i, r in enumerate(cmp.results)])
     lines += ["", "Each scenario's own plan in people and money (shrinkage chain over its measured days: phones -> at "
                   "work -> paid -> FTE -> heads; EUR with [costs]):"]
-    lines += text_columns([tuple(head), *map(tuple, prow)], align="l" + "r" * (len(head) - 1))
+    lines += text_columns([tuple(head), *map(tuple, prow)], align="ll" + "r" * (len(head) - 2))
     lines += ["", "Targets:"]
     for label, res in zip(cmp.labels, cmp.results):
         verdicts = ", ".join(f"{target_label(x.kpi)} {x.status}" for x in res.targets.itertuples())
@@ -399,6 +399,18 @@ def _ci(value: float, lo: float, hi: float, unit: str) -> str:
         return fmt_diff(x, unit).removesuffix(" pts").removesuffix(" h").removesuffix(" s")
 
     return f"{fmt_diff(value, unit)} [{bare(lo)}, {bare(hi)}]"
+
+
+def norm_days(w: dict) -> str:
+    """What a window's norm is made of: '4 working days, 1 shortened; 40 h in an ordinary week'."""
+    short = int(w.get("shortened_days") or 0)
+    return (f"{w['working_days']:.0f} working days" + (f", {short} shortened" if short else "")
+            + f"; {w['fte_hours_per_week']:g} h in an ordinary week")
+
+
+def window_words(w: dict | None) -> str:
+    """A marginal run's window in words: 'week of 23 Feb 2026: norm 29 h per FTE; 4 working days, ...'."""
+    return "the measured window" if not w else f"{w['label']}; {norm_days(w)}"
 
 
 def step_label(k, unit: str) -> str:
@@ -421,12 +433,12 @@ def marginal_text(mg, scenario) -> str:
     lines = [
         f"Marginal value of agents: {scenario.name}",
         f"{what}, spread {how}. Changes against now with paired 95% intervals [low, high] (common random numbers); "
-        "per day = per open day; per week = per working week; FTE = paid hours / the working-time norm "
-        f"({scenario.shrinkage.fte_hours_per_week:g} h a week); heads at {scenario.shrinkage.fte_per_head:g} FTE per person.",
+        f"hours are the window's ({window_words(getattr(mg, 'window', None))}); per day = per open day; FTE = paid hours / the "
+        f"window's norm; heads at {scenario.shrinkage.fte_per_head:g} FTE per person.",
         "",
     ]
-    rows = [("step", "agents/interval", "paid h/week", "FTE", "heads", "service level", "answer rate",
-             "answered/day", "hung up/day", "repeat calls/day", "waiting h/week")]
+    rows = [("step", "agents/interval", "paid h", "FTE", "heads", "service level", "answer rate",
+             "answered/day", "hung up/day", "repeat calls/day", "waiting h")]
     for r in t.to_dict(orient="records"):
         k = r["step"]
         now = k == 0
@@ -434,7 +446,7 @@ def marginal_text(mg, scenario) -> str:
             (
                 step_label(k, mg.unit),
                 "" if now else f"{r['agents_change']:+.2f}",
-                f"{r['paid_agent_hours_per_week']:,.0f}" + ("" if now else f" ({r['paid_hours_change_per_week']:+,.0f})"),
+                f"{r['paid_hours']:,.0f}" + ("" if now else f" ({r['paid_hours_change']:+,.0f})"),
                 f"{r['fte']:.1f}" + ("" if now else f" ({r['fte_change']:+.2f})"),
                 f"{r['heads']:.0f}" + ("" if now else f" ({r['heads_change']:+.0f})"),
                 fmt(r["service_level"], "share") + ("" if now else " " + _ci(
@@ -450,9 +462,9 @@ def marginal_text(mg, scenario) -> str:
                 f"{r['repeat_calls_per_day']:,.1f}" + ("" if now else " " + _ci(
                     r["repeat_calls_per_day_change"], r["repeat_calls_per_day_change_ci_low"],
                     r["repeat_calls_per_day_change_ci_high"], "calls")),
-                f"{r['waiting_hours_per_week']:,.1f}" + ("" if now else " " + _ci(
-                    r["waiting_hours_per_week_change"], r["waiting_hours_per_week_change_ci_low"],
-                    r["waiting_hours_per_week_change_ci_high"], "h")),
+                f"{r['waiting_hours']:,.1f}" + ("" if now else " " + _ci(
+                    r["waiting_hours_change"], r["waiting_hours_change_ci_low"], r["waiting_hours_change_ci_high"],
+                    "h")),
             )
         )
     lines += text_columns(rows, align="rrrrrrrrrrr")
@@ -483,14 +495,14 @@ def request_rows(mg, scenario) -> tuple[list[str], list[list[str]]]:
     t = mg.table
     keys = [c[: -len("_days_met_share")] for c in t.columns if c.endswith("_days_met_share")]
     money = "eur_per_month" in t
-    head = ["option", "phone h/week", "at work h/week", "paid h/week", "FTE", "heads"]
+    head = ["option", "phone h", "at work h", "paid h", "FTE", "heads"]
     head += ["EUR/month", "EUR/year"] if money else []
     for k in keys:
         head.append(f"{target_label(k).replace(' (first-contact resolution)', '')}: days / window met")
     rows = []
     for r in t.to_dict(orient="records"):
-        cells = [step_label(r["step"], mg.unit), f"{r['phone_agent_hours_per_week']:,.0f}",
-                 f"{r['hours_at_work_per_week']:,.0f}", f"{r['paid_agent_hours_per_week']:,.0f}", f"{r['fte']:.1f}",
+        cells = [step_label(r["step"], mg.unit), f"{r['phone_hours']:,.0f}",
+                 f"{r['hours_at_work']:,.0f}", f"{r['paid_hours']:,.0f}", f"{r['fte']:.1f}",
                  f"{r['heads']:.0f}"]
         if money:
             cells += [f"{r['eur_per_month']:,.0f}" + ("" if r["step"] == 0 else f" ({r['eur_per_month_change']:+,.0f})"),
@@ -504,10 +516,11 @@ def request_rows(mg, scenario) -> tuple[list[str], list[list[str]]]:
 
 def request_text(mg, scenario) -> list[str]:
     head, rows = request_rows(mg, scenario)
-    if "hours_at_work_per_week" not in mg.table:
+    if "hours_at_work" not in mg.table:
         return []
 
-    lines = ["", "As a resource request: the shrinkage chain of each option, and the chance of meeting each target: "
+    lines = ["", f"As a resource request: the shrinkage chain of each option (hours of the window: "
+                 f"{window_words(getattr(mg, 'window', None))}), and the chance of meeting each target: "
                  "the share of days meeting it / the share of replications whose whole window meets it"]
     if scenario.costs is not None:
         m = money_of(scenario, 1.0)

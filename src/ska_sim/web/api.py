@@ -235,10 +235,9 @@ class Service:
         else:
             vectors = scen.groups[gi].dates if s.groups else scen.staffing.dates
             out = self._date_rows(s, vectors, gi, what)
-        out["buys"] = {c: finite_json_value(row[c]) for c in row.index if c.startswith(("service_level", "answer_rate",
-                                                                           "answered_per_week", "abandoned_per_week"))}
-        out["cost"].update(paid_hours_change_per_week=finite_json_value(row["paid_hours_change_per_week"]),
-                           fte_change=finite_json_value(row["fte_change"]))
+        out["buys"] = {c: finite_json_value(row[c]) for c in row.index
+                       if c.startswith(("service_level", "answer_rate")) or c.split("_change")[0] in ("answered", "abandoned")}
+        out["cost"].update(fte_change=finite_json_value(row["fte_change"]))
         return out
 
     def _group_index(self, s: Scenario, group: Any) -> int | None:

@@ -356,8 +356,11 @@ function renderResult(r) {
   const c = $("cost"), a = r.cost, b = r.saved_cost;
   c.replaceChildren(el("tr", {}, el("th", { text: "" }), el("th", { text: "this plan" }), el("th", { text: "saved plan" }),
     el("th", { text: "change" })));
-  for (const [key, name, unit] of [["phone_hours", "agent-hours on the phones", "h"], ["paid_hours", "paid agent-hours", "h"],
-    ["fte", "FTE (paid hours / working-time norm)", "fte"], ["heads", "heads", "heads"]]) {
+  const over = a.window ? ` (${a.window})` : "";
+  const norm = a.working_time_norm_hours !== undefined && a.working_time_norm_hours !== null
+    ? `FTE (paid hours / ${a.working_time_norm_hours} h, the norm of ${a.window})` : "FTE (paid hours / working-time norm)";
+  for (const [key, name, unit] of [["phone_hours", "agent-hours on the phones" + over, "h"],
+    ["paid_hours", "paid agent-hours" + over, "h"], ["fte", norm, "fte"], ["heads", "heads", "heads"]]) {
     const f = (x) => (x === null ? "–" : unit === "h" ? x.toFixed(1) + " h" : unit === "fte" ? x.toFixed(2) : String(x));
     const d = a[key] !== null && b[key] !== null ? a[key] - b[key] : null;
     c.append(el("tr", {}, el("td", { text: name }), el("td", { "data-cost": key, "data-value": a[key], text: f(a[key]) }),
