@@ -6,8 +6,9 @@ code: one heap of events, one event per arrival, per talk end (the phone line is
 per call end (the agent is free), per patience expiry, per overflow timer, per interval
 boundary and per closing. Agents are counted per group; every waiting call is in one list
 that is scanned whenever an agent looks for work. Only the *drawing* of random inputs
-follows the engine (same SeedSequence purposes, same order), so that the two see the same
-callers and can be compared count by count.
+follows the engine (a Generator per purpose and calendar date from SeedSequence(seed,
+spawn_key=(replication, date ordinal, purpose index)), the same draws in the same order), so
+that the two see the same callers and can be compared count by count.
 
 Closing (routing.py rule 6): with ``queued_at_close = "drop"`` the queue is cut off; with
 ``"serve"`` a waiting call is cut off unless a group that may already take it (its overflow
@@ -58,8 +59,11 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
     if s.routing.policy != "group_order":
         raise ValueError("the reference models routing policy group_order only")
     tl = build_timeline(s)
-    rng = dict(zip(purposes, (np.random.default_rng(q) for q in seed.spawn(len(purposes)))))
-    factors = day_factors(rng["arrivals"], tl.n_days, s.arrivals.day_cv)
+
+    def date_rng(date) -> dict:
+        return {p: np.random.default_rng(np.random.SeedSequence(seed.entropy,
+                                                                spawn_key=(*seed.spawn_key, date.toordinal(), i)))
+                for i, p in enumerate(purposes)}
     groups = s.groups
     n_g, n_t = len(groups), len(s.call_types)
     langs = list(s.languages) or [None]
@@ -171,8 +175,9 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 is_open = True
                 day = int(tl.iv_day[iv])
                 sl = np.flatnonzero(tl.iv_day == day)
-                times = arrival_times(rng["arrivals"], tl.iv_start_s[sl], tl.iv_expected[sl] * factors[day],
-                                      tl.interval_s)
+                rng = date_rng(tl.dates[day])
+                factor = day_factors(rng["arrivals"], 1, s.arrivals.day_cv)[0]
+                times = arrival_times(rng["arrivals"], tl.iv_start_s[sl], tl.iv_expected[sl] * factor, tl.interval_s)
                 n = len(times)
                 shares = np.array([ct.share for ct in s.call_types])
                 types = rng["arrivals"].choice(n_t, size=n, p=shares / shares.sum()) if n_t > 1 else np.zeros(n, int)

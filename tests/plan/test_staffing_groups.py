@@ -214,7 +214,10 @@ def test_simulation_method_adds_agents_to_the_group_that_is_short():
                                  start=Plan(short, start.offered, start.service_level, "erlang", "interval"))
     m = build_timeline(s).iv_measured()
     assert plan.converged
-    assert (plan.agents[m, 1] >= 5).all()  # Erlang C says 6; the simulation may find one fewer enough
+    ru = plan.agents[m, 1].reshape(-1, 8)  # per measured day, its 8 hours
+    # Erlang C says 6; the simulation may find one fewer enough, and two fewer in the opening
+    # hour, when the day starts with nobody waiting
+    assert (ru[:, 1:] >= 5).all() and (ru[:, 0] >= 4).all()
     assert (np.abs(plan.agents[m, 0] - start.agents[m, 0]) <= 1).all()
 
 

@@ -117,8 +117,9 @@ def test_lines_count_waiting_calls_and_calls_holding_a_line():
 def test_follow_ups_land_in_opening_hours_or_not_at_all():
     rep = Replication(Model.from_scenario(office_day([2, 2, 2, 2], days=2)), seed())
     follow = rep.follow
-    call = SingleCalls(rep.m, np.random.default_rng(1)).follow_up(
-        type("C", (), {"type": 0})(), True)  # any call of type 0
+    calls = SingleCalls(rep.m)
+    calls.new_day({"followup_calls": np.random.default_rng(1)})
+    call = calls.follow_up(type("C", (), {"type": 0})(), True)  # any call of type 0
     day0_close, day1_open = 11 * 3600.0, 86400 + 9 * 3600.0
     follow.add(call, day0_close + 600.0, REDIAL)  # in the night: the next morning, in its hours
     (t, _, new, kind), = follow.heap
@@ -130,7 +131,9 @@ def test_follow_ups_land_in_opening_hours_or_not_at_all():
 
 def test_recording_draws_the_same_follow_up_calls():
     m = Model.from_scenario(office_day([2, 2, 2, 2], aht_s=200, patience=100, redial=0.5, repeat=0.5))
-    plain, split = SingleCalls(m, np.random.default_rng(5)), SingleCalls(m, np.random.default_rng(5), split=True)
+    plain, split = SingleCalls(m), SingleCalls(m, split=True)
+    plain.new_day({"followup_calls": np.random.default_rng(5)})
+    split.new_day({"followup_calls": np.random.default_rng(5)})
     parent = type("C", (), {"type": 1})()
     for _ in range(300):  # more than a batch
         a, b = plain.follow_up(parent, False), split.follow_up(parent, False)

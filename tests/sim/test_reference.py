@@ -1,7 +1,8 @@
 """The event-driven engine against a straightforward reference implementation of the same model.
 
-The reference draws the same random inputs as DESIGN.md prescribes (a Generator per purpose,
-a day's first calls and their attributes drawn in bulk) and then serves the callers with the
+The reference draws the same random inputs as DESIGN.md prescribes (a Generator per purpose and
+calendar date, from SeedSequence(seed, spawn_key=(replication, date ordinal, purpose index)); a
+day's volume factor, then its first calls and their attributes drawn in bulk) and then serves the callers with the
 classic call-by-call recursion for a FCFS queue with abandonment: a caller is answered at
 max(arrival, earliest free agent) if that is before arrival + patience, else hangs up. With
 constant staffing, no redials and no repeat calls the two must agree exactly on every count;
@@ -20,10 +21,14 @@ from ska_sim.maths.arrivals import arrival_times, day_factors
 from ska_sim.sim.engine import PURPOSES, Model, Replication
 
 
+def date_rng(seed: np.random.SeedSequence, date) -> dict[str, np.random.Generator]:
+    """The generators of one calendar date: one per purpose, keyed by (replication, date, purpose)."""
+    return {p: np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, date.toordinal(), i)))
+            for i, p in enumerate(PURPOSES)}
+
+
 def reference(model: Model, seed: np.random.SeedSequence, agents: int) -> dict[str, np.ndarray]:
     tl = model.timeline
-    rng = dict(zip(PURPOSES, (np.random.default_rng(s) for s in seed.spawn(len(PURPOSES)))))
-    factors = day_factors(rng["arrivals"], tl.n_days, model.day_cv)
     n_iv, threshold = len(tl.iv_day), model.threshold_s
     out = {k: np.zeros(n_iv) for k in ("offered", "answered", "within", "abandoned", "wait_sum")}
     free = [0.0] * agents  # when each agent is next free
@@ -32,7 +37,9 @@ def reference(model: Model, seed: np.random.SeedSequence, agents: int) -> dict[s
         idx = np.flatnonzero(tl.iv_day == day)
         if not len(idx):
             continue
-        times = arrival_times(rng["arrivals"], tl.iv_start_s[idx], tl.iv_expected[idx] * factors[day], tl.interval_s)
+        rng = date_rng(seed, tl.dates[day])
+        factor = day_factors(rng["arrivals"], 1, model.day_cv)[0]
+        times = arrival_times(rng["arrivals"], tl.iv_start_s[idx], tl.iv_expected[idx] * factor, tl.interval_s)
         n = len(times)
         types = rng["arrivals"].choice(len(model.types), size=n, p=model.shares)
         handle = np.empty(n)

@@ -279,7 +279,8 @@ def test_the_new_kpis_reach_the_summary_and_the_terminal_only_when_used():
 
 
 def test_due_callbacks_go_before_waiting_calls_only_with_priority():
-    # the inbound group places the callbacks itself: with priority its inbound callers wait longer
+    # the inbound group places the callbacks itself: with priority its inbound callers wait longer,
+    # replication by replication (the same callers in both: common random numbers)
     base = baseline_dict(days=3)
     base["repeat"]["probability"] = 0.0
     d = as_one_group(base)
@@ -288,7 +289,8 @@ def test_due_callbacks_go_before_waiting_calls_only_with_priority():
     asa = {}
     for priority in (True, False):
         d["callbacks"] = {"group": "everyone", "delay": {"dist": "exponential", "mean_s": 1800}, "priority": priority}
-        reps = run(d, 2)
-        asa[priority] = sum(rc.counts["wait_sum_s"].sum() for rc in reps) / sum(rc.counts["answered"].sum() for rc in reps)
+        reps = run(d, 6)
+        asa[priority] = np.array([rc.counts["wait_sum_s"].sum() / rc.counts["answered"].sum() for rc in reps])
         assert all(rc.counts["callbacks_made"].sum() > 300 for rc in reps)
-    assert asa[True] > 1.1 * asa[False], asa  # (19.4 s against 16.9 s with these seeds)
+    longer = asa[True] - asa[False]
+    assert (longer > 0).all() and longer.mean() > 0.5, longer  # (0.2 s to 3.7 s longer with these seeds)

@@ -5,8 +5,10 @@ of absence.
 
 Simulation: per open interval, on-phone agents = floor(sum over people at work of the share of
 the interval they work, less breaks and activities, x (1 - the in-shift shrinkage not placed
-by the roster)). Each replication draws, from the engine's "absence" stream, whether each
-rostered person-day is lost to absence (``roster.absence_probability``); dates outside the
+by the roster)). Each replication draws whether each rostered person-day is lost to absence
+(``roster.absence_probability``): one U(0,1) per person of the roster and simulated date, from
+that date's "absence" stream (the engine's ``DateStreams``), so a person-date's absence does not
+depend on the window simulated around it; dates outside the
 roster keep the scenario's [staffing]. :class:`RosterModel` holds what a replication needs;
 :func:`roster_timeline` puts the roster's agents (everyone present) on the timeline.
 """
@@ -113,6 +115,8 @@ class RosterModel:
     iv_of: np.ndarray  # per entry: open interval
     share: np.ndarray  # per entry: the share of the interval on the phones
     p_absent: np.ndarray  # per person-day: probability of absence
+    pd_day: np.ndarray  # per person-day: its simulated day (timeline index), -1 outside the window
+    pd_person: np.ndarray  # per person-day: the person (index in the roster's people)
     keep: np.ndarray  # per open interval: 1 - the in-shift shrinkage the roster does not place
     rostered: np.ndarray  # per open interval: inside the roster's dates
     base: np.ndarray  # per open interval (x group with [[groups]]): agents outside the roster ([staffing])
@@ -141,10 +145,9 @@ class RosterModel:
         out = np.where(rostered, on, self.base)
         return out if self.extra is None else np.maximum(out + self.extra, 0)
 
-    def agents(self, rng: np.random.Generator) -> np.ndarray:
-        """This replication's agents: each person-day is absent with its probability."""
-        present = rng.random(len(self.p_absent)) >= self.p_absent
-        return self.agents_given(present)
+    def agents(self, u: np.ndarray) -> np.ndarray:
+        """This replication's agents: person-day i is absent when ``u[i]`` < its probability."""
+        return self.agents_given(np.asarray(u) >= self.p_absent)
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -182,6 +185,8 @@ def build_roster_model(s: Scenario, tl: Timeline) -> RosterModel:
         rostered[:] = True
     n_pd = len(worked)
     day = np.array([day_of.get(x, -1) for x in dates], dtype=np.int64)
+    person_of = {p: i for i, p in enumerate(plan.people)}
+    person = np.array([person_of.get(rd.person, -1) for rd in worked], dtype=np.int64)
     ok = day >= 0
     counts = np.where(ok, n_day_iv[np.maximum(day, 0)] if n_pd else 0, 0).astype(np.int64)
     starts = np.where(ok, first_iv[np.maximum(day, 0)] if n_pd else 0, 0).astype(np.int64)
@@ -229,9 +234,9 @@ def build_roster_model(s: Scenario, tl: Timeline) -> RosterModel:
     if s.groups:
         gnames = [g.name for g in s.groups]
         pd_group = np.array([group_index(rd, gnames) for rd in worked], dtype=np.int64)
-        return RosterModel(pd_of[keep_entry], iv_of[keep_entry], share[keep_entry], p_abs, keep, rostered,
-                           tl.iv_group_agents.copy(), pd_group[pd_of[keep_entry]], s.staffing.scale, own)
-    return RosterModel(pd_of[keep_entry], iv_of[keep_entry], share[keep_entry], p_abs, keep, rostered,
+        return RosterModel(pd_of[keep_entry], iv_of[keep_entry], share[keep_entry], p_abs, day, person, keep,
+                           rostered, tl.iv_group_agents.copy(), pd_group[pd_of[keep_entry]], s.staffing.scale, own)
+    return RosterModel(pd_of[keep_entry], iv_of[keep_entry], share[keep_entry], p_abs, day, person, keep, rostered,
                        tl.iv_agents.copy(), None, s.staffing.scale, own)
 
 

@@ -46,12 +46,19 @@ How SimPy is used (see benchmarks/ for the measurement):
   staffing, not those already past their shift) keeps taking queued calls until the queue
   is empty; with ``"drop"`` the queued calls are cut off (unanswered at close). When no
   crew agent is busy at closing, queued calls are unanswered at close in either mode.
-- Randomness (DESIGN.md): a replication's SeedSequence spawns one Generator per purpose
-  (:data:`PURPOSES`). A day's first calls and all their attributes are drawn in bulk when
-  the day opens, so two scenarios that differ only in staffing see exactly the same first
-  callers. Redials and repeat calls draw their attributes when they are created, from the
-  follow-up streams (in batches per call type). A repeat call is created when its call is
-  answered.
+- Randomness (DESIGN.md): every calendar date of a replication has its own Generator per
+  purpose (:data:`PURPOSES`), made from ``SeedSequence(seed, spawn_key=(replication, date
+  ordinal, purpose index))`` (:class:`DateStreams`). When a day opens its streams take over:
+  the day's volume factor, its first calls and all their attributes are drawn in bulk, and
+  every later draw until the next day opens (handle times and patience of follow-ups, their
+  delays, transfers, callbacks, routing) comes from them. A follow-up's attributes are drawn
+  when it is created, also when it falls after the last simulated day (then it is dropped).
+  So a date's callers depend on the seed, the replication and the date only: not on the window
+  around it (a week of a year is the week run alone, given the same earlier dates) and not on
+  the staffing (common random numbers). What is carried into a day (calls still waiting,
+  follow-ups and callbacks due) comes from the earlier dates simulated. A roster's absences
+  are drawn per person and date from the date's "absence" stream (:func:`absence_draws`).
+  A repeat call is created when its call is answered.
 - A redial or repeat call whose time falls outside opening hours moves to the next open
   day, placed at the same fraction of that day's hours as it fell in the closed gap (not
   all at the stroke of opening). Follow-ups falling after the last simulated day are not
@@ -71,6 +78,8 @@ from ska_sim.sim.engine.calls import (
 from ska_sim.sim.engine.followups import CallbackPart, FollowUps, TransferPart
 from ska_sim.sim.engine.lines import Lines
 from ska_sim.sim.engine.loop import (
+    DateStreams,
+    absence_draws,
     CLOSE,
     FLUSH_CALLS,
     INTERVAL,
@@ -105,7 +114,7 @@ from ska_sim.sim.engine.single import SinglePool
 
 __all__ = [
     "ABANDONED", "ANSWERED", "BLOCKED", "CALLBACK", "CLOSE", "DROPPED", "FLUSH_CALLS", "INTERVAL", "KIND_NAMES",
-    "OUTCOME_NAMES", "PURPOSES", "VHOLD", "Call", "CallRecorder", "CallRecords", "CallTypeModel", "CallbackPart",
+    "OUTCOME_NAMES", "PURPOSES", "VHOLD", "DateStreams", "absence_draws", "Call", "CallRecorder", "CallRecords", "CallTypeModel", "CallbackPart",
     "Callbacks", "FollowUps", "GCall", "IdentityFailures", "Leg", "Lines", "Model", "PromisedCallback", "Replication",
     "RoutedCalls", "RoutedPool", "SingleCalls", "SinglePool", "Tick", "TransferPart", "Transfers", "Uniform",
     "VirtualHold", "general_model", "record_replication", "simulate_replication",

@@ -126,31 +126,54 @@ class PromisedCallback:
 
 
 class Uniform:
-    """U(0,1) draws one at a time from a generator, in batches."""
+    """U(0,1) draws one at a time, in batches, from the generator of ``purpose`` in ``streams``
+    (a day's :class:`DateStreams`: the generator is made at the first draw)."""
 
-    def __init__(self, rng: np.random.Generator, batch: int = 1024):
-        self.rng, self.batch, self.buf = rng, batch, []
+    def __init__(self, streams, purpose: str, batch: int = 256):
+        self.streams, self.purpose, self.batch, self.buf = streams, purpose, batch, []
 
     def __call__(self) -> float:
         if not self.buf:
-            self.buf = self.rng.random(self.batch).tolist()
+            self.buf = self.streams[self.purpose].random(self.batch).tolist()
             self.buf.reverse()
         return self.buf.pop()
 
 
+FIRST_BATCH, MAX_BATCH = 16, 256  # follow-up draws per call type and day: at least, and at most after the first
+
+
+def first_batches(first_calls: np.ndarray) -> list[int]:
+    """A day's first batch of follow-up draws per call type, from its first calls of that type
+    (a quarter of them, at least 16: about what a day uses); later batches double, up to 256."""
+    return [FIRST_BATCH + int(c) // 4 for c in first_calls]
+
+
 class SingleCalls:
     """Attributes of the single pool's redials and repeat calls, drawn in batches per call type
-    from the follow-up stream. With ``split`` (recording) each call keeps its after-call work:
-    the same draws (CallTypeModel.handle_parts)."""
+    from the day's follow-up stream (sized by ``expect``: a day draws few more than it uses).
+    With ``split`` (recording) each call keeps its after-call work: the same draws
+    (CallTypeModel.handle_parts)."""
 
-    def __init__(self, model: Model, rng: np.random.Generator, split: bool = False, batch: int = 256):
-        self.m, self.rng, self.split, self.batch = model, rng, split, batch
+    def __init__(self, model: Model, split: bool = False):
+        self.m, self.split = model, split
         self.bufs: list[list[tuple]] = [[] for _ in model.types]
+        self.sizes = [FIRST_BATCH] * len(model.types)
         if split:
             self.follow_up = self.follow_up_split
 
+    def new_day(self, streams) -> None:
+        """Draw from the day's follow-up stream (what is left of the last day's batches is dropped)."""
+        self.rng = streams["followup_calls"]
+        self.bufs = [[] for _ in self.m.types]
+        self.sizes = [FIRST_BATCH] * len(self.m.types)
+
+    def expect(self, first_calls: np.ndarray) -> None:
+        """The day's first calls per call type: they size its first batches."""
+        self.sizes = first_batches(first_calls)
+
     def _refill(self, k: int) -> list[tuple]:
-        m, rng, n = self.m, self.rng, self.batch
+        m, rng, n = self.m, self.rng, self.sizes[k]
+        self.sizes[k] = max(min(2 * n, MAX_BATCH), FIRST_BATCH)
         ct = m.types[k]
         if self.split:
             talk, acw, extra, _ = ct.handle_parts(rng, n)
@@ -187,17 +210,29 @@ class RoutedCalls:
     follow-up stream as :class:`SingleCalls`, identity failures from the identity stream;
     type and language are the issue's."""
 
-    def __init__(self, model: Model, rng: np.random.Generator, rng_id: np.random.Generator, batch: int = 256):
-        self.m, self.rng, self.rng_id, self.batch = model, rng, rng_id, batch
+    def __init__(self, model: Model):
+        self.m = model
         self.bufs: list[list[tuple]] = [[] for _ in model.types]
+        self.sizes = [FIRST_BATCH] * len(model.types)
+
+    def new_day(self, streams) -> None:
+        """Draw from the day's follow-up and identity streams (the last day's batches are dropped)."""
+        self.rng, self.streams = streams["followup_calls"], streams
+        self.bufs = [[] for _ in self.m.types]
+        self.sizes = [FIRST_BATCH] * len(self.m.types)
+
+    def expect(self, first_calls: np.ndarray) -> None:
+        """The day's first calls per call type: they size its first batches."""
+        self.sizes = first_batches(first_calls)
 
     def _refill(self, k: int) -> list[tuple]:
-        m, rng, n = self.m, self.rng, self.batch
+        m, rng, n = self.m, self.rng, self.sizes[k]
+        self.sizes[k] = max(min(2 * n, MAX_BATCH), FIRST_BATCH)
         talk, acw, extra, needs = m.types[k].handle_parts(rng, n)
         patience = m.patience.sample(rng, n) if m.patience else np.full(n, math.inf)
         u = rng.random((n, 3))
         fails = m.identity is not None and m.identity.fails[k] > 0
-        ids = self.rng_id.random((n, 3)).tolist() if fails else [None] * n
+        ids = self.streams["identity"].random((n, 3)).tolist() if fails else [None] * n
         rows = list(zip(talk.tolist(), acw.tolist(), extra.tolist(), needs.tolist(), patience.tolist(),
                         u[:, 0].tolist(), u[:, 1].tolist(), u[:, 2].tolist(), ids))
         rows.reverse()

@@ -14,20 +14,27 @@ from ska_sim.maths.distributions import Stream
 from ska_sim.sim.engine.calls import GCall, Leg, PromisedCallback, Tick, Uniform
 from ska_sim.sim.kpi import REDIAL, REPEAT
 
+DAY_BATCH = 128  # values a day's delay and duration streams draw at a time (each day starts its own)
+
 
 class FollowUps:
     """Redials and repeat calls not yet due: a heap of (time, sequence, call, kind), their
-    delays (stream "followup_delay") and the calls' attributes (``calls``)."""
+    delays (stream "followup_delay") and the calls' attributes (``calls``), both from the
+    streams of the day in progress when the follow-up is created (``new_day``)."""
 
     def __init__(self, rep, calls):
         self.rep, self.env, self.calls, self.obs = rep, rep.env, calls, rep.obs
-        m, rng = rep.m, rep.rng["followup_delay"]
-        self.redial_delay = Stream(m.redial_delay, rng)
-        self.repeat_delay = Stream(m.repeat_delay, rng)
+        self.new_day(rep.rng)
         self.into_opening_hours = rep.tl.opening_hours().into  # where follow-ups land
         self.heap: list[tuple] = []
         self.seq = 0
         self.arrivals_at = rep.arrivals_at
+
+    def new_day(self, streams) -> None:
+        m, rng = self.rep.m, streams["followup_delay"]
+        self.redial_delay = Stream(m.redial_delay, rng, DAY_BATCH)
+        self.repeat_delay = Stream(m.repeat_delay, rng, DAY_BATCH)
+        self.calls.new_day(streams)
 
     def redial(self, call, now: float) -> None:
         """The caller of ``call`` (abandoned, blocked or cut off at ``now``) redials after a delay."""
@@ -38,16 +45,19 @@ class FollowUps:
         self.add(call, end + self.repeat_delay.next(), REPEAT)
 
     def add(self, call, t: float, kind: int) -> None:
-        """Create the redial or repeat call of ``call``'s issue, arriving at ``t`` (moved into opening hours)."""
+        """Create the redial or repeat call of ``call``'s issue, arriving at ``t`` (moved into
+        opening hours). Its attributes are drawn first, also when it falls after the last
+        simulated day (then it is dropped): the day's later draws do not depend on where the
+        window ends."""
+        first = call.first if kind == REDIAL else False
+        new = self.calls.follow_up(call, first)
         t = self.into_opening_hours(t)
         if t is None:
             return
         # A repeat call is created when its call is answered, which the replay may notice a
         # little after the fact; a repeat delay shorter than that (seconds) starts now.
         t = max(t, self.env.now)
-        first = call.first if kind == REDIAL else False
         self.seq += 1
-        new = self.calls.follow_up(call, first)
         if self.obs is not None:
             self.obs.follow_up(call, new)
         heapq.heappush(self.heap, (t, self.seq, new, kind))
@@ -69,11 +79,7 @@ class TransferPart:
         self.m, self.tr = m, tr
         self.share, self.to, self.resolved = tr.share, tr.to, tr.resolved
         self.on = tuple(s > 0 for s in tr.share)
-        rng = pool.rng["transfer"]
-        self.u = Uniform(rng)
-        self.talk = [Stream(d, rng) for d in tr.talk]
-        self.acw = [Stream(d, rng) for d in tr.acw]
-        self.patience = Stream(m.patience, rng) if m.patience else None
+        self.new_day(pool.rng)
         # the transfer queue of each type sent to a group: a cell n_cells + type of that group
         nt, nc = pool.n_types, pool.n_cells
         cells = [list(c) for c in pool.cells]
@@ -86,6 +92,13 @@ class TransferPart:
         pool.cells = tuple(tuple(c) for c in cells)
         pool.eligible = pool.eligible + tuple(extra)
         pool.queues += [deque() for _ in range(nt)]
+
+    def new_day(self, streams) -> None:
+        m, tr, rng = self.m, self.tr, streams["transfer"]
+        self.u = Uniform(streams, "transfer")
+        self.talk = [Stream(d, rng, DAY_BATCH) for d in tr.talk]
+        self.acw = [Stream(d, rng, DAY_BATCH) for d in tr.acw]
+        self.patience = Stream(m.patience, rng, DAY_BATCH) if m.patience else None
 
     def transfer(self, call: GCall, handover: float, end: float) -> None:
         """``call`` is transferred at ``handover`` (its first agent works on until ``end``)."""
@@ -181,10 +194,7 @@ class CallbackPart:
         self.share, self.group, self.priority = cbm.share, cbm.group, cbm.priority
         self.on = tuple(s > 0 for s in cbm.share)
         self.queue: deque[PromisedCallback] = deque()
-        rng = pool.rng["callback"]
-        self.u = Uniform(rng)
-        self.delay = Stream(cbm.delay, rng)
-        self.handle = Stream(cbm.handle, rng)
+        self.new_day(pool.rng)
         vh = cbm.virtual_hold
         self.vh_after = vh.offer_after_s if vh is not None else None
         if vh is not None:
@@ -198,6 +208,12 @@ class CallbackPart:
                 ct = m.types[k]
                 h = ct.talk.mean * m.talk_factor[lang] + ct.after_call_work.mean + ct.identity_probability * ct.identity_extra.mean
                 self.vh_mean.append(h * sum(hf[g] for g in el) / len(el))
+
+    def new_day(self, streams) -> None:
+        rng = streams["callback"]
+        self.u = Uniform(streams, "callback")
+        self.delay = Stream(self.cbm.delay, rng, DAY_BATCH)
+        self.handle = Stream(self.cbm.handle, rng, DAY_BATCH)
 
     def serve(self, now: float) -> None:
         """Free agents of the callback group place waiting callbacks while the line is open."""

@@ -4,6 +4,7 @@ arrivals event and the day's first calls; the pool part chosen when it is built.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import heapq
 import math
@@ -26,6 +27,41 @@ FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the 
 # New purposes are appended, never inserted: the streams of the others stay as they were.
 PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls",
             "language", "routing", "identity", "transfer", "callback", "absence")
+PURPOSE_INDEX = {p: i for i, p in enumerate(PURPOSES)}
+
+
+class DateStreams(dict):
+    """The random streams of one calendar date in one replication: purpose -> Generator, each
+    made on first use from ``SeedSequence(entropy, spawn_key=(*replication's spawn key, date
+    ordinal, purpose index))``. A date's draws depend on the seed, the replication and the date
+    only, never on the window simulated around it."""
+
+    def __init__(self, seed: np.random.SeedSequence, date: dt.date):
+        super().__init__()
+        self.entropy = seed.entropy
+        self.key = (*seed.spawn_key, date.toordinal())
+
+    def __missing__(self, purpose: str) -> np.random.Generator:
+        rng = np.random.default_rng(np.random.SeedSequence(self.entropy, spawn_key=(*self.key, PURPOSE_INDEX[purpose])))
+        self[purpose] = rng
+        return rng
+
+
+def absence_draws(roster, seed: np.random.SeedSequence, dates) -> np.ndarray:
+    """One U(0,1) per person-day of ``roster`` (a RosterModel): person p on date d gets element
+    p of ``DateStreams(seed, d)["absence"].random(people)``; person-days outside the window 1.0."""
+    u = np.ones(len(roster.pd_day))
+    if not len(u):
+        return u
+    n_people = int(roster.pd_person.max()) + 1
+    order = np.argsort(roster.pd_day, kind="stable")
+    days = roster.pd_day[order]
+    bounds = np.flatnonzero(np.diff(days)) + 1
+    for sel in np.split(order, bounds):
+        d = int(roster.pd_day[sel[0]])
+        if d >= 0:
+            u[sel] = DateStreams(seed, dates[d])["absence"].random(n_people)[roster.pd_person[sel]]
+    return u
 
 
 class Replication:
@@ -45,17 +81,18 @@ class Replication:
         self.m = model
         tl = model.timeline
         self.tl = tl
-        streams = dict(zip(PURPOSES, (np.random.default_rng(s) for s in seed.spawn(len(PURPOSES)))))
-        self.rng = streams
+        self.seed = seed
+        # the streams of the day in progress (see open_day); a date's own from its opening on
+        self.rng = DateStreams(seed, tl.dates[0] if tl.n_days else dt.date.min)
         self.env = Environment()
         self.schedule = self.env.schedule
         self.obs = observer
         r = model.routing
         self.col = Collector(tl, len(model.types), model.threshold_s, model.n_langs, r.n_groups if r else 0,
                              inbound_routes(model))
-        self.day_factor = day_factors(streams["arrivals"], tl.n_days, model.day_cv)
         # agents on the phones per open interval: the timeline's, or a roster's people less this replication's absences
-        self.iv_agents = tl.iv_agents if model.roster is None else model.roster.agents(streams["absence"])
+        self.iv_agents = (tl.iv_agents if model.roster is None
+                          else model.roster.agents(absence_draws(model.roster, seed, tl.dates)))
         self.n_types = len(model.types)
         self.slot_iv = tl.interval_at()
         self.slot_to_iv = self.slot_iv.tolist()
@@ -131,14 +168,20 @@ class Replication:
 
     # ------------------------------------------------------------------ arrivals
     def open_day(self, day: int) -> None:
-        """Draw the day's first calls (times and types here, their other attributes by the
-        pool), then start their arrivals."""
-        tl, rng = self.tl, self.rng["arrivals"]
+        """The date's streams take over (every draw from now until the next day opens comes
+        from them: first calls, follow-ups, transfers, callbacks, routing); draw the day's volume
+        factor and first calls (times and types here, their other attributes by the pool), then
+        start their arrivals."""
+        tl = self.tl
+        streams = self.rng = DateStreams(self.seed, tl.dates[day])
+        self.pool.new_day(streams)
+        rng = streams["arrivals"]
         sl = tl.day_intervals(day)
-        expected = tl.iv_expected[sl] * self.day_factor[day]
+        expected = tl.iv_expected[sl] * day_factors(rng, 1, self.m.day_cv)[0]
         times = arrival_times(rng, tl.iv_start_s[sl], expected, tl.interval_s)
         n = len(times)
         types = rng.choice(self.n_types, size=n, p=self.m.shares) if self.n_types > 1 else np.zeros(n, int)
+        self.follow.calls.expect(np.bincount(types, minlength=self.n_types))
         self.day = self.pool.first_calls(times, types)
         self.times = times.tolist()
         self.times.append(math.inf)  # a sentinel: the next first call of a finished day is never due

@@ -40,13 +40,13 @@ class RoutedPool:
         m = rep.m
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, m, rep.env, rep.schedule, rep.col, rep.obs
         self.rng = rep.rng
-        self.follow = FollowUps(rep, RoutedCalls(m, rep.rng["followup_calls"], rep.rng["identity"]))
+        self.follow = FollowUps(rep, RoutedCalls(m))
         r = m.routing
         self.r = r
         self.n_types, self.slot_to_iv, self.iv_s = rep.n_types, rep.slot_to_iv, rep.iv_s
         self.n_langs = m.n_langs
         self.n_cells = self.n_types * self.n_langs
-        self.uniform = Uniform(rep.rng["routing"])
+        self.uniform = Uniform(rep.rng, "routing")  # (the day's: see new_day)
         G = r.n_groups
         self.G = G
         self.agents_iv = r.agents.tolist() if m.roster is None else rep.iv_agents.reshape(len(rep.iv_agents), -1).tolist()
@@ -75,6 +75,16 @@ class RoutedPool:
         """Bound ``append`` methods of the collector's buffers (they are replaced at each flush)."""
         self._offered, self._answered, self._waits, self._svc_start, self._svc_end = collector_appends(self.col)
         self._group = self.col.group.append
+
+    def new_day(self, streams) -> None:
+        """A day opens: its draws come from ``streams`` (the date's :class:`DateStreams`)."""
+        self.rng = streams
+        self.follow.new_day(streams)
+        self.uniform = Uniform(streams, "routing")
+        if self.transfers is not None:
+            self.transfers.new_day(streams)
+        if self.callbacks is not None:
+            self.callbacks.new_day(streams)
 
     def finish(self) -> None:
         if self.callbacks is not None:

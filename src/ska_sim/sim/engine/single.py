@@ -22,10 +22,10 @@ class SinglePool:
 
     def __init__(self, rep):
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, rep.m, rep.env, rep.schedule, rep.col, rep.obs
-        self.follow = FollowUps(rep, SingleCalls(rep.m, rep.rng["followup_calls"], split=rep.obs is not None))
-        # (bound once: a repeat call is follow.repeat, without its call, on the hot path)
-        self.follow_add, self.repeat_delay = self.follow.add, self.follow.repeat_delay.next
-        self.rng = rep.rng
+        self.follow = FollowUps(rep, SingleCalls(rep.m, split=rep.obs is not None))
+        # (bound: a repeat call is follow.repeat, without its call, on the hot path)
+        self.follow_add = self.follow.add
+        self.new_day(rep.rng)
         self.iv_agents = rep.iv_agents
         self.n_types, self.slot_to_iv, self.iv_s = rep.n_types, rep.slot_to_iv, rep.iv_s
         self.duty_group = 0 if self.col.n_groups else None  # the implicit single group's time on duty
@@ -41,6 +41,12 @@ class SinglePool:
     def bind(self) -> None:
         """Bound ``append`` methods of the collector's buffers (they are replaced at each flush)."""
         self._offered, self._answered, self._waits, self._svc_start, self._svc_end = collector_appends(self.col)
+
+    def new_day(self, streams) -> None:
+        """A day opens: its draws come from ``streams`` (the date's :class:`DateStreams`)."""
+        self.rng = streams
+        self.follow.new_day(streams)
+        self.repeat_delay = self.follow.repeat_delay.next
 
     def finish(self) -> None:
         """After the last event: nothing is owed."""
