@@ -72,6 +72,6 @@ def alternate(rounds: int, cases: list[str], measure) -> dict[tuple[str, str], d
 
 def cpu_model() -> str:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from run import cpu_model as read
+    from machine import cpu_model as read
 
     return read()

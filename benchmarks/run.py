@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -159,19 +157,7 @@ def run_startup_s(repeat: int = 3) -> float:
     return min(times)
 
 
-def cpu_model() -> str:
-    """The CPU model as /proc/cpuinfo names it now (every benchmark reports it beside its numbers)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def machine() -> str:
-    return f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+from machine import cpu_model, machine  # noqa: E402,F401  (re-exported: the benchmarks read the CPU through run)
 
 
 # --------------------------------------------------------------------------- the report

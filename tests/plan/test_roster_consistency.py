@@ -20,6 +20,7 @@ from ska_sim.sim.runner import simulate
 from ska_sim.scenario.checks import scenario_warnings
 from ska_sim.plan.by_simulation import with_agents
 from ska_sim.scenario.timeline import build_timeline
+from ska_sim.base.files import write_csv
 from ska_sim.web.app import create_app
 
 from helpers import TOKEN, solved_roster
@@ -150,3 +151,17 @@ def test_the_page_simulates_the_roster_as_run_does(page, tmp_path):
     ref = json.loads(out)
     assert edited["kpis"]["service_level"]["mean"] == ref["kpis"]["service_level"]["mean"]
     assert _sl(edited) < _sl(_page_run(page))
+
+
+def test_the_page_follows_a_roster_file_edited_in_place(page, tmp_path):
+    """The saved roster's bytes are part of the model on the page as when loading: a roster.csv
+    changed under the same name gives new results, not the cached ones."""
+    before = _page_run(page)
+    table = pd.read_csv(tmp_path / "roster.csv")
+    table.loc[table["status"] == "work", "status"] = "off"  # nobody works any more
+    table.loc[table["status"] == "off", ["shift", "start", "end", "break", "activities"]] = None
+    table.loc[table["status"] == "off", "paid_hours"] = 0.0
+    write_csv(tmp_path / "roster.csv", table)
+    after = _page_run(page)
+    assert _sl(after) < _sl(before)
+    assert after["kpis"]["answered"]["mean"] == 0

@@ -16,7 +16,7 @@ from ska_sim.scenario.clock import VectorKey, Weekday
 if TYPE_CHECKING:
     import numpy as np
 
-    from ska_sim.scenario.roster import RosterPlan
+    from ska_sim.scenario.roster_plan import RosterPlan
 
 
 def _agents_non_negative(v: dict | None) -> dict | None:

@@ -20,7 +20,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +28,7 @@ import pandas as pd
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.scenario.calendar import window_days
 from ska_sim.scenario.clock import DAY_S, WEEKDAYS, format_clock, parse_clock
+from ska_sim.scenario.roster_plan import RosterDay, RosterPlan
 
 if TYPE_CHECKING:
     from ska_sim.scenario.model import Scenario
@@ -38,48 +38,6 @@ DAILY_REST_H = 11.0  # Employment Contracts Act §51: 11 consecutive hours of re
 WEEKLY_REST_H = 48.0  # §52: 48 consecutive hours of rest in every 7 days
 BREAK_AFTER_H = 6.0  # §47: a break when the working time is longer than 6 h ...
 BREAK_MIN = 30.0  # ... of at least 30 minutes
-
-
-@dataclass
-class RosterDay:
-    """One person on one date of the horizon."""
-
-    person: str
-    line: str
-    date: dt.date
-    status: str = "off"  # "work", "off", "leave" or "not_employed"
-    shift: str = ""
-    start_s: int = 0  # seconds since the date's midnight
-    end_s: int = 0
-    break_s: int | None = None  # unpaid break start
-    break_min: float = 0.0
-    paid_h: float = 0.0
-    activities: list[tuple[str, int, int]] = field(default_factory=list)  # (name, start_s, end_s)
-    group: str = ""  # the agent group the person answers for ([[groups]]; "" = the single pool)
-
-    @property
-    def work_h(self) -> float:
-        return (self.end_s - self.start_s) / 3600 - self.break_min / 60
-
-
-@dataclass
-class RosterPlan:
-    dates: list[dt.date]
-    people: list[str]
-    lines: dict[str, str]  # person -> line
-    days: list[RosterDay]  # people x dates, person-major
-    info: dict = field(default_factory=dict)  # solver: variables, time, status, gap, unplaced activities
-
-    def day(self, person: str, date: dt.date) -> RosterDay:
-        return self._index()[(person, date)]
-
-    def _index(self) -> dict:
-        if getattr(self, "_by", None) is None or len(self._by) != len(self.days):
-            self._by = {(d.person, d.date): d for d in self.days}
-        return self._by
-
-    def worked(self) -> list[RosterDay]:
-        return [d for d in self.days if d.status == "work"]
 
 
 def with_loaded(s: Scenario, **changes) -> Scenario:

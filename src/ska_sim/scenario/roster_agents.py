@@ -25,11 +25,12 @@ import numpy as np
 from ska_sim.scenario.activities import activity_needs
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.people import SHRINKAGE_IN_SHIFT
-from ska_sim.scenario.roster import RosterDay, RosterPlan, with_loaded
+from ska_sim.scenario.intervals import Timeline
+from ska_sim.scenario.roster import with_loaded
+from ska_sim.scenario.roster_plan import RosterDay, RosterPlan
 
 if TYPE_CHECKING:
     from ska_sim.scenario.model import Scenario
-    from ska_sim.scenario.timeline import Timeline
 
 
 def _share(s: Scenario, weekday: str, names) -> float:

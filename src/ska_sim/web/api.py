@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ska_sim.base.errors import Problem, ScenarioError
-from ska_sim.base.files import write_text
+from ska_sim.base.files import file_record, write_text
 from ska_sim.base.jsonable import finite_json_value, json_records
 from ska_sim.plan.by_simulation import simulation_plan
 from ska_sim.plan.compare import compare
@@ -113,15 +113,17 @@ class Service:
             raise ScenarioError([Problem(name, "roster.file", f"{s.roster.file}: no such file")]) from None
         key = (str(f), st.st_mtime_ns, st.st_size)
         with self._lock:
-            plan = self._rosters.get(key)
-        if plan is None:
+            hit = self._rosters.get(key)
+        if hit is None:
             plan = read_roster_csv(f)
             problems = [Problem(str(f.name), "", v) for v in rest_violations(plan)]
             if problems:
                 raise ScenarioError(problems)
+            # the file's bytes are part of the model (its digest keys the result cache), as when loading
+            hit = (plan, file_record(str(f)))
             with self._lock:
-                self._rosters = {key: plan}  # the last file read (a year's roster loads in ~3.5 s)
-        return attach(s, plan)
+                self._rosters = {key: hit}  # the last file read (a year's roster loads in ~3.5 s)
+        return attach(s, *hit)
 
     def scenarios(self) -> dict:
         return {"workdir": self.ws.root.name, "scenarios": self.ws.scenarios(), "default": self.default}
