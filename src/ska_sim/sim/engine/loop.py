@@ -64,6 +64,32 @@ def absence_draws(roster, seed: np.random.SeedSequence, dates) -> np.ndarray:
     return u
 
 
+class Clock(Environment):
+    """SimPy's environment (its clock, ``schedule``, ``peek`` and queue) with a run loop for
+    :class:`Tick` events only: each fires its one callback at its time, in SimPy's order
+    (time, priority, order of scheduling), without ``Environment.step``'s work for events that
+    may fail or have several callbacks."""
+
+    def run(self, until=None) -> None:
+        """Fire every scheduled Tick in order until none is left (``until`` is not supported)."""
+        if until is not None:
+            raise ValueError("Clock.run runs until no event is left")
+        queue, pop = self._queue, heapq.heappop
+        while queue:
+            self._now, _, _, ev = pop(queue)
+            ev.callback(ev)
+
+    def head(self) -> Tick | None:
+        """The next scheduled event (not taken), or None."""
+        return self._queue[0][3] if self._queue else None
+
+    def take(self) -> Tick:
+        """Take the next scheduled event and set the clock to its time, as ``run`` does before
+        firing it (the caller fires it)."""
+        self._now, _, _, ev = heapq.heappop(self._queue)
+        return ev
+
+
 class Replication:
     """One replication of the model: the event loop. ``run()`` returns its :class:`ReplicationCounts`.
 
@@ -84,7 +110,7 @@ class Replication:
         self.seed = seed
         # the streams of the day in progress (see open_day); a date's own from its opening on
         self.rng = DateStreams(seed, tl.dates[0] if tl.n_days else dt.date.min)
-        self.env = Environment()
+        self.env = Clock()
         self.schedule = self.env.schedule
         self.obs = observer
         r = model.routing
