@@ -31,7 +31,8 @@ import pandas as pd
 
 from ska_sim.plan.by_simulation import simulation_plan, with_agents
 from ska_sim.plan.load import LoadModel, Plan
-from ska_sim.plan.people import chain, fte, paid_hours_of, shrinkage_table
+from ska_sim.plan.people import chain, fte, shrinkage_table
+from ska_sim.plan.plan import agents_plan, plan_figures, scenario_plan
 from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.shifts import plan_table, schedule
 from ska_sim.plan.staffing_groups import plan_staffing_groups
@@ -164,25 +165,23 @@ def compare_plans(s: Scenario, tl: Timeline, plans: dict[str, Plan], chosen: Pla
     """Every plan simulated on the same callers, today's beside the recommendations: the
     comparison table (``plan_row`` per plan), the recommended plan's simulation and its name."""
     m = tl.iv_measured()
-    h = tl.interval_s / 3600
     rows = []
     say("simulating today's plan")
-    rows.append(plan_row(s, "today", float(tl.iv_agents[m].sum() * h), paid_hours_of(s, tl, tl.iv_agents, m),
-                         run(None)))
+    rows.append(plan_row(s, "today", plan_figures(s, tl, scenario_plan(s, tl), m), run(None)))
     plan_result = None
     recommended = ""
     for key, p in plans.items():
         name = key.replace("_", " ")
         say(f"simulating the {name} plan")
         r = run(p.agents)
-        rows.append(plan_row(s, name, float(p.agents[m].sum() * h), paid_hours_of(s, tl, p.agents, m), r))
+        rows.append(plan_row(s, name, plan_figures(s, tl, agents_plan(p.agents, name), m), r))
         if p is chosen:
             plan_result, recommended = r, name
     if shift is not None:
         say("simulating the shift plan")
         plan_result = run(shift.agents)
         recommended = "shift plan"
-        rows.append(plan_row(s, recommended, float(shift.agents[m].sum() * h), shift.paid_hours, plan_result))
+        rows.append(plan_row(s, recommended, shift.fte, plan_result))
     comparison = pd.DataFrame(rows)
     comparison.insert(1, "recommended", comparison["plan"] == recommended)
     return comparison, plan_result, recommended
