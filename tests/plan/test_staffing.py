@@ -195,3 +195,31 @@ def test_staff_command_with_shifts_writes_and_reports(tmp_path):
     table = CliRunner().invoke(main, ["staff", str(DATA / "minimal.toml"), "--method", "simulation", "-r", "3"])
     assert table.exit_code == 0, table.output
     assert "simulation" in table.output and "agent-hours" in table.output
+
+
+def test_staff_simulates_plans_with_the_same_agents_once_and_all_plans_together():
+    """compare_plans asks ``run`` once for today's plan and each distinct plan; two plans with the
+    same agents get the same simulated row, and the recommended plan's result is its own."""
+    import dataclasses
+
+    from ska_sim.plan.staffing import compare_plans, erlang_plans
+    from ska_sim.sim import runner
+
+    s = office(calls=300, days=2)
+    lm = LoadModel(s)
+    plans = erlang_plans(s, lm, lambda msg: None)
+    plans["twin_plan"] = dataclasses.replace(plans["erlang_interval"], agents=plans["erlang_interval"].agents.copy())
+    asked = []
+
+    def run(agents):
+        asked.append(len(agents))
+        return runner.simulate_many([s if a is None else with_agents(s, lm.tl, a) for a in agents],
+                                    replications=2, seed=5)
+
+    comparison, result, recommended = compare_plans(s, lm.tl, plans, plans["twin_plan"], None, run, lambda m: None)
+    distinct = len({p.agents.tobytes() for p in plans.values()})
+    assert distinct < len(plans) and asked == [1 + distinct]
+    rows = comparison.set_index("plan").drop(columns="recommended")
+    assert rows.loc["twin plan"].equals(rows.loc["erlang interval"]) and recommended == "twin plan"
+    alone = simulate(with_agents(s, lm.tl, plans["twin_plan"].agents), replications=2, seed=5)
+    assert result.to_json() == alone.to_json()

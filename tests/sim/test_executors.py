@@ -52,3 +52,15 @@ def test_cli_runs_on_the_cluster_named_by_option_or_environment(cluster, monkeyp
     by_env = CliRunner().invoke(main, ["run", scenario, "--format", "json"])
     assert local.exit_code == by_option.exit_code == by_env.exit_code == 0, by_option.output
     assert json.loads(local.output)["kpis"] == json.loads(by_option.output)["kpis"] == json.loads(by_env.output)["kpis"]
+
+
+def test_runs_simulated_together_give_each_runs_own_results():
+    """runner.simulate_many on two local workers: each scenario's result is the one simulate gives it alone."""
+    from ska_sim.sim.runner import simulate_many
+
+    s = small()
+    busier = s.model_copy(update={"arrivals": s.arrivals.model_copy(update={"volume_scale": 1.3})})
+    together = simulate_many([s, busier], replications=3, seed=3, executor=Executor(workers=2))
+    alone = [simulate(x, replications=3, seed=3, executor=Executor(workers=1)) for x in (s, busier)]
+    assert [r.to_json() for r in together] == [r.to_json() for r in alone]
+    assert together[0].to_json() != together[1].to_json()

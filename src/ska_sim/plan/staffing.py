@@ -84,9 +84,9 @@ def plan_staffing(
         shift = shift_plan(s, tl, shifts, shrink, req)
         fte_info = shift.fte
 
-    def run(agents: np.ndarray | None):
-        scen = s if agents is None else with_agents(s, tl, agents)
-        return runner.simulate(scen, replications=replications, seed=seed, workers=workers, executor=executor)
+    def run(agents: list[np.ndarray | None]) -> list:
+        scens = [s if a is None else with_agents(s, tl, a) for a in agents]
+        return runner.simulate_many(scens, replications=replications, seed=seed, workers=workers, executor=executor)
 
     comparison, plan_result, recommended = compare_plans(s, tl, plans, chosen, shift, run, say)
     return StaffingResult(s, method, scope, req, scopes, fte_info, plans,
@@ -163,25 +163,25 @@ def shift_plan(s: Scenario, tl: Timeline, shifts, shrink: pd.DataFrame, req: pd.
 def compare_plans(s: Scenario, tl: Timeline, plans: dict[str, Plan], chosen: Plan, shift: ShiftPlan | None, run,
                   say) -> tuple[pd.DataFrame, object, str]:
     """Every plan simulated on the same callers, today's beside the recommendations: the
-    comparison table (``plan_row`` per plan), the recommended plan's simulation and its name."""
+    comparison table (``plan_row`` per plan), the recommended plan's simulation and its name.
+    ``run`` simulates a list of plans (agents per open interval; None: today's) together;
+    plans with the same agents are simulated once."""
     m = tl.iv_measured()
-    rows = []
-    say("simulating today's plan")
-    rows.append(plan_row(s, "today", plan_figures(s, tl, scenario_plan(s, tl), m), run(None)))
-    plan_result = None
-    recommended = ""
-    for key, p in plans.items():
-        name = key.replace("_", " ")
-        say(f"simulating the {name} plan")
-        r = run(p.agents)
-        rows.append(plan_row(s, name, plan_figures(s, tl, agents_plan(p.agents, name), m), r))
-        if p is chosen:
-            plan_result, recommended = r, name
+    named = [(key.replace("_", " "), p.agents, plan_figures(s, tl, agents_plan(p.agents, key.replace("_", " ")), m))
+             for key, p in plans.items()]
     if shift is not None:
-        say("simulating the shift plan")
-        plan_result = run(shift.agents)
-        recommended = "shift plan"
-        rows.append(plan_row(s, recommended, shift.fte, plan_result))
+        named.append(("shift plan", shift.agents, shift.fte))
+    keys = [np.ascontiguousarray(agents).tobytes() for _, agents, _ in named]
+    first: dict[bytes, int] = {}  # a plan's agents -> the first plan with them
+    for i, k in enumerate(keys):
+        first.setdefault(k, i)
+    say(f"simulating today's plan and {len(first)} recommended plan{'s' if len(first) > 1 else ''}")
+    results = dict(zip([None, *first], run([None, *(named[i][1] for i in first.values())])))
+    rows = [plan_row(s, "today", plan_figures(s, tl, scenario_plan(s, tl), m), results[None])]
+    for (name, _, figures), k in zip(named, keys):
+        rows.append(plan_row(s, name, figures, results[k]))
+    recommended = "shift plan" if shift is not None else next(k.replace("_", " ") for k, p in plans.items() if p is chosen)
+    plan_result = results[np.ascontiguousarray(shift.agents if shift is not None else chosen.agents).tobytes()]
     comparison = pd.DataFrame(rows)
     comparison.insert(1, "recommended", comparison["plan"] == recommended)
     return comparison, plan_result, recommended

@@ -125,14 +125,30 @@ class Executor:
                 if progress:
                     progress(n, len(indices))
             return out
-        return self._processes(model, groups, seed, indices, progress)
+        return self._processes([(model, groups, seed, i) for i in indices], progress)
 
-    def _processes(self, model, groups, seed, indices, progress) -> list:
+    def map_runs(self, runs: list[tuple[Model, Groups, int, list[int]]], progress: Progress | None = None) -> list:
+        """KPIs of several runs' replications (each run: model, groups, seed, replication
+        indices), a list per run in that order. On local worker processes every run's
+        replications share the workers at once, so a slow replication of one run does not
+        leave a worker idle; elsewhere the runs go one after the other."""
+        progress = progress or self.progress
+        jobs = [(model, groups, seed, i) for model, groups, seed, indices in runs for i in indices]
+        if self.pool is not None or self.scheduler or self.workers <= 1 or len(jobs) <= 1:
+            return [self.map(model, groups, seed, indices, progress) for model, groups, seed, indices in runs]
+        flat, out = self._processes(jobs, progress), []
+        for _, _, _, indices in runs:
+            out.append(flat[: len(indices)])
+            flat = flat[len(indices):]
+        return out
+
+    def _processes(self, jobs: list[tuple], progress) -> list:
+        """KPIs of each job (model, groups, seed, replication index) on local worker processes, in job order."""
         results: dict[int, dict] = {}
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(indices)), initializer=worker_signals)
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), initializer=worker_signals)
         with _signals_noted() as signals:  # from the first worker started to the last one stopped
             try:
-                futures = {pool.submit(run_one, (model, groups, seed, i)): i for i in indices}
+                futures = {pool.submit(run_one, job): k for k, job in enumerate(jobs)}
                 pending = set(futures)
                 while pending:
                     done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -141,7 +157,7 @@ class Executor:
                     for f in done:
                         results[futures[f]] = f.result()
                     if done and progress:
-                        progress(len(results), len(indices))
+                        progress(len(results), len(jobs))
             except BaseException as exc:
                 # Ctrl-C, SIGTERM or a failure: stop the workers now, leave nothing running
                 workers = list((getattr(pool, "_processes", None) or {}).values())
@@ -155,7 +171,7 @@ class Executor:
                     raise exception_for(signals[0]) from None
                 raise
         pool.shutdown()
-        return [results[i] for i in indices]
+        return [results[k] for k in range(len(jobs))]
 
     def _connect(self, Client):
         """A client of the scheduler, or a one-line ScenarioError: nothing listening (refused or

@@ -53,3 +53,25 @@ def simulate(
     model = Model.from_scenario(scenario)
     results = run_replications(model, reps, seed, workers=workers, progress=progress, executor=executor)
     return SimulationResult.build(scenario, model, Groups.of(model), results, seed)
+
+
+def simulate_many(
+    scenarios: list[Scenario],
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+) -> list:
+    """``simulate`` of each scenario (the same defaults), their replications run together: on
+    local worker processes the workers take every scenario's replications as they come free."""
+    executor = executor or Executor(workers)
+    runs, models = [], []
+    for scenario in scenarios:
+        model = Model.from_scenario(scenario)
+        seed_of = scenario.simulation.seed if seed is None else seed
+        runs.append((model, Groups.of(model), seed_of, list(range(replications or scenario.simulation.replications))))
+        models.append(model)
+    results = executor.map_runs(runs, progress)
+    return [SimulationResult.build(scenario, model, groups, kpis, seed_of)
+            for scenario, model, (_, groups, seed_of, _), kpis in zip(scenarios, models, runs, results)]

@@ -33,6 +33,12 @@ How SimPy is used (see benchmarks/ for the measurement):
 - Arrivals (the day's first calls, drawn in bulk when the day opens, and follow-ups, kept in
   a heap) are handled by one *arrivals* event that takes every arrival due before the next
   other scheduled event, then schedules itself for the next one.
+- The clock (``loop.Clock``) is SimPy's ``Environment`` with a run loop for these one-callback
+  events only. On the single pool, when the arrivals event has scheduled itself behind
+  waiting callers' patience events, it fires those itself (``SinglePool.fire_due``), in the
+  clock's order and at the clock's times, and goes on when it is next again: the same events
+  in the same order as the run loop, without leaving and re-entering the arrivals loop for
+  each one (a large centre's queue has thousands of patience events).
 - On the single pool a caller who would not redial needs no patience event: the replay
   counts them as having hung up when an agent reaches them after their patience ran out (or
   at closing). Callers who would redial keep a patience event, so that the redial is

@@ -8,24 +8,24 @@ import math
 
 import numpy as np
 from simpy import Environment
-from simpy.events import Event
 
 from ska_sim.sim.engine.model import Model
 from ska_sim.sim.kpi import FIRST_RESOLVED, FIRST_UNRESOLVED, REPEAT_CONTACT
 
 
-class Tick(Event):
-    """An event that is already triggered when it is created: what a SimPy ``Timeout`` is,
-    without its checks. Scheduled with the public ``Environment.schedule``.
+class Tick:
+    """An event that is already triggered when it is created, with one callback: what a SimPy
+    ``Timeout`` is, without its checks. Scheduled with the public ``Environment.schedule``
+    and fired by ``loop.Clock.run`` (``callback(tick)``; its value is ``_value``, as SimPy's).
 
     NOTE: inlined for speed: this is most of the engine's events (see benchmarks/).
     """
 
+    __slots__ = ("callback", "_value")
+
     def __init__(self, env: Environment, callback, value):
-        self.env = env
-        self.callbacks = [callback]
+        self.callback = callback
         self._value = value
-        self._ok = True
 
 
 class Call:

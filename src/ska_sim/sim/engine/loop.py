@@ -28,6 +28,32 @@ PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", 
             "language", "routing", "identity", "transfer", "callback", "absence")
 
 
+class Clock(Environment):
+    """SimPy's environment (its clock, ``schedule``, ``peek`` and queue) with a run loop for
+    :class:`Tick` events only: each fires its one callback at its time, in SimPy's order
+    (time, priority, order of scheduling), without ``Environment.step``'s work for events that
+    may fail or have several callbacks."""
+
+    def run(self, until=None) -> None:
+        """Fire every scheduled Tick in order until none is left (``until`` is not supported)."""
+        if until is not None:
+            raise ValueError("Clock.run runs until no event is left")
+        queue, pop = self._queue, heapq.heappop
+        while queue:
+            self._now, _, _, ev = pop(queue)
+            ev.callback(ev)
+
+    def head(self) -> Tick | None:
+        """The next scheduled event (not taken), or None."""
+        return self._queue[0][3] if self._queue else None
+
+    def take(self) -> Tick:
+        """Take the next scheduled event and set the clock to its time, as ``run`` does before
+        firing it (the caller fires it)."""
+        self._now, _, _, ev = heapq.heappop(self._queue)
+        return ev
+
+
 class Replication:
     """One replication of the model: the event loop. ``run()`` returns its :class:`ReplicationCounts`.
 
@@ -47,7 +73,7 @@ class Replication:
         self.tl = tl
         streams = dict(zip(PURPOSES, (np.random.default_rng(s) for s in seed.spawn(len(PURPOSES)))))
         self.rng = streams
-        self.env = Environment()
+        self.env = Clock()
         self.schedule = self.env.schedule
         self.obs = observer
         r = model.routing

@@ -36,6 +36,7 @@ class SinglePool:
         self.queue: deque[Call] = deque()
         self.n_waiting = 0
         self.duty_t = 0.0
+        self.patience_cb = self.on_patience  # bound once: fire_due knows patience events by their callback
         self.bind()
 
     def bind(self) -> None:
@@ -138,103 +139,157 @@ class SinglePool:
     def on_arrivals(self, ev) -> None:  # inlined for speed
         """The arrivals event (Replication.drive) with the first calls' arrival done here.
 
-        NOTE: inlined for speed: the first-call branch repeats arrive and start with
-        everything they touch in local variables. Keep the three in step.
+        When the next scheduled event is due before the next arrival, the arrivals event is
+        scheduled for that arrival as usual and ``fire_due`` fires, in the clock's order, the
+        patience events due before it; when the arrivals event is next, it continues here
+        (what the clock's run loop would do, without returning to it).
+
+        NOTE: inlined for speed: the first-call branch repeats arrive and start, the follow-up
+        branch arrive, with everything they touch in local variables. Keep them in step.
         """
         rep = self.rep
         if ev._value != rep.driver_at:  # superseded by an earlier arrivals event
             return
-        rep.driver_at = math.inf
-        rep.in_driver = True
         env, times = self.env, rep.times
         types, handle, patience, resolved, repeats, redials, flags, off, ans, again = rep.day
-        i, n = rep.day_i, len(times) - 1  # times ends with inf (a sentinel)
+        n = len(times) - 1  # times ends with inf (a sentinel)
         follow = self.follow.heap
         peek, ends, queue = env.peek, self.busy_ends, self.queue
         offered, answered, waits = self._offered, self._answered, self._waits
         svc_start, svc_end, push, pop = self._svc_start, self._svc_end, heapq.heappush, heapq.heappop
-        # the arrival's own time (see Replication.drive)
-        now = max(env.now, ev._value)
         is_open = self.is_open  # nothing between two arrivals of this loop opens or closes the line
-        staffed = self.staffed  # changes only in replay (re-read after it, and after arrive)
         target = self.target  # changes only at boundaries
-        on_patience, schedule = self.on_patience, self.schedule
+        on_patience, schedule = self.patience_cb, self.schedule
+        slot_to_iv, iv_s, n_types = self.slot_to_iv, self.iv_s, self.n_types
         inf = math.inf
-        # the next other scheduled event: it changes only when this loop schedules a patience
-        # event (re-read then); replay and follow-ups schedule none while the driver runs
-        limit = peek()
-        # which arrival is due first (a first call wins a tie with a follow-up)
-        if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
-            first = True
-            if times[i] != now:  # (an event an ulp late) this call's cell is the one of ``now``
-                cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_types + types[i]
-                off[i], ans[i] = cell * 3, cell * 3 + flags[i]
-        elif follow and follow[0][0] <= now:
-            first = False
-        else:  # pragma: no cover - nothing is due (cannot happen: this event fires for an arrival)
-            rep.in_driver = False
-            return
-        # the first follow-up due: the heap changes only in follow-ups and pop (re-read after
-        # each call that may reach them: replay, follow.repeat, arrive)
-        ft = follow[0][0] if follow else inf
-        while True:
-            if first:
-                # a first call, at its own time (now == times[i])
-                if ends and ends[0] <= now:
-                    if is_open and not self.n_waiting and staffed <= target:
-                        while ends and ends[0] <= now:  # replay's first case, inlined
-                            pop(ends)
+        while True:  # once per firing of the arrivals event
+            rep.driver_at = inf
+            rep.in_driver = True
+            i = rep.day_i
+            # the arrival's own time (see Replication.drive)
+            now = max(env.now, ev._value)
+            staffed = self.staffed  # changes only in replay (re-read after it, and after arrive)
+            # the next other scheduled event: it changes only when this loop schedules a patience
+            # event (re-read then); replay and follow-ups schedule none while the driver runs
+            limit = peek()
+            # which arrival is due first (a first call wins a tie with a follow-up)
+            if i < n and times[i] <= now and not (follow and follow[0][0] < times[i]):
+                first = True
+                if times[i] != now:  # (an event an ulp late) this call's cell is the one of ``now``
+                    cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_types + types[i]
+                    off[i], ans[i] = cell * 3, cell * 3 + flags[i]
+            elif follow and follow[0][0] <= now:
+                first = False
+            else:  # pragma: no cover - nothing is due (cannot happen: this event fires for an arrival)
+                rep.in_driver = False
+                return
+            # the first follow-up due: the heap changes only in follow-ups and pop (re-read after
+            # each call that may reach them: replay, follow.repeat, arrive)
+            ft = follow[0][0] if follow else inf
+            while True:
+                if first:
+                    # a first call, at its own time (now == times[i])
+                    if ends and ends[0] <= now:
+                        if is_open and not self.n_waiting and staffed <= target:
+                            while ends and ends[0] <= now:  # replay's first case, inlined
+                                pop(ends)
+                        else:
+                            self.replay(now)
+                            staffed = self.staffed
+                            ft = follow[0][0] if follow else inf
+                    offered(off[i])  # FIRST
+                    if is_open and staffed > len(ends):
+                        end = now + handle[i]
+                        push(ends, end)
+                        answered(ans[i])
+                        waits(0.0)
+                        svc_start(now)
+                        svc_end(end)
+                        if again[i]:
+                            call = Call(types[i], handle[i], patience[i], False, True, redials[i], True)
+                            self.follow_add(call, end + self.repeat_delay(), REPEAT)
+                            ft = follow[0][0] if follow else inf
                     else:
+                        call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
+                        call.t = now
+                        call.cell = off[i] // 3
+                        call.waiting = True
+                        queue.append(call)
+                        self.n_waiting += 1
+                        if redials[i] and patience[i] != inf:
+                            schedule(Tick(env, on_patience, call), NORMAL, now + call.patience - env.now)
+                            limit = peek()
+                    i += 1
+                else:  # a redial or a repeat call (arrive, inlined)
+                    _, _, call, kind = pop(follow)
+                    if ends and ends[0] <= now:
                         self.replay(now)
                         staffed = self.staffed
-                        ft = follow[0][0] if follow else inf
-                offered(off[i])  # FIRST
-                if is_open and staffed > len(ends):
-                    end = now + handle[i]
-                    push(ends, end)
-                    answered(ans[i])
-                    waits(0.0)
-                    svc_start(now)
-                    svc_end(end)
-                    if again[i]:
-                        call = Call(types[i], handle[i], patience[i], False, True, redials[i], True)
-                        self.follow_add(call, end + self.repeat_delay(), REPEAT)
-                        ft = follow[0][0] if follow else inf
-                else:
-                    call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
                     call.t = now
-                    call.cell = off[i] // 3
-                    call.waiting = True
-                    queue.append(call)
-                    self.n_waiting += 1
-                    if redials[i] and patience[i] != inf:
-                        schedule(Tick(env, on_patience, call), NORMAL, now + call.patience - env.now)
-                        limit = peek()
-                i += 1
-            else:  # a redial or a repeat call
-                _, _, call, kind = pop(follow)
-                self.arrive(call, kind, now)
-                staffed = self.staffed
-                limit = peek()
-                ft = follow[0][0] if follow else inf
-            # the next arrival (after the first iteration, ``now`` is always the next arrival's
-            # own time, so the branch above is decided here)
-            nxt = times[i]
-            if ft < nxt:
-                nxt = ft
-                first = False
+                    cell = slot_to_iv[int(now // iv_s)] * n_types + call.type
+                    call.cell = cell
+                    offered(cell * 3 + kind)
+                    if staffed > len(ends) and is_open:
+                        self.start(call, now)
+                    else:
+                        call.waiting = True
+                        queue.append(call)
+                        self.n_waiting += 1
+                        if call.redials and call.patience != inf:
+                            schedule(Tick(env, on_patience, call), NORMAL, now + call.patience - env.now)
+                    limit = peek()
+                    ft = follow[0][0] if follow else inf
+                # the next arrival (after the first iteration, ``now`` is always the next arrival's
+                # own time, so the branch above is decided here)
+                nxt = times[i]
+                if ft < nxt:
+                    nxt = ft
+                    first = False
+                else:
+                    first = True
+                if nxt == inf:
+                    rep.day_i = i
+                    rep.in_driver = False
+                    return
+                if nxt >= limit:
+                    rep.in_driver = False
+                    rep.day_i = i
+                    rep.arrivals_at(nxt)
+                    ev = self.fire_due()
+                    if ev is None:
+                        return
+                    break
+                now = nxt
+
+    def fire_due(self):  # inlined for speed
+        """Fire the scheduled events while the next is a patience event of this pool or a
+        superseded arrivals event, as the clock's run loop would; return the arrivals event
+        when it is next (popped, the clock at its time), None when another event is next."""
+        env, on_patience, driver, rep = self.env, self.patience_cb, self.rep.on_arrivals, self.rep
+        ends, col, redial = self.busy_ends, self.col, self.follow.redial
+        while True:
+            tick = env.head()
+            if tick is None:
+                return None
+            cb = tick.callback
+            if cb is on_patience:  # on_patience (without an observer), inlined
+                env.take()
+                call, now = tick._value, env.now
+                if ends and ends[0] <= now:
+                    self.replay(now)
+                if call.waiting:
+                    call.waiting = False
+                    self.n_waiting -= 1
+                    col.abandoned.append(call.cell)
+                    col.abandon_waits.append(now - call.t)
+                    if call.redials:
+                        redial(call, now)
+            elif cb is driver:
+                env.take()
+                if tick._value == rep.driver_at:
+                    return tick
             else:
-                first = True
-            if nxt == inf:
-                break
-            if nxt >= limit:
-                rep.in_driver = False
-                rep.day_i = i
-                rep.arrivals_at(nxt)
-                return
-            now = nxt
-        rep.day_i = i
-        rep.in_driver = False
+                return None
 
     # ------------------------------------------------------------------ the queue
     def arrive(self, call: Call, kind: int, now: float) -> None:
@@ -257,7 +312,7 @@ class SinglePool:
             self.n_waiting += 1
             if call.redials and call.patience != math.inf:
                 env = self.env
-                self.schedule(Tick(env, self.on_patience, call), NORMAL, now + call.patience - env.now)
+                self.schedule(Tick(env, self.patience_cb, call), NORMAL, now + call.patience - env.now)
 
     def on_patience(self, ev) -> None:
         """A caller who would redial hangs up (callers who would not are noticed lazily)."""
