@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from ska_sim.cli import main
-from ska_sim.plan.costs import money_of, plan_people
+from ska_sim.plan.costs import money_of
+from ska_sim.plan.plan import plan_people
 from ska_sim.scenario.load import load_scenario
 from ska_sim.plan.people import fte_of, heads_of
 from ska_sim.plan.marginal import marginal

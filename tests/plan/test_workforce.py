@@ -209,8 +209,30 @@ def test_with_a_roster_the_rosters_lines_are_scaled_and_absence_is_its_expected_
     mp = month_plan(s, *APRIL)
     assert mp.scenario.roster is None and mp.plan_fte == 4
     tl = Model.from_scenario(mp.scenario).timeline
-    # 4 rostered x 2 heads / 4 people x (1 - 0.5 absent) = 1 agent in every interval of April
-    assert set(tl.iv_agents[tl.iv_measured()].tolist()) == {1}
+    # with a roster its people employed that month are the heads (4, not workforce.heads = 2):
+    # 4 rostered x 4 heads / 4 people x (1 - 0.5 absent) = 2 agents in every interval of April
+    assert set(tl.iv_agents[tl.iv_measured()].tolist()) == {2}
+    assert mp.flow["heads_start"] == 4 and mp.roster["heads"] == 4
+
+
+def test_with_a_roster_the_heads_of_a_month_are_its_people_employed_that_month():
+    from ska_sim.scenario.roster import RosterDay, RosterPlan, attach
+
+    d = small(heads=9, hires=())
+    d["roster"] = {"people": [{"name": "p", "count": 4}]}
+    s = scenario_from_dict(d)
+    dates = [dt.date(2026, 4, 1) + dt.timedelta(days=i) for i in range(30)]
+    people = [f"p-{i:02d}" for i in range(1, 5)]
+    # p-04 leaves before April (not employed), p-03 is on leave all month: employed, paid
+    days = [RosterDay(p, "p", day, "not_employed" if p == "p-04" else "leave" if p == "p-03" else
+                      ("work" if day.weekday() < 5 else "off"), "day", 9 * 3600, 17 * 3600,
+                      paid_h=8.0 if p < "p-03" else 0.0) for p in people for day in dates]
+    s = attach(s, RosterPlan(dates, people, {p: "p" for p in people}, days))
+    mp = month_plan(s, *APRIL)
+    assert mp.flow["heads_start"] == 3 and mp.flow["leavers"] == 0  # the roster says who leaves
+    assert mp.roster["heads"] == 3 and mp.roster["people_on_leave"] == 1
+    working = sum(1 for day in dates if day.weekday() < 5 and day <= APRIL[1])
+    assert mp.roster["paid_hours"] == 3 * 8 * working  # leave is paid; the leaver is not
 
 
 def test_with_groups_each_group_is_split_into_its_kinds_in_the_routing_order():

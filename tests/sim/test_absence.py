@@ -78,20 +78,24 @@ def test_absence_leaves_the_other_streams_alone():
 
 
 @pytest.mark.parametrize("p", [0.0, 0.1])
-def test_chain_uses_either_the_draws_or_shrinkage_absence(p):
-    """With absence draws the paid hours are the rostered hours; without, rostered hours /
-    (1 - shrinkage.absence), as the shift plan's chain."""
+def test_a_solved_rosters_people_are_paid_their_contracts_with_or_without_absence_draws(p):
+    """A roster's paid hours are its people's contracts (6 full-timers x the week's norm), whether
+    absence is drawn or not: shrinkage.absence is for plans without a roster only (never both)."""
+    from ska_sim.plan.people import working_time_norm_h
     from ska_sim.plan.roster import plan_roster
 
     d = small_roster([{"name": "p", "count": 6}], absence=p)
     d["shrinkage"]["absence"] = 0.06
     s = scenario_from_dict(d)
     rr = plan_roster(s, roster_shifts(), 1, replications=2, seed=3)
-    rostered = sum(x.paid_h for x in rr.plan.worked() if x.date >= s.calendar.start)
-    expected = rostered if p > 0 else rostered / (1 - 0.06)
+    expected = 6 * working_time_norm_h(rr.staffing.scenario)
+    assert expected == 240  # an ordinary Monday-Friday week
     assert rr.staffing.fte["paid_hours"] == pytest.approx(expected)
+    assert rr.staffing.fte["basis"] == "roster contracts" and rr.staffing.fte["heads"] == 6
     row = rr.staffing.comparison.set_index("plan").loc["roster"]
     assert row["paid_hours"] == pytest.approx(expected)
+    rostered = sum(x.paid_h for x in rr.plan.worked() if x.date >= s.calendar.start)
+    assert rr.staffing.fte["roster_worked_hours"] == pytest.approx(rostered)
 
 
 def test_absence_shows_in_the_share_of_days_meeting_the_target():

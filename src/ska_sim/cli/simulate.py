@@ -64,6 +64,8 @@ def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
 @handles_bad_input
 def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor, record_file=None) -> None:
     """Simulate SCENARIO and report its KPIs against the targets, beside Erlang C."""
+    from ska_sim.plan.plan import run_with_people
+    from ska_sim.report.costs import people_text
     from ska_sim.report.output import write_result
     from ska_sim.report.text import result_text
     from ska_sim.sim.runner import simulate
@@ -81,13 +83,15 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor, re
         result = simulate(scenario, replications=replications, seed=seed, progress=progress, executor=executor)
     finally:
         progress.close()
+    done = run_with_people(result)  # the plan's people and money (plan/plan.py)
     if out_dir:
-        write_result(result, out_dir, source=scenario_file, overrides=overrides)
+        write_result(result, out_dir, source=scenario_file, overrides=overrides, people=done.people)
     if record_file:  # replication 0 again, recording (the runs above do no per-call work)
         from ska_sim.calibration.log_writer import record_calls, write_log
 
         write_log(record_calls(scenario, result.seed, 0)[1], record_file)
-    emit(result, fmt, lambda: result_text(result), out_dir, "Tables, plot and manifest")
+    emit(done, fmt, lambda: result_text(result) + "\n\n" + people_text(scenario, done.people), out_dir,
+         "Tables, plot and manifest")
     if record_file and fmt != "json":
         click.echo(f"Call log of replication 0 written to {record_file}")
 

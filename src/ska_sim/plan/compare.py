@@ -15,7 +15,7 @@ import pandas as pd
 
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import json_records, json_value
-from ska_sim.plan.costs import plan_people
+from ska_sim.plan.plan import plan_people
 from ska_sim.scenario.calendar import window_days
 from ska_sim.scenario.clock import format_clock
 from ska_sim.scenario.load import load_scenario

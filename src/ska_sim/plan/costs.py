@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import math
 
-from ska_sim.plan.people import fte, shrinkage_table
 from ska_sim.scenario.activities import activity_needs
 from ska_sim.scenario.calendar import month_norm_h, year_norm_h
 from ska_sim.scenario.model import Scenario
-from ska_sim.scenario.timeline import build_timeline
 
 
 def money_of(s: Scenario, fte_value: float, heads: float | None = None) -> dict[str, float]:
@@ -43,12 +41,3 @@ def money_of(s: Scenario, fte_value: float, heads: float | None = None) -> dict[
         out.update({"teams": float(teams), "manager_hours_per_month": teams * per_team,
                     "manager_eur_per_month": teams * per_team * mrate})
     return out
-
-
-def plan_people(s: Scenario) -> dict[str, float]:
-    """A scenario's own staffing plan as people and money: the shrinkage chain over the measured
-    window (people.fte: phones -> at work -> paid -> FTE -> heads) and, with [costs], euros."""
-    tl = build_timeline(s)
-    f = fte(s, shrinkage_table(s, tl, tl.iv_agents)[tl.iv_measured()], tl.interval_s)
-    m = money_of(s, f["fte"], f["heads"])
-    return {**f, "eur_per_month": m["eur_per_month"], "eur_per_year": m["eur_per_year"]}

@@ -16,9 +16,10 @@ from ska_sim.base.jsonable import json_records
 from ska_sim.maths.erlang import erlang_result
 from ska_sim.plan.by_simulation import with_agents
 from ska_sim.plan.compare import paired_difference
-from ska_sim.plan.costs import money_of
 from ska_sim.plan.load import LoadModel
-from ska_sim.plan.people import fte_of, heads_of, paid_hours_of, shrinkage_table, window_norm, working_time_norm_h
+from ska_sim.plan.people import window_norm, working_time_norm_h
+from ska_sim.plan.plan import plan_figures, plan_money, scenario_plan
+from ska_sim.plan.plan import with_agents as with_plan_agents
 from ska_sim.plan.staffing_groups import group_load_models
 from ska_sim.scenario.activities import activity_share, shrinkage_shares
 from ska_sim.scenario.clock import WEEKDAYS, parse_clock
@@ -188,10 +189,13 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
         if progress:
             progress(n, len(steps))
     m = tl.iv_measured()
-    fte0 = fte_of(s, paid_hours_of(s, tl, summed(plans[0]), m))
+    base = scenario_plan(s, tl)
+    people = {k: plan_figures(s, tl, base if k == 0 else with_plan_agents(base, plans[k], f"step {k:+d} {unit}"), m)
+              for k in steps}
+    people0 = people[0] if 0 in people else plan_figures(s, tl, base, m)
     rows = []
     for k in steps:
-        row = step_row(s, tl, k, unit, plans, sel, fte0, results[k])
+        row = step_row(s, tl, k, unit, plans, sel, people[k], people0, results[k])
         row.update(kpi_columns(results[0], results[k], len(np.unique(tl.iv_day[m]))))
         if gcol is not None:
             row["group"] = group
@@ -257,26 +261,25 @@ def summed(a: np.ndarray) -> np.ndarray:
 
 
 def people_of(s: Scenario, tl, agents: np.ndarray, m: np.ndarray) -> dict:
-    """A plan's people over the measured intervals ``m``: hours on the phones and paid hours over
-    the window (people.paid_hours_of), the window's working-time norm, FTE (people.fte_of), heads
-    (people.heads_of), and the mean agents on the phones per open interval. The figures of every
-    `marginal` step and every `sweep` point."""
+    """A plan's people over the measured intervals ``m`` (plan.plan_figures of the scenario's
+    plan with ``agents`` on the phones): hours on the phones, paid hours, the window's
+    working-time norm, FTE, heads, and the mean agents on the phones per open interval. The
+    figures of every `sweep` point."""
     agents = summed(agents)
-    paid = paid_hours_of(s, tl, agents, m)
-    value = fte_of(s, paid)
+    f = plan_figures(s, tl, with_plan_agents(scenario_plan(s, tl), agents, "sweep point"), m)
     return {"agents_mean": float(agents[m].mean()) if m.any() else math.nan,
-            "phone_hours": float(agents[m].sum() * tl.interval_s / 3600), "paid_hours": paid,
-            "working_time_norm_hours": working_time_norm_h(s), "fte": value, "heads": heads_of(s, value)}
+            "phone_hours": f["phone_hours"], "paid_hours": f["paid_hours"],
+            "working_time_norm_hours": f["working_time_norm_hours"], "fte": f["fte"], "heads": f["heads"]}
 
 
-def step_row(s: Scenario, tl, k: int, unit: str, plans: dict, sel: np.ndarray, fte0: float, r) -> dict:
+def step_row(s: Scenario, tl, k: int, unit: str, plans: dict, sel: np.ndarray, people: dict, people0: dict,
+             r) -> dict:
     """What step k costs: agents, phone and paid hours over the window, FTE and heads (and their
-    change), and the step as a resource request (:func:`request_columns`)."""
+    change against step 0, today's plan), priced by plan.plan_figures (a roster's people their
+    contracts, the step's agents by the shrinkage chain), and the step as a resource request
+    (:func:`request_columns`)."""
     m = tl.iv_measured()
-    paid0 = paid_hours_of(s, tl, summed(plans[0]), m)
     agents = summed(plans[k])
-    people = people_of(s, tl, agents, m)
-    phone, paid, value = people["phone_hours"], people["paid_hours"], people["fte"]
     row = {
         "step": k,
         "step_unit": unit,
@@ -284,15 +287,16 @@ def step_row(s: Scenario, tl, k: int, unit: str, plans: dict, sel: np.ndarray, f
         float((agents[m & sel] - summed(plans[0])[m & sel]).sum() / max(int((m & sel).sum()), 1)),
         "window": window_norm(s)["window"],
         "working_time_norm_hours": people["working_time_norm_hours"],
-        "phone_hours": phone,
-        "paid_hours": paid,
-        "paid_hours_change": paid - paid0,
-        "fte": value,
-        "fte_change": value - fte0,
-        "heads": heads_of(s, value),
-        "heads_change": heads_of(s, value) - heads_of(s, fte0),
+        "phone_hours": people["phone_hours"],
+        "paid_hours": people["paid_hours"],
+        "paid_hours_change": people["paid_hours"] - people0["paid_hours"],
+        "paid_basis": people["basis"],
+        "fte": people["fte"],
+        "fte_change": people["fte"] - people0["fte"],
+        "heads": people["heads"],
+        "heads_change": people["heads"] - people0["heads"],
     }
-    row.update(request_columns(s, tl, agents, m, value, fte0, r))
+    row.update(request_columns(s, people, people0, r))
     return row
 
 
@@ -324,18 +328,17 @@ def kpi_columns(base_result, r, n_days: int) -> dict:
     return row
 
 
-def request_columns(s: Scenario, tl, agents: np.ndarray, m: np.ndarray, value: float, fte0: float, r) -> dict:
-    """A step as a resource request: the shrinkage chain's hours at work, per target
-    the share of days meeting it and the share of replications whose window meets it, and with
-    [costs] its euros a month and a year (costs.money_of: FTE x the month's / year's norm x rate)."""
-    table = shrinkage_table(s, tl, agents)[m]
-    out = {"hours_at_work": float(table["agents_at_work"].sum() * tl.interval_s / 3600)}
+def request_columns(s: Scenario, people: dict, people0: dict, r) -> dict:
+    """A step as a resource request: its hours at work (plan.plan_figures), per target the share
+    of days meeting it and the share of replications whose window meets it, and with [costs] its
+    euros a month and a year (plan.plan_money: FTE x the month's / year's norm x rate)."""
+    out = {"hours_at_work": people["hours_at_work"]}
     for t in r.targets.itertuples():
         out[f"{t.kpi}_status"] = t.status
         out[f"{t.kpi}_days_met_share"] = t.days_met_share
         out[f"{t.kpi}_replications_met_share"] = t.replications_met_share
     if s.costs is not None:
-        money, money0 = money_of(s, value, heads_of(s, value)), money_of(s, fte0)
+        money, money0 = plan_money(s, people), plan_money(s, people0)
         out["eur_per_month"] = money["eur_per_month"]
         out["eur_per_year"] = money["eur_per_year"]
         out["eur_per_month_change"] = money["eur_per_month"] - money0["eur_per_month"]

@@ -37,7 +37,7 @@ import pandas as pd
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import json_records
 from ska_sim.plan.by_simulation import with_agents
-from ska_sim.plan.people import chain
+from ska_sim.plan.plan import plan_figures, scenario_plan
 from ska_sim.plan.roster_activities import place_activities
 from ska_sim.plan.roster_program import Program, day_rows, horizon_of, person_rows, plan_of, variables_of
 from ska_sim.plan.staffing import plan_staffing
@@ -56,7 +56,6 @@ from ska_sim.scenario.roster import (
 from ska_sim.scenario.roster_agents import (
     activity_list,
     build_roster_model,
-    draws_absence,
     mean_absence,
     residual_share,
 )
@@ -252,22 +251,14 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     say("simulating the roster")
     result = simulate(rostered, replications=replications, seed=seed, workers=workers, executor=executor)
     rtl = build_timeline(rostered)
-    m = rtl.iv_measured()
-    h = tl.interval_s / 3600
-    measured = {d for d, ok in zip(tl.dates, tl.measured) if ok}
-    work = float(sum(d.paid_h for d in plan.worked() if d.date in measured))
-    if draws_absence(s):  # absence is drawn in the simulation: not again in the chain
-        paid = work
-    else:
-        paid = float(sum(d.paid_h / (1 - s.shrinkage.shares(WEEKDAYS[d.date.weekday()])[1])
-                         for d in plan.worked() if d.date in measured))
-    phones = float(rtl.iv_agents[m].sum() * h)
-    row = plan_row(s, "roster", phones, paid, result)
+    people = plan_figures(rostered, rtl, scenario_plan(rostered, rtl))  # paid its contracts, as today's roster
+    row = plan_row(s, "roster", people, result)
     cmp = st.comparison.drop(columns="recommended")
     cmp = pd.concat([cmp, pd.DataFrame([row])], ignore_index=True)
     cmp.insert(1, "recommended", cmp["plan"] == "roster")
     st.comparison, st.recommended, st.plan_result = cmp, "roster", result
-    st.fte = chain(s, phones, work, paid)
+    st.fte = people
     cov = coverage_table(plan, tl, at_work, s)
+    measured = {d for d, ok in zip(tl.dates, tl.measured) if ok}
     cov = cov[cov["date"].isin({d.isoformat() for d in measured})].reset_index(drop=True)
     return RosterResult(st, plan, roster_table(plan), cov, weeks)

@@ -31,7 +31,8 @@ import pandas as pd
 
 from ska_sim.plan.by_simulation import simulation_plan, with_agents
 from ska_sim.plan.load import LoadModel, Plan
-from ska_sim.plan.people import chain, fte, paid_hours_of, shrinkage_table
+from ska_sim.plan.people import chain, fte, shrinkage_table
+from ska_sim.plan.plan import agents_plan, plan_figures, scenario_plan
 from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.shifts import plan_table, schedule
 from ska_sim.plan.staffing_groups import plan_staffing_groups
@@ -166,19 +167,19 @@ def compare_plans(s: Scenario, tl: Timeline, plans: dict[str, Plan], chosen: Pla
     ``run`` simulates a list of plans (agents per open interval; None: today's) together;
     plans with the same agents are simulated once."""
     m = tl.iv_measured()
-    h = tl.interval_s / 3600
-    named = [(key.replace("_", " "), p.agents, paid_hours_of(s, tl, p.agents, m)) for key, p in plans.items()]
+    named = [(key.replace("_", " "), p.agents, plan_figures(s, tl, agents_plan(p.agents, key.replace("_", " ")), m))
+             for key, p in plans.items()]
     if shift is not None:
-        named.append(("shift plan", shift.agents, shift.paid_hours))
+        named.append(("shift plan", shift.agents, shift.fte))
     keys = [np.ascontiguousarray(agents).tobytes() for _, agents, _ in named]
     first: dict[bytes, int] = {}  # a plan's agents -> the first plan with them
     for i, k in enumerate(keys):
         first.setdefault(k, i)
     say(f"simulating today's plan and {len(first)} recommended plan{'s' if len(first) > 1 else ''}")
     results = dict(zip([None, *first], run([None, *(named[i][1] for i in first.values())])))
-    rows = [plan_row(s, "today", float(tl.iv_agents[m].sum() * h), paid_hours_of(s, tl, tl.iv_agents, m), results[None])]
-    for (name, agents, paid), k in zip(named, keys):
-        rows.append(plan_row(s, name, float(agents[m].sum() * h), paid, results[k]))
+    rows = [plan_row(s, "today", plan_figures(s, tl, scenario_plan(s, tl), m), results[None])]
+    for (name, _, figures), k in zip(named, keys):
+        rows.append(plan_row(s, name, figures, results[k]))
     recommended = "shift plan" if shift is not None else next(k.replace("_", " ") for k, p in plans.items() if p is chosen)
     plan_result = results[np.ascontiguousarray(shift.agents if shift is not None else chosen.agents).tobytes()]
     comparison = pd.DataFrame(rows)

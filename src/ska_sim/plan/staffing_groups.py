@@ -38,6 +38,7 @@ from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.plan.by_simulation import TRIM_MARGIN, units_of, with_agents
 from ska_sim.plan.load import LoadModel, Plan
 from ska_sim.plan.people import fte, fte_of, heads_of, paid_hours_of, shrinkage_table
+from ska_sim.plan.plan import agents_plan, plan_figures, scenario_plan
 from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.staffing_result import StaffingResult, plan_row, scopes_table
 from ska_sim.scenario.model import Scenario
@@ -297,7 +298,6 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
                                        seed=seed, workers=workers, progress=progress, start=chosen, executor=executor)
         plans[f"simulation_{scope}"] = chosen
     m = tl.iv_measured()
-    h = tl.interval_s / 3600
     scopes = scopes_table(plans, tl)
     names = [g.name for g in s.groups]
     G = len(names)
@@ -324,13 +324,13 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
     rows = []
     say("simulating today's plan")
     today = tl.iv_group_agents
-    rows.append(plan_row(s, "today", float(today[m].sum() * h), paid_hours_of(s, tl, today.sum(axis=1), m), run(None)))
+    rows.append(plan_row(s, "today", plan_figures(s, tl, scenario_plan(s, tl), m), run(None)))
     plan_result, recommended = None, ""
     for key, p in plans.items():
         name = key.replace("_", " ")
         say(f"simulating the {name} plan")
         r = run(p.agents)
-        rows.append(plan_row(s, name, float(p.agents[m].sum() * h), paid_hours_of(s, tl, p.agents.sum(axis=1), m), r))
+        rows.append(plan_row(s, name, plan_figures(s, tl, agents_plan(p.agents, name), m), r))
         if p is chosen:
             plan_result, recommended = r, name
     comparison = pd.DataFrame(rows)

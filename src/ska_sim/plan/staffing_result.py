@@ -11,7 +11,7 @@ import pandas as pd
 from ska_sim.base.jsonable import json_records, json_value
 from ska_sim.plan.costs import money_of
 from ska_sim.plan.load import Plan
-from ska_sim.plan.people import fte_of, heads_of
+from ska_sim.plan.plan import CHAIN_BASIS, plan_money
 from ska_sim.scenario.activities import activity_share, activity_table
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import Timeline
@@ -72,14 +72,15 @@ class StaffingResult:
 PLAN_TARGET_KPIS = ("service_level", "answer_rate", "abandon_rate", "asa_s", "fcr")
 
 
-def plan_row(s: Scenario, name: str, phone_hours: float, paid_hours: float, result) -> dict:
-    """One plan, simulated: its hours, FTE and heads, and per target the mean, interval,
-    status, share of days met and share of replications (the window) met."""
-    value = fte_of(s, paid_hours)
-    row = {"plan": name, "phone_hours": phone_hours, "paid_hours": paid_hours, "fte": value,
-           "heads": heads_of(s, value)}
+def plan_row(s: Scenario, name: str, figures: dict, result) -> dict:
+    """One plan, simulated: its people (``figures``: plan.plan_figures, or a shift plan's chain:
+    hours on the phones, at work, paid, FTE, heads and the basis of the paid hours), and per
+    target the mean, interval, status, share of days met and share of replications (the window) met."""
+    row = {"plan": name, "phone_hours": figures["phone_hours"], "hours_at_work": figures["hours_at_work"],
+           "paid_hours": figures["paid_hours"], "fte": figures["fte"], "heads": figures["heads"],
+           "paid_basis": figures.get("basis", CHAIN_BASIS)}
     if s.costs is not None:  # [costs]: FTE x the month's / year's working-time norm x EUR per paid hour
-        money = money_of(s, value)
+        money = plan_money(s, figures)
         row["eur_per_month"], row["eur_per_year"] = money["eur_per_month"], money["eur_per_year"]
     statuses = []
     for t in result.targets.itertuples():

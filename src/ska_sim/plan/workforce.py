@@ -49,6 +49,7 @@ import pandas as pd
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import json_records
 from ska_sim.plan.people import fte_of, paid_hours_of, working_days
+from ska_sim.plan.plan import contract_hours, employed_by_month
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.people import Group
 from ska_sim.scenario.roster_agents import mean_absence
@@ -119,6 +120,12 @@ class Heads:
         self.ramp = [(r.handle_factor, r.resolution_factor) for r in wf.ramp_up]
         self.cohorts = cohorts(s, extra)
         self.m0 = _month_index(s.calendar.start)
+        roster = s.roster.plan if s.roster is not None else None
+        self.employed = None if roster is None else employed_by_month(s, roster)
+
+    def roster_heads(self, month: int) -> float:
+        """With a roster attached: its people employed in ``month`` (a month index), the tenured heads."""
+        return float(len(self.employed.get(month, ())))
 
     def base_month(self, c: Cohort) -> int:
         """The month index from which a cohort decays (its start month, or the first month)."""
@@ -128,6 +135,8 @@ class Heads:
         """A cohort's heads during ``month`` (a month index), 0 before it started."""
         if c.start is not None and _month_index(c.start) > month:
             return 0.0
+        if c.start is None and self.employed is not None:  # the roster's people: its leavers are in it
+            return self.roster_heads(month)
         return c.count * (1.0 - self.rate) ** max(0, month - self.base_month(c))
 
     def on(self, d: dt.date) -> tuple[dict[tuple[float, float], float], float]:
@@ -164,7 +173,8 @@ class Heads:
                 hires += n
             else:
                 start += n
-        leavers = self.rate * (start + hires)
+        kept = self.roster_heads(month) if self.employed is not None else 0.0  # the roster says who leaves
+        leavers = self.rate * (start + hires - kept)
         return {"heads_start": start, "hires": hires, "leavers": leavers, "heads_end": start + hires - leavers}
 
 
@@ -214,6 +224,7 @@ class MonthPlan:
     phone_fte: float
     effective_fte: float  # each head / its handle factor: capacity in tenured advisors
     agent_hours: float  # on the phones, measured days
+    roster: dict | None = None  # with a roster: its people over the month (plan.plan.contract_hours)
 
 
 def _kind_name(kind: tuple[float, float], parent: str | None) -> str:
@@ -233,7 +244,7 @@ def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.
     fph = s.shrinkage.fte_per_head
     roster = base.roster is not None and base.roster.plan is not None
     if roster:  # the roster's people are the plan: heads / people scale its lines, absence as expected
-        plan_fte = len(base.roster.plan.people) * fph
+        plan_fte = hd.roster_heads(_month_index(first)) * fph  # its people employed this month
         # the lines' absence probabilities, people-weighted
         present = 1.0 - mean_absence(base)
     else:
@@ -293,6 +304,7 @@ def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.
         heads_training=sum(t for _, t in per_day) / n,
         heads_phones=heads_phones, phone_fte=heads_phones * fph, effective_fte=eff,
         agent_hours=float(agents.sum(axis=(1, 2))[measured].sum() * tl.interval_s / 3600),
+        roster=contract_hours(base, base.roster.plan) if roster else None,
     )
 
 
@@ -355,6 +367,10 @@ def month_row(mp: MonthPlan, mr: MonthResult | None = None) -> dict:
     row = {"month": mp.first.strftime("%Y-%m"), **mp.flow, "heads_training": mp.heads_training,
            "heads_on_phones": mp.heads_phones, "phone_fte": mp.phone_fte, "effective_fte": mp.effective_fte,
            "plan_fte": mp.plan_fte}
+    if mp.roster is not None:  # the roster's people over the month: employed (heads), on leave, not rostered
+        row.update({"roster_employed": mp.roster["heads"], "roster_on_leave": mp.roster["people_on_leave"],
+                    "roster_not_rostered": mp.roster["people_not_rostered"],
+                    "roster_paid_hours": mp.roster["paid_hours"], "roster_fte": mp.roster["fte"]})
     if mr is not None:
         summ = mr.result.summary.set_index("kpi")
         for k in ("service_level", "answer_rate"):

@@ -17,16 +17,15 @@ import numpy as np
 
 from ska_sim.base.version import __version__
 from ska_sim.plan.costs import money_of
-from ska_sim.plan.people import fte, shrinkage_table
-from ska_sim.report.costs import money_text, people_rows
+from ska_sim.plan.plan import plan_people
+from ska_sim.report.costs import people_rows, people_text
 from ska_sim.report.erlang_text import erlang_label, group_summary
 from ska_sim.report.plots import service_level_by_interval
 from ska_sim.report.roster import roster_html
 from ska_sim.report.style import pyplot
-from ska_sim.report.text import LABELS, ORDER, fmt, fmt_diff, norm_days, request_rows, step_label, window_words
+from ska_sim.report.text import LABELS, ORDER, fmt, fmt_diff, request_rows, step_label, window_words
 from ska_sim.scenario.activities import REPLACED_SHARES, activity_share, activity_table
 from ska_sim.scenario.clock import WEEKDAYS
-from ska_sim.scenario.timeline import build_timeline
 from ska_sim.sim.kpi import KPI_UNITS
 
 CSS = """
@@ -266,7 +265,7 @@ def request_table(mg, scenario) -> str:
         how = (f" EUR = FTE x {m['month_norm_hours']:.1f} h a month (x {m['year_norm_hours']:g} h a year) x "
                f"{m['eur_per_paid_hour']:g} EUR per paid hour.")
     return (
-        "<p>As a resource request: each option's shrinkage chain (hours on the phones, at work, paid; FTE; heads) and "
+        "<p>As a resource request: each option's people (hours on the phones, at work, paid: a roster's contracts, or the shrinkage chain; FTE; heads) and "
         "its chance of meeting each target, as the share of days meeting it / the share of replications whose whole "
         f"window meets it.{e(how)}</p>"
         "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
@@ -275,20 +274,12 @@ def request_table(mg, scenario) -> str:
 
 
 def people_and_money(s) -> str:
-    """Today's plan as people and money: the shrinkage chain, FTE, heads, euros, activities."""
-    tl = build_timeline(s)
-    f = fte(s, shrinkage_table(s, tl, tl.iv_agents)[tl.iv_measured()], tl.interval_s)
+    """Today's plan as people and money (plan.plan_people: a roster's contracts or the shrinkage
+    chain; FTE, heads, euros), and the activities."""
+    f = plan_people(s)
     if f["paid_hours"] <= 0:
         return ""
-    fte_text = "-" if f["fte"] != f["fte"] else f"{f['fte']:.1f}"
-    heads = "-" if f["heads"] != f["heads"] else f"{f['heads']:.0f}"
-    out = (f"<p>{f['phone_hours']:,.0f} h on the phones &rarr; {f['hours_at_work']:,.0f} h at work (in-shift shrinkage) "
-           f"&rarr; {f['paid_hours']:,.0f} paid hours (absence; total shrinkage {f['shrinkage_total']:.1%}) &rarr; "
-           f"{fte_text} FTE (paid hours / {f['working_time_norm_hours']:g} h, the working-time norm over "
-           f"{e(f['window'])}: {e(norm_days(f))}) &rarr; {heads} heads at {f['fte_per_head']:g} FTE per person.</p>")
-    money = money_text(s, f["fte"], f["heads"])
-    if money:
-        out += f"<p>{e(money)}</p>"
+    out = "".join(f"<p>{e(line)}</p>" for line in people_text(s, f).splitlines())
     if s.activities is not None:
         t = activity_table(s)
         if not t.empty:

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from ska_sim.base.files import file_record, manifest, write_csv, write_json, write_with
 from ska_sim.base.version import __version__
 from ska_sim.report.plots import coverage_plot, service_level_by_interval, SWEEP_KPIS, sweep_plot
 
 
 def write_result(result, out_dir: str | Path, plots: bool = True, *, source: str | None = None,
-                 overrides: list[str] | tuple[str, ...] | None = None, command: str = "run") -> list[Path]:
+                 overrides: list[str] | tuple[str, ...] | None = None, command: str = "run",
+                 people: dict | None = None) -> list[Path]:
     """summary.csv, targets.csv, intervals.csv, times_of_day.csv, days.csv, call_types.csv,
-    manifest.json and service_level.png in ``out_dir``. Returns the paths written."""
+    people.csv (the plan's people and money, plan.plan_people, one row; when given), manifest.json
+    and service_level.png in ``out_dir``. Returns the paths written."""
     out = Path(out_dir)
     written = []
     tables = {
@@ -26,6 +30,8 @@ def write_result(result, out_dir: str | Path, plots: bool = True, *, source: str
         **{f"{name}.csv": df for name, df in (("languages", result.languages), ("groups", result.groups),
                                               ("group_intervals", result.group_intervals)) if df is not None},
     }
+    if people is not None:
+        tables["people.csv"] = pd.DataFrame([people])
     for name, df in tables.items():
         write_csv(out / name, df)
         written.append(out / name)

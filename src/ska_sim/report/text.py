@@ -8,7 +8,7 @@ import math
 from ska_sim.plan.costs import money_of
 from ska_sim.report.activities import activities_text
 from ska_sim.report.columns import text_columns
-from ska_sim.report.costs import money_text, people_rows
+from ska_sim.report.costs import money_text, people_rows, people_text
 from ska_sim.report.erlang_text import cross_check_lines
 from ska_sim.scenario.clock import WEEKDAYS
 
@@ -285,17 +285,20 @@ def staffing_text(st) -> str:
     f = st.fte
     fte = "-" if f["fte"] != f["fte"] else f"{f['fte']:.1f}"
     heads = "-" if f["heads"] != f["heads"] else f"{f['heads']:.0f}"
-    lines += [
-        "",
-        f"Shrinkage chain of the recommended plan: {f['phone_hours']:.0f} h on the phones -> {f['hours_at_work']:.0f} h "
-        f"at work (in-shift shrinkage) -> {f['paid_hours']:.0f} paid hours (absence; total shrinkage "
-        f"{f['shrinkage_total']:.1%}) -> {fte} FTE (paid hours / {f['working_time_norm_hours']:g} h, the working-time "
-        f"norm over {f['window']}: {norm_days(f)}) -> "
-        f"{heads} heads "
-        f"at {f['fte_per_head']:g} FTE per person",
-    ]
-    money = money_text(s, f["fte"], f["heads"])
-    lines += [money] if money else []
+    if str(f.get("basis", "")).startswith("roster"):  # a roster's people, paid their contracts
+        lines += ["", "The recommended plan: " + people_text(s, f)]
+    else:
+        lines += [
+            "",
+            f"Shrinkage chain of the recommended plan: {f['phone_hours']:.0f} h on the phones -> {f['hours_at_work']:.0f} h "
+            f"at work (in-shift shrinkage) -> {f['paid_hours']:.0f} paid hours (absence; total shrinkage "
+            f"{f['shrinkage_total']:.1%}) -> {fte} FTE (paid hours / {f['working_time_norm_hours']:g} h, the working-time "
+            f"norm over {f['window']}: {norm_days(f)}) -> "
+            f"{heads} heads "
+            f"at {f['fte_per_head']:g} FTE per person",
+        ]
+        money = money_text(s, f["fte"], f["heads"])
+        lines += [money] if money else []
     acts = activities_text(s)
     lines += ["", *acts] if acts else []
     if st.shift_plan is not None:
@@ -325,7 +328,7 @@ def staffing_text(st) -> str:
 
 def plans_table(comparison) -> list[str]:
     kpis = [k for k in ("service_level", "answer_rate", "fcr", "abandon_rate", "asa_s") if f"{k}_status" in comparison]
-    head = ["plan", "phone h", "paid h", "FTE", "heads"]
+    head = ["plan", "phone h", "paid h", "paid as", "FTE", "heads"]
     money = "eur_per_month" in comparison
     head += ["EUR/month"] if money else []
     for k in kpis:
@@ -333,7 +336,8 @@ def plans_table(comparison) -> list[str]:
     head.append("verdict")
     rows = [tuple(head)]
     for r in comparison.to_dict(orient="records"):
-        cells = [r["plan"] + (" (recommended)" if r.get("recommended") else ""), f"{r['phone_hours']:.1f}", f"{r['paid_hours']:.0f}", "-" if r["fte"] != r["fte"] else f"{r['fte']:.1f}",
+        cells = [r["plan"] + (" (recommended)" if r.get("recommended") else ""), f"{r['phone_hours']:.1f}", f"{r['paid_hours']:.0f}",
+                 paid_as(r.get("paid_basis", "")), "-" if r["fte"] != r["fte"] else f"{r['fte']:.1f}",
                  "-" if r["heads"] != r["heads"] else f"{r['heads']:.0f}"]
         cells += [f"{r['eur_per_month']:,.0f}"] if money else []
         for k in kpis:
@@ -342,7 +346,13 @@ def plans_table(comparison) -> list[str]:
                       f"{r[f'{k}_replications_met_share']:.0%}"]
         cells.append(r["verdict"])
         rows.append(tuple(cells))
-    return text_columns(rows, align="lrrrr" + "r" * money + "rrr" * len(kpis) + "l")
+    return text_columns(rows, align="lrrlrr" + "r" * money + "rrr" * len(kpis) + "l")
+
+
+def paid_as(basis: str) -> str:
+    """A plan's paid hours in a word: a roster's "contracts" of the people employed, the shrinkage
+    "chain"'s estimate of the contracts a plan needs, or both (agents added to a roster)."""
+    return basis.replace("roster contracts", "contracts").replace("shrinkage chain", "chain").replace(" + ", "+")
 
 
 def pd_weekday(date: str) -> str:
@@ -437,6 +447,9 @@ def marginal_text(mg, scenario) -> str:
         f"window's norm; heads at {scenario.shrinkage.fte_per_head:g} FTE per person.",
         "",
     ]
+    if str(t["paid_basis"].iloc[0] if "paid_basis" in t and len(t) else "").startswith("roster"):
+        lines[-1:-1] = ["Paid hours: the roster's people paid their contracts (leave included); the agents a step adds "
+                        "or removes priced by the shrinkage chain. Heads: the people employed, plus the step's."]
     rows = [("step", "agents/interval", "paid h", "FTE", "heads", "service level", "answer rate",
              "answered/day", "hung up/day", "repeat calls/day", "waiting h")]
     for r in t.to_dict(orient="records"):
@@ -519,7 +532,7 @@ def request_text(mg, scenario) -> list[str]:
     if "hours_at_work" not in mg.table:
         return []
 
-    lines = ["", f"As a resource request: the shrinkage chain of each option (hours of the window: "
+    lines = ["", f"As a resource request: each option's people, paid as the table above says (hours of the window: "
                  f"{window_words(getattr(mg, 'window', None))}), and the chance of meeting each target: "
                  "the share of days meeting it / the share of replications whose whole window meets it"]
     if scenario.costs is not None:

@@ -43,6 +43,9 @@ def months_text(df) -> str:
     head = (f"{'month':<8} {'start':>7} {'hires':>6} {'leavers':>8} {'end':>7} {'training':>9} {'on phones':>10} "
             f"{'phone FTE':>10} {'eff. FTE':>9} {'plan FTE':>9}")
     out = [head]
+    roster = "roster_employed" in df.columns
+    if roster:  # the roster's people that month: employed (heads), on leave, on no day; paid their contracts
+        out[0] += f"  {'roster: employed':>16} {'on leave':>8} {'no day':>6} {'contract FTE':>12}"
     sim = "service_level" in df.columns
     if sim:
         out[0] += f"  {'service level':>24}  {'answer rate':>24}"
@@ -50,6 +53,9 @@ def months_text(df) -> str:
         line = (f"{r['month']:<8} {r['heads_start']:>7.1f} {r['hires']:>6.1f} {r['leavers']:>8.2f} {r['heads_end']:>7.1f} "
                 f"{r['heads_training']:>9.1f} {r['heads_on_phones']:>10.1f} {r['phone_fte']:>10.1f} "
                 f"{r['effective_fte']:>9.1f} {r['plan_fte']:>9.1f}")
+        if roster:
+            line += (f"  {r['roster_employed']:>16.0f} {r['roster_on_leave']:>8.0f} {r['roster_not_rostered']:>6.0f} "
+                     f"{r['roster_fte']:>12.1f}")
         if sim:
             for k in ("service_level", "answer_rate"):
                 line += f"  {r[k]:>6.1%} [{r[k + '_ci_low']:.1%}, {r[k + '_ci_high']:.1%}]"

@@ -218,13 +218,24 @@ class RosterLine(Block):
     until_week: int | None = Field(None, ge=1)  # last week on the roster (a leaver), default: the horizon's end
     group: str | None = None  # with [[groups]]: the agent group these people answer for
     absence_probability: float | None = Field(None, ge=0.0, lt=1.0)  # this line's own (default: roster's)
+    hours_per_week: float | None = Field(None, gt=0, le=60)  # each person's contract (default: full time)
+    fte: float | None = Field(None, gt=0, le=1.5)  # or the contract as FTE (1 = shrinkage.fte_hours_per_week)
 
     @model_validator(mode="after")
     def _days(self) -> RosterLine:
         if self.min_days_per_week > self.max_days_per_week:
             raise ValueError(f"min_days_per_week ({self.min_days_per_week}) is above max_days_per_week "
                              f"({self.max_days_per_week})")
+        if self.hours_per_week is not None and self.fte is not None:
+            raise ValueError("give the contract as hours_per_week or as fte, not both")
         return self
+
+    def contract_fte(self, full_time_h: float) -> float:
+        """Each person's contract in FTE: ``fte``, else ``hours_per_week`` / the full-time week
+        (``shrinkage.fte_hours_per_week``, 40 h), else full time (1.0)."""
+        if self.fte is not None:
+            return self.fte
+        return self.hours_per_week / full_time_h if self.hours_per_week is not None else 1.0
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ from ska_sim.base.jsonable import finite_json_value, json_records
 from ska_sim.plan.by_simulation import simulation_plan
 from ska_sim.plan.compare import compare
 from ska_sim.plan.marginal import marginal
-from ska_sim.plan.people import fte_of, paid_hours_of
+from ska_sim.plan.plan import plan_figures, scenario_plan
+from ska_sim.plan.plan import with_agents as with_plan_agents
 from ska_sim.plan.requirement import erlang_plan
 from ska_sim.plan.staffing_groups import erlang_group_plan, simulation_group_plan
 from ska_sim.report.html import build_report
@@ -272,13 +273,16 @@ class Service:
             else:
                 agents = col
         total = agents.sum(axis=1) if agents.ndim == 2 else agents
-        paid0, paid1 = paid_hours_of(s, tl, tl.iv_agents, m), paid_hours_of(s, tl, total, m)
+        base = scenario_plan(s, tl)
+        before, after = plan_figures(s, tl, base, m), plan_figures(s, tl, with_plan_agents(base, total, what), m)
+        paid0, paid1 = before["paid_hours"], after["paid_hours"]
         measured = {tl.dates[d].isoformat() for d in np.unique(tl.iv_day[m])}
         rows = {d.isoformat(): list(v) for d, v in vectors.items() if d.isoformat() in measured}
         return {"what": what, "group": None if gi is None else s.groups[gi].name, "dates": rows,
                 "cost": {"paid_hours_before": paid0, "paid_hours_after": paid1, "paid_hours_change": paid1 - paid0,
-                         "fte_before": fte_of(s, paid0), "fte_after": fte_of(s, paid1),
-                         "fte_change": fte_of(s, paid1) - fte_of(s, paid0)}}
+                         "fte_before": before["fte"], "fte_after": after["fte"],
+                         "fte_change": after["fte"] - before["fte"], "heads_before": before["heads"],
+                         "heads_after": after["heads"], "paid_basis": after["basis"]}}
 
     # ---------------------------------------------------------------- files
     def toml_of(self, plan: Any, target: Any = None) -> dict:

@@ -13,7 +13,7 @@ import numpy as np
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import finite_json_value
 from ska_sim.plan.compare import paired_difference
-from ska_sim.plan.people import fte_of, heads_of, paid_hours_of, window_norm
+from ska_sim.plan.plan import plan_people
 from ska_sim.report.erlang_text import erlang_label
 from ska_sim.scenario.clock import WEEKDAYS, format_clock
 from ska_sim.scenario.model import Scenario
@@ -106,16 +106,11 @@ def describe_scenario(name: str, s: Scenario) -> dict:
 
 
 def cost_of(sim: Simulated) -> dict:
+    """The plan's people and money over the measured window (plan.plan_people: a roster's people
+    paid their contracts, a grid by the shrinkage chain)."""
     if sim.cost is not None:
         return sim.cost
-    s, tl = sim.scenario, sim.timeline
-    m = tl.iv_measured()
-    paid = paid_hours_of(s, tl, tl.iv_agents, m)
-    value = fte_of(s, paid)
-    norm = window_norm(s)
-    sim.cost = {"phone_hours": float(tl.iv_agents[m].sum() * tl.interval_s / 3600), "paid_hours": paid,
-                "fte": value, "heads": heads_of(s, value), "window": norm["window"],
-                "working_time_norm_hours": norm["working_time_norm_hours"]}
+    sim.cost = {k: finite_json_value(v) for k, v in plan_people(sim.scenario, sim.timeline).items()}
     return sim.cost
 
 

@@ -359,10 +359,19 @@ function renderResult(r) {
   const over = a.window ? ` (${a.window})` : "";
   const norm = a.working_time_norm_hours !== undefined && a.working_time_norm_hours !== null
     ? `FTE (paid hours / ${a.working_time_norm_hours} h, the norm of ${a.window})` : "FTE (paid hours / working-time norm)";
-  for (const [key, name, unit] of [["phone_hours", "agent-hours on the phones" + over, "h"],
-    ["paid_hours", "paid agent-hours" + over, "h"], ["fte", norm, "fte"], ["heads", "heads", "heads"]]) {
-    const f = (x) => (x === null ? "–" : unit === "h" ? x.toFixed(1) + " h" : unit === "fte" ? x.toFixed(2) : String(x));
-    const d = a[key] !== null && b[key] !== null ? a[key] - b[key] : null;
+  const roster = a.basis && a.basis.startsWith("roster");
+  const paidName = roster ? "paid hours: the contracts of the people employed" + over : "paid hours (shrinkage chain)" + over;
+  const rows = [["phone_hours", "agent-hours on the phones" + over, "h"], ["hours_at_work", "hours at work" + over, "h"],
+    ["paid_hours", paidName, "h"], ["fte", norm, "fte"],
+    ["heads", roster ? "heads: people employed" : "heads (FTE / FTE per person, rounded up)", "heads"],
+    ["eur_per_month", "euros a month (FTE x month norm x EUR/h)", "eur"]];
+  if (roster) rows.push(["leave_hours", "of which on leave (paid)", "h"],
+    ["contracted_hours_not_rostered", "contracted hours not rostered (paid, not used)", "h"]);
+  for (const [key, name, unit] of rows) {
+    if (a[key] === undefined) continue;
+    const f = (x) => (x === null || x === undefined ? "–" : unit === "h" ? x.toFixed(1) + " h" : unit === "fte" ? x.toFixed(2)
+      : unit === "eur" ? Math.round(x).toLocaleString("en") + " EUR" : String(x));
+    const d = a[key] != null && b[key] != null ? a[key] - b[key] : null;
     c.append(el("tr", {}, el("td", { text: name }), el("td", { "data-cost": key, "data-value": a[key], text: f(a[key]) }),
       el("td", { text: f(b[key]) }),
       el("td", { text: d === null ? "–" : (d > 0 ? "+" : d < 0 ? "−" : "±") + f(Math.abs(d)) })));
