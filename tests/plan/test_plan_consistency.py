@@ -1,21 +1,26 @@
 """The same plan over the same window gives the same KPIs, paid hours, FTE, heads and euros in
-every command: `run`, `staff`'s "today" row, `marginal`'s 0 row, `report`, the page's API and
-`workforce` (the roster's people employed), for every scenario in scenarios/ and the year-2026
+every command: `run`, `staff`'s "today" row, `marginal`'s 0 row, `report` (its people and its
+key figures' KPIs), `compare` (a scenario against itself: the same figures, no difference), the
+page's API, `workforce` (the roster's people employed) and `plan-hiring`'s months, for every scenario in scenarios/ and the year-2026
 roster on the weeks of 23 February and 7 December 2026. The figures come from one place
 (plan/plan.py); the hand-checked values of the roster weeks are below."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from starlette.testclient import TestClient
 
+from ska_sim.cli import main
 from ska_sim.plan.plan import plan_people
 from ska_sim.scenario.load import load_scenario
 from ska_sim.web.app import create_app
@@ -34,6 +39,12 @@ CASES = [("baseline.toml", None), ("skills-languages.toml", None),
 def test_every_scenario_file_is_a_case():
     files = {p.name for p in SCEN.glob("*.toml") if "[scenario]" in p.read_text()}
     assert files == {name for name, _ in CASES}
+
+
+def ref_window_months(week: str) -> list[str]:
+    """The months (YYYY-MM) a 7-day window from ``week`` touches."""
+    first = dt.date.fromisoformat(week)
+    return sorted({(first + dt.timedelta(days=i)).strftime("%Y-%m") for i in range(7)})
 
 
 def _sets(week: str | None) -> list[str]:
@@ -95,6 +106,26 @@ def test_one_plan_gives_one_set_of_numbers_in_every_command(name, week, page, tm
     assert f"{ref['paid_hours']:,.0f} h paid" in doc and f"{ref['fte']:.2f} FTE" in doc
     if ref["eur_per_month"] == ref["eur_per_month"]:
         assert f"{ref['eur_per_month']:,.0f} EUR a month" in doc
+    for k, v in kpis.items():  # the key figures' table: each mean with its raw value (10 digits)
+        shown = re.search(rf'data-value="([^"]*)" data-kpi="{k}" data-stat="mean"', doc)
+        assert shown and float(shown.group(1)) == pytest.approx(v, rel=1e-9), ("report", k)
+
+    cmp = _json("compare", *REPS, *SEED, *sets, f, f)  # a scenario against itself
+    rows = {r["kpi"]: r for r in cmp["kpis"]}
+    for k, v in kpis.items():
+        assert rows[k]["0:mean"] == rows[k]["1:mean"] == v, ("compare", k)
+    assert all(r["1:diff"] in (0, None) and not r["1:significant"] for r in cmp["kpis"])
+    for label, people in cmp["people"].items():
+        _same(people, ref, where=f"compare {label}")
+
+    if load_scenario(f).workforce is not None:  # plan-hiring's months: the workforce's rows
+        last = ref_window_months(week)[-1]
+        r = CliRunner().invoke(main, ["plan-hiring", str(f), *sets, "--month", last, "--start-by", week,
+                                      "--max-hires", "1", *REPS, *SEED, "--workers", "1", "--format", "json"])
+        assert r.exit_code in (0, 1), r.output  # 1: one hire is not enough (the months are still shown)
+        hire = json.loads(r.stdout)
+        assert [m["roster_employed"] for m in hire["months"]] == [ref["heads"]] * len(hire["months"])
+        assert sum(m["roster_paid_hours"] for m in hire["months"]) == pytest.approx(ref["paid_hours"])
 
     plan = {"scenario": name, "week": week, "replications": 2, "seed": 7, "client": "t"}
     r = page.post("/api/run", json={"plan": plan})
@@ -112,6 +143,11 @@ def test_one_plan_gives_one_set_of_numbers_in_every_command(name, week, page, tm
         # employed in each, their contracts adding up to the window's paid hours
         assert (months["roster_employed"] == ref["heads"]).all()
         assert months["roster_paid_hours"].sum() == pytest.approx(ref["paid_hours"])
+        assert (months["heads_start"] == ref["heads"]).all()  # the roster's people: its hires are not in the window
+        hired = pd.DataFrame(hire["months"])  # with its hires (from the window's first day): the roster's the same
+        for col in ("month", "plan_fte", "roster_employed", "roster_paid_hours", "roster_fte"):
+            pd.testing.assert_series_equal(hired[col], months[col], check_dtype=False, obj=f"plan-hiring {col}")
+        assert hired["heads_start"][0] == months["heads_start"][0] == ref["heads"]
 
 
 def test_the_roster_weeks_by_hand():

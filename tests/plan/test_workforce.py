@@ -278,3 +278,36 @@ def test_workforce_and_plan_hiring_outputs_round_heads_but_the_library_keeps_the
     r = CliRunner().invoke(main, ["workforce", YEAR, "--format", "csv"])
     assert r.exit_code == 0, r.output
     assert "99999" not in r.output and "00000" not in r.output
+
+
+def test_with_a_roster_hires_count_only_after_its_dates_and_the_mix_is_warned_about():
+    from ska_sim.scenario.roster import RosterDay, RosterPlan, attach
+    from ska_sim.scenario.workforce import roster_heads_warning, roster_hires_warning
+
+    d = small(heads=5, hires=(("2026-04-08", 2), ("2026-04-20", 3)), training_weeks=0)
+    d["roster"] = {"people": [{"name": "p", "count": 4}]}
+    s = scenario_from_dict(d)
+    dates = [dt.date(2026, 4, 1) + dt.timedelta(days=i) for i in range(14)]  # the roster: 1 to 14 April
+    people = [f"p-{i:02d}" for i in range(1, 5)]
+    days = [RosterDay(p, "p", day, "work" if day.weekday() < 5 else "off", "day", 9 * 3600, 17 * 3600, paid_h=8.0)
+            for p in people for day in dates]
+    s = attach(s, RosterPlan(dates, people, {p: "p" for p in people}, days))
+    mp = month_plan(s, *APRIL)
+    # the roster's 4 people, plus the cohort of 20 April (after the roster's last date); the
+    # cohort of 8 April starts within the roster's dates, which say who is employed then
+    assert mp.flow["heads_start"] == 4 and mp.flow["hires"] == 3 and mp.flow["heads_end"] == 7
+    # plan-hiring's hires are the question asked: counted whenever they start
+    assert Heads(s, [(dt.date(2026, 4, 6), 2)]).flow(*APRIL)["hires"] == 2 + 3
+    (heads,) = roster_heads_warning(s)
+    assert "workforce.heads = 5" in heads and "4 people employed on 2026-04-01" in heads and "set it to 4" in heads
+    (hires,) = roster_hires_warning(s)
+    assert hires.startswith("workforce.hires[0] starts on 2026-04-08") and "2026-04-01 to 2026-04-14" in hires
+    d["workforce"]["heads"] = 4
+    assert roster_heads_warning(attach(scenario_from_dict(d), s.roster.plan)) == []
+
+
+def test_workforce_warns_about_hires_within_the_roster():
+    r = CliRunner().invoke(main, ["workforce", YEAR, "--set", "calendar.days=31", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    assert "warning: workforce.hires[0] (spring cohort) starts on 2026-02-02, within the roster's dates" in r.output
+    assert "workforce.heads" not in r.output  # 56 heads: the roster's 56 people

@@ -28,6 +28,14 @@ def _date(text: str, option: str) -> dt.date:
         fail([f"{option}: must be a date YYYY-MM-DD (got {text!r})"])
 
 
+def _warn_hires(scenario) -> None:
+    """Hires of [[workforce.hires]] a roster's dates leave uncounted, on stderr."""
+    from ska_sim.scenario.workforce import roster_hires_warning
+
+    for w in roster_hires_warning(scenario):
+        click.echo(f"warning: {w}", err=True)
+
+
 @click.command("plan-hiring")
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--month", required=True, metavar="YYYY-MM", help="The month that must meet the targets.")
@@ -51,6 +59,7 @@ def plan_hiring_cmd(scenario_file, month, start_by, confidence, max_hires, repli
 
     day = _date(start_by, "--start-by")
     scenario = load_scenario(scenario_file, overrides)
+    _warn_hires(scenario)
     progress = Progress("months simulated")
     try:
         plan = plan_hiring(scenario, month, day, confidence, replications, seed, executor=executor,
@@ -83,6 +92,7 @@ def workforce_cmd(scenario_file, simulate, replications, seed, overrides, fmt, e
     scenario = load_scenario(scenario_file, overrides)
     if scenario.workforce is None:
         raise ScenarioError([Problem(scenario_file, "workforce", "missing: this command needs [workforce]")])
+    _warn_hires(scenario)
     progress = Progress("months")
     try:
         df = monthly_table(scenario, simulate, replications, seed, executor, progress)

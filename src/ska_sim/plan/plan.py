@@ -19,15 +19,20 @@ Two ways to pay a plan, never both:
 
 Dates of the window outside the roster's dates (no ``roster.repeat``) have [staffing]'s agents,
 priced by the chain; agents a `marginal` step adds on top of a roster are priced by the chain.
+A roster date with its own [staffing.dates] grid keeps the people's contracts; the grid's
+difference from the roster's own agents that date is priced by the chain (a step's rule).
+With [[groups]], :func:`group_figures` prices each group's part the same way.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ska_sim.base.jsonable import json_value
 
@@ -35,6 +40,7 @@ from ska_sim.plan.costs import money_of
 from ska_sim.plan.people import chain, fte_of, heads_of, shrinkage_table
 from ska_sim.scenario.calendar import window_days
 from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.roster_agents import build_roster_model, group_index
 from ska_sim.scenario.roster_plan import RosterPlan
 from ska_sim.scenario.timeline import Timeline, build_timeline
 
@@ -49,13 +55,17 @@ class StaffPlan:
     ``agents``: agents on the phones per interval (all groups; a roster's with everyone present);
     ``source``: "agents" (a grid), "roster", "workforce" or "step" (of `marginal`); ``label`` in
     words; ``roster``: the roster whose people are paid their contracts; ``extra``: agents per
-    interval on top of the roster (a step), priced by the shrinkage chain."""
+    interval beside the roster's people (a step's on top, a [staffing.dates] override's difference
+    from the roster's own agents that date), priced by the shrinkage chain; with [[groups]],
+    ``groups`` and ``group_extra`` are the same per interval and group (for :func:`group_figures`)."""
 
     source: str
     label: str
     agents: np.ndarray
     roster: RosterPlan | None = None
     extra: np.ndarray | None = None
+    groups: np.ndarray | None = None
+    group_extra: np.ndarray | None = None
 
 
 def summed(a: np.ndarray) -> np.ndarray:
@@ -64,30 +74,61 @@ def summed(a: np.ndarray) -> np.ndarray:
     return a.sum(axis=1) if a.ndim == 2 else a
 
 
+def override_difference(s: Scenario, tl: Timeline) -> np.ndarray | None:
+    """On a rostered scenario, the agents per interval (x group) a date's own [staffing.dates]
+    (or ``groups[i].dates``) vector puts on the phones beyond (or below) the roster's own agents
+    that date, everyone present; 0 elsewhere; None without such a date. The roster's people stay
+    employed and paid their contracts on those dates: the difference is priced by the chain."""
+    rm = build_roster_model(s, tl)
+    if rm.own is None:
+        return None
+    present = np.ones(len(rm.p_absent), bool)
+    given = dataclasses.replace(rm, extra=None).agents_given(present)
+    own = dataclasses.replace(rm, own=None, extra=None).agents_given(present)
+    return (given - own).astype(float)
+
+
 def scenario_plan(s: Scenario, tl: Timeline | None = None) -> StaffPlan:
     """The scenario's own plan: its attached roster (``roster.file`` or solved) when there is one,
-    with any agents a step added on top; else its agents grid ([staffing] or [[groups]])."""
+    with any agents a step added on top and the differences of dates with their own
+    [staffing.dates] vector; else its agents grid ([staffing] or [[groups]])."""
     tl = tl if tl is not None else build_timeline(s)
     roster = s.roster.plan if s.roster is not None else None
+    groups = np.asarray(tl.iv_group_agents, dtype=float) if s.groups else None
     if roster is None:
-        return StaffPlan("agents", "agents grid", summed(tl.iv_agents))
+        return StaffPlan("agents", "agents grid", summed(tl.iv_agents), groups=groups)
     rec = s.roster.file_record
     label = f"roster {rec['path'].rsplit('/', 1)[-1]}" if rec else "roster (solved)"
-    extra = summed(s.roster.extra) if s.roster.extra is not None else None
-    return StaffPlan("roster" if extra is None else "step", label, summed(tl.iv_agents), roster, extra)
+    step = s.roster.extra
+    diff = override_difference(s, tl)
+    parts = [np.asarray(x, dtype=float) for x in (step, diff) if x is not None]
+    g_extra = sum(parts) if parts else None
+    if diff is not None:
+        n = len({tl.dates[d] for d in tl.iv_day[np.flatnonzero(diff.reshape(len(diff), -1).any(axis=1))]})
+        label += f" with {n} date(s) of their own [staffing.dates] grid" if n else ""
+    extra = summed(g_extra) if g_extra is not None else None
+    return StaffPlan("roster" if step is None else "step", label, summed(tl.iv_agents), roster, extra, groups,
+                     g_extra if s.groups else None)
 
 
 def with_agents(base: StaffPlan, agents: np.ndarray, label: str, source: str = "step") -> StaffPlan:
-    """``base`` with ``agents`` on the phones per interval: on a roster the difference is a step's
-    agents on top of its people (priced by the chain); without one, a new agents grid."""
-    agents = summed(agents)
+    """``base`` with ``agents`` on the phones per interval (x group): on a roster the difference
+    from the roster's own agents is beside its people (priced by the chain); without one, a new
+    agents grid."""
+    groups = np.asarray(agents, dtype=float) if np.ndim(agents) == 2 else None
+    total = summed(agents)
     if base.roster is None:
-        return StaffPlan(source if source != "step" else "agents", label, agents)
-    return StaffPlan(source, label, agents, base.roster, agents - base.agents)
+        return StaffPlan(source if source != "step" else "agents", label, total, groups=groups)
+    extra = total - base.agents + (base.extra if base.extra is not None else 0.0)
+    g_extra = None
+    if groups is not None and base.groups is not None:
+        g_extra = groups - base.groups + (base.group_extra if base.group_extra is not None else 0.0)
+    return StaffPlan(source, label, total, base.roster, extra, groups, g_extra)
 
 
 def agents_plan(agents: np.ndarray, label: str = "agents grid") -> StaffPlan:
-    return StaffPlan("agents", label, summed(agents))
+    groups = np.asarray(agents, dtype=float) if np.ndim(agents) == 2 else None
+    return StaffPlan("agents", label, summed(agents), groups=groups)
 
 
 def roster_date_of(s: Scenario, roster: RosterPlan):
@@ -181,6 +222,54 @@ def plan_figures(s: Scenario, tl: Timeline, plan: StaffPlan, mask: np.ndarray | 
                 **{k: v for k, v in r.items() if k not in ("paid_hours", "fte", "heads")},
                 "contracted_paid_hours": r["paid_hours"]})
     return out
+
+
+def people_groups(s: Scenario, roster: RosterPlan) -> dict[str, int]:
+    """Person -> index of the agent group the person answers for: the group of their roster rows
+    (the simulation's, ``roster_agents.group_index``), else their line's ``group``, else the first."""
+    gnames = [g.name for g in s.groups]
+    line_group = {ln.name: ln.group or "" for ln in (s.roster.people if s.roster else [])}
+    out: dict[str, int] = {}
+    for rd in roster.days:
+        if rd.person not in out and rd.group:
+            out[rd.person] = group_index(rd, gnames)
+    for p in roster.people:
+        if p not in out:
+            g = line_group.get(roster.lines.get(p, ""), "")
+            out[p] = gnames.index(g) if g in gnames else 0
+    return out
+
+
+def roster_of(roster: RosterPlan, people: set[str]) -> RosterPlan:
+    """The roster of ``people`` only (same dates)."""
+    return RosterPlan(roster.dates, [p for p in roster.people if p in people],
+                      {p: ln for p, ln in roster.lines.items() if p in people},
+                      [d for d in roster.days if d.person in people], roster.info)
+
+
+GROUP_COLUMNS = ("group", "phone_hours", "hours_at_work", "paid_hours", "fte", "heads", "basis")
+
+
+def group_figures(s: Scenario, tl: Timeline, plan: StaffPlan, mask: np.ndarray | None = None) -> pd.DataFrame:
+    """Per agent group, the plan's people over the measured intervals ``mask``: each group's
+    hours on the phones, at work, paid, FTE and heads by :func:`plan_figures` of the group's part
+    of the plan (with a roster: the people who answer for that group, paid their contracts, and
+    the group's agents beside them by the chain; without one: the group's agents by the chain).
+    The last row, ``total``, is :func:`plan_figures` of the whole plan: the groups' hours and FTE
+    add up to it; heads are rounded up per group, so theirs may add up above the chain's total."""
+    m = tl.iv_measured() if mask is None else mask
+    agents = plan.groups if plan.groups is not None else np.asarray(tl.iv_group_agents, dtype=float)
+    rows = []
+    member = people_groups(s, plan.roster) if plan.roster is not None else {}
+    for g, grp in enumerate(s.groups):
+        roster = None
+        if plan.roster is not None:
+            roster = roster_of(plan.roster, {p for p, i in member.items() if i == g})
+        extra = plan.group_extra[:, g] if plan.group_extra is not None else None
+        part = StaffPlan(plan.source, grp.name, agents[:, g], roster, extra)
+        rows.append({"group": grp.name, **plan_figures(s, tl, part, m)})
+    rows.append({"group": "total", **plan_figures(s, tl, plan, m)})
+    return pd.DataFrame(rows)[list(GROUP_COLUMNS)]
 
 
 def plan_money(s: Scenario, figures: dict) -> dict[str, float]:

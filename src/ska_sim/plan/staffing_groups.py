@@ -37,8 +37,8 @@ import pandas as pd
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.plan.by_simulation import TRIM_MARGIN, units_of, with_agents
 from ska_sim.plan.load import LoadModel, Plan
-from ska_sim.plan.people import fte, fte_of, heads_of, paid_hours_of, shrinkage_table
-from ska_sim.plan.plan import agents_plan, plan_figures, scenario_plan
+from ska_sim.plan.people import fte, shrinkage_table
+from ska_sim.plan.plan import agents_plan, group_figures, plan_figures, scenario_plan
 from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.staffing_result import StaffingResult, plan_row, scopes_table
 from ska_sim.scenario.model import Scenario
@@ -258,23 +258,6 @@ def _worst_group(sl: np.ndarray, lagging: set[int], owners: set[int], offered: n
 
 
 # --------------------------------------------------------------------------- the pipeline
-def group_fte_table(s: Scenario, tl, agents: np.ndarray, m: np.ndarray) -> pd.DataFrame:
-    """Per group: hours on the phones, paid hours, FTE (people.fte_of) and heads of a plan
-    (intervals, groups) over the measured window; a last row `total`."""
-    h = tl.interval_s / 3600
-    rows = []
-    for g, grp in enumerate(s.groups):
-        paid = paid_hours_of(s, tl, agents[:, g], m)
-        value = fte_of(s, paid)
-        rows.append({"group": grp.name, "phone_hours": float(agents[m, g].sum() * h), "paid_hours": paid,
-                     "fte": value, "heads": heads_of(s, value)})
-    paid = paid_hours_of(s, tl, agents.sum(axis=1), m)
-    value = fte_of(s, paid)
-    rows.append({"group": "total", "phone_hours": float(agents[m].sum() * h), "paid_hours": paid, "fte": value,
-                 "heads": float(sum(r["heads"] for r in rows))})
-    return pd.DataFrame(rows)
-
-
 def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "interval", shifts=None,
                          replications: int | None = None, seed: int | None = None, workers: int = 1, progress=None,
                          say=None, executor=None) -> StaffingResult:
@@ -323,7 +306,6 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
 
     rows = []
     say("simulating today's plan")
-    today = tl.iv_group_agents
     rows.append(plan_row(s, "today", plan_figures(s, tl, scenario_plan(s, tl), m), run(None)))
     plan_result, recommended = None, ""
     for key, p in plans.items():
@@ -338,7 +320,7 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
     st = StaffingResult(s, method, scope, req, scopes, fte_info, plans, None, None, plan_result, comparison,
                         recommended)
     st.group_fte = pd.concat([
-        group_fte_table(s, tl, today, m).assign(plan="today"),
-        group_fte_table(s, tl, chosen.agents, m).assign(plan=recommended),
+        group_figures(s, tl, scenario_plan(s, tl), m).assign(plan="today"),
+        group_figures(s, tl, agents_plan(chosen.agents, recommended), m).assign(plan=recommended),
     ]).reset_index(drop=True)
     return st

@@ -28,7 +28,13 @@ The model (README, "Hiring, training and attrition"):
   agent groups). Kinds with the same multipliers are one group (identical agents are
   interchangeable), so ramp-up multipliers of 1 give one group: the single pool exactly.
   With ``[[groups]]`` each group is split the same way (its kinds keep its skills and follow it
-  in the routing order). With a ``[roster]`` (a roster file attached) the roster is the plan:
+  in the routing order).
+- **With a roster** (a roster file attached) the heads of a month are the roster's people
+  employed that month (``plan.employed_by_month``; the roster says who leaves, so attrition
+  applies only to hires) plus the ``[[workforce.hires]]`` starting after the roster's last date
+  and plan-hiring's hires; hires starting within the roster's dates are not counted (the roster
+  says who is employed then) and ``workforce.heads`` is not used: both are warned about
+  (``scenario.workforce``: ``roster_heads_warning``, ``roster_hires_warning``). The roster is the plan:
   its on-phone agents per interval (everyone present) x (heads on the phones / the roster's
   people) x (1 - the lines' mean absence probability): the roster's lines scaled, absence as its
   expected share (the month's agents are groups, not rostered people, so absence is not drawn
@@ -97,6 +103,7 @@ class Cohort:
     name: str
     count: float
     start: dt.date | None  # None: the tenured heads on the payroll at calendar.start
+    planned: bool = False  # plan-hiring's hires (the question asked), not [[workforce.hires]]
 
 
 def cohorts(s: Scenario, extra: list[tuple[dt.date, int]] = ()) -> list[Cohort]:
@@ -105,7 +112,7 @@ def cohorts(s: Scenario, extra: list[tuple[dt.date, int]] = ()) -> list[Cohort]:
     for i, h in enumerate(wf.hires):
         out.append(Cohort(h.name or f"hires {h.start.isoformat()}", float(h.count), h.start))
     for d, n in extra:
-        out.append(Cohort(f"plan {d.isoformat()}", float(n), d))
+        out.append(Cohort(f"plan {d.isoformat()}", float(n), d, planned=True))
     return out
 
 
@@ -122,6 +129,9 @@ class Heads:
         self.m0 = _month_index(s.calendar.start)
         roster = s.roster.plan if s.roster is not None else None
         self.employed = None if roster is None else employed_by_month(s, roster)
+        if roster is not None and roster.dates:  # the roster says who is employed on its dates
+            end = roster.dates[-1]
+            self.cohorts = [c for c in self.cohorts if c.start is None or c.planned or c.start > end]
 
     def roster_heads(self, month: int) -> float:
         """With a roster attached: its people employed in ``month`` (a month index), the tenured heads."""
@@ -492,7 +502,7 @@ def plan_hiring(s: Scenario, month: str, start_by: dt.date, confidence: float | 
     plan.below = run(k - 1) if plan.hires else None
     plan.tried.sort(key=lambda r: r["hires"])
     extra = [(start_by, k)] if k > 0 else []
-    lo_w, _ = window(s)
-    rows = [month_row(month_plan(s, max(a, lo_w), b, extra)) for a, b in months_of(s) if a <= first]
+    lo_w, hi_w = window(s)  # each month within the window, as `workforce`'s rows
+    rows = [month_row(month_plan(s, max(a, lo_w), min(b, hi_w), extra)) for a, b in months_of(s) if a <= first]
     plan.months = pd.DataFrame(rows)
     return plan

@@ -267,8 +267,10 @@ def staffing_text(st) -> str:
         lines += text_columns(rows, align="l" + "r" * (len(head) - 1))
         lines.append("")
     if st.group_fte is not None:
-        lines.append("Per group, over the measured days (FTE = paid hours / the working-time norm; heads rounded up "
-                     "per group, so the total is their sum):")
+        lines.append("Per group, over the measured days (each group's part of the plan priced as the plan is: a "
+                     "roster's people of that group paid their contracts, other agents by the shrinkage chain; FTE = "
+                     "paid hours / the working-time norm; total = the plan's figures, as in the table of plans; heads "
+                     "rounded up per group, so they may add up above the total):")
         grows = [("plan", "group", "phone h", "paid h", "FTE", "heads")]
         for r in st.group_fte.itertuples():
             grows.append((r.plan, r.group, f"{r.phone_hours:.1f}", f"{r.paid_hours:.0f}",

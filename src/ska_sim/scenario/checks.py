@@ -15,7 +15,7 @@ from ska_sim.scenario.block import SHARE_TOLERANCE, Hours
 from ska_sim.scenario.calendar import WorkingCalendar, calendar_checks
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.roster import unused_vectors_warning, window_warning
-from ska_sim.scenario.workforce import workforce_checks
+from ska_sim.scenario.workforce import roster_heads_warning, workforce_checks
 
 if TYPE_CHECKING:
     from ska_sim.scenario.model import Scenario
@@ -356,4 +356,5 @@ def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) 
         out += window_warning(s)
     if s.roster is not None and s.roster.plan is not None:  # roster.file gives the agents of its dates
         out += unused_vectors_warning(s, overrides)
+        out += roster_heads_warning(s)
     return out
