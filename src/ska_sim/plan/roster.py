@@ -228,7 +228,7 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     if saved is not None:
         st.comparison["plan"] = st.comparison["plan"].replace("today", TODAY_FILE)
     tl = build_timeline(s)
-    chosen = st.plans[f"{method}_{scope}"].agents
+    chosen = st.plans[f"{st.method}_{st.scope}"].agents  # the recommended plan (staffing_result.cheapest_meeting)
     needs = activity_list(s)
     wds = [WEEKDAYS[tl.dates[d].weekday()] for d in tl.iv_day]
     resid = np.array([residual_share(s, w, bool(needs)) for w in wds])
