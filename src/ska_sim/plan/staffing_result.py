@@ -49,7 +49,7 @@ class StaffingResult:
         row = self.comparison.set_index("plan").loc[self.recommended]
         line = recommendation_line(self.scenario, self.recommended, row)
         other = cheapest_meeting(self.scenario, self.comparison)
-        if other is not None and other != self.recommended:  # a plan kept as asked (shifts, groups) misses
+        if other is not None and line.startswith("No plan found"):  # a plan kept as asked (shifts, groups) misses
             line = line.replace("No plan found that meets every target: closest tried, ", "Recommended as asked, though ")
             line += f"; {other} meets every target by the simulated mean"
         return line
