@@ -15,6 +15,16 @@ The old path keeps the follow-ups by bincount (`bincount_follow_ups`, the code b
 sparse kernels); the new path has them as sparse matrix products. `--before-src DIR` also
 times the new path from another source tree (e.g. `git archive <commit> src | tar -x -C DIR`,
 then DIR/src), to compare a change against the commit before it in the same run.
+
+`--command` times the whole `ska-sim staff` command instead (writes
+benchmarks/staff_command_results.md): `staff scenarios/baseline.toml -r 2` ("baseline") and
+the same with `--set arrivals.daily_calls=300000` (a large centre, about 9,000 agents at the
+peak), each in a fresh interpreter on the machine's cores (the command's default workers):
+wall time, and CPU time of the command and its worker processes (the machine may be shared:
+the load average before and after each run is printed too). `--before-src DIR` also times
+the command from another source tree in the same run and says whether its simulations gave
+identical KPIs (every plan's simulated columns of the plans table, and the recommended plan's
+KPIs and interval table).
 """
 
 from __future__ import annotations
@@ -22,6 +32,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import resource
+import signal
 import subprocess
 import sys
 import time
@@ -105,6 +118,93 @@ def measure(which: str, case: str, limit_s: float | None, src: str | None = None
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+COMMANDS = {
+    "baseline": ["staff", "scenarios/baseline.toml", "-r", "2"],
+    "300k calls/day": ["staff", "scenarios/baseline.toml", "--set", "arrivals.daily_calls=300000", "-r", "2"],
+}
+
+
+def time_command(args: list[str], src: Path, limit_s: float | None) -> dict | None:
+    """Wall and CPU seconds of one `ska-sim` command run from ``src`` in a fresh interpreter
+    (CPU: the command and the worker processes it waited for), and its JSON document; None
+    when stopped at ``limit_s`` (the command and its workers are stopped)."""
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from ska_sim.cli import main; "
+            "sys.argv = ['ska-sim', *sys.argv[2:]]; main()")
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code, str(src), *args, "--format", "json"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=limit_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)  # the command and its worker processes
+        proc.communicate()
+        return None
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ska-sim {' '.join(args)} exited {proc.returncode}: {err[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    doc = json.loads(out)
+    return {"wall": wall, "cpu": cpu, "load": (load, os.getloadavg()[0]), "simulated": simulated(doc),
+            "recommended": doc["recommended"]}
+
+
+KPI_KEYS = ("service_level", "answer_rate", "abandon_rate", "asa_s", "fcr")
+
+
+def simulated(doc: dict) -> list:
+    """What the simulations gave: each plan's simulated KPI columns of the plans table, and the
+    recommended plan's KPIs and interval table (hours and money left out: they are priced, not simulated)."""
+    rows = [{k: v for k, v in row.items() if k == "plan" or k.startswith(KPI_KEYS)} for row in doc["plans"]]
+    return [rows, doc["plan"]["kpis"], doc["plan"]["intervals"]]
+
+
+def command_main(a) -> None:
+    """`--command`: the whole `ska-sim staff` command, timed (see the module's docstring)."""
+    from run import machine  # the CPU model, read from /proc/cpuinfo now
+
+    rows = []
+    for case, args in COMMANDS.items():
+        new = time_command(args, ROOT / "src", None)
+        row = (f"| {case} | {new['wall']:.1f} | {new['cpu']:.1f} | {new['load'][0]:.1f} / {new['load'][1]:.1f} "
+               f"| {new['recommended']} |")
+        if a.before_src:
+            bef = time_command(args, Path(a.before_src), a.old_limit)
+            if bef is None:
+                row += f" more than {a.old_limit:.0f} (stopped) | - | - | - |"
+            else:
+                same = "yes" if bef["simulated"] == new["simulated"] else "NO"
+                row += f" {bef['wall']:.1f} | {bef['cpu']:.1f} | {bef['load'][0]:.1f} / {bef['load'][1]:.1f} | {same} |"
+        rows.append(row)
+        print(row, file=sys.stderr)
+    head = "| case | wall s | CPU s | load before / after | recommended |"
+    rule = "|---|---:|---:|---|---|"
+    if a.before_src:
+        head += " before: wall s | before: CPU s | before: load | same simulated KPIs |"
+        rule += "---:|---:|---|---|"
+    lines = [
+        "# `ska-sim staff`, the whole command",
+        "",
+        f"Measured {dt.date.today().isoformat()} on {machine()}, with `python benchmarks/staff.py --command"
+        f"{' --before-src ' + a.before_src if a.before_src else ''}`.",
+        "Each command in a fresh interpreter on the machine's cores (the default workers): wall time, and",
+        "CPU time of the command and its worker processes. The load average (1 min) before and after each",
+        "run says how much else the machine was doing.",
+        "",
+        *(f"- {case}: `ska-sim {' '.join(args)}`" for case, args in COMMANDS.items()),
+        "",
+        head,
+        rule,
+        *rows,
+        "",
+    ]
+    text = "\n".join(lines)
+    Path(a.command_out).write_text(text)
+    print(text)
+
+
 def main() -> None:
     from run import machine  # the CPU model, read from /proc/cpuinfo now
 
@@ -115,7 +215,12 @@ def main() -> None:
     ap.add_argument("--out", default=str(HERE / "staff_results.md"))
     ap.add_argument("--before-src", help="also time the new path from this source tree (its src/ directory)")
     ap.add_argument("--src", help=argparse.SUPPRESS)
+    ap.add_argument("--command", action="store_true", help="time the whole `ska-sim staff` command instead")
+    ap.add_argument("--command-out", default=str(HERE / "staff_command_results.md"))
     a = ap.parse_args()
+    if a.command:
+        command_main(a)
+        return
     if a.src:
         sys.path.insert(0, a.src)
     if a.one:

@@ -395,6 +395,27 @@ def test_staff_roster_command(tmp_path):
     assert code == 2 and "--weeks" in text
 
 
+def test_staff_roster_says_the_hours_the_contracts_force_and_the_rule(tmp_path):
+    """Six people with min_days_per_week = 5 for a requirement that needs fewer: staff --roster
+    names the forced hours (the program's figure, as in JSON) and the rule."""
+    import json
+
+    import tomlkit
+
+    d = small_roster([{"name": "p", "count": 6, "min_days_per_week": 5}], shifts="shifts.toml")
+    d["arrivals"]["daily_calls"] = 40  # a requirement of one or two at work
+    (tmp_path / "s.toml").write_text(tomlkit.dumps(d))
+    (tmp_path / "shifts.toml").write_text(tomlkit.dumps(roster_shifts().model_dump(exclude_none=True)))
+    code, out = cli("staff", tmp_path / "s.toml", "--roster", "-r", "2", "--workers", "1", "--format", "json")
+    assert code == 0, out
+    info = json.loads(out)["roster"]["solver"]
+    assert info["forced_hours"] > 0 and info["forced_rule"] == "min_days_per_week (p: 5 days)"
+    code, text = cli("staff", tmp_path / "s.toml", "--roster", "-r", "2", "--workers", "1")
+    assert code == 0, text
+    assert (f"The contracts force {info['forced_hours']:,.0f} paid hours at work beyond the requirement: "
+            "min_days_per_week (p: 5 days)") in text
+
+
 # --------------------------------------------------------------------------- agent groups
 def _groups_dict(absence: float = 0.0) -> dict:
     d = small_roster([{"name": "a", "count": 4, "group": "first"}, {"name": "b", "count": 3, "group": "second"}],
@@ -469,3 +490,43 @@ def test_a_roster_file_outside_the_window_is_warned_about(tmp_path):
     later = s.model_copy(update={"calendar": s.calendar.model_copy(update={"start": s.calendar.start.replace(day=16)})})
     (w,) = scenario_warnings(attach(later, plan))
     assert w.startswith("roster.file: no date of the roster (2026-03-02 to 2026-03-08) falls in the measured window")
+
+
+def test_part_timers_on_short_shifts_cover_the_afternoon_within_their_contracts():
+    """The roster takes the cheaper part-timers' short shifts for the afternoon peak, but no more
+    of them a week than their contract's hours (8 h: two 4-hour shifts each)."""
+    s = scenario_from_dict(small_roster([
+        {"name": "full", "count": 3, "shifts": ["long"], "hours_per_week": 40},
+        {"name": "part", "count": 2, "shifts": ["short"], "hours_per_week": 8},
+    ]))
+    tl = build_timeline(s)
+    # hourly intervals: one at work 09-12 (none needed over the long shift's 12:00 break), two 13-17
+    required = np.where(tl.iv_measured(), np.select([tl.iv_slot >= 13, tl.iv_slot == 12], [2.0, 0.0], 1.0), 0.0)
+    plan = solve_roster(s, roster_shifts(), tl, required, 1)
+    worked = [d for d in plan.days if d.status == "work"]
+    short = [d for d in worked if d.shift == "short"]
+    assert len(short) == 4  # 2 part-timers x 8 h / 4 h shifts; without the contract it would be 5
+    for person in ("part-01", "part-02"):
+        assert sum(d.paid_h for d in short if d.person == person) <= 8 + 1e-9
+    # the five days: one long shift each, a second long shift on the day without a short one
+    assert sum(d.paid_h for d in worked) == pytest.approx(5 * 8 + 1 * 8 + 4 * 4)
+
+
+def test_contracts_forcing_days_say_how_many_hours_and_which_rule():
+    """Four full-timers with min_days_per_week = 5 must work 20 shifts where the requirement needs
+    one person a day: the program without that rule needs 5 x 8 h; the forced hours are the rest."""
+    from ska_sim.plan.roster import forced_hours
+
+    s = scenario_from_dict(small_roster([{"name": "full", "count": 4, "shifts": ["long"], "min_days_per_week": 5,
+                                           "hours_per_week": 40}]))
+    tl = build_timeline(s)
+    required = np.where(tl.iv_measured() & (tl.iv_slot != 12), 1.0, 0.0)  # none over the 12:00 break
+    plan = solve_roster(s, roster_shifts(), tl, required, 1)
+    f = forced_hours(s, roster_shifts(), tl, required, 1, [], plan)
+    assert plan.info["paid_hours"] == pytest.approx(4 * 5 * 8)
+    assert f["forced_hours"] == pytest.approx(4 * 5 * 8 - 5 * 8)  # without the rule: one long shift a day
+    assert f["forced_rule"] == "min_days_per_week (full: 5 days)"
+    assert f["required_hours_at_work"] == pytest.approx(5 * 7)  # 7 hourly intervals a day need one
+    loose = scenario_from_dict(small_roster([{"name": "full", "count": 4, "shifts": ["long"], "hours_per_week": 40}]))
+    free = solve_roster(loose, roster_shifts(), tl, required, 1)
+    assert forced_hours(loose, roster_shifts(), tl, required, 1, [], free)["forced_hours"] == 0.0

@@ -216,10 +216,57 @@ def test_staff_simulates_plans_with_the_same_agents_once_and_all_plans_together(
         return runner.simulate_many([s if a is None else with_agents(s, lm.tl, a) for a in agents],
                                     replications=2, seed=5)
 
-    comparison, result, recommended = compare_plans(s, lm.tl, plans, plans["twin_plan"], None, run, lambda m: None)
+    comparison, results = compare_plans(s, lm.tl, plans, None, run, lambda m: None)
     distinct = len({p.agents.tobytes() for p in plans.values()})
     assert distinct < len(plans) and asked == [1 + distinct]
-    rows = comparison.set_index("plan").drop(columns="recommended")
-    assert rows.loc["twin plan"].equals(rows.loc["erlang interval"]) and recommended == "twin plan"
+    rows = comparison.set_index("plan")
+    assert rows.loc["twin plan"].equals(rows.loc["erlang interval"])
+    result = results["twin plan"]
     alone = simulate(with_agents(s, lm.tl, plans["twin_plan"].agents), replications=2, seed=5)
     assert result.to_json() == alone.to_json()
+
+
+def test_baseline_recommendation_meets_every_target_by_the_mean_or_says_first_that_none_does():
+    """The recommended plan of baseline is the cheapest compared whose simulated mean meets every
+    target; when none does, the text's first line says so and names the target and its shortfall.
+    The same words are the JSON's ``recommendation``."""
+    from pathlib import Path
+
+    from ska_sim.plan.staffing import plan_staffing
+    from ska_sim.plan.staffing_result import target_misses
+    from ska_sim.report.text import staffing_text
+    from ska_sim.scenario import load_scenario
+
+    s = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml")
+    st = plan_staffing(s, replications=6, seed=11)
+    rows = st.comparison.set_index("plan")
+    first = staffing_text(st).splitlines()[0]
+    assert first == st.recommendation() == st.to_json()["recommendation"]
+    misses = target_misses(s, rows.loc[st.recommended])
+    meeting = [n for n, r in rows.iterrows() if n != "today" and not target_misses(s, r)]
+    if misses:
+        assert not meeting and first.startswith("No plan found that meets every target")
+        assert "service level" in first and "points short" in first
+    else:
+        assert first.startswith("Recommended: " + st.recommended + " meets every target")
+        assert rows.loc[st.recommended, "paid_hours"] == min(rows.loc[meeting, "paid_hours"])
+        assert "in " in first and "%" in first  # the chance of meeting each target
+
+
+def test_the_recommendation_rule_takes_the_cheapest_plan_whose_mean_meets_every_target():
+    """cheapest_meeting: fewest paid hours among the plans (today's excluded) meeting every
+    target by the mean; target_misses names the target, its mean and the shortfall by hand."""
+    import pandas as pd
+
+    from ska_sim.plan.staffing_result import cheapest_meeting, target_misses
+
+    s = office(calls=300, days=2)  # service level >= 80%
+    rows = pd.DataFrame([
+        {"plan": "today", "paid_hours": 10.0, "service_level": 0.95},
+        {"plan": "a", "paid_hours": 100.0, "service_level": 0.81},
+        {"plan": "b", "paid_hours": 90.0, "service_level": 0.80},
+        {"plan": "c", "paid_hours": 80.0, "service_level": 0.774},
+    ])
+    assert cheapest_meeting(s, rows) == "b"
+    assert target_misses(s, rows.iloc[3]) == ["service level 77.4% against >= 80%, 2.6 points short"]
+    assert cheapest_meeting(s, rows.iloc[[0, 3]]) is None

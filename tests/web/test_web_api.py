@@ -220,8 +220,28 @@ def test_staffing_help_fills_the_grid_with_its_cost(client):
     assert sum(best["dates"]["2026-03-02"]) == 13 + 3  # one agent more in each of the day's 3 intervals
     assert best["cost"]["paid_hours_change"] == pytest.approx(6.0)  # 2 days x 3 one-hour intervals
     assert "service_level_change" in best["buys"]
+    assert "simulated mean" in best["verdict"] and best["verdict"].startswith("+1 agents where they buy most")
     assert client.post("/api/fill", json={"plan": plan(), "method": "magic"}).status_code == 400
     assert client.post("/api/add_best", json={"plan": plan(), "k": "x"}).status_code == 400
+
+
+def test_fill_shows_the_simulated_verdict_in_staffs_words(client):
+    """The fill answer reads the filled plan's simulation with plan_reading, the words of
+    staff's recommendation line: the same plan simulated the same way gives the same sentence."""
+    from ska_sim.plan.by_simulation import with_agents
+    from ska_sim.plan.requirement import erlang_plan
+    from ska_sim.plan.staffing_result import plan_reading, targets_row
+    from ska_sim.scenario.load import load_scenario
+    from ska_sim.scenario.timeline import build_timeline
+
+    r = client.post("/api/fill", json={"plan": plan(replications=3, seed=7), "method": "erlang"}).json()
+    s = load_scenario(DATA / "minimal.toml")
+    p = erlang_plan(s)
+    from ska_sim.sim.runner import simulate
+
+    alone = simulate(with_agents(s, build_timeline(s), p.agents), replications=3, seed=7)
+    assert r["verdict"] == plan_reading(s, "erlang requirement", targets_row(alone))
+    assert r["verdict"].startswith("erlang requirement m") and "by the simulated mean" in r["verdict"]
 
 
 def test_compare_and_export(client, workdir):

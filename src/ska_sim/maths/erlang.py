@@ -276,8 +276,10 @@ def _erlang_c_rows(c: np.ndarray, lam: np.ndarray, aht: np.ndarray, t: float) ->
     load = lam * aht
     b = np.exp(-np.logaddexp(0.0, _log_low(c, load)))
     pw = c * b / (c - load * (1.0 - b))
-    drain = c / aht - lam
-    return {"p_wait": pw, "service_level": 1.0 - pw * np.exp(-drain * t), "asa_s": pw / drain,
+    drain = c / aht - lam  # > 0 for a stable row; 0 only where rounding puts the load at c (ASA infinite)
+    with np.errstate(divide="ignore"):
+        asa = pw / drain
+    return {"p_wait": pw, "service_level": 1.0 - pw * np.exp(-drain * t), "asa_s": asa,
             "abandon_rate": np.zeros(len(c)), "occupancy": load / c}
 
 

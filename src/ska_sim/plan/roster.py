@@ -69,7 +69,29 @@ RULES = {
     "consecutive": "max_consecutive_days",
     "weekly_rest": "48 h weekly rest (two consecutive days off in every week; Employment Contracts Act §52)",
     "daily_rest": "11 h daily rest between shifts (Employment Contracts Act §51)",
+    "contract": "hours_per_week (each person's contract: paid hours rostered in a week at most the contract's)",
 }
+
+
+def forced_hours(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray, weeks: int, needs: list,
+                 plan: RosterPlan) -> dict:
+    """How many of the roster's paid hours at work the contracts' ``min_days_per_week`` force: the
+    same program solved without that rule needs that many hours fewer (``forced_hours``);
+    ``forced_rule`` names the lines whose minimum days bind ('' when none), and
+    ``required_hours_at_work`` is the requirement's agents at work x the interval."""
+    need_h = float(np.asarray(required_at_work, float).sum() * tl.interval_s / 3600)
+    lines = [line for line in s.roster.people if line.min_days_per_week > 0]
+    forced, rule = 0.0, ""
+    if lines:
+        try:
+            free = solve_roster(s, shifts, tl, required_at_work, weeks, needs, rules=frozenset(RULES) - {"min_days"},
+                                diagnose=False)
+            forced = max(0.0, plan.info["paid_hours"] - free.info["paid_hours"])
+        except ScenarioError:
+            forced = 0.0
+        if forced > 1e-6:
+            rule = "min_days_per_week (" + ", ".join(f"{line.name}: {line.min_days_per_week} days" for line in lines) + ")"
+    return {"required_hours_at_work": need_h, "forced_hours": forced, "forced_rule": rule}
 
 
 def solve_roster(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray, weeks: int,
@@ -228,7 +250,7 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     if saved is not None:
         st.comparison["plan"] = st.comparison["plan"].replace("today", TODAY_FILE)
     tl = build_timeline(s)
-    chosen = st.plans[f"{method}_{scope}"].agents
+    chosen = st.plans[f"{st.method}_{st.scope}"].agents  # the recommended plan (staffing_result.cheapest_meeting)
     needs = activity_list(s)
     wds = [WEEKDAYS[tl.dates[d].weekday()] for d in tl.iv_day]
     resid = np.array([residual_share(s, w, bool(needs)) for w in wds])
@@ -236,6 +258,7 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     at_work = np.ceil(chosen / ((1 - resid) * cover).reshape(-1, *([1] * (chosen.ndim - 1))) - 1e-9)
     say(f"roster (integer program): {sum(line.count for line in s.roster.people)} people, {weeks} week(s)")
     plan = solve_roster(s, shifts, tl, at_work, weeks, needs)
+    plan.info.update(forced_hours(s, shifts, tl, at_work, weeks, needs, plan))
     bad = rest_violations(plan)
     if bad:  # pragma: no cover - the program's rows prevent them; a check of the check
         raise ScenarioError([Problem("roster", "", b) for b in bad])
@@ -259,6 +282,8 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     st.comparison, st.recommended, st.plan_result = cmp, "roster", result
     st.fte = people
     cov = coverage_table(plan, tl, at_work, s)
+    over = cov["surplus_at_work"].clip(lower=0).sum() * tl.interval_s / 3600  # at work beyond the requirement
+    plan.info["surplus_hours_at_work"] = float(over)
     measured = {d for d, ok in zip(tl.dates, tl.measured) if ok}
     cov = cov[cov["date"].isin({d.isoformat() for d in measured})].reset_index(drop=True)
     return RosterResult(st, plan, roster_table(plan), cov, weeks)

@@ -258,6 +258,12 @@ def person_rows(prog: Program, v: Variables, h: Horizon, rules) -> None:
                 float(min(line.min_days_per_week, avail))
             if ent:
                 prog.row(ent, lb, float(line.max_days_per_week))
+            if "contract" in rules and (line.hours_per_week is not None or line.fte is not None):
+                cap = line.contract_fte(h.s.shrinkage.fte_hours_per_week) * h.s.shrinkage.fte_hours_per_week
+                paid = [(v.y[p, di, oi], h.day_opts[di][oi].paid_h) for di in days
+                        for oi in range(len(h.day_opts[di])) if (p, di, oi) in v.y]
+                if paid:  # a stated contract: paid hours rostered in a week at most the contract's
+                    prog.row(paid, 0.0, float(cap))
             if "weekly_rest" in rules:
                 prog.row([(v.rest[p, t], 1.0) for t in range(7 * w, 7 * w + 6)], 1.0, np.inf)
         for t in range(H - 1):

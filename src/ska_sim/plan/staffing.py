@@ -36,7 +36,7 @@ from ska_sim.plan.plan import agents_plan, plan_figures, scenario_plan
 from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.shifts import plan_table, schedule
 from ska_sim.plan.staffing_groups import plan_staffing_groups
-from ska_sim.plan.staffing_result import StaffingResult, plan_row, scopes_table
+from ska_sim.plan.staffing_result import StaffingResult, cheapest_meeting, plan_row, scopes_table
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import Timeline
@@ -68,30 +68,49 @@ def plan_staffing(
     lm = LoadModel(s)
     tl = lm.tl
     plans = erlang_plans(s, lm, say)
-    chosen = plans[f"erlang_{scope}"]
+    asked = f"{method}_{scope}"
     if method == "simulation":
         say(f"iterative staffing by simulation, {scope} scope")
-        chosen = simulation_plan(s, scope, replications=replications or min(s.simulation.replications, 10), seed=seed,
-                                 workers=workers, progress=progress, start=chosen, executor=executor)
-        plans[f"simulation_{scope}"] = chosen
-    scopes = scopes_table(plans, tl)
-    shrink = shrinkage_table(s, tl, chosen.agents)
-    req = requirements_table(shrink, tl, plans, chosen, method, scope)
-    fte_info = fte(s, req, tl.interval_s)
-    shift = None
-    if shifts is not None:
-        say("shift plan (integer program)")
-        shift = shift_plan(s, tl, shifts, shrink, req)
-        fte_info = shift.fte
+        plans[asked] = simulation_plan(s, scope, replications=replications or min(s.simulation.replications, 10),
+                                       seed=seed, workers=workers, progress=progress, start=plans[f"erlang_{scope}"],
+                                       executor=executor)
 
     def run(agents: list[np.ndarray | None]) -> list:
         scens = [s if a is None else with_agents(s, tl, a) for a in agents]
         return runner.simulate_many(scens, replications=replications, seed=seed, workers=workers, executor=executor)
 
-    comparison, plan_result, recommended = compare_plans(s, tl, plans, chosen, shift, run, say)
-    return StaffingResult(s, method, scope, req, scopes, fte_info, plans,
+    if shifts is not None:  # the shift plan covering the asked method's plan is the recommendation
+        shrink = shrinkage_table(s, tl, plans[asked].agents)
+        req = requirements_table(shrink, tl, plans, plans[asked], method, scope)
+        say("shift plan (integer program)")
+        shift = shift_plan(s, tl, shifts, shrink, req)
+        comparison, results = compare_plans(s, tl, plans, shift, run, say)
+        return finished(s, tl, method, scope, req, plans, shift.fte, shift, comparison, results, "shift plan")
+    comparison, results = compare_plans(s, tl, plans, None, run, say)
+    name = cheapest_meeting(s, comparison)
+    if name is None and f"simulation_{scope}" not in plans:  # extend with the plan found by simulation
+        say(f"no plan meets every target by the simulated mean: iterative staffing by simulation, {scope} scope")
+        plans[f"simulation_{scope}"] = simulation_plan(
+            s, scope, replications=replications or min(s.simulation.replications, 10), seed=seed, workers=workers,
+            progress=progress, start=plans[f"erlang_{scope}"], executor=executor)
+        comparison, results = compare_plans(s, tl, plans, None, run, say, comparison, results)
+        name = cheapest_meeting(s, comparison)
+    name = name or f"simulation {scope}"  # none meets: the plan that targets the service level by simulation
+    method, scope = name.split(" ")
+    chosen = plans[f"{method}_{scope}"]
+    shrink = shrinkage_table(s, tl, chosen.agents)
+    req = requirements_table(shrink, tl, plans, chosen, method, scope)
+    return finished(s, tl, method, scope, req, plans, fte(s, req, tl.interval_s), None, comparison, results, name)
+
+
+def finished(s: Scenario, tl: Timeline, method: str, scope: str, req: pd.DataFrame, plans: dict[str, Plan], fte_info: dict,
+             shift, comparison: pd.DataFrame, results: dict, name: str) -> StaffingResult:
+    """The result with ``name`` the recommended row of the comparison."""
+    comparison = comparison.copy()
+    comparison.insert(1, "recommended", comparison["plan"] == name)
+    return StaffingResult(s, method, scope, req, scopes_table(plans, tl), fte_info, plans,
                           shift.table if shift is not None else None, shift.coverage if shift is not None else None,
-                          plan_result, comparison, recommended)
+                          results[name], comparison, name)
 
 
 def erlang_plans(s: Scenario, lm: LoadModel, say) -> dict[str, Plan]:
@@ -160,28 +179,31 @@ def shift_plan(s: Scenario, tl: Timeline, shifts, shrink: pd.DataFrame, req: pd.
     return ShiftPlan(table, coverage, agents, paid, chain(s, float(agents[m].sum() * h), work, paid))
 
 
-def compare_plans(s: Scenario, tl: Timeline, plans: dict[str, Plan], chosen: Plan, shift: ShiftPlan | None, run,
-                  say) -> tuple[pd.DataFrame, object, str]:
+def compare_plans(s: Scenario, tl: Timeline, plans: dict[str, Plan], shift: ShiftPlan | None, run, say,
+                  done: pd.DataFrame | None = None, results: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """Every plan simulated on the same callers, today's beside the recommendations: the
-    comparison table (``plan_row`` per plan), the recommended plan's simulation and its name.
-    ``run`` simulates a list of plans (agents per open interval; None: today's) together;
-    plans with the same agents are simulated once."""
+    comparison table (``plan_row`` per plan) and each plan's simulation by name. ``run``
+    simulates a list of plans (agents per open interval; None: today's) together; plans with
+    the same agents are simulated once. ``done``/``results``: rows already simulated, kept."""
     m = tl.iv_measured()
+    results = dict(results or {})
     named = [(key.replace("_", " "), p.agents, plan_figures(s, tl, agents_plan(p.agents, key.replace("_", " ")), m))
-             for key, p in plans.items()]
+             for key, p in plans.items() if key.replace("_", " ") not in results]
     if shift is not None:
         named.append(("shift plan", shift.agents, shift.fte))
     keys = [np.ascontiguousarray(agents).tobytes() for _, agents, _ in named]
     first: dict[bytes, int] = {}  # a plan's agents -> the first plan with them
     for i, k in enumerate(keys):
         first.setdefault(k, i)
-    say(f"simulating today's plan and {len(first)} recommended plan{'s' if len(first) > 1 else ''}")
-    results = dict(zip([None, *first], run([None, *(named[i][1] for i in first.values())])))
-    rows = [plan_row(s, "today", plan_figures(s, tl, scenario_plan(s, tl), m), results[None])]
+    today = [] if done is not None else [None]
+    lead = "today's plan and " if today else ""
+    say(f"simulating {lead}{len(first)} plan{'s' if len(first) > 1 else ''}")
+    ran = dict(zip([*today, *first], run([*today, *(named[i][1] for i in first.values())])))
+    rows = [] if done is None else done.to_dict(orient="records")
+    if done is None:
+        rows.append(plan_row(s, "today", plan_figures(s, tl, scenario_plan(s, tl), m), ran[None]))
+        results["today"] = ran[None]
     for (name, _, figures), k in zip(named, keys):
-        rows.append(plan_row(s, name, figures, results[k]))
-    recommended = "shift plan" if shift is not None else next(k.replace("_", " ") for k, p in plans.items() if p is chosen)
-    plan_result = results[np.ascontiguousarray(shift.agents if shift is not None else chosen.agents).tobytes()]
-    comparison = pd.DataFrame(rows)
-    comparison.insert(1, "recommended", comparison["plan"] == recommended)
-    return comparison, plan_result, recommended
+        rows.append(plan_row(s, name, figures, ran[k]))
+        results[name] = ran[k]
+    return pd.DataFrame(rows), results

@@ -41,6 +41,19 @@ class StaffingResult:
         """The recommended plan's verdict in simulation, in plain words ('' when it meets every target)."""
         return plan_verdict(self)
 
+    def recommendation(self) -> str:
+        """The first line of the report: the plan recommended and its simulated reading, or that no
+        plan compared meets every target by the mean, which target fails and by how much."""
+        if self.comparison is None or not self.recommended:
+            return ""
+        row = self.comparison.set_index("plan").loc[self.recommended]
+        line = recommendation_line(self.scenario, self.recommended, row)
+        other = cheapest_meeting(self.scenario, self.comparison)
+        if other is not None and line.startswith("No plan found"):  # a plan kept as asked (shifts, groups) misses
+            line = line.replace("No plan found that meets every target: closest tried, ", "Recommended as asked, though ")
+            line += f"; {other} meets every target by the simulated mean"
+        return line
+
     def _people_json(self) -> dict:
         """[costs]: the recommended plan's euros (costs.money_of); [activities]: their arithmetic."""
         s, out = self.scenario, {}
@@ -63,6 +76,7 @@ class StaffingResult:
             "plans": json_records(self.comparison) if self.comparison is not None else None,
             "recommended": self.recommended,
             "verdict": self.verdict(),
+            "recommendation": self.recommendation(),
             **({"groups": json_records(self.group_fte)} if self.group_fte is not None else {}),
             **self._people_json(),
             "plan": self.plan_result.to_json(),
@@ -82,7 +96,14 @@ def plan_row(s: Scenario, name: str, figures: dict, result) -> dict:
     if s.costs is not None:  # [costs]: FTE x the month's / year's working-time norm x EUR per paid hour
         money = plan_money(s, figures)
         row["eur_per_month"], row["eur_per_year"] = money["eur_per_month"], money["eur_per_year"]
-    statuses = []
+    row.update(targets_row(result))
+    return row
+
+
+def targets_row(result) -> dict:
+    """A simulation's targets as row fields: per target the mean, interval, status, share of days
+    met and share of replications met, and the plan's verdict (FAIL, UNCERTAIN or PASS)."""
+    row, statuses = {}, []
     for t in result.targets.itertuples():
         row[t.kpi] = t.mean
         row[f"{t.kpi}_ci_low"], row[f"{t.kpi}_ci_high"] = t.ci_low, t.ci_high
@@ -92,6 +113,55 @@ def plan_row(s: Scenario, name: str, figures: dict, result) -> dict:
         statuses.append(t.status)
     row["verdict"] = "FAIL" if "FAIL" in statuses else ("UNCERTAIN" if "UNCERTAIN" in statuses else "PASS")
     return row
+
+
+def target_misses(s: Scenario, row) -> list[str]:
+    """The targets a simulated plan (a ``plan_row``) misses by the mean, each with its mean, the
+    target and the shortfall ('service level 77.4% against >= 80%, 2.6 points short')."""
+    misses = []
+    for t in targets_of(s, languages=True):
+        if t.key not in row:
+            continue
+        mean = row[t.key]
+        if bool(t.met(np.array([mean]))[0]):
+            continue
+        share = KPI_UNITS[t.kpi] == "share"
+        bound = t.low if t.low is not None and mean < t.low else t.high
+        gap = abs(mean - bound) if mean == mean else float("nan")
+        name = t.kpi.replace("_", " ") + (f" ({t.language} calls)" if t.language else "")
+        shown = f"{mean:.1%}" if share else f"{mean:.1f} s"
+        short = f"{gap * 100:.1f} points" if share else f"{gap:.1f} s"
+        misses.append(f"{name} {shown} against {t.describe().removesuffix(f' ({t.language} calls)')}, {short} short")
+    return misses
+
+
+def plan_reading(s: Scenario, name: str, row) -> str:
+    """A simulated plan in one sentence, the same words in ``staff`` and on the page: whether its
+    mean meets every target, and the chance of meeting each over the window (the share of
+    replications whose whole window met it), or which targets it misses by how much."""
+    misses = target_misses(s, row)
+    if misses:
+        return f"{name} misses by the simulated mean: " + "; ".join(misses)
+    chances = [f"{t.kpi.replace('_', ' ')}{f' ({t.language} calls)' if t.language else ''} {t.describe()} "
+               f"in {row[f'{t.key}_replications_met_share']:.0%}"
+               for t in targets_of(s, languages=True) if f"{t.key}_replications_met_share" in row]
+    return (f"{name} meets every target by the simulated mean; chance of meeting each over the window "
+            f"(share of replications): " + "; ".join(chances))
+
+
+def recommendation_line(s: Scenario, name: str, row) -> str:
+    """'Recommended: <reading>' when the plan meets every target by the mean, else 'No plan found
+    that meets every target: <reading of the plan shown instead>'."""
+    if target_misses(s, row):
+        return "No plan found that meets every target: closest tried, " + plan_reading(s, name, row)
+    return "Recommended: " + plan_reading(s, name, row)
+
+
+def cheapest_meeting(s: Scenario, comparison: pd.DataFrame) -> str | None:
+    """The recommendation rule: among the plans compared (today's excluded), the one with the
+    fewest paid hours whose simulated mean meets every target; None when none does."""
+    ok = [r for r in comparison.to_dict(orient="records") if r["plan"] != "today" and not target_misses(s, r)]
+    return min(ok, key=lambda r: r["paid_hours"])["plan"] if ok else None
 
 
 def plan_verdict(st: StaffingResult) -> str:

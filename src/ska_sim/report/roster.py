@@ -53,6 +53,14 @@ def roster_text(rr: RosterResult) -> str:
     lines = [staffing_text(rr.staffing), "", f"Roster: {info['people']} people over {rr.weeks} week(s), "
              f"{info['paid_hours']:.1f} paid hours (integer program: {info['binaries']} binaries, "
              f"{info['constraints']} constraints, {info['solve_s']:.1f} s, {info['status']})"]
+    if info.get("forced_hours", 0) > 0.5:
+        lines.append(f"The contracts force {info['forced_hours']:,.0f} paid hours at work beyond the requirement: "
+                     f"{info['forced_rule']} (without that rule the roster needs {info['forced_hours']:,.0f} h fewer; "
+                     f"in all {info['surplus_hours_at_work']:,.0f} h at work in open intervals beyond the requirement "
+                     f"of {info['required_hours_at_work']:,.0f} h)")
+    elif info.get("surplus_hours_at_work", 0) > 0.5:
+        lines.append(f"{info['surplus_hours_at_work']:,.0f} h at work in open intervals beyond the requirement of "
+                     f"{info['required_hours_at_work']:,.0f} h (shift lengths and starts); no contract rule forces more")
     if info.get("mip_gap", 0) > 1e-4:
         lines.append(f"(stopped at the time limit: within {info['mip_gap']:.1%} of the least paid hours)")
     for title, df in week_tables(plan):

@@ -250,6 +250,7 @@ def staffing_text(st) -> str:
             how.replace(f"the {erlang} plan simulated and adjusted", f"the {erlang} plan {sep} simulated and adjusted "
                                                                      "per group")
     lines = [
+        *([st.recommendation()] if st.recommendation() else []),
         f"Staffing plan: {s.name}",
         f"method {st.method}, target scope {st.scope}; agents on the phones per interval {how}",
         "",

@@ -29,13 +29,14 @@ import numpy as np
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.files import file_record, write_text
 from ska_sim.base.jsonable import finite_json_value, json_records
-from ska_sim.plan.by_simulation import simulation_plan
+from ska_sim.plan.by_simulation import simulation_plan, with_agents
 from ska_sim.plan.compare import compare
 from ska_sim.plan.marginal import marginal
 from ska_sim.plan.plan import plan_figures, scenario_plan
 from ska_sim.plan.plan import with_agents as with_plan_agents
 from ska_sim.plan.requirement import erlang_plan
 from ska_sim.plan.staffing_groups import erlang_group_plan, simulation_group_plan
+from ska_sim.plan.staffing_result import plan_reading, targets_row
 from ska_sim.report.html import build_report
 from ska_sim.report.output import write_result
 from ska_sim.scenario.load import read_toml, scenario_from_dict
@@ -206,9 +207,12 @@ class Service:
             else:
                 p = erlang_plan(s) if method == "erlang" else simulation_plan(
                     s, replications=min(reps, 10), seed=seed, executor=ex)
+            simulated = simulate(with_agents(s, build_timeline(s), p.agents), replications=reps, seed=seed, executor=ex)
         except Cancelled:
             return {"superseded": True}
-        return self._as_rows(s, p.agents, gi, f"{method} requirement")
+        out = self._as_rows(s, p.agents, gi, f"{method} requirement")
+        out["verdict"] = plan_reading(s, out["what"], targets_row(simulated))
+        return out
 
     def add_best(self, plan: Any, k: Any, group: Any = None) -> dict:
         """k agents more where Erlang says they buy most (whatif.marginal, spread 'best')."""
@@ -241,6 +245,7 @@ class Service:
         out["buys"] = {c: finite_json_value(row[c]) for c in row.index
                        if c.startswith(("service_level", "answer_rate")) or c.split("_change")[0] in ("answered", "abandoned")}
         out["cost"].update(fte_change=finite_json_value(row["fte_change"]))
+        out["verdict"] = plan_reading(s, what, targets_row(mg.results[k]))
         return out
 
     def _group_index(self, s: Scenario, group: Any) -> int | None:

@@ -510,6 +510,7 @@ function applyRows(res) {
     text += ` By the marginal table they buy service level ${fmtDiff(res.buys.service_level_change, "share")}`
       + ` (${fmtDiff(res.buys.service_level_change_ci_low, "share")} to ${fmtDiff(res.buys.service_level_change_ci_high, "share")}).`;
   }
+  if (res.verdict) text += ` Simulated before saving: ${res.verdict}.`;
   $("help-result").textContent = text;
   run();
 }
