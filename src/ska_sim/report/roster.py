@@ -50,14 +50,16 @@ def roster_text(rr: RosterResult) -> str:
     as person x day, and warnings about short intervals and unplaced activities."""
     plan = rr.plan
     info = plan.info
-    lines = [staffing_text(rr.staffing), "", f"Roster: {info['people']} people over {rr.weeks} week(s), "
-             f"{info['paid_hours']:.1f} paid hours (integer program: {info['binaries']} binaries, "
+    lines = [staffing_text(rr.staffing), "", f"Roster: {info['people']} {'person' if info['people'] == 1 else 'people'} "
+             f"over {rr.weeks} week(s), {info['paid_hours']:,.1f} h in rostered shifts (the shifts' paid hours; "
+             f"people are paid their contracts, see the plan's figures) (integer program: {info['binaries']} binaries, "
              f"{info['constraints']} constraints, {info['solve_s']:.1f} s, {info['status']})"]
     if info.get("forced_hours", 0) > 0.5:
         lines.append(f"The contracts force {info['forced_hours']:,.0f} paid hours at work beyond the requirement: "
-                     f"{info['forced_rule']} (without that rule the roster needs {info['forced_hours']:,.0f} h fewer; "
-                     f"in all {info['surplus_hours_at_work']:,.0f} h at work in open intervals beyond the requirement "
-                     f"of {info['required_hours_at_work']:,.0f} h)")
+                     f"{info['forced_rule']} (without that rule the roster's shifts hold {info['forced_hours']:,.0f} h "
+                     f"fewer, counting hours outside opening hours; within opening hours the roster has "
+                     f"{info['surplus_hours_at_work']:,.0f} h at work beyond the requirement of "
+                     f"{info['required_hours_at_work']:,.0f} h)")
     elif info.get("surplus_hours_at_work", 0) > 0.5:
         lines.append(f"{info['surplus_hours_at_work']:,.0f} h at work in open intervals beyond the requirement of "
                      f"{info['required_hours_at_work']:,.0f} h (shift lengths and starts); no contract rule forces more")

@@ -444,7 +444,7 @@ def marginal_text(mg, scenario) -> str:
     if group:
         what += f", of agent group {group} only (the other groups keep their agents)"
     lines = [
-        f"Marginal value of agents: {scenario.name}",
+        f"Marginal value of {'FTE' if mg.unit == 'fte' else 'agents'}: {scenario.name}",
         f"{what}, spread {how}. Changes against now with paired 95% intervals [low, high] (common random numbers); "
         f"hours are the window's ({window_words(getattr(mg, 'window', None))}); per day = per open day; FTE = paid hours / the "
         f"window's norm; heads at {scenario.shrinkage.fte_per_head:g} FTE per person.",
