@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import math
 import json
 import shutil
 from typing import Any
 
 import numpy as np
 from click.testing import CliRunner
+from scipy.stats import t as student_t
 from conftest import ROOT
 
 from ska_sim import scenario_from_dict
@@ -299,3 +301,10 @@ def chromium() -> str:
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     assert exe, "Chromium is missing: `make test` installs Debian's chromium package (see the Makefile)"
     return exe
+
+
+def ci(values, level: float = 0.999) -> tuple[float, float]:
+    """Mean of replication values and the half-width of its Student-t interval at ``level``."""
+    v = np.asarray(values, dtype=float)
+    half = student_t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
+    return float(v.mean()), float(half)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
+
 from ska_sim.scenario.load import load_scenario
 from ska_sim.scenario.roster import detach
 
@@ -99,3 +101,24 @@ def test_loading_attaches_the_roster_through_public_names_only(tmp_path):
     assert more.roster.extra.tolist() == [1, 1, 1] and not more.roster.extra.flags.writeable
     extra[0] = 5
     assert more.roster.extra[0] == 1
+
+
+@pytest.mark.parametrize("setting, words", [
+    ("hours_per_week=0", "roster.people[1].hours_per_week: must be greater than 0"),
+    ("hours_per_week=-5", "roster.people[1].hours_per_week: must be greater than 0"),
+    ("hours_per_week=inf", "roster.people[1].hours_per_week: must be a finite number"),
+    ("hours_per_week=200", "roster.people[1].hours_per_week: must be less than or equal to 60"),
+    ("fte=nan", "roster.people[1].fte: must be a finite number"),
+    ("fte=0.5", "roster.people[1]: give the contract as hours_per_week or as fte, not both"),
+])
+def test_a_roster_lines_contract_is_refused_when_it_is_not_a_contract(setting, words):
+    """Bad contracts on a roster line (year-2026's part-timers state hours_per_week = 20): exit 2,
+    one line naming the key, no traceback."""
+    from click.testing import CliRunner
+
+    from ska_sim.cli import main
+
+    r = CliRunner().invoke(main, ["validate", "scenarios/year-2026.toml", "--set", f"roster.people[1].{setting}"])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    lines = [ln for ln in r.output.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and words in lines[0], r.output

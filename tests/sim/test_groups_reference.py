@@ -15,10 +15,9 @@ import math
 
 import numpy as np
 import pytest
-from scipy.stats import t as student_t
 
 from groups_reference import draw_day, reference
-from helpers import ALL_DAY, mmc_dict
+from helpers import ci, ALL_DAY, mmc_dict
 from ska_sim import scenario_from_dict
 from ska_sim.sim.engine import PURPOSES, Model, simulate_replication
 from ska_sim.maths.erlang import erlang_b, erlang_c_result
@@ -33,12 +32,6 @@ def seeds(n: int, base: int = SEED):
 def run(d: dict, n: int, base: int = SEED):
     model = Model.from_scenario(scenario_from_dict(d))
     return [simulate_replication(model, q) for q in seeds(n, base)]
-
-
-def ci(values, level: float = 0.999) -> tuple[float, float]:
-    v = np.asarray(values, dtype=float)
-    half = student_t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
-    return float(v.mean()), float(half)
 
 
 def assert_inside(values, theory: float, what: str, max_half: float) -> None:

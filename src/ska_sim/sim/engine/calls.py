@@ -148,22 +148,20 @@ def first_batches(first_calls: np.ndarray) -> list[int]:
     return [FIRST_BATCH + int(c) // 4 for c in first_calls]
 
 
-class SingleCalls:
-    """Attributes of the single pool's redials and repeat calls, drawn in batches per call type
-    from the day's follow-up stream (sized by ``expect``: a day draws few more than it uses).
-    With ``split`` (recording) each call keeps its after-call work: the same draws
-    (CallTypeModel.handle_parts)."""
+class FollowUpBatches:
+    """Draws of follow-up calls' attributes, in batches per call type from the day's follow-up
+    stream (sized by ``expect``: a day draws few more than it uses; later batches double). What
+    is left of a day's batches is dropped when the next day opens, so a date's draws do not
+    depend on the days before it."""
 
-    def __init__(self, model: Model, split: bool = False):
-        self.m, self.split = model, split
+    def __init__(self, model: Model):
+        self.m = model
         self.bufs: list[list[tuple]] = [[] for _ in model.types]
         self.sizes = [FIRST_BATCH] * len(model.types)
-        if split:
-            self.follow_up = self.follow_up_split
 
     def new_day(self, streams) -> None:
-        """Draw from the day's follow-up stream (what is left of the last day's batches is dropped)."""
-        self.rng = streams["followup_calls"]
+        """Draw from the day's streams from now on."""
+        self.rng, self.streams = streams["followup_calls"], streams
         self.bufs = [[] for _ in self.m.types]
         self.sizes = [FIRST_BATCH] * len(self.m.types)
 
@@ -171,9 +169,25 @@ class SingleCalls:
         """The day's first calls per call type: they size its first batches."""
         self.sizes = first_batches(first_calls)
 
-    def _refill(self, k: int) -> list[tuple]:
-        m, rng, n = self.m, self.rng, self.sizes[k]
+    def batch_size(self, k: int) -> int:
+        """The size of call type ``k``'s next batch (the one after it doubles, up to MAX_BATCH)."""
+        n = self.sizes[k]
         self.sizes[k] = max(min(2 * n, MAX_BATCH), FIRST_BATCH)
+        return n
+
+
+class SingleCalls(FollowUpBatches):
+    """Attributes of the single pool's redials and repeat calls. With ``split`` (recording) each
+    call keeps its after-call work: the same draws (CallTypeModel.handle_parts)."""
+
+    def __init__(self, model: Model, split: bool = False):
+        super().__init__(model)
+        self.split = split
+        if split:
+            self.follow_up = self.follow_up_split
+
+    def _refill(self, k: int) -> list[tuple]:
+        m, rng, n = self.m, self.rng, self.batch_size(k)
         ct = m.types[k]
         if self.split:
             talk, acw, extra, _ = ct.handle_parts(rng, n)
@@ -205,29 +219,13 @@ class SingleCalls:
         return new
 
 
-class RoutedCalls:
+class RoutedCalls(FollowUpBatches):
     """Attributes of the routed pool's redials and repeat calls: the same draws from the
     follow-up stream as :class:`SingleCalls`, identity failures from the identity stream;
     type and language are the issue's."""
 
-    def __init__(self, model: Model):
-        self.m = model
-        self.bufs: list[list[tuple]] = [[] for _ in model.types]
-        self.sizes = [FIRST_BATCH] * len(model.types)
-
-    def new_day(self, streams) -> None:
-        """Draw from the day's follow-up and identity streams (the last day's batches are dropped)."""
-        self.rng, self.streams = streams["followup_calls"], streams
-        self.bufs = [[] for _ in self.m.types]
-        self.sizes = [FIRST_BATCH] * len(self.m.types)
-
-    def expect(self, first_calls: np.ndarray) -> None:
-        """The day's first calls per call type: they size its first batches."""
-        self.sizes = first_batches(first_calls)
-
     def _refill(self, k: int) -> list[tuple]:
-        m, rng, n = self.m, self.rng, self.sizes[k]
-        self.sizes[k] = max(min(2 * n, MAX_BATCH), FIRST_BATCH)
+        m, rng, n = self.m, self.rng, self.batch_size(k)
         talk, acw, extra, needs = m.types[k].handle_parts(rng, n)
         patience = m.patience.sample(rng, n) if m.patience else np.full(n, math.inf)
         u = rng.random((n, 3))
