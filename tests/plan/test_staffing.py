@@ -270,3 +270,89 @@ def test_the_recommendation_rule_takes_the_cheapest_plan_whose_mean_meets_every_
     assert cheapest_meeting(s, rows) == "b"
     assert target_misses(s, rows.iloc[3]) == ["service level 77.4% against >= 80%, 2.6 points short"]
     assert cheapest_meeting(s, rows.iloc[[0, 3]]) is None
+
+
+def test_a_plan_with_nearly_another_plans_agents_is_not_simulated_and_its_row_says_why():
+    """compare_plans: a plan whose agents differ from a simulated plan's by under NEAR_SHARE of
+    the agent-hours gets no simulation (run is not asked for it), no KPIs, the verdict 'not
+    simulated' and a note naming the plan and the share (checked by hand); a plan differing by
+    more is simulated; the recommendation never falls on a plan not simulated."""
+    import dataclasses
+
+    from ska_sim.plan.staffing import NEAR_SHARE, compare_plans
+    from ska_sim.plan.staffing_result import NOT_SIMULATED, cheapest_meeting
+    from ska_sim.report.text import plans_table
+    from ska_sim.sim import runner
+
+    s = office(calls=3000, days=2)
+    lm = LoadModel(s)
+    m = lm.tl.iv_measured()
+    base = erlang_plan(s, "interval", lm=lm)
+    total = base.agents[m].sum()
+    k = np.flatnonzero(m)[0]
+    near, far = base.agents.copy(), base.agents.copy()
+    near[k] -= 1  # 1 agent-interval of `total`
+    far[np.flatnonzero(m)] += 1  # one more agent in every measured interval
+    assert 1 / total < NEAR_SHARE < (m.sum() / total)
+    plans = {"erlang_interval": base, "near_plan": dataclasses.replace(base, agents=near),
+             "far_plan": dataclasses.replace(base, agents=far)}
+    asked = []
+
+    def run(agents):
+        asked.append([None if a is None else a.sum() for a in agents])
+        return runner.simulate_many([s if a is None else with_agents(s, lm.tl, a) for a in agents],
+                                    replications=2, seed=5)
+
+    comparison, results = compare_plans(s, lm.tl, plans, None, run, lambda msg: None)
+    assert asked == [[None, base.agents.sum(), far.sum()]]
+    rows = comparison.set_index("plan")
+    assert list(rows.index) == ["today", "erlang interval", "near plan", "far plan"]
+    assert rows.loc["near plan", "verdict"] == NOT_SIMULATED and "near plan" not in results
+    assert np.isnan(rows.loc["near plan", "service_level"]) and rows.loc["far plan", "verdict"] != NOT_SIMULATED
+    assert f"differ from erlang interval's by {1 / total:.2%} of the agent-hours" in rows.loc["near plan", "note"]
+    assert rows.loc["near plan", "phone_hours"] == near[m].sum() * s.calendar.interval_min / 60
+    table = "\n".join(plans_table(comparison))
+    near_line = next(line for line in table.splitlines() if line.startswith("near plan "))
+    assert near_line.split()[-2:] == ["not", "simulated"] and "%" not in near_line
+    assert "near plan: not simulated: its agents differ from erlang interval's" in table
+    cheap = comparison.copy()
+    cheap.loc[cheap["plan"] == "near plan", "paid_hours"] = 0.0  # the cheapest, but not simulated
+    assert cheapest_meeting(s, cheap) != "near plan"
+
+
+def test_staff_leaves_out_a_search_larger_than_an_automatic_search_may_take_and_says_so_first(monkeypatch):
+    """When no plan compared meets the targets, the search by simulation runs if it would
+    simulate at most AUTO_SEARCH_CALLS calls; above that the first line names the closest plan,
+    the calls the search would take (search_calls: offered calls x replications x iterations,
+    checked by hand) and how to run it; --method simulation runs it whatever the size.
+    (No plan meeting is forced by the rule; the search is replaced by a recorder.)"""
+    import dataclasses
+
+    from ska_sim.plan import staffing
+    from ska_sim.plan.by_simulation import MAX_ITER, search_calls
+
+    s = office(calls=400, days=1)
+    start = erlang_plan(s, "interval", lm=LoadModel(s))
+    assert search_calls(start, 3) == pytest.approx(float(start.offered.sum()) * 3 * MAX_ITER)
+    searches = []
+
+    def search(s, scope, replications, seed, workers, progress, start, executor):
+        searches.append(replications)
+        return dataclasses.replace(start, method="simulation")
+
+    monkeypatch.setattr(staffing, "simulation_plan", search)
+    monkeypatch.setattr(staffing, "cheapest_meeting", lambda s, comparison: None)
+    monkeypatch.setattr(staffing, "AUTO_SEARCH_CALLS", search_calls(start, 3))
+    st = staffing.plan_staffing(s, replications=3, seed=2)
+    assert searches == [3] and "simulation_interval" in st.plans and not st.not_searched
+    monkeypatch.setattr(staffing, "AUTO_SEARCH_CALLS", search_calls(start, 3) - 1)
+    st = staffing.plan_staffing(s, replications=3, seed=2)
+    assert searches == [3] and "simulation_interval" not in st.plans and st.recommended == "erlang interval"
+    first = st.recommendation()
+    assert first.startswith(("No plan found that meets every target: closest tried, erlang interval",
+                             "Recommended: erlang interval"))  # (the rule is forced: the plan may meet)
+    assert (f"; the search by simulation was not run: it would simulate up to {search_calls(start, 3) / 1e6:,.1f} "
+            f"million calls ({MAX_ITER} iterations x 3 replications)") in first
+    assert first.endswith("--method simulation runs it") and st.to_json()["recommendation"] == first
+    asked = staffing.plan_staffing(s, method="simulation", replications=3, seed=2)
+    assert searches == [3, 3] and "simulation_interval" in asked.plans and not asked.not_searched

@@ -20,6 +20,17 @@ from ska_sim.sim import runner
 from ska_sim.sim.targets import targets_of
 
 TRIM_MARGIN = 0.08  # an interval this far above the service-level target may give up an agent
+MAX_ITER = 30  # the search's iteration cap
+# The most calls an automatic search (staff when no plan meets the targets) may simulate: at
+# about 250,000 calls a second on one core, a minute and a half of work. Asked for with
+# ``--method simulation``, the search runs whatever its size.
+AUTO_SEARCH_CALLS = 20_000_000
+
+
+def search_calls(start: Plan, replications: int, max_iter: int = MAX_ITER) -> float:
+    """Calls the search would simulate at most: the start plan's offered calls over every
+    simulated day (warm-up included), per replication, per iteration."""
+    return float(np.nansum(start.offered)) * replications * max_iter
 
 
 def with_agents(s: Scenario, tl: Timeline, agents: np.ndarray) -> Scenario:
@@ -52,7 +63,7 @@ def simulation_plan(
     scope: str = "interval",
     replications: int = 10,
     seed: int | None = None,
-    max_iter: int = 30,
+    max_iter: int = MAX_ITER,
     workers: int = 1,
     progress=None,
     start: Plan | None = None,

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ska_sim.plan.by_simulation import simulation_plan, with_agents
+from ska_sim.plan.by_simulation import AUTO_SEARCH_CALLS, MAX_ITER, search_calls, simulation_plan, with_agents
 from ska_sim.plan.load import LoadModel, Plan
 from ska_sim.plan.people import chain, fte, shrinkage_table
 from ska_sim.plan.plan import agents_plan, plan_figures, scenario_plan
@@ -84,23 +84,37 @@ def plan_staffing(
         req = requirements_table(shrink, tl, plans, plans[asked], method, scope)
         say("shift plan (integer program)")
         shift = shift_plan(s, tl, shifts, shrink, req)
-        comparison, results = compare_plans(s, tl, plans, shift, run, say)
+        comparison, results = compare_plans(s, tl, plans, shift, run, say, asked="shift plan")
         return finished(s, tl, method, scope, req, plans, shift.fte, shift, comparison, results, "shift plan")
-    comparison, results = compare_plans(s, tl, plans, None, run, say)
+    comparison, results = compare_plans(s, tl, plans, None, run, say, asked=asked.replace("_", " "))
     name = cheapest_meeting(s, comparison)
+    not_searched = ""
     if name is None and f"simulation_{scope}" not in plans:  # extend with the plan found by simulation
-        say(f"no plan meets every target by the simulated mean: iterative staffing by simulation, {scope} scope")
-        plans[f"simulation_{scope}"] = simulation_plan(
-            s, scope, replications=replications or min(s.simulation.replications, 10), seed=seed, workers=workers,
-            progress=progress, start=plans[f"erlang_{scope}"], executor=executor)
-        comparison, results = compare_plans(s, tl, plans, None, run, say, comparison, results)
-        name = cheapest_meeting(s, comparison)
-    name = name or f"simulation {scope}"  # none meets: the plan that targets the service level by simulation
+        search_reps = replications or min(s.simulation.replications, 10)
+        calls = search_calls(plans[f"erlang_{scope}"], search_reps)
+        if calls <= AUTO_SEARCH_CALLS:
+            say(f"no plan meets every target by the simulated mean: iterative staffing by simulation, {scope} scope")
+            plans[f"simulation_{scope}"] = simulation_plan(
+                s, scope, replications=search_reps, seed=seed, workers=workers,
+                progress=progress, start=plans[f"erlang_{scope}"], executor=executor)
+            comparison, results = compare_plans(s, tl, plans, None, run, say, comparison, results,
+                                                asked=f"simulation {scope}")
+            name = cheapest_meeting(s, comparison)
+        else:
+            not_searched = (f"the search by simulation was not run: it would simulate up to {calls / 1e6:,.1f} million "
+                            f"calls ({MAX_ITER} iterations x {search_reps} replication{'s' if search_reps > 1 else ''}), "
+                            f"more than the {AUTO_SEARCH_CALLS / 1e6:,.1f} million an automatic search may take; "
+                            f"--method simulation runs it")
+            say(not_searched)
+    # none meets: the plan that targets the service level by simulation, else the asked Erlang plan
+    name = name or (f"simulation {scope}" if f"simulation_{scope}" in plans else f"erlang {scope}")
     method, scope = name.split(" ")
     chosen = plans[f"{method}_{scope}"]
     shrink = shrinkage_table(s, tl, chosen.agents)
     req = requirements_table(shrink, tl, plans, chosen, method, scope)
-    return finished(s, tl, method, scope, req, plans, fte(s, req, tl.interval_s), None, comparison, results, name)
+    result = finished(s, tl, method, scope, req, plans, fte(s, req, tl.interval_s), None, comparison, results, name)
+    result.not_searched = not_searched
+    return result
 
 
 def finished(s: Scenario, tl: Timeline, method: str, scope: str, req: pd.DataFrame, plans: dict[str, Plan], fte_info: dict,
@@ -180,30 +194,70 @@ def shift_plan(s: Scenario, tl: Timeline, shifts, shrink: pd.DataFrame, req: pd.
 
 
 def compare_plans(s: Scenario, tl: Timeline, plans: dict[str, Plan], shift: ShiftPlan | None, run, say,
-                  done: pd.DataFrame | None = None, results: dict | None = None) -> tuple[pd.DataFrame, dict]:
+                  done: pd.DataFrame | None = None, results: dict | None = None,
+                  asked: str = "erlang interval") -> tuple[pd.DataFrame, dict]:
     """Every plan simulated on the same callers, today's beside the recommendations: the
     comparison table (``plan_row`` per plan) and each plan's simulation by name. ``run``
     simulates a list of plans (agents per open interval; None: today's) together; plans with
-    the same agents are simulated once. ``done``/``results``: rows already simulated, kept."""
+    the same agents are simulated once, a plan with nearly the agents of another (``near_twin``)
+    not at all (its row says so); ``asked`` always is. ``done``/``results``: rows already
+    simulated, kept."""
     m = tl.iv_measured()
     results = dict(results or {})
     named = [(key.replace("_", " "), p.agents, plan_figures(s, tl, agents_plan(p.agents, key.replace("_", " ")), m))
              for key, p in plans.items() if key.replace("_", " ") not in results]
     if shift is not None:
         named.append(("shift plan", shift.agents, shift.fte))
+    named.sort(key=lambda x: x[0] != asked)  # the asked plan first: it is always simulated
     keys = [np.ascontiguousarray(agents).tobytes() for _, agents, _ in named]
+    simulated = [(name, plans[name.replace(" ", "_")].agents) for name in results if name.replace(" ", "_") in plans]
+    before = {np.ascontiguousarray(agents).tobytes(): name for name, agents in simulated}  # simulated in an earlier call
     first: dict[bytes, int] = {}  # a plan's agents -> the first plan with them
+    near: dict[int, str] = {}  # a plan not simulated -> why (a plan simulated with nearly its agents)
     for i, k in enumerate(keys):
-        first.setdefault(k, i)
+        if k in first or k in before:
+            continue
+        others = [*simulated, *((named[j][0], named[j][1]) for j in first.values())]
+        twin = None if named[i][0] == asked else near_twin(named[i][1], others, m)
+        if twin is None:
+            first[k] = i
+        else:
+            near[i] = twin
     today = [] if done is not None else [None]
     lead = "today's plan and " if today else ""
     say(f"simulating {lead}{len(first)} plan{'s' if len(first) > 1 else ''}")
     ran = dict(zip([*today, *first], run([*today, *(named[i][1] for i in first.values())])))
+    ran.update({k: results[name] for k, name in before.items()})
     rows = [] if done is None else done.to_dict(orient="records")
     if done is None:
         rows.append(plan_row(s, "today", plan_figures(s, tl, scenario_plan(s, tl), m), ran[None]))
         results["today"] = ran[None]
-    for (name, _, figures), k in zip(named, keys):
+    for i, ((name, _, figures), k) in enumerate(zip(named, keys)):
+        if i in near:
+            rows.append(plan_row(s, name, figures, None, near[i]))
+            continue
         rows.append(plan_row(s, name, figures, ran[k]))
         results[name] = ran[k]
+    order = {name: i for i, name in enumerate(["today", *(key.replace("_", " ") for key in plans), "shift plan"])}
+    rows.sort(key=lambda r: order.get(r["plan"], len(order)))
     return pd.DataFrame(rows), results
+
+
+# Plans whose agents per interval differ by less than this share of their agent-hours (the sum
+# of the differences' sizes over the measured intervals) are not simulated twice: at a large
+# centre the Erlang plans of the three scopes differ by a few agents in 9,000 (0.01%), which
+# a simulation of a few replications cannot tell apart; on SKA's scale they differ by 0.6-2%.
+NEAR_SHARE = 0.0025
+
+
+def near_twin(agents: np.ndarray, simulated: list[tuple[str, np.ndarray]], measured: np.ndarray) -> str | None:
+    """Why a plan with ``agents`` is not simulated: the first of ``simulated`` (name, agents)
+    whose agents differ from them by less than NEAR_SHARE of their agent-hours; None when none does."""
+    a = np.asarray(agents, dtype=float)[measured]
+    total = a.sum()
+    for name, other in simulated:
+        diff = float(np.abs(a - np.asarray(other, dtype=float)[measured]).sum())
+        if total > 0 and diff < NEAR_SHARE * total:
+            return (f"not simulated: its agents differ from {name}'s by {diff / total:.2%} of the "
+                    f"agent-hours (under {NEAR_SHARE:.2%}: a simulation of a few replications would not tell them apart)")
+    return None

@@ -36,6 +36,7 @@ class StaffingResult:
     comparison: pd.DataFrame | None = None  # today's plan beside each recommendation, simulated (PLAN_COLUMNS)
     recommended: str = ""  # the row of ``comparison`` that is the recommendation
     group_fte: pd.DataFrame | None = None  # with [[groups]]: plan, group (and "total"), hours, FTE, heads
+    not_searched: str = ""  # why the search by simulation was not run when no plan met the targets
 
     def verdict(self) -> str:
         """The recommended plan's verdict in simulation, in plain words ('' when it meets every target)."""
@@ -52,6 +53,8 @@ class StaffingResult:
         if other is not None and line.startswith("No plan found"):  # a plan kept as asked (shifts, groups) misses
             line = line.replace("No plan found that meets every target: closest tried, ", "Recommended as asked, though ")
             line += f"; {other} meets every target by the simulated mean"
+        if self.not_searched:
+            line += f"; {self.not_searched}"
         return line
 
     def _people_json(self) -> dict:
@@ -86,16 +89,23 @@ class StaffingResult:
 PLAN_TARGET_KPIS = ("service_level", "answer_rate", "abandon_rate", "asa_s", "fcr")
 
 
-def plan_row(s: Scenario, name: str, figures: dict, result) -> dict:
+NOT_SIMULATED = "not simulated"
+
+
+def plan_row(s: Scenario, name: str, figures: dict, result, note: str = "") -> dict:
     """One plan, simulated: its people (``figures``: plan.plan_figures, or a shift plan's chain:
     hours on the phones, at work, paid, FTE, heads and the basis of the paid hours), and per
-    target the mean, interval, status, share of days met and share of replications (the window) met."""
+    target the mean, interval, status, share of days met and share of replications (the window)
+    met. ``result`` None: a plan not simulated, ``note`` says why (its verdict NOT_SIMULATED)."""
     row = {"plan": name, "phone_hours": figures["phone_hours"], "hours_at_work": figures["hours_at_work"],
            "paid_hours": figures["paid_hours"], "fte": figures["fte"], "heads": figures["heads"],
            "paid_basis": figures.get("basis", CHAIN_BASIS)}
     if s.costs is not None:  # [costs]: FTE x the month's / year's working-time norm x EUR per paid hour
         money = plan_money(s, figures)
         row["eur_per_month"], row["eur_per_year"] = money["eur_per_month"], money["eur_per_year"]
+    if result is None:
+        row.update({"verdict": NOT_SIMULATED, "note": note})
+        return row
     row.update(targets_row(result))
     return row
 
@@ -160,7 +170,8 @@ def recommendation_line(s: Scenario, name: str, row) -> str:
 def cheapest_meeting(s: Scenario, comparison: pd.DataFrame) -> str | None:
     """The recommendation rule: among the plans compared (today's excluded), the one with the
     fewest paid hours whose simulated mean meets every target; None when none does."""
-    ok = [r for r in comparison.to_dict(orient="records") if r["plan"] != "today" and not target_misses(s, r)]
+    ok = [r for r in comparison.to_dict(orient="records")
+          if r["plan"] != "today" and r.get("verdict") != NOT_SIMULATED and not target_misses(s, r)]
     return min(ok, key=lambda r: r["paid_hours"])["plan"] if ok else None
 
 

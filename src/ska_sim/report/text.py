@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from ska_sim.plan.costs import money_of
+from ska_sim.plan.staffing_result import NOT_SIMULATED
 from ska_sim.report.activities import activities_text
 from ska_sim.report.columns import text_columns
 from ska_sim.report.costs import money_text, people_rows, people_text
@@ -345,11 +346,15 @@ def plans_table(comparison) -> list[str]:
         cells += [f"{r['eur_per_month']:,.0f}"] if money else []
         for k in kpis:
             unit = "share" if k != "asa_s" else "s"
+            if r["verdict"] == NOT_SIMULATED:
+                cells += ["-", "-", "-"]
+                continue
             cells += [f"{fmt(r[k], unit)} {r[f'{k}_status']}", f"{r[f'{k}_days_met_share']:.0%}",
                       f"{r[f'{k}_replications_met_share']:.0%}"]
         cells.append(r["verdict"])
         rows.append(tuple(cells))
-    return text_columns(rows, align="lrrlrr" + "r" * money + "rrr" * len(kpis) + "l")
+    notes = [f"{r['plan']}: {r['note']}." for r in comparison.to_dict(orient="records") if r["verdict"] == NOT_SIMULATED]
+    return text_columns(rows, align="lrrlrr" + "r" * money + "rrr" * len(kpis) + "l") + notes
 
 
 def paid_as(basis: str) -> str:
