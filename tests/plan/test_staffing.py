@@ -356,3 +356,23 @@ def test_staff_leaves_out_a_search_larger_than_an_automatic_search_may_take_and_
     assert first.endswith("--method simulation runs it") and st.to_json()["recommendation"] == first
     asked = staffing.plan_staffing(s, method="simulation", replications=3, seed=2)
     assert searches == [3, 3] and "simulation_interval" in asked.plans and not asked.not_searched
+
+
+def test_a_plan_reading_names_each_target_once_in_words():
+    """plan_reading: each target once, its KPI in words ('FCR', 'service level (ru calls)'),
+    the language once, the bound without the language; the same words in target_misses."""
+    from ska_sim.plan.staffing_result import plan_reading, target_misses
+    from ska_sim.sim.targets import Target
+
+    s = office(calls=100, days=1)
+    targets = type(s.targets).model_validate({**s.targets.model_dump(), "languages": {"ru": {"service_level": 0.8}}})
+    s = s.model_copy(update={"targets": targets})
+    ru = Target("service_level", low=0.8, language="ru")
+    assert ru.label == "service level (ru calls)" and ru.bound() == ">= 80%"
+    assert Target("fcr", low=0.7, benchmark_high=0.75).label == "FCR"
+    row = {"service_level": 0.9, "service_level_replications_met_share": 1.0,
+           "service_level:ru": 0.5, "service_level:ru_replications_met_share": 0.0}
+    assert target_misses(s, row) == ["service level (ru calls) 50.0% against >= 80%, 30.0 points short"]
+    row["service_level:ru"] = 0.85
+    text = plan_reading(s, "p", row)
+    assert "service level (ru calls) >= 80% in 0%" in text and text.count("ru calls") == 1

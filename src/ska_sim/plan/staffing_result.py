@@ -138,10 +138,9 @@ def target_misses(s: Scenario, row) -> list[str]:
         share = KPI_UNITS[t.kpi] == "share"
         bound = t.low if t.low is not None and mean < t.low else t.high
         gap = abs(mean - bound) if mean == mean else float("nan")
-        name = t.kpi.replace("_", " ") + (f" ({t.language} calls)" if t.language else "")
         shown = f"{mean:.1%}" if share else f"{mean:.1f} s"
         short = f"{gap * 100:.1f} points" if share else f"{gap:.1f} s"
-        misses.append(f"{name} {shown} against {t.describe().removesuffix(f' ({t.language} calls)')}, {short} short")
+        misses.append(f"{t.label} {shown} against {t.bound()}, {short} short")
     return misses
 
 
@@ -152,7 +151,7 @@ def plan_reading(s: Scenario, name: str, row) -> str:
     misses = target_misses(s, row)
     if misses:
         return f"{name} misses by the simulated mean: " + "; ".join(misses)
-    chances = [f"{t.kpi.replace('_', ' ')}{f' ({t.language} calls)' if t.language else ''} {t.describe()} "
+    chances = [f"{t.label} {t.bound()} "
                f"in {row[f'{t.key}_replications_met_share']:.0%}"
                for t in targets_of(s, languages=True) if f"{t.key}_replications_met_share" in row]
     return (f"{name} meets every target by the simulated mean; chance of meeting each over the window "

@@ -13,6 +13,9 @@ from ska_sim.sim.kpi import KPI_UNITS
 # Which way is good for each KPI a target can be set on (README, "KPIs").
 KPI_BETTER = {"service_level": "higher", "answer_rate": "higher", "fcr": "higher", "abandon_rate": "lower",
               "asa_s": "lower"}
+# A target's KPI in the words of a sentence ("service level (ru calls) >= 80%").
+KPI_WORDS = {"service_level": "service level", "answer_rate": "answer rate", "fcr": "FCR", "abandon_rate": "abandon rate",
+             "asa_s": "ASA"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,15 @@ class Target:
     def key(self) -> str:
         """The target's row in the targets table: the KPI, or ``kpi:language``."""
         return self.kpi if self.language is None else f"{self.kpi}:{self.language}"
+
+    @property
+    def label(self) -> str:
+        """The KPI in words, with its language: 'service level (ru calls)', 'FCR'."""
+        return KPI_WORDS.get(self.kpi, self.kpi.replace("_", " ")) + (f" ({self.language} calls)" if self.language else "")
+
+    def bound(self) -> str:
+        """The target's bound without the language: '>= 80%', '70%-75% benchmark (above is better)'."""
+        return self.describe().removesuffix(f" ({self.language} calls)")
 
     def _fmt(self, x: float) -> str:
         return f"{x:.0%}" if KPI_UNITS[self.kpi] == "share" else f"{x:g} s"
