@@ -144,6 +144,11 @@ def test_one_plan_gives_one_set_of_numbers_in_every_command(name, week, page, tm
         assert (months["roster_employed"] == ref["heads"]).all()
         assert months["roster_paid_hours"].sum() == pytest.approx(ref["paid_hours"])
         assert (months["heads_start"] == ref["heads"]).all()  # the roster's people: its hires are not in the window
+        # a head's FTE is the roster's mean contract: the plan's FTE is the roster's contract FTE
+        # (a month of the window without a working day has no FTE)
+        worked = months[months["roster_fte"].notna()]
+        assert len(worked) and worked["plan_fte"].tolist() == pytest.approx(worked["roster_fte"].tolist())
+        assert worked["phone_fte"].tolist() == pytest.approx(worked["roster_fte"].tolist())
         hired = pd.DataFrame(hire["months"])  # with its hires (from the window's first day): the roster's the same
         for col in ("month", "plan_fte", "roster_employed", "roster_paid_hours", "roster_fte"):
             pd.testing.assert_series_equal(hired[col], months[col], check_dtype=False, obj=f"plan-hiring {col}")

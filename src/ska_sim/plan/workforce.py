@@ -38,7 +38,9 @@ The model (README, "Hiring, training and attrition"):
   its on-phone agents per interval (everyone present) x (heads on the phones / the roster's
   people) x (1 - the lines' mean absence probability): the roster's lines scaled, absence as its
   expected share (the month's agents are groups, not rostered people, so absence is not drawn
-  per person there).
+  per person there). A head's FTE is then the roster's mean contract that month (its contract
+  FTE / its people employed), not ``shrinkage.fte_per_head``: the plan FTE is the roster's
+  contract FTE, and the month's agents (heads on the phones / the roster's people) are unchanged.
 """
 
 from __future__ import annotations
@@ -253,7 +255,12 @@ def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.
     measured = tl.iv_measured()
     fph = s.shrinkage.fte_per_head
     roster = base.roster is not None and base.roster.plan is not None
+    contracts = contract_hours(base, base.roster.plan) if roster else None
     if roster:  # the roster's people are the plan: heads / people scale its lines, absence as expected
+        # a head is the roster's mean contract this month (its contract FTE / its people employed)
+        # (a window with no working day has no FTE: fte_per_head stays)
+        mean_contract = contracts["fte"] / contracts["heads"] if contracts["heads"] else math.nan
+        fph = mean_contract if math.isfinite(mean_contract) and mean_contract > 0 else fph
         plan_fte = hd.roster_heads(_month_index(first)) * fph  # its people employed this month
         # the lines' absence probabilities, people-weighted
         present = 1.0 - mean_absence(base)
@@ -314,7 +321,7 @@ def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.
         heads_training=sum(t for _, t in per_day) / n,
         heads_phones=heads_phones, phone_fte=heads_phones * fph, effective_fte=eff,
         agent_hours=float(agents.sum(axis=(1, 2))[measured].sum() * tl.interval_s / 3600),
-        roster=contract_hours(base, base.roster.plan) if roster else None,
+        roster=contracts,
     )
 
 
