@@ -165,3 +165,27 @@ def test_the_page_follows_a_roster_file_edited_in_place(page, tmp_path):
     after = _page_run(page)
     assert _sl(after) < _sl(before)
     assert after["kpis"]["answered"]["mean"] == 0
+
+
+def test_staff_roster_says_when_its_horizon_is_not_the_scenarios_window(tmp_path):
+    """--roster plans roster.weeks x 7 days (or --weeks): when calendar.days differs, a note on
+    stderr says which window is planned; none when they agree."""
+    import tomlkit
+    from click.testing import CliRunner
+
+    from ska_sim.cli import main
+
+    d = saved_roster(tmp_path)
+    f = tmp_path / "s.toml"
+    weeks = d["roster"].get("weeks", 1)
+    for days, noted in ((7 * weeks, False), (7 * weeks + 3, True)):
+        d["calendar"]["days"] = days
+        f.write_text(tomlkit.dumps(d))
+        r = CliRunner().invoke(main, ["staff", str(f), "--roster", "-r", "1", "--workers", "1", "--format", "json"])
+        assert r.exit_code == 0, r.output
+        note = (f"note: --roster plans and simulates the roster's horizon, {weeks} week{'s' if weeks > 1 else ''} "
+                f"({7 * weeks} days) from calendar.start")
+        assert (note in r.stderr) == noted, r.stderr
+        if noted:
+            assert f"(roster.weeks), not calendar.days = {days}" in r.stderr
+        json.loads(r.stdout)

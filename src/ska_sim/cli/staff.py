@@ -74,6 +74,12 @@ def staff(scenario_file, shifts_file, roster, weeks, method, scope, replications
         from ska_sim.plan.roster import horizon
 
         warn_about(horizon(scenario, weeks), overrides)
+        w = weeks or scenario.roster.weeks
+        if 7 * w != scenario.calendar.days:  # the roster's horizon is the window planned and simulated
+            click.echo(f"note: --roster plans and simulates the roster's horizon, {w} week{'s' if w > 1 else ''} "
+                       f"({7 * w} days) from calendar.start {scenario.calendar.start} "
+                       f"({'--weeks' if weeks else 'roster.weeks'}), not calendar.days = {scenario.calendar.days}",
+                       err=True)
     elif roster:
         warn_about(scenario, overrides)
     check_out(out_dir, "staff")
