@@ -287,15 +287,15 @@ def staffing_text(st) -> str:
                       str(r.iterations), "yes" if r.converged else "NO"))
     lines += text_columns(srows, align="llrrrl")
     f = st.fte
-    fte = "-" if f["fte"] != f["fte"] else f"{f['fte']:.1f}"
-    heads = "-" if f["heads"] != f["heads"] else f"{f['heads']:.0f}"
+    fte = "-" if f["fte"] != f["fte"] else f"{f['fte']:,.1f}"
+    heads = "-" if f["heads"] != f["heads"] else f"{f['heads']:,.0f}"
     if str(f.get("basis", "")).startswith("roster"):  # a roster's people, paid their contracts
         lines += ["", "The recommended plan: " + people_text(s, f)]
     else:
         lines += [
             "",
-            f"Shrinkage chain of the recommended plan: {f['phone_hours']:.0f} h on the phones -> {f['hours_at_work']:.0f} h "
-            f"at work (in-shift shrinkage) -> {f['paid_hours']:.0f} paid hours (absence; total shrinkage "
+            f"Shrinkage chain of the recommended plan: {f['phone_hours']:,.0f} h on the phones -> {f['hours_at_work']:,.0f} h "
+            f"at work (in-shift shrinkage) -> {f['paid_hours']:,.0f} paid hours (absence; total shrinkage "
             f"{f['shrinkage_total']:.1%}) -> {fte} FTE (paid hours / {f['working_time_norm_hours']:g} h, the working-time "
             f"norm over {f['window']}: {norm_days(f)}) -> "
             f"{heads} heads "
@@ -340,9 +340,9 @@ def plans_table(comparison) -> list[str]:
     head.append("verdict")
     rows = [tuple(head)]
     for r in comparison.to_dict(orient="records"):
-        cells = [r["plan"] + (" (recommended)" if r.get("recommended") else ""), f"{r['phone_hours']:.1f}", f"{r['paid_hours']:.0f}",
-                 paid_as(r.get("paid_basis", "")), "-" if r["fte"] != r["fte"] else f"{r['fte']:.1f}",
-                 "-" if r["heads"] != r["heads"] else f"{r['heads']:.0f}"]
+        cells = [r["plan"] + (" (recommended)" if r.get("recommended") else ""), f"{r['phone_hours']:,.1f}",
+                 f"{r['paid_hours']:,.0f}", paid_as(r.get("paid_basis", "")),
+                 "-" if r["fte"] != r["fte"] else f"{r['fte']:,.1f}", "-" if r["heads"] != r["heads"] else f"{r['heads']:,.0f}"]
         cells += [f"{r['eur_per_month']:,.0f}"] if money else []
         for k in kpis:
             unit = "share" if k != "asa_s" else "s"
