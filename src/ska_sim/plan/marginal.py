@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -112,10 +112,11 @@ class Marginal:
     group: str | None = None  # with [[groups]]: the group whose agents change
     hours: str | None = None  # "HH:MM-HH:MM": the steps change these clock hours only
     window: dict | None = None  # people.window_norm: the measured window and its working-time norm
+    notes: list[str] = field(default_factory=list)  # steps that could not remove all they asked (clipped_steps)
 
     def to_json(self) -> dict:
         return {"mode": self.mode, "unit": self.unit, "group": self.group, "hours": self.hours,
-                "window": self.window, "rows": json_records(self.table)}
+                "window": self.window, "rows": json_records(self.table), "notes": self.notes}
 
 
 def parse_hours(text: str, option: str = "--hours") -> tuple[int, int]:
@@ -201,7 +202,26 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
             row["group"] = group
             row["group_phone_hours"] = float(plans[k][m, gcol].sum() * tl.interval_s / 3600)
         rows.append(row)
-    return Marginal(pd.DataFrame(rows), results, mode, unit, group, hours, window_norm(s))
+    notes = clipped_steps(s, tl, steps, unit, plans, sel)
+    return Marginal(pd.DataFrame(rows), results, mode, unit, group, hours, window_norm(s), notes)
+
+
+def clipped_steps(s: Scenario, tl, steps: list[int], unit: str, plans: dict, sel: np.ndarray) -> list[str]:
+    """A sentence per step that removes fewer agent-intervals of the measured days than it asks
+    (no interval goes below 0 agents): how many it asked and how many it removed."""
+    m = tl.iv_measured() & sel
+    if unit == "fte":
+        asked_of = {k: sum(n for d, n in fte_agent_intervals(s, tl, k, sel).items() if (m & (tl.iv_day == d)).any())
+                    for k in steps}
+    else:
+        asked_of = {k: k * int(m.sum()) for k in steps}
+    out = []
+    for k in steps:
+        done = int((summed(plans[k]) - summed(plans[0]))[m].sum())
+        if k < 0 and done > asked_of[k]:
+            out.append(f"step {k:+d} {'FTE' if unit == 'fte' else 'agents'} removes {-done:,} of the {-asked_of[k]:,} "
+                       f"agent-intervals it asks: the others are at 0 agents already")
+    return out
 
 
 def selected_intervals(tl, hours: str | None) -> np.ndarray:

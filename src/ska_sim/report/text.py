@@ -489,6 +489,7 @@ def marginal_text(mg, scenario) -> str:
             )
         )
     lines += text_columns(rows, align="rrrrrrrrrrr")
+    lines += [f"Note: {n}." for n in getattr(mg, "notes", [])]
     lines += request_text(mg, scenario)
     langs = [c.split(":", 1)[1] for c in t.columns
              if c.startswith("service_level:") and not c.endswith(("_change", "_change_ci_low", "_change_ci_high", "_status",
