@@ -33,9 +33,26 @@ def test_report_fte_steps_are_marginal_fte_steps(tmp_path):
 def test_report_fte_bad_input_exits_2_with_one_line(tmp_path):
     out = tmp_path / "r.html"
     for args, words in ((["--fte", "two"], "--fte: two: must be FROM..TO"),
+                        (["--fte", "0.5..1"], "--fte: 0.5..1: FROM and TO are whole numbers of FTE (steps of 1)"),
+                        (["--agents", "3..1"], "--agents: 3..1: FROM (3) is after TO (1)"),
                         (["--fte", "-1..+1", "--agents", "-1..+1"], "--agents and --fte: give one of them")):
         res = CliRunner().invoke(main, ["report", BASE, *args, "-o", str(out)])
         assert res.exit_code == 2
         lines = error_lines(res)
         assert len(lines) == 1 and words in lines[0], lines
         assert not out.exists()
+
+
+def test_report_on_a_scenario_with_groups_says_why_it_has_no_marginal_table(tmp_path):
+    import tomlkit
+
+    from helpers import skills_dict
+
+    f = tmp_path / "g.toml"
+    f.write_text(tomlkit.dumps(skills_dict()))
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(main, ["report", str(f), "--fte", "-1..+1", "-r", "2", "--workers", "1", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert ("note: no marginal-value table in the report: with [[groups]] a step changes one group's agents; "
+            f"ska-sim marginal {f} --group NAME shows it per group") in res.stderr
+    assert out.exists()

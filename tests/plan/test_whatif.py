@@ -74,6 +74,16 @@ def test_bad_vary_exits_2(bad):
     assert res.exit_code == 2 and "--vary" in res.output and "Traceback" not in res.output
 
 
+@pytest.mark.parametrize("bad, line", [
+    ("foo=1:2:1", "error: --vary foo: foo: unknown key (at foo=1)"),
+    ("staffing.scale=-1:1:1", "error: --vary staffing.scale: staffing.scale: must be greater than or equal to 0 (got -1) "
+                              "(at staffing.scale=-1)"),
+])
+def test_a_bad_value_of_a_vary_names_the_vary_not_a_set(bad, line):
+    res = CliRunner().invoke(main, ["sweep", MINIMAL, "--vary", bad, "-r", "1"])
+    assert res.exit_code == 2 and res.output.strip().splitlines() == [line], res.output
+
+
 def test_sweep_over_staffing_is_monotone_and_finds_the_smallest_scale(tmp_path):
     out = tmp_path / "sweep"
     res = CliRunner().invoke(main, ["sweep", MINIMAL, "--vary", "staffing.scale=0.6:1.6:0.2", "-r", "4",

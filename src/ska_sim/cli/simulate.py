@@ -290,6 +290,9 @@ def report(tokens, output, agent_range, fte_range, spread, replications, seed, a
     check_out_file(output, "-o")
     if not output.lower().endswith((".html", ".htm")):  # the report is HTML: rep.pdf would be HTML misnamed
         fail([f"-o {output}: the report is an HTML file: give a name ending in .html (or .htm)"])
+    if scenario.groups:  # marginal changes one group's agents: which one is the user's to say
+        click.echo("note: no marginal-value table in the report: with [[groups]] a step changes one group's agents; "
+                   f"ska-sim marginal {main_variant.path} --group NAME shows it per group", err=True)
     progress = Progress("marginal-value steps")
     try:
         result = simulate(scenario, replications=replications, seed=seed, executor=executor)

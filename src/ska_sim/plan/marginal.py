@@ -33,8 +33,13 @@ from ska_sim.sim.kpi import KPI_UNITS
 def parse_agent_range(text: str, option: str = "--agents") -> list[int]:
     """``-2..+4`` (or ``-2:4``) -> [-2, -1, 0, 1, 2, 3, 4]; 0 is always included."""
     m = re.fullmatch(r"\s*([+-]?\d+)\s*(?:\.\.|:)\s*([+-]?\d+)\s*", text)
-    if not m or int(m.group(1)) > int(m.group(2)):
+    unit = "FTE" if option == "--fte" else "agents"
+    if not m and re.fullmatch(r"\s*[+-]?[\d.]+\s*(?:\.\.|:)\s*[+-]?[\d.]+\s*", text):
+        raise ScenarioError([Problem(option, text, f"FROM and TO are whole numbers of {unit} (steps of 1), e.g. -2..+4")])
+    if not m:
         raise ScenarioError([Problem(option, text, "must be FROM..TO, e.g. -2..+4")])
+    if int(m.group(1)) > int(m.group(2)):
+        raise ScenarioError([Problem(option, text, f"FROM ({m.group(1)}) is after TO ({m.group(2)}): e.g. -2..+4")])
     lo, hi = int(m.group(1)), int(m.group(2))
     if hi - lo > 40:
         raise ScenarioError([Problem(option, text, "at most 40 steps")])

@@ -99,7 +99,13 @@ def sweep(path: str, vary: list[tuple[str, list]], overrides: tuple[str, ...] = 
     points = list(itertools.product(*[v for _, v in vary]))
     scenarios = []
     for p in points:  # validate every point before running any
-        scenarios.append(load_scenario(path, tuple(overrides) + tuple(f"{k}={v}" for k, v in zip(keys, p))))
+        try:
+            scenarios.append(load_scenario(path, tuple(overrides) + tuple(f"{k}={v}" for k, v in zip(keys, p))))
+        except ScenarioError as exc:  # a point's value is the --vary it comes from, not a --set
+            varied = {f"--set {k}={v}": (k, v) for k, v in zip(keys, p)}
+            raise ScenarioError([Problem(f"--vary {varied[q.source][0]}", q.path,
+                                         f"{q.message} (at {varied[q.source][0]}={varied[q.source][1]})")
+                                 if q.source in varied else q for q in exc.problems]) from None
     rows, results = [], []
     for n, (p, s) in enumerate(zip(points, scenarios), 1):
         r = runner.simulate(s, replications=replications, seed=seed, executor=executor)
