@@ -24,6 +24,25 @@ class _Main(click.Group):
     """Ctrl-C and SIGTERM stop a command cleanly (workers stopped, no traceback, no half-written
     file) with exit status 130 and 143, as a shell reports a process killed by SIGINT / SIGTERM."""
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """As click's, but a usage error (a bad option value, a missing argument) is one line on
+        stderr, like every other bad input: ``error: <what is wrong> (see ska-sim <command> --help)``, exit 2."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "ska-sim"
+            click.echo(f"error: {exc.format_message()} (see {where} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx):
         from ska_sim.base.interrupts import Terminated, sigterm_raises
 
