@@ -63,3 +63,44 @@ def test_stream_gives_the_batched_values_in_order():
     rng = np.random.default_rng(5)
     want = np.concatenate([d.sample(rng, 7) for _ in range(3)])[:20]
     np.testing.assert_allclose(got, want)
+
+
+@pytest.mark.parametrize("d, mean, sd, lo, hi", [
+    (Duration("uniform", 0, 0, low=60, high=600), 330.0, 540 / math.sqrt(12), 60, 600),
+    # triangular 20..900 peaking at 120: mean (20 + 120 + 900) / 3, variance (a^2 + b^2 + c^2 - ab - ac - bc) / 18
+    (Duration("triangular", 0, 0, low=20, high=900, mode=120), 1040 / 3,
+     math.sqrt((20**2 + 900**2 + 120**2 - 20 * 900 - 20 * 120 - 900 * 120) / 18), 20, 900),
+    # a lognormal never under 20 s: the whole duration has the mean and cv asked for
+    (Duration("lognormal", 300, 1.0, low=20), 300.0, 300.0, 20, math.inf),
+    # an exponential X above 20 s: sd = X's mean = 280, so the whole duration's cv is 280 / 300
+    (Duration("exponential", 300, 1.0, low=20), 300.0, 280.0, 20, math.inf),
+])
+def test_bounded_and_shifted_durations_have_their_mean_sd_and_bounds(d, mean, sd, lo, hi):
+    x = d.sample(np.random.default_rng(5), N)
+    assert d.mean == pytest.approx(mean) and d.cv * d.mean == pytest.approx(sd)
+    assert abs(x.mean() - mean) <= 5 * sd / math.sqrt(N)
+    assert x.std() == pytest.approx(sd, rel=0.05)
+    assert x.min() >= lo and x.max() <= hi
+
+
+@pytest.mark.parametrize("kw, words", [
+    (dict(family="uniform", mean=0, cv=0, low=600, high=60), "0 <= min < max"),
+    (dict(family="triangular", mean=0, cv=0, low=20, high=900, mode=1000), "min <= mode <= max"),
+    (dict(family="lognormal", mean=300, cv=1.0, low=300), "below the mean"),
+    (dict(family="deterministic", mean=300, cv=0.0, low=20), "a minimum is for"),
+])
+def test_bad_bounds_are_refused(kw, words):
+    with pytest.raises(ValueError, match=words):
+        Duration(**kw)
+
+
+def test_existing_families_draw_what_they_drew():
+    """The new fields change no draw of a family without them (the same numbers for the same seed)."""
+    for family, mean, cv in (("lognormal", 330, 1.0), ("gamma", 90, 1.8), ("weibull", 240, 0.7), ("exponential", 60, 1)):
+        rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+        s2 = math.log1p(cv**2)
+        direct = {"lognormal": lambda r: r.lognormal(math.log(mean) - s2 / 2, math.sqrt(s2), 50),
+                  "gamma": lambda r: r.gamma(1 / cv**2, mean * cv**2, 50),
+                  "weibull": lambda r: r.weibull(weibull_shape(cv), 50) * (mean / math.gamma(1 + 1 / weibull_shape(cv))),
+                  "exponential": lambda r: r.exponential(mean, 50)}[family]
+        assert np.array_equal(Duration(family, mean, cv).sample(rng_a, 50), direct(rng_b))

@@ -14,9 +14,18 @@ weibull         shape k solves Gamma(1+2/k)/Gamma(1+1/k)^2 - 1 = cv^2 (brentq),
                 scale mean / Gamma(1+1/k)
 deterministic   always the mean (cv 0)
 empirical       resampled uniformly from the given values
+uniform         between ``low`` and ``high``: mean (low + high) / 2, sd (high - low) / sqrt(12)
+triangular      from ``low`` to ``high`` with its peak at ``mode``: mean (low + mode + high) / 3,
+                variance (low^2 + mode^2 + high^2 - low mode - low high - mode high) / 18
 ==============  ===============================================================
 
 A lognormal, gamma or weibull with cv 0 is the deterministic duration.
+
+**Shifted.** An exponential, lognormal, gamma or weibull with ``low`` > 0 never lasts less than
+``low`` (a call of at least 20 s): the duration is ``low`` + X, where ``mean`` and ``cv`` are
+the whole duration's (the mean handle time a planner knows) and X has mean ``mean - low`` and
+the same standard deviation (so X's cv is cv x mean / (mean - low); an exponential X keeps cv 1,
+and the whole duration's cv is then (mean - low) / mean).
 """
 
 from __future__ import annotations
@@ -26,7 +35,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-FAMILIES = ("exponential", "lognormal", "gamma", "weibull", "deterministic", "empirical")
+FAMILIES = ("exponential", "lognormal", "gamma", "weibull", "deterministic", "empirical", "uniform", "triangular")
+SHIFTABLE = ("exponential", "lognormal", "gamma", "weibull")  # families that take a minimum ``low``
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,9 @@ class Duration:
     mean: float
     cv: float = 1.0
     values: tuple[float, ...] = field(default=(), repr=False)
+    low: float = 0.0  # uniform, triangular: the minimum; the other families: the shift (the minimum)
+    high: float = 0.0  # uniform, triangular: the maximum
+    mode: float = 0.0  # triangular: the peak
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -47,12 +60,45 @@ class Duration:
             arr = np.asarray(self.values, dtype=float)
             object.__setattr__(self, "mean", float(arr.mean()))
             object.__setattr__(self, "cv", float(arr.std() / arr.mean()) if arr.mean() > 0 else 0.0)
+        if self.family in ("uniform", "triangular"):
+            self._bounded()
+        elif self.low:
+            self._shifted()
         if self.mean < 0 or self.cv < 0:
             raise ValueError("mean and cv must be >= 0")
-        if self.family == "exponential":
+        if self.family == "exponential" and not self.low:
             object.__setattr__(self, "cv", 1.0)
         if self.family == "deterministic":
             object.__setattr__(self, "cv", 0.0)
+
+    def _bounded(self) -> None:
+        """Uniform and triangular: mean and cv from low, (mode,) high."""
+        a, b = self.low, self.high
+        c = self.mode if self.family == "triangular" else None
+        if not 0 <= a < b:
+            raise ValueError(f"{self.family} needs 0 <= min < max (got {a:g}, {b:g})")
+        if c is not None and not a <= c <= b:
+            raise ValueError(f"triangular needs min <= mode <= max (got {a:g}, {c:g}, {b:g})")
+        if c is None:
+            mean, var = (a + b) / 2, (b - a) ** 2 / 12
+        else:
+            mean, var = (a + b + c) / 3, (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "cv", math.sqrt(var) / mean if mean > 0 else 0.0)
+
+    def _shifted(self) -> None:
+        if self.family not in SHIFTABLE:
+            raise ValueError(f"a minimum is for {', '.join(SHIFTABLE)}, not {self.family}")
+        if not 0 < self.low < self.mean:
+            raise ValueError(f"the minimum must be above 0 and below the mean (got {self.low:g} and {self.mean:g})")
+        if self.family == "exponential":  # X is exponential: the whole duration's sd is X's mean
+            object.__setattr__(self, "cv", (self.mean - self.low) / self.mean)
+
+    def excess(self) -> Duration:
+        """X of a shifted duration (``low`` + X): mean ``mean - low``, the same standard deviation."""
+        m = self.mean - self.low
+        cv = 1.0 if self.family == "exponential" else self.cv * self.mean / m
+        return Duration(self.family, m, cv)
 
     @property
     def variance(self) -> float:
@@ -66,8 +112,14 @@ class Duration:
         """``size`` independent durations (float64 seconds)."""
         if self.family == "empirical":
             return rng.choice(np.asarray(self.values, dtype=float), size=size)
+        if self.family == "uniform":
+            return rng.uniform(self.low, self.high, size)
+        if self.family == "triangular":
+            return rng.triangular(self.low, self.mode, self.high, size)
         if self.is_deterministic:
             return np.full(size, float(self.mean))
+        if self.low:
+            return self.low + self.excess().sample(rng, size)
         if self.family == "exponential":
             return rng.exponential(self.mean, size)
         if self.family == "lognormal":

@@ -418,10 +418,14 @@ def _staffing_items(s) -> list[tuple[str, str]]:
 def _dur(d) -> str:
     if d.dist == "empirical":
         return f"empirical ({len(d.values_s)} values)"
+    if d.dist in ("uniform", "triangular"):
+        peak = f", peak {d.mode_s:g} s" if d.dist == "triangular" else ""
+        return f"{d.dist} {d.min_s:g}-{d.max_s:g} s{peak} (mean {d.build().mean:.0f} s)"
     cv = "" if d.dist in ("exponential", "deterministic") else f", cv {d.cv:g}"
     mean = d.mean_s
     shown = f"{mean / 3600:.1f} h" if mean >= 7200 else (f"{mean / 60:.1f} min" if mean >= 120 else f"{mean:g} s")
-    return f"{d.dist} mean {shown}{cv}"
+    least = f", at least {d.min_s:g} s" if d.min_s else ""
+    return f"{d.dist} mean {shown}{cv}{least}"
 
 
 # --------------------------------------------------------------------------- the page

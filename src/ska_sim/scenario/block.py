@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ska_sim.maths.distributions import FAMILIES, Duration
+from ska_sim.maths.distributions import FAMILIES, SHIFTABLE, Duration
 from ska_sim.scenario.clock import format_clock, parse_clock
 
 SHARE_TOLERANCE = 1e-6
@@ -23,12 +23,16 @@ Probability = Field(ge=0.0, le=1.0)
 
 
 class DurationSpec(Block):
-    """A duration: a named family with mean and cv, or an empirical list of values (seconds)."""
+    """A duration: a named family with mean and cv (optionally never under ``min_s``), uniform
+    or triangular between ``min_s`` and ``max_s``, or an empirical list of values (seconds)."""
 
     dist: str
     mean_s: float | None = Field(None, ge=0.0)
     cv: float | None = Field(None, ge=0.0)
     values_s: list[float] | None = None
+    min_s: float | None = Field(None, ge=0.0)
+    max_s: float | None = Field(None, ge=0.0)
+    mode_s: float | None = Field(None, ge=0.0)
 
     @field_validator("dist")
     @classmethod
@@ -49,6 +53,14 @@ class DurationSpec(Block):
 
     @model_validator(mode="after")
     def _complete(self) -> DurationSpec:
+        if self.dist in ("uniform", "triangular"):
+            return self._bounded()
+        if self.max_s is not None or self.mode_s is not None:
+            raise ValueError(f"max_s and mode_s are for uniform and triangular, not {self.dist!r}")
+        if self.min_s is not None and self.dist not in SHIFTABLE:
+            raise ValueError(f"min_s (a minimum duration) is for {', '.join(SHIFTABLE)}, not {self.dist!r}")
+        if self.min_s is not None and self.mean_s is not None and not 0 < self.min_s < self.mean_s:
+            raise ValueError(f"min_s must be above 0 and below mean_s (got min_s {self.min_s:g}, mean_s {self.mean_s:g})")
         if self.dist == "empirical":
             if self.values_s is None:
                 raise ValueError("empirical needs values_s = [...]")
@@ -70,11 +82,29 @@ class DurationSpec(Block):
                 raise ValueError(f"weibull cv must be in (0, 10] (got {self.cv})")
         return self
 
+    def _bounded(self) -> DurationSpec:
+        """uniform: min_s and max_s; triangular: min_s, mode_s and max_s; nothing else."""
+        needs = ("min_s", "mode_s", "max_s") if self.dist == "triangular" else ("min_s", "max_s")
+        missing = [k for k in needs if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"{self.dist} needs {' and '.join(needs)} (missing: {', '.join(missing)})")
+        extra = [k for k in ("mean_s", "cv", "values_s", "mode_s") if k not in needs and getattr(self, k) is not None]
+        if extra:
+            raise ValueError(f"{self.dist} takes {', '.join(needs)} only, not {', '.join(extra)} (its mean and cv follow)")
+        if not self.min_s < self.max_s:
+            raise ValueError(f"min_s must be below max_s (got {self.min_s:g} and {self.max_s:g})")
+        if self.mode_s is not None and not self.min_s <= self.mode_s <= self.max_s:
+            raise ValueError(f"mode_s must be within min_s..max_s (got {self.mode_s:g}, not in {self.min_s:g}..{self.max_s:g})")
+        return self
+
     def build(self) -> Duration:
         if self.dist == "empirical":
             return Duration("empirical", 0.0, 0.0, tuple(self.values_s or ()))
+        if self.dist in ("uniform", "triangular"):
+            return Duration(self.dist, 0.0, 0.0, low=float(self.min_s), high=float(self.max_s),
+                            mode=float(self.mode_s if self.mode_s is not None else 0.0))
         cv = {"exponential": 1.0, "deterministic": 0.0}.get(self.dist, self.cv)
-        return Duration(self.dist, float(self.mean_s or 0.0), float(cv or 0.0))
+        return Duration(self.dist, float(self.mean_s or 0.0), float(cv or 0.0), low=float(self.min_s or 0.0))
 
 
 class Hours(Block):
