@@ -25,7 +25,9 @@ scenario's day d, second x is the wall clock x s after midnight on start + d (th
 has no DST; calls are in opening hours, far from the 03:00-04:00 transitions). Parquet holds
 them as timestamp[ms, tz]. Only the measured window is written (warm-up days are not).
 
-Read, timestamps with an offset are converted to the log's time zone; caller ids are hashed.
+Read, timestamps with an offset are converted to the log's time zone; caller ids are hashed;
+outcome and kind are ska-sim's names (log_values: any case, or an export's words mapped); a
+CSV's lines are accounted for (log_lines).
 """
 
 from __future__ import annotations
@@ -177,7 +179,8 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
              skip_bad_rows: bool = False) -> CallLog:
     """Read a call log (CSV or Parquet) into canonical columns, checked; see the module docs.
 
-    ``columns`` maps canonical names to the file's (the rest keep their canonical names).
+    ``columns`` maps canonical names to the file's (the rest keep their canonical names); a
+    :class:`ColumnMapping` (load_columns) also maps the file's outcome and kind words.
     Timestamps with an offset are converted to ``tz``; naive ones are local times in ``tz``
     (a time inside a DST transition takes the offset in force before it: see logfile.localize).
     Caller ids are hashed with this process's salt as they are read, and the raw column is
