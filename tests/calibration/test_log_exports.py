@@ -105,6 +105,13 @@ def test_the_export_fits_to_the_same_scenario(clean, tmp_path):
     assert runs["export"] == runs["clean"]
 
 
+def test_the_reader_knows_every_name_the_writer_writes():
+    from ska_sim.calibration.log_values import VOCABULARIES
+    from ska_sim.sim.engine import KIND_NAMES, OUTCOME_NAMES
+
+    assert VOCABULARIES == {"outcome": tuple(n for n in OUTCOME_NAMES if n), "kind": tuple(KIND_NAMES)}
+
+
 def test_own_names_in_any_case_need_no_mapping(tmp_path):
     p = tmp_path / "log.csv"
     p.write_text("call_id,caller_id,arrival,answer,end,kind,outcome\n"
