@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ska_sim.calibration.log_lines import check_count, check_lines
+from ska_sim.calibration.log_lines import check_count, check_lines, lf_lines
 from ska_sim.calibration.log_checks import bad_of, bad_rows, ragged_rows, rows_message
 from ska_sim.calibration.log_values import VOCABULARIES, canonical_values, load_values, table_key
 from ska_sim.calibration.logfile import (DEFAULT_TZ, TIME_COLUMNS, LogError, all_midnight, arrow_text, parse_times,
@@ -228,11 +228,16 @@ def _read_counted(p: Path, src: str, present: dict[str, str]) -> tuple[pd.DataFr
     line one record, or real multi-line text fields read again as such), else LogError."""
     wanted = list(dict.fromkeys(present.values()))
     times = tuple(present[k] for k in TIME_COLUMNS if k in present)
-    raw, ragged = read_table(p, src, wanted, times)
     if p.suffix.lower() != ".csv":
-        return raw, ragged
+        return read_table(p, src, wanted, times)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # the lines counted while pyarrow reads (it lets go of the GIL)
+        quick = pool.submit(lf_lines, p)
+        raw, ragged = read_table(p, src, wanted, times)
+        n_lines = quick.result()
     canonical_of = {v: k for k, v in present.items()}
-    expected = check_lines(p, src, read_header(p), len(raw) + len(ragged), canonical_of)
+    expected = check_lines(p, src, read_header(p), len(raw) + len(ragged), canonical_of, n_lines)
     if expected is not None:  # quoted text fields with line breaks: read again knowing they are there
         raw, ragged = read_table(p, src, wanted, times, multiline=True)
         check_count(src, len(raw) + len(ragged), expected)

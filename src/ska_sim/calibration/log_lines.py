@@ -64,6 +64,19 @@ def count_lines(path: Path) -> Lines:
     return Lines(total, empty)
 
 
+def lf_lines(path: Path) -> int | None:
+    """The physical lines of a file with LF endings only (the quick count, empty lines
+    included), None when it has a CR."""
+    total, last = 0, b""
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            if b"\r" in chunk:
+                return None
+            total += chunk.count(b"\n")
+            last = chunk[-1:]
+    return total + (last not in (b"", b"\n"))
+
+
 _EMPTY_LF = re.compile(rb"\n(?=\n)")  # an ending followed at once by another: an empty line
 _EMPTY_CRLF = re.compile(rb"\n(?=\r\n)")
 
@@ -109,13 +122,17 @@ def _scan(reader, header: list[str], commas: int, out: list[Span]) -> None:
         out.append(Span(first, last, column, row_like, last - first - sum(1 for line in inner if not line)))
 
 
-def check_lines(path: Path, src: str, header: list[str], records: int, canonical_of: dict[str, str]) -> int | None:
+def check_lines(path: Path, src: str, header: list[str], records: int, canonical_of: dict[str, str],
+                quick: int | None = None) -> int | None:
     """Refuses a CSV log whose lines and records read do not add up, or whose records span lines
     where a call log has no multi-line fields; ``records``: rows read plus rows of the wrong
-    number of fields; ``canonical_of``: the file's column -> ska-sim's name. Returns None when
+    number of fields; ``canonical_of``: the file's column -> ska-sim's name; ``quick``: lf_lines
+    of the file when already counted. Returns None when
     every line is one record, else the number of records the file holds with its real
     multi-line text fields (it is then read again with line breaks in values, and
     :func:`check_count` checks that reading)."""
+    if (quick if quick is not None else lf_lines(path)) == records + 1:  # the usual file: a line a record
+        return None
     lines = count_lines(path)
     expected = lines.total - 1 - lines.empty  # one line a record, the header apart
     if records == expected:
