@@ -127,10 +127,9 @@ def check_lines(path: Path, src: str, header: list[str], records: int, canonical
     """Refuses a CSV log whose lines and records read do not add up, or whose records span lines
     where a call log has no multi-line fields; ``records``: rows read plus rows of the wrong
     number of fields; ``canonical_of``: the file's column -> ska-sim's name; ``quick``: lf_lines
-    of the file when already counted. Returns None when
-    every line is one record, else the number of records the file holds with its real
-    multi-line text fields (it is then read again with line breaks in values, and
-    :func:`check_count` checks that reading)."""
+    of the file when already counted. Returns None when every line is one record, else the
+    number of records the file holds with its real multi-line text fields (it is then read
+    again with line breaks in values, and :func:`check_count` checks that reading)."""
     if (quick if quick is not None else lf_lines(path)) == records + 1:  # the usual file: a line a record
         return None
     lines = count_lines(path)
@@ -144,8 +143,8 @@ def check_lines(path: Path, src: str, header: list[str], records: int, canonical
             label = f"column {s.column!r}" + (f" ({name})" if name != s.column else "")
             raise LogError([f"{src} lines {s.first}-{s.last}: a quoted field ({label}) runs over {s.last - s.first + 1:,} "
                             "lines" + (", swallowing lines that look like rows of their own" if s.row_like else "")
-                            + ": a stray '\"' at the start of a field? Fix or remove the quote (this log's fields do "
-                              "not span lines)"])
+                            + ": a stray '\"' at the start of a field? Fix or remove the quote"
+                            + (f" ({name} never holds a line break)" if name not in TEXT_COLUMNS else "")])
     if not spans:
         check_count(src, records, expected, lines)
     return expected - sum(s.extra for s in spans)
