@@ -281,6 +281,11 @@ GALLERY = {
                                        "map.toml: outcome_values: 'A' is mapped to both answered and abandoned"),
     "not an outcome of ska-sim": (_outcomes("A", "B", "A"), '[outcome_values]\nlost = ["B"]\n',
                                   "map.toml: outcome_values.lost: not one of ska-sim's outcomes"),
+    "columns not a table": (_outcomes("answered", "abandoned", "answered"), 'columns = "Phone"\n',
+                            "map.toml: columns: must be a table"),
+    "an unknown table in the mapping file": (_outcomes("answered", "abandoned", "answered"),
+                                             '[columns]\narrival = "arrival"\n[result_values]\nlost = ["x"]\n',
+                                             "map.toml: result_values: not a table of a mapping file"),
     "stray quote": ("\n".join([HEAD, ROW.replace(",38", ',"38', 1), ROW2, ROW3]) + "\n", None,
                     "log.csv lines 2-4: a quoted field (column 'caller_id') runs over 3 lines"),
     "stray quote in a text column": ("\n".join([HEAD + ",call_type", ROW + ',"pensions', ROW2 + ",other", ROW3 + ",x"])

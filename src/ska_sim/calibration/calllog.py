@@ -121,6 +121,8 @@ def load_columns(path: str | Path) -> ColumnMapping:
         problems += [f"{path}: {key}: not a table of a mapping file (columns, {', '.join(sorted(tables))})"
                      for key in data if key != "columns" and key not in tables]
         table = data["columns"] if isinstance(data["columns"], dict) else {}
+        if not isinstance(data["columns"], dict):
+            problems.append(f"{path}: columns: must be a table (canonical name = \"the file's column\")")
     else:
         table = {k: v for k, v in data.items() if k not in tables}
     for key, value in table.items():
