@@ -25,7 +25,9 @@ scenario's day d, second x is the wall clock x s after midnight on start + d (th
 has no DST; calls are in opening hours, far from the 03:00-04:00 transitions). Parquet holds
 them as timestamp[ms, tz]. Only the measured window is written (warm-up days are not).
 
-Read, timestamps with an offset are converted to the log's time zone; caller ids are hashed.
+Read, timestamps with an offset are converted to the log's time zone; caller ids are hashed;
+outcome and kind are ska-sim's names (log_values: any case, or an export's words mapped); a
+CSV's lines are accounted for (log_lines).
 """
 
 from __future__ import annotations
@@ -40,9 +42,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ska_sim.calibration.log_lines import check_count, check_lines, lf_lines
 from ska_sim.calibration.log_checks import bad_of, bad_rows, ragged_rows, rows_message
-from ska_sim.calibration.logfile import (DEFAULT_TZ, TIME_COLUMNS, LogError, arrow_text, parse_times, read_header,
-                                         read_table)
+from ska_sim.calibration.log_values import VOCABULARIES, canonical_values, load_values, table_key
+from ska_sim.calibration.logfile import (DEFAULT_TZ, TIME_COLUMNS, LogError, all_midnight, arrow_text, parse_times,
+                                         read_header, read_table, without_time_of_day)
 
 REQUIRED = ("call_id", "caller_id", "arrival", "answer", "end")
 MAX_WRAP_UP_S = 86400.0  # a wrap-up longer than a day is a broken value, not after-call work
@@ -90,9 +94,19 @@ def hash_callers(values: Any) -> np.ndarray:
 _HASH_CHUNK = 65_536  # distinct caller ids per slice in hash_callers
 
 
-def load_columns(path: str | Path) -> dict[str, str]:
-    """A column mapping file (TOML): canonical name = "the file's column", at the top level or
-    under [columns]."""
+class ColumnMapping(dict):
+    """A mapping file read: canonical column name -> the file's column (the dict), and
+    ``value_maps``: per enumerated column (outcome, kind), the file's value -> ska-sim's name."""
+
+    def __init__(self, columns: dict[str, str], value_maps: dict[str, dict[str, str]] | None = None):
+        super().__init__(columns)
+        self.value_maps = dict(value_maps or {})
+
+
+def load_columns(path: str | Path) -> ColumnMapping:
+    """A mapping file (TOML): canonical name = "the file's column", at the top level or under
+    [columns]; and the values of the enumerated columns, [outcome_values] and [kind_values]
+    (log_values)."""
     p = Path(path)
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
@@ -100,8 +114,17 @@ def load_columns(path: str | Path) -> dict[str, str]:
         raise LogError([f"{path}: file not found"]) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise LogError([f"{path}: not a readable TOML file ({exc.__class__.__name__})"]) from None
-    table = data.get("columns", data)
-    problems, out = [], {}
+    value_maps, problems = load_values(data, str(path))
+    tables = {table_key(c) for c in VOCABULARIES}
+    out = {}
+    if "columns" in data:
+        problems += [f"{path}: {key}: not a table of a mapping file (columns, {', '.join(sorted(tables))})"
+                     for key in data if key != "columns" and key not in tables]
+        table = data["columns"] if isinstance(data["columns"], dict) else {}
+        if not isinstance(data["columns"], dict):
+            problems.append(f"{path}: columns: must be a table (canonical name = \"the file's column\")")
+    else:
+        table = {k: v for k, v in data.items() if k not in tables}
     for key, value in table.items():
         if key not in CANONICAL:
             problems.append(f"{path}: {key}: not a call-log column (one of {', '.join(CANONICAL)})")
@@ -111,7 +134,7 @@ def load_columns(path: str | Path) -> dict[str, str]:
             out[key] = value
     if problems:
         raise LogError(problems)
-    return out
+    return ColumnMapping(out, value_maps)
 
 
 def _check_path(p: Path, src: str, tz: str) -> None:
@@ -158,7 +181,8 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
              skip_bad_rows: bool = False) -> CallLog:
     """Read a call log (CSV or Parquet) into canonical columns, checked; see the module docs.
 
-    ``columns`` maps canonical names to the file's (the rest keep their canonical names).
+    ``columns`` maps canonical names to the file's (the rest keep their canonical names); a
+    :class:`ColumnMapping` (load_columns) also maps the file's outcome and kind words.
     Timestamps with an offset are converted to ``tz``; naive ones are local times in ``tz``
     (a time inside a DST transition takes the offset in force before it: see logfile.localize).
     Caller ids are hashed with this process's salt as they are read, and the raw column is
@@ -169,26 +193,29 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
     src = p.name
     _check_path(p, src, tz)
     present = _columns(p, src, columns)
-    raw, ragged = read_table(p, src, list(dict.fromkeys(present.values())),
-                             tuple(present[k] for k in TIME_COLUMNS if k in present))
+    raw, ragged = _read_counted(p, src, present)
     n = len(raw)
     bad_fields = ragged_rows(ragged, n, src, skip_bad_rows)
     problems: list[tuple[str, np.ndarray, str]] = []  # (column, bad rows, what)
     notes: list[str] = []
     frame = pd.DataFrame(index=pd.RangeIndex(n))
     raw = _ids(raw, present, frame, problems)  # the caller ids hashed, the raw column gone, first
+    value_maps = getattr(columns, "value_maps", {})
+    for name in VOCABULARIES:  # ska-sim's names, or the read stops naming the unknown values
+        if name in present:
+            frame[name] = canonical_values(raw.pop(present[name]), name, present[name], value_maps.get(name), src)
     for name, default in (("call_type", "all"), ("language", "")):
         frame[name] = (raw[present[name]].astype("string").fillna(default) if name in present
                        else pd.Series(default, index=frame.index, dtype="string"))
-    _times(raw, present, tz, frame, problems, notes)
+    _times(raw, present, tz, frame, problems, notes, src)
     _order(raw, present, frame, problems, notes)
     _wrap_up(raw, present, frame, problems)
     frame["agent_group"] = (raw[present["agent_group"]].astype("string").fillna("") if "agent_group" in present
                             else pd.Series("", index=frame.index, dtype="string"))
-    for name in ("agent_id", "kind", "outcome"):
-        if name in present:
-            frame[name] = raw[present[name]].astype("string")
+    if "agent_id" in present:
+        frame["agent_id"] = raw[present["agent_id"]].astype("string")
     del raw
+    _duplicates(frame, problems)
     frame, skipped = bad_rows(frame, problems, bad_fields, src, skip_bad_rows)
     if len(skipped):
         notes.append(f"{len(skipped)} bad rows skipped (--skip-bad-rows)")
@@ -196,6 +223,27 @@ def read_log(path: str | Path, columns: dict[str, str] | None = None, tz: str = 
 
     pa.default_memory_pool().release_unused()  # Arrow's allocator keeps what reading freed (~200 MB for 10^6 calls)
     return CallLog(frame=frame, skipped=skipped, source=src, tz=tz, notes=notes)
+
+
+def _read_counted(p: Path, src: str, present: dict[str, str]) -> tuple[pd.DataFrame, list[tuple[int, int, int]]]:
+    """The table and its rows of the wrong number of fields; a CSV's lines accounted for (every
+    line one record, or real multi-line text fields read again as such), else LogError."""
+    wanted = list(dict.fromkeys(present.values()))
+    times = tuple(present[k] for k in TIME_COLUMNS if k in present)
+    if p.suffix.lower() != ".csv":
+        return read_table(p, src, wanted, times)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # the lines counted while pyarrow reads (it lets go of the GIL)
+        quick = pool.submit(lf_lines, p)
+        raw, ragged = read_table(p, src, wanted, times)
+        n_lines = quick.result()
+    canonical_of = {v: k for k, v in present.items()}
+    expected = check_lines(p, src, read_header(p), len(raw) + len(ragged), canonical_of, n_lines)
+    if expected is not None:  # quoted text fields with line breaks: read again knowing they are there
+        raw, ragged = read_table(p, src, wanted, times, multiline=True)
+        check_count(src, len(raw) + len(ragged), expected)
+    return raw, ragged
 
 
 def _ids(raw: pd.DataFrame, present: dict[str, str], frame: pd.DataFrame, problems: list) -> pd.DataFrame:
@@ -222,21 +270,49 @@ def _ids(raw: pd.DataFrame, present: dict[str, str], frame: pd.DataFrame, proble
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         ids = None
     frame["call_id"] = ids if ids is not None else cid
-    dup = pd.Series(ids if ids is not None else cid).duplicated(keep=False).to_numpy(bool) & ~no_id
-    if dup.any():
-        problems.append(("call_id", dup, "the same call id on more than one row"))
     frame["caller"] = caller
     return raw
 
 
+def _duplicates(frame: pd.DataFrame, problems: list) -> None:
+    """Rows with the same call id: a row equal in every column to an earlier one is a copy (only
+    the copy is bad: the call is kept once); rows that share an id but differ are all bad."""
+    ids = frame["call_id"]
+    dup = ids.duplicated(keep=False).to_numpy(bool) & ids.notna().to_numpy(bool)
+    if not dup.any():
+        return
+    copy = np.zeros(len(frame), bool)
+    copy[np.flatnonzero(dup)] = frame[dup].duplicated(keep="first").to_numpy(bool)
+    if copy.any():
+        problems.append(("call_id", copy, "a copy of an earlier row (the same call twice, every column equal)"))
+    rest = dup & ~copy
+    clash = np.zeros(len(frame), bool)
+    clash[np.flatnonzero(rest)] = ids[rest].duplicated(keep=False).to_numpy(bool)
+    if clash.any():
+        problems.append(("call_id", clash, "the same call id on more than one row"))
+
+
 def _times(raw: pd.DataFrame, present: dict[str, str], tz: str, frame: pd.DataFrame, problems: list,
-           notes: list[str]) -> None:
+           notes: list[str], src: str) -> None:
     """The timestamp columns parsed (each text column freed once parsed); arrival and end required."""
     n_amb = n_non = 0
     for name in TIME_COLUMNS:
         if name not in present:
             continue
-        t, bad, a, b = parse_times(raw.pop(present[name]), tz)
+        col = raw.pop(present[name])
+        dateless, examples = without_time_of_day(col)
+        t, bad, a, b = parse_times(col, tz)
+        del col
+        dateless &= ~bad  # read as timestamps (at midnight), though they carry no time of day
+        given = int((t.notna().to_numpy(bool) | bad).sum())
+        example = (examples[0] if examples else "") if dateless.any() and dateless.sum() == given else all_midnight(t)
+        if example is not None:  # a date or a year where a time is expected: no row has a time of day
+            label = f"column {present[name]!r}" + (f" ({name})" if present[name] != name else "")
+            raise LogError([f"{src}: {label}: its values carry no time of day" + (f" (e.g. {example!r})" if example else "")
+                            + f": a date or a year, not when the call happened; map {name} to a column with date and time"])
+        if dateless.any():  # some rows: bad rows, their value not compared with the other times
+            problems.append((name, dateless, "no time of day (a date without a time)"))
+            t = t.mask(dateless)
         n_amb, n_non = n_amb + a, n_non + b
         frame[name] = t
         if bad.any():
@@ -270,9 +346,8 @@ def _order(raw: pd.DataFrame, present: dict[str, str], frame: pd.DataFrame, prob
                 problems.append(("abandon", mask, what))
     else:  # the hang-up of an unanswered call is its end (blocked callers leave at arrival: no wait)
         gone = ans.isna() & (end > arr)
-        if "outcome" in present:
-            gone &= raw[present["outcome"]].astype("string").isin(["abandoned"]).fillna(False) | raw[
-                present["outcome"]].isna()
+        if "outcome" in frame:
+            gone &= (frame["outcome"] == "abandoned").fillna(False) | frame["outcome"].isna()
         frame["abandon"] = end.where(gone)
         notes.append("no abandon column: an unanswered call that lasted is abandoned at its end")
 

@@ -41,8 +41,7 @@ def ragged_rows(ragged: list[tuple[int, int, int]], n: int, src: str, skip_bad_r
         lost = np.array(sorted(r for r, _, _ in ragged), dtype=np.int64)
         every = np.arange(1, n + len(lost) + 1)
         out.row_no = every[~np.isin(every, lost)]
-        for r, got, want in sorted(ragged):
-            out.skipped.append((r, f"{got} instead of the header's {want}"))
+        out.skipped = _split_rows(sorted(ragged))
         if not skip_bad_rows:
             by_what: dict[str, list[int]] = {}
             for r, what in out.skipped:
@@ -53,6 +52,24 @@ def ragged_rows(ragged: list[tuple[int, int, int]], n: int, src: str, skip_bad_r
         raise LogError(out.errors or [f"{src}: every row is bad ({len(ragged)} rows), nothing left to read"])
     if n == 0:
         raise LogError([f"{src}: no calls (a header and no rows)"])
+    return out
+
+
+def _split_rows(ragged: list[tuple[int, int, int]]) -> list[tuple[int, str]]:
+    """(row, why) of each row of the wrong number of fields, where two consecutive rows whose
+    fields add up to the header's plus one are one row broken by a line break inside a field
+    (its two parts joined make a whole row): one row, not two."""
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(ragged):
+        r, got, want = ragged[i]
+        if i + 1 < len(ragged) and ragged[i + 1][0] == r + 1 and got + ragged[i + 1][1] == want + 1:
+            out.append((r, f"a line break inside the row: its {want} fields are on rows {r} and {r + 1} "
+                           f"({got} + {ragged[i + 1][1]} with the broken field in both)"))
+            i += 2
+            continue
+        out.append((r, f"{got} instead of the header's {want}"))
+        i += 1
     return out
 
 

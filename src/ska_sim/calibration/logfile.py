@@ -6,6 +6,7 @@ quote a row of the file (it could hold a caller id)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import numpy as np
@@ -61,15 +62,14 @@ def read_header(path: Path) -> list[str]:
         return next(csv.reader(f), [])
 
 
-def read_table(path: Path, src: str, wanted: list[str],
-                times: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[tuple[int, int, int]]]:
+def read_table(path: Path, src: str, wanted: list[str], times: tuple[str, ...] = (),
+               multiline: bool = False) -> tuple[pd.DataFrame, list[tuple[int, int, int]]]:
     """The wanted columns of a CSV (all as text) or Parquet file, and the CSV rows with the
     wrong number of fields, left out: (data row number, fields, fields in the header). Errors
     never quote a row. The CSV columns in ``times`` are first read as timestamps with a UTC
     offset (8 bytes a value instead of ~33 as text: ~100 MB less for 10^6 calls); if any value
     is not one (no offset, blanks around it, not a timestamp), the file is read again all as
     text and parse_times reads it value by value, naming the bad rows."""
-    import re
 
     import pyarrow as pa
 
@@ -95,7 +95,7 @@ def read_table(path: Path, src: str, wanted: list[str],
         return pcsv.read_csv(
             path,
             read_options=pcsv.ReadOptions(encoding="utf8", use_threads=threads),
-            parse_options=pcsv.ParseOptions(invalid_row_handler=bad_row),
+            parse_options=pcsv.ParseOptions(invalid_row_handler=bad_row, newlines_in_values=multiline),
             convert_options=pcsv.ConvertOptions(include_columns=wanted, column_types=types,
                                                 strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
@@ -134,16 +134,23 @@ def _has_offset(s: pd.Series) -> np.ndarray:
     return z | ext | basic
 
 
-def arrow_text(s: pd.Series):
-    """A text column as a pyarrow string array, trimmed, empty -> null."""
+def arrow_raw(s: pd.Series):
+    """A text column as a pyarrow string array, as read (untrimmed)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     arr = pa.array(s.astype("string[pyarrow]")) if not isinstance(s.dtype, pd.StringDtype) or \
         s.dtype.storage != "pyarrow" else pa.array(s)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    arr = pc.utf8_trim_whitespace(arr.cast(pa.string()))
+    return arr.cast(pa.string())
+
+
+def arrow_text(s: pd.Series):
+    """A text column as a pyarrow string array, trimmed, empty -> null."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pc.utf8_trim_whitespace(arrow_raw(s))
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
@@ -198,3 +205,31 @@ def parse_times(s: pd.Series, tz: str) -> tuple[pd.Series, np.ndarray, int, int]
         out[naive] = pd.Series(loc, index=t.index).dt.as_unit("ms")
     bad = present & out.isna().to_numpy(bool)
     return out, bad, n_amb, n_non
+
+
+def without_time_of_day(s: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """The values of a timestamp column that carry no time of day (no "T" or space followed by a
+    digit: a date only, a year only), and the first few of them that look like a date or a year
+    (YYYY, YYYY-MM, YYYY-MM-DD: safe to quote; anything else could be a caller id). Columns
+    already read as timestamps carry one."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
+        return np.zeros(len(s), bool), []
+    import pyarrow.compute as pc
+
+    arr = arrow_text(s)
+    timed = pc.fill_null(pc.match_substring_regex(arr, r"[Tt ]\d"), True)
+    lacking = pc.invert(timed).to_numpy(zero_copy_only=False)
+    if not lacking.any():
+        return lacking, []
+    first = arr.take(np.flatnonzero(lacking)[:5]).to_pylist()
+    return lacking, [v for v in first if re.fullmatch(r"\d{4}(-\d\d){0,2}", v)]
+
+
+def all_midnight(t: pd.Series, sample: int = 1000) -> str | None:
+    """The first value as text when every value of tz-aware times (two or more) is at local
+    midnight (dates stored as timestamps), else None; the first ``sample`` values looked at first."""
+    for part in (t.iloc[:sample].dropna(), t.dropna()):  # a time of day among the first values: done
+        local = part.dt.tz_localize(None)
+        if (local != local.dt.normalize()).any():
+            return None
+    return part.iloc[0].isoformat() if len(part) >= 2 else None

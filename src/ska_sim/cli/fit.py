@@ -71,7 +71,8 @@ def _smooth(value: str) -> str:
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False),
               help="The fitted scenario (TOML), with sample sizes and diagnostics as comments.")
 @click.option("--columns", "mapping_file", type=click.Path(dir_okay=False),
-              help="Mapping file (TOML): [columns] arrival = \"StartTime\", ... for a log with other column names.")
+              help="Mapping file (TOML): [columns] arrival = \"StartTime\", ... for a log with other column names; "
+                   "[outcome_values] abandoned = [\"Lost\"], ... and [kind_values] for its own outcome and kind words.")
 @click.option("--tz", default="Europe/Tallinn", show_default=True, help="Time zone of timestamps without an offset.")
 @click.option("--interval", "interval_min", type=click.Choice(["15", "30", "60"]), default="30", show_default=True,
               help="Planning interval (minutes) of the profile and staffing.")
