@@ -213,3 +213,29 @@ def test_backtest_command_says_which_stretches_it_simulated(two_stretches, tmp_p
     res = CliRunner().invoke(main, ["backtest", str(scen), str(path), "-r", "1", "--seed", "3"])
     assert res.exit_code == 0, res.output
     assert "2 stretches" in res.output and "2026-03-02 to 2026-03-03 (2 days)" in res.output
+
+
+def test_a_staffing_file_outside_every_stretch_is_refused_in_one_line(two_stretches, tmp_path):
+    import tomlkit
+
+    d, path = two_stretches
+    scen = tmp_path / "s.toml"
+    scen.write_text(tomlkit.dumps(json.loads(json.dumps(d, default=str))), encoding="utf-8")
+    staffing = tmp_path / "staffing.csv"
+    staffing.write_text("date,interval,agents\n2025-09-01,09:00,30\n", encoding="utf-8")  # inside the gap
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["backtest", str(scen), str(path), "-r", "1", "--staffing", str(staffing),
+                                    "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    (line,) = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert line.startswith("error: --staffing staffing.csv: no row falls on an open interval of the log's days "
+                           "(2025-03-03 to 2026-03-03)")
+    assert not out.exists()
+
+
+def test_a_one_day_stretch_is_named_as_one_day(tmp_path):
+    from ska_sim.calibration.spans import describe
+    import datetime as dt
+
+    a, b = dt.date(2016, 3, 1), dt.date(2026, 3, 4)
+    assert describe([(a, a), (b, b + dt.timedelta(days=1))]) == "2016-03-01 (1 day), 2026-03-04 to 2026-03-05 (2 days)"

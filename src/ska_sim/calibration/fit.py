@@ -16,7 +16,9 @@ The order of the estimates matters:
 2. **Volume**: first calls per open day, per weekday (``weekday_factor``, mean 1 over the
    weekdays), day-to-day overdispersion by the method of moments net of Poisson noise
    (Var N = m + c^2 m^2, so c^2 = (s^2 - m) / m^2, pooled over weekdays), unusual days
-   (|z| > 3 against that variance) flagged and left out of the means.
+   (|z| > 3 from both the median and the mean of the weekday's other days, with the other days'
+   variance: the day is left out of its own reference) flagged, left out of the means and
+   given a date factor.
 3. **Profile**: first calls per weekday and interval on full ordinary days, optionally
    smoothed (a moving average of k intervals) or pooled over weekdays with the same hours;
    a chi-square test says whether the weekdays' shapes differ.
@@ -34,6 +36,11 @@ The order of the estimates matters:
    1: every unresolved caller calls again, so ``resolved`` is the FCR the log shows) and
    ``resolved`` per call type = 1 - product / repeat.probability. Calls too close to the
    log's end for their window to be seen are left out of both denominators.
+
+A log with gaps (spans.py: more than 14 days without a call) is fitted per stretch where it
+matters: no follow-up across a gap, windows seen and lead-in days per stretch; the fitted
+calendar is the last stretch, and a NOTE says so. A duration family whose fit does not converge
+is left out of the AIC choice and named in its note (estimators.py).
 """
 
 from __future__ import annotations

@@ -43,8 +43,8 @@ def stretch_of(days, bounds: list[tuple[int, int]]) -> np.ndarray:
 
 
 def describe(bounds: list[tuple[dt.date, dt.date]]) -> str:
-    """'2016-03-01 to 2016-03-02 (2 days), 2026-03-03 to 2026-03-04 (2 days)'."""
-    return ", ".join(f"{a} to {b} ({(b - a).days + 1} day{'s' if b != a else ''})" for a, b in bounds)
+    """'2016-03-01 to 2016-03-02 (2 days), 2026-03-04 (1 day)'."""
+    return ", ".join(f"{a} to {b} ({(b - a).days + 1} days)" if b != a else f"{a} (1 day)" for a, b in bounds)
 
 
 __all__ = ["GAP_DAYS", "date_stretches", "describe", "stretch_of", "stretches"]

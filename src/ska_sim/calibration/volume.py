@@ -1,6 +1,6 @@
 """The arrivals of a fitted scenario, from the first calls of a log: the volume per open day
 (weekday means, ``weekday_factor``, day-to-day overdispersion net of Poisson noise, unusual
-days flagged and left out of the means) and the profile per weekday and interval (optionally
+days flagged against their weekday's other days and left out of the means) and the profile per weekday and interval (optionally
 smoothed or pooled, with a chi-square test of whether the weekdays' shapes differ)."""
 
 from __future__ import annotations
