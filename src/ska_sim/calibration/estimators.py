@@ -60,8 +60,16 @@ class DurationFit:
         fam = family or self.family
         return _scipy_family(fam)(*self.params[fam])
 
+    @property
+    def constant(self) -> bool:
+        """The values are all alike (the fitted cv below 0.0005): written as deterministic."""
+        return self.family != "exponential" and self.cv < 5e-4
+
     def spec(self) -> dict[str, Any]:
-        """The scenario's duration block: the chosen family as mean_s (+ cv)."""
+        """The scenario's duration block: the chosen family as mean_s (+ cv); deterministic when
+        the values are all alike."""
+        if self.constant:
+            return {"dist": "deterministic", "mean_s": round(self.mean_s, 1)}
         if self.family == "exponential":
             return {"dist": "exponential", "mean_s": round(self.mean_s, 1)}
         return {"dist": self.family, "mean_s": round(self.mean_s, 1), "cv": round(self.cv, 3)}
@@ -77,6 +85,8 @@ class DurationFit:
                        "for a two-parameter fit)")
             if self.family == "exponential" and len(self.failed) == len(FAMILY_NAMES) - 1:
                 chosen += ": FELL BACK to the exponential with the sample mean (cv 1 assumed)"
+        if self.constant:
+            return f"n = {self.n:,}{cens}{sub}; the values are all alike (cv below 0.001): deterministic"
         return f"n = {self.n:,}{cens}{sub}; {chosen}; KS distance {self.ks[self.family]:.3f}"
 
 

@@ -402,9 +402,10 @@ def _fallback_notes(fit: Fit, follow: FollowUps) -> list[str]:
     """One line per duration fit in which a family did not converge (its note in the file says which)."""
     fits = {**{f"talk {t}": f for t, f in fit.talk.items()}, **{f"after-call work {t}": f for t, f in fit.acw.items()},
             "patience": fit.patience, "redial delay": follow.red_fit, "repeat delay": follow.rep_fit}
-    return [f"{name}: {', '.join(f.failed)} did not converge; {f.family} "
+    return [f"{name}: the values are all alike: deterministic {f.mean_s:.1f} s" if f.constant else
+            f"{name}: {', '.join(f.failed)} did not converge; {f.family} "
             + ("(the simpler estimate: the sample mean)" if f.family == "exponential" else "chosen among the rest")
-            for name, f in fits.items() if f is not None and f.failed]
+            for name, f in fits.items() if f is not None and (f.failed or f.constant)]
 
 
 # --------------------------------------------------------------------------- the TOML file
