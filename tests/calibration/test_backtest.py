@@ -239,3 +239,21 @@ def test_a_one_day_stretch_is_named_as_one_day(tmp_path):
 
     a, b = dt.date(2016, 3, 1), dt.date(2026, 3, 4)
     assert describe([(a, a), (b, b + dt.timedelta(days=1))]) == "2016-03-01 (1 day), 2026-03-04 to 2026-03-05 (2 days)"
+
+
+def test_a_stretch_with_no_open_day_in_the_scenario_is_not_simulated_and_said(two_stretches, tmp_path):
+    import datetime as dt
+
+    from ska_sim.calibration.backtest import backtest
+    from ska_sim.calibration.calllog import read_log
+
+    d, path = two_stretches
+    weekend = tmp_path / "weekend.csv"  # the second stretch moved to a Saturday and Sunday (closed)
+    weekend.write_text(path.read_text(encoding="utf-8").replace("2026-03-02T", "2026-03-07T")
+                       .replace("2026-03-03T", "2026-03-08T"), encoding="utf-8")
+    r = backtest(d, read_log(weekend), replications=1, seed=SEED)
+    assert r.stretches == [(dt.date(2025, 3, 3), dt.date(2025, 3, 4))]
+    assert "1 stretch of the log with no open day in the scenario, not simulated: 2026-03-07 to 2026-03-08 (2 days)" \
+        in r.notes
+    assert any("fall outside the scenario's opening hours" in n for n in r.notes)
+    np.testing.assert_allclose(r.intervals["answer_rate_actual"], r.intervals["answer_rate_sim_mean"], atol=1e-12)

@@ -22,6 +22,7 @@ the plot and the output folder are drawn by report/backtest.py.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import json_records
 from ska_sim.calibration.calllog import LogError, agents_per_interval, local_slots
 from ska_sim.calibration.spans import GAP_DAYS, date_stretches, describe
+from ska_sim.scenario.calendar import WorkingCalendar
 from ska_sim.scenario.clock import format_clock
 from ska_sim.scenario.load import scenario_from_dict
 from ska_sim.scenario.timeline import build_timeline
@@ -209,19 +211,33 @@ def _staffed(data, s, agents, source, overrides, first, last):
     return s, agents.attrs["source"], filled, measured
 
 
+def _open_stretches(data: dict, log, source: str, overrides, notes: list[str]):
+    """The log's stretches (spans.py) with an open day in the scenario, and the scenario over the
+    log's whole span (refused, as one window, when no day of it is open). A stretch without an
+    open day is not simulated, and a note says so (its calls fall outside the opening hours)."""
+    local = log.frame["arrival"].dt.tz_localize(None)
+    bounds = date_stretches(sorted(set(local.dt.date.dropna())))
+    first, last = bounds[0][0], bounds[-1][1]
+    s_all = _load_window(_windowed(data, first, last), source, overrides, first, last, log)
+    wc = WorkingCalendar(s_all)
+    is_open = [any(wc.is_open(a + dt.timedelta(days=i)) for i in range((b - a).days + 1)) for a, b in bounds]
+    closed = [ab for ab, o in zip(bounds, is_open) if not o]
+    if closed:
+        notes.append(f"{len(closed)} stretch{'es' if len(closed) != 1 else ''} of the log with no open day in the "
+                     f"scenario, not simulated: {describe(closed)}")
+    return [ab for ab, o in zip(bounds, is_open) if o], s_all
+
+
 def backtest(data: dict, log, replications: int | None = None, seed: int | None = None,
              staffing_file: str | None = None, source: str = "<scenario>", overrides: tuple[str, ...] = (),
              executor=None) -> BacktestResult:
     """The scenario over the stretches of days the log covers (spans.py: a gap of more than
     GAP_DAYS days without calls is not simulated), R replications each, compared with the log per
     interval and per day."""
-    local = log.frame["arrival"].dt.tz_localize(None)
-    bounds = date_stretches(sorted(set(local.dt.date.dropna())))
-    s0 = _load_window(_windowed(data, bounds[0][0], bounds[0][1]), source, overrides, bounds[0][0], bounds[0][1],
-                      log)
-    reps = replications or s0.simulation.replications
-    seed = s0.simulation.seed if seed is None else seed
     notes: list[str] = []
+    bounds, s_all = _open_stretches(data, log, source, overrides, notes)
+    reps = replications or s_all.simulation.replications
+    seed = s_all.simulation.seed if seed is None else seed
     s, staffing, simulated = _simulate_stretches(data, log, bounds, reps, seed, staffing_file, source, overrides,
                                                  executor, notes)
     if len(bounds) > 1:
