@@ -162,3 +162,98 @@ def test_the_generating_scenario_puts_its_own_log_inside_the_band_about_as_often
     assert abs(share - expected) < 0.10, (share, expected)
     wrong, _ = _pooled_inside(d, logs, overrides=("staffing.scale=0.7",))
     assert wrong < expected - 0.25, wrong
+
+
+# --------------------------------------------------------------------------- gaps: only the stretches the log covers
+@pytest.fixture(scope="module")
+def two_stretches(tmp_path_factory):
+    """Two recorded stretches a year apart: 2025-03-03..04 (replication 0 of SEED) and 2026-03-02..03
+    (replication 0 of SEED + 1), the same caller ids in both."""
+    from ska_sim.calibration.log_writer import record_calls, write_log
+
+    parts = []
+    for k, start in enumerate(("2025-03-03", "2026-03-02")):
+        d = baseline_dict(days=2)
+        d["calendar"]["start"] = start
+        parts.append(record_calls(scenario_from_dict(d), SEED + k)[1])
+    log = pd.concat(parts, ignore_index=True)
+    log["call_id"] = range(1, len(log) + 1)
+    path = tmp_path_factory.mktemp("gap") / "calls.csv"
+    write_log(log, path)
+    return baseline_dict(days=2), path
+
+
+def test_a_log_with_a_gap_simulates_only_its_stretches_each_with_its_warm_up(two_stretches):
+    import datetime as dt
+
+    from ska_sim.calibration.backtest import backtest
+    from ska_sim.calibration.calllog import read_log
+
+    d, path = two_stretches
+    r = backtest(d, read_log(path), replications=1, seed=SEED)
+    assert r.stretches == [(dt.date(2025, 3, 3), dt.date(2025, 3, 4)), (dt.date(2026, 3, 2), dt.date(2026, 3, 3))]
+    assert sorted(set(r.intervals["date"])) == [dt.date(2025, 3, 3), dt.date(2025, 3, 4), dt.date(2026, 3, 2),
+                                                 dt.date(2026, 3, 3)]
+    assert len(r.intervals) == 4 * 16 and len(r.days) == 4
+    # stretch k is simulated from its own warm-up with seed + k: each is the replication it was recorded from
+    for k in ("service_level", "answer_rate"):
+        np.testing.assert_allclose(r.intervals[f"{k}_actual"], r.intervals[f"{k}_sim_mean"], atol=1e-12, err_msg=k)
+    assert (r.summary["inside_share"] == 1.0).all()
+    (note,) = r.notes
+    assert "2 stretches" in note and "simulated 4 of the 366 days" in note and "2025-03-03 to 2025-03-04" in note
+    assert r.to_json()["stretches"] == [["2025-03-03", "2025-03-04"], ["2026-03-02", "2026-03-03"]]
+
+
+def test_backtest_command_says_which_stretches_it_simulated(two_stretches, tmp_path):
+    import tomlkit
+
+    d, path = two_stretches
+    scen = tmp_path / "s.toml"
+    scen.write_text(tomlkit.dumps(json.loads(json.dumps(d, default=str))), encoding="utf-8")
+    res = CliRunner().invoke(main, ["backtest", str(scen), str(path), "-r", "1", "--seed", "3"])
+    assert res.exit_code == 0, res.output
+    assert "2 stretches" in res.output and "2026-03-02 to 2026-03-03 (2 days)" in res.output
+
+
+def test_a_staffing_file_outside_every_stretch_is_refused_in_one_line(two_stretches, tmp_path):
+    import tomlkit
+
+    d, path = two_stretches
+    scen = tmp_path / "s.toml"
+    scen.write_text(tomlkit.dumps(json.loads(json.dumps(d, default=str))), encoding="utf-8")
+    staffing = tmp_path / "staffing.csv"
+    staffing.write_text("date,interval,agents\n2025-09-01,09:00,30\n", encoding="utf-8")  # inside the gap
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["backtest", str(scen), str(path), "-r", "1", "--staffing", str(staffing),
+                                    "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    (line,) = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert line.startswith("error: --staffing staffing.csv: no row falls on an open interval of the log's days "
+                           "(2025-03-03 to 2026-03-03)")
+    assert not out.exists()
+
+
+def test_a_one_day_stretch_is_named_as_one_day(tmp_path):
+    from ska_sim.calibration.spans import describe
+    import datetime as dt
+
+    a, b = dt.date(2016, 3, 1), dt.date(2026, 3, 4)
+    assert describe([(a, a), (b, b + dt.timedelta(days=1))]) == "2016-03-01 (1 day), 2026-03-04 to 2026-03-05 (2 days)"
+
+
+def test_a_stretch_with_no_open_day_in_the_scenario_is_not_simulated_and_said(two_stretches, tmp_path):
+    import datetime as dt
+
+    from ska_sim.calibration.backtest import backtest
+    from ska_sim.calibration.calllog import read_log
+
+    d, path = two_stretches
+    weekend = tmp_path / "weekend.csv"  # the second stretch moved to a Saturday and Sunday (closed)
+    weekend.write_text(path.read_text(encoding="utf-8").replace("2026-03-02T", "2026-03-07T")
+                       .replace("2026-03-03T", "2026-03-08T"), encoding="utf-8")
+    r = backtest(d, read_log(weekend), replications=1, seed=SEED)
+    assert r.stretches == [(dt.date(2025, 3, 3), dt.date(2025, 3, 4))]
+    assert "1 stretch of the log with no open day in the scenario, not simulated: 2026-03-07 to 2026-03-08 (2 days)" \
+        in r.notes
+    assert any("fall outside the scenario's opening hours" in n for n in r.notes)
+    np.testing.assert_allclose(r.intervals["answer_rate_actual"], r.intervals["answer_rate_sim_mean"], atol=1e-12)

@@ -22,6 +22,7 @@ the plot and the output folder are drawn by report/backtest.py.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ import pandas as pd
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.jsonable import json_records
 from ska_sim.calibration.calllog import LogError, agents_per_interval, local_slots
+from ska_sim.calibration.spans import GAP_DAYS, date_stretches, describe
+from ska_sim.scenario.calendar import WorkingCalendar
 from ska_sim.scenario.clock import format_clock
 from ska_sim.scenario.load import scenario_from_dict
 from ska_sim.scenario.timeline import build_timeline
@@ -89,37 +92,55 @@ class BacktestResult:
     scenario: object
     log_source: str
     notes: list[str] = field(default_factory=list)
+    stretches: list[tuple] = field(default_factory=list)  # (first, last) date of each stretch simulated
 
     def to_json(self) -> dict:
         return {"log": self.log_source, "replications": self.replications, "seed": self.seed,
                 "staffing": self.staffing_source, "expected_inside": expected_coverage(self.replications),
+                "stretches": [[str(a), str(b)] for a, b in self.stretches],
                 "notes": self.notes, "summary": json_records(self.summary)}
 
 
 def backtest_scenario(data: dict, log, staffing_file: str | None = None, source: str = "<scenario>",
-                      overrides: tuple[str, ...] = ()):
-    """The scenario (raw dict, as read from TOML) set to the log's days and staffing:
-    (Scenario, the staffing source in words, notes)."""
-    d = copy.deepcopy(data)
+                      overrides: tuple[str, ...] = (), window: tuple | None = None):
+    """The scenario (raw dict, as read from TOML) set to the log's days (``window``: (first, last)
+    date, default the log's whole span) and staffing: (Scenario, the staffing source in words, notes)."""
     local = log.frame["arrival"].dt.tz_localize(None)
-    first, last = local.min().date(), local.max().date()
+    first, last = window or (local.min().date(), local.max().date())
+    s = _load_window(_windowed(data, first, last), source, overrides, first, last, log)
+    agents = agents_per_interval(log, s.calendar.interval_min, staffing_file)
+    s, staffing, filled, measured = _staffed(data, s, agents, source, overrides, first, last)
+    _check_staffing_file(staffing_file, filled, measured, first, last)
+    return s, staffing, ([f"{filled} intervals without staffing in the log keep the scenario's agents"] if filled else [])
+
+
+def _check_staffing_file(staffing_file, filled: int, measured: int, first, last) -> None:
+    if staffing_file is not None and measured and filled == measured:
+        raise LogError([f"--staffing {Path(staffing_file).name}: no row falls on an open interval of the log's days "
+                        f"({first} to {last}): nothing to simulate with it"])
+
+
+def _windowed(data: dict, first, last) -> dict:
+    d = copy.deepcopy(data)
     d.setdefault("calendar", {})
     d["calendar"]["start"] = first.isoformat()
     d["calendar"]["days"] = (last - first).days + 1
+    return d
+
+
+def _load_window(d: dict, source: str, overrides, first, last, log):
     try:
-        s = scenario_from_dict(d, source=source, overrides=overrides)
+        return scenario_from_dict(d, source=source, overrides=overrides)
     except ScenarioError as exc:  # the window is the log's, not the file's calendar: say so
         raise ScenarioError([Problem(p.source, p.path, f"{p.message} (the measured window is the log's days, "
                                      f"{first} to {last} from {log.source}: calendar.start and calendar.days "
                                      "are set from the log)") if p.path.startswith("calendar") else p
                              for p in exc.problems]) from None
-    notes: list[str] = []
-    agents = agents_per_interval(log, s.calendar.interval_min, staffing_file)
-    if agents is None:
-        return s, "the scenario's own staffing (the log has no agent ids and no staffing file was given)", notes
-    if s.groups:
-        return s, ("the scenario's own staffing (it has agent groups; the log's agents are not split by group: "
-                   f"{agents.attrs['source']} not used)"), notes
+
+
+def _with_log_agents(d: dict, s, agents: pd.DataFrame, source: str, overrides):
+    """The scenario with the log's agents per measured interval (an interval the log says nothing
+    about keeps the scenario's): (Scenario, intervals kept, measured intervals)."""
     tl = build_timeline(s)
     m = tl.iv_measured()
     key = {(a, b): v for a, b, v in zip(agents["date"], agents["slot"], agents["agents"])}
@@ -132,38 +153,108 @@ def backtest_scenario(data: dict, log, staffing_file: str | None = None, source:
             filled += 1
             v = tl.iv_agents[iv]  # an interval the log says nothing about keeps the scenario's
         dates.setdefault(date.isoformat(), []).append(int(round(float(v))))
+    d = copy.deepcopy(d)
     d.setdefault("staffing", {})
     d["staffing"]["scale"] = 1.0  # the log's agents as they are (the scenario's defaults above are already scaled)
     d["staffing"]["dates"] = {**d["staffing"].get("dates", {}), **dates}
-    s = scenario_from_dict(d, source=source, overrides=overrides)
-    if staffing_file is not None and filled == int(m.sum()):
-        raise LogError([f"--staffing {Path(staffing_file).name}: no row falls on an open interval of the log's days "
-                        f"({first} to {last}): nothing to simulate with it"])
-    if filled:
-        notes.append(f"{filled} intervals without staffing in the log keep the scenario's agents")
-    return s, agents.attrs["source"], notes
+    return scenario_from_dict(d, source=source, overrides=overrides), filled, int(m.sum())
+
+
+@dataclass
+class _Simulated:
+    """The simulated stretches joined: measured intervals (date, slot), simulated days, and per
+    replication the interval and day KPIs in that order."""
+
+    iv: pd.DataFrame
+    days: list
+    results: list[dict[str, dict[str, np.ndarray]]]
+
+
+def _simulate_stretches(data: dict, log, bounds, reps: int, seed: int, staffing_file, source: str, overrides,
+                        executor, notes: list[str]):
+    """Each stretch simulated on its own (its calendar = the stretch, the scenario's warm-up before it;
+    stretch k with root seed ``seed + k``), then joined. Returns (first stretch's Scenario, staffing
+    source, _Simulated)."""
+    first_s, staffing, agents, parts = None, "", None, []
+    filled_all = measured_all = 0
+    for k, (first, last) in enumerate(bounds):
+        s = _load_window(_windowed(data, first, last), source, overrides, first, last, log)
+        if first_s is None:
+            agents = agents_per_interval(log, s.calendar.interval_min, staffing_file)
+        s, staffing, filled, measured = _staffed(data, s, agents, source, overrides, first, last)
+        filled_all, measured_all = filled_all + filled, measured_all + measured
+        first_s = first_s or s
+        model = Model.from_scenario(s)
+        results = run_replications(model, reps, seed + k, executor=executor)
+        tl = model.timeline
+        m = tl.iv_measured()
+        iv = pd.DataFrame({"date": [tl.dates[d] for d in tl.iv_day[m]], "slot": tl.iv_slot[m]})
+        parts.append((iv, [tl.dates[d] for d in Groups.of(model).day_index], results))
+    _check_staffing_file(staffing_file, filled_all, measured_all, bounds[0][0], bounds[-1][1])
+    if filled_all:
+        notes.append(f"{filled_all} intervals without staffing in the log keep the scenario's agents")
+    joined = [{lvl: {k: np.concatenate([p[2][r][lvl][k] for p in parts]) for k in parts[0][2][r][lvl]}
+               for lvl in ("interval", "day")} for r in range(reps)]
+    sim = _Simulated(pd.concat([p[0] for p in parts], ignore_index=True), [d for p in parts for d in p[1]], joined)
+    return first_s, staffing, sim
+
+
+def _staffed(data, s, agents, source, overrides, first, last):
+    """The window's scenario with the log's (or the staffing file's) agents ``agents``: (Scenario,
+    staffing source in words, intervals that keep the scenario's agents, measured intervals)."""
+    if agents is None:
+        return s, "the scenario's own staffing (the log has no agent ids and no staffing file was given)", 0, 0
+    if s.groups:
+        return s, ("the scenario's own staffing (it has agent groups; the log's agents are not split by group: "
+                   f"{agents.attrs['source']} not used)"), 0, 0
+    s, filled, measured = _with_log_agents(_windowed(data, first, last), s, agents, source, overrides)
+    return s, agents.attrs["source"], filled, measured
+
+
+def _open_stretches(data: dict, log, source: str, overrides, notes: list[str]):
+    """The log's stretches (spans.py) with an open day in the scenario, and the scenario over the
+    log's whole span (refused, as one window, when no day of it is open). A stretch without an
+    open day is not simulated, and a note says so (its calls fall outside the opening hours)."""
+    local = log.frame["arrival"].dt.tz_localize(None)
+    bounds = date_stretches(sorted(set(local.dt.date.dropna())))
+    first, last = bounds[0][0], bounds[-1][1]
+    s_all = _load_window(_windowed(data, first, last), source, overrides, first, last, log)
+    wc = WorkingCalendar(s_all)
+    is_open = [any(wc.is_open(a + dt.timedelta(days=i)) for i in range((b - a).days + 1)) for a, b in bounds]
+    closed = [ab for ab, o in zip(bounds, is_open) if not o]
+    if closed:
+        notes.append(f"{len(closed)} stretch{'es' if len(closed) != 1 else ''} of the log with no open day in the "
+                     f"scenario, not simulated: {describe(closed)}")
+    return [ab for ab, o in zip(bounds, is_open) if o], s_all
 
 
 def backtest(data: dict, log, replications: int | None = None, seed: int | None = None,
              staffing_file: str | None = None, source: str = "<scenario>", overrides: tuple[str, ...] = (),
              executor=None) -> BacktestResult:
-    """The scenario over the log's days, R replications, compared with the log per interval and per day."""
-    s, staffing, notes = backtest_scenario(data, log, staffing_file, source, overrides)
-    reps = replications or s.simulation.replications
-    seed = s.simulation.seed if seed is None else seed
-    model = Model.from_scenario(s)
-    results = run_replications(model, reps, seed, executor=executor)
-    tl = model.timeline
-    m = tl.iv_measured()
-    sim_iv = pd.DataFrame({"date": [tl.dates[d] for d in tl.iv_day[m]], "slot": tl.iv_slot[m]})
+    """The scenario over the stretches of days the log covers (spans.py: a gap of more than
+    GAP_DAYS days without calls is not simulated), R replications each, compared with the log per
+    interval and per day."""
+    notes: list[str] = []
+    bounds, s_all = _open_stretches(data, log, source, overrides, notes)
+    reps = replications or s_all.simulation.replications
+    seed = s_all.simulation.seed if seed is None else seed
+    s, staffing, simulated = _simulate_stretches(data, log, bounds, reps, seed, staffing_file, source, overrides,
+                                                 executor, notes)
+    if len(bounds) > 1:
+        span = (bounds[-1][1] - bounds[0][0]).days + 1
+        n_sim = sum((b - a).days + 1 for a, b in bounds)
+        notes.append(f"the log covers {len(bounds)} stretches with gaps of more than {GAP_DAYS} days between them: "
+                     f"simulated {n_sim:,} of the {span:,} days from {bounds[0][0]} to {bounds[-1][1]}, each stretch "
+                     f"with its own warm-up (stretch k with seed {seed} + k): {describe(bounds)}")
+    results = simulated.results
     act = actual_counts(log, s.calendar.interval_min, s.targets.service_level.threshold_s)
-    merged, partial_days = _compared(sim_iv, act, s.calendar.interval_min, notes)
+    merged, partial_days = _compared(simulated.iv, act, s.calendar.interval_min, notes)
     iv_act = _kpis_of(merged)
     # per day: the same counts summed over the day's compared intervals
     day_counts = merged.drop(columns=["index", "slot"]).groupby("date", sort=True).sum().reset_index()
     day_act = _kpis_of(day_counts)
     sim = {lvl: {k: np.stack([r[lvl][k] for r in results]) for k in KPIS} for lvl in ("interval", "day")}
-    sim_day = _simulated_days(model, results, sim["day"], day_counts, merged, partial_days)
+    sim_day = _simulated_days(simulated.days, results, sim["day"], day_counts, merged, partial_days)
     keys_iv = merged[["date", "slot"]].copy()
     mins = keys_iv["slot"] * s.calendar.interval_min
     keys_iv.insert(1, "interval_start", [f"{h:02d}:{x:02d}" for h, x in zip(mins // 60, mins % 60)])
@@ -174,7 +265,7 @@ def backtest(data: dict, log, replications: int | None = None, seed: int | None 
     keys_day["offered_actual"] = day_counts["offered"].to_numpy()
     days, day_rows = _table(keys_day, day_act, sim_day, reps)
     summary = pd.DataFrame([{"level": "interval", **r} for r in iv_rows] + [{"level": "day", **r} for r in day_rows])
-    return BacktestResult(intervals, days, summary, reps, seed, staffing, s, log.source, notes)
+    return BacktestResult(intervals, days, summary, reps, seed, staffing, s, log.source, notes, bounds)
 
 
 def _compared(sim_iv: pd.DataFrame, act: pd.DataFrame, interval_min: int, notes: list[str]):
@@ -207,13 +298,10 @@ def _compared(sim_iv: pd.DataFrame, act: pd.DataFrame, interval_min: int, notes:
     return merged, partial_days
 
 
-def _simulated_days(model, results, sim_days_kpis: dict, day_counts: pd.DataFrame, merged: pd.DataFrame,
+def _simulated_days(sim_days: list, results, sim_days_kpis: dict, day_counts: pd.DataFrame, merged: pd.DataFrame,
                     partial_days: list) -> dict[str, np.ndarray]:
-    """Per replication, the KPIs of each compared day; a day the log covers only in part is taken
-    over the covered intervals only."""
-    tl = model.timeline
-    g = Groups.of(model)
-    sim_days = [tl.dates[d] for d in g.day_index]
+    """Per replication, the KPIs of each compared day (``sim_days``: the simulated days in the order
+    of the day KPIs); a day the log covers only in part is taken over the covered intervals only."""
     day_pos = pd.Series(range(len(sim_days)), index=sim_days).reindex(day_counts["date"]).to_numpy()
     sim_day = {k: v[:, day_pos] for k, v in sim_days_kpis.items()}
     for j, date in enumerate(day_counts["date"]):

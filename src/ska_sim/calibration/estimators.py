@@ -6,6 +6,8 @@ and the standard error of a fitted mean or cv (:func:`stat_se`)."""
 from __future__ import annotations
 
 import math
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,15 @@ class FitError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
+
+
+@contextmanager
+def quiet_numerics():
+    """Inside: numpy's floating-point warnings and scipy's RuntimeWarnings of an optimiser trying
+    extreme parameters are silenced (the result is checked instead); outside, nothing changes."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
 
 
 def _scipy_family(name: str):
@@ -43,23 +54,40 @@ class DurationFit:
     params: dict[str, tuple]  # scipy parameters of each family
     means: dict[str, float]
     dropped_zero: int = 0
+    failed: tuple[str, ...] = ()  # families whose fit did not converge (left out of the choice)
 
     def frozen(self, family: str | None = None):
         fam = family or self.family
         return _scipy_family(fam)(*self.params[fam])
 
+    @property
+    def constant(self) -> bool:
+        """The values are all alike (the fitted cv below 0.0005): written as deterministic."""
+        return self.family != "exponential" and self.cv < 5e-4
+
     def spec(self) -> dict[str, Any]:
-        """The scenario's duration block: the chosen family as mean_s (+ cv)."""
+        """The scenario's duration block: the chosen family as mean_s (+ cv); deterministic when
+        the values are all alike."""
+        if self.constant:
+            return {"dist": "deterministic", "mean_s": round(self.mean_s, 1)}
         if self.family == "exponential":
             return {"dist": "exponential", "mean_s": round(self.mean_s, 1)}
         return {"dist": self.family, "mean_s": round(self.mean_s, 1), "cv": round(self.cv, 3)}
 
     def note(self) -> str:
-        others = ", ".join(f"{f} {self.aic[f] - self.aic[self.family]:+.0f}" for f in FAMILY_NAMES if f != self.family)
+        others = ", ".join(f"{f} {self.aic[f] - self.aic[self.family]:+.0f}" for f in FAMILY_NAMES
+                           if f != self.family and f not in self.failed)
         sub = f", fitted on a random {self.n_fitted:,}" if self.n_fitted < self.n else ""
         cens = f" ({self.n_events:,} events, {self.n - self.n_events:,} censored)" if self.n_events < self.n else ""
-        return (f"n = {self.n:,}{cens}{sub}; {self.family} by AIC (others: {others}); "
-                f"KS distance {self.ks[self.family]:.3f}")
+        chosen = f"{self.family} by AIC (others: {others})" if others else self.family
+        if self.failed:
+            chosen += (f"; {', '.join(self.failed)} did not converge (the values are too alike or too spread "
+                       "for a two-parameter fit)")
+            if self.family == "exponential" and len(self.failed) == len(FAMILY_NAMES) - 1:
+                chosen += ": FELL BACK to the exponential with the sample mean (cv 1 assumed)"
+        if self.constant:
+            return f"n = {self.n:,}{cens}{sub}; the values are all alike (cv below 0.001): deterministic"
+        return f"n = {self.n:,}{cens}{sub}; {chosen}; KS distance {self.ks[self.family]:.3f}"
 
 
 def _subset(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -84,6 +112,8 @@ def _weibull_mle(x: np.ndarray) -> tuple[float, float, float]:
     lo, hi = 0.02, 1.0
     while g(hi) < 0 and hi < 1e3:
         hi *= 2
+    if not (g(lo) < 0 < g(hi)):  # no root in reach: the values are (almost) all equal
+        raise FloatingPointError("weibull shape out of reach")
     k = brentq(g, lo, hi, xtol=1e-10)
     scale = math.exp(lx.max()) * float(np.mean(np.exp(k * lx0))) ** (1 / k)
     return (k, 0.0, scale)
@@ -100,17 +130,27 @@ def fit_duration(values, max_n: int = 100_000, seed: int = 0) -> DurationFit:
         raise FitError([f"needs at least 2 positive durations (got {len(positive)})"])
     xs = _subset(positive, max_n, np.random.default_rng(seed))
     aic, ks, params, means = {}, {}, {}, {}
+    failed = []
     for fam in FAMILY_NAMES:
         d = _scipy_family(fam)
-        p = _weibull_mle(xs) if fam == "weibull" else d.fit(xs, floc=0)
         k = 1 if fam == "exponential" else 2
-        aic[fam] = 2 * k - 2 * float(np.sum(d.logpdf(xs, *p)))
-        ks[fam] = float(stats.kstest(xs, d(*p).cdf).statistic)
-        params[fam], means[fam] = tuple(float(v) for v in p), float(d(*p).mean())
+        try:
+            with quiet_numerics():
+                p = _weibull_mle(xs) if fam == "weibull" else d.fit(xs, floc=0)
+                a = 2 * k - 2 * float(np.sum(d.logpdf(xs, *p)))
+                ks_f = float(stats.kstest(xs, d(*p).cdf).statistic)
+                m = float(d(*p).mean())
+        except (ValueError, FloatingPointError, RuntimeError, OverflowError, ZeroDivisionError):
+            a = ks_f = m = math.nan
+        if fam != "exponential" and not (math.isfinite(a) and math.isfinite(m) and m > 0):
+            failed.append(fam)  # no maximum found: left out of the choice, said in the note
+            continue
+        aic[fam], ks[fam], means[fam] = a, ks_f, m
+        params[fam] = tuple(float(v) for v in p)
     best = min(aic, key=aic.get)
     f = _scipy_family(best)(*params[best])
     return DurationFit(best, float(f.mean()), float(f.std() / f.mean()), len(x), len(x), len(xs), aic, ks, params,
-                       means, dropped_zero=int(len(x) - len(positive)))
+                       means, dropped_zero=int(len(x) - len(positive)), failed=tuple(failed))
 
 
 @dataclass(frozen=True)
@@ -202,18 +242,27 @@ def fit_censored(events, censored, max_n: int = 50_000, seed: int = 0) -> tuple[
     well = at_risk >= max(50, 0.01 * len(obs))
     grid, km_sf = km.times_s[well], km.sf[well]
     aic, ks, params, means = {}, {}, {}, {}
+    failed = []
     for fam in FAMILY_NAMES:
         d = _scipy_family(fam)
-        p = _censored_mle(fam, ev_s, ce_s)
         k = 1 if fam == "exponential" else 2
-        ll = float(np.sum(d.logpdf(ev_s, *p)) + np.sum(d.logsf(ce_s, *p)))
-        aic[fam] = 2 * k - 2 * ll
-        ks[fam] = float(np.max(np.abs(d.sf(grid, *p) - km_sf))) if len(grid) else math.nan
-        params[fam], means[fam] = tuple(float(v) for v in p), float(d(*p).mean())
+        try:
+            with quiet_numerics():
+                p = _censored_mle(fam, ev_s, ce_s)
+                a = 2 * k - 2 * float(np.sum(d.logpdf(ev_s, *p)) + np.sum(d.logsf(ce_s, *p)))
+                ks_f = float(np.max(np.abs(d.sf(grid, *p) - km_sf))) if len(grid) else math.nan
+                m = float(d(*p).mean())
+        except (ValueError, FloatingPointError, RuntimeError, OverflowError, ZeroDivisionError):
+            a = m = ks_f = math.nan
+        if fam != "exponential" and not (math.isfinite(a) and math.isfinite(m) and m > 0):
+            failed.append(fam)  # no maximum found: left out of the choice, said in the note
+            continue
+        aic[fam], ks[fam], means[fam] = a, ks_f, m
+        params[fam] = tuple(float(v) for v in p)
     best = min(aic, key=aic.get)
     f = _scipy_family(best)(*params[best])
     fit = DurationFit(best, float(f.mean()), float(f.std() / f.mean()), n, len(ev), len(ev_s) + len(ce_s), aic, ks,
-                      params, means)
+                      params, means, failed=tuple(failed))
     return fit, km
 
 
@@ -245,16 +294,18 @@ def stat_se(fit: DurationFit, events, censored=(), stat: str = "mean") -> float:
         f = d(*q)
         return float(f.mean()) if stat == "mean" else float(f.std() / f.mean())
 
-    th = np.log(p[free])
-    k, h = len(th), 1e-4
-    hess = np.zeros((k, k))
-    for i in range(k):
-        for j in range(k):
-            ei, ej = np.eye(k)[i] * h, np.eye(k)[j] * h
-            hess[i, j] = (ll(th + ei + ej) - ll(th + ei - ej) - ll(th - ei + ej) + ll(th - ei - ej)) / (4 * h * h)
-    grad = np.array([(mean(th + np.eye(k)[i] * h) - mean(th - np.eye(k)[i] * h)) / (2 * h) for i in range(k)])
-    try:
-        cov = np.linalg.inv(-hess)
-    except np.linalg.LinAlgError:
-        return math.nan
-    return float(math.sqrt(max(grad @ cov @ grad, 0.0)))
+    with quiet_numerics():
+        th = np.log(p[free])
+        k, h = len(th), 1e-4
+        hess = np.zeros((k, k))
+        for i in range(k):
+            for j in range(k):
+                ei, ej = np.eye(k)[i] * h, np.eye(k)[j] * h
+                hess[i, j] = (ll(th + ei + ej) - ll(th + ei - ej) - ll(th - ei + ej) + ll(th - ei - ej)) / (4 * h * h)
+        grad = np.array([(mean(th + np.eye(k)[i] * h) - mean(th - np.eye(k)[i] * h)) / (2 * h) for i in range(k)])
+        try:
+            cov = np.linalg.inv(-hess)
+        except np.linalg.LinAlgError:
+            return math.nan
+        v = float(grad @ cov @ grad)
+    return float(math.sqrt(max(v, 0.0))) if math.isfinite(v) else math.nan

@@ -16,7 +16,9 @@ The order of the estimates matters:
 2. **Volume**: first calls per open day, per weekday (``weekday_factor``, mean 1 over the
    weekdays), day-to-day overdispersion by the method of moments net of Poisson noise
    (Var N = m + c^2 m^2, so c^2 = (s^2 - m) / m^2, pooled over weekdays), unusual days
-   (|z| > 3 against that variance) flagged and left out of the means.
+   (|z| > 3 from both the median and the mean of the weekday's other days, with the other days'
+   variance: the day is left out of its own reference) flagged, left out of the means and
+   given a date factor.
 3. **Profile**: first calls per weekday and interval on full ordinary days, optionally
    smoothed (a moving average of k intervals) or pooled over weekdays with the same hours;
    a chi-square test says whether the weekdays' shapes differ.
@@ -34,6 +36,11 @@ The order of the estimates matters:
    1: every unresolved caller calls again, so ``resolved`` is the FCR the log shows) and
    ``resolved`` per call type = 1 - product / repeat.probability. Calls too close to the
    log's end for their window to be seen are left out of both denominators.
+
+A log with gaps (spans.py: more than 14 days without a call) is fitted per stretch where it
+matters: no follow-up across a gap, windows seen and lead-in days per stretch; the fitted
+calendar is the last stretch, and a NOTE says so. A duration family whose fit does not converge
+is left out of the AIC choice and named in its note (estimators.py).
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ from ska_sim.calibration.estimators import DurationFit, FitError, Survival, fit_
 from ska_sim.calibration.handling import Handling, Patience, call_types, patience, se_text
 from ska_sim.calibration.prepare import (DAY_S, FIRST, REDIAL, REPEAT, WEEKDAYS, FitOptions, Hours, Prepared, classify,
                                          infer_hours, prepare)
+from ska_sim.calibration.spans import GAP_DAYS, describe, stretch_of, stretches
 from ska_sim.calibration.volume import Profile, Volume, profile, volume
 from ska_sim.maths.erlang import Requirement, required_agents
 from ska_sim.scenario.clock import format_clock
@@ -84,19 +92,22 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
     if len(frame) == 0:
         raise FitError([f"{source}: no calls"])
     p = prepare(frame, options.tz)
-    o, span_days = _windows(p, options)
+    cover = Cover.of(p)
+    o, span_days = _windows(p, options, cover)
     iv = o.interval_min * 60
     hours = infer_hours(p, iv)
     kind = classify(p, hours, o.redial_window_min * 60, o.repeat_window_days * DAY_S)
+    _no_follow_ups_across_gaps(p, kind, cover)
     notes: dict[str, str] = {}
     est: dict[str, Any] = {}
     first = kind == FIRST
     est.update(calls=len(kind), first_calls=int(first.sum()), redials=int((kind == REDIAL).sum()),
                repeats=int((kind == REPEAT).sum()))
-    follow = _follow_ups(p, kind, hours, o, est)
+    follow = _follow_ups(p, kind, hours, o, est, cover)
     # callers and wall-clock times are done with: freed before the fits (memory of a large log)
     p.caller = p.arr_t = p.free_t = p.free_day = p.free_sec = None
-    vol = volume(p, kind, hours, follow.rep_delay, o.unusual_z, source, est)
+    vol = volume(p, kind, hours, follow.rep_delay, o.unusual_z, source, est,
+                 [(a - hours.first_day, b - hours.first_day) for a, b in cover.bounds])
     prof = profile(p, first, vol, hours, iv, o.smooth)
     vol.day_i = None
     fit = Fit({}, notes, [], vol.daily, prof.frame)
@@ -108,9 +119,10 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
         fit.patience, fit.km, fit.naive_patience_mean_s = pat.fit, pat.km, pat.naive_mean_s
     staffing, staffing_note = _staffing(agents, agents_source, hours, vol, iv, prof, handling.call_types)
     cut = int((~p.answered & ~p.abandoned & ~p.blocked).sum())  # calls cut off at closing
-    fit.scenario = _scenario(source, len(kind), hours, vol, prof, handling, pat, follow, staffing, o, cut)
+    fit.scenario = _scenario(source, len(kind), hours, vol, prof, handling, pat, follow, staffing, o, cut, cover)
     _notes(notes, est, hours, vol, prof, follow, o, staffing_note)
     _log_notes(notes, span_days, o, options, callbacks, int(p.blocked.sum()), cut)
+    shown = _gap_notes(notes, cover, hours) + _fallback_notes(fit, follow)
     fit.header = [
         f"Fitted by ska-sim fit from {source}: {len(kind):,} calls, {vol.dates[0]} to {vol.dates[-1]} ({o.tz}).",
         "Every number is an estimate from the log unless its comment says otherwise; sample sizes and",
@@ -121,6 +133,9 @@ def fit_log(frame: pd.DataFrame, options: FitOptions = FitOptions(), agents: pd.
     est["hours"] = hours
     est["redial_delay"] = follow.red_fit
     est["repeat_delay"] = follow.rep_fit
+    est["stretches"] = [(hours.date(a - hours.first_day), hours.date(b - hours.first_day)) for a, b in cover.bounds]
+    est["notes_shown"] = shown
+    fit.header += [f"NOTE: {n}" for n in shown]
     fit.estimates = est
     return fit
 
@@ -137,10 +152,40 @@ def _inbound(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return frame, callbacks
 
 
-def _windows(p: Prepared, options: FitOptions) -> tuple[FitOptions, float]:
-    """The options with the repeat window shortened to half the log's span when it is longer (no
-    answered call would have its whole window in the log), and the span in days."""
-    span_days = (float(np.nanmax(p.arr_t)) - float(np.nanmin(p.arr_t))) / DAY_S
+@dataclass
+class Cover:
+    """The stretches of days the log covers (spans.py) and each call's stretch."""
+
+    bounds: list[tuple[int, int]]  # (first, last) local day number of each stretch
+    of_call: np.ndarray  # each call's stretch (by its arrival)
+    first_t: np.ndarray  # per stretch: its first and last arrival (s since 1970)
+    last_t: np.ndarray
+
+    @classmethod
+    def of(cls, p: Prepared) -> Cover:
+        bounds = stretches(p.arr_day)
+        st = stretch_of(p.arr_day, bounds)
+        first_t = np.full(len(bounds), np.inf)
+        last_t = np.full(len(bounds), -np.inf)
+        ok = np.isfinite(p.arr_t)
+        np.minimum.at(first_t, st[ok], p.arr_t[ok])
+        np.maximum.at(last_t, st[ok], p.arr_t[ok])
+        return cls(bounds, st, first_t, last_t)
+
+
+def _no_follow_ups_across_gaps(p: Prepared, kind: np.ndarray, cover: Cover) -> None:
+    """A caller's call after a gap is a first call: the log does not say what happened in between
+    (opening time does not run in a gap, so a redial would otherwise reach across it)."""
+    if len(cover.bounds) > 1:
+        across = np.zeros(len(kind), bool)
+        across[1:] = (p.caller[1:] == p.caller[:-1]) & (cover.of_call[1:] != cover.of_call[:-1])
+        kind[across] = FIRST
+
+
+def _windows(p: Prepared, options: FitOptions, cover: Cover) -> tuple[FitOptions, float]:
+    """The options with the repeat window shortened to half the longest stretch's span when it is
+    longer (no answered call would have its whole window in the log), and that span in days."""
+    span_days = float(np.max(cover.last_t - cover.first_t)) / DAY_S
     repeat_window_days = options.repeat_window_days
     if repeat_window_days > span_days / 2:
         repeat_window_days = max(span_days / 2, 1 / 24)
@@ -160,11 +205,14 @@ class FollowUps:
     rep_delay: np.ndarray
 
 
-def _follow_ups(p: Prepared, kind: np.ndarray, hours: Hours, o: FitOptions, est: dict[str, Any]) -> FollowUps:
+def _follow_ups(p: Prepared, kind: np.ndarray, hours: Hours, o: FitOptions, est: dict[str, Any],
+                cover: Cover) -> FollowUps:
     """P(redial | not answered) and the redial delay in opening time; the repeat delays (wall clock);
-    calls too close to the log's end for their window to be seen are left out of the denominators."""
-    log_end_t = float(np.nanmax(p.arr_t))
-    log_end_clock = hours.open_clock(np.array([hours.first_day + hours.n_days - 1]), np.array([float(DAY_S)]))[0]
+    calls too close to the end of their stretch of the log for their window to be seen are left out
+    of the denominators."""
+    last_days = np.array([b for _, b in cover.bounds])
+    log_end_t = cover.last_t[cover.of_call]
+    log_end_clock = hours.open_clock(last_days, np.full(len(last_days), float(DAY_S)))[cover.of_call]
     nxt = np.roll(np.arange(len(kind)), -1)
     same_next = np.zeros(len(kind), bool)
     same_next[:-1] = p.caller[:-1] == p.caller[1:]
@@ -222,18 +270,25 @@ def _staffing(agents, agents_source, hours: Hours, vol: Volume, iv: int, prof: P
 
 
 def _scenario(source: str, n_calls: int, hours: Hours, vol: Volume, prof: Profile, handling: Handling,
-              pat: Patience | None, follow: FollowUps, staffing: dict, o: FitOptions, cut: int) -> dict[str, Any]:
-    """The fitted scenario as a TOML-ready dict, its blocks in the order of the file."""
+              pat: Patience | None, follow: FollowUps, staffing: dict, o: FitOptions, cut: int,
+              cover: Cover) -> dict[str, Any]:
+    """The fitted scenario as a TOML-ready dict, its blocks in the order of the file. Its calendar is
+    the log's span, or, when the log has gaps, its last stretch (closed dates and dates with their
+    own hours inside it)."""
+    first, last = cover.bounds[-1][0] - hours.first_day if len(cover.bounds) > 1 else 0, hours.n_days - 1
+    inside = lambda d: hours.date(first) <= d <= hours.date(last)  # noqa: E731
     cal: dict[str, Any] = {
-        "start": hours.date(0), "days": hours.n_days, "warmup_days": max(7, vol.lead_days),
+        "start": hours.date(first), "days": last - first + 1, "warmup_days": max(7, vol.lead_days),
         "interval_min": o.interval_min,
         "hours": {WEEKDAYS[w]: [format_clock(a), format_clock(b)] for w, (a, b) in sorted(
             ((WEEKDAYS.index(k), v) for k, v in hours.weekday_hours.items()))},
     }
-    if hours.date_hours:
-        cal["date_hours"] = {d: [format_clock(a), format_clock(b)] for d, (a, b) in sorted(hours.date_hours.items())}
-    if hours.closed:
-        cal["closed"] = sorted(hours.closed)
+    date_hours = {d: h for d, h in hours.date_hours.items() if inside(d)}
+    if date_hours:
+        cal["date_hours"] = {d: [format_clock(a), format_clock(b)] for d, (a, b) in sorted(date_hours.items())}
+    closed = [d for d in hours.closed if inside(d)]
+    if closed:
+        cal["closed"] = sorted(closed)
     dates = vol.dates
     scen: dict[str, Any] = {
         "scenario": {"name": f"fitted from {source}",
@@ -320,6 +375,37 @@ def _log_notes(notes: dict[str, str], span_days: float, o: FitOptions, options: 
                               "[lines] and [callbacks] are not estimated")
     notes["simulation"] = "not estimated: ska-sim's defaults" + (
         f"; {int(cut):,} calls cut off at closing: queued_at_close = drop" if cut else "")
+
+
+def _gap_notes(notes: dict[str, str], cover: Cover, hours: Hours) -> list[str]:
+    """What a log with gaps changes: the calendar's comment, and the note for the file's top and the
+    terminal."""
+    if len(cover.bounds) <= 1:
+        return []
+    dates = [(hours.date(a - hours.first_day), hours.date(b - hours.first_day)) for a, b in cover.bounds]
+    span = (dates[-1][1] - dates[0][0]).days + 1
+    closed = sum(1 for d in hours.closed if any(a <= d <= b for a, b in dates))
+    notes["calendar"] = (f"opening hours from the arrivals (the usual hours per weekday; {len(hours.date_hours)} dates "
+                         f"with their own, {closed} open weekdays without calls inside the log's stretches taken as "
+                         f"closed). The log has gaps (see the NOTE at the top): the calendar is its last stretch")
+    text = (f"the log spans {span:,} days ({dates[0][0]} to {dates[-1][1]}) in {len(dates)} stretches with gaps of "
+            f"more than {GAP_DAYS} days without a call between them: {describe(dates)}. No redial or repeat call is "
+            "recognised across a gap, each stretch's first days are a lead-in, the days of a gap are left out (not "
+            f"taken as closed), and the calendar is the last stretch ({dates[-1][0]} to {dates[-1][1]})")
+    if span > 366:
+        text += ("; the log spans more than a year: volume, profile, talk and patience are pooled over stretches "
+                 "years apart as if nothing changed between them (fit the recent stretch alone for a forecast)")
+    return [text]
+
+
+def _fallback_notes(fit: Fit, follow: FollowUps) -> list[str]:
+    """One line per duration fit in which a family did not converge (its note in the file says which)."""
+    fits = {**{f"talk {t}": f for t, f in fit.talk.items()}, **{f"after-call work {t}": f for t, f in fit.acw.items()},
+            "patience": fit.patience, "redial delay": follow.red_fit, "repeat delay": follow.rep_fit}
+    return [f"{name}: the values are all alike: deterministic {f.mean_s:.1f} s" if f.constant else
+            f"{name}: {', '.join(f.failed)} did not converge; {f.family} "
+            + ("(the simpler estimate: the sample mean)" if f.family == "exponential" else "chosen among the rest")
+            for name, f in fits.items() if f is not None and (f.failed or f.constant)]
 
 
 # --------------------------------------------------------------------------- the TOML file

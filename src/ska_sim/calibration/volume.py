@@ -1,6 +1,6 @@
 """The arrivals of a fitted scenario, from the first calls of a log: the volume per open day
 (weekday means, ``weekday_factor``, day-to-day overdispersion net of Poisson noise, unusual
-days flagged and left out of the means) and the profile per weekday and interval (optionally
+days flagged against their weekday's other days and left out of the means) and the profile per weekday and interval (optionally
 smoothed or pooled, with a chi-square test of whether the weekdays' shapes differ)."""
 
 from __future__ import annotations
@@ -33,27 +33,64 @@ def _smooth(shares: np.ndarray, k: int) -> np.ndarray:
     return out / out.sum()
 
 
+def _leave_one_out(x: np.ndarray, ref: np.ndarray, wd: np.ndarray):
+    """Per day: the median and the mean of the other days of its weekday in ``ref``, and c^2 by the
+    method of moments net of Poisson noise (Var N = m + c^2 m^2, pooled over weekdays) over the days
+    in ``ref`` but that day."""
+    n = len(x)
+    med, mean, c2 = np.zeros(n), np.zeros(n), np.zeros(n)
+    k = np.zeros(7)
+    s1, s2, term = np.zeros(7), np.zeros(7), np.zeros(7)
+    for w in range(7):
+        v = x[ref & (wd == w)]
+        k[w], s1[w], s2[w] = len(v), v.sum(), (v**2).sum()
+        if len(v) >= 2 and v.mean() > 0:
+            term[w] = (v.var(ddof=1) - v.mean()) / v.mean() ** 2 * (len(v) - 1)
+    for i in range(n):
+        w = wd[i]
+        mine = bool(ref[i])
+        kw, a, b = k[w] - mine, s1[w] - x[i] * mine, s2[w] - x[i] ** 2 * mine
+        others = x[ref & (wd == w) & (np.arange(n) != i)]
+        med[i] = float(np.median(others)) if len(others) else 0.0
+        mean[i] = a / kw if kw else 0.0
+        t = (((b - a * a / kw) / (kw - 1) - mean[i]) / mean[i] ** 2 * (kw - 1)) if kw >= 2 and mean[i] > 0 else 0.0
+        den = float(np.sum(np.maximum(k - 1, 0))) - (k[w] - 1 if k[w] >= 1 else 0) + max(kw - 1, 0)
+        c2[i] = max(0.0, (term.sum() - term[w] + t) / den) if den > 0 else 0.0
+    return med, mean, c2
+
+
+def robust_z(checked, used, wd) -> tuple[np.ndarray, np.ndarray]:
+    """Each day against the other days used (the day itself left out, so it cannot hide in its own
+    reference): z from the median of its weekday's other days and z from their mean, both with
+    Var = m + c^2 m^2 and c^2 of the other days. Returns (z from the median, z from the mean)."""
+    x = np.asarray(checked, float)
+    med, mean, c2 = _leave_one_out(x, used, wd)
+    z_med = np.where(med > 0, (x - med) / np.sqrt(np.maximum(med + c2 * med**2, 1e-9)), 0.0)
+    z_mean = np.where(mean > 0, (x - mean) / np.sqrt(np.maximum(mean + c2 * mean**2, 1e-9)), 0.0)
+    return z_med, z_mean
+
+
+def _moments(counts, ok, wd):
+    """Weekday means of ``counts`` over the days ``ok`` and c^2 by the method of moments net of
+    Poisson noise (Var N = m + c^2 m^2, pooled over weekdays)."""
+    means = np.array([counts[ok & (wd == w)].mean() if (ok & (wd == w)).any() else 0.0 for w in range(7)])
+    num, den = 0.0, 0.0
+    for w in range(7):
+        x = counts[ok & (wd == w)]
+        if len(x) >= 2 and x.mean() > 0:
+            num += (x.var(ddof=1) - x.mean()) / x.mean() ** 2 * (len(x) - 1)
+            den += len(x) - 1
+    return means, (max(0.0, num / den) if den else 0.0)
+
+
 def _day_volumes(counts, checked, used, full, wd, unusual_z):
-    """Weekday means of first calls per day, the overdispersion c^2 by the method of moments net of
-    Poisson noise (Var N = m + c^2 m^2, pooled over weekdays), each day's z and the unusual days:
-    flagged (|z| > unusual_z), then everything estimated again without them."""
-    unusual = np.zeros(len(counts), bool)
-    means = np.zeros(7)
-    c2 = 0.0
-    for _ in range(2):  # flag unusual days, then estimate again without them
-        ok = used & ~unusual
-        means = np.array([counts[ok & (wd == w)].mean() if (ok & (wd == w)).any() else 0.0 for w in range(7)])
-        num, den = 0.0, 0.0
-        for w in range(7):
-            x = counts[ok & (wd == w)]
-            if len(x) >= 2 and x.mean() > 0:
-                num += (x.var(ddof=1) - x.mean()) / x.mean() ** 2 * (len(x) - 1)
-                den += len(x) - 1
-        c2 = max(0.0, num / den) if den else 0.0
-        m_d = means[wd]
-        z = np.where(m_d > 0, (checked - m_d) / np.sqrt(np.maximum(m_d + c2 * m_d**2, 1e-9)), 0.0)
-        unusual = full & (np.abs(z) > unusual_z)  # lead-in days too: flagged, never in the means
-    return means, c2, z, unusual
+    """Unusual days: |z| > unusual_z both from the median and from the mean of the other days of
+    the weekday (:func:`robust_z`); then, without them, the weekday means and c^2. Returns (means,
+    c^2, each day's z from the median, unusual)."""
+    z_med, z_mean = robust_z(checked, used, wd)
+    unusual = full & (np.abs(z_med) > unusual_z) & (np.abs(z_mean) > unusual_z)  # lead-in days too: never in the means
+    means, c2 = _moments(counts, used & ~unusual, wd)
+    return means, c2, z_med, unusual
 
 
 @dataclass
@@ -75,10 +112,11 @@ class Volume:
 
 
 def volume(p: Prepared, kind: np.ndarray, hours: Hours, rep_delay: np.ndarray, unusual_z: float, source: str,
-           est: dict) -> Volume:
+           est: dict, stretch_days: list[tuple[int, int]] | None = None) -> Volume:
     """First calls per open day: weekday means and factors, day_cv, unusual days, the lead-in days
-    left out (their first calls include repeat calls of calls before the log); ``est`` gets the
-    estimates and their standard errors."""
+    left out (their first calls include repeat calls of calls before the log, or before the gap
+    that starts each stretch: ``stretch_days``, (first, last) day indices); ``est`` gets the estimates and
+    their standard errors."""
     first = kind == FIRST
     day_i = p.arr_day - hours.first_day
     counts = np.bincount(day_i[first], minlength=hours.n_days)
@@ -88,10 +126,14 @@ def volume(p: Prepared, kind: np.ndarray, hours: Hours, rep_delay: np.ndarray, u
     full = np.array([open_day[i] and dates[i] not in hours.date_hours for i in range(hours.n_days)])
     # lead-in: first calls of the log's first days include repeat calls of calls before the log
     lead_days = 0
-    if len(rep_delay):
+    bounds = stretch_days or [(0, hours.n_days - 1)]
+    if len(rep_delay):  # at most half of the longest stretch's days beyond a week
         lead_days = int(math.ceil(np.quantile(rep_delay, 0.95) / DAY_S))
-        lead_days = min(lead_days, max(0, (hours.n_days - 7) // 2))
-    after_lead = np.arange(hours.n_days) >= lead_days
+        longest = max(b - a + 1 for a, b in bounds)
+        lead_days = min(lead_days, max(0, (longest - 7) // 2))
+    day_n = np.arange(hours.n_days)
+    starts = np.array(sorted(a for a, _ in bounds), dtype=np.int64)
+    after_lead = day_n - starts[np.clip(np.searchsorted(starts, day_n, side="right") - 1, 0, None)] >= lead_days
     used = full & after_lead
     # on lead-in days, the repeat calls not recognised (their call was before the log) are estimated
     # from the share of repeat calls among all calls on the days used, and taken off for flagging

@@ -172,4 +172,5 @@ def fit_summary(fit) -> list[str]:
                  f"probability {e['repeat_product_all']:.3f}, FCR implied {e['fcr_implied']:.3f}")
     if e["unusual_days"]:
         lines.append("unusual days: " + ", ".join(e["unusual_days"]))
+    lines += [f"note: {n}" for n in e.get("notes_shown", [])]
     return lines
