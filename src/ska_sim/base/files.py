@@ -46,6 +46,11 @@ def remove_temporary(path: Path) -> None:
     uninterrupted(remove)
 
 
+def create_new_file(path: Path, mode: int = 0o666) -> None:
+    """Create ``path`` as an empty file (``mode`` less the umask); FileExistsError if it exists."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` only if the block succeeds.
@@ -54,8 +59,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_name(path)
     try:
-        # mode 0666 less the umask, as an ordinary new file would be
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        create_new_file(tmp)  # mode 0666 less the umask, as an ordinary new file would be
         yield tmp
         os.replace(tmp, path)
     finally:
@@ -291,12 +295,18 @@ def _nearest_existing(p: Path) -> Path:
 def _probe(folder: Path) -> str | None:
     """Create and remove a temporary file in ``folder``: None if that works, else why not."""
     tmp = folder / f".ska-sim-probe-{secrets.token_hex(6)}"
+
+    def create_and_remove() -> None:
+        try:
+            create_new_file(tmp, 0o600)
+        finally:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+
     try:
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        uninterrupted(create_and_remove)  # with SIGINT / SIGTERM waiting: never left behind
     except OSError as exc:
         return exc.strerror or str(exc)
-    finally:
-        remove_temporary(tmp)
     return None
 
 
