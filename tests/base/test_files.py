@@ -184,3 +184,45 @@ def test_the_writability_probe_leaves_nothing_whatever_line_a_signal_lands_on(tm
         except Terminated:
             pass
         assert list(tmp_path.iterdir()) == [], f"signal at line {k}: {list(tmp_path.iterdir())}"
+
+
+def test_an_out_folder_whose_parent_takes_no_sibling_gets_the_files_in_place(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.txt").write_text("old")
+    (out / "notes.txt").write_text("mine")
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == tmp_path else real(p, mode))
+    inode = os.stat(out).st_ino
+    two_files("new", out)
+    assert os.stat(out).st_ino == inode
+    assert contents(out) == {"a.txt": "new", "b.txt": "new", "notes.txt": "mine"}
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_sigterm_at_any_line_of_writing_into_the_current_folder_leaves_old_or_new_files(tmp_path, monkeypatch):
+    out = tmp_path / "here"
+    out.mkdir()
+    monkeypatch.chdir(out)
+    old = {"a.txt": "old", "b.txt": "old", "notes.txt": "mine"}
+    new = {"a.txt": "new", "b.txt": "new", "notes.txt": "mine"}
+
+    def reset():
+        for p in out.iterdir():
+            files_module.remove_temporary(p)
+        for name, text in old.items():
+            (out / name).write_text(text)
+
+    reset()
+    counter = send_at(None)
+    traced(counter, lambda: two_files("new", out))
+    assert contents(out) == new
+    for k in range(1, counter.count + 1):
+        reset()
+        try:
+            with sigterm_raises():
+                traced(send_at(k), lambda: two_files("new", out))
+        except Terminated:
+            pass
+        assert contents(out) in (old, new), f"signal at line {k}: {contents(out)}"
+        assert [p.name for p in tmp_path.iterdir()] == ["here"]

@@ -102,19 +102,28 @@ def inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def swap_in(new: Path, final: Path, old: Path) -> None:
+def in_place(final: Path) -> bool:
+    """Whether the existing folder ``final`` must take the new files in place rather than be
+    swapped: it is (or holds) the current folder, which stays where it is, or its parent
+    folder cannot take a sibling."""
+    if not final.is_dir():
+        return False
+    try:
+        here = Path(os.getcwd())
+    except OSError:  # the current folder was removed
+        here = None
+    return (here is not None and inside(here, final)) or not os.access(final.parent, os.W_OK | os.X_OK)
+
+
+def swap_in(new: Path, final: Path, old: Path, into: bool) -> None:
     """Put the folder ``new`` in place of ``final`` (the folder ``final`` was ends at ``old``,
-    or at ``new``, for the caller to remove). Call it with SIGINT / SIGTERM waiting."""
-    if not os.path.lexists(final):
-        os.rename(new, final)
-    elif inside(Path(os.getcwd()), final):
-        # the current folder (or one inside it) stays where it is: the new files are renamed into it
+    or at ``new``, for the caller to remove); with ``into``, rename the files of ``new`` into
+    ``final`` instead. Call it with SIGINT / SIGTERM waiting."""
+    if into:
         for entry in os.scandir(new):
-            target = final / entry.name
-            if entry.is_dir(follow_symlinks=False) and target.is_dir():
-                continue  # a folder carried over unchanged
-            if not (os.path.lexists(target) and os.path.samefile(entry.path, target)):
-                os.replace(entry.path, target)
+            os.replace(entry.path, final / entry.name)
+    elif not os.path.lexists(final):
+        os.rename(new, final)
     elif not exchange(new, final):
         os.rename(final, old)
         os.rename(new, final)
@@ -149,12 +158,15 @@ def whole_folder(out_dir: str | Path) -> Iterator[Path]:
     same name), and swap that folder in with a rename when the block ends without an exception.
     Whenever SIGINT, SIGTERM or an error stops the block, ``out_dir`` is as it was and no
     temporary file or folder is left. Inside the block, write to the yielded folder; a
-    ``whole_folder`` of the same ``out_dir`` inside the block yields the same folder."""
+    ``whole_folder`` of the same ``out_dir`` inside the block yields the same folder. When
+    ``out_dir`` is (or holds) the current folder, or its parent cannot take a sibling, the
+    temporary folder is made inside it and its files renamed in, with the signals waiting."""
     final = folder_of(out_dir)
     if final in OPEN_FOLDERS:
         yield OPEN_FOLDERS[final]
         return
-    new, old = temporary_name(final, "new"), temporary_name(final, "old")
+    into = in_place(final)
+    new, old = temporary_name(final / "ska-sim" if into else final, "new"), temporary_name(final, "old")
     created: list[Path] = []
     swapped = [False]
 
@@ -168,14 +180,14 @@ def whole_folder(out_dir: str | Path) -> Iterator[Path]:
 
     def swap_and_clean() -> None:  # the swap and the removal of the old folder, in one stretch
         if not swapped[0]:
-            swap_in(new, final, old)
+            swap_in(new, final, old, into)
             swapped[0] = True
         clean()
 
     try:
         make_parents(final.parent, created)
         os.mkdir(new)
-        if final.is_dir():
+        if final.is_dir() and not into:
             shutil.copytree(final, new, symlinks=True, copy_function=link_or_copy, dirs_exist_ok=True)
         OPEN_FOLDERS[final] = new
         yield new
