@@ -29,9 +29,9 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
 
 
-# replications enough that the signal lands while they run: 200 of the baseline week take about
-# 4 s on 2 workers, so a signal at 4 s could meet the writing of the output folder, whose files
-# are atomic one by one but not yet as a folder (a separate case, not tested here)
+# replications enough that the signal lands while they run (200 of the baseline week take about
+# 4 s on 2 workers); a signal while the output folder is written is tested in
+# tests/report/test_output_folder_signals.py and tests/cli/test_out_folder_signals.py
 REPLICATIONS = "2000"
 
 

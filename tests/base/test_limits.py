@@ -130,14 +130,15 @@ def test_read_only_filesystem_is_refused_before_simulating(tmp_path, monkeypatch
     operating system's answer on a read-only mount (EROFS, when the probe file is created) is
     given to the check directly; the run must stop with exit 2 naming the folder and the reason."""
     import errno
-    import tempfile
+
+    import ska_sim.base.files as files
 
     no_simulation(monkeypatch)
 
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
-    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(files, "create_new_file", read_only)
     out = tmp_path / "out"
     with pytest.raises(ScenarioError, match="cannot write files in .*Read-only file system"):
         check_writable_dir(out)

@@ -91,8 +91,8 @@ def test_interrupted_write_leaves_no_half_written_file(tmp_path, monkeypatch):
     out = tmp_path / "run"
     res = CliRunner().invoke(main, ["run", str(MINIMAL), "-r", "2", "--out", str(out)])
     assert res.exit_code != 0
-    assert not (out / "service_level.png").exists()
-    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert not out.exists()  # the folder is written whole: a fresh one is not there at all
+    assert list(tmp_path.iterdir()) == []  # nor any temporary file or folder
 
 
 def test_console_script_runs_without_traceback(tmp_path):

@@ -24,7 +24,7 @@ def test_serve_on_127_0_0_2_does_not_warn(tmp_path, monkeypatch):
     import uvicorn
 
     started = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(kw))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: started.append({"host": self.config.host}))
     (tmp_path / "base.toml").write_text(open(BASE, encoding="utf-8").read(), encoding="utf-8")
     for host, warned in (("127.0.0.2", False), ("0.0.0.0", True)):
         r = CliRunner().invoke(main, ["serve", str(tmp_path / "base.toml"), "--host", host, "--port", "0",
@@ -41,7 +41,7 @@ def test_serve_on_127_0_0_2_does_not_warn(tmp_path, monkeypatch):
 def test_serve_checks_its_scenarios_before_it_starts(name, text, words, tmp_path, monkeypatch):
     import uvicorn
 
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: pytest.fail("started"))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: pytest.fail("started"))
     f = tmp_path / name
     f.write_text(open(BASE, encoding="utf-8").read() if text is None else text, encoding="utf-8")
     r = CliRunner().invoke(main, ["serve", str(f), "--port", "0", "--workers", "1"])

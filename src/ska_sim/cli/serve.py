@@ -22,7 +22,8 @@ def serve(scenarios, host, port, workdir, workers) -> None:
     """Start the planning page: edit the week's staffing in the browser and see the KPIs.
 
     Opens SCENARIO first (a file of the work folder). Prints the address to open, with the
-    per-start token every request of the page carries.
+    per-start token every request of the page carries. Ctrl-C (exit status 130) or SIGTERM
+    (143) stops it.
     """
     import os
     import secrets
@@ -79,7 +80,14 @@ def serve(scenarios, host, port, workdir, workers) -> None:
     if not _is_loopback(host):
         click.echo(f"warning: listening on {host}: other machines can reach the page (they still need the token)",
                    err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    from ska_sim.base.interrupts import handlers, raise_exception_for
+
+    # uvicorn.Server, not uvicorn.run (which swallows Ctrl-C): the server stops gracefully on
+    # SIGINT / SIGTERM (its workers shut down), then sends itself the signal again, which raises
+    # here and the command line turns into exit status 130 / 143, as for every command
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    with handlers(raise_exception_for):
+        server.run()
 
 
 def _is_loopback(host: str) -> bool:

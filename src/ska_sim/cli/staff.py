@@ -102,8 +102,11 @@ def staff(scenario_file, shifts_file, roster, weeks, method, scope, replications
         finally:
             progress.close()
         if out_dir:
-            write_staffing(rr.staffing, out_dir, source=scenario_file, overrides=overrides, shifts_file=shifts_file)
-            write_roster(rr, out_dir)
+            from ska_sim.base.files import whole_folder
+
+            with whole_folder(out_dir):  # both writers' files swapped in together
+                write_staffing(rr.staffing, out_dir, source=scenario_file, overrides=overrides, shifts_file=shifts_file)
+                write_roster(rr, out_dir)
         emit(rr, fmt, lambda: roster_text(rr), out_dir, "Tables, roster.csv and manifest")
         return
     shifts = load_shifts(shifts_file) if shifts_file else None

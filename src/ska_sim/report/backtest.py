@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ska_sim.base.files import file_record, manifest, write_csv, write_json, write_with
+from ska_sim.base.files import file_record, manifest, write_csv, write_json, write_with, writes_whole_folder
 from ska_sim.calibration.backtest import KPIS, BacktestResult, expected_coverage
 from ska_sim.report.style import pyplot
 
@@ -59,6 +59,7 @@ def plot_backtest(r: BacktestResult, path: str | Path) -> None:
     plt.close(fig)
 
 
+@writes_whole_folder
 def write_backtest(r: BacktestResult, out_dir: str | Path, *, source: str, overrides=(), log_path: str,
                    skipped: int = 0, staffing_file: str | None = None) -> list[Path]:
     out = Path(out_dir)

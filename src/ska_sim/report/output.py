@@ -1,5 +1,6 @@
 """Result folders of run, staff, compare, sweep and marginal: tables, plots and manifest.json,
-each file written atomically (ska_sim.base.files)."""
+each folder written whole (ska_sim.base.files.whole_folder: the folder as it was, or every
+file of the new result, whenever a signal stops the write)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ska_sim.base.files import file_record, manifest, write_csv, write_json, write_with
+from ska_sim.base.files import file_record, manifest, write_csv, write_json, write_with, writes_whole_folder
 from ska_sim.base.version import __version__
 from ska_sim.report.plots import coverage_plot, service_level_by_interval, SWEEP_KPIS, sweep_plot
 
 
+@writes_whole_folder
 def write_result(result, out_dir: str | Path, plots: bool = True, *, source: str | None = None,
                  overrides: list[str] | tuple[str, ...] | None = None, command: str = "run",
                  people: dict | None = None) -> list[Path]:
@@ -44,6 +46,7 @@ def write_result(result, out_dir: str | Path, plots: bool = True, *, source: str
     return written
 
 
+@writes_whole_folder
 def write_staffing(st, out_dir: str | Path, *, source: str | None = None,
                    overrides: list[str] | tuple[str, ...] | None = None, shifts_file: str | None = None) -> list[Path]:
     """requirements.csv (with [[groups]]: a row per interval and group, and groups.csv), scopes.csv,
@@ -88,6 +91,7 @@ def _tables(out: Path, tables: dict) -> list[Path]:
     return written
 
 
+@writes_whole_folder
 def write_comparison(cmp, out_dir: str | Path, *, sources: list[tuple[str, list[str]]] | None = None) -> list[Path]:
     """comparison.csv, then summary/targets/intervals of each scenario as N-*.csv, manifest.json.
     ``sources``: per scenario, (file, every --set applied to it, the common ones first)."""
@@ -113,6 +117,7 @@ def write_comparison(cmp, out_dir: str | Path, *, sources: list[tuple[str, list[
     return written + [out / "manifest.json"]
 
 
+@writes_whole_folder
 def write_sweep(sw, out_dir: str | Path, *, base_scenario=None, source: str | None = None,
                 overrides: list[str] | tuple[str, ...] | None = None) -> list[Path]:
     """sweep.csv, sweep-KPI.png for the main KPIs, manifest.json. The manifest holds
@@ -134,6 +139,7 @@ def write_sweep(sw, out_dir: str | Path, *, base_scenario=None, source: str | No
     return written + [out / "manifest.json"]
 
 
+@writes_whole_folder
 def write_marginal(mg, scenario, out_dir: str | Path, *, source: str | None = None,
                    overrides: list[str] | tuple[str, ...] | None = None) -> list[Path]:
     out = Path(out_dir)

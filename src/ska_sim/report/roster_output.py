@@ -8,13 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ska_sim.base.files import write_csv, write_text
+from ska_sim.base.files import write_csv, write_text, writes_whole_folder
 from ska_sim.report.html import build_report
 
 if TYPE_CHECKING:
     from ska_sim.plan.roster import RosterResult
 
 
+@writes_whole_folder
 def write_roster(rr: RosterResult, out_dir: str | Path) -> list[Path]:
     """roster.csv (one row per person and date), roster_coverage.csv and report.html in ``out_dir``."""
     out = Path(out_dir)

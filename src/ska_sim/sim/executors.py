@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from ska_sim.base.errors import Problem, ScenarioError
-from ska_sim.base.interrupts import Terminated, exception_for, handlers
+from ska_sim.base.interrupts import Terminated, die_with_parent, exception_for, handlers, watch_parent
 from ska_sim.sim.engine import Model
 from ska_sim.sim.replication import Groups, replication_kpis, run_one
 
@@ -43,6 +43,14 @@ def worker_signals() -> None:
     die quietly on SIGTERM (the main process's handler, inherited through fork, is undone)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def start_worker(parent_pid: int) -> None:
+    """A local worker's start: its signals (:func:`worker_signals`), and it dies with its parent
+    however that dies (SIGKILL included). It was started by the thread running the replications,
+    which waits for it, so the kernel's parent-death signal (sent when that thread ends) fits."""
+    worker_signals()
+    die_with_parent(parent_pid)
 
 
 SCHEDULER_ENV = "SKA_SIM_DASK_SCHEDULER"
@@ -145,7 +153,8 @@ class Executor:
     def _processes(self, jobs: list[tuple], progress) -> list:
         """KPIs of each job (model, groups, seed, replication index) on local worker processes, in job order."""
         results: dict[int, dict] = {}
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), initializer=worker_signals)
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), initializer=start_worker,
+                                   initargs=(os.getpid(),))
         with _signals_noted() as signals:  # from the first worker started to the last one stopped
             try:
                 futures = {pool.submit(run_one, job): k for k, job in enumerate(jobs)}
@@ -227,9 +236,13 @@ class Cancelled(Exception):
     """A newer request superseded this one: its replications were stopped."""
 
 
-def _init_warm_worker() -> None:
-    """A warm worker's start: the engine is imported with this module (once per worker)."""
+def _init_warm_worker(parent_pid: int) -> None:
+    """A warm worker's start: the engine is imported with this module (once per worker); it
+    dies with its parent however that dies. Warm workers are started by whichever thread first
+    needs them (a server's request threads, which end when idle), so a watch on the parent's
+    pid (:func:`watch_parent`), not the kernel's signal when the starting thread ends."""
     worker_signals()
+    watch_parent(parent_pid)
 
 
 def _ping() -> int:
@@ -258,7 +271,7 @@ class WarmPool:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
-                                                 initializer=_init_warm_worker)
+                                                 initializer=_init_warm_worker, initargs=(os.getpid(),))
             return self._pool
 
     def _reset(self, broken) -> None:
