@@ -318,6 +318,11 @@ def test_a_plan_with_nearly_another_plans_agents_is_not_simulated_and_its_row_sa
     cheap = comparison.copy()
     cheap.loc[cheap["plan"] == "near plan", "paid_hours"] = 0.0  # the cheapest, but not simulated
     assert cheapest_meeting(s, cheap) != "near plan"
+    # a later call (the search's plan added) adds its row only: the rows not simulated stay once
+    plans["search_plan"] = dataclasses.replace(base, agents=far + 1)
+    more, _ = compare_plans(s, lm.tl, plans, None, run, lambda msg: None, comparison, results, asked="search plan")
+    assert list(more["plan"]) == ["today", "erlang interval", "near plan", "far plan", "search plan"]
+    assert asked[-1] == [(far + 1).sum()]
 
 
 def test_staff_leaves_out_a_search_larger_than_an_automatic_search_may_take_and_says_so_first(monkeypatch):
@@ -376,3 +381,30 @@ def test_a_plan_reading_names_each_target_once_in_words():
     row["service_level:ru"] = 0.85
     text = plan_reading(s, "p", row)
     assert "service level (ru calls) >= 80% in 0%" in text and text.count("ru calls") == 1
+
+
+def test_a_plan_kept_as_asked_names_a_cheaper_plan_that_meets_and_a_search_that_did_not_converge():
+    """recommendation(): the recommended (asked) plan meets, and a cheaper compared plan meets
+    too: the first line names it and the paid hours it saves (by hand: 1,773 - 1,670 = 103); a
+    recommended plan of a search that did not converge says so."""
+    import dataclasses
+
+    import pandas as pd
+
+    from ska_sim.plan.staffing_result import StaffingResult
+
+    s = office(calls=100, days=1)
+    row = {"service_level": 0.85, "service_level_replications_met_share": 1.0, "answer_rate": 0.97,
+           "answer_rate_replications_met_share": 1.0, "fcr": 0.72, "fcr_replications_met_share": 1.0, "verdict": "PASS"}
+    cmp = pd.DataFrame([{"plan": "today", "paid_hours": 1500.0, **row},
+                        {"plan": "erlang interval", "paid_hours": 1773.0, **row},
+                        {"plan": "erlang window", "paid_hours": 1670.0, **row}])
+    base = erlang_plan(s, "interval", lm=LoadModel(s))
+    st = StaffingResult(scenario=s, method="erlang", scope="interval", requirements=None, scopes=None, fte={},
+                        plans={"erlang_interval": base}, shift_plan=None, coverage=None, plan_result=None,
+                        comparison=cmp, recommended="erlang interval")
+    line = st.recommendation()
+    assert line.startswith("Recommended: erlang interval meets every target")
+    assert line.endswith("; erlang window also meets every target by the simulated mean, with 103 fewer paid hours")
+    st.plans = {"erlang_interval": dataclasses.replace(base, method="simulation", converged=False, iterations=30)}
+    assert "the search by simulation stopped after 30 iterations without converging" in st.recommendation()

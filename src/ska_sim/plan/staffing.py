@@ -204,8 +204,9 @@ def compare_plans(s: Scenario, tl: Timeline, plans: dict[str, Plan], shift: Shif
     simulated, kept."""
     m = tl.iv_measured()
     results = dict(results or {})
+    shown = set(results) | (set(done["plan"]) if done is not None else set())  # rows already in the table
     named = [(key.replace("_", " "), p.agents, plan_figures(s, tl, agents_plan(p.agents, key.replace("_", " ")), m))
-             for key, p in plans.items() if key.replace("_", " ") not in results]
+             for key, p in plans.items() if key.replace("_", " ") not in shown]
     if shift is not None:
         named.append(("shift plan", shift.agents, shift.fte))
     named.sort(key=lambda x: x[0] != asked)  # the asked plan first: it is always simulated

@@ -16,7 +16,7 @@ from ska_sim.scenario.activities import activity_share, activity_table
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import Timeline
 from ska_sim.sim.kpi import KPI_UNITS
-from ska_sim.sim.targets import targets_of
+from ska_sim.sim.targets import KPI_WORDS, targets_of
 
 
 @dataclass
@@ -53,6 +53,15 @@ class StaffingResult:
         if other is not None and line.startswith("No plan found"):  # a plan kept as asked (shifts, groups) misses
             line = line.replace("No plan found that meets every target: closest tried, ", "Recommended as asked, though ")
             line += f"; {other} meets every target by the simulated mean"
+        elif other is not None and other != self.recommended:  # kept as asked, and a cheaper plan meets too
+            rows = self.comparison.set_index("plan")
+            fewer = rows.loc[self.recommended, "paid_hours"] - rows.loc[other, "paid_hours"]
+            if fewer > 0:
+                line += f"; {other} also meets every target by the simulated mean, with {fewer:,.0f} fewer paid hours"
+        chosen = self.plans.get(self.recommended.replace(" ", "_"))
+        if chosen is not None and chosen.method == "simulation" and not chosen.converged:
+            line += (f"; the search by simulation stopped after {chosen.iterations} iterations without converging "
+                     "(a cheaper plan may meet the targets too)")
         if self.not_searched:
             line += f"; {self.not_searched}"
         return line
@@ -204,7 +213,7 @@ def plan_verdict(st: StaffingResult) -> str:
             mean_meets = False
         days = row.get(f"{key}_days_met_share")
         days_text = f"met on {days:.0%} of days and " if days is not None and days == days else ""
-        name = kpi.replace("_", " ") + (f" ({lang} calls)" if lang else "")
+        name = KPI_WORDS.get(kpi, kpi.replace("_", " ")) + (f" ({lang} calls)" if lang else "")
         misses.append(
             f"{name} {status} at {shown(row[key], unit)} [{shown(row[f'{key}_ci_low'], unit)}, "
             f"{shown(row[f'{key}_ci_high'], unit)}], {days_text}over the window in "
