@@ -527,6 +527,16 @@ def test_contracts_forcing_days_say_how_many_hours_and_which_rule():
     assert f["forced_hours"] == pytest.approx(4 * 5 * 8 - 5 * 8)  # without the rule: one long shift a day
     assert f["forced_rule"] == "min_days_per_week (full: 5 days)"
     assert f["required_hours_at_work"] == pytest.approx(5 * 7)  # 7 hourly intervals a day need one
+    # a requirement on the warm-up day too (the requirement's plan covers every simulated day):
+    # the roster's horizon is what it is compared with, 5 days x 7 h
+    d = small_roster([{"name": "full", "count": 4, "shifts": ["long"], "min_days_per_week": 5, "hours_per_week": 40}])
+    d["calendar"]["warmup_days"] = 3  # Friday 27 February is open
+    s3 = scenario_from_dict(d)
+    tl3 = build_timeline(s3)
+    everywhere = np.where(tl3.iv_slot != 12, 1.0, 0.0)
+    assert (everywhere[~tl3.iv_measured()] > 0).any()
+    plan3 = solve_roster(s3, roster_shifts(), tl3, everywhere, 1)
+    assert forced_hours(s3, roster_shifts(), tl3, everywhere, 1, [], plan3)["required_hours_at_work"] == pytest.approx(5 * 7)
     loose = scenario_from_dict(small_roster([{"name": "full", "count": 4, "shifts": ["long"], "hours_per_week": 40}]))
     free = solve_roster(loose, roster_shifts(), tl, required, 1)
     assert forced_hours(loose, roster_shifts(), tl, required, 1, [], free)["forced_hours"] == 0.0

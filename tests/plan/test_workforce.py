@@ -315,16 +315,17 @@ def test_workforce_warns_about_hires_within_the_roster():
 
 def test_with_a_roster_a_head_is_the_rosters_mean_contract_and_the_agents_do_not_change():
     """year-2026, January: 56 people employed (48 x 40 h + 8 x 20 h = 52 contract FTE), no
-    hires counted: plan, phone and effective FTE are 52.0 (by hand), not 56 x fte_per_head;
-    the month's agents are the same as with fte_per_head per head (the ratio heads / people)."""
+    hires counted: the plan FTE is 52.0 (by hand), not 56 x fte_per_head; on the phones are the
+    48 full-timers (the 8 part-timers are rostered on no day): 48 heads, 48.0 FTE; the month's
+    agents are the same as with fte_per_head per head (the ratio heads / people)."""
     from ska_sim.plan import workforce
     from ska_sim.scenario import load_scenario
 
     s = load_scenario(ROOT / YEAR)
     mp = workforce.month_plan(s, dt.date(2026, 1, 5), dt.date(2026, 1, 30))
     assert mp.roster["heads"] == 56 and mp.roster["fte"] == pytest.approx(48 + 8 * 0.5)
-    assert mp.plan_fte == pytest.approx(52.0) and mp.phone_fte == pytest.approx(52.0)
-    assert mp.effective_fte == pytest.approx(52.0)
+    assert mp.plan_fte == pytest.approx(52.0) and mp.phone_fte == pytest.approx(48.0)
+    assert mp.heads_phones == pytest.approx(48.0) and mp.effective_fte == pytest.approx(48.0)
     per_head = s.model_copy(update={"shrinkage": s.shrinkage.model_copy(update={"fte_per_head": 0.5})})
     other = workforce.month_plan(per_head, dt.date(2026, 1, 5), dt.date(2026, 1, 30))
     assert other.plan_fte == mp.plan_fte and other.agent_hours == mp.agent_hours

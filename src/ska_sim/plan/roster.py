@@ -39,7 +39,7 @@ from ska_sim.base.jsonable import json_records
 from ska_sim.plan.by_simulation import with_agents
 from ska_sim.plan.plan import plan_figures, scenario_plan
 from ska_sim.plan.roster_activities import place_activities
-from ska_sim.plan.roster_program import Program, day_rows, horizon_of, person_rows, plan_of, variables_of
+from ska_sim.plan.roster_program import Program, day_rows, horizon_dates, horizon_of, person_rows, plan_of, variables_of
 from ska_sim.plan.staffing import plan_staffing
 from ska_sim.plan.staffing_result import plan_row
 from ska_sim.scenario.clock import WEEKDAYS, format_clock
@@ -79,7 +79,10 @@ def forced_hours(s: Scenario, shifts, tl: Timeline, required_at_work: np.ndarray
     same program solved without that rule needs that many hours fewer (``forced_hours``);
     ``forced_rule`` names the lines whose minimum days bind ('' when none), and
     ``required_hours_at_work`` is the requirement's agents at work x the interval."""
-    need_h = float(np.asarray(required_at_work, float).sum() * tl.interval_s / 3600)
+    on = {tl.dates.index(d) for d in horizon_dates(s, weeks) if d in tl.dates}  # the roster's days, not the warm-up
+    in_horizon = np.isin(tl.iv_day, sorted(on))
+    req = np.asarray(required_at_work, float).reshape(len(tl.iv_day), -1)
+    need_h = float(req[in_horizon].sum() * tl.interval_s / 3600)
     lines = [line for line in s.roster.people if line.min_days_per_week > 0]
     forced, rule = 0.0, ""
     if lines:
@@ -282,8 +285,8 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     st.comparison, st.recommended, st.plan_result = cmp, "roster", result
     st.fte = people
     cov = coverage_table(plan, tl, at_work, s)
-    over = cov["surplus_at_work"].clip(lower=0).sum() * tl.interval_s / 3600  # at work beyond the requirement
-    plan.info["surplus_hours_at_work"] = float(over)
     measured = {d for d, ok in zip(tl.dates, tl.measured) if ok}
     cov = cov[cov["date"].isin({d.isoformat() for d in measured})].reset_index(drop=True)
+    over = cov["surplus_at_work"].clip(lower=0).sum() * tl.interval_s / 3600  # at work beyond the requirement
+    plan.info["surplus_hours_at_work"] = float(over)
     return RosterResult(st, plan, roster_table(plan), cov, weeks)

@@ -41,6 +41,8 @@ The model (README, "Hiring, training and attrition"):
   per person there). A head's FTE is then the roster's mean contract that month (its contract
   FTE / its people employed), not ``shrinkage.fte_per_head``: the plan FTE is the roster's
   contract FTE, and the month's agents (heads on the phones / the roster's people) are unchanged.
+  The heads and FTE shown on the phones leave out the roster's people rostered on no day of the
+  month (employed and paid, not on the phones: the roster's part-timers in year-2026).
 """
 
 from __future__ import annotations
@@ -315,11 +317,17 @@ def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.
     n = max(1, len(per_day))
     heads_phones = sum(sum(ph.values()) for ph, _ in per_day) / n
     eff = sum(sum(v / k[0] for k, v in ph.items()) for ph, _ in per_day) / n * fph
+    phone_fte = heads_phones * fph
+    if roster and contracts["paid_hours"] > 0:  # people rostered on no day of the month are not on the phones
+        idle_fte = contracts["contracted_hours_not_rostered"] / contracts["paid_hours"] * contracts["fte"]
+        heads_phones -= contracts["people_not_rostered"]
+        phone_fte -= idle_fte
+        eff -= idle_fte
     return MonthPlan(
         scenario=month_s, first=first, last=last, plan_fte=plan_fte, kinds=kinds,
         flow=hd.flow(first, last),
         heads_training=sum(t for _, t in per_day) / n,
-        heads_phones=heads_phones, phone_fte=heads_phones * fph, effective_fte=eff,
+        heads_phones=heads_phones, phone_fte=phone_fte, effective_fte=eff,
         agent_hours=float(agents.sum(axis=(1, 2))[measured].sum() * tl.interval_s / 3600),
         roster=contracts,
     )
