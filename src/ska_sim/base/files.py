@@ -288,8 +288,8 @@ def csv_safe_frame(df):
 
 
 def write_csv(path: str | Path, df) -> None:
-    """The one way tables are written: formula-safe text, 6 significant digits, no index."""
-    write_with(path, lambda p: csv_safe_frame(df).to_csv(p, index=False, float_format="%.6g"))
+    """The one way tables are written: formula-safe text, 10 significant digits (euros a year to the euro), no index."""
+    write_with(path, lambda p: csv_safe_frame(df).to_csv(p, index=False, float_format="%.10g"))
 
 
 # --------------------------------------------------------------------------- output paths
