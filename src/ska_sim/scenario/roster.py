@@ -28,6 +28,7 @@ import pandas as pd
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.scenario.calendar import window_days
 from ska_sim.scenario.clock import DAY_S, WEEKDAYS, format_clock, parse_clock
+from ska_sim.scenario.people import line_people
 from ska_sim.scenario.roster_plan import RosterDay, RosterPlan
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def attach_file(s: Scenario) -> Scenario:
     if s.roster is None or not s.roster.file:
         return s
     path = resolve(s, s.roster.file)
-    plan = read_roster_csv(path)
+    plan = read_roster_csv(path, roster_people(s))
     problems = [Problem(str(path), "", v) for v in rest_violations(plan)]
     if problems:
         raise ScenarioError(problems)
@@ -220,8 +221,32 @@ def _span(text: str, where: str, problems: list) -> tuple[int, int] | None:
     return lo, hi
 
 
-def read_roster_csv(path: str | Path) -> RosterPlan:
-    """A roster.csv (as :func:`roster_table` writes it); bad rows raise ScenarioError naming the row."""
+def roster_people(s: Scenario) -> dict[str, str] | None:
+    """Person -> roster line of [roster.people] (None without lines: the file names the people)."""
+    if s.roster is None or not s.roster.people:
+        return None
+    return {p: line.name for line in s.roster.people for p in line_people(line)}
+
+
+def _unknown_name(person: str, line: str, people: dict[str, str]) -> tuple[str, str] | None:
+    """(the name, why) when a row's person or line is not one of [roster.people], else None."""
+    lines = list(dict.fromkeys(people.values()))
+    if person not in people:
+        counts = list(people.values())
+        known = ", ".join(f"{n} ({n}-01 to {n}-{counts.count(n):02d})" if counts.count(n) > 1 else n for n in lines)
+        return f"person {person!r}", f"is not one of [roster.people] (the people of its lines: {known})"
+    if line and line not in lines:
+        return f"line {line!r}", f"is not a line of [roster.people] ({', '.join(lines)})"
+    if line and line != people[person]:
+        return f"line {line!r} of {person}", f"is not its line in [roster.people] ({people[person]})"
+    return None
+
+
+def read_roster_csv(path: str | Path, people: dict[str, str] | None = None) -> RosterPlan:
+    """A roster.csv (as :func:`roster_table` writes it); bad rows raise ScenarioError naming the row.
+    ``people``: person -> line of [roster.people] (:func:`roster_people`); given, a row naming
+    another person or line is refused (once per unknown name, with how many rows name it), and a
+    row without a line gets its person's."""
     import csv
 
     path = Path(path)
@@ -241,6 +266,7 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
     problems: list[str] = []
     days = []
     seen: dict[tuple, int] = {}
+    unknown: dict[str, list] = {}  # an unknown person or line -> [its first row's message, rows naming it]
     for i, row in enumerate(records, start=2):
         where = f"row {i}"
         try:
@@ -254,6 +280,13 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
         if status not in ("work", "off", "leave", "not_employed"):
             problems.append(f"{where}: status: {status!r} must be work, off, leave or not_employed")
             continue
+        if people is not None:
+            bad = _unknown_name(rd.person, row.get("line", "").strip(), people)
+            if bad is not None:
+                name, why = bad
+                unknown.setdefault(name, [f"{where}: {name} {why}", 0])[1] += 1
+                continue
+            rd.line = people[rd.person]
         if status == "work":
             span = _span(f"{row['start']}-{row['end']}", f"{where}: start-end", problems)
             if span is None:
@@ -281,6 +314,8 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
             continue
         seen[key] = i
         days.append(rd)
+    for first, rows in unknown.values():
+        problems.append(first + (f" (and {rows - 1} more row(s) naming it)" if rows > 1 else ""))
     if problems:
         raise ScenarioError([Problem(str(path), "", p) for p in problems])
     if not days:
