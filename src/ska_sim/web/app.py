@@ -103,7 +103,7 @@ async def _body(request: Request) -> dict:
             raise BadRequest(f"request larger than {MAX_BODY:,} bytes", 413)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise BadRequest("send JSON (Content-Type: application/json)", 415)
-    return parse_body(raw)
+    return await run_in_threadpool(parse_body, raw)  # a large body parses off the event loop
 
 
 def api_route(handler, method: str, waiting) -> Route:
