@@ -212,6 +212,18 @@ def test_the_other_fields_of_the_wrong_type_are_refused(client, endpoint, extra,
     still_serves(client)
 
 
+@pytest.mark.parametrize("endpoint", sorted(POSTS))
+def test_an_edit_of_a_group_the_scenario_lacks_is_an_invalid_plan(client, endpoint):
+    """groups[0].agents.mon on a scenario without [[groups]]: the problem the CLI names (run: 200 with
+    the problems, as for any invalid field; the others 422), never a 500 from writing the TOML."""
+    r = client.post(f"/api/{endpoint}", content=body(endpoint, ', "edits": {"groups[0].agents.mon": ["1", "1", "1"]}'),
+                    headers=JSON)
+    assert r.status_code == (200 if endpoint == "run" else 422), r.text
+    problems = r.json()["problems"]
+    assert problems[0]["field"] == "groups[0].agents.mon" and "groups" in problems[0]["message"]
+    still_serves(client)
+
+
 def test_a_good_run_after_the_gallery(client):
     """After every malformed request above, the same server still simulates."""
     r = client.post("/api/run", content=body("run"), headers=JSON)
