@@ -155,6 +155,9 @@ UNKNOWN_ROWS = {  # a defect of a roster.csv row -> the words of the one error l
                             "to p-06), q) (and 6 more row(s) naming it)"),
     "a_line_not_in_the_scenario": (lambda f: _relabel_line(f, "p-02", "night"), "p-02",
                                    "row {row}: line 'night' is not a line of [roster.people] (p, q)"),
+    "two_people_of_no_line": (lambda f: (_rename(f, "p-03", "q-03"), _rename(f, "p-04", "r-04")), "p-03",
+                              "row {row}: 2 people are not in [roster.people]: person 'q-03' (row {row}), person "
+                              "'r-04' (row {row2}) (14 rows; the people of its lines: p (p-01 to p-06), q)"),
     "a_person_on_another_line": (lambda f: _relabel_line(f, "p-05", "q"), "p-05",
                                  "row {row}: line 'q' of p-05 is not its line in [roster.people] (p)"),
 }
@@ -173,11 +176,12 @@ def test_a_roster_row_not_in_roster_people_is_refused_in_one_line(tmp_path, case
     csv = tmp_path / "roster.csv"
     change, person, words = UNKNOWN_ROWS[case]
     row = _rows_named(csv, person)[0]
+    row2 = _rows_named(csv, "p-04")[0]
     change(csv)
     out = tmp_path / "out"
     r = CliRunner().invoke(main, ["run", str(tmp_path / "s.toml"), "-r", "1", "--workers", "1", "--out", str(out)])
     assert r.exit_code == 2 and "Traceback" not in r.output, r.output
-    assert error_lines(r) == [f"error: {csv}: {words.format(row=row)}"], r.output
+    assert error_lines(r) == [f"error: {csv}: {words.format(row=row, row2=row2)}"], r.output
     assert not out.exists()
 
 
