@@ -51,6 +51,15 @@ GALLERY = {
                           ["calendar:", "no open day falls in the measured window 2026-03-02 to 2026-03-03"]),
     "saturday_only_window": ("start = 2026-03-02\ndays = 2", "start = 2026-03-07\ndays = 1",
                              ["calendar:", "no open day falls in the measured window 2026-03-07 ", "no hours"]),
+    # windows whose dates (warm-up included) would overflow the calendar or leave 1900-2199
+    "start_at_the_end_of_the_calendar": ("start = 2026-03-02", "start = 9999-12-31",
+                                         ["calendar:", "start 9999-12-31", "between 1900-01-01 and 2199-12-31"]),
+    "start_at_the_beginning_of_the_calendar": ("start = 2026-03-02", "start = 0001-01-01",
+                                               ["calendar:", "start 0001-01-01", "between 1900-01-01 and 2199-12-31"]),
+    "warm_up_before_1900": ("start = 2026-03-02\ndays = 2\nwarmup_days = 0", "start = 1900-01-03\ndays = 2\nwarmup_days = 7",
+                            ["calendar:", "7 warm-up day(s)", "between 1900-01-01"]),
+    "window_beyond_2199": ("start = 2026-03-02\ndays = 2", "start = 2199-12-01\ndays = 3660",
+                           ["calendar:", "3660 day(s)", "and 2199-12-31"]),
     # sizes beyond the documented limits
     "calls_beyond_limit": ("daily_calls = 120", "daily_calls = 1e12", ["arrivals:", "1e+12 first calls", "at most 1,000,000 per day"]),
     "agents_beyond_limit": ("[staffing.agents]", "[staffing]\nscale = 1e9\n\n[staffing.agents]",

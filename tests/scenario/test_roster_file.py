@@ -6,12 +6,15 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from ska_sim.cli import main
 from ska_sim.scenario.load import load_scenario
 from ska_sim.scenario.roster import detach
 
-from helpers import run_cli, saved_roster
+from helpers import error_lines, run_cli, saved_roster
 
 
 def test_the_digest_follows_the_roster_files_bytes(tmp_path):
@@ -122,3 +125,84 @@ def test_a_roster_lines_contract_is_refused_when_it_is_not_a_contract(setting, w
     assert r.exit_code == 2 and "Traceback" not in r.output
     lines = [ln for ln in r.output.splitlines() if ln.startswith("error:")]
     assert len(lines) == 1 and words in lines[0], r.output
+
+
+def _rows_named(path, person: str) -> list[int]:
+    """The row numbers (the header is row 1) of ``person``'s rows in a roster.csv."""
+    lines = path.read_text().splitlines()
+    return [i for i, ln in enumerate(lines, start=1) if ln.split(",")[0] == person]
+
+
+def _rename(path, person: str, new: str) -> None:
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(f"{new},{ln.split(',', 1)[1]}" if ln.split(",")[0] == person else ln
+                              for ln in lines) + "\n")
+
+
+def _relabel_line(path, person: str, line: str) -> None:
+    """Give ``person``'s first row the roster line ``line``."""
+    lines = path.read_text().splitlines()
+    i = next(i for i, ln in enumerate(lines) if ln.split(",")[0] == person)
+    parts = lines[i].split(",")
+    parts[1] = line
+    lines[i] = ",".join(parts)
+    path.write_text("\n".join(lines) + "\n")
+
+
+UNKNOWN_ROWS = {  # a defect of a roster.csv row -> the words of the one error line (row numbers filled in)
+    "a_person_of_no_line": (lambda f: _rename(f, "p-03", "q-03"), "p-03",
+                            "row {row}: person 'q-03' is not one of [roster.people] (the people of its lines: p (p-01 "
+                            "to p-06), q) (and 6 more row(s) naming it)"),
+    "a_line_not_in_the_scenario": (lambda f: _relabel_line(f, "p-02", "night"), "p-02",
+                                   "row {row}: line 'night' is not a line of [roster.people] (p, q)"),
+    "two_people_of_no_line": (lambda f: (_rename(f, "p-03", "q-03"), _rename(f, "p-04", "r-04")), "p-03",
+                              "row {row}: 2 people are not in [roster.people]: person 'q-03' (row {row}), person "
+                              "'r-04' (row {row2}) (14 rows; the people of its lines: p (p-01 to p-06), q)"),
+    "a_person_on_another_line": (lambda f: _relabel_line(f, "p-05", "q"), "p-05",
+                                 "row {row}: line 'q' of p-05 is not its line in [roster.people] (p)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNKNOWN_ROWS))
+def test_a_roster_row_not_in_roster_people_is_refused_in_one_line(tmp_path, case):
+    """A saved roster's rows name people and lines of [roster.people] (their contracts, absence and
+    groups come from there): another name stops `run` with exit 2, one line naming the file, the
+    row and the name, nothing written."""
+    import tomlkit
+
+    d = saved_roster(tmp_path)
+    d["roster"]["people"].append({"name": "q", "count": 1})  # a second line (no rows in the file)
+    (tmp_path / "s.toml").write_text(tomlkit.dumps(d))
+    csv = tmp_path / "roster.csv"
+    change, person, words = UNKNOWN_ROWS[case]
+    row = _rows_named(csv, person)[0]
+    row2 = _rows_named(csv, "p-04")[0]
+    change(csv)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["run", str(tmp_path / "s.toml"), "-r", "1", "--workers", "1", "--out", str(out)])
+    assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+    assert error_lines(r) == [f"error: {csv}: {words.format(row=row, row2=row2)}"], r.output
+    assert not out.exists()
+
+
+def test_a_roster_file_without_the_line_column_gets_each_persons_line(tmp_path):
+    saved_roster(tmp_path)
+    csv = tmp_path / "roster.csv"
+    table = pd.read_csv(csv, keep_default_na=False).drop(columns=["line"])
+    table.to_csv(csv, index=False)
+    s = load_scenario(tmp_path / "s.toml")
+    assert set(s.roster.plan.lines.values()) == {"p"} and len(s.roster.plan.lines) == 6
+
+
+def test_without_roster_people_the_file_names_the_people(tmp_path):
+    """roster.file alone (no [[roster.people]] lines): the file's people are simulated as it names
+    them (each paid full time, roster.absence_probability), as the README documents."""
+    import tomlkit
+
+    d = saved_roster(tmp_path)
+    d["roster"]["people"] = []
+    d["roster"].pop("shifts")
+    (tmp_path / "s.toml").write_text(tomlkit.dumps(d))
+    s = load_scenario(tmp_path / "s.toml")
+    assert s.roster.plan.people == [f"p-0{i}" for i in range(1, 7)]
+    assert CliRunner().invoke(main, ["run", str(tmp_path / "s.toml"), "-r", "1", "--workers", "1"]).exit_code == 0

@@ -14,6 +14,12 @@ from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL
 from ska_sim.scenario.block import SHARE_TOLERANCE, Block, DurationSpec, Hours, Probability
 from ska_sim.scenario.clock import VectorKey, Weekday, parse_clock
 
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+"""The simulated window (warm-up included) lies between these dates: the calendar's rules look a
+year beyond it on either side (public holidays, demand events), and dates near the ends of the
+calendar (0001-01-01, 9999-12-31) would overflow."""
+
 
 class Calendar(Block):
     start: dt.date
@@ -51,6 +57,16 @@ class Calendar(Block):
         if v is not None:
             parse_clock(v)
         return v
+
+    @model_validator(mode="after")
+    def _window_in_range(self) -> Calendar:
+        first = self.start.toordinal() - self.warmup_days  # ordinals: the dates themselves may not exist
+        last = self.start.toordinal() + self.days - 1
+        if first < FIRST_DATE.toordinal() or last > LAST_DATE.toordinal():
+            raise ValueError(f"start {self.start.isoformat()} with {self.warmup_days} warm-up day(s) and {self.days} "
+                             f"day(s): the simulated dates must lie between {FIRST_DATE.isoformat()} and "
+                             f"{LAST_DATE.isoformat()}")
+        return self
 
     @property
     def interval_s(self) -> int:

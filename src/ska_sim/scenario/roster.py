@@ -28,6 +28,7 @@ import pandas as pd
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.scenario.calendar import window_days
 from ska_sim.scenario.clock import DAY_S, WEEKDAYS, format_clock, parse_clock
+from ska_sim.scenario.people import line_people
 from ska_sim.scenario.roster_plan import RosterDay, RosterPlan
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def attach_file(s: Scenario) -> Scenario:
     if s.roster is None or not s.roster.file:
         return s
     path = resolve(s, s.roster.file)
-    plan = read_roster_csv(path)
+    plan = read_roster_csv(path, roster_people(s))
     problems = [Problem(str(path), "", v) for v in rest_violations(plan)]
     if problems:
         raise ScenarioError(problems)
@@ -220,8 +221,62 @@ def _span(text: str, where: str, problems: list) -> tuple[int, int] | None:
     return lo, hi
 
 
-def read_roster_csv(path: str | Path) -> RosterPlan:
-    """A roster.csv (as :func:`roster_table` writes it); bad rows raise ScenarioError naming the row."""
+def roster_people(s: Scenario) -> dict[str, str] | None:
+    """Person -> roster line of [roster.people] (None without lines: the file names the people)."""
+    if s.roster is None or not s.roster.people:
+        return None
+    return {p: line.name for line in s.roster.people for p in line_people(line)}
+
+
+def _unknown_name(person: str, line: str, people: dict[str, str]) -> tuple[str, tuple[str, str]] | None:
+    """(kind, (person, line)) when a row's person or line is not one of [roster.people], else None:
+    kind ``person`` (an unknown person), ``line`` (an unknown line) or ``their line`` (another
+    person's line)."""
+    if person not in people:
+        return "person", (person, line)
+    if line and line not in people.values():
+        return "line", (person, line)
+    if line and line != people[person]:
+        return "their line", (person, line)
+    return None
+
+
+def _unknown_problems(unknown: dict[str, dict], people: dict[str, str]) -> list[str]:
+    """One line per kind of unknown name (:func:`_unknown_name`): the first row, the names (at most
+    5 shown, each with its first row) and how many rows name them."""
+    lines = list(dict.fromkeys(people.values()))
+    counts = list(people.values())
+    out = []
+    for kind, names in unknown.items():
+        first = min(r for r, _ in names.values())
+        rows = sum(n for _, n in names.values())
+        if kind == "person":
+            label = {k: f"person {k[0]!r}" for k in names}
+            why = ("is not one of", "people are not in", "the people of its lines: " + ", ".join(
+                f"{n} ({n}-01 to {n}-{counts.count(n):02d})" if counts.count(n) > 1 else n for n in lines))
+        elif kind == "line":
+            label = {k: f"line {k[1]!r}" for k in names}
+            why = ("is not a line of", "lines are not lines of", ", ".join(lines))
+        else:
+            label = {k: f"line {k[1]!r} of {k[0]}" for k in names}
+            why = ("is not its line in", "lines are not their people's in", ", ".join(
+                people[k[0]] if len(names) == 1 else f"{k[0]}: {people[k[0]]}" for k in names))
+        if len(names) == 1:
+            (k,) = names
+            more = f" (and {rows - 1} more row(s) naming it)" if rows > 1 else ""
+            out.append(f"row {first}: {label[k]} {why[0]} [roster.people] ({why[2]}){more}")
+            continue
+        shown = ", ".join(f"{label[k]} (row {r})" for k, (r, _) in list(names.items())[:5])
+        out.append(f"row {first}: {len(names)} {why[1]} [roster.people]: {shown}{', ...' if len(names) > 5 else ''} "
+                   f"({rows} rows; {why[2]})")
+    return out
+
+
+def read_roster_csv(path: str | Path, people: dict[str, str] | None = None) -> RosterPlan:
+    """A roster.csv (as :func:`roster_table` writes it); bad rows raise ScenarioError naming the row.
+    ``people``: person -> line of [roster.people] (:func:`roster_people`); given, a row naming
+    another person or line is refused (one line per kind: the first row, the names, how many
+    rows name them), and a row without a line gets its person's."""
     import csv
 
     path = Path(path)
@@ -241,6 +296,7 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
     problems: list[str] = []
     days = []
     seen: dict[tuple, int] = {}
+    unknown: dict[str, dict] = {}  # kind -> (person, line) -> [its first row, rows naming it]
     for i, row in enumerate(records, start=2):
         where = f"row {i}"
         try:
@@ -254,6 +310,12 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
         if status not in ("work", "off", "leave", "not_employed"):
             problems.append(f"{where}: status: {status!r} must be work, off, leave or not_employed")
             continue
+        if people is not None:
+            bad = _unknown_name(rd.person, row.get("line", "").strip(), people)
+            if bad is not None:
+                unknown.setdefault(bad[0], {}).setdefault(bad[1], [i, 0])[1] += 1
+                continue
+            rd.line = people[rd.person]
         if status == "work":
             span = _span(f"{row['start']}-{row['end']}", f"{where}: start-end", problems)
             if span is None:
@@ -281,6 +343,8 @@ def read_roster_csv(path: str | Path) -> RosterPlan:
             continue
         seen[key] = i
         days.append(rd)
+    if unknown:
+        problems += _unknown_problems(unknown, people)
     if problems:
         raise ScenarioError([Problem(str(path), "", p) for p in problems])
     if not days:

@@ -41,7 +41,7 @@ from ska_sim.report.html import build_report
 from ska_sim.report.output import write_result
 from ska_sim.scenario.load import read_toml, scenario_from_dict
 from ska_sim.scenario.model import Scenario
-from ska_sim.scenario.roster import attach, in_folder, read_roster_csv, resolve, rest_violations
+from ska_sim.scenario.roster import attach, in_folder, read_roster_csv, resolve, rest_violations, roster_people
 from ska_sim.scenario.timeline import build_timeline
 from ska_sim.sim.executors import Cancelled, Executor, WarmPool
 from ska_sim.sim.runner import simulate
@@ -53,8 +53,10 @@ from ska_sim.web.plans import (
     STEM_RE,
     BadRequest,
     Workspace,
+    write_keeping_mode,
     plan_overrides,
     replications_seed,
+    whole_number,
 )
 
 
@@ -98,8 +100,8 @@ class Service:
                 self._progress[client] = {"done": done, "total": total, "phase": phase}
 
     # ---------------------------------------------------------------- scenarios
-    def load(self, name: str, overrides: list[str]) -> Scenario:
-        path = self.ws.path(name)
+    def load(self, name: str, overrides: list[str], field: str = "scenario") -> Scenario:
+        path = self.ws.path(name, field=field)
         s = in_folder(scenario_from_dict(read_toml(path), source=name, overrides=tuple(overrides)), path.parent)
         if s.roster is not None and s.roster.file:  # the saved roster `run` simulates (rules checked once per file)
             s = self._with_roster(s, name)
@@ -113,11 +115,12 @@ class Service:
             st = f.stat()
         except OSError:
             raise ScenarioError([Problem(name, "roster.file", f"{s.roster.file}: no such file")]) from None
-        key = (str(f), st.st_mtime_ns, st.st_size)
+        people = roster_people(s)  # the rows are checked against the scenario's [roster.people]
+        key = (str(f), st.st_mtime_ns, st.st_size, tuple(sorted(people.items())) if people else None)
         with self._lock:
             hit = self._rosters.get(key)
         if hit is None:
-            plan = read_roster_csv(f)
+            plan = read_roster_csv(f, people)
             problems = [Problem(str(f.name), "", v) for v in rest_violations(plan)]
             if problems:
                 raise ScenarioError(problems)
@@ -133,10 +136,10 @@ class Service:
     def describe(self, name: str, week: str | None = None) -> dict:
         """What the page needs to draw a scenario's fields and grid (for ``week``: its Monday)."""
         _, week_sets, _ = plan_overrides({"scenario": name, "week": week})
-        s = self.load(name, week_sets)
+        s = self.load(name, week_sets, field="name")
         doc = describe_scenario(name, s)
         if week_sets:  # the weeks to pick from are the saved window's
-            doc["window"] = describe_scenario(name, self.load(name, []))["window"]
+            doc["window"] = describe_scenario(name, self.load(name, [], field="name"))["window"]
         return doc
 
     def _simulate(self, s: Scenario, reps: int, seed: int, executor: Executor) -> Simulated:
@@ -216,12 +219,9 @@ class Service:
 
     def add_best(self, plan: Any, k: Any, group: Any = None) -> dict:
         """k agents more where Erlang says they buy most (whatif.marginal, spread 'best')."""
-        try:
-            k = int(k)
-        except (TypeError, ValueError):
-            raise BadRequest("k: a whole number of agents", 400) from None
-        if not -20 <= k <= 20 or k == 0:
-            raise BadRequest("k: from -20 to 20 agents, not 0", 400)
+        k = whole_number(k, "k", -20, 20)
+        if k == 0:
+            raise BadRequest("k: from -20 to 20 agents, not 0", 400, field="k")
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
         gi = self._group_index(s, group)
         cancelled = self._bump(client)
@@ -295,7 +295,7 @@ class Service:
         (the file it would replace; the plan's own file when none is given)."""
         name, week, sets = plan_overrides(plan)
         src = self.ws.path(name)
-        dest = self.ws.path(target or name, must_exist=False)
+        dest = self.ws.path(target or name, must_exist=False, field="name")
         text = src.read_text(encoding="utf-8-sig")
         new = render_toml(text, week + sets)
         import tomllib
@@ -315,13 +315,13 @@ class Service:
             raise BadRequest(f"{doc['name']} exists: confirm to overwrite it", 409, diff=doc["diff"], name=doc["name"])
         if doc["exists"] and not doc["diff"]:
             return {"name": doc["name"], "written": False, "diff": ""}
-        write_text(doc["path"], doc["text"])
+        write_keeping_mode(doc["path"], doc["text"])
         return {"name": doc["name"], "written": True, "diff": doc["diff"]}
 
     def compare(self, plan: Any, other: Any) -> dict:
         """The plan beside another saved plan: whatif.compare (same seed, paired differences)."""
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
-        o = self.load(other, week) if isinstance(other, str) else None
+        o = self.load(other, week, field="other") if isinstance(other, str) else None
         if o is None:
             raise BadRequest("other: the name of a scenario in the work folder", 400)
         cancelled = self._bump(client)
@@ -344,13 +344,13 @@ class Service:
         stem = plan.get("export_name") or (Path(name).stem + ("-edited" if sets else ""))
         if not isinstance(stem, str) or not STEM_RE.fullmatch(stem) or ".." in stem:
             raise BadRequest("export_name: letters, digits, '.', '_', '-' only", 400)
+        out = self.ws.export_folder(stem)
         cancelled = self._bump(client)
         ex = Executor(pool=self.pool, cancelled=cancelled, progress=lambda d, n: self._set_progress(client, "replications", d, n))
         try:
             sim = self._simulate(s, reps, seed, ex)
         except Cancelled:
             return {"superseded": True}
-        out = self.ws.root / "exports" / stem
         files = write_result(sim.result, out, plots=False, source=name, overrides=week + sets)
         write_text(out / "report.html", build_report(sim.result, None, None, label=f"{s.name} ({name})"))
         files.append(out / "report.html")

@@ -11,7 +11,6 @@ server's log, never to the browser) and the server keeps serving.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import secrets
 from pathlib import Path
@@ -26,7 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from ska_sim.base.errors import ScenarioError
 from ska_sim.web.api import Service
-from ska_sim.web.plans import STEM_RE, BadRequest, problems_json
+from ska_sim.web.plans import STEM_RE, BadRequest, parse_body, problems_json
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY = 1_000_000  # bytes of one request
@@ -104,13 +103,7 @@ async def _body(request: Request) -> dict:
             raise BadRequest(f"request larger than {MAX_BODY:,} bytes", 413)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise BadRequest("send JSON (Content-Type: application/json)", 415)
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"malformed JSON: {exc}", 400) from None
-    if not isinstance(data, dict):
-        raise BadRequest("the request body must be a JSON object", 400)
-    return data
+    return await run_in_threadpool(parse_body, raw)  # a large body parses off the event loop
 
 
 def api_route(handler, method: str, waiting) -> Route:

@@ -180,6 +180,9 @@ def render_toml(text: str, overrides: list[str]) -> str:
         node: Any = doc
         for i, part in enumerate(parts[:-1]):
             if isinstance(part, int):
+                if not isinstance(node, list):  # e.g. groups[0] of a scenario without [[groups]]
+                    where = ".".join(str(x) for x in parts[:i])
+                    raise ScenarioError([Problem(f"--set {o}", key, f"{where}: not a list in the file")])
                 try:
                     node = node[part]
                 except IndexError:

@@ -5,11 +5,17 @@ folder's files, named and never given as paths (:class:`Workspace`); problems as
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
 from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.base.files import write_with
+from ska_sim.scenario.calls import FIRST_DATE, LAST_DATE
 from ska_sim.scenario.load import read_toml
 from ska_sim.scenario.model import Scenario
 
@@ -24,6 +30,9 @@ EDITABLE = re.compile(
 MAX_TEXT = 64  # characters of one field or grid cell
 MAX_CELLS = 24 * 60  # cells in one grid row (1-minute intervals around the clock at most)
 MAX_REPLICATIONS_PAGE = 200
+MAX_SEED_PAGE = 2**53 - 1  # the largest whole number a browser's JavaScript keeps exactly
+MAX_DEPTH = 8  # nesting of a request's JSON (the page's deepest: body -> plan -> edits -> a grid row)
+MAX_INT_DIGITS = 18  # digits of a whole number in a request (any larger: refused, naming the field)
 CACHE_SIZE = 24  # simulated plans kept (each a few hundred kB)
 MAX_CLIENTS = 256  # pages whose generation counter is remembered
 KPIS_SHOWN = ("service_level", "answer_rate", "fcr", "abandon_rate", "asa_s", "offered", "answered", "abandoned",
@@ -45,16 +54,31 @@ class Workspace:
     def __init__(self, root: str | Path):
         self.root = Path(root).resolve()
 
-    def path(self, name: Any, must_exist: bool = True) -> Path:
+    def path(self, name: Any, must_exist: bool = True, field: str = "scenario") -> Path:
+        """The work folder's file ``name``; ``field``: the request's field that named it (in messages)."""
         if not isinstance(name, str) or not NAME_RE.fullmatch(name) or ".." in name:
-            raise BadRequest(f"{str(name)[:80]!r} is not a scenario name: a file name ending in .toml "
-                             "(letters, digits, '.', '_', '-'), no folders", 400)
+            raise BadRequest(f"{field}: {str(name)[:80]!r} is not a scenario name: a file name ending in .toml "
+                             "(letters, digits, '.', '_', '-'), no folders", 400, field=field)
         p = self.root / name
         if p.resolve().parent != self.root:  # a symbolic link out of the work folder
-            raise BadRequest(f"{name}: not a file of the work folder", 400)
+            raise BadRequest(f"{field}: {name}: not a file of the work folder", 400, field=field)
         if must_exist and not p.is_file():
-            raise BadRequest(f"{name}: no such scenario in the work folder", 404)
+            raise BadRequest(f"{field}: {name}: no such scenario in the work folder", 404, field=field)
         return p
+
+    def export_folder(self, stem: str) -> Path:
+        """``exports/<stem>`` of the work folder, refused when ``exports`` or ``exports/<stem>`` is a
+        symbolic link (the page writes inside the work folder only) or not a folder."""
+        for p in (self.root / "exports", self.root / "exports" / stem):
+            shown = p.relative_to(self.root).as_posix()
+            if p.is_symlink():
+                raise BadRequest(f"{shown}: is a symbolic link (to {os.readlink(p)}); the page writes its exports "
+                                 f"only into a real folder {shown}/ of the work folder: remove the link or move "
+                                 "the folder there", 409, field=shown)
+            if p.exists() and not p.is_dir():
+                raise BadRequest(f"{shown}: is not a folder; the page writes its exports into the folder "
+                                 f"{shown}/ of the work folder", 409, field=shown)
+        return self.root / "exports" / stem
 
     def scenarios(self) -> list[dict]:
         out = []
@@ -73,6 +97,133 @@ class Workspace:
         return out
 
 
+def write_keeping_mode(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically; an existing file keeps its permission bits (a 0600
+    scenario stays 0600), set on the temporary file before the text is written."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = None
+
+    def writer(tmp: Path) -> None:
+        if mode is not None:  # writable by its owner while written (a read-only file stays read-only)
+            os.chmod(tmp, mode | stat.S_IWUSR)
+        tmp.write_text(text, encoding="utf-8")
+        if mode is not None:
+            os.chmod(tmp, mode)
+
+    write_with(path, writer)
+
+
+# --------------------------------------------------------------------------- request bodies
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]')
+
+
+class _NotANumber:
+    """A number in a request that has no finite value (NaN, Infinity, 1e400) or too many digits."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _field_path(frames: list[list]) -> str:
+    out = ""
+    for kind, at in frames:
+        if kind == "[":
+            out += f"[{at}]"
+        elif at is not None:
+            out += f".{at}" if out else str(at)
+    return out or "the request body"
+
+
+def nested_too_deep(text: str, limit: int = MAX_DEPTH) -> str | None:
+    """The field (``plan.edits.KEY[0]``) where JSON ``text`` nests deeper than ``limit`` objects
+    and lists, or None. Scanned without parsing (no recursion), strings skipped."""
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    frames: list[list] = []  # per open object or list: ["{", its current key] or ["[", the index]
+    last = None  # the last string: a key when a ':' follows
+    for m in _TOKEN.finditer(text):
+        tok = m.group()
+        if tok[0] == '"':
+            last = tok
+        elif tok in "[{":
+            if len(frames) >= limit:
+                return _field_path(frames)
+            frames.append([tok, 0 if tok == "[" else None])
+        elif tok in "]}" and frames:
+            frames.pop()
+        elif tok == ":" and frames and frames[-1][0] == "{" and last is not None:
+            try:
+                frames[-1][1] = json.loads(last)
+            except ValueError:
+                frames[-1][1] = last
+        elif tok == "," and frames and frames[-1][0] == "[":
+            frames[-1][1] += 1
+    return None
+
+
+def _whole(text: str):
+    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else _NotANumber(text)
+
+
+def _finite(text: str):
+    x = float(text)
+    return x if math.isfinite(x) else _NotANumber(text)
+
+
+def _not_a_number(value: Any, path: str) -> tuple[str, str] | None:
+    """(field, text) of the first number in ``value`` that is not finite, depth-first."""
+    if isinstance(value, _NotANumber):
+        return path or "the request body", value.text
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        found = _not_a_number(v, f"{path}[{k}]" if isinstance(k, int) else (f"{path}.{k}" if path else str(k)))
+        if found:
+            return found
+    return None
+
+
+def parse_body(raw: bytes) -> dict:
+    """A request's JSON body: an object whose numbers are finite and of at most
+    :data:`MAX_INT_DIGITS` digits, nested at most :data:`MAX_DEPTH` deep; else BadRequest naming the field."""
+    try:
+        text = raw.decode("utf-8-sig") if raw else "null"
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"malformed JSON: not UTF-8 ({exc.reason} at byte {exc.start})", 400) from None
+    deep = nested_too_deep(text)
+    if deep is not None:
+        raise BadRequest(f"{deep}: nested deeper than {MAX_DEPTH} levels of objects and lists", 400, field=deep)
+    try:
+        data = json.loads(text, parse_int=_whole, parse_float=_finite, parse_constant=_NotANumber)
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"malformed JSON: {exc}", 400) from None
+    bad = _not_a_number(data, "")
+    if bad is not None:
+        field, number = bad
+        raise BadRequest(f"{field}: {number[:40]}{'...' if len(number) > 40 else ''} is not a finite number of at most "
+                         f"{MAX_INT_DIGITS} digits", 400, field=field)
+    if not isinstance(data, dict):
+        raise BadRequest("the request body must be a JSON object", 400)
+    return data
+
+
+def whole_number(value: Any, field: str, lo: int, hi: int) -> int:
+    """``value`` (a JSON number or the text typed) as a whole number from ``lo`` to ``hi``."""
+    n = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        n = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        n = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,%d}\s*" % MAX_INT_DIGITS, value):
+        n = int(value)
+    if n is None:
+        raise BadRequest(f"{field}: {str(value)[:40]!r} is not a whole number", 400, field=field)
+    if not lo <= n <= hi:
+        raise BadRequest(f"{field}: from {lo:,} to {hi:,} on the page (got {n:,})", 400, field=field)
+    return n
+
+
 # --------------------------------------------------------------------------- plans
 def _text(value: Any, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -86,17 +237,20 @@ def _text(value: Any, where: str) -> str:
 def plan_overrides(plan: Any) -> tuple[str, list[str], list[str]]:
     """(scenario name, the week's --set options, the edits' --set options) of a plan."""
     if not isinstance(plan, dict):
-        raise BadRequest("the plan must be a JSON object", 400)
+        raise BadRequest("plan: must be a JSON object", 400, field="plan")
     name = plan.get("scenario")
     week = plan.get("week")
     week_sets: list[str] = []
     if week not in (None, ""):
         if not isinstance(week, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", week):
-            raise BadRequest("week: must be a date YYYY-MM-DD (its Monday) or null", 400)
+            raise BadRequest("week: must be a date YYYY-MM-DD (its Monday) or null", 400, field="week")
         try:
-            dt.date.fromisoformat(week)
+            monday = dt.date.fromisoformat(week)
         except ValueError:
-            raise BadRequest(f"week: {week} is not a date", 400) from None
+            raise BadRequest(f"week: {week} is not a date", 400, field="week") from None
+        if not FIRST_DATE <= monday <= LAST_DATE - dt.timedelta(days=6):
+            raise BadRequest(f"week: {week}: the page shows weeks from {FIRST_DATE.isoformat()} to "
+                             f"{LAST_DATE.isoformat()}", 400, field="week")
         week_sets = [f"calendar.start={week}", "calendar.days=7"]
     edits = plan.get("edits") or {}
     if not isinstance(edits, dict):
@@ -121,15 +275,8 @@ def replications_seed(plan: dict, s: Scenario) -> tuple[int, int]:
         reps = s.simulation.replications
     if seed in (None, ""):
         seed = s.simulation.seed
-    try:
-        reps, seed = int(reps), int(seed)
-    except (TypeError, ValueError):
-        raise BadRequest("replications and seed must be whole numbers", 400) from None
-    if not 1 <= reps <= MAX_REPLICATIONS_PAGE:
-        raise BadRequest(f"replications: from 1 to {MAX_REPLICATIONS_PAGE} on the page", 400)
-    if seed < 0:
-        raise BadRequest("seed: must be >= 0", 400)
-    return reps, seed
+    return (whole_number(reps, "replications", 1, MAX_REPLICATIONS_PAGE),
+            whole_number(seed, "seed", 0, MAX_SEED_PAGE))
 
 
 def problems_json(problems: list[Problem]) -> list[dict]:
