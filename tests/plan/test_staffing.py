@@ -408,3 +408,21 @@ def test_a_plan_kept_as_asked_names_a_cheaper_plan_that_meets_and_a_search_that_
     assert line.endswith("; erlang window also meets every target by the simulated mean, with 103 fewer paid hours")
     st.plans = {"erlang_interval": dataclasses.replace(base, method="simulation", converged=False, iterations=30)}
     assert "the search by simulation stopped after 30 iterations without converging" in st.recommendation()
+
+
+def test_erlang_plans_refuse_a_zero_handle_time_or_patience_naming_the_key():
+    """staff (and the page's fill) on a call type with 0 s of agent time, or a mean patience of
+    0 s: a ScenarioError naming the key (run simulates them); the CLI: one line, exit 2."""
+    from ska_sim.base.errors import ScenarioError
+    from helpers import office_day
+
+    s = office_day([3, 3, 3, 3], calls=100, days=1, patience=60)
+    talk = s.call_types[0].talk.model_copy(update={"dist": "deterministic", "mean_s": 0.0, "cv": None})
+    zero = s.model_copy(update={"call_types": [s.call_types[0].model_copy(update={"talk": talk}), *s.call_types[1:]]})
+    with pytest.raises(ScenarioError, match=r"call_types\[0\]: a: a mean handle time of 0 s"):
+        LoadModel(zero)
+    res = CliRunner().invoke(main, ["staff", str(ROOT / "scenarios" / "baseline.toml"), "--set", "patience.mean_s=0",
+                                    "-r", "1", "--workers", "1"])
+    assert res.exit_code == 2 and res.output.strip().splitlines() == [
+        "error: patience.mean_s: a mean patience of 0 s: Erlang A needs one above 0 (leave [patience] out for "
+        "callers who never hang up)"]

@@ -394,3 +394,21 @@ def test_the_warm_pool_cancels_the_replications_of_a_superseded_run():
         assert (out[1]["window"]["service_level"] == ref["window"]["service_level"]).all()
     finally:
         pool.shutdown()
+
+
+def test_an_export_that_fails_half_way_leaves_no_folder(client, workdir, monkeypatch):
+    """The tables and the report are swapped in together: when the report cannot be written
+    after the tables, the export folder is not there at all (not the tables without the report)."""
+    import ska_sim.web.api as api
+
+    def broken(path, text):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(api, "write_text", broken)
+    try:
+        client.post("/api/export", json={"plan": plan(export_name="half")})
+    except OSError:
+        pass  # the test client may re-raise the server's error
+    exports = workdir / "exports"
+    assert not (exports / "half").exists()
+    assert not exports.exists() or not [p.name for p in exports.iterdir() if "half" in p.name]  # no temporary folder

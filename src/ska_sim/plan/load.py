@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.maths.erlang import Requirement, erlang_arrays
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import Timeline
@@ -79,6 +80,19 @@ class IntervalMetrics:
     occupancy: np.ndarray
 
 
+def check_erlang_inputs(s: Scenario, type_aht: np.ndarray, patience_s: float | None) -> None:
+    """Erlang's formulas need a handle time above 0 for every call type, and a mean patience
+    above 0 when callers hang up: else a ScenarioError naming the key (the simulation runs them)."""
+    problems = [Problem("", f"call_types[{i}]", f"{ct.name}: a mean handle time of 0 s (talk + after-call work + "
+                        "identity check): the Erlang plans need one above 0")
+                for i, (ct, aht) in enumerate(zip(s.call_types, type_aht)) if not aht > 0]
+    if patience_s is not None and not patience_s > 0:
+        problems.append(Problem("", "patience.mean_s", "a mean patience of 0 s: Erlang A needs one above 0 "
+                                "(leave [patience] out for callers who never hang up)"))
+    if problems:
+        raise ScenarioError(problems)
+
+
 class LoadModel:
     """Offered load per interval and call type for a staffing vector (the fixed point)."""
 
@@ -91,6 +105,7 @@ class LoadModel:
         self.type_aht = np.array([ct.mean_handle_s() for ct in s.call_types])
         self.resolved = np.array([ct.resolved for ct in s.call_types])
         self.patience_s = s.patience_dist().mean if s.patience is not None else None
+        check_erlang_inputs(s, self.type_aht, self.patience_s)
         self.req = requirement_of(s)
         self.redial_k = _follow_up_kernel(tl, self.model.redial_delay) if s.redial.probability > 0 else None
         self.repeat_k = _follow_up_kernel(tl, self.model.repeat_delay) if s.repeat.probability > 0 else None

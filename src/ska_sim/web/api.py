@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ska_sim.base.errors import Problem, ScenarioError
-from ska_sim.base.files import file_record, write_text
+from ska_sim.base.files import file_record, whole_folder, write_text
 from ska_sim.base.jsonable import finite_json_value, json_records
 from ska_sim.plan.by_simulation import simulation_plan, with_agents
 from ska_sim.plan.compare import compare
@@ -351,7 +351,9 @@ class Service:
             sim = self._simulate(s, reps, seed, ex)
         except Cancelled:
             return {"superseded": True}
-        files = write_result(sim.result, out, plots=False, source=name, overrides=week + sets)
-        write_text(out / "report.html", build_report(sim.result, None, None, label=f"{s.name} ({name})"))
+        html = build_report(sim.result, None, None, label=f"{s.name} ({name})")
+        with whole_folder(out) as folder:  # the tables and the report swapped in together
+            files = write_result(sim.result, out, plots=False, source=name, overrides=week + sets)
+            write_text(folder / "report.html", html)
         files.append(out / "report.html")
         return {"folder": f"exports/{stem}", "files": sorted(p.name for p in files)}
