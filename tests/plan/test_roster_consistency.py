@@ -189,3 +189,19 @@ def test_staff_roster_says_when_its_horizon_is_not_the_scenarios_window(tmp_path
         if noted:
             assert f"(roster.weeks), not calendar.days = {days}" in r.stderr
         json.loads(r.stdout)
+
+
+def test_the_pages_erlang_fill_is_priced_as_staff_prices_the_erlang_plan(page, tmp_path):
+    """The fill's agents are simulated alone (the roster is not kept beside them): the page prices
+    them as staff's 'erlang interval' row does (the same paid hours, FTE and heads)."""
+    p = {"scenario": "s.toml", "week": "2026-03-02", "replications": 2, "seed": 4, "client": "t"}
+    r = page.post("/api/fill", json={"plan": p, "method": "erlang"})
+    assert r.status_code == 200, r.text
+    cost = r.json()["cost"]
+    code, out = run_cli("staff", tmp_path / "s.toml", "--set", "calendar.start=2026-03-02", "--set", "calendar.days=7",
+                        "-r", "2", "--seed", "4", "--workers", "1", "--format", "json")
+    assert code == 0, out
+    row = {x["plan"]: x for x in json.loads(out)["plans"]}["erlang interval"]
+    assert cost["paid_hours_after"] == pytest.approx(row["paid_hours"])
+    assert cost["fte_after"] == pytest.approx(row["fte"]) and cost["heads_after"] == row["heads"]
+    assert cost["paid_basis"] == row["paid_basis"]

@@ -32,7 +32,7 @@ from ska_sim.base.jsonable import finite_json_value, json_records
 from ska_sim.plan.by_simulation import simulation_plan, with_agents
 from ska_sim.plan.compare import compare
 from ska_sim.plan.marginal import marginal
-from ska_sim.plan.plan import plan_figures, scenario_plan
+from ska_sim.plan.plan import agents_plan, plan_figures, scenario_plan
 from ska_sim.plan.plan import with_agents as with_plan_agents
 from ska_sim.plan.requirement import erlang_plan
 from ska_sim.plan.staffing_groups import erlang_group_plan, simulation_group_plan
@@ -213,7 +213,8 @@ class Service:
             simulated = simulate(with_agents(s, build_timeline(s), p.agents), replications=reps, seed=seed, executor=ex)
         except Cancelled:
             return {"superseded": True}
-        out = self._as_rows(s, p.agents, gi, f"{method} requirement")
+        # priced as simulated: the requirement's agents alone (a roster attached is not part of it), as staff prices it
+        out = self._as_rows(s, p.agents, gi, f"{method} requirement", alone=True)
         out["verdict"] = plan_reading(s, out["what"], targets_row(simulated))
         return out
 
@@ -258,15 +259,17 @@ class Service:
             raise BadRequest(f"group: {str(group)[:80]!r} is not one of {', '.join(names)}", 400)
         return names.index(group)
 
-    def _as_rows(self, s: Scenario, agents: np.ndarray, gi: int | None, what: str) -> dict:
+    def _as_rows(self, s: Scenario, agents: np.ndarray, gi: int | None, what: str, alone: bool = False) -> dict:
         tl = build_timeline(s)
         col = agents[:, gi] if agents.ndim == 2 else agents
         vectors = {tl.dates[d]: [int(a) for a in col[tl.iv_day == d]] for d in np.unique(tl.iv_day)}
         # with groups only the chosen group's agents change (the page fills that group's grid)
-        return self._date_rows(s, vectors, gi, what, None if agents.ndim == 2 else agents)
+        return self._date_rows(s, vectors, gi, what, None if agents.ndim == 2 else agents, alone)
 
-    def _date_rows(self, s: Scenario, vectors: dict, gi: int | None, what: str, agents=None) -> dict:
-        """The measured dates' agents (raw, scale 1) and the cost against the plan as it is."""
+    def _date_rows(self, s: Scenario, vectors: dict, gi: int | None, what: str, agents=None,
+                   alone: bool = False) -> dict:
+        """The measured dates' agents (raw, scale 1) and the cost against the plan as it is;
+        ``alone``: the agents are the whole plan (a roster attached is not kept beside them)."""
         tl = build_timeline(s)
         m = tl.iv_measured()
         if agents is None:  # per-date vectors of one group (or the one pool) -> per interval, all groups
@@ -279,7 +282,8 @@ class Service:
                 agents = col
         total = agents.sum(axis=1) if agents.ndim == 2 else agents
         base = scenario_plan(s, tl)
-        before, after = plan_figures(s, tl, base, m), plan_figures(s, tl, with_plan_agents(base, total, what), m)
+        new = agents_plan(agents, what) if alone else with_plan_agents(base, total, what)
+        before, after = plan_figures(s, tl, base, m), plan_figures(s, tl, new, m)
         paid0, paid1 = before["paid_hours"], after["paid_hours"]
         measured = {tl.dates[d].isoformat() for d in np.unique(tl.iv_day[m])}
         rows = {d.isoformat(): list(v) for d, v in vectors.items() if d.isoformat() in measured}
