@@ -76,11 +76,14 @@ def test_bad_vary_exits_2(bad):
 
 @pytest.mark.parametrize("bad, line", [
     ("foo=1:2:1", "error: --vary foo: foo: unknown key (at foo=1)"),
+    (["staffing.scale=1:1.1:0.1", "staffing.scale=1:2:1"],
+     "error: --vary staffing.scale: the same key is varied twice: give one --vary per key"),
     ("staffing.scale=-1:1:1", "error: --vary staffing.scale: staffing.scale: must be greater than or equal to 0 (got -1) "
                               "(at staffing.scale=-1)"),
 ])
 def test_a_bad_value_of_a_vary_names_the_vary_not_a_set(bad, line):
-    res = CliRunner().invoke(main, ["sweep", MINIMAL, "--vary", bad, "-r", "1"])
+    varies = [x for v in ([bad] if isinstance(bad, str) else bad) for x in ("--vary", v)]
+    res = CliRunner().invoke(main, ["sweep", MINIMAL, *varies, "-r", "1"])
     assert res.exit_code == 2 and res.output.strip().splitlines() == [line], res.output
 
 

@@ -15,7 +15,7 @@ def money_text(s: Scenario, fte_value: float, heads: float | None = None) -> str
         return ""
     m = money_of(s, fte_value, heads)
     text = (f"Cost: {fte_value:.2f} FTE x {m['month_norm_hours']:.1f} h a month x {m['eur_per_paid_hour']:g} EUR/h = "
-            f"{m['eur_per_month']:,.0f} EUR a month; x {m['year_norm_hours']:g} h a year = {m['eur_per_year']:,.0f} EUR "
+            f"{m['eur_per_month']:,.0f} EUR a month; x {m['year_norm_hours']:,.0f} h a year = {m['eur_per_year']:,.0f} EUR "
             "a year (the month and year norms of the scenario's calendar)")
     if "manager_hours_per_month" in m:
         text += (f"; managers' activity time apart: {m['teams']:.0f} teams x {m['manager_hours_per_month'] / max(m['teams'], 1):.1f}"

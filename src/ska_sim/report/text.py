@@ -218,7 +218,7 @@ def erlang_table(table: dict, calls, interval_s, aht_s, threshold_s, target, pat
     )
     lines = [head, f"Target: {target:.0%} of calls answered within {threshold_s:g} s", ""]
     abandon = bool(patience_s)  # Erlang C has no abandons: no column
-    rows = [("agents", "P(wait)", f"service level ({threshold_s:g} s)", "ASA", *(("abandon",) * abandon), "occupancy", "")]
+    rows = [("agents", "P(wait)", f"service level ({threshold_s:g} s)", "ASA", *(("abandon",) * abandon), "occupancy", "note")]
     for r in table["rows"]:
         if not r["stable"]:
             rows.append((str(r["agents"]), "1", "unstable", "-", *(("-",) * abandon), "-",
@@ -265,7 +265,7 @@ def staffing_text(st) -> str:
         for t, r in matrix.iterrows():
             rows.append((t, *["" if v != v else f"{v:.0f}" for v in r]))
         hours = part.groupby("date")[col].sum() * (s.calendar.interval_s / 3600)
-        rows.append(("agent-h", *[f"{hours[d]:.1f}" for d in matrix.columns]))
+        rows.append(("agent-h", *[f"{hours[d]:,.1f}" for d in matrix.columns]))
         lines += text_columns(rows, align="l" + "r" * (len(head) - 1))
         lines.append("")
     if st.group_fte is not None:
@@ -282,8 +282,8 @@ def staffing_text(st) -> str:
     lines.append("Agent-hours on the phones over the measured days, by method and target scope:")
     srows = [("method", "scope", "agent-hours", "vs Erlang interval plan", "iterations", "converged")]
     for r in st.scopes.itertuples():
-        srows.append((r.method, r.scope, f"{r.agent_hours:.1f}",
-                      f"{r.change_vs_erlang_interval_hours:+.1f} h ({r.change_vs_erlang_interval_share:+.1%})",
+        srows.append((r.method, r.scope, f"{r.agent_hours:,.1f}",
+                      f"{r.change_vs_erlang_interval_hours:+,.1f} h ({r.change_vs_erlang_interval_share:+.2%})",
                       str(r.iterations), "yes" if r.converged else "NO"))
     lines += text_columns(srows, align="llrrrl")
     f = st.fte
@@ -546,7 +546,7 @@ def request_text(mg, scenario) -> list[str]:
                  "the share of days meeting it / the share of replications whose whole window meets it"]
     if scenario.costs is not None:
         m = money_of(scenario, 1.0)
-        lines[-1] += (f"; EUR = FTE x {m['month_norm_hours']:.1f} h a month (x {m['year_norm_hours']:g} h a year) x "
+        lines[-1] += (f"; EUR = FTE x {m['month_norm_hours']:.1f} h a month (x {m['year_norm_hours']:,.0f} h a year) x "
                       f"{m['eur_per_paid_hour']:g} EUR per paid hour")
     lines[-1] += ":"
     lines += text_columns([tuple(head), *map(tuple, rows)], align="r" * len(head))
