@@ -174,3 +174,16 @@ def test_the_roster_weeks_by_hand():
     assert feb["fte"] == 52 and feb["heads"] == 56
     # the file rosters 8 h on the shortened day: 44 people x 3 h beyond their contracts
     assert feb["rostered_hours_beyond_contract"] == 44 * 3
+
+
+def test_the_reports_roster_section_shows_the_measured_weeks_and_their_shift_hours():
+    """year-2026, week of 7 December: the roster section shows that week (week 50), not the
+    roster's first, and the shifts' hours in the window: 44 people x 5 days x 8 h = 1,760 h (the
+    roster file's paid_hours column), named as shift hours beside the contracts."""
+    from ska_sim.report.roster import roster_html
+
+    s = load_scenario(SCEN / "year-2026.toml", ["calendar.start=2026-12-07", "calendar.days=7"])
+    html = roster_html(s)
+    assert "<h3>week 50 (2026-12-07 to 2026-12-13)</h3>" in html and "week 1 (" not in html
+    assert "1,760.0 h of them in the measured window (2026-12-07 to 2026-12-13)" in html
+    assert "people are paid their contracts" in html

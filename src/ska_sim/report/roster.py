@@ -4,6 +4,8 @@ the report's roster section. Computes nothing: the roster and its coverage come 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import html
 from typing import TYPE_CHECKING
 
@@ -86,9 +88,14 @@ def roster_html(s: Scenario, result=None, weeks_shown: int = 2) -> str:
     plan: RosterPlan = s.roster.plan
     worked = plan.worked()
     p = mean_absence(s) if s.roster.people else s.roster.absence_probability
+    first = s.calendar.start
+    last = first + dt.timedelta(days=s.calendar.days - 1)
+    in_window = [d for d in worked if first <= d.date <= last]
     lines = [f"<p>{len(plan.people)} people rostered over {len(plan.dates)} days ({plan.dates[0]} to "
              f"{plan.dates[-1]}{', repeated over every simulated day' if s.roster.repeat else ''}): "
-             f"{len(worked):,} shifts, {sum(d.paid_h for d in worked):,.1f} paid hours, "
+             f"{len(worked):,} shifts holding {sum(d.paid_h for d in worked):,.1f} h (the shifts' paid hours; "
+             f"people are paid their contracts, see the people and money above), "
+             f"{sum(d.paid_h for d in in_window):,.1f} h of them in the measured window ({first} to {last}); "
              f"{sum(len(d.activities) for d in worked):,} off-phone activity blocks placed in the quietest intervals. "
              "On-phone agents per interval follow from it (people at work less breaks and activities).</p>"]
     if p > 0:
@@ -101,7 +108,10 @@ def roster_html(s: Scenario, result=None, weeks_shown: int = 2) -> str:
                 lines[-1] += (f"The service-level target was met on {t.loc['service_level', 'days_met_share']:.0%} of "
                               "simulated days: the risk of short days.")
         lines[-1] += "</p>"
-    for title, df in week_tables(plan)[:weeks_shown]:
+    weeks = week_tables(plan)
+    shown = [w for w, wk in zip(weeks, range(0, len(plan.dates), 7))
+             if plan.dates[wk] <= last and plan.dates[min(wk + 6, len(plan.dates) - 1)] >= first]
+    for title, df in (shown or weeks)[:weeks_shown]:  # the weeks of the measured window (else the first)
         head = "".join(f"<th>{e(c)}</th>" for c in ["person", *df.columns])
         body = "".join("<tr><td>" + e(person) + "</td>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>"
                        for person, row in df.iterrows())
