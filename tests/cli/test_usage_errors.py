@@ -26,6 +26,7 @@ def ska(*args: str) -> subprocess.CompletedProcess:
      "error: Invalid value for '--calls': 'abc' is not a valid float range. (see ska-sim erlang --help)"),
     (["nosuch"], "error: No such command 'nosuch'. (see ska-sim --help)"),
     (["run"], "error: Missing argument 'SCENARIO'. (see ska-sim run --help)"),
+    (["staff", "scenarios/baseline.toml", "-r"], "error: Option '-r' requires an argument. (see ska-sim staff --help)"),
 ])
 def test_a_usage_error_is_one_line_and_exit_2(args, line):
     r = ska(*args)

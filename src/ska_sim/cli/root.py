@@ -32,7 +32,10 @@ class _Main(click.Group):
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
         except click.UsageError as exc:
-            where = exc.ctx.command_path if exc.ctx is not None else "ska-sim"
+            words = list(sys.argv[1:] if args is None else args)
+            named = next((w for w in words if w in self.commands), None)  # the command, when the context has none
+            where = exc.ctx.command_path if exc.ctx is not None and exc.ctx.parent is not None else (
+                f"ska-sim {named}" if named else "ska-sim")
             click.echo(f"error: {exc.format_message()} (see {where} --help)", err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
