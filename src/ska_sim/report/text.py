@@ -401,8 +401,8 @@ def compare_text(cmp) -> str:
     lines += text_columns(rows, align="l" + "r" * (len(head) - 1))
 
     head, prow = people_rows([(f"[{i}]", r.scenario) for i, r in enumerate(cmp.results)])
-    lines += ["", "Each scenario's own plan in people and money (shrinkage chain over its measured days: phones -> at "
-                  "work -> paid -> FTE -> heads; EUR with [costs]):"]
+    lines += ["", "Each scenario's own plan in people and money over its measured days (paid as: a roster's people "
+                  "paid their contracts, or the shrinkage chain phones -> at work -> paid -> FTE -> heads; EUR with [costs]):"]
     lines += text_columns([tuple(head), *map(tuple, prow)], align="ll" + "r" * (len(head) - 2))
     lines += ["", "Targets:"]
     for label, res in zip(cmp.labels, cmp.results):
