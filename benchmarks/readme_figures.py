@@ -36,7 +36,7 @@ def figures() -> str:
     plans = st.comparison.set_index("plan")
     sim = plan_staffing(s, "simulation", "interval", replications=10, executor=ex)
     sim_row = sim.comparison.set_index("plan").loc["simulation interval"]
-    scopes = st.scopes.set_index("scope")
+    scopes = st.scopes[st.scopes["method"] == "erlang"].set_index("scope")
     mg = marginal(s, [0, 2], executor=ex).table.set_index("step")
 
     def pct(x: float) -> str:
