@@ -351,7 +351,7 @@ def test_erlang_c_table_has_no_abandon_column_and_erlang_a_shows_its_rate():
     assert a.exit_code == 0, a.output
     lines = a.output.splitlines()
     header = next(line for line in lines if line.startswith("agents"))
-    assert header.split()[-2:] == ["abandon", "occupancy"]
+    assert header.split()[-3:] == ["abandon", "occupancy", "note"]
     row10 = next(line for line in lines if line.split()[:1] == ["10"])
     expected = erlang_a_result(10, 100 / 1800, 180, 120, 20).abandon_rate  # the Erlang A rate of 10 agents
     assert row10.split()[-2] == f"{expected:.1%}" and expected > 0.05
