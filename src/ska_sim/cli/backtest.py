@@ -15,7 +15,8 @@ from ska_sim.cli.common import seed_option, set_option, warn_about
 @seed_option("Root seed (default: the scenario's; nothing in the log sets it).")
 @set_option
 @click.option("--columns", "columns_file", type=click.Path(dir_okay=False),
-              help="Column mapping (TOML): canonical name = \"the log's column\" (README: Call logs).")
+              help="Mapping file (TOML), as fit's: [columns] arrival = \"StartTime\", ...; [outcome_values] and "
+                   "[kind_values] for the log's own outcome and kind words (README: Call logs).")
 @click.option("--tz", default="Europe/Tallinn", show_default=True,
               help="Time zone of timestamps without an offset.")
 @click.option("--staffing", "staffing_file", type=click.Path(dir_okay=False),
