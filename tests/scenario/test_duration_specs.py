@@ -55,3 +55,4 @@ def test_a_uniform_talk_time_is_simulated_with_its_mean():
     aht = (iv["aht_s"] * iv["answered"]).sum() / iv["answered"].sum()
     n = iv["answered"].sum() * 2
     assert abs(aht - 330.0) <= 5 * (540 / 12**0.5) / n**0.5, aht
+

@@ -21,6 +21,8 @@ year beyond it on either side (public holidays, demand events), and dates near t
 calendar (0001-01-01, 9999-12-31) would overflow."""
 
 
+PROFILE_ROUNDING = 1e-3  # profile shares summing to 1 within this are normalised (with a warning)
+
 class Calendar(Block):
     start: dt.date
     days: int = Field(ge=1, le=3660)
@@ -144,9 +146,17 @@ class Arrivals(Block):
         for key, shares in v.items():
             if any(x < 0 for x in shares):
                 raise ValueError(f"{key}: shares must be >= 0")
-            if abs(sum(shares) - 1.0) > SHARE_TOLERANCE:
-                raise ValueError(f"{key}: shares must sum to 1 (got {sum(shares):.6f})")
+            if abs(sum(shares) - 1.0) > PROFILE_ROUNDING:
+                raise ValueError(f"{key}: shares must sum to 1 (got {sum(shares):.6f}; a rounding of up to "
+                                 f"{PROFILE_ROUNDING:g} is normalised)")
         return v
+
+    def shares(self, key: str) -> list[float]:
+        """The profile ``key``'s shares as used: divided by their sum when a rounding of up to
+        PROFILE_ROUNDING keeps them from 1 (``scenario_warnings`` says so); as written otherwise."""
+        shares = self.profile[key]
+        total = sum(shares)
+        return [x / total for x in shares] if abs(total - 1.0) > SHARE_TOLERANCE else shares
 
 
 class IdentityCheck(Block):

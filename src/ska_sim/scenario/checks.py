@@ -344,6 +344,10 @@ def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) 
             guess = f": did you mean {1 + value / 100:g} (+{value:g}%)?" if value < 100 else f": did you mean {value / 100:g}?"
             out.append(f"{path} = {value:g} multiplies by {value:g}{guess}")
 
+    for key, shares in s.arrivals.profile.items():
+        if abs(sum(shares) - 1.0) > SHARE_TOLERANCE:  # within PROFILE_ROUNDING, else refused: Arrivals.shares
+            out.append(f"arrivals.profile.{key}: shares sum to {sum(shares):.6f}, not 1: divided by their sum "
+                       "(a rounding)")
     check("arrivals.volume_scale", s.arrivals.volume_scale)
     check("staffing.scale", s.staffing.scale)
     for wd, x in s.arrivals.weekday_factor.items():

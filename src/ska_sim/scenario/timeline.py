@@ -45,7 +45,8 @@ def build_timeline(s: Scenario) -> Timeline:
             continue
         hours = Hours(open_s=day.open_s, close_s=day.close_s)
         open_s[d], close_s[d] = hours.open_s, hours.close_s
-        profile = arr.profile.get(wd, arr.profile.get("default"))
+        key = wd if wd in arr.profile else "default"
+        profile = arr.shares(key) if key in arr.profile else None  # (normalised when rounded)
         # (weekday vector, date vector) of [staffing], or of each group
         tables = [(staff.agents, staff.dates)] if not s.groups else [(g.agents, g.dates) for g in s.groups]
         vectors = [(a.get(wd, a.get("default")), dates.get(date)) for a, dates in tables]
