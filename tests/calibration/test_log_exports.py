@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from helpers import baseline_dict
-from ska_sim import scenario_from_dict
+from helpers import baseline_dict, recorded_log
 from ska_sim.calibration.calllog import LogError, load_columns, read_log
 from ska_sim.cli import main
 
@@ -23,14 +22,8 @@ SEED = 7
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
-    """A recorded week of the baseline (7 open days: over 1 MB as CSV) and its folder."""
-    from ska_sim.calibration.log_writer import record_calls, write_log
-
-    d = baseline_dict(days=7)
-    _, log = record_calls(scenario_from_dict(d), SEED)
-    folder = tmp_path_factory.mktemp("clean")
-    write_log(log, folder / "calls.csv")
-    return folder / "calls.csv"
+    """A recorded week of the baseline (7 open days: over 1 MB as CSV)."""
+    return recorded_log(baseline_dict(days=7), SEED, tmp_path_factory.mktemp("clean"))
 
 
 def _lines(path) -> list[str]:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from ska_sim import scenario_from_dict
 from ska_sim.cli import main
-from helpers import baseline_dict
+from helpers import baseline_dict, recorded_log
 
 SEED = 5
 
@@ -35,12 +35,9 @@ def _bad(res, *words):
 @pytest.fixture(scope="module")
 def one_day(tmp_path_factory):
     """A recorded one-day log of the baseline (no agent ids) and its scenario file."""
-    from ska_sim.calibration.log_writer import record_calls, write_log
-
     d = baseline_dict(days=1)
-    _, log = record_calls(scenario_from_dict(d), SEED)
     folder = tmp_path_factory.mktemp("inputs")
-    write_log(log, folder / "calls.csv")
+    recorded_log(d, SEED, folder)
     scen = folder / "s.toml"
     scen.write_text(tomlkit.dumps(json.loads(json.dumps(d, default=str))), encoding="utf-8")
     return d, folder / "calls.csv", scen

@@ -21,7 +21,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import ci, mmc_dict
+from helpers import assert_counts_equal, ci, mmc_dict
 from ska_sim import scenario_from_dict
 from ska_sim.sim.engine import PURPOSES, Model, simulate_replication
 from ska_sim.maths.erlang import erlang_c_result
@@ -48,13 +48,7 @@ def run(d: dict, n: int = 1, base: int = 11):
 
 
 def assert_inbound_equal(a, b) -> None:
-    for k in INBOUND:
-        if k == "wait_total_s":
-            np.testing.assert_allclose(a.counts[k], b.counts[k], rtol=1e-12, atol=1e-9, err_msg=k)
-        else:
-            np.testing.assert_array_equal(a.counts[k], b.counts[k], err_msg=k)
-    np.testing.assert_array_equal(a.hist, b.hist)
-    np.testing.assert_array_equal(a.type_hist, b.type_hist)
+    assert_counts_equal(a, b, fields=INBOUND)
 
 
 

@@ -119,6 +119,30 @@ def _weibull_mle(x: np.ndarray) -> tuple[float, float, float]:
     return (k, 0.0, scale)
 
 
+def compare_families(fit_one):
+    """Every family of FAMILY_NAMES fitted by ``fit_one(family, scipy distribution)`` -> (params,
+    log-likelihood, KS distance): their AIC, KS distance, parameters and means, the families
+    whose fit found no maximum (left out of the choice, said in the note; never the exponential)
+    and the family of the lowest AIC."""
+    aic, ks, params, means, failed = {}, {}, {}, {}, []
+    for fam in FAMILY_NAMES:
+        d = _scipy_family(fam)
+        k = 1 if fam == "exponential" else 2
+        try:
+            with quiet_numerics():
+                p, ll, ks_f = fit_one(fam, d)
+                a = 2 * k - 2 * ll
+                m = float(d(*p).mean())
+        except (ValueError, FloatingPointError, RuntimeError, OverflowError, ZeroDivisionError):
+            a = ks_f = m = math.nan
+        if fam != "exponential" and not (math.isfinite(a) and math.isfinite(m) and m > 0):
+            failed.append(fam)
+            continue
+        aic[fam], ks[fam], means[fam] = a, ks_f, m
+        params[fam] = tuple(float(v) for v in p)
+    return aic, ks, params, means, failed, min(aic, key=aic.get)
+
+
 def fit_duration(values, max_n: int = 100_000, seed: int = 0) -> DurationFit:
     """The four families fitted to uncensored durations (seconds) by maximum likelihood, location 0."""
     from scipy import stats
@@ -129,25 +153,11 @@ def fit_duration(values, max_n: int = 100_000, seed: int = 0) -> DurationFit:
     if len(positive) < 2:
         raise FitError([f"needs at least 2 positive durations (got {len(positive)})"])
     xs = _subset(positive, max_n, np.random.default_rng(seed))
-    aic, ks, params, means = {}, {}, {}, {}
-    failed = []
-    for fam in FAMILY_NAMES:
-        d = _scipy_family(fam)
-        k = 1 if fam == "exponential" else 2
-        try:
-            with quiet_numerics():
-                p = _weibull_mle(xs) if fam == "weibull" else d.fit(xs, floc=0)
-                a = 2 * k - 2 * float(np.sum(d.logpdf(xs, *p)))
-                ks_f = float(stats.kstest(xs, d(*p).cdf).statistic)
-                m = float(d(*p).mean())
-        except (ValueError, FloatingPointError, RuntimeError, OverflowError, ZeroDivisionError):
-            a = ks_f = m = math.nan
-        if fam != "exponential" and not (math.isfinite(a) and math.isfinite(m) and m > 0):
-            failed.append(fam)  # no maximum found: left out of the choice, said in the note
-            continue
-        aic[fam], ks[fam], means[fam] = a, ks_f, m
-        params[fam] = tuple(float(v) for v in p)
-    best = min(aic, key=aic.get)
+    def fit_one(fam, d):
+        p = _weibull_mle(xs) if fam == "weibull" else d.fit(xs, floc=0)
+        return p, float(np.sum(d.logpdf(xs, *p))), float(stats.kstest(xs, d(*p).cdf).statistic)
+
+    aic, ks, params, means, failed, best = compare_families(fit_one)
     f = _scipy_family(best)(*params[best])
     return DurationFit(best, float(f.mean()), float(f.std() / f.mean()), len(x), len(x), len(xs), aic, ks, params,
                        means, dropped_zero=int(len(x) - len(positive)), failed=tuple(failed))
@@ -241,25 +251,12 @@ def fit_censored(events, censored, max_n: int = 50_000, seed: int = 0) -> tuple[
     at_risk = len(obs) - np.searchsorted(obs, km.times_s, side="left")
     well = at_risk >= max(50, 0.01 * len(obs))
     grid, km_sf = km.times_s[well], km.sf[well]
-    aic, ks, params, means = {}, {}, {}, {}
-    failed = []
-    for fam in FAMILY_NAMES:
-        d = _scipy_family(fam)
-        k = 1 if fam == "exponential" else 2
-        try:
-            with quiet_numerics():
-                p = _censored_mle(fam, ev_s, ce_s)
-                a = 2 * k - 2 * float(np.sum(d.logpdf(ev_s, *p)) + np.sum(d.logsf(ce_s, *p)))
-                ks_f = float(np.max(np.abs(d.sf(grid, *p) - km_sf))) if len(grid) else math.nan
-                m = float(d(*p).mean())
-        except (ValueError, FloatingPointError, RuntimeError, OverflowError, ZeroDivisionError):
-            a = m = ks_f = math.nan
-        if fam != "exponential" and not (math.isfinite(a) and math.isfinite(m) and m > 0):
-            failed.append(fam)  # no maximum found: left out of the choice, said in the note
-            continue
-        aic[fam], ks[fam], means[fam] = a, ks_f, m
-        params[fam] = tuple(float(v) for v in p)
-    best = min(aic, key=aic.get)
+    def fit_one(fam, d):
+        p = _censored_mle(fam, ev_s, ce_s)
+        ll = float(np.sum(d.logpdf(ev_s, *p)) + np.sum(d.logsf(ce_s, *p)))
+        return p, ll, float(np.max(np.abs(d.sf(grid, *p) - km_sf))) if len(grid) else math.nan
+
+    aic, ks, params, means, failed, best = compare_families(fit_one)
     f = _scipy_family(best)(*params[best])
     fit = DurationFit(best, float(f.mean()), float(f.std() / f.mean()), n, len(ev), len(ev_s) + len(ce_s), aic, ks,
                       params, means, failed=tuple(failed))
