@@ -226,3 +226,14 @@ def test_sigterm_at_any_line_of_writing_into_the_current_folder_leaves_old_or_ne
             pass
         assert contents(out) in (old, new), f"signal at line {k}: {contents(out)}"
         assert [p.name for p in tmp_path.iterdir()] == ["here"]
+
+
+def test_csv_tables_keep_euros_a_year_to_the_euro(tmp_path):
+    """write_csv: 10 significant digits, so 1,354,704.3 EUR a year is written as it is (6 digits
+    would give 1.3547e+06, 4 EUR off), and a float's rounding noise is not written."""
+    import pandas as pd
+
+    from ska_sim.base.files import write_csv
+
+    write_csv(tmp_path / "t.csv", pd.DataFrame({"eur_per_year": [1354704.3], "x": [1.15 * 1.25 * 1.6]}))
+    assert (tmp_path / "t.csv").read_text().splitlines() == ["eur_per_year,x", "1354704.3,2.3"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from ska_sim.base.errors import Problem, ScenarioError
+from ska_sim.base.errors import ScenarioError
 
 from ska_sim.cli.common import (
     Progress,
@@ -171,9 +171,6 @@ def sweep(scenario_file, vary, replications, seed, overrides, out_dir, fmt, exec
             grid.append(parse_vary(v))
         except ScenarioError as exc:
             problems += exc.problems
-    keys = [k for k, _ in grid]
-    problems += [Problem(f"--vary {k}", "", "the same key is varied twice: give one --vary per key")
-                 for k in sorted({k for k in keys if keys.count(k) > 1})]
     if problems:
         raise ScenarioError(problems)
     base = load_scenario(scenario_file, overrides)  # the file with the common --set, before any --vary value

@@ -96,6 +96,10 @@ def point_columns(s, r) -> dict:
 def sweep(path: str, vary: list[tuple[str, list]], overrides: tuple[str, ...] = (), replications: int | None = None,
           seed: int | None = None, executor=None, progress=None) -> Sweep:
     keys = [k for k, _ in vary]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise ScenarioError([Problem(f"--vary {k}", "", "the same key is varied twice: give one --vary per key")
+                             for k in twice])
     points = list(itertools.product(*[v for _, v in vary]))
     scenarios = []
     for p in points:  # validate every point before running any
