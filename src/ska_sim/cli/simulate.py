@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import click
 
 from ska_sim.base.errors import ScenarioError
@@ -59,10 +61,14 @@ def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
 @click.option("--record-calls", "record_file", type=click.Path(dir_okay=False),
               help="Also write the calls of the FIRST replication (replication 0, the same seed) as a call "
                    "log: FILE.csv or FILE.parquet (README: Call logs).")
+@click.option("--per-replication", "per_rep_file", type=click.Path(dir_okay=False),
+              help="Also write every count and time of every replication, one row per replication x call type "
+                   "x answering group: FILE.csv or FILE.parquet (README: Per-replication tables).")
 @format_option
 @executor_options
 @handles_bad_input
-def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor, record_file=None) -> None:
+def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor, record_file=None,
+        per_rep_file=None) -> None:
     """Simulate SCENARIO and report its KPIs against the targets, beside Erlang C."""
     from ska_sim.plan.plan import run_with_people
     from ska_sim.report.costs import people_text
@@ -72,12 +78,15 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor, re
 
     scenario = load_scenario(scenario_file, overrides)
     check_out(out_dir, "run")
-    if record_file is not None:
-        if not record_file.strip():
-            fail(["--record-calls: empty file name (give FILE.csv or FILE.parquet)"])
-        if not record_file.lower().endswith((".csv", ".parquet")):
-            fail([f"--record-calls {record_file}: the file name must end in .csv or .parquet"])
-        check_out_file(record_file, "--record-calls")
+    for option, path in (("--record-calls", record_file), ("--per-replication", per_rep_file)):
+        if path is not None:
+            if not path.strip():
+                fail([f"{option}: empty file name (give FILE.csv or FILE.parquet)"])
+            if not path.lower().endswith((".csv", ".parquet")):
+                fail([f"{option} {path}: the file name must end in .csv or .parquet"])
+            check_out_file(path, option)
+    if record_file is not None and per_rep_file is not None and Path(record_file).resolve() == Path(per_rep_file).resolve():
+        fail([f"--per-replication {per_rep_file}: the same file as --record-calls"])
     progress = Progress("replications")
     try:
         result = simulate(scenario, replications=replications, seed=seed, progress=progress, executor=executor)
@@ -90,10 +99,17 @@ def run(scenario_file, replications, seed, overrides, out_dir, fmt, executor, re
         from ska_sim.calibration.log_writer import record_calls, write_log
 
         write_log(record_calls(scenario, result.seed, 0)[1], record_file)
+    if per_rep_file:
+        from ska_sim.report.output import write_table
+
+        write_table(result.per_replication_calls, per_rep_file)
     emit(done, fmt, lambda: result_text(result) + "\n\n" + people_text(scenario, done.people), out_dir,
          "Tables, plot and manifest")
     if record_file and fmt != "json":
         click.echo(f"Call log of replication 0 written to {record_file}")
+    if per_rep_file and fmt != "json":
+        click.echo(f"Counts and times of all {result.replications} replications, per call type and group, "
+                   f"written to {per_rep_file}")
 
 
 

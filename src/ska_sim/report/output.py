@@ -13,6 +13,15 @@ from ska_sim.base.version import __version__
 from ska_sim.report.plots import coverage_plot, service_level_by_interval, SWEEP_KPIS, sweep_plot
 
 
+def write_table(df: pd.DataFrame, path: str | Path) -> None:
+    """One table as FILE.csv (``write_csv``: formula-safe, 10 significant digits) or FILE.parquet
+    (by the suffix), atomically."""
+    if str(path).lower().endswith(".parquet"):
+        write_with(path, lambda tmp: df.to_parquet(tmp, index=False))
+    else:
+        write_csv(path, df)
+
+
 @writes_whole_folder
 def write_result(result, out_dir: str | Path, plots: bool = True, *, source: str | None = None,
                  overrides: list[str] | tuple[str, ...] | None = None, command: str = "run",

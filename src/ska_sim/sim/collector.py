@@ -23,6 +23,7 @@ from ska_sim.sim.kpi import (
     REDIAL,
     REPEAT,
     REPEAT_CONTACT,
+    TYPE_GROUP_FIELDS,
     quantiles_from_hist,
     wait_bins,
 )
@@ -59,6 +60,8 @@ class Collector:
         self.busy_s = np.zeros(n_slots)
         self.on_duty_s = np.zeros(n_slots)
         self.group_counts = {f: np.zeros((n_iv, n_groups)) for f in GROUP_FIELDS}
+        # per (call type, answering group) over the measured window: the per-replication table's split
+        self.type_group = {f: np.zeros((n_types, max(1, n_groups))) for f in TYPE_GROUP_FIELDS}
         self.group_busy_s = np.zeros((n_groups, n_slots))
         self.group_on_duty_s = np.zeros((n_groups, n_slots))
         self._reset()
@@ -145,6 +148,7 @@ class Collector:
                 self.lang_hist += np.bincount(lang[m] * N_WAIT_BINS + bins[m], minlength=n_l * N_WAIT_BINS).reshape(
                     n_l, N_WAIT_BINS
                 )
+            self._add_type_group(m, typ[m], None if group is None else group[m], waits[m], flag[m])
             if group is not None:
                 self._add_groups(iv, group, waits)
                 if self.routes is not None:
@@ -202,6 +206,26 @@ class Collector:
         if self.n_groups == 1 and self.answered:
             return np.zeros(len(self.answered), dtype=np.int64)
         return None
+
+    def _add_type_group(self, m: np.ndarray, typ: np.ndarray, g: np.ndarray | None, waits: np.ndarray,
+                        flag: np.ndarray) -> None:
+        """The buffered answered calls selected by ``m`` (the measured ones) per (call type,
+        answering group): their counts, waits and handle times (``svc_start``/``svc_end`` are
+        aligned with ``answered``)."""
+        if not len(typ):
+            return
+        n_g = max(1, self.n_groups)
+        key = typ * n_g + (0 if g is None else g)
+        size = self.n_types * n_g
+        handle = np.asarray(self.svc_end, dtype=float)[m] - np.asarray(self.svc_start, dtype=float)[m]
+        first = flag > REPEAT_CONTACT
+        for name, sel, weights in (("answered", None, None), ("answered_within_t", waits <= self.threshold_s, None),
+                                   ("wait_sum_s", None, waits), ("first_contacts", first, None),
+                                   ("resolved_first", flag == FIRST_RESOLVED, None), ("repeat_contacts", ~first, None),
+                                   ("handle_s", None, handle)):
+            k = key if sel is None else key[sel]
+            w = weights if sel is None or weights is None else weights[sel]
+            self.type_group[name].reshape(-1)[:] += np.bincount(k, weights=w, minlength=size)
 
     def _add_groups(self, iv: np.ndarray, g: np.ndarray, waits: np.ndarray) -> None:
         """Answered calls per (interval of arrival, answering group)."""
@@ -311,6 +335,7 @@ class Collector:
             n_langs=self.n_langs,
             lang_hist=self.lang_hist if self.n_langs > 1 else self.type_hist.sum(axis=0, keepdims=True),
             groups=groups,
+            type_group=self.type_group,
         )
 
 
@@ -352,6 +377,7 @@ class ReplicationCounts:
     n_langs: int = 1
     lang_hist: np.ndarray | None = None  # (languages, wait bins), measured window
     groups: GroupCounts | None = None  # with agent groups only
+    type_group: dict[str, np.ndarray] | None = None  # TYPE_GROUP_FIELDS -> (call types, groups or 1), measured window
 
     def by_type_lang(self, field: str) -> np.ndarray:
         """A count as (intervals, call types, languages)."""

@@ -73,6 +73,10 @@ COUNT_FIELDS = (
 # group: those it answered (within T), and those no agent answered, counted for the group first in
 # their routing order; with the mean handle time (scenario means) each offered call would take there.
 GROUP_FIELDS = ("answered", "answered_within_t", "wait_sum_s", "offered", "offered_within_t", "offered_handle_s")
+# Counters kept per (call type, answering group) over the measured window, for the per-replication
+# table (sim/per_replication.py): the answered calls' part of COUNT_FIELDS, and their handle time.
+TYPE_GROUP_FIELDS = ("answered", "answered_within_t", "wait_sum_s", "first_contacts", "resolved_first",
+                     "repeat_contacts", "handle_s")
 # Kinds of offered call (the last digit of an offered code).
 FIRST, REDIAL, REPEAT = 0, 1, 2
 # Answered flags (the last digit of an answered code).

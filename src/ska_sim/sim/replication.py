@@ -56,6 +56,9 @@ def replication_kpis(model: Model, groups: Groups, seed: int, index: int) -> dic
     if model.routing is not None and model.routing.named:  # per agent group (kpi.GROUP_KPI_UNITS)
         out["group"] = group_kpis(*level_counts(rc, "group"))
         out["group_interval"] = group_kpis(*level_counts(rc, "group_interval"))  # row = interval * groups + group
+    # raw counts per call type and per (call type, answering group): the per-replication table
+    out["type_counts"] = level_counts(rc, "call_type")[0]
+    out["type_group"] = {k: v.reshape(-1) for k, v in rc.type_group.items()}
     return out
 
 

@@ -62,6 +62,7 @@ from ska_sim.sim.erlang_check import (
     time_of_day_columns,
     window_figures,
 )
+from ska_sim.sim.per_replication import per_replication_table
 from ska_sim.sim.kpi import EXTRA_KPI_UNITS, GROUP_KPI_UNITS, KPI_NAMES, KPI_UNITS, summarise
 from ska_sim.sim.replication import Groups, stack
 from ska_sim.sim.targets import targets_of
@@ -124,6 +125,7 @@ class SimulationResult:
     group_intervals: pd.DataFrame | None = None  # per measured interval and agent group
     language_per_replication: dict | None = None  # language -> KPI -> per-replication window values
     timeline: Any = None  # the model's timeline (intervals, dates, agents), for figures derived from the plan
+    per_replication_calls: pd.DataFrame | None = None  # every count and time per replication x type x group
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -162,7 +164,10 @@ class SimulationResult:
             lang_reps = {lang: {k: levels["language"][k][:, li] for k in ("service_level", "answer_rate", "asa_s")}
                          for li, lang in enumerate(model.languages)}
         return cls(scenario, seed, len(results), summary, targets, iv, tod, days, types, per_rep, erlang, languages,
-                   groups_table, group_intervals, lang_reps, tl)
+                   groups_table, group_intervals, lang_reps, tl,
+                   per_replication_table([ct.name for ct in scenario.call_types],
+                                         model.routing.group_names if model.routing is not None and model.routing.named
+                                         else (), levels["type_counts"], levels["type_group"]))
 
     # ------------------------------------------------------------------ views
     def kpi(self, name: str) -> float:
