@@ -153,6 +153,10 @@ class ServiceLevelTarget(Block):
         """The threshold T of ``call_type``'s calls (s)."""
         return float(self.threshold_s_by_type.get(call_type, self.threshold_s))
 
+    def label(self) -> str:
+        """The threshold in words: '20 s', or '20 s, pensions 60 s, family 90 s' with thresholds per call type."""
+        return ", ".join([f"{self.threshold_s:g} s"] + [f"{k} {t:g} s" for k, t in self.threshold_s_by_type.items()])
+
 
 class FcrTarget(Block):
     min: float = Field(0.70, ge=0.0, le=1.0)
