@@ -170,7 +170,7 @@ class FcrTarget(Block):
 
 
 class LanguageTargets(Block):
-    """Targets for the calls of one language (the line's threshold T applies)."""
+    """Targets for the calls of one language (each call at its call type's threshold T)."""
 
     service_level: float | None = Field(None, ge=0.0, le=1.0)  # share answered within T
     answer_rate: float | None = Field(None, ge=0.0, le=1.0)
