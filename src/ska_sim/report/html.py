@@ -448,7 +448,7 @@ def breakdown_table(df, key: str) -> str:
 
 
 def groups_html(result) -> str:
-    T = result.scenario.targets.service_level.label()
+    T = result.scenario.targets.service_level.label(short=True)
     head = ("group", "agent-hours", "occupancy", "95% interval", "calls answered", f"of which within {T}", "ASA")
     rows = []
     for r in result.groups.to_dict(orient="records"):

@@ -198,7 +198,7 @@ def breakdown_table(df, key: str, title: str) -> str:
 
 def groups_table(result) -> str:
     """Per agent group: its hours, occupancy and the calls it answered."""
-    T = result.scenario.targets.service_level.label()
+    T = result.scenario.targets.service_level.label(short=True)
     rows = [("group", "agent-hours", "occupancy", "95% interval", "calls answered", f"of which within {T}", "ASA")]
     for r in result.groups.to_dict(orient="records"):
         rows.append((r["group"], fmt(r["agent_hours"], "h"), fmt(r["occupancy"], "share"),

@@ -153,8 +153,11 @@ class ServiceLevelTarget(Block):
         """The threshold T of ``call_type``'s calls (s)."""
         return float(self.threshold_s_by_type.get(call_type, self.threshold_s))
 
-    def label(self) -> str:
-        """The threshold in words: '20 s', or '20 s, pensions 60 s, family 90 s' with thresholds per call type."""
+    def label(self, short: bool = False) -> str:
+        """The threshold in words: '20 s', or '20 s, pensions 60 s, family 90 s' with thresholds per
+        call type ('T of its call type' with ``short``)."""
+        if short and self.threshold_s_by_type:
+            return "T of its call type"
         return ", ".join([f"{self.threshold_s:g} s"] + [f"{k} {t:g} s" for k, t in self.threshold_s_by_type.items()])
 
 
