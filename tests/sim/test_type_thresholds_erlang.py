@@ -100,3 +100,18 @@ def test_the_cross_check_compares_each_disjoint_group_at_its_types_threshold(dis
     assert types.loc["a", "service_level"] < types.loc["b", "service_level"] - 0.15
     assert types.loc["a", "service_level"] == pytest.approx(erlang_c_result(8, 72 / 3600, 300, 5).service_level, abs=0.02)
     assert types.loc["b", "service_level"] == pytest.approx(erlang_c_result(6, 36 / 3600, 400, 90).service_level, abs=0.02)
+
+
+def test_the_single_pools_cross_check_is_the_mix_of_its_types_thresholds():
+    d = mmc_dict(agents=10, calls_per_hour=96, days=3, replications=3)
+    d["call_types"] = [{"name": "a", "share": 0.25, "talk": {"dist": "exponential", "mean_s": 300}, "resolved": 1.0},
+                       {"name": "b", "share": 0.75, "talk": {"dist": "exponential", "mean_s": 300}, "resolved": 1.0}]
+    d["targets"]["service_level"]["threshold_s_by_type"] = {"a": 5}
+    r = simulate(scenario_from_dict(d), seed=3)
+    off = r.call_types["offered"].to_numpy()
+    w = off / off.sum()  # the simulated offered calls per type weigh the thresholds
+    iv = r.intervals.iloc[5]
+    aht = float(r.erlang["aht_s"])
+    by_hand = sum(wk * erlang_c_result(10, iv["offered"] / 3600, aht, t).service_level for wk, t in zip(w, (5.0, 20.0)))
+    assert iv["erlang_c_service_level"] == pytest.approx(by_hand, rel=1e-9)
+    assert abs(w[0] - 0.25) < 0.03
