@@ -16,8 +16,16 @@ delay has passed) has a closing-crew agent busy (busy agents not past their shif
 whenever a group's last agent goes home after closing, the calls that no group still at
 work may take then are cut off.
 
-Scope: routing policy ``group_order``; no redials and no repeat calls (the follow-up
-streams are not drawn: a scenario with follow-ups is refused).
+Routing policies (rule 3, per call type with ``policy_by_type``): ``group_order`` takes the first
+group in order with a free agent; ``random`` draws u from the date's "routing" stream (in the
+engine's batches of 256, only when some allowed group has a free agent) and takes the
+int(u x free agents)-th free agent counting group by group in order; ``longest_idle`` the group
+whose free agent has been idle longest (ties: order). Free agents are kept per group as the
+times they became free, oldest first, and the oldest is the one who takes a call. The groups
+whose overflow delay is the same are tried together when that delay has passed (rule 4).
+
+Scope: no redials and no repeat calls (the follow-up streams are not drawn: a scenario with
+follow-ups is refused), no transfers or callbacks.
 """
 
 from __future__ import annotations
@@ -56,8 +64,6 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
     """
     if s.redial.probability > 0 or s.repeat.probability > 0:
         raise ValueError("the reference models no redials and no repeat calls")
-    if s.routing.policy != "group_order":
-        raise ValueError("the reference models routing policy group_order only")
     tl = build_timeline(s)
 
     def date_rng(date) -> dict:
@@ -69,7 +75,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
     langs = list(s.languages) or [None]
     n_l = len(langs)
     n_iv = len(tl.iv_day)
-    threshold = s.targets.service_level.threshold_s
+    thresholds = [s.targets.service_level.threshold_of(ct.name) for ct in s.call_types]
     lines = s.lines.count if s.lines is not None else math.inf
     group_agents = tl.iv_group_agents
     # eligible groups (indices, in routing order) per (type, language)
@@ -80,6 +86,14 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
             eligible[k, li] = [gidx[g.name] for g in s.group_order(ct.name) if g.serves(ct.name, lang)]
             assert eligible[k, li], (ct.name, lang)
     prio = [[g.priority_of(ct.name) for ct in s.call_types] for g in groups]
+    policy = [s.routing.policy_of(ct.name) for ct in s.call_types]
+    type_ov = s.routing.overflow_after_s_by_type
+
+    def delay(g, c):
+        """How long call c waits before group g may take it (0 for its first group)."""
+        if c.order[0] == g:
+            return 0.0
+        return type_ov.get(s.call_types[c.type].name, groups[g].overflow_after_s)
     fields = ("offered", "answered", "answered_within_t", "abandoned", "unanswered_at_close", "blocked",
               "wait_sum_s", "resolved_first", "written_requests")
     out = {f: np.zeros((n_iv, n_t * n_l)) for f in fields}
@@ -105,6 +119,9 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
     busy = [0] * n_g
     target = [0] * n_g
     is_open = False
+    idle: list[list[float]] = [[] for _ in range(n_g)]  # per group: when each free agent became free, oldest first
+    draws: list[float] = []  # the day's "routing" draws not used yet (next at the end)
+    rng: dict = {}
     waiting: list[RefCall] = []
     in_line = [0]  # calls waiting + calls in talk
 
@@ -116,11 +133,31 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
         waiting.remove(c)
         begin(c, g, now)
 
+    def pick(c, allowed):
+        """The group of ``allowed`` whose free agent takes call c by its type's policy, or -1."""
+        free = [g for g in allowed if idle[g]]
+        if not free:
+            return -1
+        rule = policy[c.type]
+        if rule == "group_order":
+            return free[0]
+        if rule == "longest_idle":
+            return min(free, key=lambda g: idle[g][0])  # the first in order among equal times
+        if not draws:
+            draws.extend(rng["routing"].random(256).tolist()[::-1])
+        r = int(draws.pop() * sum(len(idle[g]) for g in free))
+        for g in free:
+            r -= len(idle[g])
+            if r < 0:
+                return g
+        return free[-1]
+
     def begin(c, g, now):
         grp = groups[g]
         busy[g] += 1
         w = now - c.t
         ce = cell(c)
+        threshold = thresholds[c.type]
         out["answered"][c.iv, ce] += 1
         out["answered_within_t"][c.iv, ce] += w <= threshold
         out["wait_sum_s"][c.iv, ce] += w
@@ -132,9 +169,10 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
         resolved = c.u_res < min(1.0, s.call_types[c.type].resolved * grp.resolution_factor) and not c.id_fail
         out["resolved_first"][c.iv, ce] += resolved
         out["written_requests"][c.iv, ce] += c.id_fail and c.written
-        talk = c.talk * grp.handle_factor
+        factor = grp.handle_factor_of(s.call_types[c.type].name)
+        talk = c.talk * factor
         push(now + talk, TALK_END, c)
-        push(now + talk + c.acw * grp.handle_factor, CALL_END, g)
+        push(now + talk + c.acw * factor, CALL_END, g)
 
     drop = s.simulation.queued_at_close == "drop"
 
@@ -148,7 +186,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
     def may_take(g, c, now):
         if g not in c.order:
             return False
-        return c.order[0] == g or now - c.t >= groups[g].overflow_after_s
+        return now - c.t >= delay(g, c)
 
     def next_for(g, now):
         best = None
@@ -176,6 +214,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 day = int(tl.iv_day[iv])
                 sl = np.flatnonzero(tl.iv_day == day)
                 rng = date_rng(tl.dates[day])
+                draws.clear()
                 factor = day_factors(rng["arrivals"], 1, s.arrivals.day_cv)[0]
                 times = arrival_times(rng["arrivals"], tl.iv_start_s[sl], tl.iv_expected[sl] * factor, tl.interval_s)
                 n = len(times)
@@ -195,10 +234,12 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
             for g in range(n_g):  # agents coming on duty, group by group in file order
                 while staffed[g] < target[g]:
                     staffed[g] += 1  # a new agent: takes a waiting call, or is idle
-                    agent_free(g, now)
-                if staffed[g] > target[g]:  # idle agents go home at once
-                    idle = staffed[g] - busy[g]
-                    staffed[g] -= min(idle, staffed[g] - target[g])
+                    if not agent_free(g, now):
+                        idle[g].append(now)
+                if staffed[g] > target[g]:  # idle agents go home at once (those idle longest first)
+                    leave = min(len(idle[g]), staffed[g] - target[g])
+                    staffed[g] -= leave
+                    del idle[g][:leave]
         elif kind == CLOSE:
             is_open = False
             crew = [busy[g] - max(0, staffed[g] - target[g]) for g in range(n_g)]
@@ -207,6 +248,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                     cut_off(c)
             for g in range(n_g):
                 staffed[g] = busy[g]  # idle agents go home
+                idle[g].clear()
         elif kind == ARRIVAL:
             c = p
             c.order = eligible[c.type, c.lang]
@@ -217,18 +259,18 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 gout["offered"][c.iv, c.order[0]] += 1
                 continue
             in_line[0] += 1
-            for j, g in enumerate(c.order):
-                if (j == 0 or groups[g].overflow_after_s == 0) and is_open and staffed[g] > busy[g]:
-                    begin(c, g, now)
-                    break
+            g = pick(c, [h for h in c.order if delay(h, c) == 0]) if is_open else -1
+            if g >= 0:
+                idle[g].pop(0)
+                begin(c, g, now)
             else:
                 c.waiting = True
                 waiting.append(c)
                 if c.patience != math.inf:
                     push(now + c.patience, PATIENCE, c)
-                for j, g in enumerate(c.order):
-                    if j > 0 and groups[g].overflow_after_s > 0:
-                        push(now + groups[g].overflow_after_s, OVERFLOW, (c, g))
+                later = sorted({delay(h, c) for h in c.order} - {0.0})
+                for d in later:  # the groups of each delay, tried together once it has passed
+                    push(now + d, OVERFLOW, (c, [h for h in c.order if delay(h, c) == d]))
         elif kind == TALK_END:
             in_line[0] -= 1
         elif kind == CALL_END:
@@ -241,6 +283,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
             elif not is_open:
                 staffed[g] -= 1
             else:
+                idle[g].append(now)
                 continue
             if not is_open and staffed[g] == 0:  # a group's last agent went home after closing
                 for c in list(waiting):
@@ -255,8 +298,10 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 out["abandoned"][c.iv, cell(c)] += 1
                 gout["offered"][c.iv, c.order[0]] += 1
         elif kind == OVERFLOW:
-            c, g = p
-            if c.waiting and is_open and staffed[g] > busy[g]:
+            c, allowed = p
+            g = pick(c, allowed) if c.waiting else -1
+            if g >= 0:
+                idle[g].pop(0)
                 start(c, g, now)
     m = tl.iv_measured()
     return {"cells": {k: v[m] for k, v in out.items()}, "groups": {k: v[m] for k, v in gout.items()}}

@@ -241,6 +241,7 @@ def test_with_groups_each_group_is_split_into_its_kinds_in_the_routing_order():
 
     d = read_toml(ROOT / "scenarios" / "skills-languages.toml")
     d["calendar"]["days"] = 30
+    d["groups"][3]["handle_factor_by_type"] = {"family_benefits": 0.7}
     d["workforce"] = {"heads": 40, "training_weeks": 0, "ramp_up": [{"handle_factor": 1.3, "resolution_factor": 0.9}],
                       "hires": [{"start": "2026-03-02", "count": 10}]}
     s = scenario_from_dict(d)
@@ -250,6 +251,8 @@ def test_with_groups_each_group_is_split_into_its_kinds_in_the_routing_order():
     parent = by["family_specialists"]
     assert new.call_types == parent.call_types and new.languages == parent.languages
     assert new.handle_factor == pytest.approx(parent.handle_factor * 1.3)
+    assert parent.name == "family_specialists" and parent.handle_factor_of("family_benefits") == 0.7
+    assert new.handle_factor_of("family_benefits") == pytest.approx(0.7 * 1.3)  # a factor per type ramps up too
     order = mp.scenario.routing.order["family_benefits"]
     assert order[:2] == ["family_specialists", "family_specialists (new h1.3 r0.9)"]
     # the kinds of a group share its scaled agents: 50 heads / plan FTE; 10 of 50 are new

@@ -15,6 +15,10 @@ from conftest import ROOT
 
 MINIMAL = (ROOT / "tests" / "data" / "minimal.toml").read_text()
 
+STAFFING = "[staffing.agents]\ndefault = [4, 5, 4]"  # replaced by one agent group (GROUP) and its keys
+GROUP = '[[groups]]\nname = "desk"\nagents = { default = [4, 5, 4] }'
+TARGETS = "[targets]\nservice_level = {{ threshold_s = 20, threshold_s_by_type = {{ {} }} }}\n\n[simulation]"
+
 # name of the defect: (text replaced in minimal.toml, replacement, expected message parts)
 GALLERY = {
     "unknown_key": ("interval_min = 60", "interval_min = 60\nintervals = 3", ["calendar.intervals", "unknown key"]),
@@ -66,6 +70,35 @@ GALLERY = {
                             ["staffing:", "5,000,000,000 agents in an interval", "at most 100,000"]),
     "replications_beyond_limit": ("replications = 2", "replications = 1000000000",
                                   ["simulation.replications", "less than or equal to 100000", "(got 1000000000)"]),
+    # per-call-type keys of routing and service level
+    "handle_factor_for_unknown_type": (STAFFING, GROUP + "\nhandle_factor_by_type = { nope = 0.5 }",
+                                       ["groups[0].handle_factor_by_type.nope", "unknown call type 'nope'",
+                                        "(call types: general)"]),
+    "negative_type_handle_factor": (STAFFING, GROUP + "\nhandle_factor_by_type = { general = -1 }",
+                                    ["groups[0].handle_factor_by_type.general", "greater than 0", "(got -1)"]),
+    "nan_type_handle_factor": (STAFFING, GROUP + "\nhandle_factor_by_type = { general = nan }",
+                               ["groups[0].handle_factor_by_type.general", "finite number", "(got nan)"]),
+    "unknown_type_policy": (STAFFING, GROUP + '\n\n[routing]\npolicy_by_type = { general = "fastest" }',
+                            ["routing.policy_by_type.general", "'group_order', 'random' or 'longest_idle'",
+                             "(got 'fastest')"]),
+    "policy_for_unknown_type": (STAFFING, GROUP + '\n\n[routing]\npolicy_by_type = { pensions = "random" }',
+                                ["routing.policy_by_type.pensions", "unknown call type 'pensions'"]),
+    "overflow_for_unknown_type": (STAFFING, GROUP + "\n\n[routing]\noverflow_after_s_by_type = { pensions = 30 }",
+                                  ["routing.overflow_after_s_by_type.pensions", "unknown call type 'pensions'"]),
+    "negative_type_overflow": (STAFFING, GROUP + "\n\n[routing]\noverflow_after_s_by_type = { general = -2 }",
+                               ["routing.overflow_after_s_by_type.general", "greater than or equal to 0", "(got -2)"]),
+    "infinite_type_overflow": (STAFFING, GROUP + "\n\n[routing]\noverflow_after_s_by_type = { general = inf }",
+                               ["routing.overflow_after_s_by_type.general", "finite number", "(got inf)"]),
+    "type_overflow_without_groups": ("[simulation]", "[routing]\noverflow_after_s_by_type = { general = 3 }\n\n[simulation]",
+                                     ["routing.overflow_after_s_by_type", "needs [[groups]] to route to"]),
+    "threshold_for_unknown_type": ("[simulation]", TARGETS.format("pensions = 60"),
+                                   ["targets.service_level.threshold_s_by_type.pensions", "unknown call type 'pensions'",
+                                    "(call types: general)"]),
+    "negative_type_threshold": ("[simulation]", TARGETS.format("general = -1"),
+                                ["targets.service_level.threshold_s_by_type.general", "greater than or equal to 0",
+                                 "(got -1)"]),
+    "infinite_type_threshold": ("[simulation]", TARGETS.format("general = inf"),
+                                ["targets.service_level.threshold_s_by_type.general", "finite number", "(got inf)"]),
 }
 
 BASE = "scenarios/baseline.toml"

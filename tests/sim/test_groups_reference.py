@@ -92,7 +92,32 @@ SCENARIOS = {
     "changing staffing, closing": lambda: changing_staffing(skills_scenario()),
     "no lines, no factors, overflow at once": lambda: _no_lines(),
     "serve the queue at closing": lambda: _serve_at_close(),
+    "per call type: factors, policies, overflow, thresholds": lambda: _per_type(),
+    "per call type: random line, one type in group order": lambda: _per_type_random_line(),
 }
+
+
+def _per_type() -> dict:
+    """Handle factors per (group, call type); general calls go to et_general or ru_general at once,
+    whichever random draw picks; family calls wait 15 s for their own group, then the longest idle
+    agent of the other two takes them; family calls' service level counts within 60 s."""
+    d = changing_staffing(skills_scenario())
+    d["groups"][2]["handle_factor_by_type"] = {"family": 0.7}
+    d["groups"][0]["handle_factor_by_type"] = {"family": 1.2}
+    d["routing"]["policy_by_type"] = {"general": "random", "family": "longest_idle"}
+    d["routing"]["overflow_after_s_by_type"] = {"general": 0, "family": 15}
+    d["targets"] = {"service_level": {"threshold_s": 20, "threshold_s_by_type": {"family": 60}}}
+    return d
+
+
+def _per_type_random_line() -> dict:
+    """The line's policy random, family calls in group order, every group at once for them."""
+    d = skills_scenario(calls_per_hour=80)
+    d["routing"]["policy"] = "random"
+    d["routing"]["policy_by_type"] = {"family": "group_order"}
+    d["routing"]["overflow_after_s_by_type"] = {"family": 0}
+    d["targets"] = {"service_level": {"threshold_s": 20, "threshold_s_by_type": {"general": 10}}}
+    return d
 
 
 def _serve_at_close() -> dict:

@@ -7,6 +7,7 @@ classic call-by-call recursion for a FCFS queue with abandonment: a caller is an
 max(arrival, earliest free agent) if that is before arrival + patience, else hangs up. With
 constant staffing, no redials and no repeat calls the two must agree exactly on every count;
 waiting times agree to float rounding (the engine reaches an arrival time as now + (t - now)).
+With thresholds per call type a call counts as answered in time against its own type's threshold.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import heapq
 import math
 
 import numpy as np
+import pytest
 
 from helpers import mmc
 from ska_sim.maths.arrivals import arrival_times, day_factors
@@ -27,10 +29,12 @@ def date_rng(seed: np.random.SeedSequence, date) -> dict[str, np.random.Generato
             for i, p in enumerate(PURPOSES)}
 
 
-def reference(model: Model, seed: np.random.SeedSequence, agents: int) -> dict[str, np.ndarray]:
+def reference(s, model: Model, seed: np.random.SeedSequence, agents: int) -> dict[str, np.ndarray]:
     tl = model.timeline
-    n_iv, threshold = len(tl.iv_day), model.threshold_s
+    n_iv = len(tl.iv_day)
+    thresholds = [s.targets.service_level.threshold_of(ct.name) for ct in s.call_types]
     out = {k: np.zeros(n_iv) for k in ("offered", "answered", "within", "abandoned", "wait_sum")}
+    out["within_type"] = np.zeros(len(thresholds))
     free = [0.0] * agents  # when each agent is next free
     heapq.heapify(free)
     for day in range(tl.n_days):
@@ -48,21 +52,23 @@ def reference(model: Model, seed: np.random.SeedSequence, agents: int) -> dict[s
             handle[sel] = ct.handle_times(rng["handling"], len(sel))
         patience = model.patience.sample(rng["patience"], n)
         rng["resolution"].random((n, 3))
-        for t, h, p in zip(times, handle, patience):
+        for t, h, p, k in zip(times, handle, patience, types):
             iv = idx[int((t - tl.iv_start_s[idx[0]]) // tl.interval_s)]
             out["offered"][iv] += 1
             start = max(t, free[0])
             if start <= t + p:
                 heapq.heapreplace(free, start + h)
                 out["answered"][iv] += 1
-                out["within"][iv] += (start - t) <= threshold
+                out["within"][iv] += (start - t) <= thresholds[k]
+                out["within_type"][k] += (start - t) <= thresholds[k]
                 out["wait_sum"][iv] += start - t
             else:
                 out["abandoned"][iv] += 1
     return out
 
 
-def test_engine_equals_the_reference_recursion():
+@pytest.mark.parametrize("thresholds", [{}, {"a": 45, "b": 5}])
+def test_engine_equals_the_reference_recursion(thresholds):
     agents = 6
     call_types = [
         {"name": "a", "share": 0.6, "talk": {"dist": "lognormal", "mean_s": 280, "cv": 1.0},
@@ -72,16 +78,20 @@ def test_engine_equals_the_reference_recursion():
     ]
     s = mmc(agents=agents, calls_per_hour=75, days=4, warmup_days=0, patience_s=150, call_types=call_types)
     s = s.model_copy(update={"patience": s.patience.model_copy(update={"dist": "weibull", "cv": 0.8})})
+    sl = s.targets.service_level.model_copy(update={"threshold_s_by_type": thresholds})
+    s = s.model_copy(update={"targets": s.targets.model_copy(update={"service_level": sl})})
     model = Model.from_scenario(s)
+    assert model.single_pool() and model.routing is None
     for i in range(3):
         seed = np.random.SeedSequence(2024, spawn_key=(i,))
         rc = Replication(model, seed).run()
-        ref = reference(model, np.random.SeedSequence(2024, spawn_key=(i,)), agents)
+        ref = reference(s, model, np.random.SeedSequence(2024, spawn_key=(i,)), agents)
         c = {k: v.sum(axis=1) for k, v in rc.counts.items()}
         assert c["offered"].sum() > 5000 and c["abandoned"].sum() > 100
         np.testing.assert_array_equal(c["offered"], ref["offered"])
         np.testing.assert_array_equal(c["answered"], ref["answered"])
         np.testing.assert_array_equal(c["abandoned"], ref["abandoned"])
         np.testing.assert_array_equal(c["answered_within_t"], ref["within"])
+        np.testing.assert_array_equal(rc.counts["answered_within_t"].sum(axis=0), ref["within_type"])
         np.testing.assert_allclose(c["wait_sum_s"], ref["wait_sum"], rtol=1e-9, atol=1e-6)
         assert not math.isnan(c["wait_sum_s"].sum())

@@ -55,13 +55,16 @@ def expected_coverage(replications: int, band: tuple[float, float] = BAND) -> fl
     return (band[1] - band[0]) * (r - 1) / (r + 1)
 
 
-def actual_counts(log, interval_min: int, threshold_s: float) -> pd.DataFrame:
-    """Per (local date, slot) of arrival: the counts kpi.kpis needs, from the log (inbound calls)."""
+def actual_counts(log, interval_min: int, threshold_s: float, threshold_by_type: dict | None = None) -> pd.DataFrame:
+    """Per (local date, slot) of arrival: the counts kpi.kpis needs, from the log (inbound calls).
+    ``threshold_by_type``: a call type's own threshold (by the log's call_type), else ``threshold_s``."""
     f = log.frame
     if "kind" in f:
         f = f[(f["kind"] != "callback").fillna(True).to_numpy(bool)]
     day, slot = local_slots(f["arrival"], interval_min)
     wait = (f["answer"] - f["arrival"]).dt.total_seconds().to_numpy(float)
+    if threshold_by_type and "call_type" in f:
+        threshold_s = np.array([threshold_by_type.get(n, threshold_s) for n in f["call_type"].astype(str)], dtype=float)
     answered = ~np.isnan(wait)
     abandoned = f["abandon"].notna().to_numpy(bool) & ~answered
     df = pd.DataFrame({"date": day, "slot": slot, "offered": 1.0, "answered": answered.astype(float),
@@ -247,7 +250,8 @@ def backtest(data: dict, log, replications: int | None = None, seed: int | None 
                      f"simulated {n_sim:,} of the {span:,} days from {bounds[0][0]} to {bounds[-1][1]}, each stretch "
                      f"with its own warm-up (stretch k with seed {seed} + k): {describe(bounds)}")
     results = simulated.results
-    act = actual_counts(log, s.calendar.interval_min, s.targets.service_level.threshold_s)
+    sl = s.targets.service_level
+    act = actual_counts(log, s.calendar.interval_min, sl.threshold_s, sl.threshold_s_by_type)
     merged, partial_days = _compared(simulated.iv, act, s.calendar.interval_min, notes)
     iv_act = _kpis_of(merged)
     # per day: the same counts summed over the day's compared intervals

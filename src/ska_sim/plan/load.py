@@ -18,6 +18,7 @@ from ska_sim.maths.erlang import Requirement, erlang_arrays
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import Timeline
 from ska_sim.sim.engine import Model
+from ska_sim.sim.thresholds import as_mix, line_mix, mixed
 
 
 def requirement_of(s: Scenario) -> Requirement:
@@ -107,6 +108,9 @@ class LoadModel:
         self.patience_s = s.patience_dist().mean if s.patience is not None else None
         check_erlang_inputs(s, self.type_aht, self.patience_s)
         self.req = requirement_of(s)
+        # the service level's threshold: the line's, or with thresholds per call type the mix of
+        # the first calls' types (sim/thresholds.py): sum over types of share x Erlang's P(wait <= T_k)
+        self.thresholds = line_mix(s, self.first.sum(axis=0))
         self.redial_k = _follow_up_kernel(tl, self.model.redial_delay) if s.redial.probability > 0 else None
         self.repeat_k = _follow_up_kernel(tl, self.model.repeat_delay) if s.repeat.probability > 0 else None
         # the kernels as sparse (destination x source) matrices, built once: follow_ups is a product
@@ -125,15 +129,15 @@ class LoadModel:
         agents = np.asarray(agents, dtype=np.int64)
         rate = np.asarray(calls, dtype=float) / self.tl.interval_s
         aht = np.asarray(aht, dtype=float)
-        thr, pat = self.req.threshold_s, self.patience_s
+        thr, pat = self.thresholds, self.patience_s
         if not service:
-            return erlang_arrays(agents, rate, aht, thr, pat, service=False)
+            return erlang_arrays(agents, rate, aht, as_mix(thr)[0][0], pat, service=False)
         keys = [(c, r, a, thr, pat) for c, r, a in zip(agents.tolist(), rate.tolist(), aht.tolist())]
         cache = self._erlang_cache
         rows = [cache.get(k) for k in keys]
         todo = [i for i, v in enumerate(rows) if v is None]
         if todo:
-            new = erlang_arrays(agents[todo], rate[todo], aht[todo], thr, pat)
+            new = self.erlang_rows(agents[todo], rate[todo], aht[todo])
             if len(cache) > self.ERLANG_CACHE_MAX:
                 cache.clear()
             cols = zip(*(new[f].tolist() for f in _ERLANG_FIELDS))
@@ -142,6 +146,15 @@ class LoadModel:
         arr = np.array(rows, dtype=float).reshape(len(keys), len(_ERLANG_FIELDS))
         out = {f: arr[:, j] for j, f in enumerate(_ERLANG_FIELDS)}
         out["stable"] = out["stable"] > 0
+        return out
+
+    def erlang_rows(self, agents: np.ndarray, rate: np.ndarray, aht: np.ndarray) -> dict[str, np.ndarray]:
+        """``erlang_arrays`` at the threshold, or with a mix of thresholds its weighted service level."""
+        thr, pat = self.thresholds, self.patience_s
+        if not isinstance(thr, tuple):
+            return erlang_arrays(agents, rate, aht, thr, pat)
+        out = dict(erlang_arrays(agents, rate, aht, thr[0][0], pat))
+        out["service_level"] = mixed(lambda t: erlang_arrays(agents, rate, aht, t, pat)["service_level"], thr)
         return out
 
     def metrics(self, offered: np.ndarray, agents: np.ndarray, service: bool = True) -> IntervalMetrics:

@@ -28,6 +28,7 @@ from ska_sim.scenario.roster_agents import with_extra
 from ska_sim.sim import runner
 from ska_sim.sim.engine import Model
 from ska_sim.sim.kpi import KPI_UNITS
+from ska_sim.sim.thresholds import as_mix, mixed
 
 
 def parse_agent_range(text: str, option: str = "--agents") -> list[int]:
@@ -258,8 +259,10 @@ def best_gains(s: Scenario, model: Model, gcol: int | None, at: np.ndarray):
             if offered[i] <= 0:
                 cache[(i, c)] = 0.0
             else:
-                r = erlang_result(int(c), offered[i] / tl.interval_s, aht[i], lm.req.threshold_s, lm.patience_s)
-                cache[(i, c)] = (r.service_level if r.stable else 0.0) * offered[i]
+                rate, thr = offered[i] / tl.interval_s, src.thresholds
+                r = erlang_result(int(c), rate, aht[i], as_mix(thr)[0][0], lm.patience_s)
+                sl = mixed(lambda t: erlang_result(int(c), rate, aht[i], t, lm.patience_s).service_level, thr)
+                cache[(i, c)] = (sl if r.stable else 0.0) * offered[i]
         return cache[(i, c)]
 
     return gains

@@ -6,7 +6,7 @@ speaks the language and serves the type: the group that may take the call at onc
 group is then planned alone, exactly as one pool is (``requirement.erlang_plan``): Erlang C/A per
 interval on the fixed-point load of its cells (first calls plus the redials and repeat calls
 its own staffing causes), with the handle time of its cells: (talk x the language's
-``talk_factor`` + identity check + after-call work) x the group's ``handle_factor``; repeat
+``talk_factor`` + identity check + after-call work) x the group's ``handle_factor`` (its ``handle_factor_by_type`` for a type that has one); repeat
 calls from ``resolved`` x the group's ``resolution_factor`` (capped at 1) and identity
 failures. A transfer to a group (``call_types[].transfer``) adds its share of the type's calls
 to the receiving group, with the transfer's talk and after-call work (x that group's
@@ -43,6 +43,7 @@ from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.staffing_result import StaffingResult, plan_row, scopes_table
 from ska_sim.scenario.model import Scenario
 from ska_sim.sim import runner
+from ska_sim.sim.thresholds import mix_of
 
 
 # --------------------------------------------------------------------------- cells and their groups
@@ -82,7 +83,7 @@ def group_load_models(s: Scenario, lm: LoadModel | None = None) -> list[LoadMode
             acw = ct.after_call_work.build().mean if ct.after_call_work else 0.0
             idc = ct.identity_check
             extra = idc.probability * idc.extra.build().mean if idc else 0.0
-            aht.append((ct.talk.build().mean * tf + extra + acw) * grp.handle_factor)
+            aht.append((ct.talk.build().mean * tf + extra + acw) * grp.handle_factor_of(ct.name))
             # P(no repeat call) per answered call: resolved x factor, and identity failures repeat
             # with their own probability (relative to repeat.probability, which the kernel applies)
             fails = idc.probability * idc.fails if idc else 0.0
@@ -93,19 +94,30 @@ def group_load_models(s: Scenario, lm: LoadModel | None = None) -> list[LoadMode
         # transferred calls this group takes: their second leg (its repeats are the first leg's)
         legs = []
         for k, lang, share, _ in cells:
-            tr = getattr(s.call_types[k], "transfer", None)
-            if tr is None or tr.share <= 0 or tr.to != grp.name or tr.talk is None:
+            tr = s.call_types[k].transfer
+            if not _transfer_to(s.call_types[k], grp.name):
                 continue
             legs.append(lm.first[:, k] * share * tr.share)  # of offered calls: an upper bound of the answered
             acw = tr.after_call_work.build().mean if tr.after_call_work else 0.0
-            aht.append((tr.talk.build().mean + acw) * grp.handle_factor)
+            aht.append((tr.talk.build().mean + acw) * grp.handle_factor_of(s.call_types[k].name))
             resolved.append(1.0)
         if legs:
             glm.first = np.column_stack([glm.first, *legs])
         glm.type_aht = np.array(aht, dtype=float)
         glm.resolved = np.array(resolved, dtype=float)
+        if s.targets.service_level.threshold_s_by_type:  # the mix of this group's calls' thresholds
+            col_types = [k for k, _, _, _ in mine] + [k for k, _, share, _ in cells
+                                                     if _transfer_to(s.call_types[k], grp.name)]
+            glm.thresholds = mix_of([s.targets.service_level.threshold_of(s.call_types[k].name) for k in col_types],
+                                    glm.first.sum(axis=0))
         out.append(glm)
     return out
+
+
+def _transfer_to(ct, group: str) -> bool:
+    """A share of ``ct``'s answered calls is transferred to ``group`` (its second leg counts there)."""
+    tr = ct.transfer
+    return tr is not None and tr.share > 0 and tr.to == group and tr.talk is not None
 
 
 def _stack(plans: list[Plan], method: str, scope: str) -> Plan:

@@ -300,6 +300,7 @@ def month_plan(s: Scenario, first: dt.date, last: dt.date, extra: list[tuple[dt.
                 g = parent.model_copy(update={
                     "name": name, "dates": dates,
                     "handle_factor": parent.handle_factor * kind[0],
+                    "handle_factor_by_type": {k: f * kind[0] for k, f in parent.handle_factor_by_type.items()},
                     "resolution_factor": parent.resolution_factor * kind[1]})
             groups.append(g)
             names.append(name)

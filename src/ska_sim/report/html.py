@@ -58,7 +58,7 @@ code { font-size: .85em; }
 """
 
 WORDS = {
-    "service_level": "calls answered within {T:g} s, of all calls offered",
+    "service_level": "calls answered within {T}, of all calls offered",
     "answer_rate": "calls answered, of all calls offered",
     "fcr": "issues resolved at the first answered contact",
     "abandon_rate": "callers who hung up while waiting",
@@ -97,7 +97,7 @@ def img(src: str, alt: str) -> str:
 # --------------------------------------------------------------------------- sections
 def verdicts(result) -> str:
     s = result.scenario
-    T = s.targets.service_level.threshold_s
+    T = s.targets.service_level.label()
     items = []
     for t in result.targets.itertuples():
         kpi, _, lang = t.kpi.partition(":")  # "service_level:ru": a target for one language's calls
@@ -402,12 +402,15 @@ def _staffing_items(s) -> list[tuple[str, str]]:
         skills = (f"languages {'all' if g.languages == 'all' else ', '.join(g.languages)}; call types "
                   f"{'all' if g.call_types == 'all' else ', '.join(g.call_types)}")
         extra = "".join([f"; handle x{g.handle_factor:g}" if g.handle_factor != 1 else "",
+                         "".join(f"; {k} handle x{f:g}" for k, f in g.handle_factor_by_type.items()),
                          f"; resolution x{g.resolution_factor:g}" if g.resolution_factor != 1 else "",
                          f"; takes overflow after {g.overflow_after_s:g} s" if g.overflow_after_s else ""])
         items.append((f"Group {g.name}", f"{skills}{extra}; agents per interval (scale {s.staffing.scale:g}): "
                                         f"{vectors(g.agents)}"))
     order = "; ".join(f"{k}: {' > '.join(v)}" for k, v in s.routing.order.items()) or "groups in file order"
-    items.append(("Routing", f"policy {s.routing.policy}; order {order}"))
+    by_type = "".join(f"; {k}: policy {p}" for k, p in s.routing.policy_by_type.items())
+    by_type += "".join(f"; {k}: others take it after {d:g} s" for k, d in s.routing.overflow_after_s_by_type.items())
+    items.append(("Routing", f"policy {s.routing.policy}; order {order}{by_type}"))
     if s.languages:
         items.append(("Languages", "; ".join(f"{k} {v.share:.0%} (talk x{v.talk_factor:g})" for k, v in s.languages.items())))
     if s.lines is not None:
@@ -445,8 +448,8 @@ def breakdown_table(df, key: str) -> str:
 
 
 def groups_html(result) -> str:
-    T = result.scenario.targets.service_level.threshold_s
-    head = ("group", "agent-hours", "occupancy", "95% interval", "calls answered", f"of which within {T:g} s", "ASA")
+    T = result.scenario.targets.service_level.label(short=True)
+    head = ("group", "agent-hours", "occupancy", "95% interval", "calls answered", f"of which within {T}", "ASA")
     rows = []
     for r in result.groups.to_dict(orient="records"):
         name = r["group"]
@@ -460,7 +463,7 @@ def groups_html(result) -> str:
     rows = "".join(rows)
     return ("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>" + rows
             + "</tbody></table><p class='note'>Calls a group answered, in the interval they arrived; "
-            f"'within {T:g} s' is of the calls that group answered (the line's service level counts every "
+            f"'within {T}' is of the calls that group answered (the line's service level counts every "
             "call offered).</p>")
 
 

@@ -27,9 +27,9 @@ def service_level_by_interval(result, path: str | Path) -> None:
     bottom.plot(x, iv["service_level"], color=BLUE, drawstyle="steps-mid", label="service level (simulated)")
     bottom.plot(x, iv["erlang_c_service_level"], color=GREY, drawstyle="steps-mid", linewidth=1,
                 label=erlang_label(result.erlang))
-    bottom.axhline(target.share, **TARGET, label=f"target {target.share:.0%} within {target.threshold_s:g} s")
+    bottom.axhline(target.share, **TARGET, label=f"target {target.share:.0%} within {target.label()}")
     bottom.set_ylim(0, 1.02)
-    bottom.set_ylabel(f"answered within {target.threshold_s:g} s / offered")
+    bottom.set_ylabel(f"answered within {target.label()} / offered")
     bottom.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     starts = np.flatnonzero(iv["date"].ne(iv["date"].shift()).to_numpy())
     bottom.set_xticks(starts, [f"{iv['weekday'][i]} {iv['date'][i][5:]}" for i in starts])

@@ -116,7 +116,7 @@ def kpi_table(result) -> str:
         if k not in summary.index:  # KPIs of mechanisms the scenario does not use
             continue
         r = summary.loc[k]
-        label = LABELS[k] + (f" ({sl.threshold_s:g} s)" if k == "service_level" else "")
+        label = LABELS[k] + (f" ({sl.label()})" if k == "service_level" else "")
         if r.unit in ("calls", "h"):
             label += f", {len(result.days)} days"
         interval = f"[{fmt(r.ci_low, r.unit)}, {fmt(r.ci_high, r.unit)}]"
@@ -142,7 +142,7 @@ def time_of_day_table(result) -> str:
     tod = result.times_of_day
     sl = result.scenario.targets.service_level
     has_a = "erlang_a_service_level" in tod
-    rows = [("time", "agents", "offered", f"service level ({sl.threshold_s:g} s)", "95% interval", "Erlang C", "",
+    rows = [("time", "agents", "offered", f"service level ({sl.label()})", "95% interval", "Erlang C", "",
              "Erlang A" if has_a else "", "abandon", "occupancy")]
     for r in tod.to_dict(orient="records"):
         rows.append(
@@ -198,8 +198,8 @@ def breakdown_table(df, key: str, title: str) -> str:
 
 def groups_table(result) -> str:
     """Per agent group: its hours, occupancy and the calls it answered."""
-    T = result.scenario.targets.service_level.threshold_s
-    rows = [("group", "agent-hours", "occupancy", "95% interval", "calls answered", f"of which within {T:g} s", "ASA")]
+    T = result.scenario.targets.service_level.label(short=True)
+    rows = [("group", "agent-hours", "occupancy", "95% interval", "calls answered", f"of which within {T}", "ASA")]
     for r in result.groups.to_dict(orient="records"):
         rows.append((r["group"], fmt(r["agent_hours"], "h"), fmt(r["occupancy"], "share"),
                      f"[{fmt(r['occupancy_ci_low'], 'share')}, {fmt(r['occupancy_ci_high'], 'share')}]",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -227,6 +227,13 @@ class Routing(Block):
 
     policy: Literal["group_order", "random", "longest_idle"] = "group_order"
     order: dict[str, list[str]] = {}  # per call type name: its groups in order (default: file order)
+    # per call type name: its own policy (else policy), and how long its calls wait for their first
+    # group before the groups further down their order may take them (else each group's overflow_after_s)
+    policy_by_type: dict[str, Literal["group_order", "random", "longest_idle"]] = {}
+    overflow_after_s_by_type: dict[str, Annotated[float, Field(ge=0.0)]] = {}
+
+    def policy_of(self, call_type: str) -> str:
+        return self.policy_by_type.get(call_type, self.policy)
 
 
 class VirtualHold(Block):

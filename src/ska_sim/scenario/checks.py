@@ -212,6 +212,7 @@ def skills_checks(s: Scenario) -> list[tuple[str, str]]:
         unknown = sorted(set(g.priority) - set(types) - {"default"})
         if unknown:
             out.append((f"groups[{i}].priority", f"unknown call type(s) {', '.join(unknown)} (or 'default')"))
+    out += by_type_checks(s, types)
     for lang in s.targets.languages:
         if lang not in langs:
             out.append((f"targets.languages.{lang}", f"unknown language {lang!r}"
@@ -237,6 +238,25 @@ def skills_checks(s: Scenario) -> list[tuple[str, str]]:
                     what = f"{ct.name!r} calls" + (f" in {lang}" if lang else "")
                     where = f"routing.order.{ct.name}" if ct.name in s.routing.order else "groups"
                     out.append((where, f"no group serves {what}: give a group these skills or route them"))
+    return out
+
+
+def by_type_checks(s: Scenario, types: list[str]) -> list[tuple[str, str]]:
+    """The per-call-type keys (``..._by_type``) name only call types that exist; the routing
+    ones need [[groups]] to route to."""
+    out: list[tuple[str, str]] = []
+    known = f" (call types: {', '.join(types)})"
+    keyed = [(f"groups[{i}].handle_factor_by_type", g.handle_factor_by_type) for i, g in enumerate(s.groups)]
+    keyed += [("routing.policy_by_type", s.routing.policy_by_type),
+              ("routing.overflow_after_s_by_type", s.routing.overflow_after_s_by_type),
+              ("targets.service_level.threshold_s_by_type", s.targets.service_level.threshold_s_by_type)]
+    for where, values in keyed:
+        for name in values:
+            if name not in types:
+                out.append((f"{where}.{name}", f"unknown call type {name!r}{known}"))
+    for key in ("policy_by_type", "overflow_after_s_by_type"):
+        if getattr(s.routing, key) and not s.groups:
+            out.append((f"routing.{key}", "needs [[groups]] to route to"))
     return out
 
 

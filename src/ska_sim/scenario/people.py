@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
@@ -48,6 +48,8 @@ class Group(Block):
     resolution_factor: float = Field(1.0, ge=0.0, le=10.0)  # multiplies `resolved` (capped at 1)
     overflow_after_s: float = Field(0.0, ge=0.0)  # wait before it takes calls it is not first in line for
     priority: dict[str, int] = {}  # per call type name (or "default"): higher is taken first
+    # per call type name: the handle factor of that type's calls (else handle_factor)
+    handle_factor_by_type: dict[str, Annotated[float, Field(gt=0.0, le=10.0)]] = {}
     agents: dict[VectorKey, list[int]]
     dates: dict[dt.date, list[int]] = {}
 
@@ -63,6 +65,10 @@ class Group(Block):
 
     def priority_of(self, call_type: str) -> int:
         return self.priority.get(call_type, self.priority.get("default", 0))
+
+    def handle_factor_of(self, call_type: str) -> float:
+        """The factor of the handle time of ``call_type``'s calls this group answers."""
+        return float(self.handle_factor_by_type.get(call_type, self.handle_factor))
 
 
 SHRINKAGE_IN_SHIFT = ("breaks", "qa_sessions", "one_to_ones", "training", "back_office", "other")
@@ -139,6 +145,20 @@ class Costs(Block):
 class ServiceLevelTarget(Block):
     threshold_s: float = Field(20.0, ge=0.0)
     share: float = Field(0.80, ge=0.0, le=1.0)
+    # per call type name: its own threshold T (else threshold_s); the line's service level counts
+    # each call answered within its own type's threshold
+    threshold_s_by_type: dict[str, Annotated[float, Field(ge=0.0)]] = {}
+
+    def threshold_of(self, call_type: str) -> float:
+        """The threshold T of ``call_type``'s calls (s)."""
+        return float(self.threshold_s_by_type.get(call_type, self.threshold_s))
+
+    def label(self, short: bool = False) -> str:
+        """The threshold in words: '20 s', or '20 s, pensions 60 s, family 90 s' with thresholds per
+        call type ('T of its call type' with ``short``)."""
+        if short and self.threshold_s_by_type:
+            return "T of its call type"
+        return ", ".join([f"{self.threshold_s:g} s"] + [f"{k} {t:g} s" for k, t in self.threshold_s_by_type.items()])
 
 
 class FcrTarget(Block):
@@ -153,7 +173,7 @@ class FcrTarget(Block):
 
 
 class LanguageTargets(Block):
-    """Targets for the calls of one language (the line's threshold T applies)."""
+    """Targets for the calls of one language (each call at its call type's threshold T)."""
 
     service_level: float | None = Field(None, ge=0.0, le=1.0)  # share answered within T
     answer_rate: float | None = Field(None, ge=0.0, le=1.0)

@@ -45,11 +45,14 @@ class Collector:
     """
 
     def __init__(self, timeline: Timeline, n_types: int, threshold_s: float, n_langs: int = 1, n_groups: int = 0,
-                 routes: InboundRoutes | None = None):
+                 routes: InboundRoutes | None = None, type_threshold_s: tuple[float, ...] | None = None):
         self.tl, self.threshold_s, self.routes = timeline, threshold_s, routes
         self.n_types, self.n_langs, self.n_groups = n_types, n_langs, n_groups
         n_cells = n_types * n_langs
         self.n_cells = n_cells
+        # per cell column (call type x language): its call type's threshold T; None = threshold_s for every call
+        self.cell_threshold = (None if type_threshold_s is None
+                               else np.repeat(np.asarray(type_threshold_s, dtype=float), n_langs))
         n_iv = len(timeline.iv_day)
         self.n_iv = n_iv
         self.counts = {f: np.zeros((n_iv, n_cells)) for f in COUNT_FIELDS}
@@ -122,8 +125,9 @@ class Collector:
         if self.answered:
             cell, flag = np.divmod(np.asarray(self.answered, dtype=np.int64), 3)
             waits = np.asarray(self.waits, dtype=float)
+            within = self.within(cell, waits)
             add("answered", cell)
-            add("answered_within_t", cell[waits <= self.threshold_s])
+            add("answered_within_t", cell[within])
             add("wait_sum_s", cell, waits)
             add("wait_total_s", cell, waits)
             first = flag > REPEAT_CONTACT
@@ -148,11 +152,11 @@ class Collector:
                 self.lang_hist += np.bincount(lang[m] * N_WAIT_BINS + bins[m], minlength=n_l * N_WAIT_BINS).reshape(
                     n_l, N_WAIT_BINS
                 )
-            self._add_type_group(m, typ[m], None if group is None else group[m], waits[m], flag[m])
+            self._add_type_group(m, typ[m], None if group is None else group[m], waits[m], flag[m], within[m])
             if group is not None:
-                self._add_groups(iv, group, waits)
+                self._add_groups(iv, group, waits, within)
                 if self.routes is not None:
-                    self._add_offered(cell, group, waits <= self.threshold_s)
+                    self._add_offered(cell, group, within)
         for name, buf, waits in (
             ("abandoned", self.abandoned, self.abandon_waits),
             ("unanswered_at_close", self.dropped, self.drop_waits),
@@ -178,7 +182,7 @@ class Collector:
             cells, waits = np.asarray(self.legs, dtype=np.int64), np.asarray(self.leg_waits, dtype=float)
             add("transfers_answered", cells)
             add("transfer_wait_sum_s", cells, waits)
-            self._add_groups(cells // nt, np.asarray(self.leg_groups, dtype=np.int64), waits)
+            self._add_groups(cells // nt, np.asarray(self.leg_groups, dtype=np.int64), waits, self.within(cells, waits))
         if self.work_start:
             start, end = np.asarray(self.work_start), np.asarray(self.work_end)
             self._add_busy(start, end, self.busy_s)
@@ -208,7 +212,7 @@ class Collector:
         return None
 
     def _add_type_group(self, m: np.ndarray, typ: np.ndarray, g: np.ndarray | None, waits: np.ndarray,
-                        flag: np.ndarray) -> None:
+                        flag: np.ndarray, within: np.ndarray) -> None:
         """The buffered answered calls selected by ``m`` (the measured ones) per (call type,
         answering group): their counts, waits and handle times (``svc_start``/``svc_end`` are
         aligned with ``answered``)."""
@@ -219,7 +223,7 @@ class Collector:
         size = self.n_types * n_g
         handle = np.asarray(self.svc_end, dtype=float)[m] - np.asarray(self.svc_start, dtype=float)[m]
         first = flag > REPEAT_CONTACT
-        for name, sel, weights in (("answered", None, None), ("answered_within_t", waits <= self.threshold_s, None),
+        for name, sel, weights in (("answered", None, None), ("answered_within_t", within, None),
                                    ("wait_sum_s", None, waits), ("first_contacts", first, None),
                                    ("resolved_first", flag == FIRST_RESOLVED, None), ("repeat_contacts", ~first, None),
                                    ("handle_s", None, handle)):
@@ -227,13 +231,19 @@ class Collector:
             w = weights if sel is None or weights is None else weights[sel]
             self.type_group[name].reshape(-1)[:] += np.bincount(k, weights=w, minlength=size)
 
-    def _add_groups(self, iv: np.ndarray, g: np.ndarray, waits: np.ndarray) -> None:
-        """Answered calls per (interval of arrival, answering group)."""
+    def within(self, cells: np.ndarray, waits: np.ndarray) -> np.ndarray:
+        """Which calls (of ``cells``, with ``waits``) were answered within their call type's threshold T."""
+        if self.cell_threshold is None:
+            return waits <= self.threshold_s
+        return waits <= self.cell_threshold[cells % self.n_cells]
+
+    def _add_groups(self, iv: np.ndarray, g: np.ndarray, waits: np.ndarray, within: np.ndarray) -> None:
+        """Answered calls per (interval of arrival, answering group); ``within`` those answered within T."""
         size = self.n_iv * self.n_groups
         key = iv * self.n_groups + g
         gc = self.group_counts
         gc["answered"].reshape(-1)[:] += np.bincount(key, minlength=size)
-        gc["answered_within_t"].reshape(-1)[:] += np.bincount(key[waits <= self.threshold_s], minlength=size)
+        gc["answered_within_t"].reshape(-1)[:] += np.bincount(key[within], minlength=size)
         gc["wait_sum_s"].reshape(-1)[:] += np.bincount(key, weights=waits, minlength=size)
 
     def _add_lost(self) -> None:

@@ -35,14 +35,16 @@ from scipy.special import stdtrit
 from ska_sim.maths.erlang import erlang_arrays, erlang_b, erlang_c_result
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import build_timeline
+from ska_sim.sim.thresholds import as_mix, mixed
 
 DIFFERS_LEVEL = 0.05  # false-alarm rate of ``erlang_c_differs`` per interval when Erlang C holds
 DIFFERS_MIN_REPLICATIONS = 3  # fewer replications: no interval is tested (the flag is False)
 
 
-def erlang_c_slope(agents: np.ndarray, offered: np.ndarray, aht_s: float, interval_s: float, threshold_s: float):
+def erlang_c_slope(agents: np.ndarray, offered: np.ndarray, aht_s: float, interval_s: float, threshold_s):
     """Erlang C service level and its derivative with respect to the interval's offered calls
-    (``aht_s`` one value, or one per interval).
+    (``aht_s`` one value, or one per interval; ``threshold_s`` a threshold or a mix of thresholds
+    per call type (sim/thresholds.py), or a list of them, one per interval: the mix's weighted sum).
 
     An unstable interval (load >= agents) counts as service level 0 with slope 0, as in the
     cross-check's window figure. dB/dA = B (c / A - 1 + B) for Erlang B; the rest is the
@@ -51,6 +53,7 @@ def erlang_c_slope(agents: np.ndarray, offered: np.ndarray, aht_s: float, interv
     sl = np.zeros(len(offered))
     slope = np.zeros(len(offered))
     ahts = np.broadcast_to(np.asarray(aht_s, dtype=float), (len(offered),))
+    mixes = [as_mix(t) for t in threshold_s] if isinstance(threshold_s, list) else [as_mix(threshold_s)] * len(offered)
     for i, (c, off, aht) in enumerate(zip(agents, offered, ahts.tolist())):
         c, lam = int(c), float(off) / interval_s
         load = lam * aht
@@ -64,9 +67,11 @@ def erlang_c_slope(agents: np.ndarray, offered: np.ndarray, aht_s: float, interv
         d = c - load * (1.0 - b)
         pw = c * b / d
         dpw = c * (db * d + b * (1.0 - b) - load * b * db) / d**2
-        ex = math.exp(-(c / aht - lam) * threshold_s)
-        sl[i] = 1.0 - pw * ex
-        slope[i] = -ex * (aht * dpw + threshold_s * pw) / interval_s
+        for j, (t, w) in enumerate(mixes[i]):
+            ex = math.exp(-(c / aht - lam) * t)
+            value, derivative = (1.0 - pw * ex) * w, -ex * (aht * dpw + t * pw) / interval_s * w
+            sl[i] = value if j == 0 else sl[i] + value
+            slope[i] = derivative if j == 0 else slope[i] + derivative
     return sl, slope
 
 
@@ -293,7 +298,7 @@ def erlang_columns(iv: pd.DataFrame, levels: dict, keys: list, aht: float, inter
     iv["aht_s"] = aht
     iv["load_erlang"] = iv["offered"] * aht / interval_s
     iv["erlang_c_service_level"] = [
-        erlang_c_result(int(a), off / interval_s, aht, threshold).service_level
+        mixed(lambda t: erlang_c_result(int(a), off / interval_s, aht, t).service_level, threshold)
         for a, off in zip(agents, iv["offered"])
     ]
     rep_off = levels["interval"]["offered"]
@@ -301,9 +306,11 @@ def erlang_columns(iv: pd.DataFrame, levels: dict, keys: list, aht: float, inter
     check = Check(rep_off, rep_within, agents, aht, interval_s, threshold)
     iv["erlang_c_differs"] = differs(*check.args(), keys=keys)
     if patience_mean_s is not None and patience_mean_s > 0:
-        a = erlang_arrays(agents, iv["offered"].to_numpy() / interval_s, aht, threshold,
-                          patience_mean_s)  # all intervals at once, the values of erlang_a_result
-        iv["erlang_a_service_level"] = a["service_level"]
+        def erlang_a(t: float) -> dict:  # all intervals at once, the values of erlang_a_result
+            return erlang_arrays(agents, iv["offered"].to_numpy() / interval_s, aht, t, patience_mean_s)
+
+        a = erlang_a(as_mix(threshold)[0][0])
+        iv["erlang_a_service_level"] = mixed(lambda t: erlang_a(t)["service_level"], threshold)
         iv["erlang_a_abandon_rate"] = a["abandon_rate"]
     return check
 
@@ -416,7 +423,7 @@ def group_explanations(s: Scenario, basis: Basis | None) -> list[str]:
     elif basis.compares == PER_GROUP and basis.shared_calls:
         out.append("groups share some calls: each is compared on the calls it received, which are not Poisson")
     inbound = [s.groups[g] for g in basis.inbound]
-    if basis.compares == POOLED and len({g.handle_factor for g in inbound}) > 1:
+    if basis.compares == POOLED and any(len({g.handle_factor_of(ct.name) for g in inbound}) > 1 for ct in s.call_types):
         out.append("the pooled groups handle calls at different speeds (handle_factor); Erlang C assumes one speed")
     for name, work in basis.other_work.items():
         out.append(f"{name} also {work}: agent time Erlang C does not count")
@@ -432,7 +439,7 @@ def group_aht(levels: dict) -> np.ndarray:
 
 
 def group_cross_check(iv: pd.DataFrame, gi: pd.DataFrame, levels: dict, tl, m: np.ndarray, basis: Basis,
-                      threshold: float, patience_mean_s: float | None) -> tuple[Check, list]:
+                      threshold, patience_mean_s: float | None, group_thresholds: list | None = None) -> tuple[Check, list]:
     """The Erlang columns with agent groups; returns what the times of day test and the alike keys.
 
     Pooled: the intervals table's columns as without groups, on the inbound groups' agents and
@@ -442,7 +449,8 @@ def group_cross_check(iv: pd.DataFrame, gi: pd.DataFrame, levels: dict, tl, m: n
     group_intervals table gets ``aht_s``, ``load_erlang``, ``erlang_c_service_level`` and
     ``erlang_c_differs`` per group; the intervals table the offered-weighted Erlang C of its
     groups (a group's unstable interval counts as 0 in time), tested against the interval's
-    simulated service level."""
+    simulated service level. ``threshold``: the line's threshold (or mix, sim/thresholds.py),
+    used pooled; ``group_thresholds``: each group's (default: the line's)."""
     interval_s = tl.interval_s
     n_g = len(basis.names)
     aht_g = group_aht(levels)
@@ -467,8 +475,9 @@ def group_cross_check(iv: pd.DataFrame, gi: pd.DataFrame, levels: dict, tl, m: n
     u_agents, u_aht = agents_g[:, k].reshape(-1), np.tile(aht_g[k], n)
     unit_iv = np.repeat(np.arange(n), len(k))
     mean_off = u_off.mean(axis=0)
-    e = erlang_arrays(u_agents, mean_off / interval_s, u_aht, threshold)["service_level"]
-    check = Check(u_off, u_within, u_agents, u_aht, interval_s, threshold, unit_iv,
+    unit_thr = [threshold] * len(u_aht) if group_thresholds is None else [group_thresholds[g] for _ in range(n) for g in k]
+    e = unit_erlang(u_agents, mean_off / interval_s, u_aht, unit_thr, None)["service_level"]
+    check = Check(u_off, u_within, u_agents, u_aht, interval_s, unit_thr if group_thresholds else threshold, unit_iv,
                   np.bincount(unit_iv, weights=np.isnan(e) & (mean_off > 0), minlength=n) > 0)
     den = np.bincount(unit_iv, weights=mean_off, minlength=n)
 
@@ -482,7 +491,7 @@ def group_cross_check(iv: pd.DataFrame, gi: pd.DataFrame, levels: dict, tl, m: n
     keys = alike_keys(tl, m, tl.iv_group_agents[:, k])
     iv["erlang_c_differs"] = differs(*check.args(), keys=keys, groups=unit_iv, n_groups=n)
     if patience_mean_s is not None and patience_mean_s > 0:
-        a = erlang_arrays(u_agents, mean_off / interval_s, u_aht, threshold, patience_mean_s)
+        a = unit_erlang(u_agents, mean_off / interval_s, u_aht, unit_thr, patience_mean_s)
         iv["erlang_a_service_level"] = per_interval(a["service_level"], 1.0)
         iv["erlang_a_abandon_rate"] = per_interval(a["abandon_rate"], 0.0)
     # per group and interval (rows interval * groups + group)
@@ -500,6 +509,21 @@ def group_cross_check(iv: pd.DataFrame, gi: pd.DataFrame, levels: dict, tl, m: n
         gi[c] = v.reshape(-1)
     gi["erlang_c_differs"] = flags.reshape(-1)
     return check, keys
+
+
+def unit_erlang(agents: np.ndarray, rate: np.ndarray, aht: np.ndarray, thresholds: list, patience_s) -> dict:
+    """``erlang_arrays`` of units with a threshold (or mix) each: one evaluation for a common
+    threshold, else one per distinct threshold, each unit's service level its mix's weighted sum."""
+    mixes = [as_mix(t) for t in thresholds]
+    if not mixes or (len(set(mixes)) == 1 and len(mixes[0]) == 1):
+        return erlang_arrays(agents, rate, aht, mixes[0][0][0] if mixes else 20.0, patience_s)
+    out = dict(erlang_arrays(agents, rate, aht, mixes[0][0][0], patience_s))
+    by_t = {t: erlang_arrays(agents, rate, aht, t, patience_s)["service_level"] for t in {t for mix in mixes for t, _ in mix}}
+    sl = np.zeros(len(mixes))
+    for i, mix in enumerate(mixes):
+        sl[i] = sum(by_t[t][i] * w for t, w in mix)
+    out["service_level"] = sl
+    return out
 
 
 def group_figures(gi: pd.DataFrame, levels: dict, basis: Basis, replications: int) -> list[dict[str, Any]]:

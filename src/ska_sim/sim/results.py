@@ -66,6 +66,7 @@ from ska_sim.sim.per_replication import per_replication_table
 from ska_sim.sim.kpi import EXTRA_KPI_UNITS, GROUP_KPI_UNITS, KPI_NAMES, KPI_UNITS, summarise
 from ska_sim.sim.replication import Groups, stack
 from ska_sim.sim.targets import targets_of
+from ska_sim.sim.thresholds import group_mixes, line_mix
 
 
 def _unit(name: str) -> str:
@@ -143,13 +144,15 @@ class SimulationResult:
         keys = alike_keys(tl, m)
         patience = scenario.patience_dist()
         patience_s = patience.mean if patience is not None else None
-        threshold = scenario.targets.service_level.threshold_s
+        threshold = line_mix(scenario, types["offered"].to_numpy())  # per-type thresholds: their mix
         groups_table, group_intervals = group_tables(model, levels, iv, tl, m)
         basis = basis_of(scenario, model.routing)
         if basis is None:
             check = erlang_columns(iv, levels, keys, aht, tl.interval_s, threshold, patience_s)
         else:  # agent groups: their inbound agents pooled, or each group on its own calls
-            check, keys = group_cross_check(iv, group_intervals, levels, tl, m, basis, threshold, patience_s)
+            per_group = (group_mixes(scenario, model.routing, model.n_langs)
+                         if scenario.targets.service_level.threshold_s_by_type else None)
+            check, keys = group_cross_check(iv, group_intervals, levels, tl, m, basis, threshold, patience_s, per_group)
         tod = time_of_day_table(tl, groups, tl.iv_agents[m], levels, names)
         time_of_day_columns(tod, iv, check, keys, groups.time_of_day, len(groups.slots))
         days = day_table(tl, groups, tl.iv_agents[m], levels, names)

@@ -12,9 +12,11 @@ The rules (README "Routing" draws them):
 2. **When a group may take a call.** The first eligible group may take the call at once. A
    group further down the order may take it once the call has waited its ``overflow_after_s``
    (default 0: at once too). So each (cell, group) has a *delay*: 0 for the first eligible
-   group, else that group's ``overflow_after_s``.
-3. **An arriving call** goes to a free agent of a group whose delay is 0, chosen by
-   ``[routing] policy``:
+   group, else the call type's ``[routing] overflow_after_s_by_type`` when given (it replaces
+   the group's own value for that type's calls, for every group after the first), else that
+   group's ``overflow_after_s``.
+3. **An arriving call** goes to a free agent of a group whose delay is 0, chosen by its call
+   type's ``[routing] policy_by_type``, else ``[routing] policy``:
    - ``group_order`` (default): the first such group in the order that has a free agent;
    - ``random``: a free agent drawn uniformly among all free agents of those groups (so a
      group is picked with probability proportional to its free agents; stream "routing");
@@ -62,6 +64,16 @@ class RoutingModel:
     overflow_steps: tuple[tuple[tuple[float, tuple[int, ...]], ...], ...]  # per cell: (delay_s, groups), delay > 0, ascending
     group_cells: tuple[tuple[tuple[int, float, int], ...], ...]  # per group: (cell, delay_s, priority)
     eligible: tuple[tuple[tuple[int, float], ...], ...]  # per cell: every eligible (group, delay_s), in order
+    cell_policy: tuple[str, ...] = ()  # per cell: its call type's policy (() = policy for every cell)
+    type_handle_factor: tuple[tuple[float, ...], ...] | None = None  # per (call type, group); None = handle_factor
+
+    def policies(self, n_cells: int) -> tuple[str, ...]:
+        """The routing policy of each of the ``n_cells`` cells."""
+        return self.cell_policy or (self.policy,) * n_cells
+
+    def handle_factors(self, n_types: int) -> tuple[tuple[float, ...], ...]:
+        """The handle factor per (call type, group)."""
+        return self.type_handle_factor or (self.handle_factor,) * n_types
 
     @property
     def n_groups(self) -> int:
@@ -98,16 +110,22 @@ def build_routing(s, n_langs: int, agents: np.ndarray) -> RoutingModel:
     hf = tuple(float(g.handle_factor) for g in groups)
     rf = tuple(float(g.resolution_factor) for g in groups)
     ov = tuple(float(g.overflow_after_s) for g in groups)
+    type_ov = s.routing.overflow_after_s_by_type
+    thf = None
+    if any(g.handle_factor_by_type for g in groups):
+        thf = tuple(tuple(g.handle_factor_of(ct.name) for g in groups) for ct in s.call_types)
     prio = [[g.priority_of(ct.name) for ct in s.call_types] for g in groups]
     orders = [[index[g.name] for g in s.group_order(ct.name)] for ct in s.call_types]
     n_groups = len(names)
-    eligible, arrival, steps = [], [], []
+    eligible, arrival, steps, policies = [], [], [], []
     group_cells: list[list[tuple[int, float, int]]] = [[] for _ in range(n_groups)]
     for k in range(len(s.call_types)):
         for li, lang in enumerate(lang_names[:n_langs]):
             cell = k * n_langs + li
-            el = [g for g in orders[k] if groups[g].serves(s.call_types[k].name, lang)]
-            delays = [0.0 if j == 0 else ov[g] for j, g in enumerate(el)]
+            name = s.call_types[k].name
+            el = [g for g in orders[k] if groups[g].serves(name, lang)]
+            delays = [0.0 if j == 0 else float(type_ov.get(name, ov[g])) for j, g in enumerate(el)]
+            policies.append(s.routing.policy_of(name))
             eligible.append(tuple(zip(el, delays)))
             arrival.append(tuple(g for g, d in zip(el, delays) if d <= 0))
             by_delay: dict[float, list[int]] = {}
@@ -127,6 +145,8 @@ def build_routing(s, n_langs: int, agents: np.ndarray) -> RoutingModel:
         overflow_steps=tuple(steps),
         group_cells=tuple(tuple(c) for c in group_cells),
         eligible=tuple(eligible),
+        cell_policy=tuple(policies),
+        type_handle_factor=thf,
     )
 
 

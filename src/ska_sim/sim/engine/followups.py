@@ -156,7 +156,7 @@ class TransferPart:
         """Group g's agent takes the transferred caller: the group's work, not an inbound answer."""
         pool, call = self.pool, leg.call
         r = pool.r
-        hf = r.handle_factor[g]
+        hf = pool.hf[call.type][g]
         talk_end = now + leg.talk * hf
         end = talk_end + leg.acw * hf
         pool.busy(g, end)
@@ -199,7 +199,7 @@ class CallbackPart:
         self.vh_after = vh.offer_after_s if vh is not None else None
         if vh is not None:
             # per cell: the queues its eligible groups take from, and the mean handle time there
-            hf = pool.r.handle_factor
+            hf = pool.hf
             self.vh_queues, self.vh_mean = [], []
             for c in range(pool.n_cells):
                 el = [g for g, _ in pool.eligible[c]]
@@ -207,7 +207,7 @@ class CallbackPart:
                 k, lang = divmod(c, pool.n_langs)
                 ct = m.types[k]
                 h = ct.talk.mean * m.talk_factor[lang] + ct.after_call_work.mean + ct.identity_probability * ct.identity_extra.mean
-                self.vh_mean.append(h * sum(hf[g] for g in el) / len(el))
+                self.vh_mean.append(h * sum(hf[k][g] for g in el) / len(el))
 
     def new_day(self, streams) -> None:
         rng = streams["callback"]
@@ -253,7 +253,7 @@ class CallbackPart:
         """Group g's agent places the callback: agent time, outcome; never an inbound call."""
         pool, call, col = self.pool, cb.call, self.col
         r = pool.r
-        handle = cb.handle * r.handle_factor[g]
+        handle = cb.handle * pool.hf[call.type][g]
         end = now + handle
         if self.obs is not None:
             self.obs.callback(call, now, end, g)

@@ -115,7 +115,7 @@ class Replication:
         self.obs = observer
         r = model.routing
         self.col = Collector(tl, len(model.types), model.threshold_s, model.n_langs, r.n_groups if r else 0,
-                             inbound_routes(model))
+                             inbound_routes(model), model.type_threshold_s)
         # agents on the phones per open interval: the timeline's, or a roster's people less this replication's absences
         self.iv_agents = (tl.iv_agents if model.roster is None
                           else model.roster.agents(absence_draws(model.roster, seed, tl.dates)))

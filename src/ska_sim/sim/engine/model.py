@@ -102,6 +102,7 @@ class Model:
     day_cv: float
     threshold_s: float
     drop_at_close: bool
+    type_threshold_s: tuple[float, ...] | None = None  # per call type (threshold_s_by_type); None = threshold_s for all
     languages: tuple[str, ...] = ()  # names, [languages] order; () = one unnamed language
     lang_cum: np.ndarray | None = None  # (types, languages): cumulative language shares per type
     talk_factor: tuple[float, ...] = (1.0,)  # per language
@@ -128,7 +129,7 @@ class Model:
                     and len({priority for _, _, priority in r.group_cells[0]}) <= 1)
         return (one_fifo and not self.languages and self.lines is None
                 and self.identity is None and self.transfers is None and self.callbacks is None
-                and r.handle_factor == (1.0,) and r.resolution_factor == (1.0,))
+                and all(f == (1.0,) for f in r.handle_factors(len(self.types))) and r.resolution_factor == (1.0,))
 
     @classmethod
     def from_scenario(cls, s: Scenario) -> Model:
@@ -161,9 +162,17 @@ class Model:
             repeat_delay=s.repeat.delay.build(),
             day_cv=s.arrivals.day_cv,
             threshold_s=s.targets.service_level.threshold_s,
+            type_threshold_s=type_thresholds(s),
             drop_at_close=s.simulation.queued_at_close == "drop",
             **general,
         )
+
+
+def type_thresholds(s: Scenario) -> tuple[float, ...] | None:
+    """Each call type's service-level threshold T, or None when every type has ``threshold_s``."""
+    sl = s.targets.service_level
+    out = tuple(sl.threshold_of(ct.name) for ct in s.call_types)
+    return None if all(t == sl.threshold_s for t in out) else out
 
 
 def inbound_routes(model: Model) -> InboundRoutes | None:
@@ -175,10 +184,11 @@ def inbound_routes(model: Model) -> InboundRoutes | None:
     n_langs = model.n_langs
     first = np.array([el[0][0] if el else 0 for el in r.eligible], dtype=np.int64)
     handle = np.zeros((len(r.eligible), r.n_groups))
+    hf = r.handle_factors(len(model.types))
     for c in range(len(r.eligible)):
         ct = model.types[c // n_langs]
         h = ct.talk.mean * model.talk_factor[c % n_langs] + ct.after_call_work.mean + ct.identity_probability * ct.identity_extra.mean
-        handle[c] = h * np.asarray(r.handle_factor)
+        handle[c] = h * np.asarray(hf[c // n_langs])
     return InboundRoutes(first, handle)
 
 

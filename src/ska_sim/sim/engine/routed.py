@@ -66,6 +66,8 @@ class RoutedPool:
         self.last_close = rep.last_close
         self.cells = r.group_cells  # per group: the (cell, delay, priority) it takes from
         self.eligible = r.eligible  # per cell: (group, delay)
+        self.policies = r.policies(self.n_cells)  # per cell: its call type's routing policy
+        self.hf = r.handle_factors(self.n_types)  # per (call type, group): the handle factor
         self.transfers = TransferPart(self) if m.transfers is not None and any(s > 0 for s in m.transfers.share) else None
         self.callbacks = CallbackPart(self) if m.callbacks is not None else None
         self.cb_group = self.callbacks.group if self.callbacks is not None else -1
@@ -209,7 +211,7 @@ class RoutedPool:
                 self.follow.redial(call, now)
             return
         if self.is_open:
-            g = free_group(self.r.arrival_groups[call.col], self.idle, self.r.policy, self.uniform)
+            g = free_group(self.r.arrival_groups[call.col], self.idle, self.policies[call.col], self.uniform)
             if g >= 0:
                 self.idle[g].popleft()
                 self.start(call, g, now)
@@ -246,7 +248,7 @@ class RoutedPool:
         if not call.waiting:
             return
         steps = self.r.overflow_steps[call.col]
-        g = free_group(steps[call.step][1], self.idle, self.r.policy, self.uniform)
+        g = free_group(steps[call.step][1], self.idle, self.policies[call.col], self.uniform)
         if g >= 0:
             call.waiting = False
             self.n_waiting -= 1
@@ -270,7 +272,7 @@ class RoutedPool:
             self.transfers.start_leg(call, g, now)
             return
         r = self.r
-        hf = r.handle_factor[g]
+        hf = self.hf[call.type][g]
         end = now + call.handle * hf
         if self.obs is not None:
             self.obs.answered(call, now, now + call.hold * hf, (call.handle - call.hold) * hf, g)
