@@ -183,6 +183,12 @@ class Collector:
             add("transfers_answered", cells)
             add("transfer_wait_sum_s", cells, waits)
             self._add_groups(cells // nt, np.asarray(self.leg_groups, dtype=np.int64), waits, self.within(cells, waits))
+        self._fold_busy(group)
+        self._reset()
+
+    def _fold_busy(self, group: np.ndarray | None) -> None:
+        """The buffered agent work (second legs, callbacks, inbound services) into busy time per
+        clock slot, and per group."""
         if self.work_start:
             start, end = np.asarray(self.work_start), np.asarray(self.work_end)
             self._add_busy(start, end, self.busy_s)
@@ -200,7 +206,6 @@ class Collector:
                     sel = g == k
                     if sel.any():
                         self._add_busy(start[sel], end[sel], self.group_busy_s[k])
-        self._reset()
 
     def answering_groups(self) -> np.ndarray | None:
         """The group of each buffered answered call (None without groups); with one group the
