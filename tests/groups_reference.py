@@ -16,6 +16,11 @@ delay has passed) has a closing-crew agent busy (busy agents not past their shif
 whenever a group's last agent goes home after closing, the calls that no group still at
 work may take then are cut off.
 
+A message at the maximum wait (``[message]``): a caller still waiting ``after_s`` after
+arrival leaves a message when the next U(0,1) of the "message" stream of the day in progress
+(the last day opened) is below ``leave`` (none drawn with leave = 1); a message frees its
+line and is counted for the first group in the caller's order, as a lost call.
+
 Scope: routing policy ``group_order``; no redials and no repeat calls (the follow-up
 streams are not drawn: a scenario with follow-ups is refused).
 """
@@ -34,7 +39,7 @@ from ska_sim.scenario.timeline import build_timeline
 
 # event kinds; at the same instant a closing comes before an interval start (as in the spec of
 # the timeline), the rest cannot tie for continuous durations
-CLOSE, INTERVAL, TALK_END, CALL_END, PATIENCE, OVERFLOW, ARRIVAL = range(7)
+CLOSE, INTERVAL, TALK_END, CALL_END, PATIENCE, OVERFLOW, ARRIVAL, MESSAGE = range(8)
 
 
 class RefCall:
@@ -81,7 +86,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
             assert eligible[k, li], (ct.name, lang)
     prio = [[g.priority_of(ct.name) for ct in s.call_types] for g in groups]
     fields = ("offered", "answered", "answered_within_t", "abandoned", "unanswered_at_close", "blocked",
-              "wait_sum_s", "resolved_first", "written_requests")
+              "wait_sum_s", "resolved_first", "written_requests", "messages")
     out = {f: np.zeros((n_iv, n_t * n_l)) for f in fields}
     # per group: the calls it answered, and the inbound calls offered to it (those it answered, and
     # those no agent answered, counted for the first group in their order)
@@ -137,6 +142,8 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
         push(now + talk + c.acw * grp.handle_factor, CALL_END, g)
 
     drop = s.simulation.queued_at_close == "drop"
+    message = s.message if s.message is not None and s.message.leave > 0 else None
+    message_rng = [None]  # the day in progress's "message" stream
 
     def cut_off(c):
         c.waiting = False
@@ -176,6 +183,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 day = int(tl.iv_day[iv])
                 sl = np.flatnonzero(tl.iv_day == day)
                 rng = date_rng(tl.dates[day])
+                message_rng[0] = rng["message"]
                 factor = day_factors(rng["arrivals"], 1, s.arrivals.day_cv)[0]
                 times = arrival_times(rng["arrivals"], tl.iv_start_s[sl], tl.iv_expected[sl] * factor, tl.interval_s)
                 n = len(times)
@@ -226,6 +234,8 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 waiting.append(c)
                 if c.patience != math.inf:
                     push(now + c.patience, PATIENCE, c)
+                if message is not None:
+                    push(now + message.after_s, MESSAGE, c)
                 for j, g in enumerate(c.order):
                     if j > 0 and groups[g].overflow_after_s > 0:
                         push(now + groups[g].overflow_after_s, OVERFLOW, (c, g))
@@ -253,6 +263,14 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 waiting.remove(c)
                 in_line[0] -= 1
                 out["abandoned"][c.iv, cell(c)] += 1
+                gout["offered"][c.iv, c.order[0]] += 1
+        elif kind == MESSAGE:
+            c = p
+            if c.waiting and (message.leave >= 1.0 or message_rng[0].random() < message.leave):
+                c.waiting = False
+                waiting.remove(c)
+                in_line[0] -= 1
+                out["messages"][c.iv, cell(c)] += 1
                 gout["offered"][c.iv, c.order[0]] += 1
         elif kind == OVERFLOW:
             c, g = p

@@ -92,6 +92,7 @@ SCENARIOS = {
     "changing staffing, closing": lambda: changing_staffing(skills_scenario()),
     "no lines, no factors, overflow at once": lambda: _no_lines(),
     "serve the queue at closing": lambda: _serve_at_close(),
+    "a message at the maximum wait": lambda: changing_staffing(skills_scenario(message={"after_s": 60, "leave": 0.6})),
 }
 
 
@@ -115,7 +116,7 @@ def _no_lines() -> dict:
 
 
 REF_FIELDS = ("offered", "answered", "answered_within_t", "abandoned", "unanswered_at_close", "blocked",
-              "resolved_first", "written_requests")
+              "resolved_first", "written_requests", "messages")
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -140,6 +141,7 @@ def test_engine_equals_the_reference_call_by_call(name):
     assert (ref["groups"]["answered"].sum(axis=0) > 100).all()
     if s.lines is not None:
         assert c["blocked"].sum() > 10
+    assert (c["messages"].sum() > 10) == (s.message is not None)
 
 
 # --------------------------------------------------------------------------- phone lines

@@ -7,6 +7,11 @@ classic call-by-call recursion for a FCFS queue with abandonment: a caller is an
 max(arrival, earliest free agent) if that is before arrival + patience, else hangs up. With
 constant staffing, no redials and no repeat calls the two must agree exactly on every count;
 waiting times agree to float rounding (the engine reaches an arrival time as now + (t - now)).
+
+With a message offered at ``after_s`` (``[message]``): a caller not answered by arrival +
+after_s whose patience is longer is offered it, and leaves a message when the next U(0,1) of
+the "message" stream of the date the offer falls on is below ``leave`` (offers in arrival
+order); a message takes no agent. The others go on as before.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import heapq
 import math
 
 import numpy as np
+import pytest
 
 from helpers import mmc
 from ska_sim.maths.arrivals import arrival_times, day_factors
+from ska_sim.scenario.clock import DAY_S
+from ska_sim.scenario.calls import Message
 from ska_sim.sim.engine import PURPOSES, Model, Replication
 
 
@@ -27,12 +35,28 @@ def date_rng(seed: np.random.SeedSequence, date) -> dict[str, np.random.Generato
             for i, p in enumerate(PURPOSES)}
 
 
+class MessageStream:
+    """U(0,1) draws of each date's "message" stream, in order (the engine draws them in batches)."""
+
+    def __init__(self, seed, tl):
+        self.seed, self.tl, self.bufs = seed, tl, {}
+
+    def __call__(self, t: float) -> float:
+        day = min(int(t // DAY_S), self.tl.n_days - 1)
+        buf = self.bufs.get(day)
+        if buf is None:
+            buf = self.bufs[day] = iter(date_rng(self.seed, self.tl.dates[day])["message"].random(10**6).tolist())
+        return next(buf)
+
+
 def reference(model: Model, seed: np.random.SeedSequence, agents: int) -> dict[str, np.ndarray]:
     tl = model.timeline
     n_iv, threshold = len(tl.iv_day), model.threshold_s
-    out = {k: np.zeros(n_iv) for k in ("offered", "answered", "within", "abandoned", "wait_sum")}
+    out = {k: np.zeros(n_iv) for k in ("offered", "answered", "within", "abandoned", "wait_sum", "messages")}
     free = [0.0] * agents  # when each agent is next free
     heapq.heapify(free)
+    msg = model.message
+    message_u = MessageStream(seed, tl)
     for day in range(tl.n_days):
         idx = np.flatnonzero(tl.iv_day == day)
         if not len(idx):
@@ -52,6 +76,10 @@ def reference(model: Model, seed: np.random.SeedSequence, agents: int) -> dict[s
             iv = idx[int((t - tl.iv_start_s[idx[0]]) // tl.interval_s)]
             out["offered"][iv] += 1
             start = max(t, free[0])
+            if msg is not None and start > t + msg.after_s and p > msg.after_s:  # still waiting: the offer
+                if msg.leave >= 1.0 or message_u(t + msg.after_s) < msg.leave:
+                    out["messages"][iv] += 1
+                    continue
             if start <= t + p:
                 heapq.heapreplace(free, start + h)
                 out["answered"][iv] += 1
@@ -62,7 +90,8 @@ def reference(model: Model, seed: np.random.SeedSequence, agents: int) -> dict[s
     return out
 
 
-def test_engine_equals_the_reference_recursion():
+@pytest.mark.parametrize("message", [None, {"after_s": 100, "leave": 0.6}, {"after_s": 150, "leave": 1.0}])
+def test_engine_equals_the_reference_recursion(message):
     agents = 6
     call_types = [
         {"name": "a", "share": 0.6, "talk": {"dist": "lognormal", "mean_s": 280, "cv": 1.0},
@@ -72,6 +101,8 @@ def test_engine_equals_the_reference_recursion():
     ]
     s = mmc(agents=agents, calls_per_hour=75, days=4, warmup_days=0, patience_s=150, call_types=call_types)
     s = s.model_copy(update={"patience": s.patience.model_copy(update={"dist": "weibull", "cv": 0.8})})
+    if message is not None:
+        s = s.model_copy(update={"message": Message(**message)})
     model = Model.from_scenario(s)
     for i in range(3):
         seed = np.random.SeedSequence(2024, spawn_key=(i,))
@@ -83,5 +114,7 @@ def test_engine_equals_the_reference_recursion():
         np.testing.assert_array_equal(c["answered"], ref["answered"])
         np.testing.assert_array_equal(c["abandoned"], ref["abandoned"])
         np.testing.assert_array_equal(c["answered_within_t"], ref["within"])
+        np.testing.assert_array_equal(c["messages"], ref["messages"])
+        assert (c["messages"].sum() > 40) == (message is not None)
         np.testing.assert_allclose(c["wait_sum_s"], ref["wait_sum"], rtol=1e-9, atol=1e-6)
         assert not math.isnan(c["wait_sum_s"].sum())

@@ -239,3 +239,18 @@ def test_same_caller_retrials_match_the_exact_chain():
                                                  redial=redial | {"same_caller": True, "keep_patience": 1.0})))
     mean, half = ci(whole.per_replication["caller_wait_s"])
     assert mean - exact["caller_wait_s"] > 3 * half
+
+
+def test_the_caller_and_message_kpis_are_defined_from_their_counts():
+    from ska_sim.sim.kpi import kpis
+
+    counts = {f: np.array([0.0, 0.0]) for f in COUNT_FIELDS}
+    counts.update(offered=np.array([50.0, 0.0]), messages=np.array([5.0, 0.0]), callers=np.array([40.0, 0.0]),
+                  callers_answered=np.array([30.0, 0.0]), callers_answered_within_t=np.array([20.0, 0.0]),
+                  caller_wait_sum_s=np.array([2000.0, 0.0]), caller_attempts=np.array([50.0, 0.0]))
+    k = kpis(counts, np.zeros((2, 3)), np.zeros(2), np.zeros(2))
+    assert k["message_share"][0] == 0.1 and k["messages"][0] == 5
+    assert k["caller_service_level"][0] == 0.5 and k["caller_answer_rate"][0] == 0.75
+    assert k["caller_wait_s"][0] == 50.0 and k["attempts_per_caller"][0] == 1.25
+    assert all(math.isnan(k[n][1]) for n in ("message_share", "caller_service_level", "caller_wait_s",
+                                             "attempts_per_caller"))

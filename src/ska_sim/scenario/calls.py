@@ -8,7 +8,7 @@ import datetime as dt
 import math
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL
 from ska_sim.scenario.block import SHARE_TOLERANCE, Block, DurationSpec, Hours, Probability
@@ -227,9 +227,9 @@ class Redial(Block):
     probability: float = Field(0.0, ge=0.0, le=1.0)
     delay: DurationSpec = DurationSpec(dist="exponential", mean_s=600)
     # the same caller on every attempt (off by default)
-    same_caller: bool = False
+    same_caller: StrictBool = False
     keep_patience: float = Field(1.0, ge=0.0, le=1.0)
-    keep_talk: bool = True
+    keep_talk: StrictBool = True
 
     @model_validator(mode="after")
     def _same_caller_keys(self) -> Redial:
