@@ -108,6 +108,8 @@ def fmt(value: float, unit: str, signed: bool = False) -> str:
         return f"{value:{sign}.1f} s"
     if unit == "h":
         return f"{value:{sign},.1f} h"
+    if unit == "per caller":
+        return f"{value:{sign}.2f}"
     return f"{value:{sign},.0f}" if abs(value) >= 100 else f"{value:{sign}.1f}"
 
 
