@@ -84,3 +84,14 @@ def test_the_message_kpis_appear_only_with_the_block():
     # the service level keeps messages in its denominator (offered), as it keeps abandoned calls
     w = msg.per_replication
     assert not math.isnan(w["message_share"].iloc[0])
+
+
+def test_a_recorded_log_with_messages_is_read_back(tmp_path):
+    from helpers import recorded_log
+    from ska_sim.calibration.calllog import read_log
+
+    path = recorded_log(busy_line(after_s=60, leave=0.5), 3, tmp_path)
+    frame = read_log(path).frame
+    outcome = frame["outcome"].astype(str)
+    assert (outcome == "message").sum() > 50
+    assert frame.loc[outcome == "message", "abandon"].isna().all()  # a message is not an abandon
