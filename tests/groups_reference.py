@@ -24,8 +24,20 @@ whose free agent has been idle longest (ties: order). Free agents are kept per g
 times they became free, oldest first, and the oldest is the one who takes a call. The groups
 whose overflow delay is the same are tried together when that delay has passed (rule 4).
 
-Scope: no redials and no repeat calls (the follow-up streams are not drawn: a scenario with
-follow-ups is refused), no transfers or callbacks.
+A message at the maximum wait (``[message]``): a caller still waiting ``after_s`` after
+arrival leaves a message when the next U(0,1) of the "message" stream of the day in progress
+(the last day opened) is below ``leave`` (none drawn with leave = 1); a message frees its
+line and is counted for the first group in the caller's order, as a lost call.
+
+Redials (``[redial]``): a caller who hangs up, is cut off at closing or hears a busy tone and
+would redial (the third U(0,1) of its resolution draws below ``probability``) calls again
+after a delay, moved into opening hours (dropped after the last day); the delay and the
+redial's attributes are drawn as the engine draws them (:class:`RedialDraws`). With
+``same_caller`` the redial is the same caller: patience ``keep_patience`` x the first
+attempt's, talk and after-call work the attempt's before it (``keep_talk``); each caller is
+counted when it ends (answered, or lost with no redial after) in its first attempt's cell.
+
+Scope: no repeat calls (a scenario with them is refused), no transfers or callbacks.
 """
 
 from __future__ import annotations
@@ -42,12 +54,12 @@ from ska_sim.scenario.timeline import build_timeline
 
 # event kinds; at the same instant a closing comes before an interval start (as in the spec of
 # the timeline), the rest cannot tie for continuous durations
-CLOSE, INTERVAL, TALK_END, CALL_END, PATIENCE, OVERFLOW, ARRIVAL = range(7)
+CLOSE, INTERVAL, TALK_END, CALL_END, PATIENCE, OVERFLOW, ARRIVAL, MESSAGE = range(8)
 
 
 class RefCall:
     __slots__ = ("t", "iv", "type", "lang", "talk", "acw", "patience", "u_res", "id_fail", "written",
-                 "order", "waiting", "talk_start")
+                 "order", "waiting", "talk_start", "redials", "caller", "redial")
 
     def __init__(self, **kw):
         for k, v in kw.items():
@@ -62,8 +74,8 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
     (talk incl. language factor and identity check), ``acw``, ``patience``, ``u_res``,
     ``id_fail`` (bool), ``written`` (bool).
     """
-    if s.redial.probability > 0 or s.repeat.probability > 0:
-        raise ValueError("the reference models no redials and no repeat calls")
+    if s.repeat.probability > 0:
+        raise ValueError("the reference models no repeat calls")
     tl = build_timeline(s)
 
     def date_rng(date) -> dict:
@@ -95,7 +107,8 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
             return 0.0
         return type_ov.get(s.call_types[c.type].name, groups[g].overflow_after_s)
     fields = ("offered", "answered", "answered_within_t", "abandoned", "unanswered_at_close", "blocked",
-              "wait_sum_s", "resolved_first", "written_requests")
+              "wait_sum_s", "resolved_first", "written_requests", "messages", "offered_redial", "callers",
+              "callers_answered", "callers_answered_within_t", "caller_wait_sum_s", "caller_attempts")
     out = {f: np.zeros((n_iv, n_t * n_l)) for f in fields}
     # per group: the calls it answered, and the inbound calls offered to it (those it answered, and
     # those no agent answered, counted for the first group in their order)
@@ -166,6 +179,9 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
         gout["wait_sum_s"][c.iv, g] += w
         gout["offered"][c.iv, g] += 1
         gout["offered_within_t"][c.iv, g] += w <= threshold
+        if same:
+            c.caller[4] += w
+            end(c.caller, True)
         resolved = c.u_res < min(1.0, s.call_types[c.type].resolved * grp.resolution_factor) and not c.id_fail
         out["resolved_first"][c.iv, ce] += resolved
         out["written_requests"][c.iv, ce] += c.id_fail and c.written
@@ -175,13 +191,54 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
         push(now + talk + c.acw * factor, CALL_END, g)
 
     drop = s.simulation.queued_at_close == "drop"
+    message = s.message if s.message is not None and s.message.leave > 0 else None
+    message_rng = [None]  # the day in progress's "message" stream
+    redial_p, same = s.redial.probability, s.redial.same_caller
+    redial_draws = [None]  # the day in progress's RedialDraws
+    into_opening_hours = tl.opening_hours().into
 
-    def cut_off(c):
+    def end(st, answered):
+        """The caller ``st`` = [iv, cell, first patience, attempts, waited] ends."""
+        iv, ce = st[0], st[1]
+        out["callers"][iv, ce] += 1
+        out["callers_answered"][iv, ce] += answered
+        out["callers_answered_within_t"][iv, ce] += answered and st[4] <= thresholds[ce // n_l]
+        out["caller_wait_sum_s"][iv, ce] += st[4]
+        out["caller_attempts"][iv, ce] += st[3]
+
+    def lost(c, now, wait):
+        """``c`` hung up, was cut off or heard a busy tone after ``wait``: it redials, or its caller ends."""
+        if same:
+            c.caller[4] += wait
+        if not c.redials:
+            if same:
+                end(c.caller, False)
+            return
+        draws = redial_draws[0]
+        t = now + draws.delay()
+        a = draws.attributes(c.type, c.lang)
+        new = RefCall(type=c.type, lang=c.lang, order=None, waiting=False, redial=True, caller=None, **a)
+        if same:
+            new.caller = c.caller
+            new.patience = s.redial.keep_patience * c.caller[2]
+            if s.redial.keep_talk:
+                new.talk, new.acw = c.talk, c.acw
+        t = into_opening_hours(t)
+        if t is None:  # after the last day
+            if same:
+                end(c.caller, False)
+            return
+        new.t = max(t, now)
+        new.iv = int(np.searchsorted(tl.iv_start_s, new.t, side="right") - 1)
+        push(new.t, ARRIVAL, new)
+
+    def cut_off(c, now):
         c.waiting = False
         waiting.remove(c)
         out["unanswered_at_close"][c.iv, cell(c)] += 1
         gout["offered"][c.iv, c.order[0]] += 1
         in_line[0] -= 1
+        lost(c, now, now - c.t)
 
     def may_take(g, c, now):
         if g not in c.order:
@@ -215,12 +272,14 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 sl = np.flatnonzero(tl.iv_day == day)
                 rng = date_rng(tl.dates[day])
                 draws.clear()
+                message_rng[0] = rng["message"]
                 factor = day_factors(rng["arrivals"], 1, s.arrivals.day_cv)[0]
                 times = arrival_times(rng["arrivals"], tl.iv_start_s[sl], tl.iv_expected[sl] * factor, tl.interval_s)
                 n = len(times)
                 shares = np.array([ct.share for ct in s.call_types])
                 types = rng["arrivals"].choice(n_t, size=n, p=shares / shares.sum()) if n_t > 1 else np.zeros(n, int)
                 a = draw_day(s, tl, rng, day, times, types)
+                redial_draws[0] = RedialDraws(s, rng, np.bincount(types, minlength=n_t))
                 for i in range(n):
                     t = float(times[i])
                     ivi = int(np.searchsorted(tl.iv_start_s, t, side="right") - 1)
@@ -228,7 +287,8 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                                              talk=float(a["talk"][i]), acw=float(a["acw"][i]),
                                              patience=float(a["patience"][i]), u_res=float(a["u_res"][i]),
                                              id_fail=bool(a["id_fail"][i]), written=bool(a["written"][i]),
-                                             order=None, waiting=False))
+                                             order=None, waiting=False, redials=bool(a["u_red"][i] < redial_p),
+                                             caller=None, redial=False))
             for g in range(n_g):
                 target[g] = int(group_agents[iv, g])
             for g in range(n_g):  # agents coming on duty, group by group in file order
@@ -245,7 +305,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
             crew = [busy[g] - max(0, staffed[g] - target[g]) for g in range(n_g)]
             for c in list(waiting):
                 if drop or not any(crew[g] > 0 and may_take(g, c, now) for g in c.order):
-                    cut_off(c)
+                    cut_off(c, now)
             for g in range(n_g):
                 staffed[g] = busy[g]  # idle agents go home
                 idle[g].clear()
@@ -254,9 +314,15 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
             c.order = eligible[c.type, c.lang]
             ce = cell(c)
             out["offered"][c.iv, ce] += 1
+            out["offered_redial"][c.iv, ce] += c.redial
+            if same:
+                if c.caller is None:
+                    c.caller = [c.iv, ce, c.patience, 0, 0.0]
+                c.caller[3] += 1
             if in_line[0] >= lines:
                 out["blocked"][c.iv, ce] += 1
                 gout["offered"][c.iv, c.order[0]] += 1
+                lost(c, now, 0.0)
                 continue
             in_line[0] += 1
             g = pick(c, [h for h in c.order if delay(h, c) == 0]) if is_open else -1
@@ -271,6 +337,8 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 later = sorted({delay(h, c) for h in c.order} - {0.0})
                 for d in later:  # the groups of each delay, tried together once it has passed
                     push(now + d, OVERFLOW, (c, [h for h in c.order if delay(h, c) == d]))
+                if message is not None:
+                    push(now + message.after_s, MESSAGE, c)
         elif kind == TALK_END:
             in_line[0] -= 1
         elif kind == CALL_END:
@@ -288,7 +356,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
             if not is_open and staffed[g] == 0:  # a group's last agent went home after closing
                 for c in list(waiting):
                     if not any(staffed[h] > 0 and may_take(h, c, now) for h in c.order):
-                        cut_off(c)
+                        cut_off(c, now)
         elif kind == PATIENCE:
             c = p
             if c.waiting:
@@ -297,6 +365,18 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 in_line[0] -= 1
                 out["abandoned"][c.iv, cell(c)] += 1
                 gout["offered"][c.iv, c.order[0]] += 1
+                lost(c, now, now - c.t)
+        elif kind == MESSAGE:
+            c = p
+            if c.waiting and (message.leave >= 1.0 or message_rng[0].random() < message.leave):
+                c.waiting = False
+                waiting.remove(c)
+                in_line[0] -= 1
+                out["messages"][c.iv, cell(c)] += 1
+                gout["offered"][c.iv, c.order[0]] += 1
+                if same:
+                    c.caller[4] += now - c.t
+                    end(c.caller, False)
         elif kind == OVERFLOW:
             c, allowed = p
             g = pick(c, allowed) if c.waiting else -1
@@ -347,8 +427,61 @@ def draw_day(s: Scenario, tl, rng: dict, day: int, times: np.ndarray, types: np.
                           for ct in s.call_types])[types]
     if not (fails > 0).any():
         return {"lang": lang, "talk": talk * factor + extra, "acw": acw, "patience": patience, "u_res": u[:, 0],
-                "id_fail": np.zeros(n, bool), "written": np.zeros(n, bool)}
+                "id_fail": np.zeros(n, bool), "written": np.zeros(n, bool), "u_red": u[:, 2]}
     w = rng["identity"].random((n, 3))  # fails, written request, repeat call (drawn if any type can fail)
     id_fail = needs & (w[:, 0] < fails[types])
     return {"lang": lang, "talk": talk * factor + extra, "acw": acw, "patience": patience, "u_res": u[:, 0],
-            "id_fail": id_fail, "written": w[:, 1] < written_p}
+            "id_fail": id_fail, "written": w[:, 1] < written_p, "u_red": u[:, 2]}
+
+
+class RedialDraws:
+    """A day's draws of redials as the engine makes them: delays in batches of 128 from the
+    "followup_delay" stream; attributes per call type in batches from "followup_calls" (the
+    first of 16 + a quarter of the day's first calls of the type, then doubling up to 256):
+    talk, after-call work, identity check, patience, three U(0,1) (resolution, repeat, redial),
+    and identity failures from the "identity" stream when the type's checks can fail.
+
+    NOTE: copied from the engine (the draw order of its streams), as draw_day."""
+
+    def __init__(self, s: Scenario, rng: dict, first_calls: np.ndarray):
+        self.s, self.rng = s, rng
+        self.sizes = [16 + int(c) // 4 for c in first_calls]
+        self.bufs: list[list[dict]] = [[] for _ in s.call_types]
+        self.delays: list[float] = []
+        self.factor = [s.languages[name].talk_factor for name in s.languages] or [1.0]
+
+    def delay(self) -> float:
+        if not self.delays:
+            self.delays = self.s.redial.delay.build().sample(self.rng["followup_delay"], 128).tolist()[::-1]
+        return self.delays.pop()
+
+    def attributes(self, k: int, lang: int) -> dict:
+        if not self.bufs[k]:
+            self.refill(k)
+        a = self.bufs[k].pop()
+        talk = a.pop("talk") * self.factor[lang] + a.pop("extra")
+        return {"talk": talk, "redials": a.pop("u_red") < self.s.redial.probability, **a}
+
+    def refill(self, k: int) -> None:
+        s, r, n = self.s, self.rng["followup_calls"], self.sizes[k]
+        self.sizes[k] = max(min(2 * n, 256), 16)
+        ct = s.call_types[k]
+        talk = ct.talk.build().sample(r, n)
+        acw = ct.after_call_work.build().sample(r, n) if ct.after_call_work else np.zeros(n)
+        idc = ct.identity_check
+        needs, extra = np.zeros(n, bool), np.zeros(n)
+        if idc is not None and idc.probability > 0:
+            needs = r.random(n) < idc.probability
+            extra = np.where(needs, idc.extra.build().sample(r, n), 0.0)
+        pat = s.patience_dist()
+        patience = pat.sample(r, n) if pat else np.full(n, math.inf)
+        u = r.random((n, 3))
+        id_fail, written = np.zeros(n, bool), np.zeros(n, bool)
+        if idc is not None and idc.fails > 0:
+            w = self.rng["identity"].random((n, 3))
+            id_fail = needs & (w[:, 0] < idc.fails)
+            written = w[:, 1] < idc.written_request
+        rows = [{"talk": float(talk[i]), "extra": float(extra[i]), "acw": float(acw[i]),
+                 "patience": float(patience[i]), "u_res": float(u[i, 0]), "u_red": float(u[i, 2]),
+                 "id_fail": bool(id_fail[i]), "written": bool(written[i])} for i in range(n)]
+        self.bufs[k] = rows[::-1]

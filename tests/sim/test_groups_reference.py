@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from groups_reference import draw_day, reference
-from helpers import ci, ALL_DAY, mmc_dict
+from helpers import ci, ALL_DAY, as_one_group, mmc_dict
 from ska_sim import scenario_from_dict
 from ska_sim.sim.engine import PURPOSES, Model, simulate_replication
 from ska_sim.maths.erlang import erlang_b, erlang_c_result
@@ -87,6 +87,7 @@ def changing_staffing(d: dict) -> dict:
     return d
 
 
+REDIAL = {"probability": 0.6, "delay": {"dist": "exponential", "mean_s": 900}}
 SCENARIOS = {
     "constant staffing": lambda: skills_scenario(),
     "changing staffing, closing": lambda: changing_staffing(skills_scenario()),
@@ -94,6 +95,12 @@ SCENARIOS = {
     "serve the queue at closing": lambda: _serve_at_close(),
     "per call type: factors, policies, overflow, thresholds": lambda: _per_type(),
     "per call type: random line, one type in group order": lambda: _per_type_random_line(),
+    "a message at the maximum wait": lambda: changing_staffing(skills_scenario(message={"after_s": 60, "leave": 0.6})),
+    "redials": lambda: changing_staffing(skills_scenario(redial=REDIAL)),
+    "redials by the same caller, messages": lambda: changing_staffing(skills_scenario(
+        redial=REDIAL | {"same_caller": True, "keep_patience": 0.5}, message={"after_s": 150, "leave": 0.5})),
+    "same caller drawing a new talk time": lambda: skills_scenario(
+        redial=REDIAL | {"same_caller": True, "keep_patience": 1.0, "keep_talk": False}),
 }
 
 
@@ -140,7 +147,8 @@ def _no_lines() -> dict:
 
 
 REF_FIELDS = ("offered", "answered", "answered_within_t", "abandoned", "unanswered_at_close", "blocked",
-              "resolved_first", "written_requests")
+              "resolved_first", "written_requests", "messages", "offered_redial", "callers", "callers_answered",
+              "callers_answered_within_t", "caller_attempts")
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -153,7 +161,8 @@ def test_engine_equals_the_reference_call_by_call(name):
         assert total(rc, "offered") > 1000
         for f in REF_FIELDS:
             np.testing.assert_array_equal(rc.counts[f], ref["cells"][f], err_msg=f"{name}: {f}")
-        np.testing.assert_allclose(rc.counts["wait_sum_s"], ref["cells"]["wait_sum_s"], rtol=1e-9, atol=1e-6)
+        for f in ("wait_sum_s", "caller_wait_sum_s"):
+            np.testing.assert_allclose(rc.counts[f], ref["cells"][f], rtol=1e-9, atol=1e-6, err_msg=f)
         for f in ("answered", "answered_within_t", "offered", "offered_within_t"):
             np.testing.assert_array_equal(rc.groups.counts[f], ref["groups"][f], err_msg=f"{name}: groups {f}")
         np.testing.assert_allclose(rc.groups.counts["wait_sum_s"], ref["groups"]["wait_sum_s"], rtol=1e-9, atol=1e-6)
@@ -165,6 +174,9 @@ def test_engine_equals_the_reference_call_by_call(name):
     assert (ref["groups"]["answered"].sum(axis=0) > 100).all()
     if s.lines is not None:
         assert c["blocked"].sum() > 10
+    assert (c["messages"].sum() > 10) == (s.message is not None)
+    assert (c["offered_redial"].sum() > 100) == (s.redial.probability > 0)
+    assert (c["callers"].sum() > 1000) == s.redial.same_caller
 
 
 # --------------------------------------------------------------------------- phone lines
@@ -341,3 +353,30 @@ def test_closing_crew_and_overflow_delays_equal_the_reference():
             np.testing.assert_array_equal(rc.counts[f], ref[f], err_msg=f"{q.spawn_key}: {f}")
         cut += ref["unanswered_at_close"].sum()
     assert cut > 20
+
+
+@pytest.mark.parametrize("keep_talk", [True, False])
+def test_the_single_pool_with_same_caller_redials_and_messages_equals_the_reference(keep_talk):
+    """One group with every skill runs on the single pool: its redials by the same caller and
+    its messages, call by call against the reference."""
+    d = mmc_dict(agents=1, calls_per_hour=60, days=3, warmup_days=0, patience_s=150,
+                 redial=REDIAL | {"same_caller": True, "keep_patience": 0.7, "keep_talk": keep_talk},
+                 message={"after_s": 120, "leave": 0.5})
+    d["calendar"]["hours"] = {k: ["08:00", "18:00"] for k in ALL_DAY}
+    d["arrivals"]["profile"] = [0.1] * 10
+    d["arrivals"]["daily_calls"] = 600
+    d["call_types"][0]["talk"] = {"dist": "lognormal", "mean_s": 300, "cv": 1.0}
+    d["staffing"] = {"agents": {"default": [4, 5, 5, 6, 5, 4, 4, 5, 5, 3]}}
+    d["simulation"]["queued_at_close"] = "drop"
+    s = scenario_from_dict(as_one_group(d))
+    model = Model.from_scenario(s)
+    assert model.single_pool()
+    for q in seeds(2, base=81):
+        rc = simulate_replication(model, q)
+        ref = reference(s, np.random.SeedSequence(q.entropy, spawn_key=q.spawn_key), PURPOSES, draw_day)["cells"]
+        for f in REF_FIELDS:
+            np.testing.assert_array_equal(rc.counts[f], ref[f], err_msg=f)
+        for f in ("wait_sum_s", "caller_wait_sum_s"):
+            np.testing.assert_allclose(rc.counts[f], ref[f], rtol=1e-9, atol=1e-6, err_msg=f)
+        assert ref["offered_redial"].sum() > 200 and ref["messages"].sum() > 20
+        assert ref["unanswered_at_close"].sum() > 0

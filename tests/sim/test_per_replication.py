@@ -62,7 +62,7 @@ def test_group_rows_sum_to_the_type_row_and_types_to_the_tables(skills):
     # offered = answered + abandoned + cut off at close + busy tone + virtual hold, per row
     w = whole
     np.testing.assert_array_equal(w["offered"], w["answered"] + w["abandoned"] + w["unanswered_at_close"]
-                                  + w["blocked"] + w["virtual_hold_accepted"])
+                                  + w["blocked"] + w["virtual_hold_accepted"] + w["messages"])
     # the call-type table's means are these rows' means over the replications
     means = w.groupby("call_type")[["offered", "answered", "abandoned"]].mean()
     ct = result.call_types.set_index("call_type")

@@ -8,6 +8,11 @@ max(arrival, earliest free agent) if that is before arrival + patience, else han
 constant staffing, no redials and no repeat calls the two must agree exactly on every count;
 waiting times agree to float rounding (the engine reaches an arrival time as now + (t - now)).
 With thresholds per call type a call counts as answered in time against its own type's threshold.
+
+With a message offered at ``after_s`` (``[message]``): a caller not answered by arrival +
+after_s whose patience is longer is offered it, and leaves a message when the next U(0,1) of
+the "message" stream of the date the offer falls on is below ``leave`` (offers in arrival
+order); a message takes no agent. The others go on as before.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import pytest
 
 from helpers import mmc
 from ska_sim.maths.arrivals import arrival_times, day_factors
+from ska_sim.scenario.clock import DAY_S
+from ska_sim.scenario.calls import Message
 from ska_sim.sim.engine import PURPOSES, Model, Replication
 
 
@@ -29,14 +36,30 @@ def date_rng(seed: np.random.SeedSequence, date) -> dict[str, np.random.Generato
             for i, p in enumerate(PURPOSES)}
 
 
+class MessageStream:
+    """U(0,1) draws of each date's "message" stream, in order (the engine draws them in batches)."""
+
+    def __init__(self, seed, tl):
+        self.seed, self.tl, self.bufs = seed, tl, {}
+
+    def __call__(self, t: float) -> float:
+        day = min(int(t // DAY_S), self.tl.n_days - 1)
+        buf = self.bufs.get(day)
+        if buf is None:
+            buf = self.bufs[day] = iter(date_rng(self.seed, self.tl.dates[day])["message"].random(10**6).tolist())
+        return next(buf)
+
+
 def reference(s, model: Model, seed: np.random.SeedSequence, agents: int) -> dict[str, np.ndarray]:
     tl = model.timeline
     n_iv = len(tl.iv_day)
     thresholds = [s.targets.service_level.threshold_of(ct.name) for ct in s.call_types]
-    out = {k: np.zeros(n_iv) for k in ("offered", "answered", "within", "abandoned", "wait_sum")}
+    out = {k: np.zeros(n_iv) for k in ("offered", "answered", "within", "abandoned", "wait_sum", "messages")}
     out["within_type"] = np.zeros(len(thresholds))
     free = [0.0] * agents  # when each agent is next free
     heapq.heapify(free)
+    msg = model.message
+    message_u = MessageStream(seed, tl)
     for day in range(tl.n_days):
         idx = np.flatnonzero(tl.iv_day == day)
         if not len(idx):
@@ -56,6 +79,10 @@ def reference(s, model: Model, seed: np.random.SeedSequence, agents: int) -> dic
             iv = idx[int((t - tl.iv_start_s[idx[0]]) // tl.interval_s)]
             out["offered"][iv] += 1
             start = max(t, free[0])
+            if msg is not None and start > t + msg.after_s and p > msg.after_s:  # still waiting: the offer
+                if msg.leave >= 1.0 or message_u(t + msg.after_s) < msg.leave:
+                    out["messages"][iv] += 1
+                    continue
             if start <= t + p:
                 heapq.heapreplace(free, start + h)
                 out["answered"][iv] += 1
@@ -67,8 +94,10 @@ def reference(s, model: Model, seed: np.random.SeedSequence, agents: int) -> dic
     return out
 
 
-@pytest.mark.parametrize("thresholds", [{}, {"a": 45, "b": 5}])
-def test_engine_equals_the_reference_recursion(thresholds):
+@pytest.mark.parametrize(("thresholds", "message"), [
+    ({}, None), ({"a": 45, "b": 5}, None), ({}, {"after_s": 100, "leave": 0.6}),
+    ({"a": 45, "b": 5}, {"after_s": 150, "leave": 1.0})])
+def test_engine_equals_the_reference_recursion(thresholds, message):
     agents = 6
     call_types = [
         {"name": "a", "share": 0.6, "talk": {"dist": "lognormal", "mean_s": 280, "cv": 1.0},
@@ -80,6 +109,8 @@ def test_engine_equals_the_reference_recursion(thresholds):
     s = s.model_copy(update={"patience": s.patience.model_copy(update={"dist": "weibull", "cv": 0.8})})
     sl = s.targets.service_level.model_copy(update={"threshold_s_by_type": thresholds})
     s = s.model_copy(update={"targets": s.targets.model_copy(update={"service_level": sl})})
+    if message is not None:
+        s = s.model_copy(update={"message": Message(**message)})
     model = Model.from_scenario(s)
     assert model.single_pool() and model.routing is None
     for i in range(3):
@@ -93,5 +124,7 @@ def test_engine_equals_the_reference_recursion(thresholds):
         np.testing.assert_array_equal(c["abandoned"], ref["abandoned"])
         np.testing.assert_array_equal(c["answered_within_t"], ref["within"])
         np.testing.assert_array_equal(rc.counts["answered_within_t"].sum(axis=0), ref["within_type"])
+        np.testing.assert_array_equal(c["messages"], ref["messages"])
+        assert (c["messages"].sum() > 40) == (message is not None)
         np.testing.assert_allclose(c["wait_sum_s"], ref["wait_sum"], rtol=1e-9, atol=1e-6)
         assert not math.isnan(c["wait_sum_s"].sum())

@@ -17,7 +17,7 @@ wrap_up_s       after-call work after the talk (s), answered calls; empty otherw
 agent_group     the answering agent group ("all" without [[groups]]); empty if not answered
 kind            first / redial / repeat / callback (a callback is placed by an agent: answer
                 = when placed; readers of inbound KPIs drop these rows)
-outcome         answered / abandoned / blocked / unanswered_at_close / virtual_hold
+outcome         answered / abandoned / blocked / unanswered_at_close / virtual_hold / message
 ==============  ==============================================================================
 
 Timestamps are ISO 8601 with the UTC offset, in local time (Europe/Tallinn by default): the

@@ -19,7 +19,7 @@ from ska_sim.calibration.logfile import LogError, arrow_raw
 # The names the log writer writes (sim.engine's OUTCOME_NAMES and KIND_NAMES; a test keeps them
 # equal): spelled here so that reading a log does not load the engine.
 VOCABULARIES: dict[str, tuple[str, ...]] = {
-    "outcome": ("answered", "abandoned", "blocked", "unanswered_at_close", "virtual_hold"),
+    "outcome": ("answered", "abandoned", "blocked", "unanswered_at_close", "virtual_hold", "message"),
     "kind": ("first", "redial", "repeat", "callback"),
 }
 MAX_VALUES_QUOTED = 20  # more distinct unknown values than this: not a vocabulary, none is quoted

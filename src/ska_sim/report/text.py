@@ -43,6 +43,13 @@ LABELS = {
     "callback_hours": "agent hours on callbacks",
     "virtual_hold_accepted": "took a callback instead of waiting",
     "served_incl_callbacks": "served, including callbacks",
+    "messages": "messages left (maximum wait)",
+    "message_share": "message share",
+    "callers": "callers (all attempts)",
+    "caller_service_level": "callers answered within T, all attempts",
+    "caller_answer_rate": "callers answered, any attempt",
+    "caller_wait_s": "wait per caller (all attempts, mean)",
+    "attempts_per_caller": "attempts per caller",
 }
 ORDER = (
     "service_level",
@@ -74,6 +81,13 @@ ORDER = (
     "callback_hours",
     "virtual_hold_accepted",
     "served_incl_callbacks",
+    "messages",
+    "message_share",
+    "callers",
+    "caller_service_level",
+    "caller_answer_rate",
+    "caller_wait_s",
+    "attempts_per_caller",
 )
 
 
@@ -94,6 +108,8 @@ def fmt(value: float, unit: str, signed: bool = False) -> str:
         return f"{value:{sign}.1f} s"
     if unit == "h":
         return f"{value:{sign},.1f} h"
+    if unit == "per caller":
+        return f"{value:{sign}.2f}"
     return f"{value:{sign},.0f}" if abs(value) >= 100 else f"{value:{sign}.1f}"
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL
 from ska_sim.scenario.block import SHARE_TOLERANCE, Block, DurationSpec, Hours, Probability
@@ -213,8 +213,38 @@ class CallType(Block):
 
 
 class Redial(Block):
+    """Callers who hang up (or are cut off, or hear a busy tone) redial with ``probability``
+    after ``delay``.
+
+    ``same_caller = true``: a redial is the same caller as the attempt before it. Its patience
+    is ``keep_patience`` x the patience the caller had on the first attempt of the chain (the
+    first call or repeat call the redials follow: keep_patience = 1 waits as long on every
+    attempt, 0.5 half as long, 0 only takes a free agent); with ``keep_talk`` its talk,
+    identity check and after-call work are the first attempt's. The caller's KPIs (every
+    attempt's wait added up) are reported. Without it (the default) a redial draws a new
+    patience and a new talk time."""
+
     probability: float = Field(0.0, ge=0.0, le=1.0)
     delay: DurationSpec = DurationSpec(dist="exponential", mean_s=600)
+    # the same caller on every attempt (off by default)
+    same_caller: StrictBool = False
+    keep_patience: float = Field(1.0, ge=0.0, le=1.0)
+    keep_talk: StrictBool = True
+
+    @model_validator(mode="after")
+    def _same_caller_keys(self) -> Redial:
+        if not self.same_caller and (self.keep_patience != 1.0 or not self.keep_talk):
+            raise ValueError("keep_patience and keep_talk need same_caller = true")
+        return self
+
+
+class Message(Block):
+    """The line offers a message after ``after_s`` s of waiting: a share ``leave`` of the callers
+    still waiting then leave one (their own outcome, neither answered nor abandoned; no redial,
+    no repeat call); the others keep waiting until answered or their patience runs out."""
+
+    after_s: float = Field(gt=0.0)
+    leave: float = Field(ge=0.0, le=1.0)
 
 
 class Repeat(Block):

@@ -14,7 +14,8 @@ from pydantic import Field
 from ska_sim.base.limits import MAX_REPLICATIONS
 from ska_sim.maths.distributions import Duration
 from ska_sim.scenario.block import Block, DurationSpec
-from ska_sim.scenario.calls import Arrivals, Calendar, Callbacks, CallType, Language, Lines, Redial, Repeat, Routing
+from ska_sim.scenario.calls import (Arrivals, Calendar, Callbacks, CallType, Language, Lines, Message, Redial, Repeat,
+                                    Routing)
 from ska_sim.scenario.people import Activities, Costs, Group, Roster, Shrinkage, Staffing, Targets, Workforce
 
 
@@ -48,6 +49,7 @@ class Scenario(Block):
     routing: Routing = Routing()
     lines: Lines | None = None
     callbacks: Callbacks | None = None
+    message: Message | None = None  # [message]: a message offered at a maximum wait
     activities: Activities | None = None  # [activities]: off-phone activities from rules (activities.py)
     costs: Costs | None = None  # [costs]: euros per paid hour
     workforce: Workforce | None = None  # [workforce]: heads, hires, training, ramp-up (plan/workforce.py)
@@ -100,6 +102,10 @@ class Scenario(Block):
                 d.pop(key)
         if d.get("targets", {}).get("languages") == {}:
             d["targets"].pop("languages")
+        redial_defaults = {"same_caller": False, "keep_patience": 1.0, "keep_talk": True}
+        if all(d["redial"].get(k) == v for k, v in redial_defaults.items()):
+            for k in redial_defaults:
+                d["redial"].pop(k)
         if d["arrivals"].get("events") == []:
             d["arrivals"].pop("events")
         if not d["calendar"].get("shortened"):

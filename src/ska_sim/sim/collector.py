@@ -98,6 +98,14 @@ class Collector:
         self.work_start: list[float] = []  # second legs of transfers and callbacks: busy time
         self.work_end: list[float] = []
         self.work_group: list[int] = []
+        # messages left at the maximum wait (cells, waits); callers that ended (callers.py): the
+        # cell of their first attempt, their waits added up, their attempts, whether answered
+        self.messages: list[int] = []
+        self.message_waits: list[float] = []
+        self.callers: list[int] = []
+        self.caller_waits: list[float] = []
+        self.caller_attempts: list[int] = []
+        self.caller_answered: list[bool] = []
 
     # ----------------------------------------------------------------- reduction
     def flush(self) -> None:
@@ -160,6 +168,7 @@ class Collector:
         for name, buf, waits in (
             ("abandoned", self.abandoned, self.abandon_waits),
             ("unanswered_at_close", self.dropped, self.drop_waits),
+            ("messages", self.messages, self.message_waits),
         ):
             if buf:
                 cells = np.asarray(buf, dtype=np.int64)
@@ -172,8 +181,7 @@ class Collector:
                           ("vh_callbacks_made", self.vh_made)):
             if buf:
                 add(name, np.asarray(buf, dtype=np.int64))
-        if self.routes is not None:
-            self._add_lost()
+        self._add_lost_and_callers(add)
         if self.cb_made:
             cells = np.asarray(self.cb_made, dtype=np.int64)
             add("callbacks_made", cells)
@@ -206,6 +214,22 @@ class Collector:
                     sel = g == k
                     if sel.any():
                         self._add_busy(start[sel], end[sel], self.group_busy_s[k])
+
+    def _add_lost_and_callers(self, add) -> None:
+        """Calls no agent answered, per group (with ``routes``); callers that ended, in the cell
+        of their first attempt (kpi.py's caller KPIs)."""
+        if self.routes is not None:
+            self._add_lost()
+        if not self.callers:
+            return
+        cells = np.asarray(self.callers, dtype=np.int64)
+        waits = np.asarray(self.caller_waits, dtype=float)
+        answered = np.asarray(self.caller_answered, dtype=bool)
+        add("callers", cells)
+        add("callers_answered", cells[answered])
+        add("callers_answered_within_t", cells[answered & self.within(cells, waits)])
+        add("caller_wait_sum_s", cells, waits)
+        add("caller_attempts", cells, np.asarray(self.caller_attempts, dtype=float))
 
     def answering_groups(self) -> np.ndarray | None:
         """The group of each buffered answered call (None without groups); with one group the
@@ -252,9 +276,10 @@ class Collector:
         gc["wait_sum_s"].reshape(-1)[:] += np.bincount(key, weights=waits, minlength=size)
 
     def _add_lost(self) -> None:
-        """Calls no agent answered (hung up, cut off at close, busy tone, virtual hold): offered to
+        """Calls no agent answered (hung up, cut off at close, busy tone, virtual hold, message): offered to
         the group first in their order."""
-        lost = [np.asarray(b, dtype=np.int64) for b in (self.abandoned, self.dropped, self.blocked, self.vh) if b]
+        lost = [np.asarray(b, dtype=np.int64) for b in (self.abandoned, self.dropped, self.blocked, self.vh, self.messages)
+                if b]
         if lost:
             cells = np.concatenate(lost)
             self._add_offered(cells, self.routes.first[cells % self.n_cells], np.zeros(len(cells), dtype=bool))

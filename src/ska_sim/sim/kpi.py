@@ -10,7 +10,9 @@ file then carries it (docs/architecture.md, "Where a change goes").
 Definitions (an interval's KPIs belong to the interval in which the call *arrived*):
 
 - offered = answered + abandoned + unanswered at close + blocked (busy tone, phone lines)
-  + virtual_hold_accepted (callers who took a callback instead of waiting)
+  + virtual_hold_accepted (callers who took a callback instead of waiting) + messages
+  (callers who left a message at the maximum wait: neither answered nor abandoned; like
+  abandoned calls they stay in the denominator of service level and answer rate)
 - service level = answered with wait <= T / offered
 - answer rate = answered / offered; abandon rate = abandoned / offered
 - ASA = mean wait of answered calls (s); wait percentiles are of answered calls
@@ -33,6 +35,19 @@ Definitions (an interval's KPIs belong to the interval in which the call *arrive
   ``virtual_hold_accepted``; ``served_incl_callbacks`` = (answered + callbacks made to
   virtual-hold callers) / offered. Callbacks are never inbound offered or answered calls;
   their agent time (and a transfer's second leg) counts in busy time and occupancy.
+- messages (``[message]``): ``messages`` = callers still waiting ``after_s`` s after their
+  arrival who left a message (a share ``leave`` of them); ``message_share`` = messages /
+  offered. A message's wait (``after_s``) counts in waiting hours.
+- the same caller over attempts (``[redial] same_caller``): a *caller* is a first call or a
+  repeat call with the redials that follow it (sim/engine/callers.py); it ends answered, or
+  lost with no redial after it (gave up, left a message, took a virtual-hold callback, or
+  the redial falls after the last simulated day), and is counted in the interval and call type
+  of its first attempt's arrival. ``callers`` = callers that ended;
+  ``caller_service_level`` = callers answered with the waits of all their attempts added up
+  <= T / callers; ``caller_answer_rate`` = callers answered on some attempt / callers;
+  ``caller_wait_s`` = every attempt's wait added up, mean over callers (answered or not; a
+  redial's delay between attempts is not waiting); ``attempts_per_caller`` = attempts offered
+  (the first and each redial) / callers.
 """
 
 from __future__ import annotations
@@ -67,6 +82,14 @@ COUNT_FIELDS = (
     "callback_busy_s",
     "virtual_hold_accepted",
     "vh_callbacks_made",  # callbacks made to virtual-hold callers
+    # a message at the maximum wait ([message]): messages left
+    "messages",
+    # the same caller over attempts ([redial] same_caller), in the cell of the first attempt
+    "callers",  # callers that ended: answered, or lost with no redial after
+    "callers_answered",  # answered on some attempt
+    "callers_answered_within_t",  # ... with every attempt's wait added up <= T
+    "caller_wait_sum_s",  # every attempt's wait, added up
+    "caller_attempts",  # attempts offered (the first and each redial)
 )
 # Counters kept per (interval, agent group) when the scenario has agent groups (calls a group answered,
 # transferred callers included, in the interval the call arrived); and the inbound calls offered to the
@@ -127,6 +150,13 @@ EXTRA_KPI_UNITS = {
     "callback_hours": "h",
     "virtual_hold_accepted": "calls",
     "served_incl_callbacks": "share",
+    "messages": "calls",
+    "message_share": "share",
+    "callers": "calls",
+    "caller_service_level": "share",
+    "caller_answer_rate": "share",
+    "caller_wait_s": "s",
+    "attempts_per_caller": "per caller",
 }
 COUNT_KPIS = tuple(k for k, u in {**KPI_UNITS, **EXTRA_KPI_UNITS}.items() if u in ("calls", "h"))  # sums over a group
 # KPIs per agent group ("group" and "group_interval" levels): of the calls the group answered.
@@ -209,6 +239,13 @@ def kpis(counts: dict[str, np.ndarray], quantiles: np.ndarray, busy_s: np.ndarra
         "callback_hours": counts["callback_busy_s"] / 3600.0,
         "virtual_hold_accepted": counts["virtual_hold_accepted"],
         "served_incl_callbacks": ratio(counts["answered"] + counts["vh_callbacks_made"], off),
+        "messages": counts["messages"],
+        "message_share": ratio(counts["messages"], off),
+        "callers": counts["callers"],
+        "caller_service_level": ratio(counts["callers_answered_within_t"], counts["callers"]),
+        "caller_answer_rate": ratio(counts["callers_answered"], counts["callers"]),
+        "caller_wait_s": ratio(counts["caller_wait_sum_s"], counts["callers"]),
+        "attempts_per_caller": ratio(counts["caller_attempts"], counts["callers"]),
     }
 
 

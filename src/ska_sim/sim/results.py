@@ -27,7 +27,10 @@ interval over replications; counts are calls per group per replication):
 - with phone lines, ``blocked`` (busy tone); with identity failures, ``written_requests``;
   with transfers ``transfers``, ``transfer_abandoned``, ``transfer_wait_s``; with callbacks
   ``callbacks_promised``, ``callbacks_made``, ``callbacks_late``, ``callback_hours``; with
-  virtual hold ``virtual_hold_accepted``, ``served_incl_callbacks``: as KPIs in every table
+  virtual hold ``virtual_hold_accepted``, ``served_incl_callbacks``; with ``[message]``
+  ``messages``, ``message_share``; with ``[redial] same_caller`` ``callers``,
+  ``caller_service_level``, ``caller_answer_rate``, ``caller_wait_s``, ``attempts_per_caller``:
+  as KPIs in every table
 - ``summary``: ``kpi``, ``unit``, ``mean``, ``ci_low``, ``ci_high`` over the measured window
 - ``targets``: ``kpi``, ``target``, ``mean``, ``ci_low``, ``ci_high``, ``status``
   (PASS/FAIL/UNCERTAIN), ``reading`` (for a benchmark band such as FCR 70-75%: "below
@@ -75,7 +78,7 @@ def _unit(name: str) -> str:
 
 def extra_kpis(s: Scenario) -> tuple[str, ...]:
     """KPIs of the mechanisms the scenario uses (lines, identity failures, transfers, callbacks, virtual
-    hold); a scenario without them keeps the tables' base columns."""
+    hold, messages, the same caller over attempts); a scenario without them keeps the tables' base columns."""
     out = []
     if s.lines is not None:
         out.append("blocked")
@@ -88,6 +91,10 @@ def extra_kpis(s: Scenario) -> tuple[str, ...]:
         vh = s.callbacks.virtual_hold
         if vh is not None and vh.accept > 0:
             out += ["virtual_hold_accepted", "served_incl_callbacks"]
+    if s.message is not None:
+        out += ["messages", "message_share"]
+    if s.redial.same_caller:
+        out += ["callers", "caller_service_level", "caller_answer_rate", "caller_wait_s", "attempts_per_caller"]
     return tuple(out)
 
 

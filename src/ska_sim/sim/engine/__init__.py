@@ -12,6 +12,9 @@ built, so that a scenario pays only for the mechanisms it uses:
 - :class:`Lines` (lines.py, phone lines), :class:`TransferPart` and :class:`CallbackPart`
   (followups.py: transfers; callbacks and virtual hold), present only when the scenario has
   them (routed pool only);
+- :class:`CallerPart` and :class:`MessageDraws` (callers.py): the same caller over attempts
+  (``[redial] same_caller``) and a message offered at a maximum wait (``[message]``), in
+  both pools; with either, the single pool takes its plain route (no inlined arrivals loop);
 - an observer (:class:`CallRecorder`, recording.py, ``--record-calls``) that the parts notify
   of each call's arrival and outcome; None unless recording.
 
@@ -71,6 +74,7 @@ How SimPy is used (see benchmarks/ for the measurement):
   simulated.
 """
 
+from ska_sim.sim.engine.callers import Caller, CallerPart, MessageDraws
 from ska_sim.sim.engine.calls import (
     Call,
     GCall,
@@ -97,7 +101,9 @@ from ska_sim.sim.engine.model import (
     Callbacks,
     CallTypeModel,
     IdentityFailures,
+    MessageOffer,
     Model,
+    SameCaller,
     Transfers,
     VirtualHold,
     general_model,
@@ -109,6 +115,7 @@ from ska_sim.sim.engine.recording import (
     CALLBACK,
     DROPPED,
     KIND_NAMES,
+    MESSAGE,
     OUTCOME_NAMES,
     VHOLD,
     CallRecorder,
@@ -119,9 +126,10 @@ from ska_sim.sim.engine.routed import RoutedPool
 from ska_sim.sim.engine.single import SinglePool
 
 __all__ = [
-    "ABANDONED", "ANSWERED", "BLOCKED", "CALLBACK", "CLOSE", "DROPPED", "FLUSH_CALLS", "INTERVAL", "KIND_NAMES",
+    "Caller", "CallerPart", "MessageDraws",
+    "ABANDONED", "ANSWERED", "BLOCKED", "CALLBACK", "CLOSE", "DROPPED", "FLUSH_CALLS", "INTERVAL", "KIND_NAMES", "MESSAGE",
     "OUTCOME_NAMES", "PURPOSES", "VHOLD", "DateStreams", "absence_draws", "Call", "CallRecorder", "CallRecords", "CallTypeModel", "CallbackPart",
-    "Callbacks", "FollowUps", "GCall", "IdentityFailures", "Leg", "Lines", "Model", "PromisedCallback", "Replication",
+    "Callbacks", "FollowUps", "GCall", "IdentityFailures", "Leg", "Lines", "MessageOffer", "Model", "SameCaller", "PromisedCallback", "Replication",
     "RoutedCalls", "RoutedPool", "SingleCalls", "SinglePool", "Tick", "TransferPart", "Transfers", "Uniform",
     "VirtualHold", "general_model", "record_replication", "simulate_replication",
 ]

@@ -33,6 +33,7 @@ class Call:
 
     __slots__ = (
         "acw",
+        "caller",
         "cell",
         "first",
         "flag",
@@ -57,13 +58,15 @@ class Call:
         # the answered record's flag: first contact resolved / unresolved, or a repeat contact
         self.flag = (FIRST_RESOLVED if resolved else FIRST_UNRESOLVED) if first else REPEAT_CONTACT
         # t (arrival time), cell (interval x type) and waiting are set when the call arrives;
-        # acw (after-call work, s) only when the replication records calls
+        # acw (after-call work, s) only when the replication records calls (or keeps callers);
+        # caller (callers.Caller) only when a redial is the same caller
 
 
 class GCall:
     """A call on the routed pool: its cell (type x language) and what routing needs."""
 
     __slots__ = (
+        "caller",
         "cell",
         "col",
         "first",

@@ -29,6 +29,7 @@ class FollowUps:
         self.heap: list[tuple] = []
         self.seq = 0
         self.arrivals_at = rep.arrivals_at
+        self.callers = None  # the pool's CallerPart when a redial is the same caller
 
     def new_day(self, streams) -> None:
         m, rng = self.rep.m, streams["followup_delay"]
@@ -51,8 +52,13 @@ class FollowUps:
         window ends."""
         first = call.first if kind == REDIAL else False
         new = self.calls.follow_up(call, first)
+        callers = self.callers
+        if callers is not None:
+            callers.follow(call, new, kind)
         t = self.into_opening_hours(t)
         if t is None:
+            if callers is not None:
+                callers.dropped(call, kind)
             return
         # A repeat call is created when its call is answered, which the replay may notice a
         # little after the fact; a repeat delay shorter than that (seconds) starts now.

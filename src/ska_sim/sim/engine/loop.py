@@ -26,7 +26,7 @@ CLOSE, INTERVAL = 0, 1  # kinds of marks; a closing sorts before an opening at t
 FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the KPI arrays
 # New purposes are appended, never inserted: the streams of the others stay as they were.
 PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls",
-            "language", "routing", "identity", "transfer", "callback", "absence")
+            "language", "routing", "identity", "transfer", "callback", "absence", "message")
 PURPOSE_INDEX = {p: i for i, p in enumerate(PURPOSES)}
 
 

@@ -88,6 +88,23 @@ class Callbacks:
 
 
 @dataclass(frozen=True)
+class SameCaller:
+    """A redial is the same caller: its patience is ``keep_patience`` x the first attempt's;
+    with ``keep_talk`` its handle time is the first attempt's."""
+
+    keep_patience: float
+    keep_talk: bool
+
+
+@dataclass(frozen=True)
+class MessageOffer:
+    """After ``after_s`` s of waiting a share ``leave`` of the callers still waiting leave a message."""
+
+    after_s: float
+    leave: float
+
+
+@dataclass(frozen=True)
 class Model:
     """Everything one replication needs, built once from a scenario (picklable)."""
 
@@ -112,6 +129,8 @@ class Model:
     transfers: Transfers | None = None
     callbacks: Callbacks | None = None
     roster: object | None = None  # roster.RosterModel: people per interval and their absence draws
+    same_caller: SameCaller | None = None  # None: a redial draws a new patience and talk time
+    message: MessageOffer | None = None  # None: no message is offered
 
     @property
     def n_langs(self) -> int:
@@ -151,6 +170,11 @@ class Model:
             general = _routed_fields(s)
         if s.roster is not None and s.roster.plan is not None:
             general["roster"] = roster_model(s)
+        rd, msg = s.redial, s.message
+        if rd.same_caller:
+            general["same_caller"] = SameCaller(float(rd.keep_patience), bool(rd.keep_talk))
+        if msg is not None and msg.leave > 0:
+            general["message"] = MessageOffer(float(msg.after_s), float(msg.leave))
         return cls(
             timeline=build_timeline(s),
             shares=shares / shares.sum(),

@@ -16,8 +16,8 @@ from ska_sim.sim.engine.model import Model
 # work for it. Recording changes no draw, so the counts are those of simulate_replication.
 KIND_NAMES = ("first", "redial", "repeat", "callback")  # FIRST, REDIAL, REPEAT, then placed callbacks
 CALLBACK = 3
-OUTCOME_NAMES = ("", "answered", "abandoned", "blocked", "unanswered_at_close", "virtual_hold")
-ANSWERED, ABANDONED, BLOCKED, DROPPED, VHOLD = 1, 2, 3, 4, 5
+OUTCOME_NAMES = ("", "answered", "abandoned", "blocked", "unanswered_at_close", "virtual_hold", "message")
+ANSWERED, ABANDONED, BLOCKED, DROPPED, VHOLD, MESSAGE = 1, 2, 3, 4, 5, 6
 
 
 class CallRecords:
@@ -107,6 +107,9 @@ class CallRecorder:
 
     def virtual_hold(self, call, now: float) -> None:
         self._settle(call, VHOLD, now)
+
+    def message(self, call, now: float) -> None:
+        self._settle(call, MESSAGE, now)
 
     def callback(self, call, now: float, end: float, group: int) -> None:
         """A callback placed to the caller of ``call``: a row of its own."""

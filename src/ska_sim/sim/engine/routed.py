@@ -11,6 +11,7 @@ from collections import deque
 import numpy as np
 from simpy.events import NORMAL
 
+from ska_sim.sim.engine.callers import CallerPart, MessageDraws
 from ska_sim.sim.engine.calls import GCall, Leg, RoutedCalls, Tick, Uniform, collector_appends
 from ska_sim.sim.engine.followups import CallbackPart, FollowUps, TransferPart
 from ska_sim.sim.engine.lines import Lines
@@ -71,6 +72,11 @@ class RoutedPool:
         self.transfers = TransferPart(self) if m.transfers is not None and any(s > 0 for s in m.transfers.share) else None
         self.callbacks = CallbackPart(self) if m.callbacks is not None else None
         self.cb_group = self.callbacks.group if self.callbacks is not None else -1
+        # the same caller over attempts, a message at a maximum wait (callers.py)
+        self.callers = CallerPart(self, m.same_caller.keep_patience, m.same_caller.keep_talk, True) \
+            if m.same_caller is not None else None
+        self.follow.callers = self.callers
+        self.message = MessageDraws(m.message, rep.rng) if m.message is not None else None
         self.bind()
 
     def bind(self) -> None:
@@ -87,6 +93,8 @@ class RoutedPool:
             self.transfers.new_day(streams)
         if self.callbacks is not None:
             self.callbacks.new_day(streams)
+        if self.message is not None:
+            self.message.new_day(streams)
 
     def finish(self) -> None:
         if self.callbacks is not None:
@@ -156,6 +164,8 @@ class RoutedPool:
         self.col.drop_waits.append(now - call.t)
         if self.obs is not None:
             self.obs.cut_off(call, now)
+        if self.callers is not None:
+            self.callers.lost(call, now - call.t, call.redials)
         if call.redials:
             self.follow.redial(call, now)
 
@@ -189,7 +199,10 @@ class RoutedPool:
                         u[:, 2].tolist(), ids))
 
     def first_call(self, i: int, now: float) -> None:
-        self.arrive(GCall(self.m, *self.rep.day[i], True), FIRST, now)
+        call = GCall(self.m, *self.rep.day[i], True)
+        if self.callers is not None:
+            call.caller = None
+        self.arrive(call, FIRST, now)
 
     def on_arrivals(self, ev) -> None:
         self.rep.drive(ev)
@@ -203,10 +216,15 @@ class RoutedPool:
         cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_cells + call.col
         call.cell = cell
         self._offered(cell * 3 + kind)
+        callers = self.callers
+        if callers is not None:
+            callers.arrive(call, cell)
         if self.lines is not None and self.lines.full(now, self.n_waiting):  # busy tone
             self.col.blocked.append(cell)
             if self.obs is not None:
                 self.obs.blocked(call, now)
+            if callers is not None:
+                callers.lost(call, 0.0, call.redials)
             if call.redials:
                 self.follow.redial(call, now)
             return
@@ -217,9 +235,13 @@ class RoutedPool:
                 self.start(call, g, now)
                 return
             if self.callbacks is not None and self.callbacks.virtual_hold(call, now):
+                if callers is not None:
+                    callers.lost(call, 0.0, False)
                 return
         self.enqueue(call, self.on_patience, now)
         env = self.env
+        if self.message is not None:
+            self.schedule(Tick(env, self.on_message, call), NORMAL, now + self.message.after_s - env.now)
         steps = self.r.overflow_steps[call.col]
         if steps and now + steps[0][0] < self.last_close:
             self.schedule(Tick(env, self.on_overflow, call), NORMAL, now + steps[0][0] - env.now)
@@ -234,11 +256,31 @@ class RoutedPool:
         self.n_waiting -= 1
         self.col.abandoned.append(call.cell)
         # the wait as the single pool records it: redialling callers at their event, others at their patience
-        self.col.abandon_waits.append(now - call.t if call.redials else call.patience)
+        wait = now - call.t if call.redials else call.patience
+        self.col.abandon_waits.append(wait)
         if self.obs is not None:
             self.obs.abandoned(call, now)
+        if self.callers is not None:
+            self.callers.lost(call, wait, call.redials)
         if call.redials:
             self.follow.redial(call, now)
+
+    def on_message(self, ev) -> None:
+        """The caller has waited the message offer's time: if still waiting, they leave a
+        message with the offer's share; the others keep waiting."""
+        call = ev._value
+        now = self.env.now
+        self.catch_up(now)
+        if not call.waiting or not self.message.leaves():
+            return
+        call.waiting = False
+        self.n_waiting -= 1
+        self.col.messages.append(call.cell)
+        self.col.message_waits.append(now - call.t)
+        if self.obs is not None:
+            self.obs.message(call, now)
+        if self.callers is not None:
+            self.callers.lost(call, now - call.t, False)
 
     def on_overflow(self, ev) -> None:
         """A waiting call has waited the delay of groups further down its order: they may take it."""
@@ -290,6 +332,8 @@ class RoutedPool:
         self._svc_start(now)
         self._svc_end(end)
         self._group(g)
+        if self.callers is not None:
+            self.callers.answered(call, now - call.t)
         if self.lines is not None:
             self.lines.hold(now + call.hold * hf)
         if call.written:

@@ -10,6 +10,7 @@ from collections import deque
 import numpy as np
 from simpy.events import NORMAL
 
+from ska_sim.sim.engine.callers import CallerPart, MessageDraws
 from ska_sim.sim.engine.calls import Call, SingleCalls, Tick, collector_appends
 from ska_sim.sim.engine.followups import FollowUps
 from ska_sim.sim.kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REPEAT
@@ -23,6 +24,16 @@ class SinglePool:
     def __init__(self, rep):
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, rep.m, rep.env, rep.schedule, rep.col, rep.obs
         self.follow = FollowUps(rep, SingleCalls(rep.m, split=rep.obs is not None))
+        m = rep.m
+        # the same caller over attempts, a message at a maximum wait: calls take the plain route
+        # (first_call, arrive, on_patience), which tells these parts of each call
+        self.callers = CallerPart(self, m.same_caller.keep_patience, m.same_caller.keep_talk, False) \
+            if m.same_caller is not None else None
+        self.follow.callers = self.callers
+        self.message = MessageDraws(m.message, rep.rng) if m.message is not None else None
+        self.plain = self.callers is not None or self.message is not None
+        if self.plain:
+            self.on_arrivals = rep.drive
         # (bound: a repeat call is follow.repeat, without its call, on the hot path)
         self.follow_add = self.follow.add
         self.new_day(rep.rng)
@@ -48,6 +59,8 @@ class SinglePool:
         self.rng = streams
         self.follow.new_day(streams)
         self.repeat_delay = self.follow.repeat_delay.next
+        if self.message is not None:
+            self.message.new_day(streams)
 
     def finish(self) -> None:
         """After the last event: nothing is owed."""
@@ -81,11 +94,15 @@ class SinglePool:
                     if call.t + call.patience < now:  # hung up before closing (see next_waiting)
                         col.abandoned.append(call.cell)
                         col.abandon_waits.append(call.patience)
+                        if self.callers is not None:
+                            self.callers.lost(call, call.patience, False)
                         continue
                     col.dropped.append(call.cell)
                     col.drop_waits.append(now - call.t)
                     if obs is not None:
                         obs.cut_off(call, now)
+                    if self.callers is not None:
+                        self.callers.lost(call, now - call.t, call.redials)
                     if call.redials:
                         self.follow.redial(call, now)
             self.queue.clear()
@@ -98,7 +115,7 @@ class SinglePool:
         issue is resolved, whether the caller would call again or redial), as parallel lists:
         a Call object is made only for those who wait."""
         m, rng, n = self.m, self.rng, len(times)
-        split = self.obs is not None
+        split = self.obs is not None or self.plain
         handle, acw, resolved_p = np.empty(n), np.empty(n), np.empty(n)
         for k, ct in enumerate(m.types):
             idx = np.flatnonzero(types == k)
@@ -140,6 +157,7 @@ class SinglePool:
         types, handle, patience, resolved, repeats, redials, acw = self.rep.day
         call = Call(types[i], handle[i], patience[i], resolved[i], repeats[i], redials[i], True)
         call.acw = acw[i]
+        call.caller = None
         self.arrive(call, FIRST, now)
 
     def on_arrivals(self, ev) -> None:  # inlined for speed
@@ -310,15 +328,19 @@ class SinglePool:
         cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_types + call.type
         call.cell = cell
         self._offered(cell * 3 + kind)
+        if self.callers is not None:
+            self.callers.arrive(call, cell)
         if self.staffed > len(ends) and self.is_open:
             self.start(call, now)
         else:
             call.waiting = True
             self.queue.append(call)
             self.n_waiting += 1
+            env = self.env
             if call.redials and call.patience != math.inf:
-                env = self.env
                 self.schedule(Tick(env, self.patience_cb, call), NORMAL, now + call.patience - env.now)
+            if self.message is not None:
+                self.schedule(Tick(env, self.on_message, call), NORMAL, now + self.message.after_s - env.now)
 
     def on_patience(self, ev) -> None:
         """A caller who would redial hangs up (callers who would not are noticed lazily)."""
@@ -335,8 +357,30 @@ class SinglePool:
         self.col.abandon_waits.append(now - call.t)
         if self.obs is not None:
             self.obs.abandoned(call, now)
+        if self.callers is not None:
+            self.callers.lost(call, now - call.t, call.redials)
         if call.redials:
             self.follow.redial(call, now)
+
+    def on_message(self, ev) -> None:
+        """The caller has waited the message offer's time: if still waiting (not answered, not
+        hung up: a caller whose patience ran out by now hung up then), they leave a message with
+        the offer's share; the others keep waiting."""
+        call = ev._value
+        now = self.env.now
+        ends = self.busy_ends
+        if ends and ends[0] <= now:
+            self.replay(now)
+        if not call.waiting or call.t + call.patience <= now or not self.message.leaves():
+            return
+        call.waiting = False
+        self.n_waiting -= 1
+        self.col.messages.append(call.cell)
+        self.col.message_waits.append(now - call.t)
+        if self.obs is not None:
+            self.obs.message(call, now)
+        if self.callers is not None:
+            self.callers.lost(call, now - call.t, False)
 
     def start(self, call: Call, now: float) -> None:
         # NOTE: hot path. The agent is busy until ``end``: a time in a heap, not an event
@@ -349,6 +393,8 @@ class SinglePool:
         self._waits(now - call.t)
         self._svc_start(now)
         self._svc_end(end)
+        if self.callers is not None:
+            self.callers.answered(call, now - call.t)
         if call.repeats and not call.resolved:
             self.follow_add(call, end + self.repeat_delay(), REPEAT)
 
@@ -401,6 +447,8 @@ class SinglePool:
             if call.t + call.patience < at:
                 self.col.abandoned.append(call.cell)
                 self.col.abandon_waits.append(call.patience)
+                if self.callers is not None:
+                    self.callers.lost(call, call.patience, False)
                 continue
             return call
         return None
