@@ -281,8 +281,9 @@ def draw_day(s: Scenario, tl, rng: dict, day: int, times: np.ndarray, types: np.
             nd = rng["handling"].random(m) < idc.probability
             extra[idx] = np.where(nd, idc.extra.build().sample(rng["handling"], m), 0.0)
             needs[idx] = nd
-    pat = s.patience_dist()
-    patience = pat.sample(rng["patience"], n) if pat else np.full(n, math.inf)
+    patience = type_patience(s, rng["patience"], types)
+    talk *= np.array([period_factor(s, "talk", k, t, tl) for k, t in zip(types.tolist(), times.tolist())])
+    patience *= np.array([period_factor(s, "patience", k, t, tl) for k, t in zip(types.tolist(), times.tolist())])
     u = rng["resolution"].random((n, 3))
     langs = list(s.languages)
     lang = np.zeros(n, int)
@@ -307,3 +308,39 @@ def draw_day(s: Scenario, tl, rng: dict, day: int, times: np.ndarray, types: np.
     id_fail = needs & (w[:, 0] < fails[types])
     return {"lang": lang, "talk": talk * factor + extra, "acw": acw, "patience": patience, "u_res": u[:, 0],
             "id_fail": id_fail, "written": w[:, 1] < written_p}
+
+
+def type_patience(s: Scenario, rng: np.random.Generator, types: np.ndarray) -> np.ndarray:
+    """Patience of a day's first calls: per distinct patience (a type's own, else [patience]),
+    in the order of the first type with it, one vector for the calls of the types that have it
+    (in arrival order); infinite for types without any. (The engine's draw order.)"""
+    n = len(types)
+    specs = [ct.patience if ct.patience is not None else s.patience for ct in s.call_types]
+    out = np.full(n, math.inf)
+    done = []
+    for spec in specs:
+        if spec is None or any(spec == d for d in done):
+            continue
+        done.append(spec)
+        mine = [k for k, other in enumerate(specs) if other == spec]
+        idx = np.flatnonzero(np.isin(types, mine))
+        out[idx] = spec.build().sample(rng, len(idx))
+    return out
+
+
+def period_factor(s: Scenario, what: str, k: int, t: float, tl) -> float:
+    """Call type k's talk or patience factor for a call arriving at ``t`` (s since the first
+    simulated day): the period of its weekday and time of day in the type's list (for patience,
+    else the scenario's), 1 outside every period."""
+    ct = s.call_types[k]
+    if what == "talk":
+        periods = ct.talk_factor_by_period
+    else:
+        periods = ct.patience_factor_by_period if ct.patience_factor_by_period is not None else s.patience_factor_by_period
+    day = int(t // DAY_S)
+    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[tl.dates[day].weekday()]
+    clock = t - day * DAY_S
+    for p in periods or ():
+        if (p.days is None or weekday in p.days) and p.hours.open_s <= clock < p.hours.close_s:
+            return p.factor
+    return 1.0

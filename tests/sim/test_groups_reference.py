@@ -92,7 +92,25 @@ SCENARIOS = {
     "changing staffing, closing": lambda: changing_staffing(skills_scenario()),
     "no lines, no factors, overflow at once": lambda: _no_lines(),
     "serve the queue at closing": lambda: _serve_at_close(),
+    "patience per type, talk and patience by period": lambda: _by_type_and_period(),
 }
+
+
+def _by_type_and_period() -> dict:
+    """Changing staffing; the family type with its own patience, general with [patience]; talk
+    of general x 1.4 in the morning and x 0.7 after 13:00 on Monday and Wednesday only (x 1 on
+    other days); patience x 0.5 then x 2 for every type without its own periods, family's own
+    periods around noon."""
+    d = changing_staffing(skills_scenario())
+    d["call_types"][1]["patience"] = {"dist": "weibull", "mean_s": 90, "cv": 0.7}
+    d["call_types"][0]["talk_factor_by_period"] = [
+        {"hours": ["08:00", "13:00"], "factor": 1.4, "days": ["mon", "wed"]},
+        {"hours": ["13:00", "18:00"], "factor": 0.7, "days": ["mon", "wed"]}]
+    d["patience_factor_by_period"] = [{"hours": ["00:00", "12:00"], "factor": 0.5},
+                                      {"hours": ["12:00", "24:00"], "factor": 2.0}]
+    d["call_types"][1]["patience_factor_by_period"] = [{"hours": ["08:00", "11:30"], "factor": 1.0},
+                                                       {"hours": ["11:30", "18:00"], "factor": 3.0}]
+    return d
 
 
 def _serve_at_close() -> dict:

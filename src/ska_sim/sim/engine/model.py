@@ -11,6 +11,7 @@ import numpy as np
 
 from ska_sim.maths.distributions import ZERO, Duration
 from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.periods import PeriodTable, interval_talk_factors, period_table, uses_periods
 from ska_sim.scenario.timeline import Timeline, build_timeline, roster_model
 from ska_sim.sim.collector import InboundRoutes
 from ska_sim.sim.routing import RoutingModel, build_routing, single_group
@@ -111,6 +112,14 @@ class Model:
     transfers: Transfers | None = None
     callbacks: Callbacks | None = None
     roster: object | None = None  # roster.RosterModel: people per interval and their absence draws
+    # per call type patience (None: ``patience`` for every type) and talk / patience factors by
+    # period of arrival (None: factor 1), scenario/periods.py; engine/durations.py draws them
+    type_patience: tuple[Duration | None, ...] | None = None
+    periods: PeriodTable | None = None
+
+    def patience_of(self, k: int) -> Duration | None:
+        """Call type k's patience (None: its callers never hang up)."""
+        return self.patience if self.type_patience is None else self.type_patience[k]
 
     @property
     def n_langs(self) -> int:
@@ -150,8 +159,14 @@ class Model:
             general = _routed_fields(s)
         if s.roster is not None and s.roster.plan is not None:
             general["roster"] = roster_model(s)
+        tl = build_timeline(s)
+        if s.uses_type_patience():
+            general["type_patience"] = tuple(p.build() if p is not None else None
+                                             for p in (s.type_patience(ct) for ct in s.call_types))
+        if uses_periods(s):
+            general["periods"] = period_table(s, tl.dates)
         return cls(
-            timeline=build_timeline(s),
+            timeline=tl,
             shares=shares / shares.sum(),
             types=tuple(types),
             patience=s.patience_dist(),
@@ -175,11 +190,17 @@ def inbound_routes(model: Model) -> InboundRoutes | None:
     n_langs = model.n_langs
     first = np.array([el[0][0] if el else 0 for el in r.eligible], dtype=np.int64)
     handle = np.zeros((len(r.eligible), r.n_groups))
+    talk = np.zeros((len(r.eligible), r.n_groups))
     for c in range(len(r.eligible)):
         ct = model.types[c // n_langs]
-        h = ct.talk.mean * model.talk_factor[c % n_langs] + ct.after_call_work.mean + ct.identity_probability * ct.identity_extra.mean
+        tt = ct.talk.mean * model.talk_factor[c % n_langs]
+        h = tt + ct.after_call_work.mean + ct.identity_probability * ct.identity_extra.mean
         handle[c] = h * np.asarray(r.handle_factor)
-    return InboundRoutes(first, handle)
+        talk[c] = tt * np.asarray(r.handle_factor)
+    p = model.periods
+    if p is None or not p.has_talk:
+        return InboundRoutes(first, handle)
+    return InboundRoutes(first, handle, talk, interval_talk_factors(p, model.timeline))
 
 
 def general_model(model: Model) -> Model:
