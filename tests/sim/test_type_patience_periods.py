@@ -175,7 +175,8 @@ def test_each_intervals_mean_handle_time_is_its_periods(routed):
         np.testing.assert_allclose(expected[~morning, k] - ct.mean_handle_s(), -0.4 * talk)
 
 
-def test_the_period_is_the_follow_ups_own_arrival():
+@pytest.mark.parametrize("routed", [False, True])
+def test_the_period_is_the_follow_ups_own_arrival(routed):
     """A repeat call keeps no factor of its first call: talk x 3 in the afternoon only, repeat
     calls a day later in the morning or afternoon at random: each recorded call's handle time
     follows the period of its own arrival (talk alone: no after-call work, no identity check)."""
@@ -188,7 +189,7 @@ def test_the_period_is_the_follow_ups_own_arrival():
     d["repeat"] = {"probability": 1.0, "delay": {"dist": "exponential", "mean_s": 20000}}
     d = two_periods(d, (1.0, 3.0))
     rec = CallRecorder()
-    Replication(model_of(d), seed(), observer=rec).run()
+    Replication(model_of(d), seed(), observer=rec, routed=routed).run()
     r = rec.rec
     ok = np.array(r.outcome) == ANSWERED
     talk = (np.array(r.end) - np.array(r.answer))[ok]
