@@ -215,20 +215,21 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 end(c.caller, False)
             return
         draws = redial_draws[0]
-        t = now + draws.delay()
-        a = draws.attributes(c.type, c.lang)
+        t = into_opening_hours(now + draws.delay())
+        if t is not None:
+            t = max(t, now)
+        a = draws.attributes(c.type, c.lang, t, tl)  # drawn even for a redial after the last day
         new = RefCall(type=c.type, lang=c.lang, order=None, waiting=False, redial=True, caller=None, **a)
         if same:
             new.caller = c.caller
             new.patience = s.redial.keep_patience * c.caller[2]
             if s.redial.keep_talk:
                 new.talk, new.acw = c.talk, c.acw
-        t = into_opening_hours(t)
         if t is None:  # after the last day
             if same:
                 end(c.caller, False)
             return
-        new.t = max(t, now)
+        new.t = t
         new.iv = int(np.searchsorted(tl.iv_start_s, new.t, side="right") - 1)
         push(new.t, ARRIVAL, new)
 
@@ -406,8 +407,9 @@ def draw_day(s: Scenario, tl, rng: dict, day: int, times: np.ndarray, types: np.
             nd = rng["handling"].random(m) < idc.probability
             extra[idx] = np.where(nd, idc.extra.build().sample(rng["handling"], m), 0.0)
             needs[idx] = nd
-    pat = s.patience_dist()
-    patience = pat.sample(rng["patience"], n) if pat else np.full(n, math.inf)
+    patience = type_patience(s, rng["patience"], types)
+    talk *= np.array([period_factor(s, "talk", k, t, tl) for k, t in zip(types.tolist(), times.tolist())])
+    patience *= np.array([period_factor(s, "patience", k, t, tl) for k, t in zip(types.tolist(), times.tolist())])
     u = rng["resolution"].random((n, 3))
     langs = list(s.languages)
     lang = np.zeros(n, int)
@@ -455,11 +457,16 @@ class RedialDraws:
             self.delays = self.s.redial.delay.build().sample(self.rng["followup_delay"], 128).tolist()[::-1]
         return self.delays.pop()
 
-    def attributes(self, k: int, lang: int) -> dict:
+    def attributes(self, k: int, lang: int, t: float | None = None, tl=None) -> dict:
+        """The next redial of call type k in language ``lang``, arriving at ``t`` (None: after
+        the window): its talk and patience x the factors of its own period of arrival."""
         if not self.bufs[k]:
             self.refill(k)
         a = self.bufs[k].pop()
-        talk = a.pop("talk") * self.factor[lang] + a.pop("extra")
+        if t is not None:
+            a["patience"] *= period_factor(self.s, "patience", k, t, tl)
+        talk_f = period_factor(self.s, "talk", k, t, tl) if t is not None else 1.0
+        talk = a.pop("talk") * talk_f * self.factor[lang] + a.pop("extra")
         return {"talk": talk, "redials": a.pop("u_red") < self.s.redial.probability, **a}
 
     def refill(self, k: int) -> None:
@@ -473,8 +480,8 @@ class RedialDraws:
         if idc is not None and idc.probability > 0:
             needs = r.random(n) < idc.probability
             extra = np.where(needs, idc.extra.build().sample(r, n), 0.0)
-        pat = s.patience_dist()
-        patience = pat.sample(r, n) if pat else np.full(n, math.inf)
+        spec = ct.patience if ct.patience is not None else s.patience  # the type's own, else [patience]
+        patience = spec.build().sample(r, n) if spec else np.full(n, math.inf)
         u = r.random((n, 3))
         id_fail, written = np.zeros(n, bool), np.zeros(n, bool)
         if idc is not None and idc.fails > 0:
@@ -485,3 +492,40 @@ class RedialDraws:
                  "patience": float(patience[i]), "u_res": float(u[i, 0]), "u_red": float(u[i, 2]),
                  "id_fail": bool(id_fail[i]), "written": bool(written[i])} for i in range(n)]
         self.bufs[k] = rows[::-1]
+
+
+
+def type_patience(s: Scenario, rng: np.random.Generator, types: np.ndarray) -> np.ndarray:
+    """Patience of a day's first calls: per distinct patience (a type's own, else [patience]),
+    in the order of the first type with it, one vector for the calls of the types that have it
+    (in arrival order); infinite for types without any. (The engine's draw order.)"""
+    n = len(types)
+    specs = [ct.patience if ct.patience is not None else s.patience for ct in s.call_types]
+    out = np.full(n, math.inf)
+    done = []
+    for spec in specs:
+        if spec is None or any(spec == d for d in done):
+            continue
+        done.append(spec)
+        mine = [k for k, other in enumerate(specs) if other == spec]
+        idx = np.flatnonzero(np.isin(types, mine))
+        out[idx] = spec.build().sample(rng, len(idx))
+    return out
+
+
+def period_factor(s: Scenario, what: str, k: int, t: float, tl) -> float:
+    """Call type k's talk or patience factor for a call arriving at ``t`` (s since the first
+    simulated day): the period of its weekday and time of day in the type's list (for patience,
+    else the scenario's), 1 outside every period."""
+    ct = s.call_types[k]
+    if what == "talk":
+        periods = ct.talk_factor_by_period
+    else:
+        periods = ct.patience_factor_by_period if ct.patience_factor_by_period is not None else s.patience_factor_by_period
+    day = int(t // DAY_S)
+    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[tl.dates[day].weekday()]
+    clock = t - day * DAY_S
+    for p in periods or ():
+        if (p.days is None or weekday in p.days) and p.hours.open_s <= clock < p.hours.close_s:
+            return p.factor
+    return 1.0

@@ -101,6 +101,10 @@ SCENARIOS = {
         redial=REDIAL | {"same_caller": True, "keep_patience": 0.5}, message={"after_s": 150, "leave": 0.5})),
     "same caller drawing a new talk time": lambda: skills_scenario(
         redial=REDIAL | {"same_caller": True, "keep_patience": 1.0, "keep_talk": False}),
+    "patience per type, talk and patience by period": lambda: _by_type_and_period(),
+    "redials drawing patience per type and factors by period": lambda: _by_type_and_period(redial=REDIAL),
+    "the same caller with patience per type, longest idle": lambda: _by_type_and_period(
+        redial=REDIAL | {"same_caller": True, "keep_patience": 0.7, "keep_talk": False}, policy="longest_idle"),
 }
 
 
@@ -124,6 +128,25 @@ def _per_type_random_line() -> dict:
     d["routing"]["policy_by_type"] = {"family": "group_order"}
     d["routing"]["overflow_after_s_by_type"] = {"family": 0}
     d["targets"] = {"service_level": {"threshold_s": 20, "threshold_s_by_type": {"general": 10}}}
+    return d
+
+
+def _by_type_and_period(redial: dict | None = None, policy: str | None = None) -> dict:
+    """Changing staffing; the family type with its own patience, general with [patience]; talk
+    of general x 1.4 in the morning and x 0.7 after 13:00 on Monday and Wednesday only (x 1 on
+    other days); patience x 0.5 then x 2 for every type without its own periods, family's own
+    periods around noon."""
+    d = changing_staffing(skills_scenario() if redial is None else skills_scenario(redial=redial))
+    if policy is not None:
+        d["routing"]["policy"] = policy
+    d["call_types"][1]["patience"] = {"dist": "weibull", "mean_s": 90, "cv": 0.7}
+    d["call_types"][0]["talk_factor_by_period"] = [
+        {"hours": ["08:00", "13:00"], "factor": 1.4, "days": ["mon", "wed"]},
+        {"hours": ["13:00", "18:00"], "factor": 0.7, "days": ["mon", "wed"]}]
+    d["patience_factor_by_period"] = [{"hours": ["00:00", "12:00"], "factor": 0.5},
+                                      {"hours": ["12:00", "24:00"], "factor": 2.0}]
+    d["call_types"][1]["patience_factor_by_period"] = [{"hours": ["08:00", "11:30"], "factor": 1.0},
+                                                       {"hours": ["11:30", "18:00"], "factor": 3.0}]
     return d
 
 

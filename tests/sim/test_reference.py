@@ -23,7 +23,9 @@ import math
 import numpy as np
 import pytest
 
-from helpers import mmc
+from groups_reference import period_factor, type_patience
+from helpers import mmc, mmc_dict
+from ska_sim import scenario_from_dict
 from ska_sim.maths.arrivals import arrival_times, day_factors
 from ska_sim.scenario.clock import DAY_S
 from ska_sim.scenario.calls import Message
@@ -50,7 +52,10 @@ class MessageStream:
         return next(buf)
 
 
-def reference(s, model: Model, seed: np.random.SeedSequence, agents: int) -> dict[str, np.ndarray]:
+def reference(s, model: Model, seed: np.random.SeedSequence, agents: int, by_type: bool = False) -> dict[str, np.ndarray]:
+    """Counts per interval of one replication of scenario ``s``; with ``by_type`` each call's
+    patience is its type's (groups_reference.type_patience) and its talk and patience are
+    multiplied by the factors of the period of its arrival (groups_reference.period_factor)."""
     tl = model.timeline
     n_iv = len(tl.iv_day)
     thresholds = [s.targets.service_level.threshold_of(ct.name) for ct in s.call_types]
@@ -72,8 +77,17 @@ def reference(s, model: Model, seed: np.random.SeedSequence, agents: int) -> dic
         handle = np.empty(n)
         for k, ct in enumerate(model.types):
             sel = np.flatnonzero(types == k)
-            handle[sel] = ct.handle_times(rng["handling"], len(sel))
-        patience = model.patience.sample(rng["patience"], n)
+            if not by_type:
+                handle[sel] = ct.handle_times(rng["handling"], len(sel))
+            else:  # talk x its period's factor, then after-call work and identity check
+                talk, acw, extra, _ = ct.handle_parts(rng["handling"], len(sel))
+                f = np.array([period_factor(s, "talk", k, x, tl) for x in times[sel].tolist()])
+                handle[sel] = (talk * f + acw) + extra
+        if not by_type:
+            patience = model.patience.sample(rng["patience"], n)
+        else:
+            patience = type_patience(s, rng["patience"], types)
+            patience *= np.array([period_factor(s, "patience", k, x, tl) for k, x in zip(types.tolist(), times.tolist())])
         rng["resolution"].random((n, 3))
         for t, h, p, k in zip(times, handle, patience, types):
             iv = idx[int((t - tl.iv_start_s[idx[0]]) // tl.interval_s)]
@@ -128,3 +142,33 @@ def test_engine_equals_the_reference_recursion(thresholds, message):
         assert (c["messages"].sum() > 40) == (message is not None)
         np.testing.assert_allclose(c["wait_sum_s"], ref["wait_sum"], rtol=1e-9, atol=1e-6)
         assert not math.isnan(c["wait_sum_s"].sum())
+
+
+def test_engine_equals_the_reference_with_patience_per_type_and_factors_by_period():
+    """Type a with its own patience (type b: [patience]); a's talk and b's patience by period,
+    b's on Monday and Wednesday only (x 1 on other days)."""
+    agents = 5
+    call_types = [
+        {"name": "a", "share": 0.6, "talk": {"dist": "lognormal", "mean_s": 280, "cv": 1.0},
+         "after_call_work": {"dist": "gamma", "mean_s": 40, "cv": 0.6}, "resolved": 0.7,
+         "identity_check": {"probability": 0.5, "extra": {"dist": "lognormal", "mean_s": 45, "cv": 0.3}},
+         "patience": {"dist": "weibull", "mean_s": 100, "cv": 0.8},
+         "talk_factor_by_period": [{"hours": ["00:00", "08:00"], "factor": 0.8},
+                                   {"hours": ["08:00", "16:00"], "factor": 1.4},
+                                   {"hours": ["16:00", "24:00"], "factor": 1.0}]},
+        {"name": "b", "share": 0.4, "talk": {"dist": "exponential", "mean_s": 200}, "resolved": 0.8,
+         "patience_factor_by_period": [{"hours": ["00:00", "12:00"], "factor": 0.5, "days": ["mon", "wed"]},
+                                       {"hours": ["12:00", "24:00"], "factor": 2.0, "days": ["mon", "wed"]}]},
+    ]
+    d = mmc_dict(agents=agents, calls_per_hour=62, days=4, warmup_days=0, patience_s=150, call_types=call_types)
+    s = scenario_from_dict(d)
+    model = Model.from_scenario(s)
+    for i in range(2):
+        rc = Replication(model, np.random.SeedSequence(2024, spawn_key=(i,))).run()
+        ref = reference(s, model, np.random.SeedSequence(2024, spawn_key=(i,)), agents, by_type=True)
+        c = {k: v.sum(axis=1) for k, v in rc.counts.items()}
+        assert c["offered"].sum() > 5000 and rc.counts["abandoned"][:, 1].sum() > 100
+        for k in ("offered", "answered", "abandoned"):
+            np.testing.assert_array_equal(c[k], ref[k], err_msg=k)
+        np.testing.assert_array_equal(c["answered_within_t"], ref["within"])
+        np.testing.assert_allclose(c["wait_sum_s"], ref["wait_sum"], rtol=1e-9, atol=1e-6)

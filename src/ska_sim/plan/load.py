@@ -16,6 +16,7 @@ from scipy.sparse import csr_matrix
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.maths.erlang import Requirement, erlang_arrays
 from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.periods import interval_talk_factors
 from ska_sim.scenario.timeline import Timeline
 from ska_sim.sim.engine import Model
 from ska_sim.sim.thresholds import as_mix, line_mix, mixed
@@ -26,7 +27,7 @@ def requirement_of(s: Scenario) -> Requirement:
     return Requirement(
         threshold_s=t.service_level.threshold_s,
         service_level=t.service_level.share,
-        answer_rate=t.answer_rate if s.patience is not None else None,
+        answer_rate=t.answer_rate if s.has_patience() else None,
         asa_max_s=t.asa_max_s,
         occupancy_max=s.staffing.max_occupancy,
     )
@@ -105,7 +106,13 @@ class LoadModel:
         self.first = tl.iv_expected[:, None] * self.model.shares[None, :]  # (intervals, types)
         self.type_aht = np.array([ct.mean_handle_s() for ct in s.call_types])
         self.resolved = np.array([ct.resolved for ct in s.call_types])
-        self.patience_s = s.patience_dist().mean if s.patience is not None else None
+        self.patience_s = s.mean_patience_s()
+        # talk by period (scenario/periods.py): each column's call type and mean talk, and each
+        # interval's mean talk factor per call type; None: one AHT per column everywhere
+        table = self.model.periods
+        self.talk_factor = interval_talk_factors(table, tl) if table is not None and table.has_talk else None
+        self.col_type = np.arange(len(s.call_types))
+        self.col_talk = np.array([ct.talk.build().mean for ct in s.call_types])
         check_erlang_inputs(s, self.type_aht, self.patience_s)
         self.req = requirement_of(s)
         # the service level's threshold: the line's, or with thresholds per call type the mix of
@@ -165,9 +172,20 @@ class LoadModel:
         return IntervalMetrics(sl, r["abandon_rate"], r["asa_s"], r["occupancy"])
 
     def aht(self, offered: np.ndarray) -> np.ndarray:
+        """Mean handle time per interval of the ``offered`` calls (intervals, columns)."""
         calls = offered.sum(axis=1)
-        return np.divide(offered @ self.type_aht, calls, out=np.full(len(calls), float(self.s.mean_handle_s())),
-                         where=calls > 0)
+        if self.talk_factor is None:
+            return np.divide(offered @ self.type_aht, calls, out=np.full(len(calls), float(self.s.mean_handle_s())),
+                             where=calls > 0)
+        return np.divide((offered * self.column_aht()).sum(axis=1), calls,
+                         out=np.full(len(calls), float(self.s.mean_handle_s())), where=calls > 0)
+
+    def column_aht(self) -> np.ndarray:
+        """(intervals, columns): each column's mean handle time in each interval, its talk at the
+        interval's mean talk factor (``type_aht`` in every interval without talk periods)."""
+        if self.talk_factor is None:
+            return np.broadcast_to(self.type_aht, (len(self.first), len(self.type_aht)))
+        return self.type_aht[None, :] + self.col_talk[None, :] * (self.talk_factor[:, self.col_type] - 1.0)
 
     def follow_ups(self, offered: np.ndarray, abandon: np.ndarray) -> np.ndarray:
         """Redials and repeat calls caused by ``offered`` calls (intervals, types)."""

@@ -77,9 +77,12 @@ def group_load_models(s: Scenario, lm: LoadModel | None = None) -> list[LoadMode
         n = len(lm.first)
         glm.first = np.column_stack([lm.first[:, k] * share for k, _, share, _ in mine]) if mine else np.zeros((n, 0))
         aht, resolved = [], []
+        col_type, col_talk = [], []  # per column its call type and mean talk (scaled by period, load.py)
         for k, lang, _, _ in mine:
             ct = s.call_types[k]
             tf = s.languages[lang].talk_factor if lang is not None else 1.0
+            col_type.append(k)
+            col_talk.append(ct.talk.build().mean * tf * grp.handle_factor)
             acw = ct.after_call_work.build().mean if ct.after_call_work else 0.0
             idc = ct.identity_check
             extra = idc.probability * idc.extra.build().mean if idc else 0.0
@@ -101,9 +104,12 @@ def group_load_models(s: Scenario, lm: LoadModel | None = None) -> list[LoadMode
             acw = tr.after_call_work.build().mean if tr.after_call_work else 0.0
             aht.append((tr.talk.build().mean + acw) * grp.handle_factor_of(s.call_types[k].name))
             resolved.append(1.0)
+            col_type.append(k)
+            col_talk.append(0.0)  # a transfer's own talk: not scaled by period
         if legs:
             glm.first = np.column_stack([glm.first, *legs])
         glm.type_aht = np.array(aht, dtype=float)
+        glm.col_type, glm.col_talk = np.array(col_type, dtype=np.int64), np.array(col_talk, dtype=float)
         glm.resolved = np.array(resolved, dtype=float)
         if s.targets.service_level.threshold_s_by_type:  # the mix of this group's calls' thresholds
             col_types = [k for k, _, _, _ in mine] + [k for k, _, share, _ in cells

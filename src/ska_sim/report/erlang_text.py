@@ -93,7 +93,9 @@ def cross_check_lines(result) -> list[str]:
         lines += group_rows(e)
     if "erlang_a_service_level" in e:
         lines.append(
-            f"Erlang A, with exponential patience of mean {e['patience_mean_s']:.0f} s, gives "
+            f"Erlang A, with exponential patience of mean {e['patience_mean_s']:.0f} s"
+            + (" (the call types' patience, weighted by their shares)" if result.scenario.uses_type_patience() else "")
+            + ", gives "
             f"{pct(e['erlang_a_service_level'])} and an abandon rate of {pct(e['erlang_a_abandon_rate'])} "
             f"(simulated {pct(result.summary.set_index('kpi').loc['abandon_rate', 'mean'])}): "
             "what remains between it and the simulation is the other mechanisms below."

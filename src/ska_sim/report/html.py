@@ -322,6 +322,17 @@ def _people_table(cmp) -> str:
             + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows) + "</tbody></table>")
 
 
+def _patience_text(s) -> str:
+    """[patience], each call type's own, and whether factors by period scale them."""
+    text = _dur(s.patience) if s.patience else "callers never hang up"
+    own = [f"{ct.name}: {_dur(ct.patience)}" for ct in s.call_types if ct.patience is not None]
+    if own:
+        text += f" ({'; '.join(own)})" if s.patience else f", except {'; '.join(own)}"
+    if s.patience_factor_by_period is not None or any(ct.patience_factor_by_period for ct in s.call_types):
+        text += "; x a factor by period of arrival"
+    return text
+
+
 def assumptions(s) -> str:
     cal, arr = s.calendar, s.arrivals
     items = [
@@ -334,7 +345,7 @@ def assumptions(s) -> str:
                                      f"({', '.join(f'{k} {v:g}' for k, v in arr.weekday_factor.items()) or 'none'}) "
                                      f"x volume scale {arr.volume_scale:g}; day-to-day cv {arr.day_cv:g}"),
         ("Special days", "; ".join(f"{d} x{f:g}" for d, f in arr.date_factor.items()) or "none"),
-        ("Patience", _dur(s.patience) if s.patience else "callers never hang up"),
+        ("Patience", _patience_text(s)),
         ("Redials", f"{s.redial.probability:.0%} of callers who hang up call again after {_dur(s.redial.delay)}"),
         ("Repeat calls", f"{s.repeat.probability:.0%} of unresolved issues come back after {_dur(s.repeat.delay)}"),
         *_staffing_items(s),

@@ -253,7 +253,7 @@ def staffing_text(st) -> str:
     """The `ska-sim staff` report: requirement matrix, scopes, FTE, shift plan, the plans simulated."""
     req = st.requirements
     s = st.scenario
-    erlang = f"Erlang {'A' if s.patience is not None else 'C'}"
+    erlang = f"Erlang {'A' if s.has_patience() else 'C'}"
     col = "agents_simulation" if st.method == "simulation" else f"agents_erlang_{st.scope}"
     if st.method == "simulation":
         p = st.plans[f"simulation_{st.scope}"]

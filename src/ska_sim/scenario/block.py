@@ -1,5 +1,6 @@
 """The pieces every scenario block is built from: :class:`Block` (a strict pydantic model:
-unknown keys and non-finite floats refused), a probability field, durations and opening hours."""
+unknown keys and non-finite floats refused), a probability field, durations, opening hours and
+periods of the day with a factor (``PeriodFactor``, used by scenario/periods.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ska_sim.maths.distributions import FAMILIES, SHIFTABLE, Duration
-from ska_sim.scenario.clock import format_clock, parse_clock
+from ska_sim.scenario.clock import Weekday, format_clock, parse_clock
 
 SHARE_TOLERANCE = 1e-6
 
@@ -127,3 +128,22 @@ class Hours(Block):
 
     def label(self) -> list[str]:
         return [format_clock(self.open_s), format_clock(self.close_s)]
+
+
+class PeriodFactor(Block):
+    """One period: from ``hours[0]`` (included) to ``hours[1]`` (excluded) on ``days`` (every
+    weekday when left out), durations are multiplied by ``factor``."""
+
+    hours: Hours
+    factor: float = Field(gt=0.0, le=100.0)
+    days: list[Weekday] | None = Field(None, min_length=1)
+
+    @field_validator("days")
+    @classmethod
+    def _unique(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and len(set(v)) < len(v):
+            raise ValueError(f"a weekday is named twice (got {v})")
+        return v
+
+    def applies(self, weekday: str) -> bool:
+        return self.days is None or weekday in self.days

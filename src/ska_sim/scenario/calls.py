@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictBool, field_validator, model_validator
 
 from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL
-from ska_sim.scenario.block import SHARE_TOLERANCE, Block, DurationSpec, Hours, Probability
+from ska_sim.scenario.block import SHARE_TOLERANCE, Block, DurationSpec, Hours, PeriodFactor, Probability
 from ska_sim.scenario.clock import VectorKey, Weekday, parse_clock
 
 FIRST_DATE = dt.date(1900, 1, 1)
@@ -204,6 +204,11 @@ class CallType(Block):
     language_shares: dict[str, float] | None = None  # this type's own language mix (else [languages] shares)
     transfer: Transfer | None = None
     callback_share: float = Field(0.0, ge=0.0, le=1.0)  # of unresolved answered calls: a promised callback
+    # this type's own patience (else [patience]) and its talk and patience factors by period
+    # of arrival (scenario/periods.py; else factor 1, and [patience]'s patience_factor_by_period)
+    patience: DurationSpec | None = None
+    talk_factor_by_period: list[PeriodFactor] | None = Field(None, min_length=1)
+    patience_factor_by_period: list[PeriodFactor] | None = Field(None, min_length=1)
 
     def mean_handle_s(self) -> float:
         """Expected agent time of one answered call: talk + identity check + after-call work."""

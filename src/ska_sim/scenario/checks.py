@@ -14,6 +14,7 @@ from ska_sim.scenario.activities import activities_checks
 from ska_sim.scenario.block import SHARE_TOLERANCE, Hours
 from ska_sim.scenario.calendar import WorkingCalendar, calendar_checks
 from ska_sim.scenario.clock import WEEKDAYS
+from ska_sim.scenario.periods import period_checks
 from ska_sim.scenario.roster import unused_vectors_warning, window_warning
 from ska_sim.scenario.workforce import roster_heads_warning, workforce_checks
 
@@ -34,6 +35,7 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
     if s.activities is not None:
         out += activities_checks(s)
     out += window_and_size_checks(s)
+    out += period_checks(s)
     out += roster_checks(s)
     if s.workforce is not None:
         out += workforce_checks(s)

@@ -13,7 +13,8 @@ from pydantic import Field
 
 from ska_sim.base.limits import MAX_REPLICATIONS
 from ska_sim.maths.distributions import Duration
-from ska_sim.scenario.block import Block, DurationSpec
+from ska_sim.scenario.block import Block, DurationSpec, PeriodFactor
+from ska_sim.scenario.clock import format_clock
 from ska_sim.scenario.calls import (Arrivals, Calendar, Callbacks, CallType, Language, Lines, Message, Redial, Repeat,
                                     Routing)
 from ska_sim.scenario.people import Activities, Costs, Group, Roster, Shrinkage, Staffing, Targets, Workforce
@@ -38,6 +39,7 @@ class Scenario(Block):
     arrivals: Arrivals
     call_types: list[CallType] = Field(min_length=1)
     patience: DurationSpec | None = None
+    patience_factor_by_period: list[PeriodFactor] | None = Field(None, min_length=1)  # periods.py
     redial: Redial = Redial()
     repeat: Repeat = Repeat()
     staffing: Staffing = Staffing()
@@ -93,6 +95,27 @@ class Scenario(Block):
     def patience_dist(self) -> Duration | None:
         return self.patience.build() if self.patience else None
 
+    def type_patience(self, ct: CallType) -> DurationSpec | None:
+        """A call type's patience: its own, else [patience]; None: its callers never hang up."""
+        return ct.patience if ct.patience is not None else self.patience
+
+    def uses_type_patience(self) -> bool:
+        return any(ct.patience is not None for ct in self.call_types)
+
+    def has_patience(self) -> bool:
+        """Some callers hang up: [patience], or a call type's own patience."""
+        return self.patience is not None or self.uses_type_patience()
+
+    def mean_patience_s(self) -> float | None:
+        """The mean patience Erlang A uses: [patience]'s, or with patience per call type the
+        call-share-weighted mean over the types that have one (at factor 1 whatever the
+        period); None when no caller hangs up."""
+        if not self.uses_type_patience():
+            return self.patience_dist().mean if self.patience is not None else None
+        pairs = [(ct.share, self.type_patience(ct).build().mean) for ct in self.call_types
+                 if self.type_patience(ct) is not None]
+        return sum(w * m for w, m in pairs) / sum(w for w, _ in pairs)
+
     def to_dict(self) -> dict[str, Any]:
         """The scenario as loaded, in TOML's shapes (hours as ["HH:MM", "HH:MM"])."""
         d = self.model_dump(mode="json", exclude_none=True)
@@ -120,6 +143,7 @@ class Scenario(Block):
             if idc and all(idc.get(k) == v for k, v in idc_defaults.items()):
                 for k in idc_defaults:
                     idc.pop(k)
+        _period_labels(d)
         cal = d["calendar"]
         cal["hours"] = {k: h.label() for k, h in self.calendar.hours.items()}
         cal["date_hours"] = {str(k): h.label() for k, h in self.calendar.date_hours.items()}
@@ -135,3 +159,12 @@ class Scenario(Block):
         if extra is not None:  # agents added on top of the roster (marginal's steps)
             text += "\nroster extra sha256 " + hashlib.sha256(repr(extra.tolist()).encode()).hexdigest()
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _period_labels(d: dict[str, Any]) -> None:
+    """The hours of every period of ``d`` (a dumped scenario) as ["HH:MM", "HH:MM"]."""
+    lists = [d.get("patience_factor_by_period")]
+    lists += [ct.get(k) for ct in d["call_types"] for k in ("talk_factor_by_period", "patience_factor_by_period")]
+    for periods in lists:
+        for p in periods or ():
+            p["hours"] = [format_clock(p["hours"]["open_s"]), format_clock(p["hours"]["close_s"])]

@@ -293,7 +293,11 @@ class Collector:
         gc = self.group_counts
         gc["offered"].reshape(-1)[:] += np.bincount(key, minlength=size)
         gc["offered_within_t"].reshape(-1)[:] += np.bincount(key[within], minlength=size)
-        gc["offered_handle_s"].reshape(-1)[:] += np.bincount(key, weights=self.routes.handle_s[col, g], minlength=size)
+        r = self.routes
+        handle = r.handle_s[col, g]
+        if r.talk_factor is not None:
+            handle = handle + r.talk_s[col, g] * (r.talk_factor[iv, col // self.n_langs] - 1.0)
+        gc["offered_handle_s"].reshape(-1)[:] += np.bincount(key, weights=handle, minlength=size)
 
     def _add_busy(self, start: np.ndarray, end: np.ndarray, target: np.ndarray) -> None:
         iv = float(self.tl.interval_s)
@@ -388,6 +392,11 @@ class InboundRoutes:
 
     first: np.ndarray  # (cells,) group index (0 for a cell no group takes: it gets no calls)
     handle_s: np.ndarray  # (cells, groups)
+    # talk by period (scenario/periods.py): the talk part of handle_s, and each open interval's
+    # mean talk factor per call type (the handle time of a cell's calls arriving in interval i is
+    # handle_s + talk_s x (factor[i, type] - 1)); None: talk does not depend on the period
+    talk_s: np.ndarray | None = None  # (cells, groups)
+    talk_factor: np.ndarray | None = None  # (open intervals, call types)
 
 
 @dataclass

@@ -202,7 +202,7 @@ def explain_differences(s: Scenario, summary: pd.DataFrame, aht_s: float, tl=Non
     """
     k = summary.set_index("kpi")["mean"]
     out = []
-    if s.patience is not None:
+    if s.has_patience():
         out.append(
             f"abandonment: {k['abandon_rate']:.1%} of calls hang up; Erlang C keeps every caller waiting, "
             "so where agents are short it overstates the queue (Erlang A models patience)"
@@ -290,16 +290,17 @@ class Check:
         return of_interval if self.unit_iv is None else of_interval[self.unit_iv]
 
 
-def erlang_columns(iv: pd.DataFrame, levels: dict, keys: list, aht: float, interval_s: float, threshold: float,
+def erlang_columns(iv: pd.DataFrame, levels: dict, keys: list, aht, interval_s: float, threshold: float,
                    patience_mean_s: float | None, agents: np.ndarray | None = None) -> Check:
     """Add Erlang C (and Erlang A) columns to the intervals table, on the interval's simulated
     offered calls and ``agents`` (default its agents); returns what the times of day test."""
     agents = iv["agents"].to_numpy() if agents is None else agents
     iv["aht_s"] = aht
     iv["load_erlang"] = iv["offered"] * aht / interval_s
+    ahts = [aht] * len(iv) if np.isscalar(aht) else list(map(float, aht))  # one AHT, or one per interval
     iv["erlang_c_service_level"] = [
-        mixed(lambda t: erlang_c_result(int(a), off / interval_s, aht, t).service_level, threshold)
-        for a, off in zip(agents, iv["offered"])
+        mixed(lambda t: erlang_c_result(int(a), off / interval_s, h, t).service_level, threshold)
+        for a, off, h in zip(agents, iv["offered"], ahts)
     ]
     rep_off = levels["interval"]["offered"]
     rep_within = np.nan_to_num(levels["interval"]["service_level"]) * rep_off  # answered within T
@@ -365,7 +366,7 @@ def window_figures(iv: pd.DataFrame, s: Scenario, summary: pd.DataFrame, aht: fl
         w = offered.sum()
         erlang["erlang_a_service_level"] = float((offered * iv["erlang_a_service_level"]).sum() / w) if w else math.nan
         erlang["erlang_a_abandon_rate"] = float((offered * iv["erlang_a_abandon_rate"]).sum() / w) if w else math.nan
-        erlang["patience_mean_s"] = float(s.patience_dist().mean)
+        erlang["patience_mean_s"] = float(s.mean_patience_s())
     return erlang
 
 
@@ -438,8 +439,21 @@ def group_aht(levels: dict) -> np.ndarray:
     return np.divide(handle.sum(axis=0), off.sum(axis=0), out=np.full(off.shape[1], np.nan), where=off.sum(axis=0) > 0)
 
 
+def group_interval_aht(levels: dict, rows: np.ndarray | None, n: int, aht_g: np.ndarray) -> np.ndarray:
+    """(intervals, groups): the mean handle time of the inbound calls offered to each group in
+    each measured interval over the replications (the group's window AHT where it was offered none)."""
+    gl = levels["group_interval"]
+    off, aht = gl["offered"], gl["offered_aht_s"]
+    if rows is not None:
+        off, aht = off[:, rows], aht[:, rows]
+    num = (np.nan_to_num(aht) * off).sum(axis=0).reshape(n, -1)
+    den = off.sum(axis=0).reshape(n, -1)
+    return np.divide(num, den, out=np.broadcast_to(aht_g, num.shape).copy(), where=den > 0)
+
+
 def group_cross_check(iv: pd.DataFrame, gi: pd.DataFrame, levels: dict, tl, m: np.ndarray, basis: Basis,
-                      threshold, patience_mean_s: float | None, group_thresholds: list | None = None) -> tuple[Check, list]:
+                      threshold, patience_mean_s: float | None, group_thresholds: list | None = None,
+                      by_interval: bool = False) -> tuple[Check, list]:
     """The Erlang columns with agent groups; returns what the times of day test and the alike keys.
 
     Pooled: the intervals table's columns as without groups, on the inbound groups' agents and
@@ -450,29 +464,38 @@ def group_cross_check(iv: pd.DataFrame, gi: pd.DataFrame, levels: dict, tl, m: n
     ``erlang_c_differs`` per group; the intervals table the offered-weighted Erlang C of its
     groups (a group's unstable interval counts as 0 in time), tested against the interval's
     simulated service level. ``threshold``: the line's threshold (or mix, sim/thresholds.py),
-    used pooled; ``group_thresholds``: each group's (default: the line's)."""
+    used pooled; ``group_thresholds``: each group's (default: the line's). ``by_interval`` (talk
+    by period): each group's AHT per interval, not over the window."""
     interval_s = tl.interval_s
     n_g = len(basis.names)
     aht_g = group_aht(levels)
     agents_g = tl.iv_group_agents[m]
     inbound = list(basis.inbound)
     iv["erlang_agents"] = agents_g[:, inbound].sum(axis=1)
+    n = len(iv)
+    rows = np.flatnonzero(np.repeat(m, n_g)) if levels["group_interval"]["offered"].shape[1] == len(m) * n_g else None
+    aht_gi = group_interval_aht(levels, rows, n, aht_g) if by_interval else None
     if basis.compares == POOLED:
         w = levels["group"]["offered"][:, inbound].sum()
         aht = float(np.nansum(aht_g[inbound] * levels["group"]["offered"][:, inbound].sum(axis=0)) / w) if w else math.nan
+        if aht_gi is not None:
+            off_gi = levels["group_interval"]["offered"] if rows is None else levels["group_interval"]["offered"][:, rows]
+            off_gi = off_gi.sum(axis=0).reshape(n, n_g)[:, inbound]
+            tot = off_gi.sum(axis=1)
+            aht = np.divide((np.nan_to_num(aht_gi[:, inbound]) * off_gi).sum(axis=1), tot, out=np.full(n, aht),
+                            where=tot > 0)
         keys = alike_keys(tl, m, tl.iv_group_agents[:, inbound])
         return erlang_columns(iv, levels, keys, aht, interval_s, threshold, patience_mean_s,
                               iv["erlang_agents"].to_numpy()), keys
     reps = levels["group_interval"]["offered"].shape[0]
-    n = len(iv)
-    rows = np.flatnonzero(np.repeat(m, n_g)) if levels["group_interval"]["offered"].shape[1] == len(m) * n_g else None
     off = levels["group_interval"]["offered"] if rows is None else levels["group_interval"]["offered"][:, rows]
     sl = levels["group_interval"]["offered_service_level"]
     sl = sl if rows is None else sl[:, rows]
     off3, within3 = off.reshape(reps, n, n_g), (np.nan_to_num(sl) * off).reshape(reps, n, n_g)
     k = [g for g in inbound if not np.isnan(aht_g[g])]  # groups offered calls
     u_off, u_within = off3[:, :, k].reshape(reps, -1), within3[:, :, k].reshape(reps, -1)
-    u_agents, u_aht = agents_g[:, k].reshape(-1), np.tile(aht_g[k], n)
+    u_agents = agents_g[:, k].reshape(-1)
+    u_aht = np.tile(aht_g[k], n) if aht_gi is None else aht_gi[:, k].reshape(-1)
     unit_iv = np.repeat(np.arange(n), len(k))
     mean_off = u_off.mean(axis=0)
     unit_thr = [threshold] * len(u_aht) if group_thresholds is None else [group_thresholds[g] for _ in range(n) for g in k]
@@ -501,8 +524,9 @@ def group_cross_check(iv: pd.DataFrame, gi: pd.DataFrame, levels: dict, tl, m: n
     unit_keys = [(g, own_keys[j][i]) for i in range(n) for j, g in enumerate(k)]
     unit_flags = differs(*check.args(), keys=unit_keys).reshape(n, len(k))
     for j, g in enumerate(k):
-        cols["aht_s"][:, g] = aht_g[g]
-        cols["load_erlang"][:, g] = off3[:, :, g].mean(axis=0) * aht_g[g] / interval_s
+        g_aht = aht_g[g] if aht_gi is None else aht_gi[:, g]
+        cols["aht_s"][:, g] = g_aht
+        cols["load_erlang"][:, g] = off3[:, :, g].mean(axis=0) * g_aht / interval_s
         cols["erlang_c_service_level"][:, g] = e.reshape(n, len(k))[:, j]
         flags[:, g] = unit_flags[:, j]
     for c, v in cols.items():

@@ -56,6 +56,7 @@ from ska_sim.base.jsonable import json_records, json_value
 from ska_sim.base.version import __version__
 from ska_sim.scenario.clock import WEEKDAYS, format_clock
 from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.periods import interval_handle_s
 from ska_sim.sim.engine import Model
 from ska_sim.sim.erlang_check import (
     alike_keys,
@@ -148,18 +149,22 @@ class SimulationResult:
         iv = interval_table(tl, m, levels, names)
         types = pd.DataFrame({"call_type": [ct.name for ct in scenario.call_types], **kpi_columns(levels["call_type"], names)})
         aht = mean_aht(scenario, types["offered"].to_numpy())
+        iv_aht = interval_aht(scenario, tl, m, types["offered"].to_numpy())  # None: talk not by period
+        if iv_aht is not None and iv["offered"].sum() > 0:
+            aht = float((iv["offered"].to_numpy() * iv_aht).sum() / iv["offered"].sum())
         keys = alike_keys(tl, m)
-        patience = scenario.patience_dist()
-        patience_s = patience.mean if patience is not None else None
+        patience_s = scenario.mean_patience_s()
         threshold = line_mix(scenario, types["offered"].to_numpy())  # per-type thresholds: their mix
         groups_table, group_intervals = group_tables(model, levels, iv, tl, m)
         basis = basis_of(scenario, model.routing)
         if basis is None:
-            check = erlang_columns(iv, levels, keys, aht, tl.interval_s, threshold, patience_s)
+            check = erlang_columns(iv, levels, keys, aht if iv_aht is None else iv_aht, tl.interval_s, threshold,
+                                   patience_s)
         else:  # agent groups: their inbound agents pooled, or each group on its own calls
             per_group = (group_mixes(scenario, model.routing, model.n_langs)
                          if scenario.targets.service_level.threshold_s_by_type else None)
-            check, keys = group_cross_check(iv, group_intervals, levels, tl, m, basis, threshold, patience_s, per_group)
+            check, keys = group_cross_check(iv, group_intervals, levels, tl, m, basis, threshold, patience_s, per_group,
+                                            by_interval=iv_aht is not None)
         tod = time_of_day_table(tl, groups, tl.iv_agents[m], levels, names)
         time_of_day_columns(tod, iv, check, keys, groups.time_of_day, len(groups.slots))
         days = day_table(tl, groups, tl.iv_agents[m], levels, names)
@@ -238,6 +243,16 @@ def mean_aht(scenario: Scenario, offered_by_type: np.ndarray) -> float:
     if offered_by_type.sum() > 0:
         return float((offered_by_type * type_aht).sum() / offered_by_type.sum())
     return scenario.mean_handle_s()
+
+
+def interval_aht(scenario: Scenario, tl, m: np.ndarray, offered_by_type: np.ndarray) -> np.ndarray | None:
+    """Per measured interval, when talk depends on the period (scenario/periods.py): the mean
+    handle time of the simulated call-type mix at the interval's talk factors; None otherwise."""
+    per = interval_handle_s(scenario, tl)
+    if per is None:
+        return None
+    w = offered_by_type if offered_by_type.sum() > 0 else np.array([ct.share for ct in scenario.call_types])
+    return per[m] @ (w / w.sum())
 
 
 def time_of_day_table(tl, groups: Groups, agents: np.ndarray, levels: dict, names: tuple[str, ...]) -> pd.DataFrame:

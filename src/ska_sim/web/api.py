@@ -55,6 +55,7 @@ from ska_sim.web.plans import (
     Workspace,
     write_keeping_mode,
     plan_overrides,
+    refuse_edits_of_nothing,
     replications_seed,
     whole_number,
 )
@@ -166,6 +167,7 @@ class Service:
         client = self._client(plan)
         s = self.load(name, week + sets)
         saved = self.load(name, week) if sets else s
+        refuse_edits_of_nothing(saved, sets)
         reps, seed = replications_seed(plan, s)
         return name, week, sets, client, s, saved, reps, seed
 
@@ -304,7 +306,8 @@ class Service:
         new = render_toml(text, week + sets)
         import tomllib
 
-        scenario_from_dict(tomllib.loads(new), source=dest.name)  # the same models as `validate`
+        edited = scenario_from_dict(tomllib.loads(new), source=dest.name)  # the same models as `validate`
+        refuse_edits_of_nothing(edited, sets)
         old = dest.read_text(encoding="utf-8-sig") if dest.exists() else ""
         diff = "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
                                             fromfile=f"{dest.name} (on disk)" if old else "/dev/null",

@@ -31,6 +31,17 @@ class Simulated:
 
 
 # --------------------------------------------------------------------------- documents for the page
+def _period_note(ct) -> dict:
+    """{"note": ...} for a call type whose talk depends on the period (the page's talk mean and
+    handle time are then those at factor 1), else {}."""
+    if ct.talk_factor_by_period is None:
+        return {}
+    periods = ", ".join(f"{'-'.join(p.hours.label())} x{p.factor:g}" + (f" ({' '.join(p.days)})" if p.days else "")
+                        for p in ct.talk_factor_by_period)
+    return {"note": f"talk x a factor by period of arrival ({periods}): the talk mean and handle time shown "
+                    "are at factor 1 (the talk mean edited here is the one the factors multiply)"}
+
+
 def describe_scenario(name: str, s: Scenario) -> dict:
     """Fields (key, label, value as in the file) and the grid (measured open dates x clock slots)."""
     tl = build_timeline(s)
@@ -43,12 +54,14 @@ def describe_scenario(name: str, s: Scenario) -> dict:
                "hint": "1.15 = 15% more first calls"},
               {"key": "staffing.scale", "label": "Staffing scale", "value": s.staffing.scale,
                "hint": "multiplies every interval's agents (rounded)"}]
-    if s.patience is not None and s.patience.mean_s is not None:
+    own = [ct.name for ct in s.call_types if ct.patience is not None]  # types with their own patience
+    if s.patience is not None and s.patience.mean_s is not None and len(own) < len(s.call_types):
         fields.append({"key": "patience.mean_s", "label": "Patience, mean (s)", "value": s.patience.mean_s,
-                       "hint": "how long callers wait before hanging up"})
+                       "hint": "how long callers wait before hanging up"
+                               + (f" (not {', '.join(own)}: their own patience, edited in the file)" if own else "")})
     types = [{"index": i, "name": ct.name, "share": ct.share, "talk_key": f"call_types[{i}].talk.mean_s",
               "talk": ct.talk.mean_s, "aht_s": ct.mean_handle_s(), "resolved_key": f"call_types[{i}].resolved",
-              "resolved": ct.resolved} for i, ct in enumerate(s.call_types)]
+              "resolved": ct.resolved, **_period_note(ct)} for i, ct in enumerate(s.call_types)]
     tables = ([("staffing", s.staffing.agents or {}, s.staffing.dates)] if not s.groups
               else [(f"groups[{i}]", g.agents, g.dates) for i, g in enumerate(s.groups)])
     grids = []

@@ -269,6 +269,16 @@ def plan_overrides(plan: Any) -> tuple[str, list[str], list[str]]:
     return name, week_sets, sets
 
 
+def refuse_edits_of_nothing(s: Scenario, sets: list[str]) -> None:
+    """An edit the scenario would not use: ``patience.mean_s`` when every call type has its own
+    patience (call_types[].patience), so [patience] applies to no call (409, the key named)."""
+    for opt in sets:
+        if opt.split("=", 1)[0] == "patience.mean_s" and all(ct.patience is not None for ct in s.call_types):
+            raise BadRequest("patience.mean_s: every call type has its own patience (call_types[].patience), so "
+                             "[patience] applies to no call; the page does not edit a call type's patience: "
+                             "edit the scenario file", 409, field="patience.mean_s")
+
+
 def replications_seed(plan: dict, s: Scenario) -> tuple[int, int]:
     reps, seed = plan.get("replications"), plan.get("seed")
     if reps in (None, ""):

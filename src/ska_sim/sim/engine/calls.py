@@ -188,6 +188,10 @@ class SingleCalls(FollowUpBatches):
         self.split = split
         if split:
             self.follow_up = self.follow_up_split
+        if model.periods is not None:  # rows keep talk apart: follow_up_at scales it at the arrival time
+            self._refill = self._refill_parts
+            self.talk_f, self.patience_f = model.periods.talk.tolist(), model.periods.patience.tolist()
+            self.segment = model.periods.segment
 
     def _refill(self, k: int) -> list[tuple]:
         m, rng, n = self.m, self.rng, self.batch_size(k)
@@ -197,7 +201,8 @@ class SingleCalls(FollowUpBatches):
             handle = (talk + acw) + extra
         else:
             handle = ct.handle_times(rng, n)
-        patience = m.patience.sample(rng, n) if m.patience else np.full(n, math.inf)
+        pat = m.patience_of(k)
+        patience = pat.sample(rng, n) if pat else np.full(n, math.inf)
         u = rng.random((n, 3))
         cols = [handle.tolist(), patience.tolist(), (u[:, 0] < ct.resolved).tolist(),
                 (u[:, 1] < m.repeat_probability).tolist(), (u[:, 2] < m.redial_probability).tolist()]
@@ -213,6 +218,35 @@ class SingleCalls(FollowUpBatches):
         buf = self.bufs[k] or self._refill(k)
         return Call(k, *buf.pop(), first)
 
+    def _refill_parts(self, k: int) -> list[tuple]:
+        """The draws of ``_refill`` (talk, after-call work and identity check as handle_parts)
+        with talk, after-call work and identity check apart."""
+        m, rng, n = self.m, self.rng, self.batch_size(k)
+        talk, acw, extra, _ = m.types[k].handle_parts(rng, n)
+        pat = m.patience_of(k)
+        patience = pat.sample(rng, n) if pat else np.full(n, math.inf)
+        u = rng.random((n, 3))
+        rows = list(zip(talk.tolist(), acw.tolist(), extra.tolist(), patience.tolist(),
+                        (u[:, 0] < m.types[k].resolved).tolist(), (u[:, 1] < m.repeat_probability).tolist(),
+                        (u[:, 2] < m.redial_probability).tolist()))
+        rows.reverse()
+        self.bufs[k] = rows
+        return rows
+
+    def follow_up_at(self, call: Call, first: bool, t: float | None) -> Call:
+        """A follow-up arriving at ``t`` (None: after the window), its talk and patience scaled
+        by its type's factors there (scenarios with period factors)."""
+        k = call.type
+        buf = self.bufs[k] or self._refill(k)
+        talk, acw, extra, patience, resolved, repeats, redials = buf.pop()
+        if t is not None:
+            j = self.segment(t)
+            talk *= self.talk_f[k][j]
+            patience *= self.patience_f[k][j]
+        new = Call(k, (talk + acw) + extra, patience, resolved, repeats, redials, first)
+        new.acw = acw
+        return new
+
     def follow_up_split(self, call: Call, first: bool) -> Call:
         k = call.type
         buf = self.bufs[k] or self._refill(k)
@@ -227,10 +261,17 @@ class RoutedCalls(FollowUpBatches):
     follow-up stream as :class:`SingleCalls`, identity failures from the identity stream;
     type and language are the issue's."""
 
+    def __init__(self, model: Model):
+        super().__init__(model)
+        if model.periods is not None:
+            self.talk_f, self.patience_f = model.periods.talk.tolist(), model.periods.patience.tolist()
+            self.segment = model.periods.segment
+
     def _refill(self, k: int) -> list[tuple]:
         m, rng, n = self.m, self.rng, self.batch_size(k)
         talk, acw, extra, needs = m.types[k].handle_parts(rng, n)
-        patience = m.patience.sample(rng, n) if m.patience else np.full(n, math.inf)
+        pat = m.patience_of(k)
+        patience = pat.sample(rng, n) if pat else np.full(n, math.inf)
         u = rng.random((n, 3))
         fails = m.identity is not None and m.identity.fails[k] > 0
         ids = self.streams["identity"].random((n, 3)).tolist() if fails else [None] * n
@@ -244,6 +285,18 @@ class RoutedCalls(FollowUpBatches):
         k = call.type
         buf = self.bufs[k] or self._refill(k)
         return GCall(self.m, k, call.lang, *buf.pop(), first)
+
+    def follow_up_at(self, call: GCall, first: bool, t: float | None) -> GCall:
+        """A follow-up arriving at ``t`` (None: after the window), its talk and patience scaled
+        by its type's factors there (scenarios with period factors)."""
+        k = call.type
+        buf = self.bufs[k] or self._refill(k)
+        talk, acw, extra, needs, patience, u0, u1, u2, ids = buf.pop()
+        if t is not None:
+            j = self.segment(t)
+            talk *= self.talk_f[k][j]
+            patience *= self.patience_f[k][j]
+        return GCall(self.m, k, call.lang, talk, acw, extra, needs, patience, u0, u1, u2, ids, first)
 
 
 def collector_appends(col) -> tuple:

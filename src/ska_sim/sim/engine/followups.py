@@ -30,6 +30,7 @@ class FollowUps:
         self.seq = 0
         self.arrivals_at = rep.arrivals_at
         self.callers = None  # the pool's CallerPart when a redial is the same caller
+        self.by_period = rep.m.periods is not None
 
     def new_day(self, streams) -> None:
         m, rng = self.rep.m, streams["followup_delay"]
@@ -51,18 +52,25 @@ class FollowUps:
         simulated day (then it is dropped): the day's later draws do not depend on where the
         window ends."""
         first = call.first if kind == REDIAL else False
-        new = self.calls.follow_up(call, first)
+        if self.by_period:  # its talk and patience by the period of its own arrival
+            t = self.into_opening_hours(t)
+            if t is not None:
+                t = max(t, self.env.now)
+            new = self.calls.follow_up_at(call, first, t)
+        else:
+            new = self.calls.follow_up(call, first)
+            t = self.into_opening_hours(t)
+            if t is not None:
+                # A repeat call is created when its call is answered, which the replay may notice a
+                # little after the fact; a repeat delay shorter than that (seconds) starts now.
+                t = max(t, self.env.now)
         callers = self.callers
         if callers is not None:
             callers.follow(call, new, kind)
-        t = self.into_opening_hours(t)
         if t is None:
             if callers is not None:
                 callers.dropped(call, kind)
             return
-        # A repeat call is created when its call is answered, which the replay may notice a
-        # little after the fact; a repeat delay shorter than that (seconds) starts now.
-        t = max(t, self.env.now)
         self.seq += 1
         if self.obs is not None:
             self.obs.follow_up(call, new)
@@ -104,7 +112,12 @@ class TransferPart:
         self.u = Uniform(streams, "transfer")
         self.talk = [Stream(d, rng, DAY_BATCH) for d in tr.talk]
         self.acw = [Stream(d, rng, DAY_BATCH) for d in tr.acw]
-        self.patience = Stream(m.patience, rng, DAY_BATCH) if m.patience else None
+        # one stream per distinct patience, shared by the types that have it (one for all when
+        # every type has [patience]); None for a type whose callers never hang up
+        streams: dict = {}
+        self.patience = [None if m.patience_of(k) is None
+                         else streams.setdefault(m.patience_of(k), Stream(m.patience_of(k), rng, DAY_BATCH))
+                         for k in range(len(m.types))]
 
     def transfer(self, call: GCall, handover: float, end: float) -> None:
         """``call`` is transferred at ``handover`` (its first agent works on until ``end``)."""
@@ -120,7 +133,11 @@ class TransferPart:
             return
         talk = self.talk[k].next() * self.m.talk_factor[call.lang]
         acw = self.acw[k].next()
-        patience = self.patience.next() if self.patience is not None else math.inf
+        stream = self.patience[k]
+        patience = stream.next() if stream is not None else math.inf
+        periods = self.m.periods
+        if periods is not None and periods.has_patience:  # the period of the call's arrival
+            patience *= periods.patience[k, periods.segment(call.t)]
         leg = Leg(call, to, pool.n_cells + k, talk, acw, patience, self.u())
         env = self.env
         pool.schedule(Tick(env, self.on_handover, leg), NORMAL, handover - env.now)

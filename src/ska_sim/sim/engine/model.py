@@ -11,6 +11,7 @@ import numpy as np
 
 from ska_sim.maths.distributions import ZERO, Duration
 from ska_sim.scenario.model import Scenario
+from ska_sim.scenario.periods import PeriodTable, interval_talk_factors, period_table, uses_periods
 from ska_sim.scenario.timeline import Timeline, build_timeline, roster_model
 from ska_sim.sim.collector import InboundRoutes
 from ska_sim.sim.routing import RoutingModel, build_routing, single_group
@@ -131,6 +132,14 @@ class Model:
     roster: object | None = None  # roster.RosterModel: people per interval and their absence draws
     same_caller: SameCaller | None = None  # None: a redial draws a new patience and talk time
     message: MessageOffer | None = None  # None: no message is offered
+    # per call type patience (None: ``patience`` for every type) and talk / patience factors by
+    # period of arrival (None: factor 1), scenario/periods.py; engine/durations.py draws them
+    type_patience: tuple[Duration | None, ...] | None = None
+    periods: PeriodTable | None = None
+
+    def patience_of(self, k: int) -> Duration | None:
+        """Call type k's patience (None: its callers never hang up)."""
+        return self.patience if self.type_patience is None else self.type_patience[k]
 
     @property
     def n_langs(self) -> int:
@@ -175,8 +184,14 @@ class Model:
             general["same_caller"] = SameCaller(float(rd.keep_patience), bool(rd.keep_talk))
         if msg is not None and msg.leave > 0:
             general["message"] = MessageOffer(float(msg.after_s), float(msg.leave))
+        tl = build_timeline(s)
+        if s.uses_type_patience():
+            general["type_patience"] = tuple(p.build() if p is not None else None
+                                             for p in (s.type_patience(ct) for ct in s.call_types))
+        if uses_periods(s):
+            general["periods"] = period_table(s, tl.dates)
         return cls(
-            timeline=build_timeline(s),
+            timeline=tl,
             shares=shares / shares.sum(),
             types=tuple(types),
             patience=s.patience_dist(),
@@ -209,11 +224,18 @@ def inbound_routes(model: Model) -> InboundRoutes | None:
     first = np.array([el[0][0] if el else 0 for el in r.eligible], dtype=np.int64)
     handle = np.zeros((len(r.eligible), r.n_groups))
     hf = r.handle_factors(len(model.types))
+    talk = np.zeros((len(r.eligible), r.n_groups))
     for c in range(len(r.eligible)):
         ct = model.types[c // n_langs]
-        h = ct.talk.mean * model.talk_factor[c % n_langs] + ct.after_call_work.mean + ct.identity_probability * ct.identity_extra.mean
-        handle[c] = h * np.asarray(hf[c // n_langs])
-    return InboundRoutes(first, handle)
+        tt = ct.talk.mean * model.talk_factor[c % n_langs]
+        h = tt + ct.after_call_work.mean + ct.identity_probability * ct.identity_extra.mean
+        factor = np.asarray(hf[c // n_langs])
+        handle[c] = h * factor
+        talk[c] = tt * factor
+    p = model.periods
+    if p is None or not p.has_talk:
+        return InboundRoutes(first, handle)
+    return InboundRoutes(first, handle, talk, interval_talk_factors(p, model.timeline))
 
 
 def general_model(model: Model) -> Model:

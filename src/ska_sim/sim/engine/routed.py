@@ -13,6 +13,7 @@ from simpy.events import NORMAL
 
 from ska_sim.sim.engine.callers import CallerPart, MessageDraws
 from ska_sim.sim.engine.calls import GCall, Leg, RoutedCalls, Tick, Uniform, collector_appends
+from ska_sim.sim.engine.durations import first_patience, scale_by_period
 from ska_sim.sim.engine.followups import CallbackPart, FollowUps, TransferPart
 from ska_sim.sim.engine.lines import Lines
 from ska_sim.sim.kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REPEAT_CONTACT
@@ -187,7 +188,9 @@ class RoutedPool:
         for k, ct in enumerate(m.types):
             idx = np.flatnonzero(types == k)
             talk[idx], acw[idx], extra[idx], needs[idx] = ct.handle_parts(rng["handling"], len(idx))
-        patience = m.patience.sample(rng["patience"], n) if m.patience else np.full(n, math.inf)
+        patience = first_patience(m, rng["patience"], types)
+        if m.periods is not None:
+            scale_by_period(m, times, types, talk, patience)
         u = rng["resolution"].random((n, 3))
         if self.n_langs > 1:
             lang = (rng["language"].random(n)[:, None] >= m.lang_cum[types]).sum(axis=1)

@@ -12,6 +12,7 @@ from simpy.events import NORMAL
 
 from ska_sim.sim.engine.callers import CallerPart, MessageDraws
 from ska_sim.sim.engine.calls import Call, SingleCalls, Tick, collector_appends
+from ska_sim.sim.engine.durations import first_patience, scale_by_period
 from ska_sim.sim.engine.followups import FollowUps
 from ska_sim.sim.kpi import FIRST, FIRST_RESOLVED, FIRST_UNRESOLVED, REPEAT
 
@@ -117,16 +118,25 @@ class SinglePool:
         m, rng, n = self.m, self.rng, len(times)
         split = self.obs is not None or self.plain
         handle, acw, resolved_p = np.empty(n), np.empty(n), np.empty(n)
+        by_period = m.periods is not None and m.periods.has_talk  # talk scaled by its period: kept apart
+        if by_period:
+            talk_all, extra_all = np.empty(n), np.empty(n)
         for k, ct in enumerate(m.types):
             idx = np.flatnonzero(types == k)
-            if split:
+            if by_period:
+                talk_all[idx], acw[idx], extra_all[idx], _ = ct.handle_parts(rng["handling"], len(idx))
+            elif split:
                 talk, a, extra, _ = ct.handle_parts(rng["handling"], len(idx))
                 handle[idx] = (talk + a) + extra
                 acw[idx] = a
             else:
                 handle[idx] = ct.handle_times(rng["handling"], len(idx))
             resolved_p[idx] = ct.resolved
-        patience = m.patience.sample(rng["patience"], n) if m.patience else np.full(n, math.inf)
+        patience = first_patience(m, rng["patience"], types)
+        if m.periods is not None:
+            scale_by_period(m, times, types, talk_all if by_period else handle, patience)
+            if by_period:
+                handle = (talk_all + acw) + extra_all
         u = rng["resolution"].random((n, 3))
         resolved = u[:, 0] < resolved_p
         repeats = u[:, 1] < m.repeat_probability

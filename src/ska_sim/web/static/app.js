@@ -160,6 +160,7 @@ function renderFields() {
     t.append(el("tr", {}, el("td", { text: ct.name }), el("td", { text: pct(ct.share) }),
       el("td", {}, fieldInput(ct.talk_key)), el("td", {}, fieldInput(ct.resolved_key)),
       el("td", { text: ct.aht_s.toFixed(0) })));
+    if (ct.note) t.append(el("tr", {}, el("td", { colspan: 5, class: "hint", text: ct.note })));
     t.append(el("tr", {}, el("td", { colspan: 5, class: "field-error", "data-error-for": ct.talk_key })));
     t.append(el("tr", {}, el("td", { colspan: 5, class: "field-error", "data-error-for": ct.resolved_key })));
   }
