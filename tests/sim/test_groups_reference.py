@@ -92,7 +92,16 @@ SCENARIOS = {
     "changing staffing, closing": lambda: changing_staffing(skills_scenario()),
     "no lines, no factors, overflow at once": lambda: _no_lines(),
     "serve the queue at closing": lambda: _serve_at_close(),
+    "call types with their own profiles": lambda: _own_profiles(),
 }
+
+
+def _own_profiles() -> dict:
+    """Changing staffing; family calls come late in the day (their own profile), general calls
+    as arrivals.profile says."""
+    d = changing_staffing(skills_scenario())
+    d["call_types"][1]["profile"] = [0.02, 0.03, 0.05, 0.05, 0.1, 0.1, 0.15, 0.15, 0.2, 0.15]
+    return d
 
 
 def _serve_at_close() -> dict:

@@ -144,8 +144,9 @@ class SimulationResult:
         threshold = scenario.targets.service_level.threshold_s
         groups_table, group_intervals = group_tables(model, levels, iv, tl, m)
         basis = basis_of(scenario, model.routing)
-        if basis is None:
-            check = erlang_columns(iv, levels, keys, aht, tl.interval_s, threshold, patience_s)
+        if basis is None:  # call types with their own profiles: each interval's AHT from its call-type mix
+            iv_aht = aht if tl.iv_type_mix is None else interval_aht(scenario, model.shares, tl.iv_type_mix[m], aht)
+            check = erlang_columns(iv, levels, keys, iv_aht, tl.interval_s, threshold, patience_s)
         else:  # agent groups: their inbound agents pooled, or each group on its own calls
             check, keys = group_cross_check(iv, group_intervals, levels, tl, m, basis, threshold, patience_s)
         tod = time_of_day_table(tl, groups, tl.iv_agents[m], levels, names)
@@ -223,6 +224,15 @@ def mean_aht(scenario: Scenario, offered_by_type: np.ndarray) -> float:
     if offered_by_type.sum() > 0:
         return float((offered_by_type * type_aht).sum() / offered_by_type.sum())
     return scenario.mean_handle_s()
+
+
+def interval_aht(scenario: Scenario, shares: np.ndarray, mix: np.ndarray, aht: float) -> np.ndarray:
+    """Mean handle time per interval where call types have their own profiles: the window's
+    simulated ``aht`` x the interval's expected AHT (its call-type ``mix``, (intervals, types))
+    / the AHT of the window's mix ``shares``; an interval with the window's mix keeps ``aht``."""
+    type_aht = np.array([ct.mean_handle_s() for ct in scenario.call_types])
+    ratio = (mix @ type_aht) / float(shares @ type_aht)
+    return aht * np.where((mix == shares[None, :]).all(axis=1), 1.0, ratio)
 
 
 def time_of_day_table(tl, groups: Groups, agents: np.ndarray, levels: dict, names: tuple[str, ...]) -> pd.DataFrame:

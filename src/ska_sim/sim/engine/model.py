@@ -144,7 +144,6 @@ class Model:
                     resolved=ct.resolved,
                 )
             )
-        shares = np.array([ct.share for ct in s.call_types])
         general = {}
         if s.uses_groups():
             general = _routed_fields(s)
@@ -152,7 +151,7 @@ class Model:
             general["roster"] = roster_model(s)
         return cls(
             timeline=build_timeline(s),
-            shares=shares / shares.sum(),
+            shares=s.type_shares(),
             types=tuple(types),
             patience=s.patience_dist(),
             redial_probability=s.redial.probability,
