@@ -145,3 +145,18 @@ def test_type_profiles_refused(change, where, what):
     with pytest.raises(ScenarioError) as exc:
         scenario_from_dict(d)
     assert any(p.path == where and what in p.message for p in exc.value.problems), str(exc.value)
+
+
+def test_rates_per_type_that_are_all_zero_are_refused():
+    d = three_hours(profile_unit="calls_per_hour")
+    for ct in d["call_types"]:
+        ct.pop("share")
+        ct["profile"] = [0, 0, 0, 0]
+    d["calendar"]["hours"] = {"tue": ["09:00", "13:00"]}
+    d["calendar"]["start"] = "2026-03-03"
+    with pytest.raises(ScenarioError, match="call_types: the call types' calls per hour are 0 on every open weekday"):
+        scenario_from_dict(d)
+    d["call_types"][1]["profile"] = [0, 0, 0, 6]
+    s = scenario_from_dict(d)
+    assert s.type_shares().tolist() == [0.0, 1.0] and s.written_shares() == [0.0, 1.0]
+    assert s.mean_handle_s() == 100.0  # b's

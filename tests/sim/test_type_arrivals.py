@@ -125,3 +125,21 @@ def test_erlang_a_per_type_on_disjoint_groups():
                 assert half < 0.04 and abs(mean - theory) <= half, (name, iv, mean, half, theory)
                 checked += 1
     assert checked == 16
+
+
+def test_erlang_cross_check_takes_each_interval_aht_from_its_mix():
+    """Pensions (360 s, 60%, profile 0.4/0.3/0.2/0.1) and family benefits (240 s, flat): by hand
+    the 09:00 mix is 0.24 / 0.34 pensions, AHT 0.706 x 360 + 0.294 x 240 = 324.7 s against the
+    window mix's 312 s; the cross-check scales the simulated window AHT by that ratio."""
+    d = mmc_dict(agents=12, days=2, warmup_days=0, patience_s=180)
+    d["calendar"]["hours"] = {k: ["09:00", "13:00"] for k in d["calendar"]["hours"]}
+    d["arrivals"] = {"daily_calls": 400, "profile": [0.25] * 4}
+    d["staffing"]["agents"] = {"default": [14, 12, 9, 7]}
+    d["call_types"] = [{"name": "pensions", "share": 0.6, "talk": {"dist": "exponential", "mean_s": 360},
+                        "resolved": 1.0, "profile": [0.4, 0.3, 0.2, 0.1]},
+                       {"name": "family", "share": 0.4, "talk": {"dist": "exponential", "mean_s": 240}, "resolved": 1.0}]
+    r = simulate(scenario_from_dict(d), replications=3, seed=2)
+    pension = 0.6 * np.array([0.4, 0.3, 0.2, 0.1]) / (0.6 * np.array([0.4, 0.3, 0.2, 0.1]) + 0.1)
+    ratio = (pension * 360 + (1 - pension) * 240) / 312
+    assert ratio[0] == pytest.approx(324.7 / 312, abs=1e-3)
+    np.testing.assert_allclose(r.intervals["aht_s"].to_numpy(), r.erlang["aht_s"] * np.tile(ratio, 2), rtol=1e-12)

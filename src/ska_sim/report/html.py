@@ -343,7 +343,7 @@ def assumptions(s) -> str:
          else "cut off (unanswered at close)"),
     ]
     dl = "".join(f"<tr><td>{e(k)}</td><td style='text-align:left'>{e(v)}</td></tr>" for k, v in items)
-    shares = s.type_shares().tolist()
+    shares = s.written_shares()
     types = "".join(
         f"<tr><td>{e(ct.name)}</td><td>{w:.0%}</td><td>{e(_dur(ct.talk))}</td>"
         f"<td>{e(_dur(ct.after_call_work) if ct.after_call_work else 'none')}</td>"

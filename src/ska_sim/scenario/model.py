@@ -105,9 +105,16 @@ class Scenario(Block):
         total = calls.sum()
         return calls / total if total > 0 else np.full(len(calls), 1.0 / len(calls))
 
+    def written_shares(self) -> list[float]:
+        """Each call type's ``share`` as written; where every type's own calls per hour give the
+        shares, :meth:`type_shares`."""
+        if all(ct.share is not None for ct in self.call_types):
+            return [ct.share for ct in self.call_types]
+        return self.type_shares().tolist()
+
     def mean_handle_s(self) -> float:
         """Mean agent time per answered call over the call-type mix (seconds)."""
-        return sum(w * ct.mean_handle_s() for w, ct in zip(self.type_shares().tolist(), self.call_types))
+        return sum(w * ct.mean_handle_s() for w, ct in zip(self.written_shares(), self.call_types))
 
     def patience_dist(self) -> Duration | None:
         return self.patience.build() if self.patience else None

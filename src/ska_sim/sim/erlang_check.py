@@ -258,7 +258,7 @@ def _handle_cv2(s: Scenario) -> float:
             var += q * (e.variance + e.mean**2) - (q * e.mean) ** 2
         means.append(mean)
         second.append(var + mean**2)
-    w = s.type_shares()
+    w = np.array(s.written_shares())
     m1 = float(np.dot(w, means))
     m2 = float(np.dot(w, second))
     return (m2 - m1**2) / m1**2 if m1 > 0 else 0.0

@@ -46,7 +46,7 @@ def describe_scenario(name: str, s: Scenario) -> dict:
     if s.patience is not None and s.patience.mean_s is not None:
         fields.append({"key": "patience.mean_s", "label": "Patience, mean (s)", "value": s.patience.mean_s,
                        "hint": "how long callers wait before hanging up"})
-    shares = s.type_shares().tolist()  # as given, or implied by each type's own calls per hour
+    shares = s.written_shares()  # as given, or implied by each type's own calls per hour
     types = [{"index": i, "name": ct.name, "share": shares[i], "talk_key": f"call_types[{i}].talk.mean_s",
               "talk": ct.talk.mean_s, "aht_s": ct.mean_handle_s(), "resolved_key": f"call_types[{i}].resolved",
               "resolved": ct.resolved} for i, ct in enumerate(s.call_types)]
