@@ -147,6 +147,18 @@ def test_type_profiles_refused(change, where, what):
     assert any(p.path == where and what in p.message for p in exc.value.problems), str(exc.value)
 
 
+def test_arrivals_profile_unused_by_every_type_is_a_warning():
+    """Every type with its own profile: arrivals.profile stays allowed (a --set may give the
+    last type its own) and a warning says it is not used."""
+    d = three_hours()
+    d["call_types"][0]["profile"] = {"mon": [0.5, 0.25, 0.25], "tue": [0.25] * 4}
+    s = scenario_from_dict(d)
+    assert scenario_warnings(s) == []
+    d["call_types"][1]["profile"] = {"mon": [0.5, 0.25, 0.25], "tue": [0.25] * 4}
+    assert scenario_warnings(scenario_from_dict(d)) == ["arrivals.profile is not used: every call type has a "
+                                                        "profile of its own"]
+
+
 def test_rates_per_type_that_are_all_zero_are_refused():
     d = three_hours(profile_unit="calls_per_hour")
     for ct in d["call_types"]:

@@ -79,8 +79,6 @@ GALLERY = {
         ("given_twice", "profile = [0.3, 0.4, 0.3]\nprofile = [0.3, 0.4, 0.3]", ["malformed TOML", "line"]),
         ("not_a_list", 'profile = "morning"', ["call_types[0].profile", "valid dictionary"]),
     )},
-    "type_profile_and_arrivals_profile": ('resolved = 0.7', 'resolved = 0.7\nprofile = [0.3, 0.4, 0.3]',
-                                          ["arrivals.profile", "every call type has a profile of its own: leave"]),
     "type_without_profile_nor_arrivals_profile": ("profile = [0.3, 0.4, 0.3]", "",
                                                   ["arrivals.profile", "missing (required"]),
     "share_missing": ("share = 1.0", "", ["call_types[0].share", "missing (required"]),

@@ -93,7 +93,19 @@ SCENARIOS = {
     "no lines, no factors, overflow at once": lambda: _no_lines(),
     "serve the queue at closing": lambda: _serve_at_close(),
     "call types with their own profiles": lambda: _own_profiles(),
+    "call types with their own calls per hour": lambda: _own_rates(),
 }
+
+
+def _own_rates() -> dict:
+    """Changing staffing; each type's own calls per hour (general early, family late)."""
+    d = changing_staffing(skills_scenario())
+    d["arrivals"] = {"profile_unit": "calls_per_hour"}
+    d["call_types"][0].pop("share")
+    d["call_types"][1].pop("share")
+    d["call_types"][0]["profile"] = [60, 70, 80, 70, 60, 50, 40, 40, 30, 30]
+    d["call_types"][1]["profile"] = [5, 5, 10, 10, 15, 20, 25, 30, 30, 25]
+    return d
 
 
 def _own_profiles() -> dict:
@@ -121,6 +133,12 @@ def _no_lines() -> dict:
         g.pop("handle_factor", None)
     d["groups"][1]["overflow_after_s"] = 0
     return d
+
+
+def test_the_profile_scenarios_move_the_call_type_mix():
+    for name in ("call types with their own profiles", "call types with their own calls per hour"):
+        mix = Model.from_scenario(scenario_from_dict(SCENARIOS[name]())).timeline.iv_type_mix
+        assert mix is not None and np.ptp(mix[:, 1]) > 0.2, name  # family calls: a small part early, a large late
 
 
 REF_FIELDS = ("offered", "answered", "answered_within_t", "abandoned", "unanswered_at_close", "blocked",

@@ -112,3 +112,17 @@ def test_engine_equals_the_reference_recursion():
     s = s.model_copy(update={"patience": s.patience.model_copy(update={"dist": "weibull", "cv": 0.8})})
     counts = compare_with_reference(Model.from_scenario(s), agents)
     assert not math.isnan(counts["wait_sum_s"].sum())
+
+
+def test_call_types_with_their_own_rates_equal_the_reference():
+    """The same two types given as calls per hour (type a 60/h at night, b 60/h by day, 10/h else)."""
+    agents = 6
+    d = mmc_dict(agents=agents, calls_per_hour=75, days=3, warmup_days=0, patience_s=150)
+    d["arrivals"] = {"profile_unit": "calls_per_hour"}
+    d["call_types"] = [{k: v for k, v in ct.items() if k != "share"} for ct in TWO_TYPES]
+    d["call_types"][0]["profile"] = [60] * 12 + [10] * 12
+    d["call_types"][1]["profile"] = [10] * 12 + [60] * 12
+    model = Model.from_scenario(scenario_from_dict(d))
+    np.testing.assert_allclose(model.timeline.iv_expected, 70.0)
+    np.testing.assert_allclose(model.timeline.iv_type_mix[0], [6 / 7, 1 / 7])
+    compare_with_reference(model, agents)

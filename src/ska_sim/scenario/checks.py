@@ -78,8 +78,6 @@ def profile_checks(s: Scenario) -> list[tuple[str, str]]:
     if arr.profile is None and without:
         out.append(("arrivals.profile", "missing (required: when the calls come" + (
             f" for the call types without a profile of their own: {', '.join(without)})" if own else ")")))
-    elif arr.profile is not None and not without:
-        out.append(("arrivals.profile", "every call type has a profile of its own: leave arrivals.profile out"))
     out += [(f"call_types[{i}].share", "missing (required: the type's share of the calls)")
             for i, ct in enumerate(types) if ct.share is None and (arr.profile_unit != RATES or ct.profile is None)]
     if arr.profile_unit != RATES:
@@ -389,6 +387,8 @@ def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) 
             guess = f": did you mean {1 + value / 100:g} (+{value:g}%)?" if value < 100 else f": did you mean {value / 100:g}?"
             out.append(f"{path} = {value:g} multiplies by {value:g}{guess}")
 
+    if s.arrivals.profile is not None and all(ct.profile is not None for ct in s.call_types):
+        out.append("arrivals.profile is not used: every call type has a profile of its own")
     profiles = [("arrivals.profile", s.arrivals.profile)] + [(f"call_types[{i}].profile", ct.profile)
                                                              for i, ct in enumerate(s.call_types)]
     for where, table in profiles if s.arrivals.profile_unit != RATES else ():
