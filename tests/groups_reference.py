@@ -277,8 +277,13 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 factor = day_factors(rng["arrivals"], 1, s.arrivals.day_cv)[0]
                 times = arrival_times(rng["arrivals"], tl.iv_start_s[sl], tl.iv_expected[sl] * factor, tl.interval_s)
                 n = len(times)
-                shares = np.array([ct.share for ct in s.call_types])
-                types = rng["arrivals"].choice(n_t, size=n, p=shares / shares.sum()) if n_t > 1 else np.zeros(n, int)
+                if n_t == 1:
+                    types = np.zeros(n, int)
+                elif tl.iv_type_mix is None:
+                    shares = np.array([ct.share for ct in s.call_types])
+                    types = rng["arrivals"].choice(n_t, size=n, p=shares / shares.sum())
+                else:  # call types with their own profiles: each call typed by its interval's mix
+                    types = typed_by_interval(rng["arrivals"], tl, sl, times)
                 a = draw_day(s, tl, rng, day, times, types)
                 redial_draws[0] = RedialDraws(s, rng, np.bincount(types, minlength=n_t))
                 for i in range(n):
@@ -386,6 +391,20 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 start(c, g, now)
     m = tl.iv_measured()
     return {"cells": {k: v[m] for k, v in out.items()}, "groups": {k: v[m] for k, v in gout.items()}}
+
+
+def typed_by_interval(rng: np.random.Generator, tl, sl: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Call by call: the call's interval (``sl``: the day's intervals), the cumulative mix of its
+    interval's call types, one uniform each, the first type whose cumulative share exceeds it."""
+    u = rng.random(len(times))
+    out = np.zeros(len(times), int)
+    for i, (t, x) in enumerate(zip(times.tolist(), u.tolist())):
+        k = min(int(sl[0]) + int((t - tl.iv_start_s[sl[0]]) // tl.interval_s), int(sl[-1]))
+        cdf = np.cumsum(tl.iv_type_mix[k])
+        cdf /= cdf[-1]
+        while out[i] < len(cdf) - 1 and cdf[out[i]] <= x:
+            out[i] += 1
+    return out
 
 
 def draw_day(s: Scenario, tl, rng: dict, day: int, times: np.ndarray, types: np.ndarray) -> dict:

@@ -99,6 +99,48 @@ GALLERY = {
                                  "(got -1)"]),
     "infinite_type_threshold": ("[simulation]", TARGETS.format("general = inf"),
                                 ["targets.service_level.threshold_s_by_type.general", "finite number", "(got inf)"]),
+    # arrival profiles per call type (call_types[].profile) and in calls per hour (arrivals.profile_unit)
+    **{f"type_profile_{name}": ('profile = [0.3, 0.4, 0.3]\n\n[[call_types]]\nname = "general"\n',
+                                f'\n[[call_types]]\nname = "general"\n{line}\n', parts) for name, line, parts in (
+        ("negative", "profile = [0.5, -0.1, 0.6]", ["call_types[0].profile", "default: values must be >= 0"]),
+        ("nan", "profile = [0.5, nan, 0.5]", ["call_types[0].profile.default[1]", "finite number", "(got nan)"]),
+        ("infinite", "profile = [0.5, inf, 0.5]", ["call_types[0].profile.default[1]", "finite number", "(got inf)"]),
+        ("not_summing_to_1", "profile = [0.3, 0.4, 0.2]", ["call_types[0].profile.default", "sum to 1", "0.900000"]),
+        ("wrong_length", "profile = [0.5, 0.5]", ["call_types[0].profile.default", "has 2 shares", "3 intervals"]),
+        ("unknown_weekday", "profile = { mun = [0.3, 0.4, 0.3] }", ["call_types[0].profile.mun", "must be 'default'"]),
+        ("weekday_missing", "profile = { mon = [0.3, 0.4, 0.3] }", ["call_types[0].profile", "no vector for tue"]),
+        ("given_twice", "profile = [0.3, 0.4, 0.3]\nprofile = [0.3, 0.4, 0.3]", ["malformed TOML", "line"]),
+        ("not_a_list", 'profile = "morning"', ["call_types[0].profile", "valid dictionary"]),
+    )},
+    "type_without_profile_nor_arrivals_profile": ("profile = [0.3, 0.4, 0.3]", "",
+                                                  ["arrivals.profile", "missing (required"]),
+    "share_missing": ("share = 1.0", "", ["call_types[0].share", "missing (required"]),
+    "daily_calls_missing": ("daily_calls = 120", "", ["arrivals.daily_calls", "missing (required"]),
+    "unknown_profile_unit": ("daily_calls = 120", 'daily_calls = 120\nprofile_unit = "calls_per_minute"',
+                             ["arrivals.profile_unit", "'shares' or 'calls_per_hour'"]),
+    **{f"rates_{name}": ("daily_calls = 120\nprofile = [0.3, 0.4, 0.3]", f'profile_unit = "calls_per_hour"\n{line}',
+                         parts) for name, line, parts in (
+        ("with_daily_calls", "daily_calls = 120\nprofile = [30, 40, 50]", ["arrivals.daily_calls", "leave it out",
+                                                                           "calls per hour give the day's volume"]),
+        ("negative", "profile = [30, -40, 50]", ["arrivals.profile", "default: calls per hour must be >= 0"]),
+        ("infinite", "profile = [30, inf, 50]", ["arrivals.profile.default[1]", "finite number", "(got inf)"]),
+        ("nan", "profile = [30, nan, 50]", ["arrivals.profile.default[1]", "finite number", "(got nan)"]),
+        ("wrong_length", "profile = [30, 40, 50, 60]", ["arrivals.profile.default", "has 4 calls per hour",
+                                                        "3 intervals"]),
+        ("unknown_weekday", "profile = { mon = [30, 40, 50], wen = [1, 2, 3] }", ["arrivals.profile.wen"]),
+        ("weekday_missing", "profile = { mon = [30, 40, 50] }", ["arrivals.profile", "no vector for tue"]),
+        ("profile_missing", "", ["arrivals.profile", "missing (required"]),
+    )},
+    "rates_per_type_with_share": ("daily_calls = 120\nprofile = [0.3, 0.4, 0.3]\n\n[[call_types]]\nname = \"general\"\n",
+                                  'profile_unit = "calls_per_hour"\n\n[[call_types]]\nname = "general"\n'
+                                  'profile = [30, 40, 50]\n',
+                                  ["call_types[0].share", "its own calls per hour give its volume: leave share out"]),
+    "rates_for_some_types_only": ("daily_calls = 120\nprofile = [0.3, 0.4, 0.3]\n\n[[call_types]]\n",
+                                  'profile_unit = "calls_per_hour"\nprofile = [30, 40, 50]\n\n[[call_types]]\n'
+                                  'name = "other"\nprofile = [10, 10, 10]\ntalk = { dist = "exponential", mean_s = 100 }\n'
+                                  'resolved = 0.7\n\n[[call_types]]\n',
+                                  ["call_types:", "either every call type has its own profile", "or none does",
+                                   "without one: general"]),
 }
 
 BASE = "scenarios/baseline.toml"

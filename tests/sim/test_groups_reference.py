@@ -105,7 +105,20 @@ SCENARIOS = {
     "redials drawing patience per type and factors by period": lambda: _by_type_and_period(redial=REDIAL),
     "the same caller with patience per type, longest idle": lambda: _by_type_and_period(
         redial=REDIAL | {"same_caller": True, "keep_patience": 0.7, "keep_talk": False}, policy="longest_idle"),
+    "call types with their own profiles": lambda: _own_profiles(),
+    "call types with their own calls per hour": lambda: _own_rates(),
+    "all at once: own profiles, same caller, patience and thresholds per type": lambda: _all_at_once(),
 }
+
+
+def _all_at_once() -> dict:
+    """Family calls late in the day with their own patience; talk and patience by period; redials
+    by the same caller; a threshold per call type; messages at a maximum wait."""
+    d = _by_type_and_period(redial=REDIAL | {"same_caller": True, "keep_patience": 0.8})
+    d["call_types"][1]["profile"] = [0.02, 0.03, 0.05, 0.05, 0.1, 0.1, 0.15, 0.15, 0.2, 0.15]
+    d["targets"] = {"service_level": {"threshold_s": 20, "threshold_s_by_type": {"family": 45}}}
+    d["message"] = {"after_s": 200, "leave": 0.5}
+    return d
 
 
 def _per_type() -> dict:
@@ -150,6 +163,25 @@ def _by_type_and_period(redial: dict | None = None, policy: str | None = None) -
     return d
 
 
+def _own_rates() -> dict:
+    """Changing staffing; each type's own calls per hour (general early, family late)."""
+    d = changing_staffing(skills_scenario())
+    d["arrivals"] = {"profile_unit": "calls_per_hour"}
+    d["call_types"][0].pop("share")
+    d["call_types"][1].pop("share")
+    d["call_types"][0]["profile"] = [60, 70, 80, 70, 60, 50, 40, 40, 30, 30]
+    d["call_types"][1]["profile"] = [5, 5, 10, 10, 15, 20, 25, 30, 30, 25]
+    return d
+
+
+def _own_profiles() -> dict:
+    """Changing staffing; family calls come late in the day (their own profile), general calls
+    as arrivals.profile says."""
+    d = changing_staffing(skills_scenario())
+    d["call_types"][1]["profile"] = [0.02, 0.03, 0.05, 0.05, 0.1, 0.1, 0.15, 0.15, 0.2, 0.15]
+    return d
+
+
 def _serve_at_close() -> dict:
     """Changing staffing with the closing crew serving the queue; a group ends the day with no
     agents (its busy agents are past their shift at closing)."""
@@ -167,6 +199,12 @@ def _no_lines() -> dict:
         g.pop("handle_factor", None)
     d["groups"][1]["overflow_after_s"] = 0
     return d
+
+
+def test_the_profile_scenarios_move_the_call_type_mix():
+    for name in ("call types with their own profiles", "call types with their own calls per hour"):
+        mix = Model.from_scenario(scenario_from_dict(SCENARIOS[name]())).timeline.iv_type_mix
+        assert mix is not None and np.ptp(mix[:, 1]) > 0.2, name  # family calls: a small part early, a large late
 
 
 REF_FIELDS = ("offered", "answered", "answered_within_t", "abandoned", "unanswered_at_close", "blocked",

@@ -23,7 +23,7 @@ import math
 import numpy as np
 import pytest
 
-from groups_reference import period_factor, type_patience
+from groups_reference import period_factor, type_patience, typed_by_interval
 from helpers import mmc, mmc_dict
 from ska_sim import scenario_from_dict
 from ska_sim.maths.arrivals import arrival_times, day_factors
@@ -73,7 +73,10 @@ def reference(s, model: Model, seed: np.random.SeedSequence, agents: int, by_typ
         factor = day_factors(rng["arrivals"], 1, model.day_cv)[0]
         times = arrival_times(rng["arrivals"], tl.iv_start_s[idx], tl.iv_expected[idx] * factor, tl.interval_s)
         n = len(times)
-        types = rng["arrivals"].choice(len(model.types), size=n, p=model.shares)
+        if tl.iv_type_mix is None:
+            types = rng["arrivals"].choice(len(model.types), size=n, p=model.shares)
+        else:
+            types = typed_by_interval(rng["arrivals"], tl, idx, times)
         handle = np.empty(n)
         for k, ct in enumerate(model.types):
             sel = np.flatnonzero(types == k)
@@ -172,3 +175,83 @@ def test_engine_equals_the_reference_with_patience_per_type_and_factors_by_perio
             np.testing.assert_array_equal(c[k], ref[k], err_msg=k)
         np.testing.assert_array_equal(c["answered_within_t"], ref["within"])
         np.testing.assert_allclose(c["wait_sum_s"], ref["wait_sum"], rtol=1e-9, atol=1e-6)
+
+
+TWO_TYPES = [
+    {"name": "a", "share": 0.6, "talk": {"dist": "lognormal", "mean_s": 280, "cv": 1.0},
+     "after_call_work": {"dist": "gamma", "mean_s": 40, "cv": 0.6}, "resolved": 0.7,
+     "identity_check": {"probability": 0.5, "extra": {"dist": "lognormal", "mean_s": 45, "cv": 0.3}}},
+    {"name": "b", "share": 0.4, "talk": {"dist": "exponential", "mean_s": 200}, "resolved": 0.8},
+]
+
+
+def compare_with_reference(s, agents: int, reps: int = 3) -> dict[str, np.ndarray]:
+    """The engine's counts equal the reference's, replication by replication; the last engine counts."""
+    model = Model.from_scenario(s)
+    assert model.single_pool() and model.timeline.iv_type_mix is not None
+    for i in range(reps):
+        rc = Replication(model, np.random.SeedSequence(2024, spawn_key=(i,))).run()
+        ref = reference(s, model, np.random.SeedSequence(2024, spawn_key=(i,)), agents)
+        c = {k: v.sum(axis=1) for k, v in rc.counts.items()}
+        assert c["offered"].sum() > 5000 and c["abandoned"].sum() > 100
+        for k, r in (("offered", "offered"), ("answered", "answered"), ("abandoned", "abandoned"),
+                     ("answered_within_t", "within")):
+            np.testing.assert_array_equal(c[k], ref[r])
+        np.testing.assert_allclose(c["wait_sum_s"], ref["wait_sum"], rtol=1e-9, atol=1e-6)
+    return rc.counts
+
+
+def test_call_types_with_their_own_profiles_equal_the_reference():
+    """Type a comes mostly at night, type b mostly by day (own profiles, in shares): the
+    single pool types each call by its interval's mix exactly as the reference does call by call."""
+    agents = 6
+    d = mmc_dict(agents=agents, calls_per_hour=75, days=4, warmup_days=0, patience_s=150)
+    d["call_types"] = [dict(TWO_TYPES[0], profile=[0.07] * 12 + [0.16 / 12] * 12),
+                       dict(TWO_TYPES[1], profile=[0.16 / 12] * 12 + [0.07] * 12)]
+    del d["arrivals"]["profile"]
+    s = scenario_from_dict(d)
+    counts = compare_with_reference(s, agents)
+    tl = Model.from_scenario(s).timeline
+    a, b = counts["offered"][:, 0], counts["offered"][:, 1]
+    night, day = tl.iv_slot < 12, tl.iv_slot >= 12
+    assert a[night].sum() > 3 * a[day].sum() and b[day].sum() > 3 * b[night].sum()  # each at its own hours
+
+
+def test_call_types_with_their_own_rates_equal_the_reference():
+    """The same two types given as calls per hour (type a 60/h at night, b 60/h by day, 10/h else)."""
+    agents = 6
+    d = mmc_dict(agents=agents, calls_per_hour=75, days=3, warmup_days=0, patience_s=150)
+    d["arrivals"] = {"profile_unit": "calls_per_hour"}
+    d["call_types"] = [{k: v for k, v in ct.items() if k != "share"} for ct in TWO_TYPES]
+    d["call_types"][0]["profile"] = [60] * 12 + [10] * 12
+    d["call_types"][1]["profile"] = [10] * 12 + [60] * 12
+    s = scenario_from_dict(d)
+    model = Model.from_scenario(s)
+    np.testing.assert_allclose(model.timeline.iv_expected, 70.0)
+    np.testing.assert_allclose(model.timeline.iv_type_mix[0], [6 / 7, 1 / 7])
+    compare_with_reference(s, agents)
+
+
+def test_own_profiles_with_patience_per_type_and_thresholds_per_type_equal_the_reference():
+    """The mechanisms together on the single pool: own profiles, a type's own patience and talk by
+    period, a threshold per call type."""
+    agents = 6
+    d = mmc_dict(agents=agents, calls_per_hour=75, days=3, warmup_days=0, patience_s=150)
+    d["call_types"] = [dict(TWO_TYPES[0], profile=[0.07] * 12 + [0.16 / 12] * 12,
+                            patience={"dist": "weibull", "mean_s": 100, "cv": 0.8},
+                            talk_factor_by_period=[{"hours": ["00:00", "12:00"], "factor": 0.8},
+                                                   {"hours": ["12:00", "24:00"], "factor": 1.3}]),
+                       dict(TWO_TYPES[1], profile=[0.16 / 12] * 12 + [0.07] * 12)]
+    d["targets"] = {"service_level": {"threshold_s": 20, "threshold_s_by_type": {"a": 40}}}
+    del d["arrivals"]["profile"]
+    s = scenario_from_dict(d)
+    model = Model.from_scenario(s)
+    for i in range(2):
+        rc = Replication(model, np.random.SeedSequence(7, spawn_key=(i,))).run()
+        ref = reference(s, model, np.random.SeedSequence(7, spawn_key=(i,)), agents, by_type=True)
+        c = {k: v.sum(axis=1) for k, v in rc.counts.items()}
+        assert rc.counts["abandoned"][:, 0].sum() > 50
+        for k, r in (("offered", "offered"), ("answered", "answered"), ("abandoned", "abandoned"),
+                     ("answered_within_t", "within")):
+            np.testing.assert_array_equal(c[k], ref[r], err_msg=k)
+        np.testing.assert_array_equal(rc.counts["answered_within_t"].sum(axis=0), ref["within_type"])

@@ -32,3 +32,19 @@ def arrival_times(
     times = np.repeat(starts_s, counts) + offsets
     times.sort()
     return times
+
+
+def types_by_interval(rng: np.random.Generator, mix: np.ndarray, interval: np.ndarray) -> np.ndarray:
+    """The call type of each call, drawn from the mix of its interval: ``mix[k]`` holds the types'
+    parts of interval k's calls and ``interval[i]`` is call i's interval (both within the day).
+
+    One uniform per call, compared with the cumulative mix as ``rng.choice(n, size, p=mix[k])``
+    does (``cdf = p.cumsum(); cdf /= cdf[-1]``, the count of cdf values <= u): a day whose every
+    interval has the mix p draws exactly the types ``rng.choice(len(p), size, p=p)`` draws. A
+    Poisson process whose calls are typed independently this way is the superposition of the
+    types' own Poisson processes.
+    """
+    cdf = mix.cumsum(axis=1)
+    cdf /= cdf[:, -1:]
+    u = rng.random(len(interval))
+    return (cdf[interval] <= u[:, None]).sum(axis=1)

@@ -103,7 +103,9 @@ class LoadModel:
         self.model = model or Model.from_scenario(s)
         tl = self.model.timeline
         self.tl = tl
-        self.first = tl.iv_expected[:, None] * self.model.shares[None, :]  # (intervals, types)
+        # (intervals, types): each interval's expected first calls, split by its call-type mix
+        mix = self.model.shares[None, :] if tl.iv_type_mix is None else tl.iv_type_mix
+        self.first = tl.iv_expected[:, None] * mix
         self.type_aht = np.array([ct.mean_handle_s() for ct in s.call_types])
         self.resolved = np.array([ct.resolved for ct in s.call_types])
         self.patience_s = s.mean_patience_s()

@@ -341,7 +341,7 @@ def assumptions(s) -> str:
         ("Opening hours", "; ".join(f"{d} {'-'.join(h.label())}" for d, h in cal.hours.items())),
         ("Dates with own hours", "; ".join(f"{d} {'-'.join(h.label())}" for d, h in cal.date_hours.items()) or "none"),
         ("Closed dates", ", ".join(str(d) for d in cal.closed) or "none"),
-        ("First calls per open day", f"{arr.daily_calls:g} x weekday factor "
+        ("First calls per open day", f"{_day_volume(s)} x weekday factor "
                                      f"({', '.join(f'{k} {v:g}' for k, v in arr.weekday_factor.items()) or 'none'}) "
                                      f"x volume scale {arr.volume_scale:g}; day-to-day cv {arr.day_cv:g}"),
         ("Special days", "; ".join(f"{d} x{f:g}" for d, f in arr.date_factor.items()) or "none"),
@@ -354,18 +354,28 @@ def assumptions(s) -> str:
          else "cut off (unanswered at close)"),
     ]
     dl = "".join(f"<tr><td>{e(k)}</td><td style='text-align:left'>{e(v)}</td></tr>" for k, v in items)
+    shares = s.written_shares()
     types = "".join(
-        f"<tr><td>{e(ct.name)}</td><td>{ct.share:.0%}</td><td>{e(_dur(ct.talk))}</td>"
+        f"<tr><td>{e(ct.name)}</td><td>{w:.0%}</td><td>{e(_dur(ct.talk))}</td>"
         f"<td>{e(_dur(ct.after_call_work) if ct.after_call_work else 'none')}</td>"
         f"<td>{e(f'{ct.identity_check.probability:.0%}, ' + _dur(ct.identity_check.extra) if ct.identity_check else 'none')}</td>"
         f"<td>{ct.resolved:.0%}</td></tr>"
-        for ct in s.call_types
+        for w, ct in zip(shares, s.call_types)
     )
     return (
         f"<table><tbody>{dl}</tbody></table>"
         "<table><thead><tr><th>call type</th><th>share</th><th>talk</th><th>after-call work</th><th>identity check</th>"
         f"<th>resolved when answered</th></tr></thead><tbody>{types}</tbody></table>"
     )
+
+
+def _day_volume(s) -> str:
+    """The day's first calls as the scenario states them: daily_calls, or what the profiles' rates sum to."""
+    arr = s.arrivals
+    if arr.daily_calls is not None:
+        return f"{arr.daily_calls:g}"
+    own = " per call type" if any(ct.profile is not None for ct in s.call_types) else ""
+    return f"the calls per hour of the arrival profile{own} x interval length"
 
 
 def _people_items(s) -> list[tuple[str, str]]:

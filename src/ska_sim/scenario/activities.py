@@ -54,7 +54,7 @@ def review_talk_s(s: Scenario) -> float:
     a = s.activities
     if a is not None and a.talk_s is not None:
         return float(a.talk_s)
-    return float(sum(ct.share * ct.talk.build().mean for ct in s.call_types))
+    return float(sum(w * ct.talk.build().mean for w, ct in zip(s.written_shares(), s.call_types)))
 
 
 def _needs_with_rules(s: Scenario) -> list[tuple[ActivityNeed, str]]:

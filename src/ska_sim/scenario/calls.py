@@ -8,7 +8,7 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, field_validator, model_validator
+from pydantic import Field, StrictBool, ValidationInfo, field_validator, model_validator
 
 from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL
 from ska_sim.scenario.block import SHARE_TOLERANCE, Block, DurationSpec, Hours, PeriodFactor, Probability
@@ -22,6 +22,29 @@ calendar (0001-01-01, 9999-12-31) would overflow."""
 
 
 PROFILE_ROUNDING = 1e-3  # profile shares summing to 1 within this are normalised (with a warning)
+ProfileUnit = Literal["shares", "calls_per_hour"]
+
+
+def profile_table(v: Any) -> Any:
+    """A profile written as one list is the table {"default": list}."""
+    return {"default": v} if isinstance(v, list) else v
+
+
+def check_profile(v: dict[str, list[float]], unit: str) -> None:
+    """Values >= 0; shares sum to 1 within PROFILE_ROUNDING (rates may sum to anything)."""
+    for key, values in v.items():
+        if any(x < 0 for x in values):
+            raise ValueError(f"{key}: {'shares' if unit == 'shares' else 'calls per hour'} must be >= 0")
+        if unit == "shares" and abs(sum(values) - 1.0) > PROFILE_ROUNDING:
+            raise ValueError(f"{key}: shares must sum to 1 (got {sum(values):.6f}; a rounding of up to "
+                             f"{PROFILE_ROUNDING:g} is normalised)")
+
+
+def profile_shares(shares: list[float]) -> list[float]:
+    """Profile shares as used: divided by their sum when it is off 1 by more than SHARE_TOLERANCE."""
+    total = sum(shares)
+    return [x / total for x in shares] if abs(total - 1.0) > SHARE_TOLERANCE else shares
+
 
 class Calendar(Block):
     start: dt.date
@@ -119,18 +142,21 @@ class DemandEvent(Block):
 
 
 class Arrivals(Block):
-    daily_calls: float = Field(gt=0.0)
+    daily_calls: float | None = Field(None, gt=0.0)  # required with profile shares, absent with rates (checks.py)
     weekday_factor: dict[Weekday, float] = {}
     day_cv: float = Field(0.0, ge=0.0)
     volume_scale: float = Field(1.0, gt=0.0)
-    profile: dict[VectorKey, list[float]]
+    # the unit of arrivals.profile and every call_types[].profile: shares of the day's calls per
+    # interval, or calls per hour per interval (then the rates give the day's volume: profiles.py)
+    profile_unit: ProfileUnit = "shares"
+    profile: dict[VectorKey, list[float]] | None = None  # required unless every call type has its own
     date_factor: dict[dt.date, float] = {}
     events: list[DemandEvent] = []  # [[arrivals.events]] rules (calendar.py); date_factor wins on its dates
 
     @field_validator("profile", mode="before")
     @classmethod
     def _list_is_default(cls, v: Any) -> Any:
-        return {"default": v} if isinstance(v, list) else v
+        return profile_table(v)
 
     @field_validator("weekday_factor", "date_factor")
     @classmethod
@@ -142,21 +168,15 @@ class Arrivals(Block):
 
     @field_validator("profile")
     @classmethod
-    def _shares(cls, v: dict[str, list[float]]) -> dict[str, list[float]]:
-        for key, shares in v.items():
-            if any(x < 0 for x in shares):
-                raise ValueError(f"{key}: shares must be >= 0")
-            if abs(sum(shares) - 1.0) > PROFILE_ROUNDING:
-                raise ValueError(f"{key}: shares must sum to 1 (got {sum(shares):.6f}; a rounding of up to "
-                                 f"{PROFILE_ROUNDING:g} is normalised)")
+    def _shares(cls, v: dict[str, list[float]] | None, info: ValidationInfo) -> dict[str, list[float]] | None:
+        if v is not None:
+            check_profile(v, info.data.get("profile_unit", "shares"))
         return v
 
     def shares(self, key: str) -> list[float]:
         """The profile ``key``'s shares as used: divided by their sum when a rounding of up to
         PROFILE_ROUNDING keeps them from 1 (``scenario_warnings`` says so); as written otherwise."""
-        shares = self.profile[key]
-        total = sum(shares)
-        return [x / total for x in shares] if abs(total - 1.0) > SHARE_TOLERANCE else shares
+        return profile_shares(self.profile[key])
 
 
 class IdentityCheck(Block):
@@ -196,7 +216,7 @@ class Transfer(Block):
 
 class CallType(Block):
     name: str = Field(min_length=1)
-    share: float = Field(gt=0.0, le=1.0)
+    share: float | None = Field(None, gt=0.0, le=1.0)  # required unless its own profile is in calls per hour
     talk: DurationSpec
     after_call_work: DurationSpec | None = None
     resolved: float = Probability
@@ -209,6 +229,22 @@ class CallType(Block):
     patience: DurationSpec | None = None
     talk_factor_by_period: list[PeriodFactor] | None = Field(None, min_length=1)
     patience_factor_by_period: list[PeriodFactor] | None = Field(None, min_length=1)
+    # its own arrival profile, in arrivals.profile_unit (a list, or a table per weekday / "default");
+    # None: its calls come as arrivals.profile says. Sums and lengths are checked in checks.py
+    profile: dict[VectorKey, list[float]] | None = None
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _profile_list_is_default(cls, v: Any) -> Any:
+        return profile_table(v)
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_non_negative(cls, v: dict[str, list[float]] | None) -> dict[str, list[float]] | None:
+        for key, values in (v or {}).items():
+            if any(x < 0 for x in values):
+                raise ValueError(f"{key}: values must be >= 0")
+        return v
 
     def mean_handle_s(self) -> float:
         """Expected agent time of one answered call: talk + identity check + after-call work."""

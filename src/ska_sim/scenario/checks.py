@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL, MAX_CALLS_PER_DAY, SUSPICIOUS_SCALE
 from ska_sim.scenario.activities import activities_checks
 from ska_sim.scenario.block import SHARE_TOLERANCE, Hours
+from ska_sim.scenario.calls import PROFILE_ROUNDING
 from ska_sim.scenario.calendar import WorkingCalendar, calendar_checks
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.periods import period_checks
+from ska_sim.scenario.profiles import RATES, day_calls, weekday_key
 from ska_sim.scenario.roster import unused_vectors_warning, window_warning
 from ska_sim.scenario.workforce import roster_heads_warning, workforce_checks
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 def cross_checks(s: Scenario) -> list[tuple[str, str]]:
     """Every check that spans several keys, in the order their problems are reported."""
     out = _call_type_checks(s)
+    out += profile_checks(s)
     tables = staffing_tables(s, out)
     _weekday_vector_checks(s, tables, out)
     _date_hours_checks(s, tables, out)
@@ -45,12 +48,49 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
 def _call_type_checks(s: Scenario) -> list[tuple[str, str]]:
     """Call-type shares sum to 1 and names are unique."""
     out: list[tuple[str, str]] = []
-    shares = sum(ct.share for ct in s.call_types)
-    if abs(shares - 1.0) > SHARE_TOLERANCE:
+    shares = sum(ct.share for ct in s.call_types if ct.share is not None)  # missing ones: profile_checks
+    if all(ct.share is not None for ct in s.call_types) and abs(shares - 1.0) > SHARE_TOLERANCE:
         out.append(("call_types", f"shares must sum to 1 (got {shares:.6f})"))
     names = [ct.name for ct in s.call_types]
     for n in sorted({n for n in names if names.count(n) > 1}):
         out.append(("call_types", f"name {n!r} is used more than once"))
+    return out
+
+
+def profile_checks(s: Scenario) -> list[tuple[str, str]]:
+    """The keys each arrivals.profile_unit needs and refuses (scenario/profiles.py), and each call
+    type's own profile summing to 1 when in shares."""
+    out: list[tuple[str, str]] = []
+    arr, types = s.arrivals, s.call_types
+    own = [i for i, ct in enumerate(types) if ct.profile is not None]
+    without = [ct.name for ct in types if ct.profile is None]
+    if arr.profile_unit == RATES:
+        if arr.daily_calls is not None:
+            out.append(("arrivals.daily_calls", "leave it out with profile_unit = 'calls_per_hour': the calls per hour "
+                                                "give the day's volume"))
+        if own and without:
+            out.append(("call_types", f"with profile_unit = 'calls_per_hour' either every call type has its own "
+                                      f"profile (its calls per hour) or none does; without one: {', '.join(without)}"))
+        elif own:
+            out += [(f"call_types[{i}].share", "its own calls per hour give its volume: leave share out")
+                    for i in own if types[i].share is not None]
+    elif arr.daily_calls is None:
+        out.append(("arrivals.daily_calls", "missing (required: the day's first calls, which the profile's shares "
+                                            "divide; or give the profiles as profile_unit = 'calls_per_hour')"))
+    if arr.profile is None and without:
+        out.append(("arrivals.profile", "missing (required: when the calls come" + (
+            f" for the call types without a profile of their own: {', '.join(without)})" if own else ")")))
+    out += [(f"call_types[{i}].share", "missing (required: the type's share of the calls)")
+            for i, ct in enumerate(types) if ct.share is None and (arr.profile_unit != RATES or ct.profile is None)]
+    if arr.profile_unit != RATES:
+        for i in own:
+            for key, values in types[i].profile.items():
+                if abs(sum(values) - 1.0) > PROFILE_ROUNDING:
+                    out.append((f"call_types[{i}].profile.{key}", f"shares must sum to 1 (got {sum(values):.6f}; a "
+                                                                   f"rounding of up to {PROFILE_ROUNDING:g} is normalised)"))
+    elif own and not without and not any(sum(types[i].profile[k]) > 0 for i in own for wd in s.calendar.hours
+                                         if (k := weekday_key(types[i].profile, wd)) is not None):
+        out.append(("call_types", "the call types' calls per hour are 0 on every open weekday: no call would arrive"))
     return out
 
 
@@ -80,13 +120,16 @@ def _weekday_vector_checks(s: Scenario, tables: list[tuple[str, dict, dict]], ou
         n = _interval_count(s, h, f"calendar.hours.{day}", out)
         if n is None:
             continue
-        vectors = [("arrivals.profile", s.arrivals.profile)] + [(block, agents) for block, agents, _ in tables]
+        profiles = [("arrivals.profile", s.arrivals.profile)] if s.arrivals.profile is not None else []
+        profiles += [(f"call_types[{i}].profile", ct.profile) for i, ct in enumerate(s.call_types) if ct.profile is not None]
+        vectors = profiles + [(block, agents) for block, agents, _ in tables]
         for block, table in vectors:
             found = _weekday_vector(table, day)
             if found is None:
                 out.append((block, f"no vector for {day} (open {'-'.join(h.label())}) and no default"))
             elif len(found[1]) != n:
-                what = "shares" if block == "arrivals.profile" else "agents"
+                what = ("agents" if not block.endswith("profile") else
+                        "calls per hour" if s.arrivals.profile_unit == RATES else "shares")
                 out.append(
                     (
                         f"{block}.{found[0]}",
@@ -302,12 +345,12 @@ def window_and_size_checks(s: Scenario) -> list[tuple[str, str]]:
                                 "there is nothing to measure"))
     busiest, busiest_day = 0.0, None
     for d in open_dates:
-        calls = arr.daily_calls * arr.weekday_factor.get(WEEKDAYS[d.weekday()], 1.0) * wc.factor(d)[0]
+        calls = day_calls(s, WEEKDAYS[d.weekday()]) * arr.weekday_factor.get(WEEKDAYS[d.weekday()], 1.0) * wc.factor(d)[0]
         if calls * arr.volume_scale > busiest:
             busiest, busiest_day = calls * arr.volume_scale, d
     if busiest > MAX_CALLS_PER_DAY:
-        out.append(("arrivals", f"{busiest:.4g} first calls expected on {busiest_day.isoformat()} (daily_calls x "
-                                f"factors x volume_scale); at most {MAX_CALLS_PER_DAY:,} per day are simulated "
+        out.append(("arrivals", f"{busiest:.4g} first calls expected on {busiest_day.isoformat()} (daily_calls, or "
+                                f"the profile's calls per hour, x factors x volume_scale); at most {MAX_CALLS_PER_DAY:,} per day are simulated "
                                 "(README, Limits)"))
     vectors = [v for _, agents, dates in staffing_tables(s, []) for v in (*agents.values(), *dates.values())]
     most = max((max(v) for v in vectors if v), default=0)
@@ -366,10 +409,15 @@ def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) 
             guess = f": did you mean {1 + value / 100:g} (+{value:g}%)?" if value < 100 else f": did you mean {value / 100:g}?"
             out.append(f"{path} = {value:g} multiplies by {value:g}{guess}")
 
-    for key, shares in s.arrivals.profile.items():
-        if abs(sum(shares) - 1.0) > SHARE_TOLERANCE:  # within PROFILE_ROUNDING, else refused: Arrivals.shares
-            out.append(f"arrivals.profile.{key}: shares sum to {sum(shares):.6f}, not 1: divided by their sum "
-                       "(a rounding)")
+    if s.arrivals.profile is not None and all(ct.profile is not None for ct in s.call_types):
+        out.append("arrivals.profile is not used: every call type has a profile of its own")
+    profiles = [("arrivals.profile", s.arrivals.profile)] + [(f"call_types[{i}].profile", ct.profile)
+                                                             for i, ct in enumerate(s.call_types)]
+    for where, table in profiles if s.arrivals.profile_unit != RATES else ():
+        for key, shares in (table or {}).items():
+            if abs(sum(shares) - 1.0) > SHARE_TOLERANCE:  # within PROFILE_ROUNDING, else refused
+                out.append(f"{where}.{key}: shares sum to {sum(shares):.6f}, not 1: divided by their sum "
+                           "(a rounding)")
     check("arrivals.volume_scale", s.arrivals.volume_scale)
     check("staffing.scale", s.staffing.scale)
     for wd, x in s.arrivals.weekday_factor.items():

@@ -52,6 +52,9 @@ class Timeline:
     iv_expected: np.ndarray  # per open interval: expected first calls (before the day factor)
     iv_agents: np.ndarray  # per open interval: agents on the phones (after staffing.scale; with groups their sum)
     iv_group_agents: np.ndarray | None = None  # (open intervals, groups): agents of each group, or None
+    # (open intervals, call types): each type's part of the interval's expected first calls, when
+    # call types have their own arrival profiles (scenario/profiles.py); None: every interval has Model.shares
+    iv_type_mix: np.ndarray | None = None
 
     @property
     def n_days(self) -> int:

@@ -9,6 +9,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import Field
 
 from ska_sim.base.limits import MAX_REPLICATIONS
@@ -88,9 +89,36 @@ class Scenario(Block):
     def name(self) -> str:
         return self.scenario.name
 
+    def type_shares(self) -> np.ndarray:
+        """Each call type's share of the first calls (summing to 1). With ``share``s: those divided
+        by their sum. With every type's own calls per hour (scenario/profiles.py): its calls over a
+        week of the calendar's open weekdays (weekday factors applied) divided by all types' calls
+        (equal shares if none)."""
+        if all(ct.share is not None for ct in self.call_types):
+            shares = np.array([ct.share for ct in self.call_types])
+            return shares / shares.sum()
+        h = self.calendar.interval_min / 60
+        calls = np.zeros(len(self.call_types))
+        for wd in self.calendar.hours:
+            f = self.arrivals.weekday_factor.get(wd, 1.0)
+            for k, ct in enumerate(self.call_types):
+                table = ct.profile or {}
+                key = wd if wd in table else ("default" if "default" in table else None)
+                if key is not None:
+                    calls[k] += f * sum(table[key]) * h
+        total = calls.sum()
+        return calls / total if total > 0 else np.full(len(calls), 1.0 / len(calls))
+
+    def written_shares(self) -> list[float]:
+        """Each call type's ``share`` as written; where every type's own calls per hour give the
+        shares, :meth:`type_shares`."""
+        if all(ct.share is not None for ct in self.call_types):
+            return [ct.share for ct in self.call_types]
+        return self.type_shares().tolist()
+
     def mean_handle_s(self) -> float:
         """Mean agent time per answered call over the call-type mix (seconds)."""
-        return sum(ct.share * ct.mean_handle_s() for ct in self.call_types)
+        return sum(w * ct.mean_handle_s() for w, ct in zip(self.written_shares(), self.call_types))
 
     def patience_dist(self) -> Duration | None:
         return self.patience.build() if self.patience else None
@@ -112,7 +140,8 @@ class Scenario(Block):
         period); None when no caller hangs up."""
         if not self.uses_type_patience():
             return self.patience_dist().mean if self.patience is not None else None
-        pairs = [(ct.share, self.type_patience(ct).build().mean) for ct in self.call_types
+        shares = self.written_shares()
+        pairs = [(shares[k], self.type_patience(ct).build().mean) for k, ct in enumerate(self.call_types)
                  if self.type_patience(ct) is not None]
         return sum(w * m for w, m in pairs) / sum(w for w, _ in pairs)
 
@@ -131,6 +160,8 @@ class Scenario(Block):
                 d["redial"].pop(k)
         if d["arrivals"].get("events") == []:
             d["arrivals"].pop("events")
+        if d["arrivals"].get("profile_unit") == "shares":
+            d["arrivals"].pop("profile_unit")
         if not d["calendar"].get("shortened"):
             d["calendar"].pop("shortened", None)
             if d["calendar"].get("shortened_by_h") == 3.0:

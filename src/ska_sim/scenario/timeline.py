@@ -19,6 +19,7 @@ from ska_sim.scenario.block import Hours
 from ska_sim.scenario.calendar import simulated_days
 from ska_sim.scenario.clock import DAY_S, WEEKDAYS
 from ska_sim.scenario.intervals import Timeline
+from ska_sim.scenario.profiles import DayArrivals, day_arrivals
 from ska_sim.scenario.roster_agents import RosterModel, add_extra, build_roster_model, roster_timeline, with_extra
 
 if TYPE_CHECKING:
@@ -36,7 +37,9 @@ def build_timeline(s: Scenario) -> Timeline:
     resolved = simulated_days(s)  # calendar.py: closed dates, own hours, country rules, volume factors
     open_s = np.full(n_days, -1, dtype=np.int64)
     close_s = np.full(n_days, -1, dtype=np.int64)
-    days, slots, expected, agents, group_agents = [], [], [], [], []
+    days, slots, expected, agents, group_agents, mixes = [], [], [], [], [], []
+    weights = s.type_shares()
+    by_weekday: dict[str, DayArrivals] = {}  # each weekday's profiles as expected calls and call-type mix
     for d, date in enumerate(dates):
         wd = WEEKDAYS[date.weekday()]
         usual = cal.hours.get(wd)
@@ -45,17 +48,21 @@ def build_timeline(s: Scenario) -> Timeline:
             continue
         hours = Hours(open_s=day.open_s, close_s=day.close_s)
         open_s[d], close_s[d] = hours.open_s, hours.close_s
-        key = wd if wd in arr.profile else "default"
-        profile = arr.shares(key) if key in arr.profile else None  # (normalised when rounded)
+        if wd not in by_weekday:
+            by_weekday[wd] = day_arrivals(s, wd, weights)
+        arrivals = by_weekday[wd]
+        profile = arrivals.calls  # shares of the day's calls (normalised when rounded), or calls at factor 1
         # (weekday vector, date vector) of [staffing], or of each group
         tables = [(staff.agents, staff.dates)] if not s.groups else [(g.agents, g.dates) for g in s.groups]
         vectors = [(a.get(wd, a.get("default")), dates.get(date)) for a, dates in tables]
-        volume = arr.daily_calls * arr.weekday_factor.get(wd, 1.0) * day.volume_factor * arr.volume_scale
+        volume = arrivals.base * arr.weekday_factor.get(wd, 1.0) * day.volume_factor * arr.volume_scale
         usual_first = usual.open_s // iv
         for k, slot in enumerate(range(hours.open_s // iv, hours.close_s // iv)):
             days.append(d)
             slots.append(slot)
             expected.append(volume * profile[slot - usual_first])
+            if arrivals.mix is not None:
+                mixes.append(arrivals.mix[slot - usual_first])
             per = [math.floor((own[k] if own is not None else base[slot - usual_first]) * staff.scale + 0.5)
                    for base, own in vectors]
             agents.append(sum(per))
@@ -74,6 +81,7 @@ def build_timeline(s: Scenario) -> Timeline:
         iv_expected=np.asarray(expected, dtype=float),
         iv_agents=np.asarray(agents, dtype=np.int64),
         iv_group_agents=np.asarray(group_agents, dtype=np.int64).reshape(len(agents), len(s.groups)) if s.groups else None,
+        iv_type_mix=np.asarray(mixes, dtype=float).reshape(len(agents), len(weights)) if mixes else None,
     )
     if s.roster is not None and s.roster.plan is not None:  # a roster's people set the agents of its days
         tl = roster_timeline(s, tl)

@@ -174,6 +174,8 @@ def alike_keys(tl, m: np.ndarray, agents: np.ndarray | None = None) -> list:
     agents = tl.iv_agents if agents is None else agents
     rows = [tuple(a) if isinstance(a, list) else a for a in np.asarray(agents).tolist()]
     cfg = list(zip(rows, np.round(tl.iv_expected, 9).tolist()))
+    if tl.iv_type_mix is not None:  # the call-type mix too, where call types have their own profiles
+        cfg = [(*c, tuple(mix)) for c, mix in zip(cfg, np.round(tl.iv_type_mix, 9).tolist())]
     follows = np.concatenate([[False], np.isclose(np.diff(tl.iv_start_s), tl.interval_s)])
     keys = []
     for g in np.flatnonzero(m):
@@ -261,7 +263,7 @@ def _handle_cv2(s: Scenario) -> float:
             var += q * (e.variance + e.mean**2) - (q * e.mean) ** 2
         means.append(mean)
         second.append(var + mean**2)
-    w = np.array([ct.share for ct in s.call_types])
+    w = np.array(s.written_shares())
     m1 = float(np.dot(w, means))
     m2 = float(np.dot(w, second))
     return (m2 - m1**2) / m1**2 if m1 > 0 else 0.0
@@ -295,9 +297,9 @@ def erlang_columns(iv: pd.DataFrame, levels: dict, keys: list, aht, interval_s: 
     """Add Erlang C (and Erlang A) columns to the intervals table, on the interval's simulated
     offered calls and ``agents`` (default its agents); returns what the times of day test."""
     agents = iv["agents"].to_numpy() if agents is None else agents
-    iv["aht_s"] = aht
+    iv["aht_s"] = aht  # one value, or one per interval (call types with their own profiles: the interval's mix)
     iv["load_erlang"] = iv["offered"] * aht / interval_s
-    ahts = [aht] * len(iv) if np.isscalar(aht) else list(map(float, aht))  # one AHT, or one per interval
+    ahts = np.broadcast_to(np.asarray(aht, dtype=float), (len(iv),)).tolist()  # one AHT, or one per interval
     iv["erlang_c_service_level"] = [
         mixed(lambda t: erlang_c_result(int(a), off / interval_s, h, t).service_level, threshold)
         for a, off, h in zip(agents, iv["offered"], ahts)

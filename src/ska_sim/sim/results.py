@@ -158,6 +158,8 @@ class SimulationResult:
         groups_table, group_intervals = group_tables(model, levels, iv, tl, m)
         basis = basis_of(scenario, model.routing)
         if basis is None:
+            if iv_aht is None and tl.iv_type_mix is not None:  # call types with their own profiles
+                iv_aht = type_mix_aht(scenario, model.shares, tl.iv_type_mix[m], aht)
             check = erlang_columns(iv, levels, keys, aht if iv_aht is None else iv_aht, tl.interval_s, threshold,
                                    patience_s)
         else:  # agent groups: their inbound agents pooled, or each group on its own calls
@@ -247,12 +249,24 @@ def mean_aht(scenario: Scenario, offered_by_type: np.ndarray) -> float:
 
 def interval_aht(scenario: Scenario, tl, m: np.ndarray, offered_by_type: np.ndarray) -> np.ndarray | None:
     """Per measured interval, when talk depends on the period (scenario/periods.py): the mean
-    handle time of the simulated call-type mix at the interval's talk factors; None otherwise."""
+    handle time at the interval's talk factors of the interval's expected call-type mix (call
+    types with their own profiles) or else of the simulated mix; None otherwise."""
     per = interval_handle_s(scenario, tl)
     if per is None:
         return None
-    w = offered_by_type if offered_by_type.sum() > 0 else np.array([ct.share for ct in scenario.call_types])
+    if tl.iv_type_mix is not None:
+        return (per[m] * tl.iv_type_mix[m]).sum(axis=1)
+    w = offered_by_type if offered_by_type.sum() > 0 else np.asarray(scenario.type_shares())
     return per[m] @ (w / w.sum())
+
+
+def type_mix_aht(scenario: Scenario, shares: np.ndarray, mix: np.ndarray, aht: float) -> np.ndarray:
+    """Mean handle time per interval where call types have their own profiles: the window's
+    simulated ``aht`` x the interval's expected AHT (its call-type ``mix``, (intervals, types))
+    / the AHT of the window's mix ``shares``; an interval with the window's mix keeps ``aht``."""
+    type_aht = np.array([ct.mean_handle_s() for ct in scenario.call_types])
+    ratio = (mix @ type_aht) / float(shares @ type_aht)
+    return aht * np.where((mix == shares[None, :]).all(axis=1), 1.0, ratio)
 
 
 def time_of_day_table(tl, groups: Groups, agents: np.ndarray, levels: dict, names: tuple[str, ...]) -> pd.DataFrame:

@@ -68,11 +68,12 @@ def group_mixes(s: Scenario, routing, n_langs: int) -> list[float | Mix]:
         return [float(sl.threshold_s)] * routing.n_groups
     langs = list(s.languages)[:n_langs] or [None]
     weights = np.zeros((routing.n_groups, len(s.call_types)))
+    type_shares = s.type_shares()
     for k, ct in enumerate(s.call_types):
         shares = s.language_shares(ct) or {None: 1.0}
         for li, lang in enumerate(langs):
             el = routing.eligible[k * n_langs + li]
             if el:
-                weights[el[0][0], k] += ct.share * shares.get(lang, 0.0)
+                weights[el[0][0], k] += type_shares[k] * shares.get(lang, 0.0)
     thresholds = type_thresholds(s)
     return [mix_of(thresholds, weights[g]) for g in range(routing.n_groups)]

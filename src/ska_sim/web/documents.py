@@ -59,7 +59,8 @@ def describe_scenario(name: str, s: Scenario) -> dict:
         fields.append({"key": "patience.mean_s", "label": "Patience, mean (s)", "value": s.patience.mean_s,
                        "hint": "how long callers wait before hanging up"
                                + (f" (not {', '.join(own)}: their own patience, edited in the file)" if own else "")})
-    types = [{"index": i, "name": ct.name, "share": ct.share, "talk_key": f"call_types[{i}].talk.mean_s",
+    shares = s.written_shares()  # as given, or implied by each type's own calls per hour
+    types = [{"index": i, "name": ct.name, "share": shares[i], "talk_key": f"call_types[{i}].talk.mean_s",
               "talk": ct.talk.mean_s, "aht_s": ct.mean_handle_s(), "resolved_key": f"call_types[{i}].resolved",
               "resolved": ct.resolved, **_period_note(ct)} for i, ct in enumerate(s.call_types)]
     tables = ([("staffing", s.staffing.agents or {}, s.staffing.dates)] if not s.groups

@@ -13,7 +13,7 @@ import numpy as np
 from simpy import Environment
 from simpy.events import NORMAL
 
-from ska_sim.maths.arrivals import arrival_times, day_factors
+from ska_sim.maths.arrivals import arrival_times, day_factors, types_by_interval
 from ska_sim.scenario.clock import DAY_S
 from ska_sim.sim.collector import Collector, ReplicationCounts
 from ska_sim.sim.engine.calls import Tick
@@ -206,7 +206,15 @@ class Replication:
         expected = tl.iv_expected[sl] * day_factors(rng, 1, self.m.day_cv)[0]
         times = arrival_times(rng, tl.iv_start_s[sl], expected, tl.interval_s)
         n = len(times)
-        types = rng.choice(self.n_types, size=n, p=self.m.shares) if self.n_types > 1 else np.zeros(n, int)
+        mix = tl.iv_type_mix
+        if self.n_types == 1:
+            types = np.zeros(n, int)
+        elif mix is None:
+            types = rng.choice(self.n_types, size=n, p=self.m.shares)
+        else:  # call types with their own profiles: each call's type from its interval's mix
+            starts = tl.iv_start_s[sl]
+            within = np.clip(np.searchsorted(starts, times, side="right") - 1, 0, len(starts) - 1)
+            types = types_by_interval(rng, mix[sl], within)
         self.follow.calls.expect(np.bincount(types, minlength=self.n_types))
         self.day = self.pool.first_calls(times, types)
         self.times = times.tolist()

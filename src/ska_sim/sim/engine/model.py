@@ -173,7 +173,6 @@ class Model:
                     resolved=ct.resolved,
                 )
             )
-        shares = np.array([ct.share for ct in s.call_types])
         general = {}
         if s.uses_groups():
             general = _routed_fields(s)
@@ -192,7 +191,7 @@ class Model:
             general["periods"] = period_table(s, tl.dates)
         return cls(
             timeline=tl,
-            shares=shares / shares.sum(),
+            shares=s.type_shares(),
             types=tuple(types),
             patience=s.patience_dist(),
             redial_probability=s.redial.probability,
