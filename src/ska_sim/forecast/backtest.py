@@ -8,7 +8,8 @@ from the history up to the origin only:
 - ``naive_week``: each open day gets the count of the last open day with its weekday before
   the origin (seasonal naive, a week);
 - ``naive_year``: each open day gets the count of the open day with its weekday 52 weeks
-  before (or the nearest such day one or two weeks around it).
+  before (or the nearest such day one or two weeks around it); a day without one (a history
+  shorter than a year before it) is left out of this baseline's scores (its ``days`` say so).
 
 The baselines' intervals: the quantiles of their own in-sample log errors. Closed days are
 forecast 0 by every method and left out of the scores. MASE: mean absolute error over the
@@ -131,8 +132,6 @@ def backtest(history: History, horizon: int, events: list[UserEvent] = (), count
             rows.append({"method": "model", "call_type": t, "origin": origin,
                          **_scores(actual, tf.mean, tf.low80, tf.high80, tf.low95, tf.high95, scale)})
             for method, lag in (("naive_week", 1), ("naive_year", 52)):
-                if method == "naive_year" and not annual:
-                    continue
                 p = _baseline(yp, open_s, origin, dates, lag)
                 q10, q90, q025, q975 = _baseline_bands(yp, open_s, origin, lag)
                 lp = np.log1p(p)

@@ -52,7 +52,7 @@ def read_events(path: str | Path) -> list[UserEvent]:
             problems.append(Problem(src, f"{key}.name", f"{name!r} given twice"))
         names.add(name)
         start, end = e.get("start"), e.get("end", e.get("start"))
-        for k, v in (("start", start), ("end", end)):
+        for k, v in (("start", start), ("end", end)) if "end" in e else (("start", start),):
             if not isinstance(v, dt.date) or isinstance(v, dt.datetime):
                 problems.append(Problem(src, f"{key}.{k}", f"{v!r}: a date (YYYY-MM-DD) is needed"))
         factor = e.get("factor")

@@ -196,11 +196,11 @@ def _check_gaps(h: History, public: dict) -> None:
 
 
 def is_daily_counts(path: str | Path) -> bool:
-    """A CSV whose header names only date, call_type and calls (else: a call log)."""
+    """A CSV whose header has a date column and no arrival column (else: a call log)."""
     p = Path(path)
     if p.suffix.lower() not in (".csv", ".txt") or not p.is_file():
         return False
     with p.open(encoding="utf-8-sig", newline="") as fh:
         header = next(csv.reader(fh), [])
     names = {h.strip() for h in header}
-    return bool(names) and names <= {"date", "call_type", "calls"}
+    return "date" in names and "arrival" not in names
