@@ -47,6 +47,18 @@ class Forecast:
                 "effects": [effects[d] for d in tf.dates]}))
         return pd.concat(parts, ignore_index=True)[COLUMNS]
 
+    def totals(self) -> pd.DataFrame:
+        """Per type over the horizon's open days: their number, the forecast calls, each day's 80%
+        bounds added up (wider than an 80% interval of the total), calls per open day."""
+        rows = []
+        for tf in self.types:
+            op = ~tf.closed
+            n = int(op.sum())
+            rows.append((tf.call_type, n, float(tf.mean[op].sum()), float(tf.low80[op].sum()),
+                         float(tf.high80[op].sum()), float(tf.mean[op].mean()) if n else 0.0))
+        return pd.DataFrame(rows, columns=["call_type", "open_days", "calls", "low80_sum", "high80_sum",
+                                           "per_open_day"])
+
     def effects_table(self) -> pd.DataFrame:
         """Each type's calendar effects: factor, standard error, where the factor comes from."""
         rows = [(tf.call_type, e.name, e.factor, e.se, e.source) for tf in self.types for e in tf.effects]

@@ -38,13 +38,11 @@ def forecast_text(fc: Forecast, bt: BacktestResult | None = None) -> str:
         lines.append(f"  {r.call_type:<{w}} {r.effect:<34} {r.factor:>7.3f} {se:>7}  {r.source}")
     lines.append("")
     lines.append("Forecast over the horizon (open days):")
-    lines.append(f"  {'call type':<{w}} {'open days':>9} {'calls':>10} {'80% low':>9} {'80% high':>9} {'per open day':>12}")
-    for tf in fc.types:
-        op = ~tf.closed
-        n = int(op.sum())
-        lines.append(f"  {tf.call_type:<{w}} {n:>9} {tf.mean[op].sum():>10,.0f} {tf.low80[op].sum():>9,.0f} "
-                     f"{tf.high80[op].sum():>9,.0f} {tf.mean[op].mean() if n else 0:>12,.1f}")
-    lines.append("  (80% columns: the sums of each day's interval bounds, a range for the total)")
+    lines.append(f"  {'call type':<{w}} {'open days':>9} {'calls':>10} {'sum 80% lo':>10} {'sum 80% hi':>10} {'per open day':>12}")
+    for r in fc.totals().itertuples():
+        lines.append(f"  {r.call_type:<{w}} {r.open_days:>9} {r.calls:>10,.0f} {r.low80_sum:>10,.0f} "
+                     f"{r.high80_sum:>10,.0f} {r.per_open_day:>12,.1f}")
+    lines.append("  (sum 80% lo / hi: each day's 80% bounds added up, wider than an 80% interval of the total)")
     if bt is not None:
         lines += ["", backtest_text(bt)]
     return "\n".join(lines)
