@@ -109,3 +109,36 @@ def test_interval_coverage_on_a_long_history_lies_in_its_band():
     assert 0.88 <= inside95 <= 1.0, inside95
     assert (tf.mean[~op] == 0).all() and (tf.high95[~op] == 0).all() and (actual[~op] == 0).all()
     assert min(tf.mean.min(), tf.low95.min()) >= 0
+
+
+def _weekday_and_payment(first, last, factor=1.3):
+    """A noiseless history: the weekday pattern times ``factor`` on payment days (split days get
+    ``factor`` to the power of their share), nothing else."""
+    import pandas as pd
+
+    from ska_sim.forecast.effects import build_calendar
+
+    cal = build_calendar(first, last, set(range(5))).frame
+    calls = [0.0 if c else 1500.0 * WEEKDAY_FACTOR[d.weekday()] * factor ** p
+             for d, c, p in zip(cal.index, cal["closed"], cal["payment"])]
+    return build_history(pd.DataFrame({"date": list(cal.index), "call_type": "info", "calls": calls}), "s", TODAY)
+
+
+@pytest.mark.parametrize("first,last,moved,plain", [
+    # 2024 rule: Sat 5 Oct 2024 -> Fri 4 Oct (a week later, Fri 11 Oct, is plain); Mon 7 Oct plain
+    (D(2024, 6, 3), D(2024, 9, 30), {D(2024, 10, 4): 1.3}, [D(2024, 10, 7), D(2024, 10, 8)]),
+    # 2025 rule: Sat 5 Apr 2025 -> Mon 7 and Tue 8 Apr, half the effect each; Fri 4 Apr plain
+    (D(2025, 1, 6), D(2025, 3, 31), {D(2025, 4, 7): 1.3 ** 0.5, D(2025, 4, 8): 1.3 ** 0.5}, [D(2025, 4, 4)]),
+])
+def test_a_payment_day_moved_by_a_weekend_lands_on_the_days_of_its_rule(first, last, moved, plain):
+    fc = make_forecast(_weekday_and_payment(first, last), 21)
+    tf = fc.types[0]
+    mean = dict(zip(tf.dates, tf.mean))
+    pay = next(e for e in tf.effects if e.column == "payment")
+    assert pay.factor == pytest.approx(1.3, rel=1e-3)
+    for d, f in moved.items():
+        assert mean[d] / mean[d + dt.timedelta(days=7)] == pytest.approx(f, rel=1e-3), d
+    for d in plain:
+        assert mean[d] / mean[d + dt.timedelta(days=7)] == pytest.approx(1.0, rel=1e-3), d
+    effects = dict(zip(fc.table()["date"], fc.table()["effects"]))
+    assert all("payment day" in effects[d.isoformat()] for d in moved)
