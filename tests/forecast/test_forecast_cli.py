@@ -92,3 +92,33 @@ def test_a_call_log_gives_first_calls_per_day_and_the_recent_profile(tmp_path):
     assert pooled.groupby("weekday")["share"].sum().round(6).eq(1).all()
     frag = tomllib.loads((tmp_path / "o" / "scenario-forecast.toml").read_text(encoding="utf-8"))
     assert len(frag["arrivals"]["profile"]["mon"]) == len(pooled[pooled["weekday"] == "mon"])
+
+
+def test_the_fragment_s_rules_give_the_calendar_the_forecast_s_effects(run):
+    """The fragment's [[arrivals.events]] and [arrivals.date_factor] in a scenario: `calendar`
+    puts a rule on exactly the open dates where forecast.csv lists an effect, the same ones."""
+    from ska_sim.scenario.calendar import calendar_table
+    from ska_sim.scenario.load import read_toml, scenario_from_dict
+
+    folder, res = run
+    assert res.exit_code == 0, res.output
+    frag = tomllib.loads((folder / "out" / "scenario-forecast.toml").read_text(encoding="utf-8"))
+    d = read_toml("scenarios/baseline.toml")
+    d["arrivals"]["events"] = frag["arrivals"]["events"]
+    d["arrivals"]["date_factor"] = frag["arrivals"]["date_factor"]
+    d["calendar"].update(start=D(2026, 1, 1), days=60, country="EE", warmup_days=0)
+    cal = calendar_table(scenario_from_dict(d, "merged")).set_index("date")
+    fc = pd.read_csv(folder / "out" / "forecast.csv", keep_default_na=False)
+    fc = fc[(fc["call_type"] == "info") & (fc["closed"].astype(str) == "False")]
+    checked = 0
+    for date, effects in zip(fc["date"], fc["effects"]):
+        rules = cal.at[date, "factor_rules"]
+        want = {e.split(" (split")[0] for e in effects.split(";") if e}
+        if "shortened day" in want:  # shortened days: a date factor, the product of what applies
+            assert rules.startswith("arrivals.date_factor"), (date, rules)
+            checked += 1
+            continue
+        got = {r.split(" x")[0] for r in rules.split("; ") if r}
+        assert got == want, (date, got, want)
+        checked += bool(want)
+    assert checked >= 8  # payment days, month starts, days after a holiday, the event, a shortened day
