@@ -31,11 +31,12 @@ LAYERS = {
     "sim": 2,
     "plan": 3,
     "calibration": 3,
+    "forecast": 3,
     "report": 4,
     "cli": 5,
     "web": 5,
 }
-SIBLINGS_APART = [("plan", "calibration"), ("base", "maths")]
+SIBLINGS_APART = [("plan", "calibration"), ("forecast", "plan"), ("forecast", "calibration"), ("base", "maths")]
 TOP_IMPORTS_EXEMPT = {"cli"}
 MAX_LINES = 600
 MAX_FUNCTION_LINES = 100

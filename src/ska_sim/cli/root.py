@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from ska_sim.cli import backtest, calendar, fit, hiring, serve, simulate, staff
+from ska_sim.cli import backtest, calendar, fit, forecast, hiring, serve, simulate, staff
 from ska_sim.cli.common import Progress
 
 
@@ -73,5 +73,5 @@ def main() -> None:
 
 for _command in (simulate.validate, simulate.run, staff.staff, simulate.compare, simulate.sweep, simulate.marginal,
                  simulate.report, staff.erlang, calendar.calendar, hiring.plan_hiring_cmd, hiring.workforce_cmd, fit.fit,
-                 backtest.backtest, serve.serve):
+                 backtest.backtest, forecast.forecast, serve.serve):
     main.add_command(_command)

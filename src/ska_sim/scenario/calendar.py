@@ -333,3 +333,10 @@ def calendar_table(s: Scenario, measured_only: bool = True):
             "factor_rules": "; ".join(d.factor_rules) if d.is_open else "",
         })
     return pd.DataFrame(rows)
+
+
+def country_holidays(country: str, years: tuple[int, ...]) -> tuple[dict[dt.date, str], frozenset[dt.date]]:
+    """A country's public holidays by date with their names, and its shortened working days (the
+    package's pre-holiday days that fall on Monday-Friday and are not holidays themselves)."""
+    public, half = _country_days(country, tuple(years))
+    return public, frozenset(d for d in half if d.weekday() < 5 and d not in public)
