@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from ska_sim.maths.arrivals import arrival_times, day_factors
+from ska_sim.scenario.forecast import forecast_days
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.clock import DAY_S
 from ska_sim.scenario.timeline import build_timeline
@@ -46,6 +47,21 @@ class RefCall:
             setattr(self, k, v)
 
 
+def day_volume(forecast: dict, date, rng: dict, day_cv: float, shares: np.ndarray) -> tuple[float, np.ndarray]:
+    """A day's volume factor and call-type shares: on a date of ``forecast`` (scenario.forecast's
+    forecast_days) a gamma factor (mean 1, the date's cv) per call type, or one for every type
+    together, from the date's ``forecast`` stream, each type's expected calls multiplied by its
+    own; else the ``day_cv`` factor from the ``arrivals`` stream and the scenario's shares."""
+    f = forecast.get(date)
+    if f is None:
+        return day_factors(rng["arrivals"], 1, day_cv)[0], shares
+    g = [rng["forecast"].gamma(1 / c**2, c**2) if c > 0 else 1.0 for c in f.cvs]
+    if len(f.cvs) == 1:
+        return g[0], (shares if f.shares is None else np.array(f.shares))
+    w = np.array(f.shares) * np.array(g)
+    return float(w.sum()), w / w.sum()
+
+
 def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ...], draw_day) -> dict:
     """Counts per (interval, cell) and per (interval, group) of one replication of ``s``.
 
@@ -59,6 +75,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
     if s.routing.policy != "group_order":
         raise ValueError("the reference models routing policy group_order only")
     tl = build_timeline(s)
+    forecast = forecast_days(s)
 
     def date_rng(date) -> dict:
         return {p: np.random.default_rng(np.random.SeedSequence(seed.entropy,
@@ -176,11 +193,11 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 day = int(tl.iv_day[iv])
                 sl = np.flatnonzero(tl.iv_day == day)
                 rng = date_rng(tl.dates[day])
-                factor = day_factors(rng["arrivals"], 1, s.arrivals.day_cv)[0]
+                shares = np.array([ct.share for ct in s.call_types])
+                factor, shares = day_volume(forecast, tl.dates[day], rng, s.arrivals.day_cv, shares / shares.sum())
                 times = arrival_times(rng["arrivals"], tl.iv_start_s[sl], tl.iv_expected[sl] * factor, tl.interval_s)
                 n = len(times)
-                shares = np.array([ct.share for ct in s.call_types])
-                types = rng["arrivals"].choice(n_t, size=n, p=shares / shares.sum()) if n_t > 1 else np.zeros(n, int)
+                types = rng["arrivals"].choice(n_t, size=n, p=shares) if n_t > 1 else np.zeros(n, int)
                 a = draw_day(s, tl, rng, day, times, types)
                 for i in range(n):
                     t = float(times[i])

@@ -16,8 +16,11 @@ import math
 
 import numpy as np
 
-from helpers import mmc
-from ska_sim.maths.arrivals import arrival_times, day_factors
+from groups_reference import day_volume
+from helpers import forecast_rows, mmc, mmc_dict, write_forecast
+from ska_sim import scenario_from_dict
+from ska_sim.maths.arrivals import arrival_times
+from ska_sim.scenario.forecast import forecast_days
 from ska_sim.sim.engine import PURPOSES, Model, Replication
 
 
@@ -27,7 +30,9 @@ def date_rng(seed: np.random.SeedSequence, date) -> dict[str, np.random.Generato
             for i, p in enumerate(PURPOSES)}
 
 
-def reference(model: Model, seed: np.random.SeedSequence, agents: int) -> dict[str, np.ndarray]:
+def reference(model: Model, seed: np.random.SeedSequence, agents: int, forecast: dict | None = None
+              ) -> dict[str, np.ndarray]:
+    """``forecast``: scenario.forecast's forecast_days of the scenario (its dates' volume draws)."""
     tl = model.timeline
     n_iv, threshold = len(tl.iv_day), model.threshold_s
     out = {k: np.zeros(n_iv) for k in ("offered", "answered", "within", "abandoned", "wait_sum")}
@@ -38,10 +43,10 @@ def reference(model: Model, seed: np.random.SeedSequence, agents: int) -> dict[s
         if not len(idx):
             continue
         rng = date_rng(seed, tl.dates[day])
-        factor = day_factors(rng["arrivals"], 1, model.day_cv)[0]
+        factor, shares = day_volume(forecast or {}, tl.dates[day], rng, model.day_cv, model.shares)
         times = arrival_times(rng["arrivals"], tl.iv_start_s[idx], tl.iv_expected[idx] * factor, tl.interval_s)
         n = len(times)
-        types = rng["arrivals"].choice(len(model.types), size=n, p=model.shares)
+        types = rng["arrivals"].choice(len(model.types), size=n, p=shares)
         handle = np.empty(n)
         for k, ct in enumerate(model.types):
             sel = np.flatnonzero(types == k)
@@ -60,6 +65,40 @@ def reference(model: Model, seed: np.random.SeedSequence, agents: int) -> dict[s
             else:
                 out["abandoned"][iv] += 1
     return out
+
+
+TWO_TYPES = [
+    {"name": "a", "share": 0.6, "talk": {"dist": "lognormal", "mean_s": 280, "cv": 1.0}, "resolved": 0.7},
+    {"name": "b", "share": 0.4, "talk": {"dist": "exponential", "mean_s": 200}, "resolved": 0.8},
+]
+
+
+def test_engine_equals_the_reference_with_a_forecast(tmp_path):
+    """[arrivals.forecast] with a row per call type (shares 0.3/0.7 against the scenario's 0.6/0.4,
+    cv 0.25 on one type, 0 on the other) on 3 of 4 days: the day's volume and shares are drawn
+    from the forecast stream on those days, from day_cv on the fourth (a warm-up day)."""
+    agents = 6
+    lines = forecast_rows("2026-03-02", 3, 75 * 24, 0.25, types={"a": 0.3, "b": 0.7})
+    lines = [ln if ",b," not in ln else ",".join(ln.split(",")[:3] + [ln.split(",")[2]] * 4 + ["0"]) for ln in lines]
+    write_forecast(tmp_path, lines)
+    d = mmc_dict(agents=agents, calls_per_hour=75, days=3, warmup_days=1, patience_s=150, call_types=TWO_TYPES)
+    d["arrivals"].update(day_cv=0.2, forecast={"file": "forecast.csv"})
+    s = scenario_from_dict(d, folder=tmp_path)
+    model = Model.from_scenario(s)
+    days = forecast_days(s)
+    assert days[s.calendar.start].cvs[1] == 0 and days[s.calendar.start].cvs[0] > 0.2
+    for i in range(3):
+        seed = np.random.SeedSequence(2024, spawn_key=(i,))
+        rc = Replication(model, seed).run()
+        ref = reference(model, np.random.SeedSequence(2024, spawn_key=(i,)), agents, days)
+        c = {k: v.sum(axis=1) for k, v in rc.counts.items()}
+        m = model.timeline.iv_measured()
+        assert c["offered"].sum() > 4000
+        for k, f in (("offered", "offered"), ("answered", "answered"), ("abandoned", "abandoned"),
+                     ("answered_within_t", "within")):
+            np.testing.assert_array_equal(c[k], ref[f][m])
+        by_type = rc.counts["offered"].sum(axis=0)
+        assert by_type[1] > 1.8 * by_type[0]  # the forecast's shares, not the scenario's 0.6/0.4
 
 
 def test_engine_equals_the_reference_recursion():

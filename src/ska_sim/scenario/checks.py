@@ -14,6 +14,7 @@ from ska_sim.scenario.activities import activities_checks
 from ska_sim.scenario.block import SHARE_TOLERANCE, Hours
 from ska_sim.scenario.calendar import WorkingCalendar, calendar_checks
 from ska_sim.scenario.clock import WEEKDAYS
+from ska_sim.scenario.forecast import forecast_checks, forecast_warnings
 from ska_sim.scenario.roster import unused_vectors_warning, window_warning
 from ska_sim.scenario.workforce import roster_heads_warning, workforce_checks
 
@@ -34,6 +35,7 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
     if s.activities is not None:
         out += activities_checks(s)
     out += window_and_size_checks(s)
+    out += forecast_checks(s)
     out += roster_checks(s)
     if s.workforce is not None:
         out += workforce_checks(s)
@@ -361,4 +363,5 @@ def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) 
     if s.roster is not None and s.roster.plan is not None:  # roster.file gives the agents of its dates
         out += unused_vectors_warning(s, overrides)
         out += roster_heads_warning(s)
+    out += forecast_warnings(s)
     return out

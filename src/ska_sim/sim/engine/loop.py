@@ -26,7 +26,7 @@ CLOSE, INTERVAL = 0, 1  # kinds of marks; a closing sorts before an opening at t
 FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the KPI arrays
 # New purposes are appended, never inserted: the streams of the others stay as they were.
 PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls",
-            "language", "routing", "identity", "transfer", "callback", "absence")
+            "language", "routing", "identity", "transfer", "callback", "absence", "forecast")
 PURPOSE_INDEX = {p: i for i, p in enumerate(PURPOSES)}
 
 
@@ -203,10 +203,15 @@ class Replication:
         self.pool.new_day(streams)
         rng = streams["arrivals"]
         sl = tl.day_intervals(day)
-        expected = tl.iv_expected[sl] * day_factors(rng, 1, self.m.day_cv)[0]
+        fc = self.m.forecast
+        if fc is not None and fc.given[day]:  # the forecast's predictive distribution instead of day_cv
+            factor, shares = fc.draw(streams["forecast"], day)
+        else:
+            factor, shares = day_factors(rng, 1, self.m.day_cv)[0], self.m.shares
+        expected = tl.iv_expected[sl] * factor
         times = arrival_times(rng, tl.iv_start_s[sl], expected, tl.interval_s)
         n = len(times)
-        types = rng.choice(self.n_types, size=n, p=self.m.shares) if self.n_types > 1 else np.zeros(n, int)
+        types = rng.choice(self.n_types, size=n, p=shares) if self.n_types > 1 else np.zeros(n, int)
         self.follow.calls.expect(np.bincount(types, minlength=self.n_types))
         self.day = self.pool.first_calls(times, types)
         self.times = times.tolist()

@@ -13,6 +13,7 @@ from ska_sim.maths.distributions import ZERO, Duration
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import Timeline, build_timeline, roster_model
 from ska_sim.sim.collector import InboundRoutes
+from ska_sim.sim.engine.forecast import ForecastDraws, forecast_draws
 from ska_sim.sim.routing import RoutingModel, build_routing, single_group
 
 
@@ -111,6 +112,7 @@ class Model:
     transfers: Transfers | None = None
     callbacks: Callbacks | None = None
     roster: object | None = None  # roster.RosterModel: people per interval and their absence draws
+    forecast: ForecastDraws | None = None  # [arrivals.forecast]: the days' volume draws (engine/forecast.py)
 
     @property
     def n_langs(self) -> int:
@@ -150,8 +152,12 @@ class Model:
             general = _routed_fields(s)
         if s.roster is not None and s.roster.plan is not None:
             general["roster"] = roster_model(s)
+        tl = build_timeline(s)
+        fc = forecast_draws(s, tl, shares / shares.sum())
+        if fc is not None:
+            general["forecast"] = fc
         return cls(
-            timeline=build_timeline(s),
+            timeline=tl,
             shares=shares / shares.sum(),
             types=tuple(types),
             patience=s.patience_dist(),
