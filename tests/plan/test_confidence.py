@@ -63,7 +63,8 @@ def test_staff_confidence_prints_what_the_uncertainty_costs(tmp_path):
     res = CliRunner().invoke(main, ["staff", str(path), "--confidence", "0.9"])
     assert res.exit_code == 0, res.output
     assert "intervals include the forecast's uncertainty" in res.output
-    assert "Plan for 90%: agents x" in res.output and "The uncertainty costs +" in res.output
+    assert "Plan for 90%: agents x" in res.output and "The 90% chance costs +" in res.output
+    assert "(the forecast's uncertainty included)" in res.output
     res = CliRunner().invoke(main, ["staff", str(path), "--confidence", "0.9", "--format", "json"])
     doc = json.loads(res.output)
     assert doc["confidence"]["chance"] >= 0.9 and doc["confidence"]["extra_fte"] > 0

@@ -12,7 +12,7 @@ from ska_sim.report.columns import text_columns
 from ska_sim.report.costs import money_text, people_rows, people_text
 from ska_sim.report.erlang_text import cross_check_lines
 from ska_sim.scenario.clock import WEEKDAYS
-from ska_sim.scenario.forecast import forecast_note
+from ska_sim.scenario.forecast import UNCERTAINTY_LINE, forecast_note
 
 LABELS = {
     "service_level": "service level",
@@ -345,7 +345,9 @@ def confidence_text(cp) -> list[str]:
     if cp.met:
         verdict = (f"Plan for {cp.confidence:.0%}: agents x {cp.factor:.2f}, {cp.figures['fte']:,.1f} FTE "
                    f"({cp.figures['paid_hours']:,.0f} paid hours), chance {cp.chance:.0%}; the recommended plan: "
-                   f"{cp.base_figures['fte']:,.1f} FTE. The uncertainty costs {cp.extra_fte():+,.1f} FTE.")
+                   f"{cp.base_figures['fte']:,.1f} FTE. The {cp.confidence:.0%} chance costs {cp.extra_fte():+,.1f} FTE"
+                   + (" (the forecast's uncertainty included)." if UNCERTAINTY_LINE in forecast_note(cp.result.scenario)
+                      else "."))
     else:
         verdict = (f"No plan up to agents x {cp.factor:.2f} reaches a {cp.confidence:.0%} chance (best "
                    f"{max(t['chance'] for t in cp.tried):.0%}): the targets or the confidence cannot be met this way.")
