@@ -20,6 +20,7 @@ from ska_sim.plan.costs import money_of
 from ska_sim.plan.plan import plan_people
 from ska_sim.report.costs import people_rows, people_text
 from ska_sim.report.erlang_text import erlang_label, group_summary
+from ska_sim.report.forecast import forecast_html
 from ska_sim.report.plots import service_level_by_interval
 from ska_sim.report.roster import roster_html
 from ska_sim.report.style import pyplot
@@ -474,6 +475,7 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
     """The HTML page. ``label`` says what was run (scenario name, file, --set options)."""
     s = result.scenario
     first, last = result.days["date"].iloc[0], result.days["date"].iloc[-1]
+    fc_html = forecast_html(s, png)  # [arrivals.forecast]: the band and the effects behind the week
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -485,6 +487,7 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
         f"{result.replications} replications, 95% intervals. Report made {dt.date.today().isoformat()}.</p>",
         keep("Verdict", verdicts(result)),
         keep("Key figures", kpi_table(result)),
+        keep("The forecast behind the week", fc_html) if fc_html else "",
         keep("Service level by weekday and time of day",
              img(heatmap(result), "Heatmap of service level by weekday and time of day")),
         keep("Offered calls, staffing and service level by interval",

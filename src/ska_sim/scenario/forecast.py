@@ -185,3 +185,24 @@ def forecast_note(s: Scenario) -> str:
     if fc.uncertainty:
         return text + f"; {UNCERTAINTY_LINE}"
     return text + "; uncertainty = false: the mean forecast, intervals without the forecast's uncertainty"
+
+
+def forecast_week(s: Scenario) -> list[dict]:
+    """The forecast behind the measured window, one dict per measured date the forecast gives:
+    ``date``, ``weekday``, ``open`` (the calendar's word), ``calls`` (what is simulated, before
+    volume_scale), ``forecast`` (the file's mean, None when only overridden), ``low_95``,
+    ``low_80``, ``high_80``, ``high_95`` (of ``calls``), ``override`` (a manager's figure),
+    ``override_key`` (its --set key), ``closed`` (the file's flag) and ``effects`` ("column=value")."""
+    fdays = forecast_days(s)
+    out = []
+    for d in simulated_days(s)[s.calendar.warmup_days:]:
+        f = fdays.get(d.date)
+        if f is None:
+            continue
+        lo95, lo80, hi80, hi95 = (float(x) for x in f.band)
+        out.append({"date": d.date.isoformat(), "weekday": d.date.strftime("%a").lower(), "open": d.is_open,
+                    "calls": f.mean, "forecast": f.forecast_mean, "low_95": lo95, "low_80": lo80, "high_80": hi80,
+                    "high_95": hi95, "override": f.override,
+                    "override_key": f"arrivals.forecast.override.{d.date.isoformat()}", "closed": f.closed,
+                    "effects": [f"{k}={v}" for k, v in f.effects]})
+    return out

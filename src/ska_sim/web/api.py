@@ -102,10 +102,21 @@ class Service:
     # ---------------------------------------------------------------- scenarios
     def load(self, name: str, overrides: list[str], field: str = "scenario") -> Scenario:
         path = self.ws.path(name, field=field)
-        s = in_folder(scenario_from_dict(read_toml(path), source=name, overrides=tuple(overrides)), path.parent)
+        data = read_toml(path)
+        self._forecast_inside(data, name, path.parent)
+        s = in_folder(scenario_from_dict(data, source=name, overrides=tuple(overrides), folder=path.parent), path.parent)
         if s.roster is not None and s.roster.file:  # the saved roster `run` simulates (rules checked once per file)
             s = self._with_roster(s, name)
         return s
+
+    def _forecast_inside(self, data: dict, name: str, folder: Path) -> None:
+        """arrivals.forecast.file must lie in the work folder (checked before the file is read)."""
+        arr = data.get("arrivals")
+        fc = arr.get("forecast") if isinstance(arr, dict) else None
+        f = fc.get("file") if isinstance(fc, dict) else None
+        if isinstance(f, str) and f:
+            if self.ws.root.resolve() not in (folder / f).resolve().parents:
+                raise BadRequest(f"{name}: arrivals.forecast.file: {f} is outside the work folder", 400)
 
     def _with_roster(self, s: Scenario, name: str) -> Scenario:
         f = resolve(s, s.roster.file).resolve()
@@ -304,7 +315,9 @@ class Service:
         new = render_toml(text, week + sets)
         import tomllib
 
-        scenario_from_dict(tomllib.loads(new), source=dest.name)  # the same models as `validate`
+        data = tomllib.loads(new)
+        self._forecast_inside(data, dest.name, dest.parent)
+        scenario_from_dict(data, source=dest.name, folder=dest.parent)  # the same models as `validate`
         old = dest.read_text(encoding="utf-8-sig") if dest.exists() else ""
         diff = "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
                                             fromfile=f"{dest.name} (on disk)" if old else "/dev/null",

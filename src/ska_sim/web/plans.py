@@ -25,7 +25,8 @@ _VEC = r"(agents\.(?:default|mon|tue|wed|thu|fri|sat|sun)|dates\.\d{4}-\d{2}-\d{
 EDITABLE = re.compile(
     r"^(arrivals\.volume_scale|staffing\.scale|patience\.mean_s"
     r"|call_types\[\d{1,3}\]\.(?:talk\.mean_s|resolved)"
-    rf"|staffing\.{_VEC}|groups\[\d{{1,3}}\]\.{_VEC})$"
+    rf"|staffing\.{_VEC}|groups\[\d{{1,3}}\]\.{_VEC}"
+    r"|arrivals\.forecast\.override\.\d{4}-\d{2}-\d{2})$"  # a manager's volume for a day, over the forecast
 )
 MAX_TEXT = 64  # characters of one field or grid cell
 MAX_CELLS = 24 * 60  # cells in one grid row (1-minute intervals around the clock at most)
