@@ -101,3 +101,20 @@ def test_a_forecast_file_outside_the_work_folder_is_refused_before_it_is_read(cl
     (workdir / "away.toml").write_text(text)
     r = client.get("/api/scenario", params={"name": "away.toml"})
     assert r.status_code == 400 and "outside the work folder" in r.json()["error"]
+
+
+def test_the_page_fills_the_plan_for_a_chance_of_meeting_every_target(client):
+    r = client.post("/api/fill", json={"plan": plan(replications=4), "method": "confidence", "confidence": "0.75"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["chance"]["met"] and out["chance"]["filled"] >= 0.75 > out["chance"]["plan"]
+    assert out["what"].startswith("a 75% chance of meeting every target (agents x ")
+    assert "intervals include the forecast's uncertainty" in out["verdict"]
+    assert out["cost"]["paid_hours_after"] > out["cost"]["paid_hours_before"]
+    assert set(out["dates"]) == {"2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"}
+
+
+@pytest.mark.parametrize("value", ["1.5", "0.2", "lots", None, True])
+def test_a_bad_confidence_is_a_400_naming_the_field(client, value):
+    r = client.post("/api/fill", json={"plan": plan(), "method": "confidence", "confidence": value})
+    assert r.status_code == 400 and r.json()["field"] == "confidence", r.text

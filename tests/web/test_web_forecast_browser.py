@@ -1,5 +1,6 @@
 """The forecast panel of the planning page in a real browser (headless Chromium): the week's
-forecast with its bands, a day's volume typed over it, marked as an override, simulated."""
+forecast with its bands, a day's volume typed over it, marked as an override, simulated; the
+grid filled with the plan for a chance of meeting every target."""
 
 from __future__ import annotations
 
@@ -64,6 +65,10 @@ def seen(tmp_path_factory):
             runs_done(2)
             out["mark_after"] = page.is_visible(f'{thu} [data-override="2026-03-05"]')
             out["note_after"] = page.text_content("#reps-note")
+            page.fill("#confidence", "0.75")
+            page.click("#fill-confidence")
+            runs_done(3)
+            out["help"] = page.text_content("#help-result")
             browser.close()
     finally:
         srv.should_exit = True
@@ -82,3 +87,8 @@ def test_a_typed_volume_is_marked_as_an_override_and_simulated(seen):
     assert not seen["mark_before"] and seen["mark_after"]
     assert "(1 overridden)" in seen["note_after"] and "(1 overridden)" not in seen["note_before"]
     assert seen["errors"] == []
+
+
+def test_the_plan_for_a_chance_fills_the_grid(seen):
+    assert "a 75% chance of meeting every target (agents x" in seen["help"]
+    assert "intervals include the forecast's uncertainty" in seen["help"]

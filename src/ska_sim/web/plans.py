@@ -209,6 +209,20 @@ def parse_body(raw: bytes) -> dict:
     return data
 
 
+def share_of(value: Any, field: str, lo: float, hi: float) -> float:
+    """``value`` (a JSON number or the text typed) as a number from ``lo`` to ``hi``."""
+    x = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        x = float(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?(\d{1,6}(\.\d{0,6})?|\.\d{1,6})\s*", value):
+        x = float(value)
+    if x is None or not math.isfinite(x):
+        raise BadRequest(f"{field}: {str(value)[:40]!r} is not a number", 400, field=field)
+    if not lo <= x <= hi:
+        raise BadRequest(f"{field}: from {lo:g} to {hi:g} (got {x:g})", 400, field=field)
+    return x
+
+
 def whole_number(value: Any, field: str, lo: int, hi: int) -> int:
     """``value`` (a JSON number or the text typed) as a whole number from ``lo`` to ``hi``."""
     n = None

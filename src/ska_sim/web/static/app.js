@@ -553,6 +553,8 @@ async function help(name, body, what) {
 }
 $("fill-erlang").addEventListener("click", () => help("fill", { method: "erlang" }, "Erlang requirement"));
 $("fill-sim").addEventListener("click", () => help("fill", { method: "simulation" }, "simulation requirement"));
+$("fill-confidence").addEventListener("click", () => help("fill", { method: "confidence", confidence: $("confidence").value },
+  "the plan for a chance of meeting every target"));
 $("add-best").addEventListener("click", () => help("add_best", { k: $("k").value }, "marginal value"));
 $("undo-help").addEventListener("click", () => {
   if (!S.undo) return;
