@@ -80,3 +80,14 @@ def test_staff_confidence_prints_what_the_uncertainty_costs(tmp_path):
 def test_bad_confidence_options_exit_2(tmp_path, args, part):
     res = CliRunner().invoke(main, ["staff", str(forecast_scenario(tmp_path)), *args])
     assert res.exit_code == 2 and part in res.output and "Traceback" not in res.output
+
+
+def test_marginal_says_its_intervals_include_the_forecasts_uncertainty(tmp_path):
+    path = forecast_scenario(tmp_path)
+    res = CliRunner().invoke(main, ["marginal", str(path), "--agents", "0..1", "-r", "4"])
+    assert res.exit_code == 0, res.output
+    assert "Note: arrivals from the forecast forecast.csv on 2 open day(s); intervals include the forecast's " \
+           "uncertainty." in res.output
+    doc = json.loads(CliRunner().invoke(main, ["marginal", str(path), "--agents", "0..1", "-r", "4",
+                                               "--format", "json"]).output)
+    assert any("intervals include the forecast's uncertainty" in n for n in doc["notes"])

@@ -477,7 +477,6 @@ def marginal_text(mg, scenario) -> str:
         f"{what}, spread {how}. Changes against now with paired 95% intervals [low, high] (common random numbers); "
         f"hours are the window's ({window_words(getattr(mg, 'window', None))}); per day = per open day; FTE = paid hours / the "
         f"window's norm; heads at {scenario.shrinkage.fte_per_head:g} FTE per person.",
-        *([forecast_note(scenario)] if forecast_note(scenario) else []),
         "",
     ]
     if str(t["paid_basis"].iloc[0] if "paid_basis" in t and len(t) else "").startswith("roster"):
