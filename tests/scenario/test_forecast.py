@@ -13,6 +13,7 @@ from conftest import ROOT
 from helpers import FORECAST_COLUMNS, error_lines, forecast_rows, write_forecast
 from ska_sim import ScenarioError, load_scenario, simulate
 from ska_sim.cli import main
+from ska_sim.plan.load import LoadModel
 from ska_sim.scenario.checks import scenario_warnings
 from ska_sim.scenario.forecast import UNCERTAINTY_LINE, forecast_days, forecast_note
 from ska_sim.scenario.timeline import build_timeline
@@ -73,6 +74,8 @@ def test_type_shares_follow_the_forecast(tmp_path):
     r = simulate(s, replications=4, seed=3)
     ct = r.call_types.set_index("call_type")["offered"]
     assert 2.3 < ct["family"] / ct["general"] < 3.9
+    lm = LoadModel(s)  # the Erlang requirement's offered load has the forecast's mix too
+    np.testing.assert_allclose(lm.first[:, 1] / lm.first.sum(axis=1), 0.75)
 
 
 def test_an_override_wins_keeping_the_forecasts_shares_and_relative_uncertainty(tmp_path):

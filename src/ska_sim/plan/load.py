@@ -101,7 +101,9 @@ class LoadModel:
         self.model = model or Model.from_scenario(s)
         tl = self.model.timeline
         self.tl = tl
-        self.first = tl.iv_expected[:, None] * self.model.shares[None, :]  # (intervals, types)
+        fc = self.model.forecast  # [arrivals.forecast] per type: each day's own type shares
+        shares = fc.shares[tl.iv_day] if fc is not None else self.model.shares[None, :]
+        self.first = tl.iv_expected[:, None] * shares  # (intervals, types)
         self.type_aht = np.array([ct.mean_handle_s() for ct in s.call_types])
         self.resolved = np.array([ct.resolved for ct in s.call_types])
         self.patience_s = s.patience_dist().mean if s.patience is not None else None
