@@ -27,6 +27,7 @@ from ska_sim.report.style import pyplot
 from ska_sim.report.text import LABELS, ORDER, fmt, fmt_diff, request_rows, step_label, window_words
 from ska_sim.scenario.activities import REPLACED_SHARES, activity_share, activity_table
 from ska_sim.scenario.clock import WEEKDAYS
+from ska_sim.scenario.forecast import forecast_note
 from ska_sim.sim.kpi import KPI_UNITS
 
 CSS = """
@@ -335,6 +336,7 @@ def assumptions(s) -> str:
                                      f"({', '.join(f'{k} {v:g}' for k, v in arr.weekday_factor.items()) or 'none'}) "
                                      f"x volume scale {arr.volume_scale:g}; day-to-day cv {arr.day_cv:g}"),
         ("Special days", "; ".join(f"{d} x{f:g}" for d, f in arr.date_factor.items()) or "none"),
+        *([("Forecast", forecast_note(s) + " (its dates: 'The forecast behind the week')")] if forecast_note(s) else []),
         ("Patience", _dur(s.patience) if s.patience else "callers never hang up"),
         ("Redials", f"{s.redial.probability:.0%} of callers who hang up call again after {_dur(s.redial.delay)}"),
         ("Repeat calls", f"{s.repeat.probability:.0%} of unresolved issues come back after {_dur(s.repeat.delay)}"),
