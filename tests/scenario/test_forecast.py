@@ -231,3 +231,10 @@ def test_a_huge_forecast_is_refused_as_daily_calls_are(tmp_path):
     write_forecast(tmp_path, forecast_rows("2026-03-02", 2, 5e9, 0.0))
     res = CliRunner().invoke(main, ["validate", str(scenario_file(tmp_path))])
     assert res.exit_code == 2 and "arrivals.forecast" in res.output and "per day are simulated" in res.output
+
+
+def test_the_command_line_prints_the_calendar_mismatch_as_a_warning(tmp_path):
+    write_forecast(tmp_path, forecast_rows("2026-03-02", 2, 200, 0.1, closed=("2026-03-03",)))
+    res = CliRunner().invoke(main, ["validate", str(scenario_file(tmp_path))])
+    assert res.exit_code == 0
+    assert "warning: arrivals.forecast:" in res.output and "marks 2026-03-03 closed, the calendar opens it" in res.output

@@ -73,7 +73,7 @@ def plan_staffing(
                              "confidence first, then its shifts)")
         st = plan_staffing(s, method, scope, None, replications, seed, workers, progress, say, executor)
         key = st.recommended.replace(" ", "_")
-        base = st.plans[key].agents
+        base = st.plans[key if key in st.plans else f"{method}_{scope}"].agents  # the recommended plan's agents
         st.confidence = confidence_plan(s, LoadModel(s).tl, base, confidence, st.recommended, replications, seed,
                                         workers, executor, say)
         return st
