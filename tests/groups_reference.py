@@ -48,6 +48,7 @@ import math
 import numpy as np
 
 from ska_sim.maths.arrivals import arrival_times, day_factors
+from ska_sim.scenario.forecast import forecast_days
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.clock import DAY_S
 from ska_sim.scenario.timeline import build_timeline
@@ -66,6 +67,21 @@ class RefCall:
             setattr(self, k, v)
 
 
+def day_volume(forecast: dict, date, rng: dict, day_cv: float, shares: np.ndarray) -> tuple[float, np.ndarray]:
+    """A day's volume factor and call-type shares: on a date of ``forecast`` (scenario.forecast's
+    forecast_days) a gamma factor (mean 1, the date's cv) per call type, or one for every type
+    together, from the date's ``forecast`` stream, each type's expected calls multiplied by its
+    own; else the ``day_cv`` factor from the ``arrivals`` stream and the scenario's shares."""
+    f = forecast.get(date)
+    if f is None:
+        return day_factors(rng["arrivals"], 1, day_cv)[0], shares
+    g = [rng["forecast"].gamma(1 / c**2, c**2) if c > 0 else 1.0 for c in f.cvs]
+    if len(f.cvs) == 1:
+        return g[0], (shares if f.shares is None else np.array(f.shares))
+    w = np.array(f.shares) * np.array(g)
+    return float(w.sum()), w / w.sum()
+
+
 def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ...], draw_day) -> dict:
     """Counts per (interval, cell) and per (interval, group) of one replication of ``s``.
 
@@ -77,6 +93,7 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
     if s.repeat.probability > 0:
         raise ValueError("the reference models no repeat calls")
     tl = build_timeline(s)
+    forecast = forecast_days(s)
 
     def date_rng(date) -> dict:
         return {p: np.random.default_rng(np.random.SeedSequence(seed.entropy,
@@ -274,14 +291,13 @@ def reference(s: Scenario, seed: np.random.SeedSequence, purposes: tuple[str, ..
                 rng = date_rng(tl.dates[day])
                 draws.clear()
                 message_rng[0] = rng["message"]
-                factor = day_factors(rng["arrivals"], 1, s.arrivals.day_cv)[0]
+                factor, shares = day_volume(forecast, tl.dates[day], rng, s.arrivals.day_cv, s.type_shares())
                 times = arrival_times(rng["arrivals"], tl.iv_start_s[sl], tl.iv_expected[sl] * factor, tl.interval_s)
                 n = len(times)
                 if n_t == 1:
                     types = np.zeros(n, int)
                 elif tl.iv_type_mix is None:
-                    shares = np.array([ct.share for ct in s.call_types])
-                    types = rng["arrivals"].choice(n_t, size=n, p=shares / shares.sum())
+                    types = rng["arrivals"].choice(n_t, size=n, p=shares)
                 else:  # call types with their own profiles: each call typed by its interval's mix
                     types = typed_by_interval(rng["arrivals"], tl, sl, times)
                 a = draw_day(s, tl, rng, day, times, types)

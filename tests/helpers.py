@@ -322,3 +322,37 @@ def recorded_log(d: dict, seed: int, folder) -> Any:
     _, log = record_calls(scenario_from_dict(d), seed)
     write_log(log, folder / "calls.csv")
     return folder / "calls.csv"
+
+
+FORECAST_COLUMNS = "date,call_type,calls_mean,calls_low_80,calls_high_80,calls_low_95,calls_high_95,closed"
+
+
+def forecast_rows(start: str, days: int, mean: float, cv: float, types: dict[str, float] | None = None,
+                  closed: tuple[str, ...] = (), extra: dict[str, dict[str, str]] | None = None) -> list[str]:
+    """Lines of a forecast.csv: ``days`` dates from ``start``, each with ``mean`` first calls whose
+    80% and 95% intervals are the negative-binomial count's with gamma factor ``cv``
+    (maths/predictive.count_quantiles); ``types`` (name -> share) gives a row per type."""
+    import datetime as dt
+
+    from ska_sim.maths.predictive import count_quantiles
+
+    first = dt.date.fromisoformat(start)
+    names = list((extra or {}).get("columns", {}))
+    lines = [FORECAST_COLUMNS + "".join(f",{c}" for c in names)]
+    for i in range(days):
+        date = (first + dt.timedelta(days=i)).isoformat()
+        shut = date in closed
+        for name, share in (types or {"": 1.0}).items():
+            m = 0.0 if shut else mean * share
+            lo95, lo80, hi80, hi95 = count_quantiles(m, cv)
+            cells = [(extra or {}).get(date, {}).get(c, "") for c in names]
+            lines.append(",".join([date, name, f"{m:.4f}", f"{lo80:.4f}", f"{hi80:.4f}", f"{lo95:.4f}", f"{hi95:.4f}",
+                                   "1" if shut else "0", *cells]))
+    return lines
+
+
+def write_forecast(folder, lines: list[str], name: str = "forecast.csv"):
+    """Write forecast lines to ``folder/name``; the path."""
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -88,9 +88,11 @@ def test_loading_attaches_the_roster_through_public_names_only(tmp_path):
     assert s.roster.extra is None
     # validating a dict reads no file: that is loading's step
     assert scenario_from_dict(d).roster.plan is None
-    # one private field on the roster block, none on any other block of the scenario
-    assert set(Roster.__private_attributes__) == {"_loaded"}
-    assert {b.__name__ for b in blocks_of(Scenario) if b.__private_attributes__} == {"Roster"}
+    # one private field (what loading read) on the blocks that name a file, none on any other block
+    from ska_sim.scenario.forecast_file import ArrivalsForecast
+
+    assert set(Roster.__private_attributes__) == set(ArrivalsForecast.__private_attributes__) == {"_loaded"}
+    assert {b.__name__ for b in blocks_of(Scenario) if b.__private_attributes__} == {"Roster", "ArrivalsForecast"}
     # read-only, not keys of the file: not in to_dict(), not settable, not a --set key
     assert not {"plan", "base_dir", "file_record", "extra"} & set(s.to_dict()["roster"])
     with pytest.raises(AttributeError):

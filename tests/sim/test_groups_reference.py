@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from groups_reference import draw_day, reference
-from helpers import ci, ALL_DAY, as_one_group, mmc_dict
+from helpers import ci, ALL_DAY, as_one_group, forecast_rows, mmc_dict, write_forecast
 from ska_sim import scenario_from_dict
 from ska_sim.sim.engine import PURPOSES, Model, simulate_replication
 from ska_sim.maths.erlang import erlang_b, erlang_c_result
@@ -238,6 +238,27 @@ def test_engine_equals_the_reference_call_by_call(name):
     assert (c["messages"].sum() > 10) == (s.message is not None)
     assert (c["offered_redial"].sum() > 100) == (s.redial.probability > 0)
     assert (c["callers"].sum() > 1000) == s.redial.same_caller
+
+
+def test_engine_equals_the_reference_with_a_forecast(tmp_path):
+    """The routed pool with [arrivals.forecast] (a row per call type, cv fitted per type): the
+    days' volumes and type shares drawn from the forecast stream, call by call as the reference."""
+    write_forecast(tmp_path, forecast_rows("2026-03-02", 3, 70 * 24, 0.2, types={"general": 0.5, "family": 0.5}))
+    d = skills_scenario()
+    d["arrivals"]["forecast"] = {"file": "forecast.csv"}
+    s = scenario_from_dict(d, folder=tmp_path)
+    model = Model.from_scenario(s)
+    assert model.forecast is not None and not model.single_pool()
+    for q in seeds(2, base=81):
+        rc = simulate_replication(model, q)
+        ref = reference(s, np.random.SeedSequence(q.entropy, spawn_key=q.spawn_key), PURPOSES, draw_day)
+        for f in REF_FIELDS:
+            np.testing.assert_array_equal(rc.counts[f], ref["cells"][f], err_msg=f)
+        np.testing.assert_allclose(rc.counts["wait_sum_s"], ref["cells"]["wait_sum_s"], rtol=1e-9, atol=1e-6)
+        offered = rc.counts["offered"].sum(axis=0)
+        n_l = len(model.languages)
+        general, family = offered[:n_l].sum(), offered[n_l:].sum()
+        assert 0.8 < general / family < 1.25  # the forecast's half and half, not the scenario's 0.7/0.3
 
 
 # --------------------------------------------------------------------------- phone lines

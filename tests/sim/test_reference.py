@@ -23,12 +23,13 @@ import math
 import numpy as np
 import pytest
 
-from groups_reference import period_factor, type_patience, typed_by_interval
-from helpers import mmc, mmc_dict
+from groups_reference import day_volume, period_factor, type_patience, typed_by_interval
+from helpers import forecast_rows, mmc, mmc_dict, write_forecast
 from ska_sim import scenario_from_dict
-from ska_sim.maths.arrivals import arrival_times, day_factors
+from ska_sim.maths.arrivals import arrival_times
 from ska_sim.scenario.clock import DAY_S
 from ska_sim.scenario.calls import Message
+from ska_sim.scenario.forecast import forecast_days
 from ska_sim.sim.engine import PURPOSES, Model, Replication
 
 
@@ -52,10 +53,12 @@ class MessageStream:
         return next(buf)
 
 
-def reference(s, model: Model, seed: np.random.SeedSequence, agents: int, by_type: bool = False) -> dict[str, np.ndarray]:
+def reference(s, model: Model, seed: np.random.SeedSequence, agents: int, by_type: bool = False,
+              forecast: dict | None = None) -> dict[str, np.ndarray]:
     """Counts per interval of one replication of scenario ``s``; with ``by_type`` each call's
     patience is its type's (groups_reference.type_patience) and its talk and patience are
-    multiplied by the factors of the period of its arrival (groups_reference.period_factor)."""
+    multiplied by the factors of the period of its arrival (groups_reference.period_factor).
+    ``forecast``: scenario.forecast's forecast_days of the scenario (its dates' volume draws)."""
     tl = model.timeline
     n_iv = len(tl.iv_day)
     thresholds = [s.targets.service_level.threshold_of(ct.name) for ct in s.call_types]
@@ -70,11 +73,11 @@ def reference(s, model: Model, seed: np.random.SeedSequence, agents: int, by_typ
         if not len(idx):
             continue
         rng = date_rng(seed, tl.dates[day])
-        factor = day_factors(rng["arrivals"], 1, model.day_cv)[0]
+        factor, shares = day_volume(forecast or {}, tl.dates[day], rng, model.day_cv, model.shares)
         times = arrival_times(rng["arrivals"], tl.iv_start_s[idx], tl.iv_expected[idx] * factor, tl.interval_s)
         n = len(times)
         if tl.iv_type_mix is None:
-            types = rng["arrivals"].choice(len(model.types), size=n, p=model.shares)
+            types = rng["arrivals"].choice(len(model.types), size=n, p=shares)
         else:
             types = typed_by_interval(rng["arrivals"], tl, idx, times)
         handle = np.empty(n)
@@ -255,3 +258,37 @@ def test_own_profiles_with_patience_per_type_and_thresholds_per_type_equal_the_r
                      ("answered_within_t", "within")):
             np.testing.assert_array_equal(c[k], ref[r], err_msg=k)
         np.testing.assert_array_equal(rc.counts["answered_within_t"].sum(axis=0), ref["within_type"])
+
+
+FORECAST_TYPES = [
+    {"name": "a", "share": 0.6, "talk": {"dist": "lognormal", "mean_s": 280, "cv": 1.0}, "resolved": 0.7},
+    {"name": "b", "share": 0.4, "talk": {"dist": "exponential", "mean_s": 200}, "resolved": 0.8},
+]
+
+
+def test_engine_equals_the_reference_with_a_forecast(tmp_path):
+    """[arrivals.forecast] with a row per call type (shares 0.3/0.7 against the scenario's 0.6/0.4,
+    cv 0.25 on one type, 0 on the other) on 3 of 4 days: the day's volume and shares are drawn
+    from the forecast stream on those days, from day_cv on the fourth (a warm-up day)."""
+    agents = 6
+    lines = forecast_rows("2026-03-02", 3, 75 * 24, 0.25, types={"a": 0.3, "b": 0.7})
+    lines = [ln if ",b," not in ln else ",".join(ln.split(",")[:3] + [ln.split(",")[2]] * 4 + ["0"]) for ln in lines]
+    write_forecast(tmp_path, lines)
+    d = mmc_dict(agents=agents, calls_per_hour=75, days=3, warmup_days=1, patience_s=150, call_types=FORECAST_TYPES)
+    d["arrivals"].update(day_cv=0.2, forecast={"file": "forecast.csv"})
+    s = scenario_from_dict(d, folder=tmp_path)
+    model = Model.from_scenario(s)
+    days = forecast_days(s)
+    assert days[s.calendar.start].cvs[1] == 0 and days[s.calendar.start].cvs[0] > 0.2
+    for i in range(3):
+        seed = np.random.SeedSequence(2024, spawn_key=(i,))
+        rc = Replication(model, seed).run()
+        ref = reference(s, model, np.random.SeedSequence(2024, spawn_key=(i,)), agents, forecast=days)
+        c = {k: v.sum(axis=1) for k, v in rc.counts.items()}
+        m = model.timeline.iv_measured()
+        assert c["offered"].sum() > 4000
+        for k, f in (("offered", "offered"), ("answered", "answered"), ("abandoned", "abandoned"),
+                     ("answered_within_t", "within")):
+            np.testing.assert_array_equal(c[k], ref[f][m])
+        by_type = rc.counts["offered"].sum(axis=0)
+        assert by_type[1] > 1.8 * by_type[0]  # the forecast's shares, not the scenario's 0.6/0.4

@@ -38,6 +38,9 @@ from ska_sim.cli.common import (
               help="erlang: Erlang C/A per interval; simulation: iterate with the simulator from the Erlang plan.")
 @click.option("--scope", type=click.Choice(["interval", "day", "window"]), default="interval", show_default=True,
               help="Where the targets must hold: every interval, each day as a whole, or the whole window.")
+@click.option("--confidence", type=FiniteRange(0.0, 1.0, min_open=True, max_open=True),
+              help="Also the cheapest plan whose chance of meeting every target over the window is at least this "
+                   "(0-1, e.g. 0.9), against the scenario's forecast and its uncertainty. Not with --shifts or --roster.")
 @replications_option("Replications per simulation.")
 @seed_option("Root seed (default: the scenario's).")
 @set_option
@@ -45,8 +48,8 @@ from ska_sim.cli.common import (
 @format_option
 @executor_options
 @handles_bad_input
-def staff(scenario_file, shifts_file, roster, weeks, method, scope, replications, seed, overrides, out_dir, fmt,
-          executor) -> None:
+def staff(scenario_file, shifts_file, roster, weeks, method, scope, confidence, replications, seed, overrides, out_dir,
+          fmt, executor) -> None:
     """How many agents SCENARIO needs per interval, in paid FTE, and in which shifts."""
     from ska_sim.report.output import write_staffing
     from ska_sim.report.text import staffing_text
@@ -55,6 +58,8 @@ def staff(scenario_file, shifts_file, roster, weeks, method, scope, replications
 
     if weeks is not None and not roster:
         fail(["--weeks: only with --roster (the roster's horizon)"])
+    if confidence is not None and (roster or shifts_file is not None):
+        fail(["--confidence: not with --shifts or --roster (plan for the confidence first, then its shifts)"])
     if roster:  # warnings about the window are about the roster's horizon, the window planned
         from ska_sim.scenario import load_scenario as load_quietly
     else:
@@ -114,7 +119,8 @@ def staff(scenario_file, shifts_file, roster, weeks, method, scope, replications
     quiet = fmt == "json" or not sys.stderr.isatty()
     try:
         result = plan_staffing(scenario, method, scope, shifts, replications, seed, progress=progress,
-                               say=None if quiet else (lambda m: click.echo(f"... {m}", err=True)), executor=executor)
+                               say=None if quiet else (lambda m: click.echo(f"... {m}", err=True)), executor=executor,
+                               confidence=confidence)
     finally:
         progress.close()
     if out_dir:

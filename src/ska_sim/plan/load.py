@@ -103,8 +103,13 @@ class LoadModel:
         self.model = model or Model.from_scenario(s)
         tl = self.model.timeline
         self.tl = tl
-        # (intervals, types): each interval's expected first calls, split by its call-type mix
-        mix = self.model.shares[None, :] if tl.iv_type_mix is None else tl.iv_type_mix
+        # (intervals, types): each interval's expected first calls, split by its call-type mix (call
+        # types with their own profiles), or by each day's type shares ([arrivals.forecast] per type)
+        fc = self.model.forecast
+        if tl.iv_type_mix is not None:
+            mix = tl.iv_type_mix
+        else:
+            mix = fc.shares[tl.iv_day] if fc is not None else self.model.shares[None, :]
         self.first = tl.iv_expected[:, None] * mix
         self.type_aht = np.array([ct.mean_handle_s() for ct in s.call_types])
         self.resolved = np.array([ct.resolved for ct in s.call_types])

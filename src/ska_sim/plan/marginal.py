@@ -23,6 +23,7 @@ from ska_sim.plan.plan import with_agents as with_plan_agents
 from ska_sim.plan.staffing_groups import group_load_models
 from ska_sim.scenario.activities import activity_share, shrinkage_shares
 from ska_sim.scenario.clock import WEEKDAYS, parse_clock
+from ska_sim.scenario.forecast import forecast_note
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.roster_agents import with_extra
 from ska_sim.sim import runner
@@ -209,6 +210,8 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
             row["group_phone_hours"] = float(plans[k][m, gcol].sum() * tl.interval_s / 3600)
         rows.append(row)
     notes = clipped_steps(s, tl, steps, unit, plans, sel)
+    if forecast_note(s):  # [arrivals.forecast]: whether the intervals include the forecast's uncertainty
+        notes.append(forecast_note(s))
     return Marginal(pd.DataFrame(rows), results, mode, unit, group, hours, window_norm(s), notes)
 
 

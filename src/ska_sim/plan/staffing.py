@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ska_sim.plan.confidence import confidence_plan
 from ska_sim.plan.by_simulation import AUTO_SEARCH_CALLS, MAX_ITER, search_calls, simulation_plan, with_agents
 from ska_sim.plan.load import LoadModel, Plan
 from ska_sim.plan.people import chain, fte, shrinkage_table
@@ -56,11 +57,26 @@ def plan_staffing(
     progress=None,
     say=None,
     executor=None,
+    confidence: float | None = None,
 ) -> StaffingResult:
     """Requirements (Erlang, and simulation if asked), shrinkage to FTE, optional shift plan,
     and a simulation of the final plan against the targets (the loop closed). A scenario with
-    [[groups]] is planned per group (``staffing_groups.plan_staffing_groups``)."""
+    [[groups]] is planned per group (``staffing_groups.plan_staffing_groups``). ``confidence``
+    (0-1, not with shifts): also the cheapest plan whose chance of meeting every target over the
+    window is at least that (plan/confidence.py), in ``result.confidence``."""
     say = say or (lambda msg: None)
+    if confidence is not None:
+        if not 0 < confidence < 1:
+            raise ValueError(f"confidence must lie between 0 and 1 (got {confidence:g})")
+        if shifts is not None:
+            raise ValueError("confidence: not with a shift plan (the shifts cover the plan found: plan for the "
+                             "confidence first, then its shifts)")
+        st = plan_staffing(s, method, scope, None, replications, seed, workers, progress, say, executor)
+        key = st.recommended.replace(" ", "_")
+        base = st.plans[key if key in st.plans else f"{method}_{scope}"].agents  # the recommended plan's agents
+        st.confidence = confidence_plan(s, LoadModel(s).tl, base, confidence, st.recommended, replications, seed,
+                                        workers, executor, say)
+        return st
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     if s.groups:  # plans per agent group (staffing_groups)

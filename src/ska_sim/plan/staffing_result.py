@@ -37,6 +37,7 @@ class StaffingResult:
     recommended: str = ""  # the row of ``comparison`` that is the recommendation
     group_fte: pd.DataFrame | None = None  # with [[groups]]: plan, group (and "total"), hours, FTE, heads
     not_searched: str = ""  # why the search by simulation was not run when no plan met the targets
+    confidence: object | None = None  # staff --confidence: plan/confidence.ConfidencePlan
 
     def verdict(self) -> str:
         """The recommended plan's verdict in simulation, in plain words ('' when it meets every target)."""
@@ -92,6 +93,7 @@ class StaffingResult:
             **({"groups": json_records(self.group_fte)} if self.group_fte is not None else {}),
             **self._people_json(),
             "plan": self.plan_result.to_json(),
+            **({"confidence": self.confidence.to_json()} if self.confidence is not None else {}),
         }
 
 

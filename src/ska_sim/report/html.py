@@ -20,12 +20,14 @@ from ska_sim.plan.costs import money_of
 from ska_sim.plan.plan import plan_people
 from ska_sim.report.costs import people_rows, people_text
 from ska_sim.report.erlang_text import erlang_label, group_summary
+from ska_sim.report.forecast_week import forecast_html
 from ska_sim.report.plots import service_level_by_interval
 from ska_sim.report.roster import roster_html
 from ska_sim.report.style import pyplot
 from ska_sim.report.text import LABELS, ORDER, fmt, fmt_diff, request_rows, step_label, window_words
 from ska_sim.scenario.activities import REPLACED_SHARES, activity_share, activity_table
 from ska_sim.scenario.clock import WEEKDAYS
+from ska_sim.scenario.forecast import forecast_note
 from ska_sim.sim.kpi import KPI_UNITS
 
 CSS = """
@@ -345,6 +347,7 @@ def assumptions(s) -> str:
                                      f"({', '.join(f'{k} {v:g}' for k, v in arr.weekday_factor.items()) or 'none'}) "
                                      f"x volume scale {arr.volume_scale:g}; day-to-day cv {arr.day_cv:g}"),
         ("Special days", "; ".join(f"{d} x{f:g}" for d, f in arr.date_factor.items()) or "none"),
+        *([("Forecast", forecast_note(s) + " (its dates: 'The forecast behind the week')")] if forecast_note(s) else []),
         ("Patience", _patience_text(s)),
         ("Redials", f"{s.redial.probability:.0%} of callers who hang up call again after {_dur(s.redial.delay)}"),
         ("Repeat calls", f"{s.repeat.probability:.0%} of unresolved issues come back after {_dur(s.repeat.delay)}"),
@@ -498,6 +501,7 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
     """The HTML page. ``label`` says what was run (scenario name, file, --set options)."""
     s = result.scenario
     first, last = result.days["date"].iloc[0], result.days["date"].iloc[-1]
+    fc_html = forecast_html(s, png)  # [arrivals.forecast]: the band and the effects behind the week
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -509,6 +513,7 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
         f"{result.replications} replications, 95% intervals. Report made {dt.date.today().isoformat()}.</p>",
         keep("Verdict", verdicts(result)),
         keep("Key figures", kpi_table(result)),
+        keep("The forecast behind the week", fc_html) if fc_html else "",
         keep("Service level by weekday and time of day",
              img(heatmap(result), "Heatmap of service level by weekday and time of day")),
         keep("Offered calls, staffing and service level by interval",

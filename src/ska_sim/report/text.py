@@ -12,6 +12,7 @@ from ska_sim.report.columns import text_columns
 from ska_sim.report.costs import money_text, people_rows, people_text
 from ska_sim.report.erlang_text import cross_check_lines
 from ska_sim.scenario.clock import WEEKDAYS
+from ska_sim.scenario.forecast import UNCERTAINTY_LINE, forecast_note
 
 LABELS = {
     "service_level": "service level",
@@ -123,6 +124,7 @@ def kpi_table(result) -> str:
         f"{len(result.days)} open days measured, {first} to {last} ({cal.warmup_days} warm-up days before)"
         f" | {result.replications} replication{'s' if result.replications != 1 else ''} | seed {result.seed} | "
         + ("95% intervals" if result.replications > 1 else "one replication: no intervals, the mean decides"),
+        *([forecast_note(s)] if forecast_note(s) else []),
         "",
     ]
     targets = result.targets.set_index("kpi")
@@ -270,6 +272,7 @@ def staffing_text(st) -> str:
         *([st.recommendation()] if st.recommendation() else []),
         f"Staffing plan: {s.name}",
         f"method {st.method}, target scope {st.scope}; agents on the phones per interval {how}",
+        *([forecast_note(s)] if forecast_note(s) else []),
         "",
     ]
     for name, part in (req.groupby("group", sort=False) if "group" in req else [(None, req)]):
@@ -343,7 +346,28 @@ def staffing_text(st) -> str:
         lines += ["", verdict]
     pr = st.plan_result
     lines += ["", f"The recommended plan{' (shift plan)' if st.shift_plan is not None else ''}, simulated:", kpi_table(pr)]
+    if getattr(st, "confidence", None) is not None:
+        lines += ["", *confidence_text(st.confidence)]
     return "\n".join(lines) + "\n"
+
+
+def confidence_text(cp) -> list[str]:
+    """staff --confidence: the plan for the chance asked, beside the recommended plan."""
+    rows = [("agents x", "hours on the phones", "chance of meeting every target")]
+    rows += [(f"{t['factor']:.2f}", f"{t['phone_hours']:,.0f}", f"{t['chance']:.0%}") for t in cp.tried]
+    head = (f"Plan for a {cp.confidence:.0%} chance of meeting every target over the window (share of replications "
+            f"whose whole window meets them all at once): the recommended plan ({cp.base_name}) meets them in "
+            f"{cp.base_chance:.0%}; its agents x a factor (steps of 2%, common random numbers):")
+    if cp.met:
+        verdict = (f"Plan for {cp.confidence:.0%}: agents x {cp.factor:.2f}, {cp.figures['fte']:,.1f} FTE "
+                   f"({cp.figures['paid_hours']:,.0f} paid hours), chance {cp.chance:.0%}; the recommended plan: "
+                   f"{cp.base_figures['fte']:,.1f} FTE. The {cp.confidence:.0%} chance costs {cp.extra_fte():+,.1f} FTE"
+                   + (" (the forecast's uncertainty included)." if UNCERTAINTY_LINE in forecast_note(cp.result.scenario)
+                      else "."))
+    else:
+        verdict = (f"No plan up to agents x {cp.factor:.2f} reaches a {cp.confidence:.0%} chance (best "
+                   f"{max(t['chance'] for t in cp.tried):.0%}): the targets or the confidence cannot be met this way.")
+    return [head, *text_columns(rows, align="rrr"), verdict]
 
 
 def plans_table(comparison) -> list[str]:

@@ -13,6 +13,7 @@ from pydantic import Field, StrictBool, ValidationInfo, field_validator, model_v
 from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL
 from ska_sim.scenario.block import SHARE_TOLERANCE, Block, DurationSpec, Hours, PeriodFactor, Probability
 from ska_sim.scenario.clock import VectorKey, Weekday, parse_clock
+from ska_sim.scenario.forecast_file import ArrivalsForecast
 
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2199, 12, 31)
@@ -152,6 +153,8 @@ class Arrivals(Block):
     profile: dict[VectorKey, list[float]] | None = None  # required unless every call type has its own
     date_factor: dict[dt.date, float] = {}
     events: list[DemandEvent] = []  # [[arrivals.events]] rules (calendar.py); date_factor wins on its dates
+    # [arrivals.forecast]: per-date first calls and their uncertainty from a forecast table (forecast.py)
+    forecast: ArrivalsForecast | None = None
 
     @field_validator("profile", mode="before")
     @classmethod

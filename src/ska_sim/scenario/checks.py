@@ -17,6 +17,7 @@ from ska_sim.scenario.calendar import WorkingCalendar, calendar_checks
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.periods import period_checks
 from ska_sim.scenario.profiles import RATES, day_calls, weekday_key
+from ska_sim.scenario.forecast import forecast_checks, forecast_warnings
 from ska_sim.scenario.roster import unused_vectors_warning, window_warning
 from ska_sim.scenario.workforce import roster_heads_warning, workforce_checks
 
@@ -39,6 +40,7 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
         out += activities_checks(s)
     out += window_and_size_checks(s)
     out += period_checks(s)
+    out += forecast_checks(s)
     out += roster_checks(s)
     if s.workforce is not None:
         out += workforce_checks(s)
@@ -431,4 +433,5 @@ def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) 
     if s.roster is not None and s.roster.plan is not None:  # roster.file gives the agents of its dates
         out += unused_vectors_warning(s, overrides)
         out += roster_heads_warning(s)
+    out += forecast_warnings(s)
     return out

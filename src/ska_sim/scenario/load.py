@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.limits import MAX_SCENARIO_BYTES
 from ska_sim.scenario.checks import cross_checks
+from ska_sim.scenario.forecast import attach_forecast
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.overrides import (
     apply_override,
@@ -66,14 +67,16 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     Raises :class:`ScenarioError` with every problem found.
     """
     data = read_toml(path)
-    scenario = scenario_from_dict(data, source=str(path), overrides=overrides)
+    scenario = scenario_from_dict(data, source=str(path), overrides=overrides, folder=Path(path).parent)
     return load_roster(scenario, Path(path).parent)  # roster.file and roster.shifts: relative to the file
 
 
 def scenario_from_dict(
-    data: dict[str, Any], source: str = "<scenario>", overrides: list[str] | tuple[str, ...] = ()
+    data: dict[str, Any], source: str = "<scenario>", overrides: list[str] | tuple[str, ...] = (),
+    folder: str | Path = ".",
 ) -> Scenario:
-    """Validate a raw scenario dict (as TOML gives it), with optional ``key.path=value`` overrides."""
+    """Validate a raw scenario dict (as TOML gives it), with optional ``key.path=value`` overrides;
+    ``arrivals.forecast.file`` is read relative to ``folder``."""
     data = json.loads(json.dumps(data, default=_json_default))  # deep copy; dates become strings
     problems: list[Problem] = []
     set_paths: list[tuple[list, str]] = []
@@ -109,6 +112,7 @@ def scenario_from_dict(
         scenario = validate_model(Scenario, data, origin)
     except ScenarioError as exc:
         raise ScenarioError(drop_consequent_missing(exc.problems, created)) from None
+    attach_forecast(scenario, folder)  # the forecast table, before the checks that read it
     for path, message in cross_checks(scenario):
         problems.append(Problem(origin(split_key(path)), path, message))
     if problems:

@@ -187,6 +187,9 @@ class Scenario(Block):
         if rec is not None:  # a saved roster's agents are part of the model: its bytes, not only its name
             text += "\nroster.file sha256 " + rec["sha256"]
         extra = self.roster.extra if self.roster is not None and self.roster.plan is not None else None
+        fc = self.arrivals.forecast
+        if fc is not None and fc.table is not None:  # the forecast's numbers are part of the model: its bytes
+            text += "\narrivals.forecast.file sha256 " + fc.table.sha256
         if extra is not None:  # agents added on top of the roster (marginal's steps)
             text += "\nroster extra sha256 " + hashlib.sha256(repr(extra.tolist()).encode()).hexdigest()
         return hashlib.sha256(text.encode()).hexdigest()

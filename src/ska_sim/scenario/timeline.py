@@ -18,8 +18,9 @@ import numpy as np
 from ska_sim.scenario.block import Hours
 from ska_sim.scenario.calendar import simulated_days
 from ska_sim.scenario.clock import DAY_S, WEEKDAYS
+from ska_sim.scenario.forecast import forecast_days
 from ska_sim.scenario.intervals import Timeline
-from ska_sim.scenario.profiles import DayArrivals, day_arrivals
+from ska_sim.scenario.profiles import RATES, DayArrivals, day_arrivals
 from ska_sim.scenario.roster_agents import RosterModel, add_extra, build_roster_model, roster_timeline, with_extra
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def build_timeline(s: Scenario) -> Timeline:
     n_days = cal.warmup_days + cal.days
     dates = tuple(first + dt.timedelta(days=i) for i in range(n_days))
     resolved = simulated_days(s)  # calendar.py: closed dates, own hours, country rules, volume factors
+    forecast = forecast_days(s)  # forecast.py: [arrivals.forecast]'s dates replace daily_calls x factors
     open_s = np.full(n_days, -1, dtype=np.int64)
     close_s = np.full(n_days, -1, dtype=np.int64)
     days, slots, expected, agents, group_agents, mixes = [], [], [], [], [], []
@@ -55,7 +57,12 @@ def build_timeline(s: Scenario) -> Timeline:
         # (weekday vector, date vector) of [staffing], or of each group
         tables = [(staff.agents, staff.dates)] if not s.groups else [(g.agents, g.dates) for g in s.groups]
         vectors = [(a.get(wd, a.get("default")), dates.get(date)) for a, dates in tables]
-        volume = arrivals.base * arr.weekday_factor.get(wd, 1.0) * day.volume_factor * arr.volume_scale
+        if date in forecast:  # the forecast's first calls, spread as the profile spreads a day's
+            volume = forecast[date].mean * arr.volume_scale
+            if arr.profile_unit == RATES:  # the profile is calls per interval, not shares
+                volume /= float(np.sum(profile))
+        else:
+            volume = arrivals.base * arr.weekday_factor.get(wd, 1.0) * day.volume_factor * arr.volume_scale
         usual_first = usual.open_s // iv
         for k, slot in enumerate(range(hours.open_s // iv, hours.close_s // iv)):
             days.append(d)

@@ -55,6 +55,7 @@ import pandas as pd
 from ska_sim.base.jsonable import json_records, json_value
 from ska_sim.base.version import __version__
 from ska_sim.scenario.clock import WEEKDAYS, format_clock
+from ska_sim.scenario.forecast import forecast_note
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.periods import interval_handle_s
 from ska_sim.sim.engine import Model
@@ -211,6 +212,7 @@ class SimulationResult:
             **({"languages": json_records(self.languages)} if self.languages is not None else {}),
             **({"groups": json_records(self.groups)} if self.groups is not None else {}),
             **({"group_intervals": json_records(self.group_intervals)} if self.group_intervals is not None else {}),
+            **({"forecast": forecast_note(self.scenario)} if forecast_note(self.scenario) else {}),
         }
 
 

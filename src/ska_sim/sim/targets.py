@@ -119,3 +119,23 @@ def _line_targets(t) -> list[Target]:
     if t.asa_max_s is not None:
         out.append(Target("asa_s", high=t.asa_max_s))
     return out
+
+
+def window_chance(result) -> float:
+    """The chance of meeting every target over the window: the share of replications whose whole
+    window meets all of the line's targets at once (and each language's, with [targets.languages]).
+    A replication with no value for a target's KPI (no calls) counts as meeting it."""
+    per = result.per_replication
+    ok = np.ones(len(per), dtype=bool)
+    by_lang = getattr(result, "language_per_replication", None) or {}
+    for t in targets_of(result.scenario, languages=bool(by_lang)):
+        if t.language is not None:
+            if t.language not in by_lang:
+                continue
+            values = np.asarray(by_lang[t.language][t.kpi], float)
+        elif t.kpi in per:
+            values = per[t.kpi].to_numpy(float)
+        else:
+            continue
+        ok &= t.met(values) | np.isnan(values)
+    return float(ok.mean()) if len(ok) else math.nan

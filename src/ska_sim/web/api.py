@@ -31,6 +31,7 @@ from ska_sim.base.files import file_record, whole_folder, write_text
 from ska_sim.base.jsonable import finite_json_value, json_records
 from ska_sim.plan.by_simulation import simulation_plan, with_agents
 from ska_sim.plan.compare import compare
+from ska_sim.plan.confidence import confidence_plan
 from ska_sim.plan.marginal import marginal
 from ska_sim.plan.plan import agents_plan, plan_figures, scenario_plan
 from ska_sim.plan.plan import with_agents as with_plan_agents
@@ -40,6 +41,7 @@ from ska_sim.plan.staffing_result import plan_reading, targets_row
 from ska_sim.report.html import build_report
 from ska_sim.report.output import write_result
 from ska_sim.scenario.load import read_toml, scenario_from_dict
+from ska_sim.scenario.forecast import forecast_note
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.roster import attach, in_folder, read_roster_csv, resolve, rest_violations, roster_people
 from ska_sim.scenario.timeline import build_timeline
@@ -57,6 +59,7 @@ from ska_sim.web.plans import (
     plan_overrides,
     refuse_edits_of_nothing,
     replications_seed,
+    share_of,
     whole_number,
 )
 
@@ -103,10 +106,21 @@ class Service:
     # ---------------------------------------------------------------- scenarios
     def load(self, name: str, overrides: list[str], field: str = "scenario") -> Scenario:
         path = self.ws.path(name, field=field)
-        s = in_folder(scenario_from_dict(read_toml(path), source=name, overrides=tuple(overrides)), path.parent)
+        data = read_toml(path)
+        self._forecast_inside(data, name, path.parent)
+        s = in_folder(scenario_from_dict(data, source=name, overrides=tuple(overrides), folder=path.parent), path.parent)
         if s.roster is not None and s.roster.file:  # the saved roster `run` simulates (rules checked once per file)
             s = self._with_roster(s, name)
         return s
+
+    def _forecast_inside(self, data: dict, name: str, folder: Path) -> None:
+        """arrivals.forecast.file must lie in the work folder (checked before the file is read)."""
+        arr = data.get("arrivals")
+        fc = arr.get("forecast") if isinstance(arr, dict) else None
+        f = fc.get("file") if isinstance(fc, dict) else None
+        if isinstance(f, str) and f:
+            if self.ws.root.resolve() not in (folder / f).resolve().parents:
+                raise BadRequest(f"{name}: arrivals.forecast.file: {f} is outside the work folder", 400)
 
     def _with_roster(self, s: Scenario, name: str) -> Scenario:
         f = resolve(s, s.roster.file).resolve()
@@ -197,10 +211,13 @@ class Service:
         return doc
 
     # ---------------------------------------------------------------- staffing help
-    def fill(self, plan: Any, method: str, group: Any = None) -> dict:
-        """The Erlang (or simulation) requirement per interval, as grid rows, and its cost."""
-        if method not in ("erlang", "simulation"):
-            raise BadRequest("method: erlang or simulation", 400)
+    def fill(self, plan: Any, method: str, group: Any = None, confidence: Any = None) -> dict:
+        """The Erlang (or simulation) requirement per interval, as grid rows, and its cost; or
+        (``confidence``) the page's plan scaled up to that chance of meeting every target."""
+        if method not in ("erlang", "simulation", "confidence"):
+            raise BadRequest("method: erlang, simulation or confidence", 400)
+        if method == "confidence":
+            return self.fill_confidence(plan, share_of(confidence, "confidence", 0.5, 0.99), group)
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
         gi = self._group_index(s, group)
         cancelled = self._bump(client)
@@ -218,6 +235,28 @@ class Service:
         # priced as simulated: the requirement's agents alone (a roster attached is not part of it), as staff prices it
         out = self._as_rows(s, p.agents, gi, f"{method} requirement", alone=True)
         out["verdict"] = plan_reading(s, out["what"], targets_row(simulated))
+        return out
+
+    def fill_confidence(self, plan: Any, q: float, group: Any = None) -> dict:
+        """staff --confidence on the page: the plan's agents scaled up (plan/confidence.py) until
+        at least ``q`` of the replications meet every target over the window."""
+        name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
+        gi = self._group_index(s, group)
+        cancelled = self._bump(client)
+        ex = Executor(pool=self.pool, cancelled=cancelled, progress=lambda d, n: self._set_progress(client, "replications", d, n))
+        tl = build_timeline(s)
+        try:
+            cp = confidence_plan(s, tl, tl.iv_group_agents if s.groups else tl.iv_agents, q, "this plan", reps, seed,
+                                 executor=ex)
+        except Cancelled:
+            return {"superseded": True}
+        what = f"a {q:.0%} chance of meeting every target (agents x {cp.factor:.2f})"
+        out = self._as_rows(s, cp.agents, gi, what, alone=True)
+        out["chance"] = {"plan": cp.base_chance, "filled": cp.chance, "met": cp.met}
+        out["verdict"] = (f"this plan meets every target over the window in {cp.base_chance:.0%} of the replications, "
+                          f"agents x {cp.factor:.2f} in {cp.chance:.0%}"
+                          + ("" if cp.met else f" (no factor up to x{cp.factor:.2f} reaches {q:.0%})")
+                          + (f"; {forecast_note(s)}" if forecast_note(s) else ""))
         return out
 
     def add_best(self, plan: Any, k: Any, group: Any = None) -> dict:
@@ -306,7 +345,9 @@ class Service:
         new = render_toml(text, week + sets)
         import tomllib
 
-        edited = scenario_from_dict(tomllib.loads(new), source=dest.name)  # the same models as `validate`
+        data = tomllib.loads(new)
+        self._forecast_inside(data, dest.name, dest.parent)
+        edited = scenario_from_dict(data, source=dest.name, folder=dest.parent)  # the same models as `validate`
         refuse_edits_of_nothing(edited, sets)
         old = dest.read_text(encoding="utf-8-sig") if dest.exists() else ""
         diff = "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),

@@ -151,7 +151,7 @@ def page_handlers(service: Service) -> tuple[list, list]:
             return {"invalid": True, "problems": problems_json(exc.problems)}
 
     def fill(b):
-        return service.fill(b.get("plan"), b.get("method"), b.get("group"))
+        return service.fill(b.get("plan"), b.get("method"), b.get("group"), b.get("confidence"))
 
     def add_best(b):
         return service.add_best(b.get("plan"), b.get("k"), b.get("group"))

@@ -25,7 +25,8 @@ _VEC = r"(agents\.(?:default|mon|tue|wed|thu|fri|sat|sun)|dates\.\d{4}-\d{2}-\d{
 EDITABLE = re.compile(
     r"^(arrivals\.volume_scale|staffing\.scale|patience\.mean_s"
     r"|call_types\[\d{1,3}\]\.(?:talk\.mean_s|resolved)"
-    rf"|staffing\.{_VEC}|groups\[\d{{1,3}}\]\.{_VEC})$"
+    rf"|staffing\.{_VEC}|groups\[\d{{1,3}}\]\.{_VEC}"
+    r"|arrivals\.forecast\.override\.\d{4}-\d{2}-\d{2})$"  # a manager's volume for a day, over the forecast
 )
 MAX_TEXT = 64  # characters of one field or grid cell
 MAX_CELLS = 24 * 60  # cells in one grid row (1-minute intervals around the clock at most)
@@ -206,6 +207,20 @@ def parse_body(raw: bytes) -> dict:
     if not isinstance(data, dict):
         raise BadRequest("the request body must be a JSON object", 400)
     return data
+
+
+def share_of(value: Any, field: str, lo: float, hi: float) -> float:
+    """``value`` (a JSON number or the text typed) as a number from ``lo`` to ``hi``."""
+    x = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        x = float(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?(\d{1,6}(\.\d{0,6})?|\.\d{1,6})\s*", value):
+        x = float(value)
+    if x is None or not math.isfinite(x):
+        raise BadRequest(f"{field}: {str(value)[:40]!r} is not a number", 400, field=field)
+    if not lo <= x <= hi:
+        raise BadRequest(f"{field}: from {lo:g} to {hi:g} (got {x:g})", 400, field=field)
+    return x
 
 
 def whole_number(value: Any, field: str, lo: int, hi: int) -> int:

@@ -26,7 +26,7 @@ CLOSE, INTERVAL = 0, 1  # kinds of marks; a closing sorts before an opening at t
 FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the KPI arrays
 # New purposes are appended, never inserted: the streams of the others stay as they were.
 PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls",
-            "language", "routing", "identity", "transfer", "callback", "absence", "message")
+            "language", "routing", "identity", "transfer", "callback", "absence", "message", "forecast")
 PURPOSE_INDEX = {p: i for i, p in enumerate(PURPOSES)}
 
 
@@ -203,14 +203,19 @@ class Replication:
         self.pool.new_day(streams)
         rng = streams["arrivals"]
         sl = tl.day_intervals(day)
-        expected = tl.iv_expected[sl] * day_factors(rng, 1, self.m.day_cv)[0]
+        fc = self.m.forecast
+        if fc is not None and fc.given[day]:  # the forecast's predictive distribution instead of day_cv
+            factor, shares = fc.draw(streams["forecast"], day)
+        else:
+            factor, shares = day_factors(rng, 1, self.m.day_cv)[0], self.m.shares
+        expected = tl.iv_expected[sl] * factor
         times = arrival_times(rng, tl.iv_start_s[sl], expected, tl.interval_s)
         n = len(times)
         mix = tl.iv_type_mix
         if self.n_types == 1:
             types = np.zeros(n, int)
         elif mix is None:
-            types = rng.choice(self.n_types, size=n, p=self.m.shares)
+            types = rng.choice(self.n_types, size=n, p=shares)
         else:  # call types with their own profiles: each call's type from its interval's mix
             starts = tl.iv_start_s[sl]
             within = np.clip(np.searchsorted(starts, times, side="right") - 1, 0, len(starts) - 1)

@@ -14,6 +14,7 @@ from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.periods import PeriodTable, interval_talk_factors, period_table, uses_periods
 from ska_sim.scenario.timeline import Timeline, build_timeline, roster_model
 from ska_sim.sim.collector import InboundRoutes
+from ska_sim.sim.engine.forecast import ForecastDraws, forecast_draws
 from ska_sim.sim.routing import RoutingModel, build_routing, single_group
 
 
@@ -140,6 +141,7 @@ class Model:
     def patience_of(self, k: int) -> Duration | None:
         """Call type k's patience (None: its callers never hang up)."""
         return self.patience if self.type_patience is None else self.type_patience[k]
+    forecast: ForecastDraws | None = None  # [arrivals.forecast]: the days' volume draws (engine/forecast.py)
 
     @property
     def n_langs(self) -> int:
@@ -189,9 +191,13 @@ class Model:
                                              for p in (s.type_patience(ct) for ct in s.call_types))
         if uses_periods(s):
             general["periods"] = period_table(s, tl.dates)
+        shares = s.type_shares()
+        fc = forecast_draws(s, tl, shares)
+        if fc is not None:
+            general["forecast"] = fc
         return cls(
             timeline=tl,
-            shares=s.type_shares(),
+            shares=shares,
             types=tuple(types),
             patience=s.patience_dist(),
             redial_probability=s.redial.probability,

@@ -132,8 +132,12 @@ async function openScenario(name, week) {
     S.fields[t.talk_key] = String(t.talk); S.fieldOrig[t.talk_key] = String(t.talk);
     S.fields[t.resolved_key] = String(t.resolved); S.fieldOrig[t.resolved_key] = String(t.resolved);
   }
+  for (const f of (d.forecast ? d.forecast.days : [])) {
+    const v = f.override ? String(f.calls) : "";
+    S.fields[f.override_key] = v; S.fieldOrig[f.override_key] = v;
+  }
   $("other").value = (S.scenarios.find((s) => s.name !== name && !s.error) || {}).name || "";
-  renderFields(); renderGrid(); run();
+  renderFields(); renderForecast(); renderGrid(); run();
 }
 
 // ------------------------------------------------------------------ fields
@@ -167,6 +171,34 @@ function renderFields() {
   const aht = S.desc.call_types.reduce((a, c) => a + c.share * c.aht_s, 0);
   const res = S.desc.call_types.reduce((a, c) => a + c.share * c.resolved, 0);
   $("types-summary").textContent = `As saved: weighted handle time ${aht.toFixed(0)} s, resolved at first answer ${pct(res)}.`;
+}
+
+// the forecast behind the week: its bands and effects, and a manager's override per day
+function renderForecast() {
+  const fc = S.desc.forecast;
+  $("forecast-section").hidden = !fc;
+  const t = $("forecast");
+  t.replaceChildren();
+  if (!fc) return;
+  $("forecast-note").textContent = fc.note;
+  const n = (x) => (x === null || x === undefined ? "–" : Math.round(x).toLocaleString("en"));
+  t.append(el("tr", {}, ...["date", "forecast", "80% interval", "95% interval", "effects that apply",
+    "override (first calls)"].map((h) => el("th", { text: h }))));
+  for (const f of fc.days) {
+    const inp = fieldInput(f.override_key);
+    inp.placeholder = n(f.forecast === null ? f.calls : f.forecast);
+    const mark = el("span", { class: "override-mark", "data-override": f.date, text: "override" });
+    const row = el("tr", { "data-forecast-date": f.date }, el("td", { text: `${f.weekday} ${f.date}` }),
+      el("td", { text: n(f.forecast) }), el("td", { text: `${n(f.low_80)} – ${n(f.high_80)}` }),
+      el("td", { text: `${n(f.low_95)} – ${n(f.high_95)}` }),
+      el("td", { text: (f.effects.join("; ") || "–") + (f.closed ? "; closed in the forecast" : "")
+        + (f.open ? "" : "; the calendar closes it") }),
+      el("td", {}, inp, " ", mark));
+    const mark_it = () => { const on = S.fields[f.override_key] !== ""; mark.hidden = !on; row.classList.toggle("overridden", on); };
+    inp.addEventListener("input", mark_it);
+    t.append(row, el("tr", {}, el("td", { colspan: 6, class: "field-error", "data-error-for": f.override_key })));
+    mark_it();
+  }
 }
 
 // ------------------------------------------------------------------ the grid
@@ -336,7 +368,8 @@ async function run() {
 
 // ------------------------------------------------------------------ results
 function renderResult(r) {
-  $("reps-note").textContent = `${r.replications} replications, seed ${r.seed}; 95% intervals`;
+  $("reps-note").textContent = `${r.replications} replications, seed ${r.seed}; 95% intervals`
+    + (r.forecast_note ? `; ${r.forecast_note}` : "");
   const box = $("targets");
   box.replaceChildren();
   for (const t of r.targets) {
@@ -521,12 +554,14 @@ async function help(name, body, what) {
 }
 $("fill-erlang").addEventListener("click", () => help("fill", { method: "erlang" }, "Erlang requirement"));
 $("fill-sim").addEventListener("click", () => help("fill", { method: "simulation" }, "simulation requirement"));
+$("fill-confidence").addEventListener("click", () => help("fill", { method: "confidence", confidence: $("confidence").value },
+  "the plan for a chance of meeting every target"));
 $("add-best").addEventListener("click", () => help("add_best", { k: $("k").value }, "marginal value"));
 $("undo-help").addEventListener("click", () => {
   if (!S.undo) return;
   S.vectors = S.undo.vectors; S.fields = S.undo.fields; S.undo = null;
   $("undo-help").hidden = true; $("help-result").textContent = "";
-  renderFields(); renderGrid(); run();
+  renderFields(); renderForecast(); renderGrid(); run();
 });
 
 // ------------------------------------------------------------------ files
