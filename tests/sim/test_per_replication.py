@@ -79,6 +79,11 @@ def test_a_single_pool_has_one_row_per_replication_and_type_with_its_handle_time
     result = simulate(s, replications=2)
     t = result.per_replication_calls
     assert set(t["group"]) == {ALL_GROUPS} and len(t) == 2 * len(s.call_types)
+    means = t.groupby("call_type")[["answered", "offered"]].mean()
+    ct = result.call_types.set_index("call_type")
+    np.testing.assert_allclose(means.loc[ct.index, "answered"], ct["answered"], rtol=1e-12)
+    within = t.groupby("replication")["answered_within_t"].sum() / t.groupby("replication")["offered"].sum()
+    assert within.mean() == pytest.approx(result.kpi("service_level"), rel=1e-12)
     # handle time of the answered calls: mean about the type's mean handle time (talk + identity check + ACW)
     for ct in s.call_types:
         rows = t[t["call_type"] == ct.name]

@@ -130,6 +130,8 @@ class Collector:
             for name, k in (("offered_first", FIRST), ("offered_redial", REDIAL), ("offered_repeat", REPEAT)):
                 add(name, cell[kind == k])
         group = self.answering_groups()
+        # each inbound service's (start, end), aligned with the answered calls: converted once
+        svc = (np.asarray(self.svc_start, dtype=float), np.asarray(self.svc_end, dtype=float)) if self.svc_start else None
         if self.answered:
             cell, flag = np.divmod(np.asarray(self.answered, dtype=np.int64), 3)
             waits = np.asarray(self.waits, dtype=float)
@@ -160,7 +162,8 @@ class Collector:
                 self.lang_hist += np.bincount(lang[m] * N_WAIT_BINS + bins[m], minlength=n_l * N_WAIT_BINS).reshape(
                     n_l, N_WAIT_BINS
                 )
-            self._add_type_group(m, typ[m], None if group is None else group[m], waits[m], flag[m], within[m])
+            handle = (svc[1] - svc[0])[m] if svc is not None else np.zeros(int(m.sum()))
+            self._add_type_group(typ[m], None if group is None else group[m], waits[m], flag[m], within[m], handle)
             if group is not None:
                 self._add_groups(iv, group, waits, within)
                 if self.routes is not None:
@@ -191,10 +194,10 @@ class Collector:
             add("transfers_answered", cells)
             add("transfer_wait_sum_s", cells, waits)
             self._add_groups(cells // nt, np.asarray(self.leg_groups, dtype=np.int64), waits, self.within(cells, waits))
-        self._fold_busy(group)
+        self._fold_busy(group, svc)
         self._reset()
 
-    def _fold_busy(self, group: np.ndarray | None) -> None:
+    def _fold_busy(self, group: np.ndarray | None, svc: tuple[np.ndarray, np.ndarray] | None) -> None:
         """The buffered agent work (second legs, callbacks, inbound services) into busy time per
         clock slot, and per group."""
         if self.work_start:
@@ -205,8 +208,8 @@ class Collector:
                 sel = g == k
                 if sel.any():
                     self._add_busy(start[sel], end[sel], self.group_busy_s[k])
-        if self.svc_start:
-            start, end = np.asarray(self.svc_start, dtype=float), np.asarray(self.svc_end, dtype=float)
+        if svc is not None:
+            start, end = svc
             self._add_busy(start, end, self.busy_s)
             if group is not None:
                 g = group
@@ -240,17 +243,19 @@ class Collector:
             return np.zeros(len(self.answered), dtype=np.int64)
         return None
 
-    def _add_type_group(self, m: np.ndarray, typ: np.ndarray, g: np.ndarray | None, waits: np.ndarray,
-                        flag: np.ndarray, within: np.ndarray) -> None:
-        """The buffered answered calls selected by ``m`` (the measured ones) per (call type,
-        answering group): their counts, waits and handle times (``svc_start``/``svc_end`` are
-        aligned with ``answered``)."""
+    def _add_type_group(self, typ: np.ndarray, g: np.ndarray | None, waits: np.ndarray, flag: np.ndarray,
+                        within: np.ndarray, handle: np.ndarray) -> None:
+        """The measured buffered answered calls per (call type, answering group): their counts,
+        waits and ``handle`` times. Without groups only the handle times: the rest is the per-cell
+        counts summed over the measured intervals (:meth:`result`)."""
         if not len(typ):
+            return
+        if g is None:
+            self.type_group["handle_s"][:, 0] += np.bincount(typ, weights=handle, minlength=self.n_types)
             return
         n_g = max(1, self.n_groups)
         key = typ * n_g + (0 if g is None else g)
         size = self.n_types * n_g
-        handle = np.asarray(self.svc_end, dtype=float)[m] - np.asarray(self.svc_start, dtype=float)[m]
         first = flag > REPEAT_CONTACT
         for name, sel, weights in (("answered", None, None), ("answered_within_t", within, None),
                                    ("wait_sum_s", None, waits), ("first_contacts", first, None),
@@ -259,6 +264,18 @@ class Collector:
             k = key if sel is None else key[sel]
             w = weights if sel is None or weights is None else weights[sel]
             self.type_group[name].reshape(-1)[:] += np.bincount(k, weights=w, minlength=size)
+
+    def type_group_counts(self, m: np.ndarray) -> dict[str, np.ndarray]:
+        """The per (call type, answering group) counts; without groups, those other than the
+        handle time from the per-cell counts of the measured intervals ``m``."""
+        if self.n_groups:
+            return self.type_group
+        out = dict(self.type_group)
+        for name in TYPE_GROUP_FIELDS:
+            if name != "handle_s":
+                per_cell = self.counts[name][m].sum(axis=0)
+                out[name] = per_cell.reshape(self.n_types, self.n_langs).sum(axis=1)[:, None]
+        return out
 
     def within(self, cells: np.ndarray, waits: np.ndarray) -> np.ndarray:
         """Which calls (of ``cells``, with ``waits``) were answered within their call type's threshold T."""
@@ -379,7 +396,7 @@ class Collector:
             n_langs=self.n_langs,
             lang_hist=self.lang_hist if self.n_langs > 1 else self.type_hist.sum(axis=0, keepdims=True),
             groups=groups,
-            type_group=self.type_group,
+            type_group=self.type_group_counts(m),
         )
 
 
