@@ -257,3 +257,24 @@ def test_a_stretch_with_no_open_day_in_the_scenario_is_not_simulated_and_said(tw
         in r.notes
     assert any("fall outside the scenario's opening hours" in n for n in r.notes)
     np.testing.assert_allclose(r.intervals["answer_rate_actual"], r.intervals["answer_rate_sim_mean"], atol=1e-12)
+
+
+def test_a_scenario_on_a_forecast_is_backtested_from_any_folder(tmp_path, monkeypatch):
+    """arrivals.forecast.file is relative to the scenario file, wherever `backtest` runs."""
+    import tomlkit
+
+    from helpers import forecast_rows, recorded_log, write_forecast
+
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    d = baseline_dict(days=2)
+    log = recorded_log(d, 5, tmp_path)
+    write_forecast(folder, forecast_rows("2026-02-23", 14, 1300, 0.1))
+    d["arrivals"]["forecast"] = {"file": "forecast.csv"}
+    (folder / "s.toml").write_text(tomlkit.dumps(d), encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    res = CliRunner().invoke(main, ["backtest", str(folder / "s.toml"), str(log), "-r", "2"])
+    assert res.exit_code == 0, res.output
+    assert "forecast" in res.output

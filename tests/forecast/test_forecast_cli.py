@@ -46,7 +46,7 @@ def test_the_folder_holds_the_forecast_its_effects_plot_fragment_and_manifest(ru
     fc = pd.read_csv(out / "forecast.csv", keep_default_na=False)
     assert list(fc.columns) == COLUMNS
     assert len(fc) == 2 * 60 and set(fc["call_type"]) == {"info", "pension"}
-    closed = fc["closed"].astype(str) == "True"
+    closed = fc["closed"] == 1
     bands = ["calls_mean", "calls_low_80", "calls_high_80", "calls_low_95", "calls_high_95"]
     assert (fc.loc[closed, bands] == 0).all().all() and (fc[bands] >= 0).all().all()
     op = fc[~closed]
@@ -109,7 +109,7 @@ def test_the_fragment_s_rules_give_the_calendar_the_forecast_s_effects(run):
     d["calendar"].update(start=D(2026, 1, 1), days=60, country="EE", warmup_days=0)
     cal = calendar_table(scenario_from_dict(d, "merged")).set_index("date")
     fc = pd.read_csv(folder / "out" / "forecast.csv", keep_default_na=False)
-    fc = fc[(fc["call_type"] == "info") & (fc["closed"].astype(str) == "False")]
+    fc = fc[(fc["call_type"] == "info") & (fc["closed"] == 0)]
     checked = 0
     for date, effects in zip(fc["date"], fc["effects"]):
         rules = cal.at[date, "factor_rules"]
@@ -122,3 +122,35 @@ def test_the_fragment_s_rules_give_the_calendar_the_forecast_s_effects(run):
         assert got == want, (date, got, want)
         checked += bool(want)
     assert checked >= 8  # payment days, month starts, days after a holiday, the event, a shortened day
+
+
+def test_a_scenario_simulates_the_forecast_the_command_wrote(tmp_path):
+    """History -> `forecast` -> a scenario with [arrivals.forecast] -> `run`: the
+    measured days' first calls are the forecast's, with its uncertainty; an untyped history's
+    forecast (call_type "all") serves a scenario with five call types."""
+    h = ska_history(first=D(2024, 1, 1), last=D(2026, 2, 27), types={"x": 1100.0})
+    h[["date", "calls"]].to_csv(tmp_path / "daily.csv", index=False)  # no call types
+    res = _cli("forecast", tmp_path / "daily.csv", "--horizon-days", 7, "--start", "2026-03-02",
+               "--out", tmp_path / "fc")
+    assert res.exit_code == 0, res.output
+    fc = pd.read_csv(tmp_path / "fc" / "forecast.csv", keep_default_na=False)
+    assert set(fc["call_type"]) == {"all"} and set(fc["closed"]) == {0, 1}
+    d = baseline_dict(days=5)  # Mon 2 - Fri 6 March 2026
+    d["calendar"]["warmup_days"] = 0
+    d["arrivals"]["volume_scale"] = 1.0
+    d["arrivals"]["forecast"] = {"file": "fc/forecast.csv"}
+    from ska_sim import scenario_from_dict
+    from ska_sim.scenario.forecast import UNCERTAINTY_LINE
+    from ska_sim.scenario.timeline import build_timeline
+
+    s = scenario_from_dict(d, folder=tmp_path)
+    tl = build_timeline(s)
+    per_day = [tl.iv_expected[tl.iv_day == k].sum() for k in range(tl.n_days) if (tl.iv_day == k).any()]
+    want = fc[(fc["closed"] == 0) & (fc["date"] <= "2026-03-06")]["calls_mean"].to_numpy()
+    assert len(per_day) == 5 and per_day == pytest.approx(list(want), rel=1e-9)
+    import tomlkit
+
+    (tmp_path / "s.toml").write_text(tomlkit.dumps(d), encoding="utf-8")
+    res = _cli("run", tmp_path / "s.toml", "-r", 4)
+    assert res.exit_code == 0, res.output
+    assert UNCERTAINTY_LINE in res.output

@@ -42,7 +42,7 @@ def _backtest(scenario_file, log_file, replications, seed, overrides, columns_fi
     from ska_sim.calibration.backtest import backtest as run_backtest
     from ska_sim.report.backtest import backtest_text, write_backtest
     from ska_sim.calibration.calllog import load_columns, read_log
-    from ska_sim.scenario.load import read_toml, scenario_from_dict
+    from ska_sim.scenario.load import anchored, read_toml, scenario_from_dict
 
     from pathlib import Path
 
@@ -51,7 +51,7 @@ def _backtest(scenario_file, log_file, replications, seed, overrides, columns_fi
     for option, path in (("--columns", columns_file), ("--staffing", staffing_file)):
         if path is not None and not Path(path).is_file():
             fail([f"{option} {path}: " + ("not a file" if Path(path).exists() else "file not found")])
-    data = read_toml(scenario_file)
+    data = anchored(read_toml(scenario_file), Path(scenario_file).parent)  # its files, wherever the command runs
     warn_about(scenario_from_dict(data, source=scenario_file, overrides=overrides))
     check_out(out_dir, "backtest")
     log = read_log(log_file, load_columns(columns_file) if columns_file else None, tz=tz, skip_bad_rows=skip_bad_rows)

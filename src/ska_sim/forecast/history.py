@@ -25,7 +25,7 @@ from ska_sim.scenario.clock import WEEKDAYS
 
 MIN_DAYS = 14
 YEAR_DAYS = 365
-DEFAULT_TYPE = "calls"
+DEFAULT_TYPE = "all"  # a history without call types: every type together, as [arrivals.forecast] reads "all"
 
 
 @dataclass

@@ -43,7 +43,7 @@ class Forecast:
                 "date": [d.isoformat() for d in tf.dates], "call_type": tf.call_type,
                 "calls_mean": np.round(tf.mean, 2), "calls_low_80": np.round(tf.low80, 2),
                 "calls_high_80": np.round(tf.high80, 2), "calls_low_95": np.round(tf.low95, 2),
-                "calls_high_95": np.round(tf.high95, 2), "closed": tf.closed,
+                "calls_high_95": np.round(tf.high95, 2), "closed": tf.closed.astype(int),  # 1 = closed, as [arrivals.forecast] reads it
                 "effects": [effects[d] for d in tf.dates]}))
         return pd.concat(parts, ignore_index=True)[COLUMNS]
 

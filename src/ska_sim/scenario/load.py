@@ -71,6 +71,20 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     return load_roster(scenario, Path(path).parent)  # roster.file and roster.shifts: relative to the file
 
 
+def anchored(data: dict[str, Any], folder: str | Path) -> dict[str, Any]:
+    """``data`` (a raw scenario dict) with the files it names relative to its own file
+    (``arrivals.forecast.file``) made absolute against ``folder``, so that a copy validated
+    elsewhere (a backtest's windows) reads the same files."""
+    arr = data.get("arrivals")
+    fc = arr.get("forecast") if isinstance(arr, dict) else None
+    f = fc.get("file") if isinstance(fc, dict) else None
+    if not isinstance(f, str) or not f or Path(f).is_absolute():
+        return data
+    out = json.loads(json.dumps(data, default=_json_default))
+    out["arrivals"]["forecast"]["file"] = str(Path(folder) / f)
+    return out
+
+
 def scenario_from_dict(
     data: dict[str, Any], source: str = "<scenario>", overrides: list[str] | tuple[str, ...] = (),
     folder: str | Path = ".",
