@@ -139,3 +139,17 @@ def test_gaps_are_reported_and_stepped_over_and_closed_days_are_not_gaps(daily, 
     fc = pd.read_csv(out / "forecast.csv")
     assert (fc["calls_mean"] >= 0).all() and fc.loc[fc["closed"] == 1, "calls_mean"].eq(0).all()
     assert fc.loc[fc["closed"] == 0, "calls_mean"].gt(100).all() and (fc["closed"] == 1).any()
+
+
+def test_the_horizon_reaches_two_years_past_the_history_and_no_further():
+    from types import SimpleNamespace
+
+    from ska_sim.base.errors import ScenarioError
+    from ska_sim.forecast.predict import MAX_HORIZON_DAYS, forecast_horizon
+
+    h = SimpleNamespace(last=D(2025, 12, 31))
+    dates = forecast_horizon(h, MAX_HORIZON_DAYS)
+    assert dates[0] == D(2026, 1, 1) and (dates[-1] - h.last).days == MAX_HORIZON_DAYS
+    assert forecast_horizon(h, 10, D(2027, 12, 22))[-1] == D(2027, 12, 31)
+    with pytest.raises(ScenarioError, match="--start"):
+        forecast_horizon(h, 10, D(2027, 12, 23))

@@ -154,3 +154,14 @@ def test_a_scenario_simulates_the_forecast_the_command_wrote(tmp_path):
     res = _cli("run", tmp_path / "s.toml", "-r", 4)
     assert res.exit_code == 0, res.output
     assert UNCERTAINTY_LINE in res.output
+
+
+def test_a_backtest_of_a_history_under_a_year_says_the_yearly_baseline_has_no_days(tmp_path):
+    h = ska_history(first=D(2025, 3, 3), last=D(2025, 12, 19), types={"x": 900.0})
+    h[["date", "calls"]].to_csv(tmp_path / "short.csv", index=False)
+    res = _cli("forecast", tmp_path / "short.csv", "--horizon-days", 28, "--backtest", "--out", tmp_path / "o")
+    assert res.exit_code == 0, res.output
+    assert "(no history a year before these days)" in res.output and "nan" not in res.output
+    man = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    yearly = [r for r in man["backtest"]["summary"] if r["method"] == "naive_year"][0]
+    assert yearly["days"] == 0 and yearly["mase"] is None

@@ -136,3 +136,16 @@ def test_marginal_table_adds_service_and_costs_hours():
     best = CliRunner().invoke(main, ["marginal", MINIMAL, "--agents", "0..1", "--spread", "best", "-r", "3",
                                      "--workers", "1"])
     assert best.exit_code == 0 and "help most" in best.output
+
+
+def test_compare_shows_a_kpi_only_some_scenarios_have_without_a_difference():
+    """[message] in the second scenario only: its messages are shown, the first has none to pair."""
+    base = load_scenario(ROOT / "scenarios" / "baseline.toml", ["calendar.days=2"])
+    msg = load_scenario(ROOT / "scenarios" / "baseline.toml", ["calendar.days=2", "message.after_s=60",
+                                                                  "message.leave=0.9"])
+    t = compare([("base", base), ("message", msg)], replications=3).table.set_index("kpi")
+    assert t.loc["messages", "1:mean"] > 10 and np.isnan(t.loc["messages", "0:mean"])
+    assert np.isnan(t.loc["messages", "1:diff"]) and not t.loc["messages", "1:significant"]
+    assert t.loc["offered", "1:mean"] == pytest.approx(
+        t.loc["answered", "1:mean"] + t.loc["abandoned", "1:mean"] + t.loc["unanswered_at_close", "1:mean"]
+        + t.loc["messages", "1:mean"])

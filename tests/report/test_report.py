@@ -116,3 +116,12 @@ def test_report_refuses_an_output_that_is_not_html(tmp_path):
     assert not out.exists()
 
 
+
+
+@pytest.mark.parametrize(("q", "text"), [(0.9, "a 90% chance"), (0.8, "an 80% chance"), (0.85, "an 85% chance"),
+                                         (0.11, "an 11% chance"), (0.18, "an 18% chance"), (0.08, "an 8% chance"),
+                                         (0.5, "a 50% chance"), (1.0, "a 100% chance")])
+def test_a_chance_takes_the_article_its_number_is_read_with(q, text):
+    from ska_sim.report.text import chance_phrase
+
+    assert chance_phrase(q) == text

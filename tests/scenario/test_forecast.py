@@ -218,6 +218,8 @@ def test_each_bad_forecast_file_is_named_with_line_and_column(tmp_path, defect):
      ["arrivals.forecast.override.2026-05-03", "not a simulated date"]),
     ('[arrivals.forecast]\nfile = "forecast.csv"\nuncertain = true\n', ["arrivals.forecast.uncertain", "unknown key"]),
     ('[arrivals.forecast]\nuncertainty = true\n', ["arrivals.forecast.file", "missing"]),
+    ('[arrivals.forecast]\nfile = "forecast.csv"\nuncertainty = "yes"\n', ["arrivals.forecast.uncertainty",
+                                                                         "valid boolean"]),
 ])
 def test_bad_forecast_keys_exit_2_with_the_key(tmp_path, block, parts):
     write_forecast(tmp_path, forecast_rows("2026-03-02", 2, 200, 0.1))
@@ -263,3 +265,14 @@ def test_a_forecast_over_a_profile_in_calls_per_hour_gives_the_forecasts_day(tmp
     s = load_scenario(scenario_file(tmp_path, text=text))
     np.testing.assert_allclose(day_calls(s), [200.0, 200.0])
     np.testing.assert_allclose(build_timeline(s).iv_expected[:3], [60.0, 80.0, 60.0])
+
+
+def test_the_cross_check_names_the_forecasts_uncertainty_not_day_cv(tmp_path):
+    write_forecast(tmp_path, forecast_rows("2026-03-02", 2, 200, 0.1))
+    text = MINIMAL.replace("daily_calls = 120", "daily_calls = 120\nday_cv = 0.3")
+    for block, line in ((BLOCK, "drawn from the forecast's predictive distribution"),
+                        (BLOCK + "uncertainty = false\n", None)):
+        res = CliRunner().invoke(main, ["run", str(scenario_file(tmp_path, block, text)), "-r", "3"])
+        assert res.exit_code == 0, res.output
+        assert "varies beyond Poisson" not in res.output
+        assert line is None or line in res.output

@@ -158,7 +158,7 @@ def test_the_caller_kpis_appear_only_with_same_caller():
 def test_same_caller_keys_leave_the_scenario_digest_alone_when_off():
     d = redialling(same=False)
     off = copy.deepcopy(d)
-    off["redial"] |= {"same_caller": False, "keep_patience": 1.0, "keep_talk": True}
+    off["redial"] |= {"same_caller": False, "keep_patience": 1.0, "keep_talk": True}  # the defaults written out
     assert scenario_from_dict(off).digest() == scenario_from_dict(d).digest()
     assert scenario_from_dict(redialling()).digest() != scenario_from_dict(d).digest()
 

@@ -93,7 +93,7 @@ def forecast_horizon(history: History, horizon_days: int, start: dt.date | None 
     if start <= history.last:
         raise ScenarioError([Problem("", "--start", f"{start.isoformat()} is not after the history's last date "
                                                     f"{history.last.isoformat()}")])
-    if (start - history.last).days + horizon_days > MAX_HORIZON_DAYS:
+    if (start - history.last).days + horizon_days - 1 > MAX_HORIZON_DAYS:  # the last date's distance from the history
         raise ScenarioError([Problem("", "--start", f"{start.isoformat()} + {horizon_days} days reaches more than "
                                                     f"{MAX_HORIZON_DAYS} days (two years) past the history")])
     return [start + dt.timedelta(days=i) for i in range(horizon_days)]

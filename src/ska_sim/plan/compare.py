@@ -200,10 +200,14 @@ def comparison_table(labels: list[str], results: list, per_day: bool = False) ->
     """Per KPI: each scenario's mean and interval, and its paired difference to the first.
     ``per_day``: counts and hours divided by each scenario's measured open days."""
     rows = []
-    # today's KPIs, then those of newer mechanisms (blocked, transfers, callbacks...) that every
-    # compared scenario reports; a KPI only some report cannot be paired
-    units = dict(zip(results[0].summary["kpi"], results[0].summary["unit"]))
-    names = [k for k in units if all(k in r.per_replication.columns for r in results)]
+    # today's KPIs, then those of newer mechanisms (blocked, transfers, callbacks, messages...)
+    # that any compared scenario reports; a scenario without the mechanism has no value (NaN)
+    # and no paired difference
+    units: dict[str, str] = {}
+    for r in results:
+        for k, u in zip(r.summary["kpi"], r.summary["unit"]):
+            units.setdefault(k, u)
+    names = list(units)
 
     def values(r, kpi: str) -> np.ndarray:
         v = r.per_replication[kpi].to_numpy(dtype=float)
@@ -212,15 +216,24 @@ def comparison_table(labels: list[str], results: list, per_day: bool = False) ->
     for kpi in names:
         rate = per_day and units[kpi] not in ("share", "s")
         row = {"kpi": kpi, "unit": f"{units[kpi]} per open day" if rate else units[kpi]}
-        base = values(results[0], kpi)
+        base = values(results[0], kpi) if kpi in results[0].per_replication.columns else None
         for i, r in enumerate(results):
+            if kpi not in r.per_replication.columns:  # not a KPI of this scenario's mechanisms
+                row[f"{i}:mean"] = row[f"{i}:ci_low"] = row[f"{i}:ci_high"] = math.nan
+                if i:
+                    row[f"{i}:diff"] = row[f"{i}:diff_ci_low"] = row[f"{i}:diff_ci_high"] = math.nan
+                    row[f"{i}:significant"] = False
+                continue
             if rate:
                 mean, lo, hi = (float(x[0]) for x in summarise(values(r, kpi)[:, None]))
             else:
                 s = r.summary.set_index("kpi").loc[kpi]
                 mean, lo, hi = s["mean"], s["ci_low"], s["ci_high"]
             row[f"{i}:mean"], row[f"{i}:ci_low"], row[f"{i}:ci_high"] = mean, lo, hi
-            if i:
+            if i and base is None:
+                row[f"{i}:diff"] = row[f"{i}:diff_ci_low"] = row[f"{i}:diff_ci_high"] = math.nan
+                row[f"{i}:significant"] = False
+            elif i:
                 m, lo, hi = paired_difference(base, values(r, kpi))
                 row[f"{i}:diff"], row[f"{i}:diff_ci_low"], row[f"{i}:diff_ci_high"] = m, lo, hi
                 row[f"{i}:significant"] = bool(not (math.isnan(lo) or lo <= 0 <= hi)) if m == m else False

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ska_sim.base.files import file_record, write_csv, write_json, write_text, write_with, writes_whole_folder
+from ska_sim.base.jsonable import json_records
 from ska_sim.base.version import __version__
 from ska_sim.forecast.backtest import BacktestResult
 from ska_sim.forecast.predict import Forecast, fragment_toml
@@ -53,6 +54,10 @@ def backtest_text(bt: BacktestResult) -> str:
              "open days only",
              f"  {'method':<32} {'MASE':>6} {'MAPE':>7} {'80% cover':>9} {'95% cover':>9} {'days':>6}"]
     for r in bt.summary.itertuples():
+        if not r.days:  # the 52-weeks-back baseline on a history shorter than a year and a horizon
+            lines.append(f"  {METHOD_NAMES[r.method]:<32} {'-':>6} {'-':>7} {'-':>9} {'-':>9} {0:>6}  (no history a year "
+                         "before these days)")
+            continue
         lines.append(f"  {METHOD_NAMES[r.method]:<32} {r.mase:>6.3f} {r.mape:>6.1%} {r.cover80:>9.1%} "
                      f"{r.cover95:>9.1%} {r.days:>6}")
     lines.append("  MASE: mean absolute error / the in-sample mean absolute error of the seven-day seasonal naive")
@@ -119,7 +124,7 @@ def write_forecast(fc: Forecast, out_dir: str | Path, *, sources: list[str], bt:
         man["events"] = file_record(events_file)
     if bt is not None:
         man["backtest"] = {"origins": [str(o) for o in bt.origins], "horizon_days": bt.horizon,
-                           "summary": bt.summary.to_dict(orient="records")}
+                           "summary": json_records(bt.summary)}  # a baseline without scores (no year back): null
     write_json(out / "manifest.json", man)
     written.append(out / "manifest.json")
     return written

@@ -92,6 +92,13 @@ ORDER = (
 )
 
 
+
+def chance_phrase(q: float) -> str:
+    """"a 90% chance", "an 80% chance" (the article as the number is read)."""
+    pct = f"{q:.0%}"
+    spoken_vowel = pct.startswith("8") or pct[:2] in ("11", "18")  # eight..., eleven, eighteen
+    return f"{'an' if spoken_vowel else 'a'} {pct} chance"
+
 def target_label(key: str) -> str:
     """A target's row name for people: 'service level', or 'service level (ru calls)'."""
     kpi, _, lang = key.partition(":")
@@ -355,7 +362,7 @@ def confidence_text(cp) -> list[str]:
     """staff --confidence: the plan for the chance asked, beside the recommended plan."""
     rows = [("agents x", "hours on the phones", "chance of meeting every target")]
     rows += [(f"{t['factor']:.2f}", f"{t['phone_hours']:,.0f}", f"{t['chance']:.0%}") for t in cp.tried]
-    head = (f"Plan for a {cp.confidence:.0%} chance of meeting every target over the window (share of replications "
+    head = (f"Plan for {chance_phrase(cp.confidence)} of meeting every target over the window (share of replications "
             f"whose whole window meets them all at once): the recommended plan ({cp.base_name}) meets them in "
             f"{cp.base_chance:.0%}; its agents x a factor (steps of 2%, common random numbers):")
     if cp.met:
@@ -365,7 +372,7 @@ def confidence_text(cp) -> list[str]:
                    + (" (the forecast's uncertainty included)." if UNCERTAINTY_LINE in forecast_note(cp.result.scenario)
                       else "."))
     else:
-        verdict = (f"No plan up to agents x {cp.factor:.2f} reaches a {cp.confidence:.0%} chance (best "
+        verdict = (f"No plan up to agents x {cp.factor:.2f} reaches {chance_phrase(cp.confidence)} (best "
                    f"{max(t['chance'] for t in cp.tried):.0%}): the targets or the confidence cannot be met this way.")
     return [head, *text_columns(rows, align="rrr"), verdict]
 

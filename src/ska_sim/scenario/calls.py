@@ -277,8 +277,11 @@ class Redial(Block):
 
     @model_validator(mode="after")
     def _same_caller_keys(self) -> Redial:
-        if not self.same_caller and (self.keep_patience != 1.0 or not self.keep_talk):
-            raise ValueError("keep_patience and keep_talk need same_caller = true")
+        # a value other than the default (keep_patience = 1, keep_talk = true: a redial as without
+        # the option) needs same_caller; the defaults written out (a model dumped whole) are accepted
+        changed = [k for k, off in (("keep_patience", self.keep_patience != 1.0), ("keep_talk", not self.keep_talk)) if off]
+        if not self.same_caller and changed:
+            raise ValueError(f"{' and '.join(changed)} need{'s' if len(changed) == 1 else ''} same_caller = true")
         return self
 
 

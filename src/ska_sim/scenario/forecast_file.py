@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import Field, PrivateAttr, field_validator
+from pydantic import Field, PrivateAttr, StrictBool, field_validator
 
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.limits import MAX_SCENARIO_BYTES
@@ -80,7 +80,7 @@ class ArrivalsForecast(Block):
     """[arrivals.forecast]: ``file`` (relative to the scenario file), ``uncertainty``, ``override``."""
 
     file: str = Field(min_length=1)
-    uncertainty: bool = True
+    uncertainty: StrictBool = True
     override: dict[dt.date, float] = {}  # date -> the day's first calls, set by a manager
     _loaded: LoadedForecast = PrivateAttr(default_factory=LoadedForecast)
 

@@ -237,7 +237,12 @@ def explain_differences(s: Scenario, summary: pd.DataFrame, aht_s: float, tl=Non
                 "starts empty: the line closes, so the first intervals of a day start with an empty queue "
                 "and answer more in time than steady-state Erlang C"
             )
-    if s.arrivals.day_cv > 0:
+    fc = s.arrivals.forecast
+    if fc is not None:  # the measured days are the forecast's: day_cv does not apply to them
+        if fc.uncertainty:
+            out.append("daily volume is drawn from the forecast's predictive distribution (its 80% and 95% "
+                       "intervals); Erlang C sees only the mean load")
+    elif s.arrivals.day_cv > 0:
         out.append(f"daily volume varies beyond Poisson (cv {s.arrivals.day_cv:g}); Erlang C sees only the mean load")
     if s.redial.probability > 0 or s.repeat.probability > 0:
         out.append("redials and repeat calls are in the offered load, but they cluster after busy periods")

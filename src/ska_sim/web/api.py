@@ -40,6 +40,7 @@ from ska_sim.plan.staffing_groups import erlang_group_plan, simulation_group_pla
 from ska_sim.plan.staffing_result import plan_reading, targets_row
 from ska_sim.report.html import build_report
 from ska_sim.report.output import write_result
+from ska_sim.report.text import chance_phrase
 from ska_sim.scenario.load import read_toml, scenario_from_dict
 from ska_sim.scenario.forecast import forecast_note
 from ska_sim.scenario.model import Scenario
@@ -250,7 +251,7 @@ class Service:
                                  executor=ex)
         except Cancelled:
             return {"superseded": True}
-        what = f"a {q:.0%} chance of meeting every target (agents x {cp.factor:.2f})"
+        what = f"{chance_phrase(q)} of meeting every target (agents x {cp.factor:.2f})"
         out = self._as_rows(s, cp.agents, gi, what, alone=True)
         out["chance"] = {"plan": cp.base_chance, "filled": cp.chance, "met": cp.met}
         out["verdict"] = (f"this plan meets every target over the window in {cp.base_chance:.0%} of the replications, "
