@@ -86,6 +86,7 @@ def test_less_than_two_weeks_is_refused(daily, tmp_path):
     (("--horizon-days", 7, "--start", "2025-10-01"), ["--start", "not after the history's last date 2025-10-26"]),
     (("--horizon-days", 7, "--start", "1.1.2026"), ["--start", "not a date"]),
     (("--horizon-days", 7, "--call-type", "taxes"), ["--call-type", "unknown call type 'taxes'", "info, pension"]),
+    (("--horizon-days", 7, "--tz", "Mars/Olympus"), ["--tz Mars/Olympus", "not a known time zone"]),
 ])
 def test_bad_options_are_refused(daily, tmp_path, args, words):
     out = tmp_path / "o"
@@ -101,7 +102,7 @@ EVENTS = {
     "no name": ('[[events]]\nstart = 2025-09-10\n', ["events[0].name", "a name is needed"]),
     "not a date": ('[[events]]\nname = "x"\nstart = "soon"\n', ["events[0].start", "a date"]),
     "future event without factor": ('[[events]]\nname = "x"\nstart = 2025-11-03\nend = 2025-11-05\n',
-                                    ["event 'x'", "cannot be estimated: give factor"]),
+                                    ["events.toml", "event 'x'", "cannot be estimated: give factor"]),
 }
 
 
@@ -153,3 +154,14 @@ def test_the_horizon_reaches_two_years_past_the_history_and_no_further():
     assert forecast_horizon(h, 10, D(2027, 12, 22))[-1] == D(2027, 12, 31)
     with pytest.raises(ScenarioError, match="--start"):
         forecast_horizon(h, 10, D(2027, 12, 23))
+
+
+def test_a_call_types_missing_rows_where_others_are_counted_are_said_to_be_taken_as_0(tmp_path):
+    h = ska_history(first=D(2025, 1, 6), last=D(2025, 10, 31), types={"info": 900.0, "pension": 300.0})
+    gap = (h["call_type"] == "pension") & h["date"].map(lambda d: D(2025, 5, 12) <= pd.Timestamp(d).date() <= D(2025, 5, 16))
+    h[~gap].to_csv(tmp_path / "daily.csv", index=False)
+    res = _cli("forecast", tmp_path / "daily.csv", "--horizon-days", 7, "--out", tmp_path / "o")
+    assert res.exit_code == 0, res.output
+    assert ("no pension row on 5 open days where other call types have theirs (2025-05-12, 2025-05-13"
+            in res.output) and "taken as 0 pension calls" in res.output
+    assert "no info row" not in res.output

@@ -19,7 +19,7 @@ def test_the_report_shows_the_forecast_band_effects_and_overrides():
     assert "alt='First calls per day: the forecast with its 80% and 95% intervals'" in section
     assert "<td>mon 2026-03-02</td><td>1,200</td><td>1,200</td><td>1,015-1,393</td><td>927-1,507</td>" in section
     assert "<td>1,400 <b>override</b></td><td>1,209</td>" in section
-    assert "payment_day=1.3; event=pension payment day" in section
+    assert "payment_day: 1.3; event: pension payment day" in section
     assert "<td>Forecast</td><td style='text-align:left'>arrivals from the forecast forecast-week.csv" in page
 
 

@@ -53,7 +53,7 @@ def test_the_page_shows_the_forecast_behind_the_week(client):
     assert list(days) == ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"]
     thu = days["2026-03-05"]
     assert thu["forecast"] == 1209 and thu["low_80"] == 1022 and thu["high_95"] == 1518
-    assert thu["effects"] == ["payment_day=1.3", "event=pension payment day"] and not thu["override"]
+    assert thu["effects"] == ["payment_day: 1.3", "event: pension payment day"] and not thu["override"]
     assert thu["override_key"] == KEY
     r = client.post("/api/run", json={"plan": plan()}).json()
     assert "intervals include the forecast's uncertainty" in r["forecast_note"]

@@ -46,6 +46,12 @@ def forecast(history_files, horizon_days, out_dir, start_text, events_file, run_
     calendar (Estonian holidays, shortened days, payment days, month starts, days after a holiday,
     your events) enters as estimated effects."""
     start = _date("--start", start_text)
+    import zoneinfo
+
+    try:  # checked whatever the history: a log read later would refuse it only then
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        fail([f"--tz {tz}: not a known time zone (e.g. Europe/Tallinn)"])
     for option, path in [("--events", events_file), ("--columns", columns_file)] + [
             ("HISTORY", p) for p in history_files]:
         if path is not None and not Path(path).is_file():
@@ -72,7 +78,7 @@ def forecast(history_files, horizon_days, out_dir, start_text, events_file, run_
     source = ", ".join(Path(p).name for p in history_files)
     history = build_history(pd.concat(parts, ignore_index=True), source, dt.date.today(),
                             call_types=list(call_types) or None)
-    fc = make_forecast(history, horizon_days, start, events, profile=profile)
+    fc = make_forecast(history, horizon_days, start, events, profile=profile, events_source=f"--events {events_file}")
     bt = None
     if run_backtest:
         from ska_sim.forecast.backtest import backtest

@@ -67,7 +67,7 @@ class Calendar:
                 v = f[c].iat[i]
                 if v > 0:
                     name = c[len("event:"):] if c.startswith("event:") else LABELS[c]
-                    parts.append(name if v == 1 else f"{name} (split: {v:g})")
+                    parts.append(name if v == 1 else f"{name} ({v:g} of its effect: moved over several days)")
             out.append(";".join(parts))
         return out
 

@@ -145,12 +145,14 @@ def build_history(rows: pd.DataFrame, source: str, today: dt.date, country: str 
     full = pd.Index(pd.date_range(first, last, freq="D").date, name="date")
     counts = counts.reindex(full).astype(float)
     counts.columns = [str(c) for c in counts.columns]
+    filled = {}
     for t in counts.columns:  # a type without a count on a date another type has: no calls of it that day
         have = counts.notna().any(axis=1)
-        counts.loc[have & counts[t].isna(), t] = 0.0
+        filled[t] = have & counts[t].isna()
+        counts.loc[filled[t], t] = 0.0
     public, _ = country_holidays(country, tuple(range(first.year, last.year + 1)))
     h = History(counts, source, _open_weekdays(counts, public))
-    _check_gaps(h, public)
+    _check_gaps(h, public, filled)
     if not h.annual:
         h.notes.append(f"{days} days of history (less than a year): no annual season and no trend are estimated")
     return h
@@ -167,9 +169,11 @@ def _open_weekdays(counts: pd.DataFrame, public: dict) -> set[int]:
     return out
 
 
-def _check_gaps(h: History, public: dict) -> None:
-    """Open days without a count (gaps, the filter steps over them) and calls on closed days
-    (left out of the fit): noted. Rows of 0 on closed days are what they should be."""
+def _check_gaps(h: History, public: dict, filled: dict | None = None) -> None:
+    """Open days without a count (gaps, the filter steps over them), a call type's open days
+    without its row where other types have theirs (``filled``: taken as 0 calls, as an export
+    that leaves out zero rows means) and calls on closed days (left out of the fit): noted. Rows
+    of 0 on closed days are what they should be."""
     total = h.counts.sum(axis=1, min_count=1)
     dates = list(h.counts.index)
     closed = np.array([d.weekday() not in h.open_weekdays or d in public for d in dates])
@@ -188,6 +192,14 @@ def _check_gaps(h: History, public: dict) -> None:
         more = f" and {len(h.gaps) - 5} more" if len(h.gaps) > 5 else ""
         h.notes.append(f"gaps: {n} open day{'s' if n != 1 else ''} without a count ({shown}{more}): left out of the "
                        "fit, the model steps over them")
+    for name, rows in (filled or {}).items():  # a type's row missing where other types have theirs
+        own = rows.to_numpy() & ~closed
+        if own.any():
+            days = [d for d, m in zip(dates, own) if m]
+            shown = ", ".join(d.isoformat() for d in days[:5]) + (f" and {len(days) - 5} more" if len(days) > 5 else "")
+            h.notes.append(f"no {name} row on {len(days)} open day{'s' if len(days) != 1 else ''} where other call "
+                           f"types have theirs ({shown}): taken as 0 {name} calls (a row of 0 says so; leave the "
+                           "day out of every type for a gap)")
     busy = (total.fillna(0).to_numpy() > 0) & closed
     if busy.any():
         names = sorted({WEEKDAYS[d.weekday()] if d not in public else public[d] for d, b in zip(dates, busy) if b})

@@ -112,11 +112,12 @@ def check_events(events: list[UserEvent], history: History, cal: Calendar, sourc
 
 
 def make_forecast(history: History, horizon_days: int, start: dt.date | None = None,
-                  events: list[UserEvent] = (), country: str = "EE", profile: pd.DataFrame | None = None) -> Forecast:
+                  events: list[UserEvent] = (), country: str = "EE", profile: pd.DataFrame | None = None,
+                  events_source: str = "--events") -> Forecast:
     """Forecast every type of ``history`` over the horizon."""
     dates = forecast_horizon(history, horizon_days, start)
     cal = build_calendar(history.first, dates[-1], history.open_weekdays, list(events), country)
-    check_events(list(events), history, cal)
+    check_events(list(events), history, cal, events_source)
     types = [fit_type(t, history.counts[t], cal, dates, history.annual) for t in history.types]
     return Forecast(history, dates, types, cal, list(events), list(history.notes), profile)
 

@@ -20,7 +20,7 @@ def forecast_figure(rows: list[dict]):
                     label="95% interval")
     ax.fill_between(x, [r["low_80"] for r in rows], [r["high_80"] for r in rows], color=BLUE, alpha=0.3,
                     label="80% interval")
-    ax.plot(x, [r["calls"] for r in rows], color=BLUE, marker="o", label="first calls simulated (mean)")
+    ax.plot(x, [r["calls"] for r in rows], color=BLUE, marker="o", label="first calls (the forecast's mean, or the override)")
     over = [i for i, r in enumerate(rows) if r["override"]]
     if over:
         ax.scatter(over, [rows[i]["calls"] for i in over], color=VERMILLION, zorder=3, s=60, label="override")
@@ -51,6 +51,6 @@ def forecast_html(s, png) -> str:
     src = png(forecast_figure(rows))
     return (f"<p class='sub'>{e(forecast_note(s))}.</p>"
             f"<img src='{src}' alt='First calls per day: the forecast with its 80% and 95% intervals'>"
-            "<table><thead><tr><th>date</th><th>first calls simulated</th><th>forecast</th><th>80% interval</th>"
+            "<table><thead><tr><th>date</th><th>first calls (mean)</th><th>forecast</th><th>80% interval</th>"
             "<th>95% interval</th><th>effects that apply</th></tr></thead>"
             f"<tbody>{body}</tbody></table>")

@@ -209,5 +209,5 @@ def forecast_week(s: Scenario) -> list[dict]:
                     "calls": f.mean, "forecast": f.forecast_mean, "low_95": lo95, "low_80": lo80, "high_80": hi80,
                     "high_95": hi95, "override": f.override,
                     "override_key": f"arrivals.forecast.override.{d.date.isoformat()}", "closed": f.closed,
-                    "effects": [f"{k}={v}" for k, v in f.effects]})
+                    "effects": [v if k == "effects" else f"{k}: {v}" for k, v in f.effects]})
     return out
