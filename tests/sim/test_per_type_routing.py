@@ -157,3 +157,18 @@ def test_a_types_overflow_delay_keeps_its_calls_for_its_own_group_that_long():
     assert len(overflowed) > 50 and overflowed.min() >= 45 - 1e-9
     # pension calls still overflow to the family desk at once (its own overflow_after_s is 0)
     assert min(waits[0, 1]) == 0.0
+
+
+def test_a_handle_factor_for_a_type_the_group_never_takes_is_warned_about():
+    from ska_sim import load_scenario
+    from ska_sim.scenario.checks import scenario_warnings
+
+    from conftest import ROOT
+
+    path = ROOT / "scenarios" / "skills-languages.toml"
+    unused = load_scenario(path, ["groups.family_specialists.handle_factor_by_type={ other = 0.5 }"])
+    assert any("groups[3].handle_factor_by_type.other: family_specialists takes no other calls" in w
+               for w in scenario_warnings(unused))
+    used = load_scenario(path, ["groups.family_specialists.handle_factor_by_type={ family_benefits = 0.5 }",
+                                "groups.eu_unit.handle_factor_by_type={ eu_family_benefits = 0.5 }"])
+    assert not [w for w in scenario_warnings(used) if "handle_factor_by_type" in w]  # served, or transferred to

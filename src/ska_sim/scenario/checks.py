@@ -420,6 +420,15 @@ def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) 
             if abs(sum(shares) - 1.0) > SHARE_TOLERANCE:  # within PROFILE_ROUNDING, else refused
                 out.append(f"{where}.{key}: shares sum to {sum(shares):.6f}, not 1: divided by their sum "
                            "(a rounding)")
+    callback_group = s.callbacks.group if s.callbacks is not None else None
+    for i, g in enumerate(s.groups):  # a per-type factor of a type the group never handles
+        for name in g.handle_factor_by_type:
+            ct = next((c for c in s.call_types if c.name == name), None)
+            handled = ct is not None and (g.serves(name, None) or g.name == callback_group
+                                          or (ct.transfer is not None and ct.transfer.to == g.name))
+            if ct is not None and not handled:
+                out.append(f"groups[{i}].handle_factor_by_type.{name}: {g.name} takes no {name} calls (not in its "
+                           "call_types, no transfer or callback of them): the factor is not used")
     check("arrivals.volume_scale", s.arrivals.volume_scale)
     check("staffing.scale", s.staffing.scale)
     for wd, x in s.arrivals.weekday_factor.items():
