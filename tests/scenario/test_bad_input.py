@@ -141,6 +141,19 @@ GALLERY = {
                                   'resolved = 0.7\n\n[[call_types]]\n',
                                   ["call_types:", "either every call type has its own profile", "or none does",
                                    "without one: general"]),
+    # display names for the planning page: a language it knows (et, en), a name that is not empty
+    "display_name_unknown_language": ('name = "general"', 'name = "general"\ndisplay_name = { fi = "Yleinen" }',
+                                      ["call_types[0].display_name.fi", "must be 'et' or 'en'", "(got 'fi')"]),
+    "display_name_empty": ('name = "general"', 'name = "general"\ndisplay_name = { et = "" }',
+                           ["call_types[0].display_name.et", "must not be empty"]),
+    "display_name_blank": ('name = "general"', 'name = "general"\ndisplay_name = { en = "   " }',
+                           ["call_types[0].display_name.en", "must not be empty"]),
+    "display_name_not_a_table": ('name = "general"', 'name = "general"\ndisplay_name = "General"',
+                                 ["call_types[0].display_name", "valid dictionary"]),
+    "group_display_name_unknown_language": (STAFFING, GROUP + '\ndisplay_name = { ru = "Стол" }',
+                                            ["groups[0].display_name.ru", "must be 'et' or 'en'"]),
+    "group_display_name_empty": (STAFFING, GROUP + '\ndisplay_name = { et = "" }',
+                                 ["groups[0].display_name.et", "must not be empty"]),
 }
 
 BASE = "scenarios/baseline.toml"
