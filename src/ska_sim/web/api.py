@@ -262,9 +262,10 @@ class Service:
         return out
 
     def add_best(self, plan: Any, k: Any, group: Any = None, unit: Any = None) -> dict:
-        """k people more (``unit="people"``: k FTE of paid time, as ``marginal --fte``) or k agents
-        on the phones in every open interval (``unit="agents"``, the default), placed where Erlang
-        says they buy most (plan/marginal.py, spread 'best'); ``where``: the intervals that changed."""
+        """k people more (``unit="people"``: k FTE of paid time, as ``marginal --fte``, placed where
+        Erlang says they buy most: spread 'best') or k agents more on the phones in every open
+        interval (``unit="agents"``, the default: spread 'even'), by plan/marginal.py; ``where``:
+        the intervals that changed."""
         unit = "agents" if unit in (None, "") else unit
         if unit not in ("agents", "people"):
             raise BadRequest("unit: agents or people", 400, field="unit", code="bad_unit")
@@ -277,7 +278,7 @@ class Service:
         cancelled = self._bump(client)
         ex = Executor(pool=self.pool, cancelled=cancelled)
         try:
-            mg = marginal(s, [0, k], "best", reps, seed, executor=ex,
+            mg = marginal(s, [0, k], "best" if unit == "people" else "even", reps, seed, executor=ex,
                           progress=lambda d, n: self._set_progress(client, "steps", d, n),
                           unit="fte" if unit == "people" else "agents",
                           group=s.groups[gi].name if s.groups else None)
@@ -285,7 +286,7 @@ class Service:
             return {"superseded": True}
         scen = mg.results[k].scenario
         row = mg.table.set_index("step").loc[k]
-        what = f"{k:+d} {'people (FTE)' if unit == 'people' else 'agents'} where they buy most"
+        what = f"{k:+d} people (FTE) where they buy most" if unit == "people" else f"{k:+d} agents in every open interval"
         if scen.roster is not None and scen.roster.extra is not None:  # a roster: k agents on top of it
 
             tl = build_timeline(scen)  # the roster's agents (everyone present) + the step's
