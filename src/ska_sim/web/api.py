@@ -255,6 +255,7 @@ class Service:
         what = f"a {q:.0%} chance of meeting every target (agents x {cp.factor:.2f})"
         out = self._as_rows(s, cp.agents, gi, what, alone=True)
         out["chance"] = {"plan": cp.base_chance, "filled": cp.chance, "met": cp.met}
+        out.update(factor=cp.factor, verdicts=target_verdicts(cp.result), forecast_note=forecast_note(s))
         out["verdict"] = (f"this plan meets every target over the window in {cp.base_chance:.0%} of the replications, "
                           f"agents x {cp.factor:.2f} in {cp.chance:.0%}"
                           + ("" if cp.met else f" (no factor up to x{cp.factor:.2f} reaches {q:.0%})")

@@ -694,6 +694,7 @@ function showHelp(res) {
       + (res.chance.met ? "" : " " + t("help.chance_not_met")) }));
   }
   if (res.verdicts) box.append(el("div", { "data-help-verdict": "1", text: t("help.simulated", { verdict: verdictLine(res.verdicts) }) }));
+  if (res.forecast_note) box.append(el("div", { text: res.forecast_note }));
   showHelpWarning(res.verdicts ? missWarning(res.verdicts) : null);
 }
 function showHelpWarning(text) { showWarning($("help-warning"), text); }
@@ -701,7 +702,7 @@ function helpWhat(res) {
   const k = res.k, n = num(Math.abs(k || 0), 0);
   if (res.kind === "people") return t(k > 0 ? "help.what_people" : "help.what_people_less", { n });
   if (res.kind === "agents") return t(k > 0 ? "help.what_agents" : "help.what_agents_less", { n });
-  return t("help.what_" + res.kind, { q: res.q ? pct(res.q, 0) : "" });
+  return t("help.what_" + res.kind, { q: res.q ? pct(res.q, 0) : "", factor: res.factor ? num(res.factor, 2) : "" });
 }
 // where the added people went: the group, and per day the clock times whose agents changed (runs joined)
 function whereText(res) {
