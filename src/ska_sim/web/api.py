@@ -41,7 +41,7 @@ from ska_sim.plan.staffing_result import plan_reading, targets_row
 from ska_sim.report.html import build_report
 from ska_sim.report.output import write_result
 from ska_sim.scenario.load import read_toml, scenario_from_dict
-from ska_sim.scenario.forecast import forecast_note
+from ska_sim.scenario.forecast import forecast_facts, forecast_note
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.roster import attach, in_folder, read_roster_csv, resolve, rest_violations, roster_people
 from ska_sim.scenario.clock import format_clock
@@ -255,7 +255,7 @@ class Service:
         what = f"a {q:.0%} chance of meeting every target (agents x {cp.factor:.2f})"
         out = self._as_rows(s, cp.agents, gi, what, alone=True)
         out["chance"] = {"plan": cp.base_chance, "filled": cp.chance, "met": cp.met}
-        out.update(factor=cp.factor, verdicts=target_verdicts(cp.result), forecast_note=forecast_note(s))
+        out.update(factor=cp.factor, verdicts=target_verdicts(cp.result), forecast_facts=forecast_facts(s))
         out["verdict"] = (f"this plan meets every target over the window in {cp.base_chance:.0%} of the replications, "
                           f"agents x {cp.factor:.2f} in {cp.chance:.0%}"
                           + ("" if cp.met else f" (no factor up to x{cp.factor:.2f} reaches {q:.0%})")

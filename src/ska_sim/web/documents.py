@@ -16,7 +16,7 @@ from ska_sim.plan.compare import paired_difference
 from ska_sim.plan.plan import plan_people
 from ska_sim.report.erlang_text import erlang_label
 from ska_sim.scenario.clock import WEEKDAYS, format_clock
-from ska_sim.scenario.forecast import forecast_note, forecast_week
+from ska_sim.scenario.forecast import forecast_facts, forecast_note, forecast_week
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.overrides import parse_set_option, split_key
 from ska_sim.scenario.timeline import build_timeline
@@ -123,7 +123,8 @@ def describe_scenario(name: str, s: Scenario) -> dict:
         "targets": {"service_level": s.targets.service_level.share,
                     "threshold_s": s.targets.service_level.threshold_s},
         # [arrivals.forecast]: the forecast behind the window (band, effects) and each day's override key
-        "forecast": {"note": forecast_note(s), "days": forecast_week(s)} if forecast_note(s) else None,
+        "forecast": {"note": forecast_note(s), "facts": forecast_facts(s), "days": forecast_week(s)}
+        if forecast_note(s) else None,
     }
 
 
@@ -212,6 +213,7 @@ def page_result(cur: Simulated, base: Simulated) -> dict:
         "same_as_saved": same,
         "diff": diff,
         "forecast_note": forecast_note(cur.scenario),
+        "forecast_facts": forecast_facts(cur.scenario),  # the same, as data the page puts in words
     }
 
 

@@ -253,7 +253,7 @@ function renderForecast() {
   const tb = $("forecast");
   tb.replaceChildren();
   if (!fc) return;
-  $("forecast-note").textContent = fc.note;
+  $("forecast-note").textContent = forecastText(fc.facts);
   tb.append(el("tr", {}, ...["forecast.date", "forecast.forecast", "forecast.i80", "forecast.i95", "forecast.effects",
     "forecast.override"].map((h) => el("th", { text: t(h) }))));
   for (const f of fc.days) {
@@ -271,6 +271,14 @@ function renderForecast() {
     tb.append(row, el("tr", {}, el("td", { colspan: 6, class: "field-error", "data-error-for": f.override_key })));
     markIt();
   }
+}
+
+// the forecast behind the window in words: its file, the open days it gives (overridden), its uncertainty
+function forecastText(f) {
+  return t("forecast.note", { file: f.file, days: f.days })
+    + (f.overridden ? " " + t("forecast.note_overridden", { n: f.overridden }) : "")
+    + (f.warmup_days ? "; " + t("forecast.note_warmup", { n: f.warmup_days }) : "")
+    + "; " + t(f.uncertainty ? "forecast.note_uncertainty" : "forecast.note_mean");
 }
 
 // ------------------------------------------------------------------ the grid
@@ -483,7 +491,7 @@ function showWarning(box, text) { box.hidden = !text; box.textContent = text || 
 // ------------------------------------------------------------------ results
 function renderResult(r) {
   $("reps-note").textContent = t("kpi.reps_note", { n: r.replications, seed: r.seed })
-    + (r.forecast_note ? "; " + r.forecast_note : "");
+    + (r.forecast_facts ? "; " + forecastText(r.forecast_facts) : "");
   const box = $("targets");
   box.replaceChildren();
   for (const v of r.verdicts) {
@@ -694,7 +702,7 @@ function showHelp(res) {
       + (res.chance.met ? "" : " " + t("help.chance_not_met")) }));
   }
   if (res.verdicts) box.append(el("div", { "data-help-verdict": "1", text: t("help.simulated", { verdict: verdictLine(res.verdicts) }) }));
-  if (res.forecast_note) box.append(el("div", { text: res.forecast_note }));
+  if (res.forecast_facts) box.append(el("div", { text: forecastText(res.forecast_facts) }));
   showHelpWarning(res.verdicts ? missWarning(res.verdicts) : null);
 }
 function showHelpWarning(text) { showWarning($("help-warning"), text); }
