@@ -157,6 +157,7 @@ GALLERY = {
 }
 
 BASE = "scenarios/baseline.toml"
+NO_COSTS = "tests/data/minimal.toml"  # a scenario without [costs]: a --set of costs creates the block
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -305,7 +306,7 @@ def test_text_that_is_not_utf8_is_one_line(tmp_path):
 ])
 def test_a_wrong_set_that_creates_a_block_reports_only_its_own_mistake(setting, words, tmp_path):
     out = tmp_path / "cal.csv"
-    r = CliRunner().invoke(main, ["calendar", BASE, "--set", setting, "-o", str(out)])
+    r = CliRunner().invoke(main, ["calendar", NO_COSTS, "--set", setting, "-o", str(out)])
     assert r.exit_code == 2 and "Traceback" not in r.output
     (line,) = error_lines(r)
     assert line.startswith(f"error: --set {setting}: {words}")
@@ -313,7 +314,7 @@ def test_a_wrong_set_that_creates_a_block_reports_only_its_own_mistake(setting, 
 
 
 def test_a_right_set_that_leaves_its_new_block_incomplete_names_the_missing_key_and_the_set():
-    r = CliRunner().invoke(main, ["validate", BASE, "--set", "costs.manager_eur_per_hour=50"])
+    r = CliRunner().invoke(main, ["validate", NO_COSTS, "--set", "costs.manager_eur_per_hour=50"])
     assert r.exit_code == 2
     assert error_lines(r) == ["error: --set costs.manager_eur_per_hour=50: costs.eur_per_paid_hour: missing (required)"]
-    load_scenario(BASE, ["costs.manager_eur_per_hour=50", "costs.eur_per_paid_hour=30"])  # complete: fine
+    load_scenario(NO_COSTS, ["costs.manager_eur_per_hour=50", "costs.eur_per_paid_hour=30"])  # complete: fine

@@ -206,7 +206,8 @@ def page_result(cur: Simulated, base: Simulated) -> dict:
         "threshold_s": cur.scenario.targets.service_level.threshold_s,
         "erlang": {**{k: finite_json_value(v) for k, v in r.erlang.items()
                       if k in ("service_level", "erlang_a_service_level", "differing_intervals", "intervals")},
-                   "label": erlang_label(r.erlang), "left_out": r.erlang.get("left_out", {})},
+                   "label": erlang_label(r.erlang), "left_out": r.erlang.get("left_out", {}),
+                   "compares": r.erlang.get("compares")},  # what Erlang C is evaluated on (the page's words)
         "verdicts": target_verdicts(r),
         "cost": cost_of(cur),
         "saved_cost": cost_of(base),

@@ -571,6 +571,11 @@ function renderDiff(r) {
   tb.append(el("tr", {}, el("td", { colspan: 4, class: "note", text: t("diff.star") })));
 }
 
+// the Erlang C line's name: on the whole pool, per agent group, or the inbound groups pooled
+function erlangName(r) {
+  const c = r.erlang.compares;
+  return t(c === "per group" ? "chart.erlang_per_group" : c === "inbound groups pooled" ? "chart.erlang_pooled" : "chart.erlang_c");
+}
 function drawChart(r) {
   const iv = r.intervals, n = iv.time.length;
   const W = 1100, H = 360, L = 44, R = 10, top1 = 10, h1 = 130, top2 = 175, h2 = 150;
@@ -590,7 +595,7 @@ function drawChart(r) {
     const rect = svg("rect", { x: x(i) - bw / 2, y: y1(v || 0), width: bw, height: Math.max(0, y1(0) - y1(v || 0)), fill: "#c8d1dc" });
     const tt = svg("title", {});
     tt.textContent = t("chart.tooltip", { date: date(iv.date[i]), time: iv.time[i], offered: num(v || 0, 1), agents: iv.agents[i],
-      sl: pct(iv.service_level[i]), erlang: r.erlang.label || "Erlang C", erlang_sl: pct(iv.erlang_c_service_level[i]) });
+      sl: pct(iv.service_level[i]), erlang: erlangName(r), erlang_sl: pct(iv.erlang_c_service_level[i]) });
     rect.append(tt); s.append(rect);
   });
   const path = (vals, y) => {
@@ -631,7 +636,7 @@ function drawChart(r) {
     el("span", {}, el("i", { class: "offered" }), t("chart.offered")), el("span", {}, el("i", { class: "agents" }), t("chart.agents")),
     el("span", {}, el("i", { class: "sl" }), t("chart.sl")), el("span", {}, el("i", { class: "band" }), t("chart.band")),
     el("span", {}, el("i", { class: "target-line" }), t("chart.target", { target: pct(r.target_service_level, 0), s: r.threshold_s })),
-    el("span", {}, el("i", { class: "erlang" }), t("chart.erlang", { erlang: r.erlang.label || "Erlang C", sl: pct(r.erlang.service_level) }) + leftOut)));
+    el("span", {}, el("i", { class: "erlang" }), t("chart.erlang", { erlang: erlangName(r), sl: pct(r.erlang.service_level) }) + leftOut)));
 }
 
 function drawHeatmap(r) {
