@@ -29,6 +29,7 @@ def test_one_week_of_400_paid_hours_at_20_eur_by_hand():
     assert m["eur_per_month"] == pytest.approx(33_400.0)
     assert m["eur_per_year"] == pytest.approx(400_800.0)
     assert m["paid_hours_per_month"] == pytest.approx(1_670.0)
+    assert m["eur_per_week"] == pytest.approx(10 * 40 * 20)  # an ordinary week: 8,000 EUR
 
 
 def test_without_a_country_the_norms_are_the_scenarios_own_calendar():
@@ -49,9 +50,17 @@ def test_managers_time_is_counted_apart():
 
 
 def test_no_costs_no_euros():
+    p = plan_people(load_scenario("tests/data/minimal.toml"))  # a scenario without [costs]
+    for k in ("eur_per_week", "eur_per_month", "eur_per_year"):
+        assert p[k] != p[k]  # NaN
+    assert p["paid_hours_per_month"] > 0
+
+
+def test_the_baseline_has_the_assumed_costs_of_the_year_scenario():
     p = plan_people(load_scenario(BASE))
-    assert p["eur_per_month"] != p["eur_per_month"]  # NaN
     assert p["fte"] == pytest.approx(p["paid_hours"] / 40)
+    assert p["eur_per_week"] == pytest.approx(p["fte"] * 40 * 13)
+    assert p["eur_per_month"] == pytest.approx(p["paid_hours_per_month"] * 13)
 
 
 def test_marginal_rows_are_resource_requests():

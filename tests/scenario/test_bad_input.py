@@ -141,9 +141,23 @@ GALLERY = {
                                   'resolved = 0.7\n\n[[call_types]]\n',
                                   ["call_types:", "either every call type has its own profile", "or none does",
                                    "without one: general"]),
+    # display names for the planning page: a language it knows (et, en), a name that is not empty
+    "display_name_unknown_language": ('name = "general"', 'name = "general"\ndisplay_name = { fi = "Yleinen" }',
+                                      ["call_types[0].display_name.fi", "must be 'et' or 'en'", "(got 'fi')"]),
+    "display_name_empty": ('name = "general"', 'name = "general"\ndisplay_name = { et = "" }',
+                           ["call_types[0].display_name.et", "must not be empty"]),
+    "display_name_blank": ('name = "general"', 'name = "general"\ndisplay_name = { en = "   " }',
+                           ["call_types[0].display_name.en", "must not be empty"]),
+    "display_name_not_a_table": ('name = "general"', 'name = "general"\ndisplay_name = "General"',
+                                 ["call_types[0].display_name", "valid dictionary"]),
+    "group_display_name_unknown_language": (STAFFING, GROUP + '\ndisplay_name = { ru = "Стол" }',
+                                            ["groups[0].display_name.ru", "must be 'et' or 'en'"]),
+    "group_display_name_empty": (STAFFING, GROUP + '\ndisplay_name = { et = "" }',
+                                 ["groups[0].display_name.et", "must not be empty"]),
 }
 
 BASE = "scenarios/baseline.toml"
+NO_COSTS = "tests/data/minimal.toml"  # a scenario without [costs]: a --set of costs creates the block
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -292,7 +306,7 @@ def test_text_that_is_not_utf8_is_one_line(tmp_path):
 ])
 def test_a_wrong_set_that_creates_a_block_reports_only_its_own_mistake(setting, words, tmp_path):
     out = tmp_path / "cal.csv"
-    r = CliRunner().invoke(main, ["calendar", BASE, "--set", setting, "-o", str(out)])
+    r = CliRunner().invoke(main, ["calendar", NO_COSTS, "--set", setting, "-o", str(out)])
     assert r.exit_code == 2 and "Traceback" not in r.output
     (line,) = error_lines(r)
     assert line.startswith(f"error: --set {setting}: {words}")
@@ -300,7 +314,7 @@ def test_a_wrong_set_that_creates_a_block_reports_only_its_own_mistake(setting, 
 
 
 def test_a_right_set_that_leaves_its_new_block_incomplete_names_the_missing_key_and_the_set():
-    r = CliRunner().invoke(main, ["validate", BASE, "--set", "costs.manager_eur_per_hour=50"])
+    r = CliRunner().invoke(main, ["validate", NO_COSTS, "--set", "costs.manager_eur_per_hour=50"])
     assert r.exit_code == 2
     assert error_lines(r) == ["error: --set costs.manager_eur_per_hour=50: costs.eur_per_paid_hour: missing (required)"]
-    load_scenario(BASE, ["costs.manager_eur_per_hour=50", "costs.eur_per_paid_hour=30"])  # complete: fine
+    load_scenario(NO_COSTS, ["costs.manager_eur_per_hour=50", "costs.eur_per_paid_hour=30"])  # complete: fine

@@ -220,7 +220,7 @@ def test_staffing_help_fills_the_grid_with_its_cost(client):
     assert sum(best["dates"]["2026-03-02"]) == 13 + 3  # one agent more in each of the day's 3 intervals
     assert best["cost"]["paid_hours_change"] == pytest.approx(6.0)  # 2 days x 3 one-hour intervals
     assert "service_level_change" in best["buys"]
-    assert "simulated mean" in best["verdict"] and best["verdict"].startswith("+1 agents where they buy most")
+    assert "simulated mean" in best["verdict"] and best["verdict"].startswith("+1 agents in every open interval")
     assert client.post("/api/fill", json={"plan": plan(), "method": "magic"}).status_code == 400
     assert client.post("/api/add_best", json={"plan": plan(), "k": "x"}).status_code == 400
 

@@ -291,10 +291,12 @@ def test_exports_that_is_a_file_is_refused(fresh):
 
 @pytest.mark.parametrize("endpoint", ["fill", "add_best"])
 def test_a_zero_patience_is_a_4xx_naming_the_key_not_a_500(client, endpoint):
-    """Erlang's plans need a mean patience above 0: the page says so (4xx, the key named)."""
+    """Erlang's plans (a fill, people placed where Erlang says they buy most) need a mean patience
+    above 0: the page says so (4xx, the key named)."""
     extra = ', "edits": {"patience.mean_s": "0"}'
     path = {"fill": "/api/fill", "add_best": "/api/add_best"}[endpoint]
-    r = client.post(path, content=body(endpoint, extra), headers=JSON)
+    r = client.post(path, content=body(endpoint, extra, ', "k": 1, "unit": "people"' if endpoint == "add_best" else None),
+                    headers=JSON)
     assert 400 <= r.status_code < 500, (r.status_code, r.text)
     assert "patience.mean_s" in r.text
     still_serves(client)

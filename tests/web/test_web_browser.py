@@ -1,13 +1,16 @@
 """The planning page in a real browser (headless Chromium via Playwright, as the report test):
-edit a cell and the KPIs change and agree with `ska-sim run`; an invalid value shows the CLI's
-message beside its field; save and reload a plan; no console errors, no request leaves the
-server. One browser launch, one local server (uvicorn, one worker process), 4 replications.
-Takes the README's screenshot (docs/planning-page.png under `make figures`, else a temporary file)."""
+edit a cell and the KPIs, people and euros change and agree with `ska-sim run`; an invalid value
+is explained in words beside its field; a plan that misses a target says so; save and reload a
+plan; the switch to Estonian is remembered; with the locale et-EE the year scenario reads in
+Estonian with euros; no console errors, no request leaves the server. One browser launch, one
+local server (uvicorn, one worker process), 4 replications (2 on the year). Takes the README's
+screenshots (docs/planning-page.png and planning-page-et.png under `make figures`, else temporary files)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -28,6 +31,8 @@ ROOT = ROOT
 # to refresh the README's (a test run leaves the checkout as it was).
 SHOT = ROOT / os.environ["SKA_SIM_SCREENSHOT"] if os.environ.get("SKA_SIM_SCREENSHOT") else \
     Path(os.environ.get("TMPDIR", "/tmp")) / f"ska-sim-planning-page-{os.getpid()}.png"
+SHOT_ET = SHOT.with_name(SHOT.stem + "-et" + SHOT.suffix)  # the page in Estonian, on the year scenario
+PEOPLE = ("paid_hours", "fte", "heads", "eur_per_week", "eur_per_month")
 REPS, SEED = 4, 2026
 MON = [33, 36, 38, 38, 36, 33, 28, 27, 30, 31, 29, 27, 24, 22, 20, 19]  # baseline.toml's Monday
 
@@ -45,7 +50,8 @@ def server(tmp_path_factory):
     from ska_sim.web.app import create_app
 
     wd = tmp_path_factory.mktemp("plans")
-    shutil.copy(ROOT / "scenarios" / "baseline.toml", wd / "baseline.toml")
+    for f in ("baseline.toml", "year-2026.toml", "year-2026-roster.csv"):
+        shutil.copy(ROOT / "scenarios" / f, wd / f)
     port = _free_port()
     app = create_app(wd, default="baseline.toml", workers=1, token="browser-token", hosts={f"127.0.0.1:{port}"})
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -76,7 +82,7 @@ def session(server):
         browser = p.chromium.launch(executable_path=chromium(),
                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                                           "--disable-component-update", "--no-first-run", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="en-US")
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: requests.append(r.url))
@@ -96,7 +102,8 @@ def session(server):
         page.goto(f"{base}/?token=browser-token&scenario=baseline.toml&replications={REPS}", wait_until="load")
         runs_done(1)
         seen["before"] = {k: kpi(k) for k in ("service_level", "answer_rate")}
-        seen["statuses"] = page.eval_on_selector_all("[data-status]", "els => els.map(e => e.textContent)")
+        seen["statuses"] = page.eval_on_selector_all("[data-status]", "els => els.map(e => e.dataset.verdict)")
+        seen["label"] = page.text_content('[data-target="service_level"] .name')
 
         # type into a cell: Monday 09:00, 33 -> 40 agents
         cell = page.locator('#grid tr[data-date="2026-03-02"] input[data-slot="18"]')
@@ -105,6 +112,8 @@ def session(server):
         runs_done(2)
         seen["after"] = {k: kpi(k) for k in ("service_level", "answer_rate")}
         seen["diff_sl"] = float(page.get_attribute('[data-diff="service_level"]', "data-value"))
+        seen["people"] = {k: float(page.get_attribute(f'[data-people="{k}"]', "data-value")) for k in PEOPLE}
+        seen["people_text"] = page.text_content("#people")
         page.evaluate("window.scrollTo(0, 0)")
         page.wait_for_timeout(300)
         SHOT.parent.mkdir(exist_ok=True)
@@ -142,6 +151,37 @@ def session(server):
         runs_done(5)
         seen["reloaded_cell"] = page.locator('#grid tr[data-date="2026-03-02"] input[data-slot="18"]').input_value()
         seen["no_edits"] = page.text_content("#diff")
+
+        # a plan that misses a target says so, in words
+        page.locator('input[data-key="staffing.scale"]').fill("0.8")
+        runs_done(6)
+        seen["warning"] = page.text_content("#warning")
+        seen["miss"] = page.get_attribute('[data-status="service_level"]', "data-verdict")
+
+        # the switch to Estonian, remembered over a reload
+        page.click("#lang-et")
+        until(lambda: page.text_content('[data-target="service_level"] .name') == "Teenindustase", "Estonian labels")
+        seen["warning_et"] = page.text_content("#warning")
+        page.reload(wait_until="load")
+        runs_done(1)
+        seen["reloaded_label"] = page.text_content('[data-target="service_level"] .name')
+        page.evaluate("localStorage.clear()")
+
+        # the browser's language: Estonian for et-EE, on the year scenario with its euros
+        et = browser.new_page(viewport={"width": 1440, "height": 900}, locale="et-EE")
+        et.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        et.on("pageerror", lambda e: errors.append(str(e)))
+        et.on("request", lambda r: requests.append(r.url))
+        et.goto(f"{base}/?token=browser-token&scenario=year-2026.toml&replications=2", wait_until="load")
+        t0 = time.monotonic()
+        while int(et.get_attribute("body", "data-runs") or 0) < 1:
+            assert time.monotonic() - t0 < 180, "timed out waiting for the year scenario"
+            et.wait_for_timeout(100)
+        seen["et"] = {"targets": et.text_content("#targets"), "types": et.text_content("#call-types"),
+                      "people": et.text_content("#people"), "grid": et.text_content("#grid"),
+                      "lang": et.get_attribute("html", "lang"), "no_costs_hidden": et.is_hidden("#no-costs")}
+        et.evaluate("window.scrollTo(0, 0)")
+        et.screenshot(path=str(SHOT_ET), full_page=False)
         browser.close()
     return {"errors": errors, "requests": requests, "seen": seen, "base": base, "workdir": wd}
 
@@ -160,18 +200,54 @@ def test_an_edited_cell_changes_the_kpis_as_run_computes_them(session):
                           "--workers", "1", "--format", "json").stdout)["kpis"]
     assert seen["before"]["service_level"] == base["service_level"]["mean"]
     assert seen["diff_sl"] == pytest.approx(ref["service_level"]["mean"] - base["service_level"]["mean"], abs=1e-12)
-    assert all(s.split(" ")[0] in ("PASS", "FAIL", "UNCERTAIN") for s in seen["statuses"])
+    assert seen["statuses"] and all(s in ("PASS", "FAIL", "UNCERTAIN") for s in seen["statuses"])
+    assert seen["label"] == "Service level"
+
+
+def test_the_pages_people_and_euros_are_the_clis(session):
+    mon = [40, *MON[1:]]
+    r = cli("run", str(session["workdir"] / "baseline.toml"), "-r", str(REPS), "--seed", str(SEED), "--workers", "1",
+            "--set", f"staffing.agents.mon={mon}", "--format", "json")
+    people = json.loads(r.stdout)["people"]
+    for k in PEOPLE:
+        assert session["seen"]["people"][k] == pytest.approx(people[k], rel=1e-12), k
+    assert "euros a month" in session["seen"]["people_text"] and "€" in session["seen"]["people_text"]
 
 
 def test_dragging_a_cell_up_adds_agents(session):
     assert session["seen"]["dragged"] > MON[2]
 
 
-def test_an_invalid_value_shows_the_cli_message_next_to_the_field(session):
+def test_an_invalid_value_is_explained_in_words_next_to_the_field(session):
     r = cli("run", str(session["workdir"] / "baseline.toml"), "--set", "arrivals.volume_scale=-1")
-    assert r.exit_code == 2
-    assert session["seen"]["error"] == r.stderr.strip().removeprefix("error: ")
+    assert r.exit_code == 2 and "must be greater than 0 (got -1)" in r.stderr  # what the page puts in words
+    assert session["seen"]["error"] == "Must be more than 0 (you typed -1)."
     assert session["seen"]["general_errors"] == ""
+
+
+def test_a_plan_that_misses_a_target_says_so_in_words(session):
+    seen = session["seen"]
+    assert seen["miss"] == "FAIL"
+    assert re.fullmatch(r"This plan misses the 80% service level target: \d+\.\d%, met on \d of 5 days\..*",
+                        seen["warning"]), seen["warning"]
+    assert re.fullmatch(r"See plaan ei täida eesmärki „teenindustase 80%“: \d+,\d%, täidetud \d päeval 5-st\..*",
+                        seen["warning_et"]), seen["warning_et"]
+
+
+def test_the_switch_to_estonian_is_remembered(session):
+    assert session["seen"]["reloaded_label"] == "Teenindustase"
+
+
+def test_with_the_estonian_locale_the_year_reads_in_estonian_with_euros(session):
+    et = session["seen"]["et"]
+    assert et["lang"] == "et"
+    assert "Teenindustase" in et["targets"] and "Vastamisprotsent" in et["targets"]
+    assert "Pensionid" in et["types"] and "Puue ja töövõime" in et["types"] and "pensions" not in et["types"]
+    assert re.search(r"eurot kuus\d{1,3}(\u00a0\d{3})+\u00a0€", et["people"]), et["people"]  # 112 892 €
+    assert re.search(r"\d{1,3}(\u00a0\d{3})+ h", et["people"])  # 104 208 h
+    assert re.search(r"E 05\.01\.2026", et["grid"])  # Monday 5 January 2026: E and dd.mm.yyyy
+    assert et["no_costs_hidden"]
+    assert SHOT_ET.stat().st_size > 50_000
 
 
 def test_save_shows_the_diff_and_the_plan_reloads_as_saved(session):

@@ -43,7 +43,7 @@ def seen(tmp_path_factory):
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="en-US")
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
 
@@ -90,5 +90,5 @@ def test_a_typed_volume_is_marked_as_an_override_and_simulated(seen):
 
 
 def test_the_plan_for_a_chance_fills_the_grid(seen):
-    assert "a 75% chance of meeting every target (agents x" in seen["help"]
+    assert "a 75% chance of meeting every target (agents ×" in seen["help"]
     assert "intervals include the forecast's uncertainty" in seen["help"]

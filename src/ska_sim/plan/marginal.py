@@ -55,7 +55,8 @@ def spread_agents(agents: np.ndarray, iv_day: np.ndarray, k: int, mode: str, gai
 
     ``proportional``: in proportion to the current staffing (largest remainders);
     ``best``: one agent-interval at a time where ``gains(interval, agents)`` is largest
-    (for removals, where it is smallest).
+    (for removals, where it is smallest); ``even``: k agents more (or fewer, none below 0) in
+    every interval.
     """
     out = agents.astype(np.int64).copy()
     for d in np.unique(iv_day):
@@ -63,7 +64,9 @@ def spread_agents(agents: np.ndarray, iv_day: np.ndarray, k: int, mode: str, gai
         total = int(per_day.get(int(d), 0)) if per_day is not None else k * len(idx)
         if total == 0:
             continue
-        if mode == "proportional":
+        if mode == "even" and per_day is None:
+            out[idx] = np.maximum(0, out[idx] + k)
+        elif mode == "proportional":
             base = out[idx].astype(float)
             w = base / base.sum() if base.sum() > 0 else np.full(len(idx), 1 / len(idx))
             share = w * total
@@ -184,10 +187,10 @@ def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replicat
     sel = selected_intervals(tl, hours)
     if mode == "best":
         gains = best_gains(s, model, gcol, np.flatnonzero(sel))
-    elif mode == "proportional":
+    elif mode in ("proportional", "even"):
         gains = None
     else:
-        raise ValueError("mode must be proportional or best")
+        raise ValueError("mode must be proportional, best or even")
     plans = {k: step_plan(s, tl, k, unit, mode, sel, gcol, gains) for k in steps}
     results = {}
     for n, k in enumerate(steps, 1):

@@ -279,11 +279,18 @@ def plan_money(s: Scenario, figures: dict) -> dict[str, float]:
 
 def plan_people(s: Scenario, tl: Timeline | None = None) -> dict:
     """A scenario's own plan as people and money over its measured window: :func:`plan_figures`
-    of :func:`scenario_plan` and, with [costs], its euros a month and a year."""
+    of :func:`scenario_plan`, its paid hours a month and, with [costs], its euros an ordinary
+    week, a month and a year."""
     tl = tl if tl is not None else build_timeline(s)
     f = plan_figures(s, tl, scenario_plan(s, tl))
-    m = plan_money(s, f)
-    return {**f, "eur_per_month": m["eur_per_month"], "eur_per_year": m["eur_per_year"]}
+    return {**f, **people_money(s, f)}
+
+
+def people_money(s: Scenario, figures: dict) -> dict[str, float]:
+    """A plan's (``figures``: :func:`plan_figures`) paid hours a month and euros an ordinary week, a
+    month and a year (NaN without [costs]): what `run` prints beside its people and the page shows."""
+    m = plan_money(s, figures)
+    return {k: m[k] for k in ("paid_hours_per_month", "eur_per_week", "eur_per_month", "eur_per_year")}
 
 
 @dataclass

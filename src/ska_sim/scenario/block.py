@@ -4,9 +4,9 @@ periods of the day with a factor (``PeriodFactor``, used by scenario/periods.py)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ska_sim.maths.distributions import FAMILIES, SHIFTABLE, Duration
 from ska_sim.scenario.clock import Weekday, format_clock, parse_clock
@@ -21,6 +21,16 @@ class Block(BaseModel):
 
 
 Probability = Field(ge=0.0, le=1.0)
+
+
+# A name for people, per language of the planning page (et, en): display_name = { et = "Pensionid", en = "Pensions" }
+def _not_blank(v: str) -> str:
+    if not v.strip():
+        raise ValueError("must not be empty: a name in that language, or leave the language out")
+    return v
+
+
+DisplayName = dict[Literal["et", "en"], Annotated[str, AfterValidator(_not_blank)]]
 
 
 class DurationSpec(Block):

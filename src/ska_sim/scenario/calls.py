@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictBool, ValidationInfo, field_validator, model_validator
 
 from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL
-from ska_sim.scenario.block import SHARE_TOLERANCE, Block, DurationSpec, Hours, PeriodFactor, Probability
+from ska_sim.scenario.block import SHARE_TOLERANCE, Block, DisplayName, DurationSpec, Hours, PeriodFactor, Probability
 from ska_sim.scenario.clock import VectorKey, Weekday, parse_clock
 from ska_sim.scenario.forecast_file import ArrivalsForecast
 
@@ -235,6 +235,8 @@ class CallType(Block):
     # its own arrival profile, in arrivals.profile_unit (a list, or a table per weekday / "default");
     # None: its calls come as arrivals.profile says. Sums and lengths are checked in checks.py
     profile: dict[VectorKey, list[float]] | None = None
+    # its name on the planning page, per language (else its name)
+    display_name: DisplayName | None = None
 
     @field_validator("profile", mode="before")
     @classmethod

@@ -172,22 +172,32 @@ def forecast_warnings(s: Scenario) -> list[str]:
     return out
 
 
-def forecast_note(s: Scenario) -> str:
-    """The line every output prints for a scenario with a forecast ('' without one)."""
+def forecast_facts(s: Scenario) -> dict | None:
+    """What :func:`forecast_note` says, as data (None without a forecast): the file's name, the
+    open days it gives, how many of them are overridden, the warm-up days it does not give, and
+    whether the intervals include its uncertainty."""
     fc = s.arrivals.forecast
     if fc is None or fc.table is None:
-        return ""
+        return None
     fdays = forecast_days(s)
     days = simulated_days(s)
     used = [d.date for d in days if d.is_open and d.date in fdays]
     fallback = [d.date for d in days if d.is_open and d.date not in fdays]
-    overrides = sum(1 for d in used if fdays[d].override)
-    text = f"arrivals from the forecast {Path(fc.table.path).name} on {len(used)} open day(s)"
-    if overrides:
-        text += f" ({overrides} overridden)"
-    if fallback:
-        text += f"; {len(fallback)} warm-up day(s) it does not give from daily_calls"
-    if fc.uncertainty:
+    return {"file": Path(fc.table.path).name, "days": len(used), "overridden": sum(1 for d in used if fdays[d].override),
+            "warmup_days": len(fallback), "uncertainty": bool(fc.uncertainty)}
+
+
+def forecast_note(s: Scenario) -> str:
+    """The line every output prints for a scenario with a forecast ('' without one)."""
+    f = forecast_facts(s)
+    if f is None:
+        return ""
+    text = f"arrivals from the forecast {f['file']} on {f['days']} open day(s)"
+    if f["overridden"]:
+        text += f" ({f['overridden']} overridden)"
+    if f["warmup_days"]:
+        text += f"; {f['warmup_days']} warm-up day(s) it does not give from daily_calls"
+    if f["uncertainty"]:
         return text + f"; {UNCERTAINTY_LINE}"
     return text + "; uncertainty = false: the mean forecast, intervals without the forecast's uncertainty"
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL
-from ska_sim.scenario.block import Block
+from ska_sim.scenario.block import Block, DisplayName
 from ska_sim.scenario.clock import VectorKey, Weekday
 
 if TYPE_CHECKING:
@@ -52,6 +52,8 @@ class Group(Block):
     handle_factor_by_type: dict[str, Annotated[float, Field(gt=0.0, le=10.0)]] = {}
     agents: dict[VectorKey, list[int]]
     dates: dict[dt.date, list[int]] = {}
+    # its name on the planning page, per language (else its name)
+    display_name: DisplayName | None = None
 
     @field_validator("agents", "dates")
     @classmethod

@@ -33,7 +33,7 @@ from ska_sim.plan.by_simulation import simulation_plan, with_agents
 from ska_sim.plan.compare import compare
 from ska_sim.plan.confidence import confidence_plan
 from ska_sim.plan.marginal import marginal
-from ska_sim.plan.plan import agents_plan, plan_figures, scenario_plan
+from ska_sim.plan.plan import agents_plan, people_money, plan_figures, scenario_plan
 from ska_sim.plan.plan import with_agents as with_plan_agents
 from ska_sim.plan.requirement import erlang_plan
 from ska_sim.plan.staffing_groups import erlang_group_plan, simulation_group_plan
@@ -42,13 +42,14 @@ from ska_sim.report.html import build_report
 from ska_sim.report.output import write_result
 from ska_sim.report.text import chance_phrase
 from ska_sim.scenario.load import read_toml, scenario_from_dict
-from ska_sim.scenario.forecast import forecast_note
+from ska_sim.scenario.forecast import forecast_facts, forecast_note
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.roster import attach, in_folder, read_roster_csv, resolve, rest_violations, roster_people
+from ska_sim.scenario.clock import format_clock
 from ska_sim.scenario.timeline import build_timeline
 from ska_sim.sim.executors import Cancelled, Executor, WarmPool
 from ska_sim.sim.runner import simulate
-from ska_sim.web.documents import Simulated, describe_scenario, page_result, render_toml
+from ska_sim.web.documents import Simulated, describe_scenario, page_result, render_toml, target_verdicts
 from ska_sim.web.plans import (
     CACHE_SIZE,
     KPIS_SHOWN,
@@ -236,6 +237,7 @@ class Service:
         # priced as simulated: the requirement's agents alone (a roster attached is not part of it), as staff prices it
         out = self._as_rows(s, p.agents, gi, f"{method} requirement", alone=True)
         out["verdict"] = plan_reading(s, out["what"], targets_row(simulated))
+        out["verdicts"] = target_verdicts(simulated)
         return out
 
     def fill_confidence(self, plan: Any, q: float, group: Any = None) -> dict:
@@ -254,30 +256,39 @@ class Service:
         what = f"{chance_phrase(q)} of meeting every target (agents x {cp.factor:.2f})"
         out = self._as_rows(s, cp.agents, gi, what, alone=True)
         out["chance"] = {"plan": cp.base_chance, "filled": cp.chance, "met": cp.met}
+        out.update(factor=cp.factor, verdicts=target_verdicts(cp.result), forecast_facts=forecast_facts(s))
         out["verdict"] = (f"this plan meets every target over the window in {cp.base_chance:.0%} of the replications, "
                           f"agents x {cp.factor:.2f} in {cp.chance:.0%}"
                           + ("" if cp.met else f" (no factor up to x{cp.factor:.2f} reaches {q:.0%})")
                           + (f"; {forecast_note(s)}" if forecast_note(s) else ""))
         return out
 
-    def add_best(self, plan: Any, k: Any, group: Any = None) -> dict:
-        """k agents more where Erlang says they buy most (whatif.marginal, spread 'best')."""
+    def add_best(self, plan: Any, k: Any, group: Any = None, unit: Any = None) -> dict:
+        """k people more (``unit="people"``: k FTE of paid time, as ``marginal --fte``, placed where
+        Erlang says they buy most: spread 'best') or k agents more on the phones in every open
+        interval (``unit="agents"``, the default: spread 'even'), by plan/marginal.py; ``where``:
+        the intervals that changed."""
+        unit = "agents" if unit in (None, "") else unit
+        if unit not in ("agents", "people"):
+            raise BadRequest("unit: agents or people", 400, field="unit", code="bad_unit")
         k = whole_number(k, "k", -20, 20)
         if k == 0:
-            raise BadRequest("k: from -20 to 20 agents, not 0", 400, field="k")
+            raise BadRequest("k: from -20 to 20 agents, not 0", 400, field="k", code="range",
+                             params={"lo": -20, "hi": 20, "got": 0})
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
         gi = self._group_index(s, group)
         cancelled = self._bump(client)
         ex = Executor(pool=self.pool, cancelled=cancelled)
         try:
-            mg = marginal(s, [0, k], "best", reps, seed, executor=ex,
+            mg = marginal(s, [0, k], "best" if unit == "people" else "even", reps, seed, executor=ex,
                           progress=lambda d, n: self._set_progress(client, "steps", d, n),
+                          unit="fte" if unit == "people" else "agents",
                           group=s.groups[gi].name if s.groups else None)
         except Cancelled:
             return {"superseded": True}
         scen = mg.results[k].scenario
         row = mg.table.set_index("step").loc[k]
-        what = f"{k:+d} agents where they buy most"
+        what = f"{k:+d} people (FTE) where they buy most" if unit == "people" else f"{k:+d} agents in every open interval"
         if scen.roster is not None and scen.roster.extra is not None:  # a roster: k agents on top of it
 
             tl = build_timeline(scen)  # the roster's agents (everyone present) + the step's
@@ -289,6 +300,8 @@ class Service:
                        if c.startswith(("service_level", "answer_rate")) or c.split("_change")[0] in ("answered", "abandoned")}
         out["cost"].update(fte_change=finite_json_value(row["fte_change"]))
         out["verdict"] = plan_reading(s, what, targets_row(mg.results[k]))
+        out["verdicts"] = target_verdicts(mg.results[k])
+        out.update(unit=unit, k=k, where=added_where(s, mg.results[0].timeline, mg.results[k].timeline, gi))
         return out
 
     def _group_index(self, s: Scenario, group: Any) -> int | None:
@@ -329,11 +342,14 @@ class Service:
         paid0, paid1 = before["paid_hours"], after["paid_hours"]
         measured = {tl.dates[d].isoformat() for d in np.unique(tl.iv_day[m])}
         rows = {d.isoformat(): list(v) for d, v in vectors.items() if d.isoformat() in measured}
+        # the plans' people and money (plan/plan.py: what run and staff print), before and after
+        figures = {"before": {**before, **people_money(s, before)}, "after": {**after, **people_money(s, after)}}
         return {"what": what, "group": None if gi is None else s.groups[gi].name, "dates": rows,
                 "cost": {"paid_hours_before": paid0, "paid_hours_after": paid1, "paid_hours_change": paid1 - paid0,
                          "fte_before": before["fte"], "fte_after": after["fte"],
                          "fte_change": after["fte"] - before["fte"], "heads_before": before["heads"],
-                         "heads_after": after["heads"], "paid_basis": after["basis"]}}
+                         "heads_after": after["heads"], "paid_basis": after["basis"],
+                         **{when: {k: finite_json_value(v) for k, v in f.items()} for when, f in figures.items()}}}
 
     # ---------------------------------------------------------------- files
     def toml_of(self, plan: Any, target: Any = None) -> dict:
@@ -406,3 +422,21 @@ class Service:
             write_text(folder / "report.html", html)
         files.append(out / "report.html")
         return {"folder": f"exports/{stem}", "files": sorted(p.name for p in files)}
+
+
+def added_where(s: Scenario, before, after, gi: int | None) -> list[dict]:
+    """Where a step put its agents (or took them from): per measured date, the group's intervals
+    whose agents changed, each with its clock time and the change, from the timelines before and
+    after (the same dates and intervals)."""
+    m = before.iv_measured()
+    a0 = before.iv_group_agents[:, gi] if gi is not None else before.iv_agents
+    a1 = after.iv_group_agents[:, gi] if gi is not None else after.iv_agents
+    change = np.rint(np.asarray(a1, float) - np.asarray(a0, float)).astype(np.int64)
+    out = []
+    for d in np.unique(before.iv_day[m]):
+        idx = np.flatnonzero(m & (before.iv_day == d) & (change != 0))
+        if idx.size:
+            out.append({"date": before.dates[d].isoformat(),
+                        "slots": [{"time": format_clock(int(before.iv_slot[i]) * before.interval_s),
+                                   "change": int(change[i])} for i in idx]})
+    return out

@@ -154,7 +154,7 @@ def page_handlers(service: Service) -> tuple[list, list]:
         return service.fill(b.get("plan"), b.get("method"), b.get("group"), b.get("confidence"))
 
     def add_best(b):
-        return service.add_best(b.get("plan"), b.get("k"), b.get("group"))
+        return service.add_best(b.get("plan"), b.get("k"), b.get("group"), b.get("unit"))
 
     def preview(b):
         doc = service.toml_of(b.get("plan"), b.get("name"))

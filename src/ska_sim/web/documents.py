@@ -16,10 +16,12 @@ from ska_sim.plan.compare import paired_difference
 from ska_sim.plan.plan import plan_people
 from ska_sim.report.erlang_text import erlang_label
 from ska_sim.scenario.clock import WEEKDAYS, format_clock
-from ska_sim.scenario.forecast import forecast_note, forecast_week
+from ska_sim.scenario.forecast import forecast_facts, forecast_note, forecast_week
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.overrides import parse_set_option, split_key
 from ska_sim.scenario.timeline import build_timeline
+from ska_sim.sim.kpi import KPI_UNITS
+from ska_sim.sim.targets import targets_of
 from ska_sim.web.plans import KPIS_SHOWN
 
 
@@ -40,7 +42,7 @@ def _period_note(ct) -> dict:
     periods = ", ".join(f"{'-'.join(p.hours.label())} x{p.factor:g}" + (f" ({' '.join(p.days)})" if p.days else "")
                         for p in ct.talk_factor_by_period)
     return {"note": f"talk x a factor by period of arrival ({periods}): the talk mean and handle time shown "
-                    "are at factor 1 (the talk mean edited here is the one the factors multiply)"}
+                    "are at factor 1 (the talk mean edited here is the one the factors multiply)", "periods": periods}
 
 
 def describe_scenario(name: str, s: Scenario) -> dict:
@@ -59,9 +61,10 @@ def describe_scenario(name: str, s: Scenario) -> dict:
     if s.patience is not None and s.patience.mean_s is not None and len(own) < len(s.call_types):
         fields.append({"key": "patience.mean_s", "label": "Patience, mean (s)", "value": s.patience.mean_s,
                        "hint": "how long callers wait before hanging up"
-                               + (f" (not {', '.join(own)}: their own patience, edited in the file)" if own else "")})
+                               + (f" (not {', '.join(own)}: their own patience, edited in the file)" if own else ""),
+                       "own": own})
     shares = s.written_shares()  # as given, or implied by each type's own calls per hour
-    types = [{"index": i, "name": ct.name, "share": shares[i], "talk_key": f"call_types[{i}].talk.mean_s",
+    types = [{"index": i, "name": ct.name, "display_name": ct.display_name or {}, "share": shares[i], "talk_key": f"call_types[{i}].talk.mean_s",
               "talk": ct.talk.mean_s, "aht_s": ct.mean_handle_s(), "resolved_key": f"call_types[{i}].resolved",
               "resolved": ct.resolved, **_period_note(ct)} for i, ct in enumerate(s.call_types)]
     tables = ([("staffing", s.staffing.agents or {}, s.staffing.dates)] if not s.groups
@@ -95,8 +98,9 @@ def describe_scenario(name: str, s: Scenario) -> dict:
                          "weekday_first_slot": usual.open_s // iv,
                          "date_key": f"{block}.dates.{date.isoformat()}",
                          "roster": date in rostered and date not in dates})
-        grids.append({"block": block, "group": None if block == "staffing" else s.groups[int(block[7:-1])].name,
-                      "rows": rows})
+        group = None if block == "staffing" else s.groups[int(block[7:-1])]
+        grids.append({"block": block, "group": group.name if group else None,
+                      "display_name": (group.display_name or {}) if group else {}, "rows": rows})
     weeks = []
     cal = s.calendar
     for i in range(cal.days):
@@ -115,10 +119,12 @@ def describe_scenario(name: str, s: Scenario) -> dict:
         "grids": grids,
         "replications": s.simulation.replications,
         "seed": s.simulation.seed,
+        "costs": s.costs is not None,  # euros shown only with [costs]
         "targets": {"service_level": s.targets.service_level.share,
                     "threshold_s": s.targets.service_level.threshold_s},
         # [arrivals.forecast]: the forecast behind the window (band, effects) and each day's override key
-        "forecast": {"note": forecast_note(s), "days": forecast_week(s)} if forecast_note(s) else None,
+        "forecast": {"note": forecast_note(s), "facts": forecast_facts(s), "days": forecast_week(s)}
+        if forecast_note(s) else None,
     }
 
 
@@ -129,6 +135,29 @@ def cost_of(sim: Simulated) -> dict:
         return sim.cost
     sim.cost = {k: finite_json_value(v) for k, v in plan_people(sim.scenario, sim.timeline).items()}
     return sim.cost
+
+
+def target_verdicts(result) -> list[dict]:
+    """Each target of a simulated plan as data the page puts in words (in its language): the KPI
+    (and language), its bound, the mean and interval, the status (PASS / FAIL / UNCERTAIN),
+    whether the mean meets it, and on how many of the measured days the day's mean met it."""
+    rows = {row["kpi"]: row for row in result.targets.to_dict(orient="records")}
+    days = result.days
+    out = []
+    for t in targets_of(result.scenario, languages=True):
+        row = rows.get(t.key)
+        if row is None:
+            continue
+        mean = row["mean"]
+        per_day = days[t.kpi].to_numpy(float) if t.language is None and t.kpi in days else np.array([])
+        per_day = per_day[~np.isnan(per_day)]
+        out.append({"kpi": t.kpi, "language": t.language, "low": t.low, "high": t.high,
+                    "benchmark_high": t.benchmark_high, "unit": KPI_UNITS[t.kpi],
+                    **{k: finite_json_value(row[k]) for k in ("mean", "ci_low", "ci_high", "replications_met_share")},
+                    "status": row["status"], "met": bool(mean == mean and t.met(np.array([mean]))[0]),
+                    "days_met": int(t.met(per_day).sum()) if per_day.size else None,
+                    "days": int(per_day.size) if per_day.size else None})
+    return out
 
 
 def _by_kpi(summary) -> dict:
@@ -177,12 +206,15 @@ def page_result(cur: Simulated, base: Simulated) -> dict:
         "threshold_s": cur.scenario.targets.service_level.threshold_s,
         "erlang": {**{k: finite_json_value(v) for k, v in r.erlang.items()
                       if k in ("service_level", "erlang_a_service_level", "differing_intervals", "intervals")},
-                   "label": erlang_label(r.erlang), "left_out": r.erlang.get("left_out", {})},
+                   "label": erlang_label(r.erlang), "left_out": r.erlang.get("left_out", {}),
+                   "compares": r.erlang.get("compares")},  # what Erlang C is evaluated on (the page's words)
+        "verdicts": target_verdicts(r),
         "cost": cost_of(cur),
         "saved_cost": cost_of(base),
         "same_as_saved": same,
         "diff": diff,
         "forecast_note": forecast_note(cur.scenario),
+        "forecast_facts": forecast_facts(cur.scenario),  # the same, as data the page puts in words
     }
 
 

@@ -18,6 +18,7 @@ from ska_sim.base.files import write_with
 from ska_sim.scenario.calls import FIRST_DATE, LAST_DATE
 from ska_sim.scenario.load import read_toml
 from ska_sim.scenario.model import Scenario
+from ska_sim.web.messages import problem_code
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.toml$")
 STEM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -59,12 +60,13 @@ class Workspace:
         """The work folder's file ``name``; ``field``: the request's field that named it (in messages)."""
         if not isinstance(name, str) or not NAME_RE.fullmatch(name) or ".." in name:
             raise BadRequest(f"{field}: {str(name)[:80]!r} is not a scenario name: a file name ending in .toml "
-                             "(letters, digits, '.', '_', '-'), no folders", 400, field=field)
+                             "(letters, digits, '.', '_', '-'), no folders", 400, field=field, code="bad_name")
         p = self.root / name
         if p.resolve().parent != self.root:  # a symbolic link out of the work folder
             raise BadRequest(f"{field}: {name}: not a file of the work folder", 400, field=field)
         if must_exist and not p.is_file():
-            raise BadRequest(f"{field}: {name}: no such scenario in the work folder", 404, field=field)
+            raise BadRequest(f"{field}: {name}: no such scenario in the work folder", 404, field=field,
+                             code="no_such_scenario", params={"name": name})
         return p
 
     def export_folder(self, stem: str) -> Path:
@@ -217,9 +219,11 @@ def share_of(value: Any, field: str, lo: float, hi: float) -> float:
     elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?(\d{1,6}(\.\d{0,6})?|\.\d{1,6})\s*", value):
         x = float(value)
     if x is None or not math.isfinite(x):
-        raise BadRequest(f"{field}: {str(value)[:40]!r} is not a number", 400, field=field)
+        raise BadRequest(f"{field}: {str(value)[:40]!r} is not a number", 400, field=field, code="not_a_number",
+                         params={"got": str(value)[:40]})
     if not lo <= x <= hi:
-        raise BadRequest(f"{field}: from {lo:g} to {hi:g} (got {x:g})", 400, field=field)
+        raise BadRequest(f"{field}: from {lo:g} to {hi:g} (got {x:g})", 400, field=field, code="range",
+                         params={"lo": lo, "hi": hi, "got": x})
     return x
 
 
@@ -233,9 +237,11 @@ def whole_number(value: Any, field: str, lo: int, hi: int) -> int:
     elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,%d}\s*" % MAX_INT_DIGITS, value):
         n = int(value)
     if n is None:
-        raise BadRequest(f"{field}: {str(value)[:40]!r} is not a whole number", 400, field=field)
+        raise BadRequest(f"{field}: {str(value)[:40]!r} is not a whole number", 400, field=field, code="not_whole",
+                         params={"got": str(value)[:40]})
     if not lo <= n <= hi:
-        raise BadRequest(f"{field}: from {lo:,} to {hi:,} on the page (got {n:,})", 400, field=field)
+        raise BadRequest(f"{field}: from {lo:,} to {hi:,} on the page (got {n:,})", 400, field=field, code="range",
+                         params={"lo": lo, "hi": hi, "got": n})
     return n
 
 
@@ -305,11 +311,12 @@ def replications_seed(plan: dict, s: Scenario) -> tuple[int, int]:
 
 
 def problems_json(problems: list[Problem]) -> list[dict]:
-    """Each problem as the CLI prints it (without 'error: ') and the edited key it belongs to."""
+    """Each problem as the CLI prints it (without 'error: '), the edited key it belongs to, and
+    what is wrong as a machine key and its parameters (web/messages.py) the page puts in words."""
     out = []
     for p in problems:
         field = None
         if p.source.startswith("--set "):
             field = p.source[len("--set "):].split("=", 1)[0].strip()
-        out.append({"field": field, "path": p.path, "message": str(p)})
+        out.append({"field": field, "path": p.path, "message": str(p), **problem_code(p.message)})
     return out

@@ -1,4 +1,5 @@
 // ska-sim planning page: vanilla JavaScript, no libraries, no requests outside this server.
+// Every text the page shows comes from the catalogue of its language (i18n.js, t("key")).
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -8,8 +9,10 @@ let pending = null; // a file write waiting for confirmation
 const S = {
   token: "", client: "", desc: null, week: null, group: 0,
   vectors: {}, orig: {}, mode: {}, fields: {}, fieldOrig: {},
-  runSeq: 0, timer: null, lastResult: null, undo: null, scenarios: [],
+  runSeq: 0, timer: null, lastResult: null, lastHelp: null, undo: null, scenarios: [],
 };
+// the accuracy settings: how many times the window is simulated (the scenario's own is "normal")
+const ACCURACY = { quick: () => 5, normal: () => S.desc.replications, precise: () => Math.min(200, 3 * S.desc.replications) };
 
 // ------------------------------------------------------------------ helpers
 function el(tag, attrs, ...kids) {
@@ -28,30 +31,44 @@ function svg(tag, attrs) {
   for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
   return e;
 }
-const pct = (x) => (x === null || x === undefined ? "–" : (100 * x).toFixed(1) + "%");
 function fmt(x, unit) {
   if (x === null || x === undefined) return "–";
   if (unit === "share") return pct(x);
-  if (unit === "s") return x.toFixed(0) + " s";
-  if (unit === "h") return x.toFixed(1) + " h";
-  return Math.round(x).toLocaleString("en");
+  if (unit === "s") return num(x, 0) + " s";
+  if (unit === "h") return num(x, 1) + " h";
+  return num(x, 0);
 }
 function fmtDiff(x, unit) {
   if (x === null || x === undefined) return "–";
-  const sign = x > 0 ? "+" : x < 0 ? "−" : "±";
   const a = Math.abs(x);
-  if (unit === "share") return sign + (100 * a).toFixed(1) + " pp";
-  if (unit === "s") return sign + a.toFixed(1) + " s";
-  if (unit === "h") return sign + a.toFixed(1) + " h";
-  return sign + a.toFixed(a < 10 ? 1 : 0);
+  if (unit === "share") return signed(t("unit.points", { n: num(100 * a, 1) }), x);
+  if (unit === "s") return signed(num(a, 1) + " s", x);
+  if (unit === "h") return signed(num(a, 1) + " h", x);
+  return signed(num(a, a < 10 ? 1 : 0), x);
 }
-const LABELS = {
-  service_level: "Service level", answer_rate: "Answer rate", fcr: "FCR", abandon_rate: "Abandon rate",
-  asa_s: "Average speed of answer", offered: "Calls offered", answered: "Answered", abandoned: "Abandoned",
-  occupancy: "Occupancy", repeat_calls: "Repeat calls", redials: "Redials", waiting_hours: "Waiting hours",
-  abandon_rate_max: "Abandon rate", asa_max_s: "ASA",
-};
-const label = (k) => LABELS[k.split(":")[0]] + (k.includes(":") ? " (" + k.split(":")[1] + ")" : "");
+// a KPI's name (a heading) and its words in a sentence; "service_level:ru" is a language's
+function label(k) {
+  const [kpi, lang] = k.split(":");
+  return t("kpi." + kpi) + (lang ? " (" + t("lang.calls", { lang }) + ")" : "");
+}
+function words(kpi, lang) { return t("kpiw." + kpi) + (lang ? " (" + t("lang.calls", { lang }) + ")" : ""); }
+// a call type's or group's name in the page's language (the scenario's display_name), else its id
+function shownName(id, display) { return (display && display[I18N.lang]) || id; }
+function typeName(id) {
+  const ct = S.desc && S.desc.call_types.find((c) => c.name === id);
+  return ct ? shownName(ct.name, ct.display_name) : id;
+}
+// the measured window in the page's language: its first and last date
+function windowText() {
+  const rows = S.desc.grids[0].rows;
+  if (!rows.length) return "";
+  const a = rows[0].date, b = rows[rows.length - 1].date;
+  return a === b ? date(a) : `${date(a)} – ${date(b)}`;
+}
+function groupName(id) {
+  const g = S.desc && S.desc.grids.find((x) => x.group === id);
+  return g ? shownName(g.group, g.display_name) : id;
+}
 
 async function api(name, body) {
   const opts = { headers: { "X-Ska-Token": S.token } };
@@ -65,15 +82,26 @@ async function api(name, body) {
   }
   const r = await fetch(url, opts);
   let data;
-  try { data = await r.json(); } catch (e) { data = { error: "the server did not answer with JSON (" + r.status + ")" }; }
+  try { data = await r.json(); } catch (e) { data = { error: "", code: "not_json", params: { status: r.status } }; }
   return { status: r.status, data };
 }
 function status(text) { $("status").textContent = text; }
+// a 4xx/5xx answer in words: its machine key (code, params) translated; the server's own line as a tooltip
+function errorText(data) {
+  if (data && data.code) return t("error." + data.code, { field: fieldName(data.field), ...(data.params || {}) });
+  return t("error.general");
+}
+function fieldName(key) {
+  if (!key) return "";
+  const known = { k: "help.k", confidence: "help.confidence", replications: "head.replications", seed: "head.seed",
+    name: "files.name", scenario: "head.scenario", other: "files.compare_with", week: "head.week" };
+  return known[key] ? t(known[key]) : key;
+}
 
 // ------------------------------------------------------------------ the plan
 function plan() {
   const edits = {};
-  for (const [k, v] of Object.entries(S.fields)) if (v !== S.fieldOrig[k]) edits[k] = v;
+  for (const [k, v] of Object.entries(S.fields)) if (v !== S.fieldOrig[k]) edits[k] = typedNumber(v);
   for (const [k, v] of Object.entries(S.vectors)) {
     const o = S.orig[k];
     if (!o || o.length !== v.length || o.some((x, i) => x !== v[i])) edits[k] = v;
@@ -90,37 +118,60 @@ function schedule(delay = 250) {
   S.timer = setTimeout(run, delay);
 }
 
+// ------------------------------------------------------------------ accuracy
+function renderAccuracy() {
+  const sel = $("accuracy"), reps = $("replications").value.trim();
+  sel.replaceChildren();
+  const half = S.lastResult ? halfWidth(S.lastResult) : null;
+  let chosen = "custom";
+  for (const [name, n] of Object.entries(ACCURACY)) {
+    const r = n();
+    const width = half === null ? "" : " — " + t("accuracy.width", { points: num(100 * half.h * Math.sqrt(half.n / r), 1) });
+    sel.append(el("option", { value: name, text: t("accuracy." + name, { n: r }) + width }));
+    if (String(r) === reps && chosen === "custom") chosen = name;
+  }
+  if (chosen === "custom") sel.append(el("option", { value: "custom", text: t("accuracy.custom", { n: reps }) }));
+  sel.value = chosen;
+  $("accuracy-note").textContent = half === null ? "" : t("accuracy.now", { points: num(100 * half.h, 1) });
+}
+// the service level's 95% interval half-width at the replications of a result (narrows as 1/sqrt(n))
+function halfWidth(r) {
+  const v = (r.targets || []).find((x) => x.kpi === "service_level");
+  if (!v || v.ci_low === null || v.ci_high === null || r.replications < 2) return null;
+  return { h: (v.ci_high - v.ci_low) / 2, n: r.replications };
+}
+
 // ------------------------------------------------------------------ loading
 async function loadScenarios(select) {
   const r = await api("scenarios");
-  if (r.status !== 200) { showGeneral([r.data.error]); return; }
+  if (r.status !== 200) { showGeneral([errorText(r.data)]); return; }
   S.scenarios = r.data.scenarios;
   $("workdir").textContent = r.data.workdir;
+  renderScenarioLists();
+  const want = select || (S.desc && S.desc.name) || r.data.default || (S.scenarios[0] || {}).name;
+  if (want) { $("scenario").value = want; await openScenario(want); }
+}
+function renderScenarioLists() {
   for (const id of ["scenario", "other"]) {
-    const sel = $(id);
+    const sel = $(id), was = sel.value;
     sel.replaceChildren();
     for (const s of S.scenarios) {
       sel.append(el("option", { value: s.name, disabled: s.error ? true : undefined,
-        text: s.name + (s.title ? " — " + s.title : "") + (s.error ? " (invalid)" : "") }));
+        text: s.name + (s.title ? " — " + s.title : "") + (s.error ? " (" + t("head.invalid") + ")" : "") }));
     }
+    if (was) sel.value = was;
   }
-  const want = select || (S.desc && S.desc.name) || r.data.default || (S.scenarios[0] || {}).name;
-  if (want) { $("scenario").value = want; await openScenario(want); }
 }
 
 async function openScenario(name, week) {
   const r = await api("scenario", { query: week ? { name, week } : { name } });
-  if (r.status !== 200) { showGeneral(r.data.problems ? r.data.problems.map((p) => p.message) : [r.data.error]); return; }
+  if (r.status !== 200) { showGeneral(r.data.problems ? r.data.problems.map(problemText) : [errorText(r.data)]); return; }
   const d = r.data;
   S.desc = d; S.week = week || null; S.group = 0; S.vectors = {}; S.orig = {}; S.mode = {}; S.fields = {}; S.fieldOrig = {};
-  S.undo = null; $("undo-help").hidden = true; $("help-result").textContent = "";
+  S.undo = null; S.lastHelp = null; $("undo-help").hidden = true; $("help-result").textContent = ""; showHelpWarning(null);
   pending = null; $("confirm").hidden = true; $("file-result").textContent = ""; fileError("");
   $("compare-table").replaceChildren();
   $("replications").value = S.repsOverride || d.replications; $("seed").value = d.seed;
-  const wk = $("week");
-  wk.replaceChildren(el("option", { value: "", text: `as saved: ${d.window.start}, ${d.window.days} days` }));
-  for (const w of d.window.weeks) wk.append(el("option", { value: w, text: "week of " + w }));
-  wk.value = S.week || "";
   for (const g of d.grids) for (const row of g.rows) {
     const vk = row.weekday_key, dk = row.date_key;
     if (!(vk in S.vectors)) { S.vectors[vk] = row.weekday_values.map(String); S.orig[vk] = S.vectors[vk].slice(); }
@@ -128,77 +179,106 @@ async function openScenario(name, week) {
     S.mode[g.block + "|" + row.date] = row.key === dk ? "date" : "weekday";
   }
   for (const f of d.fields) { S.fields[f.key] = String(f.value); S.fieldOrig[f.key] = String(f.value); }
-  for (const t of d.call_types) {
-    S.fields[t.talk_key] = String(t.talk); S.fieldOrig[t.talk_key] = String(t.talk);
-    S.fields[t.resolved_key] = String(t.resolved); S.fieldOrig[t.resolved_key] = String(t.resolved);
+  for (const c of d.call_types) {
+    S.fields[c.talk_key] = String(c.talk); S.fieldOrig[c.talk_key] = String(c.talk);
+    S.fields[c.resolved_key] = String(c.resolved); S.fieldOrig[c.resolved_key] = String(c.resolved);
   }
   for (const f of (d.forecast ? d.forecast.days : [])) {
     const v = f.override ? String(f.calls) : "";
     S.fields[f.override_key] = v; S.fieldOrig[f.override_key] = v;
   }
   $("other").value = (S.scenarios.find((s) => s.name !== name && !s.error) || {}).name || "";
-  renderFields(); renderForecast(); renderGrid(); run();
+  S.lastResult = null;
+  renderAll(); run();
+}
+function renderWeeks() {
+  const d = S.desc, wk = $("week");
+  wk.replaceChildren(el("option", { value: "", text: t("head.as_saved", { start: date(d.window.start), days: d.window.days }) }));
+  for (const w of d.window.weeks) wk.append(el("option", { value: w, text: t("head.week_of", { date: date(w) }) }));
+  wk.value = S.week || "";
+}
+// everything drawn from the scenario and the last answers, in the page's language
+function renderAll() {
+  if (!S.desc) return;
+  $("confidence").value = shownNumber(typedNumber($("confidence").value));
+  renderScenarioLists(); renderWeeks(); renderAccuracy(); renderFields(); renderForecast(); renderGrid();
+  $("no-costs").hidden = S.desc.costs;
+  if (S.lastResult) renderResult(S.lastResult);
+  if (S.lastHelp) showHelp(S.lastHelp);
 }
 
 // ------------------------------------------------------------------ fields
 function fieldInput(key, cls) {
-  const inp = el("input", { "data-key": key, class: cls || "num", value: S.fields[key], "aria-label": key });
+  const inp = el("input", { "data-key": key, class: cls || "num", value: shownNumber(S.fields[key]), "aria-label": key });
+  inp.classList.toggle("changed", S.fields[key] !== S.fieldOrig[key]);
   inp.addEventListener("input", () => {
-    S.fields[key] = inp.value.trim();
+    S.fields[key] = typedNumber(inp.value);
     inp.classList.toggle("changed", S.fields[key] !== S.fieldOrig[key]);
     schedule();
   });
   return inp;
 }
+const FIELD_NAMES = { "arrivals.volume_scale": "volume_scale", "staffing.scale": "staffing_scale", "patience.mean_s": "patience" };
 function renderFields() {
   const box = $("fields");
   box.replaceChildren();
   for (const f of S.desc.fields) {
-    box.append(el("div", { class: "field" }, el("label", { text: f.label }), fieldInput(f.key),
-      el("span", { class: "hint", text: f.hint }), el("div", { class: "field-error", "data-error-for": f.key })));
+    const name = FIELD_NAMES[f.key] || f.key;
+    let hint = t("field." + name + ".hint");
+    if (f.own && f.own.length) hint += " " + t("field.patience.own", { types: f.own.map(typeName).join(", ") });
+    box.append(el("div", { class: "field" }, el("label", { text: t("field." + name) }), fieldInput(f.key),
+      el("span", { class: "hint", text: hint }), el("div", { class: "field-error", "data-error-for": f.key })));
   }
-  const t = $("call-types");
-  t.replaceChildren(el("tr", {}, el("th", { text: "call type" }), el("th", { text: "share" }),
-    el("th", { text: "talk, mean (s)" }), el("th", { text: "resolved" }), el("th", { text: "handle time (s)" })));
-  for (const ct of S.desc.call_types) {
-    t.append(el("tr", {}, el("td", { text: ct.name }), el("td", { text: pct(ct.share) }),
-      el("td", {}, fieldInput(ct.talk_key)), el("td", {}, fieldInput(ct.resolved_key)),
-      el("td", { text: ct.aht_s.toFixed(0) })));
-    if (ct.note) t.append(el("tr", {}, el("td", { colspan: 5, class: "hint", text: ct.note })));
-    t.append(el("tr", {}, el("td", { colspan: 5, class: "field-error", "data-error-for": ct.talk_key })));
-    t.append(el("tr", {}, el("td", { colspan: 5, class: "field-error", "data-error-for": ct.resolved_key })));
+  const tb = $("call-types");
+  tb.replaceChildren(el("tr", {}, ...["types.type", "types.share", "types.talk", "types.resolved", "types.aht"]
+    .map((k) => el("th", { text: t(k) }))));
+  for (const c of S.desc.call_types) {
+    tb.append(el("tr", { "data-type": c.name }, el("td", { class: "type-name", text: shownName(c.name, c.display_name) }),
+      el("td", { text: pct(c.share) }), el("td", {}, fieldInput(c.talk_key)), el("td", {}, fieldInput(c.resolved_key)),
+      el("td", { text: num(c.aht_s, 0) })));
+    if (c.periods) tb.append(el("tr", {}, el("td", { colspan: 5, class: "hint", text: t("types.period_note", { periods: c.periods }) })));
+    tb.append(el("tr", {}, el("td", { colspan: 5, class: "field-error", "data-error-for": c.talk_key })));
+    tb.append(el("tr", {}, el("td", { colspan: 5, class: "field-error", "data-error-for": c.resolved_key })));
   }
   const aht = S.desc.call_types.reduce((a, c) => a + c.share * c.aht_s, 0);
   const res = S.desc.call_types.reduce((a, c) => a + c.share * c.resolved, 0);
-  $("types-summary").textContent = `As saved: weighted handle time ${aht.toFixed(0)} s, resolved at first answer ${pct(res)}.`;
+  $("types-summary").textContent = t("types.summary", { aht: num(aht, 0), resolved: pct(res) });
+  showProblems(S.lastProblems || []);
 }
 
 // the forecast behind the week: its bands and effects, and a manager's override per day
 function renderForecast() {
   const fc = S.desc.forecast;
   $("forecast-section").hidden = !fc;
-  const t = $("forecast");
-  t.replaceChildren();
+  const tb = $("forecast");
+  tb.replaceChildren();
   if (!fc) return;
-  $("forecast-note").textContent = fc.note;
-  const n = (x) => (x === null || x === undefined ? "–" : Math.round(x).toLocaleString("en"));
-  t.append(el("tr", {}, ...["date", "forecast", "80% interval", "95% interval", "effects that apply",
-    "override (first calls)"].map((h) => el("th", { text: h }))));
+  $("forecast-note").textContent = forecastText(fc.facts);
+  tb.append(el("tr", {}, ...["forecast.date", "forecast.forecast", "forecast.i80", "forecast.i95", "forecast.effects",
+    "forecast.override"].map((h) => el("th", { text: t(h) }))));
   for (const f of fc.days) {
     const inp = fieldInput(f.override_key);
-    inp.placeholder = n(f.forecast === null ? f.calls : f.forecast);
-    const mark = el("span", { class: "override-mark", "data-override": f.date, text: "override" });
-    const row = el("tr", { "data-forecast-date": f.date }, el("td", { text: `${f.weekday} ${f.date}` }),
-      el("td", { text: n(f.forecast) }), el("td", { text: `${n(f.low_80)} – ${n(f.high_80)}` }),
-      el("td", { text: `${n(f.low_95)} – ${n(f.high_95)}` }),
-      el("td", { text: (f.effects.join("; ") || "–") + (f.closed ? "; closed in the forecast" : "")
-        + (f.open ? "" : "; the calendar closes it") }),
+    inp.placeholder = num(f.forecast === null ? f.calls : f.forecast, 0);
+    const mark = el("span", { class: "override-mark", "data-override": f.date, text: t("forecast.overridden") });
+    const row = el("tr", { "data-forecast-date": f.date }, el("td", { text: `${weekday(f.weekday)} ${date(f.date)}` }),
+      el("td", { text: num(f.forecast, 0) }), el("td", { text: `${num(f.low_80, 0)} – ${num(f.high_80, 0)}` }),
+      el("td", { text: `${num(f.low_95, 0)} – ${num(f.high_95, 0)}` }),
+      el("td", { text: (f.effects.join("; ") || "–") + (f.closed ? "; " + t("forecast.closed") : "")
+        + (f.open ? "" : "; " + t("forecast.calendar_closed")) }),
       el("td", {}, inp, " ", mark));
-    const mark_it = () => { const on = S.fields[f.override_key] !== ""; mark.hidden = !on; row.classList.toggle("overridden", on); };
-    inp.addEventListener("input", mark_it);
-    t.append(row, el("tr", {}, el("td", { colspan: 6, class: "field-error", "data-error-for": f.override_key })));
-    mark_it();
+    const markIt = () => { const on = S.fields[f.override_key] !== ""; mark.hidden = !on; row.classList.toggle("overridden", on); };
+    inp.addEventListener("input", markIt);
+    tb.append(row, el("tr", {}, el("td", { colspan: 6, class: "field-error", "data-error-for": f.override_key })));
+    markIt();
   }
+}
+
+// the forecast behind the window in words: its file, the open days it gives (overridden), its uncertainty
+function forecastText(f) {
+  return t("forecast.note", { file: f.file, days: f.days })
+    + (f.overridden ? " " + t("forecast.note_overridden", { n: f.overridden }) : "")
+    + (f.warmup_days ? "; " + t("forecast.note_warmup", { n: f.warmup_days }) : "")
+    + "; " + t(f.uncertainty ? "forecast.note_uncertainty" : "forecast.note_mean");
 }
 
 // ------------------------------------------------------------------ the grid
@@ -212,36 +292,37 @@ function renderGrid() {
   tabs.replaceChildren();
   if (d.grids.length > 1) {
     d.grids.forEach((g, i) => tabs.append(el("button", { type: "button", class: i === S.group ? "active" : "",
-      text: g.group, onclick: () => { S.group = i; renderGrid(); } })));
+      "data-group": g.group, text: shownName(g.group, g.display_name), onclick: () => { S.group = i; renderGrid(); } })));
   }
+  $("grid-note").textContent = t("grid.note");
   const grid = d.grids[S.group];
-  const t = $("grid");
-  t.replaceChildren();
+  const tb = $("grid");
+  tb.replaceChildren();
   const head = el("tr", {}, el("th", { text: "" }), el("th", { text: "" }));
   for (const s of d.slots) head.append(el("th", { text: s.time }));
-  t.append(head);
+  tb.append(head);
   for (const row of grid.rows) {
     const spec = rowSpec(grid, row);
     const tr = el("tr", { "data-date": row.date });
     const canToggle = row.key !== row.date_key;
     const mode = S.mode[grid.block + "|" + row.date];
-    tr.append(el("td", { class: "label", text: row.weekday[0].toUpperCase() + row.weekday.slice(1) + " " + row.date }));
+    tr.append(el("td", { class: "label", text: weekday(row.weekday) + " " + date(row.date) }));
     tr.append(el("td", {}, canToggle ? el("button", {
-      type: "button", class: "mode", title: "edit every " + row.weekday + " (staffing by weekday) or this date only ([staffing.dates])",
-      text: mode === "date" ? "this date" : "every " + row.weekday,
-      onclick: () => toggleMode(grid, row) }) : el("span", { class: "note", text: "this date" })));
+      type: "button", class: "mode", title: t("grid.mode_title", { weekday: weekdayFull(row.weekday) }),
+      text: mode === "date" ? t("grid.this_date") : t("grid.every", { weekday: weekdayFull(row.weekday) }),
+      onclick: () => toggleMode(grid, row) }) : el("span", { class: "note", text: t("grid.this_date") })));
     const open = new Set(row.open_slots);
     const vec = S.vectors[spec.key];
     for (const s of d.slots) {
       const i = s.slot - spec.first;
       const inRange = open.has(s.slot) && vec && i >= 0 && i < vec.length;
       const inp = el("input", { class: "cell", "data-key": spec.key, "data-index": i, "data-slot": s.slot,
-        "aria-label": `${row.date} ${s.time}`, value: inRange ? vec[i] : "", disabled: inRange ? undefined : true });
+        "aria-label": `${date(row.date)} ${s.time}`, value: inRange ? vec[i] : "", disabled: inRange ? undefined : true });
       if (inRange) { cellEvents(inp); markCell(inp); }
       tr.append(el("td", {}, inp));
     }
     tr.append(el("td", { class: "row-error", "data-error-for": spec.key }));
-    t.append(tr);
+    tb.append(tr);
   }
   showProblems(S.lastProblems || []);
 }
@@ -304,17 +385,28 @@ function showGeneral(messages) {
   const box = $("general-errors");
   box.replaceChildren(...messages.map((m) => el("div", { text: m })));
 }
+// a problem with a value, in words: what is wrong (its machine key) and, away from its field, which field
+function problemText(p) {
+  const params = { ...(p.params || {}) };
+  for (const k of ["limit", "got", "lo", "hi"]) if (params[k] !== undefined && /^-?[\d.]+$/.test(String(params[k]))) params[k] = shownNumber(params[k]);
+  return t("problem." + (p.code || "invalid"), params);
+}
 function showProblems(problems) {
   S.lastProblems = problems;
-  for (const e of document.querySelectorAll("[data-error-for]")) e.textContent = "";
+  for (const e of document.querySelectorAll("[data-error-for]")) { e.textContent = ""; e.removeAttribute("title"); }
   for (const e of document.querySelectorAll("input.invalid")) e.classList.remove("invalid");
   const general = [];
   for (const p of problems) {
     const spots = p.field ? document.querySelectorAll(`[data-error-for="${CSS.escape(p.field)}"]`) : [];
-    if (!spots.length) { general.push(p.message); continue; }
-    for (const s of spots) s.textContent = (s.textContent ? s.textContent + " " : "") + p.message;
+    const text = problemText(p);
+    if (!spots.length) { general.push(p.field ? t("problem.in_field", { field: p.path || p.field, text }) : text); continue; }
+    for (const s of spots) {
+      s.textContent = (s.textContent ? s.textContent + " " : "") + text;
+      if (!p.code || p.code === "invalid") s.title = p.message.replace(/^--set [^:]*: /, ""); // the reason, for a value of no known form
+    }
     for (const i of document.querySelectorAll(`input[data-key="${CSS.escape(p.field)}"]`)) {
-      if (!i.classList.contains("cell") || !/^\d+$/.test(i.value) || p.message.includes(`(got ${i.value})`)) i.classList.add("invalid");
+      const got = (p.params || {}).got;
+      if (!i.classList.contains("cell") || !/^\d+$/.test(i.value) || (got !== undefined && got === i.value)) i.classList.add("invalid");
     }
   }
   showGeneral(general);
@@ -329,7 +421,7 @@ function startProgress() {
     if (r.status === 200 && r.data.total) {
       $("progress").hidden = false;
       $("progress-bar").style.width = (100 * r.data.done / r.data.total).toFixed(0) + "%";
-      $("progress-text").textContent = `${r.data.done}/${r.data.total} ${r.data.phase}`;
+      $("progress-text").textContent = `${r.data.done}/${r.data.total} ${t("phase." + r.data.phase.replace(/ /g, "_"))}`;
     }
     if (pollTimer !== null) pollTimer = setTimeout(poll, 300);
   }, 700);
@@ -345,110 +437,165 @@ async function call(name, body, what) {
   document.body.dataset.busy = "1";
   startProgress();
   let r;
-  try { r = await api(name, body); } catch (e) { r = { status: 0, data: { error: "no answer from the server: " + e.message } }; }
+  try { r = await api(name, body); } catch (e) { r = { status: 0, data: { code: "no_answer", params: {} } }; }
   if (seq !== S.runSeq) return null; // a newer edit took over
   stopProgress();
   delete document.body.dataset.busy;
   if (r.data.superseded) return null;
-  if (r.status === 422 || r.data.invalid) { showProblems(r.data.problems); status("fix the marked fields"); return null; }
-  if (r.status !== 200) { showProblems([]); showGeneral([r.data.error]); status("error"); return null; }
-  showProblems([]);
+  if (r.status === 422 || r.data.invalid) { showProblems(r.data.problems); status(t("status.fix")); return null; }
+  if (r.status !== 200) {
+    showProblems([]);
+    if (r.data.field === "k" || r.data.field === "confidence" || r.data.field === "unit") $("help-error").textContent = errorText(r.data);
+    else showGeneral([errorText(r.data)]);
+    status(t("status.error")); return null;
+  }
+  showProblems([]); $("help-error").textContent = "";
   return r.data;
 }
 async function run() {
   clearTimeout(S.timer);
   const t0 = performance.now();
-  const data = await call("run", { plan: plan() }, "simulating");
+  const data = await call("run", { plan: plan() }, t("status.simulating"));
   if (!data) return;
   S.lastResult = data;
   renderResult(data);
-  status(`done in ${((performance.now() - t0) / 1000).toFixed(2)} s (server ${data.elapsed_s.toFixed(2)} s)`);
+  renderAccuracy();
+  status(t("status.done", { s: num((performance.now() - t0) / 1000, 2) }));
   document.body.dataset.runs = String((+document.body.dataset.runs || 0) + 1);
 }
 
+// ------------------------------------------------------------------ verdicts in words
+function bound(v) {
+  const f = (x) => (v.unit === "share" ? pct(x, 0) : num(x, 0) + " s");
+  if (v.benchmark_high !== null && v.benchmark_high !== undefined) return t("target.benchmark", { low: f(v.low), high: f(v.benchmark_high) });
+  if (v.low !== null && v.high !== null && v.low !== undefined && v.high !== undefined) return f(v.low) + "–" + f(v.high);
+  return v.low !== null && v.low !== undefined ? "≥ " + f(v.low) : "≤ " + f(v.high);
+}
+function missBound(v) { return v.low !== null && v.low !== undefined && v.high === null && v.benchmark_high === null ? fmt(v.low, v.unit).replace(/[.,]0%$/, "%") : bound(v); }
+// the warning of a plan that misses a target by its simulated mean, one sentence per target missed; null when none
+function missWarning(verdicts) {
+  const missed = (verdicts || []).filter((v) => !v.met);
+  if (!missed.length) return null;
+  return missed.map((v) => t(v.days ? "warn.miss" : "warn.miss_nodays", {
+    target: missBound(v), kpi: words(v.kpi, v.language), mean: fmt(v.mean, v.unit), days_met: v.days_met, days: v.days,
+  })).join(" ");
+}
+function verdictLine(verdicts) {
+  const list = (verdicts || []).map((v) => `${words(v.kpi, v.language)} ${fmt(v.mean, v.unit)}`).join(", ");
+  if ((verdicts || []).some((v) => !v.met)) return t("verdict.misses", { list });
+  const unsure = (verdicts || []).some((v) => v.status !== "PASS");
+  return t("verdict.meets", { list }) + (unsure ? " " + t("verdict.uncertain") : "");
+}
+function showWarning(box, text) { box.hidden = !text; box.textContent = text || ""; }
+
 // ------------------------------------------------------------------ results
 function renderResult(r) {
-  $("reps-note").textContent = `${r.replications} replications, seed ${r.seed}; 95% intervals`
-    + (r.forecast_note ? `; ${r.forecast_note}` : "");
+  $("reps-note").textContent = t("kpi.reps_note", { n: r.replications, seed: r.seed })
+    + (r.forecast_facts ? "; " + forecastText(r.forecast_facts) : "");
   const box = $("targets");
   box.replaceChildren();
-  for (const t of r.targets) {
-    box.append(el("div", { class: "target", "data-target": t.kpi },
-      el("div", { class: "name", text: label(t.kpi) }),
-      el("div", { class: "value", "data-kpi": t.kpi, "data-value": t.mean, text: pct(t.mean) }),
-      el("div", { class: "ci", text: `95% interval ${pct(t.ci_low)} – ${pct(t.ci_high)}` }),
-      el("div", { class: "goal", text: "target " + t.target }),
-      el("div", { class: "status " + t.status, "data-status": t.kpi, text: t.status + (t.reading ? " — " + t.reading : "") })));
+  for (const v of r.verdicts) {
+    const key = v.language ? `${v.kpi}:${v.language}` : v.kpi;
+    const days = v.days ? " · " + t("target.days", { met: v.days_met, days: v.days }) : "";
+    box.append(el("div", { class: "target", "data-target": key },
+      el("div", { class: "name", text: label(key) }),
+      el("div", { class: "value", "data-kpi": key, "data-value": v.mean, text: fmt(v.mean, v.unit) }),
+      el("div", { class: "ci", text: t("target.interval", { low: fmt(v.ci_low, v.unit), high: fmt(v.ci_high, v.unit) }) }),
+      el("div", { class: "goal", text: t("target.goal", { bound: bound(v) }) + days }),
+      el("div", { class: "status " + v.status, "data-status": key, "data-verdict": v.status, text: t("status." + v.status) })));
   }
+  showWarning($("warning"), missWarning(r.verdicts));
+  renderPeople(r);
   const k = $("kpis");
-  k.replaceChildren(el("tr", {}, el("th", { text: "KPI" }), el("th", { text: "mean" }), el("th", { text: "95% interval" })));
+  k.replaceChildren(el("tr", {}, el("th", { text: t("kpis.kpi") }), el("th", { text: t("kpis.mean") }),
+    el("th", { text: t("kpis.interval") })));
   for (const [name, v] of Object.entries(r.kpis)) {
     k.append(el("tr", {}, el("td", { text: label(name) }),
       el("td", { "data-kpi-row": name, "data-value": v.mean, text: fmt(v.mean, v.unit) }),
       el("td", { text: `${fmt(v.ci_low, v.unit)} – ${fmt(v.ci_high, v.unit)}` })));
   }
+  renderCost(r); renderDiff(r); drawChart(r); drawHeatmap(r);
+}
+// people and money beside the service level: this plan, the saved plan and the change (plan/plan.py's figures)
+const PEOPLE_ROWS = [["paid_hours", "people.paid_hours", "h"], ["paid_hours_per_month", "people.paid_month", "h"],
+  ["fte", "people.fte", "fte"], ["heads", "people.heads", "heads"], ["eur_per_week", "people.eur_week", "eur"],
+  ["eur_per_month", "people.eur_month", "eur"]];
+function peopleValue(x, unit) {
+  if (x === null || x === undefined) return "–";
+  return unit === "h" ? num(x, 0) + " h" : unit === "fte" ? num(x, 1) : unit === "eur" ? eur(x) : num(x, 0);
+}
+function renderPeople(r) {
+  const a = r.cost, b = r.saved_cost, tb = $("people");
+  tb.replaceChildren(el("tr", {}, el("th", { text: "" }), el("th", { text: t("people.this_plan") }),
+    el("th", { text: t("people.saved_plan") }), el("th", { text: t("people.change") })));
+  for (const [key, name, unit] of PEOPLE_ROWS) {
+    if (unit === "eur" && !S.desc.costs) continue;
+    const d = a[key] !== null && b[key] !== null && a[key] !== undefined && b[key] !== undefined ? a[key] - b[key] : null;
+    tb.append(el("tr", {}, el("td", { text: t(name, { window: windowText() }) }),
+      el("td", { "data-people": key, "data-value": a[key], text: peopleValue(a[key], unit) }),
+      el("td", { text: peopleValue(b[key], unit) }),
+      el("td", { "data-people-change": key, "data-value": d, text: d === null ? "–" : signed(peopleValue(Math.abs(d), unit), d) })));
+  }
+  $("no-costs").hidden = S.desc.costs;
+}
+function renderCost(r) {
   const c = $("cost"), a = r.cost, b = r.saved_cost;
-  c.replaceChildren(el("tr", {}, el("th", { text: "" }), el("th", { text: "this plan" }), el("th", { text: "saved plan" }),
-    el("th", { text: "change" })));
-  const over = a.window ? ` (${a.window})` : "";
-  const norm = a.working_time_norm_hours !== undefined && a.working_time_norm_hours !== null
-    ? `FTE (paid hours / ${a.working_time_norm_hours} h, the norm of ${a.window})` : "FTE (paid hours / working-time norm)";
+  c.replaceChildren(el("tr", {}, el("th", { text: "" }), el("th", { text: t("people.this_plan") }),
+    el("th", { text: t("people.saved_plan") }), el("th", { text: t("people.change") })));
   const roster = a.basis && a.basis.startsWith("roster");
-  const paidName = roster ? "paid hours: the contracts of the people employed" + over : "paid hours (shrinkage chain)" + over;
-  const rows = [["phone_hours", "agent-hours on the phones" + over, "h"], ["hours_at_work", "hours at work" + over, "h"],
-    ["paid_hours", paidName, "h"], ["fte", norm, "fte"],
-    ["heads", roster ? "heads: people employed" : "heads (FTE / FTE per person, rounded up)", "heads"],
-    ["eur_per_month", "euros a month (FTE x month norm x EUR/h)", "eur"]];
-  if (roster) rows.push(["leave_hours", "of which on leave (paid)", "h"],
-    ["contracted_hours_not_rostered", "contracted hours not rostered (paid, not used)", "h"]);
+  const rows = [["phone_hours", "cost.phone_hours", "h"], ["hours_at_work", "cost.at_work", "h"],
+    ["paid_hours", roster ? "cost.paid_roster" : "cost.paid_chain", "h"], ["fte", "cost.fte", "fte"],
+    ["heads", roster ? "cost.heads_roster" : "cost.heads_chain", "heads"]];
+  if (roster) rows.push(["leave_hours", "cost.leave", "h"], ["contracted_hours_not_rostered", "cost.not_rostered", "h"]);
   for (const [key, name, unit] of rows) {
     if (a[key] === undefined) continue;
-    const f = (x) => (x === null || x === undefined ? "–" : unit === "h" ? x.toFixed(1) + " h" : unit === "fte" ? x.toFixed(2)
-      : unit === "eur" ? Math.round(x).toLocaleString("en") + " EUR" : String(x));
+    const f = (x) => (x === null || x === undefined ? "–" : unit === "h" ? num(x, 1) + " h" : unit === "fte" ? num(x, 2) : num(x, 0));
     const d = a[key] != null && b[key] != null ? a[key] - b[key] : null;
-    c.append(el("tr", {}, el("td", { text: name }), el("td", { "data-cost": key, "data-value": a[key], text: f(a[key]) }),
-      el("td", { text: f(b[key]) }),
-      el("td", { text: d === null ? "–" : (d > 0 ? "+" : d < 0 ? "−" : "±") + f(Math.abs(d)) })));
+    c.append(el("tr", {}, el("td", { text: t(name, { window: windowText(), norm: num(a.working_time_norm_hours, 0) }) }),
+      el("td", { "data-cost": key, "data-value": a[key], text: f(a[key]) }), el("td", { text: f(b[key]) }),
+      el("td", { text: d === null ? "–" : signed(f(Math.abs(d)), d) })));
   }
-  renderDiff(r); drawChart(r); drawHeatmap(r);
 }
 function renderDiff(r) {
-  const t = $("diff");
-  t.replaceChildren(el("tr", {}, el("th", { text: "KPI" }), el("th", { text: "saved" }), el("th", { text: "this plan" }),
-    el("th", { text: "change (95% interval)" })));
-  if (r.same_as_saved) {
-    t.append(el("tr", {}, el("td", { colspan: 4, text: "No edits: this is the saved plan." })));
-  }
+  const tb = $("diff");
+  tb.replaceChildren(el("tr", {}, el("th", { text: t("kpis.kpi") }), el("th", { text: t("diff.saved") }),
+    el("th", { text: t("people.this_plan") }), el("th", { text: t("diff.change") })));
+  if (r.same_as_saved) tb.append(el("tr", {}, el("td", { colspan: 4, "data-same": "1", text: t("diff.same") })));
   for (const d of r.diff) {
-    const ci = d.ci_low === null ? "" : ` (${fmtDiff(d.ci_low, d.unit)} to ${fmtDiff(d.ci_high, d.unit)})`;
-    t.append(el("tr", {}, el("td", { text: label(d.kpi) }), el("td", { text: fmt(d.saved, d.unit) }),
+    const ci = d.ci_low === null ? "" : " " + t("diff.range", { low: fmtDiff(d.ci_low, d.unit), high: fmtDiff(d.ci_high, d.unit) });
+    tb.append(el("tr", {}, el("td", { text: label(d.kpi) }), el("td", { text: fmt(d.saved, d.unit) }),
       el("td", { text: fmt(d.plan, d.unit) }),
       el("td", { class: d.significant ? "sig" : "", "data-diff": d.kpi, "data-value": d.diff,
         text: fmtDiff(d.diff, d.unit) + ci + (d.significant ? " *" : "") })));
   }
-  t.append(el("tr", {}, el("td", { colspan: 4, class: "note",
-    text: "* the interval excludes 0: a real difference, not noise." })));
+  tb.append(el("tr", {}, el("td", { colspan: 4, class: "note", text: t("diff.star") })));
 }
 
+// the Erlang C line's name: on the whole pool, per agent group, or the inbound groups pooled
+function erlangName(r) {
+  const c = r.erlang.compares;
+  return t(c === "per group" ? "chart.erlang_per_group" : c === "inbound groups pooled" ? "chart.erlang_pooled" : "chart.erlang_c");
+}
 function drawChart(r) {
   const iv = r.intervals, n = iv.time.length;
   const W = 1100, H = 360, L = 44, R = 10, top1 = 10, h1 = 130, top2 = 175, h2 = 150;
   const x = (i) => L + (i + 0.5) * (W - L - R) / n, bw = Math.max(1, (W - L - R) / n - 1);
-  const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "per-interval chart" });
+  const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("chart.heading") });
   const maxC = Math.max(1, ...iv.offered.map((v) => v || 0), ...iv.agents);
   const y1 = (v) => top1 + h1 - (v / maxC) * h1, y2 = (v) => top2 + h2 - v * h2;
   for (const [v, y] of [[0, y1(0)], [Math.round(maxC / 2), y1(maxC / 2)], [Math.round(maxC), y1(maxC)]]) {
     s.append(svg("line", { x1: L, x2: W - R, y1: y, y2: y, stroke: "#eee" }));
-    const t = svg("text", { x: L - 4, y: y + 3, "text-anchor": "end" }); t.textContent = v; s.append(t);
+    const tx = svg("text", { x: L - 4, y: y + 3, "text-anchor": "end" }); tx.textContent = num(v, 0); s.append(tx);
   }
   for (const v of [0, 0.5, 1]) {
     s.append(svg("line", { x1: L, x2: W - R, y1: y2(v), y2: y2(v), stroke: "#eee" }));
-    const t = svg("text", { x: L - 4, y: y2(v) + 3, "text-anchor": "end" }); t.textContent = (v * 100) + "%"; s.append(t);
+    const tx = svg("text", { x: L - 4, y: y2(v) + 3, "text-anchor": "end" }); tx.textContent = pct(v, 0); s.append(tx);
   }
   iv.offered.forEach((v, i) => {
     const rect = svg("rect", { x: x(i) - bw / 2, y: y1(v || 0), width: bw, height: Math.max(0, y1(0) - y1(v || 0)), fill: "#c8d1dc" });
-    const tt = svg("title", {}); tt.textContent = `${iv.date[i]} ${iv.time[i]}: ${(v || 0).toFixed(1)} offered, ${iv.agents[i]} agents, `
-      + `service level ${pct(iv.service_level[i])}, ${r.erlang.label || "Erlang C"} ${pct(iv.erlang_c_service_level[i])}`;
+    const tt = svg("title", {});
+    tt.textContent = t("chart.tooltip", { date: date(iv.date[i]), time: iv.time[i], offered: num(v || 0, 1), agents: iv.agents[i],
+      sl: pct(iv.service_level[i]), erlang: erlangName(r), erlang_sl: pct(iv.erlang_c_service_level[i]) });
     rect.append(tt); s.append(rect);
   });
   const path = (vals, y) => {
@@ -462,8 +609,7 @@ function drawChart(r) {
     return d;
   };
   s.append(svg("path", { d: path(iv.agents, y1), stroke: "#1f5fa8", "stroke-width": 2, fill: "none" }));
-  // service level band, per day
-  let start = 0;
+  let start = 0; // the service level's band, per day
   for (let i = 1; i <= n; i++) {
     if (i === n || iv.date[i] !== iv.date[start]) {
       const idx = [...Array(i - start).keys()].map((k) => k + start).filter((k) => iv.service_level_ci_low[k] !== null);
@@ -475,7 +621,7 @@ function drawChart(r) {
       if (i < n) {
         s.append(svg("line", { x1: x(i) - (W - L - R) / n / 2, x2: x(i) - (W - L - R) / n / 2, y1: top1, y2: top2 + h2, stroke: "#ddd" }));
       }
-      const lab = svg("text", { x: x(start), y: H - 6 }); lab.textContent = iv.weekday[start] + " " + iv.date[start].slice(5);
+      const lab = svg("text", { x: x(start), y: H - 6 }); lab.textContent = weekday(iv.weekday[start]) + " " + shortDate(iv.date[start]);
       s.append(lab);
       start = i;
     }
@@ -485,40 +631,39 @@ function drawChart(r) {
   s.append(svg("path", { d: path(iv.erlang_c_service_level, y2), stroke: "#d9730d", "stroke-width": 1.5,
     "stroke-dasharray": "4,3", fill: "none" }));
   s.append(svg("path", { d: path(iv.service_level, y2), stroke: "#1f2328", "stroke-width": 2, fill: "none" }));
-  const box = $("chart");
-  box.replaceChildren(s, el("div", { class: "legend" },
-    el("span", {}, el("i", { class: "offered" }), "offered calls"), el("span", {}, el("i", { class: "agents" }), "agents"),
-    el("span", {}, el("i", { class: "sl" }), "service level (simulated)"), el("span", {}, el("i", { class: "band" }), "95% band"),
-    el("span", {}, el("i", { class: "target-line" }), `target ${pct(r.target_service_level)} in ${r.threshold_s} s`),
-    el("span", {}, el("i", { class: "erlang" }), `${r.erlang.label || "Erlang C"} (window ${pct(r.erlang.service_level)})`
-      + Object.entries(r.erlang.left_out || {}).map(([g, why]) => `; left out: ${g} (${why})`).join(""))));
+  const leftOut = Object.keys(r.erlang.left_out || {}).map((g) => "; " + t("chart.left_out", { group: groupName(g) })).join("");
+  $("chart").replaceChildren(s, el("div", { class: "legend" },
+    el("span", {}, el("i", { class: "offered" }), t("chart.offered")), el("span", {}, el("i", { class: "agents" }), t("chart.agents")),
+    el("span", {}, el("i", { class: "sl" }), t("chart.sl")), el("span", {}, el("i", { class: "band" }), t("chart.band")),
+    el("span", {}, el("i", { class: "target-line" }), t("chart.target", { target: pct(r.target_service_level, 0), s: r.threshold_s })),
+    el("span", {}, el("i", { class: "erlang" }), t("chart.erlang", { erlang: erlangName(r), sl: pct(r.erlang.service_level) }) + leftOut)));
 }
 
 function drawHeatmap(r) {
   const iv = r.intervals, times = [...new Set(iv.time)].sort(), dates = [...new Set(iv.date)];
-  const t = el("table");
+  const tb = el("table");
   const head = el("tr", {}, el("th", { text: "" }));
   for (const tm of times) head.append(el("th", { text: tm }));
-  t.append(head);
+  tb.append(head);
   const target = r.target_service_level;
   for (const d of dates) {
     const tr = el("tr", {});
     const i0 = iv.date.indexOf(d);
-    tr.append(el("th", { text: iv.weekday[i0] + " " + d.slice(5) }));
+    tr.append(el("th", { text: weekday(iv.weekday[i0]) + " " + shortDate(d) }));
     for (const tm of times) {
       let i = -1;
       for (let k = i0; k < iv.date.length && iv.date[k] === d; k++) if (iv.time[k] === tm) { i = k; break; }
-      const td = el("td", { text: i < 0 ? "" : pct(iv.service_level[i]).replace(".0%", "%") });
+      const td = el("td", { text: i < 0 ? "" : pct(iv.service_level[i], 0) });
       if (i >= 0 && iv.service_level[i] !== null) {
         const v = iv.service_level[i], g = Math.max(0, Math.min(1, (v - (target - 0.3)) / 0.3));
         td.style.background = `hsl(${(g * 120).toFixed(0)}, 65%, ${v >= target ? 78 : 72}%)`;
-        td.title = `${d} ${tm}: ${pct(v)} (${iv.agents[i]} agents, ${iv.offered[i].toFixed(1)} offered)`;
+        td.title = t("heat.tooltip", { date: date(d), time: tm, sl: pct(v), agents: iv.agents[i], offered: num(iv.offered[i], 1) });
       }
       tr.append(td);
     }
-    t.append(tr);
+    tb.append(tr);
   }
-  $("heatmap").replaceChildren(t, el("p", { class: "note", text: `green: at or above the ${pct(target)} target; red: 30 points or more below` }));
+  $("heatmap").replaceChildren(tb, el("p", { class: "note", text: t("heat.note", { target: pct(target, 0) }) }));
 }
 
 // ------------------------------------------------------------------ staffing help
@@ -537,45 +682,93 @@ function applyRows(res) {
   S.group = gridIdx;
   renderFields(); renderGrid();
   $("undo-help").hidden = false;
-  const c = res.cost;
-  let text = `${res.what}: paid agent-hours ${c.paid_hours_before.toFixed(1)} → ${c.paid_hours_after.toFixed(1)} h `
-    + `(${c.paid_hours_change >= 0 ? "+" : "−"}${Math.abs(c.paid_hours_change).toFixed(1)} h, FTE ${c.fte_change >= 0 ? "+" : "−"}${Math.abs(c.fte_change).toFixed(2)}).`;
-  if (res.buys && res.buys.service_level_change !== undefined) {
-    text += ` By the marginal table they buy service level ${fmtDiff(res.buys.service_level_change, "share")}`
-      + ` (${fmtDiff(res.buys.service_level_change_ci_low, "share")} to ${fmtDiff(res.buys.service_level_change_ci_high, "share")}).`;
-  }
-  if (res.verdict) text += ` Simulated before saving: ${res.verdict}.`;
-  $("help-result").textContent = text;
+  S.lastHelp = res;
+  showHelp(res);
   run();
 }
-async function help(name, body, what) {
-  const data = await call(name, { plan: plan(), group: S.desc.grids[S.group].group, ...body }, what);
-  if (data) applyRows(data); else status("");
+// what a help button did, in words: its people and money before and after, where it put them, its verdict
+function showHelp(res) {
+  const b = res.cost.before, a = res.cost.after;
+  const rows = PEOPLE_ROWS.filter(([key, , unit]) => !(unit === "eur" && !S.desc.costs) && b && a && b[key] !== undefined);
+  const change = rows.map(([key, name, unit]) => {
+    const d = a[key] !== null && b[key] !== null ? a[key] - b[key] : null;
+    return `${t(name, { window: windowText() })}: ${peopleValue(b[key], unit)} → ${peopleValue(a[key], unit)}`
+      + (d === null ? "" : ` (${signed(peopleValue(Math.abs(d), unit), d)})`);
+  });
+  const box = $("help-result");
+  box.replaceChildren(el("div", { "data-help-what": res.kind, text: helpWhat(res) + ": " + change.join("; ") + "." }));
+  if (res.where) box.append(el("div", { "data-help-where": "1", text: whereText(res) }));
+  if (res.buys && res.buys.service_level_change !== undefined) {
+    box.append(el("div", { text: t("help.buys", { change: fmtDiff(res.buys.service_level_change, "share"),
+      low: fmtDiff(res.buys.service_level_change_ci_low, "share"), high: fmtDiff(res.buys.service_level_change_ci_high, "share") }) }));
+  }
+  if (res.chance) {
+    box.append(el("div", { text: t("help.chance", { plan: pct(res.chance.plan, 0), filled: pct(res.chance.filled, 0) })
+      + (res.chance.met ? "" : " " + t("help.chance_not_met")) }));
+  }
+  if (res.verdicts) box.append(el("div", { "data-help-verdict": "1", text: t("help.simulated", { verdict: verdictLine(res.verdicts) }) }));
+  if (res.forecast_facts) box.append(el("div", { text: forecastText(res.forecast_facts) }));
+  showHelpWarning(res.verdicts ? missWarning(res.verdicts) : null);
 }
-$("fill-erlang").addEventListener("click", () => help("fill", { method: "erlang" }, "Erlang requirement"));
-$("fill-sim").addEventListener("click", () => help("fill", { method: "simulation" }, "simulation requirement"));
-$("fill-confidence").addEventListener("click", () => help("fill", { method: "confidence", confidence: $("confidence").value },
-  "the plan for a chance of meeting every target"));
-$("add-best").addEventListener("click", () => help("add_best", { k: $("k").value }, "marginal value"));
+function showHelpWarning(text) { showWarning($("help-warning"), text); }
+function helpWhat(res) {
+  const k = res.k, n = num(Math.abs(k || 0), 0);
+  if (res.kind === "people") return t(k > 0 ? "help.what_people" : "help.what_people_less", { n });
+  if (res.kind === "agents") return t(k > 0 ? "help.what_agents" : "help.what_agents_less", { n });
+  return t("help.what_" + res.kind, { q: res.q ? pct(res.q, 0) : "", factor: res.factor ? num(res.factor, 2) : "" });
+}
+// where the added people went: the group, and per day the clock times whose agents changed (runs joined)
+function whereText(res) {
+  const days = res.where.map((d) => {
+    const runs = [];
+    for (const s of d.slots) {
+      const last = runs[runs.length - 1];
+      if (last && last.change === s.change && slotAfter(last.to) === s.time) last.to = s.time;
+      else runs.push({ from: s.time, to: s.time, change: s.change });
+    }
+    const wd = weekday(["mon", "tue", "wed", "thu", "fri", "sat", "sun"][(isoDate(d.date).getUTCDay() + 6) % 7]);
+    return `${wd} ${shortDate(d.date)}: ` + runs.map((x) => (x.from === x.to ? x.from : `${x.from}–${x.to}`)
+      + " " + (x.change > 0 ? "+" : "−") + Math.abs(x.change)).join(", ");
+  });
+  if (!days.length) return t("help.where_none");
+  const group = res.group ? t("help.where_group", { group: groupName(res.group) }) + " " : "";
+  return group + t("help.where", { days: days.join("; ") });
+}
+function slotAfter(time) {
+  const [h, m] = time.split(":").map(Number), step = S.desc.interval_min, total = h * 60 + m + step;
+  return String(Math.floor(total / 60)).padStart(2, "0") + ":" + String(total % 60).padStart(2, "0");
+}
+async function help(name, body, what, extra) {
+  clearTimeout(S.timer); // the edits waiting to be simulated are in this plan: the help's answer simulates them
+  $("help-error").textContent = "";
+  const data = await call(name, { plan: plan(), group: S.desc.grids[S.group].group, ...body }, what);
+  if (data) applyRows({ ...data, ...extra }); else status("");
+}
+$("fill-erlang").addEventListener("click", () => help("fill", { method: "erlang" }, t("help.busy_erlang"), { kind: "erlang" }));
+$("fill-sim").addEventListener("click", () => help("fill", { method: "simulation" }, t("help.busy_sim"), { kind: "simulation" }));
+$("fill-confidence").addEventListener("click", () => help("fill", { method: "confidence", confidence: typedNumber($("confidence").value) },
+  t("help.busy_confidence"), { kind: "confidence", q: parseFloat(typedNumber($("confidence").value)) }));
+$("add-people").addEventListener("click", () => help("add_best", { k: $("k").value, unit: "people" }, t("help.busy_add"), { kind: "people" }));
+$("add-best").addEventListener("click", () => help("add_best", { k: $("k").value, unit: "agents" }, t("help.busy_add"), { kind: "agents" }));
 $("undo-help").addEventListener("click", () => {
   if (!S.undo) return;
-  S.vectors = S.undo.vectors; S.fields = S.undo.fields; S.undo = null;
-  $("undo-help").hidden = true; $("help-result").textContent = "";
+  S.vectors = S.undo.vectors; S.fields = S.undo.fields; S.undo = null; S.lastHelp = null;
+  $("undo-help").hidden = true; $("help-result").textContent = ""; showHelpWarning(null);
   renderFields(); renderForecast(); renderGrid(); run();
 });
 
 // ------------------------------------------------------------------ files
 function fileError(msg) { $("file-errors").textContent = msg || ""; }
+function problemsText(problems) { return (problems || []).map(problemText).join("; "); }
 async function preview(name, duplicate) {
   fileError(""); $("file-result").textContent = "";
   const p = duplicate ? { scenario: S.desc.name } : plan();
   const r = await api("preview", { plan: p, name });
-  if (r.status === 422) { fileError(r.data.problems.map((x) => x.message).join("; ")); return; }
-  if (r.status !== 200) { fileError(r.data.error); return; }
-  if (r.data.exists && !r.data.diff) { $("file-result").textContent = `${r.data.name} already holds this plan: nothing to write.`; return; }
+  if (r.status === 422) { fileError(problemsText(r.data.problems)); return; }
+  if (r.status !== 200) { fileError(errorText(r.data)); return; }
+  if (r.data.exists && !r.data.diff) { $("file-result").textContent = t("files.nothing", { name: r.data.name }); return; }
   pending = { name: r.data.name, duplicate, overwrite: r.data.exists };
-  $("confirm-text").textContent = r.data.exists
-    ? `${r.data.name} exists. Overwrite it with these changes?` : `Write the new file ${r.data.name}?`;
+  $("confirm-text").textContent = r.data.exists ? t("files.overwrite", { name: r.data.name }) : t("files.new", { name: r.data.name });
   $("diff-text").textContent = r.data.diff;
   $("confirm").hidden = false;
 }
@@ -589,33 +782,33 @@ $("confirm-yes").addEventListener("click", async () => {
   const r = await api("save", { plan: p, name: pending.name, overwrite: pending.overwrite, duplicate: pending.duplicate });
   $("confirm").hidden = true;
   const name = pending.name; pending = null;
-  if (r.status !== 200) { fileError(r.data.error || (r.data.problems || []).map((x) => x.message).join("; ")); return; }
-  $("file-result").textContent = r.data.written ? `Written: ${name}. It is now the saved plan.` : `${name}: nothing to write.`;
+  if (r.status !== 200) { fileError(r.data.problems ? problemsText(r.data.problems) : errorText(r.data)); return; }
+  $("file-result").textContent = r.data.written ? t("files.written", { name }) : t("files.nothing", { name });
   await loadScenarios(name);
 });
 $("compare").addEventListener("click", async () => {
   fileError("");
-  const data = await call("compare", { plan: plan(), other: $("other").value }, "comparing");
+  const data = await call("compare", { plan: plan(), other: $("other").value }, t("status.comparing"));
   if (!data) { status(""); return; }
-  status(data.per_open_day ? "compared (different windows: counts and hours per open day)" : "compared");
-  const t = $("compare-table");
-  t.replaceChildren(el("tr", {}, el("th", { text: "KPI" }), el("th", { text: data.labels[0] }), el("th", { text: data.labels[1] }),
-    el("th", { text: "difference (95% interval)" })));
+  status(data.per_open_day ? t("status.compared_per_day") : t("status.compared"));
+  const tb = $("compare-table");
+  tb.replaceChildren(el("tr", {}, el("th", { text: t("kpis.kpi") }), el("th", { text: t("people.this_plan") }),
+    el("th", { text: $("other").value }), el("th", { text: t("diff.change") })));
   for (const row of data.rows) {
     const sig = row["1:significant"];
-    t.append(el("tr", {}, el("td", { text: label(row.kpi) }), el("td", { text: fmt(row["0:mean"], row.unit) }),
+    tb.append(el("tr", {}, el("td", { text: label(row.kpi) }), el("td", { text: fmt(row["0:mean"], row.unit) }),
       el("td", { text: fmt(row["1:mean"], row.unit) }),
-      el("td", { class: sig ? "sig" : "", text: `${fmtDiff(row["1:diff"], row.unit)} (${fmtDiff(row["1:diff_ci_low"], row.unit)} to `
-        + `${fmtDiff(row["1:diff_ci_high"], row.unit)})${sig ? " *" : ""}` })));
+      el("td", { class: sig ? "sig" : "", text: fmtDiff(row["1:diff"], row.unit) + " "
+        + t("diff.range", { low: fmtDiff(row["1:diff_ci_low"], row.unit), high: fmtDiff(row["1:diff_ci_high"], row.unit) }) + (sig ? " *" : "") })));
   }
 });
 $("export").addEventListener("click", async () => {
   fileError("");
-  const data = await call("export", { plan: plan() }, "exporting");
+  const data = await call("export", { plan: plan() }, t("status.exporting"));
   if (!data) { status(""); return; }
-  status("exported");
+  status(t("status.exported"));
   const box = $("file-result");
-  box.replaceChildren(`Written to ${data.folder}/: `);
+  box.replaceChildren(t("files.exported", { folder: data.folder }) + " ");
   for (const f of data.files) {
     box.append(el("a", { href: `/${data.folder}/${f}?token=${encodeURIComponent(S.token)}`, target: "_blank", rel: "noopener", text: f }), " ");
   }
@@ -624,15 +817,23 @@ $("export").addEventListener("click", async () => {
 // ------------------------------------------------------------------ start
 $("scenario").addEventListener("change", () => openScenario($("scenario").value));
 $("week").addEventListener("change", () => openScenario(S.desc.name, $("week").value || null));
-$("replications").addEventListener("input", () => schedule(400));
+$("accuracy").addEventListener("change", () => {
+  const f = ACCURACY[$("accuracy").value];
+  if (f) { $("replications").value = f(); renderAccuracy(); schedule(50); }
+});
+$("replications").addEventListener("input", () => { renderAccuracy(); schedule(400); });
 $("seed").addEventListener("input", () => schedule(400));
+for (const b of document.querySelectorAll("#lang-switch button")) {
+  b.addEventListener("click", async () => { rememberLanguage(b.dataset.lang); await loadLanguage(b.dataset.lang); renderAll(); });
+}
 
-(function start() {
+(async function start() {
   const q = new URLSearchParams(location.search);
   S.token = q.get("token") || sessionStorage.getItem("ska-token") || "";
   sessionStorage.setItem("ska-token", S.token);
   S.client = sessionStorage.getItem("ska-client") || Math.random().toString(36).slice(2, 12);
   sessionStorage.setItem("ska-client", S.client);
   if (/^\d{1,3}$/.test(q.get("replications") || "")) S.repsOverride = q.get("replications");
-  loadScenarios(q.get("scenario"));
+  await loadLanguage(chosenLanguage());
+  await loadScenarios(q.get("scenario"));
 })();
