@@ -42,6 +42,7 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
     out += period_checks(s)
     out += forecast_checks(s)
     out += roster_checks(s)
+    out += written_checks(s)
     if s.workforce is not None:
         out += workforce_checks(s)
     return out
@@ -434,4 +435,34 @@ def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) 
         out += unused_vectors_warning(s, overrides)
         out += roster_heads_warning(s)
     out += forecast_warnings(s)
+    return out
+
+
+def written_checks(s: Scenario) -> list[tuple[str, str]]:
+    """(key path, problem) of every ``[[written]]`` kind: names unique, a dedicated group that
+    exists (and only with [[groups]]), hours on interval boundaries, a handling time above 0."""
+    out: list[tuple[str, str]] = []
+    if s.targets.written_on_time is not None and not s.written:
+        out.append(("targets.written_on_time", "the scenario has no [[written]] work"))
+    seen: set[str] = set()
+    groups = {g.name for g in s.groups}
+    iv = s.calendar.interval_s
+    for i, w in enumerate(s.written):
+        where = f"written[{i}]"
+        if w.name in seen:
+            out.append((f"{where}.name", f"{w.name!r} is named twice"))
+        seen.add(w.name)
+        d = w.dedicated
+        if d.group is not None and d.group not in groups:
+            known = ", ".join(sorted(groups)) or "none: the scenario has no [[groups]]"
+            out.append((f"{where}.dedicated.group", f"unknown group {d.group!r} (groups: {known})"))
+        if d.group is None and groups:
+            out.append((f"{where}.dedicated.group", "the scenario has [[groups]]: name the group the agents come from"))
+        if d.hours.open_s % iv or d.hours.close_s % iv:
+            out.append((f"{where}.dedicated.hours", f"must start and end on interval boundaries ({iv // 60} min)"))
+        if w.handling.build().mean <= 0:
+            out.append((f"{where}.handling", "mean handling time must be above 0"))
+        if w.from_identity_failures and not any(ct.identity_check is not None and ct.identity_check.fails > 0
+                                                for ct in s.call_types):
+            out.append((f"{where}.from_identity_failures", "no call type's identity check fails (identity_check.fails)"))
     return out

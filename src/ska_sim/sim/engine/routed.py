@@ -51,7 +51,8 @@ class RoutedPool:
         self.uniform = Uniform(rep.rng, "routing")  # (the day's: see new_day)
         G = r.n_groups
         self.G = G
-        self.agents_iv = r.agents.tolist() if m.roster is None else rep.iv_agents.reshape(len(rep.iv_agents), -1).tolist()
+        self.agents_iv = (rep.group_agents.tolist() if rep.group_agents is not None  # less [[written]]'s agents
+                          else r.agents.tolist() if m.roster is None else rep.iv_agents.reshape(len(rep.iv_agents), -1).tolist())
         self.is_open = False
         self.g_staffed = [0] * G
         self.g_target = [0] * G
