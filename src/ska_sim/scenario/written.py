@@ -1,5 +1,6 @@
 """Written work (``[[written]]``): letters, e-mails and applications that arrive per day, carry
-over from day to day and are answered by a deadline; who works them (``dedicated``). The
+over from day to day and are answered by a deadline; who works them (``dedicated`` agents
+taken off the phones for given hours, or ``blend``: agents on the phones between calls). The
 cross-block checks (groups, hours, identity failures) are in scenario/checks.py."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ska_sim.scenario.block import Block, DurationSpec, Hours
 from ska_sim.scenario.clock import Weekday
@@ -23,6 +24,15 @@ class Dedicated(Block):
     group: str | None = None
     agents: int = Field(ge=1, le=10_000)
     hours: Hours
+
+
+class Blend(Block):
+    """Agents on the phones (of the named group, or of the single pool) take an item of this
+    kind between calls: only when no call waits and at least ``reserve`` other agents stay
+    free; an item taken is finished before the agent takes a call."""
+
+    group: str | None = None
+    reserve: int = Field(ge=0, le=10_000)
 
 
 class Written(Block):
@@ -42,7 +52,15 @@ class Written(Block):
     deadline_days: int = Field(ge=1, le=MAX_DEADLINE_DAYS)
     deadline_kind: Literal["working", "calendar"] = "working"
     backlog_at_start: int = Field(0, ge=0, le=1_000_000)
-    dedicated: Dedicated
+    # who works it: one of the two
+    dedicated: Dedicated | None = None
+    blend: Blend | None = None
+
+    @model_validator(mode="after")
+    def _one_policy(self) -> Written:
+        if (self.dedicated is None) == (self.blend is None):
+            raise ValueError("needs one of dedicated = { agents, hours } or blend = { reserve } (who works it)")
+        return self
 
     @field_validator("name")
     @classmethod

@@ -10,8 +10,8 @@ measured day and over the window (every kind together), and per kind.
   of the last measured day); received = done + backlog change, per day;
 - ``written_age_mean_h``, ``written_age_p90_h``: time from arrival to completion of the items
   finished (hours);
-- ``written_hours``: hours of written work by the dedicated agents (handling of the items
-  started in the level).
+- ``written_hours``, ``written_hours_blended``: hours of written work by the dedicated agents
+  and by agents on the phones between calls (handling of the items started in the level).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ WRITTEN_KPI_UNITS = {
     "written_age_mean_h": "h",
     "written_age_p90_h": "h",
     "written_hours": "h",
+    "written_hours_blended": "h",
 }
 WRITTEN_KPI_NAMES = tuple(WRITTEN_KPI_UNITS)
 
@@ -52,6 +53,7 @@ def _kpis(c: dict[str, np.ndarray], backlog: np.ndarray, p90: np.ndarray) -> dic
         "written_age_mean_h": _ratio(c["age_sum_s"], c["done"]) / 3600.0,
         "written_age_p90_h": p90,
         "written_hours": c["hours"],
+        "written_hours_blended": c["hours_blended"],
     }
 
 

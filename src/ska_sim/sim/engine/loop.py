@@ -16,6 +16,7 @@ from simpy.events import NORMAL
 from ska_sim.maths.arrivals import arrival_times, day_factors, types_by_interval
 from ska_sim.scenario.clock import DAY_S
 from ska_sim.sim.collector import Collector, ReplicationCounts
+from ska_sim.sim.engine.blend import BlendPart
 from ska_sim.sim.engine.calls import Tick
 from ska_sim.sim.engine.followups import FollowUps
 from ska_sim.sim.engine.model import Model, general_model, inbound_routes
@@ -146,6 +147,10 @@ class Replication:
                         else self.iv_agents.reshape(len(self.iv_agents), -1))
                 self.group_agents, self.taken = phone_agents(model.written, base)
         self.pool = (SinglePool if single else RoutedPool)(self)
+        if model.written is not None and any(w.reserve is not None for w in model.written.kinds):
+            dates = tl.dates  # written work between calls: its items drawn now, arriving by their own events
+            self.pool.blend = BlendPart(self.pool, model.written, tl, lambda d: DateStreams(seed, dates[d])["written"])
+            self.pool.replay = self.pool.replay_blend
         self.follow: FollowUps = self.pool.follow
         self.on_arrivals = self.pool.on_arrivals if observer is None else self.drive
 
@@ -187,7 +192,7 @@ class Replication:
             identity = self.col.counts["written_requests"].sum(axis=1)
             dates, seed = tl.dates, self.seed
             written = work_written(self.m.written, tl, self.taken,
-                                   lambda d: DateStreams(seed, dates[d])["written"], identity)
+                                   lambda d: DateStreams(seed, dates[d])["written"], identity, self.pool.blend)
         rc = self.col.result()
         rc.written = written
         return rc

@@ -27,7 +27,7 @@ from ska_sim.scenario.calendar import WorkingCalendar, simulated_days
 from ska_sim.scenario.clock import DAY_S, WEEKDAYS
 
 # per kind and simulated day (WrittenCounts.days): the day's counts
-DAY_FIELDS = ("received", "done", "due", "on_time", "backlog", "age_sum_s", "hours")
+DAY_FIELDS = ("received", "done", "due", "on_time", "backlog", "age_sum_s", "hours", "hours_blended")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class WrittenKind:
     agents: int
     group: int  # column of the agents it takes (0: the single pool)
     iv_mask: np.ndarray  # per open interval: inside its dedicated hours
+    reserve: int | None = None  # blended between calls (engine/blend.py) keeping this many agents free; None: dedicated
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,10 @@ def draw_items(w: WrittenKind, k: int, tl, streams, identity: np.ndarray | None)
     return t_all, h_all, np.concatenate(due)
 
 
-def work_written(model: WrittenModel, tl, taken: np.ndarray, stream_of, identity: np.ndarray | None) -> WrittenCounts:
-    """Every kind's items over the window, served by the agents ``taken`` off the phones; the
+def work_written(model: WrittenModel, tl, taken: np.ndarray, stream_of, identity: np.ndarray | None,
+                 blended=None) -> WrittenCounts:
+    """Every kind's items over the window, served by the agents ``taken`` off the phones (the
+    blended kinds' as the loop served them: ``blended.items`` and ``.done``, a BlendPart); the
     counts per simulated day and the ages at completion. ``stream_of(d)`` is date d's "written"
     Generator; ``identity`` (open intervals,) the written requests of identity failures."""
     measured = np.flatnonzero(tl.measured)
@@ -192,10 +195,13 @@ def work_written(model: WrittenModel, tl, taken: np.ndarray, stream_of, identity
         return cache[d]
 
     for k, w in enumerate(model.kinds):
-        t, h, due = draw_items(w, k, tl, streams, identity if w.from_identity else None)
-        cap_t, cap_n = capacity_steps(tl, taken[k])
-        done = serve(t, h, cap_t, cap_n)
-        days[w.name] = day_counts(t, h, due, done, w.backlog, tl.n_days)
+        if w.reserve is not None:
+            (t, h, due), done = blended.items[k], blended.done[k]
+        else:
+            t, h, due = draw_items(w, k, tl, streams, identity if w.from_identity else None)
+            cap_t, cap_n = capacity_steps(tl, taken[k])
+            done = serve(t, h, cap_t, cap_n)
+        days[w.name] = day_counts(t, h, due, done, w.backlog, tl.n_days, w.reserve is not None)
         lo, hi = measured[0] * DAY_S, (measured[-1] + 1) * DAY_S
         in_window = (done > lo) & (done <= hi)
         ages[w.name] = done[in_window] - t[in_window]
@@ -203,11 +209,12 @@ def work_written(model: WrittenModel, tl, taken: np.ndarray, stream_of, identity
     return WrittenCounts(days, ages, age_days)
 
 
-def day_counts(t, h, due, done, backlog: int, n_days: int) -> dict[str, np.ndarray]:
+def day_counts(t, h, due, done, backlog: int, n_days: int, blended: bool = False) -> dict[str, np.ndarray]:
     """DAY_FIELDS per simulated day: received (arrived that day; the start's backlog is not), done
     (completed that day), due (deadline at that day's end), on_time (of those, done by it),
     backlog (arrived by the day's end and not done by it), age_sum_s (of the items done that
-    day), hours (handling time of the items started that day: work done from that day on)."""
+    day), hours or, blended between calls, hours_blended (handling time of the items started
+    that day: work done from that day on)."""
     edges = np.arange(n_days + 1) * float(DAY_S)
     arr_day = np.searchsorted(edges, t, side="right") - 1
     arr_day[:backlog] = -1
@@ -229,8 +236,9 @@ def day_counts(t, h, due, done, backlog: int, n_days: int) -> dict[str, np.ndarr
     backlog_end = backlog + np.cumsum(received - finished)
     out = {
         "received": received, "done": finished, "due": due_n, "on_time": on_time, "backlog": backlog_end,
-        "age_sum_s": per_day(done_day, age), "hours": per_day(start_day, h) / 3600.0,
+        "age_sum_s": per_day(done_day, age), "hours": np.zeros(n_days), "hours_blended": np.zeros(n_days),
     }
+    out["hours_blended" if blended else "hours"] = per_day(start_day, h) / 3600.0
     return {f: np.asarray(out[f], dtype=float) for f in DAY_FIELDS}
 
 
@@ -262,15 +270,17 @@ def written_model(s, tl) -> WrittenModel | None:
             after = work_idx[np.searchsorted(work_idx, d, side="right"):]
             return int(after[w.deadline_days - 1])
 
-        dd = w.dedicated
+        dd = w.dedicated if w.dedicated is not None else w.blend
         slot_start = tl.iv_slot * tl.interval_s
-        mask = (slot_start >= dd.hours.open_s) & (slot_start < dd.hours.close_s)
+        mask = (np.zeros(len(tl.iv_slot), dtype=bool) if w.dedicated is None
+                else (slot_start >= dd.hours.open_s) & (slot_start < dd.hours.close_s))
         kinds.append(WrittenKind(
             name=w.name, day_items=items, from_identity=w.from_identity_failures, handling=w.handling.build(),
             due_day=np.array([due(d) for d in range(days)], dtype=np.int64),
             backlog_due_day=due(-1) if w.deadline_kind == "working" else w.deadline_days - 1,
-            backlog=w.backlog_at_start, agents=dd.agents,
+            backlog=w.backlog_at_start, agents=w.dedicated.agents if w.dedicated is not None else 0,
             group=groups.index(dd.group) if dd.group is not None else 0, iv_mask=mask,
+            reserve=w.blend.reserve if w.blend is not None else None,
         ))
     return WrittenModel(tuple(kinds))
 
