@@ -140,3 +140,23 @@ def test_threshold_blending_matches_its_markov_chain():
     close(per["occupancy"], busy / c, 0.003)
     # and blending at r = 0 differs from r = 1 in the chain by more than the tolerance
     assert abs(ctmc(c, lam, mu, nu, mw, 0)[0] / lam - calls_waiting / lam) > 2.0
+
+
+def test_a_named_group_blends_on_the_routed_pool():
+    def two_groups(written=None) -> dict:
+        d = office(written)
+        d.pop("staffing")
+        d["groups"] = [{"name": "ga", "agents": {"default": [4] * 24}}, {"name": "gb", "agents": {"default": [5] * 24}}]
+        return d
+
+    today = Model.from_scenario(scenario_from_dict(two_groups()))
+    none = Model.from_scenario(scenario_from_dict(two_groups([blended(reserve=5, blend={"group": "gb", "reserve": 5})])))
+    some = Model.from_scenario(scenario_from_dict(two_groups([blended(reserve=1, blend={"group": "gb", "reserve": 1})])))
+    assert not today.single_pool()
+    a, b = Replication(none, seed(1)).run(), Replication(today, seed(1)).run()
+    assert_counts_equal(a, b)  # a reserve of all gb's agents: today's calls
+    c = Replication(some, seed(1)).run()
+    assert c.written.days["letters"]["done"].sum() > 300
+    # the written hours are gb's busy time, not ga's
+    extra = c.groups.busy_s - b.groups.busy_s
+    assert extra[1] > 0.5 * c.written.days["letters"]["hours_blended"].sum() * 3600
