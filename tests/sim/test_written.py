@@ -6,14 +6,16 @@ KPIs in the result tables."""
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import math
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
+from conftest import ROOT
 from helpers import assert_counts_equal, mmc_dict, seed
 
 from ska_sim import scenario_from_dict, simulate
+from ska_sim.cli import main
 from ska_sim.maths.erlang import erlang_c
 from ska_sim.scenario.clock import DAY_S
 from ska_sim.sim.engine import Model, Replication, simulate_replication
@@ -175,4 +177,23 @@ def test_a_scenario_without_written_keeps_its_digest():
     d2 = copy.deepcopy(d)
     d2["written"] = [letters()]
     assert scenario_from_dict(d2).to_dict()["written"][0]["dedicated"]["hours"] == ["08:00", "12:00"]
-    assert dt.date(2026, 3, 2).weekday() == 0
+    d2["written"].append(letters(name="forms", dedicated=None, blend={"reserve": 2}))
+    back = scenario_from_dict(d2).to_dict()
+    assert back["written"][1]["blend"] == {"reserve": 2}
+    assert scenario_from_dict(back).digest() == scenario_from_dict(d2).digest()
+
+
+def test_run_writes_the_written_table(tmp_path):
+    minimal = (ROOT / "tests" / "data" / "minimal.toml").read_text()
+    block = ('[[written]]\nname = "letters"\ndaily_items = 40\nhandling = { dist = "exponential", mean_s = 600 }\n'
+             'deadline_days = 2\ndedicated = { agents = 1, hours = ["10:00", "12:00"] }\n\n'
+             '[[written]]\nname = "forms"\ndaily_items = 20\nhandling = { dist = "exponential", mean_s = 300 }\n'
+             'deadline_days = 1\nblend = { reserve = 2 }\n\n')
+    path = tmp_path / "w.toml"
+    path.write_text(minimal.replace("[simulation]", block + "[simulation]", 1))
+    res = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "Written work" in res.output and "forms" in res.output
+    text = (tmp_path / "out" / "written.csv").read_text()
+    assert text.splitlines()[0].startswith("kind,written_received") and "forms" in text
+    assert "written_backlog" in (tmp_path / "out" / "days.csv").read_text().splitlines()[0]

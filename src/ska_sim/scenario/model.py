@@ -180,7 +180,8 @@ class Scenario(Block):
                     idc.pop(k)
         _period_labels(d)
         for w, block in zip(d.get("written", []), self.written):
-            w["dedicated"]["hours"] = block.dedicated.hours.label()
+            if block.dedicated is not None:
+                w["dedicated"]["hours"] = block.dedicated.hours.label()
         cal = d["calendar"]
         cal["hours"] = {k: h.label() for k, h in self.calendar.hours.items()}
         cal["date_hours"] = {str(k): h.label() for k, h in self.calendar.date_hours.items()}
