@@ -20,6 +20,9 @@ def written(**changes) -> str:
     return "[[written]]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items() if v is not None)
 
 
+IDENTITY = ('[call_types.identity_check]\nprobability = 1.0\nextra = { dist = "deterministic", mean_s = 30 }\n'
+            'fails = 0.2\n\n')
+
 # name of the defect: (TOML inserted before [simulation], expected message parts)
 GALLERY = {
     "negative_volume": (written(daily_items="-5"), ["written[0].daily_items", "greater than or equal to 0", "(got -5)"]),
@@ -57,8 +60,9 @@ GALLERY = {
                             ["written[0].blend.group", "unknown group 'desk'"]),
     "both_policies": (written(blend="{ reserve = 1 }"), ["written[0]:", "needs one of dedicated"]),
     "no_policy": (written(dedicated=None), ["written[0]:", "needs one of dedicated"]),
-    "blend_with_identity_failures": (written(dedicated=None, blend="{ reserve = 1 }", from_identity_failures="true"),
-                                     ["written[0].from_identity_failures", "go to a dedicated kind"]),
+    "identity_failures_twice": (IDENTITY + written(from_identity_failures="true") + "\n"
+                                + written(name='"forms"', from_identity_failures="true"),
+                                ["written[1].from_identity_failures", "at most one"]),
     "target_without_written": ("[targets]\nwritten_on_time = 0.95\n", ["targets.written_on_time", "no [[written]]"]),
     "target_above_1": (written() + "\n[targets]\nwritten_on_time = 1.5\n",
                        ["targets.written_on_time", "less than or equal to 1"]),

@@ -46,8 +46,8 @@ def test_the_single_and_the_routed_pool_blend_alike():
         rep_a, rep_b = Replication(m, seed(i)), Replication(m, seed(i), routed=True)
         a, b = rep_a.run(), rep_b.run()
         assert_counts_equal(a, b)
-        np.testing.assert_array_equal(rep_a.pool.blend.done[0], rep_b.pool.blend.done[0])
-        assert np.isfinite(rep_a.pool.blend.done[0]).sum() > 500
+        np.testing.assert_array_equal(rep_a.pool.blend.result(0)[1], rep_b.pool.blend.result(0)[1])
+        assert np.isfinite(rep_a.pool.blend.result(0)[1]).sum() > 500
 
 def test_blending_makes_the_calls_wait_longer_and_the_agents_busier():
     plain = simulate(scenario_from_dict(office()))
@@ -160,3 +160,22 @@ def test_a_named_group_blends_on_the_routed_pool():
     # the written hours are gb's busy time, not ga's
     extra = c.groups.busy_s - b.groups.busy_s
     assert extra[1] > 0.5 * c.written.days["letters"]["hours_blended"].sum() * 3600
+
+
+def test_identity_failures_written_requests_join_a_blended_kind():
+    d = office([blended(reserve=1, daily_items=0, from_identity_failures=True)])
+    d["calendar"]["warmup_days"] = 0
+    d["call_types"][0]["identity_check"] = {"probability": 1.0, "extra": {"dist": "deterministic", "mean_s": 30},
+                                            "fails": 0.2}
+    res = simulate(scenario_from_dict(d))
+    w = res.summary.set_index("kpi")
+    assert w.loc["written_requests", "mean"] > 100
+    assert w.loc["written_received", "mean"] == w.loc["written_requests", "mean"]
+    assert w.loc["written_done", "mean"] > 0.9 * w.loc["written_received", "mean"]
+    # each arrives when its call is answered: ages from then; all of them counted per day
+    m = Model.from_scenario(scenario_from_dict(d))
+    rep = Replication(m, seed(2))
+    rc = rep.run()
+    (t, h, due), done = rep.pool.blend.result(0)
+    assert len(t) == rc.counts["written_requests"].sum() and (np.diff(t) >= 0).all()
+    assert (done[np.isfinite(done)] - h[np.isfinite(done)] >= t[np.isfinite(done)] - 1e-9).all()

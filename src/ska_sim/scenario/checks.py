@@ -468,9 +468,9 @@ def written_checks(s: Scenario) -> list[tuple[str, str]]:
             out.append((f"{where}.dedicated.hours", f"must start and end on interval boundaries ({iv // 60} min)"))
         if w.handling.build().mean <= 0:
             out.append((f"{where}.handling", "mean handling time must be above 0"))
-        if w.from_identity_failures and w.blend is not None:
-            out.append((f"{where}.from_identity_failures", "identity failures' written requests go to a dedicated kind "
-                        "(they arrive after the day's calls are drawn; blend takes the day's items only)"))
+        if w.from_identity_failures and any(x.from_identity_failures for x in s.written[:i]):
+            out.append((f"{where}.from_identity_failures", "another kind takes identity failures' written requests "
+                        "(at most one)"))
         elif w.from_identity_failures and not any(ct.identity_check is not None and ct.identity_check.fails > 0
                                                   for ct in s.call_types):
             out.append((f"{where}.from_identity_failures", "no call type's identity check fails (identity_check.fails)"))

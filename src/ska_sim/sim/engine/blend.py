@@ -14,11 +14,13 @@ arrival offers the items to the idle agents of their group.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
 
 import numpy as np
 from simpy.events import NORMAL
 
+from ska_sim.scenario.clock import DAY_S
 from ska_sim.sim.engine.calls import Tick
 from ska_sim.sim.engine.written import WrittenModel, draw_items
 
@@ -37,19 +39,17 @@ class BlendPart:
             self.by_group.setdefault(self.group[k], []).append(k)
         # per group: the smallest reserve of its kinds (below it, no item is taken)
         self.low = {g: min(self.reserve[k] for k in ks) for g, ks in self.by_group.items()}
-        cache: dict[int, np.random.Generator] = {}
-
-        def streams(d: int) -> np.random.Generator:
-            if d not in cache:
-                cache[d] = stream_of(d)
-            return cache[d]
-
-        self.items = {}
+        self.cache: dict[int, np.random.Generator] = {}
+        self.stream_of = stream_of
+        self.models = model.kinds
+        # per kind, in time order: arrival, handling, deadline, completion (inf until taken)
+        self.times, self.handle, self.due_t, self.done = {}, {}, {}, {}
         for k in self.kinds:
-            self.items[k] = draw_items(model.kinds[k], k, tl, streams, None)
-        self.done = {k: np.full(len(self.items[k][0]), math.inf) for k in self.kinds}
-        self.handle = {k: self.items[k][1].tolist() for k in self.kinds}
-        self.times = {k: self.items[k][0].tolist() for k in self.kinds}
+            t, h, due = draw_items(model.kinds[k], k, tl, self.streams, None)
+            self.times[k], self.handle[k], self.due_t[k] = t.tolist(), h.tolist(), due.tolist()
+            self.done[k] = [math.inf] * len(t)
+        # the kind identity failures' written requests join (their agents' answers; at most one)
+        self.id_kind = next((k for k in self.kinds if model.kinds[k].from_identity), None)
         self.next = dict.fromkeys(self.kinds, 0)  # each kind's first item not yet in its queue
         self.queues = {k: deque() for k in self.kinds}
         self.due = dict.fromkeys(self.kinds, math.inf)  # a kind with an empty queue: its next item's time
@@ -60,6 +60,34 @@ class BlendPart:
         for k in self.kinds:
             self.watch(k)
         self.schedule_pending()
+
+    def streams(self, d: int) -> np.random.Generator:
+        """Date d's "written" stream (the items drawn at the start, then identity failures' handling)."""
+        if d not in self.cache:
+            self.cache[d] = self.stream_of(d)
+        return self.cache[d]
+
+    def result(self, k: int):
+        """((arrival, handling, deadline), completion) of kind k's items, as arrays."""
+        return (np.asarray(self.times[k]), np.asarray(self.handle[k]), np.asarray(self.due_t[k])), np.asarray(self.done[k])
+
+    def identity(self, now: float) -> None:
+        """A caller whose identity check failed at ``now`` writes: an item of the identity kind
+        arrives now (its handling from the date's stream, due as the kind's items of that date)."""
+        k = self.id_kind
+        if k is None:
+            return
+        w = self.models[k]
+        d = min(int(now // DAY_S), len(w.due_day) - 1)
+        h = float(w.handling.sample(self.streams(d), 1)[0])
+        pos = bisect_right(self.times[k], now)  # after every item admitted (their times are <= now)
+        self.times[k].insert(pos, now)
+        self.handle[k].insert(pos, h)
+        self.due_t[k].insert(pos, (w.due_day[d] + 1) * DAY_S)
+        self.done[k].insert(pos, math.inf)
+        if not self.queues[k]:  # its queue waits for its next item: this one
+            self.watch(k)
+            self.schedule_pending()
 
     # An item's arrival matters only when its kind's queue is empty (an agent may be free for
     # it); behind a waiting item it changes nothing until an agent takes from the queue, which
@@ -86,10 +114,12 @@ class BlendPart:
         """Each kind waiting for its next item without an event gets one (its item is due after
         the time replayed: the pools' replays take in every item due by then)."""
         env = self.env
-        for k in self.unscheduled:
-            if self.due[k] != math.inf:
+        for k in list(self.unscheduled):
+            if self.due[k] == math.inf:
+                self.unscheduled.discard(k)
+            elif self.due[k] >= env.now:  # (an item due before the clock is taken in by the replay running)
                 self.pool.schedule(Tick(env, self.on_item, (k, self.token[k])), NORMAL, self.due[k] - env.now)
-        self.unscheduled.clear()
+                self.unscheduled.discard(k)
 
     def arrive_next(self) -> None:
         """The next item due at an empty queue arrives, at its own time: it joins its queue and

@@ -347,6 +347,8 @@ class RoutedPool:
             self.lines.hold(now + call.hold * hf)
         if call.written:
             self.col.written.append(call.cell)
+            if self.blend is not None:  # a written request to blended written work
+                self.blend.identity(now)
         if transfer:
             tr.transfer(call, now + call.hold * hf, end)
         elif not resolved:

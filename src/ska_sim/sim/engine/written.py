@@ -182,7 +182,7 @@ def draw_items(w: WrittenKind, k: int, tl, streams, identity: np.ndarray | None)
 def work_written(model: WrittenModel, tl, taken: np.ndarray, stream_of, identity: np.ndarray | None,
                  blended=None) -> WrittenCounts:
     """Every kind's items over the window, served by the agents ``taken`` off the phones (the
-    blended kinds' as the loop served them: ``blended.items`` and ``.done``, a BlendPart); the
+    blended kinds' as the loop served them: ``blended.result(k)``, a BlendPart); the
     counts per simulated day and the ages at completion. ``stream_of(d)`` is date d's "written"
     Generator; ``identity`` (open intervals,) the written requests of identity failures."""
     measured = np.flatnonzero(tl.measured)
@@ -196,7 +196,7 @@ def work_written(model: WrittenModel, tl, taken: np.ndarray, stream_of, identity
 
     for k, w in enumerate(model.kinds):
         if w.reserve is not None:
-            (t, h, due), done = blended.items[k], blended.done[k]
+            (t, h, due), done = blended.result(k)
         else:
             t, h, due = draw_items(w, k, tl, streams, identity if w.from_identity else None)
             cap_t, cap_n = capacity_steps(tl, taken[k])
