@@ -457,4 +457,5 @@ class RoutedPool:
                     self.orphans(end)
             elif not (self.n_written and not self.n_waiting and blend.take(end, len(self.idle[g]), g)):
                 self.idle[g].append(end)
-        blend.schedule_pending()
+        if blend.unscheduled:
+            blend.schedule_pending()

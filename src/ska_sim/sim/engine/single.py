@@ -51,6 +51,7 @@ class SinglePool:
         self.patience_cb = self.on_patience  # bound once: fire_due knows patience events by their callback
         # written work blended between calls (engine/blend.py, set by the loop): items waiting for an agent
         self.blend = None
+        self.item_cb = None  # (blend.py's item arrivals: fire_due fires them too)
         self.n_written = 0
         # until when an agent's end needs no look at blended work (-inf while items wait; see blend.py)
         self.blend_due = math.inf
@@ -302,8 +303,8 @@ class SinglePool:
                 now = nxt
 
     def fire_due(self):  # inlined for speed
-        """Fire the scheduled events while the next is a patience event of this pool or a
-        superseded arrivals event, as the clock's run loop would; return the arrivals event
+        """Fire the scheduled events while the next is a patience event of this pool, a blended
+        written item's arrival or a superseded arrivals event, as the clock's run loop would; return the arrivals event
         when it is next (popped, the clock at its time), None when another event is next."""
         env, on_patience, driver, rep = self.env, self.patience_cb, self.rep.on_arrivals, self.rep
         ends, col, redial = self.busy_ends, self.col, self.follow.redial
@@ -328,6 +329,9 @@ class SinglePool:
                 env.take()
                 if tick._value == rep.driver_at:
                     return tick
+            elif cb is self.item_cb:  # a blended written item's arrival (blend.py)
+                env.take()
+                cb(tick)
             else:
                 return None
 
@@ -479,7 +483,8 @@ class SinglePool:
                 self.staffed -= 1
             elif self.n_written:  # no call waits: a written item, if the reserve stays free
                 blend.take(end, self.staffed - len(ends) - 1, 0)
-        blend.schedule_pending()
+        if blend.unscheduled:
+            blend.schedule_pending()
 
     def next_waiting(self, at: float) -> Call | None:
         """The first caller still waiting at ``at`` (FIFO, lazy deletion).
