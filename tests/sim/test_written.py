@@ -12,11 +12,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT
-from helpers import assert_counts_equal, mmc_dict, seed
+from helpers import assert_counts_equal, mmc_dict, roster_shifts, seed, small_roster
 
 from ska_sim import scenario_from_dict, simulate
 from ska_sim.cli import main
 from ska_sim.maths.erlang import erlang_c
+from ska_sim.plan.roster import solve_roster
+from ska_sim.scenario.roster import attach
+from ska_sim.scenario.timeline import build_timeline
 from ska_sim.scenario.clock import DAY_S
 from ska_sim.sim.engine import Model, Replication, simulate_replication
 from ska_sim.sim.engine.written import serve
@@ -197,3 +200,24 @@ def test_run_writes_the_written_table(tmp_path):
     text = (tmp_path / "out" / "written.csv").read_text()
     assert text.splitlines()[0].startswith("kind,written_received") and "forms" in text
     assert "written_backlog" in (tmp_path / "out" / "days.csv").read_text().splitlines()[0]
+
+
+def test_a_rosters_agents_give_the_dedicated_agents_per_replication():
+    # a roster of 8 people on 13:00-17:00 shifts, each absent with p = 0.2: the agent on letters
+    # 13:00-15:00 is taken from the people present in each replication
+    s = scenario_from_dict(small_roster([{"name": "p", "count": 8}], absence=0.2))
+    tl = build_timeline(s)
+    only_short = roster_shifts().model_copy(update={"shifts": [roster_shifts().shifts[1]]})
+    s = attach(s, solve_roster(s, only_short, tl, np.where(tl.iv_measured(), 4.0, 0.0), 1))
+    w = scenario_from_dict({**office(), "written": [letters(dedicated={"agents": 1, "hours": ["13:00", "15:00"]})]}).written
+    m = Model.from_scenario(s.model_copy(update={"written": w}))
+    assert m.roster is not None and m.written.taken is None  # taken per replication, after absences
+    everyone = m.roster.agents(np.ones(len(m.roster.p_absent)))
+    mask = m.written.kinds[0].iv_mask
+    for i in range(2):
+        rep = Replication(m, seed(i))
+        rc = rep.run()
+        taken = rep.taken[0]
+        assert (taken <= 1).all() and taken[mask].sum() > 0 and taken[~mask].sum() == 0
+        assert (rep.iv_agents + taken <= everyone).all()
+        assert rc.written.days["letters"]["received"].sum() > 0
