@@ -141,11 +141,14 @@ def test_deadlines_count_working_days_or_calendar_days():
     d["arrivals"]["profile"] = [1 / 8] * 8
     d["staffing"]["agents"]["default"] = [8] * 8
     d["written"][0]["deadline_days"] = 1
+    d["written"][0]["weekday_factor"] = {"tue": 1.5}
+    d["arrivals"]["date_factor"] = {"2026-03-04": 2.0}  # the calendar's date factors, as calls have them
     m = Model.from_scenario(scenario_from_dict(d))
     work, cal = m.written.kinds
     assert work.due_day[4] == 7 and work.due_day[0] == 1
     assert cal.due_day[4] == 5
     assert work.day_items[5] == 0 and work.day_items[4] == 60  # nothing arrives on a closed day
+    assert work.day_items[1] == 90 and work.day_items[2] == 120
 
 
 def test_serve_finishes_an_item_in_hand_when_the_hours_end():
