@@ -328,6 +328,8 @@ def targets_table(scenario: Scenario, model: Model, levels: dict, summary: pd.Da
             s = summary.set_index("kpi").loc[t.kpi]
             per_rep_values = levels["window"][t.kpi][:, 0]
             day_values = levels["day"][t.kpi]
+            if t.kpi in WRITTEN_KPI_UNITS:  # written work on time: judged on the days some item fell due
+                day_values = day_values[~np.isnan(day_values)]
         trows.append(
             {
                 "kpi": t.key,
