@@ -2,7 +2,8 @@
 before it (main 5dba091), CPU of the replication loop: a scenario without the block must not
 slow down; (2) on this checkout, the baseline with written work blended between calls (letters,
 300 a day, 12 min each, reserve 2; and "light": 100 a day, 10 min) against the baseline without
-it: target >= 0.8 of the speed.
+it: target >= 0.8 of the speed; and "dedicated": the light letters by 2 agents off the phones
+all day (the calls lose about as much capacity; no blending).
 
 Each measurement is a fresh interpreter (benchmarks/ab.py), codes alternating, median of the
 rounds. ``python benchmarks/written.py [rounds] [replications]``.
@@ -23,6 +24,9 @@ MAIN = "5dba091"
 LETTERS = {"name": "letters", "daily_items": 300, "handling": {"dist": "exponential", "mean_s": 720},
            "deadline_days": 5, "blend": {"reserve": 2}}  # 60 agent-hours a day: the calls wait much longer
 LIGHT = {**LETTERS, "daily_items": 100, "handling": {"dist": "exponential", "mean_s": 600}}  # 17 h a day
+# the same letters by 2 agents off the phones all day (16 h): the calls lose about as much capacity
+DEDICATED = {**LIGHT, "blend": None, "dedicated": {"agents": 2, "hours": ["09:00", "17:00"]}}
+CASES = {"blended": LETTERS, "light": LIGHT, "dedicated": DEDICATED}
 
 
 def measure(tree: str, case: str, replications: int) -> dict:
@@ -33,9 +37,9 @@ def measure(tree: str, case: str, replications: int) -> dict:
     from ska_sim.sim.engine import Model, simulate_replication
 
     s = load_scenario(Path(tree) / "scenarios" / "baseline.toml")
-    if case in ("blended", "light"):
+    if case in CASES:
         d = s.to_dict()
-        d["written"] = [LETTERS if case == "blended" else LIGHT]
+        d["written"] = [{k: v for k, v in CASES[case].items() if v is not None}]
         s = scenario_from_dict(d)
     m = Model.from_scenario(s)
     simulate_replication(m, np.random.SeedSequence(1, spawn_key=(0,)))  # warm-up
@@ -55,7 +59,8 @@ def main() -> None:
     script, old = Path(__file__).resolve(), old_tree(MAIN)
     runs: dict[tuple[str, str], list[float]] = {}
     for r in range(rounds):
-        cases = [("main", old, "plain"), ("branch", ROOT, "plain"), ("branch", ROOT, "blended"), ("branch", ROOT, "light")]
+        cases = [("main", old, "plain"), ("branch", ROOT, "plain"), ("branch", ROOT, "blended"), ("branch", ROOT, "light"),
+                 ("branch", ROOT, "dedicated")]
         for code, tree, case in (cases if r % 2 == 0 else cases[::-1]):
             runs.setdefault((code, case), []).append(child(script, tree, [case, reps])["seconds"])
     med = {k: sorted(v)[len(v) // 2] for k, v in runs.items()}
@@ -65,6 +70,7 @@ def main() -> None:
     print(f"branch/main (plain):       speed {med[('main', 'plain')] / med[('branch', 'plain')]:.3f}")
     print(f"blended/plain (branch):    speed {med[('branch', 'plain')] / med[('branch', 'blended')]:.3f}")
     print(f"light/plain (branch):      speed {med[('branch', 'plain')] / med[('branch', 'light')]:.3f}")
+    print(f"dedicated/plain (branch):  speed {med[('branch', 'plain')] / med[('branch', 'dedicated')]:.3f}")
 
 
 if __name__ == "__main__":

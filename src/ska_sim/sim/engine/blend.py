@@ -56,7 +56,6 @@ class BlendPart:
         self.token = dict.fromkeys(self.kinds, 0)  # the valid arrival event of each kind
         self.unscheduled: set[int] = set()
         pool.n_written = 0
-        self.item_cb = pool.item_cb = self.on_item  # bound once: the single pool's fire_due knows it
         self.next_due = math.inf  # the earliest of ``due``
         for k in self.kinds:
             self.watch(k)
@@ -106,10 +105,8 @@ class BlendPart:
         self.mark()
 
     def mark(self) -> None:
-        """The pool's ``blend_due``: until when an agent's end needs no look at written work
-        (-inf while items wait; else the next item due at an empty queue)."""
+        """``next_due``: the next item due at an empty queue."""
         self.next_due = min(self.due.values())
-        self.pool.blend_due = -math.inf if self.pool.n_written else self.next_due
 
     def schedule_pending(self) -> None:
         """Each kind waiting for its next item without an event gets one (its item is due after
@@ -119,7 +116,7 @@ class BlendPart:
             if self.due[k] == math.inf:
                 self.unscheduled.discard(k)
             elif self.due[k] >= env.now:  # (an item due before the clock is taken in by the replay running)
-                self.pool.schedule(Tick(env, self.item_cb, (k, self.token[k])), NORMAL, self.due[k] - env.now)
+                self.pool.schedule(Tick(env, self.on_item, (k, self.token[k])), NORMAL, self.due[k] - env.now)
                 self.unscheduled.discard(k)
 
     def arrive_next(self) -> None:

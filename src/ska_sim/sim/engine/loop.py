@@ -151,6 +151,9 @@ class Replication:
             dates = tl.dates  # written work between calls: its items drawn now, arriving by their own events
             self.pool.blend = BlendPart(self.pool, model.written, tl, lambda d: DateStreams(seed, dates[d])["written"])
             self.pool.replay = self.pool.replay_blend
+            if single:  # the calls take the plain route: every arrival replays the agents first
+                self.pool.plain = True
+                self.pool.on_arrivals = self.drive
         self.follow: FollowUps = self.pool.follow
         self.on_arrivals = self.pool.on_arrivals if observer is None else self.drive
 

@@ -49,12 +49,10 @@ class SinglePool:
         self.n_waiting = 0
         self.duty_t = 0.0
         self.patience_cb = self.on_patience  # bound once: fire_due knows patience events by their callback
-        # written work blended between calls (engine/blend.py, set by the loop): items waiting for an agent
+        # written work blended between calls (engine/blend.py, set by the loop): items waiting for
+        # an agent; with it the calls take the plain route (Replication.drive, first_call, arrive)
         self.blend = None
-        self.item_cb = None  # (blend.py's item arrivals: fire_due fires them too)
         self.n_written = 0
-        # until when an agent's end needs no look at blended work (-inf while items wait; see blend.py)
-        self.blend_due = math.inf
         self.bind()
 
     def bind(self) -> None:
@@ -230,14 +228,13 @@ class SinglePool:
                 if first:
                     # a first call, at its own time (now == times[i])
                     if ends and ends[0] <= now:
-                        if is_open and not self.n_waiting and staffed <= target and self.blend_due > now:
+                        if is_open and not self.n_waiting and staffed <= target:
                             while ends and ends[0] <= now:  # replay's first case, inlined
                                 pop(ends)
                         else:
                             self.replay(now)
                             staffed = self.staffed
                             ft = follow[0][0] if follow else inf
-                            limit = peek()  # (blended written work may have scheduled an item's arrival)
                     offered(off[i])  # FIRST
                     if is_open and staffed > len(ends):
                         end = now + handle[i]
@@ -303,8 +300,8 @@ class SinglePool:
                 now = nxt
 
     def fire_due(self):  # inlined for speed
-        """Fire the scheduled events while the next is a patience event of this pool, a blended
-        written item's arrival or a superseded arrivals event, as the clock's run loop would; return the arrivals event
+        """Fire the scheduled events while the next is a patience event of this pool or a
+        superseded arrivals event, as the clock's run loop would; return the arrivals event
         when it is next (popped, the clock at its time), None when another event is next."""
         env, on_patience, driver, rep = self.env, self.patience_cb, self.rep.on_arrivals, self.rep
         ends, col, redial = self.busy_ends, self.col, self.follow.redial
@@ -329,9 +326,6 @@ class SinglePool:
                 env.take()
                 if tick._value == rep.driver_at:
                     return tick
-            elif cb is self.item_cb:  # a blended written item's arrival (blend.py)
-                env.take()
-                cb(tick)
             else:
                 return None
 
