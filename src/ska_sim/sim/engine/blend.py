@@ -5,10 +5,12 @@ until then, as on a call: occupancy and the calls see it). While the line is clo
 taken.
 
 The items of every blended kind are drawn when the replication starts (each date's "written"
-stream, as dedicated kinds: engine/written.py); an item's arrival is an event only when its
-kind's queue is empty (see ``watch``). The pool calls :meth:`BlendPart.take` when an agent would otherwise wait idle (a call
-ends and no call waits), and :meth:`BlendPart.serve` when agents join (staffing rises); an
-arrival offers the items to the idle agents of their group.
+stream, as dedicated kinds: engine/written.py; identity failures' written requests join when
+their call is answered, ``identity``); an item's arrival is an event only when its kind's
+queue is empty (see ``watch``). The pool's ``replay_blend`` calls :meth:`BlendPart.take` when
+an agent would otherwise wait idle (a call ends and no call waits) and ``arrive_next`` for the
+items due between its agents' ends; :meth:`BlendPart.join` when agents join (staffing rises);
+an arrival offers the items to the idle agents of their group.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class BlendPart:
         # per kind, in time order: arrival, handling, deadline, completion (inf until taken)
         self.times, self.handle, self.due_t, self.done = {}, {}, {}, {}
         for k in self.kinds:
-            t, h, due = draw_items(model.kinds[k], k, tl, self.streams, None)
+            t, h, due = draw_items(model.kinds[k], tl, self.streams, None)
             self.times[k], self.handle[k], self.due_t[k] = t.tolist(), h.tolist(), due.tolist()
             self.done[k] = [math.inf] * len(t)
         # the kind identity failures' written requests join (their agents' answers; at most one)

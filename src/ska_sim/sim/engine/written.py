@@ -147,7 +147,7 @@ def capacity_steps(tl, taken: np.ndarray) -> tuple[list[float], list[int]]:
     return times, values
 
 
-def draw_items(w: WrittenKind, k: int, tl, streams, identity: np.ndarray | None):
+def draw_items(w: WrittenKind, tl, streams, identity: np.ndarray | None):
     """Arrival times and handling times of kind ``w``'s items over the simulated days (the
     backlog at the start first, at time 0), drawn from each date's "written" stream."""
     times, handles = [np.zeros(w.backlog)], []
@@ -198,7 +198,7 @@ def work_written(model: WrittenModel, tl, taken: np.ndarray, stream_of, identity
         if w.reserve is not None:
             (t, h, due), done = blended.result(k)
         else:
-            t, h, due = draw_items(w, k, tl, streams, identity if w.from_identity else None)
+            t, h, due = draw_items(w, tl, streams, identity if w.from_identity else None)
             cap_t, cap_n = capacity_steps(tl, taken[k])
             done = serve(t, h, cap_t, cap_n)
         days[w.name] = day_counts(t, h, due, done, w.backlog, tl.n_days, w.reserve is not None)
