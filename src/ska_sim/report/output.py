@@ -39,7 +39,8 @@ def write_result(result, out_dir: str | Path, plots: bool = True, *, source: str
         "days.csv": result.days,
         "call_types.csv": result.call_types,
         **{f"{name}.csv": df for name, df in (("languages", result.languages), ("groups", result.groups),
-                                              ("group_intervals", result.group_intervals)) if df is not None},
+                                              ("group_intervals", result.group_intervals),
+                                              ("written", getattr(result, "written", None))) if df is not None},
     }
     if people is not None:
         tables["people.csv"] = pd.DataFrame([people])

@@ -11,6 +11,7 @@ from ska_sim.report.activities import activities_text
 from ska_sim.report.columns import text_columns
 from ska_sim.report.costs import money_text, people_rows, people_text
 from ska_sim.report.erlang_text import cross_check_lines
+from ska_sim.report.written import written_parts
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.forecast import UNCERTAINTY_LINE, forecast_note
 
@@ -86,8 +87,7 @@ ORDER = (
     "message_share",
     "callers",
     "caller_service_level",
-    "caller_answer_rate",
-    "caller_wait_s",
+    "caller_answer_rate", "caller_wait_s",
     "attempts_per_caller",
 )
 
@@ -206,7 +206,7 @@ def result_text(result) -> str:
             parts.append("\n".join(["Targets per language"] + text_columns(rows, align="lrrlr")))
     if getattr(result, "groups", None) is not None:
         parts.append(groups_table(result))
-    parts.append(time_of_day_table(result))
+    parts += [*written_parts(result), time_of_day_table(result)]
     return "\n\n".join(parts) + "\n"
 
 

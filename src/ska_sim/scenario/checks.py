@@ -42,6 +42,7 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
     out += period_checks(s)
     out += forecast_checks(s)
     out += roster_checks(s)
+    out += written_checks(s)
     if s.workforce is not None:
         out += workforce_checks(s)
     return out
@@ -444,3 +445,55 @@ def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) 
         out += roster_heads_warning(s)
     out += forecast_warnings(s)
     return out
+
+
+def written_checks(s: Scenario) -> list[tuple[str, str]]:
+    """(key path, problem) of every ``[[written]]`` kind: names unique, a group that exists (and
+    named with [[groups]]), dedicated hours on interval boundaries, a blending reserve below the
+    most agents its group (or pool) has, a handling time above 0, identity failures to send."""
+    out: list[tuple[str, str]] = []
+    if s.targets.written_on_time is not None and not s.written:
+        out.append(("targets.written_on_time", "the scenario has no [[written]] work"))
+    seen: set[str] = set()
+    groups = {g.name for g in s.groups}
+    iv = s.calendar.interval_s
+    for i, w in enumerate(s.written):
+        where = f"written[{i}]"
+        if w.name in seen:
+            out.append((f"{where}.name", f"{w.name!r} is named twice"))
+        seen.add(w.name)
+        key, d = ("dedicated", w.dedicated) if w.dedicated is not None else ("blend", w.blend)
+        if d.group is not None and d.group not in groups:
+            known = ", ".join(sorted(groups)) or "none: the scenario has no [[groups]]"
+            out.append((f"{where}.{key}.group", f"unknown group {d.group!r} (groups: {known})"))
+        elif d.group is None and groups:
+            out.append((f"{where}.{key}.group", "the scenario has [[groups]]: name the group the agents come from"))
+        elif w.blend is not None and s.roster is None:
+            most = _most_agents(s, d.group)
+            if most is not None and w.blend.reserve > most:
+                out.append((f"{where}.blend.reserve", f"{w.blend.reserve} is larger than the group: "
+                            f"{d.group or 'the pool'} has at most {most} agents on the phones"))
+        if w.dedicated is not None and (d.hours.open_s % iv or d.hours.close_s % iv):
+            out.append((f"{where}.dedicated.hours", f"must start and end on interval boundaries ({iv // 60} min)"))
+        if w.handling.build().mean <= 0:
+            out.append((f"{where}.handling", "mean handling time must be above 0"))
+        if w.from_identity_failures and any(x.from_identity_failures for x in s.written[:i]):
+            out.append((f"{where}.from_identity_failures", "another kind takes identity failures' written requests "
+                        "(at most one)"))
+        elif w.from_identity_failures and not any(ct.identity_check is not None and ct.identity_check.fails > 0
+                                                  for ct in s.call_types):
+            out.append((f"{where}.from_identity_failures", "no call type's identity check fails (identity_check.fails)"))
+    return out
+
+
+def _most_agents(s: Scenario, group: str | None) -> int | None:
+    """The most agents the pool (or ``group``) has in any interval of its staffing tables (x scale)."""
+    if group is None:
+        if s.staffing.agents is None:
+            return None
+        tables = (s.staffing.agents, s.staffing.dates)
+    else:
+        g = next(g for g in s.groups if g.name == group)
+        tables = (g.agents, g.dates)
+    values = [x for table in tables for vector in table.values() for x in vector]
+    return math.floor(max(values) * s.staffing.scale + 0.5) if values else None

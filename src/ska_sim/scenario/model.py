@@ -19,6 +19,7 @@ from ska_sim.scenario.clock import format_clock
 from ska_sim.scenario.calls import (Arrivals, Calendar, Callbacks, CallType, Language, Lines, Message, Redial, Repeat,
                                     Routing)
 from ska_sim.scenario.people import Activities, Costs, Group, Roster, Shrinkage, Staffing, Targets, Workforce
+from ska_sim.scenario.written import Written
 
 
 class Meta(Block):
@@ -57,6 +58,8 @@ class Scenario(Block):
     costs: Costs | None = None  # [costs]: euros per paid hour
     workforce: Workforce | None = None  # [workforce]: heads, hires, training, ramp-up (plan/workforce.py)
     roster: Roster | None = None  # [roster]: weekly rosters of people (scenario/roster.py, plan/roster.py)
+    # [[written]]: written work with deadlines and who works it (scenario/written.py, sim/engine/written.py)
+    written: list[Written] = []
 
     def group_order(self, call_type: str) -> list[Group]:
         """The groups a call type's calls may go to, in routing order (file order by default)."""
@@ -149,7 +152,8 @@ class Scenario(Block):
         """The scenario as loaded, in TOML's shapes (hours as ["HH:MM", "HH:MM"])."""
         d = self.model_dump(mode="json", exclude_none=True)
         # keys of newer mechanisms are left out while unused, so an older scenario keeps its digest
-        for key, unused in (("languages", {}), ("groups", []), ("routing", Routing().model_dump(mode="json"))):
+        for key, unused in (("languages", {}), ("groups", []), ("routing", Routing().model_dump(mode="json")),
+                            ("written", [])):
             if d.get(key) == unused:
                 d.pop(key)
         if d.get("targets", {}).get("languages") == {}:
@@ -175,6 +179,9 @@ class Scenario(Block):
                 for k in idc_defaults:
                     idc.pop(k)
         _period_labels(d)
+        for w, block in zip(d.get("written", []), self.written):
+            if block.dedicated is not None:
+                w["dedicated"]["hours"] = block.dedicated.hours.label()
         cal = d["calendar"]
         cal["hours"] = {k: h.label() for k, h in self.calendar.hours.items()}
         cal["date_hours"] = {str(k): h.label() for k, h in self.calendar.date_hours.items()}

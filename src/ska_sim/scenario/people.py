@@ -188,6 +188,7 @@ class Targets(Block):
     abandon_rate_max: float | None = Field(None, ge=0.0, le=1.0)
     asa_max_s: float | None = Field(None, ge=0.0)
     languages: dict[str, LanguageTargets] = {}  # [targets.languages.ru] service_level = 0.8
+    written_on_time: float | None = Field(None, ge=0.0, le=1.0)  # [[written]]: share done by the deadline
 
 
 class Hire(Block):

@@ -444,6 +444,7 @@ class ReplicationCounts:
     lang_hist: np.ndarray | None = None  # (languages, wait bins), measured window
     groups: GroupCounts | None = None  # with agent groups only
     type_group: dict[str, np.ndarray] | None = None  # TYPE_GROUP_FIELDS -> (call types, groups or 1), measured window
+    written: object | None = None  # [[written]]: engine.written.WrittenCounts
 
     def by_type_lang(self, field: str) -> np.ndarray:
         """A count as (intervals, call types, languages)."""

@@ -17,6 +17,7 @@ import numpy as np
 from ska_sim.sim.collector import level_counts
 from ska_sim.sim.engine import Model, simulate_replication
 from ska_sim.sim.kpi import COUNT_KPIS, group_kpis, kpis
+from ska_sim.sim.written_kpis import written_levels
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,11 @@ def replication_kpis(model: Model, groups: Groups, seed: int, index: int) -> dic
     if model.routing is not None and model.routing.named:  # per agent group (kpi.GROUP_KPI_UNITS)
         out["group"] = group_kpis(*level_counts(rc, "group"))
         out["group_interval"] = group_kpis(*level_counts(rc, "group_interval"))  # row = interval * groups + group
+    if rc.written is not None:  # [[written]]: its KPIs per day and window (all kinds), and per kind
+        w = written_levels(rc.written, model.timeline.measured, groups.day_index)
+        out["day"].update(w["day"])
+        out["window"].update(w["window"])
+        out["written_kinds"] = w["kinds"]
     # raw counts per call type and per (call type, answering group): the per-replication table
     out["type_counts"] = level_counts(rc, "call_type")[0]
     out["type_group"] = {k: v.reshape(-1) for k, v in rc.type_group.items()}

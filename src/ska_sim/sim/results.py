@@ -72,10 +72,11 @@ from ska_sim.sim.kpi import EXTRA_KPI_UNITS, GROUP_KPI_UNITS, KPI_NAMES, KPI_UNI
 from ska_sim.sim.replication import Groups, stack
 from ska_sim.sim.targets import targets_of
 from ska_sim.sim.thresholds import group_mixes, line_mix
+from ska_sim.sim.written_kpis import WRITTEN_KPI_NAMES, WRITTEN_KPI_UNITS
 
 
 def _unit(name: str) -> str:
-    return KPI_UNITS.get(name) or EXTRA_KPI_UNITS.get(name) or GROUP_KPI_UNITS[name]
+    return KPI_UNITS.get(name) or EXTRA_KPI_UNITS.get(name) or WRITTEN_KPI_UNITS.get(name) or GROUP_KPI_UNITS[name]
 
 
 def extra_kpis(s: Scenario) -> tuple[str, ...]:
@@ -136,6 +137,7 @@ class SimulationResult:
     language_per_replication: dict | None = None  # language -> KPI -> per-replication window values
     timeline: Any = None  # the model's timeline (intervals, dates, agents), for figures derived from the plan
     per_replication_calls: pd.DataFrame | None = None  # every count and time per replication x type x group
+    written: pd.DataFrame | None = None  # [[written]]: per kind and every kind ("all"), WRITTEN_KPI_NAMES
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -170,11 +172,18 @@ class SimulationResult:
                                             by_interval=iv_aht is not None)
         tod = time_of_day_table(tl, groups, tl.iv_agents[m], levels, names)
         time_of_day_columns(tod, iv, check, keys, groups.time_of_day, len(groups.slots))
-        days = day_table(tl, groups, tl.iv_agents[m], levels, names)
+        # [[written]]: its KPIs in the day table, the summary and per replication, and per kind
+        wnames = WRITTEN_KPI_NAMES if "written_kinds" in levels else ()
+        days = day_table(tl, groups, tl.iv_agents[m], levels, names + wnames)
         types = types.drop(columns=[c for c in types.columns if c.startswith("occupancy")])
-        summary = summary_table(levels["window"], names)
+        summary = summary_table(levels["window"], names + wnames)
         targets = targets_table(scenario, model, levels, summary)
-        per_rep = pd.DataFrame({"replication": np.arange(len(results)), **{k: levels["window"][k][:, 0] for k in names}})
+        per_rep = pd.DataFrame({"replication": np.arange(len(results)),
+                                **{k: levels["window"][k][:, 0] for k in names + wnames}})
+        written = None
+        if wnames:
+            kinds = [w.name for w in scenario.written] + ["all"]
+            written = pd.DataFrame({"kind": kinds, **kpi_columns(levels["written_kinds"], wnames)})
         languages = language_table(model, levels, names)
         erlang = window_figures(iv, scenario, summary, aht, len(results), tl, check, basis, group_intervals, levels)
         lang_reps = None
@@ -185,7 +194,7 @@ class SimulationResult:
                    groups_table, group_intervals, lang_reps, tl,
                    per_replication_table([ct.name for ct in scenario.call_types],
                                          model.routing.group_names if model.routing is not None and model.routing.named
-                                         else (), levels["type_counts"], levels["type_group"]))
+                                         else (), levels["type_counts"], levels["type_group"]), written)
 
     # ------------------------------------------------------------------ views
     def kpi(self, name: str) -> float:
@@ -212,6 +221,7 @@ class SimulationResult:
             **({"languages": json_records(self.languages)} if self.languages is not None else {}),
             **({"groups": json_records(self.groups)} if self.groups is not None else {}),
             **({"group_intervals": json_records(self.group_intervals)} if self.group_intervals is not None else {}),
+            **({"written": json_records(self.written)} if self.written is not None else {}),
             **({"forecast": forecast_note(self.scenario)} if forecast_note(self.scenario) else {}),
         }
 
@@ -318,6 +328,8 @@ def targets_table(scenario: Scenario, model: Model, levels: dict, summary: pd.Da
             s = summary.set_index("kpi").loc[t.kpi]
             per_rep_values = levels["window"][t.kpi][:, 0]
             day_values = levels["day"][t.kpi]
+            if t.kpi in WRITTEN_KPI_UNITS:  # written work on time: judged on the days some item fell due
+                day_values = day_values[~np.isnan(day_values)]
         trows.append(
             {
                 "kpi": t.key,

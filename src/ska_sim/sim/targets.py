@@ -9,13 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ska_sim.sim.kpi import KPI_UNITS
+from ska_sim.sim.written_kpis import WRITTEN_KPI_UNITS
 
 # Which way is good for each KPI a target can be set on (README, "KPIs").
 KPI_BETTER = {"service_level": "higher", "answer_rate": "higher", "fcr": "higher", "abandon_rate": "lower",
-              "asa_s": "lower"}
+              "asa_s": "lower", "written_on_time": "higher"}
 # A target's KPI in the words of a sentence ("service level (ru calls) >= 80%").
 KPI_WORDS = {"service_level": "service level", "answer_rate": "answer rate", "fcr": "FCR", "abandon_rate": "abandon rate",
-             "asa_s": "ASA"}
+             "asa_s": "ASA", "written_on_time": "written work on time"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Target:
         return self.describe().removesuffix(f" ({self.language} calls)")
 
     def _fmt(self, x: float) -> str:
-        return f"{x:.0%}" if KPI_UNITS[self.kpi] == "share" else f"{x:g} s"
+        return f"{x:.0%}" if {**KPI_UNITS, **WRITTEN_KPI_UNITS}[self.kpi] == "share" else f"{x:g} s"
 
     def describe(self) -> str:
         if self.benchmark_high is not None and self.low is not None:
@@ -118,6 +119,8 @@ def _line_targets(t) -> list[Target]:
         out.append(Target("abandon_rate", high=t.abandon_rate_max))
     if t.asa_max_s is not None:
         out.append(Target("asa_s", high=t.asa_max_s))
+    if t.written_on_time is not None:  # [[written]]: the share of written items done by their deadline
+        out.append(Target("written_on_time", low=t.written_on_time))
     return out
 
 

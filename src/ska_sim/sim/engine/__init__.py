@@ -15,6 +15,10 @@ built, so that a scenario pays only for the mechanisms it uses:
 - :class:`CallerPart` and :class:`MessageDraws` (callers.py): the same caller over attempts
   (``[redial] same_caller``) and a message offered at a maximum wait (``[message]``), in
   both pools; with either, the single pool takes its plain route (no inlined arrivals loop);
+- written work (``[[written]]``, written.py): its items per date, served FIFO after the calls'
+  loop by the agents dedicated to it (taken off the phones in their hours); blended between
+  calls (:class:`BlendPart`, blend.py), in both pools: the pool's ``replay_blend`` replaces
+  ``replay``, and the single pool takes its plain route;
 - an observer (:class:`CallRecorder`, recording.py, ``--record-calls``) that the parts notify
   of each call's arrival and outcome; None unless recording.
 
@@ -74,6 +78,7 @@ How SimPy is used (see benchmarks/ for the measurement):
   simulated.
 """
 
+from ska_sim.sim.engine.blend import BlendPart
 from ska_sim.sim.engine.callers import Caller, CallerPart, MessageDraws
 from ska_sim.sim.engine.calls import (
     Call,
@@ -126,7 +131,7 @@ from ska_sim.sim.engine.routed import RoutedPool
 from ska_sim.sim.engine.single import SinglePool
 
 __all__ = [
-    "Caller", "CallerPart", "MessageDraws",
+    "BlendPart", "Caller", "CallerPart", "MessageDraws",
     "ABANDONED", "ANSWERED", "BLOCKED", "CALLBACK", "CLOSE", "DROPPED", "FLUSH_CALLS", "INTERVAL", "KIND_NAMES", "MESSAGE",
     "OUTCOME_NAMES", "PURPOSES", "VHOLD", "DateStreams", "absence_draws", "Call", "CallRecorder", "CallRecords", "CallTypeModel", "CallbackPart",
     "Callbacks", "FollowUps", "GCall", "IdentityFailures", "Leg", "Lines", "MessageOffer", "Model", "SameCaller", "PromisedCallback", "Replication",

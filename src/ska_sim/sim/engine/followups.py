@@ -293,6 +293,8 @@ class CallbackPart:
             resolved = not call.idc_fail and cb.res_u < min(1.0, pool.resolved_p[call.type] * r.resolution_factor[g])
             if call.written:
                 col.written.append(call.cell)
+                if pool.blend is not None:  # a written request to blended written work
+                    pool.blend.identity(now)
         else:
             resolved = cb.res_u < self.cbm.resolved
         if not resolved and call.repeats:

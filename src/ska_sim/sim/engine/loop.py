@@ -16,17 +16,20 @@ from simpy.events import NORMAL
 from ska_sim.maths.arrivals import arrival_times, day_factors, types_by_interval
 from ska_sim.scenario.clock import DAY_S
 from ska_sim.sim.collector import Collector, ReplicationCounts
+from ska_sim.sim.engine.blend import BlendPart
 from ska_sim.sim.engine.calls import Tick
 from ska_sim.sim.engine.followups import FollowUps
 from ska_sim.sim.engine.model import Model, general_model, inbound_routes
 from ska_sim.sim.engine.routed import RoutedPool
 from ska_sim.sim.engine.single import SinglePool
+from ska_sim.sim.engine.written import phone_agents, work_written
 
 CLOSE, INTERVAL = 0, 1  # kinds of marks; a closing sorts before an opening at the same instant
 FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the KPI arrays
 # New purposes are appended, never inserted: the streams of the others stay as they were.
 PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls",
-            "language", "routing", "identity", "transfer", "callback", "absence", "message", "forecast")
+            "language", "routing", "identity", "transfer", "callback", "absence", "message", "forecast",
+            "written")
 PURPOSE_INDEX = {p: i for i, p in enumerate(PURPOSES)}
 
 
@@ -131,7 +134,26 @@ class Replication:
         self.day_i = 0
         self.driver_at = math.inf  # when the pending arrivals event fires
         self.in_driver = False
-        self.pool = (SinglePool if model.single_pool() and not routed else RoutedPool)(self)
+        single = model.single_pool() and not routed
+        # [[written]]: its dedicated agents off the phones in their hours (per kind, per interval)
+        self.taken = self.group_agents = None
+        if model.written is not None and model.written.taken is not None:  # taken in the model's timeline
+            self.taken = model.written.taken
+        elif model.written is not None:  # a roster's agents: taken per replication
+            if single:
+                self.iv_agents, self.taken = phone_agents(model.written, self.iv_agents)
+            else:
+                base = (model.routing.agents if model.roster is None
+                        else self.iv_agents.reshape(len(self.iv_agents), -1))
+                self.group_agents, self.taken = phone_agents(model.written, base)
+        self.pool = (SinglePool if single else RoutedPool)(self)
+        if model.written is not None and any(w.reserve is not None for w in model.written.kinds):
+            dates = tl.dates  # written work between calls: its items drawn now, arriving by their own events
+            self.pool.blend = BlendPart(self.pool, model.written, tl, lambda d: DateStreams(seed, dates[d])["written"])
+            self.pool.replay = self.pool.replay_blend
+            if single:  # the calls take the plain route: every arrival replays the agents first
+                self.pool.plain = True
+                self.pool.on_arrivals = self.drive
         self.follow: FollowUps = self.pool.follow
         self.on_arrivals = self.pool.on_arrivals if observer is None else self.drive
 
@@ -167,7 +189,16 @@ class Replication:
         pool.finish()
         if self.obs is not None:
             self.obs.finish()
-        return self.col.result()
+        written = None
+        if self.m.written is not None:  # the written work, served by the agents taken off the phones
+            self.col.flush()
+            identity = self.col.counts["written_requests"].sum(axis=1)
+            dates, seed = tl.dates, self.seed
+            written = work_written(self.m.written, tl, self.taken,
+                                   lambda d: DateStreams(seed, dates[d])["written"], identity, self.pool.blend)
+        rc = self.col.result()
+        rc.written = written
+        return rc
 
     def on_mark(self, _ev) -> None:
         """An interval starts (staffing changes; the day opens) or the line closes."""

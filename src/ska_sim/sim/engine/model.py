@@ -15,6 +15,7 @@ from ska_sim.scenario.periods import PeriodTable, interval_talk_factors, period_
 from ska_sim.scenario.timeline import Timeline, build_timeline, roster_model
 from ska_sim.sim.collector import InboundRoutes
 from ska_sim.sim.engine.forecast import ForecastDraws, forecast_draws
+from ska_sim.sim.engine.written import WrittenModel, phone_timeline, written_model
 from ska_sim.sim.routing import RoutingModel, build_routing, single_group
 
 
@@ -142,6 +143,7 @@ class Model:
         """Call type k's patience (None: its callers never hang up)."""
         return self.patience if self.type_patience is None else self.type_patience[k]
     forecast: ForecastDraws | None = None  # [arrivals.forecast]: the days' volume draws (engine/forecast.py)
+    written: WrittenModel | None = None  # [[written]]: written work and the agents it takes (engine/written.py)
 
     @property
     def n_langs(self) -> int:
@@ -176,8 +178,12 @@ class Model:
                 )
             )
         general = {}
+        tl = build_timeline(s)
+        wm = written_model(s, tl) if s.written else None
+        if wm is not None and s.roster is None:  # the dedicated agents off the phones in their hours
+            tl, wm = phone_timeline(tl, wm)
         if s.uses_groups():
-            general = _routed_fields(s)
+            general = _routed_fields(s, tl)
         if s.roster is not None and s.roster.plan is not None:
             general["roster"] = roster_model(s)
         rd, msg = s.redial, s.message
@@ -185,7 +191,6 @@ class Model:
             general["same_caller"] = SameCaller(float(rd.keep_patience), bool(rd.keep_talk))
         if msg is not None and msg.leave > 0:
             general["message"] = MessageOffer(float(msg.after_s), float(msg.leave))
-        tl = build_timeline(s)
         if s.uses_type_patience():
             general["type_patience"] = tuple(p.build() if p is not None else None
                                              for p in (s.type_patience(ct) for ct in s.call_types))
@@ -195,6 +200,8 @@ class Model:
         fc = forecast_draws(s, tl, shares)
         if fc is not None:
             general["forecast"] = fc
+        if wm is not None:
+            general["written"] = wm
         return cls(
             timeline=tl,
             shares=shares,
@@ -249,9 +256,8 @@ def general_model(model: Model) -> Model:
     return dataclasses.replace(model, routing=routing)
 
 
-def _routed_fields(s: Scenario) -> dict:
+def _routed_fields(s: Scenario, tl: Timeline) -> dict:
     """The Model fields of groups, languages, lines, identity failures, transfers and callbacks."""
-    tl = build_timeline(s)
     langs = tuple(s.languages)
     n_langs = max(1, len(langs))
     cum = None

@@ -51,7 +51,8 @@ class RoutedPool:
         self.uniform = Uniform(rep.rng, "routing")  # (the day's: see new_day)
         G = r.n_groups
         self.G = G
-        self.agents_iv = r.agents.tolist() if m.roster is None else rep.iv_agents.reshape(len(rep.iv_agents), -1).tolist()
+        self.agents_iv = (rep.group_agents.tolist() if rep.group_agents is not None  # less [[written]]'s agents
+                          else r.agents.tolist() if m.roster is None else rep.iv_agents.reshape(len(rep.iv_agents), -1).tolist())
         self.is_open = False
         self.g_staffed = [0] * G
         self.g_target = [0] * G
@@ -78,6 +79,9 @@ class RoutedPool:
             if m.same_caller is not None else None
         self.follow.callers = self.callers
         self.message = MessageDraws(m.message, rep.rng) if m.message is not None else None
+        # written work blended between calls (engine/blend.py, set by the loop): items waiting for an agent
+        self.blend = None
+        self.n_written = 0
         self.bind()
 
     def bind(self) -> None:
@@ -125,6 +129,8 @@ class RoutedPool:
                 self.g_staffed[g] -= leave
         for g in gained:
             self.serve_group(g, now)
+        if gained and self.n_written:
+            self.blend.join(now)
 
     def serve_group(self, g: int, now: float) -> None:
         idle, cells, queues, cb = self.idle[g], self.cells[g], self.queues, self.callbacks
@@ -341,6 +347,8 @@ class RoutedPool:
             self.lines.hold(now + call.hold * hf)
         if call.written:
             self.col.written.append(call.cell)
+            if self.blend is not None:  # a written request to blended written work
+                self.blend.identity(now)
         if transfer:
             tr.transfer(call, now + call.hold * hf, end)
         elif not resolved:
@@ -367,6 +375,15 @@ class RoutedPool:
         ends = self.ends
         if ends and ends[0][0] <= now:
             self.replay(now)
+
+    def free_agents(self, g: int) -> int:
+        return len(self.idle[g])
+
+    def start_written(self, g: int, end: float) -> None:
+        self.busy(g, end)
+
+    def leave_idle(self, g: int) -> None:
+        self.idle[g].popleft()  # the agent idle longest
 
     def replay(self, now: float) -> None:
         """Call ends of every group up to ``now``, in time order (as SinglePool.replay): the
@@ -399,3 +416,46 @@ class RoutedPool:
                     self.orphans(end)
             else:
                 self.idle[g].append(end)
+
+    def replay_blend(self, now: float) -> None:
+        """``replay`` with written work blended between calls (engine/blend.py; it replaces
+        ``replay`` when the scenario has it): items arriving at an empty queue are taken in at
+        their own times between the agents' ends, and an agent with no call waiting takes an
+        item if the reserve stays free."""
+        ends, pop = self.ends, heapq.heappop
+        staffed, target, busy, cells = self.g_staffed, self.g_target, self.g_busy, self.cells
+        cbg, cb = self.cb_group, self.callbacks
+        blend = self.blend
+        while True:
+            head = ends[0][0] if ends and ends[0][0] <= now else math.inf
+            nd = blend.next_due
+            if nd < head and nd <= now:  # a blended item arrives first, at its time
+                blend.arrive_next()
+                continue
+            if head == math.inf:
+                break
+            end, _, g = pop(ends)
+            busy[g] -= 1
+            if staffed[g] > target[g]:
+                self.account_duty(end)
+                staffed[g] -= 1
+                continue
+            if g == cbg and cb.queue and self.is_open and cb.priority:
+                cb.start(cb.queue.popleft(), g, end)
+                continue
+            call = next_call(cells[g], self.queues, end) if self.n_waiting else None
+            if call is not None:
+                call.waiting = False
+                self.n_waiting -= 1
+                self.start(call, g, end)
+            elif g == cbg and cb.queue and self.is_open:
+                cb.start(cb.queue.popleft(), g, end)
+            elif not self.is_open:
+                self.account_duty(end)
+                staffed[g] -= 1
+                if staffed[g] == 0 and self.n_waiting:
+                    self.orphans(end)
+            elif not (self.n_written and not self.n_waiting and blend.take(end, len(self.idle[g]), g)):
+                self.idle[g].append(end)
+        if blend.unscheduled:
+            blend.schedule_pending()

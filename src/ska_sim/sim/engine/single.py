@@ -49,6 +49,10 @@ class SinglePool:
         self.n_waiting = 0
         self.duty_t = 0.0
         self.patience_cb = self.on_patience  # bound once: fire_due knows patience events by their callback
+        # written work blended between calls (engine/blend.py, set by the loop): items waiting for
+        # an agent; with it the calls take the plain route (Replication.drive, first_call, arrive)
+        self.blend = None
+        self.n_written = 0
         self.bind()
 
     def bind(self) -> None:
@@ -440,6 +444,42 @@ class SinglePool:
                 self.account_duty(end)
                 self.staffed -= 1
 
+    def replay_blend(self, now: float) -> None:
+        """``replay`` with written work blended between calls (engine/blend.py; it replaces
+        ``replay`` when the scenario has it): the items arriving at an empty queue are taken in
+        at their own times between the agents' ends, and an agent with no caller waiting takes
+        an item if the reserve stays free."""
+        ends, blend = self.busy_ends, self.blend
+        pop = heapq.heappop
+        while True:
+            head = ends[0] if ends and ends[0] <= now else math.inf
+            nd = blend.next_due
+            if nd < head and nd <= now:  # a blended item arrives first, at its time
+                blend.arrive_next()
+                continue
+            if head == math.inf:
+                break
+            if not self.n_waiting and self.is_open and self.staffed <= self.target and not self.n_written:
+                # nobody waits and nobody goes home: each agent up to ``now`` just waits idle
+                while ends and ends[0] <= now and ends[0] < blend.next_due:
+                    pop(ends)
+                continue
+            end = pop(ends)
+            if self.staffed > self.target:
+                self.account_duty(end)
+                self.staffed -= 1
+                continue
+            call = self.next_waiting(end) if self.n_waiting else None
+            if call is not None:
+                self.start(call, end)
+            elif not self.is_open:  # the closing crew goes home once nobody waits
+                self.account_duty(end)
+                self.staffed -= 1
+            elif self.n_written:  # no call waits: a written item, if the reserve stays free
+                blend.take(end, self.staffed - len(ends) - 1, 0)
+        if blend.unscheduled:
+            blend.schedule_pending()
+
     def next_waiting(self, at: float) -> Call | None:
         """The first caller still waiting at ``at`` (FIFO, lazy deletion).
 
@@ -464,9 +504,27 @@ class SinglePool:
         return None
 
     def serve_queue(self, now: float) -> None:
-        """Idle agents (new at a boundary) take waiting callers, first come first served."""
+        """Idle agents (new at a boundary) take waiting callers, first come first served; then
+        written items blended between calls."""
         while self.n_waiting and self.staffed > len(self.busy_ends):
             call = self.next_waiting(now)
             if call is None:
                 break
             self.start(call, now)
+        if self.n_written:
+            self.blend.join(now)
+
+    # ------------------------------------------------------------------ written work between calls
+    def catch_up(self, now: float) -> None:
+        ends = self.busy_ends
+        if ends and ends[0] <= now:
+            self.replay(now)
+
+    def free_agents(self, _g: int) -> int:
+        return self.staffed - len(self.busy_ends)
+
+    def start_written(self, _g: int, end: float) -> None:
+        heapq.heappush(self.busy_ends, end)
+
+    def leave_idle(self, _g: int) -> None:
+        """(an idle agent is a count here: start_written made it busy)"""

@@ -1,0 +1,79 @@
+"""Written work (``[[written]]``): letters, e-mails and applications that arrive per day, carry
+over from day to day and are answered by a deadline; who works them (``dedicated`` agents
+taken off the phones for given hours, or ``blend``: agents on the phones between calls). The
+cross-block checks (groups, hours, identity failures) are in scenario/checks.py."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from ska_sim.scenario.block import Block, DurationSpec, Hours
+from ska_sim.scenario.clock import Weekday
+
+MAX_DEADLINE_DAYS = 366  # a deadline beyond a year is refused
+
+
+class Dedicated(Block):
+    """``agents`` agents taken off the phones for ``hours`` on every open day to work this kind
+    (of the named agent group, or of the single pool when ``group`` is left out). An item in
+    hand at the end of the hours is finished first (never left half done)."""
+
+    group: str | None = None
+    agents: int = Field(ge=1, le=10_000)
+    hours: Hours
+
+
+class Blend(Block):
+    """Agents on the phones (of the named group, or of the single pool) take an item of this
+    kind between calls: only when no call waits and at least ``reserve`` other agents stay
+    free; an item taken is finished before the agent takes a call."""
+
+    group: str | None = None
+    reserve: int = Field(ge=0, le=10_000)
+
+
+class Written(Block):
+    """One kind of written work: ``daily_items`` arriving per open day (x its weekday factor x
+    the calendar's date factor and events, as calls have them), spread evenly over the day's
+    opening hours; with ``from_identity_failures`` the callers whose identity check failed and
+    who write are added to it when their call ends; each takes ``handling`` of an agent's time
+    and is due by the end of the ``deadline_days``-th working day (open day of the calendar) or
+    calendar day after the day it arrived; ``backlog_at_start`` items wait at the start of the
+    first simulated day (warm-up included), due from then."""
+
+    name: str
+    daily_items: float = Field(ge=0.0)
+    weekday_factor: dict[Weekday, float] = {}
+    from_identity_failures: bool = False
+    handling: DurationSpec
+    deadline_days: int = Field(ge=1, le=MAX_DEADLINE_DAYS)
+    deadline_kind: Literal["working", "calendar"] = "working"
+    backlog_at_start: int = Field(0, ge=0, le=1_000_000)
+    # who works it: one of the two
+    dedicated: Dedicated | None = None
+    blend: Blend | None = None
+
+    @model_validator(mode="after")
+    def _one_policy(self) -> Written:
+        if (self.dedicated is None) == (self.blend is None):
+            raise ValueError("needs one of dedicated = { agents, hours } or blend = { reserve } (who works it)")
+        return self
+
+    @field_validator("name")
+    @classmethod
+    def _named(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        return v
+
+    @field_validator("weekday_factor")
+    @classmethod
+    def _factors(cls, v: dict) -> dict:
+        bad = [f"{k} = {x:g}" for k, x in v.items() if x < 0 or not math.isfinite(x)]
+        if bad:
+            raise ValueError(f"factors must be >= 0 (got {', '.join(bad)})")
+        return v
+
