@@ -51,6 +51,13 @@ def test_written_scenario_has_backlog_plot_and_table_per_kind(pages):
             assert m is not None, (kind, col)
             assert float(m.group(1)) == pytest.approx(float(row[col]), rel=1e-9)
     assert "written items done by their deadline" in page  # the target's verdict in words
+    # one backlog line per kind in the plot: the figure's legend names each kind
+    from ska_sim.report.written_html import backlog_figure
+    fig = backlog_figure(res)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "backlog at the day's end: letters" in labels and "backlog at the day's end: applications" in labels
+    assert "backlog: every kind" in labels
+    fig.clf()
 
 
 def test_plain_scenario_has_no_written_section(pages):

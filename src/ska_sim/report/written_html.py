@@ -1,6 +1,7 @@
 """Written work (``[[written]]``) in the HTML report: the backlog plot (items waiting or in hand at
-the end of each measured day, items received and done per day; the days table's columns) and the
-table of the written KPIs per kind (the result's ``written`` table). Renders only."""
+the end of each measured day per kind, the result's ``written_days``; items received and done per
+day, the days table's columns) and the table of the written KPIs per kind (the result's
+``written`` table). Renders only."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import html
 
 import numpy as np
 
-from ska_sim.report.style import BLUE, GREEN, ORANGE, pyplot
+from ska_sim.report.style import BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILLION, pyplot
+
+LINES = (ORANGE, BLUE, VERMILLION, PURPLE)  # one backlog line per kind
 
 # (column of the written table, heading, unit); "window" columns hold each kind's window figures
 COLUMNS = (
@@ -25,15 +28,22 @@ COLUMNS = (
 
 
 def backlog_figure(result):
-    """Items received and done per measured day (bars) and the backlog at each day's end (line),
-    every kind together, means over the replications."""
+    """Items received and done per measured day, every kind together (bars), and the backlog at
+    each day's end per kind (lines; with more than one kind, every kind's too), means over the
+    replications."""
     plt = pyplot()
     d = result.days
     x = np.arange(len(d))
     fig, ax = plt.subplots(figsize=(10, 3.8), layout="constrained")
-    ax.bar(x - 0.2, d["written_received"], width=0.4, color=BLUE, label="items received")
-    ax.bar(x + 0.2, d["written_done"], width=0.4, color=GREEN, label="items done")
-    ax.plot(x, d["written_backlog"], color=ORANGE, marker="o", label="backlog at the day's end")
+    ax.bar(x - 0.2, d["written_received"], width=0.4, color=SKY, label="items received (every kind)")
+    ax.bar(x + 0.2, d["written_done"], width=0.4, color=GREEN, alpha=0.6, label="items done (every kind)")
+    wd = result.written_days
+    kinds = list(dict.fromkeys(wd["kind"]))
+    for i, kind in enumerate(kinds):
+        ax.plot(x, wd.loc[wd["kind"] == kind, "written_backlog"].to_numpy(), color=LINES[i % len(LINES)], marker="o",
+                label=f"backlog at the day's end: {kind}")
+    if len(kinds) > 1:
+        ax.plot(x, d["written_backlog"], color="#222222", marker="s", linewidth=1.5, label="backlog: every kind")
     ax.set_xticks(x, [f"{w} {str(t)[5:]}" for w, t in zip(d["weekday"], d["date"])])
     ax.set_ylabel("items (mean over replications)")
     ax.set_ylim(bottom=0)
