@@ -50,7 +50,8 @@ def test_written_scenario_has_backlog_plot_and_table_per_kind(pages):
             m = re.search(rf'data-value="([^"]*)" data-kpi="{col}" data-stat="{kind}"', page)
             assert m is not None, (kind, col)
             assert float(m.group(1)) == pytest.approx(float(row[col]), rel=1e-9)
-    assert "written items done by their deadline" in page  # the target's verdict in words
+    assert re.search(r"<b>written work on time</b>: <span[^>]*>[0-9.]+%</span> of written items done by their "
+                     r"deadline, of the items due in the window", page)  # the target's verdict in words
     # one backlog line per kind in the plot: the figure's legend names each kind
     from ska_sim.report.written_html import backlog_figure
     fig = backlog_figure(res)

@@ -71,6 +71,9 @@ WORDS = {
 }
 
 
+VERDICT_NAMES = {**LABELS, "written_on_time": "written work on time"}  # a target's name in the verdicts
+
+
 def e(text) -> str:
     return html.escape(str(text), quote=True)
 
@@ -123,7 +126,7 @@ def verdicts(result) -> str:
         reading = f"{reading}; {band}" if band else reading
         items.append(
             f'<li class="{t.status}"><span class="tag {t.status}">{t.status}</span> '
-            f"<b>{e(LABELS.get(kpi, kpi) + (f' ({lang})' if lang else ''))}</b>: {num(t.mean, unit, t.kpi, 'mean')} "
+            f"<b>{e(VERDICT_NAMES.get(kpi, kpi) + (f' ({lang})' if lang else ''))}</b>: {num(t.mean, unit, t.kpi, 'mean')} "
             f"of {e(what)} (95% interval {num(t.ci_low, unit)} to {num(t.ci_high, unit)}). Target {e(t.target)}: "
             f"{e(reading)}. "
             + (f"The target was met on {t.days_met_share:.0%} of simulated days, and over" if t.days_met_share == t.days_met_share
