@@ -24,11 +24,13 @@ from ska_sim.report.forecast_week import forecast_html
 from ska_sim.report.plots import service_level_by_interval
 from ska_sim.report.roster import roster_html
 from ska_sim.report.style import pyplot
+from ska_sim.report.written_html import written_html
 from ska_sim.report.text import LABELS, ORDER, fmt, fmt_diff, request_rows, step_label, window_words
 from ska_sim.scenario.activities import REPLACED_SHARES, activity_share, activity_table
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.forecast import forecast_note
 from ska_sim.sim.kpi import KPI_UNITS
+from ska_sim.sim.written_kpis import WRITTEN_KPI_UNITS
 
 CSS = """
 :root { --ink: #1d1d1f; --muted: #5f6368; --line: #d9d9de; --pass: #006d4f; --fail: #a33a00; --unc: #7a5c00; }
@@ -65,7 +67,11 @@ WORDS = {
     "fcr": "issues resolved at the first answered contact",
     "abandon_rate": "callers who hung up while waiting",
     "asa_s": "average wait of answered calls",
+    "written_on_time": "written items done by their deadline, of the items due in the window",
 }
+
+
+VERDICT_NAMES = {**LABELS, "written_on_time": "written work on time"}  # a target's name in the verdicts
 
 
 def e(text) -> str:
@@ -103,7 +109,7 @@ def verdicts(result) -> str:
     items = []
     for t in result.targets.itertuples():
         kpi, _, lang = t.kpi.partition(":")  # "service_level:ru": a target for one language's calls
-        unit = KPI_UNITS[kpi]
+        unit = KPI_UNITS[kpi] if kpi in KPI_UNITS else WRITTEN_KPI_UNITS[kpi]
         what = WORDS.get(kpi, LABELS.get(kpi, kpi)).format(T=T)
         if lang:
             what = what.replace("calls", f"{lang} calls", 1)
@@ -120,7 +126,7 @@ def verdicts(result) -> str:
         reading = f"{reading}; {band}" if band else reading
         items.append(
             f'<li class="{t.status}"><span class="tag {t.status}">{t.status}</span> '
-            f"<b>{e(LABELS.get(kpi, kpi) + (f' ({lang})' if lang else ''))}</b>: {num(t.mean, unit, t.kpi, 'mean')} "
+            f"<b>{e(VERDICT_NAMES.get(kpi, kpi) + (f' ({lang})' if lang else ''))}</b>: {num(t.mean, unit, t.kpi, 'mean')} "
             f"of {e(what)} (95% interval {num(t.ci_low, unit)} to {num(t.ci_high, unit)}). Target {e(t.target)}: "
             f"{e(reading)}. "
             + (f"The target was met on {t.days_met_share:.0%} of simulated days, and over" if t.days_met_share == t.days_met_share
@@ -516,6 +522,8 @@ def build_report(result, marginal=None, comparison=None, label: str | None = Non
         keep("The forecast behind the week", fc_html) if fc_html else "",
         keep("Service level by weekday and time of day",
              img(heatmap(result), "Heatmap of service level by weekday and time of day")),
+        keep("Written requests: backlog and on time", written_html(result, png, img, num))
+        if getattr(result, "written", None) is not None else "",
         keep("Offered calls, staffing and service level by interval",
              img(interval_plot(result),
                  f"Offered calls and agents per interval; service level with its 95% band, "

@@ -62,6 +62,7 @@ def replication_kpis(model: Model, groups: Groups, seed: int, index: int) -> dic
         out["day"].update(w["day"])
         out["window"].update(w["window"])
         out["written_kinds"] = w["kinds"]
+        out["written_kind_day"] = w["kind_day"]
     # raw counts per call type and per (call type, answering group): the per-replication table
     out["type_counts"] = level_counts(rc, "call_type")[0]
     out["type_group"] = {k: v.reshape(-1) for k, v in rc.type_group.items()}

@@ -22,6 +22,9 @@ interval over replications; counts are calls per group per replication):
   scenario's means); ``group_intervals``: the same per measured interval and group, with
   ``date``, ``weekday``, ``time``, ``agents``, and when groups are compared one by one
   ``aht_s``, ``load_erlang``, ``erlang_c_service_level``, ``erlang_c_differs`` per group
+- ``written`` (with ``[[written]]``): ``kind`` (each, then ``all``), the written KPIs over the
+  window; ``written_days``: ``kind``, ``date``, items received, done and the backlog at the day's
+  end per kind and measured day
 - with ``[[groups]]`` the intervals table's Erlang columns are of the groups that take inbound
   calls (``erlang_agents``: their agents), pooled or per group (erlang_check.group_cross_check)
 - with phone lines, ``blocked`` (busy tone); with identity failures, ``written_requests``;
@@ -72,7 +75,7 @@ from ska_sim.sim.kpi import EXTRA_KPI_UNITS, GROUP_KPI_UNITS, KPI_NAMES, KPI_UNI
 from ska_sim.sim.replication import Groups, stack
 from ska_sim.sim.targets import targets_of
 from ska_sim.sim.thresholds import group_mixes, line_mix
-from ska_sim.sim.written_kpis import WRITTEN_KPI_NAMES, WRITTEN_KPI_UNITS
+from ska_sim.sim.written_kpis import WRITTEN_DAY_KPIS, WRITTEN_KPI_NAMES, WRITTEN_KPI_UNITS
 
 
 def _unit(name: str) -> str:
@@ -138,6 +141,7 @@ class SimulationResult:
     timeline: Any = None  # the model's timeline (intervals, dates, agents), for figures derived from the plan
     per_replication_calls: pd.DataFrame | None = None  # every count and time per replication x type x group
     written: pd.DataFrame | None = None  # [[written]]: per kind and every kind ("all"), WRITTEN_KPI_NAMES
+    written_days: pd.DataFrame | None = None  # [[written]]: per kind and measured day, WRITTEN_DAY_KPIS
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -180,10 +184,13 @@ class SimulationResult:
         targets = targets_table(scenario, model, levels, summary)
         per_rep = pd.DataFrame({"replication": np.arange(len(results)),
                                 **{k: levels["window"][k][:, 0] for k in names + wnames}})
-        written = None
+        written = written_days = None
         if wnames:
             kinds = [w.name for w in scenario.written] + ["all"]
             written = pd.DataFrame({"kind": kinds, **kpi_columns(levels["written_kinds"], wnames)})
+            written_days = pd.DataFrame({"kind": np.repeat(kinds[:-1], len(days)),
+                                         "date": np.tile(days["date"].to_numpy(), len(kinds) - 1),
+                                         **kpi_columns(levels["written_kind_day"], tuple(WRITTEN_DAY_KPIS))})
         languages = language_table(model, levels, names)
         erlang = window_figures(iv, scenario, summary, aht, len(results), tl, check, basis, group_intervals, levels)
         lang_reps = None
@@ -194,7 +201,8 @@ class SimulationResult:
                    groups_table, group_intervals, lang_reps, tl,
                    per_replication_table([ct.name for ct in scenario.call_types],
                                          model.routing.group_names if model.routing is not None and model.routing.named
-                                         else (), levels["type_counts"], levels["type_group"]), written)
+                                         else (), levels["type_counts"], levels["type_group"]), written,
+                   written_days)
 
     # ------------------------------------------------------------------ views
     def kpi(self, name: str) -> float:

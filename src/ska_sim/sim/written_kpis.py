@@ -32,6 +32,8 @@ WRITTEN_KPI_UNITS = {
     "written_hours_blended": "h",
 }
 WRITTEN_KPI_NAMES = tuple(WRITTEN_KPI_UNITS)
+# the KPIs per kind and day (SimulationResult.written_days) and the count each one is
+WRITTEN_DAY_KPIS = {"written_received": "received", "written_done": "done", "written_backlog": "backlog"}
 
 
 def _ratio(a, b) -> np.ndarray:
@@ -60,7 +62,8 @@ def _kpis(c: dict[str, np.ndarray], backlog: np.ndarray, p90: np.ndarray) -> dic
 def written_levels(wc: WrittenCounts, measured: np.ndarray, day_index: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
     """{"day": per day of ``day_index`` (the day table's simulated days), "window": (1,), sums
     over the ``measured`` days (bool per simulated day), "kinds": per kind then every kind
-    (last)}: KPI -> array, all kinds together unless per kind."""
+    (last), "kind_day": WRITTEN_DAY_KPIS per kind and day}: KPI -> array, all kinds together
+    unless per kind."""
     names = list(wc.days)
     fields = wc.days[names[0]].keys()
     total = {f: sum(wc.days[k][f] for k in names) for f in fields}
@@ -77,4 +80,7 @@ def written_levels(wc: WrittenCounts, measured: np.ndarray, day_index: np.ndarra
     window = whole(total, ages)
     per = [whole(wc.days[k], wc.ages[k]) for k in names] + [window]
     kinds = {kpi: np.concatenate([p[kpi] for p in per]) for kpi in WRITTEN_KPI_NAMES}
-    return {"day": day, "window": window, "kinds": kinds}
+    # per kind and day of ``day_index`` (row = kind * days + day): received, done, backlog at the day's end
+    kind_day = {kpi: np.concatenate([wc.days[k][f][day_index] for k in names]).astype(float)
+                for kpi, f in WRITTEN_DAY_KPIS.items()}
+    return {"day": day, "window": window, "kinds": kinds, "kind_day": kind_day}

@@ -21,6 +21,7 @@ from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.overrides import parse_set_option, split_key
 from ska_sim.scenario.timeline import build_timeline
 from ska_sim.sim.kpi import KPI_UNITS
+from ska_sim.sim.written_kpis import WRITTEN_KPI_UNITS
 from ska_sim.sim.targets import targets_of
 from ska_sim.web.plans import KPIS_SHOWN
 
@@ -152,7 +153,7 @@ def target_verdicts(result) -> list[dict]:
         per_day = days[t.kpi].to_numpy(float) if t.language is None and t.kpi in days else np.array([])
         per_day = per_day[~np.isnan(per_day)]
         out.append({"kpi": t.kpi, "language": t.language, "low": t.low, "high": t.high,
-                    "benchmark_high": t.benchmark_high, "unit": KPI_UNITS[t.kpi],
+                    "benchmark_high": t.benchmark_high, "unit": {**KPI_UNITS, **WRITTEN_KPI_UNITS}[t.kpi],
                     **{k: finite_json_value(row[k]) for k in ("mean", "ci_low", "ci_high", "replications_met_share")},
                     "status": row["status"], "met": bool(mean == mean and t.met(np.array([mean]))[0]),
                     "days_met": int(t.met(per_day).sum()) if per_day.size else None,
@@ -167,6 +168,18 @@ def _by_kpi(summary) -> dict:
     for k, *vals in zip(summary["kpi"].tolist(), *(summary[c].to_numpy() for c in cols)):
         out.setdefault(k, dict(zip(cols, vals)))
     return out
+
+
+def written_card(result, summary: dict) -> dict | None:
+    """[[written]]: the window's written figures, every kind together (None without the block):
+    the share on time with its 95% interval, the backlog at the window's end and the items past
+    their deadline, each {mean, ci_low, ci_high}; the on-time target's bound (None without one)."""
+    if getattr(result, "written", None) is None:
+        return None
+    target = next((t.low for t in targets_of(result.scenario) if t.kpi == "written_on_time"), None)
+    return {**{name: {k: finite_json_value(summary[f"written_{name}"][k]) for k in ("mean", "ci_low", "ci_high")}
+               for name in ("on_time", "backlog", "past_deadline")},
+            "target": target, "kinds": [w.name for w in result.scenario.written]}
 
 
 def page_result(cur: Simulated, base: Simulated) -> dict:
@@ -209,6 +222,7 @@ def page_result(cur: Simulated, base: Simulated) -> dict:
                    "label": erlang_label(r.erlang), "left_out": r.erlang.get("left_out", {}),
                    "compares": r.erlang.get("compares")},  # what Erlang C is evaluated on (the page's words)
         "verdicts": target_verdicts(r),
+        "written": written_card(r, summary),  # the written requests' card beside the calls'
         "cost": cost_of(cur),
         "saved_cost": cost_of(base),
         "same_as_saved": same,

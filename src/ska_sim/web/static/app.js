@@ -496,6 +496,7 @@ function renderResult(r) {
   box.replaceChildren();
   for (const v of r.verdicts) {
     const key = v.language ? `${v.kpi}:${v.language}` : v.kpi;
+    if (r.written && key === "written_on_time") continue;  // shown in the written requests' card
     const days = v.days ? " · " + t("target.days", { met: v.days_met, days: v.days }) : "";
     box.append(el("div", { class: "target", "data-target": key },
       el("div", { class: "name", text: label(key) }),
@@ -503,6 +504,11 @@ function renderResult(r) {
       el("div", { class: "ci", text: t("target.interval", { low: fmt(v.ci_low, v.unit), high: fmt(v.ci_high, v.unit) }) }),
       el("div", { class: "goal", text: t("target.goal", { bound: bound(v) }) + days }),
       el("div", { class: "status " + v.status, "data-status": key, "data-verdict": v.status, text: t("status." + v.status) })));
+  }
+  if (r.written) {  // beside the calls' service-level card
+    const card = writtenCard(r.written, r.verdicts.find((v) => v.kpi === "written_on_time"));
+    const sl = box.querySelector('[data-target="service_level"]');
+    if (sl) sl.after(card); else box.prepend(card);
   }
   showWarning($("warning"), missWarning(r.verdicts));
   renderPeople(r);
@@ -515,6 +521,22 @@ function renderResult(r) {
       el("td", { text: `${fmt(v.ci_low, v.unit)} – ${fmt(v.ci_high, v.unit)}` })));
   }
   renderCost(r); renderDiff(r); drawChart(r); drawHeatmap(r);
+}
+// [[written]]: the share done by the deadline with its interval against the target (its verdict as the
+// calls' cards have it), the backlog at the window's end and the items past their deadline
+function writtenCard(w, v) {
+  const on = w.on_time;
+  const days = v && v.days ? " · " + t("target.days", { met: v.days_met, days: v.days }) : "";
+  return el("div", { class: "target written", "data-target": "written_on_time", "data-written": "1" },
+    el("div", { class: "name", text: t("written.title") }),
+    el("div", { class: "value", "data-kpi": "written_on_time", "data-value": on.mean, text: fmt(on.mean, "share") }),
+    el("div", { class: "ci", text: t("target.interval", { low: fmt(on.ci_low, "share"), high: fmt(on.ci_high, "share") }) }),
+    el("div", { class: "goal", text: v ? t("target.goal", { bound: bound(v) }) + days : t("written.no_target") }),
+    el("div", { class: "ci", "data-written-backlog": w.backlog.mean, text: t("written.backlog", { n: fmt(w.backlog.mean, "items") }) }),
+    el("div", { class: "ci", "data-written-past": w.past_deadline.mean,
+      text: t("written.past_deadline", { n: fmt(w.past_deadline.mean, "items") }) }),
+    v ? el("div", { class: "status " + v.status, "data-status": "written_on_time", "data-verdict": v.status,
+      text: t("status." + v.status) }) : null);
 }
 // people and money beside the service level: this plan, the saved plan and the change (plan/plan.py's figures)
 const PEOPLE_ROWS = [["paid_hours", "people.paid_hours", "h"], ["paid_hours_per_month", "people.paid_month", "h"],
