@@ -38,6 +38,7 @@ class StaffingResult:
     group_fte: pd.DataFrame | None = None  # with [[groups]]: plan, group (and "total"), hours, FTE, heads
     not_searched: str = ""  # why the search by simulation was not run when no plan met the targets
     confidence: object | None = None  # staff --confidence: plan/confidence.ConfidencePlan
+    written_work: str = ""  # [[written]] with a target: the written work's agents found (plan/staffing_written.py)
 
     def verdict(self) -> str:
         """The recommended plan's verdict in simulation, in plain words ('' when it meets every target)."""
@@ -65,6 +66,8 @@ class StaffingResult:
                      "(a cheaper plan may meet the targets too)")
         if self.not_searched:
             line += f"; {self.not_searched}"
+        if self.written_work:
+            line += f"\n{self.written_work} (on top of the calls' agents, paid as the plan's)"
         return line
 
     def _people_json(self) -> dict:
