@@ -1,26 +1,25 @@
-"""`staff` with written work and a ``written_on_time`` target: a dedicated kind's agents by the
-M/M/c known answer, the recommended plan meeting both targets in its own simulation, the
-dedicated agents paid as the plan's, blended kinds raising the plan's agents, and a scenario
-without [[written]] planned as before."""
+"""`staff` and `marginal` with written work: a dedicated kind's agents by the M/M/c known
+answer, the recommended plan meeting both targets in its own simulation, the dedicated agents
+paid as the plan's, blended kinds raising the plan's agents, marginal's written columns moving
+the right way, and a scenario without [[written]] planned as before."""
 
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from helpers import mmc_dict  # noqa: E402
+from helpers import mmc_dict
 
-from ska_sim import scenario_from_dict  # noqa: E402
-from ska_sim.maths.erlang import erlang_c  # noqa: E402
-from ska_sim.plan.plan import agents_plan, plan_figures  # noqa: E402
-from ska_sim.plan.staffing import plan_staffing  # noqa: E402
-from ska_sim.plan.staffing_written import calls_scenario, dedicated_load  # noqa: E402
-from ska_sim.scenario.clock import DAY_S  # noqa: E402
-from ska_sim.scenario.timeline import build_timeline  # noqa: E402
+from ska_sim import scenario_from_dict
+from ska_sim.maths.erlang import erlang_c
+from ska_sim.plan.marginal import marginal
+from ska_sim.plan.plan import agents_plan, plan_figures
+from ska_sim.plan.staffing import plan_staffing
+from ska_sim.plan.staffing_written import calls_scenario, dedicated_load
+from ska_sim.scenario.clock import DAY_S
+from ska_sim.scenario.timeline import build_timeline
+from ska_sim.report.text import marginal_text
 
 H = 3600.0
 
@@ -106,3 +105,26 @@ def test_a_scenario_without_written_is_planned_as_before():
     d["targets"].pop("written_on_time")
     st = plan_staffing(scenario_from_dict(d))
     assert st.written_work == "" and "written work" not in st.recommendation()
+
+
+def test_marginal_shows_what_one_more_person_buys_on_the_written_work():
+    # 400 letters a day blended with 8 agents: each agent more leaves more time between calls
+    w = letters(daily_items=400, dedicated=None, blend={"reserve": 2})
+    w.pop("dedicated")
+    s = scenario_from_dict(office([w], target=0.95))
+    t = marginal(s, [-1, 0, 1]).table.set_index("step")
+    assert t.loc[1, "written_on_time_change_ci_low"] > 0 and t.loc[1, "written_backlog_change_ci_high"] < 0
+    assert t.loc[-1, "written_on_time_change_ci_high"] < 0 and t.loc[-1, "written_backlog_change_ci_low"] > 0
+    assert t.loc[0, "written_on_time_change"] == 0 and t.loc[0, "written_backlog"] > 0
+    text = marginal_text(marginal(s, [0, 1]), s)
+    assert "written on time" in text.splitlines()[3] and "written backlog" in text.splitlines()[3]
+
+
+def test_marginal_without_written_has_no_written_columns():
+    d = office([letters()])
+    d.pop("written")
+    d["targets"].pop("written_on_time")
+    s = scenario_from_dict(d)
+    mg = marginal(s, [0, 1])
+    assert not any(c.startswith("written") for c in mg.table.columns)
+    assert "written" not in marginal_text(mg, s)
