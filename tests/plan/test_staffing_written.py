@@ -11,7 +11,7 @@ import numpy as np
 
 from helpers import mmc_dict
 
-from ska_sim import scenario_from_dict
+from ska_sim import scenario_from_dict, simulate
 from ska_sim.maths.erlang import erlang_c
 from ska_sim.plan.marginal import marginal
 from ska_sim.plan.plan import agents_plan, plan_figures
@@ -128,3 +128,14 @@ def test_marginal_without_written_has_no_written_columns():
     mg = marginal(s, [0, 1])
     assert not any(c.startswith("written") for c in mg.table.columns)
     assert "written" not in marginal_text(mg, s)
+
+
+def test_the_calls_scenario_drops_the_dedicated_kinds_and_a_target_left_without_work():
+    s = scenario_from_dict(office([letters()]))
+    c = calls_scenario(s)
+    assert c.written == [] and c.targets.written_on_time is None
+    assert "written_on_time" not in simulate(c).summary["kpi"].tolist()  # it simulates (the search by simulation runs on it)
+    w = letters(name="mail", dedicated=None, blend={"reserve": 2})
+    w.pop("dedicated")
+    both = calls_scenario(scenario_from_dict(office([letters(), w])))
+    assert [k.name for k in both.written] == ["mail"] and both.targets.written_on_time == 0.9

@@ -82,7 +82,11 @@ def plan_staffing(
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     if s.groups:  # plans per agent group (staffing_groups)
-        return plan_staffing_groups(s, method, scope, shifts, replications, seed, workers, progress, say, executor)
+        result = plan_staffing_groups(s, method, scope, shifts, replications, seed, workers, progress, say, executor)
+        if written_target(s) is not None:
+            result.written_work = ("written work: its agents are not searched with [[groups]] (the plans are the calls'; "
+                                   "the comparison shows whether they meet the written target)")
+        return result
     w_target = written_target(s)  # [[written]] with a target: the calls' plans first, written agents on top
     s_calls = calls_scenario(s) if w_target is not None else s
     lm = LoadModel(s_calls)

@@ -55,8 +55,11 @@ def written_target(s: Scenario) -> float | None:
 
 
 def calls_scenario(s: Scenario) -> Scenario:
-    """The scenario without its dedicated kinds: the calls' plans are searched on it."""
-    return s.model_copy(update={"written": [w for w in s.written if w.dedicated is None]})
+    """The scenario without its dedicated kinds: the calls' plans are searched on it (without the
+    written target when no kind is left)."""
+    kinds = [w for w in s.written if w.dedicated is None]
+    targets = s.targets if kinds else s.targets.model_copy(update={"written_on_time": None})
+    return s.model_copy(update={"written": kinds, "targets": targets})
 
 
 def kind_on_time(r, name: str) -> float:
