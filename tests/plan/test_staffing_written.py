@@ -139,3 +139,12 @@ def test_the_calls_scenario_drops_the_dedicated_kinds_and_a_target_left_without_
     w.pop("dedicated")
     both = calls_scenario(scenario_from_dict(office([letters(), w])))
     assert [k.name for k in both.written] == ["mail"] and both.targets.written_on_time == 0.9
+
+
+def test_with_groups_the_recommendation_says_the_written_agents_are_not_searched():
+    d = office([letters(dedicated={"group": "gb", "agents": 2, "hours": ["08:00", "12:00"]})])
+    d.pop("staffing")
+    d["groups"] = [{"name": "ga", "agents": {"default": [4] * 24}}, {"name": "gb", "agents": {"default": [6] * 24}}]
+    st = plan_staffing(scenario_from_dict(d), replications=2)
+    assert st.written_work.startswith("written work: its agents are not searched with [[groups]]")
+    assert "written_on_time" in st.comparison.columns  # the comparison still shows the written target
