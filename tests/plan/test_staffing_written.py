@@ -148,3 +148,10 @@ def test_with_groups_the_recommendation_says_the_written_agents_are_not_searched
     st = plan_staffing(scenario_from_dict(d), replications=2)
     assert st.written_work.startswith("written work: its agents are not searched with [[groups]]")
     assert "written_on_time" in st.comparison.columns  # the comparison still shows the written target
+
+
+def test_staff_for_a_confidence_simulates_the_dedicated_agents_found():
+    s = scenario_from_dict(office([letters()]))
+    st = plan_staffing(s, confidence=0.5, replications=3)
+    assert st.plan_scenario.written[0].dedicated.agents == int(st.written_work.split(": ")[1].split(" ")[0])
+    assert st.confidence is not None

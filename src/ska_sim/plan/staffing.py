@@ -76,8 +76,8 @@ def plan_staffing(
         st = plan_staffing(s, method, scope, None, replications, seed, workers, progress, say, executor)
         key = st.recommended.replace(" ", "_")
         base = st.plans[key if key in st.plans else f"{method}_{scope}"].agents  # the recommended plan's agents
-        st.confidence = confidence_plan(s, LoadModel(s).tl, base, confidence, st.recommended, replications, seed,
-                                        workers, executor, say)
+        st.confidence = confidence_plan(st.plan_scenario or s, LoadModel(s).tl, base, confidence, st.recommended,
+                                        replications, seed, workers, executor, say)
         return st
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
@@ -115,9 +115,8 @@ def plan_staffing(
         say("shift plan (integer program)")
         shift = shift_plan(s, tl, shifts, shrink, req)
         comparison, results = compare_plans(s, tl, plans, shift, run, say, asked="shift plan")
-        result = finished(s, tl, method, scope, req, plans, shift.fte, shift, comparison, results, "shift plan")
-        result.written_work = found.text() if found is not None else ""
-        return result
+        return with_written(finished(s, tl, method, scope, req, plans, shift.fte, shift, comparison, results,
+                                     "shift plan"), s_plan, found)
     comparison, results = compare_plans(s, tl, plans, None, run, say, asked=asked.replace("_", " "))
     name = cheapest_meeting(s, comparison)
     not_searched = ""
@@ -146,6 +145,12 @@ def plan_staffing(
     req = requirements_table(shrink, tl, plans, chosen, method, scope)
     result = finished(s, tl, method, scope, req, plans, fte(s, req, tl.interval_s), None, comparison, results, name)
     result.not_searched = not_searched
+    return with_written(result, s_plan, found)
+
+
+def with_written(result: StaffingResult, s_plan: Scenario, found) -> StaffingResult:
+    """``result`` with the scenario its plans are simulated on and the written work's agents in words."""
+    result.plan_scenario = s_plan
     result.written_work = found.text() if found is not None else ""
     return result
 

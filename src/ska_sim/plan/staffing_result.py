@@ -39,6 +39,7 @@ class StaffingResult:
     not_searched: str = ""  # why the search by simulation was not run when no plan met the targets
     confidence: object | None = None  # staff --confidence: plan/confidence.ConfidencePlan
     written_work: str = ""  # [[written]] with a target: the written work's agents found (plan/staffing_written.py)
+    plan_scenario: Scenario | None = None  # the scenario the plans are simulated on (the dedicated agents found)
 
     def verdict(self) -> str:
         """The recommended plan's verdict in simulation, in plain words ('' when it meets every target)."""
