@@ -155,3 +155,10 @@ def test_staff_for_a_confidence_simulates_the_dedicated_agents_found():
     st = plan_staffing(s, confidence=0.5, replications=3)
     assert st.plan_scenario.written[0].dedicated.agents == int(st.written_work.split(": ")[1].split(" ")[0])
     assert st.confidence is not None
+
+
+def test_the_json_says_what_the_written_work_takes():
+    st = plan_staffing(scenario_from_dict(office([letters()])))
+    assert st.to_json()["written_work"] == st.written_work and st.written_work in st.to_json()["recommendation"]
+    # the recommended plan is UNCERTAIN on the written target here: the verdict names it as a share
+    assert "written work on time UNCERTAIN at" in st.verdict()

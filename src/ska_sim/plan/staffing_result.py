@@ -17,6 +17,7 @@ from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import Timeline
 from ska_sim.sim.kpi import KPI_UNITS
 from ska_sim.sim.targets import KPI_WORDS, targets_of
+from ska_sim.sim.written_kpis import WRITTEN_KPI_UNITS
 
 
 @dataclass
@@ -94,6 +95,7 @@ class StaffingResult:
             "recommended": self.recommended,
             "verdict": self.verdict(),
             "recommendation": self.recommendation(),
+            **({"written_work": self.written_work} if self.written_work else {}),
             **({"groups": json_records(self.group_fte)} if self.group_fte is not None else {}),
             **self._people_json(),
             "plan": self.plan_result.to_json(),
@@ -214,7 +216,7 @@ def plan_verdict(st: StaffingResult) -> str:
         if not isinstance(status, str) or status == "PASS":
             continue
         kpi, _, lang = key.partition(":")
-        unit = KPI_UNITS[kpi]
+        unit = KPI_UNITS[kpi] if kpi in KPI_UNITS else WRITTEN_KPI_UNITS[kpi]  # written work on time: a share
         if key in targets and not bool(targets[key].met(np.array([row[key]]))[0]):
             mean_meets = False
         days = row.get(f"{key}_days_met_share")
