@@ -160,6 +160,7 @@ def marginal_target(s: Scenario, group: str | None) -> int | None:
 
 
 MARGINAL_KPIS = ("service_level", "answer_rate", "answered", "abandoned", "repeat_calls", "waiting_hours")
+WRITTEN_MARGINAL_KPIS = ("written_on_time", "written_backlog")  # beside them with [[written]]
 
 
 def marginal(s: Scenario, steps: list[int], mode: str = "proportional", replications: int | None = None,
@@ -350,6 +351,13 @@ def kpi_columns(base_result, r, n_days: int) -> dict:
         row[f"{name}_change"], row[f"{name}_change_ci_low"], row[f"{name}_change_ci_high"] = d * scale, lo * scale, hi * scale
         if not share:  # the window's total
             row[kpi] = float(per_rep.mean())
+            row[f"{kpi}_change"], row[f"{kpi}_change_ci_low"], row[f"{kpi}_change_ci_high"] = d, lo, hi
+    for kpi in WRITTEN_MARGINAL_KPIS:  # [[written]]: the share on time and the backlog at the window's end
+        if kpi in r.per_replication and kpi in base:
+            a, b = base[kpi].to_numpy(dtype=float), r.per_replication[kpi].to_numpy(dtype=float)
+            both = ~(np.isnan(a) | np.isnan(b))  # a replication where nothing fell due has no share on time
+            row[kpi] = float(np.nanmean(b)) if (~np.isnan(b)).any() else math.nan
+            d, lo, hi = paired_difference(a[both], b[both]) if both.sum() > 1 else (math.nan,) * 3
             row[f"{kpi}_change"], row[f"{kpi}_change_ci_low"], row[f"{kpi}_change_ci_high"] = d, lo, hi
     base_langs, langs = base_result.language_per_replication, r.language_per_replication
     for lang in (langs or {}):  # what the step buys each language's callers (paired, as above)

@@ -24,6 +24,7 @@ planned per group (``staffing_groups``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ from ska_sim.plan.plan import agents_plan, plan_figures, scenario_plan
 from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.shifts import plan_table, schedule
 from ska_sim.plan.staffing_groups import plan_staffing_groups
+from ska_sim.plan.staffing_written import calls_scenario, staff_written, written_target
 from ska_sim.plan.staffing_result import StaffingResult, cheapest_meeting, plan_row, scopes_table
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.model import Scenario
@@ -74,25 +76,37 @@ def plan_staffing(
         st = plan_staffing(s, method, scope, None, replications, seed, workers, progress, say, executor)
         key = st.recommended.replace(" ", "_")
         base = st.plans[key if key in st.plans else f"{method}_{scope}"].agents  # the recommended plan's agents
-        st.confidence = confidence_plan(s, LoadModel(s).tl, base, confidence, st.recommended, replications, seed,
-                                        workers, executor, say)
+        st.confidence = confidence_plan(st.plan_scenario or s, LoadModel(s).tl, base, confidence, st.recommended,
+                                        replications, seed, workers, executor, say)
         return st
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     if s.groups:  # plans per agent group (staffing_groups)
-        return plan_staffing_groups(s, method, scope, shifts, replications, seed, workers, progress, say, executor)
-    lm = LoadModel(s)
+        result = plan_staffing_groups(s, method, scope, shifts, replications, seed, workers, progress, say, executor)
+        if written_target(s) is not None:
+            result.written_work = ("written work: its agents are not searched with [[groups]] (the plans are the calls'; "
+                                   "the comparison shows whether they meet the written target)")
+        return result
+    w_target = written_target(s)  # [[written]] with a target: the calls' plans first, written agents on top
+    s_calls = calls_scenario(s) if w_target is not None else s
+    lm = LoadModel(s_calls)
     tl = lm.tl
-    plans = erlang_plans(s, lm, say)
+    plans = erlang_plans(s_calls, lm, say)
     asked = f"{method}_{scope}"
     if method == "simulation":
         say(f"iterative staffing by simulation, {scope} scope")
-        plans[asked] = simulation_plan(s, scope, replications=replications or min(s.simulation.replications, 10),
+        plans[asked] = simulation_plan(s_calls, scope, replications=replications or min(s.simulation.replications, 10),
                                        seed=seed, workers=workers, progress=progress, start=plans[f"erlang_{scope}"],
                                        executor=executor)
+    found = None
+    if w_target is not None:
+        found = staff_written(s, tl, plans[asked].agents, replications or min(s.simulation.replications, 10), seed,
+                              workers, executor, say)
+        plans = {k: on_top(p, found.extra) for k, p in plans.items()}
+    s_plan = found.scenario if found is not None else s
 
     def run(agents: list[np.ndarray | None]) -> list:
-        scens = [s if a is None else with_agents(s, tl, a) for a in agents]
+        scens = [s if a is None else with_agents(s_plan, tl, a) for a in agents]
         return runner.simulate_many(scens, replications=replications, seed=seed, workers=workers, executor=executor)
 
     if shifts is not None:  # the shift plan covering the asked method's plan is the recommendation
@@ -101,7 +115,8 @@ def plan_staffing(
         say("shift plan (integer program)")
         shift = shift_plan(s, tl, shifts, shrink, req)
         comparison, results = compare_plans(s, tl, plans, shift, run, say, asked="shift plan")
-        return finished(s, tl, method, scope, req, plans, shift.fte, shift, comparison, results, "shift plan")
+        return with_written(finished(s, tl, method, scope, req, plans, shift.fte, shift, comparison, results,
+                                     "shift plan"), s_plan, found)
     comparison, results = compare_plans(s, tl, plans, None, run, say, asked=asked.replace("_", " "))
     name = cheapest_meeting(s, comparison)
     not_searched = ""
@@ -110,9 +125,9 @@ def plan_staffing(
         calls = search_calls(plans[f"erlang_{scope}"], search_reps)
         if calls <= AUTO_SEARCH_CALLS:
             say(f"no plan meets every target by the simulated mean: iterative staffing by simulation, {scope} scope")
-            plans[f"simulation_{scope}"] = simulation_plan(
-                s, scope, replications=search_reps, seed=seed, workers=workers,
-                progress=progress, start=plans[f"erlang_{scope}"], executor=executor)
+            plans[f"simulation_{scope}"] = on_top(simulation_plan(
+                s_calls, scope, replications=search_reps, seed=seed, workers=workers, progress=progress,
+                start=erlang_plan(s_calls, scope, lm=lm), executor=executor), found.extra if found else 0)
             comparison, results = compare_plans(s, tl, plans, None, run, say, comparison, results,
                                                 asked=f"simulation {scope}")
             name = cheapest_meeting(s, comparison)
@@ -130,7 +145,19 @@ def plan_staffing(
     req = requirements_table(shrink, tl, plans, chosen, method, scope)
     result = finished(s, tl, method, scope, req, plans, fte(s, req, tl.interval_s), None, comparison, results, name)
     result.not_searched = not_searched
+    return with_written(result, s_plan, found)
+
+
+def with_written(result: StaffingResult, s_plan: Scenario, found) -> StaffingResult:
+    """``result`` with the scenario its plans are simulated on and the written work's agents in words."""
+    result.plan_scenario = s_plan
+    result.written_work = found.text() if found is not None else ""
     return result
+
+
+def on_top(p: Plan, extra) -> Plan:
+    """Plan ``p`` with ``extra`` agents per open interval added (the written work's)."""
+    return dataclasses.replace(p, agents=p.agents + extra)
 
 
 def finished(s: Scenario, tl: Timeline, method: str, scope: str, req: pd.DataFrame, plans: dict[str, Plan], fte_info: dict,

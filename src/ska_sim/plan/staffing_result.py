@@ -17,6 +17,7 @@ from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import Timeline
 from ska_sim.sim.kpi import KPI_UNITS
 from ska_sim.sim.targets import KPI_WORDS, targets_of
+from ska_sim.sim.written_kpis import WRITTEN_KPI_UNITS
 
 
 @dataclass
@@ -38,6 +39,8 @@ class StaffingResult:
     group_fte: pd.DataFrame | None = None  # with [[groups]]: plan, group (and "total"), hours, FTE, heads
     not_searched: str = ""  # why the search by simulation was not run when no plan met the targets
     confidence: object | None = None  # staff --confidence: plan/confidence.ConfidencePlan
+    written_work: str = ""  # [[written]] with a target: the written work's agents found (plan/staffing_written.py)
+    plan_scenario: Scenario | None = None  # the scenario the plans are simulated on (the dedicated agents found)
 
     def verdict(self) -> str:
         """The recommended plan's verdict in simulation, in plain words ('' when it meets every target)."""
@@ -65,6 +68,8 @@ class StaffingResult:
                      "(a cheaper plan may meet the targets too)")
         if self.not_searched:
             line += f"; {self.not_searched}"
+        if self.written_work:
+            line += f"\n{self.written_work} (on top of the calls' agents, paid as the plan's)"
         return line
 
     def _people_json(self) -> dict:
@@ -90,6 +95,7 @@ class StaffingResult:
             "recommended": self.recommended,
             "verdict": self.verdict(),
             "recommendation": self.recommendation(),
+            **({"written_work": self.written_work} if self.written_work else {}),
             **({"groups": json_records(self.group_fte)} if self.group_fte is not None else {}),
             **self._people_json(),
             "plan": self.plan_result.to_json(),
@@ -210,7 +216,7 @@ def plan_verdict(st: StaffingResult) -> str:
         if not isinstance(status, str) or status == "PASS":
             continue
         kpi, _, lang = key.partition(":")
-        unit = KPI_UNITS[kpi]
+        unit = KPI_UNITS[kpi] if kpi in KPI_UNITS else WRITTEN_KPI_UNITS[kpi]  # written work on time: a share
         if key in targets and not bool(targets[key].met(np.array([row[key]]))[0]):
             mean_meets = False
         days = row.get(f"{key}_days_met_share")

@@ -11,6 +11,7 @@ from ska_sim.report.activities import activities_text
 from ska_sim.report.columns import text_columns
 from ska_sim.report.costs import money_text, people_rows, people_text
 from ska_sim.report.erlang_text import cross_check_lines
+from ska_sim.report.marginal_written import written_columns
 from ska_sim.report.written import written_parts
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.forecast import UNCERTAINTY_LINE, forecast_note
@@ -535,9 +536,8 @@ def marginal_text(mg, scenario) -> str:
                     "h")),
             )
         )
-    lines += text_columns(rows, align="rrrrrrrrrrr")
-    lines += [f"Note: {n}." for n in getattr(mg, "notes", [])]
-    lines += request_text(mg, scenario)
+    lines += text_columns((rows := written_columns(rows, t, fmt, _ci)), align="r" * len(rows[0]))
+    lines += [f"Note: {n}." for n in getattr(mg, "notes", [])] + request_text(mg, scenario)
     langs = [c.split(":", 1)[1] for c in t.columns
              if c.startswith("service_level:") and not c.endswith(("_change", "_change_ci_low", "_change_ci_high", "_status",
                                                                    "_days_met_share", "_replications_met_share"))]
