@@ -97,3 +97,16 @@ class MessageDraws:
 
     def leaves(self) -> bool:
         return self.leave >= 1.0 or self.u() < self.leave
+
+
+def leave_message(pool, call, now: float) -> None:
+    """``call`` (still waiting in ``pool``, either pool) leaves a message at ``now``: its own
+    outcome, counted in the collector, told to the observer and ending its caller."""
+    call.waiting = False
+    pool.n_waiting -= 1
+    pool.col.messages.append(call.cell)
+    pool.col.message_waits.append(now - call.t)
+    if pool.obs is not None:
+        pool.obs.message(call, now)
+    if pool.callers is not None:
+        pool.callers.lost(call, now - call.t, False)

@@ -11,7 +11,7 @@ from collections import deque
 import numpy as np
 from simpy.events import NORMAL
 
-from ska_sim.sim.engine.callers import CallerPart, MessageDraws
+from ska_sim.sim.engine.callers import CallerPart, MessageDraws, leave_message
 from ska_sim.sim.engine.calls import GCall, Leg, RoutedCalls, Tick, Uniform, collector_appends
 from ska_sim.sim.engine.durations import first_patience, scale_by_period
 from ska_sim.sim.engine.followups import CallbackPart, FollowUps, TransferPart
@@ -282,14 +282,7 @@ class RoutedPool:
         self.catch_up(now)
         if not call.waiting or not self.message.leaves():
             return
-        call.waiting = False
-        self.n_waiting -= 1
-        self.col.messages.append(call.cell)
-        self.col.message_waits.append(now - call.t)
-        if self.obs is not None:
-            self.obs.message(call, now)
-        if self.callers is not None:
-            self.callers.lost(call, now - call.t, False)
+        leave_message(self, call, now)
 
     def on_overflow(self, ev) -> None:
         """A waiting call has waited the delay of groups further down its order: they may take it."""
@@ -390,32 +383,39 @@ class RoutedPool:
         agent goes home if past the shift, else takes the call routing.next_call gives (or a
         callback), else (after closing) goes home, else waits idle."""
         ends, pop = self.ends, heapq.heappop
-        staffed, target, busy, cells = self.g_staffed, self.g_target, self.g_busy, self.cells
-        cbg, cb = self.cb_group, self.callbacks
         while ends and ends[0][0] <= now:
             end, _, g = pop(ends)
-            busy[g] -= 1
-            if staffed[g] > target[g]:
-                self.account_duty(end)
-                staffed[g] -= 1
-                continue
-            if g == cbg and cb.queue and self.is_open and cb.priority:
-                cb.start(cb.queue.popleft(), g, end)
-                continue
-            call = next_call(cells[g], self.queues, end) if self.n_waiting else None
-            if call is not None:
-                call.waiting = False
-                self.n_waiting -= 1
-                self.start(call, g, end)
-            elif g == cbg and cb.queue and self.is_open:
-                cb.start(cb.queue.popleft(), g, end)
-            elif not self.is_open:
-                self.account_duty(end)
-                staffed[g] -= 1
-                if staffed[g] == 0 and self.n_waiting:
-                    self.orphans(end)
-            else:
+            if self.release(end, g):
                 self.idle[g].append(end)
+
+    def release(self, end: float, g: int) -> bool:
+        """An agent of group ``g`` ends a piece of work at ``end``: goes home if past the shift,
+        else takes a priority callback, the next call routing gives, or a callback, else (after
+        closing) goes home. True when none of these: the agent is free (idle, or blended work)."""
+        staffed, cb, cbg = self.g_staffed, self.callbacks, self.cb_group
+        self.g_busy[g] -= 1
+        if staffed[g] > self.g_target[g]:
+            self.account_duty(end)
+            staffed[g] -= 1
+            return False
+        if g == cbg and cb.queue and self.is_open and cb.priority:
+            cb.start(cb.queue.popleft(), g, end)
+            return False
+        call = next_call(self.cells[g], self.queues, end) if self.n_waiting else None
+        if call is not None:
+            call.waiting = False
+            self.n_waiting -= 1
+            self.start(call, g, end)
+        elif g == cbg and cb.queue and self.is_open:
+            cb.start(cb.queue.popleft(), g, end)
+        elif not self.is_open:
+            self.account_duty(end)
+            staffed[g] -= 1
+            if staffed[g] == 0 and self.n_waiting:
+                self.orphans(end)
+        else:
+            return True
+        return False
 
     def replay_blend(self, now: float) -> None:
         """``replay`` with written work blended between calls (engine/blend.py; it replaces
@@ -423,8 +423,6 @@ class RoutedPool:
         their own times between the agents' ends, and an agent with no call waiting takes an
         item if the reserve stays free."""
         ends, pop = self.ends, heapq.heappop
-        staffed, target, busy, cells = self.g_staffed, self.g_target, self.g_busy, self.cells
-        cbg, cb = self.cb_group, self.callbacks
         blend = self.blend
         while True:
             head = ends[0][0] if ends and ends[0][0] <= now else math.inf
@@ -435,27 +433,8 @@ class RoutedPool:
             if head == math.inf:
                 break
             end, _, g = pop(ends)
-            busy[g] -= 1
-            if staffed[g] > target[g]:
-                self.account_duty(end)
-                staffed[g] -= 1
-                continue
-            if g == cbg and cb.queue and self.is_open and cb.priority:
-                cb.start(cb.queue.popleft(), g, end)
-                continue
-            call = next_call(cells[g], self.queues, end) if self.n_waiting else None
-            if call is not None:
-                call.waiting = False
-                self.n_waiting -= 1
-                self.start(call, g, end)
-            elif g == cbg and cb.queue and self.is_open:
-                cb.start(cb.queue.popleft(), g, end)
-            elif not self.is_open:
-                self.account_duty(end)
-                staffed[g] -= 1
-                if staffed[g] == 0 and self.n_waiting:
-                    self.orphans(end)
-            elif not (self.n_written and not self.n_waiting and blend.take(end, len(self.idle[g]), g)):
+            if self.release(end, g) and not (self.n_written and not self.n_waiting
+                                             and blend.take(end, len(self.idle[g]), g)):
                 self.idle[g].append(end)
         if blend.unscheduled:
             blend.schedule_pending()

@@ -10,7 +10,7 @@ from collections import deque
 import numpy as np
 from simpy.events import NORMAL
 
-from ska_sim.sim.engine.callers import CallerPart, MessageDraws
+from ska_sim.sim.engine.callers import CallerPart, MessageDraws, leave_message
 from ska_sim.sim.engine.calls import Call, SingleCalls, Tick, collector_appends
 from ska_sim.sim.engine.durations import first_patience, scale_by_period
 from ska_sim.sim.engine.followups import FollowUps
@@ -387,14 +387,7 @@ class SinglePool:
             self.replay(now)
         if not call.waiting or call.t + call.patience <= now or not self.message.leaves():
             return
-        call.waiting = False
-        self.n_waiting -= 1
-        self.col.messages.append(call.cell)
-        self.col.message_waits.append(now - call.t)
-        if self.obs is not None:
-            self.obs.message(call, now)
-        if self.callers is not None:
-            self.callers.lost(call, now - call.t, False)
+        leave_message(self, call, now)
 
     def start(self, call: Call, now: float) -> None:
         # NOTE: hot path. The agent is busy until ``end``: a time in a heap, not an event
@@ -432,17 +425,25 @@ class SinglePool:
                 while ends and ends[0] <= now:
                     pop(ends)
                 return
-            end = pop(ends)
-            if self.staffed > self.target:
-                self.account_duty(end)
-                self.staffed -= 1
-                continue
-            call = self.next_waiting(end) if self.n_waiting else None
-            if call is not None:
-                self.start(call, end)
-            elif not self.is_open:  # the closing crew goes home once nobody waits
-                self.account_duty(end)
-                self.staffed -= 1
+            self.release(pop(ends))
+
+    def release(self, end: float) -> bool:
+        """An agent ends a piece of work at ``end``: goes home if past the shift, else takes the
+        next caller still waiting, else (after closing) goes home. True when none of these: the
+        agent is free (idle, or blended work)."""
+        if self.staffed > self.target:
+            self.account_duty(end)
+            self.staffed -= 1
+            return False
+        call = self.next_waiting(end) if self.n_waiting else None
+        if call is not None:
+            self.start(call, end)
+        elif not self.is_open:  # the closing crew goes home once nobody waits
+            self.account_duty(end)
+            self.staffed -= 1
+        else:
+            return True
+        return False
 
     def replay_blend(self, now: float) -> None:
         """``replay`` with written work blended between calls (engine/blend.py; it replaces
@@ -465,17 +466,7 @@ class SinglePool:
                     pop(ends)
                 continue
             end = pop(ends)
-            if self.staffed > self.target:
-                self.account_duty(end)
-                self.staffed -= 1
-                continue
-            call = self.next_waiting(end) if self.n_waiting else None
-            if call is not None:
-                self.start(call, end)
-            elif not self.is_open:  # the closing crew goes home once nobody waits
-                self.account_duty(end)
-                self.staffed -= 1
-            elif self.n_written:  # no call waits: a written item, if the reserve stays free
+            if self.release(end) and self.n_written:  # no call waits: a written item, if the reserve stays free
                 blend.take(end, self.staffed - len(ends) - 1, 0)
         if blend.unscheduled:
             blend.schedule_pending()
