@@ -356,3 +356,46 @@ def write_forecast(folder, lines: list[str], name: str = "forecast.csv"):
     path = folder / name
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def assert_refused(path, parts, commands=("validate", "run")) -> None:
+    """Each command on scenario file ``path`` exits 2 with no traceback, naming the file and
+    every one of ``parts`` (the bad-input galleries)."""
+    for command in commands:
+        res = CliRunner().invoke(main, [command, str(path)])
+        assert res.exit_code == 2, res.output
+        assert "Traceback" not in res.output
+        assert f"{path}:" in res.output
+        for part in parts:
+            assert part in res.output, f"{part!r} not in {res.output!r}"
+
+
+def start_page_server(workdir, default: str, token: str = "browser-token"):
+    """The planning page on a free loopback port in a thread: (its address, a function that
+    stops it). Waits until the server has started."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from ska_sim.web.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(workdir, default=default, workers=1, token=token, hosts={f"127.0.0.1:{port}"})
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    for _ in range(600):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    assert srv.started, "the server did not start"
+
+    def stop() -> None:
+        srv.should_exit = True
+        t.join(15)
+
+    return f"http://127.0.0.1:{port}", stop

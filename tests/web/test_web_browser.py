@@ -12,8 +12,6 @@ import json
 import os
 import re
 import shutil
-import socket
-import threading
 import time
 import tomllib
 from pathlib import Path
@@ -23,7 +21,7 @@ from click.testing import CliRunner
 
 from ska_sim.cli import main
 
-from helpers import chromium
+from helpers import chromium, start_page_server
 from conftest import ROOT
 
 ROOT = ROOT
@@ -37,34 +35,16 @@ REPS, SEED = 4, 2026
 MON = [33, 36, 38, 38, 36, 33, 28, 27, 30, 31, 29, 27, 24, 22, 20, 19]  # baseline.toml's Monday
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
 
-    from ska_sim.web.app import create_app
 
     wd = tmp_path_factory.mktemp("plans")
     for f in ("baseline.toml", "year-2026.toml", "year-2026-roster.csv"):
         shutil.copy(ROOT / "scenarios" / f, wd / f)
-    port = _free_port()
-    app = create_app(wd, default="baseline.toml", workers=1, token="browser-token", hosts={f"127.0.0.1:{port}"})
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    for _ in range(600):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
-    yield {"base": f"http://127.0.0.1:{port}", "workdir": wd}
-    srv.should_exit = True
-    t.join(15)
+    base, stop = start_page_server(wd, "baseline.toml")
+    yield {"base": base, "workdir": wd}
+    stop()
 
 
 def cli(*args):

@@ -5,40 +5,26 @@ grid filled with the plan for a chance of meeting every target."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 import time
 
 import pytest
 
 from conftest import ROOT
-from helpers import chromium
+from helpers import chromium, start_page_server
 
 BLOCK = '[arrivals.forecast]\nfile = "forecast-week.csv"\n'
 
 
 @pytest.fixture(scope="module")
 def seen(tmp_path_factory):
-    import uvicorn
     from playwright.sync_api import sync_playwright
 
-    from ska_sim.web.app import create_app
 
     wd = tmp_path_factory.mktemp("plans")
     text = (ROOT / "scenarios" / "baseline.toml").read_text()
     (wd / "week.toml").write_text(text.replace("[[call_types]]", BLOCK + "\n[[call_types]]", 1))
     shutil.copy(ROOT / "scenarios" / "forecast-week.csv", wd / "forecast-week.csv")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app(wd, default="week.toml", workers=1, token="tok", hosts={f"127.0.0.1:{port}"})
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    for _ in range(600):
-        if srv.started:
-            break
-        time.sleep(0.05)
+    base, stop = start_page_server(wd, "week.toml", "tok")
     out, errors = {}, []
     try:
         with sync_playwright() as p:
@@ -53,7 +39,7 @@ def seen(tmp_path_factory):
                     assert time.monotonic() - t0 < 60, f"run {n}"
                     page.wait_for_timeout(50)
 
-            page.goto(f"http://127.0.0.1:{port}/?token=tok&scenario=week.toml&replications=2", wait_until="load")
+            page.goto(f"{base}/?token=tok&scenario=week.toml&replications=2", wait_until="load")
             runs_done(1)
             out["visible"] = page.is_visible("#forecast-section")
             out["rows"] = page.eval_on_selector_all("#forecast tr[data-forecast-date]", "els => els.length")
@@ -71,8 +57,7 @@ def seen(tmp_path_factory):
             out["help"] = page.text_content("#help-result")
             browser.close()
     finally:
-        srv.should_exit = True
-        t.join(15)
+        stop()
     out["errors"] = errors
     return out
 

@@ -5,13 +5,11 @@ English and in Estonian, and a plan missing the written target says so in the wa
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 
 import pytest
 
-from helpers import chromium
+from helpers import chromium, start_page_server
 from conftest import ROOT
 
 # letters due the next working day, taken between calls only while 3 other agents stay free: the
@@ -31,25 +29,12 @@ blend = { reserve = 3 }
 
 @pytest.fixture(scope="module")
 def seen(tmp_path_factory):
-    import uvicorn
     from playwright.sync_api import sync_playwright
 
-    from ska_sim.web.app import create_app
 
     wd = tmp_path_factory.mktemp("plans")
     (wd / "letters.toml").write_text((ROOT / "tests" / "data" / "minimal.toml").read_text() + WRITTEN)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = create_app(wd, default="letters.toml", workers=1, token="browser-token", hosts={f"127.0.0.1:{port}"})
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    for _ in range(600):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
+    base, stop = start_page_server(wd, "letters.toml", "browser-token")
     out: dict = {"errors": []}
     try:
         with sync_playwright() as p:
@@ -63,7 +48,7 @@ def seen(tmp_path_factory):
                     assert time.monotonic() - t0 < timeout_s, f"timed out waiting for {what}"
                     page.wait_for_timeout(50)
 
-            page.goto(f"http://127.0.0.1:{port}/?token=browser-token&scenario=letters.toml&replications=3",
+            page.goto(f"{base}/?token=browser-token&scenario=letters.toml&replications=3",
                       wait_until="load")
             until(lambda: int(page.get_attribute("body", "data-runs") or 0) >= 1, "the first run")
             out["order"] = page.eval_on_selector_all("#targets > .target", "els => els.map(e => e.dataset.target)")
@@ -77,8 +62,7 @@ def seen(tmp_path_factory):
             page.evaluate("localStorage.clear()")
             browser.close()
     finally:
-        srv.should_exit = True
-        t.join(15)
+        stop()
     return out
 
 
