@@ -34,10 +34,11 @@ def test_group_rows_are_a_hand_count_of_the_recorded_calls(skills):
     inbound = log[(log["arrival"] >= start) & log["kind"].isin(["first", "redial", "repeat"])
                   & (log["outcome"] == "answered")]
     wait = (inbound["answer"] - inbound["arrival"]).dt.total_seconds()
+    handle = (inbound["end"] - inbound["answer"]).dt.total_seconds() + inbound["wrap_up_s"]
     hand = pd.DataFrame({"call_type": inbound["call_type"], "group": inbound["agent_group"], "wait": wait,
-                         "within": wait <= s.targets.service_level.threshold_s})
+                         "within": wait <= s.targets.service_level.threshold_s, "handle": handle})
     counted = hand.groupby(["call_type", "group"]).agg(answered=("wait", "size"), within=("within", "sum"),
-                                                       wait_sum_s=("wait", "sum"))
+                                                       wait_sum_s=("wait", "sum"), handle_s=("handle", "sum"))
     table = result.per_replication_calls
     rep0 = table[(table["replication"] == 0) & (table["group"] != ALL_GROUPS)].set_index(["call_type", "group"])
     assert len(counted) >= 4  # several types answered by several groups
@@ -45,6 +46,8 @@ def test_group_rows_are_a_hand_count_of_the_recorded_calls(skills):
         assert rep0.loc[key, "answered"] == row["answered"], key
         assert rep0.loc[key, "answered_within_t"] == row["within"], key
         assert rep0.loc[key, "wait_sum_s"] == pytest.approx(row["wait_sum_s"], abs=1e-3 * row["answered"]), key
+        # timestamps are written to the millisecond: at most 1 ms off per time read, three per call
+        assert rep0.loc[key, "handle_s"] == pytest.approx(row["handle_s"], abs=3e-3 * row["answered"]), key
     others = rep0.drop(index=counted.index)
     assert (others["answered"] == 0).all()
 
@@ -84,11 +87,17 @@ def test_a_single_pool_has_one_row_per_replication_and_type_with_its_handle_time
     np.testing.assert_allclose(means.loc[ct.index, "answered"], ct["answered"], rtol=1e-12)
     within = t.groupby("replication")["answered_within_t"].sum() / t.groupby("replication")["offered"].sum()
     assert within.mean() == pytest.approx(result.kpi("service_level"), rel=1e-12)
-    # handle time of the answered calls: mean about the type's mean handle time (talk + identity check + ACW)
-    for ct in s.call_types:
-        rows = t[t["call_type"] == ct.name]
-        mean = rows["handle_s"].sum() / rows["answered"].sum()
-        assert mean == pytest.approx(ct.mean_handle_s(), rel=0.12), ct.name
+    # handle time of replication 0's answered calls, per type: a hand count of its recorded calls
+    _, log = record_calls(s, result.seed, 0)
+    start = pd.Timestamp(s.calendar.start).tz_localize(log["arrival"].dt.tz)
+    inbound = log[(log["arrival"] >= start) & log["kind"].isin(["first", "redial", "repeat"])
+                  & (log["outcome"] == "answered")]
+    handle = ((inbound["end"] - inbound["answer"]).dt.total_seconds() + inbound["wrap_up_s"]).groupby(
+        inbound["call_type"]).agg(["sum", "size"])
+    rep0 = t[t["replication"] == 0].set_index("call_type")
+    for name, row in handle.iterrows():
+        assert rep0.loc[name, "answered"] == row["size"]
+        assert rep0.loc[name, "handle_s"] == pytest.approx(row["sum"], abs=3e-3 * row["size"]), name
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
