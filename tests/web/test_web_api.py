@@ -142,7 +142,7 @@ def test_a_simulation_error_does_not_kill_the_server(client, monkeypatch):
     def broken(*a, **k):
         raise RuntimeError("boom in a worker")
 
-    monkeypatch.setattr(client.service.pool, "map", broken)
+    monkeypatch.setattr(client.service.pool, "submit", broken)
     r = client.post("/api/run", json={"plan": plan()})
     assert r.status_code == 500 and r.json()["error"].startswith("internal error (RuntimeError)")
     assert "Traceback" not in r.text and "boom" not in r.text

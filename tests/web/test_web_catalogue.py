@@ -28,6 +28,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FIELDS = ("volume_scale", "staffing_scale", "patience")  # FIELD_NAMES in app.js
 HELP_KINDS = ("erlang", "simulation", "confidence")  # the fill buttons' kinds (people, agents: their own keys)
 PAGE_ERRORS = ("general", "not_json", "no_answer")  # errors the page itself meets
+STAGES = ("estimate", "simulated", "narrowing")  # web/stages.py stage_name, but "complete" (drawn as a run)
 
 
 def server_error_codes() -> set[str]:
@@ -53,6 +54,9 @@ DYNAMIC = {
     't("problem." +': set(messages.CODES),
     't("error." +': server_error_codes() | set(PAGE_ERRORS),
     't("phase." +': server_phases(),
+    't("stage." +': set(STAGES),
+    't("stage.badge_" +': set(STAGES),
+    't("stage.status_" +': set(STAGES),
 }
 
 

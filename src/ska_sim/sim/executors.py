@@ -11,10 +11,12 @@ the same whatever the executor, the number of workers or the order replications 
 
 from __future__ import annotations
 
+import heapq
 import multiprocessing as mp
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -249,15 +251,96 @@ def _ping() -> int:
     return 1
 
 
+class Batch:
+    """Replications of one run queued on a :class:`WarmPool`: its results come in replication
+    order, :meth:`wait` for the first ``k`` of them (the page shows a run's first replications
+    while the rest narrow the interval); :meth:`cancel` drops those not started."""
+
+    def __init__(self, pool: WarmPool, model, groups, seed: int, indices: list[int],
+                 cancelled: Callable[[], bool]):
+        self.pool, self.model, self.groups, self.seed = pool, model, groups, seed
+        self.indices, self.cancelled = list(indices), cancelled
+        self.results: dict[int, dict] = {}
+        self.error: BaseException | None = None
+        self.dead = False  # cancelled: its queued replications are dropped
+        self.started = 0  # replications sent to a worker (the one in flight is all a cancel can waste)
+
+    def done(self) -> int:
+        """How many of the first replications are done, in replication order (a prefix)."""
+        n = 0
+        for i in self.indices:
+            if i not in self.results:
+                break
+            n += 1
+        return n
+
+    def wait(self, upto: int | None = None, progress: Progress | None = None) -> list:
+        """KPIs of the first ``upto`` replications (all by default), in order; :class:`Cancelled`
+        as soon as ``cancelled()`` says so (the batch's queued replications are dropped)."""
+        want = self.indices[: len(self.indices) if upto is None else upto]
+        if self.pool.workers == 0:  # in this process, one replication after the other
+            for n, i in enumerate(want, 1):
+                if i in self.results:
+                    continue
+                if self.cancelled():
+                    self.cancel()
+                    raise Cancelled()
+                self.started += 1
+                self.results[i] = replication_kpis(self.model, self.groups, self.seed, i)
+                if progress:
+                    progress(n, len(want))
+            return [self.results[i] for i in want]
+        cv, last = self.pool._cv, 0
+        while True:
+            with cv:
+                if self.error is not None:
+                    raise self.error
+                if self.cancelled():
+                    self._drop()
+                    raise Cancelled()
+                have = sum(i in self.results for i in want)
+                if have == len(want):
+                    out = [self.results[i] for i in want]
+                else:
+                    cv.wait(0.05)
+                    out = None
+            if progress and have != last:
+                progress(have, len(want))
+                last = have
+            if out is not None:
+                return out
+
+    def cancel(self) -> None:
+        """Drop the replications not started (the ones in flight finish; their results are dropped)."""
+        with self.pool._cv:
+            self._drop()
+
+    def _drop(self) -> None:
+        if not self.dead:
+            self.dead = True
+            self.pool._forget(self)
+
+
 class WarmPool:
     """Worker processes started once and kept warm between runs (``workers=0``: this process),
-    for a server answering edit after edit. A run can be cancelled between replications: those
-    not started never start, and the pool stays warm for the next run."""
+    for a server answering edit after edit. Replications wait in a priority queue in front of
+    the workers, which get one at a time, so a newer edit's first replications go before the
+    narrowing replications of older ones (:meth:`submit`'s ``urgent``), and a cancelled run's
+    queued replications never start: only the one in flight on a worker finishes."""
+
+    URGENT, NORMAL, LATER = 0, 1, 2  # a run's first replications; a whole run; a run's narrowing ones
 
     def __init__(self, workers: int):
         self.workers = max(0, int(workers))
         self._pool = None
         self._lock = threading.Lock()
+        self._cv = threading.Condition()
+        self._queue: list = []  # heap of (priority class, batch's arrival, sequence, batch, index)
+        self._seq = 0
+        self._inflight = 0
+        self.sent = 0  # replications sent to a worker since the start
+        self._dispatcher: threading.Thread | None = None
+        self._stopping = False
 
     def start(self) -> None:
         """Start the workers now (not at the first run) and wait until each answers."""
@@ -281,41 +364,92 @@ class WarmPool:
         broken.shutdown(wait=False, cancel_futures=True)
 
     def shutdown(self) -> None:
+        with self._cv:
+            self._stopping = True
+            self._queue.clear()
+            self._cv.notify_all()
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    # ---------------------------------------------------------------- the queue
+    def submit(self, model, groups, seed: int, indices: list[int], cancelled: Callable[[], bool] = lambda: False,
+               urgent: int = 0, priority: int | None = None) -> Batch:
+        """Queue replications ``indices``: the first ``urgent`` of them before any run's
+        ``NORMAL`` ones, the rest at ``priority`` (default ``LATER``); within a class, runs in the
+        order they came. Returns the :class:`Batch` to wait on."""
+        batch = Batch(self, model, groups, seed, indices, cancelled)
+        if self.workers == 0:
+            return batch
+        later = self.LATER if priority is None else priority
+        with self._cv:
+            self._stopping = False
+            t = time.monotonic()
+            for k, i in enumerate(batch.indices):
+                self._seq += 1
+                heapq.heappush(self._queue, (self.URGENT if k < urgent else later, t, self._seq, batch, i))
+            if self._dispatcher is None or not self._dispatcher.is_alive():
+                self._dispatcher = threading.Thread(target=self._dispatch, name="ska-sim-warm-pool", daemon=True)
+                self._dispatcher.start()
+            self._cv.notify_all()
+        return batch
+
+    def _forget(self, batch: Batch) -> None:
+        """(under the queue's lock) a cancelled batch's queued replications taken out."""
+        self._queue = [e for e in self._queue if e[3] is not batch]
+        heapq.heapify(self._queue)
+        self._cv.notify_all()
+
+    def _dispatch(self) -> None:
+        """One replication per worker: the next in priority order goes when a worker is free."""
+        while True:
+            with self._cv:
+                while not self._stopping and (self._inflight >= self.workers or not self._queue):
+                    self._cv.wait()
+                if self._stopping:
+                    return
+                *_, batch, i = heapq.heappop(self._queue)
+                if batch.dead or batch.error is not None:
+                    continue
+                if batch.cancelled():
+                    batch._drop()
+                    self._cv.notify_all()
+                    continue
+                self._inflight += 1
+                batch.started += 1
+                self.sent += 1
+            try:
+                pool = self._get()
+                fut = pool.submit(run_one, (batch.model, batch.groups, batch.seed, i))
+            except BaseException as exc:  # noqa: BLE001 - a broken pool: the batch's waiter raises it
+                self._finished(batch, i, None, exc)
+                continue
+            fut.add_done_callback(lambda f, b=batch, k=i, p=pool: self._settle(b, k, f, p))
+
+    def _settle(self, batch: Batch, i: int, fut, pool) -> None:
+        try:
+            self._finished(batch, i, fut.result(), None)
+        except BaseException as exc:  # noqa: BLE001 - reported to the batch's waiter
+            if isinstance(exc, BrokenProcessPool):
+                self._reset(pool)
+            self._finished(batch, i, None, exc)
+
+    def _finished(self, batch: Batch, i: int, result, error) -> None:
+        with self._cv:
+            self._inflight -= 1
+            if error is not None:
+                batch.error = error
+            else:
+                batch.results[i] = result
+            self._cv.notify_all()
+
     def map(self, model, groups, seed: int, indices: list[int], progress: Progress | None = None,
             cancelled: Callable[[], bool] = lambda: False) -> list:
-        """KPIs of replications ``indices``, in that order; :class:`Cancelled` as soon as
-        ``cancelled()`` says so."""
-        if self.workers == 0:
-            out = []
-            for n, i in enumerate(indices, 1):
-                if cancelled():
-                    raise Cancelled()
-                out.append(replication_kpis(model, groups, seed, i))
-                if progress:
-                    progress(n, len(indices))
-            return out
-        pool = self._get()
-        futures = {pool.submit(run_one, (model, groups, seed, i)): i for i in indices}
-        results: dict[int, dict] = {}
+        """KPIs of replications ``indices``, in that order (a whole run: ``NORMAL`` priority);
+        :class:`Cancelled` as soon as ``cancelled()`` says so."""
+        batch = self.submit(model, groups, seed, indices, cancelled, priority=self.NORMAL)
         try:
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
-                if cancelled():
-                    raise Cancelled()
-                for f in done:
-                    results[futures[f]] = f.result()
-                if done and progress:
-                    progress(len(results), len(indices))
-        except BrokenProcessPool:
-            self._reset(pool)
-            raise
+            return batch.wait(progress=progress)
         finally:
-            for f in futures:
-                f.cancel()  # replications not started yet never start
-        return [results[i] for i in indices]
+            batch.cancel()  # replications not started yet never start

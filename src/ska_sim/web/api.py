@@ -7,10 +7,14 @@ get, so the scenario is validated by the same models and an invalid field gets t
 ``ska-sim run FILE --set KEY=VALUE`` prints. Only the keys in :data:`EDITABLE` can be sent;
 files are named, never given as paths (:class:`Workspace`).
 
-Replications run on a warm pool of processes started once (:class:`~ska_sim.sim.executors.WarmPool`): a newer edit from the same
-page supersedes the running one, whose remaining replications are cancelled (a generation
-counter checked between replications). Results are cached (bounded LRU), so the saved plan
-the page compares against (same seed: common random numbers) is simulated once.
+Replications run on a warm pool of processes started once (:class:`~ska_sim.sim.executors.WarmPool`),
+in a priority queue: an edit is answered in stages (:meth:`Service.run_stages`, web/stages.py),
+the figures of its first replications at once, the later ones narrowing the interval, and
+every edit's first replications go before other edits' narrowing ones. A newer edit from the
+same page supersedes the running one: its queued replications are dropped at once, only the
+one in flight on a worker finishes (a generation counter). Replications done are kept per plan
+and results cached (both bounded LRU), so the saved plan the page compares against (same
+seed: common random numbers) is simulated once and an identical plan is not simulated again.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +52,10 @@ from ska_sim.scenario.roster import attach, in_folder, read_roster_csv, resolve,
 from ska_sim.scenario.clock import format_clock
 from ska_sim.scenario.timeline import build_timeline
 from ska_sim.sim.executors import Cancelled, Executor, WarmPool
+from ska_sim.sim.results import SimulationResult
 from ska_sim.sim.runner import simulate
 from ska_sim.web.documents import Simulated, describe_scenario, page_result, render_toml, target_verdicts
+from ska_sim.web.stages import FIRST, PlanRun, ReplicationStore, stage_counts, stage_name
 from ska_sim.web.plans import (
     CACHE_SIZE,
     KPIS_SHOWN,
@@ -77,6 +83,7 @@ class Service:
         self._cache: OrderedDict = OrderedDict()
         self._gen: OrderedDict = OrderedDict()
         self._progress: dict[str, dict] = {}
+        self._store = ReplicationStore()  # each plan's first replications (web/stages.py)
         self._rosters: dict = {}  # (roster file, mtime, size) -> its RosterPlan
         self._lock = threading.Lock()
 
@@ -174,10 +181,6 @@ class Service:
                 self._cache.popitem(last=False)
         return sim
 
-    def _cached(self, s: Scenario, reps: int, seed: int) -> bool:
-        with self._lock:
-            return (s.digest(), reps, seed) in self._cache
-
     def _prepare(self, plan: Any):
         name, week, sets = plan_overrides(plan)
         client = self._client(plan)
@@ -190,27 +193,68 @@ class Service:
     # ---------------------------------------------------------------- one edit
     def run(self, plan: Any) -> dict:
         """Simulate the plan (and the saved plan, once) and return what the page shows."""
+        doc: dict = {"superseded": True}
+        for doc in self.run_stages(plan, staged=False):
+            pass
+        return doc
+
+    def run_stages(self, plan: Any, staged: bool = True, stop: threading.Event | None = None) -> Iterator[dict]:
+        """What the page shows for the plan, stage by stage (web/stages.py): the figures of its
+        first replications, then over more of them, the last over the plan's replications (what
+        :meth:`run` returns). The plan is checked before the first stage is asked for (bad input
+        raises then). ``stop``: the page went away. A newer edit from the same page, or
+        ``stop``, ends the stages with ``{"superseded": True}``."""
         t0 = time.perf_counter()
         name, week, sets, client, s, saved, reps, seed = self._prepare(plan)
-        cancelled = self._bump(client)
-        todo = [x for x in (s, saved) if not self._cached(x, reps, seed)]
-        total = reps * len({x.digest() for x in todo})
-        state = {"done": 0}
+        newer = self._bump(client)
+        cancelled = newer if stop is None else (lambda: newer() or stop.is_set())
+        return self._stages(name, sets, client, s, saved, reps, seed, cancelled, staged, t0)
 
-        def progress(done: int, n: int) -> None:
-            self._set_progress(client, "replications", state["done"] + done, total)
-
-        self._set_progress(client, "replications", 0, total)
-        ex = Executor(pool=self.pool, cancelled=cancelled, progress=progress)
+    def _stages(self, name, sets, client, s, saved, reps, seed, cancelled, staged, t0) -> Iterator[dict]:
+        counts = stage_counts(reps) if staged else [reps]
+        runs: list[PlanRun] = []
         try:
-            cur = self._simulate(s, reps, seed, ex)
-            state["done"] = 0 if self._cached(saved, reps, seed) else reps
-            base = self._simulate(saved, reps, seed, ex)
+            for x in ([s] if s.digest() == saved.digest() else [s, saved]):
+                runs.append(PlanRun(self._store, self.pool, x, reps, seed, cancelled, FIRST if staged else reps))
+            total = sum(r.missing() for r in runs)
+            self._set_progress(client, "replications", 0, total)
+            start = [r.n - r.missing() for r in runs]
+
+            def progress(_d: int, _n: int) -> None:
+                self._set_progress(client, "replications", sum(r.done() for r in runs) - sum(start), total)
+
+            for j, k in enumerate(counts):
+                if j + 1 < len(counts) and all(r.done() >= counts[j + 1] for r in runs):
+                    continue  # a later stage is there already: answer that one
+                sims = [self._built(r, k, progress) for r in runs]
+                doc = page_result(sims[0], sims[-1])
+                doc.update(scenario=name, edits=len(sets), stage=stage_name(k, reps), replications_target=reps,
+                           elapsed_s=time.perf_counter() - t0)
+                yield doc
         except Cancelled:
-            return {"superseded": True}
-        doc = page_result(cur, base)
-        doc.update(scenario=name, edits=len(sets), elapsed_s=time.perf_counter() - t0)
-        return doc
+            yield {"superseded": True}
+        finally:
+            for r in runs:
+                r.close()
+
+    def _built(self, run: PlanRun, k: int, progress) -> Simulated:
+        """The plan's first ``k`` replications as a result (cached: the saved plan's at every edit)."""
+        key = (run.digest, k, run.seed)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        results = run.results(k, progress)
+        result = SimulationResult.build(run.scenario, run.model, run.groups, results, run.seed)
+        sim = Simulated(run.scenario, result, result.timeline)
+        with self._lock:
+            self._cache[key] = sim
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        if k == run.n:
+            self._store.put(run.digest, run.seed, results)
+        return sim
 
     # ---------------------------------------------------------------- staffing help
     def fill(self, plan: Any, method: str, group: Any = None, confidence: Any = None) -> dict:

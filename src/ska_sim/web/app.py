@@ -11,15 +11,17 @@ server's log, never to the browser) and the server keeps serving.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import secrets
+import threading
 from pathlib import Path
 
 import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -130,6 +132,50 @@ def api_route(handler, method: str, waiting) -> Route:
     return Route(f"/api/{handler.__name__}", endpoint, methods=[method])
 
 
+def _line(doc: dict) -> bytes:
+    """One document of a stream, as JSONResponse writes it, on a line of its own."""
+    return (json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n").encode()
+
+
+def stages_route(service: Service, waiting) -> Route:
+    """``POST /api/stages``: an edit's answer in stages (Service.run_stages), one JSON document
+    per line as each stage is ready (``application/x-ndjson``): the estimate of its first
+    replications at once, then the figures over more of them, the last one ``"stage":
+    "complete"``. Bad input is answered as ``/api/run`` answers it, before the stream starts."""
+    async def endpoint(request: Request):
+        stop = threading.Event()  # the page went away (or the stream ended): the stages stop
+        try:
+            data = await _body(request)
+            plan = data.get("plan") if isinstance(data, dict) else None
+            stages = await anyio.to_thread.run_sync(lambda: service.run_stages(plan, stop=stop), limiter=waiting)
+            first = await anyio.to_thread.run_sync(next, stages, None, limiter=waiting)
+        except BadRequest as exc:
+            return _error(exc.message, exc.status, **exc.extra)
+        except ScenarioError as exc:  # an invalid field answers a well-formed edit (as /api/run)
+            return JSONResponse({"invalid": True, "problems": problems_json(exc.problems)})
+        except Exception as exc:  # noqa: BLE001 - the server survives; the traceback goes to the log only
+            log.exception("request %s failed", request.url.path)
+            return _error(f"internal error ({type(exc).__name__}); the server keeps running", 500)
+
+        async def lines():
+            doc = first
+            try:
+                while doc is not None:
+                    yield _line(doc)
+                    if doc.get("superseded") or doc.get("stage") == "complete":
+                        return
+                    doc = await anyio.to_thread.run_sync(next, stages, None, limiter=waiting)
+            except Exception as exc:  # noqa: BLE001 - the stream ends with one line; the traceback goes to the log
+                log.exception("request %s failed", request.url.path)
+                yield _line({"error": f"internal error ({type(exc).__name__}); the server keeps running"})
+            finally:
+                stop.set()
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    return Route("/api/stages", endpoint, methods=["POST"])
+
+
 def page_handlers(service: Service) -> tuple[list, list]:
     """The page's requests, (GET handlers, POST handlers), each answered by ``service``."""
 
@@ -207,6 +253,7 @@ def create_app(workdir: str | Path, default: str | None = None, workers: int = 2
         Route("/", index),
         *(api_route(h, "GET", waiting) for h in gets),
         *(api_route(h, "POST", waiting) for h in posts),
+        stages_route(service, waiting),
         Route("/exports/{stem}/{file}", exported_files(service)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -115,6 +115,7 @@ function plan() {
 
 function schedule(delay = 250) {
   clearTimeout(S.timer);
+  stale(); // what is computing is for a plan no longer on the page: never shown
   S.timer = setTimeout(run, delay);
 }
 
@@ -452,16 +453,78 @@ async function call(name, body, what) {
   showProblems([]); $("help-error").textContent = "";
   return r.data;
 }
+// an edit is answered in stages (POST /api/stages, one JSON document per line): an estimate from its
+// first simulation runs, the figures over more of them, narrowing in place, the last one complete
+function stale() {
+  if (!S.abort) return;
+  S.abort.abort(); S.abort = null; ++S.runSeq;
+}
 async function run() {
   clearTimeout(S.timer);
-  const t0 = performance.now();
-  const data = await call("run", { plan: plan() }, t("status.simulating"));
-  if (!data) return;
-  S.lastResult = data;
-  renderResult(data);
+  stale();
+  const t0 = performance.now(), seq = ++S.runSeq, ctrl = new AbortController(), sent = plan();
+  S.abort = ctrl;
+  status(t("status.simulating") + "…");
+  document.body.dataset.busy = "1";
+  document.body.dataset.sent = String(seq);
+  startProgress();
+  const done = (text) => {
+    if (seq !== S.runSeq) return;
+    stopProgress(); delete document.body.dataset.busy; S.abort = null;
+    if (text) status(text);
+  };
+  let r;
+  try {
+    r = await fetch("/api/stages", { method: "POST", signal: ctrl.signal,
+      headers: { "X-Ska-Token": S.token, "Content-Type": "application/json" }, body: JSON.stringify({ plan: sent }) });
+  } catch (e) {
+    if (seq === S.runSeq) { showGeneral([t("error.no_answer")]); done(t("status.error")); }
+    return;
+  }
+  if (seq !== S.runSeq) { ctrl.abort(); return; }
+  if (!(r.headers.get("content-type") || "").startsWith("application/x-ndjson")) {
+    let data;
+    try { data = await r.json(); } catch (e) { data = { code: "not_json", params: { status: r.status } }; }
+    if (seq !== S.runSeq) return;
+    done();
+    if (r.status === 200 && data.invalid) { showProblems(data.problems); status(t("status.fix")); return; }
+    showProblems([]); showGeneral([errorText(data)]); status(t("status.error"));
+    return;
+  }
+  const reader = r.body.getReader(), decoder = new TextDecoder();
+  let buf = "";
+  try {
+    for (;;) {
+      const { value, done: end } = await reader.read();
+      if (seq !== S.runSeq) { ctrl.abort(); return; }
+      buf += decoder.decode(value || new Uint8Array(), { stream: !end });
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const doc = JSON.parse(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        if (doc.superseded) { done(); return; }
+        if (doc.error !== undefined) { showGeneral([errorText(doc)]); done(t("status.error")); return; }
+        showStage(doc, sent, t0);
+        if (doc.stage === "complete") { done(); return; }
+      }
+      if (end) { done(); return; }
+    }
+  } catch (e) {
+    if (seq === S.runSeq) { showGeneral([t("error.no_answer")]); done(t("status.error")); }
+  }
+}
+// one stage of an edit's answer drawn in place: marked as an estimate, narrowing, or complete
+function showStage(doc, sent, t0) {
+  showProblems([]); showGeneral([]); $("help-error").textContent = "";
+  S.lastResult = doc;
+  renderResult(doc);
   renderAccuracy();
-  status(t("status.done", { s: num((performance.now() - t0) / 1000, 2) }));
-  document.body.dataset.runs = String((+document.body.dataset.runs || 0) + 1);
+  const s = num((performance.now() - t0) / 1000, 2);
+  status(doc.stage === "complete" ? t("status.done", { s }) : t("stage.status_" + doc.stage, { s }));
+  const shown = JSON.parse(document.body.dataset.shown || "[]").slice(-19);
+  shown.push({ edits: JSON.stringify(sent.edits), stage: doc.stage, replications: doc.replications });
+  document.body.dataset.shown = JSON.stringify(shown);
+  if (doc.stage === "complete") document.body.dataset.runs = String((+document.body.dataset.runs || 0) + 1);
 }
 
 // ------------------------------------------------------------------ verdicts in words
@@ -490,8 +553,13 @@ function showWarning(box, text) { box.hidden = !text; box.textContent = text || 
 
 // ------------------------------------------------------------------ results
 function renderResult(r) {
-  $("reps-note").textContent = t("kpi.reps_note", { n: r.replications, seed: r.seed })
+  const stage = r.stage || "complete";
+  $("reps-note").textContent = (stage === "complete" ? t("kpi.reps_note", { n: r.replications, seed: r.seed })
+    : t("stage." + stage, { k: r.replications, n: r.replications_target, seed: r.seed }))
     + (r.forecast_facts ? "; " + forecastText(r.forecast_facts) : "");
+  $("kpi-section").dataset.stage = stage;  // an estimate is drawn as one (style.css), the final figures plainly
+  $("stage-badge").hidden = stage === "complete";
+  $("stage-badge").textContent = stage === "complete" ? "" : t("stage.badge_" + stage);
   const box = $("targets");
   box.replaceChildren();
   for (const v of r.verdicts) {

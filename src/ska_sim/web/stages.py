@@ -1,0 +1,117 @@
+"""An edit's answer in stages, as fast as typing: the figures of its first replications at once,
+then the same figures over more replications, narrowing the interval in place.
+
+Every stage is a run of its own: the figures of the first ``k`` replications are exactly those
+``ska-sim run --replications k --seed SEED`` prints (replication i's random numbers depend on the
+seed and i only), with the interval of those ``k`` replications. The stages of ``n``
+replications (the accuracy setting) are :func:`stage_counts`: an *estimate* from the first
+:data:`ESTIMATE` (one per worker on two cores: its interval is wide), the *simulated* figures
+from the first :data:`FIRST`, then *narrowing* ones, and the *complete* run of ``n``.
+
+Replications already simulated are kept per plan (:class:`ReplicationStore`, a bounded LRU of
+each plan's first replications), so a plan simulated before, or a plan asked again at a higher
+accuracy, runs only the replications it lacks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from ska_sim.scenario.model import Scenario
+from ska_sim.sim.engine import Model
+from ska_sim.sim.executors import Batch, WarmPool
+from ska_sim.sim.replication import Groups
+
+ESTIMATE = 2  # replications behind the first estimate
+FIRST = 4  # replications behind the first simulated figures; the later ones narrow their interval
+NARROWING = (10, 20, 50, 100)  # the stages after those, below the accuracy's count
+STORE_REPLICATIONS = 1200  # replications kept over every plan (about 40 kB each)
+
+
+def stage_counts(n: int) -> list[int]:
+    """The replication counts at which an edit of ``n`` replications is answered."""
+    return sorted({min(ESTIMATE, n), min(FIRST, n), *(c for c in NARROWING if c < n), n})
+
+
+def stage_name(k: int, n: int) -> str:
+    """``estimate`` (the first replications, a wide interval), ``simulated`` (the first figures),
+    ``narrowing`` (more replications to come) or ``complete`` (all ``n``)."""
+    if k >= n:
+        return "complete"
+    if k <= ESTIMATE:
+        return "estimate"
+    return "simulated" if k <= FIRST else "narrowing"
+
+
+class ReplicationStore:
+    """Each plan's first replications (KPIs per level), by (plan digest, seed); at most
+    ``limit`` replications over all plans, the least recently used plans dropped first."""
+
+    def __init__(self, limit: int = STORE_REPLICATIONS):
+        self.limit = limit
+        self._plans: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str, seed: int) -> list:
+        with self._lock:
+            have = self._plans.get((digest, seed))
+            if have is None:
+                return []
+            self._plans.move_to_end((digest, seed))
+            return list(have)
+
+    def put(self, digest: str, seed: int, results: list) -> None:
+        """Keep ``results`` (replications 0..len-1) unless more of the plan's are kept already."""
+        with self._lock:
+            key = (digest, seed)
+            if len(self._plans.get(key, ())) >= len(results):
+                return
+            self._plans[key] = list(results)
+            self._plans.move_to_end(key)
+            while sum(len(v) for v in self._plans.values()) > self.limit and len(self._plans) > 1:
+                self._plans.popitem(last=False)
+
+    def replications(self) -> int:
+        with self._lock:
+            return sum(len(v) for v in self._plans.values())
+
+
+class PlanRun:
+    """One plan's replications 0..n-1 for an edit: those kept in the store, the rest queued on
+    the warm pool (the first ``urgent`` of them before other runs' narrowing replications)."""
+
+    def __init__(self, store: ReplicationStore, pool: WarmPool, s: Scenario, n: int, seed: int,
+                 cancelled, urgent: int):
+        self.store, self.scenario, self.seed, self.n = store, s, seed, n
+        self.digest = s.digest()
+        self.model = Model.from_scenario(s)
+        self.groups = Groups.of(self.model)
+        self.have = store.get(self.digest, seed)[:n]
+        todo = list(range(len(self.have), n))
+        self.batch: Batch | None = None
+        if todo:
+            self.batch = pool.submit(self.model, self.groups, seed, todo, cancelled,
+                                     urgent=max(0, urgent - len(self.have)))
+
+    def missing(self) -> int:
+        return self.n - len(self.have)
+
+    def done(self) -> int:
+        return len(self.have) + (self.batch.done() if self.batch is not None else 0)
+
+    def results(self, k: int, progress=None) -> list:
+        """The first ``k`` replications' KPIs (waiting for those not done)."""
+        if k <= len(self.have) or self.batch is None:
+            return self.have[:k]
+        return self.have + self.batch.wait(k - len(self.have), progress)
+
+    def close(self) -> None:
+        """Cancel what is still queued; keep the replications done (a prefix) for the next time."""
+        if self.batch is None:
+            return
+        self.batch.cancel()
+        b = self.batch
+        got = [b.results[i] for i in b.indices[: b.done()]]
+        if got:
+            self.store.put(self.digest, self.seed, self.have + got)

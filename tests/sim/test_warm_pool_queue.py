@@ -1,0 +1,65 @@
+"""The warm pool's priority queue: a run's urgent (first) replications before other runs'
+narrowing ones, a whole run between the two, a cancelled run's queued replications never
+started, results the same as in this process whatever the order."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ROOT
+from ska_sim.scenario.load import load_scenario
+from ska_sim.sim.engine import Model
+from ska_sim.sim.executors import Cancelled, WarmPool
+from ska_sim.sim.replication import Groups, replication_kpis
+
+
+@pytest.fixture(scope="module")
+def pool():
+    p = WarmPool(1)  # one worker: the order replications start in is the queue's order
+    p.start()
+    yield p
+    p.shutdown()
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = Model.from_scenario(load_scenario(ROOT / "scenarios" / "baseline.toml"))
+    return m, Groups.of(m)
+
+
+def test_a_newer_runs_first_replications_go_before_an_older_runs_narrowing(pool, model):
+    m, g = model
+    old = pool.submit(m, g, 1, list(range(10)), urgent=2)
+    new = pool.submit(m, g, 2, list(range(4)), urgent=4)
+    got = new.wait()
+    # the older run's 2 urgent ones came first (in the order runs came), its narrowing ones after the newer's
+    assert 2 <= old.done() <= 3 and old.started <= 4
+    assert [r["window"]["service_level"].tolist() for r in got] == \
+        [replication_kpis(m, g, 2, i)["window"]["service_level"].tolist() for i in range(4)]
+    rest = old.wait()
+    assert [r["window"]["service_level"].tolist() for r in rest[8:]] == \
+        [replication_kpis(m, g, 1, i)["window"]["service_level"].tolist() for i in (8, 9)]
+
+
+def test_a_whole_run_goes_between_first_replications_and_narrowing(pool, model):
+    m, g = model
+    narrowing = pool.submit(m, g, 1, list(range(6)))  # nothing urgent: all narrowing
+    whole = pool.submit(m, g, 1, list(range(3)), priority=WarmPool.NORMAL)
+    whole.wait()
+    assert narrowing.done() <= 1  # at most the one already on the worker
+    narrowing.cancel()
+
+
+def test_a_cancelled_runs_queued_replications_never_start(pool, model):
+    m, g = model
+    stop = []
+    batch = pool.submit(m, g, 5, list(range(12)), cancelled=lambda: bool(stop), urgent=12)
+    batch.wait(1)
+    stop.append(True)
+    with pytest.raises(Cancelled):
+        batch.wait()
+    sent = pool.sent
+    after = pool.submit(m, g, 5, [0, 1], urgent=2).wait()  # the pool is warm and free for the next run
+    assert pool.sent == sent + 2
+    assert batch.started <= 3  # the first, and at most the one in flight when it was cancelled (and one on its way)
+    assert after[1]["window"]["service_level"].tolist() == replication_kpis(m, g, 5, 1)["window"]["service_level"].tolist()

@@ -1,0 +1,114 @@
+"""An edit answered in stages (web/stages.py, Service.run_stages): the estimate first and marked
+as one, every stage the figures of the replications it used (those of `run -r k`), a newer edit
+cancelling the running one with no replication started after it, identical plans from the cache."""
+
+from __future__ import annotations
+
+import threading
+
+
+from ska_sim.web.api import Service
+from ska_sim.web.stages import ESTIMATE, FIRST, stage_counts, stage_name
+from test_web_api import cli_json, workdir  # noqa: F401  (the work folder of the API's tests: its fixture)
+
+MON = [33, 36, 38, 38, 36, 33, 28, 27, 30, 31, 29, 27, 24, 22, 20, 19]
+
+
+def monday(cell: int, add: int) -> dict:
+    mon = list(MON)
+    mon[cell] += add
+    return {"staffing.agents.mon": [str(x) for x in mon]}
+
+
+def test_the_stages_of_n_replications():
+    assert stage_counts(20) == [ESTIMATE, FIRST, 10, 20]
+    assert stage_counts(5) == [ESTIMATE, FIRST, 5]
+    assert stage_counts(3) == [ESTIMATE, 3] and stage_counts(1) == [1]
+    assert [stage_name(k, 20) for k in stage_counts(20)] == ["estimate", "simulated", "narrowing", "complete"]
+    assert stage_name(3, 3) == "complete"  # a run of few replications is answered whole
+
+
+def test_the_estimate_comes_first_marked_and_every_stage_is_runs_figures(workdir):
+    svc = Service(workdir, workers=0)
+    edits = {"arrivals.volume_scale": "1.2"}
+    docs = list(svc.run_stages({"scenario": "minimal.toml", "replications": 5, "seed": 9, "client": "a",
+                                "edits": edits}))
+    assert [d["stage"] for d in docs] == ["estimate", "simulated", "complete"]
+    assert [d["replications"] for d in docs] == [ESTIMATE, FIRST, 5]
+    assert all(d["replications_target"] == 5 for d in docs)
+    for d in docs:  # the interval shown is the one of the replications used: `run -r k` prints the same
+        ref = cli_json([str(workdir / "minimal.toml"), "-r", str(d["replications"]), "--seed", "9",
+                        "--set", "arrivals.volume_scale=1.2"])
+        for k in ("service_level", "answer_rate", "asa_s"):
+            assert {c: d["kpis"][k][c] for c in ("mean", "ci_low", "ci_high")} == \
+                {c: ref["kpis"][k][c] for c in ("mean", "ci_low", "ci_high")}, (d["stage"], k)
+    est, last = docs[0]["kpis"]["service_level"], docs[-1]["kpis"]["service_level"]
+    assert est["ci_high"] - est["ci_low"] > last["ci_high"] - last["ci_low"]  # the estimate's interval is wider
+    # the last stage is what /api/run answers
+    whole = Service(workdir, workers=0).run({"scenario": "minimal.toml", "replications": 5, "seed": 9,
+                                             "client": "b", "edits": edits})
+    assert whole["kpis"] == docs[-1]["kpis"] and whole["diff"] == docs[-1]["diff"]
+
+
+def test_a_newer_edit_cancels_the_running_one_with_nothing_started_after(workdir):
+    svc = Service(workdir, workers=1)
+    svc.pool.start()
+    batches = []
+    submit = svc.pool.submit
+
+    def recording(*a, **k):
+        batches.append(submit(*a, **k))
+        return batches[-1]
+
+    svc.pool.submit = recording
+    try:
+        plan = {"scenario": "baseline.toml", "replications": 20, "seed": 3, "client": "page"}
+        svc.run(plan)  # the saved plan, simulated once and kept
+        first = svc.run_stages({**plan, "edits": monday(3, 2)})
+        assert next(first)["stage"] == "estimate"
+        a = batches[-1]
+        started = a.started  # the estimate's replications and the one in flight
+        second = list(svc.run_stages({**plan, "edits": monday(5, 4)}))  # the page's next keystroke
+        assert next(first) == {"superseded": True}
+        # no replication of the first edit started after the second came (one may have been on its way)
+        assert a.started <= started + 1 and a.started < 20
+        assert a.started - a.done() <= svc.pool.workers
+        assert second[-1]["stage"] == "complete" and second[-1]["replications"] == 20
+        ref = cli_json([str(workdir / "baseline.toml"), "-r", "20", "--seed", "3", "--set",
+                        f"staffing.agents.mon={[x + (4 if i == 5 else 0) for i, x in enumerate(MON)]}"])
+        assert second[-1]["kpis"]["service_level"]["mean"] == ref["kpis"]["service_level"]["mean"]
+    finally:
+        svc.pool.shutdown()
+
+
+def test_an_identical_plan_comes_from_the_cache_and_more_accuracy_runs_only_whats_missing(workdir):
+    svc = Service(workdir, workers=1)
+    svc.pool.start()
+    try:
+        plan = {"scenario": "minimal.toml", "replications": 5, "seed": 4, "client": "c",
+                "edits": {"staffing.scale": "1.1"}}
+        svc.run({**plan, "edits": {}})
+        sent = svc.pool.sent
+        one = svc.run(plan)
+        assert svc.pool.sent - sent == 5
+        again = list(svc.run_stages(plan))
+        assert svc.pool.sent - sent == 5  # nothing simulated again
+        assert again[-1]["kpis"] == one["kpis"] and again[-1]["stage"] == "complete"
+        svc.run({**plan, "edits": {}, "replications": 12})
+        sent = svc.pool.sent
+        more = svc.run({**plan, "replications": 12})
+        assert svc.pool.sent - sent == 7  # replications 5..11 only
+        ref = Service(workdir, workers=0).run({**plan, "replications": 12})
+        assert more["kpis"] == ref["kpis"]
+    finally:
+        svc.pool.shutdown()
+
+
+def test_a_stream_stops_when_the_page_goes_away(workdir):
+    svc = Service(workdir, workers=0)
+    stop = threading.Event()
+    it = svc.run_stages({"scenario": "minimal.toml", "replications": 5, "seed": 9, "client": "d",
+                         "edits": {"staffing.scale": "1.3"}}, stop=stop)
+    assert next(it)["stage"] == "estimate"
+    stop.set()
+    assert next(it) == {"superseded": True}
