@@ -1,20 +1,25 @@
-"""Load test of the planning page (issue 11.6, ISSUE-NOTES): N concurrent clients editing the
-SKA baseline week for D seconds against a local `ska-sim serve` (uvicorn, its worker pool).
+"""Load test of the planning page (issue 11.6, issue 22.4, ISSUE-NOTES): N concurrent clients
+editing a scenario's week for D seconds against a local `ska-sim serve` (uvicorn, its worker pool).
 
-Each client is a person at the page: it changes a Monday cell, waits for the KPIs, pauses 1-3 s
-and edits again. Three edits in ten are typed in two keystrokes 0.3 s apart ("3", then "34"):
-the first is superseded by the second and its remaining replications cancelled, as the page
-does. Reported: requests served, superseded, errors (must be 0), p50/p95 latency of the edits
-answered, and the server's memory (RSS of the server and its worker processes) before the
-clients start and every 10 s after (caches are bounded: it levels off).
+Each client is a person at the page: it changes a cell of the first grid's Monday, reads the
+edit's answer as the page does (``POST /api/stages``: the estimate, the first figures, then the
+narrowing ones, one JSON line each), pauses 1-3 s after the first figures arrive (the narrowing
+goes on meanwhile) and edits again, which cancels what is left of the previous edit, as the page
+does. Three edits in ten are typed in two keystrokes 0.3 s apart ("3", then "34"): the first is
+superseded by the second. Reported: requests, superseded, errors (must be 0), p50/p95 of the time
+to the estimate, to the first figures ("the final figures" of the target) and, for the edits not
+cancelled before, to the complete run; the server's memory (RSS of the server and its worker
+processes) before the clients start and every 10 s after (caches are bounded: it levels off).
 
-    .venv/bin/python benchmarks/loadtest.py [--clients 20] [--seconds 60] [--replications 20] [--write]
+    .venv/bin/python benchmarks/loadtest.py [--scenario baseline.toml] [--clients 20] [--seconds 60] [--write]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
 import random
 import subprocess
@@ -24,16 +29,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 from run import cpu_model  # noqa: E402  (benchmarks/run.py: the CPU as read now)
-MON = [33, 36, 38, 38, 36, 33, 28, 27, 30, 31, 29, 27, 24, 22, 20, 19]
 
 
 def rss_mb(pid: int) -> float:
     import psutil
 
     p = psutil.Process(pid)
-    procs = [p, *p.children(recursive=True)]
     total = 0
-    for q in procs:
+    for q in [p, *p.children(recursive=True)]:
         try:
             total += q.memory_info().rss
         except psutil.NoSuchProcess:
@@ -41,24 +44,23 @@ def rss_mb(pid: int) -> float:
     return total / 2**20
 
 
-
-
-async def main_async(a) -> str:
+@contextlib.asynccontextmanager
+async def page_server(scenario: str, workers: int, clients: int = 4):
+    """`ska-sim serve` on scenarios/ in a process of its own: (its pid, an HTTP client with the token)."""
     import httpx2 as httpx  # the client starlette recommends (the httpx API)
 
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "ska-sim"), "serve", "scenarios/baseline.toml",
-                             "--workdir", "scenarios", "--port", "0" if a.port == 0 else str(a.port),
-                             *(["--workers", str(a.workers)] if a.workers else [])],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-c", "from ska_sim.cli import main; main()", "serve", f"scenarios/{scenario}", "--workdir", "scenarios",
+                             "--port", "0", *(["--workers", str(workers)] if workers else [])],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = proc.stdout.readline()
         if "http://" not in line:
             raise SystemExit(f"the server did not start: {line}{proc.stdout.read()}")
         url = line.split()[-1]
         base, token = url.split("/?")[0], url.split("token=")[1].split("&")[0]
-        headers = {"X-Ska-Token": token}
-        limits = httpx.Limits(max_connections=a.clients * 2 + 4)
-        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=600, limits=limits) as http:
+        limits = httpx.Limits(max_connections=clients * 3 + 4)
+        async with httpx.AsyncClient(base_url=base, headers={"X-Ska-Token": token}, timeout=600, limits=limits) as http:
             for _ in range(600):  # the server's lifespan starts the pool before it answers
                 try:
                     if (await http.get("/api/scenarios")).status_code == 200:
@@ -66,93 +68,137 @@ async def main_async(a) -> str:
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.1)
-            warm = {"plan": {"scenario": "baseline.toml", "client": "warm", "replications": a.replications}}
-            await http.post("/api/run", json=warm)  # the saved plan, simulated once and cached
-            rss = [(0.0, rss_mb(proc.pid))]
-            served, superseded, errors, latencies = 0, 0, [], []
-            t_start = time.monotonic()
-            t_end = t_start + a.seconds
-
-            async def post(cid: str, mon: list[int]):
-                nonlocal served, superseded
-                body = {"plan": {"scenario": "baseline.toml", "client": cid, "replications": a.replications,
-                                 "edits": {"staffing.agents.mon": [str(x) for x in mon]}}}
-                t = time.monotonic()
-                try:
-                    r = await http.post("/api/run", json=body)
-                except httpx.HTTPError as exc:
-                    errors.append(f"{type(exc).__name__}: {exc}")
-                    return
-                served += 1
-                if r.status_code != 200:
-                    errors.append(f"{r.status_code}: {r.text[:200]}")
-                    return
-                doc = r.json()
-                if doc.get("superseded"):
-                    superseded += 1
-                elif "kpis" not in doc:
-                    errors.append(f"no KPIs: {str(doc)[:200]}")
-                else:
-                    latencies.append(time.monotonic() - t)
-
-            async def client(i: int):
-                rng = random.Random(i)
-                mon = list(MON)
-                cid = f"load{i}"
-                await asyncio.sleep(rng.uniform(0, 2))
-                while time.monotonic() < t_end:
-                    j = rng.randrange(len(mon))
-                    mon[j] = max(0, mon[j] + rng.choice([-2, -1, 1, 2, 3]))
-                    first = None
-                    if rng.random() < 0.3:  # two keystrokes: the first edit is superseded
-                        first = asyncio.create_task(post(cid, [*mon[:j], mon[j] // 10, *mon[j + 1:]]))
-                        await asyncio.sleep(0.3)
-                    await post(cid, mon)
-                    if first is not None:
-                        await first
-                    await asyncio.sleep(rng.uniform(1, 3))
-
-            async def sample():
-                while time.monotonic() < t_end:
-                    await asyncio.sleep(10)
-                    rss.append((time.monotonic() - t_start, rss_mb(proc.pid)))
-
-            await asyncio.gather(sample(), *(client(i) for i in range(a.clients)))
-            elapsed = time.monotonic() - t_start  # the last edits started before the end are answered too
-            rss.append((time.monotonic() - t_start, rss_mb(proc.pid)))
-            alive = (await http.get("/api/scenarios")).status_code == 200
+            yield proc.pid, http
     finally:
         proc.terminate()
         try:
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
-    lat = sorted(latencies)
 
-    def q(p: float) -> float:
-        return lat[min(len(lat) - 1, int(round(p * (len(lat) - 1))))] if lat else float("nan")
 
+async def first_row(http, scenario: str) -> tuple[str, list[int]]:
+    """The key and values of the first grid's first row's weekday (the cells a client edits)."""
+    d = (await http.get("/api/scenario", params={"name": scenario})).json()
+    row = d["grids"][0]["rows"][0]
+    return row["weekday_key"], list(row["weekday_values"])
+
+
+async def staged_edit(http, plan: dict, seen: dict, first: asyncio.Event | None = None) -> None:
+    """One edit as the page reads it (POST /api/stages): ``seen`` gets the seconds to each stage
+    (``estimate``, ``first`` figures, ``complete``), ``superseded`` or ``error``; ``first`` is set
+    when the first figures (or the end) arrive."""
+    t = time.monotonic()
+    try:
+        async with http.stream("POST", "/api/stages", json={"plan": plan}) as r:
+            if r.status_code != 200 or not r.headers.get("content-type", "").startswith("application/x-ndjson"):
+                seen["error"] = f"{r.status_code}: {(await r.aread())[:200]!r}"
+                return
+            async for line in r.aiter_lines():
+                if not line.strip():
+                    continue
+                doc = json.loads(line)
+                now = time.monotonic() - t
+                if doc.get("superseded"):
+                    seen["superseded"] = True
+                elif "error" in doc or "kpis" not in doc:
+                    seen["error"] = str(doc)[:200]
+                else:
+                    stage = doc["stage"]
+                    seen.setdefault("estimate", now)
+                    if stage != "estimate":
+                        seen.setdefault("first", now)
+                        if first is not None:
+                            first.set()
+                    if stage == "complete":
+                        seen["complete"] = now
+    except Exception as exc:  # noqa: BLE001 - counted as an error of the run
+        seen["error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        if first is not None:
+            first.set()
+
+
+def quantile(values: list[float], p: float) -> float:
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p * (len(v) - 1))))] if v else float("nan")
+
+
+async def main_async(a) -> tuple[str, int]:
+    async with page_server(a.scenario, a.workers, a.clients) as (pid, http):
+        key, row = await first_row(http, a.scenario)
+        warm = {"scenario": a.scenario, "client": "warm", "replications": a.replications}
+        await staged_edit(http, warm, {})  # the saved plan, simulated once and kept
+        rss = [(0.0, rss_mb(pid))]
+        edits: list[dict] = []
+        tasks: list[asyncio.Task] = []
+        t_start = time.monotonic()
+        t_end = t_start + a.seconds
+
+        def start(cid: str, values: list[int]) -> tuple[dict, asyncio.Event]:
+            seen, first = {}, asyncio.Event()
+            plan = {"scenario": a.scenario, "client": cid, "replications": a.replications,
+                    "edits": {key: [str(x) for x in values]}}
+            edits.append(seen)
+            tasks.append(asyncio.create_task(staged_edit(http, plan, seen, first)))
+            return seen, first
+
+        async def client(i: int):
+            rng = random.Random(i)
+            values = list(row)
+            await asyncio.sleep(rng.uniform(0, 2))
+            while time.monotonic() < t_end:
+                j = rng.randrange(len(values))
+                values[j] = max(0, values[j] + rng.choice([-2, -1, 1, 2, 3]))
+                if rng.random() < 0.3:  # two keystrokes: the first edit is superseded
+                    start(f"load{i}", [*values[:j], values[j] // 10, *values[j + 1:]])
+                    await asyncio.sleep(0.3)
+                _, first = start(f"load{i}", values)
+                await first.wait()
+                await asyncio.sleep(rng.uniform(1, 3))  # reading the figures; the narrowing goes on
+
+        async def sample():
+            while time.monotonic() < t_end:
+                await asyncio.sleep(10)
+                rss.append((time.monotonic() - t_start, rss_mb(pid)))
+
+        await asyncio.gather(sample(), *(client(i) for i in range(a.clients)))
+        await asyncio.gather(*tasks)
+        elapsed = time.monotonic() - t_start
+        rss.append((elapsed, rss_mb(pid)))
+        alive = (await http.get("/api/scenarios")).status_code == 200
+    errors = [e["error"] for e in edits if "error" in e]
+    firsts = [e["first"] for e in edits if "first" in e]
+    ests = [e["estimate"] for e in edits if "estimate" in e]
+    completes = [e["complete"] for e in edits if "complete" in e]
+    superseded = sum(1 for e in edits if e.get("superseded"))
     load = os.getloadavg()
+
+    def row_of(name: str, v: list[float]) -> str:
+        return f"| {name} | {len(v)} | {quantile(v, 0.5):.2f} s | {quantile(v, 0.95):.2f} s | {max(v) if v else float('nan'):.2f} s |"
+
     lines = [
-        f"# Planning page load test (benchmarks/loadtest.py)",
+        "# Planning page load test (benchmarks/loadtest.py)",
         "",
         f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} "
         "(a shared machine)",
-        f"{a.clients} clients editing the SKA baseline week for {a.seconds} s, {a.replications} replications per edit, "
-        "each pausing 1-3 s after the KPIs arrive; 3 edits in 10 typed in two keystrokes 0.3 s apart (the first superseded).",
+        f"`python benchmarks/loadtest.py --scenario {a.scenario} --clients {a.clients} --seconds {a.seconds:g}`: "
+        f"{a.clients} clients editing scenarios/{a.scenario} for {a.seconds:g} s, {a.replications} replications per edit "
+        "answered in stages, each pausing 1-3 s after the first figures arrive (the narrowing goes on until the "
+        "client's next edit cancels it); 3 edits in 10 typed in two keystrokes 0.3 s apart (the first superseded).",
         "",
-        "| requests served | answered with KPIs | superseded (cancelled) | errors | p50 per edit | p95 per edit | server alive after |",
-        "|---|---|---|---|---|---|---|",
-        f"| {served} | {len(lat)} | {superseded} | {len(errors)} | {q(0.5):.2f} s | {q(0.95):.2f} s | {'yes' if alive else 'NO'} |",
+        f"Requests {len(edits)}, superseded (cancelled) {superseded}, errors {len(errors)}, "
+        f"server alive after: {'yes' if alive else 'NO'}.",
+        "",
+        "| time to | edits | p50 | p95 | max |",
+        "|---|---|---|---|---|",
+        row_of("the estimate (first 2 replications)", ests),
+        row_of("the first figures (4 replications): the target's final figures", firsts),
+        row_of(f"the complete run ({a.replications}), edits not cancelled before", completes),
         "",
         "Server memory (RSS of the server and its worker processes, MB): "
         + ", ".join(f"{t:.0f} s: {m:.0f}" for t, m in rss),
-        f"after vs before: {rss[-1][1]:.0f} MB vs {rss[0][1]:.0f} MB",
-        "",
-        f"Throughput {len(lat) / elapsed:.2f} answered edits per second ({len(lat)} in {elapsed:.0f} s, the last "
-        "edits started before the end included). One edit is about "
-        f"{a.replications} replications x ~0.1 s of CPU: {a.clients} people editing at once share the cores, "
-        "so the latency is mostly the queue (benchmarks/web.py times one edit alone).",
+        f"after vs before: {rss[-1][1]:.0f} MB vs {rss[0][1]:.0f} MB (+{rss[-1][1] - rss[0][1]:.0f} MB)",
     ]
     if errors:
         lines += ["", "Errors:", *[f"- {e}" for e in errors[:10]]]
@@ -161,11 +207,11 @@ async def main_async(a) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scenario", default="baseline.toml", help="a scenario of scenarios/")
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--replications", type=int, default=20)
     ap.add_argument("--workers", type=int, default=0, help="server worker processes (default: the machine's cores)")
-    ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--write", action="store_true", help="append to benchmarks/web_results.md")
     a = ap.parse_args()
     text, bad = asyncio.run(main_async(a))

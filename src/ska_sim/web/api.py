@@ -54,8 +54,8 @@ from ska_sim.scenario.timeline import build_timeline
 from ska_sim.sim.executors import Cancelled, Executor, WarmPool
 from ska_sim.sim.results import SimulationResult
 from ska_sim.sim.runner import simulate
-from ska_sim.web.documents import Simulated, describe_scenario, page_result, render_toml, target_verdicts
-from ska_sim.web.stages import FIRST, PlanRun, ReplicationStore, stage_counts, stage_name
+from ska_sim.web.documents import Simulated, cost_of, describe_scenario, page_result, render_toml, target_verdicts
+from ska_sim.web.stages import ESTIMATE, FIRST, LATE_S, PlanRun, ReplicationStore, stage_counts, stage_name
 from ska_sim.web.plans import (
     CACHE_SIZE,
     KPIS_SHOWN,
@@ -226,7 +226,10 @@ class Service:
             for j, k in enumerate(counts):
                 if j + 1 < len(counts) and all(r.done() >= counts[j + 1] for r in runs):
                     continue  # a later stage is there already: answer that one
-                sims = [self._built(r, k, progress) for r in runs]
+                if k <= ESTIMATE < reps and not self._ready_by(runs, k, t0 + LATE_S, cancelled):
+                    continue  # a busy server: the first figures follow closely; no estimate drawn late
+                # the saved plan's stages are kept (every edit compares against them), an edit's last only
+                sims = [self._built(r, k, progress, keep=r is runs[-1] or k == reps) for r in runs]
                 doc = page_result(sims[0], sims[-1])
                 doc.update(scenario=name, edits=len(sets), stage=stage_name(k, reps), replications_target=reps,
                            elapsed_s=time.perf_counter() - t0)
@@ -237,8 +240,17 @@ class Service:
             for r in runs:
                 r.close()
 
-    def _built(self, run: PlanRun, k: int, progress) -> Simulated:
-        """The plan's first ``k`` replications as a result (cached: the saved plan's at every edit)."""
+    def _ready_by(self, runs: list[PlanRun], k: int, deadline: float, cancelled) -> bool:
+        """Whether every plan has its first ``k`` replications by ``deadline`` (perf_counter); in
+        this process (no workers) they are computed when asked for: always."""
+        while self.pool.workers and not all(r.done() >= k for r in runs):
+            if time.perf_counter() >= deadline or cancelled():
+                return False
+            time.sleep(0.01)
+        return True
+
+    def _built(self, run: PlanRun, k: int, progress, keep: bool = True) -> Simulated:
+        """The plan's first ``k`` replications as a result (cached when ``keep``: the saved plan's)."""
         key = (run.digest, k, run.seed)
         with self._lock:
             hit = self._cache.get(key)
@@ -247,11 +259,13 @@ class Service:
                 return hit
         results = run.results(k, progress)
         result = SimulationResult.build(run.scenario, run.model, run.groups, results, run.seed)
-        sim = Simulated(run.scenario, result, result.timeline)
-        with self._lock:
-            self._cache[key] = sim
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+        sim = Simulated(run.scenario, result, result.timeline, cost=run.cost)
+        run.cost = cost_of(sim)  # the plan's people and money: the same at every stage
+        if keep:
+            with self._lock:
+                self._cache[key] = sim
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
         if k == run.n:
             self._store.put(run.digest, run.seed, results)
         return sim

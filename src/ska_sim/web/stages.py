@@ -6,7 +6,9 @@ Every stage is a run of its own: the figures of the first ``k`` replications are
 seed and i only), with the interval of those ``k`` replications. The stages of ``n``
 replications (the accuracy setting) are :func:`stage_counts`: an *estimate* from the first
 :data:`ESTIMATE` (one per worker on two cores: its interval is wide), the *simulated* figures
-from the first :data:`FIRST`, then *narrowing* ones, and the *complete* run of ``n``.
+from the first :data:`FIRST`, then *narrowing* ones, and the *complete* run of ``n``. An
+estimate whose replications come later than :data:`LATE_S` after the edit (a busy server) is
+skipped: the first figures are close behind, and building it would delay them.
 
 Replications already simulated are kept per plan (:class:`ReplicationStore`, a bounded LRU of
 each plan's first replications), so a plan simulated before, or a plan asked again at a higher
@@ -25,8 +27,9 @@ from ska_sim.sim.replication import Groups
 
 ESTIMATE = 2  # replications behind the first estimate
 FIRST = 4  # replications behind the first simulated figures; the later ones narrow their interval
-NARROWING = (10, 20, 50, 100)  # the stages after those, below the accuracy's count
-STORE_REPLICATIONS = 1200  # replications kept over every plan (about 40 kB each)
+NARROWING = (20, 50, 100)  # the stages after those, below the accuracy's count
+LATE_S = 0.3  # an estimate ready later than this after the edit is not drawn: the first figures follow it
+STORE_BYTES = 16 * 2**20  # the KPI arrays kept over every plan (a baseline replication: 32 kB; a year: 1.2 MB)
 
 
 def stage_counts(n: int) -> list[int]:
@@ -44,11 +47,16 @@ def stage_name(k: int, n: int) -> str:
     return "simulated" if k <= FIRST else "narrowing"
 
 
+def size_of(result: dict) -> int:
+    """Bytes of one replication's KPI arrays (level -> KPI -> array)."""
+    return sum(getattr(a, "nbytes", 0) for level in result.values() if isinstance(level, dict) for a in level.values())
+
+
 class ReplicationStore:
     """Each plan's first replications (KPIs per level), by (plan digest, seed); at most
-    ``limit`` replications over all plans, the least recently used plans dropped first."""
+    ``limit`` bytes of arrays over all plans, the least recently used plans dropped first."""
 
-    def __init__(self, limit: int = STORE_REPLICATIONS):
+    def __init__(self, limit: int = STORE_BYTES):
         self.limit = limit
         self._plans: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
@@ -59,22 +67,22 @@ class ReplicationStore:
             if have is None:
                 return []
             self._plans.move_to_end((digest, seed))
-            return list(have)
+            return list(have[0])
 
     def put(self, digest: str, seed: int, results: list) -> None:
         """Keep ``results`` (replications 0..len-1) unless more of the plan's are kept already."""
         with self._lock:
             key = (digest, seed)
-            if len(self._plans.get(key, ())) >= len(results):
+            if len(self._plans.get(key, ((),))[0]) >= len(results):
                 return
-            self._plans[key] = list(results)
+            self._plans[key] = (list(results), sum(size_of(r) for r in results))
             self._plans.move_to_end(key)
-            while sum(len(v) for v in self._plans.values()) > self.limit and len(self._plans) > 1:
+            while sum(size for _, size in self._plans.values()) > self.limit and len(self._plans) > 1:
                 self._plans.popitem(last=False)
 
-    def replications(self) -> int:
+    def bytes(self) -> int:
         with self._lock:
-            return sum(len(v) for v in self._plans.values())
+            return sum(size for _, size in self._plans.values())
 
 
 class PlanRun:
@@ -89,6 +97,7 @@ class PlanRun:
         self.groups = Groups.of(self.model)
         self.have = store.get(self.digest, seed)[:n]
         todo = list(range(len(self.have), n))
+        self.cost: dict | None = None  # its people and money, computed at its first stage (the same at every stage)
         self.batch: Batch | None = None
         if todo:
             self.batch = pool.submit(self.model, self.groups, seed, todo, cancelled,

@@ -522,7 +522,8 @@ function showStage(doc, sent, t0) {
   const s = num((performance.now() - t0) / 1000, 2);
   status(doc.stage === "complete" ? t("status.done", { s }) : t("stage.status_" + doc.stage, { s }));
   const shown = JSON.parse(document.body.dataset.shown || "[]").slice(-19);
-  shown.push({ edits: JSON.stringify(sent.edits), stage: doc.stage, replications: doc.replications });
+  shown.push({ edits: JSON.stringify(sent.edits), stage: doc.stage, replications: doc.replications,
+    badge: $("stage-badge").hidden ? "" : $("stage-badge").textContent });
   document.body.dataset.shown = JSON.stringify(shown);
   if (doc.stage === "complete") document.body.dataset.runs = String((+document.body.dataset.runs || 0) + 1);
 }
