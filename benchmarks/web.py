@@ -48,7 +48,7 @@ def cpu_s(pid: int) -> float:
 
 
 async def one_user(a) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {"estimate": [], "first": [], "complete": [], "cpu": []}
+    out: dict[str, list[float]] = {"estimate": [], "first": [], "complete": [], "cpu": [], "drawn": []}
     async with page_server(a.scenario, a.workers) as (pid, http):
         key, row = await first_row(http, a.scenario)
         base = {"scenario": a.scenario, "client": "bench", "replications": a.replications}
@@ -62,6 +62,7 @@ async def one_user(a) -> dict[str, list[float]]:
             assert "complete" in seen, seen
             for k in ("estimate", "first", "complete"):
                 out[k].append(seen[k])
+            out["drawn"].append(seen["first_stage"] == "estimate")
             out["cpu"].append(cpu_s(pid) - c)
     return out
 
@@ -120,8 +121,11 @@ def main() -> None:
     parts = library_parts(a)
     scale = 1 if a.scenario == "baseline.toml" else 2
 
+    rep = parts["one replication"] / 1000  # measured in this process in the same run: the machine's speed now
+
     def med(v: list[float]) -> str:
-        return f"{statistics.median(v):.2f} s (min {min(v):.2f}, max {max(v):.2f})"
+        return (f"{statistics.median(v):.2f} s (min {min(v):.2f}, max {max(v):.2f}) = "
+                f"{statistics.median(v) / rep:.1f} x one replication")
 
     def verdict(k: str) -> str:
         target = scale * TARGETS[k]
@@ -140,13 +144,15 @@ def main() -> None:
         "",
         "| time from the edit to | median of the edits |",
         "|---|---|",
-        f"| the estimate (first 2 replications, marked, wide interval) | {med(got['estimate'])}; {verdict('estimate')} |",
+        f"| the first answer: the estimate (first 2 replications, marked, wide interval; drawn in "
+        f"{sum(got['drawn'])} of {a.edits}, else the first figures) | {med(got['estimate'])}; {verdict('estimate')} |",
         f"| the first figures (4 replications; the later ones narrow the interval) | {med(got['first'])}; {verdict('first')} |",
         f"| the complete run ({a.replications} replications: `ska-sim run`'s numbers) | {med(got['complete'])} |",
         f"| CPU time of one edit (server + workers), all stages | {med(got['cpu'])} |",
         "",
         "What an edit spends besides its replications (this process, medians of 5, ms): "
-        + "; ".join(f"{k} {v:.1f}" for k, v in parts.items()) + ".",
+        + "; ".join(f"{k} {v:.1f}" for k, v in parts.items()) + ". The ratios to one replication's time "
+        "(measured here in the same run) carry over to a machine of another speed or load.",
     ]
     text = "\n".join(lines) + "\n"
     print(text)

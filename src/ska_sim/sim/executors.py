@@ -395,6 +395,11 @@ class WarmPool:
             self._cv.notify_all()
         return batch
 
+    def waiting(self, cls: int, besides: tuple = ()) -> int:
+        """Replications of class ``cls`` or more urgent queued for other runs than ``besides`` (batches)."""
+        with self._cv:
+            return sum(1 for e in self._queue if e[0] <= cls and e[3] not in besides and not e[3].dead)
+
     def _forget(self, batch: Batch) -> None:
         """(under the queue's lock) a cancelled batch's queued replications taken out."""
         self._queue = [e for e in self._queue if e[3] is not batch]

@@ -55,7 +55,7 @@ from ska_sim.sim.executors import Cancelled, Executor, WarmPool
 from ska_sim.sim.results import SimulationResult
 from ska_sim.sim.runner import simulate
 from ska_sim.web.documents import Simulated, cost_of, describe_scenario, page_result, render_toml, target_verdicts
-from ska_sim.web.stages import ESTIMATE, FIRST, LATE_S, PlanRun, ReplicationStore, stage_counts, stage_name
+from ska_sim.web.stages import ESTIMATE, FIRST, PlanRun, ReplicationStore, stage_counts, stage_name
 from ska_sim.web.plans import (
     CACHE_SIZE,
     KPIS_SHOWN,
@@ -226,8 +226,8 @@ class Service:
             for j, k in enumerate(counts):
                 if j + 1 < len(counts) and all(r.done() >= counts[j + 1] for r in runs):
                     continue  # a later stage is there already: answer that one
-                if k <= ESTIMATE < reps and not self._ready_by(runs, k, t0 + LATE_S, cancelled):
-                    continue  # a busy server: the first figures follow closely; no estimate drawn late
+                if k <= ESTIMATE < reps and self._busy(runs, k, progress):
+                    continue  # other edits wait for their first figures: no estimate drawn before them
                 # the saved plan's stages are kept (every edit compares against them), an edit's last only
                 sims = [self._built(r, k, progress, keep=r is runs[-1] or k == reps) for r in runs]
                 doc = page_result(sims[0], sims[-1])
@@ -240,14 +240,14 @@ class Service:
             for r in runs:
                 r.close()
 
-    def _ready_by(self, runs: list[PlanRun], k: int, deadline: float, cancelled) -> bool:
-        """Whether every plan has its first ``k`` replications by ``deadline`` (perf_counter); in
-        this process (no workers) they are computed when asked for: always."""
-        while self.pool.workers and not all(r.done() >= k for r in runs):
-            if time.perf_counter() >= deadline or cancelled():
-                return False
-            time.sleep(0.01)
-        return True
+    def _busy(self, runs: list[PlanRun], k: int, progress) -> bool:
+        """Once the plans' first ``k`` replications are done: whether other edits' first
+        replications wait in the pool's queue (then this edit's estimate is not built: its first
+        figures follow, and the server's time goes to the others' figures)."""
+        for r in runs:
+            r.results(k, progress)
+        mine = tuple(r.batch for r in runs if r.batch is not None)
+        return self.pool.workers > 0 and self.pool.waiting(WarmPool.URGENT, besides=mine) > 0
 
     def _built(self, run: PlanRun, k: int, progress, keep: bool = True) -> Simulated:
         """The plan's first ``k`` replications as a result (cached when ``keep``: the saved plan's)."""

@@ -6,9 +6,9 @@ Every stage is a run of its own: the figures of the first ``k`` replications are
 seed and i only), with the interval of those ``k`` replications. The stages of ``n``
 replications (the accuracy setting) are :func:`stage_counts`: an *estimate* from the first
 :data:`ESTIMATE` (one per worker on two cores: its interval is wide), the *simulated* figures
-from the first :data:`FIRST`, then *narrowing* ones, and the *complete* run of ``n``. An
-estimate whose replications come later than :data:`LATE_S` after the edit (a busy server) is
-skipped: the first figures are close behind, and building it would delay them.
+from the first :data:`FIRST`, then *narrowing* ones, and the *complete* run of ``n``. While
+other edits wait for their first replications (a busy server), an edit's estimate is skipped:
+its first figures are close behind, and building it would delay the others'.
 
 Replications already simulated are kept per plan (:class:`ReplicationStore`, a bounded LRU of
 each plan's first replications), so a plan simulated before, or a plan asked again at a higher
@@ -28,7 +28,6 @@ from ska_sim.sim.replication import Groups
 ESTIMATE = 2  # replications behind the first estimate
 FIRST = 4  # replications behind the first simulated figures; the later ones narrow their interval
 NARROWING = (20, 50, 100)  # the stages after those, below the accuracy's count
-LATE_S = 0.3  # an estimate ready later than this after the edit is not drawn: the first figures follow it
 STORE_BYTES = 16 * 2**20  # the KPI arrays kept over every plan (a baseline replication: 32 kB; a year: 1.2 MB)
 
 
