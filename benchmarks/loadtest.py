@@ -31,6 +31,21 @@ ROOT = Path(__file__).resolve().parents[1]
 from run import cpu_model  # noqa: E402  (benchmarks/run.py: the CPU as read now)
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds used so far by process ``pid`` and its worker processes."""
+    import psutil
+
+    total = 0.0
+    p = psutil.Process(pid)
+    for q in [p, *p.children(recursive=True)]:
+        try:
+            ct = q.cpu_times()
+            total += ct.user + ct.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def rss_mb(pid: int) -> float:
     import psutil
 
@@ -131,6 +146,7 @@ async def main_async(a) -> tuple[str, int]:
         warm = {"scenario": a.scenario, "client": "warm", "replications": a.replications}
         await staged_edit(http, warm, {})  # the saved plan, simulated once and kept
         rss = [(0.0, rss_mb(pid))]
+        cpu0 = cpu_s(pid)
         edits: list[dict] = []
         tasks: list[asyncio.Task] = []
         t_start = time.monotonic()
@@ -164,9 +180,13 @@ async def main_async(a) -> tuple[str, int]:
                 rss.append((time.monotonic() - t_start, rss_mb(pid)))
 
         await asyncio.gather(sample(), *(client(i) for i in range(a.clients)))
-        await asyncio.gather(*tasks)
+        _, cut = await asyncio.wait(tasks, timeout=a.drain)  # the last edits' narrowing, for a while
+        for task in cut:
+            task.cancel()
+        await asyncio.gather(*cut, return_exceptions=True)
         elapsed = time.monotonic() - t_start
         rss.append((elapsed, rss_mb(pid)))
+        cpu = cpu_s(pid) - cpu0
         alive = (await http.get("/api/scenarios")).status_code == 200
     errors = [e["error"] for e in edits if "error" in e]
     firsts = [e["first"] for e in edits if "first" in e]
@@ -189,7 +209,8 @@ async def main_async(a) -> tuple[str, int]:
         "answered in stages, each pausing 1-3 s after the first figures arrive (the narrowing goes on until the "
         "client's next edit cancels it); 3 edits in 10 typed in two keystrokes 0.3 s apart (the first superseded).",
         "",
-        f"Requests {len(edits)}, superseded (cancelled) {superseded}, errors {len(errors)}, "
+        f"Requests {len(edits)}, superseded (cancelled; most of them a narrowing cut short by the client's next "
+        f"edit) {superseded}, narrowing cut at the end {len(cut)}, errors {len(errors)}, "
         f"server alive after: {'yes' if alive else 'NO'}.",
         "",
         "| time to | edits | p50 | p95 | max |",
@@ -201,6 +222,10 @@ async def main_async(a) -> tuple[str, int]:
         "Server memory (RSS of the server and its worker processes, MB): "
         + ", ".join(f"{t:.0f} s: {m:.0f}" for t, m in rss),
         f"after vs before: {rss[-1][1]:.0f} MB vs {rss[0][1]:.0f} MB (+{rss[-1][1] - rss[0][1]:.0f} MB)",
+        "",
+        f"CPU of the server and its workers: {cpu:.0f} s in {elapsed:.0f} s, i.e. {cpu / elapsed:.2f} of the "
+        f"{os.cpu_count()} cores (the rest went to other work on the machine); {cpu / max(len(firsts), 1):.2f} s per "
+        "edit answered, its narrowing included.",
     ]
     if errors:
         lines += ["", "Errors:", *[f"- {e}" for e in errors[:10]]]
@@ -213,6 +238,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--replications", type=int, default=20)
+    ap.add_argument("--drain", type=float, default=30, help="seconds the last edits may narrow after the end")
     ap.add_argument("--workers", type=int, default=0, help="server worker processes (default: the machine's cores)")
     ap.add_argument("--write", action="store_true", help="append to benchmarks/web_results.md")
     a = ap.parse_args()

@@ -26,25 +26,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 from run import cpu_model  # noqa: E402  (benchmarks/run.py: the CPU as read now)
-from loadtest import first_row, page_server, staged_edit  # noqa: E402  (the same server and reading as the load test)
+from loadtest import cpu_s, first_row, page_server, staged_edit  # noqa: E402  (the same server and reading as the load test)
 
 sys.path.insert(0, str(ROOT / "src"))
 TARGETS = {"estimate": 0.3, "first": 0.5}  # seconds on the baseline; twice on the skills scenario
-
-
-def cpu_s(pid: int) -> float:
-    """CPU seconds used so far by process ``pid`` and its worker processes."""
-    import psutil
-
-    total = 0.0
-    p = psutil.Process(pid)
-    for q in [p, *p.children(recursive=True)]:
-        try:
-            ct = q.cpu_times()
-            total += ct.user + ct.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 async def one_user(a) -> dict[str, list[float]]:
