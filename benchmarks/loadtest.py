@@ -223,8 +223,8 @@ async def main_async(a) -> tuple[str, int]:
         + ", ".join(f"{t:.0f} s: {m:.0f}" for t, m in rss),
         f"after vs before: {rss[-1][1]:.0f} MB vs {rss[0][1]:.0f} MB (+{rss[-1][1] - rss[0][1]:.0f} MB)",
         "",
-        f"CPU of the server and its workers: {cpu:.0f} s in {elapsed:.0f} s, i.e. {cpu / elapsed:.2f} of the "
-        f"{os.cpu_count()} cores (the rest went to other work on the machine); {cpu / max(len(firsts), 1):.2f} s per "
+        f"CPU of the server and its workers: {cpu:.0f} s in {elapsed:.0f} s, i.e. {cpu / elapsed:.2f} core of the "
+        f"{os.cpu_count()} cores busy on average (the rest went to other work on the machine); {cpu / max(len(firsts), 1):.2f} s per "
         "edit answered, its narrowing included.",
     ]
     if errors:
