@@ -107,7 +107,8 @@ class DemandEvent(Block):
     ``spread_days`` open days (each gets 1 + (factor - 1) / spread_days). ``after_holiday``:
     the first open day after a holiday (a date the calendar closes on an open weekday).
     ``range``: the open days from ``start`` to ``end`` (or the first ``open_days`` of them).
-    ``valid_from`` / ``valid_to`` bound the rule's nominal dates."""
+    ``valid_from`` / ``valid_to`` bound the rule's nominal dates; ``display_name`` names the event
+    on the planning page's week picker (``{ et = "...", en = "..." }``)."""
 
     name: str = Field(min_length=1)
     rule: Literal["monthly", "after_holiday", "range"]
@@ -120,6 +121,7 @@ class DemandEvent(Block):
     open_days: int | None = Field(None, ge=1, le=366)
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    display_name: DisplayName | None = None  # the planning page's words for it, per language (et, en)
 
     @model_validator(mode="after")
     def _complete(self) -> DemandEvent:

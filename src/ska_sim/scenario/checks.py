@@ -10,7 +10,7 @@ import math
 from typing import TYPE_CHECKING
 
 from ska_sim.base.limits import MAX_AGENTS_PER_INTERVAL, MAX_CALLS_PER_DAY, SUSPICIOUS_SCALE
-from ska_sim.scenario.activities import activities_checks
+from ska_sim.scenario.activities import activities_checks, activity_needs
 from ska_sim.scenario.block import SHARE_TOLERANCE, Hours
 from ska_sim.scenario.calls import PROFILE_ROUNDING
 from ska_sim.scenario.calendar import WorkingCalendar, calendar_checks
@@ -473,7 +473,9 @@ def written_checks(s: Scenario) -> list[tuple[str, str]]:
             if most is not None and w.blend.reserve > most:
                 out.append((f"{where}.blend.reserve", f"{w.blend.reserve} is larger than the group: "
                             f"{d.group or 'the pool'} has at most {most} agents on the phones"))
-        if w.dedicated is not None and (d.hours.open_s % iv or d.hours.close_s % iv):
+        if w.dedicated is not None and w.dedicated.activity is not None:
+            out += _activity_problems(s, i)
+        elif w.dedicated is not None and (d.hours.open_s % iv or d.hours.close_s % iv):
             out.append((f"{where}.dedicated.hours", f"must start and end on interval boundaries ({iv // 60} min)"))
         if w.handling.build().mean <= 0:
             out.append((f"{where}.handling", "mean handling time must be above 0"))
@@ -484,6 +486,24 @@ def written_checks(s: Scenario) -> list[tuple[str, str]]:
                                                   for ct in s.call_types):
             out.append((f"{where}.from_identity_failures", "no call type's identity check fails (identity_check.fails)"))
     return out
+
+
+def _activity_problems(s: Scenario, i: int) -> list[tuple[str, str]]:
+    """A kind worked in an off-phone activity's blocks needs a roster file that places them, an
+    activity the scenario has, and no other kind in the same blocks."""
+    name = s.written[i].dedicated.activity
+    key = f"written[{i}].dedicated.activity"
+    if s.roster is None or not s.roster.file:
+        return [(key, "needs a roster file (roster.file) placing the activity's blocks: without one, off-phone "
+                      "activities are a share of paid time, not hours of given people")]
+    known = {n.name for n in activity_needs(s)}
+    if s.roster.plan is not None:
+        known |= {a for rd in s.roster.plan.days for a, _, _ in rd.activities}
+    if name not in known:
+        return [(key, f"unknown activity {name!r} (activities: {', '.join(sorted(known)) or 'none'})")]
+    if any(w.dedicated is not None and w.dedicated.activity == name for w in s.written[:i]):
+        return [(key, f"another kind is worked in the {name!r} blocks (one kind per activity)")]
+    return []
 
 
 def _most_agents(s: Scenario, group: str | None) -> int | None:

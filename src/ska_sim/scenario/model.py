@@ -180,7 +180,7 @@ class Scenario(Block):
                     idc.pop(k)
         _period_labels(d)
         for w, block in zip(d.get("written", []), self.written):
-            if block.dedicated is not None:
+            if block.dedicated is not None and block.dedicated.hours is not None:
                 w["dedicated"]["hours"] = block.dedicated.hours.label()
         cal = d["calendar"]
         cal["hours"] = {k: h.label() for k, h in self.calendar.hours.items()}

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ska_sim.scenario.activities import activity_needs
-from ska_sim.scenario.clock import WEEKDAYS
+from ska_sim.scenario.clock import DAY_S, WEEKDAYS
 from ska_sim.scenario.people import SHRINKAGE_IN_SHIFT
 from ska_sim.scenario.intervals import Timeline
 from ska_sim.scenario.roster import with_loaded
@@ -125,6 +125,9 @@ class RosterModel:
     scale: float = 1.0  # staffing.scale: multiplies the roster's agents per interval (rounded as timeline.py)
     own: np.ndarray | None = None  # per open interval (x group): a [staffing.dates] vector replaces the roster
     extra: np.ndarray | None = None  # per open interval (x group): agents added on top (with_extra: marginal's steps)
+    # per off-phone activity named in the roster, its blocks (unpaid break cut out): person-day,
+    # start and end (s from the first simulated day's midnight), the person's group (-1: none)
+    activities: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     def capacity(self, present: np.ndarray) -> np.ndarray:
         """Agents on the phones per open interval (x group), before rounding down, for present person-days."""
@@ -146,9 +149,27 @@ class RosterModel:
         out = np.where(rostered, on, self.base)
         return out if self.extra is None else np.maximum(out + self.extra, 0)
 
+    def present(self, u: np.ndarray) -> np.ndarray:
+        """Person-day i is present when ``u[i]`` (its absence draw) >= its absence probability."""
+        return np.asarray(u) >= self.p_absent
+
     def agents(self, u: np.ndarray) -> np.ndarray:
         """This replication's agents: person-day i is absent when ``u[i]`` < its probability."""
-        return self.agents_given(np.asarray(u) >= self.p_absent)
+        return self.agents_given(self.present(u))
+
+    def in_activity(self, name: str, present: np.ndarray, group: int | None = None) -> tuple[list[float], list[int]]:
+        """(times, people from then) in ``name``'s blocks of the present person-days (of
+        ``group``): a step function, 0 outside the blocks."""
+        pd, begin, end, g = (self.activities or {}).get(name, (np.zeros(0, np.int64),) * 4)
+        keep = present[pd] if len(pd) else np.zeros(0, bool)
+        if group is not None:
+            keep &= g == group
+        t = np.concatenate([begin[keep], end[keep]]).astype(float)
+        step = np.concatenate([np.ones(keep.sum(), np.int64), -np.ones(keep.sum(), np.int64)])
+        order = np.lexsort((step, t))  # at one instant, ends before starts
+        t, level = t[order], np.cumsum(step[order])
+        last = np.r_[t[1:] != t[:-1], True] if len(t) else np.zeros(0, bool)  # one step per instant
+        return t[last].tolist(), level[last].tolist()
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -232,13 +253,31 @@ def build_roster_model(s: Scenario, tl: Timeline) -> RosterModel:
     own = (own if s.groups else own[:, 0]) if own.any() else None
     p_line = {line.name: absence_of(s, line.name) for line in s.roster.people}
     p_abs = np.array([p_line.get(rd.line, s.roster.absence_probability) for rd in worked], dtype=float)
+    pd_group = (np.array([group_index(rd, [g.name for g in s.groups]) for rd in worked], dtype=np.int64)
+                if s.groups else np.full(n_pd, -1, dtype=np.int64))
+    blocks = activity_blocks(worked, day, pd_group)
     if s.groups:
-        gnames = [g.name for g in s.groups]
-        pd_group = np.array([group_index(rd, gnames) for rd in worked], dtype=np.int64)
         return RosterModel(pd_of[keep_entry], iv_of[keep_entry], share[keep_entry], p_abs, day, person, keep,
-                           rostered, tl.iv_group_agents.copy(), pd_group[pd_of[keep_entry]], s.staffing.scale, own)
+                           rostered, tl.iv_group_agents.copy(), pd_group[pd_of[keep_entry]], s.staffing.scale, own,
+                           activities=blocks)
     return RosterModel(pd_of[keep_entry], iv_of[keep_entry], share[keep_entry], p_abs, day, person, keep, rostered,
-                       tl.iv_agents.copy(), None, s.staffing.scale, own)
+                       tl.iv_agents.copy(), None, s.staffing.scale, own, activities=blocks)
+
+
+def activity_blocks(worked: list[RosterDay], day: np.ndarray, pd_group: np.ndarray) -> dict[str, tuple]:
+    """Per activity name: its blocks in the window as (person-day, start, end, group) arrays,
+    times in s from the first simulated day's midnight, the person's unpaid break cut out."""
+    rows: dict[str, list] = {}
+    for n, rd in enumerate(worked):
+        if day[n] < 0 or not rd.activities:
+            continue
+        bs, be = break_span(rd)
+        for name, b, e in rd.activities:
+            parts = [(b, e)] if not bs < be else [(b, min(e, bs)), (max(b, be), e)]
+            for lo, hi in parts:
+                if hi > lo:
+                    rows.setdefault(name, []).append((n, day[n] * DAY_S + lo, day[n] * DAY_S + hi, pd_group[n]))
+    return {name: tuple(np.array(col, dtype=np.int64) for col in zip(*r)) for name, r in rows.items()}
 
 
 def with_extra(s: Scenario, extra: np.ndarray | None) -> Scenario:

@@ -18,12 +18,27 @@ MAX_DEADLINE_DAYS = 366  # a deadline beyond a year is refused
 
 class Dedicated(Block):
     """``agents`` agents taken off the phones for ``hours`` on every open day to work this kind
-    (of the named agent group, or of the single pool when ``group`` is left out). An item in
-    hand at the end of the hours is finished first (never left half done)."""
+    (of the named agent group, or of the single pool when ``group`` is left out); or, with
+    ``activity``, the people the roster places in that off-phone activity's blocks (already off
+    the phones: the calls see no change). An item in hand at the end of the hours (or block) is
+    finished first (never left half done)."""
 
     group: str | None = None
-    agents: int = Field(ge=1, le=10_000)
-    hours: Hours
+    agents: int | None = Field(None, ge=1, le=10_000)
+    hours: Hours | None = None
+    activity: str | None = None
+
+    @model_validator(mode="after")
+    def _agents_or_activity(self) -> Dedicated:
+        if self.activity is not None:
+            if self.agents is not None or self.hours is not None:
+                raise ValueError("give either activity (the roster's blocks) or agents and hours, not both")
+            if not self.activity.strip():
+                raise ValueError("activity: must not be empty")
+        elif self.agents is None or self.hours is None:
+            raise ValueError("needs agents and hours (agents taken off the phones), or activity (the roster's "
+                             "blocks of an off-phone activity)")
+        return self
 
 
 class Blend(Block):

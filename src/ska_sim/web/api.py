@@ -19,6 +19,7 @@ seed: common random numbers) is simulated once and an identical plan is not simu
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import threading
@@ -68,7 +69,20 @@ from ska_sim.web.plans import (
     refuse_edits_of_nothing,
     replications_seed,
     share_of,
+    week_refused,
     whole_number,
+)
+from ska_sim.web.weeks import (
+    coming_weeks,
+    monday_of,
+    opening_week,
+    refuse_unshown,
+    saved_weeks,
+    saved_window,
+    today_of,
+    week_facts,
+    week_sets,
+    written_week,
 )
 
 
@@ -154,17 +168,67 @@ class Service:
                 self._rosters = {key: hit}  # the last file read (a year's roster loads in ~3.5 s)
         return attach(s, *hit)
 
+    def warm(self) -> None:
+        """Read the work folder's roster files once (``serve`` calls it in the background at start: a
+        year's roster takes about a second to read and check), so that the first page opening such a
+        scenario does not wait for it. A file that does not load is left for the page to report."""
+        for item in self.ws.scenarios():
+            try:
+                roster = read_toml(self.ws.path(item["name"])).get("roster")
+                if isinstance(roster, dict) and roster.get("file"):
+                    self.load(item["name"], [])
+            except (ScenarioError, BadRequest):
+                continue
+
     def scenarios(self) -> dict:
         return {"workdir": self.ws.root.name, "scenarios": self.ws.scenarios(), "default": self.default}
 
-    def describe(self, name: str, week: str | None = None) -> dict:
-        """What the page needs to draw a scenario's fields and grid (for ``week``: its Monday)."""
-        _, week_sets, _ = plan_overrides({"scenario": name, "week": week})
-        s = self.load(name, week_sets, field="name")
+    def describe(self, name: str, week: str | None = None, today: str | None = None) -> dict:
+        """What the page needs to draw a scenario's fields and grid: for ``week`` (any day of it) that
+        week, ``"saved"`` the saved window, else the week it opens on (web/weeks.py: a window longer
+        than a week opens on the current week); the weeks to pick from (the coming weeks from ``today``: the page's date)."""
+        with week_refused():
+            day = today_of(today)
+        whole = week == "saved"  # the saved window as a whole (the year: simulated when asked)
+        _, week_opts, _ = plan_overrides({"scenario": name, "week": None if whole else week})
+        window = saved_window(read_toml(self.ws.path(name, field="name")))
+        if not week_opts and not whole and window is not None and window[1] > 7:  # the year: one week first
+            week_opts = self._opening(name, window, day)
+        s = self._load_week(name, week_opts)
         doc = describe_scenario(name, s)
-        if week_sets:  # the weeks to pick from are the saved window's
-            doc["window"] = describe_scenario(name, self.load(name, [], field="name"))["window"]
+        shown = dt.date.fromisoformat(week_opts[0].split("=", 1)[1]) if week_opts else None
+        if window is not None:  # the saved window's weeks (the year's), beside the coming weeks
+            doc["window"] = {"start": window[0].isoformat(), "days": window[1], "weeks": saved_weeks(*window)}
+        doc["week"] = shown.isoformat() if shown else None
+        doc["weeks"] = {"today": day.isoformat(), "coming": coming_weeks(s, day),
+                        "shown": week_facts(s, shown) if shown else None}
         return doc
+
+    def _opening(self, name: str, window: tuple[dt.date, int], day: dt.date) -> list[str]:
+        """The ``--set`` options of the week a longer window opens on (web/weeks.py), or none (the
+        saved window) when the scenario cannot show it (a forecast file that ends before it)."""
+        try:
+            opts = week_sets(opening_week(*window, day, self.load(name, week_sets(monday_of(day)), field="name")))
+            self.load(name, opts, field="name")
+        except ScenarioError:
+            return []
+        return opts
+
+    def _load_week(self, name: str, week_opts: list[str]) -> Scenario:
+        """The scenario over a week; a week it cannot show (a forecast file that does not cover it,
+        another check the week fails) is refused in words naming ``week`` (422), not as an invalid file."""
+        try:
+            return self.load(name, week_opts, field="name")
+        except ScenarioError as exc:
+            if not week_opts:
+                raise
+            saved = self.load(name, [], field="name")  # the file itself invalid: its own problems
+            monday = dt.date.fromisoformat(week_opts[0].split("=", 1)[1])
+            with week_refused():
+                refuse_unshown(saved, monday)
+            raise BadRequest(f"week: {monday.isoformat()}: this scenario cannot show that week: {exc.problems[0]}",
+                             422, field="week", code="week_cannot_show",
+                             params={"week": monday.isoformat()}) from None
 
     def _simulate(self, s: Scenario, reps: int, seed: int, executor: Executor) -> Simulated:
         key = (s.digest(), reps, seed)
@@ -417,7 +481,7 @@ class Service:
         src = self.ws.path(name)
         dest = self.ws.path(target or name, must_exist=False, field="name")
         text = src.read_text(encoding="utf-8-sig")
-        new = render_toml(text, week + sets)
+        new = render_toml(text, written_week(read_toml(src), week) + sets)
         import tomllib
 
         data = tomllib.loads(new)

@@ -183,7 +183,7 @@ def page_handlers(service: Service) -> tuple[list, list]:
         return service.scenarios()
 
     def scenario(q):
-        return service.describe(q.get("name"), q.get("week") or None)
+        return service.describe(q.get("name"), q.get("week") or None, q.get("today") or None)
 
     def progress(q):
         return service.progress(str(q.get("client", ""))[:64])
@@ -262,6 +262,7 @@ def create_app(workdir: str | Path, default: str | None = None, workers: int = 2
     async def lifespan(_app):
         if start_pool:  # the workers start with the server, not with the first edit
             await run_in_threadpool(service.pool.start)
+            threading.Thread(target=service.warm, daemon=True, name="ska-sim-warm").start()  # roster files read
         try:
             yield
         finally:

@@ -4,7 +4,7 @@ folder's files, named and never given as paths (:class:`Workspace`); problems as
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import json
 import math
 import os
@@ -15,10 +15,11 @@ from typing import Any
 
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.files import write_with
-from ska_sim.scenario.calls import FIRST_DATE, LAST_DATE
 from ska_sim.scenario.load import read_toml
 from ska_sim.scenario.model import Scenario
 from ska_sim.web.messages import problem_code
+from ska_sim.web.weeks import WeekRefused, week_of
+from ska_sim.web.weeks import week_sets as week_sets_of
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.toml$")
 STEM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -47,6 +48,15 @@ class BadRequest(Exception):
     def __init__(self, message: str, status: int = 400, **extra: Any):
         super().__init__(message)
         self.status, self.message, self.extra = status, message, extra
+
+
+@contextlib.contextmanager
+def week_refused():
+    """A week the page cannot show (web/weeks.py) as a 4xx JSON error naming its field."""
+    try:
+        yield
+    except WeekRefused as exc:
+        raise BadRequest(exc.message, exc.status, field=exc.field, code=exc.code, params=exc.params) from None
 
 
 # --------------------------------------------------------------------------- files
@@ -262,17 +272,9 @@ def plan_overrides(plan: Any) -> tuple[str, list[str], list[str]]:
     name = plan.get("scenario")
     week = plan.get("week")
     week_sets: list[str] = []
-    if week not in (None, ""):
-        if not isinstance(week, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", week):
-            raise BadRequest("week: must be a date YYYY-MM-DD (its Monday) or null", 400, field="week")
-        try:
-            monday = dt.date.fromisoformat(week)
-        except ValueError:
-            raise BadRequest(f"week: {week} is not a date", 400, field="week") from None
-        if not FIRST_DATE <= monday <= LAST_DATE - dt.timedelta(days=6):
-            raise BadRequest(f"week: {week}: the page shows weeks from {FIRST_DATE.isoformat()} to "
-                             f"{LAST_DATE.isoformat()}", 400, field="week")
-        week_sets = [f"calendar.start={week}", "calendar.days=7"]
+    if week not in (None, ""):  # any day of the week: its Monday (web/weeks.py)
+        with week_refused():
+            week_sets = week_sets_of(week_of(week))
     edits = plan.get("edits") or {}
     if not isinstance(edits, dict):
         raise BadRequest("edits: must be an object of KEY -> value", 400)

@@ -22,7 +22,7 @@ from ska_sim.sim.engine.followups import FollowUps
 from ska_sim.sim.engine.model import Model, general_model, inbound_routes
 from ska_sim.sim.engine.routed import RoutedPool
 from ska_sim.sim.engine.single import SinglePool
-from ska_sim.sim.engine.written import phone_agents, work_written
+from ska_sim.sim.engine.written import activity_steps, phone_agents, work_written
 
 CLOSE, INTERVAL = 0, 1  # kinds of marks; a closing sorts before an opening at the same instant
 FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the KPI arrays
@@ -120,8 +120,8 @@ class Replication:
         self.col = Collector(tl, len(model.types), model.threshold_s, model.n_langs, r.n_groups if r else 0,
                              inbound_routes(model), model.type_threshold_s)
         # agents on the phones per open interval: the timeline's, or a roster's people less this replication's absences
-        self.iv_agents = (tl.iv_agents if model.roster is None
-                          else model.roster.agents(absence_draws(model.roster, seed, tl.dates)))
+        present = None if model.roster is None else model.roster.present(absence_draws(model.roster, seed, tl.dates))
+        self.iv_agents = tl.iv_agents if present is None else model.roster.agents_given(present)
         self.n_types = len(model.types)
         self.slot_iv = tl.interval_at()
         self.slot_to_iv = self.slot_iv.tolist()
@@ -146,6 +146,9 @@ class Replication:
                 base = (model.routing.agents if model.roster is None
                         else self.iv_agents.reshape(len(self.iv_agents), -1))
                 self.group_agents, self.taken = phone_agents(model.written, base)
+        # kinds worked in an off-phone activity's blocks: the roster's people present in them
+        self.blocks = (activity_steps(model.written, model.roster, present, model.routing is not None)
+                       if model.written is not None and present is not None else {})
         self.pool = (SinglePool if single else RoutedPool)(self)
         if model.written is not None and any(w.reserve is not None for w in model.written.kinds):
             dates = tl.dates  # written work between calls: its items drawn now, arriving by their own events
@@ -195,7 +198,8 @@ class Replication:
             identity = self.col.counts["written_requests"].sum(axis=1)
             dates, seed = tl.dates, self.seed
             written = work_written(self.m.written, tl, self.taken,
-                                   lambda d: DateStreams(seed, dates[d])["written"], identity, self.pool.blend)
+                                   lambda d: DateStreams(seed, dates[d])["written"], identity, self.pool.blend,
+                                   self.blocks)
         rc = self.col.result()
         rc.written = written
         return rc

@@ -45,6 +45,7 @@ class WrittenKind:
     group: int  # column of the agents it takes (0: the single pool)
     iv_mask: np.ndarray  # per open interval: inside its dedicated hours
     reserve: int | None = None  # blended between calls (engine/blend.py) keeping this many agents free; None: dedicated
+    activity: str | None = None  # dedicated: the roster's people in this off-phone activity's blocks (not taken off the phones)
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,14 @@ class WrittenCounts:
 
 def phone_agents(model: WrittenModel, agents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(agents left on the phones, taken per kind (kinds, open intervals)). ``agents`` is
-    (intervals,) for the single pool or (intervals, groups)."""
+    (intervals,) for the single pool or (intervals, groups). A kind worked in an activity's
+    blocks takes none: its people are off the phones already (``activity_steps``)."""
     left = np.array(agents, dtype=np.int64, copy=True)
     flat = left.ndim == 1
     taken = np.zeros((len(model.kinds), len(left)), dtype=np.int64)
     for k, w in enumerate(model.kinds):
+        if w.activity is not None:
+            continue
         col = left if flat else left[:, w.group]
         t = np.where(w.iv_mask, np.minimum(w.agents, col), 0)
         col -= t
@@ -93,7 +97,8 @@ def serve(arrive: np.ndarray, handle: np.ndarray, cap_t: list[float], cap_n: lis
     """FIFO service of items arriving at ``arrive`` (sorted) taking ``handle`` each, by as many
     servers as the capacity steps (``cap_t`` times, ``cap_n`` servers from then) allow; an item
     once started is finished. Returns each item's completion time (inf if never started).
-    At one instant: completions first, then capacity changes, then arrivals."""
+    At one instant: completions first, then capacity changes, then arrivals; items start once
+    all of them are in (a server freed as its hours end takes no item).""" 
     n, m = len(arrive), len(cap_t)
     done = np.full(n, math.inf)
     arr, hnd = arrive.tolist(), handle.tolist()
@@ -119,7 +124,8 @@ def serve(arrive: np.ndarray, handle: np.ndarray, cap_t: list[float], cap_n: lis
             queue.append(i)
             i += 1
             now = ta
-        while queue and busy < cap:
+        nxt = min(arr[i] if i < n else inf, cap_t[j] if j < m else inf, ends[0] if ends else inf)
+        while queue and busy < cap and nxt > now:  # (all of an instant's events before an item starts)
             k = queue.popleft()
             end = now + hnd[k]
             done[k] = end
@@ -145,6 +151,13 @@ def capacity_steps(tl, taken: np.ndarray) -> tuple[list[float], list[int]]:
         times.append(start + iv_s)
         values.append(0)
     return times, values
+
+
+def activity_steps(model: WrittenModel, roster, present: np.ndarray, grouped: bool) -> dict[int, tuple]:
+    """Per kind worked in an off-phone activity's blocks: its capacity steps (times, people),
+    the roster's present people in the blocks (of the kind's group with [[groups]])."""
+    return {k: roster.in_activity(w.activity, present, w.group if grouped else None)
+            for k, w in enumerate(model.kinds) if w.activity is not None}
 
 
 def draw_items(w: WrittenKind, tl, streams, identity: np.ndarray | None):
@@ -180,8 +193,9 @@ def draw_items(w: WrittenKind, tl, streams, identity: np.ndarray | None):
 
 
 def work_written(model: WrittenModel, tl, taken: np.ndarray, stream_of, identity: np.ndarray | None,
-                 blended=None) -> WrittenCounts:
-    """Every kind's items over the window, served by the agents ``taken`` off the phones (the
+                 blended=None, blocks: dict[int, tuple] | None = None) -> WrittenCounts:
+    """Every kind's items over the window, served by the agents ``taken`` off the phones, or
+    by the people in an activity's blocks (``blocks[k]``: capacity steps; the
     blended kinds' as the loop served them: ``blended.result(k)``, a BlendPart); the
     counts per simulated day and the ages at completion. ``stream_of(d)`` is date d's "written"
     Generator; ``identity`` (open intervals,) the written requests of identity failures."""
@@ -199,7 +213,7 @@ def work_written(model: WrittenModel, tl, taken: np.ndarray, stream_of, identity
             (t, h, due), done = blended.result(k)
         else:
             t, h, due = draw_items(w, tl, streams, identity if w.from_identity else None)
-            cap_t, cap_n = capacity_steps(tl, taken[k])
+            cap_t, cap_n = blocks[k] if w.activity is not None else capacity_steps(tl, taken[k])
             done = serve(t, h, cap_t, cap_n)
         days[w.name] = day_counts(t, h, due, done, w.backlog, tl.n_days, w.reserve is not None)
         lo, hi = measured[0] * DAY_S, (measured[-1] + 1) * DAY_S
@@ -272,15 +286,16 @@ def written_model(s, tl) -> WrittenModel | None:
 
         dd = w.dedicated if w.dedicated is not None else w.blend
         slot_start = tl.iv_slot * tl.interval_s
-        mask = (np.zeros(len(tl.iv_slot), dtype=bool) if w.dedicated is None
+        mask = (np.zeros(len(tl.iv_slot), dtype=bool) if w.dedicated is None or w.dedicated.hours is None
                 else (slot_start >= dd.hours.open_s) & (slot_start < dd.hours.close_s))
         kinds.append(WrittenKind(
             name=w.name, day_items=items, from_identity=w.from_identity_failures, handling=w.handling.build(),
             due_day=np.array([due(d) for d in range(days)], dtype=np.int64),
             backlog_due_day=due(-1) if w.deadline_kind == "working" else w.deadline_days - 1,
-            backlog=w.backlog_at_start, agents=w.dedicated.agents if w.dedicated is not None else 0,
+            backlog=w.backlog_at_start, agents=(w.dedicated.agents or 0) if w.dedicated is not None else 0,
             group=groups.index(dd.group) if dd.group is not None else 0, iv_mask=mask,
             reserve=w.blend.reserve if w.blend is not None else None,
+            activity=w.dedicated.activity if w.dedicated is not None else None,
         ))
     return WrittenModel(tuple(kinds))
 

@@ -88,7 +88,11 @@ async function api(name, body) {
 function status(text) { $("status").textContent = text; }
 // a 4xx/5xx answer in words: its machine key (code, params) translated; the server's own line as a tooltip
 function errorText(data) {
-  if (data && data.code) return t("error." + data.code, { field: fieldName(data.field), ...(data.params || {}) });
+  if (data && data.code) {
+    const params = { ...(data.params || {}) };  // dates in the page's format
+    for (const [k, v] of Object.entries(params)) if (/^\d{4}-\d{2}-\d{2}$/.test(String(v))) params[k] = date(v);
+    return t("error." + data.code, { field: fieldName(data.field), ...params });
+  }
   return t("error.general");
 }
 function fieldName(key) {
@@ -165,10 +169,10 @@ function renderScenarioLists() {
 }
 
 async function openScenario(name, week) {
-  const r = await api("scenario", { query: week ? { name, week } : { name } });
+  const r = await api("scenario", { query: week ? { name, week, today: todayISO() } : { name, today: todayISO() } });
   if (r.status !== 200) { showGeneral(r.data.problems ? r.data.problems.map(problemText) : [errorText(r.data)]); return; }
   const d = r.data;
-  S.desc = d; S.week = week || null; S.group = 0; S.vectors = {}; S.orig = {}; S.mode = {}; S.fields = {}; S.fieldOrig = {};
+  S.desc = d; S.week = d.week === undefined ? week || null : d.week; S.group = 0; S.vectors = {}; S.orig = {}; S.mode = {}; S.fields = {}; S.fieldOrig = {};
   S.undo = null; S.lastHelp = null; $("undo-help").hidden = true; $("help-result").textContent = ""; showHelpWarning(null);
   pending = null; $("confirm").hidden = true; $("file-result").textContent = ""; fileError("");
   $("compare-table").replaceChildren();
@@ -191,12 +195,7 @@ async function openScenario(name, week) {
   $("other").value = (S.scenarios.find((s) => s.name !== name && !s.error) || {}).name || "";
   S.lastResult = null;
   renderAll(); run();
-}
-function renderWeeks() {
-  const d = S.desc, wk = $("week");
-  wk.replaceChildren(el("option", { value: "", text: t("head.as_saved", { start: date(d.window.start), days: d.window.days }) }));
-  for (const w of d.window.weeks) wk.append(el("option", { value: w, text: t("head.week_of", { date: date(w) }) }));
-  wk.value = S.week || "";
+  return true;
 }
 // everything drawn from the scenario and the last answers, in the page's language
 function renderAll() {
@@ -905,9 +904,83 @@ $("export").addEventListener("click", async () => {
   }
 });
 
+// ------------------------------------------------------------------ the week picker
+// The coming weeks from today (the browser's date) with what is special in each (public holidays,
+// shortened days, demand events such as payment days: the scenario's calendar rules, web/weeks.py),
+// the saved window's weeks, and a date field: any date shows its week (its Monday).
+function todayISO() {
+  const n = new Date();
+  return `${n.getFullYear()}-${String(n.getMonth() + 1).padStart(2, "0")}-${String(n.getDate()).padStart(2, "0")}`;
+}
+function addDays(iso, n) { const d = isoDate(iso); d.setUTCDate(d.getUTCDate() + n); return d.toISOString().slice(0, 10); }
+function wdOf(iso) { return ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][(isoDate(iso).getUTCDay() + 6) % 7]; }
+function weekSpan(monday) { return `${shortDate(monday)} – ${date(addDays(monday, 6))}`; }
+function eventName(e) { return e.rule === "date_factor" ? t("week.special_day") : shownName(e.name, e.display_name); }
+// what is special on a day, in words: its holiday, a shortened day, its events
+function dayParts(d) {
+  const parts = [];
+  if (d.holiday) parts.push(t("week.holiday", { name: d.holiday[I18N.lang] || d.holiday.en }));
+  if (d.shortened) parts.push(t("week.shortened", { hours: num(d.hours_h, 0) }));
+  for (const e of d.events) parts.push(eventName(e));
+  return parts;
+}
+// a week's specials in short, for its entry in the list
+function weekSummary(w) {
+  const seen = new Set(), out = [];
+  for (const d of w.special) {
+    for (const p of dayParts(d)) { const s = `${p} ${shortDate(d.date)}`; if (!seen.has(p)) { seen.add(p); out.push(s); } }
+  }
+  return out.join(", ");
+}
+function weekProblem(w) { return w.problem ? errorText({ code: w.problem.code, params: { week: w.monday, ...w.problem.params } }) : ""; }
+function renderWeeks() {
+  const d = S.desc, wk = $("week"), W = d.weeks || { coming: [], shown: null };
+  wk.replaceChildren();
+  const coming = el("optgroup", { label: t("week.coming") });
+  const known = new Set(W.coming.map((w) => w.monday));
+  if (S.week && W.shown && !known.has(S.week) && !d.window.weeks.includes(S.week)) {
+    coming.append(el("option", { value: S.week, text: weekSpan(S.week) + (weekSummary(W.shown) ? " · " + weekSummary(W.shown) : "") }));
+  }
+  for (const w of W.coming) {
+    const why = w.problem ? " — " + t("week.cannot_show") : weekSummary(w) ? " · " + weekSummary(w) : "";
+    coming.append(el("option", { value: w.monday, disabled: w.problem ? true : undefined, title: weekProblem(w) || undefined,
+      "data-monday": w.monday, text: weekSpan(w.monday) + why }));
+  }
+  const saved = el("optgroup", { label: t("week.saved") },
+    el("option", { value: "saved", text: t("head.as_saved", { start: date(d.window.start), days: d.window.days }) }));
+  for (const w of d.window.weeks) if (!known.has(w)) saved.append(el("option", { value: w, text: t("head.week_of", { date: date(w) }) }));
+  wk.append(coming, saved);
+  wk.value = S.week || "saved";
+  $("week-date").value = "";
+  renderWeekFacts();
+}
+// the week shown: its dates, each special day in words, a roster that does not cover it
+function renderWeekFacts() {
+  const box = $("week-facts"), w = S.desc.weeks && S.desc.weeks.shown;
+  box.replaceChildren();
+  box.hidden = !w;
+  if (!w) return;
+  box.append(el("strong", { text: t("week.shown", { span: weekSpan(w.monday) }) }));
+  for (const d of w.special) {
+    box.append(el("span", { class: "week-day", "data-date": d.date,
+      text: `${weekday(wdOf(d.date))} ${date(d.date)}: ${dayParts(d).join(", ")}` + (d.open && d.volume_factor !== 1
+        ? " (" + t("week.volume", { factor: num(d.volume_factor, 2) }) + ")" : "") }));
+  }
+  if (!w.special.length) box.append(el("span", { class: "week-day", text: t("week.ordinary") }));
+  if (w.note) {
+    box.append(el("span", { class: "week-note", text: t("week.outside_roster", { ...w.note.params,
+      first: date(w.note.params.first), last: date(w.note.params.last) }) }));
+  }
+}
+async function pickWeek(value) {
+  if (await openScenario(S.desc.name, value)) { showGeneral([]); return; }
+  $("week").value = S.week || "saved"; $("week-date").value = "";  // a week it cannot show: the week stays
+}
+
 // ------------------------------------------------------------------ start
 $("scenario").addEventListener("change", () => openScenario($("scenario").value));
-$("week").addEventListener("change", () => openScenario(S.desc.name, $("week").value || null));
+$("week").addEventListener("change", () => pickWeek($("week").value));
+$("week-date").addEventListener("change", () => { if ($("week-date").value) pickWeek($("week-date").value); });
 $("accuracy").addEventListener("change", () => {
   const f = ACCURACY[$("accuracy").value];
   if (f) { $("replications").value = f(); renderAccuracy(); schedule(50); }
