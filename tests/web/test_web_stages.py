@@ -5,6 +5,7 @@ cancelling the running one with no replication started after it, identical plans
 from __future__ import annotations
 
 import threading
+import time
 
 from ska_sim.web.api import Service
 from ska_sim.web.stages import ESTIMATE, FIRST, stage_counts, stage_name
@@ -112,3 +113,30 @@ def test_a_stream_stops_when_the_page_goes_away(workdir):
     assert next(it)["stage"] == "estimate"
     stop.set()
     assert next(it) == {"superseded": True}
+
+
+def test_no_estimate_is_built_while_other_edits_wait_for_their_first_figures(workdir):
+    from ska_sim.sim.engine import Model
+    from ska_sim.sim.replication import Groups
+
+    svc = Service(workdir, workers=1)
+    svc.pool.start()
+    try:
+        plan = {"scenario": "baseline.toml", "replications": 20, "seed": 3, "client": "page"}
+        svc.run(plan)
+        it = svc.run_stages({**plan, "edits": monday(2, 3)})
+        sent, out = svc.pool.sent, {}
+        t = threading.Thread(target=lambda: out.update(first=next(it)))
+        t.start()
+        deadline = time.monotonic() + 60
+        while svc.pool.sent == sent and time.monotonic() < deadline:  # this edit's first replication is on the worker
+            time.sleep(0.001)
+        other = svc.load("baseline.toml", ["staffing.scale=1.2"])
+        m = Model.from_scenario(other)
+        busy = svc.pool.submit(m, Groups.of(m), 3, list(range(6)), urgent=6)  # another page's edit
+        t.join(120)
+        assert out["first"]["stage"] == "simulated" and out["first"]["replications"] == FIRST
+        busy.wait()
+        assert next(it)["stage"] == "complete"
+    finally:
+        svc.pool.shutdown()

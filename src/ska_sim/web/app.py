@@ -5,7 +5,8 @@ server (DNS rebinding), an Origin header must be this server's (cross-site reque
 /api request carries the per-start token (header ``X-Ska-Token``; the page gets it from the
 address ``ska-sim serve`` prints), files are named, never given as paths. Errors are JSON
 with a 4xx status; anything unexpected is a 500 with one line (the traceback goes to the
-server's log, never to the browser) and the server keeps serving.
+server's log, never to the browser) and the server keeps serving. An edit is answered in stages
+on one response (``POST /api/stages``, a JSON document per line: :func:`stages_route`).
 """
 
 from __future__ import annotations
