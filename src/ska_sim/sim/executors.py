@@ -251,6 +251,25 @@ def _ping() -> int:
     return 1
 
 
+_TRIM: list = []  # glibc's malloc_trim in a warm worker (none elsewhere)
+
+
+def _run_warm(args) -> dict:
+    """One replication on a warm worker, whose freed memory then goes back to the system (glibc's
+    ``malloc_trim``), so a server's workers do not keep the high-water mark of every plan they ran."""
+    out = run_one(args)
+    if not _TRIM:
+        try:
+            import ctypes
+
+            _TRIM.append(ctypes.CDLL("libc.so.6").malloc_trim)
+        except (OSError, AttributeError):  # not glibc: nothing to trim
+            _TRIM.append(None)
+    if _TRIM[0] is not None:
+        _TRIM[0](0)
+    return out
+
+
 class Batch:
     """Replications of one run queued on a :class:`WarmPool`: its results come in replication
     order, :meth:`wait` for the first ``k`` of them (the page shows a run's first replications
@@ -426,7 +445,7 @@ class WarmPool:
                 self.sent += 1
             try:
                 pool = self._get()
-                fut = pool.submit(run_one, (batch.model, batch.groups, batch.seed, i))
+                fut = pool.submit(_run_warm, (batch.model, batch.groups, batch.seed, i))
             except BaseException as exc:  # noqa: BLE001 - a broken pool: the batch's waiter raises it
                 self._finished(batch, i, None, exc)
                 continue

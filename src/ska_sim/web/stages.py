@@ -28,7 +28,7 @@ from ska_sim.sim.replication import Groups
 ESTIMATE = 2  # replications behind the first estimate
 FIRST = 4  # replications behind the first simulated figures; the later ones narrow their interval
 NARROWING = (20, 50, 100)  # the stages after those, below the accuracy's count
-STORE_BYTES = 16 * 2**20  # the KPI arrays kept over every plan (a baseline replication: 32 kB; a year: 1.2 MB)
+STORE_BYTES = 8 * 2**20  # the KPI arrays kept over every plan (a baseline replication: 32 kB; a year: 1.2 MB)
 
 
 def stage_counts(n: int) -> list[int]:
