@@ -24,7 +24,6 @@ planned per group (``staffing_groups``).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +37,7 @@ from ska_sim.plan.plan import agents_plan, plan_figures, scenario_plan
 from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.shifts import plan_table, schedule
 from ska_sim.plan.staffing_groups import plan_staffing_groups
-from ska_sim.plan.staffing_written import calls_scenario, staff_written, written_target
+from ska_sim.plan.staffing_written import calls_scenario, on_top, staff_written, with_written, written_target
 from ska_sim.plan.staffing_result import StaffingResult, cheapest_meeting, plan_row, scopes_table
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.model import Scenario
@@ -81,12 +80,8 @@ def plan_staffing(
         return st
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
-    if s.groups:  # plans per agent group (staffing_groups)
-        result = plan_staffing_groups(s, method, scope, shifts, replications, seed, workers, progress, say, executor)
-        if written_target(s) is not None:
-            result.written_work = ("written work: its agents are not searched with [[groups]] (the plans are the calls'; "
-                                   "the comparison shows whether they meet the written target)")
-        return result
+    if s.groups:  # plans per agent group (staffing_groups), the written work's agents on top there too
+        return plan_staffing_groups(s, method, scope, shifts, replications, seed, workers, progress, say, executor)
     w_target = written_target(s)  # [[written]] with a target: the calls' plans first, written agents on top
     s_calls = calls_scenario(s) if w_target is not None else s
     lm = LoadModel(s_calls)
@@ -146,18 +141,6 @@ def plan_staffing(
     result = finished(s, tl, method, scope, req, plans, fte(s, req, tl.interval_s), None, comparison, results, name)
     result.not_searched = not_searched
     return with_written(result, s_plan, found)
-
-
-def with_written(result: StaffingResult, s_plan: Scenario, found) -> StaffingResult:
-    """``result`` with the scenario its plans are simulated on and the written work's agents in words."""
-    result.plan_scenario = s_plan
-    result.written_work = found.text() if found is not None else ""
-    return result
-
-
-def on_top(p: Plan, extra) -> Plan:
-    """Plan ``p`` with ``extra`` agents per open interval added (the written work's)."""
-    return dataclasses.replace(p, agents=p.agents + extra)
 
 
 def finished(s: Scenario, tl: Timeline, method: str, scope: str, req: pd.DataFrame, plans: dict[str, Plan], fte_info: dict,

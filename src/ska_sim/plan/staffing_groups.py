@@ -41,6 +41,7 @@ from ska_sim.plan.people import fte, shrinkage_table
 from ska_sim.plan.plan import agents_plan, group_figures, plan_figures, scenario_plan
 from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.staffing_result import StaffingResult, plan_row, scopes_table
+from ska_sim.plan.staffing_written import calls_scenario, on_top, staff_written, with_written, written_target
 from ska_sim.scenario.model import Scenario
 from ska_sim.sim import runner
 from ska_sim.sim.thresholds import mix_of
@@ -285,19 +286,28 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
     if shifts is not None:
         raise ScenarioError([Problem("--shifts", "groups", "a shift plan per agent group is not supported yet: run "
                                      "`staff` without --shifts on a scenario with [[groups]]")])
-    lm = LoadModel(s)
+    w_target = written_target(s)  # [[written]] with a target: the calls' plans first, written agents on top
+    s_calls = calls_scenario(s) if w_target is not None else s
+    lm = LoadModel(s_calls)
     tl = lm.tl
-    glms = group_load_models(s, lm)
+    glms = group_load_models(s_calls, lm)
     plans: dict[str, Plan] = {}
     for sc in SCOPES:
         say(f"Erlang requirement per group (separated groups), {sc} scope")
-        plans[f"erlang_{sc}"] = erlang_group_plan(s, sc, lm=lm, glms=glms)
+        plans[f"erlang_{sc}"] = erlang_group_plan(s_calls, sc, lm=lm, glms=glms)
     chosen = plans[f"erlang_{scope}"]
+    search_reps = replications or min(s.simulation.replications, 10)
     if method == "simulation":
         say(f"iterative staffing by simulation per group, {scope} scope")
-        chosen = simulation_group_plan(s, scope, replications=replications or min(s.simulation.replications, 10),
+        chosen = simulation_group_plan(s_calls, scope, replications=search_reps,
                                        seed=seed, workers=workers, progress=progress, start=chosen, executor=executor)
         plans[f"simulation_{scope}"] = chosen
+    found = None
+    if w_target is not None:
+        found = staff_written(s, tl, chosen.agents, search_reps, seed, workers, executor, say)
+        plans = {k: on_top(p, found.extra) for k, p in plans.items()}
+        chosen = plans[f"{method}_{scope}"]
+    s_plan = found.scenario if found is not None else s
     m = tl.iv_measured()
     scopes = scopes_table(plans, tl)
     names = [g.name for g in s.groups]
@@ -319,7 +329,7 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
     fte_info = fte(s, req, tl.interval_s)
 
     def run(agents: np.ndarray | None):
-        scen = s if agents is None else with_agents(s, tl, agents)
+        scen = s if agents is None else with_agents(s_plan, tl, agents)
         return runner.simulate(scen, replications=replications, seed=seed, workers=workers, executor=executor)
 
     rows = []
@@ -341,4 +351,4 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
         group_figures(s, tl, scenario_plan(s, tl), m).assign(plan="today"),
         group_figures(s, tl, agents_plan(chosen.agents, recommended), m).assign(plan=recommended),
     ]).reset_index(drop=True)
-    return st
+    return with_written(st, s_plan, found)
