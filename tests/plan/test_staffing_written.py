@@ -233,3 +233,31 @@ def test_the_json_says_what_the_written_work_takes():
     assert st.to_json()["written_work"] == st.written_work and st.written_work in st.to_json()["recommendation"]
     # the recommended plan is UNCERTAIN on the written target here: the verdict names it as a share
     assert "written work on time UNCERTAIN at" in st.verdict()
+
+
+def test_the_plans_table_shows_the_written_work_on_time_with_or_without_its_target():
+    from ska_sim.report.text import plans_table
+
+    st = plan_staffing(scenario_from_dict(office([letters()])), replications=2)
+    lines = plans_table(st.comparison)
+    head = lines[0]
+    assert "written on time" in head and head.index("written on time") > head.index("service level")
+    row = st.comparison.set_index("plan").loc[st.recommended]
+    rec = next(line for line in lines if "(recommended)" in line)
+    assert f"{row['written_on_time']:.1%} {row['written_on_time_status']}" in rec
+    # no written target: the share on time all the same, in the table, the CSV's rows and the JSON
+    d = office([letters()])
+    d["targets"].pop("written_on_time")
+    st = plan_staffing(scenario_from_dict(d), replications=2)
+    assert "written_on_time_status" not in st.comparison
+    ran = st.comparison[st.comparison["verdict"] != "not simulated"]
+    shares = ran["written_on_time"]
+    assert len(ran) >= 2 and shares.between(0, 1).all() and (ran["written_on_time_ci_low"] <= shares).all()
+    lines = plans_table(st.comparison)
+    assert lines[0].endswith("written on time  verdict")
+    today = next(line for line in lines if line.startswith("today"))
+    assert f"{st.comparison.set_index('plan').loc['today', 'written_on_time']:.1%}" in today
+    assert st.to_json()["plans"][0]["written_on_time"] == shares.iloc[0]
+    # a scenario without [[written]] has no such column
+    d.pop("written")
+    assert "written_on_time" not in plan_staffing(scenario_from_dict(d), replications=2).comparison

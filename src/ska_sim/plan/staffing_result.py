@@ -113,7 +113,9 @@ def plan_row(s: Scenario, name: str, figures: dict, result, note: str = "") -> d
     """One plan, simulated: its people (``figures``: plan.plan_figures, or a shift plan's chain:
     hours on the phones, at work, paid, FTE, heads and the basis of the paid hours), and per
     target the mean, interval, status, share of days met and share of replications (the window)
-    met. ``result`` None: a plan not simulated, ``note`` says why (its verdict NOT_SIMULATED)."""
+    met; with [[written]] and no ``written_on_time`` target, the written work's share on time and
+    its interval all the same. ``result`` None: a plan not simulated, ``note`` says why (its
+    verdict NOT_SIMULATED)."""
     row = {"plan": name, "phone_hours": figures["phone_hours"], "hours_at_work": figures["hours_at_work"],
            "paid_hours": figures["paid_hours"], "fte": figures["fte"], "heads": figures["heads"],
            "paid_basis": figures.get("basis", CHAIN_BASIS)}
@@ -124,6 +126,10 @@ def plan_row(s: Scenario, name: str, figures: dict, result, note: str = "") -> d
         row.update({"verdict": NOT_SIMULATED, "note": note})
         return row
     row.update(targets_row(result))
+    if s.written and "written_on_time" not in row:  # [[written]] without its target: the share on time all the same
+        w = result.summary.set_index("kpi").loc["written_on_time"]
+        row["written_on_time"], row["written_on_time_ci_low"], row["written_on_time_ci_high"] = \
+            w["mean"], w["ci_low"], w["ci_high"]
     return row
 
 
