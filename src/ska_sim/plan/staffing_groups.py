@@ -38,7 +38,7 @@ from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.plan.by_simulation import TRIM_MARGIN, units_of, with_agents
 from ska_sim.plan.load import LoadModel, Plan
 from ska_sim.plan.people import fte, shrinkage_table
-from ska_sim.plan.plan import agents_plan, group_figures, plan_figures, scenario_plan
+from ska_sim.plan.plan import agents_plan, group_figures, off_phones, plan_figures, scenario_plan
 from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.staffing_result import StaffingResult, plan_row, scopes_table
 from ska_sim.plan.staffing_written import calls_scenario, on_top, staff_written, with_written, written_target
@@ -326,7 +326,7 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
         t["_order"] = np.arange(len(t)) * G + g
         parts.append(t)
     req = pd.concat(parts).sort_values("_order").drop(columns="_order").reset_index(drop=True)
-    fte_info = fte(s, req, tl.interval_s)
+    fte_info = off_phones(s_plan, tl, fte(s, req, tl.interval_s), chosen.agents, m)
 
     def run(agents: np.ndarray | None):
         scen = s if agents is None else with_agents(s_plan, tl, agents)
@@ -340,7 +340,7 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
         name = key.replace("_", " ")
         say(f"simulating the {name} plan")
         r = run(p.agents)
-        rows.append(plan_row(s, name, plan_figures(s, tl, agents_plan(p.agents, name), m), r))
+        rows.append(plan_row(s, name, plan_figures(s_plan, tl, agents_plan(p.agents, name), m), r))
         if p is chosen:
             plan_result, recommended = r, name
     comparison = pd.DataFrame(rows)
@@ -349,6 +349,6 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
                         recommended)
     st.group_fte = pd.concat([
         group_figures(s, tl, scenario_plan(s, tl), m).assign(plan="today"),
-        group_figures(s, tl, agents_plan(chosen.agents, recommended), m).assign(plan=recommended),
+        group_figures(s_plan, tl, agents_plan(chosen.agents, recommended), m).assign(plan=recommended),
     ]).reset_index(drop=True)
     return with_written(st, s_plan, found)

@@ -119,6 +119,8 @@ def plan_row(s: Scenario, name: str, figures: dict, result, note: str = "") -> d
     row = {"plan": name, "phone_hours": figures["phone_hours"], "hours_at_work": figures["hours_at_work"],
            "paid_hours": figures["paid_hours"], "fte": figures["fte"], "heads": figures["heads"],
            "paid_basis": figures.get("basis", CHAIN_BASIS)}
+    if "written_dedicated_hours" in figures:  # [[written]]: paid hours off the phones (plan.off_phones)
+        row["written_dedicated_hours"] = figures["written_dedicated_hours"]
     if s.costs is not None:  # [costs]: FTE x the month's / year's working-time norm x EUR per paid hour
         money = plan_money(s, figures)
         row["eur_per_month"], row["eur_per_year"] = money["eur_per_month"], money["eur_per_year"]

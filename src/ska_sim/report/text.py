@@ -343,7 +343,8 @@ def plans_table(comparison) -> list[str]:
     kpis = [k for k in ("service_level", "answer_rate", "fcr", "abandon_rate", "asa_s", "written_on_time")
             if f"{k}_status" in comparison]
     plain = "written_on_time" in comparison and "written_on_time" not in kpis  # no target: the share alone
-    head = ["plan", "phone h", "paid h", "paid as", "FTE", "heads"]
+    written = "written_dedicated_hours" in comparison  # [[written]]: paid hours off the phones, their own column
+    head = ["plan", "phone h", *(["written h"] if written else []), "paid h", "paid as", "FTE", "heads"]
     money = "eur_per_month" in comparison
     head += ["EUR/month"] if money else []
     for k in kpis:
@@ -353,6 +354,7 @@ def plans_table(comparison) -> list[str]:
     rows = [tuple(head)]
     for r in comparison.to_dict(orient="records"):
         cells = [r["plan"] + (" (recommended)" if r.get("recommended") else ""), f"{r['phone_hours']:,.1f}",
+                 *([f"{r['written_dedicated_hours']:,.1f}"] if written else []),
                  f"{r['paid_hours']:,.0f}", paid_as(r.get("paid_basis", "")),
                  "-" if r["fte"] != r["fte"] else f"{r['fte']:,.1f}", "-" if r["heads"] != r["heads"] else f"{r['heads']:,.0f}"]
         cells += [f"{r['eur_per_month']:,.0f}"] if money else []
@@ -365,7 +367,7 @@ def plans_table(comparison) -> list[str]:
         cells.append(r["verdict"])
         rows.append(tuple(cells))
     notes = [f"{r['plan']}: {r['note']}." for r in comparison.to_dict(orient="records") if r["verdict"] == NOT_SIMULATED]
-    return text_columns(rows, align="lrrlrr" + "r" * money + "rrr" * len(kpis) + "r" * plain + "l") + notes
+    return text_columns(rows, align="lr" + "r" * written + "rlrr" + "r" * money + "rrr" * len(kpis) + "r" * plain + "l") + notes
 
 
 def paid_as(basis: str) -> str:
