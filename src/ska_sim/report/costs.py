@@ -64,7 +64,7 @@ def people_rows(scenarios: list[tuple[str, Scenario]]) -> tuple[list[str], list[
     working-time norm per FTE, FTE, heads, euros."""
     people = [(label, plan_people(s)) for label, s in scenarios]
     money = any(p["eur_per_month"] == p["eur_per_month"] for _, p in people)
-    written = any("written_dedicated_hours" in p for _, p in people)
+    written = any(p.get("written_dedicated_hours", 0.0) > 0 for _, p in people)  # dedicated written work somewhere
     head = ["scenario", "window", "paid as", "phone h", *(["written h"] if written else []), "at work h", "paid h",
             "FTE norm h", "FTE", "heads"]
     head += ["EUR/month", "EUR/year"] if money else []

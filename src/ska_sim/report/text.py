@@ -343,7 +343,8 @@ def plans_table(comparison) -> list[str]:
     kpis = [k for k in ("service_level", "answer_rate", "fcr", "abandon_rate", "asa_s", "written_on_time")
             if f"{k}_status" in comparison]
     plain = "written_on_time" in comparison and "written_on_time" not in kpis  # no target: the share alone
-    written = "written_dedicated_hours" in comparison  # [[written]]: paid hours off the phones, their own column
+    written = "written_dedicated_hours" in comparison and bool((comparison["written_dedicated_hours"] > 0).any())
+    # ^ dedicated written work: paid hours off the phones, their own column
     head = ["plan", "phone h", *(["written h"] if written else []), "paid h", "paid as", "FTE", "heads"]
     money = "eur_per_month" in comparison
     head += ["EUR/month"] if money else []
