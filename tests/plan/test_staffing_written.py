@@ -261,3 +261,11 @@ def test_the_plans_table_shows_the_written_work_on_time_with_or_without_its_targ
     # a scenario without [[written]] has no such column
     d.pop("written")
     assert "written_on_time" not in plan_staffing(scenario_from_dict(d), replications=2).comparison
+
+
+def test_a_missed_written_target_is_named_with_its_shortfall_in_points():
+    from ska_sim.plan.staffing_result import target_misses
+
+    s = scenario_from_dict(office([letters()]))
+    misses = target_misses(s, {"service_level": 0.9, "written_on_time": 0.85})
+    assert misses == ["written work on time 85.0% against >= 90%, 5.0 points short"]

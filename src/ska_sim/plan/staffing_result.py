@@ -160,7 +160,7 @@ def target_misses(s: Scenario, row) -> list[str]:
         mean = row[t.key]
         if bool(t.met(np.array([mean]))[0]):
             continue
-        share = KPI_UNITS[t.kpi] == "share"
+        share = {**KPI_UNITS, **WRITTEN_KPI_UNITS}[t.kpi] == "share"  # written work on time: a share
         bound = t.low if t.low is not None and mean < t.low else t.high
         gap = abs(mean - bound) if mean == mean else float("nan")
         shown = f"{mean:.1%}" if share else f"{mean:.1f} s"
