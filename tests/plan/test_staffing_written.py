@@ -141,13 +141,84 @@ def test_the_calls_scenario_drops_the_dedicated_kinds_and_a_target_left_without_
     assert [k.name for k in both.written] == ["mail"] and both.targets.written_on_time == 0.9
 
 
-def test_with_groups_the_recommendation_says_the_written_agents_are_not_searched():
-    d = office([letters(dedicated={"group": "gb", "agents": 2, "hours": ["08:00", "12:00"]})])
+def grouped(written: list) -> dict:
+    """``office`` with two groups: ga (4 agents, first in line for the calls) and gb (6)."""
+    d = office(written)
     d.pop("staffing")
     d["groups"] = [{"name": "ga", "agents": {"default": [4] * 24}}, {"name": "gb", "agents": {"default": [6] * 24}}]
-    st = plan_staffing(scenario_from_dict(d), replications=2)
-    assert st.written_work.startswith("written work: its agents are not searched with [[groups]]")
-    assert "written_on_time" in st.comparison.columns  # the comparison still shows the written target
+    return d
+
+
+def calls_only(s):
+    """The scenario without its written work and target: the calls' plans alone."""
+    return s.model_copy(update={"written": [], "targets": s.targets.model_copy(update={"written_on_time": None})})
+
+
+def test_with_groups_the_dedicated_agents_are_found_in_their_group():
+    s = scenario_from_dict(grouped([letters(dedicated={"group": "gb", "agents": 1, "hours": ["08:00", "12:00"]})]))
+    st = plan_staffing(s, replications=2)
+    head = "written work: "
+    assert st.written_work.startswith(head) and " dedicated agent" in st.written_work
+    assert " of group gb 08:00-12:00 for letters meet 90% on time" in st.written_work
+    n = int(st.written_work[len(head):].split(" ")[0])
+    assert st.plan_scenario.written[0].dedicated.agents == n
+    calls = plan_staffing(calls_only(s), replications=2)
+    tl = build_timeline(s)
+    key = st.recommended.replace(" ", "_")
+    hours = (tl.iv_slot * tl.interval_s >= 8 * H) & (tl.iv_slot * tl.interval_s < 12 * H)
+    diff = st.plans[key].agents - calls.plans[key].agents
+    assert np.array_equal(diff[:, 0], 0 * hours) and np.array_equal(diff[:, 1], n * hours)  # gb's column only
+    row = st.comparison.set_index("plan").loc[st.recommended]
+    assert row["written_on_time"] >= 0.9
+    # the group table pays them: gb's paid hours in the recommended plan are n x 4 h a day above the calls'
+    g = st.group_fte.set_index(["plan", "group"])
+    gc = calls.group_fte.set_index(["plan", "group"])
+    m = tl.iv_measured()
+    extra_h = n * hours[m].sum() * tl.interval_s / H
+    assert math.isclose(g.loc[(st.recommended, "gb"), "paid_hours"] - gc.loc[(st.recommended, "gb"), "paid_hours"],
+                        extra_h, rel_tol=1e-9)
+    assert math.isclose(g.loc[(st.recommended, "ga"), "paid_hours"], gc.loc[(st.recommended, "ga"), "paid_hours"])
+
+
+def test_with_groups_the_blending_agents_go_to_the_blending_group():
+    # 500 letters of 20 min a day (167 h) are more than gb's 6 agents less the reserve can do (120 h)
+    w = letters(daily_items=500, dedicated=None, blend={"group": "gb", "reserve": 1})
+    w.pop("dedicated")
+    s = scenario_from_dict(grouped([w]))
+    st = plan_staffing(s, replications=2)
+    assert "of group gb more in every open interval for the blended kinds meet 90% on time" in st.written_work
+    add = int(st.written_work.split(": ")[1].split(" ")[0])
+    calls = plan_staffing(calls_only(s), replications=2)
+    key = st.recommended.replace(" ", "_")
+    diff = st.plans[key].agents - calls.plans[key].agents
+    assert add >= 1 and np.all(diff[:, 0] == 0) and np.all(diff[:, 1] == add)
+    assert st.comparison.set_index("plan").loc[st.recommended, "written_on_time"] >= 0.9
+
+
+def test_staff_roster_rosters_and_simulates_the_dedicated_agents_found():
+    from helpers import roster_shifts, small_roster
+    from ska_sim.plan.roster import plan_roster
+
+    d = small_roster([{"name": "p", "count": 8}])
+    # the file says 3 dedicated agents; 12 letters of 20 min a day need 1 (the search goes down to it)
+    d["written"] = [letters(daily_items=12, dedicated={"agents": 3, "hours": ["13:00", "17:00"]})]
+    d["targets"] = {"service_level": {"threshold_s": 20, "share": 0.8}, "written_on_time": 0.9}
+    s = scenario_from_dict(d)
+    rr = plan_roster(s, roster_shifts(), replications=2)
+    n = int(rr.staffing.written_work.split(": ")[1].split(" ")[0])
+    assert n == 1
+    # the roster's simulation takes the n agents found off the phones, not the file's 3
+    assert rr.staffing.plan_result.scenario.written[0].dedicated.agents == n
+    # and rosters them: the requirement at work in the dedicated hours includes them
+    cov = rr.coverage
+    afternoon = cov["time"].isin(["13:00", "14:00", "15:00", "16:00"])
+    calls = plan_staffing(calls_only(s).model_copy(update={"calendar": s.calendar.model_copy(update={"days": 7})}),
+                          replications=2)
+    key = calls.recommended.replace(" ", "_")
+    tl = build_timeline(s)
+    need = calls.plans[key].agents[tl.iv_measured()]
+    assert np.array_equal(cov.loc[afternoon, "required_at_work"].to_numpy(), need[afternoon.to_numpy()] + n)
+    assert "written_on_time" in rr.staffing.comparison.columns
 
 
 def test_staff_for_a_confidence_simulates_the_dedicated_agents_found():
@@ -162,3 +233,39 @@ def test_the_json_says_what_the_written_work_takes():
     assert st.to_json()["written_work"] == st.written_work and st.written_work in st.to_json()["recommendation"]
     # the recommended plan is UNCERTAIN on the written target here: the verdict names it as a share
     assert "written work on time UNCERTAIN at" in st.verdict()
+
+
+def test_the_plans_table_shows_the_written_work_on_time_with_or_without_its_target():
+    from ska_sim.report.text import plans_table
+
+    st = plan_staffing(scenario_from_dict(office([letters()])), replications=2)
+    lines = plans_table(st.comparison)
+    head = lines[0]
+    assert "written on time" in head and head.index("written on time") > head.index("service level")
+    row = st.comparison.set_index("plan").loc[st.recommended]
+    rec = next(line for line in lines if "(recommended)" in line)
+    assert f"{row['written_on_time']:.1%} {row['written_on_time_status']}" in rec
+    # no written target: the share on time all the same, in the table, the CSV's rows and the JSON
+    d = office([letters()])
+    d["targets"].pop("written_on_time")
+    st = plan_staffing(scenario_from_dict(d), replications=2)
+    assert "written_on_time_status" not in st.comparison
+    ran = st.comparison[st.comparison["verdict"] != "not simulated"]
+    shares = ran["written_on_time"]
+    assert len(ran) >= 2 and shares.between(0, 1).all() and (ran["written_on_time_ci_low"] <= shares).all()
+    lines = plans_table(st.comparison)
+    assert lines[0].endswith("written on time  verdict")
+    today = next(line for line in lines if line.startswith("today"))
+    assert f"{st.comparison.set_index('plan').loc['today', 'written_on_time']:.1%}" in today
+    assert st.to_json()["plans"][0]["written_on_time"] == shares.iloc[0]
+    # a scenario without [[written]] has no such column
+    d.pop("written")
+    assert "written_on_time" not in plan_staffing(scenario_from_dict(d), replications=2).comparison
+
+
+def test_a_missed_written_target_is_named_with_its_shortfall_in_points():
+    from ska_sim.plan.staffing_result import target_misses
+
+    s = scenario_from_dict(office([letters()]))
+    misses = target_misses(s, {"service_level": 0.9, "written_on_time": 0.85})
+    assert misses == ["written work on time 85.0% against >= 90%, 5.0 points short"]

@@ -168,7 +168,7 @@ def _interval_seconds(text: str) -> float:
 @format_option
 def erlang(calls, interval, aht, agents, threshold, target, patience, fmt) -> None:
     """Erlang C (or A, with --patience) table around the staffing requirement."""
-    from ska_sim.report.text import erlang_table
+    from ska_sim.report.erlang_text import erlang_table
     from ska_sim.maths.erlang import erlang_rows
 
     interval_s = _interval_seconds(interval)

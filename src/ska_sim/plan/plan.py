@@ -43,6 +43,7 @@ from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.roster_agents import build_roster_model, group_index
 from ska_sim.scenario.roster_plan import RosterPlan
 from ska_sim.scenario.timeline import Timeline, build_timeline
+from ska_sim.sim.engine.written import phone_agents, written_model
 
 ROSTER_BASIS = "roster contracts"
 CHAIN_BASIS = "shrinkage chain"
@@ -57,7 +58,8 @@ class StaffPlan:
     words; ``roster``: the roster whose people are paid their contracts; ``extra``: agents per
     interval beside the roster's people (a step's on top, a [staffing.dates] override's difference
     from the roster's own agents that date), priced by the shrinkage chain; with [[groups]],
-    ``groups`` and ``group_extra`` are the same per interval and group (for :func:`group_figures`)."""
+    ``groups`` and ``group_extra`` are the same per interval and group (for :func:`group_figures`),
+    and a group's part has ``group``, the group's column."""
 
     source: str
     label: str
@@ -66,6 +68,7 @@ class StaffPlan:
     extra: np.ndarray | None = None
     groups: np.ndarray | None = None
     group_extra: np.ndarray | None = None
+    group: int | None = None  # a group's part of a plan (:func:`group_figures`): its column
 
 
 def summed(a: np.ndarray) -> np.ndarray:
@@ -205,16 +208,18 @@ def plan_figures(s: Scenario, tl: Timeline, plan: StaffPlan, mask: np.ndarray | 
     h = tl.interval_s / 3600
     agents = summed(plan.agents)
     phones = float(agents[m].sum() * h)
+    grid = plan.groups if plan.groups is not None else agents
     if plan.roster is None:
         work, paid = chain_hours(s, tl, agents, m)
-        out = chain(s, phones, work, paid)
+        out = off_phones(s, tl, chain(s, phones, work, paid), grid, m, plan.group)
         return {**out, "basis": CHAIN_BASIS, "source": plan.source, "plan": plan.label}
     of = roster_date_of(s, plan.roster)
     covered = np.array([of(d) is not None for d in tl.dates], dtype=bool)[tl.iv_day]
     rest = np.where(covered, 0.0 if plan.extra is None else summed(plan.extra), agents)
     c_work, c_paid = chain_hours(s, tl, rest, m)
     r = contract_hours(s, plan.roster)
-    out = chain(s, phones, r["roster_worked_hours"] + c_work, r["paid_hours"] + c_paid)
+    out = off_phones(s, tl, chain(s, phones, r["roster_worked_hours"] + c_work, r["paid_hours"] + c_paid), grid, m,
+                     plan.group)
     c_fte = fte_of(s, c_paid)
     heads = r["heads"] + (heads_of(s, c_fte) if abs(c_paid) > 1e-9 and math.isfinite(c_fte) else 0.0)
     out.update({"heads": heads, "basis": ROSTER_BASIS if abs(c_paid) < 1e-9 else f"{ROSTER_BASIS} + {CHAIN_BASIS}",
@@ -222,6 +227,38 @@ def plan_figures(s: Scenario, tl: Timeline, plan: StaffPlan, mask: np.ndarray | 
                 **{k: v for k, v in r.items() if k not in ("paid_hours", "fte", "heads")},
                 "contracted_paid_hours": r["paid_hours"]})
     return out
+
+
+def dedicated_hours(s: Scenario, tl: Timeline, agents: np.ndarray, m: np.ndarray, group: int | None = None) -> float:
+    """Hours the written work's dedicated agents spend off the phones over the intervals ``m``
+    when ``agents`` (per interval, or (intervals, groups)) are the plan's: each kind takes its
+    ``dedicated.agents`` in its hours, never more than are there (the engine's ``phone_agents``).
+    ``group``: ``agents`` is that group's column only (its kinds alone). 0 without [[written]]."""
+    model = written_model(s, tl)
+    if model is None:
+        return 0.0
+    a = np.floor(np.asarray(agents, dtype=float) + 1e-9).astype(np.int64)
+    if s.groups and a.ndim == 1:  # one group's column (or, without ``group``, the first's)
+        grid = np.zeros((len(a), len(s.groups)), dtype=np.int64)
+        grid[:, group or 0] = a
+        a = grid
+    _, taken = phone_agents(model, a)
+    return float(taken[:, m].sum() * tl.interval_s / 3600)
+
+
+def off_phones(s: Scenario, tl: Timeline, figures: dict, agents: np.ndarray, m: np.ndarray,
+               group: int | None = None) -> dict:
+    """``figures`` (a shrinkage chain of ``agents``) with the written work's dedicated hours
+    (:func:`dedicated_hours`) taken off the phones and shown as their own figure,
+    ``written_dedicated_hours``: paid time off the phones, so hours at work, paid hours, FTE and
+    heads stay (the same people). Unchanged without [[written]]."""
+    if not s.written:
+        return figures
+    written = dedicated_hours(s, tl, agents, m, group)
+    phones = figures["phone_hours"] - written
+    paid = figures["paid_hours"]
+    return {**figures, "phone_hours": phones, "written_dedicated_hours": written,
+            "shrinkage_total": 1 - phones / paid if paid > 0 else 0.0}
 
 
 def people_groups(s: Scenario, roster: RosterPlan) -> dict[str, int]:
@@ -266,10 +303,13 @@ def group_figures(s: Scenario, tl: Timeline, plan: StaffPlan, mask: np.ndarray |
         if plan.roster is not None:
             roster = roster_of(plan.roster, {p for p, i in member.items() if i == g})
         extra = plan.group_extra[:, g] if plan.group_extra is not None else None
-        part = StaffPlan(plan.source, grp.name, agents[:, g], roster, extra)
+        part = StaffPlan(plan.source, grp.name, agents[:, g], roster, extra, group=g)
         rows.append({"group": grp.name, **plan_figures(s, tl, part, m)})
     rows.append({"group": "total", **plan_figures(s, tl, plan, m)})
-    return pd.DataFrame(rows)[list(GROUP_COLUMNS)]
+    columns = list(GROUP_COLUMNS)
+    if s.written:  # the written work's dedicated hours beside the phones' (off_phones)
+        columns.insert(2, "written_dedicated_hours")
+    return pd.DataFrame(rows)[columns]
 
 
 def plan_money(s: Scenario, figures: dict) -> dict[str, float]:

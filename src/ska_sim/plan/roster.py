@@ -265,6 +265,8 @@ def plan_roster(s: Scenario, shifts, weeks: int | None = None, method: str = "er
     bad = rest_violations(plan)
     if bad:  # pragma: no cover - the program's rows prevent them; a check of the check
         raise ScenarioError([Problem("roster", "", b) for b in bad])
+    if st.plan_scenario is not None:  # the written work's dedicated agents found (staffing_written.py)
+        s = s.model_copy(update={"written": st.plan_scenario.written})
     given = with_agents(s, tl, chosen)  # the requirement's agents on the dates outside the roster
     on = set(plan.dates)  # (a date's own staffing.dates vector would replace the roster on it)
     if given.groups:

@@ -24,7 +24,6 @@ planned per group (``staffing_groups``).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,11 +33,11 @@ from ska_sim.plan.confidence import confidence_plan
 from ska_sim.plan.by_simulation import AUTO_SEARCH_CALLS, MAX_ITER, search_calls, simulation_plan, with_agents
 from ska_sim.plan.load import LoadModel, Plan
 from ska_sim.plan.people import chain, fte, shrinkage_table
-from ska_sim.plan.plan import agents_plan, plan_figures, scenario_plan
+from ska_sim.plan.plan import agents_plan, off_phones, plan_figures, scenario_plan
 from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.shifts import plan_table, schedule
 from ska_sim.plan.staffing_groups import plan_staffing_groups
-from ska_sim.plan.staffing_written import calls_scenario, staff_written, written_target
+from ska_sim.plan.staffing_written import calls_scenario, on_top, staff_written, with_written, written_target
 from ska_sim.plan.staffing_result import StaffingResult, cheapest_meeting, plan_row, scopes_table
 from ska_sim.scenario.clock import WEEKDAYS
 from ska_sim.scenario.model import Scenario
@@ -81,12 +80,8 @@ def plan_staffing(
         return st
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
-    if s.groups:  # plans per agent group (staffing_groups)
-        result = plan_staffing_groups(s, method, scope, shifts, replications, seed, workers, progress, say, executor)
-        if written_target(s) is not None:
-            result.written_work = ("written work: its agents are not searched with [[groups]] (the plans are the calls'; "
-                                   "the comparison shows whether they meet the written target)")
-        return result
+    if s.groups:  # plans per agent group (staffing_groups), the written work's agents on top there too
+        return plan_staffing_groups(s, method, scope, shifts, replications, seed, workers, progress, say, executor)
     w_target = written_target(s)  # [[written]] with a target: the calls' plans first, written agents on top
     s_calls = calls_scenario(s) if w_target is not None else s
     lm = LoadModel(s_calls)
@@ -113,11 +108,11 @@ def plan_staffing(
         shrink = shrinkage_table(s, tl, plans[asked].agents)
         req = requirements_table(shrink, tl, plans, plans[asked], method, scope)
         say("shift plan (integer program)")
-        shift = shift_plan(s, tl, shifts, shrink, req)
-        comparison, results = compare_plans(s, tl, plans, shift, run, say, asked="shift plan")
+        shift = shift_plan(s_plan, tl, shifts, shrink, req)
+        comparison, results = compare_plans(s, tl, plans, shift, run, say, asked="shift plan", priced=s_plan)
         return with_written(finished(s, tl, method, scope, req, plans, shift.fte, shift, comparison, results,
                                      "shift plan"), s_plan, found)
-    comparison, results = compare_plans(s, tl, plans, None, run, say, asked=asked.replace("_", " "))
+    comparison, results = compare_plans(s, tl, plans, None, run, say, asked=asked.replace("_", " "), priced=s_plan)
     name = cheapest_meeting(s, comparison)
     not_searched = ""
     if name is None and f"simulation_{scope}" not in plans:  # extend with the plan found by simulation
@@ -129,7 +124,7 @@ def plan_staffing(
                 s_calls, scope, replications=search_reps, seed=seed, workers=workers, progress=progress,
                 start=erlang_plan(s_calls, scope, lm=lm), executor=executor), found.extra if found else 0)
             comparison, results = compare_plans(s, tl, plans, None, run, say, comparison, results,
-                                                asked=f"simulation {scope}")
+                                                asked=f"simulation {scope}", priced=s_plan)
             name = cheapest_meeting(s, comparison)
         else:
             not_searched = (f"the search by simulation was not run: it would simulate up to {calls / 1e6:,.1f} million "
@@ -143,21 +138,10 @@ def plan_staffing(
     chosen = plans[f"{method}_{scope}"]
     shrink = shrinkage_table(s, tl, chosen.agents)
     req = requirements_table(shrink, tl, plans, chosen, method, scope)
-    result = finished(s, tl, method, scope, req, plans, fte(s, req, tl.interval_s), None, comparison, results, name)
+    fte_info = off_phones(s_plan, tl, fte(s, req, tl.interval_s), chosen.agents, tl.iv_measured())
+    result = finished(s, tl, method, scope, req, plans, fte_info, None, comparison, results, name)
     result.not_searched = not_searched
     return with_written(result, s_plan, found)
-
-
-def with_written(result: StaffingResult, s_plan: Scenario, found) -> StaffingResult:
-    """``result`` with the scenario its plans are simulated on and the written work's agents in words."""
-    result.plan_scenario = s_plan
-    result.written_work = found.text() if found is not None else ""
-    return result
-
-
-def on_top(p: Plan, extra) -> Plan:
-    """Plan ``p`` with ``extra`` agents per open interval added (the written work's)."""
-    return dataclasses.replace(p, agents=p.agents + extra)
 
 
 def finished(s: Scenario, tl: Timeline, method: str, scope: str, req: pd.DataFrame, plans: dict[str, Plan], fte_info: dict,
@@ -233,22 +217,25 @@ def shift_plan(s: Scenario, tl: Timeline, shifts, shrink: pd.DataFrame, req: pd.
     absence = {d.isoformat(): s.shrinkage.shares(WEEKDAYS[d.weekday()])[1] for d in tl.dates}
     work = float(table["paid_hours"].sum())
     paid = float(sum(ph / (1 - absence[d]) for d, ph in zip(table["date"], table["paid_hours"])))
-    return ShiftPlan(table, coverage, agents, paid, chain(s, float(agents[m].sum() * h), work, paid))
+    return ShiftPlan(table, coverage, agents, paid, off_phones(s, tl, chain(s, float(agents[m].sum() * h), work, paid),
+                                                               agents, m))
 
 
 def compare_plans(s: Scenario, tl: Timeline, plans: dict[str, Plan], shift: ShiftPlan | None, run, say,
                   done: pd.DataFrame | None = None, results: dict | None = None,
-                  asked: str = "erlang interval") -> tuple[pd.DataFrame, dict]:
+                  asked: str = "erlang interval", priced: Scenario | None = None) -> tuple[pd.DataFrame, dict]:
     """Every plan simulated on the same callers, today's beside the recommendations: the
     comparison table (``plan_row`` per plan) and each plan's simulation by name. ``run``
     simulates a list of plans (agents per open interval; None: today's) together; plans with
     the same agents are simulated once, a plan with nearly the agents of another (``near_twin``)
     not at all (its row says so); ``asked`` always is. ``done``/``results``: rows already
-    simulated, kept."""
+    simulated, kept. ``priced``: the scenario the plans are priced on (the written work's
+    dedicated agents found, staffing_written.py; default ``s``), today's plan on ``s``."""
     m = tl.iv_measured()
     results = dict(results or {})
     shown = set(results) | (set(done["plan"]) if done is not None else set())  # rows already in the table
-    named = [(key.replace("_", " "), p.agents, plan_figures(s, tl, agents_plan(p.agents, key.replace("_", " ")), m))
+    named = [(key.replace("_", " "), p.agents,
+              plan_figures(priced or s, tl, agents_plan(p.agents, key.replace("_", " ")), m))
              for key, p in plans.items() if key.replace("_", " ") not in shown]
     if shift is not None:
         named.append(("shift plan", shift.agents, shift.fte))

@@ -38,9 +38,10 @@ from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.plan.by_simulation import TRIM_MARGIN, units_of, with_agents
 from ska_sim.plan.load import LoadModel, Plan
 from ska_sim.plan.people import fte, shrinkage_table
-from ska_sim.plan.plan import agents_plan, group_figures, plan_figures, scenario_plan
+from ska_sim.plan.plan import agents_plan, group_figures, off_phones, plan_figures, scenario_plan
 from ska_sim.plan.requirement import SCOPES, erlang_plan
 from ska_sim.plan.staffing_result import StaffingResult, plan_row, scopes_table
+from ska_sim.plan.staffing_written import calls_scenario, on_top, staff_written, with_written, written_target
 from ska_sim.scenario.model import Scenario
 from ska_sim.sim import runner
 from ska_sim.sim.thresholds import mix_of
@@ -285,19 +286,28 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
     if shifts is not None:
         raise ScenarioError([Problem("--shifts", "groups", "a shift plan per agent group is not supported yet: run "
                                      "`staff` without --shifts on a scenario with [[groups]]")])
-    lm = LoadModel(s)
+    w_target = written_target(s)  # [[written]] with a target: the calls' plans first, written agents on top
+    s_calls = calls_scenario(s) if w_target is not None else s
+    lm = LoadModel(s_calls)
     tl = lm.tl
-    glms = group_load_models(s, lm)
+    glms = group_load_models(s_calls, lm)
     plans: dict[str, Plan] = {}
     for sc in SCOPES:
         say(f"Erlang requirement per group (separated groups), {sc} scope")
-        plans[f"erlang_{sc}"] = erlang_group_plan(s, sc, lm=lm, glms=glms)
+        plans[f"erlang_{sc}"] = erlang_group_plan(s_calls, sc, lm=lm, glms=glms)
     chosen = plans[f"erlang_{scope}"]
+    search_reps = replications or min(s.simulation.replications, 10)
     if method == "simulation":
         say(f"iterative staffing by simulation per group, {scope} scope")
-        chosen = simulation_group_plan(s, scope, replications=replications or min(s.simulation.replications, 10),
+        chosen = simulation_group_plan(s_calls, scope, replications=search_reps,
                                        seed=seed, workers=workers, progress=progress, start=chosen, executor=executor)
         plans[f"simulation_{scope}"] = chosen
+    found = None
+    if w_target is not None:
+        found = staff_written(s, tl, chosen.agents, search_reps, seed, workers, executor, say)
+        plans = {k: on_top(p, found.extra) for k, p in plans.items()}
+        chosen = plans[f"{method}_{scope}"]
+    s_plan = found.scenario if found is not None else s
     m = tl.iv_measured()
     scopes = scopes_table(plans, tl)
     names = [g.name for g in s.groups]
@@ -316,10 +326,10 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
         t["_order"] = np.arange(len(t)) * G + g
         parts.append(t)
     req = pd.concat(parts).sort_values("_order").drop(columns="_order").reset_index(drop=True)
-    fte_info = fte(s, req, tl.interval_s)
+    fte_info = off_phones(s_plan, tl, fte(s, req, tl.interval_s), chosen.agents, m)
 
     def run(agents: np.ndarray | None):
-        scen = s if agents is None else with_agents(s, tl, agents)
+        scen = s if agents is None else with_agents(s_plan, tl, agents)
         return runner.simulate(scen, replications=replications, seed=seed, workers=workers, executor=executor)
 
     rows = []
@@ -330,7 +340,7 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
         name = key.replace("_", " ")
         say(f"simulating the {name} plan")
         r = run(p.agents)
-        rows.append(plan_row(s, name, plan_figures(s, tl, agents_plan(p.agents, name), m), r))
+        rows.append(plan_row(s, name, plan_figures(s_plan, tl, agents_plan(p.agents, name), m), r))
         if p is chosen:
             plan_result, recommended = r, name
     comparison = pd.DataFrame(rows)
@@ -339,6 +349,6 @@ def plan_staffing_groups(s: Scenario, method: str = "erlang", scope: str = "inte
                         recommended)
     st.group_fte = pd.concat([
         group_figures(s, tl, scenario_plan(s, tl), m).assign(plan="today"),
-        group_figures(s, tl, agents_plan(chosen.agents, recommended), m).assign(plan=recommended),
+        group_figures(s_plan, tl, agents_plan(chosen.agents, recommended), m).assign(plan=recommended),
     ]).reset_index(drop=True)
-    return st
+    return with_written(st, s_plan, found)

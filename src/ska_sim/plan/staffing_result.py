@@ -113,10 +113,14 @@ def plan_row(s: Scenario, name: str, figures: dict, result, note: str = "") -> d
     """One plan, simulated: its people (``figures``: plan.plan_figures, or a shift plan's chain:
     hours on the phones, at work, paid, FTE, heads and the basis of the paid hours), and per
     target the mean, interval, status, share of days met and share of replications (the window)
-    met. ``result`` None: a plan not simulated, ``note`` says why (its verdict NOT_SIMULATED)."""
+    met; with [[written]] and no ``written_on_time`` target, the written work's share on time and
+    its interval all the same. ``result`` None: a plan not simulated, ``note`` says why (its
+    verdict NOT_SIMULATED)."""
     row = {"plan": name, "phone_hours": figures["phone_hours"], "hours_at_work": figures["hours_at_work"],
            "paid_hours": figures["paid_hours"], "fte": figures["fte"], "heads": figures["heads"],
            "paid_basis": figures.get("basis", CHAIN_BASIS)}
+    if "written_dedicated_hours" in figures:  # [[written]]: paid hours off the phones (plan.off_phones)
+        row["written_dedicated_hours"] = figures["written_dedicated_hours"]
     if s.costs is not None:  # [costs]: FTE x the month's / year's working-time norm x EUR per paid hour
         money = plan_money(s, figures)
         row["eur_per_month"], row["eur_per_year"] = money["eur_per_month"], money["eur_per_year"]
@@ -124,6 +128,10 @@ def plan_row(s: Scenario, name: str, figures: dict, result, note: str = "") -> d
         row.update({"verdict": NOT_SIMULATED, "note": note})
         return row
     row.update(targets_row(result))
+    if s.written and "written_on_time" not in row:  # [[written]] without its target: the share on time all the same
+        w = result.summary.set_index("kpi").loc["written_on_time"]
+        row["written_on_time"], row["written_on_time_ci_low"], row["written_on_time_ci_high"] = \
+            w["mean"], w["ci_low"], w["ci_high"]
     return row
 
 
@@ -152,7 +160,7 @@ def target_misses(s: Scenario, row) -> list[str]:
         mean = row[t.key]
         if bool(t.met(np.array([mean]))[0]):
             continue
-        share = KPI_UNITS[t.kpi] == "share"
+        share = {**KPI_UNITS, **WRITTEN_KPI_UNITS}[t.kpi] == "share"  # written work on time: a share
         bound = t.low if t.low is not None and mean < t.low else t.high
         gap = abs(mean - bound) if mean == mean else float("nan")
         shown = f"{mean:.1%}" if share else f"{mean:.1f} s"

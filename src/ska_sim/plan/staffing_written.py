@@ -11,18 +11,24 @@ The calls' plans (Erlang, simulation) are found on the scenario without its dedi
 - **blended kinds**: the smallest number of agents added in every open interval that makes the
   simulation meet the written target and the calls' targets (the window's means) together.
 
+With [[groups]] the plans are (intervals, groups): a dedicated kind's agents are added to its
+group's column (``dedicated.group``, else the first group), the blending agents to the column of
+every group that blends a kind (``blend.group``, else the first group), one each per step.
+
 Every plan compared gets the same written agents on top, so they are paid as the plan's other
 agents are (plan.plan_figures prices the agents grid, dedicated agents included).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ska_sim.plan.by_simulation import with_agents
+from ska_sim.plan.load import Plan
 from ska_sim.scenario.model import Scenario
 from ska_sim.scenario.timeline import Timeline
 from ska_sim.sim import runner
@@ -35,7 +41,7 @@ MAX_STEPS = 20  # the most simulations one kind's search (or the blending search
 @dataclass
 class WrittenStaffing:
     """What the written work takes: ``scenario`` (the scenario with the dedicated agents found),
-    ``extra`` (agents per open interval added to every calls' plan), ``lines`` (what was found,
+    ``extra`` (agents per open interval, and group with [[groups]], added to every calls' plan), ``lines`` (what was found,
     in words, one per kind or for the blending)."""
 
     scenario: Scenario
@@ -93,10 +99,15 @@ def staff_written(s: Scenario, tl: Timeline, calls_agents: np.ndarray, replicati
     see the module. ``s`` has [[written]] and a ``written_on_time`` target (:func:`written_target`)."""
     say = say or (lambda msg: None)
     target = written_target(s)
-    extra = np.zeros(len(calls_agents), dtype=np.int64)
+    calls_agents = np.asarray(calls_agents, dtype=np.int64)
+    extra = np.zeros(calls_agents.shape, dtype=np.int64)
     lines: list[str] = []
     kinds = list(s.written)
-    iv_mask = written_masks(s, tl)
+    model = written_model(s, tl)
+    iv_mask = [added(calls_agents, w.iv_mask, w.group) for w in model.kinds]
+    blending = sum((added(calls_agents, np.ones(len(calls_agents), bool), g)
+                    for g in sorted({w.group for w in model.kinds if w.reserve is not None})),
+                   np.zeros(calls_agents.shape, dtype=np.int64))
 
     def simulate(kinds_now, agents):
         scen = with_agents(s.model_copy(update={"written": kinds_now}), tl, agents)
@@ -130,17 +141,19 @@ def staff_written(s: Scenario, tl: Timeline, calls_agents: np.ndarray, replicati
         kinds[k] = w.model_copy(update={"dedicated": w.dedicated.model_copy(update={"agents": n})})
         extra = extra + n * iv_mask[k]
         h0, h1 = w.dedicated.hours.label()
-        lines.append(f"{n} dedicated agent{'s' if n > 1 else ''} {h0}-{h1} for {w.name} "
+        grp = f" of group {w.dedicated.group or s.groups[0].name}" if s.groups else ""
+        lines.append(f"{n} dedicated agent{'s' if n > 1 else ''}{grp} {h0}-{h1} for {w.name} "
                      f"{'meet' if met else 'miss (search stopped)'} {target:.0%} on time: {tried[n]:.1%}")
     if any(w.blend is not None for w in s.written):
         say("written work: agents for the blended kinds")
         add, r = 0, simulate(kinds, calls_agents + extra)
         while not (ok(r.kpi("written_on_time"), target) and calls_met(r)) and add < MAX_STEPS:
             add += 1
-            r = simulate(kinds, calls_agents + extra + add)
+            r = simulate(kinds, calls_agents + extra + add * blending)
         met = ok(r.kpi("written_on_time"), target) and calls_met(r)
-        extra = extra + add
-        lines.append(f"{add} agent{'s' if add != 1 else ''} more in every open interval for the blended kinds "
+        extra = extra + add * blending
+        where = f" of {blend_groups(s)}" if s.groups else ""
+        lines.append(f"{add} agent{'s' if add != 1 else ''}{where} more in every open interval for the blended kinds "
                      f"{'meet' if met else 'miss (search stopped)'} {target:.0%} on time with the calls' targets: "
                      f"{r.kpi('written_on_time'):.1%}")
     return WrittenStaffing(s.model_copy(update={"written": kinds}), extra, lines)
@@ -151,6 +164,32 @@ def ok(value: float, target: float) -> bool:
     return math.isnan(value) or value >= target - 1e-12
 
 
-def written_masks(s: Scenario, tl: Timeline) -> list[np.ndarray]:
-    """Per kind, 1 in the open intervals inside its dedicated hours (0 for a blended kind)."""
-    return [np.asarray(w.iv_mask, dtype=np.int64) for w in written_model(s, tl).kinds]
+def added(agents: np.ndarray, mask: np.ndarray, group: int) -> np.ndarray:
+    """1 in the open intervals of ``mask`` (in column ``group`` when ``agents`` is (intervals,
+    groups)), 0 elsewhere: the shape of ``agents``."""
+    out = np.zeros(agents.shape, dtype=np.int64)
+    if agents.ndim == 1:
+        out[:] = np.asarray(mask, dtype=np.int64)
+    else:
+        out[:, group] = np.asarray(mask, dtype=np.int64)
+    return out
+
+
+def blend_groups(s: Scenario) -> str:
+    """The groups whose agents blend written work, in words ('group ga', 'groups ga and gb')."""
+    names = sorted({w.blend.group or s.groups[0].name for w in s.written if w.blend is not None},
+                   key=[g.name for g in s.groups].index)
+    return ("group " if len(names) == 1 else "groups ") + " and ".join(names)
+
+
+def on_top(p: Plan, extra) -> Plan:
+    """Plan ``p`` with ``extra`` agents per open interval (and group) added (the written work's)."""
+    return dataclasses.replace(p, agents=p.agents + extra)
+
+
+def with_written(result, s_plan: Scenario, found: WrittenStaffing | None):
+    """``result`` (a StaffingResult) with the scenario its plans are simulated on and the written
+    work's agents in words."""
+    result.plan_scenario = s_plan
+    result.written_work = found.text() if found is not None else ""
+    return result

@@ -34,6 +34,8 @@ def people_text(s: Scenario, f: dict) -> str:
     if f["paid_hours"] <= 0 and f["phone_hours"] <= 0:
         return ""
     fte_text = "-" if f["fte"] != f["fte"] else f"{f['fte']:.2f}"
+    written = (f" (and {_h(f['written_dedicated_hours'])} of dedicated written work, paid and off the phones)"
+               if f.get("written_dedicated_hours") else "")
     heads = "-" if f["heads"] != f["heads"] else f"{f['heads']:.0f}"
     norm = f"paid hours / {f['working_time_norm_hours']:g} h, the working-time norm of {f['window']}"
     if f.get("basis", "").startswith("roster"):
@@ -43,14 +45,14 @@ def people_text(s: Scenario, f: dict) -> str:
                 f"{_h(f['leave_hours'])} contracted on leave ({f['people_on_leave']:.0f} people), "
                 f"{_h(f['contracted_hours_not_rostered'])} contracted hours not rostered (paid, not used; "
                 f"{f['people_not_rostered']:.0f} people rostered on no day), {_h(f['rostered_hours_beyond_contract'])} "
-                f"rostered beyond the contracts; {_h(f['phone_hours'])} on the phones (everyone present; drawn "
+                f"rostered beyond the contracts; {_h(f['phone_hours'])} on the phones{written} (everyone present; drawn "
                 "absence comes off in the simulation).")
         if abs(f.get("chain_paid_hours", 0.0)) > 1e-9:
             text += (f" Agents beside the roster (shrinkage chain): {f['chain_paid_hours']:+,.0f} paid h; total "
                      f"{_h(f['paid_hours'])} paid.")
     else:
         text = (f"People ({f['plan']}; {f['window']}; shrinkage chain, the contracts the plan needs): "
-                f"{_h(f['phone_hours'])} on the phones -> {_h(f['hours_at_work'])} at work (in-shift shrinkage) -> "
+                f"{_h(f['phone_hours'])} on the phones{written} -> {_h(f['hours_at_work'])} at work (in-shift shrinkage) -> "
                 f"{_h(f['paid_hours'])} paid (absence; total shrinkage {f['shrinkage_total']:.1%}) -> {fte_text} FTE "
                 f"({norm}) -> {heads} heads at {f['fte_per_head']:g} FTE per person.")
     money = money_text(s, f["fte"], f["heads"])
@@ -62,11 +64,15 @@ def people_rows(scenarios: list[tuple[str, Scenario]]) -> tuple[list[str], list[
     working-time norm per FTE, FTE, heads, euros."""
     people = [(label, plan_people(s)) for label, s in scenarios]
     money = any(p["eur_per_month"] == p["eur_per_month"] for _, p in people)
-    head = ["scenario", "window", "paid as", "phone h", "at work h", "paid h", "FTE norm h", "FTE", "heads"]
+    written = any(p.get("written_dedicated_hours", 0.0) > 0 for _, p in people)  # dedicated written work somewhere
+    head = ["scenario", "window", "paid as", "phone h", *(["written h"] if written else []), "at work h", "paid h",
+            "FTE norm h", "FTE", "heads"]
     head += ["EUR/month", "EUR/year"] if money else []
     rows = []
     for label, p in people:
-        cells = [label, p["window"], p["basis"], f"{p['phone_hours']:,.0f}", f"{p['hours_at_work']:,.0f}", f"{p['paid_hours']:,.0f}",
+        cells = [label, p["window"], p["basis"], f"{p['phone_hours']:,.0f}",
+                 *([f"{p.get('written_dedicated_hours', 0.0):,.0f}"] if written else []),
+                 f"{p['hours_at_work']:,.0f}", f"{p['paid_hours']:,.0f}",
                  f"{p['working_time_norm_hours']:g}", "-" if p["fte"] != p["fte"] else f"{p['fte']:.1f}", "-" if p["heads"] != p["heads"] else f"{p['heads']:.0f}"]
         if money:
             cells += ["-" if p["eur_per_month"] != p["eur_per_month"] else f"{p['eur_per_month']:,.0f}",

@@ -1,13 +1,13 @@
 """The Erlang C cross-check in words, under the time-of-day table: what it compares (one pool,
 the inbound groups pooled, or each agent group on its own calls), the window figures, the
 groups left out and why, and the mechanisms that explain a difference. Reads ``result.erlang``;
-computes nothing."""
+computes nothing. Also the `erlang` command's table (:func:`erlang_table`)."""
 
 from __future__ import annotations
 
 import math
 
-from ska_sim.report.columns import text_columns
+from ska_sim.report.columns import fmt, text_columns
 from ska_sim.sim.erlang_check import DIFFERS_MIN_REPLICATIONS, PER_GROUP, POOLED
 
 
@@ -106,3 +106,27 @@ def cross_check_lines(result) -> list[str]:
     elif e["differing_intervals"]:
         lines.append("The scenario has none of the mechanisms Erlang C leaves out: flagged intervals are expected by chance.")
     return lines
+
+
+def erlang_table(table: dict, calls, interval_s, aht_s, threshold_s, target, patience_s) -> str:
+    model = "Erlang A (M/M/c+M)" if patience_s else "Erlang C (M/M/c)"
+    head = (
+        f"{model}: {calls:g} calls per {interval_s / 60:g} min, AHT {aht_s:g} s"
+        + (f", mean patience {patience_s:g} s" if patience_s else "")
+        + f" -> offered load {table['load_erlang']:.2f} Erlang"
+    )
+    lines = [head, f"Target: {target:.0%} of calls answered within {threshold_s:g} s", ""]
+    abandon = bool(patience_s)  # Erlang C has no abandons: no column
+    rows = [("agents", "P(wait)", f"service level ({threshold_s:g} s)", "ASA", *(("abandon",) * abandon), "occupancy", "note")]
+    for r in table["rows"]:
+        if not r["stable"]:
+            rows.append((str(r["agents"]), "1", "unstable", "-", *(("-",) * abandon), "-",
+                         "load >= agents: the queue grows without bound"))
+            continue
+        mark = "<- required" if r["required"] else ("<- given" if r["agents"] == table["agents"] else "")
+        rows.append((str(r["agents"]), f"{r['p_wait']:.3f}", fmt(r["service_level"], "share"), fmt(r["asa_s"], "s"),
+                     *((fmt(r["abandon_rate"], "share"),) if abandon else ()), fmt(r["occupancy"], "share"), mark))
+    lines += text_columns(rows, align="rrrr" + "r" * abandon + "rl")
+    lines.append("")
+    lines.append(f"Required: {table['required_agents']} agents on the phones (before shrinkage).")
+    return "\n".join(lines)

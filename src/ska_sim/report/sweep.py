@@ -8,6 +8,9 @@ import math
 from ska_sim.report.columns import text_columns
 from ska_sim.report.text import LABELS, fmt
 from ska_sim.sim.kpi import KPI_UNITS
+from ska_sim.sim.written_kpis import WRITTEN_KPI_UNITS
+
+UNITS = {**KPI_UNITS, **WRITTEN_KPI_UNITS}  # a target's unit: the calls' KPIs and the written work's
 
 SHORT = {"fcr": "FCR", "asa_s": "ASA"}  # target headers: short names where LABELS explains
 
@@ -78,7 +81,7 @@ def target_rows(sw) -> list[tuple]:
     targets = sw.targets()
     rows = [tuple(sw.keys) + tuple(target_header(t) for t in targets) + ("not met (mean)",)]
     for r in sw.table.to_dict(orient="records"):
-        cells = tuple(f"{fmt(r[t['key']], KPI_UNITS[t['kpi']])} {r[t['key'] + '_status']}" for t in targets)
+        cells = tuple(f"{fmt(r[t['key']], UNITS[t['kpi']])} {r[t['key'] + '_status']}" for t in targets)
         missed = [target_name(t) for t in targets if not r[t["key"] + "_met"]]
         rows.append(tuple(f"{r[k]:g}" for k in sw.keys) + cells + (", ".join(missed) or "-",))
     return rows

@@ -3,12 +3,11 @@ beside Erlang C. Reads a result's DataFrames; computes nothing."""
 
 from __future__ import annotations
 
-import math
 
 from ska_sim.plan.costs import money_of
 from ska_sim.plan.staffing_result import NOT_SIMULATED
 from ska_sim.report.activities import activities_text
-from ska_sim.report.columns import text_columns
+from ska_sim.report.columns import fmt, text_columns
 from ska_sim.report.costs import money_text, people_rows, people_text
 from ska_sim.report.erlang_text import cross_check_lines
 from ska_sim.report.marginal_written import written_columns
@@ -104,22 +103,6 @@ def target_label(key: str) -> str:
     """A target's row name for people: 'service level', or 'service level (ru calls)'."""
     kpi, _, lang = key.partition(":")
     return LABELS.get(kpi, kpi) + (f" ({lang} calls)" if lang else "")
-
-
-def fmt(value: float, unit: str, signed: bool = False) -> str:
-    """A number for people: shares as percentages (differences of shares in points), units shown."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    sign = "+" if signed else ""
-    if unit == "share":
-        return f"{value * 100:+.1f} pts" if signed else f"{value:.1%}"
-    if unit == "s":
-        return f"{value:{sign}.1f} s"
-    if unit == "h":
-        return f"{value:{sign},.1f} h"
-    if unit == "per caller":
-        return f"{value:{sign}.2f}"
-    return f"{value:{sign},.0f}" if abs(value) >= 100 else f"{value:{sign}.1f}"
 
 
 def kpi_table(result) -> str:
@@ -233,30 +216,6 @@ def groups_table(result) -> str:
     head = (f"By agent group ({len(result.days)} days; calls a group answered, counted in the interval they arrived; "
             "'within' is of the calls it answered)")
     return "\n".join([head] + text_columns(rows, align="lrrrrrr"))
-
-
-def erlang_table(table: dict, calls, interval_s, aht_s, threshold_s, target, patience_s) -> str:
-    model = "Erlang A (M/M/c+M)" if patience_s else "Erlang C (M/M/c)"
-    head = (
-        f"{model}: {calls:g} calls per {interval_s / 60:g} min, AHT {aht_s:g} s"
-        + (f", mean patience {patience_s:g} s" if patience_s else "")
-        + f" -> offered load {table['load_erlang']:.2f} Erlang"
-    )
-    lines = [head, f"Target: {target:.0%} of calls answered within {threshold_s:g} s", ""]
-    abandon = bool(patience_s)  # Erlang C has no abandons: no column
-    rows = [("agents", "P(wait)", f"service level ({threshold_s:g} s)", "ASA", *(("abandon",) * abandon), "occupancy", "note")]
-    for r in table["rows"]:
-        if not r["stable"]:
-            rows.append((str(r["agents"]), "1", "unstable", "-", *(("-",) * abandon), "-",
-                         "load >= agents: the queue grows without bound"))
-            continue
-        mark = "<- required" if r["required"] else ("<- given" if r["agents"] == table["agents"] else "")
-        rows.append((str(r["agents"]), f"{r['p_wait']:.3f}", fmt(r["service_level"], "share"), fmt(r["asa_s"], "s"),
-                     *((fmt(r["abandon_rate"], "share"),) if abandon else ()), fmt(r["occupancy"], "share"), mark))
-    lines += text_columns(rows, align="rrrr" + "r" * abandon + "rl")
-    lines.append("")
-    lines.append(f"Required: {table['required_agents']} agents on the phones (before shrinkage).")
-    return "\n".join(lines)
 
 
 def staffing_text(st) -> str:
@@ -379,30 +338,37 @@ def confidence_text(cp) -> list[str]:
 
 
 def plans_table(comparison) -> list[str]:
-    kpis = [k for k in ("service_level", "answer_rate", "fcr", "abandon_rate", "asa_s") if f"{k}_status" in comparison]
-    head = ["plan", "phone h", "paid h", "paid as", "FTE", "heads"]
+    """staff's plans side by side: people, money, each target's mean, status, days met and window
+    met, then (with [[written]] and no written target) the written work's share on time."""
+    kpis = [k for k in ("service_level", "answer_rate", "fcr", "abandon_rate", "asa_s", "written_on_time")
+            if f"{k}_status" in comparison]
+    plain = "written_on_time" in comparison and "written_on_time" not in kpis  # no target: the share alone
+    written = "written_dedicated_hours" in comparison and bool((comparison["written_dedicated_hours"] > 0).any())
+    # ^ dedicated written work: paid hours off the phones, their own column
+    head = ["plan", "phone h", *(["written h"] if written else []), "paid h", "paid as", "FTE", "heads"]
     money = "eur_per_month" in comparison
     head += ["EUR/month"] if money else []
     for k in kpis:
-        head += [LABELS[k].split(" (")[0], "days met", "window met"]
+        head += [LABELS.get(k, k.replace("_", " ")).split(" (")[0], "days met", "window met"]
+    head += ["written on time"] if plain else []
     head.append("verdict")
     rows = [tuple(head)]
     for r in comparison.to_dict(orient="records"):
         cells = [r["plan"] + (" (recommended)" if r.get("recommended") else ""), f"{r['phone_hours']:,.1f}",
+                 *([f"{r['written_dedicated_hours']:,.1f}"] if written else []),
                  f"{r['paid_hours']:,.0f}", paid_as(r.get("paid_basis", "")),
                  "-" if r["fte"] != r["fte"] else f"{r['fte']:,.1f}", "-" if r["heads"] != r["heads"] else f"{r['heads']:,.0f}"]
         cells += [f"{r['eur_per_month']:,.0f}"] if money else []
+        simulated = r["verdict"] != NOT_SIMULATED
         for k in kpis:
             unit = "share" if k != "asa_s" else "s"
-            if r["verdict"] == NOT_SIMULATED:
-                cells += ["-", "-", "-"]
-                continue
             cells += [f"{fmt(r[k], unit)} {r[f'{k}_status']}", f"{r[f'{k}_days_met_share']:.0%}",
-                      f"{r[f'{k}_replications_met_share']:.0%}"]
+                      f"{r[f'{k}_replications_met_share']:.0%}"] if simulated else ["-", "-", "-"]
+        cells += [fmt(r["written_on_time"], "share") if simulated else "-"] if plain else []
         cells.append(r["verdict"])
         rows.append(tuple(cells))
     notes = [f"{r['plan']}: {r['note']}." for r in comparison.to_dict(orient="records") if r["verdict"] == NOT_SIMULATED]
-    return text_columns(rows, align="lrrlrr" + "r" * money + "rrr" * len(kpis) + "l") + notes
+    return text_columns(rows, align="lr" + "r" * written + "rlrr" + "r" * money + "rrr" * len(kpis) + "r" * plain + "l") + notes
 
 
 def paid_as(basis: str) -> str:
