@@ -128,7 +128,7 @@ def plan_row(s: Scenario, name: str, figures: dict, result, note: str = "") -> d
         row.update({"verdict": NOT_SIMULATED, "note": note})
         return row
     row.update(targets_row(result))
-    if s.written and "written_on_time" not in row:  # [[written]] without its target: the share on time all the same
+    if result.scenario.written and "written_on_time" not in row:  # [[written]] without its target: its share all the same
         w = result.summary.set_index("kpi").loc["written_on_time"]
         row["written_on_time"], row["written_on_time_ci_low"], row["written_on_time_ci_high"] = \
             w["mean"], w["ci_low"], w["ci_high"]

@@ -114,6 +114,10 @@ def staff_written(s: Scenario, tl: Timeline, calls_agents: np.ndarray, replicati
         return runner.simulate(scen, replications=replications, seed=seed, workers=workers, executor=executor)
 
     for k, w in enumerate(s.written):
+        if w.dedicated is not None and w.dedicated.activity is not None:  # the roster's people: nothing to search
+            lines.append(f"{w.name} is worked in the roster's {w.dedicated.activity!r} blocks: judged on the "
+                         "scenario's own plan (the plans of agents per interval place no blocks)")
+            continue
         if w.dedicated is None:
             continue
         say(f"written work: dedicated agents for {w.name}")
@@ -156,7 +160,17 @@ def staff_written(s: Scenario, tl: Timeline, calls_agents: np.ndarray, replicati
         lines.append(f"{add} agent{'s' if add != 1 else ''}{where} more in every open interval for the blended kinds "
                      f"{'meet' if met else 'miss (search stopped)'} {target:.0%} on time with the calls' targets: "
                      f"{r.kpi('written_on_time'):.1%}")
-    return WrittenStaffing(s.model_copy(update={"written": kinds}), extra, lines)
+    return WrittenStaffing(without_activity_kinds(s.model_copy(update={"written": kinds})), extra, lines)
+
+
+def without_activity_kinds(s: Scenario) -> Scenario:
+    """The scenario for plans of agents per interval: without the kinds worked in a roster's
+    activity blocks (such a plan places none), and without the written target when no kind is left."""
+    kinds = [w for w in s.written if w.dedicated is None or w.dedicated.activity is None]
+    if len(kinds) == len(s.written):
+        return s
+    targets = s.targets if kinds else s.targets.model_copy(update={"written_on_time": None})
+    return s.model_copy(update={"written": kinds, "targets": targets})
 
 
 def ok(value: float, target: float) -> bool:

@@ -213,7 +213,7 @@ def work_written(model: WrittenModel, tl, taken: np.ndarray, stream_of, identity
             (t, h, due), done = blended.result(k)
         else:
             t, h, due = draw_items(w, tl, streams, identity if w.from_identity else None)
-            cap_t, cap_n = blocks[k] if w.activity is not None else capacity_steps(tl, taken[k])
+            cap_t, cap_n = (blocks or {}).get(k, ([], [])) if w.activity is not None else capacity_steps(tl, taken[k])
             done = serve(t, h, cap_t, cap_n)
         days[w.name] = day_counts(t, h, due, done, w.backlog, tl.n_days, w.reserve is not None)
         lo, hi = measured[0] * DAY_S, (measured[-1] + 1) * DAY_S
