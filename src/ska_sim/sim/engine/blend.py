@@ -11,12 +11,20 @@ queue is empty (see ``watch``). The pool's ``replay_blend`` calls :meth:`BlendPa
 an agent would otherwise wait idle (a call ends and no call waits) and ``arrive_next`` for the
 items due between its agents' ends; :meth:`BlendPart.join` when agents join (staffing rises);
 an arrival offers the items to the idle agents of their group.
+
+Deadline priority (``urgent = { days, agents }``): an agent freed at an end (before the next
+caller: the pools' ``replay_blend``), agents joining (before the waiting calls: the pools'
+staffing) and an item's arrival first call :meth:`BlendPart.take_urgent`: the oldest waiting
+item of the group's kinds with it, if due by the kind's ``urgent_due`` of the day and fewer
+than ``agents`` agents are on items taken this way (``urgent_ends``), whatever the reserve.
+Items become urgent as days pass: checked at those moments (and at each day's opening).
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from heapq import heappop, heappush
 from collections import deque
 
 import numpy as np
@@ -41,6 +49,11 @@ class BlendPart:
             self.by_group.setdefault(self.group[k], []).append(k)
         # per group: the smallest reserve of its kinds (below it, no item is taken)
         self.low = {g: min(self.reserve[k] for k in ks) for g, ks in self.by_group.items()}
+        # deadline priority (``urgent``): per group its kinds with it; per kind the ends of the items
+        # its agents took before calls (a heap: those after now are the agents on urgent items)
+        self.urgent = {g: [k for k in ks if model.kinds[k].urgent_agents] for g, ks in self.by_group.items()}
+        self.urgent = {g: ks for g, ks in self.urgent.items() if ks}
+        self.urgent_ends = {k: [] for ks in self.urgent.values() for k in ks}
         self.cache: dict[int, np.random.Generator] = {}
         self.stream_of = stream_of
         self.models = model.kinds
@@ -180,6 +193,41 @@ class BlendPart:
                     best, best_t = k, t
         if best < 0:
             return False
+        self.start(best, now, g)
+        return True
+
+    def take_urgent(self, now: float, g: int) -> bool:
+        """Deadline priority: an agent of group ``g`` free at ``now`` (the line open, before any
+        waiting call and whatever the reserve) takes the oldest urgent item of its group's kinds
+        with ``urgent`` whose agents on urgent items are fewer than its ``urgent.agents``; True if
+        it did. An item is urgent when its deadline is by the kind's ``urgent_due`` of the day."""
+        best, best_t = -1, math.inf
+        for k in self.urgent.get(g, ()):
+            q = self.queues[k]
+            if not q:
+                continue
+            w, ends = self.models[k], self.urgent_ends[k]
+            while ends and ends[0] <= now:
+                heappop(ends)
+            i = q[0]  # the oldest waiting: the earliest deadline of its kind
+            if len(ends) < w.urgent_agents and self.due_t[k][i] <= w.urgent_due[min(int(now // DAY_S), len(w.urgent_due) - 1)]:
+                t = self.times[k][i]
+                if t < best_t:
+                    best, best_t = k, t
+        if best < 0:
+            return False
+        heappush(self.urgent_ends[best], self.start(best, now, g))
+        return True
+
+    def serve_urgent(self, now: float) -> None:
+        """Idle agents take urgent items, before any waiting call (agents joined, an item arrived)."""
+        pool = self.pool
+        for g in self.urgent:
+            while pool.n_written and pool.free_agents(g) >= 1 and self.take_urgent(now, g):
+                pool.leave_idle(g)
+
+    def start(self, best: int, now: float, g: int) -> float:
+        """An agent of group ``g`` takes kind ``best``'s oldest item at ``now``; its end."""
         q = self.queues[best]
         i = q.popleft()
         self.pool.n_written -= 1
@@ -194,7 +242,7 @@ class BlendPart:
             self.watch(best)
         else:
             self.mark()
-        return True
+        return end
 
     def join(self, now: float) -> None:
         """Agents joined (staffing rose) at ``now``: idle ones take items."""
@@ -204,6 +252,8 @@ class BlendPart:
     def serve(self, now: float) -> None:
         """Idle agents take items while no call waits and the reserve is kept (agents joined, an item arrived)."""
         pool = self.pool
+        if self.urgent:
+            self.serve_urgent(now)
         for g in self.by_group:
             while pool.n_written and not pool.n_waiting:
                 free = pool.free_agents(g)

@@ -451,7 +451,7 @@ class SinglePool:
         at their own times between the agents' ends, and an agent with no caller waiting takes
         an item if the reserve stays free."""
         ends, blend = self.busy_ends, self.blend
-        pop = heapq.heappop
+        pop, urgent = heapq.heappop, bool(blend.urgent)
         while True:
             head = ends[0] if ends and ends[0] <= now else math.inf
             nd = blend.next_due
@@ -466,6 +466,8 @@ class SinglePool:
                     pop(ends)
                 continue
             end = pop(ends)
+            if urgent and self.n_written and self.is_open and self.staffed <= self.target and blend.take_urgent(end, 0):
+                continue  # deadline priority: an urgent item before any waiting call
             if self.release(end) and self.n_written:  # no call waits: a written item, if the reserve stays free
                 blend.take(end, self.staffed - len(ends) - 1, 0)
         if blend.unscheduled:
@@ -496,7 +498,9 @@ class SinglePool:
 
     def serve_queue(self, now: float) -> None:
         """Idle agents (new at a boundary) take waiting callers, first come first served; then
-        written items blended between calls."""
+        written items blended between calls (urgent ones first, with deadline priority)."""
+        if self.n_written and self.blend.urgent:
+            self.blend.serve_urgent(now)
         while self.n_waiting and self.staffed > len(self.busy_ends):
             call = self.next_waiting(now)
             if call is None:
