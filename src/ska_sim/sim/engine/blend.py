@@ -6,11 +6,14 @@ taken.
 
 The items of every blended kind are drawn when the replication starts (each date's "written"
 stream, as dedicated kinds: engine/written.py; identity failures' written requests join when
-their call is answered, ``identity``); an item's arrival is an event only when its kind's
-queue is empty (see ``watch``). The pool's ``replay_blend`` calls :meth:`BlendPart.take` when
-an agent would otherwise wait idle (a call ends and no call waits) and ``arrive_next`` for the
-items due between its agents' ends; :meth:`BlendPart.join` when agents join (staffing rises);
-an arrival offers the items to the idle agents of their group.
+their call is answered, ``identity``); an item's arrival matters only when its kind's queue is
+empty (see ``watch``): on the routed pool it is then an event; the single pool has no event per
+item (``ITEMS_AT_EVENTS``): every event of it replays up to its ``item_at`` (the next such
+item) first, and its replay takes the item in at its own time between the agents' ends. The
+pool's ``replay_blend`` calls :meth:`BlendPart.take` when an agent would otherwise wait idle
+(a call ends and no call waits) and ``arrive_next`` for the items due between its agents'
+ends; :meth:`BlendPart.join` when agents join (staffing rises); an arrival offers the items to
+the idle agents of their group.
 
 Deadline priority (``urgent = { days, agents }``): an agent freed at an end (before the next
 caller: the pools' ``replay_blend``), agents joining (before the waiting calls: the pools'
@@ -65,6 +68,8 @@ class BlendPart:
             self.done[k] = [math.inf] * len(t)
         # the kind identity failures' written requests join (their agents' answers; at most one)
         self.id_kind = next((k for k in self.kinds if model.kinds[k].from_identity), None)
+        # the single pool takes the items due in at its events (``item_at``): no event per item
+        self.lazy = pool.ITEMS_AT_EVENTS
         self.next = dict.fromkeys(self.kinds, 0)  # each kind's first item not yet in its queue
         self.queues = {k: deque() for k in self.kinds}
         self.due = dict.fromkeys(self.kinds, math.inf)  # a kind with an empty queue: its next item's time
@@ -115,13 +120,13 @@ class BlendPart:
         j = self.next[k]
         self.due[k] = self.times[k][j] if j < len(self.times[k]) else math.inf
         self.token[k] += 1
-        if self.due[k] != math.inf:
+        if self.due[k] != math.inf and not self.lazy:
             self.unscheduled.add(k)
         self.mark()
 
     def mark(self) -> None:
-        """``next_due``: the next item due at an empty queue."""
-        self.next_due = min(self.due.values())
+        """``next_due``: the next item due at an empty queue (the single pool's ``item_at``)."""
+        self.next_due = self.pool.item_at = min(self.due.values())
 
     def schedule_pending(self) -> None:
         """Each kind waiting for its next item without an event gets one (its item is due after
@@ -148,7 +153,8 @@ class BlendPart:
             self.serve(t)
         if not self.queues[k]:
             self.watch(k)
-        self.mark()
+        else:
+            self.mark()
 
     def settle(self, now: float) -> None:
         """At an event at ``now`` (no agent's end due by then): the items due by now arrive; the
@@ -166,7 +172,6 @@ class BlendPart:
             j += 1
         self.next[k] = j
         self.pool.n_written += j - start
-        self.mark()
 
     def on_item(self, ev) -> None:
         """A kind's next item arrives at its empty queue (unless a replay took it in already)."""
@@ -187,7 +192,9 @@ class BlendPart:
         for k in self.by_group[g]:
             q = self.queues[k]
             if q and others_free >= self.reserve[k]:
-                self.admit(k, now)
+                j = self.next[k]
+                if j < len(self.times[k]) and self.times[k][j] <= now:
+                    self.admit(k, now)
                 t = self.times[k][q[0]]
                 if t < best_t:
                     best, best_t = k, t
@@ -240,8 +247,6 @@ class BlendPart:
         col.work_group.append(g)
         if not q:
             self.watch(best)
-        else:
-            self.mark()
         return end
 
     def join(self, now: float) -> None:
@@ -254,10 +259,10 @@ class BlendPart:
         pool = self.pool
         if self.urgent:
             self.serve_urgent(now)
-        for g in self.by_group:
+        for g, low in self.low.items():
             while pool.n_written and not pool.n_waiting:
                 free = pool.free_agents(g)
-                if free < 1 or not self.take_idle(now, free, g):
+                if free - 1 < low or not self.take_idle(now, free, g):  # (below every reserve: none taken)
                     break
 
     def take_idle(self, now: float, free: int, g: int) -> bool:

@@ -38,6 +38,8 @@ class RoutedPool:
       remaining agent may take are cut off then.
     """
 
+    ITEMS_AT_EVENTS = False  # blended items arriving at an empty queue are events (engine/blend.py)
+
     def __init__(self, rep):
         m = rep.m
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, m, rep.env, rep.schedule, rep.col, rep.obs
