@@ -3,7 +3,10 @@ before it (main 5dba091), CPU of the replication loop: a scenario without the bl
 slow down; (2) on this checkout, the baseline with written work blended between calls (letters,
 300 a day, 12 min each, reserve 2; and "light": 100 a day, 10 min) against the baseline without
 it: target >= 0.8 of the speed; and "dedicated": the light letters by 2 agents off the phones
-all day (the calls lose about as much capacity; no blending).
+all day (the calls lose about as much capacity; no blending): the fair comparison for the
+calls' own cost (fewer agents free: more waits, more patience events), so "light/dedicated" is
+blending's own cost. The load average is printed before and after (2 cores shared: figures
+from a loaded machine move by several percent).
 
 Each measurement is a fresh interpreter (benchmarks/ab.py), codes alternating, median of the
 rounds. ``python benchmarks/written.py [rounds] [replications]``.
@@ -12,6 +15,7 @@ rounds. ``python benchmarks/written.py [rounds] [replications]``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -57,6 +61,7 @@ def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     reps = sys.argv[2] if len(sys.argv) > 2 else "10"
     script, old = Path(__file__).resolve(), old_tree(MAIN)
+    load = os.getloadavg()[0]
     runs: dict[tuple[str, str], list[float]] = {}
     for r in range(rounds):
         cases = [("main", old, "plain"), ("branch", ROOT, "plain"), ("branch", ROOT, "blended"), ("branch", ROOT, "light"),
@@ -64,13 +69,15 @@ def main() -> None:
         for code, tree, case in (cases if r % 2 == 0 else cases[::-1]):
             runs.setdefault((code, case), []).append(child(script, tree, [case, reps])["seconds"])
     med = {k: sorted(v)[len(v) // 2] for k, v in runs.items()}
-    print(f"{cpu_model()}; baseline, {reps} replications, median of {rounds} rounds (CPU s of the replication loop)")
+    print(f"{cpu_model()}; load average {load:.2f} before, {os.getloadavg()[0]:.2f} after; baseline, {reps} replications, "
+          f"median of {rounds} rounds (CPU s of the replication loop)")
     for (code, case), s in med.items():
         print(f"  {code:6} {case:7} {s:7.2f} s")
     print(f"branch/main (plain):       speed {med[('main', 'plain')] / med[('branch', 'plain')]:.3f}")
     print(f"blended/plain (branch):    speed {med[('branch', 'plain')] / med[('branch', 'blended')]:.3f}")
     print(f"light/plain (branch):      speed {med[('branch', 'plain')] / med[('branch', 'light')]:.3f}")
-    print(f"dedicated/plain (branch):  speed {med[('branch', 'plain')] / med[('branch', 'dedicated')]:.3f}")
+    print(f"dedicated/plain (branch):  speed {med[('branch', 'plain')] / med[('branch', 'dedicated')]:.3f}  (the calls' own cost)")
+    print(f"light/dedicated (branch):  speed {med[('branch', 'dedicated')] / med[('branch', 'light')]:.3f}  (blending's own cost)")
 
 
 if __name__ == "__main__":

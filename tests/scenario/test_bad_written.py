@@ -21,6 +21,10 @@ def written(**changes) -> str:
     return "[[written]]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items() if v is not None)
 
 
+def blended(**changes) -> str:
+    return written(dedicated=None, blend="{ reserve = 1 }", **changes)
+
+
 IDENTITY = ('[call_types.identity_check]\nprobability = 1.0\nextra = { dist = "deterministic", mean_s = 30 }\n'
             'fails = 0.2\n\n')
 
@@ -64,6 +68,17 @@ GALLERY = {
     "identity_failures_twice": (IDENTITY + written(from_identity_failures="true") + "\n"
                                 + written(name='"forms"', from_identity_failures="true"),
                                 ["written[1].from_identity_failures", "at most one"]),
+    "urgent_days_negative": (blended(urgent="{ days = -1, agents = 1 }"),
+                             ["written[0].urgent.days", "greater than or equal to 0"]),
+    "urgent_days_beyond_a_year": (blended(urgent="{ days = 367, agents = 1 }"),
+                                  ["written[0].urgent.days", "less than or equal to 366"]),
+    "urgent_days_not_whole": (blended(urgent="{ days = 1.5, agents = 1 }"), ["written[0].urgent.days", "integer"]),
+    "urgent_no_agents": (blended(urgent="{ days = 1, agents = 0 }"),
+                         ["written[0].urgent.agents", "greater than or equal to 1"]),
+    "urgent_more_agents_than_the_pool": (blended(urgent="{ days = 1, agents = 6 }"),
+                                         ["written[0].urgent.agents", "6 is larger than the group", "at most 5 agents"]),
+    "urgent_with_dedicated": (written(urgent="{ days = 1, agents = 1 }"), ["written[0].urgent", "needs blend"]),
+    "urgent_without_agents": (blended(urgent="{ days = 1 }"), ["written[0].urgent.agents", "missing"]),
     "target_without_written": ("[targets]\nwritten_on_time = 0.95\n", ["targets.written_on_time", "no [[written]]"]),
     "target_above_1": (written() + "\n[targets]\nwritten_on_time = 1.5\n",
                        ["targets.written_on_time", "less than or equal to 1"]),
@@ -81,5 +96,12 @@ def test_each_defect_is_named_with_file_key_and_reason(tmp_path, defect):
 def test_the_good_block_is_valid(tmp_path):
     path = tmp_path / "good.toml"
     path.write_text(MINIMAL.replace(ANCHOR, written() + "\n[targets]\nwritten_on_time = 0.95\n\n" + ANCHOR, 1))
+    res = CliRunner().invoke(main, ["validate", str(path)])
+    assert res.exit_code == 0, res.output
+
+
+def test_urgent_on_a_blended_kind_is_valid(tmp_path):
+    path = tmp_path / "urgent.toml"
+    path.write_text(MINIMAL.replace(ANCHOR, blended(urgent="{ days = 0, agents = 5 }") + "\n" + ANCHOR, 1))
     res = CliRunner().invoke(main, ["validate", str(path)])
     assert res.exit_code == 0, res.output

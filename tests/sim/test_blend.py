@@ -6,6 +6,7 @@ conservation per day; the agents' busy time includes the written work."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from helpers import assert_counts_equal, mmc_dict, seed
@@ -40,8 +41,10 @@ def test_a_reserve_of_every_agent_blends_nothing_and_the_calls_are_todays():
             c = a.written.days["letters"]
             assert c["received"].sum() > 500 and c["done"].sum() == 0
 
-def test_the_single_and_the_routed_pool_blend_alike():
-    m = Model.from_scenario(scenario_from_dict(office([blended(reserve=2)])))
+@pytest.mark.parametrize("urgent", [None, {"days": 0, "agents": 2}])
+def test_the_single_and_the_routed_pool_blend_alike(urgent):
+    w = blended(reserve=2) if urgent is None else blended(reserve=4, daily_items=300, deadline_days=1, urgent=urgent)
+    m = Model.from_scenario(scenario_from_dict(office([w])))
     for i in range(2):
         rep_a, rep_b = Replication(m, seed(i)), Replication(m, seed(i), routed=True)
         a, b = rep_a.run(), rep_b.run()
@@ -68,10 +71,13 @@ def test_received_is_done_plus_the_backlog_change_each_day():
     np.testing.assert_array_equal(c["received"], c["done"] + c["backlog"] - before)
     assert c["hours"].sum() == 0 and c["hours_blended"].sum() > 0
 
-def ctmc(c: int, lam: float, mu: float, nu: float, mw: float, r: int, n_calls: int = 45, n_items: int = 160):
+def ctmc(c: int, lam: float, mu: float, nu: float, mw: float, r: int, n_calls: int = 45, n_items: int = 160,
+         urgent: bool = False):
     """Stationary (E calls waiting, E items waiting or in hand, E agents busy) of the threshold
     policy: calls (Poisson lam, exp mu, no abandonment) take any free agent; an item (Poisson nu,
     exp mw) is taken only when no call waits and r other agents stay free; never interrupted.
+    With ``urgent`` every item is urgent and any agent may take it: a freed agent takes a waiting
+    item before a waiting call, an item arriving takes any free agent (non-preemptive priority).
     State (i calls in the system, w agents on items, q items waiting)."""
     states = [(i, w, q) for i in range(n_calls + 1) for w in range(c + 1) for q in range(n_items + 1)]
     index = {s: k for k, s in enumerate(states)}
@@ -90,7 +96,9 @@ def ctmc(c: int, lam: float, mu: float, nu: float, mw: float, r: int, n_calls: i
         waiting = i - on_calls
         add(s, (i + 1, w, q), lam)
         if on_calls:
-            if waiting:
+            if urgent and q:
+                nxt = (i - 1, w + 1, q - 1)
+            elif waiting:
                 nxt = (i - 1, w, q)
             elif q and free + 1 - 1 >= r:
                 nxt = (i - 1, w + 1, q - 1)
@@ -98,14 +106,19 @@ def ctmc(c: int, lam: float, mu: float, nu: float, mw: float, r: int, n_calls: i
                 nxt = (i - 1, w, q)
             add(s, nxt, on_calls * mu)
         if w:
-            if waiting:
+            if urgent and q:
+                nxt = (i, w, q - 1)
+            elif waiting:
                 nxt = (i, w - 1, q)
             elif q and free + 1 - 1 >= r:
                 nxt = (i, w, q - 1)
             else:
                 nxt = (i, w - 1, q)
             add(s, nxt, w * mw)
-        add(s, (i, w + 1, q) if not waiting and free - 1 >= r else (i, w, q + 1), nu)
+        if urgent:
+            add(s, (i, w + 1, q) if free >= 1 else (i, w, q + 1), nu)
+        else:
+            add(s, (i, w + 1, q) if not waiting and free - 1 >= r else (i, w, q + 1), nu)
     n = len(states)
     Q = sp.csr_matrix((rates, (rows, cols)), shape=(n, n))
     Q = Q - sp.diags(np.asarray(Q.sum(axis=1)).ravel())
@@ -127,28 +140,77 @@ def test_threshold_blending_matches_its_markov_chain():
     d = mmc_dict(agents=c, calls_per_hour=18, days=60, warmup_days=2, replications=10, seed=3)
     d["written"] = [{"name": "letters", "daily_items": 86.4, "handling": {"dist": "exponential", "mean_s": 600},
                      "deadline_days": 30, "deadline_kind": "calendar", "blend": {"reserve": r}}]
-    res = simulate(scenario_from_dict(d))
-    per = res.per_replication
-
-    def close(values, expected, slack):
-        values = np.asarray(values, float)
-        se = values.std(ddof=1) / np.sqrt(len(values))
-        assert abs(values.mean() - expected) < 3 * se + slack, (values.mean(), expected, se)
-
-    close(per["asa_s"], calls_waiting / lam, 0.5)  # Little: mean wait = E[calls waiting] / lam
-    close(per["written_age_mean_h"], items / nu / H, 0.01)  # Little: mean age = E[items] / nu
-    close(per["occupancy"], busy / c, 0.003)
+    per = simulate(scenario_from_dict(d)).per_replication
+    close(per, lam, nu, c, (calls_waiting, items, busy))
     # and blending at r = 0 differs from r = 1 in the chain by more than the tolerance
     assert abs(ctmc(c, lam, mu, nu, mw, 0)[0] / lam - calls_waiting / lam) > 2.0
 
 
-def test_a_named_group_blends_on_the_routed_pool():
-    def two_groups(written=None) -> dict:
-        d = office(written)
-        d.pop("staffing")
-        d["groups"] = [{"name": "ga", "agents": {"default": [4] * 24}}, {"name": "gb", "agents": {"default": [5] * 24}}]
-        return d
+def close(per, lam: float, nu: float, c: int, chain) -> None:
+    """The simulated replications agree with the chain's (E calls waiting, E items, E busy) by
+    Little's law: mean wait, mean age at completion, occupancy (3 standard errors + a slack)."""
+    calls_waiting, items, busy = chain
+    for values, expected, slack in ((per["asa_s"], calls_waiting / lam, 0.5),
+                                    (per["written_age_mean_h"], items / nu / H, 0.01),
+                                    (per["occupancy"], busy / c, 0.003)):
+        values = np.asarray(values, float)
+        se = values.std(ddof=1) / np.sqrt(len(values))
+        assert abs(values.mean() - expected) < 3 * se + slack, (values.mean(), expected, se)
 
+
+def test_urgent_items_before_calls_by_every_agent_match_their_markov_chain():
+    # every item urgent from its arrival (due by the end of the next day, urgent within 1 day) and
+    # all 3 agents may take them: items have (non-preemptive) priority over the calls
+    c, lam, mu, nu, mw = 3, 18 / H, 1 / 300, 86.4 / 86400, 1 / 600
+    chain = ctmc(c, lam, mu, nu, mw, 2, n_calls=80, n_items=60, urgent=True)
+    d = mmc_dict(agents=c, calls_per_hour=18, days=60, warmup_days=2, replications=10, seed=3)
+    d["written"] = [{"name": "letters", "daily_items": 86.4, "handling": {"dist": "exponential", "mean_s": 600},
+                     "deadline_days": 1, "deadline_kind": "calendar", "blend": {"reserve": 2},
+                     "urgent": {"days": 1, "agents": c}}]
+    close(simulate(scenario_from_dict(d)).per_replication, lam, nu, c, chain)
+    # and the priority moves the calls' wait by more than the tolerance (against blending with reserve 1)
+    assert ctmc(c, lam, mu, nu, mw, 1)[0] / lam + 2.0 < chain[0] / lam
+
+
+def test_urgent_raises_the_share_on_time_and_lowers_the_calls_service_level():
+    # loaded: 8 agents, 60 calls an hour (5 Erlang), 300 letters a day (50 h) due the next day and
+    # blended only with 4 others free: about a quarter on time; urgent on their last day, by 3 agents
+    def run(urgent):
+        w = blended(reserve=4, daily_items=300, deadline_days=1, deadline_kind="calendar")
+        if urgent:
+            w["urgent"] = {"days": 0, "agents": 3}
+        d = office([w])
+        d["simulation"]["replications"] = 6
+        return simulate(scenario_from_dict(d)).per_replication
+
+    plain, urgent = run(False), run(True)
+    for kpi, sign in (("written_on_time", 1), ("service_level", -1)):
+        diff = sign * (np.asarray(urgent[kpi], float) - np.asarray(plain[kpi], float))  # same seeds: paired
+        assert diff.mean() > 3 * diff.std(ddof=1) / np.sqrt(len(diff)) and diff.mean() > 0.02, (kpi, diff)
+
+
+def two_groups(written=None) -> dict:
+    d = office(written)
+    d.pop("staffing")
+    d["groups"] = [{"name": "ga", "agents": {"default": [4] * 24}}, {"name": "gb", "agents": {"default": [5] * 24}}]
+    return d
+
+
+def test_urgent_items_of_a_named_group_take_its_agents_before_its_calls():
+    # letters due the next day, blended by gb only with all 5 gb agents free (rarely): mostly the
+    # urgent rule (on the day due, up to 2 of gb's agents) takes them, and only gb's agents
+    urgent = {"days": 0, "agents": 2}
+    m = Model.from_scenario(scenario_from_dict(two_groups([blended(reserve=4, deadline_days=1, deadline_kind="calendar",
+                                                                   blend={"group": "gb", "reserve": 4}, urgent=urgent)])))
+    today = Model.from_scenario(scenario_from_dict(two_groups()))
+    a, b = Replication(m, seed(1)).run(), Replication(today, seed(1)).run()
+    hours = a.written.days["letters"]["hours_blended"].sum()
+    assert a.written.days["letters"]["done"].sum() > 500 and hours > 50
+    extra = a.groups.busy_s - b.groups.busy_s
+    assert extra[1] > 0.5 * hours * 3600 and abs(extra[0]) < 0.2 * hours * 3600
+
+
+def test_a_named_group_blends_on_the_routed_pool():
     today = Model.from_scenario(scenario_from_dict(two_groups()))
     none = Model.from_scenario(scenario_from_dict(two_groups([blended(reserve=5, blend={"group": "gb", "reserve": 5})])))
     some = Model.from_scenario(scenario_from_dict(two_groups([blended(reserve=1, blend={"group": "gb", "reserve": 1})])))

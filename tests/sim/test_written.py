@@ -151,6 +151,25 @@ def test_deadlines_count_working_days_or_calendar_days():
     assert work.day_items[1] == 90 and work.day_items[2] == 120
 
 
+def test_items_are_urgent_within_working_days_or_calendar_days():
+    # Mon 2 Mar 2026 start, open Mon-Fri: on Friday (day 4) "within 1 working day" reaches the end
+    # of Monday (day 7), "within 0" the end of Friday; "within 1 calendar day" the end of Saturday
+    blend = {"reserve": 1}
+    d = office([letters(dedicated=None, blend=blend, urgent={"days": 1, "agents": 2}),
+                letters(name="forms", dedicated=None, blend=blend, urgent={"days": 0, "agents": 1}),
+                letters(name="notes", dedicated=None, blend=blend, deadline_kind="calendar", urgent={"days": 1, "agents": 1}),
+                letters(name="plain", dedicated=None, blend=blend)], warmup_days=0)
+    d["calendar"]["hours"] = {k: ["08:00", "16:00"] for k in ("mon", "tue", "wed", "thu", "fri")}
+    d["arrivals"]["profile"] = [1 / 8] * 8
+    d["staffing"]["agents"]["default"] = [8] * 8
+    one, zero, cal, plain = Model.from_scenario(scenario_from_dict(d)).written.kinds
+    day = 86400.0
+    assert one.urgent_due[4] == 8 * day and one.urgent_due[0] == 2 * day and one.urgent_agents == 2
+    assert zero.urgent_due[4] == 5 * day and zero.urgent_due[5] == 6 * day
+    assert cal.urgent_due[4] == 6 * day
+    assert plain.urgent_due is None and plain.urgent_agents == 0
+
+
 def test_serve_finishes_an_item_in_hand_when_the_hours_end():
     # one server 0-10 s: items at 0 (9 s) and 1 (5 s): the second starts at 9 and ends at 14
     # (never half done); a third at 12 waits for the next hours (100 s)

@@ -450,7 +450,8 @@ def scenario_warnings(s: Scenario, overrides: list[str] | tuple[str, ...] = ()) 
 def written_checks(s: Scenario) -> list[tuple[str, str]]:
     """(key path, problem) of every ``[[written]]`` kind: names unique, a group that exists (and
     named with [[groups]]), dedicated hours on interval boundaries, a blending reserve below the
-    most agents its group (or pool) has, a handling time above 0, identity failures to send."""
+    most agents its group (or pool) has (and urgent.agents not above it, urgent only with
+    blend), a handling time above 0, identity failures to send."""
     out: list[tuple[str, str]] = []
     if s.targets.written_on_time is not None and not s.written:
         out.append(("targets.written_on_time", "the scenario has no [[written]] work"))
@@ -473,6 +474,13 @@ def written_checks(s: Scenario) -> list[tuple[str, str]]:
             if most is not None and w.blend.reserve > most:
                 out.append((f"{where}.blend.reserve", f"{w.blend.reserve} is larger than the group: "
                             f"{d.group or 'the pool'} has at most {most} agents on the phones"))
+            if most is not None and w.urgent is not None and w.urgent.agents > most:
+                out.append((f"{where}.urgent.agents", f"{w.urgent.agents} is larger than the group: "
+                            f"{d.group or 'the pool'} has at most {most} agents on the phones"))
+        if w.urgent is not None and w.blend is None:
+            out.append((f"{where}.urgent", "needs blend = { reserve } (the phone agents who take urgent items "
+                        "before calls); a dedicated kind is worked in its own hours or roster blocks, oldest "
+                        "(most urgent) first"))
         if w.dedicated is not None and w.dedicated.activity is not None:
             out += _activity_problems(s, i)
         elif w.dedicated is not None and (d.hours.open_s % iv or d.hours.close_s % iv):

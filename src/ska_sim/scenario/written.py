@@ -50,6 +50,16 @@ class Blend(Block):
     reserve: int = Field(ge=0, le=10_000)
 
 
+class Urgent(Block):
+    """Deadline priority: an item whose deadline falls within ``days`` (working or calendar days,
+    as the kind's ``deadline_kind``; 0: due today) is urgent, and up to ``agents`` agents of the
+    blend's group (or pool) take urgent items before waiting calls (and regardless of the
+    reserve); an item is never interrupted."""
+
+    days: int = Field(ge=0, le=MAX_DEADLINE_DAYS)
+    agents: int = Field(ge=1, le=10_000)
+
+
 class Written(Block):
     """One kind of written work: ``daily_items`` arriving per open day (x its weekday factor x
     the calendar's date factor and events, as calls have them), spread evenly over the day's
@@ -57,7 +67,8 @@ class Written(Block):
     who write are added to it when their call ends; each takes ``handling`` of an agent's time
     and is due by the end of the ``deadline_days``-th working day (open day of the calendar) or
     calendar day after the day it arrived; ``backlog_at_start`` items wait at the start of the
-    first simulated day (warm-up included), due from then."""
+    first simulated day (warm-up included), due from then. With ``urgent`` (and ``blend``) items
+    due within ``urgent.days`` are taken before calls by up to ``urgent.agents`` agents."""
 
     name: str
     daily_items: float = Field(ge=0.0)
@@ -70,6 +81,7 @@ class Written(Block):
     # who works it: one of the two
     dedicated: Dedicated | None = None
     blend: Blend | None = None
+    urgent: Urgent | None = None  # deadline priority (with blend)
 
     @model_validator(mode="after")
     def _one_policy(self) -> Written:

@@ -18,7 +18,9 @@ built, so that a scenario pays only for the mechanisms it uses:
 - written work (``[[written]]``, written.py): its items per date, served FIFO after the calls'
   loop by the agents dedicated to it (taken off the phones in their hours); blended between
   calls (:class:`BlendPart`, blend.py), in both pools: the pool's ``replay_blend`` replaces
-  ``replay``, and the single pool takes its plain route;
+  ``replay`` (the single pool keeps its inlined arrivals loop: items are taken in at its
+  events, not by an event each); with deadline priority (``urgent``)
+  urgent items go before waiting calls;
 - an observer (:class:`CallRecorder`, recording.py, ``--record-calls``) that the parts notify
   of each call's arrival and outcome; None unless recording.
 

@@ -6,17 +6,28 @@ taken.
 
 The items of every blended kind are drawn when the replication starts (each date's "written"
 stream, as dedicated kinds: engine/written.py; identity failures' written requests join when
-their call is answered, ``identity``); an item's arrival is an event only when its kind's
-queue is empty (see ``watch``). The pool's ``replay_blend`` calls :meth:`BlendPart.take` when
-an agent would otherwise wait idle (a call ends and no call waits) and ``arrive_next`` for the
-items due between its agents' ends; :meth:`BlendPart.join` when agents join (staffing rises);
-an arrival offers the items to the idle agents of their group.
+their call is answered, ``identity``); an item's arrival matters only when its kind's queue is
+empty (see ``watch``): on the routed pool it is then an event; the single pool has no event per
+item (``ITEMS_AT_EVENTS``): every event of it replays up to its ``item_at`` (the next such
+item) first, and its replay takes the item in at its own time between the agents' ends. The
+pool's ``replay_blend`` calls :meth:`BlendPart.take` when an agent would otherwise wait idle
+(a call ends and no call waits) and ``arrive_next`` for the items due between its agents'
+ends; :meth:`BlendPart.join` when agents join (staffing rises); an arrival offers the items to
+the idle agents of their group.
+
+Deadline priority (``urgent = { days, agents }``): an agent freed at an end (before the next
+caller: the pools' ``replay_blend``), agents joining (before the waiting calls: the pools'
+staffing) and an item's arrival first call :meth:`BlendPart.take_urgent`: the oldest waiting
+item of the group's kinds with it, if due by the kind's ``urgent_due`` of the day and fewer
+than ``agents`` agents are on items taken this way (``urgent_ends``), whatever the reserve.
+Items become urgent as days pass: checked at those moments (and at each day's opening).
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from heapq import heappop, heappush
 from collections import deque
 
 import numpy as np
@@ -41,6 +52,11 @@ class BlendPart:
             self.by_group.setdefault(self.group[k], []).append(k)
         # per group: the smallest reserve of its kinds (below it, no item is taken)
         self.low = {g: min(self.reserve[k] for k in ks) for g, ks in self.by_group.items()}
+        # deadline priority (``urgent``): per group its kinds with it; per kind the ends of the items
+        # its agents took before calls (a heap: those after now are the agents on urgent items)
+        self.urgent = {g: [k for k in ks if model.kinds[k].urgent_agents] for g, ks in self.by_group.items()}
+        self.urgent = {g: ks for g, ks in self.urgent.items() if ks}
+        self.urgent_ends = {k: [] for ks in self.urgent.values() for k in ks}
         self.cache: dict[int, np.random.Generator] = {}
         self.stream_of = stream_of
         self.models = model.kinds
@@ -52,6 +68,8 @@ class BlendPart:
             self.done[k] = [math.inf] * len(t)
         # the kind identity failures' written requests join (their agents' answers; at most one)
         self.id_kind = next((k for k in self.kinds if model.kinds[k].from_identity), None)
+        # the single pool takes the items due in at its events (``item_at``): no event per item
+        self.lazy = pool.ITEMS_AT_EVENTS
         self.next = dict.fromkeys(self.kinds, 0)  # each kind's first item not yet in its queue
         self.queues = {k: deque() for k in self.kinds}
         self.due = dict.fromkeys(self.kinds, math.inf)  # a kind with an empty queue: its next item's time
@@ -102,13 +120,13 @@ class BlendPart:
         j = self.next[k]
         self.due[k] = self.times[k][j] if j < len(self.times[k]) else math.inf
         self.token[k] += 1
-        if self.due[k] != math.inf:
+        if self.due[k] != math.inf and not self.lazy:
             self.unscheduled.add(k)
         self.mark()
 
     def mark(self) -> None:
-        """``next_due``: the next item due at an empty queue."""
-        self.next_due = min(self.due.values())
+        """``next_due``: the next item due at an empty queue (the single pool's ``item_at``)."""
+        self.next_due = self.pool.item_at = min(self.due.values())
 
     def schedule_pending(self) -> None:
         """Each kind waiting for its next item without an event gets one (its item is due after
@@ -135,7 +153,8 @@ class BlendPart:
             self.serve(t)
         if not self.queues[k]:
             self.watch(k)
-        self.mark()
+        else:
+            self.mark()
 
     def settle(self, now: float) -> None:
         """At an event at ``now`` (no agent's end due by then): the items due by now arrive; the
@@ -153,7 +172,6 @@ class BlendPart:
             j += 1
         self.next[k] = j
         self.pool.n_written += j - start
-        self.mark()
 
     def on_item(self, ev) -> None:
         """A kind's next item arrives at its empty queue (unless a replay took it in already)."""
@@ -174,12 +192,49 @@ class BlendPart:
         for k in self.by_group[g]:
             q = self.queues[k]
             if q and others_free >= self.reserve[k]:
-                self.admit(k, now)
+                j = self.next[k]
+                if j < len(self.times[k]) and self.times[k][j] <= now:
+                    self.admit(k, now)
                 t = self.times[k][q[0]]
                 if t < best_t:
                     best, best_t = k, t
         if best < 0:
             return False
+        self.start(best, now, g)
+        return True
+
+    def take_urgent(self, now: float, g: int) -> bool:
+        """Deadline priority: an agent of group ``g`` free at ``now`` (the line open, before any
+        waiting call and whatever the reserve) takes the oldest urgent item of its group's kinds
+        with ``urgent`` whose agents on urgent items are fewer than its ``urgent.agents``; True if
+        it did. An item is urgent when its deadline is by the kind's ``urgent_due`` of the day."""
+        best, best_t = -1, math.inf
+        for k in self.urgent.get(g, ()):
+            q = self.queues[k]
+            if not q:
+                continue
+            w, ends = self.models[k], self.urgent_ends[k]
+            while ends and ends[0] <= now:
+                heappop(ends)
+            i = q[0]  # the oldest waiting: the earliest deadline of its kind
+            if len(ends) < w.urgent_agents and self.due_t[k][i] <= w.urgent_due[min(int(now // DAY_S), len(w.urgent_due) - 1)]:
+                t = self.times[k][i]
+                if t < best_t:
+                    best, best_t = k, t
+        if best < 0:
+            return False
+        heappush(self.urgent_ends[best], self.start(best, now, g))
+        return True
+
+    def serve_urgent(self, now: float) -> None:
+        """Idle agents take urgent items, before any waiting call (agents joined, an item arrived)."""
+        pool = self.pool
+        for g in self.urgent:
+            while pool.n_written and pool.free_agents(g) >= 1 and self.take_urgent(now, g):
+                pool.leave_idle(g)
+
+    def start(self, best: int, now: float, g: int) -> float:
+        """An agent of group ``g`` takes kind ``best``'s oldest item at ``now``; its end."""
         q = self.queues[best]
         i = q.popleft()
         self.pool.n_written -= 1
@@ -192,9 +247,7 @@ class BlendPart:
         col.work_group.append(g)
         if not q:
             self.watch(best)
-        else:
-            self.mark()
-        return True
+        return end
 
     def join(self, now: float) -> None:
         """Agents joined (staffing rose) at ``now``: idle ones take items."""
@@ -204,10 +257,12 @@ class BlendPart:
     def serve(self, now: float) -> None:
         """Idle agents take items while no call waits and the reserve is kept (agents joined, an item arrived)."""
         pool = self.pool
-        for g in self.by_group:
+        if self.urgent:
+            self.serve_urgent(now)
+        for g, low in self.low.items():
             while pool.n_written and not pool.n_waiting:
                 free = pool.free_agents(g)
-                if free < 1 or not self.take_idle(now, free, g):
+                if free - 1 < low or not self.take_idle(now, free, g):  # (below every reserve: none taken)
                     break
 
     def take_idle(self, now: float, free: int, g: int) -> bool:

@@ -151,12 +151,11 @@ class Replication:
                        if model.written is not None and present is not None else {})
         self.pool = (SinglePool if single else RoutedPool)(self)
         if model.written is not None and any(w.reserve is not None for w in model.written.kinds):
-            dates = tl.dates  # written work between calls: its items drawn now, arriving by their own events
+            dates = tl.dates  # written work between calls: its items drawn now (engine/blend.py)
             self.pool.blend = BlendPart(self.pool, model.written, tl, lambda d: DateStreams(seed, dates[d])["written"])
             self.pool.replay = self.pool.replay_blend
-            if single:  # the calls take the plain route: every arrival replays the agents first
-                self.pool.plain = True
-                self.pool.on_arrivals = self.drive
+            if single and not self.pool.blend.urgent:
+                self.pool.blend_low = self.pool.blend.low.get(0, math.inf)
         self.follow: FollowUps = self.pool.follow
         self.on_arrivals = self.pool.on_arrivals if observer is None else self.drive
 

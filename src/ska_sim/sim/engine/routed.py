@@ -38,6 +38,8 @@ class RoutedPool:
       remaining agent may take are cut off then.
     """
 
+    ITEMS_AT_EVENTS = False  # blended items arriving at an empty queue are events (engine/blend.py)
+
     def __init__(self, rep):
         m = rep.m
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, m, rep.env, rep.schedule, rep.col, rep.obs
@@ -127,6 +129,8 @@ class RoutedPool:
                 for _ in range(leave):
                     self.idle[g].popleft()
                 self.g_staffed[g] -= leave
+        if gained and self.n_written and self.blend.urgent:  # deadline priority: urgent items before calls
+            self.blend.serve_urgent(now)
         for g in gained:
             self.serve_group(g, now)
         if gained and self.n_written:
@@ -424,6 +428,7 @@ class RoutedPool:
         item if the reserve stays free."""
         ends, pop = self.ends, heapq.heappop
         blend = self.blend
+        urgent = blend.urgent
         while True:
             head = ends[0][0] if ends and ends[0][0] <= now else math.inf
             nd = blend.next_due
@@ -433,6 +438,10 @@ class RoutedPool:
             if head == math.inf:
                 break
             end, _, g = pop(ends)
+            if (g in urgent and self.n_written and self.is_open and self.g_staffed[g] <= self.g_target[g]
+                    and blend.take_urgent(end, g)):  # deadline priority: an urgent item before any waiting call
+                self.g_busy[g] -= 1  # (its previous piece of work ended; the item's counts in start_written)
+                continue
             if self.release(end, g) and not (self.n_written and not self.n_waiting
                                              and blend.take(end, len(self.idle[g]), g)):
                 self.idle[g].append(end)

@@ -22,6 +22,8 @@ class SinglePool:
     ``target`` the interval's staffing, each busy agent the time its call ends (``busy_ends``,
     a heap)."""
 
+    ITEMS_AT_EVENTS = True  # blended items are taken in at the pool's events (item_at), not by an event each
+
     def __init__(self, rep):
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, rep.m, rep.env, rep.schedule, rep.col, rep.obs
         self.follow = FollowUps(rep, SingleCalls(rep.m, split=rep.obs is not None))
@@ -50,9 +52,13 @@ class SinglePool:
         self.duty_t = 0.0
         self.patience_cb = self.on_patience  # bound once: fire_due knows patience events by their callback
         # written work blended between calls (engine/blend.py, set by the loop): items waiting for
-        # an agent; with it the calls take the plain route (Replication.drive, first_call, arrive)
+        # an agent (the calls keep the inlined arrivals loop: see item_at)
         self.blend = None
         self.n_written = 0
+        # the next blended item due at an empty queue (BlendPart.next_due; inf without): items are
+        # not events in this pool, every event replays up to it first (replay_blend takes them in)
+        self.item_at = math.inf
+        self.blend_low = -1  # below it an agent freed with items waiting stays idle (no shortcut with urgent items)
         self.bind()
 
     def bind(self) -> None:
@@ -199,6 +205,7 @@ class SinglePool:
         target = self.target  # changes only at boundaries
         on_patience, schedule = self.patience_cb, self.schedule
         slot_to_iv, iv_s, n_types = self.slot_to_iv, self.iv_s, self.n_types
+        low = self.blend_low
         inf = math.inf
         while True:  # once per firing of the arrivals event
             rep.driver_at = inf
@@ -207,6 +214,7 @@ class SinglePool:
             # the arrival's own time (see Replication.drive)
             now = max(env.now, ev._value)
             staffed = self.staffed  # changes only in replay (re-read after it, and after arrive)
+            item_at = self.item_at  # (the same: the next blended item, see replay_blend)
             # the next other scheduled event: it changes only when this loop schedules a patience
             # event (re-read then); replay and follow-ups schedule none while the driver runs
             limit = peek()
@@ -227,14 +235,19 @@ class SinglePool:
             while True:
                 if first:
                     # a first call, at its own time (now == times[i])
-                    if ends and ends[0] <= now:
-                        if is_open and not self.n_waiting and staffed <= target:
-                            while ends and ends[0] <= now:  # replay's first case, inlined
-                                pop(ends)
-                        else:
+                    if ends and ends[0] <= now or item_at <= now:
+                        if is_open and not self.n_waiting and staffed <= target and item_at > now:
+                            if not self.n_written:
+                                while ends and ends[0] <= now:  # replay's first case, inlined
+                                    pop(ends)
+                            else:  # items wait: an agent whose others free are below every reserve waits idle
+                                while ends and ends[0] <= now and staffed - len(ends) < low:
+                                    pop(ends)
+                        if ends and ends[0] <= now or item_at <= now:
                             self.replay(now)
                             staffed = self.staffed
                             ft = follow[0][0] if follow else inf
+                            item_at = self.item_at
                     offered(off[i])  # FIRST
                     if is_open and staffed > len(ends):
                         end = now + handle[i]
@@ -260,9 +273,10 @@ class SinglePool:
                     i += 1
                 else:  # a redial or a repeat call (arrive, inlined)
                     _, _, call, kind = pop(follow)
-                    if ends and ends[0] <= now:
+                    if ends and ends[0] <= now or item_at <= now:
                         self.replay(now)
                         staffed = self.staffed
+                        item_at = self.item_at
                     call.t = now
                     cell = slot_to_iv[int(now // iv_s)] * n_types + call.type
                     call.cell = cell
@@ -313,7 +327,7 @@ class SinglePool:
             if cb is on_patience:  # on_patience (without an observer), inlined
                 env.take()
                 call, now = tick._value, env.now
-                if ends and ends[0] <= now:
+                if ends and ends[0] <= now or self.item_at <= now:
                     self.replay(now)
                 if call.waiting:
                     call.waiting = False
@@ -336,7 +350,7 @@ class SinglePool:
         if self.obs is not None:
             self.obs.arrive(call, kind, now)
         ends = self.busy_ends
-        if ends and ends[0] <= now:
+        if ends and ends[0] <= now or self.item_at <= now:
             self.replay(now)
         call.t = now
         cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_types + call.type
@@ -361,7 +375,7 @@ class SinglePool:
         call = ev._value
         now = self.env.now
         ends = self.busy_ends
-        if ends and ends[0] <= now:
+        if ends and ends[0] <= now or self.item_at <= now:
             self.replay(now)
         if not call.waiting:
             return
@@ -383,7 +397,7 @@ class SinglePool:
         call = ev._value
         now = self.env.now
         ends = self.busy_ends
-        if ends and ends[0] <= now:
+        if ends and ends[0] <= now or self.item_at <= now:
             self.replay(now)
         if not call.waiting or call.t + call.patience <= now or not self.message.leaves():
             return
@@ -451,7 +465,7 @@ class SinglePool:
         at their own times between the agents' ends, and an agent with no caller waiting takes
         an item if the reserve stays free."""
         ends, blend = self.busy_ends, self.blend
-        pop = heapq.heappop
+        pop, urgent, low = heapq.heappop, blend.urgent, self.blend_low
         while True:
             head = ends[0] if ends and ends[0] <= now else math.inf
             nd = blend.next_due
@@ -460,12 +474,17 @@ class SinglePool:
                 continue
             if head == math.inf:
                 break
-            if not self.n_waiting and self.is_open and self.staffed <= self.target and not self.n_written:
-                # nobody waits and nobody goes home: each agent up to ``now`` just waits idle
-                while ends and ends[0] <= now and ends[0] < blend.next_due:
+            if not self.n_waiting and self.is_open and self.staffed <= self.target:
+                if not self.n_written:  # nobody waits and nobody goes home: each agent up to ``now`` just waits idle
+                    while ends and ends[0] <= now and ends[0] < blend.next_due:
+                        pop(ends)
+                    continue
+                if self.staffed - len(ends) < low:  # the agent's others free below every reserve: idle
                     pop(ends)
-                continue
+                    continue
             end = pop(ends)
+            if urgent and self.n_written and self.is_open and self.staffed <= self.target and blend.take_urgent(end, 0):
+                continue  # deadline priority: an urgent item before any waiting call
             if self.release(end) and self.n_written:  # no call waits: a written item, if the reserve stays free
                 blend.take(end, self.staffed - len(ends) - 1, 0)
         if blend.unscheduled:
@@ -496,7 +515,9 @@ class SinglePool:
 
     def serve_queue(self, now: float) -> None:
         """Idle agents (new at a boundary) take waiting callers, first come first served; then
-        written items blended between calls."""
+        written items blended between calls (urgent ones first, with deadline priority)."""
+        if self.n_written and self.blend.urgent:
+            self.blend.serve_urgent(now)
         while self.n_waiting and self.staffed > len(self.busy_ends):
             call = self.next_waiting(now)
             if call is None:
@@ -508,7 +529,7 @@ class SinglePool:
     # ------------------------------------------------------------------ written work between calls
     def catch_up(self, now: float) -> None:
         ends = self.busy_ends
-        if ends and ends[0] <= now:
+        if ends and ends[0] <= now or self.item_at <= now:
             self.replay(now)
 
     def free_agents(self, _g: int) -> int:

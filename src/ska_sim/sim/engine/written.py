@@ -46,6 +46,8 @@ class WrittenKind:
     iv_mask: np.ndarray  # per open interval: inside its dedicated hours
     reserve: int | None = None  # blended between calls (engine/blend.py) keeping this many agents free; None: dedicated
     activity: str | None = None  # dedicated: the roster's people in this off-phone activity's blocks (not taken off the phones)
+    urgent_agents: int = 0  # deadline priority: up to this many agents take urgent items before calls (0: none)
+    urgent_due: np.ndarray | None = None  # per simulated day: an item due by this time (s) is urgent that day
 
 
 @dataclass(frozen=True)
@@ -278,11 +280,13 @@ def written_model(s, tl) -> WrittenModel | None:
             if tl.open_s[d] >= 0:
                 items[d] = w.daily_items * w.weekday_factor.get(WEEKDAYS[date.weekday()], 1.0) * factors[d]
 
-        def due(d: int) -> int:
+        def due(d: int, within: int = w.deadline_days) -> int:
+            if within == 0:
+                return d
             if w.deadline_kind == "calendar":
-                return d + w.deadline_days
+                return d + within
             after = work_idx[np.searchsorted(work_idx, d, side="right"):]
-            return int(after[w.deadline_days - 1])
+            return int(after[within - 1])
 
         dd = w.dedicated if w.dedicated is not None else w.blend
         slot_start = tl.iv_slot * tl.interval_s
@@ -296,6 +300,9 @@ def written_model(s, tl) -> WrittenModel | None:
             group=groups.index(dd.group) if dd.group is not None else 0, iv_mask=mask,
             reserve=w.blend.reserve if w.blend is not None else None,
             activity=w.dedicated.activity if w.dedicated is not None else None,
+            urgent_agents=w.urgent.agents if w.urgent is not None else 0,
+            urgent_due=(None if w.urgent is None
+                        else np.array([(due(d, w.urgent.days) + 1) * DAY_S for d in range(days)], dtype=float)),
         ))
     return WrittenModel(tuple(kinds))
 
