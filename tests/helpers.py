@@ -140,6 +140,8 @@ def as_one_group(d: dict, **group) -> dict:
     d = copy.deepcopy(d)
     st = d["staffing"]
     d["groups"] = [{"name": "everyone", "agents": st.pop("agents"), "dates": st.pop("dates", {}), **group}]
+    for w in d.get("written", []):  # the written work's agents are that group's
+        (w.get("blend") or w.get("dedicated"))["group"] = "everyone"
     return d
 
 
@@ -399,3 +401,24 @@ def start_page_server(workdir, default: str, token: str = "browser-token"):
         t.join(15)
 
     return f"http://127.0.0.1:{port}", stop
+
+
+def poll_until(page, cond, what: str, timeout_s: float = 60, step_ms: int = 50) -> None:
+    """Poll ``cond()`` from the test until it holds (the page's CSP forbids eval'd predicates)."""
+    import time
+
+    t0 = time.monotonic()
+    while not cond():
+        assert time.monotonic() - t0 < timeout_s, f"timed out waiting for {what}"
+        page.wait_for_timeout(step_ms)
+
+
+def api_client(workdir, token: str):
+    """A test client of the page's app on ``workdir`` (no worker pool), sending ``token``."""
+    from starlette.testclient import TestClient
+
+    from ska_sim.web.app import create_app
+
+    app = create_app(workdir, workers=0, token=token, hosts={"testserver"}, start_pool=False)
+    with TestClient(app, headers={"X-Ska-Token": token}, raise_server_exceptions=False) as c:
+        yield c

@@ -10,7 +10,7 @@ import numpy as np
 
 from helpers import small_roster, solved_roster
 from ska_sim import scenario_from_dict
-from ska_sim.plan.plan import agents_plan, group_figures, plan_figures, plan_people, scenario_plan
+from ska_sim.plan.plan import group_figures, plan_figures, plan_people, scenario_plan
 from ska_sim.report.costs import people_text
 from ska_sim.scenario.roster import attach
 from ska_sim.scenario.timeline import build_timeline

@@ -42,7 +42,9 @@ def test_a_scenario_without_groups_languages_or_lines_runs_on_the_single_pool():
     assert rc.groups is None and rc.counts["offered"].shape[1] == len(m.types)
     assert rc.counts["blocked"].sum() == 0 and rc.counts["written_requests"].sum() == 0
     out = replication_kpis(m, Groups.of(m), 1, 0)
-    assert set(out) == {"interval", "day", "time_of_day", "call_type", "window", "type_counts", "type_group"}
+    # (the baseline's letters, [[written]], add their own levels)
+    assert set(out) == {"interval", "day", "time_of_day", "call_type", "window", "type_counts", "type_group",
+                        "written_kinds", "written_kind_day"}
 
 
 def test_no_arrival_is_lost_when_its_event_fires_an_ulp_early():

@@ -8,14 +8,13 @@ shown as final."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from click.testing import CliRunner
 
 from ska_sim.cli import main
 
-from helpers import chromium, start_page_server
+from helpers import chromium, start_page_server, poll_until
 from conftest import ROOT
 
 MON = [33, 36, 38, 38, 36, 33, 28, 27, 30, 31, 29, 27, 24, 22, 20, 19]  # baseline.toml's Monday
@@ -41,11 +40,8 @@ def seen(tmp_path_factory):
             def attr(name):
                 return page.get_attribute("body", name)
 
-            def until(cond, what, timeout_s=90):
-                t0 = time.monotonic()
-                while not cond():
-                    assert time.monotonic() - t0 < timeout_s, f"timed out waiting for {what}"
-                    page.wait_for_timeout(20)
+            def until(cond, what, timeout_s=90):  # polled from here: the page's CSP forbids eval'd predicates
+                poll_until(page, cond, what, timeout_s, 20)
 
             page.goto(f"{base}/?token=browser-token&scenario=baseline.toml&replications={REPS}",
                       wait_until="load")

@@ -9,11 +9,10 @@ import tomllib
 
 import pytest
 from click.testing import CliRunner
-from starlette.testclient import TestClient
 
 from conftest import ROOT
+from helpers import api_client
 from ska_sim.cli import main
-from ska_sim.web.app import create_app
 
 TOKEN = "test-token"
 BLOCK = '[arrivals.forecast]   # the week from forecast-week.csv\nfile = "forecast-week.csv"\n'
@@ -31,9 +30,7 @@ def workdir(tmp_path):
 
 @pytest.fixture()
 def client(workdir):
-    app = create_app(workdir, workers=0, token=TOKEN, hosts={"testserver"}, start_pool=False)
-    with TestClient(app, headers={"X-Ska-Token": TOKEN}, raise_server_exceptions=False) as c:
-        yield c
+    yield from api_client(workdir, TOKEN)
 
 
 def plan(**kw):

@@ -9,7 +9,10 @@ import time
 
 from ska_sim.web.api import Service
 from ska_sim.web.stages import ESTIMATE, FIRST, stage_counts, stage_name
-from test_web_api import cli_json, workdir  # noqa: F401  (the work folder of the API's tests: its fixture)
+import test_web_api
+from test_web_api import cli_json
+
+workdir = test_web_api.workdir  # the work folder of the API's tests (its fixture)
 
 MON = [33, 36, 38, 38, 36, 33, 28, 27, 30, 31, 29, 27, 24, 22, 20, 19]
 

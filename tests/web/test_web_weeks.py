@@ -11,13 +11,12 @@ import datetime as dt
 import shutil
 
 import pytest
-from starlette.testclient import TestClient
 
 from ska_sim.base.errors import ScenarioError
 from ska_sim.scenario.load import load_scenario
 from ska_sim.web import weeks
-from ska_sim.web.app import create_app
 from conftest import ROOT
+from helpers import api_client
 
 TOKEN = "test-token"
 YEAR = ROOT / "scenarios" / "year-2026.toml"
@@ -43,9 +42,7 @@ def workdir(tmp_path):
 
 @pytest.fixture()
 def client(workdir):
-    app = create_app(workdir, workers=0, token=TOKEN, hosts={"testserver"}, start_pool=False)
-    with TestClient(app, headers={"X-Ska-Token": TOKEN}, raise_server_exceptions=False) as c:
-        yield c
+    yield from api_client(workdir, TOKEN)
 
 
 def special(week: dict) -> dict[str, dict]:

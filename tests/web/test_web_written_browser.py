@@ -5,11 +5,10 @@ English and in Estonian, and a plan missing the written target says so in the wa
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
-from helpers import chromium, start_page_server
+from helpers import chromium, start_page_server, poll_until
 from conftest import ROOT
 
 # letters due the next working day, taken between calls only while 3 other agents stay free: the
@@ -42,11 +41,8 @@ def seen(tmp_path_factory):
             page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="en-US")
             page.on("pageerror", lambda e: out["errors"].append(str(e)))
 
-            def until(cond, what, timeout_s=60):
-                t0 = time.monotonic()
-                while not cond():
-                    assert time.monotonic() - t0 < timeout_s, f"timed out waiting for {what}"
-                    page.wait_for_timeout(50)
+            def until(cond, what, timeout_s=60):  # polled from here: the page's CSP forbids eval'd predicates
+                poll_until(page, cond, what, timeout_s, 50)
 
             page.goto(f"{base}/?token=browser-token&scenario=letters.toml&replications=3",
                       wait_until="load")
