@@ -27,7 +27,7 @@ serve: setup          ## the planning page on the SKA baseline: open the address
 	$(BIN)/ska-sim serve scenarios/baseline.toml --workdir scenarios
 
 test: setup browser   ## set up and run the whole test suite (installs chromium for the report's browser test)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis
