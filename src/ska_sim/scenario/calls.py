@@ -229,6 +229,9 @@ class CallType(Block):
     language_shares: dict[str, float] | None = None  # this type's own language mix (else [languages] shares)
     transfer: Transfer | None = None
     callback_share: float = Field(0.0, ge=0.0, le=1.0)  # of unresolved answered calls: a promised callback
+    # of unresolved answered calls (after callbacks): a promised written answer instead of a repeat
+    # call; it joins the [[written]] kind that takes the phones' written requests
+    written_answer: float = Field(0.0, ge=0.0, le=1.0)
     # this type's own patience (else [patience]) and its talk and patience factors by period
     # of arrival (scenario/periods.py; else factor 1, and [patience]'s patience_factor_by_period)
     patience: DurationSpec | None = None

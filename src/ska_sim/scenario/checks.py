@@ -491,8 +491,14 @@ def written_checks(s: Scenario) -> list[tuple[str, str]]:
             out.append((f"{where}.from_identity_failures", "another kind takes identity failures' written requests "
                         "(at most one)"))
         elif w.from_identity_failures and not any(ct.identity_check is not None and ct.identity_check.fails > 0
-                                                  for ct in s.call_types):
-            out.append((f"{where}.from_identity_failures", "no call type's identity check fails (identity_check.fails)"))
+                                                  for ct in s.call_types) and not s.uses_written_answers():
+            out.append((f"{where}.from_identity_failures", "no call type's identity check fails (identity_check.fails) "
+                        "and none promises written answers (written_answer)"))
+    if s.written and not any(w.from_identity_failures for w in s.written):
+        for k, ct in enumerate(s.call_types):
+            if ct.written_answer > 0:
+                out.append((f"call_types[{k}].written_answer", "no [[written]] kind takes the written requests from the "
+                            "phones (from_identity_failures = true)"))
     return out
 
 

@@ -77,7 +77,11 @@ class Scenario(Block):
         """True when the model needs routing: groups, languages, lines, identity failures, transfers or callbacks."""
         fails = any(ct.identity_check is not None and ct.identity_check.fails > 0 for ct in self.call_types)
         return bool(self.groups or self.languages or self.lines is not None or fails or self.uses_transfers()
-                    or self.uses_callbacks())
+                    or self.uses_callbacks() or self.uses_written_answers())
+
+    def uses_written_answers(self) -> bool:
+        """Some unresolved answered calls end with a promised written answer."""
+        return any(ct.written_answer > 0 for ct in self.call_types)
 
     def uses_transfers(self) -> bool:
         return any(ct.transfer is not None and ct.transfer.share > 0 for ct in self.call_types)

@@ -70,7 +70,7 @@ COUNT_FIELDS = (
     "resolved_first",
     "repeat_contacts",
     "blocked",  # busy tone: all phone lines taken; offered, not answered
-    "written_requests",  # failed identity checks that become a written request
+    "written_requests",  # failed identity checks that become a written request, and promised written answers
     # transfers, callbacks, virtual hold (in the cell of the call's arrival)
     "transfers",
     "transfers_answered",  # transferred callers the second agent took

@@ -27,7 +27,7 @@ interval over replications; counts are calls per group per replication):
   end per kind and measured day
 - with ``[[groups]]`` the intervals table's Erlang columns are of the groups that take inbound
   calls (``erlang_agents``: their agents), pooled or per group (erlang_check.group_cross_check)
-- with phone lines, ``blocked`` (busy tone); with identity failures, ``written_requests``;
+- with phone lines, ``blocked`` (busy tone); with identity failures or promised written answers, ``written_requests``;
   with transfers ``transfers``, ``transfer_abandoned``, ``transfer_wait_s``; with callbacks
   ``callbacks_promised``, ``callbacks_made``, ``callbacks_late``, ``callback_hours``; with
   virtual hold ``virtual_hold_accepted``, ``served_incl_callbacks``; with ``[message]``
@@ -88,7 +88,8 @@ def extra_kpis(s: Scenario) -> tuple[str, ...]:
     out = []
     if s.lines is not None:
         out.append("blocked")
-    if any(ct.identity_check is not None and ct.identity_check.fails > 0 for ct in s.call_types):
+    if any(ct.identity_check is not None and ct.identity_check.fails > 0 for ct in s.call_types) \
+            or s.uses_written_answers():
         out.append("written_requests")
     if s.uses_transfers():
         out += ["transfers", "transfer_abandoned", "transfer_wait_s"]

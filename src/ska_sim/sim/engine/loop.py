@@ -29,7 +29,7 @@ FLUSH_CALLS = 20_000  # answered calls buffered before they are folded into the 
 # New purposes are appended, never inserted: the streams of the others stay as they were.
 PURPOSES = ("arrivals", "handling", "patience", "resolution", "followup_delay", "followup_calls",
             "language", "routing", "identity", "transfer", "callback", "absence", "message", "forecast",
-            "written")
+            "written", "written_answer")
 PURPOSE_INDEX = {p: i for i, p in enumerate(PURPOSES)}
 
 

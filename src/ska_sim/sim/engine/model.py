@@ -131,6 +131,7 @@ class Model:
     identity: IdentityFailures | None = None  # None: identity checks never fail
     transfers: Transfers | None = None
     callbacks: Callbacks | None = None
+    written_answer: tuple[float, ...] | None = None  # per call type: share of unresolved answered calls promised a written answer
     roster: object | None = None  # roster.RosterModel: people per interval and their absence draws
     same_caller: SameCaller | None = None  # None: a redial draws a new patience and talk time
     message: MessageOffer | None = None  # None: no message is offered
@@ -161,6 +162,7 @@ class Model:
                     and len({priority for _, _, priority in r.group_cells[0]}) <= 1)
         return (one_fifo and not self.languages and self.lines is None
                 and self.identity is None and self.transfers is None and self.callbacks is None
+                and self.written_answer is None
                 and all(f == (1.0,) for f in r.handle_factors(len(self.types))) and r.resolution_factor == (1.0,))
 
     @classmethod
@@ -285,6 +287,8 @@ def _routed_fields(s: Scenario, tl: Timeline) -> dict:
         "identity": identity if any(f > 0 for f in identity.fails) else None,
         "transfers": _transfers(s),
         "callbacks": _callbacks(s),
+        "written_answer": (tuple(float(ct.written_answer) for ct in s.call_types)
+                           if s.uses_written_answers() else None),
     }
 
 

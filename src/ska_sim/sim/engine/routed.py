@@ -102,6 +102,8 @@ class RoutedPool:
             self.callbacks.new_day(streams)
         if self.message is not None:
             self.message.new_day(streams)
+        if self.m.written_answer is not None:
+            self.answer_u = Uniform(streams, "written_answer")
 
     def finish(self) -> None:
         if self.callbacks is not None:
@@ -350,10 +352,20 @@ class RoutedPool:
             tr.transfer(call, now + call.hold * hf, end)
         elif not resolved:
             cb = self.callbacks
+            wa = self.m.written_answer
             if cb is not None and cb.on[k] and not call.idc_fail and cb.u() < cb.share[k]:
                 cb.promise(call, end)  # the callback is the second contact: no repeat call
+            elif wa is not None and wa[k] > 0 and not call.idc_fail and self.answer_u() < wa[k]:
+                self.written_answer(call, now)  # the answer comes in writing: no repeat call
             elif call.repeats:
                 self.follow.repeat(call, end)
+
+    def written_answer(self, call, now: float) -> None:
+        """The agent promises ``call``'s caller a written answer: one written request of its cell
+        (to the kind that takes the phones' written requests; blended work gets it now)."""
+        self.col.written.append(call.cell)
+        if self.blend is not None:
+            self.blend.identity(now)
 
     def enqueue(self, item, on_patience, now: float) -> None:
         """``item`` (a call, or a transferred call's second leg) waits in its cell's queue, in
