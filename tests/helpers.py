@@ -372,6 +372,18 @@ def assert_refused(path, parts, commands=("validate", "run")) -> None:
             assert part in res.output, f"{part!r} not in {res.output!r}"
 
 
+def minimal_with(block: str) -> str:
+    """tests/data/minimal.toml with ``block`` (TOML) inserted before its [simulation] table."""
+    return (ROOT / "tests" / "data" / "minimal.toml").read_text().replace("[simulation]", block + "\n[simulation]", 1)
+
+
+def assert_block_refused(tmp_path, name: str, block: str, parts) -> None:
+    """A gallery case: minimal.toml with ``block`` is refused by ``validate`` naming ``parts``."""
+    path = tmp_path / f"{name}.toml"
+    path.write_text(minimal_with(block))
+    assert_refused(path, parts, ("validate",))
+
+
 def start_page_server(workdir, default: str, token: str = "browser-token"):
     """The planning page on a free loopback port in a thread: (its address, a function that
     stops it). Waits until the server has started."""

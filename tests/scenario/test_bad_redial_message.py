@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
-from helpers import assert_refused
+from helpers import assert_block_refused
 from ska_sim.cli import main
 
 MINIMAL = (ROOT / "tests" / "data" / "minimal.toml").read_text()
@@ -48,9 +48,7 @@ GALLERY = {
 @pytest.mark.parametrize("defect", sorted(GALLERY))
 def test_each_defect_is_named_with_file_key_and_reason(tmp_path, defect):
     block, parts = GALLERY[defect]
-    path = tmp_path / f"{defect}.toml"
-    path.write_text(MINIMAL.replace(ANCHOR, block + "\n" + ANCHOR, 1))
-    assert_refused(path, parts, ("validate",))
+    assert_block_refused(tmp_path, defect, block, parts)
 
 
 def test_the_keys_in_use_are_valid(tmp_path):

@@ -4,6 +4,8 @@ periods of the day with a factor (``PeriodFactor``, used by scenario/periods.py)
 
 from __future__ import annotations
 
+import math
+
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -24,6 +26,14 @@ Probability = Field(ge=0.0, le=1.0)
 
 
 # A name for people, per language of the planning page (et, en): display_name = { et = "Pensionid", en = "Pensions" }
+def non_negative_values(v: dict, what: str) -> dict:
+    """``v`` (key -> number) when every value is finite and >= 0, else a ValueError listing the others."""
+    bad = [f"{k} = {x:g}" for k, x in v.items() if x < 0 or not math.isfinite(x)]
+    if bad:
+        raise ValueError(f"{what} must be >= 0 (got {', '.join(bad)})")
+    return v
+
+
 def _not_blank(v: str) -> str:
     if not v.strip():
         raise ValueError("must not be empty: a name in that language, or leave the language out")

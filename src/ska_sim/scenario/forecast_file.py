@@ -27,7 +27,7 @@ from pydantic import Field, PrivateAttr, StrictBool, field_validator
 
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.limits import MAX_SCENARIO_BYTES
-from ska_sim.scenario.block import Block
+from ska_sim.scenario.block import Block, non_negative_values
 
 COLUMNS = ("date", "call_type", "calls_mean", "calls_low_80", "calls_high_80", "calls_low_95", "calls_high_95", "closed")
 NUMBERS = COLUMNS[2:7]
@@ -87,10 +87,7 @@ class ArrivalsForecast(Block):
     @field_validator("override")
     @classmethod
     def _non_negative(cls, v: dict) -> dict:
-        bad = [f"{k} = {x:g}" for k, x in v.items() if x < 0 or not math.isfinite(x)]
-        if bad:
-            raise ValueError(f"first calls must be >= 0 (got {', '.join(bad)})")
-        return v
+        return non_negative_values(v, "first calls")
 
     @property
     def table(self) -> ForecastTable | None:

@@ -5,12 +5,11 @@ cross-block checks (groups, hours, identity failures) are in scenario/checks.py.
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ska_sim.scenario.block import Block, DurationSpec, Hours
+from ska_sim.scenario.block import Block, DurationSpec, Hours, non_negative_values
 from ska_sim.scenario.clock import Weekday
 
 MAX_DEADLINE_DAYS = 366  # a deadline beyond a year is refused
@@ -99,8 +98,5 @@ class Written(Block):
     @field_validator("weekday_factor")
     @classmethod
     def _factors(cls, v: dict) -> dict:
-        bad = [f"{k} = {x:g}" for k, x in v.items() if x < 0 or not math.isfinite(x)]
-        if bad:
-            raise ValueError(f"factors must be >= 0 (got {', '.join(bad)})")
-        return v
+        return non_negative_values(v, "factors")
 
