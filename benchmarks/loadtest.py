@@ -32,7 +32,8 @@ from run import cpu_model  # noqa: E402  (benchmarks/run.py: the CPU as read now
 
 
 def cpu_s(pid: int) -> float:
-    """CPU seconds used so far by process ``pid`` and its worker processes."""
+    """CPU seconds used so far by process ``pid`` and its worker processes, those that ended
+    included (a server's workers are renewed: their parent, the forkserver, counts them)."""
     import psutil
 
     total = 0.0
@@ -40,7 +41,7 @@ def cpu_s(pid: int) -> float:
     for q in [p, *p.children(recursive=True)]:
         try:
             ct = q.cpu_times()
-            total += ct.user + ct.system
+            total += ct.user + ct.system + ct.children_user + ct.children_system
         except psutil.NoSuchProcess:
             pass
     return total

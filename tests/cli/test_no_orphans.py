@@ -41,6 +41,14 @@ def children(pid: int) -> list[int]:
     return sorted(out)
 
 
+def descendants(pid: int) -> list[int]:
+    """Children, their children and so on (a server's warm workers are its forkserver's children)."""
+    out = children(pid)
+    for c in list(out):
+        out += descendants(c)
+    return sorted(out)
+
+
 def cpu_ticks(pid: int) -> int:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -110,8 +118,10 @@ def test_sigkill_of_serve_leaves_no_worker(tmp_path):
         port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", line).group(1))
         # the page answers once the warm pool's workers have started (and each answered a ping)
         wait_for(lambda: page_answers(port), "answer from the page", proc)
-        workers = children(proc.pid)  # the 2 workers and multiprocessing's resource tracker
-        assert len(workers) >= 2 and all(alive(w) for w in workers), workers
+        # the forkserver, its 2 workers and multiprocessing's resource tracker
+        wait_for(lambda: len(descendants(proc.pid)) >= 4, "the forkserver's 2 workers", proc)
+        workers = descendants(proc.pid)
+        assert len(workers) >= 4 and all(alive(w) for w in workers), workers
         kill_parent_and_check(proc, workers)
     finally:
         proc.kill()

@@ -7,7 +7,7 @@ stopped and no half-written file is left. The command line turns them into exit 
 Inside :func:`deferred` both wait until a few steps that belong together are done.
 
 A worker process dies with the process that started it, however that one dies (SIGKILL, the
-out-of-memory killer): :func:`die_with_parent` or :func:`watch_parent`, called as it starts.
+out-of-memory killer): :func:`die_with_parent` or :func:`watch_server`, called as it starts.
 """
 
 from __future__ import annotations
@@ -119,18 +119,34 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def watch_parent(parent_pid: int, every_s: float = 0.2) -> threading.Thread:
+def running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process has that pid now
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:  # no /proc (not Linux): it exists
+        return True
+
+
+def watch_server(server_pid: int, every_s: float = 0.2) -> threading.Thread:
     """In a worker process, as it starts: a daemon thread checks every ``every_s`` seconds that
-    its parent is still ``parent_pid`` and ends the process at once when not (the parent died:
-    the worker was handed to another process). For workers started by any thread of the
-    parent, where :func:`die_with_parent` would kill them when that thread ends."""
+    the server ``server_pid`` still runs and ends the process at once when not. For workers
+    started by any thread of the server, where :func:`die_with_parent` would kill them when that
+    thread ends, and for workers that are not its children (forked by multiprocessing's
+    forkserver, which in turn lives as long as its workers do)."""
     def watch() -> None:
-        while os.getppid() == parent_pid:
+        while running(server_pid):
             time.sleep(every_s)
         os._exit(1)
 
-    if os.getppid() != parent_pid:
+    if not running(server_pid):
         os._exit(1)
-    thread = threading.Thread(target=watch, name="ska-sim-parent-watch", daemon=True)
+    thread = threading.Thread(target=watch, name="ska-sim-server-watch", daemon=True)
     thread.start()
     return thread

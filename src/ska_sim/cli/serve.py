@@ -62,6 +62,9 @@ def serve(scenarios, host, port, workdir, workers) -> None:
             port = probe.getsockname()[1]
     except OSError as exc:
         fail([f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})"])
+    from ska_sim.base.memory import server_memory
+
+    server_memory()  # before the server's threads start: its memory levels off under use
     import uvicorn
 
     from ska_sim.web.app import create_app

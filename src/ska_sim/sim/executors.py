@@ -11,8 +11,8 @@ the same whatever the executor, the number of workers or the order replications 
 
 from __future__ import annotations
 
+import functools
 import heapq
-import multiprocessing as mp
 import os
 import signal
 import threading
@@ -24,8 +24,9 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from ska_sim.base.errors import Problem, ScenarioError
-from ska_sim.base.interrupts import Terminated, die_with_parent, exception_for, handlers, watch_parent
+from ska_sim.base.interrupts import Terminated, die_with_parent, exception_for, handlers, watch_server
 from ska_sim.sim.engine import Model
+from ska_sim.sim.lanes import Lane, worker_context
 from ska_sim.sim.replication import Groups, replication_kpis, run_one
 
 Progress = Callable[[int, int], None]  # (replications done, total)
@@ -238,13 +239,14 @@ class Cancelled(Exception):
     """A newer request superseded this one: its replications were stopped."""
 
 
-def _init_warm_worker(parent_pid: int) -> None:
-    """A warm worker's start: the engine is imported with this module (once per worker); it
-    dies with its parent however that dies. Warm workers are started by whichever thread first
-    needs them (a server's request threads, which end when idle), so a watch on the parent's
-    pid (:func:`watch_parent`), not the kernel's signal when the starting thread ends."""
+def start_warm_worker(server_pid: int) -> None:
+    """A warm worker's start (sim/lanes.py: forked from the forkserver, which imported the engine,
+    or spawned): it dies with the server however that dies. Warm workers are started by whichever
+    thread first needs them (a server's request threads, which end when idle) and are the
+    forkserver's children, not the server's, so a watch on the server's pid
+    (:func:`watch_server`), not the kernel's signal when the starting thread ends."""
     worker_signals()
-    watch_parent(parent_pid)
+    watch_server(server_pid)
 
 
 def _ping() -> int:
@@ -345,18 +347,20 @@ class WarmPool:
     for a server answering edit after edit. Replications wait in a priority queue in front of
     the workers, which get one at a time, so a newer edit's first replications go before the
     narrowing replications of older ones (:meth:`submit`'s ``urgent``), and a cancelled run's
-    queued replications never start: only the one in flight on a worker finishes."""
+    queued replications never start: only the one in flight on a worker finishes. Each worker
+    is a lane (sim/lanes.py) whose process is renewed after ``renew_after`` replications, so the
+    workers' memory stays level however long the server runs."""
 
     URGENT, NORMAL, LATER = 0, 1, 2  # a run's first replications; a whole run; a run's narrowing ones
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, renew_after: int | None = None):
         self.workers = max(0, int(workers))
-        self._pool = None
+        self.renew_after = renew_after  # replications before a worker is renewed (default: sim/lanes.py's)
+        self._lanes: list[Lane] = []  # one worker process each (sim/lanes.py)
         self._lock = threading.Lock()
         self._cv = threading.Condition()
         self._queue: list = []  # heap of (priority class, batch's arrival, sequence, batch, index)
         self._seq = 0
-        self._inflight = 0
         self.sent = 0  # replications sent to a worker since the start
         self._dispatcher: threading.Thread | None = None
         self._stopping = False
@@ -365,22 +369,21 @@ class WarmPool:
         """Start the workers now (not at the first run) and wait until each answers."""
         if self.workers == 0:
             return
-        pool = self._get()
-        for f in [pool.submit(_ping) for _ in range(self.workers)]:
+        for f in [lane.executor().submit(_ping) for lane in self._get()]:
             f.result(timeout=120)
 
-    def _get(self):
+    def _get(self) -> list[Lane]:
         with self._lock:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
-                                                 initializer=_init_warm_worker, initargs=(os.getpid(),))
-            return self._pool
+            if not self._lanes:
+                ctx, renew_after = worker_context()
+                start = functools.partial(start_warm_worker, os.getpid())
+                self._lanes = [Lane(ctx, start, self.renew_after or renew_after) for _ in range(self.workers)]
+            return self._lanes
 
-    def _reset(self, broken) -> None:
-        with self._lock:
-            if self._pool is broken:
-                self._pool = None
-        broken.shutdown(wait=False, cancel_futures=True)
+    def renewed(self) -> int:
+        """Workers replaced by fresh ones since the start (sim/lanes.py)."""
+        with self._cv:
+            return sum(lane.renewed for lane in self._lanes)
 
     def shutdown(self) -> None:
         with self._cv:
@@ -388,9 +391,9 @@ class WarmPool:
             self._queue.clear()
             self._cv.notify_all()
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            lanes, self._lanes = self._lanes, []
+        for lane in lanes:
+            lane.shutdown(wait=True)
 
     # ---------------------------------------------------------------- the queue
     def submit(self, model, groups, seed: int, indices: list[int], cancelled: Callable[[], bool] = lambda: False,
@@ -425,11 +428,15 @@ class WarmPool:
         heapq.heapify(self._queue)
         self._cv.notify_all()
 
+    def _free_lane(self) -> Lane | None:
+        return next((lane for lane in self._lanes if not lane.busy), None)
+
     def _dispatch(self) -> None:
-        """One replication per worker: the next in priority order goes when a worker is free."""
+        """One replication per worker: the next in priority order goes when a lane is free."""
+        self._get()
         while True:
             with self._cv:
-                while not self._stopping and (self._inflight >= self.workers or not self._queue):
+                while not self._stopping and (self._free_lane() is None or not self._queue):
                     self._cv.wait()
                 if self._stopping:
                     return
@@ -440,28 +447,33 @@ class WarmPool:
                     batch._drop()
                     self._cv.notify_all()
                     continue
-                self._inflight += 1
+                lane = self._free_lane()
+                lane.busy = True  # taken (the replication is sent outside the lock)
                 batch.started += 1
                 self.sent += 1
             try:
-                pool = self._get()
-                fut = pool.submit(_run_warm, (batch.model, batch.groups, batch.seed, i))
+                ex, fut = lane.submit(_run_warm, (batch.model, batch.groups, batch.seed, i))
             except BaseException as exc:  # noqa: BLE001 - a broken pool: the batch's waiter raises it
+                with self._cv:
+                    lane.busy = False
                 self._finished(batch, i, None, exc)
                 continue
-            fut.add_done_callback(lambda f, b=batch, k=i, p=pool: self._settle(b, k, f, p))
+            fut.add_done_callback(lambda f, b=batch, k=i, ln=lane, e=ex: self._settle(b, k, f, ln, e))
 
-    def _settle(self, batch: Batch, i: int, fut, pool) -> None:
+    def _settle(self, batch: Batch, i: int, fut, lane: Lane, ex) -> None:
         try:
-            self._finished(batch, i, fut.result(), None)
+            result, error = fut.result(), None
         except BaseException as exc:  # noqa: BLE001 - reported to the batch's waiter
-            if isinstance(exc, BrokenProcessPool):
-                self._reset(pool)
-            self._finished(batch, i, None, exc)
+            result, error = None, exc
+        with self._cv:
+            if isinstance(error, BrokenProcessPool):
+                lane.broken(ex)
+            else:
+                lane.finished(ex)
+        self._finished(batch, i, result, error)
 
     def _finished(self, batch: Batch, i: int, result, error) -> None:
         with self._cv:
-            self._inflight -= 1
             if error is not None:
                 batch.error = error
             else:
