@@ -6,6 +6,7 @@ KPIs in the result tables."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import math
 
 import numpy as np
@@ -20,7 +21,7 @@ from ska_sim.maths.erlang import erlang_c
 from ska_sim.plan.roster import solve_roster
 from ska_sim.scenario.roster import attach
 from ska_sim.scenario.timeline import build_timeline
-from ska_sim.scenario.clock import DAY_S
+from ska_sim.scenario.clock import DAY_S, WEEKDAYS
 from ska_sim.sim.engine import Model, Replication, simulate_replication
 from ska_sim.sim.engine.written import serve
 
@@ -246,3 +247,26 @@ def test_a_rosters_agents_give_the_dedicated_agents_per_replication():
         assert (taken <= 1).all() and taken[mask].sum() > 0 and taken[~mask].sum() == 0
         assert (rep.iv_agents + taken <= everyone).all()
         assert rc.written.days["letters"]["received"].sum() > 0
+
+
+@pytest.mark.parametrize("deadline", [1, 40, 300])
+def test_working_days_reach_as_far_as_the_longest_deadline(deadline):
+    """working_days looks up only the days after the window that deadlines need (doubling): the
+    due days equal those counted on the calendar day by day, here over a year-end's holidays."""
+    from ska_sim.scenario.calendar import WorkingCalendar
+    from ska_sim.sim.engine.written import working_days
+
+    d = office([letters(deadline_days=deadline)], warmup_days=0)
+    d["calendar"]["start"] = "2026-12-14"
+    d["calendar"]["country"] = "EE"
+    s = scenario_from_dict(d)
+    m = Model.from_scenario(s)
+    first, days = m.timeline.dates[0], m.timeline.n_days
+    wc = WorkingCalendar(s)
+    hours = s.calendar.hours
+    every = [i for i in range(days + 2 * 366 + 10)
+             if wc.day(first + dt.timedelta(days=i)).is_open and WEEKDAYS[(first + dt.timedelta(days=i)).weekday()] in hours]
+    got = working_days(s, first, days).tolist()
+    assert got == every[:len(got)] and len([i for i in got if i >= days]) >= deadline
+    for day in range(days):  # an item of each day is due on the deadline-th working day after it
+        assert m.written.kinds[0].due_day[day] == [i for i in every if i > day][deadline - 1]

@@ -143,3 +143,31 @@ def test_no_estimate_is_built_while_other_edits_wait_for_their_first_figures(wor
         assert next(it)["stage"] == "complete"
     finally:
         svc.pool.shutdown()
+
+
+def test_a_scenario_file_changed_on_disk_is_read_again(workdir):
+    """The service keeps each file's parsed TOML by its mtime and size: a file saved anew (by the
+    page or an editor) is read again, and an override on one load does not reach the next."""
+    svc = Service(workdir, workers=0)
+    path = workdir / "minimal.toml"
+    before = svc.load("minimal.toml", [])
+    text = path.read_text()
+    assert "replications = 2\n" in text
+    path.write_text(text.replace("replications = 2\n", "replications = 12\n"))
+    assert before.simulation.replications == 2 and svc.load("minimal.toml", []).simulation.replications == 12
+    assert svc.load("minimal.toml", ["arrivals.volume_scale=2"]).arrivals.volume_scale == 2
+    assert svc.load("minimal.toml", []).arrivals.volume_scale == before.arrivals.volume_scale
+
+
+def test_the_saved_plans_model_is_built_once(workdir):
+    from ska_sim.web.stages import Models
+
+    svc = Service(workdir, workers=0)
+    models = Models(limit=2)
+    s = svc.load("minimal.toml", [])
+    m1, _ = models.of(s, s.digest())
+    assert models.of(s, s.digest())[0] is m1  # the same plan: its model kept
+    for scale in ("1.5", "1.7"):
+        other = svc.load("minimal.toml", [f"arrivals.volume_scale={scale}"])
+        assert models.of(other, other.digest())[0] is not m1
+    assert models.of(s, s.digest())[0] is not m1  # dropped (at most 2 kept), built again

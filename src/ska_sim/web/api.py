@@ -19,6 +19,7 @@ seed: common random numbers) is simulated once and an identical plan is not simu
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
 import re
@@ -56,7 +57,7 @@ from ska_sim.sim.executors import Cancelled, Executor, WarmPool
 from ska_sim.sim.results import SimulationResult
 from ska_sim.sim.runner import simulate
 from ska_sim.web.documents import Simulated, cost_of, describe_scenario, page_result, render_toml, target_verdicts
-from ska_sim.web.stages import ESTIMATE, FIRST, PlanRun, ReplicationStore, stage_counts, stage_name
+from ska_sim.web.stages import ESTIMATE, FIRST, Models, PlanRun, ReplicationStore, stage_counts, stage_name
 from ska_sim.web.plans import (
     CACHE_SIZE,
     KPIS_SHOWN,
@@ -98,7 +99,9 @@ class Service:
         self._gen: OrderedDict = OrderedDict()
         self._progress: dict[str, dict] = {}
         self._store = ReplicationStore()  # each plan's first replications (web/stages.py)
+        self._models = Models()  # the engine's model of the last plans (web/stages.py)
         self._rosters: dict = {}  # (roster file, mtime, size) -> its RosterPlan
+        self._tomls: dict = {}  # (scenario file, mtime, size) -> its TOML (the last version of each file)
         self._lock = threading.Lock()
 
     # ---------------------------------------------------------------- sessions
@@ -129,12 +132,28 @@ class Service:
     # ---------------------------------------------------------------- scenarios
     def load(self, name: str, overrides: list[str], field: str = "scenario") -> Scenario:
         path = self.ws.path(name, field=field)
-        data = read_toml(path)
+        data = self._toml(path)
         self._forecast_inside(data, name, path.parent)
         s = in_folder(scenario_from_dict(data, source=name, overrides=tuple(overrides), folder=path.parent), path.parent)
         if s.roster is not None and s.roster.file:  # the saved roster `run` simulates (rules checked once per file)
             s = self._with_roster(s, name)
         return s
+
+    def _toml(self, path: Path) -> dict:
+        """The file's TOML, parsed once per version of the file (its mtime and size): each edit
+        loads the scenario and its saved plan; a copy, which loading may change."""
+        try:
+            st = path.stat()
+            key = (str(path), st.st_mtime_ns, st.st_size)
+        except OSError:
+            return read_toml(path)  # its own message
+        with self._lock:
+            hit = self._tomls.get(key)
+        if hit is None:
+            hit = read_toml(path)
+            with self._lock:
+                self._tomls = {k: v for k, v in self._tomls.items() if k[0] != key[0]} | {key: hit}
+        return copy.deepcopy(hit)
 
     def _forecast_inside(self, data: dict, name: str, folder: Path) -> None:
         """arrivals.forecast.file must lie in the work folder (checked before the file is read)."""
@@ -191,7 +210,7 @@ class Service:
             day = today_of(today)
         whole = week == "saved"  # the saved window as a whole (the year: simulated when asked)
         _, week_opts, _ = plan_overrides({"scenario": name, "week": None if whole else week})
-        window = saved_window(read_toml(self.ws.path(name, field="name")))
+        window = saved_window(self._toml(self.ws.path(name, field="name")))
         if not week_opts and not whole and window is not None and window[1] > 7:  # the year: one week first
             week_opts = self._opening(name, window, day)
         s = self._load_week(name, week_opts)
@@ -279,7 +298,8 @@ class Service:
         runs: list[PlanRun] = []
         try:
             for x in ([s] if s.digest() == saved.digest() else [s, saved]):
-                runs.append(PlanRun(self._store, self.pool, x, reps, seed, cancelled, FIRST if staged else reps))
+                runs.append(PlanRun(self._store, self.pool, x, reps, seed, cancelled, FIRST if staged else reps,
+                                    self._models))
             total = sum(r.missing() for r in runs)
             self._set_progress(client, "replications", 0, total)
             start = [r.n - r.missing() for r in runs]

@@ -28,6 +28,7 @@ from ska_sim.sim.replication import Groups
 ESTIMATE = 2  # replications behind the first estimate
 FIRST = 4  # replications behind the first simulated figures; the later ones narrow their interval
 NARROWING = (20, 50, 100)  # the stages after those, below the accuracy's count
+MODELS_KEPT = 8  # plans whose engine model is kept (a year's week: about 1 MB)
 STORE_BYTES = 8 * 2**20  # the KPI arrays kept over every plan (a baseline replication: 32 kB; a year: 1.2 MB)
 
 
@@ -84,16 +85,39 @@ class ReplicationStore:
             return sum(size for _, size in self._plans.values())
 
 
+class Models:
+    """The engine's model of the plans simulated last, by plan digest (every edit also runs the
+    saved plan, whose replications are kept: its model is not built again)."""
+
+    def __init__(self, limit: int = MODELS_KEPT):
+        self.limit = limit
+        self._models: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, s: Scenario, digest: str) -> tuple[Model, Groups]:
+        with self._lock:
+            hit = self._models.get(digest)
+            if hit is not None:
+                self._models.move_to_end(digest)
+                return hit
+        model = Model.from_scenario(s)
+        hit = (model, Groups.of(model))
+        with self._lock:
+            self._models[digest] = hit
+            while len(self._models) > self.limit:
+                self._models.popitem(last=False)
+        return hit
+
+
 class PlanRun:
     """One plan's replications 0..n-1 for an edit: those kept in the store, the rest queued on
     the warm pool (the first ``urgent`` of them before other runs' narrowing replications)."""
 
     def __init__(self, store: ReplicationStore, pool: WarmPool, s: Scenario, n: int, seed: int,
-                 cancelled, urgent: int):
+                 cancelled, urgent: int, models: Models):
         self.store, self.scenario, self.seed, self.n = store, s, seed, n
         self.digest = s.digest()
-        self.model = Model.from_scenario(s)
-        self.groups = Groups.of(self.model)
+        self.model, self.groups = models.of(s, self.digest)
         self.have = store.get(self.digest, seed)[:n]
         todo = list(range(len(self.have), n))
         self.cost: dict | None = None  # its people and money, computed at its first stage (the same at every stage)

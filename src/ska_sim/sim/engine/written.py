@@ -258,19 +258,31 @@ def day_counts(t, h, due, done, backlog: int, n_days: int, blended: bool = False
     return {f: np.asarray(out[f], dtype=float) for f in DAY_FIELDS}
 
 
+def working_days(s, first: dt.date, days: int) -> np.ndarray:
+    """Indices (days from ``first``) of the calendar's working days: the window's ``days`` and, after
+    them, enough for the longest deadline in working days. The days after the window are looked
+    up as far as needed (doubling), up to the last deadline a year's window can have."""
+    wc = WorkingCalendar(s)
+    hours = s.calendar.hours
+    need = max([w.deadline_days for w in s.written if w.deadline_kind == "working"] + [0])
+    cap = days + 2 * 366 + 10  # the last deadline a year's window can have
+    work: list[bool] = []
+    horizon = min(cap, days + 2 * need + 31)
+    while True:
+        work += [wc.day(date).is_open and WEEKDAYS[date.weekday()] in hours
+                 for date in (first + dt.timedelta(days=i) for i in range(len(work), horizon))]
+        if horizon >= cap or sum(work[days:]) >= need:
+            return np.flatnonzero(np.array(work, dtype=bool))
+        horizon = min(cap, 2 * horizon)
+
+
 def written_model(s, tl) -> WrittenModel | None:
     """The engine's view of ``s.written`` (None without it). Working days are the calendar's
     open days (its closed dates, country rules and opening hours), also beyond the window."""
     if not s.written:
         return None
     days = tl.n_days
-    horizon = days + 2 * 366 + 10  # the last deadline a year's window can have
-    first = tl.dates[0]
-    wc = WorkingCalendar(s)
-    hours = s.calendar.hours
-    work = np.array([wc.day(date).is_open and WEEKDAYS[date.weekday()] in hours
-                     for date in (first + dt.timedelta(days=i) for i in range(horizon))])
-    work_idx = np.flatnonzero(work)
+    work_idx = working_days(s, tl.dates[0], days)
     factors = [d.volume_factor for d in simulated_days(s)]
     groups = [g.name for g in s.groups]
     kinds = []
