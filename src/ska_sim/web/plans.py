@@ -36,7 +36,7 @@ MAX_REPLICATIONS_PAGE = 200
 MAX_SEED_PAGE = 2**53 - 1  # the largest whole number a browser's JavaScript keeps exactly
 MAX_DEPTH = 8  # nesting of a request's JSON (the page's deepest: body -> plan -> edits -> a grid row)
 MAX_INT_DIGITS = 18  # digits of a whole number in a request (any larger: refused, naming the field)
-CACHE_SIZE = 24  # simulated plans kept (each a few hundred kB)
+CACHE_SIZE = 12  # simulated plans kept (each a few hundred kB: a skills week of 20 replications 0.8 MB)
 MAX_CLIENTS = 256  # pages whose generation counter is remembered
 KPIS_SHOWN = ("service_level", "answer_rate", "fcr", "abandon_rate", "asa_s", "offered", "answered", "abandoned",
               "occupancy", "repeat_calls", "redials", "waiting_hours")

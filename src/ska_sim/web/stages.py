@@ -29,7 +29,7 @@ ESTIMATE = 2  # replications behind the first estimate
 FIRST = 4  # replications behind the first simulated figures; the later ones narrow their interval
 NARROWING = (20, 50, 100)  # the stages after those, below the accuracy's count
 MODELS_KEPT = 8  # plans whose engine model is kept (a year's week: about 1 MB)
-STORE_BYTES = 8 * 2**20  # the KPI arrays kept over every plan (a baseline replication: 32 kB; a year: 1.2 MB)
+STORE_BYTES = 4 * 2**20  # the KPI arrays kept over every plan (a baseline replication: 32 kB, about 70 kB in memory; a year: 1.2 MB)
 
 
 def stage_counts(n: int) -> list[int]:
