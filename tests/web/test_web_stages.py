@@ -171,3 +171,39 @@ def test_the_saved_plans_model_is_built_once(workdir):
         other = svc.load("minimal.toml", [f"arrivals.volume_scale={scale}"])
         assert models.of(other, other.digest())[0] is not m1
     assert models.of(s, s.digest())[0] is not m1  # dropped (at most 2 kept), built again
+
+
+def test_at_most_builders_stages_are_built_at_once(workdir, monkeypatch):
+    """Six pages editing at once: their results are built BUILDERS at a time (the GIL runs one
+    anyway; more at once only raise the memory's peak), and every page gets its answer."""
+    import ska_sim.web.api as api
+
+    real, now, most, lock = api.SimulationResult.build, [0], [0], threading.Lock()
+
+    def counted(*args, **kwargs):
+        with lock:
+            now[0] += 1
+            most[0] = max(most[0], now[0])
+        try:
+            time.sleep(0.05)  # long enough for the others to arrive
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                now[0] -= 1
+
+    monkeypatch.setattr(api.SimulationResult, "build", counted)
+    svc = Service(workdir, workers=0)
+    got: dict = {}
+
+    def page(i: int) -> None:
+        plan = {"scenario": "minimal.toml", "replications": 2, "client": f"p{i}",
+                "edits": {"arrivals.volume_scale": str(1 + i / 10)}}
+        got[i] = [d["stage"] for d in svc.run_stages(plan)]
+
+    threads = [threading.Thread(target=page, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert most[0] == api.BUILDERS
+    assert sorted(got) == list(range(6)) and all(stages[-1] == "complete" for stages in got.values())

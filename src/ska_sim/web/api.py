@@ -87,6 +87,9 @@ from ska_sim.web.weeks import (
 )
 
 
+BUILDERS = 2  # stages built at once (web/api.py's Service._building)
+
+
 # --------------------------------------------------------------------------- the service
 class Service:
     """Everything the page asks for; thread-safe (each request runs in a worker thread)."""
@@ -100,6 +103,9 @@ class Service:
         self._progress: dict[str, dict] = {}
         self._store = ReplicationStore()  # each plan's first replications (web/stages.py)
         self._models = Models()  # the engine's model of the last plans (web/stages.py)
+        # results and documents are built BUILDERS at a time: one thread builds while the GIL is
+        # its own, so more at once only raise the memory's peak and every edit's answer time
+        self._building = threading.BoundedSemaphore(BUILDERS)
         self._rosters: dict = {}  # (roster file, mtime, size) -> its RosterPlan
         self._tomls: dict = {}  # (scenario file, mtime, size) -> its TOML (the last version of each file)
         self._lock = threading.Lock()
@@ -314,7 +320,8 @@ class Service:
                     continue  # other edits wait for their first figures: no estimate drawn before them
                 # the saved plan's stages are kept (every edit compares against them), an edit's last only
                 sims = [self._built(r, k, progress, keep=r is runs[-1] or k == reps) for r in runs]
-                doc = page_result(sims[0], sims[-1])
+                with self._building:
+                    doc = page_result(sims[0], sims[-1])
                 doc.update(scenario=name, edits=len(sets), stage=stage_name(k, reps), replications_target=reps,
                            elapsed_s=time.perf_counter() - t0)
                 yield doc
@@ -342,9 +349,10 @@ class Service:
                 self._cache.move_to_end(key)
                 return hit
         results = run.results(k, progress)
-        result = SimulationResult.build(run.scenario, run.model, run.groups, results, run.seed)
-        sim = Simulated(run.scenario, result, result.timeline, cost=run.cost)
-        run.cost = cost_of(sim)  # the plan's people and money: the same at every stage
+        with self._building:
+            result = SimulationResult.build(run.scenario, run.model, run.groups, results, run.seed)
+            sim = Simulated(run.scenario, result, result.timeline, cost=run.cost)
+            run.cost = cost_of(sim)  # the plan's people and money: the same at every stage
         if keep:
             with self._lock:
                 self._cache[key] = sim
