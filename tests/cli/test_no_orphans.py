@@ -16,18 +16,10 @@ from pathlib import Path
 
 import ska_sim
 from conftest import ROOT
+from ska_sim.base.interrupts import running as alive  # running: a zombie does not
 
 SRC = str(Path(ska_sim.__file__).resolve().parents[1])
 GONE_WITHIN_S = 5.0
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting to be reaped has stopped: it holds no memory and runs nothing)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def children(pid: int) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_a_dead_worker_is_replaced():
     try:
         first = pid_after(lane)
         ex, fut = lane.submit(os._exit, 1)
-        with pytest.raises(Exception):  # noqa: B017 - BrokenProcessPool
+        with pytest.raises(BrokenProcessPool):
             fut.result(timeout=120)
         lane.broken(ex)
         assert not lane.busy and pid_after(lane) != first

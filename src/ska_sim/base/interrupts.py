@@ -123,9 +123,7 @@ def running(pid: int) -> bool:
     """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process has that pid now
+    except (ProcessLookupError, PermissionError):  # gone (or the pid is someone else's now)
         return False
     try:
         with open(f"/proc/{pid}/stat") as f:

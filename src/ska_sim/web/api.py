@@ -57,7 +57,7 @@ from ska_sim.sim.executors import Cancelled, Executor, WarmPool
 from ska_sim.sim.results import SimulationResult
 from ska_sim.sim.runner import simulate
 from ska_sim.web.documents import Simulated, cost_of, describe_scenario, page_result, render_toml, target_verdicts
-from ska_sim.web.stages import ESTIMATE, FIRST, Models, PlanRun, ReplicationStore, stage_counts, stage_name
+from ska_sim.web.stages import ESTIMATE, FIRST, Kept, Models, PlanRun, ReplicationStore, stage_counts, stage_name
 from ska_sim.web.plans import (
     CACHE_SIZE,
     KPIS_SHOWN,
@@ -98,7 +98,7 @@ class Service:
         self.ws = Workspace(workdir)
         self.pool = WarmPool(workers)
         self.default = default
-        self._cache: OrderedDict = OrderedDict()
+        self._cache = Kept(CACHE_SIZE)  # simulated plans (and stages), by (digest, replications, seed)
         self._gen: OrderedDict = OrderedDict()
         self._progress: dict[str, dict] = {}
         self._store = ReplicationStore()  # each plan's first replications (web/stages.py)
@@ -257,17 +257,12 @@ class Service:
 
     def _simulate(self, s: Scenario, reps: int, seed: int, executor: Executor) -> Simulated:
         key = (s.digest(), reps, seed)
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
         result = simulate(s, reps, seed, executor=executor)
         sim = Simulated(s, result, result.timeline)
-        with self._lock:
-            self._cache[key] = sim
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+        self._cache.put(key, sim)
         return sim
 
     def _prepare(self, plan: Any):
@@ -343,21 +338,16 @@ class Service:
     def _built(self, run: PlanRun, k: int, progress, keep: bool = True) -> Simulated:
         """The plan's first ``k`` replications as a result (cached when ``keep``: the saved plan's)."""
         key = (run.digest, k, run.seed)
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
         results = run.results(k, progress)
         with self._building:
             result = SimulationResult.build(run.scenario, run.model, run.groups, results, run.seed)
             sim = Simulated(run.scenario, result, result.timeline, cost=run.cost)
             run.cost = cost_of(sim)  # the plan's people and money: the same at every stage
         if keep:
-            with self._lock:
-                self._cache[key] = sim
-                while len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
+            self._cache.put(key, sim)
         if k == run.n:
             self._store.put(run.digest, run.seed, results)
         return sim

@@ -85,27 +85,42 @@ class ReplicationStore:
             return sum(size for _, size in self._plans.values())
 
 
+class Kept:
+    """At most ``limit`` values by key, the least recently used dropped first; thread-safe."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+
+
 class Models:
     """The engine's model of the plans simulated last, by plan digest (every edit also runs the
     saved plan, whose replications are kept: its model is not built again)."""
 
     def __init__(self, limit: int = MODELS_KEPT):
-        self.limit = limit
-        self._models: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept = Kept(limit)
 
     def of(self, s: Scenario, digest: str) -> tuple[Model, Groups]:
-        with self._lock:
-            hit = self._models.get(digest)
-            if hit is not None:
-                self._models.move_to_end(digest)
-                return hit
-        model = Model.from_scenario(s)
-        hit = (model, Groups.of(model))
-        with self._lock:
-            self._models[digest] = hit
-            while len(self._models) > self.limit:
-                self._models.popitem(last=False)
+        hit = self._kept.get(digest)
+        if hit is None:
+            model = Model.from_scenario(s)
+            hit = (model, Groups.of(model))
+            self._kept.put(digest, hit)
         return hit
 
 
