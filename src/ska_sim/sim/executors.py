@@ -56,6 +56,7 @@ def start_worker(parent_pid: int) -> None:
     die_with_parent(parent_pid)
 
 
+STOP_WAIT_S = 2.0  # on a signal or failure, how long workers may take to finish the replication they run
 SCHEDULER_ENV = "SKA_SIM_DASK_SCHEDULER"
 SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
 CONNECT_TIMEOUT_S = 5.0  # how long to try to reach a Dask scheduler before giving up
@@ -174,8 +175,13 @@ class Executor:
                 # Ctrl-C, SIGTERM or a failure: stop the workers now, leave nothing running
                 workers = list((getattr(pool, "_processes", None) or {}).values())
                 pool.shutdown(wait=False, cancel_futures=True)
+                # a worker ends on its own once its replication is sent back (killed while sending,
+                # it left half a message that the pool's thread waited for at exit: a hang, 1 in ~40)
                 for proc in workers:
-                    proc.terminate()
+                    proc.join(timeout=STOP_WAIT_S)
+                for proc in workers:
+                    if proc.is_alive():  # a long replication: stopped now
+                        proc.terminate()
                 for proc in workers:
                     proc.join(timeout=5)
                 if signals and not isinstance(exc, (KeyboardInterrupt, Terminated)):
