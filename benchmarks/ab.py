@@ -31,9 +31,9 @@ def old_tree(commit: str = BEFORE) -> Path:
     return dest
 
 
-def trees() -> dict[str, Path]:
-    """{"old": the code before the issue, "new": this checkout}."""
-    return {"old": old_tree(), "new": ROOT}
+def trees(before: str = BEFORE) -> dict[str, Path]:
+    """{"old": the code at ``before`` (by default the code before the issue), "new": this checkout}."""
+    return {"old": old_tree(before), "new": ROOT}
 
 
 def child(script: Path, tree: Path, args: list[str]) -> dict:

@@ -95,15 +95,51 @@ class GCall:
         self.patience = patience
         self.res_u = u_res  # resolved if u_res < min(1, resolved x the group's resolution factor)
         self.redials = u_red < m.redial_probability
-        self.idc_fail = bool(needs) and id_u is not None and id_u[0] < m.identity.fails[k]
-        if self.idc_fail:  # answered, not resolved by phone: a written request, a repeat call only if asked
+        if needs and id_u is not None and id_u[0] < m.identity.fails[k]:
+            # answered, not resolved by phone: a written request, a repeat call only if asked
+            self.idc_fail = True
             self.written = id_u[1] < m.identity.written[k]
             self.repeats = id_u[2] < m.identity.repeat[k]
         else:
-            self.written = False
+            self.idc_fail = self.written = False
             self.repeats = u_rep < m.repeat_probability
         self.waiting = False
         self.step = 0  # next overflow step
+
+    @classmethod
+    def drawn(cls, k, lang, col, handle, hold, patience, u_res, redials, idc_fail, written, repeats):
+        """A day's first call whose attributes :func:`first_call_parts` derived for the whole day at
+        once (the same values ``__init__`` derives one call at a time).
+
+        NOTE: inlined for speed: a day's first calls are most of the calls."""
+        call = cls.__new__(cls)
+        call.type, call.lang, call.first, call.col = k, lang, True, col
+        call.handle, call.hold, call.patience, call.res_u = handle, hold, patience, u_res
+        call.redials, call.idc_fail, call.written, call.repeats = redials, idc_fail, written, repeats
+        call.waiting = False
+        call.step = 0
+        return call
+
+
+def first_call_parts(m: Model, types, lang, talk, acw, extra, needs, patience, u, ids) -> list[tuple]:
+    """The arguments of :meth:`GCall.drawn` for a day's first calls, from their draws (arrays):
+    what ``GCall.__init__`` derives call by call, derived with numpy (the same operations on the
+    same doubles: the same values)."""
+    col = types * m.n_langs + lang
+    tt = talk * np.asarray(m.talk_factor, float)[lang]
+    handle = (tt + acw) + extra
+    hold = tt + extra
+    redials = u[:, 2] < m.redial_probability
+    if ids is not None:
+        idm = m.identity
+        fail = needs & (ids[:, 0] < np.asarray(idm.fails, float)[types])
+        written = fail & (ids[:, 1] < np.asarray(idm.written, float)[types])
+        repeats = np.where(fail, ids[:, 2] < np.asarray(idm.repeat, float)[types], u[:, 1] < m.repeat_probability)
+    else:
+        fail = written = np.zeros(len(types), bool)
+        repeats = u[:, 1] < m.repeat_probability
+    return list(zip(types.tolist(), lang.tolist(), col.tolist(), handle.tolist(), hold.tolist(), patience.tolist(),
+                    u[:, 0].tolist(), redials.tolist(), fail.tolist(), written.tolist(), repeats.tolist()))
 
 
 class Leg:

@@ -5,6 +5,7 @@ frozen parts a scenario may add (identity failures, transfers, callbacks with vi
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,8 +147,8 @@ class Model:
     forecast: ForecastDraws | None = None  # [arrivals.forecast]: the days' volume draws (engine/forecast.py)
     written: WrittenModel | None = None  # [[written]]: written work and the agents it takes (engine/written.py)
 
-    @property
-    def n_langs(self) -> int:
+    @functools.cached_property
+    def n_langs(self) -> int:  # read for every call (engine/calls.py): computed once
         return max(1, len(self.languages))
 
     def single_pool(self) -> bool:

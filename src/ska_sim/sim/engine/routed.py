@@ -12,7 +12,7 @@ import numpy as np
 from simpy.events import NORMAL
 
 from ska_sim.sim.engine.callers import CallerPart, MessageDraws, leave_message
-from ska_sim.sim.engine.calls import GCall, Leg, RoutedCalls, Tick, Uniform, collector_appends
+from ska_sim.sim.engine.calls import GCall, Leg, RoutedCalls, Tick, Uniform, collector_appends, first_call_parts
 from ska_sim.sim.engine.durations import first_patience, scale_by_period
 from ska_sim.sim.engine.followups import CallbackPart, FollowUps, TransferPart
 from ska_sim.sim.engine.lines import Lines
@@ -68,6 +68,8 @@ class RoutedPool:
         self.duty_t = 0.0
         self.lines = Lines(m.lines) if m.lines is not None else None
         self.resolved_p = [ct.resolved for ct in m.types]
+        # per (call type, group): P(resolved) = min(1, resolved x the group's resolution factor)
+        self.res_p = [[min(1.0, p * f) for f in r.resolution_factor] for p in self.resolved_p]
         self.last_close = rep.last_close
         self.cells = r.group_cells  # per group: the (cell, delay, priority) it takes from
         self.eligible = r.eligible  # per cell: (group, delay)
@@ -110,10 +112,14 @@ class RoutedPool:
             self.callbacks.finish()
 
     def account_duty(self, now: float) -> None:
-        add, t0 = self.col.add_on_duty, self.duty_t
-        for g, staffed in enumerate(self.g_staffed):
-            add(t0, now, staffed, g)
+        t0 = self.duty_t
         self.duty_t = now
+        if now <= t0:  # nothing to add (several agents go home at the same instant)
+            return
+        add = self.col.add_on_duty
+        for g, staffed in enumerate(self.g_staffed):
+            if staffed > 0:
+                add(t0, now, staffed, g)
 
     # ------------------------------------------------------------------ staffing
     def staff(self, iv: int, now: float) -> None:
@@ -208,13 +214,11 @@ class RoutedPool:
             lang = (rng["language"].random(n)[:, None] >= m.lang_cum[types]).sum(axis=1)
         else:
             lang = np.zeros(n, np.int64)
-        ids = rng["identity"].random((n, 3)).tolist() if m.identity is not None else [None] * n
-        return list(zip(types.tolist(), lang.tolist(), talk.tolist(), acw.tolist(), extra.tolist(),
-                        needs.tolist(), patience.tolist(), u[:, 0].tolist(), u[:, 1].tolist(),
-                        u[:, 2].tolist(), ids))
+        ids = rng["identity"].random((n, 3)) if m.identity is not None else None
+        return first_call_parts(m, types, lang, talk, acw, extra, needs, patience, u, ids)
 
     def first_call(self, i: int, now: float) -> None:
-        call = GCall(self.m, *self.rep.day[i], True)
+        call = GCall.drawn(*self.rep.day[i])
         if self.callers is not None:
             call.caller = None
         self.arrive(call, FIRST, now)
@@ -226,7 +230,9 @@ class RoutedPool:
     def arrive(self, call: GCall, kind: int, now: float) -> None:
         if self.obs is not None:
             self.obs.arrive(call, kind, now)
-        self.catch_up(now)
+        ends = self.ends  # self.catch_up(now), inlined for speed
+        if ends and ends[0][0] <= now:
+            self.replay(now)
         call.t = now
         cell = self.slot_to_iv[int(now // self.iv_s)] * self.n_cells + call.col
         call.cell = cell
@@ -264,7 +270,9 @@ class RoutedPool:
     def on_patience(self, ev) -> None:
         call = ev._value
         now = self.env.now
-        self.catch_up(now)
+        ends = self.ends  # self.catch_up(now), inlined for speed
+        if ends and ends[0][0] <= now:
+            self.replay(now)
         if not call.waiting:
             return
         call.waiting = False
@@ -321,19 +329,18 @@ class RoutedPool:
         if call.__class__ is Leg:
             self.transfers.start_leg(call, g, now)
             return
-        r = self.r
-        hf = self.hf[call.type][g]
+        k = call.type
+        hf = self.hf[k][g]
         end = now + call.handle * hf
         if self.obs is not None:
             self.obs.answered(call, now, now + call.hold * hf, (call.handle - call.hold) * hf, g)
         self.end_seq += 1  # self.busy(g, end), inlined for speed
         heapq.heappush(self.ends, (end, self.end_seq, g))
         self.g_busy[g] += 1
-        k = call.type
         # a transferred call's resolution is the transfer's (the first leg does not count)
         tr = self.transfers
         transfer = tr is not None and tr.on[k] and not call.idc_fail and tr.u() < tr.share[k]
-        resolved = not transfer and not call.idc_fail and call.res_u < min(1.0, self.resolved_p[k] * r.resolution_factor[g])
+        resolved = not transfer and not call.idc_fail and call.res_u < self.res_p[k][g]
         flag = (FIRST_RESOLVED if resolved else FIRST_UNRESOLVED) if call.first else REPEAT_CONTACT
         self._answered(call.cell * 3 + flag)
         self._waits(now - call.t)
