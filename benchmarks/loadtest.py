@@ -9,7 +9,9 @@ does. Three edits in ten are typed in two keystrokes 0.3 s apart ("3", then "34"
 superseded by the second. Reported: requests, superseded, errors (must be 0), p50/p95 of the time
 to the estimate, to the first figures ("the final figures" of the target) and, for the edits not
 cancelled before, to the complete run; the server's memory (RSS of the server and its worker
-processes) before the clients start and every 10 s after (caches are bounded: it levels off).
+processes) before the clients start, every 10 s after and once more when the server is idle again
+(caches are bounded: it levels off), each process's RSS and PSS before and after; the CPU of the
+server and its workers per edit, and of the clients (this process, on the same cores).
 
     .venv/bin/python benchmarks/loadtest.py [--scenario baseline.toml] [--clients 20] [--seconds 60] [--write]
 """
@@ -22,6 +24,7 @@ import contextlib
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -66,6 +69,25 @@ def rss_mb(pid: int) -> float:
         except psutil.NoSuchProcess:
             pass
     return total / 2**20
+
+
+def memory_parts(pid: int) -> str:
+    """The server's memory by process: RSS and PSS (shared pages divided among the processes that
+    share them: the forked workers share the forkserver's, so their RSS counts those twice), MB."""
+    import psutil
+
+    p = psutil.Process(pid)
+    parts = []
+    for q in [p, *p.children(recursive=True)]:
+        try:
+            mi = q.memory_full_info()
+            cmd = " ".join(q.cmdline())
+            name = ("server" if q.pid == pid else "resource tracker" if "resource_tracker" in cmd
+                    else "forkserver" if q.ppid() == pid else "worker")
+            parts.append(f"{name} {mi.rss / 2**20:.0f}/{mi.pss / 2**20:.0f}")
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return ", ".join(parts)
 
 
 @contextlib.asynccontextmanager
@@ -177,7 +199,9 @@ async def main_async(a) -> tuple[str, int]:
         warm = {"scenario": a.scenario, "client": "warm", "replications": a.replications}
         await staged_edit(http, warm, {})  # the saved plan, simulated once and kept
         rss = [(0.0, rss_mb(pid))]
+        parts_before = memory_parts(pid)
         cpu0, own0 = cpu_s(pid), own_cpu_s(pid)
+        me0 = resource.getrusage(resource.RUSAGE_SELF)
         edits: list[dict] = []
         tasks: list[asyncio.Task] = []
         t_start = time.monotonic()
@@ -211,13 +235,23 @@ async def main_async(a) -> tuple[str, int]:
                 rss.append((time.monotonic() - t_start, rss_mb(pid)))
 
         await asyncio.gather(sample(), *(client(i) for i in range(a.clients)))
+        me1 = resource.getrusage(resource.RUSAGE_SELF)
+        clients_s, cpu_clients = time.monotonic() - t_start, cpu_s(pid) - cpu0
+        mine = me1.ru_utime + me1.ru_stime - me0.ru_utime - me0.ru_stime
         _, cut = await asyncio.wait(tasks, timeout=a.drain)  # the last edits' narrowing, for a while
         for task in cut:
             task.cancel()
         await asyncio.gather(*cut, return_exceptions=True)
         elapsed = time.monotonic() - t_start
-        rss.append((elapsed, rss_mb(pid)))
         cpu, own = cpu_s(pid) - cpu0, own_cpu_s(pid) - own0
+        rss.append((elapsed, rss_mb(pid)))  # the replications of the cut edits may still be on the workers
+        for _ in range(20):  # then the server idle, as before the clients: what it keeps
+            c = cpu_s(pid)
+            await asyncio.sleep(0.5)
+            if cpu_s(pid) - c < 0.05:
+                break
+        idle = (time.monotonic() - t_start, rss_mb(pid))
+        parts_after = memory_parts(pid)
         alive = (await http.get("/api/scenarios")).status_code == 200
     rep = (rep_before + one_replication_s(a.scenario)) / 2  # before and after the clients
     errors = [e["error"] for e in edits if "error" in e]
@@ -256,14 +290,22 @@ async def main_async(a) -> tuple[str, int]:
         row_of(f"the complete run ({a.replications}), edits not cancelled before", completes),
         "",
         "Server memory (RSS of the server and its worker processes, MB): "
-        + ", ".join(f"{t:.0f} s: {m:.0f}" for t, m in rss),
-        f"after vs before: {rss[-1][1]:.0f} MB vs {rss[0][1]:.0f} MB ({rss[-1][1] - rss[0][1]:+.0f} MB; the highest {max(m for _, m in rss) - rss[0][1]:+.0f} MB)",
+        + ", ".join(f"{t:.0f} s: {m:.0f}" for t, m in rss) + f"; idle again at {idle[0]:.0f} s: {idle[1]:.0f}",
+        f"growth: the highest of these against before {max(m for _, m in [*rss, idle]) - rss[0][1]:+.0f} MB (replications "
+        f"in progress on the workers included); idle after against idle before {idle[1] - rss[0][1]:+.0f} MB, with "
+        f"{parts_after.count('worker ')} of {a.workers or os.cpu_count()} worker processes (a lane whose worker was just "
+        "renewed starts the next one with its next replication)",
+        f"By process, RSS/PSS MB: before: {parts_before}; idle after: {parts_after}.",
         "",
         f"CPU of the server and its workers: {cpu:.0f} s in {elapsed:.0f} s, i.e. {cpu / elapsed:.2f} core of the "
         f"{os.cpu_count()} cores busy on average (the rest went to other work on the machine); {cpu / max(len(firsts), 1):.2f} s "
         f"= {cpu / max(len(firsts), 1) / rep:.1f} x one replication per "
         "edit answered, its narrowing included; of which the server process (reading plans, building results and "
-        f"documents) {own / max(len(firsts), 1):.2f} s and the workers (replications) {(cpu - own) / max(len(firsts), 1):.2f} s.",
+        f"documents) {own / max(len(firsts), 1):.2f} s and the workers (replications) {(cpu - own) / max(len(firsts), 1):.2f} s. "
+        f"While the clients edited ({clients_s:.0f} s, the narrowing after them left out): the server and its workers "
+        f"{cpu_clients / clients_s:.2f} core, {cpu_clients / max(len(firsts), 1):.2f} s = "
+        f"{cpu_clients / max(len(firsts), 1) / rep:.1f} x one replication per edit answered; the {a.clients} clients "
+        f"(this process, on the same cores: a page's browser is on the user's machine) {mine / clients_s:.2f} core.",
     ]
     if errors:
         lines += ["", "Errors:", *[f"- {e}" for e in errors[:10]]]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import os
+import subprocess
+import sys
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -77,3 +79,19 @@ def test_the_server_limits_its_malloc_arenas_for_itself_and_its_workers(monkeypa
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")  # a setting of the user's is kept
     server_memory()
     assert os.environ["MALLOC_ARENA_MAX"] == "4"
+
+
+def test_the_servers_arrow_allocations_come_from_malloc_which_gives_back_what_it_frees():
+    """pandas' string columns (every result the page builds) are Arrow's: with its default
+    mimalloc pool the freed pages stay with the server; ``server_memory`` puts them on malloc."""
+    code = ("import os; os.environ.pop('ARROW_DEFAULT_MEMORY_POOL', None)\n"
+            "from ska_sim.base.memory import server_memory; server_memory()\n"
+            "import pandas as pd, pyarrow as pa\n"
+            "pd.Series(['a', 'b'], dtype='string[pyarrow]')\n"
+            "print(pa.default_memory_pool().backend_name)")
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "system"
+    plain = subprocess.run([sys.executable, "-c", code.replace("server_memory()", "pass")], capture_output=True,
+                           text=True, env=env, check=True)
+    assert plain.stdout.strip() != "system"  # (what it would be without: the test can fail)

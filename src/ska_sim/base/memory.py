@@ -49,8 +49,10 @@ def server_memory() -> None:
     under twenty users, ``benchmarks/loadtest.py``: about +50 MB in a minute, +40 MB with two
     arenas, the bounded caches included). Limits the arenas to :data:`SERVER_ARENAS`, for this
     process (``mallopt(M_ARENA_MAX)``, before its threads start) and for the processes it starts
-    (``MALLOC_ARENA_MAX``, unless set). Process-wide; no effect on any result; a no-op where
-    glibc is not the C library."""
+    (``MALLOC_ARENA_MAX``, unless set); and, as :func:`lean_memory`, Arrow's allocations (pandas'
+    string columns of every result) from the C library's malloc, not mimalloc, which keeps what
+    it freed. Process-wide; no effect on any result; a no-op where glibc is not the C library."""
+    lean_memory()
     os.environ.setdefault("MALLOC_ARENA_MAX", str(SERVER_ARENAS))
     try:
         import ctypes
@@ -58,3 +60,22 @@ def server_memory() -> None:
         ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, SERVER_ARENAS)
     except (OSError, AttributeError):
         pass
+
+
+_TRIM: list = []  # glibc's malloc_trim, once looked up (None: not glibc)
+
+
+def give_back() -> None:
+    """Return the C heap's free pages to the operating system now (glibc's ``malloc_trim``): a
+    long-running process that frees most of what it built (a warm worker, after each
+    replication) then does not keep the high-water mark of everything it ever built. Costs well
+    under a millisecond; no effect on any result; a no-op where glibc is not the C library."""
+    if not _TRIM:
+        try:
+            import ctypes
+
+            _TRIM.append(ctypes.CDLL("libc.so.6").malloc_trim)
+        except (OSError, AttributeError):  # not glibc: nothing to trim
+            _TRIM.append(None)
+    if _TRIM[0] is not None:
+        _TRIM[0](0)

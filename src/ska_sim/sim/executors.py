@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from ska_sim.base.errors import Problem, ScenarioError
 from ska_sim.base.interrupts import Terminated, die_with_parent, exception_for, handlers, watch_server
+from ska_sim.base.memory import give_back
 from ska_sim.sim.engine import Model
 from ska_sim.sim.lanes import Lane, worker_context
 from ska_sim.sim.replication import Groups, replication_kpis, run_one
@@ -259,22 +260,11 @@ def _ping() -> int:
     return 1
 
 
-_TRIM: list = []  # glibc's malloc_trim in a warm worker (none elsewhere)
-
-
 def _run_warm(args) -> dict:
     """One replication on a warm worker, whose freed memory then goes back to the system (glibc's
     ``malloc_trim``), so a server's workers do not keep the high-water mark of every plan they ran."""
     out = run_one(args)
-    if not _TRIM:
-        try:
-            import ctypes
-
-            _TRIM.append(ctypes.CDLL("libc.so.6").malloc_trim)
-        except (OSError, AttributeError):  # not glibc: nothing to trim
-            _TRIM.append(None)
-    if _TRIM[0] is not None:
-        _TRIM[0](0)
+    give_back()
     return out
 
 
