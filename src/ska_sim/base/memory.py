@@ -51,7 +51,7 @@ def server_memory() -> None:
     process (``mallopt(M_ARENA_MAX)``, before its threads start) and for the processes it starts
     (``MALLOC_ARENA_MAX``, unless set); and, as :func:`lean_memory`, Arrow's allocations (pandas'
     string columns of every result) from the C library's malloc, not mimalloc, which keeps what
-    it freed. Process-wide; no effect on any result; a no-op where glibc is not the C library."""
+    it freed, and blocks of 512 KiB and more mmap'd (given back when freed). Process-wide; no effect on any result; a no-op where glibc is not the C library."""
     lean_memory()
     os.environ.setdefault("MALLOC_ARENA_MAX", str(SERVER_ARENAS))
     try:
