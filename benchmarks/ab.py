@@ -22,6 +22,11 @@ BEFORE = "761a609"  # the code before the issue
 
 def old_tree(commit: str = BEFORE) -> Path:
     """A copy of ``commit``'s src/ and scenarios/ (made once per commit)."""
+    known = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"],
+                           capture_output=True, text=True)
+    if known.returncode != 0:
+        print(f"--before {commit}: not a commit of this repository", file=sys.stderr)
+        raise SystemExit(2)
     dest = Path(tempfile.gettempdir()) / f"ska-sim-{commit}"
     if not (dest / "src" / "ska_sim").is_dir():
         dest.mkdir(parents=True, exist_ok=True)

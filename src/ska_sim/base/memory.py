@@ -1,10 +1,24 @@
-"""Peak memory of a process that reads a large call log and fits it (``ska-sim fit``
-of a year, 10^6 calls, in a few hundred MB)."""
+"""Memory given back to the operating system: the peak of a process that reads a large call log
+and fits it (``ska-sim fit`` of a year, 10^6 calls, in a few hundred MB), and a long-running
+server and its warm workers that stay level under use (``ska-sim serve``)."""
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
 import sys
+
+
+@functools.cache
+def _glibc():
+    """The C library when it is glibc (``mallopt``, ``malloc_trim``), else None."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt, libc.malloc_trim  # noqa: B018 - both there: glibc
+        return libc
+    except (OSError, AttributeError):
+        return None
 
 
 def lean_memory() -> None:
@@ -30,12 +44,8 @@ def lean_memory() -> None:
             pa.set_memory_pool(pa.system_memory_pool())
     else:
         os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 19)  # M_MMAP_THRESHOLD = 512 KiB (glibc)
-    except (OSError, AttributeError):
-        pass
+    if _glibc() is not None:
+        _glibc().mallopt(-3, 1 << 19)  # M_MMAP_THRESHOLD = 512 KiB (glibc)
 
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter
@@ -51,18 +61,12 @@ def server_memory() -> None:
     process (``mallopt(M_ARENA_MAX)``, before its threads start) and for the processes it starts
     (``MALLOC_ARENA_MAX``, unless set); and, as :func:`lean_memory`, Arrow's allocations (pandas'
     string columns of every result) from the C library's malloc, not mimalloc, which keeps what
-    it freed, and blocks of 512 KiB and more mmap'd (given back when freed). Process-wide; no effect on any result; a no-op where glibc is not the C library."""
+    it freed, and blocks of 512 KiB and more mmap'd (given back when freed). Process-wide; no
+    effect on any result; a no-op where glibc is not the C library."""
     lean_memory()
     os.environ.setdefault("MALLOC_ARENA_MAX", str(SERVER_ARENAS))
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, SERVER_ARENAS)
-    except (OSError, AttributeError):
-        pass
-
-
-_TRIM: list = []  # glibc's malloc_trim, once looked up (None: not glibc)
+    if _glibc() is not None:
+        _glibc().mallopt(M_ARENA_MAX, SERVER_ARENAS)
 
 
 def give_back() -> None:
@@ -70,12 +74,5 @@ def give_back() -> None:
     long-running process that frees most of what it built (a warm worker, after each
     replication) then does not keep the high-water mark of everything it ever built. Costs well
     under a millisecond; no effect on any result; a no-op where glibc is not the C library."""
-    if not _TRIM:
-        try:
-            import ctypes
-
-            _TRIM.append(ctypes.CDLL("libc.so.6").malloc_trim)
-        except (OSError, AttributeError):  # not glibc: nothing to trim
-            _TRIM.append(None)
-    if _TRIM[0] is not None:
-        _TRIM[0](0)
+    if _glibc() is not None:
+        _glibc().malloc_trim(0)

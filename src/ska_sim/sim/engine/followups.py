@@ -275,7 +275,6 @@ class CallbackPart:
     def start(self, cb: PromisedCallback, g: int, now: float) -> None:
         """Group g's agent places the callback: agent time, outcome; never an inbound call."""
         pool, call, col = self.pool, cb.call, self.col
-        r = pool.r
         handle = cb.handle * pool.hf[call.type][g]
         end = now + handle
         if self.obs is not None:
@@ -290,7 +289,7 @@ class CallbackPart:
             col.cb_late.append(call.cell)
         if cb.vh:  # the caller's own call, placed back: its handle time and resolution with this group
             col.vh_made.append(call.cell)
-            resolved = not call.idc_fail and cb.res_u < min(1.0, pool.resolved_p[call.type] * r.resolution_factor[g])
+            resolved = not call.idc_fail and cb.res_u < pool.res_p[call.type][g]
             if call.written:
                 col.written.append(call.cell)
                 if pool.blend is not None:  # a written request to blended written work

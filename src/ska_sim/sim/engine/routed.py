@@ -67,9 +67,8 @@ class RoutedPool:
         self.seq = 0
         self.duty_t = 0.0
         self.lines = Lines(m.lines) if m.lines is not None else None
-        self.resolved_p = [ct.resolved for ct in m.types]
         # per (call type, group): P(resolved) = min(1, resolved x the group's resolution factor)
-        self.res_p = [[min(1.0, p * f) for f in r.resolution_factor] for p in self.resolved_p]
+        self.res_p = [[min(1.0, ct.resolved * f) for f in r.resolution_factor] for ct in m.types]
         self.last_close = rep.last_close
         self.cells = r.group_cells  # per group: the (cell, delay, priority) it takes from
         self.eligible = r.eligible  # per cell: (group, delay)
