@@ -12,7 +12,10 @@ Cases (each run in old and new code, alternating, in fresh interpreters; benchma
   GroupReplication; new: ``Replication(..., routed=True)``);
 - ``3 groups, lines, languages`` (information): the baseline with Estonian/Russian/English
   calls and three groups (et_general, ru_general with overflow after 60 s, family
-  specialists with priority), the baseline's agents split 55/30/15%, and 60 phone lines.
+  specialists with priority), the baseline's agents split 55/30/15%, and 60 phone lines;
+- ``skills-languages.toml`` (information): that scenario as written (its week and warm-up, six
+  groups, three languages, lines, callbacks, blended written work): the planning page's skills
+  load test runs it; "n/a" for code that cannot read the file as it is now.
 
 Calls per second = offered calls / CPU time of the simulation loop (the scenario is loaded
 and the model built once, outside the timing; CPU time, not wall time, so that other
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -32,7 +36,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ab
 
-CASES = ("single pool", "1 group, every skill", "routed pool, 1 group", "3 groups, lines, languages")
+CASES = ("single pool", "1 group, every skill", "routed pool, 1 group", "3 groups, lines, languages",
+         "skills-languages.toml")
+SKILLS = "skills-languages.toml"  # the scenario as written (its week, groups, languages, blended written work)
 
 
 def week(root: Path) -> dict:
@@ -87,7 +93,16 @@ def run_child(root: Path, case: str, reps: int) -> dict:
     engine = ab.engine_module()
     d = week(root)
     old = hasattr(engine, "GroupReplication")
-    if case == "3 groups, lines, languages":
+    if case == SKILLS:
+        from ska_sim import load_scenario
+
+        try:  # (the file as this checkout has it: code older than its keys cannot read it)
+            model = engine.Model.from_scenario(load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / SKILLS))
+        except Exception as exc:  # noqa: BLE001 - any refusal: that code has no figure for the case
+            return {"seconds": math.nan, "wall_s": math.nan, "calls": 0, "calls_per_s": math.nan,
+                    "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}"}
+        make = engine.simulate_replication
+    elif case == "3 groups, lines, languages":
         model = engine.Model.from_scenario(scenario_from_dict(three_groups(d)))
         make = engine.simulate_replication
     elif case == "single pool":
@@ -131,6 +146,9 @@ def main() -> None:
     print(f"{'case':<28} {'old calls/s':>12} {'new calls/s':>12} {'new/old':>8}")
     for case in CASES:
         o, n = best[("old", case)], best[("new", case)]
+        if "error" in o:
+            print(f"{case:<28} {'n/a':>12} {n['calls_per_s']:12,.0f}      n/a  (the old code: {o['error']})")
+            continue
         print(f"{case:<28} {o['calls_per_s']:12,.0f} {n['calls_per_s']:12,.0f} {n['calls_per_s'] / o['calls_per_s']:8.3f}")
     speed = {key: r["calls_per_s"] for key, r in best.items()}
     single = speed[("new", "single pool")]
