@@ -207,3 +207,71 @@ def test_at_most_builders_stages_are_built_at_once(workdir, monkeypatch):
         t.join(120)
     assert most[0] == api.BUILDERS
     assert sorted(got) == list(range(6)) and all(stages[-1] == "complete" for stages in got.values())
+
+
+def test_a_stage_is_built_for_the_page_and_an_export_after_it_simulates_nothing_again(workdir, monkeypatch):
+    """Each stage's result has the tables the page draws only (SimulationResult.build's ``page``);
+    an export of the plan after its complete run builds the whole result from the replications
+    the stages kept, with `run`'s numbers, without simulating them again."""
+    import ska_sim.web.api as api
+
+    built = []
+    real = api.SimulationResult.build
+
+    def build(cls, *args, **kw):
+        result = real(*args, **kw)
+        built.append((kw.get("page", False), result))
+        return result
+
+    monkeypatch.setattr(api.SimulationResult, "build", classmethod(build))
+    svc = Service(workdir, workers=1)
+    svc.pool.start()
+    try:
+        plan = {"scenario": "minimal.toml", "replications": 5, "seed": 6, "client": "e",
+                "edits": {"staffing.scale": "1.2"}}
+        docs = list(svc.run_stages(plan))
+        assert docs[-1]["stage"] == "complete"
+        assert len(built) >= len(docs) and all(page for page, _ in built)
+        assert all(r.times_of_day is None and r.per_replication_calls is None for _, r in built)
+        sent = svc.pool.sent
+        out = svc.export({**plan, "export_name": "after-stages"})
+        assert svc.pool.sent == sent  # nothing simulated again
+        assert not built[-1][0] and built[-1][1].times_of_day is not None  # the whole result
+        exported = (workdir / out["folder"] / "times_of_day.csv").read_text()
+        ref = Service(workdir, workers=0)
+        ref.export({**plan, "client": "f", "export_name": "simulated"})  # simulated from scratch
+        assert exported == (workdir / "exports" / "simulated" / "times_of_day.csv").read_text()
+        assert (workdir / out["folder"] / "summary.csv").read_text() == \
+            (workdir / "exports" / "simulated" / "summary.csv").read_text()
+    finally:
+        svc.pool.shutdown()
+
+
+def test_the_pages_result_is_the_whole_results_page():
+    """SimulationResult.build(page=True) on the skills scenario (groups, languages, written work):
+    the tables it builds equal the whole result's, the ones the page does not draw are left out,
+    and the page's document is the same from either."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from ska_sim.scenario.load import load_scenario
+    from ska_sim.sim.engine import Model
+    from ska_sim.sim.replication import Groups, replication_kpis
+    from ska_sim.sim.results import SimulationResult
+    from ska_sim.web.documents import Simulated, page_result
+
+    s = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "skills-languages.toml")
+    model = Model.from_scenario(s)
+    groups = Groups.of(model)
+    results = [replication_kpis(model, groups, 3, i) for i in range(3)]
+    whole = SimulationResult.build(s, model, groups, results, 3)
+    page = SimulationResult.build(s, model, groups, results, 3, page=True)
+    left_out = ("times_of_day", "languages", "language_per_replication", "per_replication_calls", "written_days")
+    assert all(getattr(whole, f) is not None and getattr(page, f) is None for f in left_out)
+    for f in ("summary", "targets", "intervals", "days", "call_types", "per_replication", "groups",
+              "group_intervals", "written"):
+        pd.testing.assert_frame_equal(getattr(page, f), getattr(whole, f), check_exact=True, obj=f)
+    assert page.erlang.keys() == whole.erlang.keys()
+    saved = Simulated(s, whole, whole.timeline)
+    assert page_result(Simulated(s, page, page.timeline), saved) == page_result(Simulated(s, whole, whole.timeline), saved)

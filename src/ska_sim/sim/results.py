@@ -130,7 +130,7 @@ class SimulationResult:
     summary: pd.DataFrame
     targets: pd.DataFrame
     intervals: pd.DataFrame
-    times_of_day: pd.DataFrame
+    times_of_day: pd.DataFrame | None  # None in a result built for the planning page (build's ``page``)
     days: pd.DataFrame
     call_types: pd.DataFrame
     per_replication: pd.DataFrame
@@ -146,8 +146,14 @@ class SimulationResult:
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def build(cls, scenario: Scenario, model: Model, groups: Groups, results: list, seed: int) -> SimulationResult:
-        """The tables of ``results`` (each replication's KPIs per level, in replication order)."""
+    def build(cls, scenario: Scenario, model: Model, groups: Groups, results: list, seed: int,
+              page: bool = False) -> SimulationResult:
+        """The tables of ``results`` (each replication's KPIs per level, in replication order).
+
+        ``page``: only what the planning page draws (web/documents.py), for each stage of an
+        edit: ``times_of_day``, ``languages``, ``language_per_replication``,
+        ``per_replication_calls`` and ``written_days`` are left out (None); every table built
+        is the same as in the whole result."""
         levels: dict[str, dict[str, np.ndarray]] = {}
         for level, name, arr in stack(results):
             levels.setdefault(level, {})[name] = arr
@@ -175,8 +181,10 @@ class SimulationResult:
                          if scenario.targets.service_level.threshold_s_by_type else None)
             check, keys = group_cross_check(iv, group_intervals, levels, tl, m, basis, threshold, patience_s, per_group,
                                             by_interval=iv_aht is not None)
-        tod = time_of_day_table(tl, groups, tl.iv_agents[m], levels, names)
-        time_of_day_columns(tod, iv, check, keys, groups.time_of_day, len(groups.slots))
+        tod = None
+        if not page:
+            tod = time_of_day_table(tl, groups, tl.iv_agents[m], levels, names)
+            time_of_day_columns(tod, iv, check, keys, groups.time_of_day, len(groups.slots))
         # [[written]]: its KPIs in the day table, the summary and per replication, and per kind
         wnames = WRITTEN_KPI_NAMES if "written_kinds" in levels else ()
         days = day_table(tl, groups, tl.iv_agents[m], levels, names + wnames)
@@ -189,21 +197,22 @@ class SimulationResult:
         if wnames:
             kinds = [w.name for w in scenario.written] + ["all"]
             written = pd.DataFrame({"kind": kinds, **kpi_columns(levels["written_kinds"], wnames)})
+        if wnames and not page:
             written_days = pd.DataFrame({"kind": np.repeat(kinds[:-1], len(days)),
                                          "date": np.tile(days["date"].to_numpy(), len(kinds) - 1),
                                          **kpi_columns(levels["written_kind_day"], tuple(WRITTEN_DAY_KPIS))})
-        languages = language_table(model, levels, names)
+        languages = None if page else language_table(model, levels, names)
         erlang = window_figures(iv, scenario, summary, aht, len(results), tl, check, basis, group_intervals, levels)
-        lang_reps = None
-        if "language" in levels:  # for paired comparisons per language (marginal --group)
+        lang_reps = calls = None
+        if not page:
+            calls = per_replication_table([ct.name for ct in scenario.call_types],
+                                          model.routing.group_names if model.routing is not None and model.routing.named
+                                          else (), levels["type_counts"], levels["type_group"])
+        if "language" in levels and not page:  # for paired comparisons per language (marginal --group)
             lang_reps = {lang: {k: levels["language"][k][:, li] for k in ("service_level", "answer_rate", "asa_s")}
                          for li, lang in enumerate(model.languages)}
         return cls(scenario, seed, len(results), summary, targets, iv, tod, days, types, per_rep, erlang, languages,
-                   groups_table, group_intervals, lang_reps, tl,
-                   per_replication_table([ct.name for ct in scenario.call_types],
-                                         model.routing.group_names if model.routing is not None and model.routing.named
-                                         else (), levels["type_counts"], levels["type_group"]), written,
-                   written_days)
+                   groups_table, group_intervals, lang_reps, tl, calls, written, written_days)
 
     # ------------------------------------------------------------------ views
     def kpi(self, name: str) -> float:

@@ -256,11 +256,20 @@ class Service:
                              params={"week": monday.isoformat()}) from None
 
     def _simulate(self, s: Scenario, reps: int, seed: int, executor: Executor) -> Simulated:
-        key = (s.digest(), reps, seed)
+        """The whole result of ``reps`` replications (an export): from the plan's replications
+        kept by its stages when they are all there, else simulated."""
+        digest = s.digest()
+        key = (digest, reps, seed)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        result = simulate(s, reps, seed, executor=executor)
+        kept = self._store.get(digest, seed)[:reps]
+        if len(kept) == reps:
+            model, groups = self._models.of(s, digest)
+            with self._building:
+                result = SimulationResult.build(s, model, groups, kept, seed)
+        else:
+            result = simulate(s, reps, seed, executor=executor)
         sim = Simulated(s, result, result.timeline)
         self._cache.put(key, sim)
         return sim
@@ -336,14 +345,15 @@ class Service:
         return self.pool.workers > 0 and self.pool.waiting(WarmPool.URGENT, besides=mine) > 0
 
     def _built(self, run: PlanRun, k: int, progress, keep: bool = True) -> Simulated:
-        """The plan's first ``k`` replications as a result (cached when ``keep``: the saved plan's)."""
-        key = (run.digest, k, run.seed)
+        """The plan's first ``k`` replications as the page's result (``SimulationResult.build``'s
+        ``page``: the tables the page draws), cached when ``keep`` (the saved plan's)."""
+        key = (run.digest, k, run.seed, "page")  # (not a whole result: export builds its own)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
         results = run.results(k, progress)
         with self._building:
-            result = SimulationResult.build(run.scenario, run.model, run.groups, results, run.seed)
+            result = SimulationResult.build(run.scenario, run.model, run.groups, results, run.seed, page=True)
             sim = Simulated(run.scenario, result, result.timeline, cost=run.cost)
             run.cost = cost_of(sim)  # the plan's people and money: the same at every stage
         if keep:
