@@ -158,8 +158,8 @@ class TransferPart:
             return
         pool.enqueue(leg, self.on_leg_patience, now)
 
-    def on_leg_patience(self, leg) -> None:
-        pool = self.pool
+    def on_leg_patience(self, ev) -> None:
+        leg, pool = ev._value, self.pool
         now = self.env.now
         pool.catch_up(now)
         if not leg.waiting:

@@ -82,11 +82,6 @@ class Clock(Environment):
             self._now, _, _, ev = pop(queue)
             ev.callback(ev)
 
-    def schedule_at(self, ev: Tick, t: float) -> None:
-        """Schedule ``ev`` at the time ``t`` itself, in SimPy's order (``schedule``'s
-        ``now + (t - now)`` can differ from ``t`` in the last bit)."""
-        heapq.heappush(self._queue, (t, NORMAL, next(self._eid), ev))
-
     def head(self) -> Tick | None:
         """The next scheduled event (not taken), or None."""
         return self._queue[0][3] if self._queue else None

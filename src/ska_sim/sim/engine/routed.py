@@ -9,10 +9,10 @@ import math
 from collections import deque
 
 import numpy as np
+from simpy.events import NORMAL
 
 from ska_sim.sim.engine.callers import CallerPart, MessageDraws, leave_message
-from ska_sim.sim.engine.calls import GCall, Leg, RoutedCalls, Uniform, collector_appends, first_call_parts
-from ska_sim.sim.engine.deadlines import Deadlines
+from ska_sim.sim.engine.calls import GCall, Leg, RoutedCalls, Tick, Uniform, collector_appends, first_call_parts
 from ska_sim.sim.engine.durations import first_patience, scale_by_period
 from ska_sim.sim.engine.followups import CallbackPart, FollowUps, TransferPart
 from ska_sim.sim.engine.lines import Lines
@@ -29,11 +29,9 @@ class RoutedPool:
       times its free agents became idle); a busy agent is ``(end, n, group)`` in one heap, so
       call ends of all groups are replayed in time order;
     - waiting calls wait in one FIFO per cell (type x language); routing.next_call picks;
-    - every waiting caller with a finite patience has a patience deadline (the line count must
+    - every waiting caller with a finite patience has a patience event (the line count must
       know who still waits); abandonment counts exactly as on the single pool;
-    - overflow timers: a waiting call gets a deadline at arrival + each later group's delay;
-    - deadlines (patience, overflow, the message offer) wait in one heap with one clock event
-      (:class:`Deadlines`): those of callers answered before them pass without an event;
+    - overflow timers: a waiting call gets an event at arrival + each later group's delay;
     - lines: an arrival finding them all taken is blocked and redials like an abandoned caller;
     - closing: a waiting call is cut off unless a group eligible for it has a closing-crew
       agent busy (``serve``); when the last agent of a group goes home after closing, calls no
@@ -64,7 +62,6 @@ class RoutedPool:
         self.idle: list[deque[float]] = [deque() for _ in range(G)]
         self.queues: list[deque] = [deque() for _ in range(self.n_cells)]
         self.n_waiting = 0
-        self.deadlines = Deadlines(self.env)
         self.ends: list[tuple[float, int, int]] = []
         self.end_seq = 0
         self.seq = 0
@@ -262,13 +259,15 @@ class RoutedPool:
                     callers.lost(call, 0.0, False)
                 return
         self.enqueue(call, self.on_patience, now)
+        env = self.env
         if self.message is not None:
-            self.deadlines.add(now + self.message.after_s, self.on_message, call)
+            self.schedule(Tick(env, self.on_message, call), NORMAL, now + self.message.after_s - env.now)
         steps = self.r.overflow_steps[call.col]
         if steps and now + steps[0][0] < self.last_close:
-            self.deadlines.add(now + steps[0][0], self.on_overflow, call)
+            self.schedule(Tick(env, self.on_overflow, call), NORMAL, now + steps[0][0] - env.now)
 
-    def on_patience(self, call) -> None:
+    def on_patience(self, ev) -> None:
+        call = ev._value
         now = self.env.now
         ends = self.ends  # self.catch_up(now), inlined for speed
         if ends and ends[0][0] <= now:
@@ -288,17 +287,19 @@ class RoutedPool:
         if call.redials:
             self.follow.redial(call, now)
 
-    def on_message(self, call) -> None:
+    def on_message(self, ev) -> None:
         """The caller has waited the message offer's time: if still waiting, they leave a
         message with the offer's share; the others keep waiting."""
+        call = ev._value
         now = self.env.now
         self.catch_up(now)
         if not call.waiting or not self.message.leaves():
             return
         leave_message(self, call, now)
 
-    def on_overflow(self, call) -> None:
+    def on_overflow(self, ev) -> None:
         """A waiting call has waited the delay of groups further down its order: they may take it."""
+        call = ev._value
         now = self.env.now
         self.catch_up(now)
         if not call.waiting:
@@ -313,7 +314,8 @@ class RoutedPool:
             return
         call.step += 1
         if call.step < len(steps) and call.t + steps[call.step][0] < self.last_close:
-            self.deadlines.add(call.t + steps[call.step][0], self.on_overflow, call)
+            env = self.env
+            self.schedule(Tick(env, self.on_overflow, call), NORMAL, call.t + steps[call.step][0] - env.now)
 
     def busy(self, g: int, end: float) -> None:
         """An agent of group g is busy until ``end``."""
@@ -373,15 +375,15 @@ class RoutedPool:
 
     def enqueue(self, item, on_patience, now: float) -> None:
         """``item`` (a call, or a transferred call's second leg) waits in its cell's queue, in
-        arrival order; ``on_patience(item)`` is called when its patience runs out, if it is
-        finite and the item still waits."""
+        arrival order; ``on_patience`` fires when its patience runs out, if it is finite."""
         item.waiting = True
         self.seq += 1
         item.seq = self.seq
         self.queues[item.col].append(item)
         self.n_waiting += 1
         if item.patience != math.inf:
-            self.deadlines.add(now + item.patience, on_patience, item)
+            env = self.env
+            self.schedule(Tick(env, on_patience, item), NORMAL, now + item.patience - env.now)
 
     def catch_up(self, now: float) -> None:
         """Replay the agents whose calls have ended by ``now`` (before an event reads the queue)."""
