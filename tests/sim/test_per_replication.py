@@ -124,3 +124,17 @@ def test_bad_per_replication_files_exit_2(tmp_path, monkeypatch, args, message):
     res = CliRunner().invoke(main, ["run", str(BASELINE), "-r", "2", *args])
     assert res.exit_code == 2 and message in res.output, res.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_recorded_log_is_in_arrival_order_with_its_placed_callbacks(skills):
+    """call_id is 1.. in arrival order (calibration/calllog.py): a callback the replay places
+    after calls that arrived later is written at its own time, and callers are numbered in
+    order of their first call in the window."""
+    s, result = skills
+    _, log = record_calls(s, result.seed, 0)
+    callbacks = log[log["kind"] == "callback"]
+    assert len(callbacks) > 10  # the scenario places callbacks: the order is tested where it can go wrong
+    assert log["arrival"].is_monotonic_increasing
+    assert log["call_id"].tolist() == list(range(1, len(log) + 1))
+    first_seen = log.drop_duplicates("caller_id")["caller_id"].tolist()
+    assert first_seen == [f"C{i:07d}" for i in range(1, len(first_seen) + 1)]

@@ -27,6 +27,9 @@ def records_frame(records, model, scenario, tz: str = DEFAULT_TZ) -> pd.DataFram
     day = (arrival // DAY_S).astype(np.int64)
     keep = tl.measured[np.clip(day, 0, tl.n_days - 1)] if len(arrival) else np.zeros(0, bool)
     idx = np.flatnonzero(keep)
+    # rows in arrival order (call_id 1.. as calllog.py defines it): the recorder adds a placed
+    # callback when the replay notices it, after calls that arrived later (stable: ties keep their order)
+    idx = idx[np.argsort(arrival[idx], kind="stable")]
     col = lambda a, dtype=float: np.asarray(a, dtype)[idx]  # noqa: E731
     caller = col(records.caller, np.int64)
     codes, _ = pd.factorize(caller)  # callers numbered by first appearance in the window
