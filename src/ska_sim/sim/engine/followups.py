@@ -140,7 +140,10 @@ class TransferPart:
             patience *= periods.patience[k, periods.segment(call.t)]
         leg = Leg(call, to, pool.n_cells + k, talk, acw, patience, self.u())
         env = self.env
-        pool.schedule(Tick(env, self.on_handover, leg), NORMAL, handover - env.now)
+        # The first agent's answer may be replayed after its talk ended (the replay notices a call
+        # end a little after the fact): then the caller is handed over now, never in the past,
+        # which would turn the clock back (as FollowUps.add starts a repeat call no earlier than now).
+        pool.schedule(Tick(env, self.on_handover, leg), NORMAL, max(0.0, handover - env.now))
 
     def on_handover(self, ev) -> None:
         """The first agent hands the caller over: a free agent of the group takes the call, else it waits."""
