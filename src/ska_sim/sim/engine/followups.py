@@ -30,6 +30,9 @@ class FollowUps:
         self.seq = 0
         self.arrivals_at = rep.arrivals_at
         self.callers = None  # the pool's CallerPart when a redial is the same caller
+        # the earliest a follow-up may start: the clock, or on the routed pool the latest time its
+        # replay ran to, if later (RoutedPool.replayed_to: the arrivals driver runs ahead of the clock)
+        self.floor = lambda: self.env.now
         self.by_period = rep.m.periods is not None
 
     def new_day(self, streams) -> None:
@@ -55,15 +58,15 @@ class FollowUps:
         if self.by_period:  # its talk and patience by the period of its own arrival
             t = self.into_opening_hours(t)
             if t is not None:
-                t = max(t, self.env.now)
+                t = max(t, self.floor())
             new = self.calls.follow_up_at(call, first, t)
         else:
             new = self.calls.follow_up(call, first)
             t = self.into_opening_hours(t)
             if t is not None:
                 # A repeat call is created when its call is answered, which the replay may notice a
-                # little after the fact; a repeat delay shorter than that (seconds) starts now.
-                t = max(t, self.env.now)
+                # little after the fact; a repeat delay shorter than that (seconds) starts then (floor).
+                t = max(t, self.floor())
         callers = self.callers
         if callers is not None:
             callers.follow(call, new, kind)
@@ -141,9 +144,10 @@ class TransferPart:
         leg = Leg(call, to, pool.n_cells + k, talk, acw, patience, self.u())
         env = self.env
         # The first agent's answer may be replayed after its talk ended (the replay notices a call
-        # end a little after the fact): then the caller is handed over now, never in the past,
-        # which would turn the clock back (as FollowUps.add starts a repeat call no earlier than now).
-        pool.schedule(Tick(env, self.on_handover, leg), NORMAL, max(0.0, handover - env.now))
+        # end a little after the fact, and the arrivals driver runs ahead of the clock): then the
+        # caller is handed over at the latest time the pool has replayed to, never before it (an
+        # agent of the group idle by then may have been busy at the handover) nor before the clock.
+        pool.schedule(Tick(env, self.on_handover, leg), NORMAL, max(handover, pool.replayed_to()) - env.now)
 
     def on_handover(self, ev) -> None:
         """The first agent hands the caller over: a free agent of the group takes the call, else it waits."""
@@ -262,7 +266,7 @@ class CallbackPart:
             col.cb_late.append(call.cell)
             return
         env = self.env
-        self.pool.schedule(Tick(env, self.on_due, cb), NORMAL, cb.due - env.now)
+        self.pool.schedule(Tick(env, self.on_due, cb), NORMAL, max(cb.due, self.pool.replayed_to()) - env.now)
 
     def on_due(self, ev) -> None:
         cb, pool = ev._value, self.pool

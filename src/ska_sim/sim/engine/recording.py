@@ -21,8 +21,10 @@ ANSWERED, ABANDONED, BLOCKED, DROPPED, VHOLD, MESSAGE = 1, 2, 3, 4, 5, 6
 
 
 class CallRecords:
-    """Column lists, one entry per call that reached the line, in arrival order (times in s
-    since the first simulated day; NaN where not applicable). ``caller`` is an integer: a new
+    """Column lists, one entry per call that reached the line, in the order the pools tell of
+    them: arrival order, but for a placed callback, added when the replay notices it, after calls
+    that arrived later (``calibration/log_writer.records_frame`` writes them sorted by arrival).
+    Times in s since the first simulated day; NaN where not applicable. ``caller`` is an integer: a new
     one for each first call, inherited by its redials, repeat calls and callbacks."""
 
     def __init__(self) -> None:

@@ -45,6 +45,7 @@ class RoutedPool:
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, m, rep.env, rep.schedule, rep.col, rep.obs
         self.rng = rep.rng
         self.follow = FollowUps(rep, RoutedCalls(m))
+        self.follow.floor = self.replayed_to
         r = m.routing
         self.r = r
         self.n_types, self.slot_to_iv, self.iv_s = rep.n_types, rep.slot_to_iv, rep.iv_s
@@ -85,6 +86,7 @@ class RoutedPool:
         # written work blended between calls (engine/blend.py, set by the loop): items waiting for an agent
         self.blend = None
         self.n_written = 0
+        self.noticed = 0.0  # the latest time a replay ran to (the arrivals driver may run ahead of the clock)
         self.bind()
 
     def bind(self) -> None:
@@ -385,6 +387,13 @@ class RoutedPool:
             env = self.env
             self.schedule(Tick(env, on_patience, item), NORMAL, now + item.patience - env.now)
 
+    def replayed_to(self) -> float:
+        """The latest time the pool's state is at: the clock, or the time a replay ran to when the
+        arrivals driver ran ahead of the clock. A follow-up, handover or callback due before it
+        starts then: an agent idle by then may have been busy at its own time."""
+        now = self.env.now
+        return self.noticed if self.noticed > now else now
+
     def catch_up(self, now: float) -> None:
         """Replay the agents whose calls have ended by ``now`` (before an event reads the queue)."""
         ends = self.ends
@@ -405,6 +414,8 @@ class RoutedPool:
         agent goes home if past the shift, else takes the call routing.next_call gives (or a
         callback), else (after closing) goes home, else waits idle."""
         ends, pop = self.ends, heapq.heappop
+        if self.noticed < now < math.inf:
+            self.noticed = now
         while ends and ends[0][0] <= now:
             end, _, g = pop(ends)
             if self.release(end, g):
@@ -445,6 +456,8 @@ class RoutedPool:
         their own times between the agents' ends, and an agent with no call waiting takes an
         item if the reserve stays free."""
         ends, pop = self.ends, heapq.heappop
+        if self.noticed < now < math.inf:
+            self.noticed = now
         blend = self.blend
         urgent = blend.urgent
         while True:
