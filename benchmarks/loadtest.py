@@ -327,22 +327,37 @@ def target_of(a) -> float:
 
 def closed_loop(a, firsts: list[float], seconds: float, cpu: float) -> str:
     """The clients are a closed loop: each waits for its answer, pauses, edits again. So (the
-    response-time law) clients = edits per second x (mean answer + mean pause): the answer time
-    follows from the CPU an edit costs, the clients and the cores. This line says what CPU per
-    edit the target's p95 allows at this run's p95/mean ratio and busy cores, against the run's own."""
+    response-time law) clients = edits per second x (mean answer + mean pause), and with the cores
+    busy, edits per second = busy cores / CPU per edit: the CPU an edit may cost is proportional to
+    the mean answer + pause. This line says what CPU per edit the target's p95 allows at this run's
+    p95/mean ratio (the run's CPU per edit x (the mean answer needed + pause) / (the run's mean
+    answer + pause)), and checks the law against the run (the clients' staggered start and the
+    last answers after the end make the measured mean differ from the law's by some 10%)."""
     if not firsts or not seconds or not cpu:
         return "Closed loop: no edit answered."
     x = len(firsts) / seconds  # edits answered per second while the clients edited
     mean, p95 = statistics.mean(firsts), quantile(firsts, 0.95)
-    busy = cpu / seconds
+    if mean <= 0 or p95 <= 0:
+        return "Closed loop: the answers took no measurable time."
     need_mean = target_of(a) * mean / p95  # the mean answer that gives the target's p95 at this run's spread
-    allowed = busy / (a.clients / (need_mean + PAUSE_S))
     per_edit = cpu / len(firsts)
+    allowed = per_edit * (need_mean + PAUSE_S) / (mean + PAUSE_S)
     return (f"Closed loop (clients = edits per second x (mean answer + mean pause {PAUSE_S:.2f} s)): {x:.2f} edits/s "
             f"answered, mean answer {mean:.2f} s measured, {a.clients / x - PAUSE_S:.2f} s by the law. A p95 of "
             f"{target_of(a):g} s (the target) at this run's p95/mean ratio {p95 / mean:.2f} needs a mean of "
-            f"{need_mean:.2f} s, i.e. at most {allowed:.2f} s of CPU per edit (server and workers) at {busy:.2f} core "
-            f"busy: this run's was {per_edit:.2f} s ({allowed / per_edit - 1:+.0%} to meet it).")
+            f"{need_mean:.2f} s, i.e. at most {allowed:.2f} s of CPU per edit (server and workers, at "
+            f"{cpu / seconds:.2f} core busy): this run's was {per_edit:.2f} s "
+            f"({'met' if allowed >= per_edit else 'not met'}: {allowed / per_edit - 1:+.0%} of the run's CPU per edit).")
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text}: must be a number of seconds greater than 0")
+    return value
 
 
 def main() -> None:
@@ -353,7 +368,7 @@ def main() -> None:
     ap.add_argument("--replications", type=int, default=20)
     ap.add_argument("--drain", type=float, default=30, help="seconds the last edits may narrow after the end")
     ap.add_argument("--workers", type=int, default=0, help="server worker processes (default: the machine's cores)")
-    ap.add_argument("--target", type=float, default=None,
+    ap.add_argument("--target", type=positive_seconds, default=None,
                     help="the p95 to the first figures aimed at, s (default: 2 on baseline.toml, 4 on other scenarios)")
     ap.add_argument("--write", action="store_true", help="append to benchmarks/web_results.md")
     a = ap.parse_args()
