@@ -355,8 +355,8 @@ def positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text}: must be a number of seconds greater than 0")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text}: must be a finite number of seconds greater than 0")
     return value
 
 

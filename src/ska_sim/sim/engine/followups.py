@@ -65,7 +65,7 @@ class FollowUps:
             t = self.into_opening_hours(t)
             if t is not None:
                 # A repeat call is created when its call is answered, which the replay may notice a
-                # little after the fact; a repeat delay shorter than that (seconds) starts then (floor).
+                # little after the fact; a repeat delay shorter than that (seconds to minutes) starts then (floor).
                 t = max(t, self.floor())
         callers = self.callers
         if callers is not None:

@@ -27,6 +27,8 @@ class SinglePool:
     def __init__(self, rep):
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, rep.m, rep.env, rep.schedule, rep.col, rep.obs
         self.follow = FollowUps(rep, SingleCalls(rep.m, split=rep.obs is not None))
+        self.noticed = 0.0  # the latest time a replay ran to (the arrivals driver may run ahead of the clock)
+        self.follow.floor = self.replayed_to
         m = rep.m
         # the same caller over attempts, a message at a maximum wait: calls take the plain route
         # (first_call, arrive, on_patience), which tells these parts of each call
@@ -419,6 +421,11 @@ class SinglePool:
         if call.repeats and not call.resolved:
             self.follow_add(call, end + self.repeat_delay(), REPEAT)
 
+    def replayed_to(self) -> float:
+        """The latest time the pool's state is at (as RoutedPool.replayed_to)."""
+        now = self.env.now
+        return self.noticed if self.noticed > now else now
+
     def replay(self, now: float) -> None:
         """Everything that happened to agents up to ``now``, in time order.
 
@@ -432,6 +439,8 @@ class SinglePool:
         """
         ends = self.busy_ends
         pop = heapq.heappop
+        if self.noticed < now < math.inf:
+            self.noticed = now
         while ends and ends[0] <= now:
             if not self.n_waiting and self.is_open and self.staffed <= self.target:
                 # nobody waits and nobody goes home: each agent up to ``now`` just waits idle,
@@ -466,6 +475,8 @@ class SinglePool:
         an item if the reserve stays free."""
         ends, blend = self.busy_ends, self.blend
         pop, urgent, low = heapq.heappop, blend.urgent, self.blend_low
+        if self.noticed < now < math.inf:
+            self.noticed = now
         while True:
             head = ends[0] if ends and ends[0] <= now else math.inf
             nd = blend.next_due
