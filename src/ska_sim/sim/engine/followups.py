@@ -30,10 +30,15 @@ class FollowUps:
         self.seq = 0
         self.arrivals_at = rep.arrivals_at
         self.callers = None  # the pool's CallerPart when a redial is the same caller
-        # the earliest a follow-up may start: the clock, or on the routed pool the latest time its
-        # replay ran to, if later (RoutedPool.replayed_to: the arrivals driver runs ahead of the clock)
-        self.floor = lambda: self.env.now
         self.by_period = rep.m.periods is not None
+
+    def floor(self) -> float:
+        """The earliest a follow-up, a transfer's handover or a callback falling due may start: the
+        latest time the pool's state is at, the clock or, when the arrivals driver ran ahead of the
+        clock, the time the pool's replay ran to (its ``noticed``). One due before it starts then:
+        an agent idle by then may have been busy at its own time."""
+        noticed, now = self.rep.pool.noticed, self.env.now
+        return noticed if noticed > now else now
 
     def new_day(self, streams) -> None:
         m, rng = self.rep.m, streams["followup_delay"]
@@ -147,7 +152,7 @@ class TransferPart:
         # end a little after the fact, and the arrivals driver runs ahead of the clock): then the
         # caller is handed over at the latest time the pool has replayed to, never before it (an
         # agent of the group idle by then may have been busy at the handover) nor before the clock.
-        pool.schedule(Tick(env, self.on_handover, leg), NORMAL, max(handover, pool.replayed_to()) - env.now)
+        pool.schedule(Tick(env, self.on_handover, leg), NORMAL, max(handover, pool.follow.floor()) - env.now)
 
     def on_handover(self, ev) -> None:
         """The first agent hands the caller over: a free agent of the group takes the call, else it waits."""
@@ -266,7 +271,7 @@ class CallbackPart:
             col.cb_late.append(call.cell)
             return
         env = self.env
-        self.pool.schedule(Tick(env, self.on_due, cb), NORMAL, max(cb.due, self.pool.replayed_to()) - env.now)
+        self.pool.schedule(Tick(env, self.on_due, cb), NORMAL, max(cb.due, self.pool.follow.floor()) - env.now)
 
     def on_due(self, ev) -> None:
         cb, pool = ev._value, self.pool

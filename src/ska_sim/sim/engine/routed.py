@@ -45,7 +45,6 @@ class RoutedPool:
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, m, rep.env, rep.schedule, rep.col, rep.obs
         self.rng = rep.rng
         self.follow = FollowUps(rep, RoutedCalls(m))
-        self.follow.floor = self.replayed_to
         r = m.routing
         self.r = r
         self.n_types, self.slot_to_iv, self.iv_s = rep.n_types, rep.slot_to_iv, rep.iv_s
@@ -86,7 +85,7 @@ class RoutedPool:
         # written work blended between calls (engine/blend.py, set by the loop): items waiting for an agent
         self.blend = None
         self.n_written = 0
-        self.noticed = 0.0  # the latest time a replay ran to (the arrivals driver may run ahead of the clock)
+        self.noticed = 0.0  # the latest time a replay ran to (the arrivals driver may run ahead of the clock: FollowUps.floor)
         self.bind()
 
     def bind(self) -> None:
@@ -386,13 +385,6 @@ class RoutedPool:
         if item.patience != math.inf:
             env = self.env
             self.schedule(Tick(env, on_patience, item), NORMAL, now + item.patience - env.now)
-
-    def replayed_to(self) -> float:
-        """The latest time the pool's state is at: the clock, or the time a replay ran to when the
-        arrivals driver ran ahead of the clock. A follow-up, handover or callback due before it
-        starts then: an agent idle by then may have been busy at its own time."""
-        now = self.env.now
-        return self.noticed if self.noticed > now else now
 
     def catch_up(self, now: float) -> None:
         """Replay the agents whose calls have ended by ``now`` (before an event reads the queue)."""

@@ -27,8 +27,7 @@ class SinglePool:
     def __init__(self, rep):
         self.rep, self.m, self.env, self.schedule, self.col, self.obs = rep, rep.m, rep.env, rep.schedule, rep.col, rep.obs
         self.follow = FollowUps(rep, SingleCalls(rep.m, split=rep.obs is not None))
-        self.noticed = 0.0  # the latest time a replay ran to (the arrivals driver may run ahead of the clock)
-        self.follow.floor = self.replayed_to
+        self.noticed = 0.0  # the latest time a replay ran to (the arrivals driver may run ahead of the clock: FollowUps.floor)
         m = rep.m
         # the same caller over attempts, a message at a maximum wait: calls take the plain route
         # (first_call, arrive, on_patience), which tells these parts of each call
@@ -420,11 +419,6 @@ class SinglePool:
             self.callers.answered(call, now - call.t)
         if call.repeats and not call.resolved:
             self.follow_add(call, end + self.repeat_delay(), REPEAT)
-
-    def replayed_to(self) -> float:
-        """The latest time the pool's state is at (as RoutedPool.replayed_to)."""
-        now = self.env.now
-        return self.noticed if self.noticed > now else now
 
     def replay(self, now: float) -> None:
         """Everything that happened to agents up to ``now``, in time order.
