@@ -95,11 +95,16 @@ def memory_parts(pid: int) -> str:
 
 @contextlib.asynccontextmanager
 async def page_server(scenario: str, workers: int, clients: int = 4):
-    """`ska-sim serve` on scenarios/ in a process of its own: (its pid, an HTTP client with the token)."""
+    """`ska-sim serve` on scenarios/ in a process of its own: (its pid, an HTTP client with the token).
+    Started as `make serve` starts it, by the ``ska-sim`` script beside this Python when there is one:
+    each fresh worker runs the server's main module again (multiprocessing), so what a worker's
+    renewal costs is the cost a user's server pays."""
     import httpx2 as httpx  # the client starlette recommends (the httpx API)
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.Popen([sys.executable, "-c", "from ska_sim.cli import main; main()", "serve", f"scenarios/{scenario}", "--workdir", "scenarios",
+    script = Path(sys.executable).with_name("ska-sim")
+    program = [str(script)] if script.exists() else [sys.executable, "-c", "from ska_sim.cli import main; main()"]
+    proc = subprocess.Popen([*program, "serve", f"scenarios/{scenario}", "--workdir", "scenarios",
                              "--port", "0", *(["--workers", str(workers)] if workers else [])],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

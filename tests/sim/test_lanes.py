@@ -99,3 +99,15 @@ def test_the_servers_arrow_allocations_come_from_malloc_which_gives_back_what_it
 
     if set(pa.supported_memory_backends()) - {"system"}:  # a pyarrow with its own allocator defaults to it
         assert plain.stdout.strip() != "system"  # (what it would be without: the test can fail)
+
+
+def test_the_forkserver_imports_the_module_of_the_ska_sim_script_once():
+    """A fresh worker runs the server's main module again (multiprocessing): for the ``ska-sim``
+    script, the module its entry point names; the forkserver imports it once, so a renewal costs a
+    fork, not that import."""
+    import tomllib
+
+    from ska_sim.sim.lanes import PRELOAD
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["ska-sim"].split(":")[0] in PRELOAD

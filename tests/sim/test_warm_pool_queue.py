@@ -63,3 +63,41 @@ def test_a_cancelled_runs_queued_replications_never_start(pool, model):
     assert pool.sent == sent + 2
     assert batch.started <= 3  # the first, and at most the one in flight when it was cancelled (and one on its way)
     assert after[1]["window"]["service_level"].tolist() == replication_kpis(m, g, 5, 1)["window"]["service_level"].tolist()
+
+
+def test_a_waiter_is_woken_by_wake_not_by_other_runs_results(pool, model, monkeypatch):
+    """A waiter waits on its own batch: other runs' results do not wake it, and ``wake`` makes it
+    ask ``cancelled()`` at once (a newer edit), not at its next poll (60 s here: the test would hang)."""
+    import threading
+
+    import ska_sim.sim.executors as executors
+
+    monkeypatch.setattr(executors, "CANCEL_POLL_S", 60.0)
+    m, g = model
+    stop, asked, outcome = [], [], []
+    gate = pool.submit(m, g, 7, list(range(3)), urgent=3)  # in front: the waiter's replications wait behind it
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return bool(stop)
+
+    batch = pool.submit(m, g, 8, list(range(4)), cancelled=cancelled, urgent=4)
+
+    def wait() -> None:
+        try:
+            batch.wait()
+            outcome.append("done")
+        except Cancelled:
+            outcome.append("cancelled")
+
+    t = threading.Thread(target=wait)
+    t.start()
+    gate.wait()  # three other results came back meanwhile
+    woken_by_others = len(asked)
+    stop.append(True)
+    pool.wake()
+    t.join(timeout=30)
+    assert not t.is_alive() and outcome == ["cancelled"]
+    # asked when it started waiting, and by the dispatcher (not by its waiter) when each came up:
+    # (and perhaps when its first result came back), not once per other run's result
+    assert woken_by_others <= 3

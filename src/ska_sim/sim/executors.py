@@ -17,6 +17,7 @@ import os
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -31,6 +32,7 @@ from ska_sim.sim.lanes import Lane, worker_context
 from ska_sim.sim.replication import Groups, replication_kpis, run_one
 
 Progress = Callable[[int, int], None]  # (replications done, total)
+CANCEL_POLL_S = 0.25  # a waiter asks ``cancelled()`` at least this often (WarmPool.wake: at once)
 
 
 @contextmanager
@@ -281,6 +283,9 @@ class Batch:
         self.error: BaseException | None = None
         self.dead = False  # cancelled: its queued replications are dropped
         self.started = 0  # replications sent to a worker (the one in flight is all a cancel can waste)
+        # its waiter's wake-ups: its own results, a cancel, WarmPool.wake (the pool's lock: one lock for
+        # the queue and every batch, and no waiter woken by another batch's results)
+        self.cv = threading.Condition(pool.mutex)
 
     def done(self) -> int:
         """How many of the first replications are done, in replication order (a prefix)."""
@@ -307,7 +312,7 @@ class Batch:
                 if progress:
                     progress(n, len(want))
             return [self.results[i] for i in want]
-        cv, last = self.pool._cv, 0
+        cv, last = self.cv, 0
         while True:
             with cv:
                 if self.error is not None:
@@ -319,7 +324,7 @@ class Batch:
                 if have == len(want):
                     out = [self.results[i] for i in want]
                 else:
-                    cv.wait(0.05)
+                    cv.wait(CANCEL_POLL_S)
                     out = None
             if progress and have != last:
                 progress(have, len(want))
@@ -329,7 +334,7 @@ class Batch:
 
     def cancel(self) -> None:
         """Drop the replications not started (the ones in flight finish; their results are dropped)."""
-        with self.pool._cv:
+        with self.cv:
             self._drop()
 
     def _drop(self) -> None:
@@ -354,7 +359,9 @@ class WarmPool:
         self.renew_after = renew_after  # replications before a worker is renewed (default: sim/lanes.py's)
         self._lanes: list[Lane] = []  # one worker process each (sim/lanes.py)
         self._lock = threading.Lock()
-        self._cv = threading.Condition()
+        self.mutex = threading.RLock()  # the queue's, the lanes' busy flags and every batch's results
+        self._cv = threading.Condition(self.mutex)  # the dispatcher's wake-ups
+        self._batches: weakref.WeakSet[Batch] = weakref.WeakSet()  # those a waiter may wait on (wake)
         self._queue: list = []  # heap of (priority class, batch's arrival, sequence, batch, index)
         self._seq = 0
         self.sent = 0  # replications sent to a worker since the start
@@ -402,6 +409,7 @@ class WarmPool:
             return batch
         later = self.LATER if priority is None else priority
         with self._cv:
+            self._batches.add(batch)
             self._stopping = False
             t = time.monotonic()
             for k, i in enumerate(batch.indices):
@@ -412,6 +420,12 @@ class WarmPool:
                 self._dispatcher.start()
             self._cv.notify_all()
         return batch
+
+    def wake(self) -> None:
+        """Every waiter asks its ``cancelled()`` now (a newer edit, a page gone), not at its next poll."""
+        with self._cv:
+            for batch in list(self._batches):
+                batch.cv.notify_all()
 
     def waiting(self, cls: int, besides: tuple = ()) -> int:
         """Replications of class ``cls`` or more urgent queued for other runs than ``besides`` (batches)."""
@@ -441,7 +455,7 @@ class WarmPool:
                     continue
                 if batch.cancelled():
                     batch._drop()
-                    self._cv.notify_all()
+                    batch.cv.notify_all()  # its waiter raises Cancelled now
                     continue
                 lane = self._free_lane()
                 lane.busy = True  # taken (the replication is sent outside the lock)
@@ -474,6 +488,7 @@ class WarmPool:
                 batch.error = error
             else:
                 batch.results[i] = result
+            batch.cv.notify_all()
             self._cv.notify_all()
 
     def map(self, model, groups, seed: int, indices: list[int], progress: Progress | None = None,

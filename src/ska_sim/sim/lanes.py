@@ -5,10 +5,12 @@ the allocators keep what fragmented (Python's objects are all freed: tracemalloc
 a worker of the skills scenario grew from 37 MB (PSS) to 74 MB after 20 replications, 97 MB
 after 60 and 105 MB after 100, its memory given back after each (``malloc_trim``). So a lane
 replaces its worker by a fresh one after :data:`RENEW_AFTER` replications, when the worker is
-free (a fresh worker costs no measurable time: 20 against 1000 replications a worker, the same
-CPU per replication within the machine's noise). The fresh one is forked from multiprocessing's *forkserver*, a process that has
-imported the engine once (its preload): a new worker costs a fork (milliseconds), not the
-engine's import (0.7 s). Where there is no forkserver (Windows, macOS' default), workers are
+free. The fresh one is forked from multiprocessing's *forkserver*, a process that has imported
+the engine once (its preload): a new worker costs a fork (milliseconds), not the engine's import
+(0.7 s). Multiprocessing also runs the server's main module again in every fresh worker; for the
+``ska-sim`` script that is the command line's import, which the forkserver makes once too (the
+first skills replication after a renewal: 135 ms without, 110 ms with, against 97 ms: about 1%
+of the replications' CPU at 20 a worker). Where there is no forkserver (Windows, macOS' default), workers are
 spawned: renewing then costs the import, so it happens :data:`SPAWN_FACTOR` times less often.
 
 The lanes' state is guarded by the pool's lock: a lane is *busy* from :meth:`Lane.submit` to
@@ -23,7 +25,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 RENEW_AFTER = 20  # replications a worker runs before a fresh one takes its place (a baseline week: ~1 s)
 SPAWN_FACTOR = 10  # spawned workers (no forkserver) are renewed this many times less often
-PRELOAD = ["ska_sim.sim.executors"]  # what the forkserver imports once (the engine with it)
+# what the forkserver imports once: the engine, and the command line, which a fresh worker would
+# otherwise import again when it runs the ``ska-sim`` script as its main module (multiprocessing does
+# so for every worker; 25 ms a renewal)
+PRELOAD = ["ska_sim.sim.executors", "ska_sim.cli"]
 
 
 def worker_context() -> tuple[mp.context.BaseContext, int]:

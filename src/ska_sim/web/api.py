@@ -124,7 +124,13 @@ class Service:
             while len(self._gen) > MAX_CLIENTS:
                 old, _ = self._gen.popitem(last=False)
                 self._progress.pop(old, None)
+        self.wake()  # the client's older edit, waiting for replications, ends now
         return lambda: self._gen.get(client) != gen
+
+    def wake(self) -> None:
+        """Runs waiting for replications ask now whether they were cancelled (a newer edit, a
+        page gone), instead of at their next poll (executors.CANCEL_POLL_S)."""
+        self.pool.wake()
 
     def progress(self, client: str) -> dict:
         with self._lock:

@@ -171,6 +171,7 @@ def stages_route(service: Service, waiting) -> Route:
                 yield _line({"error": f"internal error ({type(exc).__name__}); the server keeps running"})
             finally:
                 stop.set()
+                service.wake()
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
