@@ -65,9 +65,26 @@ def test_a_cancelled_runs_queued_replications_never_start(pool, model):
     assert after[1]["window"]["service_level"].tolist() == replication_kpis(m, g, 5, 1)["window"]["service_level"].tolist()
 
 
+def waiter(batch, outcome: list, then=None):
+    """A thread that waits for ``batch()``'s replications and notes "done" or "cancelled" (then ``then()``)."""
+    import threading
+
+    def wait() -> None:
+        try:
+            batch().wait()
+            outcome.append("done")
+        except Cancelled:
+            outcome.append("cancelled")
+        if then is not None:
+            outcome.append(then())
+
+    return threading.Thread(target=wait)
+
+
 def test_a_waiter_is_woken_by_wake_not_by_other_runs_results(pool, model, monkeypatch):
     """A waiter waits on its own batch: other runs' results do not wake it, and ``wake`` makes it
-    ask ``cancelled()`` at once (a newer edit), not at its next poll (60 s here: the test would hang)."""
+    ask ``cancelled()`` at once (a newer edit), long before its replications come up (with a 60 s
+    poll and no ``wake``, only when the dispatcher reached them, after the other run's twelve)."""
     import threading
 
     import ska_sim.sim.executors as executors
@@ -75,30 +92,41 @@ def test_a_waiter_is_woken_by_wake_not_by_other_runs_results(pool, model, monkey
     monkeypatch.setattr(executors, "CANCEL_POLL_S", 60.0)
     m, g = model
     stop, asked, outcome = [], [], []
-    gate = pool.submit(m, g, 7, list(range(3)), urgent=3)  # in front: the waiter's replications wait behind it
 
     def cancelled() -> bool:
         if threading.current_thread() is t:  # the waiter's asks (the dispatcher asks too, as it sends one)
             asked.append((batch.done(), bool(stop)))
         return bool(stop)
 
+    t = waiter(lambda: batch, outcome, lambda: gate.done())
+    gate = pool.submit(m, g, 7, list(range(12)), urgent=12)  # in front: the waiter's replications wait behind it
     batch = pool.submit(m, g, 8, list(range(4)), cancelled=cancelled, urgent=4)
-
-    def wait() -> None:
-        try:
-            batch.wait()
-            outcome.append("done")
-        except Cancelled:
-            outcome.append("cancelled")
-
-    t = threading.Thread(target=wait)
     t.start()
-    gate.wait()  # three results of another run came back meanwhile
+    gate.wait(3)  # three results of another run came back meanwhile
     stop.append(True)
     pool.wake()
     t.join(timeout=30)
-    assert not t.is_alive() and outcome == ["cancelled"]
-    # before its own first result and the cancel (the one worker ran the other run's three first),
-    # the waiter asked once, when it started waiting: the other run's results did not wake it
-    # (with every waiter woken by every result it asked 4 times)
+    gate.cancel()
+    assert not t.is_alive() and outcome[0] == "cancelled"
+    assert outcome[1] < 9, outcome  # ended by wake, not when its turn came after the other run's 12
+    # before the cancel the waiter asked once, when it started waiting: the other run's results
+    # did not wake it (with every waiter woken by every result it asked 4 times)
     assert asked.count((0, False)) == 1, asked
+
+
+def test_a_waiter_ends_when_the_pool_shuts_down(model):
+    """The replications a run still had queued never run after a shutdown: its waiter ends with
+    Cancelled (it waited for ever before)."""
+    m, g = model
+    p = WarmPool(1)
+    p.start()
+    outcome = []
+    batch = p.submit(m, g, 9, list(range(10)), urgent=10)
+    t = waiter(lambda: batch, outcome)
+    t.start()
+    batch.wait(1)
+    p.shutdown()
+    t.join(timeout=30)
+    assert not t.is_alive() and outcome == ["cancelled"]
+    with pytest.raises(Cancelled):  # a later wait too
+        batch.wait()

@@ -275,3 +275,78 @@ def test_the_pages_result_is_the_whole_results_page():
     assert page.erlang.keys() == whole.erlang.keys()
     saved = Simulated(s, whole, whole.timeline)
     assert page_result(Simulated(s, page, page.timeline), saved) == page_result(Simulated(s, whole, whole.timeline), saved)
+
+
+def test_a_newer_edit_ends_the_waiting_one_at_once(workdir, monkeypatch):
+    """A newer edit from the same page (Service.run_stages -> Service.wake) ends the older edit
+    waiting for its replications at once, not at its next poll (60 s here) nor when its
+    replications come up behind another run's twelve."""
+    import ska_sim.sim.executors as executors
+    from ska_sim.scenario.load import load_scenario
+    from ska_sim.sim.engine import Model
+    from ska_sim.sim.replication import Groups
+
+    monkeypatch.setattr(executors, "CANCEL_POLL_S", 60.0)
+    svc = Service(workdir, workers=1)
+    svc.pool.start()
+    try:
+        plan = {"scenario": "baseline.toml", "replications": 20, "seed": 3, "client": "page"}
+        svc.run(plan)  # the saved plan, simulated once and kept
+        m = Model.from_scenario(load_scenario(workdir / "baseline.toml"))
+        gate = svc.pool.submit(m, Groups.of(m), 11, list(range(12)), urgent=12)  # another page's edit, in front
+        older = svc.run_stages({**plan, "edits": monday(3, 2)})
+        got = []
+        t = threading.Thread(target=lambda: got.extend([next(older), gate.done()]))
+        t.start()
+        gate.wait(2)
+        newer = svc.run_stages({**plan, "edits": monday(5, 4)})  # the page's next keystroke
+        t.join(timeout=30)
+        assert not t.is_alive() and got[0] == {"superseded": True}
+        assert got[1] < 9, got  # ended at once, not when its turn came after the other run's 12
+        newer.close()
+        gate.cancel()
+    finally:
+        svc.pool.shutdown()
+
+
+def test_a_page_gone_mid_stream_stops_its_replications(workdir):
+    """The page goes away (its connection closed) while its edit waits for the next stage: the
+    edit's run is cancelled then, its queued replications never start (before, the server kept
+    simulating until that stage was complete)."""
+    import http.client
+    import json
+    import socket
+
+    import uvicorn
+
+    from ska_sim.web.app import create_app
+
+    app = create_app(workdir, workers=2, token="tok", hosts={"127.0.0.1"})
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    th = threading.Thread(target=server.run, daemon=True)
+    th.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        pool = app.state.service.pool
+        body = json.dumps({"plan": {"scenario": "skills.toml", "replications": 100, "seed": 5, "client": "gone"}})
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        c.request("POST", "/api/stages", body, {"x-ska-token": "tok", "content-type": "application/json",
+                                                "host": "127.0.0.1"})
+        r = c.getresponse()
+        assert r.status == 200
+        stage = None
+        while stage != "simulated":  # the first figures; the stream now waits for 20 replications
+            stage = json.loads(r.readline()).get("stage")
+        c.sock.shutdown(socket.SHUT_RDWR)
+        c.close()
+        time.sleep(0.5)  # (the replications on the workers then finish; no other starts)
+        sent = pool.sent
+        time.sleep(1.5)
+        assert pool.sent == sent  # nothing sent for the gone page (16 more were on their way before)
+        assert pool.waiting(pool.LATER) == 0
+    finally:
+        server.should_exit = True
+        th.join(30)

@@ -17,9 +17,8 @@ import os
 import signal
 import threading
 import time
-import weakref
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -312,6 +311,18 @@ class Batch:
                 if progress:
                     progress(n, len(want))
             return [self.results[i] for i in want]
+        waited = self.pool.waited
+        with self.cv:
+            waited[self] = waited.get(self, 0) + 1  # WarmPool.wake and shutdown reach its waiters
+        try:
+            return self._wait(want, progress)
+        finally:
+            with self.cv:
+                waited[self] -= 1
+                if not waited[self]:
+                    del waited[self]
+
+    def _wait(self, want: list[int], progress: Progress | None) -> list:
         cv, last = self.cv, 0
         while True:
             with cv:
@@ -361,7 +372,7 @@ class WarmPool:
         self._lock = threading.Lock()
         self.mutex = threading.RLock()  # the queue's, the lanes' busy flags and every batch's results
         self._cv = threading.Condition(self.mutex)  # the dispatcher's wake-ups
-        self._batches: weakref.WeakSet[Batch] = weakref.WeakSet()  # those a waiter may wait on (wake)
+        self.waited: dict[Batch, int] = {}  # batch -> threads waiting on it now (Batch.wait; under the lock)
         self._queue: list = []  # heap of (priority class, batch's arrival, sequence, batch, index)
         self._seq = 0
         self.sent = 0  # replications sent to a worker since the start
@@ -389,9 +400,16 @@ class WarmPool:
             return sum(lane.renewed for lane in self._lanes)
 
     def shutdown(self) -> None:
+        """Stop the workers (what they run finishes); the runs whose replications were still
+        queued end with :class:`Cancelled` (their waiters now, a later wait at once)."""
         with self._cv:
             self._stopping = True
+            for *_, batch, _i in self._queue:
+                if batch.error is None:
+                    batch.error = Cancelled()
             self._queue.clear()
+            for batch in self.waited:
+                batch.cv.notify_all()
             self._cv.notify_all()
         with self._lock:
             lanes, self._lanes = self._lanes, []
@@ -409,7 +427,6 @@ class WarmPool:
             return batch
         later = self.LATER if priority is None else priority
         with self._cv:
-            self._batches.add(batch)
             self._stopping = False
             t = time.monotonic()
             for k, i in enumerate(batch.indices):
@@ -424,7 +441,7 @@ class WarmPool:
     def wake(self) -> None:
         """Every waiter asks its ``cancelled()`` now (a newer edit, a page gone), not at its next poll."""
         with self._cv:
-            for batch in list(self._batches):
+            for batch in self.waited:
                 batch.cv.notify_all()
 
     def waiting(self, cls: int, besides: tuple = ()) -> int:
@@ -473,6 +490,8 @@ class WarmPool:
     def _settle(self, batch: Batch, i: int, fut, lane: Lane, ex) -> None:
         try:
             result, error = fut.result(), None
+        except CancelledError:  # not started when the pool shut down
+            result, error = None, Cancelled()
         except BaseException as exc:  # noqa: BLE001 - reported to the batch's waiter
             result, error = None, exc
         with self._cv:
@@ -485,7 +504,7 @@ class WarmPool:
     def _finished(self, batch: Batch, i: int, result, error) -> None:
         with self._cv:
             if error is not None:
-                batch.error = error
+                batch.error = batch.error or error  # the first one (a shutdown's Cancelled stays)
             else:
                 batch.results[i] = result
             batch.cv.notify_all()

@@ -8,9 +8,8 @@ replaces its worker by a fresh one after :data:`RENEW_AFTER` replications, when 
 free. The fresh one is forked from multiprocessing's *forkserver*, a process that has imported
 the engine once (its preload): a new worker costs a fork (milliseconds), not the engine's import
 (0.7 s). Multiprocessing also runs the server's main module again in every fresh worker; for the
-``ska-sim`` script that is the command line's import, which the forkserver makes once too (the
-first skills replication after a renewal: 135 ms without, 110 ms with, against 97 ms: about 1%
-of the replications' CPU at 20 a worker). Where there is no forkserver (Windows, macOS' default), workers are
+``ska-sim`` script that is the command line's import (click and some 25 modules), which the
+forkserver makes once too. Where there is no forkserver (Windows, macOS' default), workers are
 spawned: renewing then costs the import, so it happens :data:`SPAWN_FACTOR` times less often.
 
 The lanes' state is guarded by the pool's lock: a lane is *busy* from :meth:`Lane.submit` to
@@ -27,7 +26,7 @@ RENEW_AFTER = 20  # replications a worker runs before a fresh one takes its plac
 SPAWN_FACTOR = 10  # spawned workers (no forkserver) are renewed this many times less often
 # what the forkserver imports once: the engine, and the command line, which a fresh worker would
 # otherwise import again when it runs the ``ska-sim`` script as its main module (multiprocessing does
-# so for every worker; 25 ms a renewal)
+# so for every worker)
 PRELOAD = ["ska_sim.sim.executors", "ska_sim.cli"]
 
 

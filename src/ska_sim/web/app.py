@@ -165,7 +165,9 @@ def stages_route(service: Service, waiting) -> Route:
                     yield _line(doc)
                     if doc.get("superseded") or doc.get("stage") == "complete":
                         return
-                    doc = await anyio.to_thread.run_sync(next, stages, None, limiter=waiting)
+                    # a page gone (the stream cancelled) does not wait for this stage: the thread is
+                    # let go, and the finally below cancels its run (its queued replications dropped)
+                    doc = await anyio.to_thread.run_sync(next, stages, None, limiter=waiting, abandon_on_cancel=True)
             except Exception as exc:  # noqa: BLE001 - the stream ends with one line; the traceback goes to the log
                 log.exception("request %s failed", request.url.path)
                 yield _line({"error": f"internal error ({type(exc).__name__}); the server keeps running"})
