@@ -337,7 +337,8 @@ def closed_loop(a, firsts: list[float], seconds: float, cpu: float) -> str:
     the mean answer + pause. This line says what CPU per edit the target's p95 allows at this run's
     p95/mean ratio (the run's CPU per edit x (the mean answer needed + pause) / (the run's mean
     answer + pause)), and checks the law against the run (the clients' staggered start and the
-    last answers after the end make the measured mean differ from the law's by some 10%)."""
+    last answers after the end make the measured mean differ from the law's: by some 10% on the
+    skills scenario, more on the baseline, whose answers are short)."""
     if not firsts or not seconds or not cpu:
         return "Closed loop: no edit answered."
     x = len(firsts) / seconds  # edits answered per second while the clients edited

@@ -408,8 +408,7 @@ class WarmPool:
                 if batch.error is None:
                     batch.error = Cancelled()
             self._queue.clear()
-            for batch in self.waited:
-                batch.cv.notify_all()
+            self.wake()  # (the lock is re-entrant)
             self._cv.notify_all()
         with self._lock:
             lanes, self._lanes = self._lanes, []
